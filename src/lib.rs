@@ -1,0 +1,28 @@
+//! callseal: the browser side of client-side envelope encryption for contact-center
+//! recordings and transcripts, and an IAM / KMS key policy engine.
+//!
+//! The core is plain Rust that builds and tests natively; [`wasm`] (wasm32 only) is a thin
+//! binding layer over it, published as the npm package `callseal`.
+//!
+//! - [`envelope`]: AWS Encryption SDK messages (all 11 suites, framed and non-framed,
+//!   signatures, key commitment): parse, decrypt (one-shot, streaming, random access), encrypt.
+//! - [`s3ec`]: Amazon S3 Encryption Client v2/v3 objects.
+//! - [`engine`]: the AES-GCM engine trait (pure Rust here; WebCrypto in the wasm layer).
+//! - [`policy`]: IAM and KMS key policies: spanned parse, validation findings, evaluation.
+
+pub mod error;
+
+#[cfg(feature = "envelope")]
+pub mod engine;
+#[cfg(feature = "envelope")]
+pub mod envelope;
+#[cfg(feature = "envelope")]
+pub mod s3ec;
+
+#[cfg(feature = "policy")]
+pub mod policy;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, ErrorCode, Result};
