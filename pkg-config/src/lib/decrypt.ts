@@ -1,0 +1,1 @@
+export { version, CallsealError } from '../wasm/callseal_decrypt.js';

@@ -1,0 +1,1 @@
+export { version as policyEngineVersion } from '../wasm/callseal_policy.js';

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds callseal's two wasm modules and assembles the npm package in pkg/.
+#
+#   callseal_decrypt.wasm   --features envelope  (decryption only: what a player page loads)
+#   callseal_policy.wasm    --features policy    (validator + evaluator; service data is a separate file)
+#
+# Toolchain: rustup's wasm32-unknown-unknown target when installed; otherwise Debian's
+# rustc-web + rust-web-src + lld with -Z build-std (see README, "Building").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/pkg
+WASM_TARGET_DIR=$ROOT/target/wasm
+PROFILE=${CALLSEAL_WASM_PROFILE:-release}
+
+log() { printf '\033[1m[build-wasm]\033[0m %s\n' "$*" >&2; }
+
+# --- which toolchain -------------------------------------------------------------------------
+CARGO_WASM=(cargo)
+BUILD_STD=()
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "toolchain: rustup with wasm32-unknown-unknown"
+elif [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ] && [ -x /usr/bin/rust-lld ]; then
+  log "toolchain: Debian rustc-web $(/usr/bin/rustc --version | cut -d' ' -f2) with -Z build-std"
+  export RUSTC_BOOTSTRAP=1
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/rust-lld
+  export RUSTC=/usr/bin/rustc
+  CARGO_WASM=(/usr/bin/cargo)
+  BUILD_STD=(-Z build-std=std,panic_abort)
+else
+  echo "error: no wasm32 toolchain: run 'rustup target add wasm32-unknown-unknown', or on Debian" >&2
+  echo "       'apt-get install rustc-web cargo-web rust-web-src lld-22' (see README)" >&2
+  exit 1
+fi
+# simd128 for the pure-Rust AES-GCM fallback engine (every current browser has it).
+export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128"
+
+# --- wasm-bindgen CLI must match the crate version in Cargo.lock ------------------------------
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock 2>/dev/null || true)
+if [ -z "$WB_VERSION" ]; then
+  "${CARGO_WASM[@]}" generate-lockfile >/dev/null 2>&1 || true
+  WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\$"; then
+  echo "error: wasm-bindgen-cli $WB_VERSION required: cargo install wasm-bindgen-cli --version =$WB_VERSION" >&2
+  exit 1
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT/wasm"
+
+build_module() { # name features
+  local name=$1 features=$2
+  log "cargo build $name ($features, $PROFILE)"
+  "${CARGO_WASM[@]}" build --lib --target wasm32-unknown-unknown --profile "$PROFILE" \
+    --no-default-features --features "$features" --target-dir "$WASM_TARGET_DIR" "${BUILD_STD[@]}"
+  local built="$WASM_TARGET_DIR/wasm32-unknown-unknown/$PROFILE/callseal.wasm"
+  cp "$built" "$WASM_TARGET_DIR/$name.wasm"
+  wasm-bindgen --target web --out-dir "$OUT/wasm" --out-name "$name" "$WASM_TARGET_DIR/$name.wasm"
+  if command -v wasm-opt >/dev/null 2>&1 && [ "${CALLSEAL_WASM_OPT:-1}" = 1 ]; then
+    local f="$OUT/wasm/${name}_bg.wasm"
+    if wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+         --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+         "$f" -o "$f.opt" 2>"$WASM_TARGET_DIR/wasm-opt-$name.log"; then
+      mv "$f.opt" "$f"
+    else
+      log "wasm-opt could not process $name (see target/wasm/wasm-opt-$name.log); keeping the unoptimised module"
+      rm -f "$f.opt"
+    fi
+  fi
+}
+
+build_module callseal_decrypt envelope
+build_module callseal_policy policy
+
+# --- the TypeScript layer and the package files ------------------------------------------------
+log "assembling pkg/"
+cp -r pkg-config/src/. "$OUT/"
+cp pkg-config/README.md "$OUT/README.md"
+cp LICENSE "$OUT/LICENSE" 2>/dev/null || true
+VERSION=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$VERSION\"/" pkg-config/package.json > "$OUT/package.json"
+if [ -f target/generated/service-data.bin ]; then cp target/generated/service-data.bin "$OUT/service-data.bin"; fi
+npx --no-install tsc -p "$OUT/tsconfig.json"
+find "$OUT" -name "*.ts" ! -name "*.d.ts" -delete; rm -f "$OUT/tsconfig.json"
+
+for f in "$OUT"/wasm/*_bg.wasm; do
+  printf '  %-28s %8d bytes  %7d gzipped\n' "$(basename "$f")" "$(stat -c%s "$f")" "$(gzip -9c "$f" | wc -c)" >&2
+done
+log "done: $OUT"

@@ -1,0 +1,44 @@
+//! The wasm-bindgen surface: converts JS values in, delegates to the core, converts results
+//! and errors out. No format or policy logic lives here that native code lacks.
+//!
+//! Errors cross as `CallsealError` (a JS `Error` subclass with a stable `code`), built by the
+//! small JS snippet `callseal_error.js`, so every module throws the same class.
+
+use wasm_bindgen::prelude::*;
+
+use crate::error::{Error, ErrorCode};
+
+#[cfg(feature = "envelope")]
+mod decrypt;
+#[cfg(feature = "envelope")]
+mod webcrypto;
+#[cfg(feature = "policy")]
+mod policy;
+
+#[wasm_bindgen(module = "/src/wasm/callseal_error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(code: &str, message: &str) -> JsValue;
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        make_error(e.code.as_str(), &e.message)
+    }
+}
+
+/// An `INVALID_ARGUMENT` error for values that JavaScript passed in the wrong shape.
+pub(crate) fn invalid_argument(what: &str, detail: impl std::fmt::Display) -> JsValue {
+    Error::new(ErrorCode::InvalidArgument, format!("{what}: {detail}")).into()
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The callseal version (the crate's `CARGO_PKG_VERSION`).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
