@@ -57,7 +57,10 @@ build_module() { # name features
   local built="$WASM_TARGET_DIR/wasm32-unknown-unknown/$PROFILE/callseal.wasm"
   cp "$built" "$WASM_TARGET_DIR/$name.wasm"
   wasm-bindgen --target web --out-dir "$OUT/wasm" --out-name "$name" "$WASM_TARGET_DIR/$name.wasm"
-  if command -v wasm-opt >/dev/null 2>&1 && [ "${CALLSEAL_WASM_OPT:-1}" = 1 ]; then
+  # wasm-opt before version 116 breaks wasm-bindgen's externref table: use it only when newer.
+  local wo_version
+  wo_version=$(wasm-opt --version 2>/dev/null | grep -oE '[0-9]+' | head -n 1 || echo 0)
+  if [ "${wo_version:-0}" -ge 116 ] && [ "${CALLSEAL_WASM_OPT:-1}" = 1 ]; then
     local f="$OUT/wasm/${name}_bg.wasm"
     if wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
          --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -77,6 +80,10 @@ build_module callseal_policy policy
 log "assembling pkg/"
 cp -r pkg-config/src/. "$OUT/"
 cp pkg-config/README.md "$OUT/README.md"
+# CallsealError is defined once, in the snippet both modules share (src/wasm/callseal_error.js).
+SNIPPET=$(cd "$OUT" && ls wasm/snippets/*/src/wasm/callseal_error.js | head -n 1)
+cp src/wasm/callseal_error.d.ts "$OUT/$(dirname "$SNIPPET")/"
+echo "export { CallsealError, type CallsealErrorCode } from '../$SNIPPET';" > "$OUT/lib/callseal-error.ts"
 cp LICENSE "$OUT/LICENSE" 2>/dev/null || true
 VERSION=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$VERSION\"/" pkg-config/package.json > "$OUT/package.json"

@@ -1,1 +1,2 @@
-export { version, CallsealError } from '../wasm/callseal_decrypt.js';
+export { version } from '../wasm/callseal_decrypt.js';
+export { CallsealError, type CallsealErrorCode } from './callseal-error.js';

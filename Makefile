@@ -1,0 +1,55 @@
+# callseal: the front door.
+#   make demo    local stack + sample encrypted recordings + the pages (prints the URL)
+#   make test    every test: native, wasm in Node and Chromium, pages end-to-end
+#   make build   the npm package in pkg/
+#   make bench   side-by-side benchmarks -> bench/results.json, BENCHMARKS.md
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export CALLSEAL_PYTHON ?= $(CURDIR)/.venv/bin/python
+export CALLSEAL_SERVICE_DATA ?= $(CURDIR)/target/generated/service-data.bin
+
+.PHONY: help setup build service-data test test-native test-lint test-wasm test-pages test-broker demo bench fuzz clean
+
+help:
+	@sed -n '2,6p' Makefile | sed 's/^# *//'
+
+setup:
+	@scripts/setup.sh
+
+service-data: setup
+	@node scripts/gen-service-data.mjs
+
+build: setup service-data
+	@scripts/build-wasm.sh
+
+test: setup service-data test-lint test-native build test-wasm test-broker test-pages
+	@echo "make test: all suites passed"
+
+test-lint:
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --no-default-features --features envelope -- -D warnings
+	cargo clippy --lib --no-default-features --features policy -- -D warnings
+
+test-native:
+	cargo test --all-targets
+
+# The wasm package (pkg/) in Node and in headless Chromium.
+test-wasm:
+	node --test tests/wasm/
+
+test-broker:
+	node --test tests/broker/
+
+test-pages:
+	npx tsc --noEmit -p www/tsconfig.json
+	node --test tests/e2e/
+
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@node bench/run.mjs
+
+clean:
+	rm -rf target pkg www/dist bench/out
