@@ -1,0 +1,202 @@
+/**
+ * The public types of the callseal package. The wasm layer returns plain objects of these
+ * shapes (serde-wasm-bindgen); this file is the contract pages and consoles code against.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Envelope decryption
+// ---------------------------------------------------------------------------------------------
+
+/** One encrypted data key from the message header. */
+export interface EncryptedDataKey {
+  /** `aws-kms` for KMS keyrings, the key namespace for raw keyrings. */
+  providerId: string;
+  /** The KMS key ARN for `aws-kms` (as bytes); key name + IV info for raw AES. */
+  providerInfo: Uint8Array;
+  /** The wrapped data key (the KMS CiphertextBlob for `aws-kms`). */
+  ciphertext: Uint8Array;
+}
+
+/**
+ * An ESDK message header as read from the bytes, BEFORE it is authenticated.
+ *
+ * Nothing here is trustworthy until `decrypt` (or a reader) verifies the header with the data
+ * key: an attacker who can write the object can put anything in these fields. It exists so a
+ * page can ask its key broker to unwrap the data key (the broker's KMS Decrypt call binds the
+ * encryption context, so a forged context fails there).
+ */
+export interface MessageHeader {
+  readonly unauthenticated: true;
+  /** Header format version: 1 or 2. */
+  version: 1 | 2;
+  /** Algorithm suite id as a number, e.g. 0x0578. */
+  suiteId: number;
+  /** Algorithm suite id as 4 hex digits, e.g. "0578". */
+  suite: string;
+  /** 16 (v1) or 32 (v2) bytes. */
+  messageId: Uint8Array;
+  /** Key/value pairs, including `aws-crypto-public-key` for signed suites. */
+  encryptionContext: Record<string, string>;
+  encryptedDataKeys: EncryptedDataKey[];
+  contentType: 'framed' | 'non-framed';
+  /** Plaintext bytes per regular frame; 0 when non-framed. */
+  frameLength: number;
+  /** Length in bytes of the serialized header, authentication tag included. */
+  headerLength: number;
+  /** Whether the suite carries an ECDSA footer signature. */
+  signed: boolean;
+  /** Whether the suite commits to its key (0478, 0578). */
+  committing: boolean;
+}
+
+/** Engines for bulk AES-GCM: the browser's WebCrypto, or the pure-Rust `aes-gcm` fallback. */
+export type Engine = 'auto' | 'webcrypto' | 'rust';
+
+export interface DecryptOptions {
+  /** Pairs the message's encryption context must contain (CONTEXT_MISMATCH otherwise). */
+  expectedContext?: Record<string, string>;
+  /** Fail with TOO_MANY_DATA_KEYS when the header lists more data keys than this. */
+  maxEncryptedDataKeys?: number;
+  /** 'verify' (default) checks the footer signature; 'reject' refuses signed suites. */
+  signedMessages?: 'verify' | 'reject';
+  /** Default 'auto': WebCrypto where it exists (and the key size is supported), else Rust. */
+  engine?: Engine;
+}
+
+export interface StreamOptions extends DecryptOptions {}
+
+/** A byte-range source, e.g. HTTP Range requests on a pre-signed S3 URL. */
+export interface RangeSource {
+  /** Total size of the encrypted object in bytes, if known (else discovered via the source). */
+  size?: number;
+  /** Returns exactly bytes [offset, offset + length) of the object (fewer only at its end). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/**
+ * Random access to the plaintext of a framed message.
+ *
+ * Verified before any byte is returned: the header (authentication tag and, for committing
+ * suites, the key commitment), the final frame (so `plaintextLength` is authentic and
+ * truncation is detected) and the tag of every frame a read touches, each at its expected
+ * position and sequence number.
+ * NOT verified until the whole message has been read: the footer signature of signed suites
+ * (a reader never reads it; a holder of the data key could forge frames of a signed message
+ * without the signing key), and the frames a read did not touch.
+ */
+export interface RangeReader {
+  readonly header: MessageHeader;
+  readonly plaintextLength: number;
+  readonly frameLength: number;
+  /** Plaintext bytes [offset, offset + length), clipped at the end of the plaintext. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Wipes the derived key. Further reads fail with INVALID_STATE. */
+  close(): void;
+}
+
+/** S3 Encryption Client object metadata: the `x-amz-meta-*` headers or an instruction file. */
+export type S3ObjectMetadata = Record<string, string>;
+
+export interface EncryptOptions {
+  /** Default 0x0578 (committing, signed: the ESDK default). */
+  suiteId?: number;
+  /** Default 4096; 0 makes a non-framed message. */
+  frameLength?: number;
+  encryptionContext?: Record<string, string>;
+  /** Data keys to put in the header (e.g. from KMS GenerateDataKey), or use `rawAesWrappingKey`. */
+  encryptedDataKeys?: EncryptedDataKey[];
+  /** Wrap the data key with a raw AES keyring instead. */
+  rawAesWrappingKey?: { keyNamespace: string; keyName: string; key: Uint8Array };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+export type PolicyType = 'identity' | 'resource' | 'kms-key' | 'trust' | 'scp' | 'rcp';
+export type Severity = 'ERROR' | 'SECURITY_WARNING' | 'WARNING' | 'SUGGESTION';
+
+/** A position in the policy text. `line` and `column` are 1-based; `offset` is 0-based. */
+export interface Position {
+  line: number;
+  /** 1-based column, counted in characters (Unicode scalar values). */
+  column: number;
+  /** 0-based offset in UTF-8 bytes. */
+  offset: number;
+  /** 0-based offset in UTF-16 code units (what JavaScript strings and CodeMirror use). */
+  utf16: number;
+}
+
+export interface Span {
+  start: Position;
+  end: Position;
+}
+
+export interface Fix {
+  /** What the fix does, in plain words. */
+  title: string;
+  /** Replace this span... */
+  span: Span;
+  /** ...with this text. */
+  replacement: string;
+}
+
+export interface Finding {
+  /** IAM Access Analyzer's issue code where it has the check, e.g. "INVALID_ACTION". */
+  code: string;
+  severity: Severity;
+  message: string;
+  /** e.g. "Statement[1].Condition.StringEquals". */
+  path: string;
+  span: Span;
+  learnMore?: string;
+  fix?: Fix;
+}
+
+export interface ValidateOptions {
+  policyType?: PolicyType;
+}
+
+export type ContextValue = string | string[] | number | boolean;
+
+export interface EvaluationRequest {
+  /** ARN of the caller: user, role, assumed-role session, account root, or a service principal. */
+  principal: string;
+  action: string;
+  resource: string;
+  /** For ARNs without an account (e.g. S3); otherwise taken from the resource ARN. */
+  resourceAccount?: string;
+  context?: Record<string, ContextValue>;
+}
+
+export interface PolicySet {
+  identity?: string[];
+  resource?: string;
+  kmsKeyPolicy?: string;
+  boundary?: string;
+  scps?: string[];
+  rcps?: string[];
+  session?: string;
+}
+
+export type DecisionKind = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+
+export interface DecidingStatement {
+  /** Which policy: "identity[0]", "resource", "kmsKeyPolicy", "boundary", "scps[1]", "session"... */
+  policy: string;
+  /** Index of the statement within that policy. */
+  index: number;
+  sid?: string;
+  effect: 'Allow' | 'Deny';
+  span: Span;
+}
+
+export interface Decision {
+  decision: DecisionKind;
+  /** The statements that decided it. */
+  statements: DecidingStatement[];
+  /** Context keys the answer depended on that the request did not give. */
+  missingContextKeys: string[];
+  /** A short explanation in plain words. */
+  reason: string;
+}

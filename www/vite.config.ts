@@ -1,0 +1,29 @@
+// The pages (player, policy playground) import the callseal package exactly as a console
+// would: `import ... from 'callseal/decrypt'`, resolved here to the built package in ../pkg.
+import { defineConfig } from 'vite';
+import { resolve } from 'node:path';
+
+const here = import.meta.dirname;
+
+export default defineConfig({
+  root: here,
+  base: './',
+  resolve: {
+    alias: [{ find: /^callseal(\/.*)?$/, replacement: resolve(here, '../pkg') + '$1' }],
+  },
+  build: {
+    outDir: resolve(here, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        index: resolve(here, 'index.html'),
+        player: resolve(here, 'player/index.html'),
+        playground: resolve(here, 'playground/index.html'),
+      },
+    },
+  },
+  worker: { format: 'es' },
+  server: { port: 5173, strictPort: true, host: '127.0.0.1' },
+  preview: { port: 4173, strictPort: true, host: '127.0.0.1' },
+});
