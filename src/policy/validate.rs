@@ -1,0 +1,98 @@
+//! `validate(text, PolicyType) -> Vec<Finding>`: parse, build the model, run every check.
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::Catalog;
+use super::checks::{self, Ctx};
+use super::finding::Finding;
+use super::model::Policy;
+
+/// What the policy is attached to; decides which checks apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyType {
+    /// Attached to a user, group or role (no `Principal`).
+    Identity,
+    /// A resource-based policy (S3 bucket, SQS queue, ...): `Principal` required.
+    Resource,
+    /// A KMS key policy: a resource policy plus the key-policy checks.
+    KmsKey,
+    /// A role trust policy (`sts:AssumeRole*`).
+    Trust,
+    /// A service control policy (AWS Organizations).
+    Scp,
+    /// A resource control policy (AWS Organizations).
+    Rcp,
+}
+
+impl PolicyType {
+    pub fn parse(s: &str) -> Option<PolicyType> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "identity" | "identity-based" | "identity_policy" => PolicyType::Identity,
+            "resource" | "resource-based" | "resource_policy" => PolicyType::Resource,
+            "kms-key" | "kms" | "key" | "key-policy" | "kms_key" => PolicyType::KmsKey,
+            "trust" | "trust-policy" => PolicyType::Trust,
+            "scp" | "service-control-policy" => PolicyType::Scp,
+            "rcp" | "resource-control-policy" => PolicyType::Rcp,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyType::Identity => "identity",
+            PolicyType::Resource => "resource",
+            PolicyType::KmsKey => "kms-key",
+            PolicyType::Trust => "trust",
+            PolicyType::Scp => "scp",
+            PolicyType::Rcp => "rcp",
+        }
+    }
+    /// Policies whose statements name a principal (resource, key, trust policies and RCPs).
+    pub fn has_principal(self) -> bool {
+        matches!(
+            self,
+            PolicyType::Resource | PolicyType::KmsKey | PolicyType::Trust | PolicyType::Rcp
+        )
+    }
+}
+
+/// Options beyond the policy type.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidateOptions<'a> {
+    pub policy_type: PolicyType,
+    /// Service data for the checks that need it (unknown actions, condition keys, ARN formats).
+    /// Without it those checks are skipped; every other check runs.
+    pub catalog: Option<&'a Catalog>,
+}
+
+/// Validates `text` as a policy of `policy_type` without service data.
+pub fn validate(text: &str, policy_type: PolicyType) -> Vec<Finding> {
+    validate_with(
+        text,
+        ValidateOptions {
+            policy_type,
+            catalog: None,
+        },
+    )
+}
+
+/// Validates `text`; findings are sorted by position, then code. Never panics.
+pub fn validate_with(text: &str, opts: ValidateOptions<'_>) -> Vec<Finding> {
+    let mut findings = match Policy::parse(text) {
+        Err(e) => checks::syntax::json_error(text, &e),
+        Ok(policy) => {
+            let mut ctx = Ctx::new(&policy, opts.policy_type, opts.catalog);
+            checks::run_all(&mut ctx);
+            ctx.into_findings()
+        }
+    };
+    findings.sort_by(|a, b| {
+        (a.span.start.offset, a.span.end.offset, a.code).cmp(&(
+            b.span.start.offset,
+            b.span.end.offset,
+            b.code,
+        ))
+    });
+    findings.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+    findings
+}
