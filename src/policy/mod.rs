@@ -12,8 +12,7 @@ pub mod finding;
 pub mod json;
 pub mod model;
 pub mod span;
-// The evaluator (src/policy/evaluate/, written separately) is enabled here once its mod.rs exists:
-// pub mod evaluate;
+pub mod evaluate;
 mod validate;
 
 pub use catalog::Catalog;

@@ -1,0 +1,393 @@
+//! The decision procedure.
+//!
+//! spec: IAM User Guide, "Policy evaluation logic" > "Determining whether a request is allowed
+//! or denied within an account" (deny evaluation, Organizations RCPs and SCPs, resource-based
+//! policies and the principal they name, identity-based policies, permissions boundaries,
+//! session policies), "Cross-account policy evaluation logic" (both accounts must allow), and
+//! the KMS Developer Guide, "Key policies in AWS KMS" (the key policy is the root of trust:
+//! IAM policies count only when the key policy allows the account).
+
+use serde::Deserialize;
+
+use super::super::model::{Effect, Policy};
+use super::compiled::{compile, CStatement, CompiledPolicy, PolicyRole};
+use super::decision::{DecidingStatement, Decision, DecisionKind, DenyGate};
+use super::matcher::{Matcher, PrincipalMatch};
+use super::request::{Prepared, PrincipalKind, Request};
+use crate::{err, Result};
+
+/// The policy texts that apply to a request (`PolicySet` in the TypeScript contract).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyTexts {
+    /// Identity-based policies of the caller (user, its groups, or role).
+    #[serde(default)]
+    pub identity: Vec<String>,
+    /// The resource's resource-based policy (bucket policy, role trust policy, ...).
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// The KMS key policy of the key (instead of `resource`).
+    #[serde(default)]
+    pub kms_key_policy: Option<String>,
+    /// The caller's permissions boundary.
+    #[serde(default)]
+    pub boundary: Option<String>,
+    /// Service control policies, one entry per level of the organization (root, each OU,
+    /// the account); an entry may be a list of the policies attached at that level. Every
+    /// level must allow.
+    #[serde(default)]
+    pub scps: Vec<Level>,
+    /// Resource control policies, levels as for `scps`.
+    #[serde(default)]
+    pub rcps: Vec<Level>,
+    /// The session policy passed when the caller's session was created.
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+/// One level of an organization: one policy, or the policies attached at that level.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Level {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A compiled policy set: parse and compile once, evaluate many requests.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    identity: Vec<CompiledPolicy>,
+    /// The resource policy or the KMS key policy.
+    resource: Option<CompiledPolicy>,
+    boundary: Option<CompiledPolicy>,
+    session: Option<CompiledPolicy>,
+    scps: Vec<Vec<CompiledPolicy>>,
+    rcps: Vec<Vec<CompiledPolicy>>,
+}
+
+fn parse_one(text: &str, label: String, role: PolicyRole) -> Result<CompiledPolicy> {
+    let policy = Policy::parse(text).map_err(|e| {
+        err!(MalformedPolicy, "{label}: not valid JSON at byte {}: {}", e.range.start, e.message)
+    })?;
+    Ok(compile(&policy, label, role))
+}
+
+fn parse_levels(levels: &[Level], name: &str, role: PolicyRole) -> Result<Vec<Vec<CompiledPolicy>>> {
+    levels
+        .iter()
+        .enumerate()
+        .map(|(i, level)| match level {
+            Level::One(t) => Ok(vec![parse_one(t, format!("{name}[{i}]"), role)?]),
+            Level::Many(ts) => ts
+                .iter()
+                .enumerate()
+                .map(|(j, t)| parse_one(t, format!("{name}[{i}][{j}]"), role))
+                .collect(),
+        })
+        .collect()
+}
+
+impl PolicySet {
+    /// Parses and compiles the policy texts. Errors (`MALFORMED_POLICY`, `INVALID_ARGUMENT`)
+    /// name the policy (`identity[1]`) and where its JSON broke; policies that parse but have
+    /// shape problems are evaluated as far as they make sense (the validator reports them).
+    pub fn compile(texts: &PolicyTexts) -> Result<PolicySet> {
+        if texts.resource.is_some() && texts.kms_key_policy.is_some() {
+            return Err(err!(
+                InvalidArgument,
+                "policies: give either `resource` or `kmsKeyPolicy` (a KMS key's resource policy is its key policy), not both"
+            ));
+        }
+        let identity = texts
+            .identity
+            .iter()
+            .enumerate()
+            .map(|(i, t)| parse_one(t, format!("identity[{i}]"), PolicyRole::Identity))
+            .collect::<Result<Vec<_>>>()?;
+        let resource = match (&texts.resource, &texts.kms_key_policy) {
+            (Some(t), _) => Some(parse_one(t, "resource".into(), PolicyRole::Resource)?),
+            (_, Some(t)) => Some(parse_one(t, "kmsKeyPolicy".into(), PolicyRole::KmsKeyPolicy)?),
+            _ => None,
+        };
+        let opt = |t: &Option<String>, label: &str, role| t.as_ref().map(|t| parse_one(t, label.into(), role)).transpose();
+        Ok(PolicySet {
+            identity,
+            resource,
+            boundary: opt(&texts.boundary, "boundary", PolicyRole::Boundary)?,
+            session: opt(&texts.session, "session", PolicyRole::Session)?,
+            scps: parse_levels(&texts.scps, "scps", PolicyRole::Scp)?,
+            rcps: parse_levels(&texts.rcps, "rcps", PolicyRole::Rcp)?,
+        })
+    }
+
+    /// Evaluates one request.
+    pub fn evaluate(&self, request: &Request) -> Decision {
+        self.evaluate_prepared(&Prepared::new(request))
+    }
+
+    /// Evaluates a request already prepared with [`Prepared::new`].
+    pub fn evaluate_prepared(&self, req: &Prepared) -> Decision {
+        Evaluation::new(self, req).run()
+    }
+}
+
+/// A statement that applied, in its policy.
+#[derive(Clone, Copy)]
+struct Hit<'p> {
+    policy: &'p CompiledPolicy,
+    st: &'p CStatement,
+    how: PrincipalMatch,
+}
+
+/// Allow and Deny statements of one group of policies that applied to the request.
+#[derive(Default)]
+struct Hits<'p> {
+    allow: Vec<Hit<'p>>,
+    deny: Vec<Hit<'p>>,
+}
+
+struct Evaluation<'p, 'r> {
+    set: &'p PolicySet,
+    req: &'r Prepared,
+    m: Matcher<'r, 'p>,
+}
+
+impl<'p, 'r> Evaluation<'p, 'r> {
+    fn new(set: &'p PolicySet, req: &'r Prepared) -> Self {
+        let iam = req.principal.kind.is_iam();
+        let boundary_present = iam && set.boundary.is_some();
+        Evaluation { set, req, m: Matcher::new(req, boundary_present) }
+    }
+
+    fn scan(&mut self, policies: &'p [CompiledPolicy]) -> Hits<'p> {
+        let mut hits = Hits::default();
+        for policy in policies {
+            self.scan_into(policy, &mut hits);
+        }
+        hits
+    }
+
+    fn scan_into(&mut self, policy: &'p CompiledPolicy, hits: &mut Hits<'p>) {
+        let check_principal = policy.role.names_principal();
+        for st in &policy.statements {
+            if let Some(how) = self.m.statement(st, check_principal) {
+                let hit = Hit { policy, st, how };
+                match st.effect {
+                    Effect::Allow => hits.allow.push(hit),
+                    Effect::Deny => hits.deny.push(hit),
+                }
+            }
+        }
+    }
+
+    fn scan_opt(&mut self, policy: &'p Option<CompiledPolicy>) -> Option<Hits<'p>> {
+        policy.as_ref().map(|p| {
+            let mut h = Hits::default();
+            self.scan_into(p, &mut h);
+            h
+        })
+    }
+
+    fn run(mut self) -> Decision {
+        let set = self.set;
+        let p = &self.req.principal;
+        let iam = p.kind.is_iam();
+        // Which policies apply to this caller (spec: SCPs apply to principals of member
+        // accounts, identity/boundary/session policies to IAM identities and sessions;
+        // service principals and anonymous callers have only the resource's policy).
+        let identity = if iam { self.scan(&set.identity) } else { Hits::default() };
+        let boundary = if iam && p.kind != PrincipalKind::Root { self.scan_opt(&set.boundary) } else { None };
+        let session = if p.kind.is_session() { self.scan_opt(&set.session) } else { None };
+        let resource = self.scan_opt(&set.resource);
+        let scps: Vec<Hits<'p>> = if iam { set.scps.iter().map(|l| self.scan(l)).collect() } else { Vec::new() };
+        let rcps: Vec<Hits<'p>> =
+            if p.kind != PrincipalKind::Service { set.rcps.iter().map(|l| self.scan(l)).collect() } else { Vec::new() };
+
+        // 1. Deny evaluation: an applicable Deny in any policy.
+        let mut denies: Vec<Hit<'p>> = Vec::new();
+        for h in scps.iter().chain(rcps.iter()).chain(resource.iter()).chain(std::iter::once(&identity)) {
+            denies.extend(h.deny.iter().copied());
+        }
+        for h in boundary.iter().chain(session.iter()) {
+            denies.extend(h.deny.iter().copied());
+        }
+        if !denies.is_empty() {
+            let first = &denies[0];
+            let reason = format!(
+                "explicitly denied by {} statement {}{}",
+                first.policy.label,
+                first.st.index,
+                sid_note(first.st)
+            );
+            return self.finish(DecisionKind::ExplicitDeny, &denies, None, reason);
+        }
+
+        let mut granted: Vec<Hit<'p>> = Vec::new();
+        // 2. RCPs: every level must allow (they apply to the resource's account).
+        for (i, level) in rcps.iter().enumerate() {
+            if level.allow.is_empty() {
+                return self.implicit(DenyGate::Rcp, format!("no statement in resource control policy level rcps[{i}] allows the request"));
+            }
+            granted.extend(level.allow.iter().copied());
+        }
+        // 3. SCPs: every level must allow (they apply to the caller's account).
+        for (i, level) in scps.iter().enumerate() {
+            if level.allow.is_empty() {
+                return self.implicit(DenyGate::Scp, format!("no statement in service control policy level scps[{i}] allows the request"));
+            }
+            granted.extend(level.allow.iter().copied());
+        }
+
+        let resource_allows = resource.as_ref().map(|h| h.allow.as_slice()).unwrap_or(&[]);
+        let strongest = resource_allows.iter().map(|h| h.how).max();
+        let with = |how: PrincipalMatch| resource_allows.iter().filter(move |h| h.how == how).copied();
+        let kms = set.resource.as_ref().is_some_and(|r| r.role == PolicyRole::KmsKeyPolicy);
+        // Role trust policies, like key policies, must explicitly allow the caller.
+        let trust = is_assume_role(&self.req.action) && is_role_arn(&self.req.resource);
+        let required = kms || trust;
+        let what = if kms { "key policy" } else if trust { "role trust policy" } else { "resource-based policy" };
+
+        // Callers without identity policies: service principals, anonymous callers.
+        if !iam {
+            if resource_allows.is_empty() {
+                return self.implicit(
+                    DenyGate::ResourcePolicy,
+                    format!("no {what} statement allows this caller (it has no identity-based policies)"),
+                );
+            }
+            granted.extend(resource_allows.iter().copied());
+            return self.finish(DecisionKind::Allow, &granted, None, format!("allowed by the {what}"));
+        }
+
+        let cross = self.req.is_cross_account();
+        if cross {
+            // Trusting account: the resource's policy must allow the caller (any form of
+            // naming it, the caller's account included).
+            if resource_allows.is_empty() {
+                return self.implicit(
+                    DenyGate::ResourcePolicy,
+                    format!("cross-account request: no {what} statement of the resource's account allows the caller"),
+                );
+            }
+            granted.extend(resource_allows.iter().copied());
+            // Trusted account: the caller's own policies must allow.
+            return self.identity_path(identity, boundary, session, granted, false, "cross-account request allowed by both accounts");
+        }
+
+        // Same account.
+        if strongest == Some(PrincipalMatch::Direct) {
+            // The policy names the caller itself: implicit denies in identity policies,
+            // boundaries and session policies do not apply.
+            granted.extend(with(PrincipalMatch::Direct));
+            return self.finish(DecisionKind::Allow, &granted, None, format!("allowed by the {what}, which names the caller directly"));
+        }
+        if required && strongest.is_none() {
+            let reason = if kms {
+                "the key policy does not allow this caller, neither directly nor by allowing its account (so IAM policies cannot grant access to the key)".to_string()
+            } else {
+                format!("the {what} does not allow this caller")
+            };
+            return self.implicit(DenyGate::ResourcePolicyRequired, reason);
+        }
+        if strongest == Some(PrincipalMatch::RoleArn) {
+            // Naming the session's role stands in for an identity-policy Allow, but the
+            // boundary and session policy still limit it.
+            granted.extend(with(PrincipalMatch::RoleArn));
+            return self.identity_path(identity, boundary, session, granted, true, "allowed by the resource-based policy naming the caller's role");
+        }
+        if strongest == Some(PrincipalMatch::Account) && required {
+            granted.extend(with(PrincipalMatch::Account));
+        }
+        let reason = if kms { "the key policy allows the account and its IAM policies allow the request" } else { "allowed by identity-based policy" };
+        self.identity_path(identity, boundary, session, granted, false, reason)
+    }
+
+    /// The identity side: identity-based policies (or a stand-in), boundary, session policy.
+    fn identity_path(
+        self,
+        identity: Hits<'p>,
+        boundary: Option<Hits<'p>>,
+        session: Option<Hits<'p>>,
+        mut granted: Vec<Hit<'p>>,
+        identity_given: bool,
+        reason: &str,
+    ) -> Decision {
+        let p = &self.req.principal;
+        // spec: "By default, all requests are implicitly denied with the exception of the AWS
+        // account root user, which has full access."
+        let root = p.kind == PrincipalKind::Root;
+        if !identity_given && !root && identity.allow.is_empty() {
+            return self.implicit(DenyGate::Identity, "no identity-based policy allows the request".into());
+        }
+        granted.extend(identity.allow.iter().copied());
+        if let Some(b) = &boundary {
+            if b.allow.is_empty() {
+                return self.implicit(DenyGate::Boundary, "the permissions boundary does not allow the request".into());
+            }
+            granted.extend(b.allow.iter().copied());
+        }
+        if p.kind.is_session() {
+            match &session {
+                Some(s) if s.allow.is_empty() => {
+                    return self.implicit(DenyGate::Session, "the session policy does not allow the request".into());
+                }
+                Some(s) => granted.extend(s.allow.iter().copied()),
+                // spec: without a session policy a role session is allowed, a federated-user
+                // session is not.
+                None if p.kind == PrincipalKind::FederatedUser => {
+                    return self.implicit(
+                        DenyGate::Session,
+                        "a federated-user session has only the permissions its session policy grants, and none was given".into(),
+                    );
+                }
+                None => {}
+            }
+        }
+        let reason = if root && identity.allow.is_empty() && !identity_given {
+            "the account root user has full access in its own account".to_string()
+        } else {
+            reason.to_string()
+        };
+        self.finish(DecisionKind::Allow, &granted, None, reason)
+    }
+
+    fn implicit(self, gate: DenyGate, reason: String) -> Decision {
+        self.finish(DecisionKind::ImplicitDeny, &[], Some(gate), reason)
+    }
+
+    fn finish(self, kind: DecisionKind, hits: &[Hit<'p>], gate: Option<DenyGate>, reason: String) -> Decision {
+        let mut statements: Vec<DecidingStatement> = Vec::with_capacity(hits.len());
+        for h in hits {
+            if statements.iter().any(|s| s.policy == h.policy.label && s.index == h.st.index) {
+                continue;
+            }
+            statements.push(DecidingStatement {
+                policy: h.policy.label.clone(),
+                index: h.st.index,
+                sid: h.st.sid.clone(),
+                effect: h.st.effect.into(),
+                span: h.st.span,
+            });
+        }
+        let mut missing: Vec<String> = Vec::new();
+        for k in &self.m.missing {
+            if !missing.iter().any(|m| m.eq_ignore_ascii_case(k)) {
+                missing.push((*k).to_string());
+            }
+        }
+        Decision { decision: kind, statements, missing_context_keys: missing, denied_by: gate, reason }
+    }
+}
+
+fn sid_note(st: &CStatement) -> String {
+    st.sid.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+}
+
+/// `sts:AssumeRole`, `sts:AssumeRoleWithSAML`, `sts:AssumeRoleWithWebIdentity`.
+fn is_assume_role(action: &str) -> bool {
+    action.get(..14).is_some_and(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
+}
+
+fn is_role_arn(resource: &str) -> bool {
+    super::arn::Arn::parse(resource).is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"))
+}
