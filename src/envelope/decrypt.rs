@@ -1,0 +1,674 @@
+//! The one decryptor: a sans-IO state machine that every decrypt API drives.
+//!
+//! spec: client-apis/decrypt.md
+//!
+//! ```text
+//!   push(bytes) ──► header parsed ──(data key)──► header verified ──► sealed frames ──► footer ──► done
+//!                   UnverifiedHeader               VerifiedHeader      SealedFrame            signature
+//! ```
+//!
+//! - [`Decryptor::push`] takes input in chunks of any size and returns how many bytes it used.
+//!   It stops early (returns fewer than given) when it holds a complete frame the caller has
+//!   not taken ([`Decryptor::next_frame`]) or when it needs the data key
+//!   ([`Decryptor::set_data_key`]). So it never buffers more than one frame plus the header.
+//! - Frames come out *sealed* ([`SealedFrame`]: sequence number, IV, AAD, ciphertext ‖ tag):
+//!   the caller opens them with any engine — the pure-Rust [`crate::engine::RustAesGcm`]
+//!   ([`SealedFrame::open`]) or an asynchronous one such as WebCrypto — and then reports each
+//!   successful open, in order, with [`Decryptor::frame_opened`].
+//! - [`Decryptor::finish`] says the input ended: `TRUNCATED` if the message is incomplete,
+//!   `INVALID_STATE` if a frame was not reported opened. Bytes after the end of the message are
+//!   `TRAILING_BYTES` as soon as they are pushed.
+//!
+//! Convenience APIs on top: [`decrypt`] / [`decrypt_in_place`] (one-shot; nothing is released
+//! until the header, every frame and the signature verified) and [`StreamDecryptor`] (releases
+//! each frame's plaintext once its tag verified).
+
+use std::ops::Range;
+
+use crate::engine::{AeadEngine, RustAesGcm};
+use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
+use crate::envelope::footer::{MessageHasher, VerificationKey};
+use crate::envelope::header::{ContentType, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader, DEFAULT_MAX_HEADER_LEN};
+use crate::envelope::keys::{verify_header, ContentKey, DataKey};
+use crate::envelope::suite::TAG_LEN;
+use crate::err;
+use crate::error::Result;
+
+/// What to do with messages of signed suites (0214, 0346, 0378, 0578).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignedMessages {
+    /// Verify the footer signature (streaming: plaintext released before the footer is
+    /// unverified until [`Decryptor::finish`] succeeds).
+    #[default]
+    Verify,
+    /// Refuse signed messages with `SIGNED_MESSAGE_REFUSED` as soon as the suite is read.
+    Reject,
+}
+
+/// Decrypt options.
+#[derive(Debug, Clone)]
+pub struct DecryptOptions {
+    /// Pairs the message's encryption context must contain (`CONTEXT_MISMATCH` otherwise).
+    pub expected_context: Vec<(String, String)>,
+    /// Maximum number of encrypted data keys (`TOO_MANY_DATA_KEYS`); `None` = no limit.
+    pub max_encrypted_data_keys: Option<u16>,
+    /// Signed-suite policy.
+    pub signed_messages: SignedMessages,
+    /// Header size cap in bytes (`LIMIT_EXCEEDED`).
+    pub max_header_len: usize,
+    /// Largest frame (or non-framed block) the decryptor will buffer, in ciphertext bytes
+    /// (`LIMIT_EXCEEDED`). Only applies when the decryptor copies frames (streaming).
+    pub max_frame_buffer: u64,
+}
+
+/// Default [`DecryptOptions::max_frame_buffer`]: 256 MiB.
+pub const DEFAULT_MAX_FRAME_BUFFER: u64 = 256 << 20;
+
+impl Default for DecryptOptions {
+    fn default() -> Self {
+        DecryptOptions {
+            expected_context: Vec::new(),
+            max_encrypted_data_keys: None,
+            signed_messages: SignedMessages::Verify,
+            max_header_len: DEFAULT_MAX_HEADER_LEN,
+            max_frame_buffer: DEFAULT_MAX_FRAME_BUFFER,
+        }
+    }
+}
+
+impl DecryptOptions {
+    fn header_limits(&self) -> HeaderLimits {
+        HeaderLimits { max_encrypted_data_keys: self.max_encrypted_data_keys, max_header_len: self.max_header_len }
+    }
+}
+
+/// One body unit (frame or non-framed block) ready to be opened.
+#[derive(Debug, Clone)]
+pub struct SealedFrame {
+    /// Sequence number (1 for the non-framed block).
+    pub seq: u32,
+    /// Regular frame, final frame or single block.
+    pub kind: BodyKind,
+    /// The IV (checked to be the sequence number).
+    pub iv: FrameIv,
+    /// The body AAD to authenticate.
+    pub aad: Vec<u8>,
+    /// Plaintext length of this unit.
+    pub plaintext_len: u64,
+    /// Absolute byte range of ciphertext ‖ tag in the message.
+    pub range: Range<u64>,
+    /// Ciphertext ‖ tag (empty for a decryptor made with [`Decryptor::without_frame_copies`]).
+    data: Vec<u8>,
+}
+
+impl SealedFrame {
+    /// Whether this is the last unit of the body (final frame or single block).
+    pub fn is_last(&self) -> bool {
+        self.kind != BodyKind::RegularFrame
+    }
+    /// Ciphertext ‖ tag, the input WebCrypto's `decrypt` takes.
+    pub fn ciphertext_and_tag(&self) -> &[u8] {
+        &self.data
+    }
+    /// Opens the frame with `engine` and `key`, in place, returning the plaintext.
+    pub fn open<E: AeadEngine + ?Sized>(self, engine: &E, key: &ContentKey) -> Result<Vec<u8>> {
+        let mut data = self.data;
+        let what = unit_name(self.kind, self.seq);
+        let ct_len = data.len().checked_sub(TAG_LEN).ok_or_else(|| err!(InvalidState, "{what}: no ciphertext held"))?;
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(&data[ct_len..]);
+        data.truncate(ct_len);
+        engine.open_in_place(key.expose(), self.iv.bytes(), &self.aad, &mut data, &tag, &what)?;
+        Ok(data)
+    }
+}
+
+fn unit_name(kind: BodyKind, seq: u32) -> String {
+    match kind {
+        BodyKind::RegularFrame => format!("frame {seq}"),
+        BodyKind::FinalFrame => format!("final frame {seq}"),
+        BodyKind::SingleBlock => "non-framed body".to_string(),
+    }
+}
+
+/// Where the decryptor is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Header,
+    NeedKey,
+    /// Collecting a frame's fixed fields into `small` (`need` bytes in total).
+    FrameHead { need: usize },
+    /// Collecting the non-framed IV and length.
+    BlockHead,
+    /// Collecting ciphertext ‖ tag of the current unit.
+    Content,
+    FooterLen,
+    FooterSig { len: usize },
+    Done,
+    Failed,
+}
+
+/// The current unit being read.
+#[derive(Debug)]
+struct Unit {
+    seq: u32,
+    kind: BodyKind,
+    iv: FrameIv,
+    content_len: u64,
+    start: u64,
+    remaining: u64,
+    data: Vec<u8>,
+}
+
+/// The sans-IO decryptor. See the [module documentation](self).
+pub struct Decryptor {
+    opts: DecryptOptions,
+    copy_frames: bool,
+    phase: Phase,
+    parser: HeaderParser,
+    unverified: Option<UnverifiedHeader>,
+    verified: Option<VerifiedHeader>,
+    content_key: Option<ContentKey>,
+    pending_key: Option<DataKey>,
+    hasher: Option<MessageHasher>,
+    vkey: Option<VerificationKey>,
+    small: Vec<u8>,
+    unit: Option<Unit>,
+    ready: Option<SealedFrame>,
+    footer: Vec<u8>,
+    /// Bytes of the message consumed so far (absolute offset of the next byte).
+    offset: u64,
+    next_seq: u32,
+    yielded: u32,
+    opened: u32,
+    last_yielded: bool,
+}
+
+impl std::fmt::Debug for Decryptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decryptor").field("phase", &self.phase).field("offset", &self.offset).finish_non_exhaustive()
+    }
+}
+
+impl Decryptor {
+    /// A decryptor that copies each frame's ciphertext into its [`SealedFrame`] (streaming).
+    pub fn new(opts: DecryptOptions) -> Self {
+        Self::build(opts, true)
+    }
+
+    /// A decryptor that does not copy frame bytes: each [`SealedFrame`] only gives the
+    /// [`SealedFrame::range`] of ciphertext ‖ tag in the message, for callers that hold the
+    /// whole message (one-shot, in-place decryption).
+    pub fn without_frame_copies(opts: DecryptOptions) -> Self {
+        Self::build(opts, false)
+    }
+
+    fn build(opts: DecryptOptions, copy_frames: bool) -> Self {
+        Decryptor {
+            parser: HeaderParser::new(opts.header_limits()),
+            opts,
+            copy_frames,
+            phase: Phase::Header,
+            unverified: None,
+            verified: None,
+            content_key: None,
+            pending_key: None,
+            hasher: None,
+            vkey: None,
+            small: Vec::with_capacity(24),
+            unit: None,
+            ready: None,
+            footer: Vec::new(),
+            offset: 0,
+            next_seq: 1,
+            yielded: 0,
+            opened: 0,
+            last_yielded: false,
+        }
+    }
+
+    /// The parsed, **unauthenticated** header, while the decryptor waits for the data key.
+    /// This is what a page sends to a key broker.
+    pub fn unverified_header(&self) -> Option<&UnverifiedHeader> {
+        self.unverified.as_ref()
+    }
+
+    /// Whether the header is parsed and the data key is needed to go on.
+    pub fn needs_data_key(&self) -> bool {
+        self.phase == Phase::NeedKey
+    }
+
+    /// The verified header (after [`Decryptor::set_data_key`] succeeded).
+    pub fn verified_header(&self) -> Option<&VerifiedHeader> {
+        self.verified.as_ref()
+    }
+
+    /// The content key that opens the frames (after the header verified). Give it to an
+    /// external engine to open [`SealedFrame`]s.
+    pub fn content_key(&self) -> Option<&ContentKey> {
+        self.content_key.as_ref()
+    }
+
+    /// Whether the whole message (footer included) has been read and checked; frames may still
+    /// be waiting to be taken or reported opened.
+    pub fn message_complete(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// Bytes of the message consumed so far.
+    pub fn consumed(&self) -> u64 {
+        self.offset
+    }
+
+    /// Gives the data key. May be called before any input (it is applied as soon as the header
+    /// is parsed) or when [`Decryptor::needs_data_key`]. Verifies the key commitment and the
+    /// header tag, then the expected encryption context and the public key.
+    pub fn set_data_key(&mut self, key: DataKey) -> Result<()> {
+        match self.phase {
+            Phase::Header => {
+                self.pending_key = Some(key);
+                Ok(())
+            }
+            Phase::NeedKey => {
+                let r = self.apply_key(key);
+                self.fail_on_err(r)
+            }
+            Phase::Failed => Err(err!(InvalidState, "decryptor already failed")),
+            _ => Err(err!(InvalidState, "data key already set")),
+        }
+    }
+
+    fn fail_on_err<T>(&mut self, r: Result<T>) -> Result<T> {
+        if r.is_err() {
+            self.phase = Phase::Failed;
+            self.ready = None;
+            self.unit = None;
+        }
+        r
+    }
+
+    fn apply_key(&mut self, key: DataKey) -> Result<()> {
+        let header = self.unverified.take().ok_or_else(|| err!(InvalidState, "no header"))?;
+        let (verified, content_key) = verify_header(header, &key)?;
+        let info = verified.info();
+        info.encryption_context.require(&self.opts.expected_context)?;
+        let mut hasher = MessageHasher::for_suite(&info.suite);
+        if info.suite.is_signed() {
+            let pk = info.public_key_b64().ok_or_else(|| err!(ContextMismatch, "signed suite without a public key"))?;
+            self.vkey = Some(VerificationKey::from_context_value(&info.suite, pk)?);
+            hasher.update(verified.bytes());
+        }
+        if self.copy_frames && info.content_type == ContentType::Framed && info.frame_length as u64 + TAG_LEN as u64 > self.opts.max_frame_buffer {
+            return Err(err!(LimitExceeded, "frame length {} exceeds the {} byte frame buffer limit", info.frame_length, self.opts.max_frame_buffer));
+        }
+        self.phase = match info.content_type {
+            ContentType::Framed => Phase::FrameHead { need: 4 },
+            ContentType::NonFramed => Phase::BlockHead,
+        };
+        self.hasher = Some(hasher);
+        self.verified = Some(verified);
+        self.content_key = Some(content_key);
+        Ok(())
+    }
+
+    /// Feeds message bytes; returns how many were used. Fewer than `input.len()` means: take
+    /// the ready frame ([`Decryptor::next_frame`]) or give the data key, then push the rest.
+    pub fn push(&mut self, input: &[u8]) -> Result<usize> {
+        let r = self.push_inner(input);
+        self.fail_on_err(r)
+    }
+
+    /// The next frame to open, if one is complete.
+    pub fn next_frame(&mut self) -> Option<SealedFrame> {
+        let f = self.ready.take()?;
+        self.yielded += 1;
+        if f.is_last() {
+            self.last_yielded = true;
+        }
+        Some(f)
+    }
+
+    /// Reports that frame `seq` opened successfully (its tag verified). Frames must be reported
+    /// in order; [`Decryptor::finish`] fails unless every frame was.
+    pub fn frame_opened(&mut self, seq: u32) -> Result<()> {
+        if seq != self.opened + 1 || seq > self.yielded {
+            self.phase = Phase::Failed;
+            return Err(err!(InvalidState, "frame {seq} reported opened out of order (expected {})", self.opened + 1));
+        }
+        self.opened = seq;
+        Ok(())
+    }
+
+    /// Ends the input. `Ok` only if the whole message was read, the signature verified (signed
+    /// suites) and every frame was taken and reported opened.
+    pub fn finish(&mut self) -> Result<()> {
+        let r = self.finish_inner();
+        self.fail_on_err(r)
+    }
+
+    fn finish_inner(&mut self) -> Result<()> {
+        match self.phase {
+            Phase::Header => Err(self.parser.truncated_error()),
+            Phase::NeedKey => Err(err!(Truncated, "input ends right after the header (byte {})", self.offset)),
+            Phase::FrameHead { .. } | Phase::BlockHead | Phase::Content => {
+                let what = match &self.unit {
+                    Some(u) => unit_name(u.kind, u.seq),
+                    None => format!("frame {}", self.next_seq),
+                };
+                Err(err!(Truncated, "input ends inside {what} (at byte {})", self.offset))
+            }
+            Phase::FooterLen | Phase::FooterSig { .. } => Err(err!(Truncated, "input ends inside the footer (at byte {})", self.offset)),
+            Phase::Failed => Err(err!(InvalidState, "decryptor already failed")),
+            Phase::Done => {
+                if self.ready.is_some() || !self.last_yielded {
+                    return Err(err!(InvalidState, "the last frame was not taken"));
+                }
+                if self.opened != self.yielded {
+                    return Err(err!(InvalidState, "frame {} was not reported opened", self.opened + 1));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn push_inner(&mut self, input: &[u8]) -> Result<usize> {
+        let mut used = 0usize;
+        loop {
+            if self.ready.is_some() {
+                return Ok(used);
+            }
+            let rest = &input[used..];
+            match self.phase {
+                Phase::Failed => return Err(err!(InvalidState, "decryptor already failed")),
+                Phase::NeedKey => return Ok(used),
+                Phase::Done => {
+                    if rest.is_empty() {
+                        return Ok(used);
+                    }
+                    return Err(err!(TrailingBytes, "{} byte(s) follow the end of the message at byte {}", rest.len(), self.offset));
+                }
+                _ if rest.is_empty() => return Ok(used),
+                Phase::Header => {
+                    let n = self.parser.push(rest)?;
+                    used += n;
+                    self.offset += n as u64;
+                    if let Some(h) = self.parser.take()? {
+                        if h.unverified().suite.is_signed() && self.opts.signed_messages == SignedMessages::Reject {
+                            return Err(err!(SignedMessageRefused, "suite {} is signed and signed messages are refused", h.unverified().suite.id_hex()));
+                        }
+                        self.unverified = Some(h);
+                        self.phase = Phase::NeedKey;
+                        if let Some(k) = self.pending_key.take() {
+                            self.apply_key(k)?;
+                        }
+                    }
+                }
+                Phase::FrameHead { need } | Phase::FooterSig { len: need } => {
+                    let n = (need - self.small.len()).min(rest.len());
+                    self.small.extend_from_slice(&rest[..n]);
+                    used += n;
+                    self.offset += n as u64;
+                    if let Phase::FrameHead { .. } = self.phase {
+                        self.hash(&rest[..n]);
+                    }
+                    if self.small.len() == need {
+                        self.on_fixed_complete(need)?;
+                    }
+                }
+                Phase::BlockHead => {
+                    let n = (20 - self.small.len()).min(rest.len());
+                    self.small.extend_from_slice(&rest[..n]);
+                    self.hash(&rest[..n]);
+                    used += n;
+                    self.offset += n as u64;
+                    if self.small.len() == 20 {
+                        self.on_block_head()?;
+                    }
+                }
+                Phase::FooterLen => {
+                    let n = (2 - self.small.len()).min(rest.len());
+                    self.small.extend_from_slice(&rest[..n]);
+                    used += n;
+                    self.offset += n as u64;
+                    if self.small.len() == 2 {
+                        let len = u16::from_be_bytes([self.small[0], self.small[1]]) as usize;
+                        self.small.clear();
+                        self.phase = Phase::FooterSig { len };
+                        if len == 0 {
+                            self.on_fixed_complete(0)?;
+                        }
+                    }
+                }
+                Phase::Content => {
+                    let unit = self.unit.as_mut().ok_or_else(|| err!(InvalidState, "no frame in progress"))?;
+                    let n = (unit.remaining.min(rest.len() as u64)) as usize;
+                    let chunk = &rest[..n];
+                    if self.copy_frames {
+                        unit.data.extend_from_slice(chunk);
+                    }
+                    unit.remaining -= n as u64;
+                    let done = unit.remaining == 0;
+                    if let Some(h) = self.hasher.as_mut() {
+                        h.update(chunk);
+                    }
+                    used += n;
+                    self.offset += n as u64;
+                    if done {
+                        self.on_content_complete()?;
+                    }
+                }
+            }
+        }
+    }
+
+    fn hash(&mut self, bytes: &[u8]) {
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(bytes);
+        }
+    }
+
+    fn frame_length(&self) -> u32 {
+        self.verified.as_ref().map(|v| v.info().frame_length).unwrap_or(0)
+    }
+
+    fn on_fixed_complete(&mut self, need: usize) -> Result<()> {
+        match self.phase {
+            Phase::FrameHead { need: 4 } => {
+                let first = u32::from_be_bytes([self.small[0], self.small[1], self.small[2], self.small[3]]);
+                // Final frame: marker ‖ seq ‖ IV ‖ length; regular: seq ‖ IV.
+                self.phase = Phase::FrameHead { need: if first == FINAL_FRAME_MARKER { 24 } else { 16 } };
+                Ok(())
+            }
+            Phase::FrameHead { .. } => {
+                let s = std::mem::take(&mut self.small);
+                let start = self.offset - need as u64;
+                let seq_expected = self.next_seq;
+                let (kind, seq, iv, content_len) = if need == 24 {
+                    let seq = u32::from_be_bytes([s[4], s[5], s[6], s[7]]);
+                    let len = u32::from_be_bytes([s[20], s[21], s[22], s[23]]);
+                    (BodyKind::FinalFrame, seq, &s[8..20], len)
+                } else {
+                    let seq = u32::from_be_bytes([s[0], s[1], s[2], s[3]]);
+                    (BodyKind::RegularFrame, seq, &s[4..16], self.frame_length())
+                };
+                let what = unit_name(kind, seq_expected);
+                if seq != seq_expected {
+                    return Err(err!(MalformedBody, "{what} at byte {start}: sequence number {seq}, expected {seq_expected}"));
+                }
+                let iv = FrameIv::checked(iv, seq, &format!("{what} at byte {start}"))?;
+                if kind == BodyKind::FinalFrame && content_len > self.frame_length() {
+                    return Err(err!(
+                        MalformedBody,
+                        "{what} at byte {start}: content length {content_len} exceeds the frame length {}",
+                        self.frame_length()
+                    ));
+                }
+                if kind == BodyKind::RegularFrame && seq == u32::MAX - 1 {
+                    return Err(err!(MalformedBody, "{what} at byte {start}: too many frames"));
+                }
+                self.start_unit(kind, seq, iv, content_len as u64, start)
+            }
+            Phase::FooterSig { .. } => {
+                let sig = std::mem::take(&mut self.small);
+                let digest = self.hasher.take().map(MessageHasher::finalize).unwrap_or_default();
+                let vkey = self.vkey.as_ref().ok_or_else(|| err!(InvalidState, "no verification key"))?;
+                vkey.verify_prehash(&digest, &sig)?;
+                self.footer = sig;
+                self.phase = Phase::Done;
+                Ok(())
+            }
+            _ => Err(err!(InvalidState, "unexpected fixed field")),
+        }
+    }
+
+    fn on_block_head(&mut self) -> Result<()> {
+        let s = std::mem::take(&mut self.small);
+        let start = self.offset - 20;
+        let iv = FrameIv::checked(&s[..12], 1, &format!("non-framed body at byte {start}"))?;
+        let mut len = [0u8; 8];
+        len.copy_from_slice(&s[12..20]);
+        let len = u64::from_be_bytes(len);
+        if len > MAX_NON_FRAMED_LEN {
+            return Err(err!(MalformedBody, "non-framed body at byte {start}: content length {len} exceeds 2^36 - 32"));
+        }
+        self.start_unit(BodyKind::SingleBlock, 1, iv, len, start)
+    }
+
+    fn start_unit(&mut self, kind: BodyKind, seq: u32, iv: FrameIv, content_len: u64, start: u64) -> Result<()> {
+        let remaining = content_len + TAG_LEN as u64;
+        if self.copy_frames && remaining > self.opts.max_frame_buffer {
+            return Err(err!(LimitExceeded, "{} of {} bytes exceeds the {} byte buffer limit", unit_name(kind, seq), content_len, self.opts.max_frame_buffer));
+        }
+        let data = if self.copy_frames { Vec::with_capacity(remaining as usize) } else { Vec::new() };
+        self.unit = Some(Unit { seq, kind, iv, content_len, start, remaining, data });
+        self.phase = Phase::Content;
+        Ok(())
+    }
+
+    fn on_content_complete(&mut self) -> Result<()> {
+        let u = self.unit.take().ok_or_else(|| err!(InvalidState, "no frame in progress"))?;
+        let info = self.verified.as_ref().ok_or_else(|| err!(InvalidState, "no header"))?.info();
+        let aad = body_aad(&info.message_id, u.kind, u.seq, u.content_len);
+        let signed = info.suite.is_signed();
+        let end = self.offset;
+        let _ = u.start;
+        self.ready = Some(SealedFrame {
+            seq: u.seq,
+            kind: u.kind,
+            iv: u.iv,
+            aad,
+            plaintext_len: u.content_len,
+            range: end - u.content_len - TAG_LEN as u64..end,
+            data: u.data,
+        });
+        if u.kind == BodyKind::RegularFrame {
+            self.next_seq = u.seq + 1;
+            self.phase = Phase::FrameHead { need: 4 };
+        } else if signed {
+            self.phase = Phase::FooterLen;
+        } else {
+            self.phase = Phase::Done;
+        }
+        Ok(())
+    }
+}
+
+/// One-shot decrypt. Releases nothing until the header, every frame and (signed suites) the
+/// signature verified. `data_key` is the plaintext data key.
+pub fn decrypt(message: &[u8], data_key: &[u8], opts: &DecryptOptions) -> Result<Vec<u8>> {
+    decrypt_in_place(message.to_vec(), DataKey::new(data_key), opts, &RustAesGcm)
+}
+
+/// One-shot decrypt that reuses the message buffer for the plaintext (peak memory ≈ the
+/// message). Same guarantees as [`decrypt`]; any AES-GCM engine.
+pub fn decrypt_in_place<E: AeadEngine + ?Sized>(mut message: Vec<u8>, data_key: DataKey, opts: &DecryptOptions, engine: &E) -> Result<Vec<u8>> {
+    let mut d = Decryptor::without_frame_copies(opts.clone());
+    d.set_data_key(data_key)?;
+    let mut pos = 0usize;
+    let mut write = 0usize;
+    loop {
+        let n = d.push(&message[pos..])?;
+        pos += n;
+        let mut progressed = n > 0;
+        while let Some(f) = d.next_frame() {
+            progressed = true;
+            let key = d.content_key().ok_or_else(|| err!(InvalidState, "no content key"))?;
+            let (start, end) = (f.range.start as usize, f.range.end as usize);
+            let ct_end = end - TAG_LEN;
+            let mut tag = [0u8; TAG_LEN];
+            tag.copy_from_slice(&message[ct_end..end]);
+            engine.open_in_place(key.expose(), f.iv.bytes(), &f.aad, &mut message[start..ct_end], &tag, &unit_name(f.kind, f.seq))?;
+            message.copy_within(start..ct_end, write);
+            write += ct_end - start;
+            d.frame_opened(f.seq)?;
+        }
+        if pos == message.len() || !progressed {
+            break;
+        }
+    }
+    d.finish()?;
+    message.truncate(write);
+    Ok(message)
+}
+
+/// Streaming decrypt with a synchronous engine: push chunks with [`StreamDecryptor::update`],
+/// which appends each frame's plaintext to `out` as soon as the frame's tag verified; then call
+/// [`StreamDecryptor::finish`]. For signed suites, plaintext released before `finish` succeeds
+/// is **not verified** (the signature covers the whole message): use
+/// [`SignedMessages::Reject`] to refuse such messages. Memory: one frame plus the header.
+pub struct StreamDecryptor<E: AeadEngine = RustAesGcm> {
+    inner: Decryptor,
+    engine: E,
+}
+
+impl StreamDecryptor<RustAesGcm> {
+    /// A stream decryptor with the pure-Rust engine and the data key known up front.
+    pub fn new(data_key: DataKey, opts: DecryptOptions) -> Result<Self> {
+        Self::with_engine(data_key, opts, RustAesGcm)
+    }
+}
+
+impl<E: AeadEngine> StreamDecryptor<E> {
+    /// A stream decryptor with any synchronous engine.
+    pub fn with_engine(data_key: DataKey, opts: DecryptOptions, engine: E) -> Result<Self> {
+        let mut inner = Decryptor::new(opts);
+        inner.set_data_key(data_key)?;
+        Ok(StreamDecryptor { inner, engine })
+    }
+
+    /// Feeds a chunk; verified plaintext is appended to `out`.
+    pub fn update(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        loop {
+            let n = self.inner.push(input)?;
+            input = &input[n..];
+            let mut progressed = n > 0;
+            while let Some(f) = self.inner.next_frame() {
+                progressed = true;
+                let seq = f.seq;
+                let key = self.inner.content_key().ok_or_else(|| err!(InvalidState, "no content key"))?;
+                let pt = match f.open(&self.engine, key) {
+                    Ok(pt) => pt,
+                    Err(e) => {
+                        self.inner.phase = Phase::Failed;
+                        return Err(e);
+                    }
+                };
+                self.inner.frame_opened(seq)?;
+                out.extend_from_slice(&pt);
+            }
+            if input.is_empty() || !progressed {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Ends the input: `TRUNCATED` if the message is incomplete, `SIGNATURE_INVALID` etc.
+    pub fn finish(&mut self) -> Result<()> {
+        self.inner.finish()
+    }
+
+    /// The underlying decryptor (for the verified header).
+    pub fn decryptor(&self) -> &Decryptor {
+        &self.inner
+    }
+}

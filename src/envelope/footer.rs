@@ -1,0 +1,167 @@
+//! The footer of signed suites: incremental hash over header + body, ECDSA P-256/P-384
+//! verification (DER signature of any valid length), and the conversions a WebCrypto verifier
+//! needs (uncompressed SEC1 public key, raw r‖s signature).
+//!
+//! spec: data-format/message-footer.md, framework/algorithm-suites.md#signature-algorithm
+
+use base64::Engine as _;
+use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use sha2::{Digest, Sha256, Sha384};
+
+use crate::envelope::suite::{Signature, Suite};
+use crate::err;
+use crate::error::Result;
+
+/// Incremental hash of everything the footer signs (header bytes, then body bytes).
+#[derive(Clone)]
+pub enum MessageHasher {
+    /// Unsigned suite: nothing to hash.
+    None,
+    /// P-256 suites.
+    Sha256(Sha256),
+    /// P-384 suites.
+    Sha384(Sha384),
+}
+
+impl MessageHasher {
+    /// The hasher for `suite`.
+    pub fn for_suite(suite: &Suite) -> Self {
+        match suite.signature {
+            Signature::None => MessageHasher::None,
+            Signature::EcdsaP256Sha256 => MessageHasher::Sha256(Sha256::new()),
+            Signature::EcdsaP384Sha384 => MessageHasher::Sha384(Sha384::new()),
+        }
+    }
+    /// Feeds message bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            MessageHasher::None => {}
+            MessageHasher::Sha256(h) => h.update(bytes),
+            MessageHasher::Sha384(h) => h.update(bytes),
+        }
+    }
+    /// The digest (empty for unsigned suites).
+    pub fn finalize(self) -> Vec<u8> {
+        match self {
+            MessageHasher::None => Vec::new(),
+            MessageHasher::Sha256(h) => h.finalize().to_vec(),
+            MessageHasher::Sha384(h) => h.finalize().to_vec(),
+        }
+    }
+}
+
+/// A signed suite's verification key, from the `aws-crypto-public-key` context value.
+#[derive(Debug, Clone)]
+pub enum VerificationKey {
+    /// ECDSA P-256.
+    P256(p256::ecdsa::VerifyingKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::VerifyingKey),
+}
+
+impl VerificationKey {
+    /// Decodes the context value (base64 of a compressed SEC1 point) for `suite`.
+    pub fn from_context_value(suite: &Suite, b64: &str) -> Result<Self> {
+        let sec1 = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| err!(MalformedHeader, "`aws-crypto-public-key` is not valid base64"))?;
+        let bad = || err!(MalformedHeader, "`aws-crypto-public-key` is not a valid point for suite {}", suite.id_hex());
+        match suite.signature {
+            Signature::EcdsaP256Sha256 => Ok(VerificationKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?)),
+            Signature::EcdsaP384Sha384 => Ok(VerificationKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?)),
+            Signature::None => Err(err!(ContextMismatch, "unsigned suite {} carries a public key", suite.id_hex())),
+        }
+    }
+
+    /// The public key as an uncompressed SEC1 point (`04 ‖ x ‖ y`), what WebCrypto's
+    /// `importKey("raw", ..., {name: "ECDSA", namedCurve})` takes.
+    pub fn to_uncompressed_sec1(&self) -> Vec<u8> {
+        match self {
+            VerificationKey::P256(k) => k.to_encoded_point(false).as_bytes().to_vec(),
+            VerificationKey::P384(k) => k.to_encoded_point(false).as_bytes().to_vec(),
+        }
+    }
+
+    /// WebCrypto curve name (`"P-256"` / `"P-384"`).
+    pub fn curve_name(&self) -> &'static str {
+        match self {
+            VerificationKey::P256(_) => "P-256",
+            VerificationKey::P384(_) => "P-384",
+        }
+    }
+
+    /// Converts a DER signature to fixed-size `r ‖ s` (WebCrypto's ECDSA signature format).
+    /// `SIGNATURE_INVALID` if the DER is not a valid signature encoding for this curve.
+    pub fn der_to_raw(&self, der: &[u8]) -> Result<Vec<u8>> {
+        let bad = || err!(SignatureInvalid, "footer signature is not a valid DER ECDSA signature");
+        Ok(match self {
+            VerificationKey::P256(_) => p256::ecdsa::Signature::from_der(der).map_err(|_| bad())?.to_bytes().to_vec(),
+            VerificationKey::P384(_) => p384::ecdsa::Signature::from_der(der).map_err(|_| bad())?.to_bytes().to_vec(),
+        })
+    }
+
+    /// Verifies a DER signature over a message digest (SHA-256 for P-256, SHA-384 for P-384).
+    pub fn verify_prehash(&self, digest: &[u8], der: &[u8]) -> Result<()> {
+        let invalid = || err!(SignatureInvalid, "footer signature does not verify");
+        match self {
+            VerificationKey::P256(k) => {
+                let sig = p256::ecdsa::Signature::from_der(der).map_err(|_| invalid())?;
+                k.verify_prehash(digest, &sig).map_err(|_| invalid())
+            }
+            VerificationKey::P384(k) => {
+                let sig = p384::ecdsa::Signature::from_der(der).map_err(|_| invalid())?;
+                k.verify_prehash(digest, &sig).map_err(|_| invalid())
+            }
+        }
+    }
+}
+
+/// A fresh signing key for encrypt (zeroized on drop by the curve crates).
+pub enum SigningKey {
+    /// ECDSA P-256.
+    P256(p256::ecdsa::SigningKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::SigningKey),
+}
+
+impl SigningKey {
+    /// A random key for `suite` (`None` for unsigned suites).
+    pub fn generate(suite: &Suite) -> Option<Self> {
+        let mut rng = rand_core::OsRng;
+        match suite.signature {
+            Signature::None => None,
+            Signature::EcdsaP256Sha256 => Some(SigningKey::P256(p256::ecdsa::SigningKey::random(&mut rng))),
+            Signature::EcdsaP384Sha384 => Some(SigningKey::P384(p384::ecdsa::SigningKey::random(&mut rng))),
+        }
+    }
+    /// The context value: base64 of the compressed public point.
+    pub fn public_key_context_value(&self) -> String {
+        let sec1 = match self {
+            SigningKey::P256(k) => k.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
+            SigningKey::P384(k) => k.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
+        };
+        base64::engine::general_purpose::STANDARD.encode(sec1)
+    }
+    /// A DER signature over `digest`.
+    pub fn sign_prehash(&self, digest: &[u8]) -> Result<Vec<u8>> {
+        let fail = || err!(InvalidArgument, "ECDSA signing failed");
+        Ok(match self {
+            SigningKey::P256(k) => {
+                let s: p256::ecdsa::Signature = k.sign_prehash(digest).map_err(|_| fail())?;
+                s.to_der().as_bytes().to_vec()
+            }
+            SigningKey::P384(k) => {
+                let s: p384::ecdsa::Signature = k.sign_prehash(digest).map_err(|_| fail())?;
+                s.to_der().as_bytes().to_vec()
+            }
+        })
+    }
+}
+
+/// Serializes a footer: u16 signature length ‖ DER signature.
+pub fn serialize_footer(der: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 + der.len());
+    out.extend_from_slice(&(der.len() as u16).to_be_bytes());
+    out.extend_from_slice(der);
+    out
+}

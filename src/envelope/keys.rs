@@ -1,0 +1,163 @@
+//! Data key -> content key derivation, key commitment, header authentication.
+//!
+//! spec: framework/algorithm-suites.md#key-derivation, #key-commitment;
+//! data-format/message-header.md#header-authentication-version-1-0 / -version-2-0
+
+use hkdf::Hkdf;
+use sha2::{Sha256, Sha384, Sha512};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::engine::{AeadEngine, RustAesGcm};
+use crate::envelope::header::{HeaderInfo, UnverifiedHeader, VerifiedHeader};
+use crate::envelope::suite::{HeaderVersion, Kdf, Suite, COMMITMENT_LEN};
+use crate::err;
+use crate::error::Result;
+
+/// The plaintext data key (what a key broker returns). Zeroized on drop; `Debug` never shows it.
+#[derive(Clone)]
+pub struct DataKey(Zeroizing<Vec<u8>>);
+
+impl DataKey {
+    /// Wraps key bytes (the length is checked against the suite later: `WRONG_KEY_LENGTH`).
+    pub fn new(bytes: &[u8]) -> Self {
+        DataKey(Zeroizing::new(bytes.to_vec()))
+    }
+    /// Takes ownership of key bytes without copying.
+    pub fn from_vec(bytes: Vec<u8>) -> Self {
+        DataKey(Zeroizing::new(bytes))
+    }
+    /// The key bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+    /// Key length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether the key is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DataKey({} bytes, redacted)", self.0.len())
+    }
+}
+
+/// The AES-GCM key that encrypts the header tag and every frame (derived from the data key).
+/// Zeroized on drop; `Debug` never shows it. Hand [`ContentKey::expose`] to an external engine
+/// (e.g. WebCrypto `importKey("raw", ...)`) to open sealed frames.
+#[derive(Clone)]
+pub struct ContentKey(Zeroizing<Vec<u8>>);
+
+impl ContentKey {
+    /// The key bytes (16, 24 or 32).
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ContentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ContentKey({} bytes, redacted)", self.0.len())
+    }
+}
+
+/// Derived content key and (committing suites) commitment key.
+pub struct DerivedKeys {
+    /// Content encryption key.
+    pub content_key: ContentKey,
+    /// Commitment key (v2 committing suites only).
+    pub commitment: Option<Zeroizing<[u8; COMMITMENT_LEN]>>,
+}
+
+/// HKDF extract-and-expand with the given hash; `info` parts are concatenated.
+macro_rules! hkdf_expand {
+    ($hash:ty, $salt:expr, $ikm:expr, $info:expr, $len:expr) => {{
+        let hk = Hkdf::<$hash>::new($salt, $ikm);
+        let mut okm = Zeroizing::new(vec![0u8; $len]);
+        hk.expand_multi_info($info, &mut okm)
+            .map_err(|_| err!(InvalidArgument, "HKDF output of {} bytes is too long", $len))?;
+        okm
+    }};
+}
+
+/// Derives the content key (and commitment key) for `suite` and `message_id` from `data_key`.
+/// `WRONG_KEY_LENGTH` if the data key is not the suite's key length.
+pub fn derive_keys(suite: &Suite, message_id: &[u8], data_key: &DataKey) -> Result<DerivedKeys> {
+    if data_key.len() != suite.key_len {
+        return Err(err!(
+            WrongKeyLength,
+            "data key is {} bytes, suite {} needs {}",
+            data_key.len(),
+            suite.id_hex(),
+            suite.key_len
+        ));
+    }
+    let id = suite.id.to_be_bytes();
+    let ikm = data_key.expose();
+    let (content, commitment) = match (suite.kdf, suite.header_version) {
+        (Kdf::Identity, _) => (Zeroizing::new(ikm.to_vec()), None),
+        // spec: v1 HKDF: salt = none (zeros), info = suite id ‖ message id
+        (Kdf::HkdfSha256, HeaderVersion::V1) => (hkdf_expand!(Sha256, None, ikm, &[&id, message_id], suite.key_len), None),
+        (Kdf::HkdfSha384, HeaderVersion::V1) => (hkdf_expand!(Sha384, None, ikm, &[&id, message_id], suite.key_len), None),
+        // spec: v2: salt = message id; content key info = suite id ‖ "DERIVEKEY"; commit info = "COMMITKEY"
+        (Kdf::HkdfSha512, HeaderVersion::V2) => {
+            let content = hkdf_expand!(Sha512, Some(message_id), ikm, &[&id, b"DERIVEKEY"], suite.key_len);
+            let ck = hkdf_expand!(Sha512, Some(message_id), ikm, &[b"COMMITKEY"], COMMITMENT_LEN);
+            let mut c = Zeroizing::new([0u8; COMMITMENT_LEN]);
+            c.copy_from_slice(&ck);
+            (content, Some(c))
+        }
+        (kdf, v) => return Err(err!(UnsupportedSuite, "suite {} has an unexpected KDF {kdf:?} for header {v:?}", suite.id_hex())),
+    };
+    Ok(DerivedKeys { content_key: ContentKey(content), commitment })
+}
+
+/// Verifies a parsed header with the data key: key length, key commitment (constant time, v2),
+/// then the header authentication tag (AES-GCM over the header body, pure-Rust engine).
+/// Returns the verified header and the content key for the body.
+///
+/// Errors: `WRONG_KEY_LENGTH`, `COMMITMENT_MISMATCH`, `TAG_MISMATCH`.
+pub fn verify_header(header: UnverifiedHeader, data_key: &DataKey) -> Result<(VerifiedHeader, ContentKey)> {
+    let (info, bytes) = header.into_parts();
+    let keys = derive_keys(&info.suite, &info.message_id, data_key)?;
+    check_commitment(&info, &keys)?;
+    verify_header_tag(&info, &bytes, &keys.content_key)?;
+    Ok((VerifiedHeader::new_verified(info, bytes), keys.content_key))
+}
+
+/// Constant-time comparison of the header's commitment with the derived one.
+fn check_commitment(info: &HeaderInfo, keys: &DerivedKeys) -> Result<()> {
+    match (&info.commitment, &keys.commitment) {
+        (None, None) => Ok(()),
+        (Some(expected), Some(derived)) => {
+            if bool::from(expected.ct_eq(&derived[..])) {
+                Ok(())
+            } else {
+                Err(err!(CommitmentMismatch, "key commitment in the header does not match the data key (wrong key or tampered header)"))
+            }
+        }
+        _ => Err(err!(MalformedHeader, "suite {} commitment presence does not match the header", info.suite.id_hex())),
+    }
+}
+
+/// The IV of the header authentication tag: the header IV (v1) or 12 zero bytes (v2).
+pub fn header_auth_iv(info: &HeaderInfo) -> [u8; 12] {
+    info.header_iv.unwrap_or([0u8; 12])
+}
+
+fn verify_header_tag(info: &HeaderInfo, bytes: &[u8], key: &ContentKey) -> Result<()> {
+    let body = bytes
+        .get(..info.body_len)
+        .ok_or_else(|| err!(MalformedHeader, "header body length {} exceeds the header", info.body_len))?;
+    RustAesGcm.open_in_place(key.expose(), &header_auth_iv(info), body, &mut [], &info.auth_tag, "header authentication")
+}
+
+/// Computes the header authentication tag (for encrypt).
+pub(crate) fn header_auth_tag(info: &HeaderInfo, body: &[u8], key: &ContentKey) -> Result<[u8; 16]> {
+    RustAesGcm.seal_in_place(key.expose(), &header_auth_iv(info), body, &mut [])
+}

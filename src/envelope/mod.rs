@@ -1,0 +1,35 @@
+//! AWS Encryption SDK (ESDK) messages: parse, decrypt (one-shot, streaming, random access),
+//! encrypt. Plain Rust, no I/O: builds natively and for wasm32.
+//!
+//! Module map (spec = awslabs/aws-encryption-sdk-specification):
+//!
+//! | module | holds | spec |
+//! | --- | --- | --- |
+//! | [`suite`] | the 11 algorithm suites as data | framework/algorithm-suites.md |
+//! | [`header`] | incremental header parser (v1/v2), encryption context, EDKs, serializer; [`header::UnverifiedHeader`] vs [`header::VerifiedHeader`] | data-format/message-header.md |
+//! | [`keys`] | zeroizing [`keys::DataKey`] / [`keys::ContentKey`], HKDF, commitment, header auth | framework/algorithm-suites.md#key-derivation |
+//! | [`body`] | frame layout arithmetic, body AAD, frame IVs | data-format/message-body.md, message-body-aad.md |
+//! | [`footer`] | incremental hash, ECDSA verify/sign, WebCrypto conversions | data-format/message-footer.md |
+//! | [`decrypt`] | THE sans-IO [`decrypt::Decryptor`]; one-shot [`decrypt::decrypt`]; [`decrypt::StreamDecryptor`] | client-apis/decrypt.md |
+//! | [`random_access`] | authenticated reads of plaintext ranges by fetching only covering frames | (callseal) |
+//! | [`raw_aes`] | raw AES keyring wrap/unwrap of data keys | framework/raw-aes-keyring.md |
+//! | [`encrypt`] | writing messages (all suites, framed / non-framed) | client-apis/encrypt.md |
+//!
+//! Flow for a browser: [`header::UnverifiedHeader::parse`] → send EDKs + context to the key
+//! broker → data key → [`decrypt::Decryptor`] (frames opened by WebCrypto or
+//! [`crate::engine::RustAesGcm`]) or [`random_access::RandomAccess`] for seeking.
+
+pub mod body;
+pub mod decrypt;
+pub mod encrypt;
+pub mod footer;
+pub mod header;
+pub mod keys;
+pub mod random_access;
+pub mod raw_aes;
+pub mod suite;
+
+pub use decrypt::{decrypt, decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages, StreamDecryptor};
+pub use header::{ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader};
+pub use keys::{ContentKey, DataKey};
+pub use suite::{Suite, ALL_SUITES};

@@ -1,0 +1,99 @@
+//! The raw AES keyring: wrap and unwrap data keys with a local AES-GCM wrapping key.
+//!
+//! spec: framework/raw-aes-keyring.md
+//!
+//! - provider id = key namespace;
+//! - provider info = key name ‖ u32 tag length in bits (128) ‖ u32 IV length (12) ‖ IV;
+//! - ciphertext = wrapped data key ‖ tag; AAD = the serialized encryption context.
+
+use rand_core::RngCore;
+use zeroize::Zeroizing;
+
+use crate::engine::{AeadEngine, RustAesGcm};
+use crate::envelope::header::{EncryptedDataKey, EncryptionContext, HeaderInfo};
+use crate::envelope::keys::DataKey;
+use crate::envelope::suite::{IV_LEN, TAG_LEN};
+use crate::err;
+use crate::error::Result;
+
+/// A raw AES keyring (wrapping key zeroized on drop, never printed).
+pub struct RawAesKeyring {
+    namespace: String,
+    name: String,
+    key: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for RawAesKeyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawAesKeyring({}/{}, {} byte key)", self.namespace, self.name, self.key.len())
+    }
+}
+
+impl RawAesKeyring {
+    /// A keyring; `WRONG_KEY_LENGTH` unless the wrapping key is 16, 24 or 32 bytes.
+    pub fn new(namespace: &str, name: &str, wrapping_key: &[u8]) -> Result<Self> {
+        if ![16, 24, 32].contains(&wrapping_key.len()) {
+            return Err(err!(WrongKeyLength, "raw AES wrapping key is {} bytes (16, 24 or 32 allowed)", wrapping_key.len()));
+        }
+        Ok(RawAesKeyring { namespace: namespace.to_string(), name: name.to_string(), key: Zeroizing::new(wrapping_key.to_vec()) })
+    }
+
+    /// Whether `edk` was made by a keyring with this namespace and name (well-formed info).
+    fn iv_of<'a>(&self, edk: &'a EncryptedDataKey) -> Option<&'a [u8]> {
+        if edk.provider_id != self.namespace {
+            return None;
+        }
+        let info = &edk.provider_info;
+        let name = self.name.as_bytes();
+        let rest = info.strip_prefix(name)?;
+        if rest.len() != 8 + IV_LEN || rest[..4] != [0, 0, 0, 0x80] || rest[4..8] != [0, 0, 0, IV_LEN as u8] {
+            return None;
+        }
+        Some(&rest[8..])
+    }
+
+    /// Unwraps the data key of a parsed header: tries each EDK of this namespace/name.
+    /// `KEY_UNWRAP_FAILED` if none decrypts to a key of the suite's length.
+    ///
+    /// The header is unauthenticated at this point: the unwrap itself authenticates the context
+    /// (it is the AES-GCM AAD), and decrypt then verifies the header with the key.
+    pub fn unwrap_data_key(&self, header: &HeaderInfo) -> Result<DataKey> {
+        let aad = header.encryption_context.serialize();
+        let mut tried = 0;
+        for edk in &header.encrypted_data_keys {
+            let Some(iv) = self.iv_of(edk) else { continue };
+            tried += 1;
+            let Some(ct_len) = edk.ciphertext.len().checked_sub(TAG_LEN) else { continue };
+            let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
+            let mut tag = [0u8; TAG_LEN];
+            tag.copy_from_slice(&edk.ciphertext[ct_len..]);
+            let mut ivb = [0u8; IV_LEN];
+            ivb.copy_from_slice(iv);
+            if RustAesGcm.open_in_place(&self.key, &ivb, &aad, &mut buf, &tag, "raw AES data key").is_ok() && buf.len() == header.suite.key_len {
+                return Ok(DataKey::new(&buf));
+            }
+        }
+        Err(err!(
+            KeyUnwrapFailed,
+            "no encrypted data key for {}/{} could be unwrapped ({} of {} matched the provider)",
+            self.namespace,
+            self.name,
+            tried,
+            header.encrypted_data_keys.len()
+        ))
+    }
+
+    /// Wraps `data_key` for `context` with a fresh random IV.
+    pub fn wrap_data_key(&self, data_key: &DataKey, context: &EncryptionContext) -> Result<EncryptedDataKey> {
+        let mut iv = [0u8; IV_LEN];
+        rand_core::OsRng.fill_bytes(&mut iv);
+        let mut ct = data_key.expose().to_vec();
+        let tag = RustAesGcm.seal_in_place(&self.key, &iv, &context.serialize(), &mut ct)?;
+        ct.extend_from_slice(&tag);
+        let mut info = self.name.as_bytes().to_vec();
+        info.extend_from_slice(&128u32.to_be_bytes());
+        info.extend_from_slice(&(IV_LEN as u32).to_be_bytes());
+        info.extend_from_slice(&iv);
+        Ok(EncryptedDataKey { provider_id: self.namespace.clone(), provider_info: info, ciphertext: ct })
+    }
+}

@@ -1,0 +1,35 @@
+//! Helpers shared by the ESDK integration tests.
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use callseal::envelope::{keys::DataKey, DecryptOptions, StreamDecryptor};
+use callseal::Result;
+
+pub const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/esdk");
+
+pub fn read_vec(rel: &str) -> Vec<u8> {
+    std::fs::read(format!("{VECTORS}/{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+pub fn manifest() -> serde_json::Value {
+    serde_json::from_slice(&read_vec("python-4.0.7/manifest.json")).unwrap()
+}
+
+pub fn b64(s: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+/// Streams `ct` in `chunk`-byte pieces; returns the result and the plaintext released so far.
+pub fn stream_decrypt(ct: &[u8], key: &[u8], opts: &DecryptOptions, chunk: usize) -> (Result<()>, Vec<u8>) {
+    let mut out = Vec::new();
+    let mut d = match StreamDecryptor::new(DataKey::new(key), opts.clone()) {
+        Ok(d) => d,
+        Err(e) => return (Err(e), out),
+    };
+    for piece in ct.chunks(chunk.max(1)) {
+        if let Err(e) = d.update(piece, &mut out) {
+            return (Err(e), out);
+        }
+    }
+    (d.finish(), out)
+}
