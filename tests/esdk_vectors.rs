@@ -6,7 +6,8 @@
 mod common;
 
 use base64::Engine as _;
-use callseal::envelope::{decrypt, DecryptOptions, UnverifiedHeader};
+use callseal::envelope::random_access::RandomAccessReader;
+use callseal::envelope::{decrypt, DataKey, DecryptOptions, UnverifiedHeader};
 use callseal::ErrorCode;
 use common::*;
 
@@ -58,6 +59,17 @@ fn python_manifest_all_cases() {
                     res.unwrap_or_else(|e| panic!("{id}: stream chunk {chunk}: {e}"));
                     assert!(out == pt, "{id}: stream chunk {chunk}: plaintext differs");
                 }
+                // random access: whole plaintext and slices
+                let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).unwrap_or_else(|e| panic!("{id}: random access: {e}"));
+                assert_eq!(ra.plaintext_len(), pt.len() as u64, "{id}");
+                let n = pt.len() as u64;
+                assert_eq!(ra.read(0, n).unwrap(), pt, "{id}: random access whole");
+                for (o, l) in [(0, 1), (n / 2, 100), (n.saturating_sub(1), 1), (127, 2), (4095, 3), (n / 3, n / 3), (n, 0)] {
+                    if o + l <= n {
+                        assert_eq!(ra.read(o, l).unwrap(), &pt[o as usize..(o + l) as usize], "{id}: random access {o}+{l}");
+                    }
+                }
+                assert_eq!(ra.read(n, 1).unwrap_err().code, ErrorCode::InvalidArgument, "{id}");
                 // header facts match the manifest
                 let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
                 let info = h.unverified();
@@ -81,6 +93,19 @@ fn python_manifest_all_cases() {
                     let e = res.expect_err(&format!("{id}: stream chunk {chunk} must fail"));
                     assert!(want.contains(&e.code), "{id}: stream chunk {chunk} gave {e}, expected {want:?}");
                     assert!(pt.starts_with(&out), "{id}: stream released bytes that are not verified plaintext");
+                }
+                // random access reads the whole plaintext: error, or (signature not checked by
+                // random access, documented) the genuine plaintext when only the signature was hit
+                let ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).and_then(|mut r| {
+                    let n = r.plaintext_len();
+                    r.read(0, n)
+                });
+                match ra {
+                    Err(_) => {}
+                    Ok(got) => {
+                        assert!(suite.is_signed() && reason == "flip-last-byte", "{id}: random access accepted a {reason} message");
+                        assert_eq!(got, pt, "{id}: random access released non-genuine plaintext");
+                    }
                 }
                 failed_as_expected += 1;
             }
@@ -143,6 +168,8 @@ fn commitment_vectors_all_cases() {
                 res.unwrap_or_else(|e| panic!("case {i}: stream {chunk}: {e}"));
                 assert_eq!(out, want, "case {i}: stream {chunk}");
             }
+            let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).unwrap_or_else(|e| panic!("case {i}: random access: {e}"));
+            assert_eq!(ra.read(0, want.len() as u64).unwrap(), want, "case {i}: random access");
             // the derived commitment equals the vector's
             let commitment = std.decode(t["commitment"].as_str().unwrap()).unwrap();
             assert_eq!(&header.unverified().commitment.unwrap()[..], &commitment[..], "case {i}");
@@ -154,6 +181,8 @@ fn commitment_vectors_all_cases() {
             let (res, out) = stream_decrypt(&ct, &key, &opts, 7);
             assert_eq!(res.unwrap_err().code, ErrorCode::CommitmentMismatch, "case {i}");
             assert!(out.is_empty());
+            let e = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).unwrap_err();
+            assert_eq!(e.code, ErrorCode::CommitmentMismatch, "case {i}");
             bad += 1;
         }
     }

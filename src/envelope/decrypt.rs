@@ -102,6 +102,9 @@ pub struct SealedFrame {
 }
 
 impl SealedFrame {
+    pub(crate) fn from_parts(seq: u32, kind: BodyKind, iv: FrameIv, aad: Vec<u8>, plaintext_len: u64, range: Range<u64>, data: Vec<u8>) -> Self {
+        SealedFrame { seq, kind, iv, aad, plaintext_len, range, data }
+    }
     /// Whether this is the last unit of the body (final frame or single block).
     pub fn is_last(&self) -> bool {
         self.kind != BodyKind::RegularFrame
@@ -123,7 +126,7 @@ impl SealedFrame {
     }
 }
 
-fn unit_name(kind: BodyKind, seq: u32) -> String {
+pub(crate) fn unit_name(kind: BodyKind, seq: u32) -> String {
     match kind {
         BodyKind::RegularFrame => format!("frame {seq}"),
         BodyKind::FinalFrame => format!("final frame {seq}"),

@@ -1,0 +1,375 @@
+//! Random access: decrypt plaintext `[offset, offset + len)` of a message by fetching and
+//! authenticating only the frames that cover it (e.g. HTTP `Range` requests on a pre-signed
+//! URL), so a player can seek in a two-hour recording without downloading it.
+//!
+//! # Protocol (sans-IO, so the wasm layer can drive it with `fetch` and WebCrypto)
+//!
+//! 1. Fetch the first bytes and parse the header ([`UnverifiedHeader::parse`]; on `TRUNCATED`
+//!    fetch more), get the data key, then [`RandomAccess::new`] verifies the header.
+//! 2. [`RandomAccess::tail_range`]`(total_size)` → fetch those bytes →
+//!    [`RandomAccess::locate_end`] finds and **opens** the final frame: the plaintext length is
+//!    then authenticated ([`RandomAccess::plaintext_len`]).
+//! 3. [`RandomAccess::plan`]`(offset, len)` → the frames to fetch ([`FrameFetch`]: frame number,
+//!    byte range, plaintext range) → for each, [`RandomAccess::seal`] (→ a [`SealedFrame`] for
+//!    an external engine) or [`RandomAccess::open_frame`] (pure Rust) → slice the plaintext.
+//!
+//! [`RandomAccessReader`] does all of this over a synchronous [`RangeSource`].
+//!
+//! # What is verified before the whole message is seen
+//!
+//! - Verified: the key commitment (v2) and the header authentication tag; for every frame
+//!   returned, its AES-GCM tag, which binds the message id, the frame's sequence number, whether
+//!   it is a regular or the final frame and its length — so a frame cannot be moved, swapped with
+//!   another message's frame, or cut; the final frame, opened in step 2, which authenticates the
+//!   plaintext length, i.e. the message cannot have been truncated or extended by whole frames
+//!   without that being detected.
+//! - **Not** verified: the footer signature of signed suites (it covers every byte of the
+//!   message; only a full decrypt checks it — random access plaintext of a signed message is
+//!   frame-authenticated only, so anyone holding the data key could have produced it; set
+//!   [`SignedMessages::Reject`] to refuse signed messages here); frames that were not fetched;
+//!   bytes after the footer (`TRAILING_BYTES` is not detected); that the object did not change
+//!   between two range requests (pin it, e.g. with `If-Match: <ETag>`).
+
+use std::ops::Range;
+
+use crate::engine::{AeadEngine, RustAesGcm};
+use crate::envelope::body::{body_aad, BodyKind, FrameIv, FrameLayout, FINAL_FRAME_MARKER, FINAL_FRAME_OVERHEAD, MAX_NON_FRAMED_LEN};
+use crate::envelope::decrypt::{unit_name, DecryptOptions, SealedFrame, SignedMessages};
+use crate::envelope::header::{ContentType, HeaderLimits, UnverifiedHeader, VerifiedHeader};
+use crate::envelope::keys::{verify_header, ContentKey, DataKey};
+use crate::envelope::suite::{Signature, IV_LEN, TAG_LEN};
+use crate::err;
+use crate::error::{ErrorCode, Result};
+
+/// Largest DER ECDSA signature: P-256 72 bytes, P-384 104 bytes.
+fn max_der_len(sig: Signature) -> u64 {
+    match sig {
+        Signature::None => 0,
+        Signature::EcdsaP256Sha256 => 72,
+        Signature::EcdsaP384Sha384 => 104,
+    }
+}
+
+/// One frame to fetch: its number, its bytes in the message, the plaintext it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameFetch {
+    /// Frame number (1-based; 1 for the non-framed block).
+    pub seq: u32,
+    /// Regular frame, final frame or single block.
+    pub kind: BodyKind,
+    /// Byte range to fetch (absolute offsets in the message).
+    pub range: Range<u64>,
+    /// Plaintext bytes this frame decrypts to (absolute plaintext offsets).
+    pub plaintext: Range<u64>,
+}
+
+/// Where the message ends (authenticated by opening the final frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct End {
+    final_seq: u32,
+    final_len: u64,
+    plaintext_len: u64,
+}
+
+/// Authenticated random access over one message. See the [module documentation](self).
+#[derive(Debug)]
+pub struct RandomAccess {
+    header: VerifiedHeader,
+    key: ContentKey,
+    end: Option<End>,
+}
+
+impl RandomAccess {
+    /// Verifies `header` with `data_key` (commitment, header tag), then the expected context;
+    /// refuses signed suites if `opts.signed_messages` is [`SignedMessages::Reject`].
+    pub fn new(header: UnverifiedHeader, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
+        let suite = header.unverified().suite;
+        if suite.is_signed() && opts.signed_messages == SignedMessages::Reject {
+            return Err(err!(SignedMessageRefused, "suite {} is signed and signed messages are refused", suite.id_hex()));
+        }
+        let (header, key) = verify_header(header, data_key)?;
+        header.info().encryption_context.require(&opts.expected_context)?;
+        Ok(RandomAccess { header, key, end: None })
+    }
+
+    /// The verified header.
+    pub fn header(&self) -> &VerifiedHeader {
+        &self.header
+    }
+
+    /// The content key, for an external engine.
+    pub fn content_key(&self) -> &ContentKey {
+        &self.key
+    }
+
+    /// The authenticated plaintext length, once [`RandomAccess::locate_end`] succeeded.
+    pub fn plaintext_len(&self) -> Option<u64> {
+        self.end.map(|e| e.plaintext_len)
+    }
+
+    fn header_len(&self) -> u64 {
+        self.header.info().header_len as u64
+    }
+
+    fn layout(&self) -> Result<Option<FrameLayout>> {
+        let info = self.header.info();
+        match info.content_type {
+            ContentType::Framed => Ok(Some(FrameLayout::new(self.header_len(), info.frame_length)?)),
+            ContentType::NonFramed => Ok(None),
+        }
+    }
+
+    /// The byte range to fetch so [`RandomAccess::locate_end`] can find the final frame, given
+    /// the total size of the message: the largest possible final frame plus footer (framed) or
+    /// the whole body (non-framed).
+    pub fn tail_range(&self, total_size: u64) -> Result<Range<u64>> {
+        let hl = self.header_len();
+        if total_size <= hl {
+            return Err(err!(Truncated, "message of {total_size} bytes has no body after its {hl}-byte header"));
+        }
+        match self.layout()? {
+            None => Ok(hl..total_size),
+            Some(l) => {
+                let footer = if self.header.info().suite.is_signed() { 2 + max_der_len(self.header.info().suite.signature) } else { 0 };
+                let want = FINAL_FRAME_OVERHEAD + l.frame_len as u64 + footer;
+                Ok(total_size.saturating_sub(want).max(hl)..total_size)
+            }
+        }
+    }
+
+    /// Finds the final frame in `tail` (the bytes of [`RandomAccess::tail_range`]) and opens it
+    /// with the pure-Rust engine, which authenticates the plaintext length; returns it.
+    pub fn locate_end(&mut self, total_size: u64, tail: &[u8]) -> Result<u64> {
+        let want = self.tail_range(total_size)?;
+        if tail.len() as u64 != want.end - want.start {
+            return Err(err!(InvalidArgument, "tail of {} bytes, expected {} (range {:?})", tail.len(), want.end - want.start, want));
+        }
+        let tail_start = want.start;
+        let info = self.header.info();
+        // Candidate footer lengths: 0 (unsigned) or 2 + DER length read from the u16 before it.
+        let mut footers: Vec<u64> = Vec::new();
+        if info.suite.is_signed() {
+            for s in 8..=max_der_len(info.suite.signature) {
+                let Some(at) = total_size.checked_sub(2 + s) else { continue };
+                if at < tail_start {
+                    continue;
+                }
+                let i = (at - tail_start) as usize;
+                if u16::from_be_bytes([tail[i], tail[i + 1]]) as u64 == s {
+                    footers.push(2 + s);
+                }
+            }
+        } else {
+            footers.push(0);
+        }
+        let mut last_err = err!(MalformedBody, "no final frame found at the end of the {total_size}-byte message");
+        for footer in footers {
+            let body_end = total_size - footer;
+            let body_len = body_end.saturating_sub(self.header_len());
+            let fetch = match self.layout()? {
+                Some(l) => match l.final_frame_from_body_len(body_len) {
+                    Ok((seq, len)) => FrameFetch {
+                        seq,
+                        kind: BodyKind::FinalFrame,
+                        range: l.final_frame_range(seq, len)?,
+                        plaintext: l.plaintext_start(seq)..l.plaintext_len(seq, len),
+                    },
+                    Err(e) => {
+                        last_err = e;
+                        continue;
+                    }
+                },
+                None => {
+                    let Some(len) = body_len.checked_sub(IV_LEN as u64 + 8 + TAG_LEN as u64) else {
+                        last_err = err!(Truncated, "non-framed body of {body_len} bytes is too short");
+                        continue;
+                    };
+                    FrameFetch { seq: 1, kind: BodyKind::SingleBlock, range: self.header_len()..body_end, plaintext: 0..len }
+                }
+            };
+            if fetch.range.start < tail_start || fetch.range.end != body_end {
+                continue;
+            }
+            let bytes = &tail[(fetch.range.start - tail_start) as usize..(fetch.range.end - tail_start) as usize];
+            let final_len = fetch.plaintext.end - fetch.plaintext.start;
+            let end = End { final_seq: fetch.seq, final_len, plaintext_len: fetch.plaintext.end };
+            match self.seal_with_end(&fetch, bytes, Some(end)).and_then(|f| f.open(&RustAesGcm, &self.key)) {
+                Ok(_) => {
+                    self.end = Some(end);
+                    return Ok(end.plaintext_len);
+                }
+                Err(e) => last_err = e,
+            }
+        }
+        Err(last_err)
+    }
+
+    /// The frames covering plaintext `[offset, offset + len)` (empty if `len` is 0).
+    /// Requires [`RandomAccess::locate_end`]; `INVALID_ARGUMENT` if the range passes the end.
+    pub fn plan(&self, offset: u64, len: u64) -> Result<Vec<FrameFetch>> {
+        let end = self.end.ok_or_else(|| err!(InvalidState, "locate the end of the message first (locate_end)"))?;
+        let stop = offset.checked_add(len).ok_or_else(|| err!(InvalidArgument, "range overflows"))?;
+        if stop > end.plaintext_len {
+            return Err(err!(InvalidArgument, "range {offset}..{stop} is past the plaintext length {}", end.plaintext_len));
+        }
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        match self.layout()? {
+            None => Ok(vec![FrameFetch {
+                seq: 1,
+                kind: BodyKind::SingleBlock,
+                range: self.header_len()..self.header_len() + IV_LEN as u64 + 8 + end.plaintext_len + TAG_LEN as u64,
+                plaintext: 0..end.plaintext_len,
+            }]),
+            Some(l) => {
+                let mut out = Vec::new();
+                for k in l.frames_covering(offset, len)? {
+                    // a final frame of length 0 never covers a byte, so k <= final_seq
+                    let fetch = if k == end.final_seq {
+                        FrameFetch {
+                            seq: k,
+                            kind: BodyKind::FinalFrame,
+                            range: l.final_frame_range(k, end.final_len as u32)?,
+                            plaintext: l.plaintext_start(k)..end.plaintext_len,
+                        }
+                    } else {
+                        FrameFetch {
+                            seq: k,
+                            kind: BodyKind::RegularFrame,
+                            range: l.regular_frame_range(k)?,
+                            plaintext: l.plaintext_start(k)..l.plaintext_start(k) + l.frame_len as u64,
+                        }
+                    };
+                    out.push(fetch);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Checks a fetched frame's fields (sequence number, IV, final marker and length) and
+    /// returns it sealed, for an external engine ([`SealedFrame::ciphertext_and_tag`], IV, AAD,
+    /// key = [`RandomAccess::content_key`]).
+    pub fn seal(&self, fetch: &FrameFetch, bytes: &[u8]) -> Result<SealedFrame> {
+        self.seal_with_end(fetch, bytes, self.end)
+    }
+
+    fn seal_with_end(&self, fetch: &FrameFetch, bytes: &[u8], end: Option<End>) -> Result<SealedFrame> {
+        let what = format!("{} at byte {}", unit_name(fetch.kind, fetch.seq), fetch.range.start);
+        if bytes.len() as u64 != fetch.range.end - fetch.range.start {
+            let code = if (bytes.len() as u64) < fetch.range.end - fetch.range.start { ErrorCode::Truncated } else { ErrorCode::InvalidArgument };
+            return Err(crate::Error::new(code, format!("{what}: got {} bytes, expected {}", bytes.len(), fetch.range.end - fetch.range.start)));
+        }
+        let end = end.ok_or_else(|| err!(InvalidState, "locate the end of the message first"))?;
+        let be32 = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let (iv_at, ct_at) = match fetch.kind {
+            BodyKind::RegularFrame => {
+                if be32(0) != fetch.seq {
+                    return Err(err!(MalformedBody, "{what}: sequence number {}, expected {}", be32(0), fetch.seq));
+                }
+                (4, 16)
+            }
+            BodyKind::FinalFrame => {
+                if be32(0) != FINAL_FRAME_MARKER || be32(4) != fetch.seq {
+                    return Err(err!(MalformedBody, "{what}: not the final frame {}", fetch.seq));
+                }
+                if be32(20) as u64 != end.final_len || end.final_seq != fetch.seq {
+                    return Err(err!(MalformedBody, "{what}: content length {} does not match the message size", be32(20)));
+                }
+                (8, 24)
+            }
+            BodyKind::SingleBlock => {
+                let mut l = [0u8; 8];
+                l.copy_from_slice(&bytes[12..20]);
+                let l = u64::from_be_bytes(l);
+                if l != end.plaintext_len || l > MAX_NON_FRAMED_LEN {
+                    return Err(err!(MalformedBody, "{what}: content length {l} does not match the message size"));
+                }
+                (0, 20)
+            }
+        };
+        let iv = FrameIv::checked(&bytes[iv_at..iv_at + IV_LEN], fetch.seq, &what)?;
+        let plen = fetch.plaintext.end - fetch.plaintext.start;
+        let aad = body_aad(&self.header.info().message_id, fetch.kind, fetch.seq, plen);
+        Ok(SealedFrame::from_parts(fetch.seq, fetch.kind, iv, aad, plen, fetch.range.start + ct_at as u64..fetch.range.end, bytes[ct_at..].to_vec()))
+    }
+
+    /// Opens a fetched frame with `engine`; returns its whole plaintext
+    /// (`fetch.plaintext` says which plaintext bytes it holds).
+    pub fn open_frame<E: AeadEngine + ?Sized>(&self, fetch: &FrameFetch, bytes: &[u8], engine: &E) -> Result<Vec<u8>> {
+        self.seal(fetch, bytes)?.open(engine, &self.key)
+    }
+}
+
+/// A synchronous source of byte ranges (a file, an HTTP client with `Range`, a buffer).
+pub trait RangeSource {
+    /// Total size of the object in bytes.
+    fn total_size(&mut self) -> Result<u64>;
+    /// Bytes `[range.start, range.end)`; fewer bytes only if the object is shorter.
+    fn read_range(&mut self, range: Range<u64>) -> Result<Vec<u8>>;
+}
+
+impl RangeSource for &[u8] {
+    fn total_size(&mut self) -> Result<u64> {
+        Ok(self.len() as u64)
+    }
+    fn read_range(&mut self, range: Range<u64>) -> Result<Vec<u8>> {
+        let s = (range.start.min(self.len() as u64)) as usize;
+        let e = (range.end.min(self.len() as u64)) as usize;
+        Ok(self[s..e.max(s)].to_vec())
+    }
+}
+
+/// Random-access reader over a [`RangeSource`] (header, end, then frames on demand).
+#[derive(Debug)]
+pub struct RandomAccessReader<S: RangeSource> {
+    source: S,
+    access: RandomAccess,
+}
+
+impl<S: RangeSource> RandomAccessReader<S> {
+    /// Reads and verifies the header (fetching 4 KiB, more if needed) and locates the end.
+    pub fn open(mut source: S, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
+        let total = source.total_size()?;
+        let limits = HeaderLimits { max_encrypted_data_keys: opts.max_encrypted_data_keys, max_header_len: opts.max_header_len };
+        let mut want: u64 = 4096;
+        let header = loop {
+            let bytes = source.read_range(0..want.min(total))?;
+            match UnverifiedHeader::parse(&bytes, limits) {
+                Ok(h) => break h,
+                Err(e) if e.code == ErrorCode::Truncated && want < total => want = want.saturating_mul(4),
+                Err(e) => return Err(e),
+            }
+        };
+        let mut access = RandomAccess::new(header, data_key, opts)?;
+        let tail_range = access.tail_range(total)?;
+        let tail = source.read_range(tail_range)?;
+        access.locate_end(total, &tail)?;
+        Ok(RandomAccessReader { source, access })
+    }
+
+    /// The authenticated plaintext length.
+    pub fn plaintext_len(&self) -> u64 {
+        self.access.plaintext_len().unwrap_or(0)
+    }
+
+    /// The underlying [`RandomAccess`].
+    pub fn access(&self) -> &RandomAccess {
+        &self.access
+    }
+
+    /// Decrypts plaintext `[offset, offset + len)`, fetching and authenticating only the
+    /// covering frames.
+    pub fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(len.min(1 << 24) as usize);
+        for fetch in self.access.plan(offset, len)? {
+            let bytes = self.source.read_range(fetch.range.clone())?;
+            let pt = self.access.open_frame(&fetch, &bytes, &RustAesGcm)?;
+            let from = offset.max(fetch.plaintext.start) - fetch.plaintext.start;
+            let to = (offset + len).min(fetch.plaintext.end) - fetch.plaintext.start;
+            out.extend_from_slice(&pt[from as usize..to as usize]);
+        }
+        Ok(out)
+    }
+}
