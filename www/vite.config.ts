@@ -20,6 +20,11 @@ export default defineConfig({
         index: resolve(here, 'index.html'),
         player: resolve(here, 'player/index.html'),
         playground: resolve(here, 'playground/index.html'),
+        // The player's Service Worker: a stable, unhashed URL (player/sw.js) so its scope is player/.
+        'player/sw': resolve(here, 'player/sw.ts'),
+      },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'player/sw' ? 'player/sw.js' : 'assets/[name]-[hash].js'),
       },
     },
   },

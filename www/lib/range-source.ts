@@ -1,0 +1,188 @@
+/**
+ * A `RangeSource` (callseal's random-access input) over HTTP Range requests on a pre-signed URL.
+ *
+ * The reader asks for small pieces (a header, one frame, a few frames); one HTTP request per
+ * piece would be slow, so reads go through aligned blocks of ciphertext kept in a small LRU
+ * (ciphertext only: nothing decrypted is cached here) and the next block is fetched ahead
+ * while the current one is consumed. A `403` (pre-signed URL expired) asks `refreshUrl` for a
+ * new URL once and retries.
+ */
+import type { RangeSource } from 'callseal/decrypt';
+
+/** An HTTP failure of the object store, with what the page needs to explain it. */
+export class FetchError extends Error {
+  override readonly name = 'FetchError';
+  constructor(
+    /** HTTP status (0 = network error / CORS). */
+    readonly status: number,
+    /** S3's error code from the XML body when there is one (`AccessDenied`, `NoSuchKey`...). */
+    readonly s3Code: string,
+    message: string,
+    /** True when S3 said the pre-signed URL has expired. */
+    readonly expired = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpRangeSourceOptions {
+  /** Total size of the object when the listing gave it. */
+  size?: number;
+  /** Bytes per cached block (default 256 KiB). */
+  blockSize?: number;
+  /** Blocks kept in memory (default 48). */
+  maxBlocks?: number;
+  /** Asks the broker for a fresh pre-signed URL when S3 answers 403 (expired). */
+  refreshUrl?: () => Promise<string>;
+  /** Told of every HTTP request: [start, end) of the object and the time it took. */
+  onFetch?: (start: number, end: number, millis: number) => void;
+  signal?: AbortSignal;
+}
+
+interface Block {
+  promise: Promise<Uint8Array>;
+  bytes?: Uint8Array;
+}
+
+export class HttpRangeSource implements RangeSource {
+  size?: number;
+  private url: string;
+  private readonly blockSize: number;
+  private readonly maxBlocks: number;
+  private readonly blocks = new Map<number, Block>();
+  private refreshing?: Promise<string>;
+
+  constructor(url: string, private readonly opts: HttpRangeSourceOptions = {}) {
+    this.url = url;
+    this.size = opts.size;
+    this.blockSize = opts.blockSize ?? 256 * 1024;
+    this.maxBlocks = opts.maxBlocks ?? 48;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw new RangeError(`bad range ${offset}+${length}`);
+    }
+    const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
+    if (end <= offset) return new Uint8Array(0);
+    const first = Math.floor(offset / this.blockSize);
+    const last = Math.floor((end - 1) / this.blockSize);
+    this.ensure(first, last);
+    // Read ahead: the reader walks forward through the object while audio plays.
+    if (this.size === undefined || (last + 1) * this.blockSize < this.size) this.ensure(last + 1, last + 1);
+
+    const out = new Uint8Array(end - offset);
+    let filled = 0;
+    for (let b = first; b <= last; b++) {
+      const block = await this.blocks.get(b)!.promise;
+      this.touch(b);
+      const blockStart = b * this.blockSize;
+      const from = Math.max(offset, blockStart) - blockStart;
+      const to = Math.min(end, blockStart + block.length) - blockStart;
+      if (to <= from) break; // object ended inside this block
+      out.set(block.subarray(from, to), filled);
+      filled += to - from;
+      if (block.length < this.blockSize) break;
+    }
+    return filled === out.length ? out : out.subarray(0, filled);
+  }
+
+  /** Drops cached ciphertext and cancels nothing in flight (responses are small). */
+  clear(): void {
+    this.blocks.clear();
+  }
+
+  /** Starts fetching the missing blocks in [first, last], consecutive ones in one request. */
+  private ensure(first: number, last: number): void {
+    let runStart = -1;
+    for (let b = first; b <= last + 1; b++) {
+      const missing = b <= last && !this.blocks.has(b) && (this.size === undefined || b * this.blockSize < this.size);
+      if (missing && runStart < 0) runStart = b;
+      if (!missing && runStart >= 0) {
+        this.fetchRun(runStart, b - 1);
+        runStart = -1;
+      }
+    }
+    this.evict();
+  }
+
+  private fetchRun(first: number, last: number): void {
+    const start = first * this.blockSize;
+    let end = (last + 1) * this.blockSize;
+    if (this.size !== undefined) end = Math.min(end, this.size);
+    const run = this.fetchRange(start, end);
+    for (let b = first; b <= last; b++) {
+      const at = (b - first) * this.blockSize;
+      const block: Block = {
+        promise: run.then((bytes) => {
+          const piece = bytes.subarray(Math.min(at, bytes.length), Math.min(at + this.blockSize, bytes.length));
+          block.bytes = piece;
+          return piece;
+        }),
+      };
+      // A failed fetch must not stay cached: the next read retries.
+      block.promise.catch(() => { if (this.blocks.get(b) === block) this.blocks.delete(b); });
+      this.blocks.set(b, block);
+    }
+  }
+
+  /** GET bytes [start, end) with one Range request; retries once with a fresh URL on 403. */
+  private async fetchRange(start: number, end: number, retried = false): Promise<Uint8Array> {
+    const t0 = performance.now();
+    let res: Response;
+    try {
+      res = await fetch(this.url, {
+        headers: { Range: `bytes=${start}-${end - 1}` },
+        cache: 'no-store',
+        credentials: 'omit',
+        signal: this.opts.signal,
+      });
+    } catch (e) {
+      if (this.opts.signal?.aborted) throw e;
+      throw new FetchError(0, '', `the object store could not be reached (${(e as Error).message})`);
+    }
+    if (res.status === 403 && !retried && this.opts.refreshUrl) {
+      const body = await res.text();
+      if (/expired/i.test(body)) {
+        this.refreshing ??= this.opts.refreshUrl().finally(() => { this.refreshing = undefined; });
+        this.url = await this.refreshing;
+        return this.fetchRange(start, end, true);
+      }
+      throw s3Error(403, body);
+    }
+    if (res.status === 416) return new Uint8Array(0);
+    if (res.status !== 206 && res.status !== 200) throw s3Error(res.status, await res.text());
+    const range = res.headers.get('content-range');
+    const total = range ? /\/(\d+)$/.exec(range)?.[1] : undefined;
+    if (total !== undefined) this.size = Number(total);
+    let bytes = new Uint8Array(await res.arrayBuffer());
+    if (res.status === 200) {
+      // A server that ignored Range sent the whole object: keep the part asked for.
+      this.size = bytes.length;
+      bytes = bytes.slice(start, end);
+    } else if (range && !range.startsWith(`bytes ${start}-`)) {
+      throw new FetchError(res.status, '', `the object store answered range ${range} for bytes ${start}-${end - 1}`);
+    }
+    this.opts.onFetch?.(start, start + bytes.length, performance.now() - t0);
+    return bytes;
+  }
+
+  private touch(b: number): void {
+    const block = this.blocks.get(b);
+    if (block) { this.blocks.delete(b); this.blocks.set(b, block); }
+  }
+
+  private evict(): void {
+    for (const [b, block] of this.blocks) {
+      if (this.blocks.size <= this.maxBlocks) break;
+      if (block.bytes) this.blocks.delete(b); // oldest settled first; in-flight blocks stay
+    }
+  }
+}
+
+function s3Error(status: number, body: string): FetchError {
+  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1] ?? '';
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? body.slice(0, 200);
+  const expired = status === 403 && /expired/i.test(body);
+  return new FetchError(status, code, `object store: HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`, expired);
+}

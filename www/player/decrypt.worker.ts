@@ -1,0 +1,198 @@
+/**
+ * The decrypt worker: the only place that sees data keys. For each recording it reads the
+ * (unauthenticated) header with a Range request, has the broker unwrap the data key, opens
+ * callseal's random-access reader over Range requests, wipes its copy of the key, and answers
+ * the Service Worker's range requests with verified plaintext. Transcripts are fetched whole
+ * and decrypted with `decrypt` (footer signature included).
+ */
+/// <reference lib="webworker" />
+import { decrypt, openRangeReader, parseHeader, type RangeReader } from 'callseal/decrypt';
+import { Broker } from '../lib/broker';
+import { HttpRangeSource } from '../lib/range-source';
+import { Intervals } from '../lib/intervals';
+import { sniffAudio, type AudioFormat } from '../lib/audio-format';
+import { toWire } from '../lib/errors';
+import type { FromWorker, ObjectTarget, SwReply, SwRequest, ToWorker } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/** Enough for any ESDK header with a few KMS data keys; more is read when the header says so. */
+const HEADER_PROBE = 4096;
+
+interface Stream {
+  reader: RangeReader;
+  source: HttpRangeSource;
+  format: AudioFormat;
+  fetched: Intervals;
+  decrypted: Intervals;
+  progressTimer?: ReturnType<typeof setTimeout>;
+}
+
+const streams = new Map<string, Promise<Stream>>();
+const post = (m: FromWorker) => self.postMessage(m);
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'open':
+      streams.set(m.stream, open(m.stream, m.target));
+      streams.get(m.stream)!.catch((e) => post({ type: 'error', stream: m.stream, error: toWire(e) }));
+      break;
+    case 'close': {
+      const s = streams.get(m.stream);
+      streams.delete(m.stream);
+      s?.then((st) => { st.reader.close(); st.source.clear(); clearTimeout(st.progressTimer); }, () => {});
+      break;
+    }
+    case 'transcript':
+      transcript(m.target).then(
+        (text) => post({ type: 'transcript', req: m.req, text }),
+        (e) => post({ type: 'transcript', req: m.req, error: toWire(e) }),
+      );
+      break;
+    case 'meta':
+    case 'read': {
+      const port = ev.ports[0];
+      if (port) answer(m, port);
+      break;
+    }
+  }
+};
+
+async function resolveUrl(broker: Broker, t: ObjectTarget): Promise<{ url: string; size?: number }> {
+  if (t.url) return { url: t.url, size: t.size };
+  const u = await broker.objectUrl(t.objectId);
+  return { url: u.url, size: u.size ?? t.size };
+}
+
+/** Header bytes -> parsed header; reads more when the header is longer than the probe. */
+async function readHeader(source: HttpRangeSource) {
+  let length = HEADER_PROBE;
+  for (;;) {
+    const bytes = await source.read(0, length);
+    try {
+      return parseHeader(bytes);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'TRUNCATED' && bytes.length === length && length < 1 << 20) { length *= 4; continue; }
+      throw e;
+    }
+  }
+}
+
+async function open(id: string, t: ObjectTarget): Promise<Stream> {
+  const broker = new Broker(t.brokerBase, t.user);
+  post({ type: 'stage', stream: id, stage: 'url' });
+  const { url, size } = await resolveUrl(broker, t);
+  const fetched = new Intervals();
+  const decrypted = new Intervals();
+  let stream: Stream | undefined;
+  const source = new HttpRangeSource(url, {
+    size,
+    refreshUrl: async () => (await broker.objectUrl(t.objectId)).url,
+    onFetch: (start, end) => { fetched.add(start, end); if (stream) scheduleProgress(id, stream); },
+  });
+
+  post({ type: 'stage', stream: id, stage: 'header' });
+  const header = await readHeader(source);
+
+  post({ type: 'stage', stream: id, stage: 'key' });
+  const dataKey = await broker.unwrap(t.objectId, header);
+
+  post({ type: 'stage', stream: id, stage: 'verify' });
+  let reader: RangeReader;
+  try {
+    reader = await openRangeReader(source, dataKey);
+  } finally {
+    dataKey.fill(0); // the reader keeps its own derived key (wiped by close())
+  }
+  try {
+    const head = await reader.read(0, Math.min(reader.plaintextLength, 64 * 1024));
+    decrypted.add(0, head.length);
+    const format = sniffAudio(head, reader.plaintextLength);
+    head.fill(0);
+    stream = { reader, source, format, fetched, decrypted };
+    post({
+      type: 'opened', stream: id, plaintextLength: reader.plaintextLength, format,
+      suite: header.suite, frameLength: reader.frameLength, ciphertextLength: source.size ?? 0,
+    });
+    scheduleProgress(id, stream);
+    return stream;
+  } catch (e) {
+    reader.close();
+    throw e;
+  }
+}
+
+function scheduleProgress(id: string, s: Stream): void {
+  if (s.progressTimer !== undefined) return;
+  s.progressTimer = setTimeout(() => {
+    s.progressTimer = undefined;
+    const cipherTotal = s.source.size ?? 0;
+    post({
+      type: 'progress', stream: id,
+      fetched: s.fetched.fractions(cipherTotal), decrypted: s.decrypted.fractions(s.reader.plaintextLength),
+      fetchedBytes: s.fetched.covered, decryptedBytes: s.decrypted.covered,
+    });
+  }, 150);
+}
+
+/** Answers a Service Worker request on its port; plaintext is transferred, not copied. */
+async function answer(req: SwRequest, port: MessagePort): Promise<void> {
+  const pending = streams.get(req.stream);
+  const reply = (r: SwReply, transfer: Transferable[] = []) => { port.postMessage(r, transfer); port.close(); };
+  if (!pending) return reply({ ok: false, status: 404, message: 'no such stream (closed or from another tab)' });
+  let s: Stream;
+  try {
+    s = await pending;
+  } catch (e) {
+    return reply({ ok: false, status: 500, message: String((e as Error).message) });
+  }
+  const total = s.reader.plaintextLength;
+  if (req.type === 'meta') return reply({ ok: true, total, mime: s.format.mime });
+  try {
+    const bytes = own(await s.reader.read(req.start, req.end - req.start));
+    s.decrypted.add(req.start, req.start + bytes.length);
+    scheduleProgress(req.stream, s);
+    reply({ ok: true, total, mime: s.format.mime, bytes }, [bytes.buffer]);
+  } catch (e) {
+    const error = toWire(e);
+    // A closed reader is a contact switch, not an error worth showing.
+    if (error.code !== 'INVALID_STATE' || streams.has(req.stream)) post({ type: 'error', stream: req.stream, error });
+    reply({ ok: false, status: 500, message: error.message });
+  }
+}
+
+/** A Uint8Array that owns its whole ArrayBuffer (safe to transfer: never a view of wasm memory). */
+function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes as Uint8Array<ArrayBuffer>;
+  }
+  return bytes.slice();
+}
+
+async function transcript(t: ObjectTarget): Promise<string> {
+  const broker = new Broker(t.brokerBase, t.user);
+  const { url } = await resolveUrl(broker, t);
+  const res = await fetch(url, { cache: 'no-store', credentials: 'omit' }).catch((e: Error) => {
+    throw Object.assign(new Error(`the object store could not be reached (${e.message})`), { name: 'FetchError', status: 0, s3Code: '' });
+  });
+  if (!res.ok) {
+    const body = await res.text();
+    throw Object.assign(new Error(`object store: HTTP ${res.status}`), {
+      name: 'FetchError', status: res.status, s3Code: /<Code>([^<]*)</.exec(body)?.[1] ?? '', expired: /expired/i.test(body),
+    });
+  }
+  const message = new Uint8Array(await res.arrayBuffer());
+  const header = parseHeader(message);
+  const dataKey = await broker.unwrap(t.objectId, header);
+  let plain: Uint8Array;
+  try {
+    plain = await decrypt(message, dataKey);
+  } finally {
+    dataKey.fill(0);
+  }
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
+  plain.fill(0);
+  return text;
+}

@@ -1,0 +1,601 @@
+/**
+ * The playback page: lists contacts from the key broker, plays the chosen encrypted recording
+ * through the Service Worker (which asks the decrypt worker for verified plaintext ranges) and
+ * shows its Contact Lens transcript in sync. The page itself never holds a data key; it only
+ * relays range requests from the Service Worker to the decrypt worker.
+ */
+import { Broker, BrokerError, type Contact } from '../lib/broker';
+import { explain, toWire, type Explained, type WireError } from '../lib/errors';
+import { parseContactLens, turnAt, type Transcript } from '../lib/transcript';
+import type { FromWorker, Stage, SwToPage, ToWorker } from './protocol';
+
+// --------------------------------------------------------------------------------------------
+// Configuration and elements
+// --------------------------------------------------------------------------------------------
+
+/** The key broker: set at build time with VITE_CALLSEAL_BROKER_URL (default: the local stack's). */
+const brokerBase = new URL(import.meta.env.VITE_CALLSEAL_BROKER_URL || 'http://127.0.0.1:8787/').href;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const el = {
+  user: $<HTMLSelectElement>('user'),
+  reload: $<HTMLButtonElement>('reload'),
+  listStatus: $('list-status'),
+  list: $<HTMLUListElement>('contact-list'),
+  deck: $('deck'),
+  empty: $('empty'),
+  now: $('now'),
+  title: $('now-title'),
+  meta: $('now-meta'),
+  error: $('error'),
+  errorTitle: $('error-title'),
+  errorAdvice: $('error-advice'),
+  errorAction: $<HTMLButtonElement>('error-action'),
+  errorDetail: $('error-detail'),
+  stages: $<HTMLOListElement>('stages'),
+  canvas: $<HTMLCanvasElement>('ranges'),
+  seek: $<HTMLInputElement>('seek'),
+  timeCur: $('time-cur'),
+  timeTotal: $('time-total'),
+  back: $<HTMLButtonElement>('back'),
+  play: $<HTMLButtonElement>('play'),
+  fwd: $<HTMLButtonElement>('fwd'),
+  speed: $<HTMLSelectElement>('speed'),
+  channels: $<HTMLFieldSetElement>('channels'),
+  progress: $('progress-text'),
+  audio: $<HTMLAudioElement>('audio'),
+  trStatus: $('tr-status'),
+  trCategories: $('tr-categories'),
+  turns: $<HTMLOListElement>('turns'),
+  follow: $<HTMLInputElement>('follow'),
+  help: $<HTMLDialogElement>('help'),
+  helpOpen: $<HTMLButtonElement>('help-open'),
+};
+
+const params = new URLSearchParams(location.search);
+let user = ['alice', 'bob', 'carol'].includes(params.get('user') ?? '') ? params.get('user')! : 'alice';
+el.user.value = user;
+
+// --------------------------------------------------------------------------------------------
+// Workers
+// --------------------------------------------------------------------------------------------
+
+const worker = new Worker(new URL('./decrypt.worker.ts', import.meta.url), { type: 'module', name: 'callseal-decrypt' });
+const toWorker = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+
+/** Resolves once a Service Worker controls this page (so <audio> requests reach it). */
+const swReady: Promise<void> = (async () => {
+  if (!('serviceWorker' in navigator)) throw new Error('this browser has no Service Workers (private window?)');
+  const sw = navigator.serviceWorker;
+  // Relay the Service Worker's range requests to the decrypt worker, with their reply port.
+  sw.onmessage = (e: MessageEvent<SwToPage>) => {
+    if (e.data?.type === 'range' && e.ports[0]) toWorker(e.data.request, [e.ports[0]]);
+  };
+  // Built: player/sw.js (see vite.config.ts); dev server: the TypeScript source as a module.
+  const url = import.meta.env.DEV ? './sw.ts' : './sw.js';
+  const reg = await sw.register(url, { scope: './', type: import.meta.env.DEV ? 'module' : 'classic', updateViaCache: 'none' });
+  if (sw.controller) return;
+  await new Promise<void>((resolve) => {
+    sw.addEventListener('controllerchange', () => resolve(), { once: true });
+    // A hard reload leaves the page uncontrolled: ask the active worker to claim it.
+    void sw.ready.then((r) => (r.active ?? reg.active)?.postMessage({ type: 'claim' }));
+  });
+})();
+
+// --------------------------------------------------------------------------------------------
+// State
+// --------------------------------------------------------------------------------------------
+
+interface Session {
+  contact: Contact;
+  stream: string;
+  opened: boolean;
+  started: boolean;
+  plaintextLength: number;
+  ciphertextLength: number;
+  channels: number;
+  transcript?: Transcript;
+  turnEls: HTMLButtonElement[];
+  activeTurn: number;
+  fetched: [number, number][];
+  decrypted: [number, number][];
+  failed: boolean;
+}
+
+let contacts: Contact[] = [];
+let session: Session | undefined;
+let transcriptReq = 0;
+const STAGES: Stage[] = ['url', 'header', 'key', 'verify', 'ready'];
+
+// --------------------------------------------------------------------------------------------
+// Contact list
+// --------------------------------------------------------------------------------------------
+
+const broker = () => new Broker(brokerBase, user);
+
+async function loadContacts(): Promise<void> {
+  el.listStatus.textContent = 'Loading contacts…';
+  el.list.replaceChildren();
+  el.reload.disabled = true;
+  try {
+    contacts = await broker().contacts();
+    el.listStatus.textContent = contacts.length ? `${contacts.length} contact${contacts.length > 1 ? 's' : ''}` : 'No recordings yet.';
+    for (const c of contacts) {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.contact = c.id;
+      const title = span('title', c.title);
+      const bits = [c.startedAt && formatDate(c.startedAt), c.durationSeconds ? clock(c.durationSeconds) : '', c.recording.format, c.agent].filter(Boolean);
+      b.append(title, span('meta', bits.join(' · ')));
+      b.addEventListener('click', () => void openContact(c));
+      if (session?.contact.id === c.id) b.setAttribute('aria-current', 'true');
+      li.append(b);
+      el.list.append(li);
+    }
+  } catch (e) {
+    const x = explain(toWire(e));
+    el.listStatus.textContent = e instanceof BrokerError && (e.status === 401 || e.status === 403)
+      ? `${x.title}. ${x.advice}` : `Could not load the contacts: ${x.title}. ${x.advice}`;
+    el.listStatus.dataset.error = x.kind;
+  } finally {
+    el.reload.disabled = false;
+  }
+}
+
+// --------------------------------------------------------------------------------------------
+// Opening a contact
+// --------------------------------------------------------------------------------------------
+
+function closeSession(): void {
+  if (!session) return;
+  toWorker({ type: 'close', stream: session.stream });
+  session = undefined;
+  el.audio.pause();
+  el.audio.removeAttribute('src');
+  el.audio.load(); // drops the element's buffered plaintext
+}
+
+async function openContact(c: Contact): Promise<void> {
+  closeSession();
+  for (const b of el.list.querySelectorAll('button')) {
+    if (b.dataset.contact === c.id) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+  const s: Session = {
+    contact: c, stream: crypto.randomUUID(), opened: false, started: false, plaintextLength: 0, ciphertextLength: 0,
+    channels: 0, turnEls: [], activeTurn: -1, fetched: [], decrypted: [], failed: false,
+  };
+  session = s;
+  el.empty.hidden = true;
+  el.now.hidden = false;
+  el.title.textContent = c.title;
+  el.meta.textContent = [c.startedAt && formatDate(c.startedAt), c.queue, c.agent].filter(Boolean).join(' · ');
+  hideError();
+  setStage('url');
+  setControls(false);
+  el.seek.max = String(c.durationSeconds || 0);
+  el.seek.value = '0';
+  el.timeCur.textContent = clock(0);
+  el.timeTotal.textContent = clock(c.durationSeconds);
+  el.progress.textContent = 'Opening the recording…';
+  document.body.dataset.state = 'opening';
+  drawRanges();
+  renderTranscript(undefined, c.transcript ? 'Decrypting the transcript…' : 'This contact has no transcript.');
+
+  if (c.transcript) loadTranscript(s);
+  try {
+    await swReady;
+  } catch (e) {
+    return fail(s, { source: 'other', code: 'NO_SERVICE_WORKER', status: 0, message: String((e as Error).message) });
+  }
+  if (session !== s) return;
+  toWorker({ type: 'open', stream: s.stream, target: { brokerBase, user, objectId: c.recording.id, size: c.recording.size } });
+}
+
+function loadTranscript(s: Session): void {
+  const req = ++transcriptReq;
+  const onMessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.type !== 'transcript' || m.req !== req) return;
+    worker.removeEventListener('message', onMessage);
+    if (session !== s) return;
+    if (m.error) {
+      const x = explain(m.error);
+      renderTranscript(undefined, `The transcript could not be opened: ${x.title}.`);
+      el.trStatus.dataset.error = x.kind;
+      return;
+    }
+    try {
+      s.transcript = parseContactLens(JSON.parse(m.text ?? ''));
+      renderTranscript(s);
+    } catch {
+      renderTranscript(undefined, 'The transcript decrypted but is not valid Contact Lens JSON.');
+    }
+  };
+  worker.addEventListener('message', onMessage);
+  toWorker({ type: 'transcript', req, target: { brokerBase, user, objectId: s.contact.transcript!.id, size: s.contact.transcript!.size } });
+}
+
+worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
+  const m = e.data;
+  if (m.type === 'transcript' || !session || m.stream !== session.stream) return;
+  const s = session;
+  switch (m.type) {
+    case 'stage':
+      setStage(m.stage);
+      break;
+    case 'opened': {
+      s.opened = true;
+      s.plaintextLength = m.plaintextLength;
+      s.ciphertextLength = m.ciphertextLength;
+      s.channels = m.format.channels;
+      setStage('ready');
+      el.meta.textContent = [el.meta.textContent, m.format.label, `suite ${m.suite}`, `${formatBytes(m.ciphertextLength)} encrypted`]
+        .filter(Boolean).join(' · ');
+      el.channels.disabled = m.format.channels !== 2;
+      el.channels.title = m.format.channels === 2 ? '' : 'Mono recording: the channels cannot be separated';
+      el.audio.src = new URL(`./stream/${encodeURIComponent(s.stream)}`, location.href).href;
+      el.audio.playbackRate = Number(el.speed.value);
+      setControls(true);
+      el.progress.textContent = 'Buffering…';
+      void el.audio.play().catch(() => { el.progress.textContent = 'Ready: press Play.'; });
+      break;
+    }
+    case 'progress':
+      s.fetched = m.fetched;
+      s.decrypted = m.decrypted;
+      drawRanges();
+      el.progress.textContent = `Downloaded ${formatBytes(m.fetchedBytes)}${s.ciphertextLength ? ` of ${formatBytes(s.ciphertextLength)}` : ''}`
+        + ` · decrypted ${formatBytes(m.decryptedBytes)}${s.plaintextLength ? ` of ${formatBytes(s.plaintextLength)}` : ''}`;
+      break;
+    case 'error':
+      fail(s, m.error);
+      break;
+  }
+});
+
+function fail(s: Session, error: WireError): void {
+  if (session !== s || s.failed) return;
+  s.failed = true;
+  const x = explain(error);
+  showError(x);
+  el.audio.pause();
+  if (x.kind === 'tampered') {
+    // Nothing more from this object: stop the stream and drop what the element buffered.
+    toWorker({ type: 'close', stream: s.stream });
+    el.audio.removeAttribute('src');
+    el.audio.load();
+    setControls(false);
+  }
+  document.body.dataset.state = 'error';
+  el.progress.textContent = '';
+}
+
+// --------------------------------------------------------------------------------------------
+// Transcript
+// --------------------------------------------------------------------------------------------
+
+function renderTranscript(s: Session | undefined, status = ''): void {
+  el.turns.replaceChildren();
+  el.trCategories.replaceChildren();
+  el.trCategories.hidden = true;
+  delete el.trStatus.dataset.error;
+  if (!s?.transcript) { el.trStatus.textContent = status; return; }
+  const t = s.transcript;
+  el.trStatus.textContent = `${t.turns.length} turns${t.redactedOutput ? ' · personal data redacted' : ''}`;
+  if (t.categories.length) {
+    el.trCategories.hidden = false;
+    el.trCategories.append(...t.categories.map((c) => span('', c)));
+  }
+  s.turnEls = t.turns.map((turn, i) => {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = `turn ${turn.role.toLowerCase()}`;
+    b.dataset.index = String(i);
+    b.dataset.begin = String(turn.begin);
+    const who = turn.role === 'AGENT' ? 'Agent' : turn.role === 'CUSTOMER' ? 'Customer' : 'Other';
+    const time = document.createElement('time');
+    time.textContent = clock(turn.begin);
+    time.dateTime = `PT${turn.begin.toFixed(1)}S`;
+    const text = span('text', '');
+    for (const seg of turn.segments) {
+      if (seg.kind === 'text') { text.append(seg.text); continue; }
+      const mark = span(seg.kind, seg.text);
+      if (seg.kind === 'pii') mark.title = 'Personal information redacted by Contact Lens';
+      else mark.title = 'Issue detected by Contact Lens';
+      text.append(mark);
+    }
+    const sentiment = span(`sentiment ${turn.sentiment.toLowerCase()}`, turn.sentiment && turn.sentiment !== 'NEUTRAL' ? turn.sentiment.toLowerCase() : '');
+    b.append(span('who', who), time, sentiment, text);
+    b.setAttribute('aria-label', `${who} at ${clock(turn.begin)}: ${turn.segments.map((x) => (x.kind === 'pii' ? 'redacted' : x.text)).join('')}`);
+    b.addEventListener('click', () => seekTo(turn.begin, true));
+    li.append(b);
+    el.turns.append(li);
+    return b;
+  });
+  s.activeTurn = -1;
+  syncTranscript();
+}
+
+function syncTranscript(): void {
+  const s = session;
+  if (!s?.transcript) return;
+  const i = turnAt(s.transcript.turns, el.audio.currentTime);
+  if (i === s.activeTurn) return;
+  s.turnEls[s.activeTurn]?.removeAttribute('aria-current');
+  s.activeTurn = i;
+  const b = s.turnEls[i];
+  if (!b) return;
+  b.setAttribute('aria-current', 'true');
+  if (el.follow.checked && document.activeElement?.closest('.turns') == null) {
+    b.scrollIntoView({ block: 'nearest', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  }
+}
+
+// --------------------------------------------------------------------------------------------
+// Playback controls
+// --------------------------------------------------------------------------------------------
+
+function setControls(on: boolean): void {
+  for (const b of [el.play, el.back, el.fwd, el.seek]) b.disabled = !on;
+}
+
+function seekTo(t: number, play = false): void {
+  if (!session?.opened || session.failed) return;
+  const d = Number.isFinite(el.audio.duration) ? el.audio.duration : session.contact.durationSeconds || Infinity;
+  el.audio.currentTime = Math.max(0, Math.min(t, d - 0.05));
+  if (play) void el.audio.play().catch(() => {});
+  syncTranscript();
+}
+
+function togglePlay(): void {
+  if (!session?.opened || session.failed) return;
+  if (el.audio.paused) void el.audio.play().catch(() => {});
+  else el.audio.pause();
+}
+
+el.play.addEventListener('click', togglePlay);
+el.back.addEventListener('click', () => seekTo(el.audio.currentTime - 10));
+el.fwd.addEventListener('click', () => seekTo(el.audio.currentTime + 10));
+el.seek.addEventListener('input', () => seekTo(Number(el.seek.value)));
+el.speed.addEventListener('change', () => { el.audio.playbackRate = Number(el.speed.value); });
+el.channels.addEventListener('change', () => setChannel(selectedChannel()));
+
+const audio = el.audio;
+audio.addEventListener('play', () => { el.play.textContent = 'Pause'; el.play.setAttribute('aria-pressed', 'true'); });
+audio.addEventListener('pause', () => { el.play.textContent = 'Play'; el.play.setAttribute('aria-pressed', 'false'); });
+audio.addEventListener('playing', () => {
+  if (!session) return;
+  session.started = true;
+  document.body.dataset.state = 'playing';
+  tick();
+});
+audio.addEventListener('waiting', () => { if (session && !session.failed) document.body.dataset.state = 'buffering'; });
+audio.addEventListener('durationchange', () => {
+  if (!Number.isFinite(audio.duration)) return;
+  el.seek.max = String(audio.duration);
+  el.timeTotal.textContent = clock(audio.duration);
+});
+audio.addEventListener('timeupdate', () => { updateTime(); syncTranscript(); });
+audio.addEventListener('error', () => {
+  const s = session;
+  if (!s || !audio.getAttribute('src')) return;
+  // A decryption failure reaches the element as a network error: let the worker's precise
+  // error (tampered, expired...) arrive first.
+  setTimeout(() => {
+    if (session === s && !s.failed) {
+      fail(s, { source: 'media', code: `MEDIA_ERR_${audio.error?.code ?? 0}`, status: 0, message: audio.error?.message || 'media error' });
+    }
+  }, 400);
+});
+audio.addEventListener('ended', () => { document.body.dataset.state = 'ended'; });
+
+function updateTime(): void {
+  if (document.activeElement !== el.seek) el.seek.value = String(audio.currentTime);
+  el.seek.setAttribute('aria-valuetext', `${clock(audio.currentTime)} of ${el.timeTotal.textContent}`);
+  el.timeCur.textContent = clock(audio.currentTime);
+}
+
+/** Smooth highlight and position while playing (timeupdate fires only ~4 times a second). */
+function tick(): void {
+  if (audio.paused) return;
+  updateTime();
+  syncTranscript();
+  requestAnimationFrame(tick);
+}
+
+// --------------------------------------------------------------------------------------------
+// Channels: Connect records the customer on the left, the agent on the right.
+// --------------------------------------------------------------------------------------------
+
+type Channel = 'both' | 'agent' | 'customer';
+let graph: { ctx: AudioContext; gains: GainNode[] } | undefined;
+
+function selectedChannel(): Channel {
+  return (el.channels.querySelector<HTMLInputElement>('input:checked')?.value ?? 'both') as Channel;
+}
+
+function setChannel(ch: Channel): void {
+  for (const r of el.channels.querySelectorAll<HTMLInputElement>('input')) r.checked = r.value === ch;
+  if (ch === 'both' && !graph) return; // plain stereo output; no graph needed
+  if (!graph) {
+    const ctx = new AudioContext();
+    const src = ctx.createMediaElementSource(audio);
+    const split = ctx.createChannelSplitter(2);
+    const merge = ctx.createChannelMerger(2);
+    src.connect(split);
+    // gains[in * 2 + out]: input channel (0 = left/customer, 1 = right/agent) to output ear.
+    const gains = [0, 1].flatMap((inCh) => [0, 1].map((outCh) => {
+      const g = ctx.createGain();
+      split.connect(g, inCh);
+      g.connect(merge, 0, outCh);
+      return g;
+    }));
+    merge.connect(ctx.destination);
+    graph = { ctx, gains };
+  }
+  void graph.ctx.resume();
+  // Soloing a side plays it in both ears.
+  const m = ch === 'both' ? [1, 0, 0, 1] : ch === 'customer' ? [1, 1, 0, 0] : [0, 0, 1, 1];
+  graph.gains.forEach((g, i) => g.gain.setTargetAtTime(m[i]!, graph!.ctx.currentTime, 0.015));
+  el.progress.textContent = ch === 'both' ? 'Listening to both sides.' : `Listening to the ${ch} only.`;
+}
+
+// --------------------------------------------------------------------------------------------
+// Keyboard
+// --------------------------------------------------------------------------------------------
+
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || el.help.open) return;
+  const t = e.target as HTMLElement;
+  const typing = t.closest('select, textarea, input:not([type="range"]):not([type="radio"]):not([type="checkbox"])');
+  if (typing) return;
+  const onControl = t.closest('button, input, a, summary');
+  const s = session;
+  const turns = s?.transcript?.turns ?? [];
+  let handled = true;
+  switch (e.key) {
+    case ' ':
+      if (onControl && t !== el.seek) { handled = false; break; } // Space activates the focused control
+      togglePlay(); break;
+    case 'k': case 'K': togglePlay(); break;
+    case 'j': case 'J': seekTo(audio.currentTime - 10); break;
+    case 'l': case 'L': seekTo(audio.currentTime + 10); break;
+    case 'ArrowLeft': if (t === el.seek) { handled = false; break; } seekTo(audio.currentTime - 5); break;
+    case 'ArrowRight': if (t === el.seek) { handled = false; break; } seekTo(audio.currentTime + 5); break;
+    case 'Home': if (t === el.seek) { handled = false; break; } seekTo(0); break;
+    case 'n': case 'N': { const next = turns[turnAt(turns, audio.currentTime) + 1]; if (next) seekTo(next.begin); break; }
+    case 'p': case 'P': {
+      const i = turnAt(turns, audio.currentTime);
+      const cur = turns[i];
+      const prev = cur && audio.currentTime - cur.begin < 1.5 ? turns[i - 1] : cur;
+      if (prev) seekTo(prev.begin);
+      break;
+    }
+    case '<': case ',': stepSpeed(-1); break;
+    case '>': case '.': stepSpeed(1); break;
+    case '1': if (!el.channels.disabled) setChannel('both'); break;
+    case '2': if (!el.channels.disabled) setChannel('agent'); break;
+    case '3': if (!el.channels.disabled) setChannel('customer'); break;
+    case '?': el.help.showModal(); break;
+    default: handled = false;
+  }
+  if (handled) e.preventDefault();
+});
+
+function stepSpeed(dir: number): void {
+  const i = Math.max(0, Math.min(el.speed.options.length - 1, el.speed.selectedIndex + dir));
+  el.speed.selectedIndex = i;
+  audio.playbackRate = Number(el.speed.value);
+  el.progress.textContent = `Speed ${el.speed.value}×`;
+}
+
+el.helpOpen.addEventListener('click', () => el.help.showModal());
+
+// --------------------------------------------------------------------------------------------
+// Errors, stages, progress drawing
+// --------------------------------------------------------------------------------------------
+
+function showError(x: Explained): void {
+  el.error.hidden = false;
+  el.error.dataset.error = x.kind;
+  el.errorTitle.textContent = x.title;
+  el.errorAdvice.textContent = x.advice;
+  el.errorDetail.textContent = x.detail;
+  el.errorAction.parentElement!.hidden = x.action === 'none';
+  el.errorAction.textContent = x.action === 'reload-list' ? 'Reload the list' : 'Try again';
+  el.errorAction.onclick = () => {
+    if (x.action === 'reload-list') { closeSession(); showEmpty(); void loadContacts(); }
+    else if (session) void openContact(session.contact);
+  };
+  for (const li of el.stages.querySelectorAll('li[aria-current]')) li.classList.add('failed');
+}
+
+function hideError(): void {
+  el.error.hidden = true;
+  delete el.error.dataset.error;
+}
+
+function showEmpty(): void {
+  el.now.hidden = true;
+  el.empty.hidden = false;
+  renderTranscript(undefined, '');
+  document.body.dataset.state = 'idle';
+}
+
+function setStage(stage: Stage): void {
+  const at = STAGES.indexOf(stage);
+  el.stages.querySelectorAll('li').forEach((li, i) => {
+    li.classList.toggle('done', i < at || stage === 'ready');
+    li.classList.remove('failed');
+    if (i === at && stage !== 'ready') li.setAttribute('aria-current', 'step');
+    else li.removeAttribute('aria-current');
+  });
+}
+
+function drawRanges(): void {
+  const c = el.canvas;
+  const dpr = devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(c.clientWidth * dpr)), h = Math.max(1, Math.round(c.clientHeight * dpr));
+  if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+  const g = c.getContext('2d');
+  if (!g) return;
+  g.clearRect(0, 0, w, h);
+  const css = getComputedStyle(document.documentElement);
+  const paint = (ranges: [number, number][], color: string, y: number, hh: number) => {
+    g.fillStyle = color;
+    for (const [a, b] of ranges) g.fillRect(Math.floor(a * w), y, Math.max(1, Math.ceil((b - a) * w)), hh);
+  };
+  if (!session) return;
+  paint(session.fetched, css.getPropertyValue('--fetched').trim(), 0, h);
+  paint(session.decrypted, css.getPropertyValue('--decrypted').trim(), Math.round(h * 0.25), Math.round(h * 0.5));
+}
+new ResizeObserver(drawRanges).observe(el.canvas);
+
+// --------------------------------------------------------------------------------------------
+// Helpers and start-up
+// --------------------------------------------------------------------------------------------
+
+function span(cls: string, text: string): HTMLSpanElement {
+  const s = document.createElement('span');
+  if (cls) s.className = cls;
+  s.textContent = text;
+  return s;
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) seconds = 0;
+  const s = Math.floor(seconds % 60), m = Math.floor(seconds / 60) % 60, h = Math.floor(seconds / 3600);
+  return h ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+el.user.addEventListener('change', () => {
+  user = el.user.value;
+  const u = new URL(location.href);
+  u.searchParams.set('user', user);
+  history.replaceState(null, '', u);
+  closeSession();
+  showEmpty();
+  void loadContacts();
+});
+el.reload.addEventListener('click', () => void loadContacts());
+
+// Keys and readers go away with the page; nothing decrypted outlives it.
+addEventListener('pagehide', () => closeSession());
+
+document.body.dataset.state = 'idle';
+swReady.catch((e: Error) => { el.listStatus.textContent = `This browser cannot play encrypted recordings here: ${e.message}`; });
+void loadContacts();

@@ -1,0 +1,45 @@
+/**
+ * Messages between the page, the decrypt worker (holds the keys and readers) and the Service
+ * Worker (answers the <audio> element's range requests). The page only relays: a range request
+ * from the Service Worker travels with a MessagePort that the worker answers on directly.
+ */
+import type { AudioFormat } from '../lib/audio-format';
+import type { WireError } from '../lib/errors';
+
+/** Where the worker finds the object and the broker. */
+export interface ObjectTarget {
+  brokerBase: string;
+  user: string;
+  objectId: string;
+  /** Pre-signed URL already obtained (else the worker asks the broker). */
+  url?: string;
+  size?: number;
+}
+
+export type ToWorker =
+  | { type: 'open'; stream: string; target: ObjectTarget }
+  | { type: 'transcript'; req: number; target: ObjectTarget }
+  | { type: 'close'; stream: string }
+  /** From the Service Worker, relayed by the page with its reply port. */
+  | SwRequest;
+
+export type SwRequest =
+  | { type: 'meta'; stream: string }
+  | { type: 'read'; stream: string; start: number; end: number };
+
+export type SwReply =
+  | { ok: true; total: number; mime: string; bytes?: Uint8Array }
+  | { ok: false; status: number; message: string };
+
+export type Stage = 'url' | 'header' | 'key' | 'verify' | 'ready';
+
+export type FromWorker =
+  | { type: 'stage'; stream: string; stage: Stage }
+  | { type: 'opened'; stream: string; plaintextLength: number; format: AudioFormat; suite: string; frameLength: number; ciphertextLength: number }
+  | { type: 'progress'; stream: string; fetched: [number, number][]; decrypted: [number, number][]; fetchedBytes: number; decryptedBytes: number }
+  | { type: 'error'; stream: string; error: WireError }
+  | { type: 'transcript'; req: number; text?: string; error?: WireError };
+
+/** Service Worker <-> page control messages. */
+export type SwControl = { type: 'claim' } | { type: 'ping' };
+export type SwToPage = { type: 'range'; request: SwRequest };

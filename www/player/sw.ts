@@ -1,0 +1,107 @@
+/**
+ * The player's Service Worker: answers the <audio> element's requests for `stream/<id>` (under
+ * this worker's scope) with decrypted bytes, as HTTP would: `206 Partial Content` with
+ * `Content-Range` for each Range request, so the browser starts playing at once and seeks by
+ * asking for other ranges. It holds no keys and no plaintext: each piece is asked of the page's
+ * decrypt worker (through the page, which hands over a MessagePort) while the response body is
+ * read, and the body stops being pulled when the element stops reading (backpressure, seek).
+ * Nothing goes to the Cache API. Every other request goes to the network untouched.
+ */
+/// <reference lib="webworker" />
+import type { SwControl, SwReply, SwRequest, SwToPage } from './protocol';
+
+declare const self: ServiceWorkerGlobalScope;
+
+/** First piece small (fast start), then larger ones. */
+const FIRST_CHUNK = 64 * 1024;
+const CHUNK = 256 * 1024;
+const REPLY_TIMEOUT_MS = 30_000;
+
+self.addEventListener('install', () => { void self.skipWaiting(); });
+self.addEventListener('activate', (e) => { e.waitUntil(self.clients.claim()); });
+self.addEventListener('message', (e: ExtendableMessageEvent) => {
+  const m = e.data as SwControl;
+  if (m?.type === 'claim') e.waitUntil(self.clients.claim());
+});
+
+self.addEventListener('fetch', (e: FetchEvent) => {
+  const url = new URL(e.request.url);
+  const prefix = new URL('stream/', self.registration.scope).pathname;
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(prefix) || e.request.method !== 'GET') return;
+  const stream = decodeURIComponent(url.pathname.slice(prefix.length));
+  e.respondWith(respond(e, stream));
+});
+
+async function respond(e: FetchEvent, stream: string): Promise<Response> {
+  const client = await findClient(e.clientId, stream);
+  if (!client) return plain(404, 'no open page holds this stream');
+  const meta = await ask(client, { type: 'meta', stream });
+  if (!meta.ok) return plain(meta.status, meta.message);
+  const total = meta.total;
+  const range = parseRange(e.request.headers.get('range'), total);
+  if (range === 'invalid') {
+    return new Response(null, { status: 416, headers: { 'content-range': `bytes */${total}` } });
+  }
+  const [start, end] = range ?? [0, total];
+  let pos = start;
+  let first = true;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      if (pos >= end) { ctrl.close(); return; }
+      const size = Math.min(first ? FIRST_CHUNK : CHUNK, end - pos);
+      first = false;
+      const r = await ask(client, { type: 'read', stream, start: pos, end: pos + size });
+      if (!r.ok || !r.bytes || r.bytes.length === 0) {
+        ctrl.error(new Error(r.ok ? `no bytes at ${pos}` : r.message));
+        return;
+      }
+      ctrl.enqueue(r.bytes);
+      pos += r.bytes.length;
+      if (pos >= end) ctrl.close();
+    },
+  }, { highWaterMark: 0 });
+  const headers = new Headers({
+    'content-type': meta.mime,
+    'content-length': String(end - start),
+    'accept-ranges': 'bytes',
+    'cache-control': 'no-store',
+  });
+  if (range) headers.set('content-range', `bytes ${start}-${end - 1}/${total}`);
+  return new Response(body, { status: range ? 206 : 200, headers });
+}
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` -> [start, end) ; null without a Range header. */
+function parseRange(header: string | null, total: number): [number, number] | null | 'invalid' {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
+  let start: number, end: number;
+  if (m[1] === '') { start = Math.max(0, total - Number(m[2])); end = total; }
+  else { start = Number(m[1]); end = m[2] === '' ? total : Math.min(Number(m[2]) + 1, total); }
+  return start < end && start < total ? [start, end] : 'invalid';
+}
+
+async function findClient(id: string, stream: string): Promise<Client | undefined> {
+  const direct = id ? await self.clients.get(id) : undefined;
+  if (direct) return direct;
+  // Fall back to any window of this scope that knows the stream.
+  for (const c of await self.clients.matchAll({ type: 'window' })) {
+    const r = await ask(c, { type: 'meta', stream }, 2000);
+    if (r.ok) return c;
+  }
+  return undefined;
+}
+
+function ask(client: Client, request: SwRequest, timeout = REPLY_TIMEOUT_MS): Promise<SwReply> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    const timer = setTimeout(() => { port1.close(); resolve({ ok: false, status: 504, message: 'the page did not answer' }); }, timeout);
+    port1.onmessage = (ev: MessageEvent<SwReply>) => { clearTimeout(timer); port1.close(); resolve(ev.data); };
+    const msg: SwToPage = { type: 'range', request };
+    client.postMessage(msg, [port2]);
+  });
+}
+
+function plain(status: number, text: string): Response {
+  return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
+}
