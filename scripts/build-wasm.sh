@@ -73,8 +73,14 @@ build_module() { # name features
   fi
 }
 
-build_module callseal_decrypt envelope
-build_module callseal_policy policy
+# CALLSEAL_WASM_MODULES="decrypt" builds one module only (development).
+for m in ${CALLSEAL_WASM_MODULES:-decrypt policy}; do
+  case $m in
+    decrypt) build_module callseal_decrypt envelope ;;
+    policy) build_module callseal_policy policy ;;
+    *) echo "error: unknown module $m" >&2; exit 1 ;;
+  esac
+done
 
 # --- the TypeScript layer and the package files ------------------------------------------------
 log "assembling pkg/"
@@ -88,6 +94,10 @@ cp LICENSE "$OUT/LICENSE" 2>/dev/null || true
 VERSION=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$VERSION\"/" pkg-config/package.json > "$OUT/package.json"
 if [ -f target/generated/service-data.bin ]; then cp target/generated/service-data.bin "$OUT/service-data.bin"; fi
+if [ ! -f "$OUT/wasm/callseal_policy.js" ]; then  # decrypt-only development build
+  rm -f "$OUT/policy.ts" "$OUT/node/policy.ts" "$OUT/lib/policy.ts"
+  sed -i '/policy/d' "$OUT/index.ts" "$OUT/node/index.ts"
+fi
 npx --no-install tsc -p "$OUT/tsconfig.json"
 find "$OUT" -name "*.ts" ! -name "*.d.ts" -delete; rm -f "$OUT/tsconfig.json"
 

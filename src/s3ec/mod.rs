@@ -47,7 +47,10 @@ impl ContentCipher {
 
 impl std::fmt::Debug for ContentCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ContentCipher").field("key", &"<redacted>").field("iv", &self.iv).finish()
+        f.debug_struct("ContentCipher")
+            .field("key", &"<redacted>")
+            .field("iv", &self.iv)
+            .finish()
     }
 }
 
@@ -56,11 +59,22 @@ impl std::fmt::Debug for ContentCipher {
 /// (`COMMITMENT_MISMATCH` on a wrong key or tampered metadata) before anything else.
 pub fn content_cipher(meta: &S3ObjectMetadata, data_key: &[u8]) -> Result<ContentCipher> {
     if data_key.len() != 32 {
-        return Err(err!(WrongKeyLength, "S3EC content uses AES-256: data key of {} bytes, expected 32", data_key.len()));
+        return Err(err!(
+            WrongKeyLength,
+            "S3EC content uses AES-256: data key of {} bytes, expected 32",
+            data_key.len()
+        ));
     }
     match &meta.format {
-        ContentFormat::V2 { iv } => Ok(ContentCipher { key: Zeroizing::new(data_key.to_vec()), iv: *iv, aad: &[] }),
-        ContentFormat::V3 { message_id, commitment } => {
+        ContentFormat::V2 { iv } => Ok(ContentCipher {
+            key: Zeroizing::new(data_key.to_vec()),
+            iv: *iv,
+            aad: &[],
+        }),
+        ContentFormat::V3 {
+            message_id,
+            commitment,
+        } => {
             // spec: s3-encryption/key-derivation.md — extract with the message id as salt.
             let hk = Hkdf::<Sha512>::new(Some(message_id), data_key);
             let mut key = Zeroizing::new(vec![0u8; 32]);
@@ -74,7 +88,11 @@ pub fn content_cipher(meta: &S3ObjectMetadata, data_key: &[u8]) -> Result<Conten
                     "x-amz-d: the key commitment does not match this data key (wrong key, or the metadata was altered)"
                 ));
             }
-            Ok(ContentCipher { key, iv: V3_IV, aad: &V3_SUITE_ID })
+            Ok(ContentCipher {
+                key,
+                iv: V3_IV,
+                aad: &V3_SUITE_ID,
+            })
         }
     }
 }
@@ -86,31 +104,48 @@ pub fn decrypt_object(body: &[u8], meta: &S3ObjectMetadata, data_key: &[u8]) -> 
 }
 
 /// [`decrypt_object`] with a chosen engine.
-pub fn decrypt_object_with(engine: &dyn AeadEngine, body: &[u8], meta: &S3ObjectMetadata, data_key: &[u8]) -> Result<Vec<u8>> {
+pub fn decrypt_object_with(
+    engine: &dyn AeadEngine,
+    body: &[u8],
+    meta: &S3ObjectMetadata,
+    data_key: &[u8],
+) -> Result<Vec<u8>> {
     let (ciphertext, tag) = split_body(body, meta)?;
     let cipher = content_cipher(meta, data_key)?;
     let mut plaintext = ciphertext.to_vec();
-    if let Err(e) = engine.open_in_place(cipher.key(), &cipher.iv, cipher.aad, &mut plaintext, tag, "S3EC object body") {
+    if let Err(e) = engine.open_in_place(
+        cipher.key(),
+        &cipher.iv,
+        cipher.aad,
+        &mut plaintext,
+        tag,
+        "S3EC object body",
+    ) {
         zeroize::Zeroize::zeroize(&mut plaintext);
         return Err(e);
     }
     Ok(plaintext)
 }
 
+/// Checks a body of `len` bytes against the metadata; returns the ciphertext length.
+pub fn check_body_len(len: u64, meta: &S3ObjectMetadata) -> Result<u64> {
+    let Some(ct_len) = len.checked_sub(TAG_LEN as u64) else {
+        return Err(err!(Truncated, "S3EC object body of {len} bytes is shorter than the 16-byte GCM tag"));
+    };
+    match meta.unencrypted_content_length {
+        Some(expected) if expected > ct_len => {
+            Err(err!(Truncated, "x-amz-unencrypted-content-length says {expected} bytes but the body holds {ct_len} bytes of ciphertext"))
+        }
+        Some(expected) if expected < ct_len => {
+            Err(err!(TrailingBytes, "x-amz-unencrypted-content-length says {expected} bytes but the body holds {ct_len} bytes of ciphertext"))
+        }
+        _ => Ok(ct_len),
+    }
+}
+
 /// Splits the body into ciphertext and tag, checking the lengths the metadata promises.
 pub fn split_body<'a>(body: &'a [u8], meta: &S3ObjectMetadata) -> Result<(&'a [u8], &'a [u8; TAG_LEN])> {
-    let Some(ct_len) = body.len().checked_sub(TAG_LEN) else {
-        return Err(err!(Truncated, "S3EC object body of {} bytes is shorter than the 16-byte GCM tag", body.len()));
-    };
-    if let Some(expected) = meta.unencrypted_content_length {
-        if expected != ct_len as u64 {
-            let code = if (ct_len as u64) < expected { crate::ErrorCode::Truncated } else { crate::ErrorCode::TrailingBytes };
-            return Err(crate::Error::new(
-                code,
-                format!("x-amz-unencrypted-content-length says {expected} bytes but the body holds {ct_len} bytes of ciphertext"),
-            ));
-        }
-    }
+    let ct_len = check_body_len(body.len() as u64, meta)? as usize;
     let (ciphertext, tag) = body.split_at(ct_len);
     let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| err!(Truncated, "S3EC object body: missing tag"))?;
     Ok((ciphertext, tag))
@@ -131,16 +166,23 @@ mod tests {
         let hk = Hkdf::<Sha512>::new(Some(&message_id), data_key);
         let mut key = [0u8; 32];
         let mut commit = [0u8; 28];
-        hk.expand_multi_info(&[&V3_SUITE_ID, b"DERIVEKEY"], &mut key).unwrap();
-        hk.expand_multi_info(&[&V3_SUITE_ID, b"COMMITKEY"], &mut commit).unwrap();
+        hk.expand_multi_info(&[&V3_SUITE_ID, b"DERIVEKEY"], &mut key)
+            .unwrap();
+        hk.expand_multi_info(&[&V3_SUITE_ID, b"COMMITKEY"], &mut commit)
+            .unwrap();
         let mut body = plaintext.to_vec();
-        let tag = RustAesGcm.seal_in_place(&key, &V3_IV, &V3_SUITE_ID, &mut body).unwrap();
+        let tag = RustAesGcm
+            .seal_in_place(&key, &V3_IV, &V3_SUITE_ID, &mut body)
+            .unwrap();
         body.extend_from_slice(&tag);
         let meta = BTreeMap::from([
             ("x-amz-meta-x-amz-c".to_string(), "115".to_string()),
             ("x-amz-meta-x-amz-3".to_string(), b64(b"wrapped")),
             ("x-amz-meta-x-amz-w".to_string(), "12".to_string()),
-            ("x-amz-meta-x-amz-t".to_string(), r#"{"contact-id":"c-1"}"#.to_string()),
+            (
+                "x-amz-meta-x-amz-t".to_string(),
+                r#"{"contact-id":"c-1"}"#.to_string(),
+            ),
             ("x-amz-meta-x-amz-d".to_string(), b64(&commit)),
             ("x-amz-meta-x-amz-i".to_string(), b64(&message_id)),
         ]);
@@ -157,8 +199,17 @@ mod tests {
         assert_eq!(e.code, crate::ErrorCode::CommitmentMismatch);
         let mut bad = body.clone();
         bad[0] ^= 1;
-        assert_eq!(decrypt_object(&bad, &parsed, &dk).unwrap_err().code, crate::ErrorCode::TagMismatch);
-        assert_eq!(decrypt_object(&body[..20], &parsed, &dk).unwrap_err().code, crate::ErrorCode::TagMismatch);
-        assert_eq!(decrypt_object(&body[..3], &parsed, &dk).unwrap_err().code, crate::ErrorCode::Truncated);
+        assert_eq!(
+            decrypt_object(&bad, &parsed, &dk).unwrap_err().code,
+            crate::ErrorCode::TagMismatch
+        );
+        assert_eq!(
+            decrypt_object(&body[..20], &parsed, &dk).unwrap_err().code,
+            crate::ErrorCode::TagMismatch
+        );
+        assert_eq!(
+            decrypt_object(&body[..3], &parsed, &dk).unwrap_err().code,
+            crate::ErrorCode::Truncated
+        );
     }
 }

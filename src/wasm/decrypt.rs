@@ -1,1 +1,590 @@
-//! (in progress)
+//! JS bindings of envelope decryption: `parseHeader`, `decrypt`, `DecryptStream` (under the
+//! TS layer's `decryptStream`), `decryptS3Object`, `parseS3Metadata`, `defaultEngine`.
+//!
+//! Every API drives the core's one [`Decryptor`]; the only choice made here is the engine.
+//! With WebCrypto the message stays in JS: the decryptor sees it in chunks copied into wasm
+//! memory, and WebCrypto opens each frame from a view of the caller's buffer.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::webcrypto::{self, AesKey, Job, Pipeline};
+use crate::engine::RustAesGcm;
+use crate::envelope::decrypt::{decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages};
+use crate::envelope::random_access::RandomAccess;
+use crate::envelope::header::{ContentType, HeaderInfo, UnverifiedHeader};
+use crate::envelope::keys::DataKey;
+use crate::err;
+use crate::error::{Error, Result};
+use crate::s3ec::{self, S3ObjectMetadata};
+
+/// Bytes copied from JS into wasm memory per step when feeding the decryptor.
+const CHUNK: usize = 256 << 10;
+
+/// `DecryptOptions` as JavaScript passes them. Unknown fields are an error: a misspelt
+/// `expectedContext` must not silently turn a check off.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsOptions {
+    expected_context: Option<BTreeMap<String, String>>,
+    max_encrypted_data_keys: Option<u16>,
+    signed_messages: Option<String>,
+    engine: Option<String>,
+    /// S3 only: the instruction file's JSON, when the object uses one.
+    instruction_file: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EngineChoice {
+    Auto,
+    WebCrypto,
+    Rust,
+}
+
+struct Options {
+    core: DecryptOptions,
+    engine: EngineChoice,
+    instruction_file: Option<String>,
+}
+
+impl Options {
+    fn from_js(value: JsValue) -> Result<Options, JsValue> {
+        let js: JsOptions = if value.is_undefined() || value.is_null() {
+            JsOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(value).map_err(|e| super::invalid_argument("options", e))?
+        };
+        let signed_messages = match js.signed_messages.as_deref() {
+            None | Some("verify") => SignedMessages::Verify,
+            Some("reject") => SignedMessages::Reject,
+            Some(other) => return Err(super::invalid_argument("options.signedMessages", format!("`{other}` (expected 'verify' or 'reject')"))),
+        };
+        let engine = match js.engine.as_deref() {
+            None | Some("auto") => EngineChoice::Auto,
+            Some("webcrypto") => EngineChoice::WebCrypto,
+            Some("rust") => EngineChoice::Rust,
+            Some(other) => return Err(super::invalid_argument("options.engine", format!("`{other}` (expected 'auto', 'webcrypto' or 'rust')"))),
+        };
+        let core = DecryptOptions {
+            expected_context: js.expected_context.unwrap_or_default().into_iter().collect(),
+            max_encrypted_data_keys: js.max_encrypted_data_keys,
+            signed_messages,
+            ..DecryptOptions::default()
+        };
+        Ok(Options { core, engine, instruction_file: js.instruction_file })
+    }
+
+    /// WebCrypto when allowed, present, and able to take a key of `key_len` bytes.
+    fn use_webcrypto(&self, key_len: usize) -> Result<bool> {
+        match self.engine {
+            EngineChoice::Rust => Ok(false),
+            EngineChoice::Auto => Ok(webcrypto::supports_aes_key(key_len)),
+            EngineChoice::WebCrypto if webcrypto::supports_aes_key(key_len) => Ok(true),
+            EngineChoice::WebCrypto => {
+                Err(err!(EngineUnavailable, "WebCrypto AES-GCM with a {}-bit key is not available here", key_len * 8))
+            }
+        }
+    }
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Reflect.set on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &key.into(), value);
+}
+
+fn string_map(pairs: impl IntoIterator<Item = (impl AsRef<str>, impl AsRef<str>)>) -> Object {
+    let obj = Object::new();
+    for (k, v) in pairs {
+        set(&obj, k.as_ref(), &v.as_ref().into());
+    }
+    obj
+}
+
+/// The header as the `MessageHeader` type of the package (see pkg-config/src/lib/types.ts).
+fn header_to_js(info: &HeaderInfo) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "unauthenticated", &true.into());
+    set(&obj, "version", &(info.version.byte() as u32).into());
+    set(&obj, "suiteId", &(info.suite.id as u32).into());
+    set(&obj, "suite", &info.suite.id_hex().into());
+    set(&obj, "messageId", &Uint8Array::from(&info.message_id[..]).into());
+    set(&obj, "encryptionContext", &string_map(info.encryption_context.pairs().iter().map(|(k, v)| (k, v))).into());
+    let edks = Array::new();
+    for edk in &info.encrypted_data_keys {
+        let o = Object::new();
+        set(&o, "providerId", &edk.provider_id.clone().into());
+        set(&o, "providerInfo", &Uint8Array::from(&edk.provider_info[..]).into());
+        set(&o, "ciphertext", &Uint8Array::from(&edk.ciphertext[..]).into());
+        edks.push(&o);
+    }
+    set(&obj, "encryptedDataKeys", &edks.into());
+    let framed = info.content_type == ContentType::Framed;
+    set(&obj, "contentType", &(if framed { "framed" } else { "non-framed" }).into());
+    set(&obj, "frameLength", &info.frame_length.into());
+    set(&obj, "headerLength", &(info.header_len as u32).into());
+    set(&obj, "signed", &info.suite.is_signed().into());
+    set(&obj, "committing", &info.suite.committing.into());
+    obj.into()
+}
+
+/// Reads the header from the start of `bytes` without copying more of the message into wasm
+/// than the header needs.
+fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHeader> {
+    let mut dec = Decryptor::without_frame_copies(opts.clone());
+    let total = bytes.length() as usize;
+    let mut pos = 0usize;
+    let mut buf = Vec::new();
+    while dec.unverified_header().is_none() && pos < total {
+        let n = (total - pos).min(if pos == 0 { 4096 } else { CHUNK });
+        buf.resize(n, 0);
+        bytes.subarray(pos as u32, (pos + n) as u32).copy_to(&mut buf);
+        let used = dec.push(&buf)?;
+        pos += used;
+        if used < n {
+            break;
+        }
+    }
+    match dec.unverified_header() {
+        Some(h) => Ok(h.clone()),
+        None => Err(dec.finish().err().unwrap_or_else(|| err!(Truncated, "input ends inside the header"))),
+    }
+}
+
+/// Reads the header of an ESDK message. **Unauthenticated**: nothing in it can be trusted until
+/// `decrypt` verifies it with the data key. It is what a page sends to its key broker.
+#[wasm_bindgen(js_name = parseHeader)]
+pub fn parse_header(bytes: &Uint8Array, options: JsValue) -> Result<JsValue, JsValue> {
+    let opts = Options::from_js(options)?;
+    Ok(header_to_js(read_header(bytes, &opts.core)?.unverified()))
+}
+
+/// The engine `decrypt` uses by default here: "webcrypto" or "rust".
+#[wasm_bindgen(js_name = defaultEngine)]
+pub fn default_engine() -> String {
+    if webcrypto::supports_aes_key(32) { "webcrypto" } else { "rust" }.to_string()
+}
+
+/// One-shot decryption: resolves only when the header, every frame and the signature verified.
+#[wasm_bindgen(js_name = decrypt)]
+pub async fn decrypt_js(message: Uint8Array, data_key: Uint8Array, options: JsValue) -> Result<Uint8Array, JsValue> {
+    let opts = Options::from_js(options)?;
+    let key = DataKey::from_vec(data_key.to_vec());
+    let header = read_header(&message, &opts.core)?;
+    let key_len = header.unverified().suite.key_len;
+    if opts.use_webcrypto(key_len)? {
+        Ok(decrypt_webcrypto(&message, key, &opts.core).await?)
+    } else {
+        let plaintext = zeroize::Zeroizing::new(decrypt_in_place(message.to_vec(), key, &opts.core, &RustAesGcm)?);
+        Ok(Uint8Array::from(&plaintext[..]))
+    }
+}
+
+/// Feeds `message` to `dec` in chunks copied into wasm memory, submitting each sealed frame to
+/// WebCrypto as a view of `message`; writes verified plaintext into one preallocated buffer.
+async fn decrypt_webcrypto(message: &Uint8Array, data_key: DataKey, opts: &DecryptOptions) -> Result<Uint8Array> {
+    let total = message.length() as usize;
+    let mut dec = Decryptor::without_frame_copies(opts.clone());
+    dec.set_data_key(data_key)?;
+    let mut out: Option<(Uint8Array, u32)> = None;
+    let result = async {
+        let mut aes: Option<AesKey> = None;
+        let mut pending: Vec<SealedFrame> = Vec::new();
+        let mut buf = vec![0u8; CHUNK.min(total.max(1))];
+        let (mut pos, mut buf_len, mut buf_used) = (0usize, 0usize, 0usize);
+        loop {
+            if buf_used == buf_len && pos < total {
+                buf_len = (total - pos).min(CHUNK);
+                message.subarray(pos as u32, (pos + buf_len) as u32).copy_to(&mut buf[..buf_len]);
+                pos += buf_len;
+                buf_used = 0;
+            }
+            let used = dec.push(&buf[buf_used..buf_len])?;
+            buf_used += used;
+            let before = pending.len();
+            while let Some(frame) = dec.next_frame() {
+                pending.push(frame);
+            }
+            if used == 0 && pending.len() == before && buf_used < buf_len {
+                return Err(err!(InvalidState, "decryptor made no progress at byte {}", dec.consumed()));
+            }
+            if aes.is_none() {
+                if let Some(key) = dec.content_key() {
+                    aes = Some(AesKey::import(key.expose()).await?);
+                    let header_len = dec.verified_header().map(|h| h.info().header_len).unwrap_or(0);
+                    let capacity = total.saturating_sub(header_len) as u32;
+                    out = Some((Uint8Array::new_with_length(capacity), 0));
+                }
+            }
+            if let (Some(key), Some((buffer, written))) = (aes.as_ref(), out.as_mut()) {
+                if !pending.is_empty() {
+                    open_frames(key, message, std::mem::take(&mut pending), &mut dec, buffer, written).await?;
+                }
+            }
+            if buf_used == buf_len && pos >= total {
+                break;
+            }
+        }
+        dec.finish()?;
+        let (buffer, written) = out.take().ok_or_else(|| err!(Truncated, "message ends before its body"))?;
+        // Keep the plaintext in its own buffer unless the slack is small.
+        Ok(if (written as u64) * 9 / 8 < buffer.length() as u64 { buffer.slice(0, written) } else { buffer.subarray(0, written) })
+    }
+    .await;
+    if result.is_err() {
+        if let Some((buffer, _)) = out {
+            buffer.fill(0, 0, buffer.length());
+        }
+    }
+    result
+}
+
+/// Opens `frames` on WebCrypto (several in flight), writing plaintext at `written` in order and
+/// reporting each opened frame to the decryptor.
+async fn open_frames(
+    key: &AesKey,
+    message: &Uint8Array,
+    frames: Vec<SealedFrame>,
+    dec: &mut Decryptor,
+    out: &Uint8Array,
+    written: &mut u32,
+) -> Result<()> {
+    let mut pipe = Pipeline::new(key);
+    let mut frames = frames.into_iter();
+    loop {
+        while pipe.has_room() {
+            let Some(f) = frames.next() else { break };
+            pipe.submit(Job {
+                seq: f.seq,
+                iv: *f.iv.bytes(),
+                what: format!("frame {}", f.seq),
+                sealed: message.subarray(f.range.start as u32, f.range.end as u32),
+                aad: f.aad,
+            })?;
+        }
+        let Some((seq, plaintext)) = pipe.next().await? else { return Ok(()) };
+        let end = written.checked_add(plaintext.length()).filter(|e| *e <= out.length());
+        let Some(end) = end else { return Err(err!(MalformedBody, "frame {seq}: plaintext exceeds the message size")) };
+        out.set(&plaintext, *written);
+        *written = end;
+        dec.frame_opened(seq)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming
+// ---------------------------------------------------------------------------------------------
+
+struct StreamState {
+    dec: Decryptor,
+    opts: Options,
+    aes: Option<Rc<AesKey>>,
+    use_webcrypto: Option<bool>,
+}
+
+/// A streaming decryptor (the engine of `decryptStream`). `push(chunk)` resolves to the
+/// plaintext of the frames whose tags verified; `finish()` rejects if the message is
+/// incomplete or its signature does not verify (plaintext already released from a signed
+/// message is then unverified: use `signedMessages: 'reject'` to refuse signed messages).
+#[wasm_bindgen]
+pub struct DecryptStream {
+    state: Rc<RefCell<Option<StreamState>>>,
+}
+
+#[wasm_bindgen]
+impl DecryptStream {
+    #[wasm_bindgen(constructor)]
+    pub fn new(data_key: &Uint8Array, options: JsValue) -> Result<DecryptStream, JsValue> {
+        let opts = Options::from_js(options)?;
+        let mut dec = Decryptor::new(opts.core.clone());
+        dec.set_data_key(DataKey::from_vec(data_key.to_vec()))?;
+        Ok(DecryptStream { state: Rc::new(RefCell::new(Some(StreamState { dec, opts, aes: None, use_webcrypto: None }))) })
+    }
+
+    /// Takes the next chunk of the message; resolves to an array of verified plaintext chunks.
+    pub fn push(&self, chunk: Uint8Array) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let mut guard = state.take().ok_or_else(|| JsValue::from(err!(InvalidState, "stream already failed or finished")))?;
+            let r = stream_push(&mut guard, chunk.to_vec()).await;
+            if r.is_ok() {
+                state.replace(Some(guard));
+            }
+            Ok(r?.into())
+        })
+    }
+
+    /// Ends the input: rejects with TRUNCATED, SIGNATURE_INVALID... unless the message was whole.
+    pub fn finish(&self) -> Result<(), JsValue> {
+        let mut st = self.state.take().ok_or_else(|| JsValue::from(err!(InvalidState, "stream already failed or finished")))?;
+        Ok(st.dec.finish()?)
+    }
+
+    /// The header, once read (unauthenticated until the first frame is released).
+    pub fn header(&self) -> JsValue {
+        match self.state.borrow().as_ref().and_then(|s| s.dec.unverified_header().cloned()) {
+            Some(h) => header_to_js(h.unverified()),
+            None => JsValue::UNDEFINED,
+        }
+    }
+}
+
+async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
+    let out = Array::new();
+    let mut input = &chunk[..];
+    loop {
+        let used = st.dec.push(input)?;
+        input = &input[used..];
+        let mut frames = Vec::new();
+        while let Some(f) = st.dec.next_frame() {
+            frames.push(f);
+        }
+        if st.use_webcrypto.is_none() {
+            if let Some(key) = st.dec.content_key() {
+                let webcrypto = st.opts.use_webcrypto(key.expose().len())?;
+                if webcrypto {
+                    st.aes = Some(Rc::new(AesKey::import(key.expose()).await?));
+                }
+                st.use_webcrypto = Some(webcrypto);
+            }
+        }
+        if !frames.is_empty() {
+            match st.aes.clone() {
+                Some(aes) => {
+                    let mut pipe = Pipeline::new(&aes);
+                    let mut frames = frames.into_iter();
+                    loop {
+                        while pipe.has_room() {
+                            let Some(f) = frames.next() else { break };
+                            let sealed = Uint8Array::from(f.ciphertext_and_tag());
+                            pipe.submit(Job { seq: f.seq, iv: *f.iv.bytes(), what: format!("frame {}", f.seq), sealed, aad: f.aad })?;
+                        }
+                        let Some((seq, plaintext)) = pipe.next().await? else { break };
+                        st.dec.frame_opened(seq)?;
+                        out.push(&plaintext);
+                    }
+                }
+                None => {
+                    let key = st.dec.content_key().ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?.clone();
+                    for f in frames {
+                        let seq = f.seq;
+                        let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, &key)?);
+                        st.dec.frame_opened(seq)?;
+                        out.push(&Uint8Array::from(&plaintext[..]));
+                    }
+                }
+            }
+        }
+        if input.is_empty() {
+            return Ok(out);
+        }
+        if used == 0 && out.length() == 0 && st.dec.needs_data_key() {
+            return Err(err!(InvalidState, "stream made no progress at byte {}", st.dec.consumed()));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// S3 Encryption Client
+// ---------------------------------------------------------------------------------------------
+
+fn s3_metadata(metadata: JsValue, instruction_file: Option<&str>) -> Result<S3ObjectMetadata, JsValue> {
+    let headers: BTreeMap<String, String> =
+        serde_wasm_bindgen::from_value(metadata).map_err(|e| super::invalid_argument("metadata", e))?;
+    Ok(S3ObjectMetadata::from_headers(&headers, instruction_file)?)
+}
+
+/// Reads S3 Encryption Client metadata (object headers, plus the instruction file JSON if the
+/// object uses one): what a page sends to its key broker. Unauthenticated, like `parseHeader`.
+#[wasm_bindgen(js_name = parseS3Metadata)]
+pub fn parse_s3_metadata(metadata: JsValue, instruction_file: Option<String>) -> Result<JsValue, JsValue> {
+    let meta = s3_metadata(metadata, instruction_file.as_deref())?;
+    let obj = Object::new();
+    set(&obj, "unauthenticated", &true.into());
+    let (format, extra) = match &meta.format {
+        s3ec::ContentFormat::V2 { .. } => ("v2", false),
+        s3ec::ContentFormat::V3 { .. } => ("v3", true),
+    };
+    set(&obj, "format", &format.into());
+    set(&obj, "committing", &extra.into());
+    let wrap = serde_wasm_bindgen::to_value(&meta.wrap_algorithm).unwrap_or(JsValue::UNDEFINED);
+    set(&obj, "wrapAlgorithm", &wrap);
+    set(&obj, "encryptedDataKey", &Uint8Array::from(&meta.encrypted_data_key[..]).into());
+    set(&obj, "encryptionContext", &string_map(meta.encryption_context().iter()).into());
+    set(&obj, "kmsEncryptionContext", &string_map(meta.kms_encryption_context().iter()).into());
+    Ok(obj.into())
+}
+
+/// Decrypts an S3 Encryption Client object body with its metadata and the unwrapped data key.
+#[wasm_bindgen(js_name = decryptS3Object)]
+pub async fn decrypt_s3_object(body: Uint8Array, metadata: JsValue, data_key: Uint8Array, options: JsValue) -> Result<Uint8Array, JsValue> {
+    let opts = Options::from_js(options)?;
+    let meta = s3_metadata(metadata, opts.instruction_file.as_deref())?;
+    meta.require_context(&opts.core.expected_context)?;
+    let data_key = zeroize::Zeroizing::new(data_key.to_vec());
+    if !opts.use_webcrypto(32)? {
+        let plaintext = zeroize::Zeroizing::new(s3ec::decrypt_object(&body.to_vec(), &meta, &data_key)?);
+        return Ok(Uint8Array::from(&plaintext[..]));
+    }
+    let cipher = s3ec::content_cipher(&meta, &data_key)?;
+    s3ec::check_body_len(body.length() as u64, &meta)?;
+    let key = AesKey::import(cipher.key()).await?;
+    let mut pipe = Pipeline::new(&key);
+    pipe.submit(Job { seq: 1, iv: cipher.iv, aad: cipher.aad.to_vec(), sealed: body, what: "S3EC object body".into() })?;
+    let (_, plaintext) = pipe.next().await?.ok_or_else(|| Error::new(crate::ErrorCode::InvalidState, "no result"))?;
+    Ok(plaintext)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random access (under the TS layer's `openRangeReader`)
+// ---------------------------------------------------------------------------------------------
+
+struct RangeState {
+    access: RandomAccess,
+    aes: Option<AesKey>,
+}
+
+/// Authenticated random access to a framed message whose bytes the caller fetches (the TS
+/// layer drives it with a `RangeSource`). See `RangeReader` in types.ts for exactly what is
+/// verified before the whole message is seen.
+#[wasm_bindgen]
+pub struct RangeDecryptor {
+    state: Rc<RefCell<Option<RangeState>>>,
+    header: JsValue,
+}
+
+fn closed() -> JsValue {
+    err!(InvalidState, "range reader is closed").into()
+}
+
+#[wasm_bindgen]
+impl RangeDecryptor {
+    /// Verifies the header (a prefix of the message holding at least the whole header) with the
+    /// data key. Rejects with TRUNCATED if `prefix` ends inside the header: fetch more.
+    pub fn open(prefix: Uint8Array, data_key: Uint8Array, options: JsValue) -> Promise {
+        future_to_promise(async move {
+            let opts = Options::from_js(options)?;
+            let header = read_header(&prefix, &opts.core)?;
+            let header_js = header_to_js(header.unverified());
+            let key = DataKey::from_vec(data_key.to_vec());
+            let access = RandomAccess::new(header, &key, &opts.core)?;
+            let aes = if opts.use_webcrypto(access.content_key().expose().len())? {
+                Some(AesKey::import(access.content_key().expose()).await?)
+            } else {
+                None
+            };
+            let state = Some(RangeState { access, aes });
+            Ok(RangeDecryptor { state: Rc::new(RefCell::new(state)), header: header_js }.into())
+        })
+    }
+
+    /// The header (verified by `open`).
+    #[wasm_bindgen(getter)]
+    pub fn header(&self) -> JsValue {
+        self.header.clone()
+    }
+
+    /// `[start, end)` of the bytes `locateEnd` needs, given the object's total size.
+    #[wasm_bindgen(js_name = tailRange)]
+    pub fn tail_range(&self, total_size: f64) -> Result<Vec<f64>, JsValue> {
+        let st = self.state.borrow();
+        let r = st.as_ref().ok_or_else(closed)?.access.tail_range(total_size as u64)?;
+        Ok(vec![r.start as f64, r.end as f64])
+    }
+
+    /// Finds and opens the final frame in the tail bytes; returns the authenticated plaintext length.
+    #[wasm_bindgen(js_name = locateEnd)]
+    pub fn locate_end(&self, total_size: f64, tail: &Uint8Array) -> Result<f64, JsValue> {
+        let mut st = self.state.borrow_mut();
+        let st = st.as_mut().ok_or_else(closed)?;
+        Ok(st.access.locate_end(total_size as u64, &tail.to_vec())? as f64)
+    }
+
+    /// `[start, end)` of the message bytes covering plaintext `[offset, offset + length)`
+    /// (the frames are contiguous, so one range request fetches them all); `[]` if length is 0.
+    pub fn plan(&self, offset: f64, length: f64) -> Result<Vec<f64>, JsValue> {
+        let st = self.state.borrow();
+        let plan = st.as_ref().ok_or_else(closed)?.access.plan(offset as u64, length as u64)?;
+        Ok(match (plan.first(), plan.last()) {
+            (Some(a), Some(b)) => vec![a.range.start as f64, b.range.end as f64],
+            _ => vec![],
+        })
+    }
+
+    /// Authenticates and decrypts the frames in `span` (the bytes from `plan`, starting at
+    /// message offset `span_start`) and returns plaintext `[offset, offset + length)`.
+    pub fn read(&self, offset: f64, length: f64, span: Uint8Array, span_start: f64) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let (offset, length, span_start) = (offset as u64, length as u64, span_start as u64);
+            let (plan, sealed) = {
+                let st = state.borrow();
+                let st = st.as_ref().ok_or_else(closed)?;
+                let plan = st.access.plan(offset, length)?;
+                let mut sealed = Vec::with_capacity(plan.len());
+                for f in &plan {
+                    let start = f.range.start.checked_sub(span_start).filter(|s| *s + (f.range.end - f.range.start) <= span.length() as u64);
+                    let Some(start) = start else {
+                        return Err(err!(InvalidArgument, "span does not cover bytes {}..{} of frame {}", f.range.start, f.range.end, f.seq).into());
+                    };
+                    let bytes = span.subarray(start as u32, (start + f.range.end - f.range.start) as u32).to_vec();
+                    sealed.push(st.access.seal(f, &bytes)?);
+                }
+                (plan, sealed)
+            };
+            let Some(first) = plan.first() else { return Ok(Uint8Array::new_with_length(0).into()) };
+            let total: u64 = plan.iter().map(|f| f.plaintext.end - f.plaintext.start).sum();
+            let out = Uint8Array::new_with_length(total as u32);
+            let mut written = 0u32;
+            // The state is not borrowed across awaits: take the key out for the opening.
+            let st = state.take().ok_or_else(closed)?;
+            let result = open_sealed(&st, sealed, &out, &mut written).await;
+            state.replace(Some(st));
+            result?;
+            let from = (offset - first.plaintext.start) as u32;
+            Ok(out.slice(from, from + length as u32).into())
+        })
+    }
+
+    /// Wipes the keys. Later calls fail with INVALID_STATE.
+    pub fn close(&self) {
+        self.state.take();
+    }
+}
+
+async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array, written: &mut u32) -> Result<()> {
+    let mut put = |plaintext: &Uint8Array| -> Result<()> {
+        let end = written.checked_add(plaintext.length()).filter(|e| *e <= out.length());
+        let end = end.ok_or_else(|| err!(MalformedBody, "frame plaintext larger than planned"))?;
+        out.set(plaintext, *written);
+        *written = end;
+        Ok(())
+    };
+    match &st.aes {
+        Some(aes) => {
+            let mut pipe = Pipeline::new(aes);
+            let mut frames = frames.into_iter();
+            loop {
+                while pipe.has_room() {
+                    let Some(f) = frames.next() else { break };
+                    let sealed = Uint8Array::from(f.ciphertext_and_tag());
+                    pipe.submit(Job { seq: f.seq, iv: *f.iv.bytes(), what: format!("frame {}", f.seq), sealed, aad: f.aad })?;
+                }
+                let Some((_, plaintext)) = pipe.next().await? else { return Ok(()) };
+                put(&plaintext)?;
+            }
+        }
+        None => {
+            for f in frames {
+                let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, st.access.content_key())?);
+                put(&Uint8Array::from(&plaintext[..]))?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -53,7 +53,7 @@ async function streamDecrypt(callseal, message, dataKey, chunk, options) {
 }
 
 /** Returns a list of failures (empty when every case behaved as listed) and counts. */
-export async function runEsdkVectors(callseal, load) {
+export async function runEsdkVectors(callseal, load, baseOptions = {}) {
   const manifest = JSON.parse(new TextDecoder().decode(await load('python-4.0.7/manifest.json')));
   const failures = [];
   const counts = { plaintext: 0, error: 0, stream: 0, range: 0 };
@@ -61,7 +61,7 @@ export async function runEsdkVectors(callseal, load) {
   for (const t of manifest.tests) {
     const message = await load(`python-4.0.7/${t.ciphertext}`);
     const dataKey = b64(t.data_key);
-    const options = t.expected_context ? { expectedContext: t.expected_context } : {};
+    const options = t.expected_context ? { ...baseOptions, expectedContext: t.expected_context } : { ...baseOptions };
     if (t.expect === 'plaintext') {
       const expected = await load(`python-4.0.7/${t.plaintext}`);
       counts.plaintext++;

@@ -1,2 +1,138 @@
-export { version } from '../wasm/callseal_decrypt.js';
+/**
+ * Envelope decryption: the typed API over callseal_decrypt.wasm.
+ * Every function here delegates to the Rust core; this layer adds types and Web Streams.
+ */
+import * as wasm from '../wasm/callseal_decrypt.js';
+import type {
+  DecryptOptions, Engine, MessageHeader, RangeReader, RangeSource, S3ObjectMetadata, StreamOptions,
+} from './types.js';
+
+export * from './types.js';
+import { CallsealError } from './callseal-error.js';
 export { CallsealError, type CallsealErrorCode } from './callseal-error.js';
+
+/** The callseal version. */
+export function version(): string {
+  return wasm.version();
+}
+
+/** The engine `decrypt` picks by default here: WebCrypto where it exists, else pure Rust. */
+export function defaultEngine(): Exclude<Engine, 'auto'> {
+  return wasm.defaultEngine() as Exclude<Engine, 'auto'>;
+}
+
+/**
+ * Reads the header of an AWS Encryption SDK message from its first bytes.
+ * The result is UNAUTHENTICATED (see {@link MessageHeader}): use it to ask a key broker for
+ * the data key, never to make a trust decision.
+ */
+export function parseHeader(bytes: Uint8Array, options?: Pick<DecryptOptions, 'maxEncryptedDataKeys'>): MessageHeader {
+  return wasm.parseHeader(bytes, options) as MessageHeader;
+}
+
+/**
+ * Decrypts a whole message. Resolves only after the header, every frame and (signed suites)
+ * the footer signature verified; rejects with a {@link CallsealError} otherwise, releasing nothing.
+ */
+export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: DecryptOptions): Promise<Uint8Array> {
+  return wasm.decrypt(message, dataKey, options);
+}
+
+/**
+ * A TransformStream from ciphertext chunks (any sizes) to plaintext, in bounded memory. Each
+ * frame's plaintext is released once its tag verifies. For signed suites the footer signature
+ * is checked at the end and a bad one errors the stream; plaintext released before that is
+ * unverified, so pass `signedMessages: 'reject'` to refuse signed messages when streaming.
+ */
+export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): TransformStream<Uint8Array, Uint8Array> {
+  const dec = new wasm.DecryptStream(dataKey, options);
+  return new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      const frames = (await dec.push(chunk)) as Uint8Array[];
+      for (const f of frames) controller.enqueue(f);
+    },
+    flush() {
+      try {
+        dec.finish();
+      } finally {
+        dec.free();
+      }
+    },
+  });
+}
+
+/** S3 Encryption Client metadata as read from the object (UNAUTHENTICATED until decryption). */
+export interface S3MetadataInfo {
+  readonly unauthenticated: true;
+  format: 'v2' | 'v3';
+  committing: boolean;
+  wrapAlgorithm: 'kms-context' | 'kms' | 'aes-gcm' | 'rsa-oaep-sha1';
+  /** The wrapped data key (the KMS CiphertextBlob for KMS modes). */
+  encryptedDataKey: Uint8Array;
+  /** The context stored with the object. */
+  encryptionContext: Record<string, string>;
+  /** What a key broker passes to KMS Decrypt (adds `aws:x-amz-cek-alg` for kms+context). */
+  kmsEncryptionContext: Record<string, string>;
+}
+
+/** Reads S3 Encryption Client metadata (object headers, and the instruction file's JSON if any). */
+export function parseS3Metadata(metadata: S3ObjectMetadata, instructionFile?: string): S3MetadataInfo {
+  return wasm.parseS3Metadata(metadata, instructionFile) as S3MetadataInfo;
+}
+
+export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext' | 'engine'> {
+  /** The instruction file's JSON, for objects that keep their metadata there. */
+  instructionFile?: string;
+}
+
+/** Decrypts an S3 Encryption Client object (V2 AES-GCM or V3 key-committing). */
+export function decryptS3Object(body: Uint8Array, metadata: S3ObjectMetadata, dataKey: Uint8Array, options?: S3DecryptOptions): Promise<Uint8Array> {
+  return wasm.decryptS3Object(body, metadata, dataKey, options);
+}
+
+/** Bytes read first to find the header; more are fetched if the header is longer. */
+const HEADER_PROBE = 4096;
+
+/**
+ * Random access to the plaintext of a framed message through a byte-range source (e.g. HTTP
+ * Range requests on a pre-signed URL): each read fetches, in one request, only the frames that
+ * cover it and authenticates each of them. See {@link RangeReader} for exactly what is and is
+ * not verified before the whole message has been seen.
+ */
+export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, options?: DecryptOptions): Promise<RangeReader> {
+  const size = source.size;
+  if (size === undefined) throw new CallsealError('INVALID_ARGUMENT', 'openRangeReader: source.size (the object size) is required');
+  let prefix = await source.read(0, Math.min(HEADER_PROBE, size));
+  let dec: wasm.RangeDecryptor | undefined;
+  for (;;) {
+    try {
+      dec = (await wasm.RangeDecryptor.open(prefix, dataKey, options)) as wasm.RangeDecryptor;
+      break;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'TRUNCATED' || prefix.length >= size || prefix.length >= 1 << 20) throw e;
+      prefix = await source.read(0, Math.min(prefix.length * 4, size));
+    }
+  }
+  const reader = dec;
+  const [tailStart, tailEnd] = reader.tailRange(size) as unknown as [number, number];
+  const plaintextLength = reader.locateEnd(size, await source.read(tailStart, tailEnd - tailStart));
+  const header = reader.header as MessageHeader;
+  return {
+    header,
+    plaintextLength,
+    frameLength: header.frameLength,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const len = Math.max(0, Math.min(length, plaintextLength - offset));
+      const span = reader.plan(offset, len) as unknown as number[];
+      if (span.length === 0) return new Uint8Array(0);
+      const [start, end] = span as [number, number];
+      const bytes = await source.read(start, end - start);
+      return (await reader.read(offset, len, bytes, start)) as Uint8Array;
+    },
+    close() {
+      reader.close();
+      reader.free();
+    },
+  };
+}
