@@ -1,0 +1,50 @@
+/**
+ * The two AWS calls the broker makes, through the AWS SDK for JavaScript v3. The same code talks
+ * to the local stack (endpoints set) and to real AWS (endpoints unset: default endpoints and the
+ * default credential chain).
+ */
+import { KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
+import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { BrokerConfig } from './config.js';
+import { BrokerError } from './errors.js';
+
+export function makeClients(config: BrokerConfig) {
+  const kms = new KMSClient({ region: config.region, endpoint: config.kmsEndpoint, maxAttempts: 2 });
+  const s3 = new S3Client({ region: config.region, endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle, maxAttempts: 2 });
+  return { kms, s3 };
+}
+
+/**
+ * KMS Decrypt of an ESDK data key (spec: framework/aws-kms/aws-kms-keyring.md#ondecrypt): KeyId
+ * pinned to the configured key, the message's whole encryption context (KMS authenticates it, so
+ * a context altered in the header fails here). Returns the plaintext data key and KMS's request id.
+ */
+export async function kmsUnwrap(kms: KMSClient, keyArn: string, ciphertext: Buffer, encryptionContext: Record<string, string>) {
+  let out;
+  try {
+    out = await kms.send(new DecryptCommand({
+      KeyId: keyArn,
+      CiphertextBlob: ciphertext,
+      EncryptionContext: encryptionContext,
+      EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    }));
+  } catch (err) {
+    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode ?? 0;
+    if (status >= 400 && status < 500) {
+      // InvalidCiphertextException (wrong context or blob), IncorrectKeyException, AccessDeniedException...
+      throw new BrokerError(e.name === 'AccessDeniedException' ? 'AccessDenied' : 'InvalidCiphertext', `KMS refused: ${e.name}`);
+    }
+    throw new BrokerError('KmsUnavailable', `KMS Decrypt failed: ${e.name ?? 'error'}`);
+  }
+  if (out.KeyId !== keyArn) throw new BrokerError('KeyNotAllowed', 'KMS decrypted under another key');
+  const key = out.Plaintext;
+  if (!key || key.length !== 32) throw new BrokerError('InvalidCiphertext', `data key has ${key?.length ?? 0} bytes, expected 32 (AES-256 suites)`);
+  return { dataKey: key, kmsRequestId: out.$metadata.requestId };
+}
+
+/** A short-lived SigV4 pre-signed GET URL for one object (Range requests work on it). */
+export function presignGet(s3: S3Client, bucket: string, key: string, expiresIn: number) {
+  return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
+}

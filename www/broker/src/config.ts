@@ -1,0 +1,73 @@
+/**
+ * Broker settings, all from environment variables. Local stack: `set -a; . .stack/stack.env`
+ * (scripts/demo.sh does this). Real AWS: leave CALLSEAL_KMS_ENDPOINT and CALLSEAL_S3_ENDPOINT unset
+ * and give the process credentials through the SDK's default chain (instance role, SSO, env).
+ */
+export interface BrokerConfig {
+  host: string;
+  port: number;
+  region: string;
+  accountId: string;
+  kmsKeyArn: string;
+  kmsEndpoint?: string;
+  s3Endpoint?: string;
+  s3ForcePathStyle: boolean;
+  bucket: string;
+  indexKey: string;
+  connectInstanceId: string;
+  allowedOrigins: string[];
+  urlExpirySeconds: number;
+  unwrapPerMinute: number;
+  requestsPerMinute: number;
+  maxBodyBytes: number;
+  auditLogPath: string;
+  policyModule?: string;
+  hsts: boolean;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const v = env[name];
+  if (!v) throw new Error(`${name} is required (local stack: source .stack/stack.env)`);
+  return v;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}, got ${raw}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const kmsKeyArn = required(env, 'CALLSEAL_KMS_KEY_ARN');
+  if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/.test(kmsKeyArn)) {
+    throw new Error(`CALLSEAL_KMS_KEY_ARN must be a key ARN (not an alias): ${kmsKeyArn}`);
+  }
+  const origins = (env.CALLSEAL_ALLOWED_ORIGINS ?? 'http://localhost:5173,http://127.0.0.1:5173,http://localhost:4173,http://127.0.0.1:4173')
+    .split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    if (o === '*' || new URL(o).origin !== o) throw new Error(`CALLSEAL_ALLOWED_ORIGINS: "${o}" is not an exact origin`);
+  }
+  return {
+    host: env.CALLSEAL_BROKER_HOST ?? '127.0.0.1',
+    port: int(env, 'CALLSEAL_BROKER_PORT', 8787, 0, 65535),
+    region: env.AWS_REGION ?? kmsKeyArn.split(':')[3],
+    accountId: env.CALLSEAL_ACCOUNT_ID ?? kmsKeyArn.split(':')[4],
+    kmsKeyArn,
+    kmsEndpoint: env.CALLSEAL_KMS_ENDPOINT || undefined,
+    s3Endpoint: env.CALLSEAL_S3_ENDPOINT || undefined,
+    s3ForcePathStyle: env.CALLSEAL_S3_FORCE_PATH_STYLE === 'true',
+    bucket: required(env, 'CALLSEAL_BUCKET'),
+    indexKey: env.CALLSEAL_INDEX_KEY ?? 'callseal/index.json',
+    connectInstanceId: required(env, 'CALLSEAL_CONNECT_INSTANCE_ID'),
+    allowedOrigins: origins,
+    urlExpirySeconds: int(env, 'CALLSEAL_URL_EXPIRY_SECONDS', 300, 10, 3600),
+    unwrapPerMinute: int(env, 'CALLSEAL_UNWRAP_PER_MINUTE', 60, 1, 100_000),
+    requestsPerMinute: int(env, 'CALLSEAL_REQUESTS_PER_MINUTE', 600, 1, 1_000_000),
+    maxBodyBytes: int(env, 'CALLSEAL_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
+    policyModule: env.CALLSEAL_POLICY_MODULE || undefined,
+    hsts: env.CALLSEAL_HSTS === 'true',
+  };
+}

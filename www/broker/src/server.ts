@@ -1,0 +1,207 @@
+/**
+ * callseal's reference key broker (Node 20, run with `tsx`: `npx tsx www/broker/src/server.ts`).
+ *
+ *   GET  /api/recordings          the contacts the user may see, each object marked mayRead
+ *   GET  /api/objects/:id/url     a short-lived pre-signed S3 GET URL, for objects the user may read
+ *   POST /api/unwrap              { objectId, encryptedDataKey {providerId, providerInfo, ciphertext},
+ *                                   encryptionContext, user? } -> { dataKey } (base64)
+ *   GET  /api/me, /api/demo-users, /healthz
+ *
+ * Unwrap order: identify the user -> rate limit -> validate the body -> key provider and key ARN ->
+ * the object exists -> the context is the object's -> callseal's policy engine allows kms:Decrypt ->
+ * KMS Decrypt with that context. Every unwrap and every refusal is written to the audit log.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { AuditLog, type AuditEntry } from './audit.js';
+import { Authorizer } from './authorize.js';
+import { kmsUnwrap, makeClients, presignGet } from './aws.js';
+import { Catalog } from './catalog.js';
+import { type BrokerConfig, loadConfig } from './config.js';
+import { BrokerError } from './errors.js';
+import { cors, readJson, securityHeaders, send, sourceIp } from './http.js';
+import { RateLimiter } from './rate-limit.js';
+import { contextMismatch, KMS_PROVIDER_ID, OBJECT_ID, parseUnwrapRequest, type UnwrapRequest } from './unwrap-request.js';
+import { DEMO_USERS, identify, type User, USER_HEADER } from './users.js';
+
+export function createBroker(config: BrokerConfig) {
+  const { kms, s3 } = makeClients(config);
+  const catalog = new Catalog(s3, config.bucket, config.indexKey);
+  const authz = new Authorizer(config);
+  const audit = new AuditLog(config.auditLogPath, config.accountId, config.region);
+  const requestLimit = new RateLimiter(config.requestsPerMinute);
+  const unwrapLimit = new RateLimiter(config.unwrapPerMinute);
+  const keyResource = [{ type: 'AWS::KMS::Key', ARN: config.kmsKeyArn }];
+
+  function throttle(limiter: RateLimiter, user: User, what: string) {
+    const wait = limiter.take(user.name);
+    if (wait > 0) throw new BrokerError('Throttling', `too many ${what} requests for ${user.name}; retry in ${wait} s`, wait);
+  }
+
+  async function listRecordings(user: User, ip: string) {
+    const decision = await authz.listContacts(user, ip);
+    if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not list contacts (${decision.decision})`);
+    const contacts = await catalog.contacts();
+    return Promise.all(contacts.map(async (c) => ({
+      contactId: c.contactId,
+      title: c.title,
+      queue: c.queue,
+      channel: c.channel,
+      initiationTimestamp: c.initiationTimestamp,
+      disconnectTimestamp: c.disconnectTimestamp,
+      durationMillis: c.durationMillis,
+      objects: await Promise.all(c.objects.map(async (o) => {
+        const [read, dec] = await Promise.all([authz.readObject(user, o.key, ip), authz.decrypt(user, o.encryptionContext, ip)]);
+        return {
+          id: o.id, kind: o.kind, format: o.format, contentType: o.contentType,
+          plaintextLength: o.plaintextLength, ciphertextLength: o.ciphertextLength,
+          suiteId: o.suiteId, frameLength: o.frameLength,
+          mayRead: read.allowed && dec.allowed,
+        };
+      })),
+    })));
+  }
+
+  async function objectUrl(user: User, id: string, ip: string, entry: Partial<AuditEntry>) {
+    if (!OBJECT_ID.test(id)) throw new BrokerError('InvalidRequest', 'object id has characters outside [A-Za-z0-9._-]');
+    const o = await catalog.object(id);
+    if (!o) throw new BrokerError('ObjectNotFound', `no object "${id}"`);
+    entry.requestParameters = { bucketName: config.bucket, key: o.key, objectId: id };
+    entry.resources = [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${config.bucket}/${o.key}` }];
+    const decision = await authz.readObject(user, o.key, ip);
+    if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not read this object (${decision.decision})`);
+    const url = await presignGet(s3, config.bucket, o.key, config.urlExpirySeconds);
+    entry.additionalEventData = { presigned: true, expiresInSeconds: config.urlExpirySeconds, decision: decision.decision };
+    return {
+      url,
+      method: 'GET',
+      expiresAt: new Date(Date.now() + config.urlExpirySeconds * 1000).toISOString(),
+      id: o.id, kind: o.kind, format: o.format, contentType: o.contentType,
+      ciphertextLength: o.ciphertextLength, plaintextLength: o.plaintextLength, frameLength: o.frameLength,
+    };
+  }
+
+  async function unwrap(user: User, req: UnwrapRequest, ip: string, entry: Partial<AuditEntry>) {
+    const { encryptedDataKey: edk, encryptionContext } = req;
+    entry.requestParameters = { keyId: edk.providerInfo, encryptionContext, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    entry.additionalEventData = { objectId: req.objectId };
+    if (edk.providerId !== KMS_PROVIDER_ID) {
+      throw new BrokerError('UnsupportedKeyProvider', `encrypted data key provider "${edk.providerId.slice(0, 64)}" is not ${KMS_PROVIDER_ID}`);
+    }
+    if (edk.providerInfo !== config.kmsKeyArn) throw new BrokerError('KeyNotAllowed', 'the data key is wrapped under a key this broker does not use');
+    const o = await catalog.object(req.objectId);
+    if (!o) throw new BrokerError('ObjectNotFound', `no object "${req.objectId}"`);
+    const mismatch = contextMismatch(o.encryptionContext, encryptionContext);
+    if (mismatch) throw new BrokerError('EncryptionContextMismatch', `encryption context is not the one of object ${o.id}: ${mismatch}`);
+    const decision = await authz.decrypt(user, encryptionContext, ip);
+    (entry.additionalEventData as Record<string, unknown>).decision = decision.decision;
+    if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not unwrap recording keys (${decision.decision})`);
+    const { dataKey, kmsRequestId } = await kmsUnwrap(kms, config.kmsKeyArn, edk.ciphertext, encryptionContext);
+    (entry.additionalEventData as Record<string, unknown>).kmsRequestId = kmsRequestId;
+    const body = { dataKey: Buffer.from(dataKey).toString('base64'), keyId: config.kmsKeyArn, objectId: o.id };
+    dataKey.fill(0); // the only copy the broker held
+    return body;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const requestID = randomUUID();
+    res.setHeader('X-Request-Id', requestID);
+    securityHeaders(res, config);
+    const ip = sourceIp(req);
+    const url = new URL(req.url ?? '/', 'http://broker.invalid');
+    const path = url.pathname;
+    const entry: Partial<AuditEntry> & { requestParameters: Record<string, unknown> } = {
+      eventName: 'Request', eventSource: 'callseal-broker', sourceIp: ip,
+      userAgent: req.headers['user-agent'], requestID, requestParameters: { method: req.method, path: path.slice(0, 200) },
+    };
+    let audited = false;
+    try {
+      if (cors(req, res, config)) return;
+      if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true });
+      if (path === '/api/demo-users' && req.method === 'GET') {
+        return send(res, 200, { note: 'demo sign-in: a real deployment uses its SSO', header: USER_HEADER, users: Object.values(DEMO_USERS) });
+      }
+      if (!path.startsWith('/api/')) throw new BrokerError('NotFound', `no route ${path.slice(0, 100)}`);
+
+      const user = identify(req);
+      entry.user = user;
+      throttle(requestLimit, user, 'API');
+
+      if (path === '/api/me' && req.method === 'GET') return send(res, 200, { user: user.name, role: user.role });
+
+      if (path === '/api/recordings' && req.method === 'GET') {
+        entry.eventName = 'SearchContacts';
+        entry.eventSource = 'connect.amazonaws.com';
+        const contacts = await listRecordings(user, ip);
+        return send(res, 200, { contacts });
+      }
+
+      const m = /^\/api\/objects\/([^/]+)\/url$/.exec(path);
+      if (m && req.method === 'GET') {
+        entry.eventName = 'GetObject';
+        entry.eventSource = 's3.amazonaws.com';
+        const body = await objectUrl(user, decodeURIComponent(m[1]), ip, entry);
+        audited = true;
+        await audit.record(entry as AuditEntry);
+        return send(res, 200, body);
+      }
+
+      if (path === '/api/unwrap') {
+        if (req.method !== 'POST') throw new BrokerError('MethodNotAllowed', 'use POST');
+        entry.eventName = 'Decrypt';
+        entry.eventSource = 'kms.amazonaws.com';
+        entry.resources = keyResource;
+        throttle(unwrapLimit, user, 'unwrap');
+        const parsed = parseUnwrapRequest(await readJson(req, config.maxBodyBytes));
+        if (parsed.user !== undefined && parsed.user !== user.name) {
+          throw new BrokerError('IdentityMismatch', 'the "user" field does not match the signed-in user');
+        }
+        const body = await unwrap(user, parsed, ip, entry);
+        audited = true;
+        await audit.record(entry as AuditEntry);
+        return send(res, 200, body);
+      }
+      throw new BrokerError(
+        ['/api/me', '/api/recordings'].includes(path) || m ? 'MethodNotAllowed' : 'NotFound',
+        `no route ${req.method} ${path.slice(0, 100)}`,
+      );
+    } catch (err) {
+      const e = err instanceof BrokerError ? err : new BrokerError('InternalError', 'internal error');
+      if (!(err instanceof BrokerError)) console.error(`[broker] ${requestID}:`, err);
+      if (e.code === 'UnknownUser' || e.code === 'IdentityMismatch') {
+        const h = req.headers[USER_HEADER];
+        entry.userName = (Array.isArray(h) ? h.join(',') : h ?? '').slice(0, 64);
+      }
+      if (!audited) {
+        entry.errorCode = e.code;
+        entry.errorMessage = e.message;
+        await audit.record(entry as AuditEntry);
+      }
+      if (e.retryAfterSeconds) res.setHeader('Retry-After', String(e.retryAfterSeconds));
+      if (req.readableEnded === false) req.resume(); // drain an unread body
+      if (!res.headersSent) send(res, e.status, { error: { code: e.code, message: e.message, requestId: requestID } });
+    }
+  }
+
+  const server = createServer((req, res) => { void handle(req, res); });
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  return { server, audit };
+}
+
+// Run as a program: `tsx www/broker/src/server.ts`
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const config = loadConfig();
+  const { server } = createBroker(config);
+  server.listen(config.port, config.host, () => {
+    const a = server.address();
+    const port = typeof a === 'object' && a ? a.port : config.port;
+    console.error(`[broker] listening on http://${config.host}:${port}  key ${config.kmsKeyArn}  ` +
+      `S3 ${config.s3Endpoint ?? 'AWS'}  KMS ${config.kmsEndpoint ?? 'AWS'}  audit ${config.auditLogPath}  ` +
+      `origins ${config.allowedOrigins.join(',')}`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
