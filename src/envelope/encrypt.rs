@@ -1,0 +1,166 @@
+//! Writing ESDK messages (pipelines, tests): every suite, framed or non-framed, v1/v2 headers,
+//! ECDSA signing with a fresh key, key commitment. Byte-compatible with the official SDKs.
+//!
+//! spec: client-apis/encrypt.md, data-format/*
+//!
+//! ```text
+//! prepare(request) ──► PreparedMessage::encryption_context()  (with aws-crypto-public-key)
+//!                      │  wrap the data key for exactly this context (KMS, raw AES...)
+//!                      └► PreparedMessage::seal(plaintext, data key, EDKs) ──► message bytes
+//! ```
+//! [`encrypt_with_raw_aes`] does both steps with a [`RawAesKeyring`] and a random data key.
+
+use rand_core::RngCore;
+
+use crate::engine::{AeadEngine, RustAesGcm};
+use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
+use crate::envelope::footer::{serialize_footer, MessageHasher, SigningKey};
+use crate::envelope::header::{ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, PUBLIC_KEY_CONTEXT_KEY};
+use crate::envelope::keys::{derive_keys, header_auth_tag, DataKey};
+use crate::envelope::raw_aes::RawAesKeyring;
+use crate::envelope::suite::{HeaderVersion, Suite};
+use crate::err;
+use crate::error::Result;
+
+/// What to write.
+#[derive(Debug, Clone)]
+pub struct EncryptRequest {
+    /// Algorithm suite (the ESDK default is 0578).
+    pub suite: Suite,
+    /// Frame length in bytes; 0 writes a non-framed message. The ESDK default is 4096.
+    pub frame_length: u32,
+    /// Encryption context (must not contain `aws-crypto-public-key`: it is added for signed suites).
+    pub encryption_context: EncryptionContext,
+}
+
+/// A message being written: the signing key (signed suites) and the final encryption context
+/// are fixed; the data key must be wrapped for exactly [`PreparedMessage::encryption_context`].
+pub struct PreparedMessage {
+    request: EncryptRequest,
+    context: EncryptionContext,
+    signer: Option<SigningKey>,
+}
+
+/// Validates `request`, generates the signing key of signed suites and the final context.
+pub fn prepare(request: EncryptRequest) -> Result<PreparedMessage> {
+    if request.encryption_context.get(PUBLIC_KEY_CONTEXT_KEY).is_some() {
+        return Err(err!(InvalidArgument, "the encryption context must not contain the reserved key `{PUBLIC_KEY_CONTEXT_KEY}`"));
+    }
+    let signer = SigningKey::generate(&request.suite);
+    let context = match &signer {
+        None => request.encryption_context.clone(),
+        Some(s) => {
+            let mut pairs = request.encryption_context.pairs().to_vec();
+            pairs.push((PUBLIC_KEY_CONTEXT_KEY.to_string(), s.public_key_context_value()));
+            EncryptionContext::from_pairs(pairs)?
+        }
+    };
+    if context.serialize().len() > u16::MAX as usize {
+        return Err(err!(InvalidArgument, "serialized encryption context exceeds 65535 bytes"));
+    }
+    Ok(PreparedMessage { request, context, signer })
+}
+
+impl PreparedMessage {
+    /// The context the data key must be wrapped for (includes the public key when signed).
+    pub fn encryption_context(&self) -> &EncryptionContext {
+        &self.context
+    }
+
+    /// Writes the message.
+    pub fn seal(self, plaintext: &[u8], data_key: &DataKey, encrypted_data_keys: Vec<EncryptedDataKey>) -> Result<Vec<u8>> {
+        let suite = self.request.suite;
+        let engine = RustAesGcm;
+        let mut message_id = vec![0u8; suite.header_version.message_id_len()];
+        rand_core::OsRng.fill_bytes(&mut message_id);
+        let keys = derive_keys(&suite, &message_id, data_key)?;
+        let frame_length = self.request.frame_length;
+        let content_type = if frame_length == 0 { ContentType::NonFramed } else { ContentType::Framed };
+        let mut info = HeaderInfo {
+            version: suite.header_version,
+            suite,
+            message_id,
+            encryption_context: self.context,
+            encrypted_data_keys,
+            content_type,
+            frame_length,
+            header_iv: (suite.header_version == HeaderVersion::V1).then_some([0u8; 12]),
+            commitment: keys.commitment.as_ref().map(|c| **c),
+            auth_tag: [0; 16],
+            body_len: 0,
+            header_len: 0,
+        };
+        let mut out = info.serialize_body()?;
+        let tag = header_auth_tag(&info, &out, &keys.content_key)?;
+        info.auth_tag = tag;
+        if let Some(iv) = info.header_iv {
+            out.extend_from_slice(&iv);
+        }
+        out.extend_from_slice(&tag);
+        out.reserve(plaintext.len() + plaintext.len() / (frame_length.max(1) as usize) * 32 + 200);
+        let key = keys.content_key.expose();
+        let id = &info.message_id;
+        if frame_length == 0 {
+            if plaintext.len() as u64 > MAX_NON_FRAMED_LEN {
+                return Err(err!(LimitExceeded, "non-framed plaintext of {} bytes exceeds 2^36 - 32", plaintext.len()));
+            }
+            let iv = FrameIv::for_seq(1);
+            out.extend_from_slice(iv.bytes());
+            out.extend_from_slice(&(plaintext.len() as u64).to_be_bytes());
+            let start = out.len();
+            out.extend_from_slice(plaintext);
+            let aad = body_aad(id, BodyKind::SingleBlock, 1, plaintext.len() as u64);
+            let tag = engine.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
+            out.extend_from_slice(&tag);
+        } else {
+            let f = frame_length as usize;
+            // Regular frames hold frame_length bytes; the final frame the rest (a full frame when
+            // the length is an exact non-zero multiple). spec: data-format/message-body.md#final-frame
+            let regular = if plaintext.is_empty() { 0 } else { (plaintext.len() - 1) / f };
+            if regular as u64 >= (u32::MAX - 1) as u64 {
+                return Err(err!(LimitExceeded, "plaintext needs more than 2^32 - 2 frames"));
+            }
+            for k in 0..regular {
+                let seq = k as u32 + 1;
+                let iv = FrameIv::for_seq(seq);
+                out.extend_from_slice(&seq.to_be_bytes());
+                out.extend_from_slice(iv.bytes());
+                let start = out.len();
+                out.extend_from_slice(&plaintext[k * f..(k + 1) * f]);
+                let aad = body_aad(id, BodyKind::RegularFrame, seq, f as u64);
+                let tag = engine.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
+                out.extend_from_slice(&tag);
+            }
+            let seq = regular as u32 + 1;
+            let rest = &plaintext[regular * f..];
+            let iv = FrameIv::for_seq(seq);
+            out.extend_from_slice(&FINAL_FRAME_MARKER.to_be_bytes());
+            out.extend_from_slice(&seq.to_be_bytes());
+            out.extend_from_slice(iv.bytes());
+            out.extend_from_slice(&(rest.len() as u32).to_be_bytes());
+            let start = out.len();
+            out.extend_from_slice(rest);
+            let aad = body_aad(id, BodyKind::FinalFrame, seq, rest.len() as u64);
+            let tag = engine.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
+            out.extend_from_slice(&tag);
+        }
+        if let Some(signer) = self.signer {
+            let mut h = MessageHasher::for_suite(&suite);
+            h.update(&out);
+            let der = signer.sign_prehash(&h.finalize())?;
+            out.extend_from_slice(&serialize_footer(&der));
+        }
+        Ok(out)
+    }
+}
+
+/// Encrypts with a fresh random data key wrapped by a raw AES keyring.
+pub fn encrypt_with_raw_aes(plaintext: &[u8], keyring: &RawAesKeyring, request: EncryptRequest) -> Result<Vec<u8>> {
+    let suite = request.suite;
+    let prepared = prepare(request)?;
+    let mut key = vec![0u8; suite.key_len];
+    rand_core::OsRng.fill_bytes(&mut key);
+    let data_key = DataKey::from_vec(key);
+    let edk = keyring.wrap_data_key(&data_key, prepared.encryption_context())?;
+    prepared.seal(plaintext, &data_key, vec![edk])
+}
