@@ -1,0 +1,245 @@
+// The key broker, run as a process against the real local stack and the real sample data.
+// Tests that need callseal's policy engine (the npm package in pkg/, built by `make build`) are
+// skipped, with that reason, while pkg/ does not export `evaluate`; everything else runs always.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
+import { tsImport } from 'tsx/esm/api';
+import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api } from './helpers.mjs';
+
+let env, manifest, cfg, index, broker, engine;
+const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
+const transcriptOf = (o) => index.contacts.flatMap((c) => c.objects).find((x) => x.id === `${o.id.split('.')[0]}.transcript.json`);
+const lastAudit = () => readAudit(broker.auditPath).at(-1);
+
+/** Body of an unwrap request for an object, from its stored header (parsed by the official ESDK). */
+async function unwrapBody(o) {
+  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  return { objectId: o.id, encryptedDataKey: edk, encryptionContext: context };
+}
+
+before(async () => {
+  ({ env, manifest, cfg } = ensureStack());
+  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  broker = await startBroker(env);
+  const probe = await api(broker.url, '/api/recordings', { user: 'alice' });
+  engine = probe.json?.error?.code === 'PolicyEngineUnavailable' ? `skipped: ${probe.json.error.message.split('.')[0]} (pkg/ not built yet)` : undefined;
+});
+after(() => broker?.stop());
+
+describe('requests refused before authorisation (always run)', () => {
+  test('security headers, and CORS only for the page origin', async () => {
+    const h = await api(broker.url, '/healthz');
+    assert.equal(h.status, 200);
+    assert.equal(h.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(h.headers.get('cache-control'), 'no-store');
+    assert.match(h.headers.get('content-security-policy'), /default-src 'none'/);
+    assert.equal(h.headers.get('x-frame-options'), 'DENY');
+    assert.equal(h.headers.get('access-control-allow-origin'), null);
+
+    const page = env.CALLSEAL_ALLOWED_ORIGINS.split(',')[0];
+    const pre = await api(broker.url, '/api/unwrap', { method: 'OPTIONS', headers: { Origin: page, 'Access-Control-Request-Method': 'POST' } });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), page);
+    assert.match(pre.headers.get('access-control-allow-headers'), /x-callseal-user/i);
+
+    const evil = await api(broker.url, '/api/me', { user: 'alice', headers: { Origin: 'http://evil.example' } });
+    assert.equal(evil.status, 403);
+    assert.equal(evil.json.error.code, 'OriginNotAllowed');
+    assert.equal(evil.headers.get('access-control-allow-origin'), null);
+  });
+
+  test('unknown or missing users are refused and audited', async () => {
+    const none = await api(broker.url, '/api/me');
+    assert.equal(none.status, 401);
+    assert.equal(none.json.error.code, 'UnknownUser');
+    const mallory = await api(broker.url, '/api/unwrap', { user: 'mallory', method: 'POST', body: await unwrapBody(wav()) });
+    assert.equal(mallory.status, 401);
+    assert.equal(mallory.json.error.code, 'UnknownUser');
+    const rec = lastAudit();
+    assert.equal(rec.requestID, mallory.json.error.requestId);
+    assert.equal(rec.errorCode, 'UnknownUser');
+    assert.equal(rec.userIdentity.userName, 'mallory');
+    assert.equal((await api(broker.url, '/api/me', { user: 'alice' })).json.role, 'Supervisor');
+  });
+
+  test('malformed, oversized and mistyped unwrap requests get typed refusals, each audited', async () => {
+    const good = await unwrapBody(wav());
+    const cases = [
+      [{ body: '{"objectId": ', status: 400, code: 'InvalidRequest' }],
+      [{ body: JSON.stringify(good), headers: { 'content-type': 'text/plain' }, status: 415, code: 'UnsupportedMediaType' }],
+      [{ body: JSON.stringify({ ...good, pad: 'x'.repeat(20_000) }), status: 413, code: 'RequestTooLarge' }],
+      [{ body: { ...good, extra: 1 }, status: 400, code: 'InvalidRequest' }],
+      [{ body: { ...good, objectId: '../etc/passwd' }, status: 400, code: 'InvalidRequest' }],
+      [{ body: { ...good, encryptedDataKey: { ...good.encryptedDataKey, ciphertext: 'not base64!' } }, status: 400, code: 'InvalidRequest' }],
+      [{ body: { ...good, encryptionContext: { a: 1 } }, status: 400, code: 'InvalidRequest' }],
+      [{ body: { ...good, encryptedDataKey: { ...good.encryptedDataKey, providerId: 'raw-aes' } }, status: 400, code: 'UnsupportedKeyProvider' }],
+      [{ body: { ...good, encryptedDataKey: { ...good.encryptedDataKey, providerInfo: env.CALLSEAL_KMS_KEY_ARN.replace(/.{4}$/, '0000') } }, status: 403, code: 'KeyNotAllowed' }],
+      [{ body: { ...good, objectId: 'no-such-object.recording.wav' }, status: 404, code: 'ObjectNotFound' }],
+      [{ body: { ...good, user: 'carol' }, status: 401, code: 'IdentityMismatch' }],
+    ];
+    for (const [c] of cases) {
+      const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: c.body, headers: c.headers });
+      assert.equal(r.status, c.status, `${c.code}: ${r.text}`);
+      assert.equal(r.json.error.code, c.code);
+      const rec = lastAudit();
+      assert.equal(rec.requestID, r.json.error.requestId);
+      assert.equal(rec.eventName, 'Decrypt');
+      assert.equal(rec.errorCode, c.code);
+      assert.equal(rec.userIdentity.arn, `arn:aws:sts::${env.CALLSEAL_ACCOUNT_ID}:assumed-role/callseal-Supervisor/alice`);
+    }
+    const wrongMethod = await api(broker.url, '/api/unwrap', { user: 'alice' });
+    assert.equal(wrongMethod.status, 405);
+  });
+
+  test('a context that is not the requested object\'s is refused (EncryptionContextMismatch) and audited', async () => {
+    const o = wav();
+    const good = await unwrapBody(o);
+    const variants = [
+      // another contact's id
+      { ...good, encryptionContext: { ...good.encryptionContext, 'aws:connect:contact-id': '00000000-0000-4000-8000-000000000000' } },
+      // the recording's key + context presented as the transcript
+      { ...good, objectId: transcriptOf(o).id },
+      // an extra pair
+      { ...good, encryptionContext: { ...good.encryptionContext, 'callseal:note': 'x' } },
+      // a pair left out
+      { ...good, encryptionContext: Object.fromEntries(Object.entries(good.encryptionContext).filter(([k]) => k !== 'callseal:kind')) },
+    ];
+    for (const body of variants) {
+      const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.json.error.code, 'EncryptionContextMismatch');
+      assert.equal(r.json.dataKey, undefined);
+      const rec = lastAudit();
+      assert.equal(rec.errorCode, 'EncryptionContextMismatch');
+      assert.equal(rec.eventSource, 'kms.amazonaws.com');
+      assert.deepEqual(rec.requestParameters.encryptionContext, body.encryptionContext);
+      assert.equal(rec.requestParameters.keyId, env.CALLSEAL_KMS_KEY_ARN);
+      assert.equal(rec.resources[0].ARN, env.CALLSEAL_KMS_KEY_ARN);
+    }
+  });
+
+  test('unwraps are rate-limited per user (429 + Retry-After), and the refusal is audited', async () => {
+    const limited = await startBroker(env, { CALLSEAL_UNWRAP_PER_MINUTE: '2' });
+    try {
+      const body = { ...(await unwrapBody(wav())), objectId: 'no-such-object.recording.wav' };
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push((await api(limited.url, '/api/unwrap', { user: 'alice', method: 'POST', body })).json.error.code);
+      assert.deepEqual(codes, ['ObjectNotFound', 'ObjectNotFound', 'Throttling']);
+      const r = await api(limited.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+      assert.equal(r.status, 429);
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      // another user has their own bucket
+      assert.equal((await api(limited.url, '/api/unwrap', { user: 'carol', method: 'POST', body })).json.error.code, 'ObjectNotFound');
+      assert.equal(readAudit(limited.auditPath).filter((a) => a.errorCode === 'Throttling').length, 2);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe('the broker\'s KMS unwrap (www/broker/src/aws.ts) against moto (always run)', () => {
+  test('returns the data key that decrypts the sample with the official ESDK; a changed context fails at KMS', async () => {
+    const { kmsUnwrap, makeClients } = await tsImport('../../www/broker/src/aws.ts', import.meta.url);
+    const { loadConfig } = await tsImport('../../www/broker/src/config.ts', import.meta.url);
+    const config = loadConfig({ ...env });
+    // the broker takes credentials from the SDK's default chain: here, the local stack's
+    process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
+    process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+    const { kms } = makeClients(config);
+    const o = wav();
+    const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
+    let seen;
+    const keyring = new CallbackKeyring(async (edk, context) => {
+      const { dataKey } = await kmsUnwrap(kms, env.CALLSEAL_KMS_KEY_ARN, Buffer.from(edk.ciphertext, 'base64'), context);
+      seen = { edk, context, dataKey: Buffer.from(dataKey) };
+      return dataKey;
+    });
+    const { plaintext } = await esdk.decrypt(keyring, ciphertext);
+    assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
+    assert.equal(seen.dataKey.length, 32);
+
+    const changed = { ...seen.context, 'aws:connect:contact-id': '00000000-0000-4000-8000-000000000000' };
+    await assert.rejects(
+      kmsUnwrap(kms, env.CALLSEAL_KMS_KEY_ARN, Buffer.from(seen.edk.ciphertext, 'base64'), changed),
+      (e) => e.code === 'InvalidCiphertext',
+    );
+  });
+});
+
+describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
+  test('Supervisor: unwrap returns the data key KMS holds, which decrypts the sample (official ESDK); audited', async (t) => {
+    if (engine) return t.skip(engine);
+    const o = wav();
+    const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
+    let response;
+    const keyring = new CallbackKeyring(async (edk, context) => {
+      const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context, user: 'alice' } });
+      assert.equal(r.status, 200, r.text);
+      response = { ...r.json, edk, context, requestId: r.headers.get('x-request-id') };
+      return Buffer.from(r.json.dataKey, 'base64');
+    });
+    const { plaintext } = await esdk.decrypt(keyring, ciphertext);
+    assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
+
+    const direct = await new KMSClient(cfg.kms).send(new DecryptCommand({
+      CiphertextBlob: Buffer.from(response.edk.ciphertext, 'base64'), EncryptionContext: response.context, KeyId: env.CALLSEAL_KMS_KEY_ARN,
+    }));
+    assert.equal(response.dataKey, Buffer.from(direct.Plaintext).toString('base64'));
+
+    const rec = readAudit(broker.auditPath).find((a) => a.requestID === response.requestId);
+    assert.equal(rec.eventName, 'Decrypt');
+    assert.equal(rec.errorCode, undefined);
+    assert.equal(rec.userIdentity.arn, `arn:aws:sts::${env.CALLSEAL_ACCOUNT_ID}:assumed-role/callseal-Supervisor/alice`);
+    assert.deepEqual(rec.requestParameters.encryptionContext, response.context);
+    assert.equal(rec.requestParameters.keyId, env.CALLSEAL_KMS_KEY_ARN);
+    assert.ok(!JSON.stringify(rec).includes(response.dataKey), 'the audit never holds the key');
+  });
+
+  test('Administrator may unwrap; Agent is refused (AccessDenied) and the refusal is audited', async (t) => {
+    if (engine) return t.skip(engine);
+    const body = await unwrapBody(transcriptOf(wav()));
+    const carol = await api(broker.url, '/api/unwrap', { user: 'carol', method: 'POST', body });
+    assert.equal(carol.status, 200, carol.text);
+    assert.equal(Buffer.from(carol.json.dataKey, 'base64').length, 32);
+
+    const bob = await api(broker.url, '/api/unwrap', { user: 'bob', method: 'POST', body });
+    assert.equal(bob.status, 403, bob.text);
+    assert.equal(bob.json.error.code, 'AccessDenied');
+    assert.equal(bob.json.dataKey, undefined);
+    const rec = readAudit(broker.auditPath).find((a) => a.requestID === bob.json.error.requestId);
+    assert.equal(rec.errorCode, 'AccessDenied');
+    assert.equal(rec.userIdentity.arn, `arn:aws:sts::${env.CALLSEAL_ACCOUNT_ID}:assumed-role/callseal-Agent/bob`);
+    assert.deepEqual(rec.requestParameters.encryptionContext, body.encryptionContext);
+  });
+
+  test('pre-signed URLs only for readers; the URL serves Range requests', async (t) => {
+    if (engine) return t.skip(engine);
+    const o = wav();
+    const alice = await api(broker.url, `/api/objects/${o.id}/url`, { user: 'alice' });
+    assert.equal(alice.status, 200, alice.text);
+    const res = await fetch(alice.json.url, { headers: { Range: 'bytes=0-2' } });
+    assert.equal(res.status, 206);
+    assert.deepEqual([...Buffer.from(await res.arrayBuffer())], [0x02, 0x05, 0x78]);
+    assert.ok(Date.parse(alice.json.expiresAt) - Date.now() <= 300_000);
+
+    const bob = await api(broker.url, `/api/objects/${o.id}/url`, { user: 'bob' });
+    assert.equal(bob.status, 403);
+    assert.equal(bob.json.error.code, 'AccessDenied');
+    assert.equal(readAudit(broker.auditPath).find((a) => a.requestID === bob.json.error.requestId).errorCode, 'AccessDenied');
+    assert.equal((await api(broker.url, '/api/objects/nope/url', { user: 'alice' })).json.error.code, 'ObjectNotFound');
+  });
+
+  test('listing: every contact for each role, objects readable by Supervisor and Administrator only', async (t) => {
+    if (engine) return t.skip(engine);
+    for (const [user, may] of [['alice', true], ['carol', true], ['bob', false]]) {
+      const r = await api(broker.url, '/api/recordings', { user });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.contacts.length, index.contacts.length);
+      for (const o of r.json.contacts.flatMap((c) => c.objects)) {
+        assert.equal(o.mayRead, may, `${user} ${o.id}`);
+        assert.equal(o.key, undefined, 'S3 keys stay server-side');
+      }
+    }
+  });
+});

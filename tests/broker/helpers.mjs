@@ -1,0 +1,124 @@
+// Shared by the broker and stack tests: the real local stack (scripts/stack/up.sh), the real sample
+// data (scripts/samples/make-samples.mjs), a broker process, and an ESDK keyring that asks the
+// broker for the data key (so the official ESDK checks what the broker returns).
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildClient, CommitmentPolicy, KeyringNode, KeyringTraceFlag } from '@aws-crypto/client-node';
+import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
+import { readStackEnv, stackDir, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+export { repoRoot };
+
+let ensured;
+/** Starts the stack and makes the samples unless present (both idempotent; serialised by locks). */
+export function ensureStack() {
+  if (!ensured) {
+    const opts = { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], env: process.env };
+    execFileSync('bash', ['scripts/stack/up.sh'], opts);
+    execFileSync('flock', [join(stackDir(), 'samples.lock'), 'node', 'scripts/samples/make-samples.mjs'], opts);
+    const env = readStackEnv();
+    const manifest = JSON.parse(readFileSync(join(stackDir(), 'samples/manifest.json'), 'utf8'));
+    ensured = { env, manifest, cfg: clientConfig(env) };
+  }
+  return ensured;
+}
+
+export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+export async function getObject(cfg, bucket, key) {
+  const s3 = new S3Client(cfg.s3);
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await res.Body.transformToByteArray());
+}
+
+/** Spawns the broker on a free port with the stack's settings; resolves { url, auditPath, stop }. */
+export function startBroker(env, overrides = {}) {
+  const auditPath = join(mkdtempSync(join(tmpdir(), 'callseal-broker-')), 'audit.jsonl');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'www/broker/src/server.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, CALLSEAL_BROKER_PORT: '0', CALLSEAL_AUDIT_LOG: auditPath, ...overrides },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker did not start: ${log}`)), 20_000);
+    child.stderr.on('data', (d) => {
+      log += d;
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1], auditPath, log: () => log,
+          stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`broker exited ${code}: ${log}`)); });
+  });
+}
+
+export function readAudit(path) {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * An ESDK keyring that does no cryptography itself: it hands the message's KMS data key and
+ * encryption context (as parsed by the official ESDK) to `unwrap`, which returns the 32-byte
+ * data key or throws. The ESDK then verifies key commitment, every frame and the signature.
+ */
+export class CallbackKeyring extends KeyringNode {
+  constructor(unwrap) {
+    super();
+    this.unwrap = unwrap;
+  }
+  async _onEncrypt() {
+    throw new Error('decrypt only');
+  }
+  async _onDecrypt(material, edks) {
+    const edk = edks.find((e) => e.providerId === 'aws-kms');
+    const key = await this.unwrap({
+      providerId: edk.providerId,
+      providerInfo: edk.providerInfo,
+      ciphertext: Buffer.from(edk.encryptedDataKey).toString('base64'),
+    }, { ...material.encryptionContext });
+    return material.setUnencryptedDataKey(new Uint8Array(key), {
+      keyNamespace: edk.providerId, keyName: edk.providerInfo, flags: KeyringTraceFlag.WRAPPING_KEY_DECRYPTED_DATA_KEY,
+    });
+  }
+}
+
+export const esdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+
+/** The KMS data key and context of an ESDK message, read by the official ESDK's header parser. */
+export async function edkAndContext(ciphertext) {
+  let captured;
+  const keyring = new CallbackKeyring(async (edk, context) => { captured = { edk, context }; throw new Error('captured'); });
+  await esdk.decrypt(keyring, ciphertext).catch(() => {});
+  if (!captured) throw new Error('the ESDK did not reach the keyring');
+  return captured;
+}
+
+/** fetch JSON from the broker as a demo user. */
+export async function api(url, path, { user, method = 'GET', body, headers = {} } = {}) {
+  const res = await fetch(url + path, {
+    method,
+    headers: {
+      ...(user ? { 'x-callseal-user': user } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, json, text };
+}
