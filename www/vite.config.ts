@@ -9,7 +9,13 @@ export default defineConfig({
   root: here,
   base: './',
   resolve: {
-    alias: [{ find: /^callseal(\/.*)?$/, replacement: resolve(here, '../pkg') + '$1' }],
+    // Entry points map to their .js files: an extension-less alias target makes the bundler treat
+    // pkg/decrypt as side-effect free and drop its top-level `await init(...)` (no wasm at run time).
+    alias: [
+      { find: /^callseal$/, replacement: resolve(here, '../pkg/index.js') },
+      { find: /^callseal\/(decrypt|policy)$/, replacement: resolve(here, '../pkg') + '/$1.js' },
+      { find: /^callseal\/(.*)$/, replacement: resolve(here, '../pkg') + '/$1' },
+    ],
   },
   build: {
     outDir: resolve(here, 'dist'),

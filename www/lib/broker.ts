@@ -17,7 +17,7 @@ export class BrokerError extends Error {
   }
 }
 
-/** One contact of the listing: its recording and, when there is one, its transcript. */
+/** One contact of the listing: its recordings (one per format) and its transcript. */
 export interface Contact {
   id: string;
   title: string;
@@ -25,15 +25,24 @@ export interface Contact {
   agent: string;
   queue: string;
   durationSeconds: number;
-  recording: ObjectRef;
+  recordings: ObjectRef[];
   transcript?: ObjectRef;
 }
 
 export interface ObjectRef {
-  /** Object id the broker knows (its S3 key). */
+  /** Object id the broker knows (e.g. `<contactId>.recording.wav`). */
   id: string;
+  /** Ciphertext size when the listing gives it. */
   size?: number;
+  /** False when the broker says this user may not read or decrypt it. */
+  mayRead: boolean;
+  /** `wav`, `mp3`, `opus`, `json`. */
   format: string;
+  /**
+   * Pairs the object's encryption context must hold so that a valid message for ANOTHER object
+   * (same key) is refused: contact id, kind, format. Checked by callseal (CONTEXT_MISMATCH).
+   */
+  expectedContext: Record<string, string>;
 }
 
 export interface BrokerUser {
@@ -85,47 +94,66 @@ export class Broker {
    * names the object asked for. The returned key must be wiped by the caller after use.
    */
   async unwrap(objectId: string, header: MessageHeader): Promise<Uint8Array> {
-    const body = await this.call<{ dataKey?: string; plaintext?: string }>('api/unwrap', {
+    // The broker unwraps KMS-wrapped keys; the header may list others (raw keyrings, other keys).
+    const edk = header.encryptedDataKeys.find((k) => k.providerId === 'aws-kms') ?? header.encryptedDataKeys[0];
+    if (!edk) throw new BrokerError(400, 'InvalidRequest', 'the message header lists no encrypted data key');
+    const body = await this.call<{ dataKey?: string }>('api/unwrap', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         objectId,
+        encryptedDataKey: {
+          providerId: edk.providerId,
+          providerInfo: new TextDecoder().decode(edk.providerInfo),
+          ciphertext: toBase64(edk.ciphertext),
+        },
         encryptionContext: header.encryptionContext,
-        encryptedDataKeys: header.encryptedDataKeys.map((k) => ({
-          providerId: k.providerId,
-          providerInfo: new TextDecoder().decode(k.providerInfo),
-          ciphertext: toBase64(k.ciphertext),
-        })),
       }),
     });
-    const b64 = body.dataKey ?? body.plaintext;
-    if (!b64) throw new BrokerError(502, 'BAD_RESPONSE', 'the key broker answered without a data key');
-    return fromBase64(b64);
+    if (!body.dataKey) throw new BrokerError(502, 'BadResponse', 'the key broker answered without a data key');
+    return fromBase64(body.dataKey);
   }
 }
 
-/** Accepts the listing as `{recordings: [...]}` or a bare array. */
+const CONTEXT_KEYS = ['aws:connect:instance-id', 'aws:connect:contact-id', 'callseal:kind', 'callseal:format'];
+
+/**
+ * The listing: `{contacts: [{contactId, title, queue, initiationTimestamp, durationMillis,
+ * objects: [{id, kind, format, ciphertextLength, encryptionContext}]}]}` (or a bare array).
+ */
 function normalizeListing(body: unknown): Contact[] {
-  const list = Array.isArray(body) ? body : ((body as { recordings?: unknown[]; contacts?: unknown[] }).recordings
-    ?? (body as { contacts?: unknown[] }).contacts ?? []);
+  const b = body as { contacts?: unknown[]; recordings?: unknown[] };
+  const list = Array.isArray(body) ? body : (b.contacts ?? b.recordings ?? []);
   return list.map((raw) => {
     const r = raw as Record<string, unknown>;
-    const rec = (r.recording ?? r) as Record<string, unknown>;
-    const tr = r.transcript as Record<string, unknown> | undefined;
-    const ref = (o: Record<string, unknown>): ObjectRef => ({
-      id: String(o.id ?? o.objectId ?? o.key),
-      size: typeof o.size === 'number' ? o.size : undefined,
-      format: String(o.format ?? o.contentType ?? ''),
-    });
+    const objects = (Array.isArray(r.objects) ? r.objects : []) as Record<string, unknown>[];
+    const ref = (o: Record<string, unknown>): ObjectRef => {
+      // The context the object must carry: the listing's when it gives one, else the pairs
+      // callseal's sample pipeline (scripts/samples) and Connect deployments name objects by.
+      const ctx = (o.encryptionContext ?? {
+        'aws:connect:contact-id': r.contactId, 'callseal:kind': o.kind, 'callseal:format': o.format,
+      }) as Record<string, unknown>;
+      const expectedContext: Record<string, string> = {};
+      for (const k of CONTEXT_KEYS) if (typeof ctx[k] === 'string') expectedContext[k] = ctx[k];
+      const size = o.ciphertextLength ?? o.size;
+      return {
+        id: String(o.id), size: typeof size === 'number' ? size : undefined, format: String(o.format ?? ''),
+        mayRead: o.mayRead !== false, expectedContext,
+      };
+    };
+    const order = ['wav', 'mp3', 'opus'];
+    const recordings = objects.filter((o) => o.kind === 'recording').map(ref)
+      .sort((x, y) => (order.indexOf(x.format) + 99) % 99 - (order.indexOf(y.format) + 99) % 99);
+    const transcript = objects.find((o) => o.kind === 'transcript');
     return {
       id: String(r.contactId ?? r.id),
       title: String(r.title ?? r.contactId ?? r.id),
-      startedAt: String(r.startedAt ?? r.date ?? ''),
+      startedAt: String(r.initiationTimestamp ?? r.startedAt ?? ''),
       agent: String(r.agent ?? ''),
       queue: String(r.queue ?? ''),
-      durationSeconds: Number(r.durationSeconds ?? r.duration ?? 0),
-      recording: ref(rec),
-      transcript: tr ? ref(tr) : undefined,
+      durationSeconds: Number(r.durationMillis ?? 0) / 1000 || Number(r.durationSeconds ?? 0),
+      recordings,
+      transcript: transcript ? ref(transcript) : undefined,
     };
   });
 }

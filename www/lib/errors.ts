@@ -56,24 +56,36 @@ export function explain(w: WireError): Explained {
     }
   }
   if (w.source === 'broker') {
-    if (w.status === 401 || w.status === 403) {
-      const ctx = w.code === 'CONTEXT_MISMATCH';
+    // Codes of www/broker/src/errors.ts.
+    if (w.code === 'EncryptionContextMismatch' || w.code === 'InvalidCiphertext') {
       return {
-        kind: ctx ? 'tampered' : 'refused', detail, action: 'none',
-        title: ctx ? 'This recording is not the object it claims to be' : 'You are not allowed to play this recording',
-        advice: ctx
-          ? 'Its encryption context names another object, so the key was not released. Report the contact ID to your security team.'
-          : 'Your role may not decrypt call recordings. Ask an administrator to grant you access to contact recordings.',
+        kind: 'tampered', detail, action: 'none',
+        title: 'This recording has been altered and cannot be trusted',
+        advice: w.code === 'InvalidCiphertext'
+          ? 'Its wrapped key was rejected by the key service, so nothing was played. Do not use this copy; report the contact ID to your security team.'
+          : 'Its encryption context names another object, so the key was not released. Do not use this copy; report the contact ID to your security team.',
       };
     }
-    if (w.status === 404) return notFound(detail);
-    if (w.status === 0) {
-      return { kind: 'unreachable', detail, action: 'retry', title: 'The key service cannot be reached',
-        advice: 'Check your connection and try again. If it keeps failing, tell your administrator.' };
+    if (w.code === 'UnknownUser' || w.code === 'IdentityMismatch' || w.status === 401) {
+      return { kind: 'refused', detail, action: 'reload-list', title: 'You are not signed in',
+        advice: 'Sign in again (pick your user above), then reload the list.' };
     }
+    if (w.code === 'OriginNotAllowed') {
+      return { kind: 'refused', detail, action: 'none', title: 'This page is not allowed to use the key service',
+        advice: 'Open the player from its usual address, or ask an administrator to allow this one.' };
+    }
+    if (w.status === 403) {
+      return { kind: 'refused', detail, action: 'none', title: 'You are not allowed to play this recording',
+        advice: 'Your role may not review call recordings. Ask an administrator for access to contact recordings.' };
+    }
+    if (w.status === 404) return notFound(detail);
     if (w.status === 429) {
       return { kind: 'refused', detail, action: 'retry', title: 'Too many requests for keys',
         advice: 'Wait a minute, then try again.' };
+    }
+    if (w.status === 0 || w.status >= 500) {
+      return { kind: 'unreachable', detail, action: 'retry', title: 'The key service is unavailable',
+        advice: 'Try again in a moment. If it keeps failing, tell your administrator.' };
     }
   }
   if (w.source === 'store') {

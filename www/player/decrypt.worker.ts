@@ -102,7 +102,7 @@ async function open(id: string, t: ObjectTarget): Promise<Stream> {
   post({ type: 'stage', stream: id, stage: 'verify' });
   let reader: RangeReader;
   try {
-    reader = await openRangeReader(source, dataKey);
+    reader = await openRangeReader(source, dataKey, { expectedContext: t.expectedContext });
   } finally {
     dataKey.fill(0); // the reader keeps its own derived key (wiped by close())
   }
@@ -188,7 +188,7 @@ async function transcript(t: ObjectTarget): Promise<string> {
   const dataKey = await broker.unwrap(t.objectId, header);
   let plain: Uint8Array;
   try {
-    plain = await decrypt(message, dataKey);
+    plain = await decrypt(message, dataKey, { expectedContext: t.expectedContext });
   } finally {
     dataKey.fill(0);
   }

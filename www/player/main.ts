@@ -4,7 +4,7 @@
  * shows its Contact Lens transcript in sync. The page itself never holds a data key; it only
  * relays range requests from the Service Worker to the decrypt worker.
  */
-import { Broker, BrokerError, type Contact } from '../lib/broker';
+import { Broker, BrokerError, type Contact, type ObjectRef } from '../lib/broker';
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
 import { parseContactLens, turnAt, type Transcript } from '../lib/transcript';
 import type { FromWorker, Stage, SwToPage, ToWorker } from './protocol';
@@ -41,6 +41,7 @@ const el = {
   play: $<HTMLButtonElement>('play'),
   fwd: $<HTMLButtonElement>('fwd'),
   speed: $<HTMLSelectElement>('speed'),
+  format: $<HTMLSelectElement>('format'),
   channels: $<HTMLFieldSetElement>('channels'),
   progress: $('progress-text'),
   audio: $<HTMLAudioElement>('audio'),
@@ -88,6 +89,9 @@ const swReady: Promise<void> = (async () => {
 
 interface Session {
   contact: Contact;
+  recording: ObjectRef;
+  /** Position to resume at once playable (format switch). */
+  resumeAt: number;
   stream: string;
   opened: boolean;
   started: boolean;
@@ -126,8 +130,9 @@ async function loadContacts(): Promise<void> {
       b.type = 'button';
       b.dataset.contact = c.id;
       const title = span('title', c.title);
-      const bits = [c.startedAt && formatDate(c.startedAt), c.durationSeconds ? clock(c.durationSeconds) : '', c.recording.format, c.agent].filter(Boolean);
+      const bits = [c.startedAt && formatDate(c.startedAt), c.durationSeconds ? clock(c.durationSeconds) : '', c.recordings.map((r) => r.format.toUpperCase()).join('/'), c.agent].filter(Boolean);
       b.append(title, span('meta', bits.join(' · ')));
+      if (c.recordings.length && c.recordings.every((r) => !r.mayRead)) b.append(span('badge', 'Your role may not play this'));
       b.addEventListener('click', () => void openContact(c));
       if (session?.contact.id === c.id) b.setAttribute('aria-current', 'true');
       li.append(b);
@@ -156,14 +161,24 @@ function closeSession(): void {
   el.audio.load(); // drops the element's buffered plaintext
 }
 
-async function openContact(c: Contact): Promise<void> {
+async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<void> {
+  const previous = session;
   closeSession();
+  const recording = c.recordings.find((r) => r.format === format) ?? c.recordings[0];
+  if (!recording) {
+    el.empty.hidden = false;
+    el.now.hidden = true;
+    el.empty.textContent = 'This contact has no recording.';
+    return;
+  }
+  el.format.replaceChildren(...c.recordings.map((r) => new Option(r.format.toUpperCase(), r.format, false, r === recording)));
+  el.format.disabled = c.recordings.length < 2;
   for (const b of el.list.querySelectorAll('button')) {
     if (b.dataset.contact === c.id) b.setAttribute('aria-current', 'true');
     else b.removeAttribute('aria-current');
   }
   const s: Session = {
-    contact: c, stream: crypto.randomUUID(), opened: false, started: false, plaintextLength: 0, ciphertextLength: 0,
+    contact: c, recording, resumeAt, stream: crypto.randomUUID(), opened: false, started: false, plaintextLength: 0, ciphertextLength: 0,
     channels: 0, turnEls: [], activeTurn: -1, fetched: [], decrypted: [], failed: false,
   };
   session = s;
@@ -183,17 +198,27 @@ async function openContact(c: Contact): Promise<void> {
   drawRanges();
   renderTranscript(undefined, c.transcript ? 'Decrypting the transcript…' : 'This contact has no transcript.');
 
-  if (c.transcript) loadTranscript(s);
+  if (c.transcript) loadTranscript(s, previous);
   try {
     await swReady;
   } catch (e) {
     return fail(s, { source: 'other', code: 'NO_SERVICE_WORKER', status: 0, message: String((e as Error).message) });
   }
   if (session !== s) return;
-  toWorker({ type: 'open', stream: s.stream, target: { brokerBase, user, objectId: c.recording.id, size: c.recording.size } });
+  toWorker({ type: 'open', stream: s.stream, target: target(recording) });
 }
 
-function loadTranscript(s: Session): void {
+function target(o: ObjectRef) {
+  return { brokerBase, user, objectId: o.id, size: o.size, expectedContext: o.expectedContext };
+}
+
+function loadTranscript(s: Session, previous?: Session): void {
+  // Same contact in another format: the transcript is already decrypted.
+  if (previous?.contact.id === s.contact.id && previous.transcript) {
+    s.transcript = previous.transcript;
+    renderTranscript(s);
+    return;
+  }
   const req = ++transcriptReq;
   const onMessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data;
@@ -214,7 +239,7 @@ function loadTranscript(s: Session): void {
     }
   };
   worker.addEventListener('message', onMessage);
-  toWorker({ type: 'transcript', req, target: { brokerBase, user, objectId: s.contact.transcript!.id, size: s.contact.transcript!.size } });
+  toWorker({ type: 'transcript', req, target: target(s.contact.transcript!) });
 }
 
 worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
@@ -237,6 +262,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       el.channels.title = m.format.channels === 2 ? '' : 'Mono recording: the channels cannot be separated';
       el.audio.src = new URL(`./stream/${encodeURIComponent(s.stream)}`, location.href).href;
       el.audio.playbackRate = Number(el.speed.value);
+      if (s.resumeAt > 0) el.audio.currentTime = s.resumeAt;
       setControls(true);
       el.progress.textContent = 'Buffering…';
       void el.audio.play().catch(() => { el.progress.textContent = 'Ready: press Play.'; });
@@ -360,6 +386,9 @@ el.play.addEventListener('click', togglePlay);
 el.back.addEventListener('click', () => seekTo(el.audio.currentTime - 10));
 el.fwd.addEventListener('click', () => seekTo(el.audio.currentTime + 10));
 el.seek.addEventListener('input', () => seekTo(Number(el.seek.value)));
+el.format.addEventListener('change', () => {
+  if (session) void openContact(session.contact, el.format.value, el.audio.currentTime);
+});
 el.speed.addEventListener('change', () => { el.audio.playbackRate = Number(el.speed.value); });
 el.channels.addEventListener('change', () => setChannel(selectedChannel()));
 

