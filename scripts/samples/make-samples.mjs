@@ -165,7 +165,7 @@ async function makePlaintext(dir) {
       key: `connect/${INSTANCE_ALIAS}/Analysis/Voice/Redacted/${end.date}/${call.contactId}_analysis_redacted_${end.iso}.json`,
     });
     contacts.push({
-      contactId: call.contactId, title: call.title, queue: call.queue, channel: 'VOICE',
+      contactId: call.contactId, title: call.title, queue: call.queue, agent: call.agent, channel: 'VOICE',
       initiationTimestamp: start.iso, disconnectTimestamp: end.iso, durationMillis,
       turns: placed.length, files,
     });

@@ -239,6 +239,8 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
       for (const o of r.json.contacts.flatMap((c) => c.objects)) {
         assert.equal(o.mayRead, may, `${user} ${o.id}`);
         assert.equal(o.key, undefined, 'S3 keys stay server-side');
+        const stored = index.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);
+        assert.deepEqual(o.encryptionContext, stored.encryptionContext);
       }
     }
   });

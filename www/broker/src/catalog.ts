@@ -25,6 +25,7 @@ export interface CatalogContact {
   contactId: string;
   title: string;
   queue: string;
+  agent?: string;
   channel: string;
   initiationTimestamp: string;
   disconnectTimestamp: string;

@@ -47,6 +47,7 @@ export function createBroker(config: BrokerConfig) {
       contactId: c.contactId,
       title: c.title,
       queue: c.queue,
+      agent: c.agent,
       channel: c.channel,
       initiationTimestamp: c.initiationTimestamp,
       disconnectTimestamp: c.disconnectTimestamp,
@@ -57,6 +58,7 @@ export function createBroker(config: BrokerConfig) {
           id: o.id, kind: o.kind, format: o.format, contentType: o.contentType,
           plaintextLength: o.plaintextLength, ciphertextLength: o.ciphertextLength,
           suiteId: o.suiteId, frameLength: o.frameLength,
+          encryptionContext: o.encryptionContext, // what /api/unwrap will accept for this object
           mayRead: read.allowed && dec.allowed,
         };
       })),

