@@ -38,7 +38,13 @@ impl<'a> Arn<'a> {
 
     /// The components after `arn`, in order.
     pub fn segments(&self) -> [&'a str; 5] {
-        [self.partition, self.service, self.region, self.account, self.resource]
+        [
+            self.partition,
+            self.service,
+            self.region,
+            self.account,
+            self.resource,
+        ]
     }
 }
 
@@ -70,11 +76,16 @@ pub fn arn_match(pattern: &[u8], text: &str) -> bool {
         return glob_match(pattern, text.as_bytes(), false);
     };
     // A pattern with fewer than six components cannot match an ARN segment by segment.
-    let Some(p) = split_pattern(pattern) else { return false };
+    let Some(p) = split_pattern(pattern) else {
+        return false;
+    };
     if !glob_match(p[0], b"arn", false) {
         return false;
     }
-    p[1..].iter().zip(t.segments()).all(|(ps, ts)| glob_match(ps, ts.as_bytes(), false))
+    p[1..]
+        .iter()
+        .zip(t.segments())
+        .all(|(ps, ts)| glob_match(ps, ts.as_bytes(), false))
 }
 
 #[cfg(test)]
@@ -99,12 +110,24 @@ mod tests {
     #[test]
     fn per_segment_wildcards() {
         assert!(m("*", "arn:aws:kms:us-east-1:111122223333:key/abc"));
-        assert!(m("arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:111122223333:key/abc"));
-        assert!(!m("arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:444455556666:key/abc"));
+        assert!(m(
+            "arn:aws:kms:*:111122223333:key/*",
+            "arn:aws:kms:us-east-1:111122223333:key/abc"
+        ));
+        assert!(!m(
+            "arn:aws:kms:*:111122223333:key/*",
+            "arn:aws:kms:us-east-1:444455556666:key/abc"
+        ));
         // `*` in the region segment does not swallow the account segment's colon.
-        assert!(!m("arn:aws:kms:*:key/*", "arn:aws:kms:us-east-1:111122223333:key/abc"));
+        assert!(!m(
+            "arn:aws:kms:*:key/*",
+            "arn:aws:kms:us-east-1:111122223333:key/abc"
+        ));
         assert!(m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b"));
-        assert!(m("arn:aws:iam::*:role/Admin?", "arn:aws:iam::111122223333:role/Admin1"));
+        assert!(m(
+            "arn:aws:iam::*:role/Admin?",
+            "arn:aws:iam::111122223333:role/Admin1"
+        ));
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub enum PolicyRole {
 impl PolicyRole {
     /// Whether statements name their principal (`Principal` / `NotPrincipal`).
     pub fn names_principal(self) -> bool {
-        matches!(self, PolicyRole::Resource | PolicyRole::KmsKeyPolicy | PolicyRole::Rcp)
+        matches!(
+            self,
+            PolicyRole::Resource | PolicyRole::KmsKeyPolicy | PolicyRole::Rcp
+        )
     }
 }
 
@@ -146,16 +149,27 @@ pub enum CValue {
 /// Compiles a parsed policy for `role`.
 pub fn compile(policy: &Policy, label: String, role: PolicyRole) -> CompiledPolicy {
     // spec: "Variables": only the 2012-10-17 policy language has variables.
-    let variables = policy.version.as_ref().is_some_and(|v| v.value == "2012-10-17");
+    let variables = policy
+        .version
+        .as_ref()
+        .is_some_and(|v| v.value == "2012-10-17");
     let statements = policy
         .statements
         .iter()
         .filter_map(|st| compile_statement(policy, st, variables))
         .collect();
-    CompiledPolicy { label, role, statements }
+    CompiledPolicy {
+        label,
+        role,
+        statements,
+    }
 }
 
-fn compile_statement(policy: &Policy, st: &model::Statement, variables: bool) -> Option<CStatement> {
+fn compile_statement(
+    policy: &Policy,
+    st: &model::Statement,
+    variables: bool,
+) -> Option<CStatement> {
     let effect = st.effect.as_ref()?.value;
     let actions = st.action.as_ref().map(|a| ListMatcher {
         negated: a.negated,
@@ -173,7 +187,11 @@ fn compile_statement(policy: &Policy, st: &model::Statement, variables: bool) ->
     });
     let resources = st.resource.as_ref().map(|r| ListMatcher {
         negated: r.negated,
-        items: r.items.iter().map(|i| StrPattern::new(&i.value, variables)).collect(),
+        items: r
+            .items
+            .iter()
+            .map(|i| StrPattern::new(&i.value, variables))
+            .collect(),
     });
     let principals = st.principal.as_ref().map(|p| PrincipalMatcher {
         negated: p.negated,
@@ -181,7 +199,11 @@ fn compile_statement(policy: &Policy, st: &model::Statement, variables: bool) ->
             PrincipalValue::Wildcard(_) => vec![PrincipalEntry::Any],
             PrincipalValue::Map(entries) => entries
                 .iter()
-                .flat_map(|e| e.values.iter().map(move |v| principal_entry(&e.kind, v.value.trim())))
+                .flat_map(|e| {
+                    e.values
+                        .iter()
+                        .map(move |v| principal_entry(&e.kind, v.value.trim()))
+                })
                 .collect(),
         },
     });
@@ -220,9 +242,13 @@ fn principal_entry(kind: &model::PrincipalKind, v: &str) -> PrincipalEntry {
     use model::PrincipalKind as K;
     match kind {
         K::Aws if v == "*" => PrincipalEntry::Any,
-        K::Aws if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => PrincipalEntry::Account(v.to_string()),
+        K::Aws if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => {
+            PrincipalEntry::Account(v.to_string())
+        }
         K::Aws => match super::arn::Arn::parse(v) {
-            Some(a) if a.service == "iam" && a.resource == "root" => PrincipalEntry::Account(a.account.to_string()),
+            Some(a) if a.service == "iam" && a.resource == "root" => {
+                PrincipalEntry::Account(a.account.to_string())
+            }
             _ => PrincipalEntry::Arn(v.to_string()),
         },
         K::Service => PrincipalEntry::Service(v.to_string()),
@@ -234,18 +260,26 @@ fn principal_entry(kind: &model::PrincipalKind, v: &str) -> PrincipalEntry {
 }
 
 fn compile_value(op: Option<Operator>, text: &str, variables: bool) -> CValue {
-    let Some(op) = op else { return CValue::Null(None) };
+    let Some(op) = op else {
+        return CValue::Null(None);
+    };
     let vars = variables && op.takes_variables();
     use Base::*;
     match op.base {
-        StringEquals | StringEqualsIgnoreCase | Bool | BinaryEquals => CValue::Text(TextValue::new(text, vars)),
+        StringEquals | StringEqualsIgnoreCase | Bool | BinaryEquals => {
+            CValue::Text(TextValue::new(text, vars))
+        }
         StringLike | ArnLike => CValue::Pattern(StrPattern::new(text, vars)),
-        NumericEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan | NumericGreaterThanEquals => {
-            CValue::Number(parse_number(text))
-        }
-        DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
-            CValue::Date(parse_date(text))
-        }
+        NumericEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => CValue::Number(parse_number(text)),
+        DateEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals => CValue::Date(parse_date(text)),
         IpAddress => CValue::Ip(Cidr::parse(text)),
         Null => CValue::Null(parse_bool(text)),
     }

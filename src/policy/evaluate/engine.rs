@@ -67,12 +67,21 @@ pub struct PolicySet {
 
 fn parse_one(text: &str, label: String, role: PolicyRole) -> Result<CompiledPolicy> {
     let policy = Policy::parse(text).map_err(|e| {
-        err!(MalformedPolicy, "{label}: not valid JSON at byte {}: {}", e.range.start, e.message)
+        err!(
+            MalformedPolicy,
+            "{label}: not valid JSON at byte {}: {}",
+            e.range.start,
+            e.message
+        )
     })?;
     Ok(compile(&policy, label, role))
 }
 
-fn parse_levels(levels: &[Level], name: &str, role: PolicyRole) -> Result<Vec<Vec<CompiledPolicy>>> {
+fn parse_levels(
+    levels: &[Level],
+    name: &str,
+    role: PolicyRole,
+) -> Result<Vec<Vec<CompiledPolicy>>> {
     levels
         .iter()
         .enumerate()
@@ -106,10 +115,18 @@ impl PolicySet {
             .collect::<Result<Vec<_>>>()?;
         let resource = match (&texts.resource, &texts.kms_key_policy) {
             (Some(t), _) => Some(parse_one(t, "resource".into(), PolicyRole::Resource)?),
-            (_, Some(t)) => Some(parse_one(t, "kmsKeyPolicy".into(), PolicyRole::KmsKeyPolicy)?),
+            (_, Some(t)) => Some(parse_one(
+                t,
+                "kmsKeyPolicy".into(),
+                PolicyRole::KmsKeyPolicy,
+            )?),
             _ => None,
         };
-        let opt = |t: &Option<String>, label: &str, role| t.as_ref().map(|t| parse_one(t, label.into(), role)).transpose();
+        let opt = |t: &Option<String>, label: &str, role| {
+            t.as_ref()
+                .map(|t| parse_one(t, label.into(), role))
+                .transpose()
+        };
         Ok(PolicySet {
             identity,
             resource,
@@ -156,7 +173,11 @@ impl<'p, 'r> Evaluation<'p, 'r> {
     fn new(set: &'p PolicySet, req: &'r Prepared) -> Self {
         let iam = req.principal.kind.is_iam();
         let boundary_present = iam && set.boundary.is_some();
-        Evaluation { set, req, m: Matcher::new(req, boundary_present) }
+        Evaluation {
+            set,
+            req,
+            m: Matcher::new(req, boundary_present),
+        }
     }
 
     fn scan(&mut self, policies: &'p [CompiledPolicy]) -> Hits<'p> {
@@ -195,17 +216,41 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         // Which policies apply to this caller (spec: SCPs apply to principals of member
         // accounts, identity/boundary/session policies to IAM identities and sessions;
         // service principals and anonymous callers have only the resource's policy).
-        let identity = if iam { self.scan(&set.identity) } else { Hits::default() };
-        let boundary = if iam && p.kind != PrincipalKind::Root { self.scan_opt(&set.boundary) } else { None };
-        let session = if p.kind.is_session() { self.scan_opt(&set.session) } else { None };
+        let identity = if iam {
+            self.scan(&set.identity)
+        } else {
+            Hits::default()
+        };
+        let boundary = if iam && p.kind != PrincipalKind::Root {
+            self.scan_opt(&set.boundary)
+        } else {
+            None
+        };
+        let session = if p.kind.is_session() {
+            self.scan_opt(&set.session)
+        } else {
+            None
+        };
         let resource = self.scan_opt(&set.resource);
-        let scps: Vec<Hits<'p>> = if iam { set.scps.iter().map(|l| self.scan(l)).collect() } else { Vec::new() };
-        let rcps: Vec<Hits<'p>> =
-            if p.kind != PrincipalKind::Service { set.rcps.iter().map(|l| self.scan(l)).collect() } else { Vec::new() };
+        let scps: Vec<Hits<'p>> = if iam {
+            set.scps.iter().map(|l| self.scan(l)).collect()
+        } else {
+            Vec::new()
+        };
+        let rcps: Vec<Hits<'p>> = if p.kind != PrincipalKind::Service {
+            set.rcps.iter().map(|l| self.scan(l)).collect()
+        } else {
+            Vec::new()
+        };
 
         // 1. Deny evaluation: an applicable Deny in any policy.
         let mut denies: Vec<Hit<'p>> = Vec::new();
-        for h in scps.iter().chain(rcps.iter()).chain(resource.iter()).chain(std::iter::once(&identity)) {
+        for h in scps
+            .iter()
+            .chain(rcps.iter())
+            .chain(resource.iter())
+            .chain(std::iter::once(&identity))
+        {
             denies.extend(h.deny.iter().copied());
         }
         for h in boundary.iter().chain(session.iter()) {
@@ -233,19 +278,38 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         // 3. SCPs: every level must allow (they apply to the caller's account).
         for (i, level) in scps.iter().enumerate() {
             if level.allow.is_empty() {
-                return self.implicit(DenyGate::Scp, format!("no statement in service control policy level scps[{i}] allows the request"));
+                return self.implicit(
+                    DenyGate::Scp,
+                    format!(
+                        "no statement in service control policy level scps[{i}] allows the request"
+                    ),
+                );
             }
             granted.extend(level.allow.iter().copied());
         }
 
         let resource_allows = resource.as_ref().map(|h| h.allow.as_slice()).unwrap_or(&[]);
         let strongest = resource_allows.iter().map(|h| h.how).max();
-        let with = |how: PrincipalMatch| resource_allows.iter().filter(move |h| h.how == how).copied();
-        let kms = set.resource.as_ref().is_some_and(|r| r.role == PolicyRole::KmsKeyPolicy);
+        let with = |how: PrincipalMatch| {
+            resource_allows
+                .iter()
+                .filter(move |h| h.how == how)
+                .copied()
+        };
+        let kms = set
+            .resource
+            .as_ref()
+            .is_some_and(|r| r.role == PolicyRole::KmsKeyPolicy);
         // Role trust policies, like key policies, must explicitly allow the caller.
         let trust = is_assume_role(&self.req.action) && is_role_arn(&self.req.resource);
         let required = kms || trust;
-        let what = if kms { "key policy" } else if trust { "role trust policy" } else { "resource-based policy" };
+        let what = if kms {
+            "key policy"
+        } else if trust {
+            "role trust policy"
+        } else {
+            "resource-based policy"
+        };
 
         // Callers without identity policies: service principals, anonymous callers.
         if !iam {
@@ -256,7 +320,12 @@ impl<'p, 'r> Evaluation<'p, 'r> {
                 );
             }
             granted.extend(resource_allows.iter().copied());
-            return self.finish(DecisionKind::Allow, &granted, None, format!("allowed by the {what}"));
+            return self.finish(
+                DecisionKind::Allow,
+                &granted,
+                None,
+                format!("allowed by the {what}"),
+            );
         }
 
         let cross = self.req.is_cross_account();
@@ -271,7 +340,14 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             }
             granted.extend(resource_allows.iter().copied());
             // Trusted account: the caller's own policies must allow.
-            return self.identity_path(identity, boundary, session, granted, false, "cross-account request allowed by both accounts");
+            return self.identity_path(
+                identity,
+                boundary,
+                session,
+                granted,
+                false,
+                "cross-account request allowed by both accounts",
+            );
         }
 
         // Same account.
@@ -279,7 +355,12 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             // The policy names the caller itself: implicit denies in identity policies,
             // boundaries and session policies do not apply.
             granted.extend(with(PrincipalMatch::Direct));
-            return self.finish(DecisionKind::Allow, &granted, None, format!("allowed by the {what}, which names the caller directly"));
+            return self.finish(
+                DecisionKind::Allow,
+                &granted,
+                None,
+                format!("allowed by the {what}, which names the caller directly"),
+            );
         }
         if required && strongest.is_none() {
             let reason = if kms {
@@ -293,12 +374,23 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             // Naming the session's role stands in for an identity-policy Allow, but the
             // boundary and session policy still limit it.
             granted.extend(with(PrincipalMatch::RoleArn));
-            return self.identity_path(identity, boundary, session, granted, true, "allowed by the resource-based policy naming the caller's role");
+            return self.identity_path(
+                identity,
+                boundary,
+                session,
+                granted,
+                true,
+                "allowed by the resource-based policy naming the caller's role",
+            );
         }
         if strongest == Some(PrincipalMatch::Account) && required {
             granted.extend(with(PrincipalMatch::Account));
         }
-        let reason = if kms { "the key policy allows the account and its IAM policies allow the request" } else { "allowed by identity-based policy" };
+        let reason = if kms {
+            "the key policy allows the account and its IAM policies allow the request"
+        } else {
+            "allowed by identity-based policy"
+        };
         self.identity_path(identity, boundary, session, granted, false, reason)
     }
 
@@ -317,19 +409,28 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         // account root user, which has full access."
         let root = p.kind == PrincipalKind::Root;
         if !identity_given && !root && identity.allow.is_empty() {
-            return self.implicit(DenyGate::Identity, "no identity-based policy allows the request".into());
+            return self.implicit(
+                DenyGate::Identity,
+                "no identity-based policy allows the request".into(),
+            );
         }
         granted.extend(identity.allow.iter().copied());
         if let Some(b) = &boundary {
             if b.allow.is_empty() {
-                return self.implicit(DenyGate::Boundary, "the permissions boundary does not allow the request".into());
+                return self.implicit(
+                    DenyGate::Boundary,
+                    "the permissions boundary does not allow the request".into(),
+                );
             }
             granted.extend(b.allow.iter().copied());
         }
         if p.kind.is_session() {
             match &session {
                 Some(s) if s.allow.is_empty() => {
-                    return self.implicit(DenyGate::Session, "the session policy does not allow the request".into());
+                    return self.implicit(
+                        DenyGate::Session,
+                        "the session policy does not allow the request".into(),
+                    );
                 }
                 Some(s) => granted.extend(s.allow.iter().copied()),
                 // spec: without a session policy a role session is allowed, a federated-user
@@ -355,10 +456,19 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         self.finish(DecisionKind::ImplicitDeny, &[], Some(gate), reason)
     }
 
-    fn finish(self, kind: DecisionKind, hits: &[Hit<'p>], gate: Option<DenyGate>, reason: String) -> Decision {
+    fn finish(
+        self,
+        kind: DecisionKind,
+        hits: &[Hit<'p>],
+        gate: Option<DenyGate>,
+        reason: String,
+    ) -> Decision {
         let mut statements: Vec<DecidingStatement> = Vec::with_capacity(hits.len());
         for h in hits {
-            if statements.iter().any(|s| s.policy == h.policy.label && s.index == h.st.index) {
+            if statements
+                .iter()
+                .any(|s| s.policy == h.policy.label && s.index == h.st.index)
+            {
                 continue;
             }
             statements.push(DecidingStatement {
@@ -375,19 +485,31 @@ impl<'p, 'r> Evaluation<'p, 'r> {
                 missing.push((*k).to_string());
             }
         }
-        Decision { decision: kind, statements, missing_context_keys: missing, denied_by: gate, reason }
+        Decision {
+            decision: kind,
+            statements,
+            missing_context_keys: missing,
+            denied_by: gate,
+            reason,
+        }
     }
 }
 
 fn sid_note(st: &CStatement) -> String {
-    st.sid.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+    st.sid
+        .as_ref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default()
 }
 
 /// `sts:AssumeRole`, `sts:AssumeRoleWithSAML`, `sts:AssumeRoleWithWebIdentity`.
 fn is_assume_role(action: &str) -> bool {
-    action.get(..14).is_some_and(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
+    action
+        .get(..14)
+        .is_some_and(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
 }
 
 fn is_role_arn(resource: &str) -> bool {
-    super::arn::Arn::parse(resource).is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"))
+    super::arn::Arn::parse(resource)
+        .is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"))
 }

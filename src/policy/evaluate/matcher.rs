@@ -5,10 +5,12 @@
 use super::super::model::Effect;
 use super::arn::{arn_match, Arn};
 use super::compiled::{
-    ActionPattern, CCondition, CStatement, CValue, ListMatcher, PrincipalEntry, PrincipalMatcher, StrPattern,
-    TextValue,
+    ActionPattern, CCondition, CStatement, CValue, ListMatcher, PrincipalEntry, PrincipalMatcher,
+    StrPattern, TextValue,
 };
-use super::operators::{compare_ordered, parse_bool, parse_date, parse_ip, parse_number, Base, SetQualifier};
+use super::operators::{
+    compare_ordered, parse_bool, parse_date, parse_ip, parse_number, Base, SetQualifier,
+};
 use super::request::{Prepared, PrincipalKind};
 use super::variables::Template;
 use super::wildcard::glob_match;
@@ -39,13 +41,22 @@ pub struct Matcher<'r, 'p> {
 
 impl<'r, 'p> Matcher<'r, 'p> {
     pub fn new(req: &'r Prepared, boundary_present: bool) -> Self {
-        Matcher { req, missing: Vec::new(), boundary_present, buf: Vec::new() }
+        Matcher {
+            req,
+            missing: Vec::new(),
+            boundary_present,
+            buf: Vec::new(),
+        }
     }
 
     /// Whether `st` applies; for policies that name principals, how the caller was named.
     /// Conditions are evaluated last so that only statements that otherwise apply report
     /// missing keys.
-    pub fn statement(&mut self, st: &'p CStatement, check_principal: bool) -> Option<PrincipalMatch> {
+    pub fn statement(
+        &mut self,
+        st: &'p CStatement,
+        check_principal: bool,
+    ) -> Option<PrincipalMatch> {
         if !self.actions(st.actions.as_ref()?) {
             return None;
         }
@@ -59,8 +70,15 @@ impl<'r, 'p> Matcher<'r, 'p> {
         } else {
             PrincipalMatch::Direct
         };
-        for c in &st.conditions {
+        for (i, c) in st.conditions.iter().enumerate() {
             if !self.condition(c) {
+                // The statement fails; still report the other absent keys it reads, so the
+                // answer does not depend on the order of the condition block.
+                for rest in &st.conditions[i + 1..] {
+                    if self.req.get(&rest.key_lc).is_none() {
+                        self.missing.push(&rest.key);
+                    }
+                }
                 return None;
             }
         }
@@ -78,7 +96,10 @@ impl<'r, 'p> Matcher<'r, 'p> {
 
     fn resources(&mut self, m: &'p ListMatcher<StrPattern>) -> bool {
         let req = self.req;
-        let any = m.items.iter().any(|item| self.pattern_match(item, &req.resource, true));
+        let any = m
+            .items
+            .iter()
+            .any(|item| self.pattern_match(item, &req.resource, true));
         any != m.negated
     }
 
@@ -112,7 +133,8 @@ impl<'r, 'p> Matcher<'r, 'p> {
                 missing.push(key);
             }
         };
-        t.render(&mut self.buf, as_pattern, &mut lookup, &mut on_missing).is_ok()
+        t.render(&mut self.buf, as_pattern, &mut lookup, &mut on_missing)
+            .is_ok()
     }
 
     // -------------------------------------------------------------------------------------
@@ -128,7 +150,10 @@ impl<'r, 'p> Matcher<'r, 'p> {
         let p = &self.req.principal;
         if effect == Effect::Deny
             && self.boundary_present
-            && matches!(p.kind, PrincipalKind::User | PrincipalKind::AssumedRole | PrincipalKind::Role)
+            && matches!(
+                p.kind,
+                PrincipalKind::User | PrincipalKind::AssumedRole | PrincipalKind::Role
+            )
         {
             return Some(PrincipalMatch::Direct);
         }
@@ -166,9 +191,9 @@ impl<'r, 'p> Matcher<'r, 'p> {
         let p = &self.req.principal;
         match e {
             PrincipalEntry::Any => Some(PrincipalMatch::Direct),
-            PrincipalEntry::Account(a) => {
-                (p.kind.is_iam() && p.account.as_deref() == Some(a.as_str())).then_some(PrincipalMatch::Account)
-            }
+            PrincipalEntry::Account(a) => (p.kind.is_iam()
+                && p.account.as_deref() == Some(a.as_str()))
+            .then_some(PrincipalMatch::Account),
             PrincipalEntry::Arn(arn) => {
                 if p.kind.is_iam() && p.kind != PrincipalKind::Root && *arn == p.arn {
                     return Some(match p.kind {
@@ -176,13 +201,16 @@ impl<'r, 'p> Matcher<'r, 'p> {
                         _ => PrincipalMatch::Direct,
                     });
                 }
-                (p.kind == PrincipalKind::AssumedRole && names_role(arn, p)).then_some(PrincipalMatch::RoleArn)
+                (p.kind == PrincipalKind::AssumedRole && names_role(arn, p))
+                    .then_some(PrincipalMatch::RoleArn)
             }
-            PrincipalEntry::Service(s) => {
-                (p.kind == PrincipalKind::Service && s.eq_ignore_ascii_case(&p.arn)).then_some(PrincipalMatch::Direct)
-            }
+            PrincipalEntry::Service(s) => (p.kind == PrincipalKind::Service
+                && s.eq_ignore_ascii_case(&p.arn))
+            .then_some(PrincipalMatch::Direct),
+            // Identity providers and canonical user ids are named by their exact text (a web
+            // identity provider may look like a service name: `cognito-identity.amazonaws.com`).
             PrincipalEntry::Federated(s) | PrincipalEntry::CanonicalUser(s) => {
-                (p.kind == PrincipalKind::Other && *s == p.arn).then_some(PrincipalMatch::Direct)
+                (!p.kind.is_iam() && *s == p.arn).then_some(PrincipalMatch::Direct)
             }
         }
     }
@@ -203,7 +231,10 @@ impl<'r, 'p> Matcher<'r, 'p> {
             }
             let absent = entry.is_none();
             // `"Null": {"k": "true"}` is met when the key is absent, `"false"` when present.
-            return c.values.iter().any(|v| matches!(v, CValue::Null(Some(want)) if *want == absent));
+            return c
+                .values
+                .iter()
+                .any(|v| matches!(v, CValue::Null(Some(want)) if *want == absent));
         }
         let Some(entry) = entry else {
             self.missing.push(&c.key);
@@ -214,11 +245,16 @@ impl<'r, 'p> Matcher<'r, 'p> {
                     SetQualifier::None => op.negated,
                 };
         };
-        let matches_any_policy_value = |me: &mut Self, v: &str| c.values.iter().any(|pv| me.value_matches(op.base, pv, v));
+        let matches_any_policy_value =
+            |me: &mut Self, v: &str| c.values.iter().any(|pv| me.value_matches(op.base, pv, v));
         let values = &entry.values;
         match (op.set, op.negated) {
-            (SetQualifier::ForAllValues, false) => values.iter().all(|v| matches_any_policy_value(self, v)),
-            (SetQualifier::ForAnyValue, true) => values.iter().any(|v| !matches_any_policy_value(self, v)),
+            (SetQualifier::ForAllValues, false) => {
+                values.iter().all(|v| matches_any_policy_value(self, v))
+            }
+            (SetQualifier::ForAnyValue, true) => {
+                values.iter().any(|v| !matches_any_policy_value(self, v))
+            }
             (SetQualifier::ForAnyValue, false) | (SetQualifier::None, false) => {
                 values.iter().any(|v| matches_any_policy_value(self, v))
             }
@@ -233,16 +269,24 @@ impl<'r, 'p> Matcher<'r, 'p> {
         use Base::*;
         match (base, pv) {
             (StringEquals, CValue::Text(t)) => self.with_text(t, |p| p == v),
-            (StringEqualsIgnoreCase, CValue::Text(t)) => self.with_text(t, |p| eq_ignore_case(p, v)),
+            (StringEqualsIgnoreCase, CValue::Text(t)) => {
+                self.with_text(t, |p| eq_ignore_case(p, v))
+            }
             (Bool, CValue::Text(t)) => {
                 let want = parse_bool(v);
                 want.is_some() && self.with_text(t, |p| parse_bool(p) == want)
             }
             (BinaryEquals, CValue::Text(t)) => self.with_text(t, |p| p == v),
             (StringLike, CValue::Pattern(p)) => self.pattern_match(p, v, false),
-            (ArnLike, CValue::Pattern(p)) => Arn::parse(v).is_some() && self.pattern_match(p, v, true),
-            (_, CValue::Number(Some(p))) => parse_number(v).is_some_and(|n| compare_ordered(base, n, *p)),
-            (_, CValue::Date(Some(p))) => parse_date(v).is_some_and(|d| compare_ordered(base, d, *p)),
+            (ArnLike, CValue::Pattern(p)) => {
+                Arn::parse(v).is_some() && self.pattern_match(p, v, true)
+            }
+            (_, CValue::Number(Some(p))) => {
+                parse_number(v).is_some_and(|n| compare_ordered(base, n, *p))
+            }
+            (_, CValue::Date(Some(p))) => {
+                parse_date(v).is_some_and(|d| compare_ordered(base, d, *p))
+            }
             (IpAddress, CValue::Ip(Some(net))) => parse_ip(v).is_some_and(|ip| net.contains(ip)),
             _ => false,
         }
@@ -266,14 +310,20 @@ fn eq_ignore_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }
-    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Whether a policy's role ARN names the role of an assumed-role caller (same partition,
 /// account and role name; the session ARN does not carry the role's path).
 fn names_role(arn: &str, p: &super::request::Principal) -> bool {
-    let Some(a) = Arn::parse(arn) else { return false };
-    let Some(rest) = a.resource.strip_prefix("role/") else { return false };
+    let Some(a) = Arn::parse(arn) else {
+        return false;
+    };
+    let Some(rest) = a.resource.strip_prefix("role/") else {
+        return false;
+    };
     a.service == "iam"
         && a.partition == p.partition
         && p.account.as_deref() == Some(a.account)
@@ -296,7 +346,9 @@ fn link_named(link: &Link, e: &PrincipalEntry, p: &super::request::Principal) ->
     match (link, e) {
         (_, PrincipalEntry::Any) => true,
         (Link::Exact, PrincipalEntry::Arn(a)) => *a == p.arn,
-        (Link::Exact, PrincipalEntry::Federated(s) | PrincipalEntry::CanonicalUser(s)) => *s == p.arn,
+        (Link::Exact, PrincipalEntry::Federated(s) | PrincipalEntry::CanonicalUser(s)) => {
+            *s == p.arn
+        }
         (Link::Role, PrincipalEntry::Arn(a)) => names_role(a, p),
         (Link::Account, PrincipalEntry::Account(a)) => p.account.as_deref() == Some(a.as_str()),
         (Link::Service, PrincipalEntry::Service(s)) => s.eq_ignore_ascii_case(&p.arn),

@@ -93,7 +93,12 @@ impl Operator {
             "null" if !if_exists => (Null, false),
             _ => return None,
         };
-        Some(Operator { base, negated, if_exists, set })
+        Some(Operator {
+            base,
+            negated,
+            if_exists,
+            set,
+        })
     }
 
     /// Whether policy variables are substituted in this operator's values (string, ARN and,
@@ -101,14 +106,19 @@ impl Operator {
     pub fn takes_variables(&self) -> bool {
         matches!(
             self.base,
-            Base::StringEquals | Base::StringEqualsIgnoreCase | Base::StringLike | Base::ArnLike | Base::Bool
+            Base::StringEquals
+                | Base::StringEqualsIgnoreCase
+                | Base::StringLike
+                | Base::ArnLike
+                | Base::Bool
         )
     }
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
@@ -211,7 +221,10 @@ pub fn parse_date(s: &str) -> Option<i64> {
                 // First three digits are milliseconds; further precision is dropped.
                 let mut ms = 0;
                 for k in 0..3 {
-                    ms = ms * 10 + b.get(start + k).filter(|_| start + k < i).map_or(0, |d| i64::from(d - b'0'));
+                    ms = ms * 10
+                        + b.get(start + k)
+                            .filter(|_| start + k < i)
+                            .map_or(0, |d| i64::from(d - b'0'));
                 }
                 frac_ms = ms;
             }
@@ -225,7 +238,11 @@ pub fn parse_date(s: &str) -> Option<i64> {
             Some(b'Z') | Some(b'z') => i += 1,
             Some(&sign @ (b'+' | b'-')) => {
                 let oh = num(i + 1, 2)?;
-                let om = if b.get(i + 3) == Some(&b':') { num(i + 4, 2)? } else { num(i + 3, 2)? };
+                let om = if b.get(i + 3) == Some(&b':') {
+                    num(i + 4, 2)?
+                } else {
+                    num(i + 3, 2)?
+                };
                 i += if b.get(i + 3) == Some(&b':') { 6 } else { 5 };
                 offset_minutes = (oh * 60 + om) * if sign == b'+' { 1 } else { -1 };
             }
@@ -291,11 +308,15 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -338,7 +359,10 @@ mod tests {
         assert!(Operator::parse("NullIfExists").is_none());
         assert!(Operator::parse("StringEqualz").is_none());
         assert!(Operator::parse("NumericNotLessThan").is_none());
-        assert_eq!(Operator::parse("stringequals").unwrap().base, Base::StringEquals);
+        assert_eq!(
+            Operator::parse("stringequals").unwrap().base,
+            Base::StringEquals
+        );
     }
 
     #[test]
@@ -358,11 +382,17 @@ mod tests {
         assert_eq!(parse_date("0"), Some(0));
         assert_eq!(parse_date("2020-01-01T00:00:01Z"), Some(1_577_836_801_000));
         assert_eq!(parse_date("1577836801"), Some(1_577_836_801_000));
-        assert_eq!(parse_date("2020-01-01T01:00:01+01:00"), Some(1_577_836_801_000));
+        assert_eq!(
+            parse_date("2020-01-01T01:00:01+01:00"),
+            Some(1_577_836_801_000)
+        );
         assert_eq!(parse_date("2020-01-01"), Some(1_577_836_800_000));
         assert_eq!(parse_date("2020"), Some(1_577_836_800_000));
         assert_eq!(parse_date("2020-02"), parse_date("2020-02-01T00:00Z"));
-        assert_eq!(parse_date("2020-01-01T00:00:00.250Z"), Some(1_577_836_800_250));
+        assert_eq!(
+            parse_date("2020-01-01T00:00:00.250Z"),
+            Some(1_577_836_800_250)
+        );
         assert_eq!(parse_date("2019-02-29"), None);
         assert_eq!(parse_date("2020-13-01"), None);
         assert_eq!(parse_date("yesterday"), None);
@@ -380,7 +410,9 @@ mod tests {
         assert!(v6.contains("2001:db8:1234:5678::1".parse().unwrap()));
         assert!(!v6.contains("2001:db8:1234:5679::1".parse().unwrap()));
         assert!(!v6.contains("203.0.113.7".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
     }
 }

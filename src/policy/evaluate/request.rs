@@ -85,7 +85,10 @@ pub enum PrincipalKind {
 impl PrincipalKind {
     /// IAM principals that belong to an account (identity-based policies, SCPs apply).
     pub fn is_iam(self) -> bool {
-        matches!(self, Self::Root | Self::User | Self::Role | Self::AssumedRole | Self::FederatedUser)
+        matches!(
+            self,
+            Self::Root | Self::User | Self::Role | Self::AssumedRole | Self::FederatedUser
+        )
     }
     /// Session principals (session policies apply).
     pub fn is_session(self) -> bool {
@@ -152,14 +155,19 @@ impl Principal {
                     p.kind = PrincipalKind::AssumedRole;
                     let name = rest.split('/').next().unwrap_or(rest);
                     p.role_name = Some(name.to_string());
-                    p.role_arn = Some(format!("arn:{}:iam::{}:role/{}", a.partition, a.account, name));
+                    p.role_arn = Some(format!(
+                        "arn:{}:iam::{}:role/{}",
+                        a.partition, a.account, name
+                    ));
                 }
                 ("sts", "federated-user") => p.kind = PrincipalKind::FederatedUser,
                 _ => {}
             }
             return p;
         }
-        if !text.contains(':') && (text.ends_with(".amazonaws.com") || text.ends_with(".amazonaws.com.cn")) {
+        if !text.contains(':')
+            && (text.ends_with(".amazonaws.com") || text.ends_with(".amazonaws.com.cn"))
+        {
             p.kind = PrincipalKind::Service;
         }
         p
@@ -195,12 +203,18 @@ impl Prepared {
             .resource_account
             .clone()
             .filter(|a| !a.is_empty())
-            .or_else(|| Arn::parse(&req.resource).map(|a| a.account.to_string()).filter(|a| !a.is_empty()));
+            .or_else(|| {
+                Arn::parse(&req.resource)
+                    .map(|a| a.account.to_string())
+                    .filter(|a| !a.is_empty())
+            });
         let mut context: Vec<Entry> = Vec::with_capacity(req.context.len() + 8);
         for (k, v) in &req.context {
             let (values, multi) = match v.clone() {
                 ContextValue::One(s) => (vec![s.into_text()], false),
-                ContextValue::Many(list) => (list.into_iter().map(Scalar::into_text).collect(), true),
+                ContextValue::Many(list) => {
+                    (list.into_iter().map(Scalar::into_text).collect(), true)
+                }
             };
             let key = k.to_ascii_lowercase();
             // Keys are case-insensitive: two spellings of one key merge.
@@ -226,7 +240,11 @@ impl Prepared {
     fn add_default(&mut self, key: &str, value: Option<String>) {
         if let Some(value) = value {
             if self.get(key).is_none() {
-                self.context.push(Entry { key: key.to_string(), values: vec![value], multi: false });
+                self.context.push(Entry {
+                    key: key.to_string(),
+                    values: vec![value],
+                    multi: false,
+                });
             }
         }
     }
@@ -256,10 +274,16 @@ impl Prepared {
             self.add_default("aws:principalservicename", Some(p.arn.clone()));
         }
         if p.kind != Anonymous && p.kind != Other {
-            self.add_default("aws:principalisawsservice", Some((p.kind == Service).to_string()));
+            self.add_default(
+                "aws:principalisawsservice",
+                Some((p.kind == Service).to_string()),
+            );
         }
         self.add_default("aws:resourceaccount", self.resource_account.clone());
-        let is_kms = self.action.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("kms:"));
+        let is_kms = self
+            .action
+            .get(..4)
+            .is_some_and(|s| s.eq_ignore_ascii_case("kms:"));
         if is_kms && p.kind.is_iam() {
             self.add_default("kms:calleraccount", p.account.clone());
         }
@@ -269,13 +293,18 @@ impl Prepared {
     /// data set, spec: "Set operators for multivalued context keys").
     #[inline]
     pub fn get(&self, key_lc: &str) -> Option<&Entry> {
-        self.context.iter().find(|e| e.key == key_lc).filter(|e| !e.values.is_empty())
+        self.context
+            .iter()
+            .find(|e| e.key == key_lc)
+            .filter(|e| !e.values.is_empty())
     }
 
     /// The single value of a key, for policy variables (multivalued keys cannot be variables).
     #[inline]
     pub fn single(&self, key_lc: &str) -> Option<&str> {
-        self.get(key_lc).filter(|e| !e.multi && e.values.len() == 1).map(|e| e.values[0].as_str())
+        self.get(key_lc)
+            .filter(|e| !e.multi && e.values.len() == 1)
+            .map(|e| e.values[0].as_str())
     }
 
     /// Whether the caller and the resource are in different accounts.
@@ -295,12 +324,24 @@ mod tests {
     fn principal_forms() {
         let p = Principal::parse("arn:aws:sts::111122223333:assumed-role/Agent/alice");
         assert_eq!(p.kind, PrincipalKind::AssumedRole);
-        assert_eq!(p.role_arn.as_deref(), Some("arn:aws:iam::111122223333:role/Agent"));
+        assert_eq!(
+            p.role_arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/Agent")
+        );
         assert_eq!(Principal::parse("111122223333").kind, PrincipalKind::Root);
-        assert_eq!(Principal::parse("arn:aws:iam::111122223333:root").kind, PrincipalKind::Root);
+        assert_eq!(
+            Principal::parse("arn:aws:iam::111122223333:root").kind,
+            PrincipalKind::Root
+        );
         let u = Principal::parse("arn:aws:iam::111122223333:user/ops/bob");
-        assert_eq!((u.kind, u.user_name.as_deref()), (PrincipalKind::User, Some("bob")));
-        assert_eq!(Principal::parse("connect.amazonaws.com").kind, PrincipalKind::Service);
+        assert_eq!(
+            (u.kind, u.user_name.as_deref()),
+            (PrincipalKind::User, Some("bob"))
+        );
+        assert_eq!(
+            Principal::parse("connect.amazonaws.com").kind,
+            PrincipalKind::Service
+        );
         assert_eq!(Principal::parse("*").kind, PrincipalKind::Anonymous);
     }
 

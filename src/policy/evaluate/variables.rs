@@ -17,7 +17,11 @@ pub enum Part {
     /// Policy text (its `*` and `?` are wildcards when rendered as a pattern).
     Text(String),
     /// `${key}` or `${key, 'default'}`. `key_lc` is the lower-cased key used for lookup.
-    Var { key: String, key_lc: String, default: Option<String> },
+    Var {
+        key: String,
+        key_lc: String,
+        default: Option<String>,
+    },
     /// `${*}`, `${?}` or `${$}`: a literal character, never a wildcard.
     Escaped(u8),
 }
@@ -44,7 +48,9 @@ impl Template {
         let mut rest = text;
         while let Some(start) = rest.find("${") {
             let body = &rest[start + 2..];
-            let Some(end) = closing_brace(body) else { break };
+            let Some(end) = closing_brace(body) else {
+                break;
+            };
             lit.push_str(&rest[..start]);
             let inner = &body[..end];
             let part = match inner {
@@ -95,7 +101,11 @@ impl Template {
                 Part::Text(t) if as_pattern => encode_pattern_into(t, out),
                 Part::Text(t) => out.extend_from_slice(t.as_bytes()),
                 Part::Escaped(c) => out.push(*c),
-                Part::Var { key, key_lc, default } => match lookup(key_lc) {
+                Part::Var {
+                    key,
+                    key_lc,
+                    default,
+                } => match lookup(key_lc) {
                     Some(v) => out.extend_from_slice(v.as_bytes()),
                     None => {
                         missing(key);
@@ -140,7 +150,11 @@ fn parse_var(inner: &str) -> Part {
         }
         None => (inner.trim(), None),
     };
-    Part::Var { key: key.to_string(), key_lc: key.to_ascii_lowercase(), default }
+    Part::Var {
+        key: key.to_string(),
+        key_lc: key.to_ascii_lowercase(),
+        default,
+    }
 }
 
 #[cfg(test)]
@@ -150,8 +164,13 @@ mod tests {
 
     fn render(t: &Template, pattern: bool, vals: &[(&str, &str)]) -> Result<Vec<u8>, Unresolved> {
         let mut out = Vec::new();
-        let mut lookup = |k: &str| vals.iter().find(|(kk, _)| kk.eq_ignore_ascii_case(k)).map(|(_, v)| *v);
-        t.render(&mut out, pattern, &mut lookup, &mut |_| {}).map(|_| out)
+        let mut lookup = |k: &str| {
+            vals.iter()
+                .find(|(kk, _)| kk.eq_ignore_ascii_case(k))
+                .map(|(_, v)| *v)
+        };
+        t.render(&mut out, pattern, &mut lookup, &mut |_| {})
+            .map(|_| out)
     }
 
     #[test]
@@ -173,7 +192,10 @@ mod tests {
     fn default_and_unresolved() {
         let t = Template::parse("bucket-${aws:PrincipalTag/team, 'company-wide'}").unwrap();
         assert_eq!(render(&t, false, &[]).unwrap(), b"bucket-company-wide");
-        assert_eq!(render(&t, false, &[("aws:principaltag/team", "yellow")]).unwrap(), b"bucket-yellow");
+        assert_eq!(
+            render(&t, false, &[("aws:principaltag/team", "yellow")]).unwrap(),
+            b"bucket-yellow"
+        );
         let t = Template::parse("${aws:username}").unwrap();
         assert_eq!(render(&t, false, &[]), Err(Unresolved));
     }

@@ -1,0 +1,212 @@
+//! Runs the evaluation corpus (tests/policy/evaluate/*.json) through the native evaluator.
+//!
+//! Each case's expected decision was derived by hand from AWS's documentation (the case's
+//! `doc` field names the section; tests/policy/evaluate/generate.py holds the tables). The same
+//! files are meant to be run through the wasm package in Node: a case's policies are JSON
+//! objects, passed as `JSON.stringify(policy)` texts.
+#![cfg(feature = "policy")]
+
+use std::path::Path;
+
+use callseal::policy::evaluate::{Level, PolicySet, PolicyTexts, Request};
+use serde_json::Value;
+
+fn text(v: &Value) -> String {
+    serde_json::to_string(v).expect("policy serializes")
+}
+
+fn policies(v: &Value) -> PolicyTexts {
+    let one = |k: &str| v.get(k).map(text);
+    let levels = |k: &str| -> Vec<Level> {
+        v.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|l| match l.as_array() {
+                        Some(many) => Level::Many(many.iter().map(text).collect()),
+                        None => Level::One(text(l)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    PolicyTexts {
+        identity: v
+            .get("identity")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(text).collect())
+            .unwrap_or_default(),
+        resource: one("resource"),
+        kms_key_policy: one("kmsKeyPolicy"),
+        boundary: one("boundary"),
+        session: one("session"),
+        scps: levels("scps"),
+        rcps: levels("rcps"),
+    }
+}
+
+/// Checks one case; `Err` says what differed.
+fn check(case: &Value) -> Result<(), String> {
+    let request: Request =
+        serde_json::from_value(case["request"].clone()).map_err(|e| format!("bad request: {e}"))?;
+    let set =
+        PolicySet::compile(&policies(&case["policies"])).map_err(|e| format!("compile: {e}"))?;
+    let got = set.evaluate(&request);
+    let expect = &case["expect"];
+    let mut problems = Vec::new();
+    if expect["decision"].as_str() != Some(got.decision.as_str()) {
+        problems.push(format!(
+            "decision {} (expected {})",
+            got.decision.as_str(),
+            expect["decision"]
+        ));
+    }
+    if let Some(want) = expect.get("statements").and_then(Value::as_array) {
+        let mut want: Vec<(String, u64)> = want
+            .iter()
+            .map(|s| {
+                (
+                    s[0].as_str().unwrap_or_default().to_string(),
+                    s[1].as_u64().unwrap_or(u64::MAX),
+                )
+            })
+            .collect();
+        let mut have: Vec<(String, u64)> = got
+            .statements
+            .iter()
+            .map(|s| (s.policy.clone(), s.index as u64))
+            .collect();
+        want.sort();
+        have.sort();
+        if want != have {
+            problems.push(format!("statements {have:?} (expected {want:?})"));
+        }
+    }
+    if let Some(want) = expect.get("missingContextKeys").and_then(Value::as_array) {
+        let mut want: Vec<String> = want
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let mut have: Vec<String> = got
+            .missing_context_keys
+            .iter()
+            .map(|k| k.to_ascii_lowercase())
+            .collect();
+        want.sort();
+        have.sort();
+        if want != have {
+            problems.push(format!("missing keys {have:?} (expected {want:?})"));
+        }
+    }
+    if let Some(want) = expect.get("deniedBy").and_then(Value::as_str) {
+        let have = got
+            .denied_by
+            .map(|g| serde_json::to_value(g).unwrap_or_default());
+        if have.as_ref().and_then(Value::as_str) != Some(want) {
+            problems.push(format!("deniedBy {have:?} (expected {want})"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} [reason: {}]", problems.join("; "), got.reason))
+    }
+}
+
+#[test]
+fn evaluation_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/evaluate");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let (mut total, mut failures) = (0usize, Vec::new());
+    for path in &files {
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read corpus file"))
+                .expect("corpus JSON");
+        for case in doc["cases"].as_array().expect("cases array") {
+            total += 1;
+            if let Err(e) = check(case) {
+                failures.push(format!(
+                    "{}: {}: {e}",
+                    path.file_name().unwrap_or_default().to_string_lossy(),
+                    case["name"].as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    assert!(
+        total >= 300,
+        "the corpus should hold at least 300 cases, found {total}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{total} evaluation cases passed");
+}
+
+#[test]
+fn every_case_cites_documentation_and_has_a_decision() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/evaluate");
+    for entry in std::fs::read_dir(dir).expect("corpus directory").flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+        for case in doc["cases"].as_array().expect("cases") {
+            let name = case["name"].as_str().unwrap_or("?");
+            assert!(
+                case["doc"].as_str().is_some_and(|d| d.len() > 10),
+                "{name}: no doc citation"
+            );
+            assert!(
+                matches!(
+                    case["expect"]["decision"].as_str(),
+                    Some("Allow" | "ExplicitDeny" | "ImplicitDeny")
+                ),
+                "{name}: bad decision"
+            );
+        }
+    }
+}
+
+#[test]
+fn malformed_policy_is_a_typed_error_naming_the_policy() {
+    let texts = PolicyTexts {
+        identity: vec!["{}".into(), "{\"Version\": ".into()],
+        ..Default::default()
+    };
+    let e = PolicySet::compile(&texts).expect_err("second policy is not JSON");
+    assert_eq!(e.code, callseal::ErrorCode::MalformedPolicy);
+    assert!(e.message.starts_with("identity[1]"), "{}", e.message);
+}
+
+#[test]
+fn decision_serializes_for_javascript() {
+    let texts = PolicyTexts {
+        identity: vec![r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#.into()],
+        ..Default::default()
+    };
+    let request: Request = serde_json::from_str(
+        r#"{"principal":"arn:aws:iam::111122223333:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","context":{"aws:SecureTransport":true}}"#,
+    )
+    .unwrap();
+    let d = PolicySet::compile(&texts).unwrap().evaluate(&request);
+    let v = serde_json::to_value(&d).unwrap();
+    assert_eq!(v["decision"], "Allow");
+    assert_eq!(v["statements"][0]["policy"], "identity[0]");
+    assert_eq!(v["statements"][0]["sid"], "A");
+    assert_eq!(v["statements"][0]["effect"], "Allow");
+    assert_eq!(v["statements"][0]["span"]["start"]["line"], 1);
+    assert_eq!(v["missingContextKeys"], serde_json::json!([]));
+    assert!(v.get("deniedBy").is_none());
+}
