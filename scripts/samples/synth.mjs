@@ -15,7 +15,7 @@ function run(cmd, args) {
     const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d) => { err += d; });
-    p.on('error', (e) => reject(new Error(`${cmd}: ${e.message} (install the Debian package: espeak-ng, sox, lame, opus-tools)`)));
+    p.on('error', (e) => reject(new Error(`${cmd}: ${e.message} (Debian packages: espeak-ng sox libsox-fmt-mp3 opus-tools)`)));
     p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`))));
   });
 }
@@ -136,5 +136,6 @@ export function loudness(interleaved, ch, begin, end) {
   return scores;
 }
 
-export const encodeMp3 = (wav, mp3) => run('lame', ['--quiet', '-m', 's', '--resample', '16', '-b', '48', wav, mp3]);
+// MP3 through sox's libmp3lame (Debian libsox-fmt-mp3): 48 kbit/s, resampled to 16 kHz (MPEG-2 layer III)
+export const encodeMp3 = (wav, mp3) => run('sox', [wav, '-C', '48', '-r', '16000', mp3]);
 export const encodeOpus = (wav, opus) => run('opusenc', ['--quiet', '--bitrate', '32', wav, opus]);

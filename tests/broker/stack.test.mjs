@@ -160,5 +160,13 @@ test('recordings are Connect-style stereo WAV, one over 30 minutes; transcripts 
     }
   }
   assert.ok(Math.max(...durations) > 30 * 60 * 1000, 'one recording is over 30 minutes');
+  const mp3 = readFileSync(manifest.objects.find((o) => o.id.endsWith('.recording.mp3')).plainPath);
+  const sync = mp3.subarray(0, 3).toString('latin1') === 'ID3' ? mp3.indexOf(0xff, 10 + ((mp3[6] << 21) | (mp3[7] << 14) | (mp3[8] << 7) | mp3[9])) : 0;
+  assert.equal(mp3[sync], 0xff);
+  assert.equal(mp3[sync + 1] & 0xe0, 0xe0, 'MPEG audio frame sync');
+  const opus = readFileSync(manifest.objects.find((o) => o.id.endsWith('.recording.opus')).plainPath);
+  assert.equal(opus.toString('latin1', 0, 4), 'OggS');
+  assert.equal(opus.toString('latin1', 28, 36), 'OpusHead');
+  assert.equal(opus[37], 2, 'stereo Opus');
   assert.ok(new Set(durations.map((d) => Math.round(d / 1000))).size === durations.length, 'different lengths');
 });
