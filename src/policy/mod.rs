@@ -8,11 +8,11 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod evaluate;
 pub mod finding;
 pub mod json;
 pub mod model;
 pub mod span;
-pub mod evaluate;
 mod validate;
 
 pub use catalog::Catalog;

@@ -91,11 +91,14 @@ pub const GLOBAL_KEYS: &[GlobalKey] = &[
 
 /// Keys IAM does not support at all (Access Analyzer: UNSUPPORTED_GLOBAL_CONDITION_KEY), with
 /// what to use instead.
-pub const UNSUPPORTED_GLOBAL_KEYS: &[(&str, &str)] = &[("aws:ARN", "aws:PrincipalArn or aws:SourceArn")];
+pub const UNSUPPORTED_GLOBAL_KEYS: &[(&str, &str)] =
+    &[("aws:ARN", "aws:PrincipalArn or aws:SourceArn")];
 
 /// The global key matching `key` (case-insensitive).
 pub fn global_key(key: &str) -> Option<&'static GlobalKey> {
-    GLOBAL_KEYS.iter().find(|g| key_pattern_matches(g.name, key))
+    GLOBAL_KEYS
+        .iter()
+        .find(|g| key_pattern_matches(g.name, key))
 }
 
 /// The multivalued keys callseal knows without service data (globals plus the KMS and

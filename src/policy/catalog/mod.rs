@@ -138,7 +138,10 @@ impl Service {
             .and_then(|i| self.actions.get(i))
     }
     /// Actions matching a pattern with `*` / `?` (case-insensitive).
-    pub fn matching_actions<'a>(&'a self, pattern: &'a str) -> impl Iterator<Item = &'a ActionDef> + 'a {
+    pub fn matching_actions<'a>(
+        &'a self,
+        pattern: &'a str,
+    ) -> impl Iterator<Item = &'a ActionDef> + 'a {
         self.actions
             .iter()
             .filter(move |a| glob_ignore_case(pattern.as_bytes(), a.name.as_bytes()))
@@ -211,7 +214,10 @@ impl<'a> Reader<'a> {
         )
     }
     fn u8(&mut self) -> Result<u8, Error> {
-        let v = *self.b.get(self.at).ok_or_else(|| self.bad("unexpected end"))?;
+        let v = *self
+            .b
+            .get(self.at)
+            .ok_or_else(|| self.bad("unexpected end"))?;
         self.at += 1;
         Ok(v)
     }
@@ -236,14 +242,22 @@ impl<'a> Reader<'a> {
     }
     fn raw_str(&mut self) -> Result<&'a str, Error> {
         let n = self.count()?;
-        let end = self.at.checked_add(n).ok_or_else(|| self.bad("length overflow"))?;
-        let s = self.b.get(self.at..end).ok_or_else(|| self.bad("string past the end"))?;
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or_else(|| self.bad("length overflow"))?;
+        let s = self
+            .b
+            .get(self.at..end)
+            .ok_or_else(|| self.bad("string past the end"))?;
         self.at = end;
         std::str::from_utf8(s).map_err(|_| self.bad("invalid UTF-8"))
     }
     fn idx<'s>(&mut self, pool: &'s [String]) -> Result<&'s str, Error> {
         let i = self.varint()?;
-        pool.get(i).map(String::as_str).ok_or_else(|| self.bad("string index out of range"))
+        pool.get(i)
+            .map(String::as_str)
+            .ok_or_else(|| self.bad("string index out of range"))
     }
     fn u16(&mut self, bound: usize) -> Result<u16, Error> {
         let v = self.varint()?;
@@ -306,7 +320,11 @@ impl Catalog {
             let mut s = String::new();
             for _ in 0..k {
                 let t = r.varint()?;
-                s.push_str(tokens.get(t).ok_or_else(|| r.bad("token index out of range"))?);
+                s.push_str(
+                    tokens
+                        .get(t)
+                        .ok_or_else(|| r.bad("token index out of range"))?,
+                );
             }
             pool.push(s);
         }
@@ -397,7 +415,9 @@ impl Catalog {
     pub fn load_default() -> Result<Catalog, Error> {
         let path = std::env::var_os(SERVICE_DATA_ENV)
             .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SERVICE_DATA));
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SERVICE_DATA)
+            });
         let bytes = std::fs::read(&path).map_err(|e| {
             Error::new(
                 ErrorCode::Io,
@@ -422,7 +442,9 @@ impl Catalog {
     }
     /// Whether resource control policies support this service.
     pub fn rcp_supports(&self, prefix: &str) -> bool {
-        self.rcp_services.iter().any(|p| p.eq_ignore_ascii_case(prefix))
+        self.rcp_services
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(prefix))
     }
     /// A condition key defined by any service (for keys like `accounts.google.com:aud`
     /// whose prefix is not a service).
@@ -439,9 +461,18 @@ mod tests {
 
     #[test]
     fn patterns_and_globs() {
-        assert!(key_pattern_matches("aws:ResourceTag/${TagKey}", "aws:resourcetag/team"));
-        assert!(!key_pattern_matches("aws:ResourceTag/${TagKey}", "aws:ResourceTag/"));
-        assert!(key_pattern_matches("s3:ExistingObjectTag/<key>", "s3:ExistingObjectTag/x"));
+        assert!(key_pattern_matches(
+            "aws:ResourceTag/${TagKey}",
+            "aws:resourcetag/team"
+        ));
+        assert!(!key_pattern_matches(
+            "aws:ResourceTag/${TagKey}",
+            "aws:ResourceTag/"
+        ));
+        assert!(key_pattern_matches(
+            "s3:ExistingObjectTag/<key>",
+            "s3:ExistingObjectTag/x"
+        ));
         assert!(glob_ignore_case(b"describe*", b"DescribeKey"));
         assert!(glob_ignore_case(b"*Key", b"DescribeKey"));
         assert!(!glob_ignore_case(b"Get?", b"GetKey"));

@@ -10,7 +10,21 @@ use super::model::Policy;
 use super::span::TextRange;
 use super::validate::PolicyType;
 
+pub mod actions;
+pub mod conditions;
+pub mod empty;
+pub mod kms;
+pub mod org;
+pub mod principals;
+pub mod redundancy;
+pub mod resources;
+pub mod sensitive;
+pub mod sid;
+pub mod size;
 pub mod syntax;
+pub mod tags;
+pub mod variables;
+pub mod version;
 
 /// One check: its code, severity, a one-line description and its documentation link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,15 +119,204 @@ impl<'a> Ctx<'a> {
 /// Runs every family.
 pub fn run_all(ctx: &mut Ctx<'_>) {
     syntax::run(ctx);
+    version::run(ctx);
+    sid::run(ctx);
+    empty::run(ctx);
+    actions::run(ctx);
+    resources::run(ctx);
+    principals::run(ctx);
+    conditions::run(ctx);
+    variables::run(ctx);
+    sensitive::run(ctx);
+    tags::run(ctx);
+    redundancy::run(ctx);
+    size::run(ctx);
+    org::run(ctx);
+    kms::run(ctx);
 }
 
 /// Every check callseal knows, across families.
 pub fn all_checks() -> Vec<&'static Check> {
-    let families: &[&[Check]] = &[syntax::CHECKS];
+    let families: &[&[Check]] = &[
+        syntax::CHECKS,
+        version::CHECKS,
+        sid::CHECKS,
+        empty::CHECKS,
+        actions::CHECKS,
+        resources::CHECKS,
+        principals::CHECKS,
+        conditions::CHECKS,
+        variables::CHECKS,
+        sensitive::CHECKS,
+        tags::CHECKS,
+        redundancy::CHECKS,
+        size::CHECKS,
+        org::CHECKS,
+        kms::CHECKS,
+    ];
     families.iter().flat_map(|f| f.iter()).collect()
 }
 
 /// Looks a check up by code.
 pub fn check_by_code(code: &str) -> Option<&'static Check> {
     all_checks().into_iter().find(|c| c.code == code)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the families
+// ---------------------------------------------------------------------------------------------
+
+/// Documentation links (IAM User Guide and friends).
+pub mod links {
+    pub const GRAMMAR: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html");
+    pub const ELEMENTS: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html");
+    pub const VERSION: Option<&str> = Some(
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html",
+    );
+    pub const SID: Option<&str> = Some(
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html",
+    );
+    pub const EFFECT: Option<&str> = Some(
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html",
+    );
+    pub const ACTION: Option<&str> = Some(
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html",
+    );
+    pub const NOT_ACTION: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html");
+    pub const RESOURCE: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html");
+    pub const NOT_RESOURCE: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html");
+    pub const PRINCIPAL: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html");
+    pub const NOT_PRINCIPAL: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html");
+    pub const CONDITION: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html");
+    pub const OPERATORS: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html");
+    pub const MULTI_VALUE: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html");
+    pub const GLOBAL_KEYS: Option<&str> = Some(
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html",
+    );
+    pub const SERVICE_REFERENCE: Option<&str> = Some("https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html");
+    pub const ARNS: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html");
+    pub const VARIABLES: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html");
+    pub const PASS_ROLE: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html");
+    pub const SLR: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html");
+    pub const QUOTAS: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html");
+    pub const SCP: Option<&str> = Some("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_syntax.html");
+    pub const RCP: Option<&str> = Some("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html");
+    pub const ORG_QUOTAS: Option<&str> = Some(
+        "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html",
+    );
+    pub const ABAC: Option<&str> = Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/introduction_attribute-based-access-control.html");
+    pub const KEY_POLICIES: Option<&str> =
+        Some("https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html");
+    pub const KEY_POLICY_DEFAULT: Option<&str> =
+        Some("https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html");
+    pub const KMS_CONDITIONS: Option<&str> =
+        Some("https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html");
+    pub const KMS_GRANTS: Option<&str> =
+        Some("https://docs.aws.amazon.com/kms/latest/developerguide/grants.html");
+    pub const CONFUSED_DEPUTY: Option<&str> =
+        Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html");
+    pub const CONNECT_ENCRYPTION: Option<&str> =
+        Some("https://docs.aws.amazon.com/connect/latest/adminguide/encryption-at-rest.html");
+}
+
+/// An ARN split into its six fields (the resource keeps its inner colons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+/// Splits `arn:partition:service:region:account:resource`; `None` when it has fewer fields
+/// or does not start with `arn:`.
+pub fn split_arn(s: &str) -> Option<ArnParts<'_>> {
+    let mut it = s.splitn(6, ':');
+    if it.next()? != "arn" {
+        return None;
+    }
+    Some(ArnParts {
+        partition: it.next()?,
+        service: it.next()?,
+        region: it.next()?,
+        account: it.next()?,
+        resource: it.next()?,
+    })
+}
+
+/// `*` or `?` present.
+pub fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
+/// The service prefix and action name of `service:Action` (both non-empty), else `None`.
+pub fn split_action(s: &str) -> Option<(&str, &str)> {
+    let (svc, name) = s.split_once(':')?;
+    (!svc.is_empty() && !name.is_empty()).then_some((svc, name))
+}
+
+/// Whether a statement's Action / NotAction could match `action` (case-insensitive globs).
+pub fn list_matches(list: &crate::policy::model::StringList, action: &str) -> bool {
+    let hit = list
+        .items
+        .iter()
+        .any(|i| crate::policy::catalog::glob_ignore_case(i.value.as_bytes(), action.as_bytes()));
+    hit != list.negated
+}
+
+/// Whether the statement's Resource is `*` (or NotResource, which also covers almost all).
+pub fn resource_is_star(st: &crate::policy::model::Statement) -> bool {
+    st.resource
+        .as_ref()
+        .is_some_and(|r| !r.negated && r.items.iter().any(|i| i.value == "*"))
+}
+
+/// All condition keys used by a statement (lower-cased), for "has a condition on X" tests.
+pub fn condition_keys(st: &crate::policy::model::Statement) -> Vec<String> {
+    st.condition
+        .iter()
+        .flat_map(|c| c.operators.iter())
+        .flat_map(|o| o.entries.iter())
+        .map(|e| e.key.value.to_ascii_lowercase())
+        .collect()
+}
+
+/// 12 ASCII digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Known partitions.
+pub const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+/// Region code shape: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `*`-patterns.
+pub fn is_region_like(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0].len() == 2
 }

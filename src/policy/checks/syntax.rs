@@ -1,16 +1,32 @@
 //! JSON syntax and policy shape: the document is JSON, the elements exist, have the right
-//! types and names. spec: IAM User Guide, "Grammar of the IAM JSON policy language".
+//! types and names, and fit the policy type. spec: IAM User Guide, "Grammar of the IAM JSON
+//! policy language" and "IAM JSON policy element reference".
 
-use super::{checks, Ctx};
+use super::{checks, links, Ctx};
 use crate::policy::finding::{Finding, Fix};
 use crate::policy::json::JsonError;
-use crate::policy::span::LineIndex;
-
-const GRAMMAR: Option<&str> =
-    Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html");
+use crate::policy::model::{PrincipalValue, ShapeKind};
+use crate::policy::span::{LineIndex, TextRange};
+use crate::policy::validate::PolicyType;
 
 checks! {
-    JSON_SYNTAX_ERROR = (Error, "The text is not valid JSON.", GRAMMAR);
+    JSON_SYNTAX_ERROR = (Error, "The text is not valid JSON (the finding points at the first error and, where recognisable, says what was meant).", links::GRAMMAR);
+    DUPLICATE_KEY = (Error, "A key appears twice in one JSON object; parsers disagree on which one counts.", links::GRAMMAR);
+    INVALID_POLICY_ELEMENT = (Error, "An element name that is not part of the policy grammar (often a misspelling).", links::ELEMENTS);
+    DATA_TYPE_MISMATCH = (Error, "An element has the wrong JSON type (e.g. Effect is not a string).", links::GRAMMAR);
+    UNSUPPORTED_ELEMENT_COMBINATION = (Error, "Mutually exclusive elements in one statement (Action and NotAction, ...).", links::ELEMENTS);
+    INVALID_EFFECT = (Error, "Effect is neither Allow nor Deny (case-sensitive).", links::EFFECT);
+    MISSING_EFFECT = (Error, "A statement without Effect.", links::EFFECT);
+    MISSING_ACTION = (Error, "A statement without Action or NotAction.", links::ACTION);
+    MISSING_RESOURCE = (Error, "A statement without Resource or NotResource (required outside trust policies).", links::RESOURCE);
+    MISSING_STATEMENT = (Error, "The policy has no Statement, or an empty one.", links::ELEMENTS);
+    MISSING_PRINCIPAL = (Error, "A resource-based, key or trust policy statement without Principal or NotPrincipal.", links::PRINCIPAL);
+    UNSUPPORTED_PRINCIPAL = (Error, "Principal / NotPrincipal in a policy type that does not take one (identity policies, SCPs).", links::PRINCIPAL);
+    INVALID_PRINCIPAL_KEY = (Error, "A principal type other than AWS, Service, Federated, CanonicalUser.", links::PRINCIPAL);
+    INVALID_PRINCIPAL_FORMAT = (Error, "A principal that is neither \"*\" nor an object of principal types, or a value of the wrong form.", links::PRINCIPAL);
+    INVALID_CONDITION_OPERATOR = (Error, "A condition operator IAM does not know (names are case-sensitive).", links::OPERATORS);
+    NULL_WITH_IF_EXISTS = (Error, "The Null operator cannot take the IfExists suffix.", links::OPERATORS);
+    RESOURCE_IN_TRUST_POLICY = (Error, "Role trust policies must not contain Resource or NotResource (IAM rejects them).", Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#term_trust-policy"));
 }
 
 /// Turns a JSON syntax error into its finding (with the repair, when one is recognised).
@@ -32,4 +48,266 @@ pub fn json_error(text: &str, e: &JsonError) -> Vec<Finding> {
     }]
 }
 
-pub fn run(_ctx: &mut Ctx<'_>) {}
+pub fn run(ctx: &mut Ctx<'_>) {
+    let p = ctx.policy;
+    for issue in &p.issues {
+        let path = issue.path.clone();
+        match &issue.kind {
+            ShapeKind::RootNotObject { found } => ctx.report(
+                &DATA_TYPE_MISMATCH,
+                issue.range,
+                path,
+                format!("A policy is a JSON object `{{\"Version\": ..., \"Statement\": ...}}`; this is {}.", found.as_str()),
+            ),
+            ShapeKind::DuplicateKey { key, first } => {
+                let at = ctx.policy.span(*first).start;
+                ctx.report(
+                    &DUPLICATE_KEY,
+                    issue.range,
+                    path,
+                    format!("`{key}` appears twice in the same object (first at line {}, column {}); only one of them takes effect. Merge them.", at.line, at.column),
+                )
+            }
+            ShapeKind::UnknownTopLevelKey { key, suggestion } | ShapeKind::UnknownStatementKey { key, suggestion } => {
+                let msg = match suggestion {
+                    Some(s) => format!("`{key}` is not a policy element; did you mean `{s}`? (element names are case-sensitive)"),
+                    None => format!("`{key}` is not a policy element."),
+                };
+                match suggestion {
+                    Some(s) => ctx.report_fix(&INVALID_POLICY_ELEMENT, issue.range, path, msg, issue.range, format!("\"{s}\""), format!("Rename to `{s}`")),
+                    None => ctx.report(&INVALID_POLICY_ELEMENT, issue.range, path, msg),
+                }
+            }
+            ShapeKind::WrongType { element, expected, found } => ctx.report(
+                &DATA_TYPE_MISMATCH,
+                issue.range,
+                path,
+                format!("`{element}` must be {expected}, not {}.", found.as_str()),
+            ),
+            ShapeKind::ConflictingElements { first, second } => ctx.report(
+                &UNSUPPORTED_ELEMENT_COMBINATION,
+                issue.range,
+                path,
+                format!("`{first}` and `{second}` cannot be used in the same statement; remove one of them."),
+            ),
+            ShapeKind::InvalidEffect { value } => {
+                let fixed = if value.eq_ignore_ascii_case("allow") {
+                    Some("Allow")
+                } else if value.eq_ignore_ascii_case("deny") {
+                    Some("Deny")
+                } else {
+                    None
+                };
+                let msg = format!("Effect `{value}` is not valid: use `Allow` or `Deny` (case-sensitive).");
+                match fixed {
+                    Some(f) => ctx.report_fix(&INVALID_EFFECT, issue.range, path, msg, issue.range, format!("\"{f}\""), format!("Use `{f}`")),
+                    None => ctx.report(&INVALID_EFFECT, issue.range, path, msg),
+                }
+            }
+            ShapeKind::UnknownPrincipalType { key } => {
+                let known = ["AWS", "Service", "Federated", "CanonicalUser"];
+                let sug = known.iter().find(|k| k.eq_ignore_ascii_case(key));
+                let msg = format!("`{key}` is not a principal type: use AWS, Service, Federated or CanonicalUser.");
+                match sug {
+                    Some(s) => ctx.report_fix(&INVALID_PRINCIPAL_KEY, issue.range, path, msg, issue.range, format!("\"{s}\""), format!("Use `{s}`")),
+                    None => ctx.report(&INVALID_PRINCIPAL_KEY, issue.range, path, msg),
+                }
+            }
+            ShapeKind::PrincipalStringNotWildcard { value } => {
+                let msg = format!("A principal given as a plain string must be \"*\"; write `{{\"AWS\": \"{value}\"}}` (or Service / Federated) instead.");
+                let kind = if value.ends_with(".amazonaws.com") { "Service" } else { "AWS" };
+                let repl = format!("{{\"{kind}\": {}}}", ctx.policy.source.slice(issue.range));
+                ctx.report_fix(&INVALID_PRINCIPAL_FORMAT, issue.range, path, msg, issue.range, repl, format!("Wrap it in {{\"{kind}\": ...}}"));
+            }
+            ShapeKind::UnknownOperator { name } => {
+                if let Some(base) = name.strip_suffix("IfExists").filter(|b| b.ends_with("Null")) {
+                    let _ = base;
+                    ctx.report_fix(
+                        &NULL_WITH_IF_EXISTS,
+                        issue.range,
+                        path,
+                        "`NullIfExists` does not exist: the Null operator already tests whether the key is present. Use `Null`.",
+                        issue.range,
+                        format!("\"{}\"", name.trim_end_matches("IfExists")),
+                        "Use `Null`",
+                    );
+                    continue;
+                }
+                let suggestion = operator_suggestion(name);
+                let msg = match &suggestion {
+                    Some(s) => format!("`{name}` is not a condition operator; did you mean `{s}`?"),
+                    None => format!("`{name}` is not a condition operator."),
+                };
+                match suggestion {
+                    Some(s) => ctx.report_fix(&INVALID_CONDITION_OPERATOR, issue.range, path, msg, issue.range, format!("\"{s}\""), format!("Use `{s}`")),
+                    None => ctx.report(&INVALID_CONDITION_OPERATOR, issue.range, path, msg),
+                }
+            }
+        }
+    }
+
+    // Statement presence.
+    let has_statement_key = p.statement_key_range.is_some();
+    if !has_statement_key {
+        if p.root.as_object().is_some() {
+            ctx.report(
+                &MISSING_STATEMENT,
+                TextRange::new(p.root.range.start, p.root.range.start + 1),
+                "",
+                "The policy has no `Statement` element.",
+            );
+        }
+    } else if p.statements.is_empty() {
+        if let Some(node) = p.statement_node() {
+            if node.as_array().is_some_and(|a| a.is_empty()) {
+                ctx.report(
+                    &MISSING_STATEMENT,
+                    node.range,
+                    "Statement",
+                    "`Statement` is empty: the policy grants and denies nothing.",
+                );
+            }
+        }
+    }
+
+    let ty = ctx.policy_type;
+    for st in &p.statements {
+        let head = TextRange::new(st.range.start, st.range.start + 1);
+        if st.effect_raw.is_none() && !has_key(p, st, "Effect") {
+            ctx.report_fix(&MISSING_EFFECT, head, st.path.clone(), "The statement has no `Effect`: add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`.", TextRange::empty(st.range.start + 1), " \"Effect\": \"Allow\",", "Add `\"Effect\": \"Allow\"`");
+        }
+        if st.action.is_none() && !has_key(p, st, "Action") && !has_key(p, st, "NotAction") {
+            ctx.report(
+                &MISSING_ACTION,
+                head,
+                st.path.clone(),
+                "The statement has no `Action` or `NotAction`.",
+            );
+        }
+        let has_resource =
+            st.resource.is_some() || has_key(p, st, "Resource") || has_key(p, st, "NotResource");
+        if ty == PolicyType::Trust {
+            if let Some(r) = &st.resource {
+                ctx.report(&RESOURCE_IN_TRUST_POLICY, r.key_range, r.path.clone(), format!("A role trust policy applies to the role itself: remove `{}` (IAM refuses trust policies with it).", r.name));
+            }
+        } else if !has_resource {
+            ctx.report(
+                &MISSING_RESOURCE,
+                head,
+                st.path.clone(),
+                "The statement has no `Resource` or `NotResource`.",
+            );
+        }
+        let has_principal =
+            st.principal.is_some() || has_key(p, st, "Principal") || has_key(p, st, "NotPrincipal");
+        match ty {
+            PolicyType::Resource | PolicyType::KmsKey | PolicyType::Trust | PolicyType::Rcp => {
+                if !has_principal {
+                    ctx.report(
+                        &MISSING_PRINCIPAL,
+                        head,
+                        st.path.clone(),
+                        format!(
+                            "A {} statement must name who it applies to: add `Principal`.",
+                            ty_words(ty)
+                        ),
+                    );
+                }
+            }
+            PolicyType::Identity | PolicyType::Scp => {
+                if let Some(pr) = &st.principal {
+                    let name = if pr.negated {
+                        "NotPrincipal"
+                    } else {
+                        "Principal"
+                    };
+                    if ty == PolicyType::Identity {
+                        ctx.report(&UNSUPPORTED_PRINCIPAL, pr.key_range, pr.path.clone(), format!("An identity-based policy applies to the identity it is attached to: remove `{name}`."));
+                    }
+                }
+            }
+        }
+        // An empty principal map or wildcard is handled by the empty / principal families.
+        let _ = matches!(
+            st.principal.as_ref().map(|p| &p.value),
+            Some(PrincipalValue::Wildcard(_))
+        );
+    }
+}
+
+fn ty_words(ty: PolicyType) -> &'static str {
+    match ty {
+        PolicyType::KmsKey => "key policy",
+        PolicyType::Trust => "trust policy",
+        PolicyType::Rcp => "resource control policy",
+        _ => "resource-based policy",
+    }
+}
+
+/// Whether the statement object has `key` at all (even with a wrong type).
+fn has_key(
+    policy: &crate::policy::model::Policy,
+    st: &crate::policy::model::Statement,
+    key: &str,
+) -> bool {
+    statement_node(policy, st).is_some_and(|n| {
+        n.as_object()
+            .is_some_and(|m| m.iter().any(|m| m.key == key))
+    })
+}
+
+/// The raw JSON node of a statement.
+pub fn statement_node<'p>(
+    policy: &'p crate::policy::model::Policy,
+    st: &crate::policy::model::Statement,
+) -> Option<&'p crate::policy::json::Node> {
+    let node = policy.statement_node()?;
+    match node.as_array() {
+        Some(items) => items.get(st.index),
+        None => Some(node),
+    }
+}
+
+/// The operator this misspelt / wrongly cased name probably meant.
+fn operator_suggestion(name: &str) -> Option<String> {
+    use crate::policy::model::{BaseOperator, Operator};
+    let (prefix, rest) = if let Some(r) = strip_prefix_ci(name, "ForAllValues:") {
+        ("ForAllValues:", r)
+    } else if let Some(r) = strip_prefix_ci(name, "ForAnyValue:") {
+        ("ForAnyValue:", r)
+    } else {
+        ("", name)
+    };
+    let (base, suffix) = match rest
+        .len()
+        .checked_sub(8)
+        .and_then(|i| rest.get(i..))
+        .filter(|s| s.eq_ignore_ascii_case("IfExists"))
+    {
+        Some(_) => (&rest[..rest.len() - 8], "IfExists"),
+        None => (rest, ""),
+    };
+    let lc = base.to_ascii_lowercase();
+    let found = BaseOperator::all()
+        .iter()
+        .find(|(n, _)| {
+            n.to_ascii_lowercase() == lc
+                || crate::policy::model::edit_distance_le1(&n.to_ascii_lowercase(), &lc)
+        })
+        .map(|(n, _)| *n)
+        .or(match lc.as_str() {
+            "stringequal" | "stringeq" => Some("StringEquals"),
+            "arnequal" => Some("ArnEquals"),
+            "boolean" => Some("Bool"),
+            "ipaddr" | "ip" | "sourceip" => Some("IpAddress"),
+            _ => None,
+        })?;
+    let cand = format!("{prefix}{found}{suffix}");
+    Operator::parse(&cand).map(|_| cand)
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}

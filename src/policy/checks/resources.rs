@@ -1,0 +1,381 @@
+//! Resource / NotResource ARNs: shape (prefix, fields, partition, service case, region,
+//! account) and, with service data, whether the ARN is one of the service's resource types and
+//! where it may or must carry a region and account. spec: IAM User Guide, "IAM identifiers"
+//! (ARN format) and the Service Authorization Reference (resource types).
+
+use super::{
+    checks, has_wildcard, is_account_id, is_region_like, links, split_arn, ArnParts, Ctx,
+    PARTITIONS,
+};
+use crate::policy::catalog::{Catalog, Service};
+use crate::policy::span::TextRange;
+
+checks! {
+    INVALID_ARN_PREFIX = (Error, "A resource that is neither `*` nor an ARN starting with `arn:`.", links::ARNS);
+    MISSING_ARN_FIELD = (Error, "An ARN with fewer than six colon-separated fields.", links::ARNS);
+    INVALID_PARTITION = (Error, "An ARN partition other than aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc.", links::ARNS);
+    INVALID_ARN_SERVICE_CASE = (Error, "The service in an ARN must be lower case.", links::ARNS);
+    INVALID_ARN_REGION = (Error, "The region field of an ARN is not a region code.", links::ARNS);
+    INVALID_ARN_ACCOUNT = (Error, "The account field of an ARN is not a 12-digit account id.", links::ARNS);
+    INVALID_SERVICE = (Error, "A service prefix (in an ARN or a condition key) that does not exist (service data).", links::SERVICE_REFERENCE);
+    INVALID_ARN_RESOURCE = (Error, "The ARN matches none of the service's resource types (service data).", links::SERVICE_REFERENCE);
+    MISSING_ARN_REGION = (Error, "The service's resource type needs a region in the ARN (service data).", links::SERVICE_REFERENCE);
+    ARN_REGION_NOT_ALLOWED = (Error, "The service's resource type has no region in its ARN (service data).", links::SERVICE_REFERENCE);
+    MISSING_ARN_ACCOUNT = (Error, "The service's resource type needs an account id in the ARN (service data).", links::SERVICE_REFERENCE);
+    ARN_ACCOUNT_NOT_ALLOWED = (Error, "The service's resource type has no account id in its ARN (e.g. S3 buckets) (service data).", links::SERVICE_REFERENCE);
+}
+
+/// Replaces each `${...}` policy variable by `*` (what it can match) so that ARN fields split
+/// correctly.
+pub fn mask_variables(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find('}') {
+            Some(j) => {
+                out.push('*');
+                rest = &rest[i + j + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn run(ctx: &mut Ctx<'_>) {
+    let p = ctx.policy;
+    for st in &p.statements {
+        let Some(list) = &st.resource else { continue };
+        for (i, it) in list.items.iter().enumerate() {
+            if it.value == "*" || it.value.is_empty() {
+                continue;
+            }
+            let path = list.item_path(i);
+            check_arn(ctx, it.range, &path, &it.value);
+        }
+    }
+}
+
+/// Checks one ARN (also used for ARN condition values and principals).
+pub fn check_arn(ctx: &mut Ctx<'_>, range: TextRange, path: &str, raw: &str) -> bool {
+    let masked = mask_variables(raw);
+    let s = masked.as_str();
+    if !s.starts_with("arn:") {
+        if s.to_ascii_lowercase().starts_with("arn:") {
+            let fixed = format!("\"arn:{}\"", &raw[4..]);
+            ctx.report_fix(
+                &INVALID_ARN_PREFIX,
+                range,
+                path,
+                format!("`{raw}`: the ARN prefix must be lower-case `arn:`."),
+                range,
+                fixed,
+                "Use `arn:`",
+            );
+        } else {
+            ctx.report(&INVALID_ARN_PREFIX, range, path, format!("`{raw}` is not an ARN: resources are `*` or ARNs such as `arn:aws:s3:::my-bucket/*`."));
+        }
+        return false;
+    }
+    let Some(arn) = split_arn(s) else {
+        ctx.report(&MISSING_ARN_FIELD, range, path, format!("`{raw}` has too few fields: an ARN is `arn:partition:service:region:account:resource` (region and account may be empty, the colons may not)."));
+        return false;
+    };
+    let mut ok = true;
+    if !has_wildcard(arn.partition) && !PARTITIONS.contains(&arn.partition) {
+        ctx.report(
+            &INVALID_PARTITION,
+            range,
+            path,
+            format!(
+                "`{}` is not an AWS partition: use `aws` (or aws-cn, aws-us-gov, ...).",
+                arn.partition
+            ),
+        );
+        ok = false;
+    }
+    if arn.service.is_empty() {
+        ctx.report(
+            &MISSING_ARN_FIELD,
+            range,
+            path,
+            format!("`{raw}` has an empty service field."),
+        );
+        return false;
+    }
+    if has_wildcard(arn.service) {
+        ctx.report(&super::actions::WILDCARD_IN_SERVICE_NAME, range, path, format!("`{}` uses a wildcard in the ARN's service: it can match other services. Name the service.", arn.service));
+        return ok;
+    }
+    if arn.service.bytes().any(|b| b.is_ascii_uppercase()) {
+        let fixed = raw.replacen(arn.service, &arn.service.to_ascii_lowercase(), 1);
+        ctx.report_fix(
+            &INVALID_ARN_SERVICE_CASE,
+            range,
+            path,
+            format!(
+                "The service `{}` in an ARN must be lower case.",
+                arn.service
+            ),
+            range,
+            format!("\"{fixed}\""),
+            "Lower-case the service",
+        );
+        ok = false;
+    }
+    if !arn.region.is_empty() && !has_wildcard(arn.region) && !is_region_like(arn.region) {
+        ctx.report(
+            &INVALID_ARN_REGION,
+            range,
+            path,
+            format!("`{}` is not a region code (such as us-east-1).", arn.region),
+        );
+        ok = false;
+    }
+    if !arn.account.is_empty()
+        && !has_wildcard(arn.account)
+        && !is_account_id(arn.account)
+        && arn.account != "aws"
+    {
+        ctx.report(
+            &INVALID_ARN_ACCOUNT,
+            range,
+            path,
+            format!(
+                "`{}` is not an account id: use the 12-digit AWS account number.",
+                arn.account
+            ),
+        );
+        ok = false;
+    }
+    if let Some(cat) = ctx.catalog {
+        ok &= check_with_catalog(ctx, cat, range, path, raw, &arn);
+    }
+    ok
+}
+
+fn check_with_catalog(
+    ctx: &mut Ctx<'_>,
+    cat: &Catalog,
+    range: TextRange,
+    path: &str,
+    raw: &str,
+    arn: &ArnParts<'_>,
+) -> bool {
+    let Some(service) = cat.service(arn.service) else {
+        ctx.report(
+            &INVALID_SERVICE,
+            range,
+            path,
+            format!("`{}` is not an AWS service prefix.", arn.service),
+        );
+        return false;
+    };
+    let candidates: Vec<ArnTemplate<'_>> = templates(service)
+        .filter(|t| globs_intersect(&tokens(t.resource, true), &tokens(arn.resource, false)))
+        .collect();
+    if candidates.is_empty() {
+        if service.resource_types.is_empty() {
+            return true;
+        }
+        let examples: Vec<&str> = service
+            .resource_types
+            .iter()
+            .take(3)
+            .map(|t| t.arn.as_str())
+            .collect();
+        ctx.report(
+            &INVALID_ARN_RESOURCE,
+            range,
+            path,
+            format!(
+                "`{raw}` matches no {} resource type; ARNs look like {}.",
+                service.name,
+                examples.join(", ")
+            ),
+        );
+        return false;
+    }
+    let wild_region = has_wildcard(arn.region);
+    let wild_account = has_wildcard(arn.account);
+    if arn.region.is_empty() && candidates.iter().all(|t| !t.region.is_empty()) {
+        ctx.report(
+            &MISSING_ARN_REGION,
+            range,
+            path,
+            format!(
+                "{} ARNs of this type include a region (`{}`); add it or use `*`.",
+                service.name, candidates[0].full
+            ),
+        );
+        return false;
+    }
+    if !arn.region.is_empty() && !wild_region && candidates.iter().all(|t| t.region.is_empty()) {
+        ctx.report(
+            &ARN_REGION_NOT_ALLOWED,
+            range,
+            path,
+            format!(
+                "{} ARNs of this type have no region (`{}`): remove `{}`.",
+                service.name, candidates[0].full, arn.region
+            ),
+        );
+        return false;
+    }
+    if arn.account.is_empty() && candidates.iter().all(|t| !t.account.is_empty()) {
+        ctx.report(
+            &MISSING_ARN_ACCOUNT,
+            range,
+            path,
+            format!(
+                "{} ARNs of this type include an account id (`{}`); add it or use `*`.",
+                service.name, candidates[0].full
+            ),
+        );
+        return false;
+    }
+    if !arn.account.is_empty() && !wild_account && candidates.iter().all(|t| t.account.is_empty()) {
+        ctx.report(
+            &ARN_ACCOUNT_NOT_ALLOWED,
+            range,
+            path,
+            format!(
+                "{} ARNs of this type have no account id (`{}`): remove `{}`.",
+                service.name, candidates[0].full, arn.account
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+struct ArnTemplate<'a> {
+    full: &'a str,
+    region: &'a str,
+    account: &'a str,
+    resource: &'a str,
+}
+
+fn templates(service: &Service) -> impl Iterator<Item = ArnTemplate<'_>> {
+    service.resource_types.iter().filter_map(|t| {
+        let parts = split_arn(&t.arn)?;
+        Some(ArnTemplate {
+            full: &t.arn,
+            region: parts.region,
+            account: parts.account,
+            resource: parts.resource,
+        })
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tok {
+    Lit(u8),
+    One,
+    Any,
+}
+
+/// Pattern tokens: in templates `${X}` is one or more characters; in policies `*` is any run
+/// and `?` one character.
+fn tokens(s: &str, template: bool) -> Vec<Tok> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if template && b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+            if let Some(j) = b[i..].iter().position(|&c| c == b'}') {
+                out.push(Tok::One);
+                out.push(Tok::Any);
+                i += j + 1;
+                continue;
+            }
+        }
+        if !template && b[i] == b'*' {
+            out.push(Tok::Any);
+        } else if !template && b[i] == b'?' {
+            out.push(Tok::One);
+        } else {
+            out.push(Tok::Lit(b[i]));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether some string matches both patterns (dynamic programming, O(len a × len b)).
+fn globs_intersect(a: &[Tok], b: &[Tok]) -> bool {
+    let (n, m) = (a.len(), b.len());
+    // reach[i][j]: prefixes a[..i], b[..j] can be consumed together.
+    let mut reach = vec![false; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    reach[at(0, 0)] = true;
+    for i in 0..=n {
+        for j in 0..=m {
+            if !reach[at(i, j)] {
+                continue;
+            }
+            // `Any` may match the empty string.
+            if i < n && a[i] == Tok::Any {
+                reach[at(i + 1, j)] = true;
+            }
+            if j < m && b[j] == Tok::Any {
+                reach[at(i, j + 1)] = true;
+            }
+            // Consume one character on both sides.
+            if i < n && j < m {
+                let ca = a[i];
+                let cb = b[j];
+                let compatible = match (ca, cb) {
+                    (Tok::Lit(x), Tok::Lit(y)) => x == y,
+                    _ => true,
+                };
+                if compatible {
+                    // Each side either advances, or stays on an `Any` (which may absorb more).
+                    let ni = if ca == Tok::Any { i } else { i + 1 };
+                    let nj = if cb == Tok::Any { j } else { j + 1 };
+                    if (ni, nj) != (i, j) {
+                        reach[at(ni, nj)] = true;
+                    }
+                    if ca == Tok::Any && cb == Tok::Any {
+                        reach[at(i + 1, j + 1)] = true;
+                    }
+                }
+            }
+        }
+    }
+    reach[at(n, m)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x(t: &str, p: &str) -> bool {
+        globs_intersect(&tokens(t, true), &tokens(p, false))
+    }
+
+    #[test]
+    fn template_intersection() {
+        assert!(x("key/${KeyId}", "key/1234"));
+        assert!(x("key/${KeyId}", "*"));
+        assert!(x("key/${KeyId}", "key/*"));
+        assert!(!x("key/${KeyId}", "key/"));
+        assert!(!x("key/${KeyId}", "alias/x"));
+        assert!(x("${BucketName}/${ObjectName}", "my-bucket/*"));
+        assert!(x("${BucketName}", "my-bucket"));
+        assert!(!x("${BucketName}/${ObjectName}", "my-bucket"));
+        assert!(x(
+            "instance/${InstanceId}/contact-flow/${ContactFlowId}",
+            "instance/*/contact-flow/*"
+        ));
+        assert_eq!(
+            mask_variables("arn:aws:iam::${aws:PrincipalAccount}:user/${aws:username}"),
+            "arn:aws:iam::*:user/*"
+        );
+    }
+}

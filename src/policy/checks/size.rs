@@ -1,0 +1,84 @@
+//! Size quotas. spec: IAM User Guide, "IAM and AWS STS quotas" (managed policy 6,144
+//! characters, role trust policy 2,048 by default, whitespace not counted); AWS KMS "Quotas"
+//! (key policy 32 KB); AWS Organizations "Quotas" (SCP / RCP 5,120 characters); Amazon S3
+//! (bucket policy 20 KB).
+
+use super::{checks, links, Ctx};
+use crate::policy::span::TextRange;
+use crate::policy::validate::PolicyType;
+
+checks! {
+    POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA = (Warning, "More than 6,144 non-whitespace characters: too large for a managed policy.", links::QUOTAS);
+    POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA = (Warning, "More than 20,480 characters: too large for an S3 bucket policy (most resource policies have similar limits).", links::QUOTAS);
+    POLICY_SIZE_EXCEEDS_SCP_QUOTA = (Error, "More than 5,120 characters: too large for a service control policy.", links::ORG_QUOTAS);
+    POLICY_SIZE_EXCEEDS_RCP_QUOTA = (Error, "More than 5,120 characters: too large for a resource control policy.", links::ORG_QUOTAS);
+    POLICY_SIZE_EXCEEDS_KEY_POLICY_QUOTA = (Error, "More than 32,768 bytes: too large for a KMS key policy.", Some("https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html"));
+    POLICY_SIZE_EXCEEDS_TRUST_POLICY_QUOTA = (Warning, "More than 2,048 non-whitespace characters: above the default role trust policy quota (raisable to 8,192).", links::QUOTAS);
+}
+
+/// Characters that count towards IAM quotas: whitespace outside strings is not counted.
+pub fn counted_chars(text: &str) -> usize {
+    let mut n = 0;
+    let mut in_str = false;
+    let mut esc = false;
+    for c in text.chars() {
+        if in_str {
+            n += 1;
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+            n += 1;
+        } else if !c.is_whitespace() {
+            n += 1;
+        }
+    }
+    n
+}
+
+pub fn run(ctx: &mut Ctx<'_>) {
+    let text = &ctx.policy.source.text;
+    let range = TextRange::new(0, 1.min(text.len() as u32));
+    let chars = counted_chars(text);
+    let (check, limit, unit) = match ctx.policy_type {
+        PolicyType::Identity => (
+            &POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA,
+            6144,
+            "characters (whitespace not counted)",
+        ),
+        PolicyType::Resource => (
+            &POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA,
+            20480,
+            "characters",
+        ),
+        PolicyType::Scp => (
+            &POLICY_SIZE_EXCEEDS_SCP_QUOTA,
+            5120,
+            "characters (whitespace not counted)",
+        ),
+        PolicyType::Rcp => (
+            &POLICY_SIZE_EXCEEDS_RCP_QUOTA,
+            5120,
+            "characters (whitespace not counted)",
+        ),
+        PolicyType::Trust => (
+            &POLICY_SIZE_EXCEEDS_TRUST_POLICY_QUOTA,
+            2048,
+            "characters (whitespace not counted)",
+        ),
+        PolicyType::KmsKey => (&POLICY_SIZE_EXCEEDS_KEY_POLICY_QUOTA, 32768, "bytes"),
+    };
+    let size = if ctx.policy_type == PolicyType::KmsKey {
+        text.len()
+    } else {
+        chars
+    };
+    if size > limit {
+        ctx.report(check, range, "", format!("The policy is {size} {unit}; the quota is {limit}. Split it into several policies or remove redundant entries."));
+    }
+}

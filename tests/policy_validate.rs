@@ -1,0 +1,162 @@
+//! The validation corpus: every case in tests/policy/validate/manifest.json is validated and its
+//! findings (code + start line:column) must equal the expected ones exactly.
+//!
+//! Expected positions are written as `"L:C"` or as an anchor: the first occurrence (or the
+//! `n`-th with `"anchor#n"`) of a piece of text in the policy, i.e. the token that should be
+//! flagged. Anchors are resolved here, independently of the validator.
+#![cfg(feature = "policy")]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use callseal::policy::span::LineIndex;
+use callseal::policy::{validate_with, Catalog, PolicyType, ValidateOptions};
+
+#[derive(serde::Deserialize)]
+struct Case {
+    file: String,
+    #[serde(rename = "type")]
+    policy_type: String,
+    /// Needs service data (skipped without it, which CI must not allow: see below).
+    #[serde(default)]
+    catalog: bool,
+    /// [code, position] pairs.
+    expect: Vec<(String, String)>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    source: Option<String>,
+}
+
+fn position(text: &str, lines: &LineIndex, at: &str) -> Option<(u32, u32)> {
+    if let Some((l, c)) = at.split_once(':') {
+        if let (Ok(l), Ok(c)) = (l.parse(), c.parse()) {
+            return Some((l, c));
+        }
+    }
+    let (anchor, nth) = match at.rsplit_once('#') {
+        Some((a, n)) if n.parse::<usize>().is_ok() => (a, n.parse::<usize>().ok()?),
+        _ => (at, 1),
+    };
+    let mut from = 0;
+    let mut found = None;
+    for _ in 0..nth {
+        let i = text[from..].find(anchor)? + from;
+        found = Some(i);
+        from = i + 1;
+    }
+    let p = lines.position(text, found? as u32);
+    Some((p.line, p.column))
+}
+
+#[test]
+fn validation_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/validate");
+    let manifest: Vec<Case> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let catalog = Catalog::load_default().ok();
+    if catalog.is_none() && std::env::var_os("CI").is_some() {
+        panic!("service data missing: run `node scripts/gen-service-data.mjs` first");
+    }
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let mut codes_seen: BTreeMap<String, usize> = BTreeMap::new();
+    for case in &manifest {
+        if case.catalog && catalog.is_none() {
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join("cases").join(&case.file))
+            .unwrap_or_else(|e| panic!("{}: {e}", case.file));
+        let ty = PolicyType::parse(&case.policy_type)
+            .unwrap_or_else(|| panic!("{}: bad type", case.file));
+        let lines = LineIndex::new(&text);
+        let findings = validate_with(
+            &text,
+            ValidateOptions {
+                policy_type: ty,
+                catalog: if case.catalog { catalog.as_ref() } else { None },
+            },
+        );
+        let mut got: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{} {}:{}", f.code, f.span.start.line, f.span.start.column))
+            .collect();
+        let mut want: Vec<String> = case
+            .expect
+            .iter()
+            .map(|(code, at)| {
+                let (l, c) = position(&text, &lines, at)
+                    .unwrap_or_else(|| panic!("{}: anchor `{at}` not found", case.file));
+                format!("{code} {l}:{c}")
+            })
+            .collect();
+        got.sort();
+        want.sort();
+        for f in &findings {
+            *codes_seen.entry(f.code.to_string()).or_default() += 1;
+        }
+        ran += 1;
+        if got != want {
+            let detail: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "    {} {}:{} {}",
+                        f.code, f.span.start.line, f.span.start.column, f.message
+                    )
+                })
+                .collect();
+            failures.push(format!(
+                "{} ({}):\n  want {want:?}\n  got  {got:?}\n{}",
+                case.file,
+                case.policy_type,
+                detail.join("\n")
+            ));
+        }
+    }
+    eprintln!(
+        "validation corpus: {ran} cases run, {} distinct codes seen",
+        codes_seen.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every check code the validator declares appears in at least one expectation of the corpus.
+#[test]
+fn corpus_covers_every_check() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/validate");
+    let manifest: Vec<Case> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let expected: std::collections::BTreeSet<&str> = manifest
+        .iter()
+        .flat_map(|c| c.expect.iter().map(|(code, _)| code.as_str()))
+        .collect();
+    let missing: Vec<&str> = callseal::policy::checks::all_checks()
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| !expected.contains(c))
+        .collect();
+    eprintln!(
+        "checks: {}, covered by the corpus: {}",
+        callseal::policy::checks::all_checks().len(),
+        callseal::policy::checks::all_checks().len() - missing.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "checks without a corpus case: {missing:?}"
+    );
+}
+
+#[test]
+fn check_codes_are_unique() {
+    let all = callseal::policy::checks::all_checks();
+    let mut codes: Vec<&str> = all.iter().map(|c| c.code).collect();
+    codes.sort();
+    let n = codes.len();
+    codes.dedup();
+    assert_eq!(n, codes.len(), "duplicate check codes");
+}
