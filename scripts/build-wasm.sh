@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-OUT=$ROOT/pkg
+PKG=$ROOT/pkg
+OUT=$ROOT/target/pkg-staging   # assembled here, swapped into pkg/ only when complete
 WASM_TARGET_DIR=$ROOT/target/wasm
 PROFILE=${CALLSEAL_WASM_PROFILE:-release}
 
@@ -98,10 +99,15 @@ if [ ! -f "$OUT/wasm/callseal_policy.js" ]; then  # decrypt-only development bui
   rm -f "$OUT/policy.ts" "$OUT/node/policy.ts" "$OUT/lib/policy.ts"
   sed -i '/policy/d' "$OUT/index.ts" "$OUT/node/index.ts"
 fi
+sed -i "s#\"typeRoots\": \[[^]]*\]#\"typeRoots\": [\"$ROOT/node_modules/@types\"]#" "$OUT/tsconfig.json"
 npx --no-install tsc -p "$OUT/tsconfig.json"
 find "$OUT" -name "*.ts" ! -name "*.d.ts" -delete; rm -f "$OUT/tsconfig.json"
 
 for f in "$OUT"/wasm/*_bg.wasm; do
   printf '  %-28s %8d bytes  %7d gzipped\n' "$(basename "$f")" "$(stat -c%s "$f")" "$(gzip -9c "$f" | wc -c)" >&2
 done
-log "done: $OUT"
+rm -rf "$PKG.old"
+[ -d "$PKG" ] && mv "$PKG" "$PKG.old"
+mv "$OUT" "$PKG"
+rm -rf "$PKG.old"
+log "done: $PKG"

@@ -30,7 +30,7 @@ const CHUNK: usize = 256 << 10;
 /// `DecryptOptions` as JavaScript passes them. Unknown fields are an error: a misspelt
 /// `expectedContext` must not silently turn a check off.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct JsOptions {
     expected_context: Option<BTreeMap<String, String>>,
     max_encrypted_data_keys: Option<u16>,
@@ -39,6 +39,8 @@ struct JsOptions {
     /// S3 only: the instruction file's JSON, when the object uses one.
     instruction_file: Option<String>,
 }
+
+const OPTION_KEYS: &[&str] = &["expectedContext", "maxEncryptedDataKeys", "signedMessages", "engine", "instructionFile"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum EngineChoice {
@@ -58,6 +60,8 @@ impl Options {
         let js: JsOptions = if value.is_undefined() || value.is_null() {
             JsOptions::default()
         } else {
+            // serde-wasm-bindgen only looks up known fields, so check for unknown ones here.
+            super::reject_unknown_keys(&value, "options", OPTION_KEYS)?;
             serde_wasm_bindgen::from_value(value).map_err(|e| super::invalid_argument("options", e))?
         };
         let signed_messages = match js.signed_messages.as_deref() {
@@ -587,4 +591,23 @@ async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array
             Ok(())
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw AES keyring (offline use and tests)
+// ---------------------------------------------------------------------------------------------
+
+/// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
+/// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
+#[wasm_bindgen(js_name = unwrapRawAesDataKey)]
+pub fn unwrap_raw_aes_data_key(message: &Uint8Array, keyring: JsValue) -> Result<Uint8Array, JsValue> {
+    let field = |name: &str| Reflect::get(&keyring, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let namespace = field("keyNamespace").as_string().ok_or_else(|| super::invalid_argument("keyring.keyNamespace", "expected a string"))?;
+    let name = field("keyName").as_string().ok_or_else(|| super::invalid_argument("keyring.keyName", "expected a string"))?;
+    let key = field("key").dyn_into::<Uint8Array>().map_err(|_| super::invalid_argument("keyring.key", "expected a Uint8Array"))?;
+    let key = zeroize::Zeroizing::new(key.to_vec());
+    let header = read_header(message, &DecryptOptions::default())?;
+    let keyring = crate::envelope::raw_aes::RawAesKeyring::new(&namespace, &name, &key)?;
+    let data_key = keyring.unwrap_data_key(header.unverified())?;
+    Ok(Uint8Array::from(data_key.expose()))
 }

@@ -10,10 +10,10 @@ use crate::error::{Error, ErrorCode};
 
 #[cfg(feature = "envelope")]
 mod decrypt;
-#[cfg(feature = "envelope")]
-mod webcrypto;
 #[cfg(feature = "policy")]
 mod policy;
+#[cfg(feature = "envelope")]
+mod webcrypto;
 
 #[wasm_bindgen(module = "/src/wasm/callseal_error.js")]
 extern "C" {
@@ -30,6 +30,21 @@ impl From<Error> for JsValue {
 /// An `INVALID_ARGUMENT` error for values that JavaScript passed in the wrong shape.
 pub(crate) fn invalid_argument(what: &str, detail: impl std::fmt::Display) -> JsValue {
     Error::new(ErrorCode::InvalidArgument, format!("{what}: {detail}")).into()
+}
+
+/// `INVALID_ARGUMENT` if `value` is not an object or has a key outside `allowed`: a misspelt
+/// option must not silently turn a check off.
+pub(crate) fn reject_unknown_keys(value: &JsValue, what: &str, allowed: &[&str]) -> Result<(), JsValue> {
+    if !value.is_object() {
+        return Err(invalid_argument(what, "expected an object"));
+    }
+    for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid_argument(what, format!("unknown option `{key}` (known: {})", allowed.join(", "))));
+        }
+    }
+    Ok(())
 }
 
 #[wasm_bindgen(start)]

@@ -117,3 +117,127 @@ export async function runEsdkVectors(callseal, load, baseOptions = {}) {
   }
   return { failures, counts };
 }
+
+const utf8 = (s) => new TextEncoder().encode(s);
+
+/** The 46 key-commitment vectors (C, Python, Java, JavaScript SDKs). */
+export async function runCommitmentVectors(callseal, load, baseOptions = {}) {
+  const doc = JSON.parse(new TextDecoder().decode(await load('commitment-test-vectors.json')));
+  const failures = [];
+  let n = 0;
+  for (const [i, t] of doc.tests.entries()) {
+    n++;
+    const id = `commitment #${i + 1} (${t.comment})`;
+    const message = b64(t.ciphertext);
+    try {
+      const pt = await callseal.decrypt(message, b64(t['decrypted-dek']), baseOptions);
+      if (t.exception) failures.push(`${id}: decrypted but should fail (${t.exception})`);
+      else if (!equalBytes(pt, utf8(t['plaintext-frames'].join('')))) failures.push(`${id}: plaintext differs`);
+    } catch (e) {
+      if (!t.exception) failures.push(`${id}: unexpected ${e.code} ${e.message}`);
+      else if (e.code !== 'COMMITMENT_MISMATCH') failures.push(`${id}: code ${e.code}, expected COMMITMENT_MISMATCH`);
+    }
+  }
+  return { failures, count: n };
+}
+
+/** S3 Encryption Client objects made by the official Python S3EC (tests/vectors/s3ec). */
+export async function runS3ecVectors(callseal, loadS3ec, baseOptions = {}) {
+  const doc = JSON.parse(new TextDecoder().decode(await loadS3ec('python-4.0.0.json')));
+  const failures = [];
+  for (const c of doc.cases) {
+    const body = b64(c.body);
+    const key = b64(c.data_key);
+    try {
+      const info = callseal.parseS3Metadata(c.metadata);
+      if (JSON.stringify(Object.entries(info.kmsEncryptionContext).sort()) !== JSON.stringify(Object.entries(c.kms_encryption_context).sort())) {
+        failures.push(`${c.id}: kmsEncryptionContext differs`);
+      }
+      const pt = await callseal.decryptS3Object(body, c.metadata, key, { ...baseOptions, expectedContext: c.expected_context });
+      if (!equalBytes(pt, b64(c.plaintext))) failures.push(`${c.id}: plaintext differs`);
+    } catch (e) {
+      failures.push(`${c.id}: unexpected ${e.code} ${e.message}`);
+    }
+    const bad = body.slice();
+    if (bad.length > 0) bad[bad.length >> 1] ^= 4;
+    const wrongKey = key.slice(); wrongKey[0] ^= 1;
+    for (const [what, b, k, want] of [['flipped byte', bad, key, ['TAG_MISMATCH']],
+      ['wrong key', body, wrongKey, ['TAG_MISMATCH', 'COMMITMENT_MISMATCH']],
+      ['truncated', body.subarray(0, Math.max(0, body.length - 1)), key, ['TAG_MISMATCH', 'TRUNCATED']]]) {
+      try {
+        await callseal.decryptS3Object(b, c.metadata, k, baseOptions);
+        failures.push(`${c.id}: ${what} decrypted`);
+      } catch (e) {
+        if (!want.includes(e.code)) failures.push(`${c.id}: ${what}: code ${e.code} (${e.message})`);
+      }
+    }
+  }
+  return { failures, count: doc.cases.length };
+}
+
+/**
+ * Tamper sweep on the sample messages in tests/vectors/esdk/tamper: flip bits (every
+ * `stride`-th), truncate at lengths, append bytes; one-shot, stream and random access must all
+ * fail and one-shot must release nothing.
+ */
+export async function runTamperSweep(callseal, load, { stride = 1, baseOptions = {} } = {}) {
+  const manifest = JSON.parse(new TextDecoder().decode(await load('tamper/manifest.json')));
+  const wk = manifest.wrapping_key;
+  const keyring = { keyNamespace: wk.key_namespace, keyName: wk.key_name, key: b64(wk.key) };
+  const failures = [];
+  let attempts = 0;
+  for (const t of manifest.tests) {
+    const message = await load(`tamper/${t.ciphertext}`);
+    const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+    const mustFail = async (bytes, what) => {
+      attempts++;
+      try {
+        const pt = await callseal.decrypt(bytes, dataKey, baseOptions);
+        failures.push(`${t.ciphertext} ${what}: one-shot released ${pt.length} bytes`);
+      } catch (e) {
+        if (!(e instanceof callseal.CallsealError)) failures.push(`${t.ciphertext} ${what}: ${e}`);
+      }
+      try {
+        await streamDecrypt(callseal, bytes, dataKey, 97, baseOptions);
+        failures.push(`${t.ciphertext} ${what}: stream ended without error`);
+      } catch (e) {
+        if (!(e instanceof callseal.CallsealError)) failures.push(`${t.ciphertext} ${what}: stream ${e}`);
+      }
+      if (t.frame_length > 0) {
+        try {
+          const r = await callseal.openRangeReader({ size: bytes.length, read: async (o, l) => bytes.slice(o, o + l) }, dataKey, baseOptions);
+          const got = await r.read(0, r.plaintextLength);
+          r.close();
+          // Random access does not read the footer: damage confined to it is not its to see.
+          if (!what.startsWith('append') && !inFooter(what)) failures.push(`${t.ciphertext} ${what}: range reader read ${got.length} bytes`);
+        } catch (e) {
+          if (!(e instanceof callseal.CallsealError)) failures.push(`${t.ciphertext} ${what}: range ${e}`);
+        }
+      }
+    };
+    // the byte offset where the footer starts (signed suites), to classify flips
+    const genuine = await callseal.decrypt(message, dataKey, baseOptions);
+    const footerStart = footerOffset(message, callseal.parseHeader(message));
+    const inFooter = (what) => { const m = /^flip bit (\d+)/.exec(what); return m && Number(m[1]) >> 3 >= footerStart; };
+    if (genuine.length === 0) failures.push(`${t.ciphertext}: genuine message decrypted to nothing`);
+    for (let bit = 0; bit < message.length * 8; bit += stride) {
+      const bad = message.slice();
+      bad[bit >> 3] ^= 1 << (bit & 7);
+      await mustFail(bad, `flip bit ${bit}`);
+    }
+    for (let cut = 0; cut < message.length; cut += Math.max(1, stride >> 2)) await mustFail(message.subarray(0, cut), `truncate to ${cut}`);
+    for (const extra of [[0], [1, 2, 3]]) await mustFail(new Uint8Array([...message, ...extra]), `append ${extra.length}`);
+  }
+  return { failures, attempts };
+}
+
+/** Offset of the footer of a signed message (its length: the last 2 + DER bytes), else the length. */
+function footerOffset(message, header) {
+  if (!header.signed) return message.length;
+  // The footer is u16 length + DER; find the split whose length field matches.
+  for (let derLen = 64; derLen <= 110; derLen++) {
+    const at = message.length - derLen - 2;
+    if (at > 0 && ((message[at] << 8) | message[at + 1]) === derLen) return at;
+  }
+  return message.length;
+}

@@ -1,22 +1,55 @@
-// The wasm package (pkg/) in Node 20: imported exactly as a console would, run on the vectors.
+// The wasm package (pkg/) in Node 20, imported as a console would, on every vector set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as callseal from '../../pkg/index.js';
-import { runEsdkVectors } from './esdk-vectors.mjs';
+import { runEsdkVectors, runCommitmentVectors, runS3ecVectors, runTamperSweep } from './esdk-vectors.mjs';
 
-const VECTORS = new URL('../vectors/esdk/', import.meta.url);
-const load = async (path) => new Uint8Array(await readFile(new URL(path, VECTORS)));
+const ESDK = new URL('../vectors/esdk/', import.meta.url);
+const S3EC = new URL('../vectors/s3ec/', import.meta.url);
+const load = async (path) => new Uint8Array(await readFile(new URL(path, ESDK)));
+const loadS3ec = async (path) => new Uint8Array(await readFile(new URL(path, S3EC)));
 
 test('package exports the contract', () => {
   for (const name of ['parseHeader', 'decrypt', 'decryptStream', 'openRangeReader', 'decryptS3Object',
-    'CallsealError', 'validatePolicy', 'evaluate']) {
+    'parseS3Metadata', 'unwrapRawAesDataKey', 'CallsealError', 'validatePolicy', 'evaluate']) {
     assert.ok(name in callseal, `missing export ${name}`);
   }
 });
 
-test('ESDK vectors through the wasm package in Node', async () => {
-  const { failures, counts } = await runEsdkVectors(callseal, load);
+for (const engine of ['auto', 'rust']) {
+  test(`ESDK manifest vectors (${engine} engine): one-shot, stream, random access`, async () => {
+    const { failures, counts } = await runEsdkVectors(callseal, load, { engine });
+    assert.deepEqual(failures, []);
+    assert.deepEqual(counts, { plaintext: 134, error: 88, stream: 134, range: 90 });
+  });
+
+  test(`key-commitment vectors (${engine} engine)`, async () => {
+    const { failures, count } = await runCommitmentVectors(callseal, load, { engine });
+    assert.deepEqual(failures, []);
+    assert.equal(count, 46);
+  });
+
+  test(`S3 Encryption Client objects (${engine} engine)`, async () => {
+    const { failures, count } = await runS3ecVectors(callseal, loadS3ec, { engine });
+    assert.deepEqual(failures, []);
+    assert.ok(count >= 8);
+  });
+}
+
+test('tamper sweep: every 3rd bit flipped, truncations, appended bytes (one-shot, stream, random access)', async () => {
+  const { failures, attempts } = await runTamperSweep(callseal, load, { stride: 3 });
   assert.deepEqual(failures, []);
-  assert.ok(counts.plaintext >= 134 && counts.error >= 80, JSON.stringify(counts));
+  assert.ok(attempts > 10_000, `${attempts} attempts`);
+});
+
+test('errors are typed and say where', async () => {
+  const message = await load('python-4.0.7/ct/011-0014-f4096-n10000.bin');
+  await assert.rejects(callseal.decrypt(message.subarray(0, 30), new Uint8Array(16)),
+    (e) => e instanceof callseal.CallsealError && e.code === 'TRUNCATED' && /byte|header/.test(e.message));
+  await assert.rejects(callseal.decrypt(message, new Uint8Array(7)),
+    (e) => e.code === 'WRONG_KEY_LENGTH');
+  await assert.rejects(callseal.decrypt(message, new Uint8Array(16), { expectContext: {} }),
+    (e) => e.code === 'INVALID_ARGUMENT' && /expectContext/.test(e.message));
+  assert.throws(() => callseal.parseHeader(new Uint8Array([9, 9, 9, 9])), (e) => e.code === 'UNSUPPORTED_VERSION' || e.code === 'MALFORMED_HEADER');
 });

@@ -136,3 +136,19 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
     },
   };
 }
+
+/** A raw AES keyring as the AWS Encryption SDK defines it (namespace, name, wrapping key). */
+export interface RawAesKeyring {
+  keyNamespace: string;
+  keyName: string;
+  /** 16, 24 or 32 bytes. */
+  key: Uint8Array;
+}
+
+/**
+ * Unwraps a message's own data key with a raw AES keyring, for offline use and tests (in a
+ * console the key broker unwraps with KMS instead). Wipe the returned key when done.
+ */
+export function unwrapRawAesDataKey(message: Uint8Array, keyring: RawAesKeyring): Uint8Array {
+  return wasm.unwrapRawAesDataKey(message, keyring);
+}
