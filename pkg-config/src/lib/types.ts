@@ -124,7 +124,7 @@ export interface Position {
   /** 0-based offset in UTF-8 bytes. */
   offset: number;
   /** 0-based offset in UTF-16 code units (what JavaScript strings and CodeMirror use). */
-  utf16: number;
+  utf16Offset: number;
 }
 
 export interface Span {
@@ -134,7 +134,7 @@ export interface Span {
 
 export interface Fix {
   /** What the fix does, in plain words. */
-  title: string;
+  description: string;
   /** Replace this span... */
   span: Span;
   /** ...with this text. */
@@ -174,8 +174,9 @@ export interface PolicySet {
   resource?: string;
   kmsKeyPolicy?: string;
   boundary?: string;
-  scps?: string[];
-  rcps?: string[];
+  /** One entry per organization level (root, each OU, the account); every level must allow. */
+  scps?: (string | string[])[];
+  rcps?: (string | string[])[];
   session?: string;
 }
 
@@ -197,6 +198,8 @@ export interface Decision {
   statements: DecidingStatement[];
   /** Context keys the answer depended on that the request did not give. */
   missingContextKeys: string[];
+  /** For an implicit deny, the check that found no Allow. */
+  deniedBy?: 'rcp' | 'scp' | 'resourcePolicyRequired' | 'resourcePolicy' | 'identity' | 'boundary' | 'session';
   /** A short explanation in plain words. */
   reason: string;
 }
