@@ -19,9 +19,20 @@ fn tmp(name: &str) -> std::path::PathBuf {
 
 fn case(id: &str) -> (String, Vec<u8>, Option<Vec<u8>>) {
     let m = manifest();
-    let t = m["tests"].as_array().unwrap().iter().find(|t| t["id"] == id).unwrap().clone();
-    let ct = format!("{VECTORS}/python-4.0.7/{}", t["ciphertext"].as_str().unwrap());
-    let pt = t["plaintext"].as_str().map(|p| read_vec(&format!("python-4.0.7/{p}")));
+    let t = m["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap()
+        .clone();
+    let ct = format!(
+        "{VECTORS}/python-4.0.7/{}",
+        t["ciphertext"].as_str().unwrap()
+    );
+    let pt = t["plaintext"]
+        .as_str()
+        .map(|p| read_vec(&format!("python-4.0.7/{p}")));
     (ct, b64(t["data_key"].as_str().unwrap()), pt)
 }
 
@@ -36,17 +47,42 @@ fn decrypts_with_key_file_raw_and_base64_and_stdin() {
     for keyfile in [&raw, &text] {
         let out = tmp("out.bin");
         let _ = std::fs::remove_file(&out);
-        let st = Command::new(BIN).args(["decrypt", "--in", &ct, "--out", out.to_str().unwrap(), "--key-file", keyfile.to_str().unwrap()]).status().unwrap();
+        let st = Command::new(BIN)
+            .args([
+                "decrypt",
+                "--in",
+                &ct,
+                "--out",
+                out.to_str().unwrap(),
+                "--key-file",
+                keyfile.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
         assert!(st.success());
         assert_eq!(std::fs::read(&out).unwrap(), pt);
     }
     let out = tmp("out-stdin.bin");
     let mut child = Command::new(BIN)
-        .args(["decrypt", "--in", &ct, "--out", out.to_str().unwrap(), "--key-stdin", "--expect-context", "purpose=transcript"])
+        .args([
+            "decrypt",
+            "--in",
+            &ct,
+            "--out",
+            out.to_str().unwrap(),
+            "--key-stdin",
+            "--expect-context",
+            "purpose=transcript",
+        ])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(base64_std(&key).as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(base64_std(&key).as_bytes())
+        .unwrap();
     assert!(child.wait().unwrap().success());
     assert_eq!(std::fs::read(&out).unwrap(), pt);
 }
@@ -59,8 +95,21 @@ fn decrypts_with_wrapping_key() {
     std::fs::write(&wk, m["wrapping_key"]["key"].as_str().unwrap()).unwrap();
     let out = tmp("out-wrap.bin");
     let st = Command::new(BIN)
-        .args(["decrypt", "--in", &ct, "--out", out.to_str().unwrap(), "--wrapping-key-file", wk.to_str().unwrap()])
-        .args(["--key-namespace", "callseal-test", "--key-name", "wrapping-key-1"])
+        .args([
+            "decrypt",
+            "--in",
+            &ct,
+            "--out",
+            out.to_str().unwrap(),
+            "--wrapping-key-file",
+            wk.to_str().unwrap(),
+        ])
+        .args([
+            "--key-namespace",
+            "callseal-test",
+            "--key-name",
+            "wrapping-key-1",
+        ])
         .status()
         .unwrap();
     assert!(st.success());
@@ -71,22 +120,56 @@ fn decrypts_with_wrapping_key() {
 fn failures_leave_no_output_and_say_why() {
     for (id, extra, code) in [
         ("011-0014-f4096-n10000-truncate-half", vec![], "TRUNCATED"),
-        ("131-0578-f4096-n10000-flip-last-byte", vec![], "SIGNATURE_INVALID"),
-        ("011-0014-f4096-n10000", vec!["--expect-context", "contact-id=someone-else"], "CONTEXT_MISMATCH"),
-        ("131-0578-f4096-n10000", vec!["--reject-signed"], "SIGNED_MESSAGE_REFUSED"),
+        (
+            "131-0578-f4096-n10000-flip-last-byte",
+            vec![],
+            "SIGNATURE_INVALID",
+        ),
+        (
+            "011-0014-f4096-n10000",
+            vec!["--expect-context", "contact-id=someone-else"],
+            "CONTEXT_MISMATCH",
+        ),
+        (
+            "131-0578-f4096-n10000",
+            vec!["--reject-signed"],
+            "SIGNED_MESSAGE_REFUSED",
+        ),
     ] {
         let (ct, key, _) = case(id);
         let kf = tmp("k");
         std::fs::write(&kf, &key).unwrap();
         let out = tmp("fail.bin");
         let _ = std::fs::remove_file(&out);
-        let o = Command::new(BIN).args(["decrypt", "--in", &ct, "--out", out.to_str().unwrap(), "--key-file", kf.to_str().unwrap()]).args(&extra).output().unwrap();
+        let o = Command::new(BIN)
+            .args([
+                "decrypt",
+                "--in",
+                &ct,
+                "--out",
+                out.to_str().unwrap(),
+                "--key-file",
+                kf.to_str().unwrap(),
+            ])
+            .args(&extra)
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(1), "{id}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(code), "{id}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(code),
+            "{id}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(!out.exists(), "{id}: output written");
-        assert!(!std::path::Path::new(&format!("{}.partial", out.display())).exists(), "{id}: partial left");
+        assert!(
+            !std::path::Path::new(&format!("{}.partial", out.display())).exists(),
+            "{id}: partial left"
+        );
     }
-    let o = Command::new(BIN).args(["decrypt", "--in", "x", "--out", "y", "--key", "AAAA"]).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["decrypt", "--in", "x", "--out", "y", "--key", "AAAA"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("never accepted in argv"));
 }

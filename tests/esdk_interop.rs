@@ -19,7 +19,9 @@ use std::process::Command;
 use callseal::envelope::encrypt::{encrypt_with_raw_aes, EncryptRequest};
 use callseal::envelope::random_access::RandomAccessReader;
 use callseal::envelope::raw_aes::RawAesKeyring;
-use callseal::envelope::{decrypt, DecryptOptions, EncryptionContext, UnverifiedHeader, ALL_SUITES};
+use callseal::envelope::{
+    decrypt, DecryptOptions, EncryptionContext, UnverifiedHeader, ALL_SUITES,
+};
 use common::*;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -49,39 +51,72 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     print!("{}", String::from_utf8_lossy(&out.stdout));
-    assert!(out.status.success(), "{cmd:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Decrypts every message of a producer manifest (raw AES keyring per case) three ways.
 fn decrypt_manifest(dir: &Path) -> usize {
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     let mut n = 0;
     for t in m["tests"].as_array().unwrap() {
         let id = t["id"].as_str().unwrap();
         let ct = std::fs::read(dir.join(t["ciphertext"].as_str().unwrap())).unwrap();
         let pt = std::fs::read(dir.join(t["plaintext"].as_str().unwrap())).unwrap();
         let wk = &t["wrapping_key"];
-        let ring = RawAesKeyring::new(wk["key_namespace"].as_str().unwrap(), wk["key_name"].as_str().unwrap(), &b64(wk["key"].as_str().unwrap())).unwrap();
-        let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!(h.unverified().suite.id_hex(), t["suite"].as_str().unwrap(), "{id}");
-        let key = ring.unwrap_data_key(h.unverified()).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let ring = RawAesKeyring::new(
+            wk["key_namespace"].as_str().unwrap(),
+            wk["key_name"].as_str().unwrap(),
+            &b64(wk["key"].as_str().unwrap()),
+        )
+        .unwrap();
+        let h = UnverifiedHeader::parse(&ct, Default::default())
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(
+            h.unverified().suite.id_hex(),
+            t["suite"].as_str().unwrap(),
+            "{id}"
+        );
+        let key = ring
+            .unwrap_data_key(h.unverified())
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
         let opts = DecryptOptions {
-            expected_context: t["encryption_context"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect(),
+            expected_context: t["encryption_context"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect(),
             ..Default::default()
         };
-        assert!(decrypt(&ct, key.expose(), &opts).unwrap_or_else(|e| panic!("{id}: {e}")) == pt, "{id}");
+        assert!(
+            decrypt(&ct, key.expose(), &opts).unwrap_or_else(|e| panic!("{id}: {e}")) == pt,
+            "{id}"
+        );
         for chunk in [7, 4096] {
             let (r, out) = stream_decrypt(&ct, key.expose(), &opts, chunk);
             r.unwrap_or_else(|e| panic!("{id}: stream {chunk}: {e}"));
             assert!(out == pt, "{id}: stream {chunk}");
         }
-        let mut ra = RandomAccessReader::open(&ct[..], &key, &opts).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let mut ra =
+            RandomAccessReader::open(&ct[..], &key, &opts).unwrap_or_else(|e| panic!("{id}: {e}"));
         let len = pt.len() as u64;
         assert!(ra.read(0, len).unwrap() == pt, "{id}: random access");
         if len > 2 {
-            assert_eq!(ra.read(len / 2, len - len / 2 - 1).unwrap(), &pt[(len / 2) as usize..(len - 1) as usize], "{id}");
+            assert_eq!(
+                ra.read(len / 2, len - len / 2 - 1).unwrap(),
+                &pt[(len / 2) as usize..(len - 1) as usize],
+                "{id}"
+            );
         }
         n += 1;
     }
@@ -92,9 +127,19 @@ fn decrypt_manifest(dir: &Path) -> usize {
 fn python_made_messages_decrypt() {
     let Some(py) = python() else { return };
     let dir = scratch("py-made");
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 100_000;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 100_000;
     println!("seed {seed}");
-    run(Command::new(&py).args([&format!("{ROOT}/tests/interop/esdk_python.py"), "make", dir.to_str().unwrap(), "44", &seed.to_string()]));
+    run(Command::new(&py).args([
+        &format!("{ROOT}/tests/interop/esdk_python.py"),
+        "make",
+        dir.to_str().unwrap(),
+        "44",
+        &seed.to_string(),
+    ]));
     assert_eq!(decrypt_manifest(&dir), 44);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -108,19 +153,40 @@ fn python_decrypts_callseal_messages() {
     for suite in ALL_SUITES {
         for frame in [0u32, 1, 128, 4096] {
             for size in [0usize, 1, 4096, 10_001] {
-                let wkey: Vec<u8> = (0..[16, 24, 32][i as usize % 3]).map(|b| (b as u32 * 31 + i) as u8).collect();
+                let wkey: Vec<u8> = (0..[16, 24, 32][i as usize % 3])
+                    .map(|b| (b as u32 * 31 + i) as u8)
+                    .collect();
                 let ring = RawAesKeyring::new("callseal-ns", &format!("key-{i}"), &wkey).unwrap();
                 let pt: Vec<u8> = (0..size).map(|b| (b as u32 ^ i) as u8).collect();
                 let ctx = match i % 3 {
                     0 => EncryptionContext::new(),
-                    1 => EncryptionContext::from_pairs([("contact-id", format!("c-{i}")), ("kind", "recording".into())]).unwrap(),
-                    _ => EncryptionContext::from_pairs([("note", "été 漢字 🔒"), ("a", "")]).unwrap(),
+                    1 => EncryptionContext::from_pairs([
+                        ("contact-id", format!("c-{i}")),
+                        ("kind", "recording".into()),
+                    ])
+                    .unwrap(),
+                    _ => {
+                        EncryptionContext::from_pairs([("note", "été 漢字 🔒"), ("a", "")]).unwrap()
+                    }
                 };
-                let ct = encrypt_with_raw_aes(&pt, &ring, EncryptRequest { suite, frame_length: frame, encryption_context: ctx.clone() }).unwrap();
+                let ct = encrypt_with_raw_aes(
+                    &pt,
+                    &ring,
+                    EncryptRequest {
+                        suite,
+                        frame_length: frame,
+                        encryption_context: ctx.clone(),
+                    },
+                )
+                .unwrap();
                 let id = format!("{i:03}-{}-f{frame}-n{size}", suite.id_hex());
                 std::fs::write(dir.join(format!("{id}.ct")), &ct).unwrap();
                 std::fs::write(dir.join(format!("{id}.pt")), &pt).unwrap();
-                let ec: serde_json::Map<String, serde_json::Value> = ctx.pairs().iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+                let ec: serde_json::Map<String, serde_json::Value> = ctx
+                    .pairs()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone().into()))
+                    .collect();
                 cases.push(serde_json::json!({
                     "id": id, "suite": suite.id_hex(), "ciphertext": format!("{id}.ct"), "plaintext": format!("{id}.pt"),
                     "encryption_context": ec,
@@ -130,10 +196,18 @@ fn python_decrypts_callseal_messages() {
             }
         }
     }
-    std::fs::write(dir.join("manifest.json"), serde_json::to_vec(&serde_json::json!({"producer": "callseal", "tests": cases})).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_vec(&serde_json::json!({"producer": "callseal", "tests": cases})).unwrap(),
+    )
+    .unwrap();
     // our own manifest decrypts here too (sanity of the manifest itself)
     assert_eq!(decrypt_manifest(&dir), 176);
-    run(Command::new(&py).args([&format!("{ROOT}/tests/interop/esdk_python.py"), "decrypt", dir.join("manifest.json").to_str().unwrap()]));
+    run(Command::new(&py).args([
+        &format!("{ROOT}/tests/interop/esdk_python.py"),
+        "decrypt",
+        dir.join("manifest.json").to_str().unwrap(),
+    ]));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -144,7 +218,13 @@ fn node_made_messages_decrypt() {
     }
     let script = format!("{ROOT}/tests/interop/esdk_node.mjs");
     let dir = scratch("node-made");
-    run(Command::new(std::env::var("CALLSEAL_NODE").unwrap_or_else(|_| "node".into())).args([&script, dir.to_str().unwrap(), "33"]));
+    run(
+        Command::new(std::env::var("CALLSEAL_NODE").unwrap_or_else(|_| "node".into())).args([
+            &script,
+            dir.to_str().unwrap(),
+            "33",
+        ]),
+    );
     assert_eq!(decrypt_manifest(&dir), 33);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,7 +8,10 @@ mod common;
 use callseal::envelope::encrypt::{encrypt_with_raw_aes, prepare, EncryptRequest};
 use callseal::envelope::random_access::RandomAccessReader;
 use callseal::envelope::raw_aes::RawAesKeyring;
-use callseal::envelope::{decrypt, ContentType, DataKey, DecryptOptions, EncryptionContext, SignedMessages, UnverifiedHeader, ALL_SUITES};
+use callseal::envelope::{
+    decrypt, ContentType, DataKey, DecryptOptions, EncryptionContext, SignedMessages,
+    UnverifiedHeader, ALL_SUITES,
+};
 use callseal::ErrorCode;
 use common::*;
 
@@ -33,25 +36,46 @@ fn every_suite_and_frame_length() {
         for frame in [0u32, 1, 16, 100, 4096] {
             for size in [0usize, 1, 99, 100, 101, 1000] {
                 let pt = pseudo_random(size, n as u32 + 1);
-                let req = EncryptRequest { suite, frame_length: frame, encryption_context: ctx.clone() };
+                let req = EncryptRequest {
+                    suite,
+                    frame_length: frame,
+                    encryption_context: ctx.clone(),
+                };
                 let ct = encrypt_with_raw_aes(&pt, &ring, req).unwrap();
                 let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
                 let info = h.unverified();
                 assert_eq!(info.suite, suite);
-                assert_eq!(info.content_type, if frame == 0 { ContentType::NonFramed } else { ContentType::Framed });
+                assert_eq!(
+                    info.content_type,
+                    if frame == 0 {
+                        ContentType::NonFramed
+                    } else {
+                        ContentType::Framed
+                    }
+                );
                 assert_eq!(info.encryption_context.get("note"), Some("été 🔒"));
                 assert_eq!(info.public_key_b64().is_some(), suite.is_signed());
                 let key = ring.unwrap_data_key(info).unwrap();
                 let what = format!("suite {} frame {frame} size {size}", suite.id_hex());
-                assert_eq!(decrypt(&ct, key.expose(), &DecryptOptions::default()).unwrap(), pt, "{what}");
+                assert_eq!(
+                    decrypt(&ct, key.expose(), &DecryptOptions::default()).unwrap(),
+                    pt,
+                    "{what}"
+                );
                 for chunk in [1, 7, 4096] {
-                    let (r, out) = stream_decrypt(&ct, key.expose(), &DecryptOptions::default(), chunk);
+                    let (r, out) =
+                        stream_decrypt(&ct, key.expose(), &DecryptOptions::default(), chunk);
                     r.unwrap_or_else(|e| panic!("{what}: {e}"));
                     assert_eq!(out, pt, "{what}: stream {chunk}");
                 }
-                let mut ra = RandomAccessReader::open(&ct[..], &key, &DecryptOptions::default()).unwrap();
+                let mut ra =
+                    RandomAccessReader::open(&ct[..], &key, &DecryptOptions::default()).unwrap();
                 assert_eq!(ra.plaintext_len(), size as u64);
-                assert_eq!(ra.read(0, size as u64).unwrap(), pt, "{what}: random access");
+                assert_eq!(
+                    ra.read(0, size as u64).unwrap(),
+                    pt,
+                    "{what}: random access"
+                );
                 if size > 10 {
                     assert_eq!(ra.read(3, 7).unwrap(), &pt[3..10], "{what}");
                 }
@@ -66,16 +90,34 @@ fn every_suite_and_frame_length() {
 fn exact_multiple_writes_a_full_final_frame() {
     let ring = RawAesKeyring::new("ns", "k", &[1u8; 16]).unwrap();
     let suite = ALL_SUITES[9];
-    let ct = encrypt_with_raw_aes(&[5u8; 200], &ring, EncryptRequest { suite, frame_length: 100, encryption_context: EncryptionContext::new() }).unwrap();
+    let ct = encrypt_with_raw_aes(
+        &[5u8; 200],
+        &ring,
+        EncryptRequest {
+            suite,
+            frame_length: 100,
+            encryption_context: EncryptionContext::new(),
+        },
+    )
+    .unwrap();
     let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
     // header, one regular frame of 100, final frame of 100 (spec: SHOULD be a full frame)
-    assert_eq!(ct.len(), h.unverified().header_len + (4 + 12 + 100 + 16) + (4 + 4 + 12 + 4 + 100 + 16));
+    assert_eq!(
+        ct.len(),
+        h.unverified().header_len + (4 + 12 + 100 + 16) + (4 + 4 + 12 + 4 + 100 + 16)
+    );
 }
 
 #[test]
 fn encrypt_refuses_reserved_context_key() {
     let ctx = EncryptionContext::from_pairs([("aws-crypto-public-key", "x")]).unwrap();
-    let e = prepare(EncryptRequest { suite: ALL_SUITES[0], frame_length: 0, encryption_context: ctx }).err().unwrap();
+    let e = prepare(EncryptRequest {
+        suite: ALL_SUITES[0],
+        frame_length: 0,
+        encryption_context: ctx,
+    })
+    .err()
+    .unwrap();
     assert_eq!(e.code, ErrorCode::InvalidArgument);
 }
 
@@ -83,22 +125,63 @@ fn encrypt_refuses_reserved_context_key() {
 fn options_are_enforced() {
     let ring = RawAesKeyring::new("ns", "k", &[1u8; 32]).unwrap();
     let ctx = EncryptionContext::from_pairs([("a", "1")]).unwrap();
-    let signed = encrypt_with_raw_aes(b"hello", &ring, EncryptRequest { suite: ALL_SUITES[10], frame_length: 4, encryption_context: ctx.clone() }).unwrap();
+    let signed = encrypt_with_raw_aes(
+        b"hello",
+        &ring,
+        EncryptRequest {
+            suite: ALL_SUITES[10],
+            frame_length: 4,
+            encryption_context: ctx.clone(),
+        },
+    )
+    .unwrap();
     let h = UnverifiedHeader::parse(&signed, Default::default()).unwrap();
     let key = ring.unwrap_data_key(h.unverified()).unwrap();
-    let opts = DecryptOptions { signed_messages: SignedMessages::Reject, ..Default::default() };
-    assert_eq!(decrypt(&signed, key.expose(), &opts).unwrap_err().code, ErrorCode::SignedMessageRefused);
+    let opts = DecryptOptions {
+        signed_messages: SignedMessages::Reject,
+        ..Default::default()
+    };
+    assert_eq!(
+        decrypt(&signed, key.expose(), &opts).unwrap_err().code,
+        ErrorCode::SignedMessageRefused
+    );
     let (r, out) = stream_decrypt(&signed, key.expose(), &opts, 1);
     assert_eq!(r.unwrap_err().code, ErrorCode::SignedMessageRefused);
     assert!(out.is_empty());
-    let opts = DecryptOptions { max_encrypted_data_keys: Some(0), ..Default::default() };
-    assert_eq!(decrypt(&signed, key.expose(), &opts).unwrap_err().code, ErrorCode::TooManyDataKeys);
-    let opts = DecryptOptions { expected_context: vec![("a".into(), "1".into())], ..Default::default() };
+    let opts = DecryptOptions {
+        max_encrypted_data_keys: Some(0),
+        ..Default::default()
+    };
+    assert_eq!(
+        decrypt(&signed, key.expose(), &opts).unwrap_err().code,
+        ErrorCode::TooManyDataKeys
+    );
+    let opts = DecryptOptions {
+        expected_context: vec![("a".into(), "1".into())],
+        ..Default::default()
+    };
     assert_eq!(decrypt(&signed, key.expose(), &opts).unwrap(), b"hello");
-    let opts = DecryptOptions { expected_context: vec![("a".into(), "2".into())], ..Default::default() };
-    assert_eq!(decrypt(&signed, key.expose(), &opts).unwrap_err().code, ErrorCode::ContextMismatch);
-    assert_eq!(decrypt(&signed, &[0u8; 16], &DecryptOptions::default()).unwrap_err().code, ErrorCode::WrongKeyLength);
-    let opts = DecryptOptions { max_header_len: 100, ..Default::default() };
-    assert_eq!(decrypt(&signed, key.expose(), &opts).unwrap_err().code, ErrorCode::LimitExceeded);
+    let opts = DecryptOptions {
+        expected_context: vec![("a".into(), "2".into())],
+        ..Default::default()
+    };
+    assert_eq!(
+        decrypt(&signed, key.expose(), &opts).unwrap_err().code,
+        ErrorCode::ContextMismatch
+    );
+    assert_eq!(
+        decrypt(&signed, &[0u8; 16], &DecryptOptions::default())
+            .unwrap_err()
+            .code,
+        ErrorCode::WrongKeyLength
+    );
+    let opts = DecryptOptions {
+        max_header_len: 100,
+        ..Default::default()
+    };
+    assert_eq!(
+        decrypt(&signed, key.expose(), &opts).unwrap_err().code,
+        ErrorCode::LimitExceeded
+    );
     let _ = DataKey::new(&[0; 32]);
 }

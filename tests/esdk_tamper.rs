@@ -23,16 +23,30 @@ struct Sample {
 fn samples() -> (Vec<Sample>, Vec<u8>) {
     let m: serde_json::Value = serde_json::from_slice(&read_vec("tamper/manifest.json")).unwrap();
     let wk = &m["wrapping_key"];
-    let ring = RawAesKeyring::new(wk["key_namespace"].as_str().unwrap(), wk["key_name"].as_str().unwrap(), &b64(wk["key"].as_str().unwrap())).unwrap();
+    let ring = RawAesKeyring::new(
+        wk["key_namespace"].as_str().unwrap(),
+        wk["key_name"].as_str().unwrap(),
+        &b64(wk["key"].as_str().unwrap()),
+    )
+    .unwrap();
     let pt = read_vec(&format!("tamper/{}", m["plaintext"].as_str().unwrap()));
     let mut out = Vec::new();
     for t in m["tests"].as_array().unwrap() {
         let name = t["ciphertext"].as_str().unwrap().to_string();
         let ct = read_vec(&format!("tamper/{name}"));
         let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
-        let key = ring.unwrap_data_key(h.unverified()).unwrap().expose().to_vec();
+        let key = ring
+            .unwrap_data_key(h.unverified())
+            .unwrap()
+            .expose()
+            .to_vec();
         let signed = h.unverified().suite.is_signed();
-        out.push(Sample { name, ct, key, signed });
+        out.push(Sample {
+            name,
+            ct,
+            key,
+            signed,
+        });
     }
     assert_eq!(out.len(), 6);
     (out, pt)
@@ -46,9 +60,17 @@ fn random_access_all(ct: &[u8], key: &[u8]) -> callseal::Result<Vec<u8>> {
 
 /// Runs the three APIs on a modified message; every one must fail (random access may instead
 /// return the genuine plaintext when `ra_may_pass`: it does not check signatures / trailing bytes).
-fn check_all_fail(s: &Sample, bad: &[u8], pt: &[u8], what: &str, want: Option<ErrorCode>, ra_may_pass: bool) -> usize {
+fn check_all_fail(
+    s: &Sample,
+    bad: &[u8],
+    pt: &[u8],
+    what: &str,
+    want: Option<ErrorCode>,
+    ra_may_pass: bool,
+) -> usize {
     let opts = DecryptOptions::default();
-    let e = decrypt(bad, &s.key, &opts).expect_err(&format!("{}: {what}: one-shot accepted", s.name));
+    let e =
+        decrypt(bad, &s.key, &opts).expect_err(&format!("{}: {what}: one-shot accepted", s.name));
     if let Some(c) = want {
         assert_eq!(e.code, c, "{}: {what}: one-shot {e}", s.name);
     }
@@ -57,12 +79,20 @@ fn check_all_fail(s: &Sample, bad: &[u8], pt: &[u8], what: &str, want: Option<Er
     if let Some(c) = want {
         assert_eq!(e.code, c, "{}: {what}: stream {e}", s.name);
     }
-    assert!(pt.starts_with(&out), "{}: {what}: stream released unverified bytes", s.name);
+    assert!(
+        pt.starts_with(&out),
+        "{}: {what}: stream released unverified bytes",
+        s.name
+    );
     match random_access_all(bad, &s.key) {
         Err(_) => 0,
         Ok(got) => {
             assert!(ra_may_pass, "{}: {what}: random access accepted", s.name);
-            assert_eq!(got, pt, "{}: {what}: random access released non-genuine plaintext", s.name);
+            assert_eq!(
+                got, pt,
+                "{}: {what}: random access released non-genuine plaintext",
+                s.name
+            );
             1
         }
     }
@@ -72,7 +102,12 @@ fn check_all_fail(s: &Sample, bad: &[u8], pt: &[u8], what: &str, want: Option<Er
 fn samples_decrypt() {
     let (samples, pt) = samples();
     for s in &samples {
-        assert_eq!(decrypt(&s.ct, &s.key, &DecryptOptions::default()).unwrap(), pt, "{}", s.name);
+        assert_eq!(
+            decrypt(&s.ct, &s.key, &DecryptOptions::default()).unwrap(),
+            pt,
+            "{}",
+            s.name
+        );
         assert_eq!(random_access_all(&s.ct, &s.key).unwrap(), pt, "{}", s.name);
     }
 }
@@ -94,11 +129,23 @@ fn every_bit_flip_fails() {
             for bit in 0..8 {
                 let mut bad = s.ct.clone();
                 bad[i] ^= 1 << bit;
-                ra_sig_passes += check_all_fail(s, &bad, &pt, &format!("flip byte {i} bit {bit}"), None, i >= footer_start);
+                ra_sig_passes += check_all_fail(
+                    s,
+                    &bad,
+                    &pt,
+                    &format!("flip byte {i} bit {bit}"),
+                    None,
+                    i >= footer_start,
+                );
                 total += 1;
             }
         }
-        println!("{}: {} flips; random access returned genuine plaintext for {} signature-byte flips", s.name, s.ct.len() * 8, ra_sig_passes);
+        println!(
+            "{}: {} flips; random access returned genuine plaintext for {} signature-byte flips",
+            s.name,
+            s.ct.len() * 8,
+            ra_sig_passes
+        );
     }
     assert!(total > 30_000);
 }
@@ -108,7 +155,14 @@ fn every_truncation_fails() {
     let (samples, pt) = samples();
     for s in &samples {
         for len in 0..s.ct.len() {
-            check_all_fail(s, &s.ct[..len], &pt, &format!("truncate to {len}"), Some(ErrorCode::Truncated), false);
+            check_all_fail(
+                s,
+                &s.ct[..len],
+                &pt,
+                &format!("truncate to {len}"),
+                Some(ErrorCode::Truncated),
+                false,
+            );
         }
     }
 }
@@ -121,7 +175,14 @@ fn appended_bytes_fail() {
             let mut bad = s.ct.clone();
             bad.extend_from_slice(extra);
             // random access never reads past the footer it located: documented
-            check_all_fail(s, &bad, &pt, &format!("append {} bytes", extra.len()), Some(ErrorCode::TrailingBytes), true);
+            check_all_fail(
+                s,
+                &bad,
+                &pt,
+                &format!("append {} bytes", extra.len()),
+                Some(ErrorCode::TrailingBytes),
+                true,
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The pure-Rust engine: RustCrypto `aes-gcm` (constant-time software AES, or AES-NI natively).
 
-use aes_gcm::aead::AeadInPlace;
 use aes_gcm::aead::consts::{U12, U16};
+use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, AesGcm, KeyInit};
 
 use super::AeadEngine;

@@ -85,7 +85,10 @@ impl FrameIv {
         }
         iv.copy_from_slice(bytes);
         if iv[8..] != seq.to_be_bytes() {
-            return Err(err!(MalformedBody, "{what}: IV does not end with the sequence number {seq}"));
+            return Err(err!(
+                MalformedBody,
+                "{what}: IV does not end with the sequence number {seq}"
+            ));
         }
         Ok(FrameIv(iv))
     }
@@ -108,9 +111,15 @@ impl FrameLayout {
     /// A layout; `INVALID_ARGUMENT` if `frame_len` is 0.
     pub fn new(header_len: u64, frame_len: u32) -> Result<Self> {
         if frame_len == 0 {
-            return Err(err!(InvalidArgument, "frame length 0 is not a framed message"));
+            return Err(err!(
+                InvalidArgument,
+                "frame length 0 is not a framed message"
+            ));
         }
-        Ok(FrameLayout { header_len, frame_len })
+        Ok(FrameLayout {
+            header_len,
+            frame_len,
+        })
     }
 
     /// Size in bytes of a regular frame.
@@ -143,7 +152,12 @@ impl FrameLayout {
 
     /// The frame (1-based) holding plaintext byte `offset`.
     pub fn frame_of_offset(&self, offset: u64) -> Result<u32> {
-        u32::try_from(offset / self.frame_len as u64 + 1).map_err(|_| err!(InvalidArgument, "plaintext offset {offset} is beyond 2^32 frames"))
+        u32::try_from(offset / self.frame_len as u64 + 1).map_err(|_| {
+            err!(
+                InvalidArgument,
+                "plaintext offset {offset} is beyond 2^32 frames"
+            )
+        })
     }
 
     /// Plaintext offset where frame `k` starts.
@@ -161,25 +175,42 @@ impl FrameLayout {
         if len == 0 {
             return Err(err!(InvalidArgument, "empty range"));
         }
-        let last = offset.checked_add(len - 1).ok_or_else(|| err!(InvalidArgument, "range end overflows"))?;
+        let last = offset
+            .checked_add(len - 1)
+            .ok_or_else(|| err!(InvalidArgument, "range end overflows"))?;
         Ok(self.frame_of_offset(offset)?..=self.frame_of_offset(last)?)
     }
 
     /// Given the body length (bytes after the header, footer excluded), the final frame's
     /// sequence number and content length, if the length is consistent with this layout.
     pub fn final_frame_from_body_len(&self, body_len: u64) -> Result<(u32, u32)> {
-        let rest = body_len
-            .checked_sub(FINAL_FRAME_OVERHEAD)
-            .ok_or_else(|| err!(Truncated, "body of {body_len} bytes is shorter than a final frame"))?;
+        let rest = body_len.checked_sub(FINAL_FRAME_OVERHEAD).ok_or_else(|| {
+            err!(
+                Truncated,
+                "body of {body_len} bytes is shorter than a final frame"
+            )
+        })?;
         let r = self.regular_frame_size();
         let regular = rest / r;
         let content = rest % r;
         if content > self.frame_len as u64 {
-            return Err(err!(MalformedBody, "body length {body_len} does not fit frames of {} bytes", self.frame_len));
+            return Err(err!(
+                MalformedBody,
+                "body length {body_len} does not fit frames of {} bytes",
+                self.frame_len
+            ));
         }
-        let seq = u32::try_from(regular + 1).map_err(|_| err!(MalformedBody, "body length {body_len} implies more than 2^32-1 frames"))?;
+        let seq = u32::try_from(regular + 1).map_err(|_| {
+            err!(
+                MalformedBody,
+                "body length {body_len} implies more than 2^32-1 frames"
+            )
+        })?;
         if seq == FINAL_FRAME_MARKER {
-            return Err(err!(MalformedBody, "body length {body_len} implies 2^32-1 regular frames"));
+            return Err(err!(
+                MalformedBody,
+                "body length {body_len} implies 2^32-1 regular frames"
+            ));
         }
         Ok((seq, content as u32))
     }
@@ -201,7 +232,10 @@ mod tests {
         assert_eq!(l.frames_covering(5, 10).unwrap(), 1..=2);
         assert_eq!(l.frames_covering(10, 10).unwrap(), 2..=2);
         // 2 regular frames + final with 3 bytes
-        assert_eq!(l.final_frame_from_body_len(2 * 42 + 40 + 3).unwrap(), (3, 3));
+        assert_eq!(
+            l.final_frame_from_body_len(2 * 42 + 40 + 3).unwrap(),
+            (3, 3)
+        );
         assert_eq!(l.final_frame_from_body_len(40).unwrap(), (1, 0));
         assert_eq!(l.final_frame_from_body_len(40 + 10).unwrap(), (1, 10));
         assert!(l.final_frame_from_body_len(40 + 11).is_err());

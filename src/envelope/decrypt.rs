@@ -28,7 +28,10 @@ use std::ops::Range;
 use crate::engine::{AeadEngine, RustAesGcm};
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
 use crate::envelope::footer::{MessageHasher, VerificationKey};
-use crate::envelope::header::{ContentType, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader, DEFAULT_MAX_HEADER_LEN};
+use crate::envelope::header::{
+    ContentType, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader,
+    DEFAULT_MAX_HEADER_LEN,
+};
 use crate::envelope::keys::{verify_header, ContentKey, DataKey};
 use crate::envelope::suite::TAG_LEN;
 use crate::err;
@@ -78,7 +81,10 @@ impl Default for DecryptOptions {
 
 impl DecryptOptions {
     fn header_limits(&self) -> HeaderLimits {
-        HeaderLimits { max_encrypted_data_keys: self.max_encrypted_data_keys, max_header_len: self.max_header_len }
+        HeaderLimits {
+            max_encrypted_data_keys: self.max_encrypted_data_keys,
+            max_header_len: self.max_header_len,
+        }
     }
 }
 
@@ -102,8 +108,24 @@ pub struct SealedFrame {
 }
 
 impl SealedFrame {
-    pub(crate) fn from_parts(seq: u32, kind: BodyKind, iv: FrameIv, aad: Vec<u8>, plaintext_len: u64, range: Range<u64>, data: Vec<u8>) -> Self {
-        SealedFrame { seq, kind, iv, aad, plaintext_len, range, data }
+    pub(crate) fn from_parts(
+        seq: u32,
+        kind: BodyKind,
+        iv: FrameIv,
+        aad: Vec<u8>,
+        plaintext_len: u64,
+        range: Range<u64>,
+        data: Vec<u8>,
+    ) -> Self {
+        SealedFrame {
+            seq,
+            kind,
+            iv,
+            aad,
+            plaintext_len,
+            range,
+            data,
+        }
     }
     /// Whether this is the last unit of the body (final frame or single block).
     pub fn is_last(&self) -> bool {
@@ -117,11 +139,21 @@ impl SealedFrame {
     pub fn open<E: AeadEngine + ?Sized>(self, engine: &E, key: &ContentKey) -> Result<Vec<u8>> {
         let mut data = self.data;
         let what = unit_name(self.kind, self.seq);
-        let ct_len = data.len().checked_sub(TAG_LEN).ok_or_else(|| err!(InvalidState, "{what}: no ciphertext held"))?;
+        let ct_len = data
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or_else(|| err!(InvalidState, "{what}: no ciphertext held"))?;
         let mut tag = [0u8; TAG_LEN];
         tag.copy_from_slice(&data[ct_len..]);
         data.truncate(ct_len);
-        engine.open_in_place(key.expose(), self.iv.bytes(), &self.aad, &mut data, &tag, &what)?;
+        engine.open_in_place(
+            key.expose(),
+            self.iv.bytes(),
+            &self.aad,
+            &mut data,
+            &tag,
+            &what,
+        )?;
         Ok(data)
     }
 }
@@ -140,13 +172,17 @@ enum Phase {
     Header,
     NeedKey,
     /// Collecting a frame's fixed fields into `small` (`need` bytes in total).
-    FrameHead { need: usize },
+    FrameHead {
+        need: usize,
+    },
     /// Collecting the non-framed IV and length.
     BlockHead,
     /// Collecting ciphertext ‖ tag of the current unit.
     Content,
     FooterLen,
-    FooterSig { len: usize },
+    FooterSig {
+        len: usize,
+    },
     Done,
     Failed,
 }
@@ -189,7 +225,10 @@ pub struct Decryptor {
 
 impl std::fmt::Debug for Decryptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decryptor").field("phase", &self.phase).field("offset", &self.offset).finish_non_exhaustive()
+        f.debug_struct("Decryptor")
+            .field("phase", &self.phase)
+            .field("offset", &self.offset)
+            .finish_non_exhaustive()
     }
 }
 
@@ -291,18 +330,32 @@ impl Decryptor {
     }
 
     fn apply_key(&mut self, key: DataKey) -> Result<()> {
-        let header = self.unverified.take().ok_or_else(|| err!(InvalidState, "no header"))?;
+        let header = self
+            .unverified
+            .take()
+            .ok_or_else(|| err!(InvalidState, "no header"))?;
         let (verified, content_key) = verify_header(header, &key)?;
         let info = verified.info();
-        info.encryption_context.require(&self.opts.expected_context)?;
+        info.encryption_context
+            .require(&self.opts.expected_context)?;
         let mut hasher = MessageHasher::for_suite(&info.suite);
         if info.suite.is_signed() {
-            let pk = info.public_key_b64().ok_or_else(|| err!(ContextMismatch, "signed suite without a public key"))?;
+            let pk = info
+                .public_key_b64()
+                .ok_or_else(|| err!(ContextMismatch, "signed suite without a public key"))?;
             self.vkey = Some(VerificationKey::from_context_value(&info.suite, pk)?);
             hasher.update(verified.bytes());
         }
-        if self.copy_frames && info.content_type == ContentType::Framed && info.frame_length as u64 + TAG_LEN as u64 > self.opts.max_frame_buffer {
-            return Err(err!(LimitExceeded, "frame length {} exceeds the {} byte frame buffer limit", info.frame_length, self.opts.max_frame_buffer));
+        if self.copy_frames
+            && info.content_type == ContentType::Framed
+            && info.frame_length as u64 + TAG_LEN as u64 > self.opts.max_frame_buffer
+        {
+            return Err(err!(
+                LimitExceeded,
+                "frame length {} exceeds the {} byte frame buffer limit",
+                info.frame_length,
+                self.opts.max_frame_buffer
+            ));
         }
         self.phase = match info.content_type {
             ContentType::Framed => Phase::FrameHead { need: 4 },
@@ -336,7 +389,11 @@ impl Decryptor {
     pub fn frame_opened(&mut self, seq: u32) -> Result<()> {
         if seq != self.opened + 1 || seq > self.yielded {
             self.phase = Phase::Failed;
-            return Err(err!(InvalidState, "frame {seq} reported opened out of order (expected {})", self.opened + 1));
+            return Err(err!(
+                InvalidState,
+                "frame {seq} reported opened out of order (expected {})",
+                self.opened + 1
+            ));
         }
         self.opened = seq;
         Ok(())
@@ -352,22 +409,38 @@ impl Decryptor {
     fn finish_inner(&mut self) -> Result<()> {
         match self.phase {
             Phase::Header => Err(self.parser.truncated_error()),
-            Phase::NeedKey => Err(err!(Truncated, "input ends right after the header (byte {})", self.offset)),
+            Phase::NeedKey => Err(err!(
+                Truncated,
+                "input ends right after the header (byte {})",
+                self.offset
+            )),
             Phase::FrameHead { .. } | Phase::BlockHead | Phase::Content => {
                 let what = match &self.unit {
                     Some(u) => unit_name(u.kind, u.seq),
                     None => format!("frame {}", self.next_seq),
                 };
-                Err(err!(Truncated, "input ends inside {what} (at byte {})", self.offset))
+                Err(err!(
+                    Truncated,
+                    "input ends inside {what} (at byte {})",
+                    self.offset
+                ))
             }
-            Phase::FooterLen | Phase::FooterSig { .. } => Err(err!(Truncated, "input ends inside the footer (at byte {})", self.offset)),
+            Phase::FooterLen | Phase::FooterSig { .. } => Err(err!(
+                Truncated,
+                "input ends inside the footer (at byte {})",
+                self.offset
+            )),
             Phase::Failed => Err(err!(InvalidState, "decryptor already failed")),
             Phase::Done => {
                 if self.ready.is_some() || !self.last_yielded {
                     return Err(err!(InvalidState, "the last frame was not taken"));
                 }
                 if self.opened != self.yielded {
-                    return Err(err!(InvalidState, "frame {} was not reported opened", self.opened + 1));
+                    return Err(err!(
+                        InvalidState,
+                        "frame {} was not reported opened",
+                        self.opened + 1
+                    ));
                 }
                 Ok(())
             }
@@ -388,7 +461,12 @@ impl Decryptor {
                     if rest.is_empty() {
                         return Ok(used);
                     }
-                    return Err(err!(TrailingBytes, "{} byte(s) follow the end of the message at byte {}", rest.len(), self.offset));
+                    return Err(err!(
+                        TrailingBytes,
+                        "{} byte(s) follow the end of the message at byte {}",
+                        rest.len(),
+                        self.offset
+                    ));
                 }
                 _ if rest.is_empty() => return Ok(used),
                 Phase::Header => {
@@ -396,8 +474,14 @@ impl Decryptor {
                     used += n;
                     self.offset += n as u64;
                     if let Some(h) = self.parser.take()? {
-                        if h.unverified().suite.is_signed() && self.opts.signed_messages == SignedMessages::Reject {
-                            return Err(err!(SignedMessageRefused, "suite {} is signed and signed messages are refused", h.unverified().suite.id_hex()));
+                        if h.unverified().suite.is_signed()
+                            && self.opts.signed_messages == SignedMessages::Reject
+                        {
+                            return Err(err!(
+                                SignedMessageRefused,
+                                "suite {} is signed and signed messages are refused",
+                                h.unverified().suite.id_hex()
+                            ));
                         }
                         self.unverified = Some(h);
                         self.phase = Phase::NeedKey;
@@ -443,7 +527,10 @@ impl Decryptor {
                     }
                 }
                 Phase::Content => {
-                    let unit = self.unit.as_mut().ok_or_else(|| err!(InvalidState, "no frame in progress"))?;
+                    let unit = self
+                        .unit
+                        .as_mut()
+                        .ok_or_else(|| err!(InvalidState, "no frame in progress"))?;
                     let n = (unit.remaining.min(rest.len() as u64)) as usize;
                     let chunk = &rest[..n];
                     if self.copy_frames {
@@ -471,15 +558,25 @@ impl Decryptor {
     }
 
     fn frame_length(&self) -> u32 {
-        self.verified.as_ref().map(|v| v.info().frame_length).unwrap_or(0)
+        self.verified
+            .as_ref()
+            .map(|v| v.info().frame_length)
+            .unwrap_or(0)
     }
 
     fn on_fixed_complete(&mut self, need: usize) -> Result<()> {
         match self.phase {
             Phase::FrameHead { need: 4 } => {
-                let first = u32::from_be_bytes([self.small[0], self.small[1], self.small[2], self.small[3]]);
+                let first = u32::from_be_bytes([
+                    self.small[0],
+                    self.small[1],
+                    self.small[2],
+                    self.small[3],
+                ]);
                 // Final frame: marker ‖ seq ‖ IV ‖ length; regular: seq ‖ IV.
-                self.phase = Phase::FrameHead { need: if first == FINAL_FRAME_MARKER { 24 } else { 16 } };
+                self.phase = Phase::FrameHead {
+                    need: if first == FINAL_FRAME_MARKER { 24 } else { 16 },
+                };
                 Ok(())
             }
             Phase::FrameHead { .. } => {
@@ -496,7 +593,10 @@ impl Decryptor {
                 };
                 let what = unit_name(kind, seq_expected);
                 if seq != seq_expected {
-                    return Err(err!(MalformedBody, "{what} at byte {start}: sequence number {seq}, expected {seq_expected}"));
+                    return Err(err!(
+                        MalformedBody,
+                        "{what} at byte {start}: sequence number {seq}, expected {seq_expected}"
+                    ));
                 }
                 let iv = FrameIv::checked(iv, seq, &format!("{what} at byte {start}"))?;
                 if kind == BodyKind::FinalFrame && content_len > self.frame_length() {
@@ -507,14 +607,24 @@ impl Decryptor {
                     ));
                 }
                 if kind == BodyKind::RegularFrame && seq == u32::MAX - 1 {
-                    return Err(err!(MalformedBody, "{what} at byte {start}: too many frames"));
+                    return Err(err!(
+                        MalformedBody,
+                        "{what} at byte {start}: too many frames"
+                    ));
                 }
                 self.start_unit(kind, seq, iv, content_len as u64, start)
             }
             Phase::FooterSig { .. } => {
                 let sig = std::mem::take(&mut self.small);
-                let digest = self.hasher.take().map(MessageHasher::finalize).unwrap_or_default();
-                let vkey = self.vkey.as_ref().ok_or_else(|| err!(InvalidState, "no verification key"))?;
+                let digest = self
+                    .hasher
+                    .take()
+                    .map(MessageHasher::finalize)
+                    .unwrap_or_default();
+                let vkey = self
+                    .vkey
+                    .as_ref()
+                    .ok_or_else(|| err!(InvalidState, "no verification key"))?;
                 vkey.verify_prehash(&digest, &sig)?;
                 self.footer = sig;
                 self.phase = Phase::Done;
@@ -532,25 +642,60 @@ impl Decryptor {
         len.copy_from_slice(&s[12..20]);
         let len = u64::from_be_bytes(len);
         if len > MAX_NON_FRAMED_LEN {
-            return Err(err!(MalformedBody, "non-framed body at byte {start}: content length {len} exceeds 2^36 - 32"));
+            return Err(err!(
+                MalformedBody,
+                "non-framed body at byte {start}: content length {len} exceeds 2^36 - 32"
+            ));
         }
         self.start_unit(BodyKind::SingleBlock, 1, iv, len, start)
     }
 
-    fn start_unit(&mut self, kind: BodyKind, seq: u32, iv: FrameIv, content_len: u64, start: u64) -> Result<()> {
+    fn start_unit(
+        &mut self,
+        kind: BodyKind,
+        seq: u32,
+        iv: FrameIv,
+        content_len: u64,
+        start: u64,
+    ) -> Result<()> {
         let remaining = content_len + TAG_LEN as u64;
         if self.copy_frames && remaining > self.opts.max_frame_buffer {
-            return Err(err!(LimitExceeded, "{} of {} bytes exceeds the {} byte buffer limit", unit_name(kind, seq), content_len, self.opts.max_frame_buffer));
+            return Err(err!(
+                LimitExceeded,
+                "{} of {} bytes exceeds the {} byte buffer limit",
+                unit_name(kind, seq),
+                content_len,
+                self.opts.max_frame_buffer
+            ));
         }
-        let data = if self.copy_frames { Vec::with_capacity(remaining as usize) } else { Vec::new() };
-        self.unit = Some(Unit { seq, kind, iv, content_len, start, remaining, data });
+        let data = if self.copy_frames {
+            Vec::with_capacity(remaining as usize)
+        } else {
+            Vec::new()
+        };
+        self.unit = Some(Unit {
+            seq,
+            kind,
+            iv,
+            content_len,
+            start,
+            remaining,
+            data,
+        });
         self.phase = Phase::Content;
         Ok(())
     }
 
     fn on_content_complete(&mut self) -> Result<()> {
-        let u = self.unit.take().ok_or_else(|| err!(InvalidState, "no frame in progress"))?;
-        let info = self.verified.as_ref().ok_or_else(|| err!(InvalidState, "no header"))?.info();
+        let u = self
+            .unit
+            .take()
+            .ok_or_else(|| err!(InvalidState, "no frame in progress"))?;
+        let info = self
+            .verified
+            .as_ref()
+            .ok_or_else(|| err!(InvalidState, "no header"))?
+            .info();
         let aad = body_aad(&info.message_id, u.kind, u.seq, u.content_len);
         let signed = info.suite.is_signed();
         let end = self.offset;
@@ -584,7 +729,12 @@ pub fn decrypt(message: &[u8], data_key: &[u8], opts: &DecryptOptions) -> Result
 
 /// One-shot decrypt that reuses the message buffer for the plaintext (peak memory ≈ the
 /// message). Same guarantees as [`decrypt`]; any AES-GCM engine.
-pub fn decrypt_in_place<E: AeadEngine + ?Sized>(mut message: Vec<u8>, data_key: DataKey, opts: &DecryptOptions, engine: &E) -> Result<Vec<u8>> {
+pub fn decrypt_in_place<E: AeadEngine + ?Sized>(
+    mut message: Vec<u8>,
+    data_key: DataKey,
+    opts: &DecryptOptions,
+    engine: &E,
+) -> Result<Vec<u8>> {
     let mut d = Decryptor::without_frame_copies(opts.clone());
     d.set_data_key(data_key)?;
     let mut pos = 0usize;
@@ -595,12 +745,21 @@ pub fn decrypt_in_place<E: AeadEngine + ?Sized>(mut message: Vec<u8>, data_key: 
         let mut progressed = n > 0;
         while let Some(f) = d.next_frame() {
             progressed = true;
-            let key = d.content_key().ok_or_else(|| err!(InvalidState, "no content key"))?;
+            let key = d
+                .content_key()
+                .ok_or_else(|| err!(InvalidState, "no content key"))?;
             let (start, end) = (f.range.start as usize, f.range.end as usize);
             let ct_end = end - TAG_LEN;
             let mut tag = [0u8; TAG_LEN];
             tag.copy_from_slice(&message[ct_end..end]);
-            engine.open_in_place(key.expose(), f.iv.bytes(), &f.aad, &mut message[start..ct_end], &tag, &unit_name(f.kind, f.seq))?;
+            engine.open_in_place(
+                key.expose(),
+                f.iv.bytes(),
+                &f.aad,
+                &mut message[start..ct_end],
+                &tag,
+                &unit_name(f.kind, f.seq),
+            )?;
             message.copy_within(start..ct_end, write);
             write += ct_end - start;
             d.frame_opened(f.seq)?;
@@ -648,7 +807,10 @@ impl<E: AeadEngine> StreamDecryptor<E> {
             while let Some(f) = self.inner.next_frame() {
                 progressed = true;
                 let seq = f.seq;
-                let key = self.inner.content_key().ok_or_else(|| err!(InvalidState, "no content key"))?;
+                let key = self
+                    .inner
+                    .content_key()
+                    .ok_or_else(|| err!(InvalidState, "no content key"))?;
                 let pt = match f.open(&self.engine, key) {
                     Ok(pt) => pt,
                     Err(e) => {

@@ -15,7 +15,9 @@ use rand_core::RngCore;
 use crate::engine::{AeadEngine, RustAesGcm};
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
 use crate::envelope::footer::{serialize_footer, MessageHasher, SigningKey};
-use crate::envelope::header::{ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, PUBLIC_KEY_CONTEXT_KEY};
+use crate::envelope::header::{
+    ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, PUBLIC_KEY_CONTEXT_KEY,
+};
 use crate::envelope::keys::{derive_keys, header_auth_tag, DataKey};
 use crate::envelope::raw_aes::RawAesKeyring;
 use crate::envelope::suite::{HeaderVersion, Suite};
@@ -43,22 +45,39 @@ pub struct PreparedMessage {
 
 /// Validates `request`, generates the signing key of signed suites and the final context.
 pub fn prepare(request: EncryptRequest) -> Result<PreparedMessage> {
-    if request.encryption_context.get(PUBLIC_KEY_CONTEXT_KEY).is_some() {
-        return Err(err!(InvalidArgument, "the encryption context must not contain the reserved key `{PUBLIC_KEY_CONTEXT_KEY}`"));
+    if request
+        .encryption_context
+        .get(PUBLIC_KEY_CONTEXT_KEY)
+        .is_some()
+    {
+        return Err(err!(
+            InvalidArgument,
+            "the encryption context must not contain the reserved key `{PUBLIC_KEY_CONTEXT_KEY}`"
+        ));
     }
     let signer = SigningKey::generate(&request.suite);
     let context = match &signer {
         None => request.encryption_context.clone(),
         Some(s) => {
             let mut pairs = request.encryption_context.pairs().to_vec();
-            pairs.push((PUBLIC_KEY_CONTEXT_KEY.to_string(), s.public_key_context_value()));
+            pairs.push((
+                PUBLIC_KEY_CONTEXT_KEY.to_string(),
+                s.public_key_context_value(),
+            ));
             EncryptionContext::from_pairs(pairs)?
         }
     };
     if context.serialize().len() > u16::MAX as usize {
-        return Err(err!(InvalidArgument, "serialized encryption context exceeds 65535 bytes"));
+        return Err(err!(
+            InvalidArgument,
+            "serialized encryption context exceeds 65535 bytes"
+        ));
     }
-    Ok(PreparedMessage { request, context, signer })
+    Ok(PreparedMessage {
+        request,
+        context,
+        signer,
+    })
 }
 
 impl PreparedMessage {
@@ -68,14 +87,23 @@ impl PreparedMessage {
     }
 
     /// Writes the message.
-    pub fn seal(self, plaintext: &[u8], data_key: &DataKey, encrypted_data_keys: Vec<EncryptedDataKey>) -> Result<Vec<u8>> {
+    pub fn seal(
+        self,
+        plaintext: &[u8],
+        data_key: &DataKey,
+        encrypted_data_keys: Vec<EncryptedDataKey>,
+    ) -> Result<Vec<u8>> {
         let suite = self.request.suite;
         let engine = RustAesGcm;
         let mut message_id = vec![0u8; suite.header_version.message_id_len()];
         rand_core::OsRng.fill_bytes(&mut message_id);
         let keys = derive_keys(&suite, &message_id, data_key)?;
         let frame_length = self.request.frame_length;
-        let content_type = if frame_length == 0 { ContentType::NonFramed } else { ContentType::Framed };
+        let content_type = if frame_length == 0 {
+            ContentType::NonFramed
+        } else {
+            ContentType::Framed
+        };
         let mut info = HeaderInfo {
             version: suite.header_version,
             suite,
@@ -102,7 +130,11 @@ impl PreparedMessage {
         let id = &info.message_id;
         if frame_length == 0 {
             if plaintext.len() as u64 > MAX_NON_FRAMED_LEN {
-                return Err(err!(LimitExceeded, "non-framed plaintext of {} bytes exceeds 2^36 - 32", plaintext.len()));
+                return Err(err!(
+                    LimitExceeded,
+                    "non-framed plaintext of {} bytes exceeds 2^36 - 32",
+                    plaintext.len()
+                ));
             }
             let iv = FrameIv::for_seq(1);
             out.extend_from_slice(iv.bytes());
@@ -116,9 +148,16 @@ impl PreparedMessage {
             let f = frame_length as usize;
             // Regular frames hold frame_length bytes; the final frame the rest (a full frame when
             // the length is an exact non-zero multiple). spec: data-format/message-body.md#final-frame
-            let regular = if plaintext.is_empty() { 0 } else { (plaintext.len() - 1) / f };
+            let regular = if plaintext.is_empty() {
+                0
+            } else {
+                (plaintext.len() - 1) / f
+            };
             if regular as u64 >= (u32::MAX - 1) as u64 {
-                return Err(err!(LimitExceeded, "plaintext needs more than 2^32 - 2 frames"));
+                return Err(err!(
+                    LimitExceeded,
+                    "plaintext needs more than 2^32 - 2 frames"
+                ));
             }
             for k in 0..regular {
                 let seq = k as u32 + 1;
@@ -155,7 +194,11 @@ impl PreparedMessage {
 }
 
 /// Encrypts with a fresh random data key wrapped by a raw AES keyring.
-pub fn encrypt_with_raw_aes(plaintext: &[u8], keyring: &RawAesKeyring, request: EncryptRequest) -> Result<Vec<u8>> {
+pub fn encrypt_with_raw_aes(
+    plaintext: &[u8],
+    keyring: &RawAesKeyring,
+    request: EncryptRequest,
+) -> Result<Vec<u8>> {
     let suite = request.suite;
     let prepared = prepare(request)?;
     let mut key = vec![0u8; suite.key_len];

@@ -64,12 +64,31 @@ impl VerificationKey {
     pub fn from_context_value(suite: &Suite, b64: &str) -> Result<Self> {
         let sec1 = base64::engine::general_purpose::STANDARD
             .decode(b64)
-            .map_err(|_| err!(MalformedHeader, "`aws-crypto-public-key` is not valid base64"))?;
-        let bad = || err!(MalformedHeader, "`aws-crypto-public-key` is not a valid point for suite {}", suite.id_hex());
+            .map_err(|_| {
+                err!(
+                    MalformedHeader,
+                    "`aws-crypto-public-key` is not valid base64"
+                )
+            })?;
+        let bad = || {
+            err!(
+                MalformedHeader,
+                "`aws-crypto-public-key` is not a valid point for suite {}",
+                suite.id_hex()
+            )
+        };
         match suite.signature {
-            Signature::EcdsaP256Sha256 => Ok(VerificationKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?)),
-            Signature::EcdsaP384Sha384 => Ok(VerificationKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?)),
-            Signature::None => Err(err!(ContextMismatch, "unsigned suite {} carries a public key", suite.id_hex())),
+            Signature::EcdsaP256Sha256 => Ok(VerificationKey::P256(
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
+            )),
+            Signature::EcdsaP384Sha384 => Ok(VerificationKey::P384(
+                p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
+            )),
+            Signature::None => Err(err!(
+                ContextMismatch,
+                "unsigned suite {} carries a public key",
+                suite.id_hex()
+            )),
         }
     }
 
@@ -93,10 +112,21 @@ impl VerificationKey {
     /// Converts a DER signature to fixed-size `r ‖ s` (WebCrypto's ECDSA signature format).
     /// `SIGNATURE_INVALID` if the DER is not a valid signature encoding for this curve.
     pub fn der_to_raw(&self, der: &[u8]) -> Result<Vec<u8>> {
-        let bad = || err!(SignatureInvalid, "footer signature is not a valid DER ECDSA signature");
+        let bad = || {
+            err!(
+                SignatureInvalid,
+                "footer signature is not a valid DER ECDSA signature"
+            )
+        };
         Ok(match self {
-            VerificationKey::P256(_) => p256::ecdsa::Signature::from_der(der).map_err(|_| bad())?.to_bytes().to_vec(),
-            VerificationKey::P384(_) => p384::ecdsa::Signature::from_der(der).map_err(|_| bad())?.to_bytes().to_vec(),
+            VerificationKey::P256(_) => p256::ecdsa::Signature::from_der(der)
+                .map_err(|_| bad())?
+                .to_bytes()
+                .to_vec(),
+            VerificationKey::P384(_) => p384::ecdsa::Signature::from_der(der)
+                .map_err(|_| bad())?
+                .to_bytes()
+                .to_vec(),
         })
     }
 
@@ -130,8 +160,12 @@ impl SigningKey {
         let mut rng = rand_core::OsRng;
         match suite.signature {
             Signature::None => None,
-            Signature::EcdsaP256Sha256 => Some(SigningKey::P256(p256::ecdsa::SigningKey::random(&mut rng))),
-            Signature::EcdsaP384Sha384 => Some(SigningKey::P384(p384::ecdsa::SigningKey::random(&mut rng))),
+            Signature::EcdsaP256Sha256 => {
+                Some(SigningKey::P256(p256::ecdsa::SigningKey::random(&mut rng)))
+            }
+            Signature::EcdsaP384Sha384 => {
+                Some(SigningKey::P384(p384::ecdsa::SigningKey::random(&mut rng)))
+            }
         }
     }
     /// The context value: base64 of the compressed public point.

@@ -53,7 +53,10 @@ impl std::fmt::Debug for EncryptedDataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EncryptedDataKey")
             .field("provider_id", &self.provider_id)
-            .field("provider_info", &String::from_utf8_lossy(&self.provider_info))
+            .field(
+                "provider_info",
+                &String::from_utf8_lossy(&self.provider_info),
+            )
             .field("ciphertext_len", &self.ciphertext.len())
             .finish()
     }
@@ -79,20 +82,37 @@ impl EncryptionContext {
 
     /// Builds a context from pairs in any order; `INVALID_ARGUMENT` on a duplicate key or a
     /// key/value longer than 65535 bytes.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
-        let mut pairs: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self> {
+        let mut pairs: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         for w in pairs.windows(2) {
             if w[0].0 == w[1].0 {
-                return Err(err!(InvalidArgument, "encryption context key `{}` given twice", w[0].0));
+                return Err(err!(
+                    InvalidArgument,
+                    "encryption context key `{}` given twice",
+                    w[0].0
+                ));
             }
         }
         if pairs.len() > u16::MAX as usize {
-            return Err(err!(InvalidArgument, "encryption context has {} pairs (max 65535)", pairs.len()));
+            return Err(err!(
+                InvalidArgument,
+                "encryption context has {} pairs (max 65535)",
+                pairs.len()
+            ));
         }
         for (k, v) in &pairs {
             if k.len() > u16::MAX as usize || v.len() > u16::MAX as usize {
-                return Err(err!(InvalidArgument, "encryption context entry `{}` is longer than 65535 bytes", k));
+                return Err(err!(
+                    InvalidArgument,
+                    "encryption context entry `{}` is longer than 65535 bytes",
+                    k
+                ));
             }
         }
         Ok(EncryptionContext { pairs })
@@ -100,7 +120,10 @@ impl EncryptionContext {
 
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The pairs (sorted, or in wire order for a parsed context).
@@ -142,8 +165,18 @@ impl EncryptionContext {
         for (k, v) in required {
             match self.get(k) {
                 Some(actual) if actual == v => {}
-                Some(_) => return Err(err!(ContextMismatch, "encryption context key `{k}` has a different value than expected")),
-                None => return Err(err!(ContextMismatch, "encryption context lacks the expected key `{k}`")),
+                Some(_) => {
+                    return Err(err!(
+                        ContextMismatch,
+                        "encryption context key `{k}` has a different value than expected"
+                    ))
+                }
+                None => {
+                    return Err(err!(
+                        ContextMismatch,
+                        "encryption context lacks the expected key `{k}`"
+                    ))
+                }
             }
         }
         Ok(())
@@ -166,7 +199,10 @@ pub struct HeaderLimits {
 
 impl Default for HeaderLimits {
     fn default() -> Self {
-        HeaderLimits { max_encrypted_data_keys: None, max_header_len: DEFAULT_MAX_HEADER_LEN }
+        HeaderLimits {
+            max_encrypted_data_keys: None,
+            max_header_len: DEFAULT_MAX_HEADER_LEN,
+        }
     }
 }
 
@@ -216,17 +252,31 @@ impl HeaderInfo {
         }
         out.extend_from_slice(&self.suite.id.to_be_bytes());
         if self.message_id.len() != self.version.message_id_len() {
-            return Err(err!(InvalidArgument, "message id of {} bytes for header v{}", self.message_id.len(), self.version.byte()));
+            return Err(err!(
+                InvalidArgument,
+                "message id of {} bytes for header v{}",
+                self.message_id.len(),
+                self.version.byte()
+            ));
         }
         out.extend_from_slice(&self.message_id);
         let aad = self.encryption_context.serialize();
         if aad.len() > u16::MAX as usize {
-            return Err(err!(InvalidArgument, "serialized encryption context is {} bytes (max 65535)", aad.len()));
+            return Err(err!(
+                InvalidArgument,
+                "serialized encryption context is {} bytes (max 65535)",
+                aad.len()
+            ));
         }
         put_u16(&mut out, aad.len());
         out.extend_from_slice(&aad);
-        if self.encrypted_data_keys.is_empty() || self.encrypted_data_keys.len() > u16::MAX as usize {
-            return Err(err!(InvalidArgument, "{} encrypted data keys (1..=65535 allowed)", self.encrypted_data_keys.len()));
+        if self.encrypted_data_keys.is_empty() || self.encrypted_data_keys.len() > u16::MAX as usize
+        {
+            return Err(err!(
+                InvalidArgument,
+                "{} encrypted data keys (1..=65535 allowed)",
+                self.encrypted_data_keys.len()
+            ));
         }
         put_u16(&mut out, self.encrypted_data_keys.len());
         for (i, edk) in self.encrypted_data_keys.iter().enumerate() {
@@ -236,7 +286,10 @@ impl HeaderInfo {
                 ("ciphertext", &edk.ciphertext[..]),
             ] {
                 if field.len() > u16::MAX as usize {
-                    return Err(err!(InvalidArgument, "encrypted data key {i}: {name} longer than 65535 bytes"));
+                    return Err(err!(
+                        InvalidArgument,
+                        "encrypted data key {i}: {name} longer than 65535 bytes"
+                    ));
                 }
                 put_u16(&mut out, field.len());
                 out.extend_from_slice(field);
@@ -350,7 +403,13 @@ struct Cur<'a> {
 
 impl<'a> Cur<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], Stop> {
-        let end = self.pos.checked_add(n).ok_or_else(|| Stop::Fail(err!(MalformedHeader, "length overflow at byte {}", self.pos)))?;
+        let end = self.pos.checked_add(n).ok_or_else(|| {
+            Stop::Fail(err!(
+                MalformedHeader,
+                "length overflow at byte {}",
+                self.pos
+            ))
+        })?;
         if end > self.buf.len() {
             return Err(Stop::Need(end));
         }
@@ -472,7 +531,10 @@ impl HeaderParser {
             return Ok(None);
         }
         match self.result.take() {
-            Some(info) => Ok(Some(UnverifiedHeader { info, bytes: std::mem::take(&mut self.buf) })),
+            Some(info) => Ok(Some(UnverifiedHeader {
+                info,
+                bytes: std::mem::take(&mut self.buf),
+            })),
             None => Err(err!(InvalidState, "header already taken")),
         }
     }
@@ -494,7 +556,10 @@ impl HeaderParser {
                 return Ok(());
             }
             let buf = std::mem::take(&mut self.buf);
-            let mut cur = Cur { buf: &buf, pos: self.pos };
+            let mut cur = Cur {
+                buf: &buf,
+                pos: self.pos,
+            };
             let r = self.step(&mut cur);
             let pos = cur.pos;
             self.buf = buf;
@@ -529,16 +594,29 @@ impl HeaderParser {
                 let version = match v {
                     1 => HeaderVersion::V1,
                     2 => HeaderVersion::V2,
-                    other => return Err(err!(UnsupportedVersion, "header byte 0: unknown message format version {:02X}", other).into()),
+                    other => {
+                        return Err(err!(
+                            UnsupportedVersion,
+                            "header byte 0: unknown message format version {:02X}",
+                            other
+                        )
+                        .into())
+                    }
                 };
                 if version == HeaderVersion::V1 {
                     let t = c.u8()?;
                     if t != 0x80 {
-                        return Err(err!(MalformedHeader, "header byte 1: message type {:02X}, expected 80", t).into());
+                        return Err(err!(
+                            MalformedHeader,
+                            "header byte 1: message type {:02X}, expected 80",
+                            t
+                        )
+                        .into());
                     }
                 }
                 let at = c.pos;
-                let suite = Suite::from_id(c.u16()?).map_err(|e| Error::new(e.code, format!("header byte {at}: {}", e.message)))?;
+                let suite = Suite::from_id(c.u16()?)
+                    .map_err(|e| Error::new(e.code, format!("header byte {at}: {}", e.message)))?;
                 if suite.header_version != version {
                     return Err(err!(
                         MalformedHeader,
@@ -556,7 +634,9 @@ impl HeaderParser {
             Stage::Aad => {
                 let (at, aad) = c.field16()?;
                 self.context = parse_context(aad, at)?;
-                let suite = self.suite.ok_or_else(|| Stop::Fail(err!(InvalidState, "no suite")))?;
+                let suite = self
+                    .suite
+                    .ok_or_else(|| Stop::Fail(err!(InvalidState, "no suite")))?;
                 let has_pk = self.context.get(PUBLIC_KEY_CONTEXT_KEY).is_some();
                 // spec: client-apis/decrypt.md: the reserved key must match the suite's signing.
                 if suite.is_signed() && !has_pk {
@@ -571,7 +651,11 @@ impl HeaderParser {
                 let at = c.pos;
                 let n = c.u16()?;
                 if n == 0 {
-                    return Err(err!(MalformedHeader, "header byte {at}: encrypted data key count is 0").into());
+                    return Err(err!(
+                        MalformedHeader,
+                        "header byte {at}: encrypted data key count is 0"
+                    )
+                    .into());
                 }
                 if let Some(max) = self.limits.max_encrypted_data_keys {
                     if n > max {
@@ -585,11 +669,21 @@ impl HeaderParser {
             Stage::Edk => {
                 let (at, id) = c.field16()?;
                 let provider_id = std::str::from_utf8(id)
-                    .map_err(|_| err!(MalformedHeader, "header byte {at}: encrypted data key {} provider id is not UTF-8", self.edks.len()))?
+                    .map_err(|_| {
+                        err!(
+                            MalformedHeader,
+                            "header byte {at}: encrypted data key {} provider id is not UTF-8",
+                            self.edks.len()
+                        )
+                    })?
                     .to_string();
                 let (_, info) = c.field16()?;
                 let (_, ct) = c.field16()?;
-                self.edks.push(EncryptedDataKey { provider_id, provider_info: info.to_vec(), ciphertext: ct.to_vec() });
+                self.edks.push(EncryptedDataKey {
+                    provider_id,
+                    provider_info: info.to_vec(),
+                    ciphertext: ct.to_vec(),
+                });
                 if self.edks.len() < self.edk_count as usize {
                     Ok(Stage::Edk)
                 } else {
@@ -597,33 +691,60 @@ impl HeaderParser {
                 }
             }
             Stage::Tail => {
-                let version = self.version.ok_or_else(|| Stop::Fail(err!(InvalidState, "no version")))?;
-                let suite = self.suite.ok_or_else(|| Stop::Fail(err!(InvalidState, "no suite")))?;
+                let version = self
+                    .version
+                    .ok_or_else(|| Stop::Fail(err!(InvalidState, "no version")))?;
+                let suite = self
+                    .suite
+                    .ok_or_else(|| Stop::Fail(err!(InvalidState, "no suite")))?;
                 let at = c.pos;
                 let content_type = match c.u8()? {
                     1 => ContentType::NonFramed,
                     2 => ContentType::Framed,
-                    other => return Err(err!(UnsupportedVersion, "header byte {at}: unknown content type {:02X}", other).into()),
+                    other => {
+                        return Err(err!(
+                            UnsupportedVersion,
+                            "header byte {at}: unknown content type {:02X}",
+                            other
+                        )
+                        .into())
+                    }
                 };
                 if version == HeaderVersion::V1 {
                     let at = c.pos;
                     if c.take(4)? != [0, 0, 0, 0] {
-                        return Err(err!(MalformedHeader, "header byte {at}: reserved field is not 00000000").into());
+                        return Err(err!(
+                            MalformedHeader,
+                            "header byte {at}: reserved field is not 00000000"
+                        )
+                        .into());
                     }
                     let at = c.pos;
                     let ivl = c.u8()?;
                     if ivl as usize != IV_LEN {
-                        return Err(err!(MalformedHeader, "header byte {at}: IV length {ivl}, expected 12").into());
+                        return Err(err!(
+                            MalformedHeader,
+                            "header byte {at}: IV length {ivl}, expected 12"
+                        )
+                        .into());
                     }
                 }
                 let at = c.pos;
                 let frame_length = c.u32()?;
                 match content_type {
                     ContentType::Framed if frame_length == 0 => {
-                        return Err(err!(MalformedHeader, "header byte {at}: framed content with frame length 0").into())
+                        return Err(err!(
+                            MalformedHeader,
+                            "header byte {at}: framed content with frame length 0"
+                        )
+                        .into())
                     }
                     ContentType::NonFramed if frame_length != 0 => {
-                        return Err(err!(MalformedHeader, "header byte {at}: non-framed content with frame length {frame_length}").into())
+                        return Err(err!(
+                            MalformedHeader,
+                            "header byte {at}: non-framed content with frame length {frame_length}"
+                        )
+                        .into())
                     }
                     _ => {}
                 }
@@ -672,8 +793,16 @@ fn parse_context(aad: &[u8], base: usize) -> Result<EncryptionContext> {
         return Ok(EncryptionContext::default());
     }
     let mut c = Cur { buf: aad, pos: 0 };
-    let bad = |at: usize, what: &str| err!(MalformedHeader, "header byte {}: encryption context {what}", base + at);
-    let count = c.u16().map_err(|_| bad(0, "is shorter than its pair count"))?;
+    let bad = |at: usize, what: &str| {
+        err!(
+            MalformedHeader,
+            "header byte {}: encryption context {what}",
+            base + at
+        )
+    };
+    let count = c
+        .u16()
+        .map_err(|_| bad(0, "is shorter than its pair count"))?;
     if count == 0 {
         return Err(bad(0, "has a non-zero length but 0 pairs"));
     }
@@ -682,8 +811,15 @@ fn parse_context(aad: &[u8], base: usize) -> Result<EncryptionContext> {
     for i in 0..count {
         let field = |c: &mut Cur<'_>, what: &str| -> Result<String> {
             let at = c.pos;
-            let (_, v) = c.field16().map_err(|_| bad(at, &format!("pair {i}: {what} runs past the context length")))?;
-            std::str::from_utf8(v).map(str::to_string).map_err(|_| bad(at, &format!("pair {i}: {what} is not UTF-8")))
+            let (_, v) = c.field16().map_err(|_| {
+                bad(
+                    at,
+                    &format!("pair {i}: {what} runs past the context length"),
+                )
+            })?;
+            std::str::from_utf8(v)
+                .map(str::to_string)
+                .map_err(|_| bad(at, &format!("pair {i}: {what} is not UTF-8")))
         };
         let at = c.pos;
         let k = field(&mut c, "key")?;
@@ -694,7 +830,10 @@ fn parse_context(aad: &[u8], base: usize) -> Result<EncryptionContext> {
         pairs.push((k, v));
     }
     if c.pos != aad.len() {
-        return Err(bad(c.pos, &format!("has {} bytes after its {count} pairs", aad.len() - c.pos)));
+        return Err(bad(
+            c.pos,
+            &format!("has {} bytes after its {count} pairs", aad.len() - c.pos),
+        ));
     }
     Ok(EncryptionContext { pairs })
 }
@@ -718,6 +857,9 @@ mod tests {
             bad.extend_from_slice(k.as_bytes());
             bad.extend_from_slice(&[0, 0]);
         }
-        assert_eq!(parse_context(&bad, 0).unwrap_err().code, crate::ErrorCode::MalformedHeader);
+        assert_eq!(
+            parse_context(&bad, 0).unwrap_err().code,
+            crate::ErrorCode::MalformedHeader
+        );
     }
 }

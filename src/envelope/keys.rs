@@ -102,19 +102,46 @@ pub fn derive_keys(suite: &Suite, message_id: &[u8], data_key: &DataKey) -> Resu
     let (content, commitment) = match (suite.kdf, suite.header_version) {
         (Kdf::Identity, _) => (Zeroizing::new(ikm.to_vec()), None),
         // spec: v1 HKDF: salt = none (zeros), info = suite id ‖ message id
-        (Kdf::HkdfSha256, HeaderVersion::V1) => (hkdf_expand!(Sha256, None, ikm, &[&id, message_id], suite.key_len), None),
-        (Kdf::HkdfSha384, HeaderVersion::V1) => (hkdf_expand!(Sha384, None, ikm, &[&id, message_id], suite.key_len), None),
+        (Kdf::HkdfSha256, HeaderVersion::V1) => (
+            hkdf_expand!(Sha256, None, ikm, &[&id, message_id], suite.key_len),
+            None,
+        ),
+        (Kdf::HkdfSha384, HeaderVersion::V1) => (
+            hkdf_expand!(Sha384, None, ikm, &[&id, message_id], suite.key_len),
+            None,
+        ),
         // spec: v2: salt = message id; content key info = suite id ‖ "DERIVEKEY"; commit info = "COMMITKEY"
         (Kdf::HkdfSha512, HeaderVersion::V2) => {
-            let content = hkdf_expand!(Sha512, Some(message_id), ikm, &[&id, b"DERIVEKEY"], suite.key_len);
-            let ck = hkdf_expand!(Sha512, Some(message_id), ikm, &[b"COMMITKEY"], COMMITMENT_LEN);
+            let content = hkdf_expand!(
+                Sha512,
+                Some(message_id),
+                ikm,
+                &[&id, b"DERIVEKEY"],
+                suite.key_len
+            );
+            let ck = hkdf_expand!(
+                Sha512,
+                Some(message_id),
+                ikm,
+                &[b"COMMITKEY"],
+                COMMITMENT_LEN
+            );
             let mut c = Zeroizing::new([0u8; COMMITMENT_LEN]);
             c.copy_from_slice(&ck);
             (content, Some(c))
         }
-        (kdf, v) => return Err(err!(UnsupportedSuite, "suite {} has an unexpected KDF {kdf:?} for header {v:?}", suite.id_hex())),
+        (kdf, v) => {
+            return Err(err!(
+                UnsupportedSuite,
+                "suite {} has an unexpected KDF {kdf:?} for header {v:?}",
+                suite.id_hex()
+            ))
+        }
     };
-    Ok(DerivedKeys { content_key: ContentKey(content), commitment })
+    Ok(DerivedKeys {
+        content_key: ContentKey(content),
+        commitment,
+    })
 }
 
 /// Verifies a parsed header with the data key: key length, key commitment (constant time, v2),
@@ -122,7 +149,10 @@ pub fn derive_keys(suite: &Suite, message_id: &[u8], data_key: &DataKey) -> Resu
 /// Returns the verified header and the content key for the body.
 ///
 /// Errors: `WRONG_KEY_LENGTH`, `COMMITMENT_MISMATCH`, `TAG_MISMATCH`.
-pub fn verify_header(header: UnverifiedHeader, data_key: &DataKey) -> Result<(VerifiedHeader, ContentKey)> {
+pub fn verify_header(
+    header: UnverifiedHeader,
+    data_key: &DataKey,
+) -> Result<(VerifiedHeader, ContentKey)> {
     let (info, bytes) = header.into_parts();
     let keys = derive_keys(&info.suite, &info.message_id, data_key)?;
     check_commitment(&info, &keys)?;
@@ -141,7 +171,11 @@ fn check_commitment(info: &HeaderInfo, keys: &DerivedKeys) -> Result<()> {
                 Err(err!(CommitmentMismatch, "key commitment in the header does not match the data key (wrong key or tampered header)"))
             }
         }
-        _ => Err(err!(MalformedHeader, "suite {} commitment presence does not match the header", info.suite.id_hex())),
+        _ => Err(err!(
+            MalformedHeader,
+            "suite {} commitment presence does not match the header",
+            info.suite.id_hex()
+        )),
     }
 }
 
@@ -151,13 +185,28 @@ pub fn header_auth_iv(info: &HeaderInfo) -> [u8; 12] {
 }
 
 fn verify_header_tag(info: &HeaderInfo, bytes: &[u8], key: &ContentKey) -> Result<()> {
-    let body = bytes
-        .get(..info.body_len)
-        .ok_or_else(|| err!(MalformedHeader, "header body length {} exceeds the header", info.body_len))?;
-    RustAesGcm.open_in_place(key.expose(), &header_auth_iv(info), body, &mut [], &info.auth_tag, "header authentication")
+    let body = bytes.get(..info.body_len).ok_or_else(|| {
+        err!(
+            MalformedHeader,
+            "header body length {} exceeds the header",
+            info.body_len
+        )
+    })?;
+    RustAesGcm.open_in_place(
+        key.expose(),
+        &header_auth_iv(info),
+        body,
+        &mut [],
+        &info.auth_tag,
+        "header authentication",
+    )
 }
 
 /// Computes the header authentication tag (for encrypt).
-pub(crate) fn header_auth_tag(info: &HeaderInfo, body: &[u8], key: &ContentKey) -> Result<[u8; 16]> {
+pub(crate) fn header_auth_tag(
+    info: &HeaderInfo,
+    body: &[u8],
+    key: &ContentKey,
+) -> Result<[u8; 16]> {
     RustAesGcm.seal_in_place(key.expose(), &header_auth_iv(info), body, &mut [])
 }

@@ -29,7 +29,13 @@ pub mod random_access;
 pub mod raw_aes;
 pub mod suite;
 
-pub use decrypt::{decrypt, decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages, StreamDecryptor};
-pub use header::{ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader};
+pub use decrypt::{
+    decrypt, decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages,
+    StreamDecryptor,
+};
+pub use header::{
+    ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, HeaderLimits, HeaderParser,
+    UnverifiedHeader, VerifiedHeader,
+};
 pub use keys::{ContentKey, DataKey};
 pub use suite::{Suite, ALL_SUITES};

@@ -33,7 +33,10 @@
 use std::ops::Range;
 
 use crate::engine::{AeadEngine, RustAesGcm};
-use crate::envelope::body::{body_aad, BodyKind, FrameIv, FrameLayout, FINAL_FRAME_MARKER, FINAL_FRAME_OVERHEAD, MAX_NON_FRAMED_LEN};
+use crate::envelope::body::{
+    body_aad, BodyKind, FrameIv, FrameLayout, FINAL_FRAME_MARKER, FINAL_FRAME_OVERHEAD,
+    MAX_NON_FRAMED_LEN,
+};
 use crate::envelope::decrypt::{unit_name, DecryptOptions, SealedFrame, SignedMessages};
 use crate::envelope::header::{ContentType, HeaderLimits, UnverifiedHeader, VerifiedHeader};
 use crate::envelope::keys::{verify_header, ContentKey, DataKey};
@@ -82,14 +85,29 @@ pub struct RandomAccess {
 impl RandomAccess {
     /// Verifies `header` with `data_key` (commitment, header tag), then the expected context;
     /// refuses signed suites if `opts.signed_messages` is [`SignedMessages::Reject`].
-    pub fn new(header: UnverifiedHeader, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
+    pub fn new(
+        header: UnverifiedHeader,
+        data_key: &DataKey,
+        opts: &DecryptOptions,
+    ) -> Result<Self> {
         let suite = header.unverified().suite;
         if suite.is_signed() && opts.signed_messages == SignedMessages::Reject {
-            return Err(err!(SignedMessageRefused, "suite {} is signed and signed messages are refused", suite.id_hex()));
+            return Err(err!(
+                SignedMessageRefused,
+                "suite {} is signed and signed messages are refused",
+                suite.id_hex()
+            ));
         }
         let (header, key) = verify_header(header, data_key)?;
-        header.info().encryption_context.require(&opts.expected_context)?;
-        Ok(RandomAccess { header, key, end: None })
+        header
+            .info()
+            .encryption_context
+            .require(&opts.expected_context)?;
+        Ok(RandomAccess {
+            header,
+            key,
+            end: None,
+        })
     }
 
     /// The verified header.
@@ -114,7 +132,10 @@ impl RandomAccess {
     fn layout(&self) -> Result<Option<FrameLayout>> {
         let info = self.header.info();
         match info.content_type {
-            ContentType::Framed => Ok(Some(FrameLayout::new(self.header_len(), info.frame_length)?)),
+            ContentType::Framed => Ok(Some(FrameLayout::new(
+                self.header_len(),
+                info.frame_length,
+            )?)),
             ContentType::NonFramed => Ok(None),
         }
     }
@@ -125,12 +146,19 @@ impl RandomAccess {
     pub fn tail_range(&self, total_size: u64) -> Result<Range<u64>> {
         let hl = self.header_len();
         if total_size <= hl {
-            return Err(err!(Truncated, "message of {total_size} bytes has no body after its {hl}-byte header"));
+            return Err(err!(
+                Truncated,
+                "message of {total_size} bytes has no body after its {hl}-byte header"
+            ));
         }
         match self.layout()? {
             None => Ok(hl..total_size),
             Some(l) => {
-                let footer = if self.header.info().suite.is_signed() { 2 + max_der_len(self.header.info().suite.signature) } else { 0 };
+                let footer = if self.header.info().suite.is_signed() {
+                    2 + max_der_len(self.header.info().suite.signature)
+                } else {
+                    0
+                };
                 let want = FINAL_FRAME_OVERHEAD + l.frame_len as u64 + footer;
                 Ok(total_size.saturating_sub(want).max(hl)..total_size)
             }
@@ -142,7 +170,13 @@ impl RandomAccess {
     pub fn locate_end(&mut self, total_size: u64, tail: &[u8]) -> Result<u64> {
         let want = self.tail_range(total_size)?;
         if tail.len() as u64 != want.end - want.start {
-            return Err(err!(InvalidArgument, "tail of {} bytes, expected {} (range {:?})", tail.len(), want.end - want.start, want));
+            return Err(err!(
+                InvalidArgument,
+                "tail of {} bytes, expected {} (range {:?})",
+                tail.len(),
+                want.end - want.start,
+                want
+            ));
         }
         let tail_start = want.start;
         let info = self.header.info();
@@ -150,7 +184,9 @@ impl RandomAccess {
         let mut footers: Vec<u64> = Vec::new();
         if info.suite.is_signed() {
             for s in 8..=max_der_len(info.suite.signature) {
-                let Some(at) = total_size.checked_sub(2 + s) else { continue };
+                let Some(at) = total_size.checked_sub(2 + s) else {
+                    continue;
+                };
                 if at < tail_start {
                     continue;
                 }
@@ -162,7 +198,10 @@ impl RandomAccess {
         } else {
             footers.push(0);
         }
-        let mut last_err = err!(MalformedBody, "no final frame found at the end of the {total_size}-byte message");
+        let mut last_err = err!(
+            MalformedBody,
+            "no final frame found at the end of the {total_size}-byte message"
+        );
         for footer in footers {
             let body_end = total_size - footer;
             let body_len = body_end.saturating_sub(self.header_len());
@@ -181,19 +220,35 @@ impl RandomAccess {
                 },
                 None => {
                     let Some(len) = body_len.checked_sub(IV_LEN as u64 + 8 + TAG_LEN as u64) else {
-                        last_err = err!(Truncated, "non-framed body of {body_len} bytes is too short");
+                        last_err = err!(
+                            Truncated,
+                            "non-framed body of {body_len} bytes is too short"
+                        );
                         continue;
                     };
-                    FrameFetch { seq: 1, kind: BodyKind::SingleBlock, range: self.header_len()..body_end, plaintext: 0..len }
+                    FrameFetch {
+                        seq: 1,
+                        kind: BodyKind::SingleBlock,
+                        range: self.header_len()..body_end,
+                        plaintext: 0..len,
+                    }
                 }
             };
             if fetch.range.start < tail_start || fetch.range.end != body_end {
                 continue;
             }
-            let bytes = &tail[(fetch.range.start - tail_start) as usize..(fetch.range.end - tail_start) as usize];
+            let bytes = &tail[(fetch.range.start - tail_start) as usize
+                ..(fetch.range.end - tail_start) as usize];
             let final_len = fetch.plaintext.end - fetch.plaintext.start;
-            let end = End { final_seq: fetch.seq, final_len, plaintext_len: fetch.plaintext.end };
-            match self.seal_with_end(&fetch, bytes, Some(end)).and_then(|f| f.open(&RustAesGcm, &self.key)) {
+            let end = End {
+                final_seq: fetch.seq,
+                final_len,
+                plaintext_len: fetch.plaintext.end,
+            };
+            match self
+                .seal_with_end(&fetch, bytes, Some(end))
+                .and_then(|f| f.open(&RustAesGcm, &self.key))
+            {
                 Ok(_) => {
                     self.end = Some(end);
                     return Ok(end.plaintext_len);
@@ -207,10 +262,21 @@ impl RandomAccess {
     /// The frames covering plaintext `[offset, offset + len)` (empty if `len` is 0).
     /// Requires [`RandomAccess::locate_end`]; `INVALID_ARGUMENT` if the range passes the end.
     pub fn plan(&self, offset: u64, len: u64) -> Result<Vec<FrameFetch>> {
-        let end = self.end.ok_or_else(|| err!(InvalidState, "locate the end of the message first (locate_end)"))?;
-        let stop = offset.checked_add(len).ok_or_else(|| err!(InvalidArgument, "range overflows"))?;
+        let end = self.end.ok_or_else(|| {
+            err!(
+                InvalidState,
+                "locate the end of the message first (locate_end)"
+            )
+        })?;
+        let stop = offset
+            .checked_add(len)
+            .ok_or_else(|| err!(InvalidArgument, "range overflows"))?;
         if stop > end.plaintext_len {
-            return Err(err!(InvalidArgument, "range {offset}..{stop} is past the plaintext length {}", end.plaintext_len));
+            return Err(err!(
+                InvalidArgument,
+                "range {offset}..{stop} is past the plaintext length {}",
+                end.plaintext_len
+            ));
         }
         if len == 0 {
             return Ok(Vec::new());
@@ -219,7 +285,8 @@ impl RandomAccess {
             None => Ok(vec![FrameFetch {
                 seq: 1,
                 kind: BodyKind::SingleBlock,
-                range: self.header_len()..self.header_len() + IV_LEN as u64 + 8 + end.plaintext_len + TAG_LEN as u64,
+                range: self.header_len()
+                    ..self.header_len() + IV_LEN as u64 + 8 + end.plaintext_len + TAG_LEN as u64,
                 plaintext: 0..end.plaintext_len,
             }]),
             Some(l) => {
@@ -238,7 +305,8 @@ impl RandomAccess {
                             seq: k,
                             kind: BodyKind::RegularFrame,
                             range: l.regular_frame_range(k)?,
-                            plaintext: l.plaintext_start(k)..l.plaintext_start(k) + l.frame_len as u64,
+                            plaintext: l.plaintext_start(k)
+                                ..l.plaintext_start(k) + l.frame_len as u64,
                         }
                     };
                     out.push(fetch);
@@ -255,27 +323,61 @@ impl RandomAccess {
         self.seal_with_end(fetch, bytes, self.end)
     }
 
-    fn seal_with_end(&self, fetch: &FrameFetch, bytes: &[u8], end: Option<End>) -> Result<SealedFrame> {
-        let what = format!("{} at byte {}", unit_name(fetch.kind, fetch.seq), fetch.range.start);
+    fn seal_with_end(
+        &self,
+        fetch: &FrameFetch,
+        bytes: &[u8],
+        end: Option<End>,
+    ) -> Result<SealedFrame> {
+        let what = format!(
+            "{} at byte {}",
+            unit_name(fetch.kind, fetch.seq),
+            fetch.range.start
+        );
         if bytes.len() as u64 != fetch.range.end - fetch.range.start {
-            let code = if (bytes.len() as u64) < fetch.range.end - fetch.range.start { ErrorCode::Truncated } else { ErrorCode::InvalidArgument };
-            return Err(crate::Error::new(code, format!("{what}: got {} bytes, expected {}", bytes.len(), fetch.range.end - fetch.range.start)));
+            let code = if (bytes.len() as u64) < fetch.range.end - fetch.range.start {
+                ErrorCode::Truncated
+            } else {
+                ErrorCode::InvalidArgument
+            };
+            return Err(crate::Error::new(
+                code,
+                format!(
+                    "{what}: got {} bytes, expected {}",
+                    bytes.len(),
+                    fetch.range.end - fetch.range.start
+                ),
+            ));
         }
         let end = end.ok_or_else(|| err!(InvalidState, "locate the end of the message first"))?;
-        let be32 = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let be32 =
+            |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let (iv_at, ct_at) = match fetch.kind {
             BodyKind::RegularFrame => {
                 if be32(0) != fetch.seq {
-                    return Err(err!(MalformedBody, "{what}: sequence number {}, expected {}", be32(0), fetch.seq));
+                    return Err(err!(
+                        MalformedBody,
+                        "{what}: sequence number {}, expected {}",
+                        be32(0),
+                        fetch.seq
+                    ));
                 }
                 (4, 16)
             }
             BodyKind::FinalFrame => {
                 if be32(0) != FINAL_FRAME_MARKER || be32(4) != fetch.seq {
-                    return Err(err!(MalformedBody, "{what}: not the final frame {}", fetch.seq));
+                    return Err(err!(
+                        MalformedBody,
+                        "{what}: not the final frame {}",
+                        fetch.seq
+                    ));
                 }
                 if be32(20) as u64 != end.final_len || end.final_seq != fetch.seq {
-                    return Err(err!(MalformedBody, "{what}: content length {} does not match the message size", be32(20)));
+                    return Err(err!(
+                        MalformedBody,
+                        "{what}: content length {} does not match the message size",
+                        be32(20)
+                    ));
                 }
                 (8, 24)
             }
@@ -284,7 +386,10 @@ impl RandomAccess {
                 l.copy_from_slice(&bytes[12..20]);
                 let l = u64::from_be_bytes(l);
                 if l != end.plaintext_len || l > MAX_NON_FRAMED_LEN {
-                    return Err(err!(MalformedBody, "{what}: content length {l} does not match the message size"));
+                    return Err(err!(
+                        MalformedBody,
+                        "{what}: content length {l} does not match the message size"
+                    ));
                 }
                 (0, 20)
             }
@@ -292,12 +397,25 @@ impl RandomAccess {
         let iv = FrameIv::checked(&bytes[iv_at..iv_at + IV_LEN], fetch.seq, &what)?;
         let plen = fetch.plaintext.end - fetch.plaintext.start;
         let aad = body_aad(&self.header.info().message_id, fetch.kind, fetch.seq, plen);
-        Ok(SealedFrame::from_parts(fetch.seq, fetch.kind, iv, aad, plen, fetch.range.start + ct_at as u64..fetch.range.end, bytes[ct_at..].to_vec()))
+        Ok(SealedFrame::from_parts(
+            fetch.seq,
+            fetch.kind,
+            iv,
+            aad,
+            plen,
+            fetch.range.start + ct_at as u64..fetch.range.end,
+            bytes[ct_at..].to_vec(),
+        ))
     }
 
     /// Opens a fetched frame with `engine`; returns its whole plaintext
     /// (`fetch.plaintext` says which plaintext bytes it holds).
-    pub fn open_frame<E: AeadEngine + ?Sized>(&self, fetch: &FrameFetch, bytes: &[u8], engine: &E) -> Result<Vec<u8>> {
+    pub fn open_frame<E: AeadEngine + ?Sized>(
+        &self,
+        fetch: &FrameFetch,
+        bytes: &[u8],
+        engine: &E,
+    ) -> Result<Vec<u8>> {
         self.seal(fetch, bytes)?.open(engine, &self.key)
     }
 }
@@ -332,13 +450,18 @@ impl<S: RangeSource> RandomAccessReader<S> {
     /// Reads and verifies the header (fetching 4 KiB, more if needed) and locates the end.
     pub fn open(mut source: S, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
         let total = source.total_size()?;
-        let limits = HeaderLimits { max_encrypted_data_keys: opts.max_encrypted_data_keys, max_header_len: opts.max_header_len };
+        let limits = HeaderLimits {
+            max_encrypted_data_keys: opts.max_encrypted_data_keys,
+            max_header_len: opts.max_header_len,
+        };
         let mut want: u64 = 4096;
         let header = loop {
             let bytes = source.read_range(0..want.min(total))?;
             match UnverifiedHeader::parse(&bytes, limits) {
                 Ok(h) => break h,
-                Err(e) if e.code == ErrorCode::Truncated && want < total => want = want.saturating_mul(4),
+                Err(e) if e.code == ErrorCode::Truncated && want < total => {
+                    want = want.saturating_mul(4)
+                }
                 Err(e) => return Err(e),
             }
         };

@@ -25,7 +25,13 @@ pub struct RawAesKeyring {
 
 impl std::fmt::Debug for RawAesKeyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RawAesKeyring({}/{}, {} byte key)", self.namespace, self.name, self.key.len())
+        write!(
+            f,
+            "RawAesKeyring({}/{}, {} byte key)",
+            self.namespace,
+            self.name,
+            self.key.len()
+        )
     }
 }
 
@@ -33,9 +39,17 @@ impl RawAesKeyring {
     /// A keyring; `WRONG_KEY_LENGTH` unless the wrapping key is 16, 24 or 32 bytes.
     pub fn new(namespace: &str, name: &str, wrapping_key: &[u8]) -> Result<Self> {
         if ![16, 24, 32].contains(&wrapping_key.len()) {
-            return Err(err!(WrongKeyLength, "raw AES wrapping key is {} bytes (16, 24 or 32 allowed)", wrapping_key.len()));
+            return Err(err!(
+                WrongKeyLength,
+                "raw AES wrapping key is {} bytes (16, 24 or 32 allowed)",
+                wrapping_key.len()
+            ));
         }
-        Ok(RawAesKeyring { namespace: namespace.to_string(), name: name.to_string(), key: Zeroizing::new(wrapping_key.to_vec()) })
+        Ok(RawAesKeyring {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            key: Zeroizing::new(wrapping_key.to_vec()),
+        })
     }
 
     /// Whether `edk` was made by a keyring with this namespace and name (well-formed info).
@@ -46,7 +60,10 @@ impl RawAesKeyring {
         let info = &edk.provider_info;
         let name = self.name.as_bytes();
         let rest = info.strip_prefix(name)?;
-        if rest.len() != 8 + IV_LEN || rest[..4] != [0, 0, 0, 0x80] || rest[4..8] != [0, 0, 0, IV_LEN as u8] {
+        if rest.len() != 8 + IV_LEN
+            || rest[..4] != [0, 0, 0, 0x80]
+            || rest[4..8] != [0, 0, 0, IV_LEN as u8]
+        {
             return None;
         }
         Some(&rest[8..])
@@ -63,13 +80,19 @@ impl RawAesKeyring {
         for edk in &header.encrypted_data_keys {
             let Some(iv) = self.iv_of(edk) else { continue };
             tried += 1;
-            let Some(ct_len) = edk.ciphertext.len().checked_sub(TAG_LEN) else { continue };
+            let Some(ct_len) = edk.ciphertext.len().checked_sub(TAG_LEN) else {
+                continue;
+            };
             let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
             let mut tag = [0u8; TAG_LEN];
             tag.copy_from_slice(&edk.ciphertext[ct_len..]);
             let mut ivb = [0u8; IV_LEN];
             ivb.copy_from_slice(iv);
-            if RustAesGcm.open_in_place(&self.key, &ivb, &aad, &mut buf, &tag, "raw AES data key").is_ok() && buf.len() == header.suite.key_len {
+            if RustAesGcm
+                .open_in_place(&self.key, &ivb, &aad, &mut buf, &tag, "raw AES data key")
+                .is_ok()
+                && buf.len() == header.suite.key_len
+            {
                 return Ok(DataKey::new(&buf));
             }
         }
@@ -84,7 +107,11 @@ impl RawAesKeyring {
     }
 
     /// Wraps `data_key` for `context` with a fresh random IV.
-    pub fn wrap_data_key(&self, data_key: &DataKey, context: &EncryptionContext) -> Result<EncryptedDataKey> {
+    pub fn wrap_data_key(
+        &self,
+        data_key: &DataKey,
+        context: &EncryptionContext,
+    ) -> Result<EncryptedDataKey> {
         let mut iv = [0u8; IV_LEN];
         rand_core::OsRng.fill_bytes(&mut iv);
         let mut ct = data_key.expose().to_vec();
@@ -94,6 +121,10 @@ impl RawAesKeyring {
         info.extend_from_slice(&128u32.to_be_bytes());
         info.extend_from_slice(&(IV_LEN as u32).to_be_bytes());
         info.extend_from_slice(&iv);
-        Ok(EncryptedDataKey { provider_id: self.namespace.clone(), provider_info: info, ciphertext: ct })
+        Ok(EncryptedDataKey {
+            provider_id: self.namespace.clone(),
+            provider_info: info,
+            ciphertext: ct,
+        })
     }
 }

@@ -87,7 +87,14 @@ const fn suite(
     committing: bool,
     header_version: HeaderVersion,
 ) -> Suite {
-    Suite { id, key_len, kdf, signature, committing, header_version }
+    Suite {
+        id,
+        key_len,
+        kdf,
+        signature,
+        committing,
+        header_version,
+    }
 }
 
 use HeaderVersion::{V1, V2};
@@ -116,7 +123,13 @@ impl Suite {
             .iter()
             .copied()
             .find(|s| s.id == id)
-            .ok_or_else(|| err!(UnsupportedSuite, "algorithm suite {:04X} is not an ESDK suite", id))
+            .ok_or_else(|| {
+                err!(
+                    UnsupportedSuite,
+                    "algorithm suite {:04X} is not an ESDK suite",
+                    id
+                )
+            })
     }
 
     /// Whether messages of this suite carry an ECDSA footer.
@@ -149,6 +162,9 @@ mod tests {
             assert_eq!(Suite::from_id(s.id).unwrap(), s);
             assert_eq!(s.committing, s.header_version == V2);
         }
-        assert_eq!(Suite::from_id(0x0015).unwrap_err().code, crate::ErrorCode::UnsupportedSuite);
+        assert_eq!(
+            Suite::from_id(0x0015).unwrap_err().code,
+            crate::ErrorCode::UnsupportedSuite
+        );
     }
 }

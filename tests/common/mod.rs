@@ -20,7 +20,12 @@ pub fn b64(s: &str) -> Vec<u8> {
 }
 
 /// Streams `ct` in `chunk`-byte pieces; returns the result and the plaintext released so far.
-pub fn stream_decrypt(ct: &[u8], key: &[u8], opts: &DecryptOptions, chunk: usize) -> (Result<()>, Vec<u8>) {
+pub fn stream_decrypt(
+    ct: &[u8],
+    key: &[u8],
+    opts: &DecryptOptions,
+    chunk: usize,
+) -> (Result<()>, Vec<u8>) {
     let mut out = Vec::new();
     let mut d = match StreamDecryptor::new(DataKey::new(key), opts.clone()) {
         Ok(d) => d,

@@ -16,7 +16,9 @@ use std::io::{Read, Write};
 
 use base64::Engine as _;
 use callseal::envelope::raw_aes::RawAesKeyring;
-use callseal::envelope::{DataKey, DecryptOptions, HeaderLimits, HeaderParser, SignedMessages, StreamDecryptor};
+use callseal::envelope::{
+    DataKey, DecryptOptions, HeaderLimits, HeaderParser, SignedMessages, StreamDecryptor,
+};
 use callseal::{err, Error, Result};
 use zeroize::Zeroizing;
 
@@ -48,7 +50,11 @@ fn parse_args(args: &[String]) -> std::result::Result<Args, String> {
     let mut a = Args::default();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        let mut value = |f: &str| it.next().cloned().ok_or_else(|| format!("{f} needs a value"));
+        let mut value = |f: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{f} needs a value"))
+        };
         match flag.as_str() {
             "--in" => a.input = Some(value(flag)?),
             "--out" => a.output = Some(value(flag)?),
@@ -59,27 +65,39 @@ fn parse_args(args: &[String]) -> std::result::Result<Args, String> {
             "--key-name" => a.name = Some(value(flag)?),
             "--expect-context" => {
                 let v = value(flag)?;
-                let (k, val) = v.split_once('=').ok_or_else(|| format!("--expect-context wants KEY=VALUE, got `{v}`"))?;
-                a.opts.expected_context.push((k.to_string(), val.to_string()));
+                let (k, val) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--expect-context wants KEY=VALUE, got `{v}`"))?;
+                a.opts
+                    .expected_context
+                    .push((k.to_string(), val.to_string()));
             }
             "--max-data-keys" => {
                 let v = value(flag)?;
-                a.opts.max_encrypted_data_keys = Some(v.parse().map_err(|_| format!("--max-data-keys wants 0..65535, got `{v}`"))?);
+                a.opts.max_encrypted_data_keys = Some(
+                    v.parse()
+                        .map_err(|_| format!("--max-data-keys wants 0..65535, got `{v}`"))?,
+                );
             }
             "--reject-signed" => a.opts.signed_messages = SignedMessages::Reject,
-            "--key" | "--data-key" => return Err("keys are never accepted in argv: use --key-file or --key-stdin".into()),
+            "--key" | "--data-key" => {
+                return Err("keys are never accepted in argv: use --key-file or --key-stdin".into())
+            }
             other => return Err(format!("unknown option `{other}`")),
         }
     }
     if a.input.is_none() || a.output.is_none() {
         return Err("--in and --out are required".into());
     }
-    let sources = a.key_file.is_some() as u8 + a.key_stdin as u8 + a.wrapping_key_file.is_some() as u8;
+    let sources =
+        a.key_file.is_some() as u8 + a.key_stdin as u8 + a.wrapping_key_file.is_some() as u8;
     if sources != 1 {
         return Err("give exactly one of --key-file, --key-stdin, --wrapping-key-file".into());
     }
     if a.wrapping_key_file.is_some() != (a.namespace.is_some() && a.name.is_some()) {
-        return Err("--wrapping-key-file needs --key-namespace and --key-name (and they need it)".into());
+        return Err(
+            "--wrapping-key-file needs --key-namespace and --key-name (and they need it)".into(),
+        );
     }
     Ok(a)
 }
@@ -98,14 +116,22 @@ fn decode_key(raw: Zeroizing<Vec<u8>>, what: &str) -> Result<Zeroizing<Vec<u8>>>
     if [16, 24, 32].contains(&raw.len()) {
         return Ok(raw);
     }
-    Err(err!(WrongKeyLength, "{what}: {} bytes, neither a raw 16/24/32-byte key nor base64 of one", raw.len()))
+    Err(err!(
+        WrongKeyLength,
+        "{what}: {} bytes, neither a raw 16/24/32-byte key nor base64 of one",
+        raw.len()
+    ))
 }
 
 fn read_secret(path: Option<&str>, what: &str) -> Result<Zeroizing<Vec<u8>>> {
     let mut buf = Zeroizing::new(Vec::new());
     match path {
-        Some(p) => File::open(p).and_then(|mut f| f.read_to_end(&mut buf)).map_err(|e| err!(Io, "{what} {p}: {e}"))?,
-        None => std::io::stdin().read_to_end(&mut buf).map_err(|e| err!(Io, "{what} from stdin: {e}"))?,
+        Some(p) => File::open(p)
+            .and_then(|mut f| f.read_to_end(&mut buf))
+            .map_err(|e| err!(Io, "{what} {p}: {e}"))?,
+        None => std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| err!(Io, "{what} from stdin: {e}"))?,
     };
     decode_key(buf, what)
 }
@@ -113,7 +139,10 @@ fn read_secret(path: Option<&str>, what: &str) -> Result<Zeroizing<Vec<u8>>> {
 /// Reads just the header of the file and unwraps its data key with the raw AES keyring.
 fn unwrap_from_file(input: &str, ring: &RawAesKeyring, opts: &DecryptOptions) -> Result<DataKey> {
     let mut f = File::open(input).map_err(|e| err!(Io, "{input}: {e}"))?;
-    let mut p = HeaderParser::new(HeaderLimits { max_encrypted_data_keys: opts.max_encrypted_data_keys, max_header_len: opts.max_header_len });
+    let mut p = HeaderParser::new(HeaderLimits {
+        max_encrypted_data_keys: opts.max_encrypted_data_keys,
+        max_header_len: opts.max_header_len,
+    });
     let mut buf = vec![0u8; 4096];
     loop {
         let n = f.read(&mut buf).map_err(|e| err!(Io, "{input}: {e}"))?;
@@ -133,10 +162,24 @@ fn decrypt_file(a: &Args) -> Result<u64> {
     let key = match &a.wrapping_key_file {
         Some(wk) => {
             let wkey = read_secret(Some(wk), "wrapping key")?;
-            let ring = RawAesKeyring::new(a.namespace.as_deref().unwrap_or_default(), a.name.as_deref().unwrap_or_default(), &wkey)?;
+            let ring = RawAesKeyring::new(
+                a.namespace.as_deref().unwrap_or_default(),
+                a.name.as_deref().unwrap_or_default(),
+                &wkey,
+            )?;
             unwrap_from_file(input, &ring, &a.opts)?
         }
-        None => DataKey::from_vec(read_secret(if a.key_stdin { None } else { a.key_file.as_deref() }, "data key")?.to_vec()),
+        None => DataKey::from_vec(
+            read_secret(
+                if a.key_stdin {
+                    None
+                } else {
+                    a.key_file.as_deref()
+                },
+                "data key",
+            )?
+            .to_vec(),
+        ),
     };
     let mut src = File::open(input).map_err(|e| err!(Io, "{input}: {e}"))?;
     let partial = format!("{output}.partial");
@@ -152,7 +195,8 @@ fn decrypt_file(a: &Args) -> Result<u64> {
                 break;
             }
             d.update(&buf[..n], &mut out)?;
-            dst.write_all(&out).map_err(|e| err!(Io, "{partial}: {e}"))?;
+            dst.write_all(&out)
+                .map_err(|e| err!(Io, "{partial}: {e}"))?;
             written += out.len() as u64;
             out.clear();
         }
@@ -163,7 +207,8 @@ fn decrypt_file(a: &Args) -> Result<u64> {
     drop(dst);
     match result {
         Ok(n) => {
-            std::fs::rename(&partial, output).map_err(|e| err!(Io, "{partial} -> {output}: {e}"))?;
+            std::fs::rename(&partial, output)
+                .map_err(|e| err!(Io, "{partial} -> {output}: {e}"))?;
             Ok(n)
         }
         Err(e) => {
@@ -188,7 +233,10 @@ pub fn run(args: &[String]) -> i32 {
     };
     match decrypt_file(&a) {
         Ok(n) => {
-            eprintln!("callseal decrypt: {n} bytes of verified plaintext written to {}", a.output.as_deref().unwrap_or_default());
+            eprintln!(
+                "callseal decrypt: {n} bytes of verified plaintext written to {}",
+                a.output.as_deref().unwrap_or_default()
+            );
             0
         }
         Err(Error { code, message }) => {
