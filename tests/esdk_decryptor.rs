@@ -1,0 +1,196 @@
+//! The sans-IO decryptor driven the way the wasm layer drives it: key given after the header,
+//! frames opened by an "external" engine, bounded buffering, misuse refused; header parser
+//! errors say where.
+
+#![cfg(feature = "envelope")]
+
+mod common;
+
+use callseal::engine::RustAesGcm;
+use callseal::envelope::raw_aes::RawAesKeyring;
+use callseal::envelope::{DecryptOptions, Decryptor, HeaderLimits, HeaderParser, UnverifiedHeader};
+use callseal::ErrorCode;
+use common::*;
+
+fn vector(id: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let m = manifest();
+    let t = m["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap()
+        .clone();
+    let ct = read_vec(&format!(
+        "python-4.0.7/{}",
+        t["ciphertext"].as_str().unwrap()
+    ));
+    let pt = read_vec(&format!(
+        "python-4.0.7/{}",
+        t["plaintext"].as_str().unwrap()
+    ));
+    (ct, b64(t["data_key"].as_str().unwrap()), pt)
+}
+
+#[test]
+fn key_after_header_external_engine_bounded_buffer() {
+    // 1 MiB plaintext, 64 KiB frames, suite 0578 (signed, committing)
+    let m = manifest();
+    let t = m["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["suite"] == "0578" && t["plaintext"] == "pt/1048576.bin")
+        .unwrap()
+        .clone();
+    let ct = read_vec(&format!(
+        "python-4.0.7/{}",
+        t["ciphertext"].as_str().unwrap()
+    ));
+    let pt = read_vec("python-4.0.7/pt/1048576.bin");
+    let wk = &m["wrapping_key"];
+    let ring = RawAesKeyring::new(
+        "callseal-test",
+        "wrapping-key-1",
+        &b64(wk["key"].as_str().unwrap()),
+    )
+    .unwrap();
+
+    let mut d = Decryptor::new(DecryptOptions::default());
+    // push everything at once: the decryptor stops at the end of the header
+    let n = d.push(&ct).unwrap();
+    assert!(d.needs_data_key());
+    let header = d.unverified_header().unwrap().clone();
+    assert_eq!(n, header.unverified().header_len);
+    let key = ring.unwrap_data_key(header.unverified()).unwrap();
+    d.set_data_key(key).unwrap();
+    assert!(d.verified_header().is_some());
+    let mut pos = n;
+    let mut out = Vec::new();
+    let mut frames = 0;
+    loop {
+        let used = d.push(&ct[pos..]).unwrap();
+        // never more than one frame (64 KiB + overhead) consumed before the frame is taken
+        assert!(
+            used <= 65536 + 40 + 2 + 104,
+            "consumed {used} bytes at once"
+        );
+        pos += used;
+        match d.next_frame() {
+            Some(f) => {
+                let seq = f.seq;
+                assert_eq!(f.ciphertext_and_tag().len() as u64, f.plaintext_len + 16);
+                out.extend(f.open(&RustAesGcm, d.content_key().unwrap()).unwrap());
+                d.frame_opened(seq).unwrap();
+                frames += 1;
+            }
+            None if pos == ct.len() => break,
+            None => {}
+        }
+    }
+    d.finish().unwrap();
+    assert_eq!(frames, 17); // 16 full frames + empty-or-full final
+    assert_eq!(out, pt);
+}
+
+#[test]
+fn finish_refuses_unopened_frames_and_misordered_reports() {
+    let (ct, key, _) = vector("010-0014-f4096-n4096");
+    let mut d = Decryptor::new(DecryptOptions::default());
+    d.set_data_key(callseal::envelope::DataKey::new(&key))
+        .unwrap();
+    let mut pos = 0;
+    let mut taken = Vec::new();
+    while pos < ct.len() {
+        pos += d.push(&ct[pos..]).unwrap();
+        if let Some(f) = d.next_frame() {
+            taken.push(f.seq);
+        }
+    }
+    assert!(d.message_complete());
+    assert_eq!(d.finish().unwrap_err().code, ErrorCode::InvalidState);
+
+    let mut d = Decryptor::new(DecryptOptions::default());
+    d.set_data_key(callseal::envelope::DataKey::new(&key))
+        .unwrap();
+    d.push(&ct).unwrap();
+    let _ = d.next_frame().unwrap();
+    assert_eq!(d.frame_opened(2).unwrap_err().code, ErrorCode::InvalidState);
+}
+
+#[test]
+fn trailing_bytes_detected_on_push() {
+    let (mut ct, key, _) = vector("004-0014-f128-n0");
+    ct.extend_from_slice(&[0, 0]);
+    let mut d = Decryptor::new(DecryptOptions::default());
+    d.set_data_key(callseal::envelope::DataKey::new(&key))
+        .unwrap();
+    let mut pos = 0;
+    let err = loop {
+        match d.push(&ct[pos..]) {
+            Ok(n) => pos += n,
+            Err(e) => break e,
+        }
+        if let Some(f) = d.next_frame() {
+            let seq = f.seq;
+            f.open(&RustAesGcm, d.content_key().unwrap()).unwrap();
+            d.frame_opened(seq).unwrap();
+        }
+    };
+    assert_eq!(err.code, ErrorCode::TrailingBytes);
+    assert!(err.message.contains("2 byte"), "{}", err.message);
+}
+
+#[test]
+fn header_parser_is_incremental_and_exact() {
+    let (ct, _, _) = vector("131-0578-f4096-n10000");
+    let whole = UnverifiedHeader::parse(&ct, HeaderLimits::default()).unwrap();
+    let mut p = HeaderParser::new(HeaderLimits::default());
+    let mut used = 0;
+    for b in &ct {
+        used += p.push(std::slice::from_ref(b)).unwrap();
+        if p.is_complete() {
+            break;
+        }
+    }
+    assert_eq!(used, whole.unverified().header_len);
+    let h = p.take().unwrap().unwrap();
+    assert_eq!(h.bytes(), whole.bytes());
+    assert_eq!(h.unverified(), whole.unverified());
+    // truncated header: TRUNCATED only when told the input ended
+    let e = UnverifiedHeader::parse(&ct[..50], HeaderLimits::default()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Truncated);
+}
+
+#[test]
+fn header_errors_say_where() {
+    let (ct, _, _) = vector("011-0014-f4096-n10000");
+    let mut bad = ct.clone();
+    bad[0] = 3;
+    let e = UnverifiedHeader::parse(&bad, HeaderLimits::default()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UnsupportedVersion);
+    assert!(e.message.contains("byte 0"), "{}", e.message);
+    let mut bad = ct.clone();
+    bad[1] = 0x81;
+    let e = UnverifiedHeader::parse(&bad, HeaderLimits::default()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::MalformedHeader);
+    assert!(e.message.contains("byte 1"), "{}", e.message);
+    // too many EDKs is reported as soon as the count is read: feed only up to the count
+    let info = UnverifiedHeader::parse(&ct, HeaderLimits::default())
+        .unwrap()
+        .unverified()
+        .clone();
+    let count_at = 4 + 16 + 2 + info.encryption_context.serialize().len();
+    let limits = HeaderLimits {
+        max_encrypted_data_keys: Some(0),
+        ..Default::default()
+    };
+    let mut p = HeaderParser::new(limits);
+    let e = p.push(&ct[..count_at + 2]).unwrap_err();
+    assert_eq!(e.code, ErrorCode::TooManyDataKeys);
+    assert!(
+        e.message.contains(&format!("byte {count_at}")),
+        "{}",
+        e.message
+    );
+}
