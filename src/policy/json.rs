@@ -160,7 +160,9 @@ pub fn parse(text: &str) -> Result<Node, JsonError> {
     match parse_raw(text) {
         Ok(node) => Ok(node),
         Err(mut e) => {
-            e.repair = suggest_repair(text, &e);
+            if e.repair.is_none() {
+                e.repair = suggest_repair(text, &e);
+            }
             if let Some(r) = &e.repair {
                 e.message = format!("{} {}", e.message, r.description);
             }
@@ -183,14 +185,54 @@ fn parse_raw(text: &str) -> Result<Node, JsonError> {
         },
         Err(e) => {
             let r = e.range();
-            let range = TextRange::from_usize(r.start, r.end);
+            let mut range = TextRange::from_usize(r.start, r.end);
+            let mut repair = None;
+            if range.is_empty() {
+                // The parser reports some errors (a missing comma) as an empty range at the end
+                // of the previous token: point at the next token, which is what is unexpected.
+                if let Some(next) = next_token(text, r.start) {
+                    if matches!(e.kind(), ParseErrorKind::ExpectedComma) {
+                        repair = Some(Repair {
+                            range: TextRange::from_usize(r.start, r.start),
+                            replacement: ",".into(),
+                            description: "Insert the missing comma.".into(),
+                        });
+                    }
+                    range = next;
+                }
+            }
             Err(JsonError {
                 range,
                 message: describe(text, e.kind(), range),
-                repair: None,
+                repair,
             })
         }
     }
+}
+
+/// The token starting at the first non-whitespace character at or after `from`: a whole string
+/// literal, or a run up to the next delimiter.
+fn next_token(text: &str, from: usize) -> Option<TextRange> {
+    let rest = text.get(from..)?;
+    let skip = rest.len() - rest.trim_start().len();
+    let start = from + skip;
+    let t = text.get(start..)?;
+    let first = t.chars().next()?;
+    let len = if first == '"' {
+        let b = t.as_bytes();
+        let mut i = 1;
+        while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+            i += if b[i] == b'\\' { 2 } else { 1 };
+        }
+        (i + 1).min(b.len())
+    } else if "{}[],:".contains(first) {
+        1
+    } else {
+        t.find(|c: char| c.is_whitespace() || "{}[],:\"".contains(c))
+            .unwrap_or(t.len())
+            .max(first.len_utf8())
+    };
+    Some(TextRange::from_usize(start, start + len))
 }
 
 fn snippet(text: &str, range: TextRange) -> String {

@@ -76,7 +76,10 @@ fn validate_cmd(args: &[String]) -> i32 {
         match Catalog::load_default() {
             Ok(c) => Some(c),
             Err(e) => {
-                eprintln!("callseal policy validate: note: {}; checks that need service data are skipped", e.message);
+                eprintln!(
+                    "callseal policy validate: note: {}; checks that need service data are skipped",
+                    e.message
+                );
                 None
             }
         }
@@ -107,24 +110,46 @@ fn validate_cmd(args: &[String]) -> i32 {
                 }
             }
         };
-        let findings = validate_with(&text, ValidateOptions { policy_type: ty, catalog: catalog.as_ref() });
+        let findings = validate_with(
+            &text,
+            ValidateOptions {
+                policy_type: ty,
+                catalog: catalog.as_ref(),
+            },
+        );
         results.push((f.clone(), findings));
     }
     match format {
         Format::Text => {
             for (f, fs) in &results {
                 for x in fs {
-                    println!("{f}:{}:{}: {} {} {}", x.span.start.line, x.span.start.column, x.severity.as_str().to_ascii_lowercase().replace('_', " "), x.code, x.message);
+                    println!(
+                        "{f}:{}:{}: {} {} {}",
+                        x.span.start.line,
+                        x.span.start.column,
+                        x.severity.as_str().to_ascii_lowercase().replace('_', " "),
+                        x.code,
+                        x.message
+                    );
                 }
             }
         }
         Format::Json => {
-            let v: Vec<serde_json::Value> = results.iter().map(|(f, fs)| serde_json::json!({ "file": f, "findings": fs })).collect();
+            let v: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(f, fs)| serde_json::json!({ "file": f, "findings": fs }))
+                .collect();
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
-        Format::Sarif => println!("{}", serde_json::to_string_pretty(&sarif(&results)).unwrap_or_default()),
+        Format::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&sarif(&results)).unwrap_or_default()
+        ),
     }
-    let errors = results.iter().flat_map(|(_, fs)| fs).any(|x| x.severity == Severity::Error);
+    let errors = results
+        .iter()
+        .flat_map(|(_, fs)| fs)
+        .any(|x| x.severity == Severity::Error);
     i32::from(errors)
 }
 

@@ -33,7 +33,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
         for (i, it) in list.items.iter().enumerate() {
             let a = it.value.as_str();
             let path = list.item_path(i);
-            if a == "*" || a.is_empty() {
+            // Variables in actions are reported by the variables family.
+            if a == "*" || a.is_empty() || a.contains("${") {
                 continue;
             }
             let Some((svc, name)) = split_action(a) else {

@@ -418,6 +418,7 @@ fn check_values(ctx: &mut Ctx<'_>, op: &ConditionOperator, e: &ConditionEntry) {
 }
 
 /// Value checks for keys with a known value form.
+#[allow(clippy::collapsible_match)]
 fn check_string_value(
     ctx: &mut Ctx<'_>,
     lk: &str,

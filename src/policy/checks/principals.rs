@@ -79,7 +79,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     for (i, v) in e.values.iter().enumerate() {
                         let val = v.value.as_str();
                         let path = e.item_path(i);
-                        if val.is_empty() {
+                        // Variables in principals are reported by the variables family.
+                        if val.is_empty() || val.contains("${") {
                             continue;
                         }
                         if looks_like_placeholder(val) {
@@ -200,15 +201,14 @@ fn check_aws_principal(
         return;
     }
     let ok_service = matches!(arn.service, "iam" | "sts");
-    let ok_account =
-        is_account_id(arn.account) || (arn.service == "iam" && arn.account.is_empty() && false);
+    let ok_account = is_account_id(arn.account);
     let r = arn.resource;
     let ok_resource = r == "root"
         || r.starts_with("user/")
         || r.starts_with("role/")
         || r.starts_with("assumed-role/")
         || r.starts_with("federated-user/");
-    if !(ok_service && ok_account && ok_resource) || !arn.region.is_empty() {
+    if !(ok_service && ok_account && ok_resource && arn.region.is_empty()) {
         ctx.report(&super::syntax::INVALID_PRINCIPAL_FORMAT, range, path, format!("`{val}` is not a principal ARN: AWS principals are arn:aws:iam::ACCOUNT:root, :user/NAME, :role/NAME or arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION."));
     }
 }
