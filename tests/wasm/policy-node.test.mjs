@@ -1,0 +1,34 @@
+// The policy corpora through the wasm package in Node (a fresh process: the validation cases
+// that must run without service data run before it is loaded).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import * as callseal from '../../pkg/index.js';
+import { runValidateCorpus, runEvaluateCorpus } from './policy-corpus.mjs';
+
+const POLICY = new URL('../policy/', import.meta.url);
+const loadText = (path) => readFile(new URL(path, POLICY), 'utf8');
+
+test('validation corpus through the wasm package (Node)', async () => {
+  const { failures, ran, codes } = await runValidateCorpus(callseal, loadText, () => callseal.loadServiceData());
+  assert.deepEqual(failures, []);
+  assert.ok(ran >= 200, `${ran} policies`);
+  assert.ok(codes.length >= 60, `${codes.length} distinct codes`);
+});
+
+test('evaluation corpus through the wasm package (Node)', async () => {
+  const files = (await readdir(new URL('evaluate/', POLICY))).filter((f) => f.endsWith('.json')).sort();
+  const { failures, ran } = await runEvaluateCorpus(callseal, loadText, files);
+  assert.deepEqual(failures, []);
+  assert.ok(ran >= 300, `${ran} cases`);
+});
+
+test('policy API: typed errors, bad options refused', () => {
+  assert.throws(() => callseal.validatePolicy('{}', { policyType: 'bucket' }), (e) => e.code === 'INVALID_ARGUMENT');
+  assert.throws(() => callseal.validatePolicy('{}', { type: 'kms-key' }), (e) => e.code === 'INVALID_ARGUMENT');
+  assert.throws(() => callseal.evaluate({ principal: 'x', action: 'kms:Decrypt', resource: '*', ctx: {} }, {}),
+    (e) => e.code === 'INVALID_ARGUMENT' && /ctx/.test(e.message));
+  const findings = callseal.validatePolicy('{"Version": "2012-10-17", "Statement": [}');
+  assert.equal(findings[0].severity, 'ERROR');
+  assert.equal(findings[0].span.start.line, 1);
+});
