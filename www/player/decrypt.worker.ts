@@ -6,7 +6,7 @@
  * and decrypted with `decrypt` (footer signature included).
  */
 /// <reference lib="webworker" />
-import { decrypt, openRangeReader, parseHeader, type RangeReader } from 'callseal/decrypt';
+import type { RangeReader } from 'callseal/decrypt';
 import { Broker } from '../lib/broker';
 import { HttpRangeSource } from '../lib/range-source';
 import { Intervals } from '../lib/intervals';
@@ -31,7 +31,15 @@ interface Stream {
 const streams = new Map<string, Promise<Stream>>();
 const post = (m: FromWorker) => self.postMessage(m);
 
-self.onmessage = (ev: MessageEvent<ToWorker>) => {
+// Messages can arrive while the wasm module is still loading (a static import would only let
+// this module run, and set its handler, afterwards: early messages would be lost). Queue them.
+const early: MessageEvent<ToWorker>[] = [];
+self.onmessage = (ev: MessageEvent<ToWorker>) => { early.push(ev); };
+const { decrypt, openRangeReader, parseHeader } = await import('callseal/decrypt');
+self.onmessage = onMessage;
+for (const ev of early.splice(0)) onMessage(ev);
+
+function onMessage(ev: MessageEvent<ToWorker>): void {
   const m = ev.data;
   switch (m.type) {
     case 'open':
@@ -50,14 +58,21 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         (e) => post({ type: 'transcript', req: m.req, error: toWire(e) }),
       );
       break;
+    case 'sw-port': {
+      const swPort = ev.ports[0];
+      if (swPort) {
+        swPort.onmessage = (e: MessageEvent<SwRequest>) => { if (e.ports[0]) void answer(e.data, e.ports[0]); };
+      }
+      break;
+    }
     case 'meta':
     case 'read': {
       const port = ev.ports[0];
-      if (port) answer(m, port);
+      if (port) void answer(m, port);
       break;
     }
   }
-};
+}
 
 async function resolveUrl(broker: Broker, t: ObjectTarget): Promise<{ url: string; size?: number }> {
   if (t.url) return { url: t.url, size: t.size };

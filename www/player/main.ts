@@ -7,7 +7,7 @@
 import { Broker, BrokerError, type Contact, type ObjectRef } from '../lib/broker';
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
 import { parseContactLens, turnAt, type Transcript } from '../lib/transcript';
-import type { FromWorker, Stage, SwToPage, ToWorker } from './protocol';
+import type { FromWorker, Stage, SwControl, SwToPage, ToWorker } from './protocol';
 
 // --------------------------------------------------------------------------------------------
 // Configuration and elements
@@ -71,17 +71,30 @@ const swReady: Promise<void> = (async () => {
   // Relay the Service Worker's range requests to the decrypt worker, with their reply port.
   sw.onmessage = (e: MessageEvent<SwToPage>) => {
     if (e.data?.type === 'range' && e.ports[0]) toWorker(e.data.request, [e.ports[0]]);
+    if (e.data?.type === 'need-port') connectSw();
   };
   // Built: player/sw.js (see vite.config.ts); dev server: the TypeScript source as a module.
   const url = import.meta.env.DEV ? './sw.ts' : './sw.js';
-  const reg = await sw.register(url, { scope: './', type: import.meta.env.DEV ? 'module' : 'classic', updateViaCache: 'none' });
-  if (sw.controller) return;
-  await new Promise<void>((resolve) => {
-    sw.addEventListener('controllerchange', () => resolve(), { once: true });
-    // A hard reload leaves the page uncontrolled: ask the active worker to claim it.
-    void sw.ready.then((r) => (r.active ?? reg.active)?.postMessage({ type: 'claim' }));
-  });
+  await sw.register(url, { scope: './', type: import.meta.env.DEV ? 'module' : 'classic', updateViaCache: 'none' });
+  const reg = await sw.ready;
+  // The first visit (and a hard reload) leaves the page uncontrolled until the worker claims it.
+  for (let waited = 0; !sw.controller; waited += 100) {
+    if (waited > 10_000) throw new Error('the Service Worker did not take control of the page');
+    reg.active?.postMessage({ type: 'claim' });
+    await new Promise((r) => { sw.addEventListener('controllerchange', r, { once: true }); setTimeout(r, 100); });
+  }
+  connectSw();
 })();
+
+/** Connects the Service Worker straight to the decrypt worker (range requests skip this thread). */
+function connectSw(): void {
+  const controller = navigator.serviceWorker.controller;
+  if (!controller) return;
+  const { port1, port2 } = new MessageChannel();
+  toWorker({ type: 'sw-port' }, [port1]);
+  const msg: SwControl = { type: 'port' };
+  controller.postMessage(msg, [port2]);
+}
 
 // --------------------------------------------------------------------------------------------
 // State
@@ -104,6 +117,8 @@ interface Session {
   fetched: [number, number][];
   decrypted: [number, number][];
   failed: boolean;
+  /** Runs once the recording opened or failed (loads the transcript). */
+  afterOpen?: () => void;
 }
 
 let contacts: Contact[] = [];
@@ -177,6 +192,8 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
     if (b.dataset.contact === c.id) b.setAttribute('aria-current', 'true');
     else b.removeAttribute('aria-current');
   }
+  performance.clearMarks();
+  performance.mark('callseal:open');
   const s: Session = {
     contact: c, recording, resumeAt, stream: crypto.randomUUID(), opened: false, started: false, plaintextLength: 0, ciphertextLength: 0,
     channels: 0, turnEls: [], activeTurn: -1, fetched: [], decrypted: [], failed: false,
@@ -198,7 +215,9 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
   drawRanges();
   renderTranscript(undefined, c.transcript ? 'Decrypting the transcript…' : 'This contact has no transcript.');
 
-  if (c.transcript) loadTranscript(s, previous);
+  // The transcript waits for the recording to open: first audio does not queue behind it.
+  const transcriptAfterOpen = c.transcript ? () => loadTranscript(s, previous) : undefined;
+  s.afterOpen = transcriptAfterOpen;
   try {
     await swReady;
   } catch (e) {
@@ -249,6 +268,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   switch (m.type) {
     case 'stage':
       setStage(m.stage);
+      performance.mark(`callseal:${m.stage}`);
       break;
     case 'opened': {
       s.opened = true;
@@ -256,6 +276,8 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       s.ciphertextLength = m.ciphertextLength;
       s.channels = m.format.channels;
       setStage('ready');
+      performance.mark('callseal:ready');
+      runAfterOpen(s);
       el.meta.textContent = [el.meta.textContent, m.format.label, `suite ${m.suite}`, `${formatBytes(m.ciphertextLength)} encrypted`]
         .filter(Boolean).join(' · ');
       el.channels.disabled = m.format.channels !== 2;
@@ -281,8 +303,15 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   }
 });
 
+function runAfterOpen(s: Session): void {
+  const f = s.afterOpen;
+  s.afterOpen = undefined;
+  f?.();
+}
+
 function fail(s: Session, error: WireError): void {
   if (session !== s || s.failed) return;
+  if (!s.opened) runAfterOpen(s);
   s.failed = true;
   const x = explain(error);
   showError(x);
@@ -397,6 +426,7 @@ audio.addEventListener('play', () => { el.play.textContent = 'Pause'; el.play.se
 audio.addEventListener('pause', () => { el.play.textContent = 'Play'; el.play.setAttribute('aria-pressed', 'false'); });
 audio.addEventListener('playing', () => {
   if (!session) return;
+  if (!session.started) performance.mark('callseal:playing');
   session.started = true;
   document.body.dataset.state = 'playing';
   tick();

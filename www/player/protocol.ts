@@ -22,6 +22,8 @@ export type ToWorker =
   | { type: 'open'; stream: string; target: ObjectTarget }
   | { type: 'transcript'; req: number; target: ObjectTarget }
   | { type: 'close'; stream: string }
+  /** A port from the Service Worker: requests on it carry their reply port. */
+  | { type: 'sw-port' }
   /** From the Service Worker, relayed by the page with its reply port. */
   | SwRequest;
 
@@ -42,6 +44,11 @@ export type FromWorker =
   | { type: 'error'; stream: string; error: WireError }
   | { type: 'transcript'; req: number; text?: string; error?: WireError };
 
-/** Service Worker <-> page control messages. */
-export type SwControl = { type: 'claim' } | { type: 'ping' };
-export type SwToPage = { type: 'range'; request: SwRequest };
+/**
+ * Service Worker <-> page control messages. `port` hands the Service Worker a MessagePort whose
+ * other end is the decrypt worker, so range requests bypass the page's main thread; without it
+ * (e.g. the Service Worker restarted) requests come to the page as `range` and are relayed, and
+ * `need-port` asks the page for a new port.
+ */
+export type SwControl = { type: 'claim' } | { type: 'port' };
+export type SwToPage = { type: 'range'; request: SwRequest } | { type: 'need-port' };

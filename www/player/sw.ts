@@ -19,10 +19,24 @@ const REPLY_TIMEOUT_MS = 30_000;
 
 self.addEventListener('install', () => { void self.skipWaiting(); });
 self.addEventListener('activate', (e) => { e.waitUntil(self.clients.claim()); });
+/** Per page (client id): a port to its decrypt worker. Lost when this worker restarts. */
+const ports = new Map<string, MessagePort>();
+
 self.addEventListener('message', (e: ExtendableMessageEvent) => {
   const m = e.data as SwControl;
   if (m?.type === 'claim') e.waitUntil(self.clients.claim());
+  const source = e.source as Client | null;
+  if (m?.type === 'port' && e.ports[0] && source) {
+    ports.get(source.id)?.close();
+    ports.set(source.id, e.ports[0]);
+    e.waitUntil(forgetClosedClients());
+  }
 });
+
+async function forgetClosedClients(): Promise<void> {
+  const open = new Set((await self.clients.matchAll({ type: 'window' })).map((c) => c.id));
+  for (const [id, port] of ports) if (!open.has(id)) { port.close(); ports.delete(id); }
+}
 
 self.addEventListener('fetch', (e: FetchEvent) => {
   const url = new URL(e.request.url);
@@ -59,7 +73,7 @@ async function respond(e: FetchEvent, stream: string): Promise<Response> {
       pos += r.bytes.length;
       if (pos >= end) ctrl.close();
     },
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 2 }); // two pieces decrypted ahead of the element's reads
   const headers = new Headers({
     'content-type': meta.mime,
     'content-length': String(end - start),
@@ -92,13 +106,21 @@ async function findClient(id: string, stream: string): Promise<Client | undefine
   return undefined;
 }
 
+/** Asks the client's decrypt worker: straight through its port, else relayed by the page. */
 function ask(client: Client, request: SwRequest, timeout = REPLY_TIMEOUT_MS): Promise<SwReply> {
   return new Promise((resolve) => {
     const { port1, port2 } = new MessageChannel();
     const timer = setTimeout(() => { port1.close(); resolve({ ok: false, status: 504, message: 'the page did not answer' }); }, timeout);
     port1.onmessage = (ev: MessageEvent<SwReply>) => { clearTimeout(timer); port1.close(); resolve(ev.data); };
-    const msg: SwToPage = { type: 'range', request };
-    client.postMessage(msg, [port2]);
+    const direct = ports.get(client.id);
+    if (direct) {
+      direct.postMessage(request, [port2]);
+    } else {
+      const msg: SwToPage = { type: 'range', request };
+      client.postMessage(msg, [port2]);
+      const need: SwToPage = { type: 'need-port' };
+      client.postMessage(need);
+    }
   });
 }
 
