@@ -821,8 +821,15 @@ impl<E: AeadEngine> StreamDecryptor<E> {
                 self.inner.frame_opened(seq)?;
                 out.extend_from_slice(&pt);
             }
-            if input.is_empty() || !progressed {
+            if input.is_empty() {
                 return Ok(());
+            }
+            if !progressed {
+                return Err(err!(
+                    InvalidState,
+                    "decryptor made no progress with {} bytes left",
+                    input.len()
+                ));
             }
         }
     }
