@@ -37,7 +37,10 @@ pub enum ContentFormat {
     /// AES-256-GCM with a random 12-byte IV and no AAD.
     V2 { iv: [u8; 12] },
     /// AES-256-GCM under an HKDF-SHA512-derived key that commits to the data key.
-    V3 { message_id: [u8; V3_MESSAGE_ID_LEN], commitment: [u8; V3_MESSAGE_ID_LEN] },
+    V3 {
+        message_id: [u8; V3_MESSAGE_ID_LEN],
+        commitment: [u8; V3_MESSAGE_ID_LEN],
+    },
 }
 
 /// Parsed, consistency-checked S3EC metadata. Unauthenticated until the body decrypts.
@@ -81,8 +84,18 @@ impl S3ObjectMetadata {
         for (k, v) in required {
             match self.stored_context.get(k) {
                 Some(have) if have == v => {}
-                Some(have) => return Err(err!(ContextMismatch, "encryption context `{k}` is `{have}`, expected `{v}`")),
-                None => return Err(err!(ContextMismatch, "encryption context lacks the required key `{k}`")),
+                Some(have) => {
+                    return Err(err!(
+                        ContextMismatch,
+                        "encryption context `{k}` is `{have}`, expected `{v}`"
+                    ))
+                }
+                None => {
+                    return Err(err!(
+                        ContextMismatch,
+                        "encryption context lacks the required key `{k}`"
+                    ))
+                }
             }
         }
         Ok(())
@@ -93,7 +106,10 @@ impl S3ObjectMetadata {
     /// JSON object. Format-confusion guards follow the spec: an instruction file may not carry
     /// V3 object-only keys, V2 content keys may not sit on an object that uses an instruction
     /// file, and keys of two formats may not be mixed.
-    pub fn from_headers(headers: &BTreeMap<String, String>, instruction_file: Option<&str>) -> Result<Self> {
+    pub fn from_headers(
+        headers: &BTreeMap<String, String>,
+        instruction_file: Option<&str>,
+    ) -> Result<Self> {
         let object = normalize(headers);
         let merged = match instruction_file {
             None => object,
@@ -104,7 +120,8 @@ impl S3ObjectMetadata {
                         return Err(err!(MalformedMetadata, "instruction file carries `{k}`, which only the object's own metadata may hold (tampered?)"));
                     }
                 }
-                if instruction.contains_key("x-amz-key-v2") || instruction.contains_key("x-amz-key") {
+                if instruction.contains_key("x-amz-key-v2") || instruction.contains_key("x-amz-key")
+                {
                     for k in ["x-amz-cek-alg", "x-amz-iv", "x-amz-wrap-alg"] {
                         if object.contains_key(k) {
                             return Err(err!(MalformedMetadata, "`{k}` is in the object metadata but the V2 content metadata is in an instruction file"));
@@ -120,7 +137,11 @@ impl S3ObjectMetadata {
     }
 
     fn from_map(m: &BTreeMap<String, String>) -> Result<Self> {
-        let versions = [m.contains_key("x-amz-key"), m.contains_key("x-amz-key-v2"), m.contains_key("x-amz-3")];
+        let versions = [
+            m.contains_key("x-amz-key"),
+            m.contains_key("x-amz-key-v2"),
+            m.contains_key("x-amz-3"),
+        ];
         if versions.iter().filter(|v| **v).count() > 1 {
             return Err(err!(MalformedMetadata, "metadata mixes data-key fields of several S3EC formats (x-amz-key, x-amz-key-v2, x-amz-3)"));
         }
@@ -137,15 +158,24 @@ impl S3ObjectMetadata {
             return Self::v3(m);
         }
         if m.contains_key("x-amz-c") || m.contains_key("x-amz-crypto-instr-file") {
-            return Err(err!(MalformedMetadata, "the object's content metadata is in an instruction file: pass its JSON too"));
+            return Err(err!(
+                MalformedMetadata,
+                "the object's content metadata is in an instruction file: pass its JSON too"
+            ));
         }
-        Err(err!(MalformedMetadata, "no S3 Encryption Client metadata (x-amz-key-v2 or x-amz-3) on this object"))
+        Err(err!(
+            MalformedMetadata,
+            "no S3 Encryption Client metadata (x-amz-key-v2 or x-amz-3) on this object"
+        ))
     }
 
     fn v2(m: &BTreeMap<String, String>) -> Result<Self> {
         for k in ["x-amz-c", "x-amz-d", "x-amz-i"] {
             if m.contains_key(k) {
-                return Err(err!(MalformedMetadata, "V2 metadata alongside the V3 content key `{k}` (format confusion)"));
+                return Err(err!(
+                    MalformedMetadata,
+                    "V2 metadata alongside the V3 content key `{k}` (format confusion)"
+                ));
             }
         }
         let cek = required(m, "x-amz-cek-alg")?;
@@ -157,7 +187,10 @@ impl S3ObjectMetadata {
         }
         if let Some(t) = m.get("x-amz-tag-len") {
             if t != "128" {
-                return Err(err!(MalformedMetadata, "x-amz-tag-len `{t}`: only 128-bit tags are defined"));
+                return Err(err!(
+                    MalformedMetadata,
+                    "x-amz-tag-len `{t}`: only 128-bit tags are defined"
+                ));
             }
         }
         let iv: [u8; 12] = decode_fixed(m, "x-amz-iv")?;
@@ -166,7 +199,12 @@ impl S3ObjectMetadata {
             "kms" => WrapAlgorithm::Kms,
             "AES/GCM" => WrapAlgorithm::AesGcm,
             "RSA-OAEP-SHA1" => WrapAlgorithm::RsaOaepSha1,
-            other => return Err(err!(UnsupportedSuite, "x-amz-wrap-alg `{other}` is not supported")),
+            other => {
+                return Err(err!(
+                    UnsupportedSuite,
+                    "x-amz-wrap-alg `{other}` is not supported"
+                ))
+            }
         };
         let stored_context = match m.get("x-amz-matdesc") {
             Some(text) => parse_string_map(text, "x-amz-matdesc")?,
@@ -186,20 +224,31 @@ impl S3ObjectMetadata {
     fn v3(m: &BTreeMap<String, String>) -> Result<Self> {
         let c = required(m, "x-amz-c")?;
         if c != V3_CEK_ALG {
-            return Err(err!(UnsupportedSuite, "x-amz-c `{c}`: only 115 (AES-256-GCM, HKDF-SHA512, key commitment) is defined"));
+            return Err(err!(
+                UnsupportedSuite,
+                "x-amz-c `{c}`: only 115 (AES-256-GCM, HKDF-SHA512, key commitment) is defined"
+            ));
         }
         let (wrap_algorithm, context_field) = match required(m, "x-amz-w")? {
             "12" => (WrapAlgorithm::KmsContext, "x-amz-t"),
             "02" => (WrapAlgorithm::AesGcm, "x-amz-m"),
             "22" => (WrapAlgorithm::RsaOaepSha1, "x-amz-m"),
-            other => return Err(err!(UnsupportedSuite, "x-amz-w `{other}` is not a V3 wrapping algorithm (02, 12, 22)")),
+            other => {
+                return Err(err!(
+                    UnsupportedSuite,
+                    "x-amz-w `{other}` is not a V3 wrapping algorithm (02, 12, 22)"
+                ))
+            }
         };
         let stored_context = match m.get(context_field) {
             Some(text) => parse_string_map(text, context_field)?,
             None => BTreeMap::new(),
         };
         let meta = S3ObjectMetadata {
-            format: ContentFormat::V3 { message_id: decode_fixed(m, "x-amz-i")?, commitment: decode_fixed(m, "x-amz-d")? },
+            format: ContentFormat::V3 {
+                message_id: decode_fixed(m, "x-amz-i")?,
+                commitment: decode_fixed(m, "x-amz-d")?,
+            },
             wrap_algorithm,
             encrypted_data_key: decode(m, "x-amz-3")?,
             stored_context,
@@ -228,14 +277,19 @@ fn normalize(headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| {
             let k = k.to_ascii_lowercase();
-            let k = k.strip_prefix("x-amz-meta-").map(str::to_string).unwrap_or(k);
+            let k = k
+                .strip_prefix("x-amz-meta-")
+                .map(str::to_string)
+                .unwrap_or(k);
             (k, v.clone())
         })
         .collect()
 }
 
 fn required<'a>(m: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str> {
-    m.get(key).map(String::as_str).ok_or_else(|| err!(MalformedMetadata, "missing `{key}`"))
+    m.get(key)
+        .map(String::as_str)
+        .ok_or_else(|| err!(MalformedMetadata, "missing `{key}`"))
 }
 
 fn decode(m: &BTreeMap<String, String>, key: &str) -> Result<Vec<u8>> {
@@ -247,26 +301,38 @@ fn decode(m: &BTreeMap<String, String>, key: &str) -> Result<Vec<u8>> {
 fn decode_fixed<const N: usize>(m: &BTreeMap<String, String>, key: &str) -> Result<[u8; N]> {
     let bytes = decode(m, key)?;
     let n = bytes.len();
-    bytes.try_into().map_err(|_| err!(MalformedMetadata, "`{key}` holds {n} bytes, expected {N}"))
+    bytes
+        .try_into()
+        .map_err(|_| err!(MalformedMetadata, "`{key}` holds {n} bytes, expected {N}"))
 }
 
 fn content_length(m: &BTreeMap<String, String>) -> Result<Option<u64>> {
     m.get("x-amz-unencrypted-content-length")
-        .map(|v| v.trim().parse::<u64>().map_err(|_| err!(MalformedMetadata, "x-amz-unencrypted-content-length `{v}` is not a number")))
+        .map(|v| {
+            v.trim().parse::<u64>().map_err(|_| {
+                err!(
+                    MalformedMetadata,
+                    "x-amz-unencrypted-content-length `{v}` is not a number"
+                )
+            })
+        })
         .transpose()
 }
 
 /// A JSON object of string values (material description, encryption context, instruction file).
 fn parse_string_map(text: &str, what: &str) -> Result<BTreeMap<String, String>> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| err!(MalformedMetadata, "{what} is not valid JSON: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| err!(MalformedMetadata, "{what} is not valid JSON: {e}"))?;
     let serde_json::Value::Object(obj) = value else {
         return Err(err!(MalformedMetadata, "{what} is not a JSON object"));
     };
     obj.into_iter()
         .map(|(k, v)| match v {
             serde_json::Value::String(s) => Ok((k, s)),
-            other => Err(err!(MalformedMetadata, "{what}: value of `{k}` is {other}, expected a string")),
+            other => Err(err!(
+                MalformedMetadata,
+                "{what}: value of `{k}` is {other}, expected a string"
+            )),
         })
         .collect()
 }
@@ -276,7 +342,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -286,37 +355,76 @@ mod tests {
             ("x-amz-meta-x-amz-iv", "AAAAAAAAAAAAAAAA"),
             ("x-amz-meta-x-amz-cek-alg", "AES/GCM/NoPadding"),
             ("x-amz-meta-x-amz-wrap-alg", "kms+context"),
-            ("x-amz-meta-x-amz-matdesc", r#"{"kind":"recording","aws:x-amz-cek-alg":"AES/GCM/NoPadding"}"#),
+            (
+                "x-amz-meta-x-amz-matdesc",
+                r#"{"kind":"recording","aws:x-amz-cek-alg":"AES/GCM/NoPadding"}"#,
+            ),
             ("x-amz-meta-x-amz-tag-len", "128"),
         ]);
         let meta = S3ObjectMetadata::from_headers(&m, None).unwrap();
         assert_eq!(meta.wrap_algorithm, WrapAlgorithm::KmsContext);
-        assert_eq!(meta.kms_encryption_context().get(CEK_ALG_CONTEXT_KEY).unwrap(), "AES/GCM/NoPadding");
-        assert!(meta.require_context(&[("kind".into(), "recording".into())]).is_ok());
         assert_eq!(
-            meta.require_context(&[("kind".into(), "transcript".into())]).unwrap_err().code,
+            meta.kms_encryption_context()
+                .get(CEK_ALG_CONTEXT_KEY)
+                .unwrap(),
+            "AES/GCM/NoPadding"
+        );
+        assert!(meta
+            .require_context(&[("kind".into(), "recording".into())])
+            .is_ok());
+        assert_eq!(
+            meta.require_context(&[("kind".into(), "transcript".into())])
+                .unwrap_err()
+                .code,
             crate::ErrorCode::ContextMismatch
         );
     }
 
     #[test]
     fn refuses_cbc_v1_and_mixed_formats() {
-        let cbc = map(&[("x-amz-key-v2", "AA=="), ("x-amz-iv", "AAAAAAAAAAAAAAAA"), ("x-amz-cek-alg", "AES/CBC/PKCS5Padding"), ("x-amz-wrap-alg", "kms")]);
-        assert_eq!(S3ObjectMetadata::from_headers(&cbc, None).unwrap_err().code, crate::ErrorCode::UnsupportedSuite);
+        let cbc = map(&[
+            ("x-amz-key-v2", "AA=="),
+            ("x-amz-iv", "AAAAAAAAAAAAAAAA"),
+            ("x-amz-cek-alg", "AES/CBC/PKCS5Padding"),
+            ("x-amz-wrap-alg", "kms"),
+        ]);
+        assert_eq!(
+            S3ObjectMetadata::from_headers(&cbc, None).unwrap_err().code,
+            crate::ErrorCode::UnsupportedSuite
+        );
         let v1 = map(&[("x-amz-key", "AA=="), ("x-amz-iv", "AA==")]);
-        assert_eq!(S3ObjectMetadata::from_headers(&v1, None).unwrap_err().code, crate::ErrorCode::UnsupportedSuite);
+        assert_eq!(
+            S3ObjectMetadata::from_headers(&v1, None).unwrap_err().code,
+            crate::ErrorCode::UnsupportedSuite
+        );
         let mixed = map(&[("x-amz-key-v2", "AA=="), ("x-amz-3", "AA==")]);
-        assert_eq!(S3ObjectMetadata::from_headers(&mixed, None).unwrap_err().code, crate::ErrorCode::MalformedMetadata);
+        assert_eq!(
+            S3ObjectMetadata::from_headers(&mixed, None)
+                .unwrap_err()
+                .code,
+            crate::ErrorCode::MalformedMetadata
+        );
         let none = map(&[("content-type", "audio/wav")]);
-        assert_eq!(S3ObjectMetadata::from_headers(&none, None).unwrap_err().code, crate::ErrorCode::MalformedMetadata);
+        assert_eq!(
+            S3ObjectMetadata::from_headers(&none, None)
+                .unwrap_err()
+                .code,
+            crate::ErrorCode::MalformedMetadata
+        );
     }
 
     #[test]
     fn instruction_file_may_not_carry_v3_object_keys() {
-        let object = map(&[("x-amz-meta-x-amz-c", "115"), ("x-amz-meta-x-amz-d", "AA=="), ("x-amz-meta-x-amz-i", "AA==")]);
+        let object = map(&[
+            ("x-amz-meta-x-amz-c", "115"),
+            ("x-amz-meta-x-amz-d", "AA=="),
+            ("x-amz-meta-x-amz-i", "AA=="),
+        ]);
         let instr = r#"{"x-amz-3":"AA==","x-amz-w":"12","x-amz-i":"AA=="}"#;
         assert_eq!(
-            S3ObjectMetadata::from_headers(&object, Some(instr)).unwrap_err().code,
+            S3ObjectMetadata::from_headers(&object, Some(instr))
+                .unwrap_err()
+                .code,
             crate::ErrorCode::MalformedMetadata
         );
         let e = S3ObjectMetadata::from_headers(&object, None).unwrap_err();
@@ -325,7 +433,13 @@ mod tests {
 
     #[test]
     fn v3_wrong_lengths_are_reported_by_field() {
-        let m = map(&[("x-amz-3", "AA=="), ("x-amz-c", "115"), ("x-amz-w", "12"), ("x-amz-i", "AAAA"), ("x-amz-d", "AAAA")]);
+        let m = map(&[
+            ("x-amz-3", "AA=="),
+            ("x-amz-c", "115"),
+            ("x-amz-w", "12"),
+            ("x-amz-i", "AAAA"),
+            ("x-amz-d", "AAAA"),
+        ]);
         let e = S3ObjectMetadata::from_headers(&m, None).unwrap_err();
         assert_eq!(e.code, crate::ErrorCode::MalformedMetadata);
         assert!(e.message.contains("x-amz-i"), "{e}");

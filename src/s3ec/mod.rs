@@ -130,7 +130,10 @@ pub fn decrypt_object_with(
 /// Checks a body of `len` bytes against the metadata; returns the ciphertext length.
 pub fn check_body_len(len: u64, meta: &S3ObjectMetadata) -> Result<u64> {
     let Some(ct_len) = len.checked_sub(TAG_LEN as u64) else {
-        return Err(err!(Truncated, "S3EC object body of {len} bytes is shorter than the 16-byte GCM tag"));
+        return Err(err!(
+            Truncated,
+            "S3EC object body of {len} bytes is shorter than the 16-byte GCM tag"
+        ));
     };
     match meta.unencrypted_content_length {
         Some(expected) if expected > ct_len => {
@@ -144,10 +147,15 @@ pub fn check_body_len(len: u64, meta: &S3ObjectMetadata) -> Result<u64> {
 }
 
 /// Splits the body into ciphertext and tag, checking the lengths the metadata promises.
-pub fn split_body<'a>(body: &'a [u8], meta: &S3ObjectMetadata) -> Result<(&'a [u8], &'a [u8; TAG_LEN])> {
+pub fn split_body<'a>(
+    body: &'a [u8],
+    meta: &S3ObjectMetadata,
+) -> Result<(&'a [u8], &'a [u8; TAG_LEN])> {
     let ct_len = check_body_len(body.len() as u64, meta)? as usize;
     let (ciphertext, tag) = body.split_at(ct_len);
-    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| err!(Truncated, "S3EC object body: missing tag"))?;
+    let tag: &[u8; TAG_LEN] = tag
+        .try_into()
+        .map_err(|_| err!(Truncated, "S3EC object body: missing tag"))?;
     Ok((ciphertext, tag))
 }
 

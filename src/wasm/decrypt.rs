@@ -16,10 +16,12 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::webcrypto::{self, AesKey, Job, Pipeline};
 use crate::engine::RustAesGcm;
-use crate::envelope::decrypt::{decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages};
-use crate::envelope::random_access::RandomAccess;
+use crate::envelope::decrypt::{
+    decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages,
+};
 use crate::envelope::header::{ContentType, HeaderInfo, UnverifiedHeader};
 use crate::envelope::keys::DataKey;
+use crate::envelope::random_access::RandomAccess;
 use crate::err;
 use crate::error::{Error, Result};
 use crate::s3ec::{self, S3ObjectMetadata};
@@ -40,7 +42,13 @@ struct JsOptions {
     instruction_file: Option<String>,
 }
 
-const OPTION_KEYS: &[&str] = &["expectedContext", "maxEncryptedDataKeys", "signedMessages", "engine", "instructionFile"];
+const OPTION_KEYS: &[&str] = &[
+    "expectedContext",
+    "maxEncryptedDataKeys",
+    "signedMessages",
+    "engine",
+    "instructionFile",
+];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum EngineChoice {
@@ -62,26 +70,45 @@ impl Options {
         } else {
             // serde-wasm-bindgen only looks up known fields, so check for unknown ones here.
             super::reject_unknown_keys(&value, "options", OPTION_KEYS)?;
-            serde_wasm_bindgen::from_value(value).map_err(|e| super::invalid_argument("options", e))?
+            serde_wasm_bindgen::from_value(value)
+                .map_err(|e| super::invalid_argument("options", e))?
         };
         let signed_messages = match js.signed_messages.as_deref() {
             None | Some("verify") => SignedMessages::Verify,
             Some("reject") => SignedMessages::Reject,
-            Some(other) => return Err(super::invalid_argument("options.signedMessages", format!("`{other}` (expected 'verify' or 'reject')"))),
+            Some(other) => {
+                return Err(super::invalid_argument(
+                    "options.signedMessages",
+                    format!("`{other}` (expected 'verify' or 'reject')"),
+                ))
+            }
         };
         let engine = match js.engine.as_deref() {
             None | Some("auto") => EngineChoice::Auto,
             Some("webcrypto") => EngineChoice::WebCrypto,
             Some("rust") => EngineChoice::Rust,
-            Some(other) => return Err(super::invalid_argument("options.engine", format!("`{other}` (expected 'auto', 'webcrypto' or 'rust')"))),
+            Some(other) => {
+                return Err(super::invalid_argument(
+                    "options.engine",
+                    format!("`{other}` (expected 'auto', 'webcrypto' or 'rust')"),
+                ))
+            }
         };
         let core = DecryptOptions {
-            expected_context: js.expected_context.unwrap_or_default().into_iter().collect(),
+            expected_context: js
+                .expected_context
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
             max_encrypted_data_keys: js.max_encrypted_data_keys,
             signed_messages,
             ..DecryptOptions::default()
         };
-        Ok(Options { core, engine, instruction_file: js.instruction_file })
+        Ok(Options {
+            core,
+            engine,
+            instruction_file: js.instruction_file,
+        })
     }
 
     /// WebCrypto when allowed, present, and able to take a key of `key_len` bytes.
@@ -90,9 +117,11 @@ impl Options {
             EngineChoice::Rust => Ok(false),
             EngineChoice::Auto => Ok(webcrypto::supports_aes_key(key_len)),
             EngineChoice::WebCrypto if webcrypto::supports_aes_key(key_len) => Ok(true),
-            EngineChoice::WebCrypto => {
-                Err(err!(EngineUnavailable, "WebCrypto AES-GCM with a {}-bit key is not available here", key_len * 8))
-            }
+            EngineChoice::WebCrypto => Err(err!(
+                EngineUnavailable,
+                "WebCrypto AES-GCM with a {}-bit key is not available here",
+                key_len * 8
+            )),
         }
     }
 }
@@ -117,19 +146,39 @@ fn header_to_js(info: &HeaderInfo) -> JsValue {
     set(&obj, "version", &(info.version.byte() as u32).into());
     set(&obj, "suiteId", &(info.suite.id as u32).into());
     set(&obj, "suite", &info.suite.id_hex().into());
-    set(&obj, "messageId", &Uint8Array::from(&info.message_id[..]).into());
-    set(&obj, "encryptionContext", &string_map(info.encryption_context.pairs().iter().map(|(k, v)| (k, v))).into());
+    set(
+        &obj,
+        "messageId",
+        &Uint8Array::from(&info.message_id[..]).into(),
+    );
+    set(
+        &obj,
+        "encryptionContext",
+        &string_map(info.encryption_context.pairs().iter().map(|(k, v)| (k, v))).into(),
+    );
     let edks = Array::new();
     for edk in &info.encrypted_data_keys {
         let o = Object::new();
         set(&o, "providerId", &edk.provider_id.clone().into());
-        set(&o, "providerInfo", &Uint8Array::from(&edk.provider_info[..]).into());
-        set(&o, "ciphertext", &Uint8Array::from(&edk.ciphertext[..]).into());
+        set(
+            &o,
+            "providerInfo",
+            &Uint8Array::from(&edk.provider_info[..]).into(),
+        );
+        set(
+            &o,
+            "ciphertext",
+            &Uint8Array::from(&edk.ciphertext[..]).into(),
+        );
         edks.push(&o);
     }
     set(&obj, "encryptedDataKeys", &edks.into());
     let framed = info.content_type == ContentType::Framed;
-    set(&obj, "contentType", &(if framed { "framed" } else { "non-framed" }).into());
+    set(
+        &obj,
+        "contentType",
+        &(if framed { "framed" } else { "non-framed" }).into(),
+    );
     set(&obj, "frameLength", &info.frame_length.into());
     set(&obj, "headerLength", &(info.header_len as u32).into());
     set(&obj, "signed", &info.suite.is_signed().into());
@@ -147,7 +196,9 @@ fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHe
     while dec.unverified_header().is_none() && pos < total {
         let n = (total - pos).min(if pos == 0 { 4096 } else { CHUNK });
         buf.resize(n, 0);
-        bytes.subarray(pos as u32, (pos + n) as u32).copy_to(&mut buf);
+        bytes
+            .subarray(pos as u32, (pos + n) as u32)
+            .copy_to(&mut buf);
         let used = dec.push(&buf)?;
         pos += used;
         if used < n {
@@ -156,7 +207,10 @@ fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHe
     }
     match dec.unverified_header() {
         Some(h) => Ok(h.clone()),
-        None => Err(dec.finish().err().unwrap_or_else(|| err!(Truncated, "input ends inside the header"))),
+        None => Err(dec
+            .finish()
+            .err()
+            .unwrap_or_else(|| err!(Truncated, "input ends inside the header"))),
     }
 }
 
@@ -171,12 +225,21 @@ pub fn parse_header(bytes: &Uint8Array, options: JsValue) -> Result<JsValue, JsV
 /// The engine `decrypt` uses by default here: "webcrypto" or "rust".
 #[wasm_bindgen(js_name = defaultEngine)]
 pub fn default_engine() -> String {
-    if webcrypto::supports_aes_key(32) { "webcrypto" } else { "rust" }.to_string()
+    if webcrypto::supports_aes_key(32) {
+        "webcrypto"
+    } else {
+        "rust"
+    }
+    .to_string()
 }
 
 /// One-shot decryption: resolves only when the header, every frame and the signature verified.
 #[wasm_bindgen(js_name = decrypt)]
-pub async fn decrypt_js(message: Uint8Array, data_key: Uint8Array, options: JsValue) -> Result<Uint8Array, JsValue> {
+pub async fn decrypt_js(
+    message: Uint8Array,
+    data_key: Uint8Array,
+    options: JsValue,
+) -> Result<Uint8Array, JsValue> {
     let opts = Options::from_js(options)?;
     let key = DataKey::from_vec(data_key.to_vec());
     let header = read_header(&message, &opts.core)?;
@@ -184,14 +247,23 @@ pub async fn decrypt_js(message: Uint8Array, data_key: Uint8Array, options: JsVa
     if opts.use_webcrypto(key_len)? {
         Ok(decrypt_webcrypto(&message, key, &opts.core).await?)
     } else {
-        let plaintext = zeroize::Zeroizing::new(decrypt_in_place(message.to_vec(), key, &opts.core, &RustAesGcm)?);
+        let plaintext = zeroize::Zeroizing::new(decrypt_in_place(
+            message.to_vec(),
+            key,
+            &opts.core,
+            &RustAesGcm,
+        )?);
         Ok(Uint8Array::from(&plaintext[..]))
     }
 }
 
 /// Feeds `message` to `dec` in chunks copied into wasm memory, submitting each sealed frame to
 /// WebCrypto as a view of `message`; writes verified plaintext into one preallocated buffer.
-async fn decrypt_webcrypto(message: &Uint8Array, data_key: DataKey, opts: &DecryptOptions) -> Result<Uint8Array> {
+async fn decrypt_webcrypto(
+    message: &Uint8Array,
+    data_key: DataKey,
+    opts: &DecryptOptions,
+) -> Result<Uint8Array> {
     let total = message.length() as usize;
     let mut dec = Decryptor::without_frame_copies(opts.clone());
     dec.set_data_key(data_key)?;
@@ -204,7 +276,9 @@ async fn decrypt_webcrypto(message: &Uint8Array, data_key: DataKey, opts: &Decry
         loop {
             if buf_used == buf_len && pos < total {
                 buf_len = (total - pos).min(CHUNK);
-                message.subarray(pos as u32, (pos + buf_len) as u32).copy_to(&mut buf[..buf_len]);
+                message
+                    .subarray(pos as u32, (pos + buf_len) as u32)
+                    .copy_to(&mut buf[..buf_len]);
                 pos += buf_len;
                 buf_used = 0;
             }
@@ -215,19 +289,34 @@ async fn decrypt_webcrypto(message: &Uint8Array, data_key: DataKey, opts: &Decry
                 pending.push(frame);
             }
             if used == 0 && pending.len() == before && buf_used < buf_len {
-                return Err(err!(InvalidState, "decryptor made no progress at byte {}", dec.consumed()));
+                return Err(err!(
+                    InvalidState,
+                    "decryptor made no progress at byte {}",
+                    dec.consumed()
+                ));
             }
             if aes.is_none() {
                 if let Some(key) = dec.content_key() {
                     aes = Some(AesKey::import(key.expose()).await?);
-                    let header_len = dec.verified_header().map(|h| h.info().header_len).unwrap_or(0);
+                    let header_len = dec
+                        .verified_header()
+                        .map(|h| h.info().header_len)
+                        .unwrap_or(0);
                     let capacity = total.saturating_sub(header_len) as u32;
                     out = Some((Uint8Array::new_with_length(capacity), 0));
                 }
             }
             if let (Some(key), Some((buffer, written))) = (aes.as_ref(), out.as_mut()) {
                 if !pending.is_empty() {
-                    open_frames(key, message, std::mem::take(&mut pending), &mut dec, buffer, written).await?;
+                    open_frames(
+                        key,
+                        message,
+                        std::mem::take(&mut pending),
+                        &mut dec,
+                        buffer,
+                        written,
+                    )
+                    .await?;
                 }
             }
             if buf_used == buf_len && pos >= total {
@@ -235,9 +324,15 @@ async fn decrypt_webcrypto(message: &Uint8Array, data_key: DataKey, opts: &Decry
             }
         }
         dec.finish()?;
-        let (buffer, written) = out.take().ok_or_else(|| err!(Truncated, "message ends before its body"))?;
+        let (buffer, written) = out
+            .take()
+            .ok_or_else(|| err!(Truncated, "message ends before its body"))?;
         // Keep the plaintext in its own buffer unless the slack is small.
-        Ok(if (written as u64) * 9 / 8 < buffer.length() as u64 { buffer.slice(0, written) } else { buffer.subarray(0, written) })
+        Ok(if (written as u64) * 9 / 8 < buffer.length() as u64 {
+            buffer.slice(0, written)
+        } else {
+            buffer.subarray(0, written)
+        })
     }
     .await;
     if result.is_err() {
@@ -271,9 +366,18 @@ async fn open_frames(
                 aad: f.aad,
             })?;
         }
-        let Some((seq, plaintext)) = pipe.next().await? else { return Ok(()) };
-        let end = written.checked_add(plaintext.length()).filter(|e| *e <= out.length());
-        let Some(end) = end else { return Err(err!(MalformedBody, "frame {seq}: plaintext exceeds the message size")) };
+        let Some((seq, plaintext)) = pipe.next().await? else {
+            return Ok(());
+        };
+        let end = written
+            .checked_add(plaintext.length())
+            .filter(|e| *e <= out.length());
+        let Some(end) = end else {
+            return Err(err!(
+                MalformedBody,
+                "frame {seq}: plaintext exceeds the message size"
+            ));
+        };
         out.set(&plaintext, *written);
         *written = end;
         dec.frame_opened(seq)?;
@@ -307,14 +411,23 @@ impl DecryptStream {
         let opts = Options::from_js(options)?;
         let mut dec = Decryptor::new(opts.core.clone());
         dec.set_data_key(DataKey::from_vec(data_key.to_vec()))?;
-        Ok(DecryptStream { state: Rc::new(RefCell::new(Some(StreamState { dec, opts, aes: None, use_webcrypto: None }))) })
+        Ok(DecryptStream {
+            state: Rc::new(RefCell::new(Some(StreamState {
+                dec,
+                opts,
+                aes: None,
+                use_webcrypto: None,
+            }))),
+        })
     }
 
     /// Takes the next chunk of the message; resolves to an array of verified plaintext chunks.
     pub fn push(&self, chunk: Uint8Array) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
-            let mut guard = state.take().ok_or_else(|| JsValue::from(err!(InvalidState, "stream already failed or finished")))?;
+            let mut guard = state.take().ok_or_else(|| {
+                JsValue::from(err!(InvalidState, "stream already failed or finished"))
+            })?;
             let r = stream_push(&mut guard, chunk.to_vec()).await;
             if r.is_ok() {
                 state.replace(Some(guard));
@@ -325,13 +438,20 @@ impl DecryptStream {
 
     /// Ends the input: rejects with TRUNCATED, SIGNATURE_INVALID... unless the message was whole.
     pub fn finish(&self) -> Result<(), JsValue> {
-        let mut st = self.state.take().ok_or_else(|| JsValue::from(err!(InvalidState, "stream already failed or finished")))?;
+        let mut st = self.state.take().ok_or_else(|| {
+            JsValue::from(err!(InvalidState, "stream already failed or finished"))
+        })?;
         Ok(st.dec.finish()?)
     }
 
     /// The header, once read (unauthenticated until the first frame is released).
     pub fn header(&self) -> JsValue {
-        match self.state.borrow().as_ref().and_then(|s| s.dec.unverified_header().cloned()) {
+        match self
+            .state
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.dec.unverified_header().cloned())
+        {
             Some(h) => header_to_js(h.unverified()),
             None => JsValue::UNDEFINED,
         }
@@ -366,15 +486,27 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
                         while pipe.has_room() {
                             let Some(f) = frames.next() else { break };
                             let sealed = Uint8Array::from(f.ciphertext_and_tag());
-                            pipe.submit(Job { seq: f.seq, iv: *f.iv.bytes(), what: format!("frame {}", f.seq), sealed, aad: f.aad })?;
+                            pipe.submit(Job {
+                                seq: f.seq,
+                                iv: *f.iv.bytes(),
+                                what: format!("frame {}", f.seq),
+                                sealed,
+                                aad: f.aad,
+                            })?;
                         }
-                        let Some((seq, plaintext)) = pipe.next().await? else { break };
+                        let Some((seq, plaintext)) = pipe.next().await? else {
+                            break;
+                        };
                         st.dec.frame_opened(seq)?;
                         out.push(&plaintext);
                     }
                 }
                 None => {
-                    let key = st.dec.content_key().ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?.clone();
+                    let key = st
+                        .dec
+                        .content_key()
+                        .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?
+                        .clone();
                     for f in frames {
                         let seq = f.seq;
                         let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, &key)?);
@@ -388,7 +520,11 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
             return Ok(out);
         }
         if used == 0 && out.length() == 0 && st.dec.needs_data_key() {
-            return Err(err!(InvalidState, "stream made no progress at byte {}", st.dec.consumed()));
+            return Err(err!(
+                InvalidState,
+                "stream made no progress at byte {}",
+                st.dec.consumed()
+            ));
         }
     }
 }
@@ -397,16 +533,22 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
 // S3 Encryption Client
 // ---------------------------------------------------------------------------------------------
 
-fn s3_metadata(metadata: JsValue, instruction_file: Option<&str>) -> Result<S3ObjectMetadata, JsValue> {
-    let headers: BTreeMap<String, String> =
-        serde_wasm_bindgen::from_value(metadata).map_err(|e| super::invalid_argument("metadata", e))?;
+fn s3_metadata(
+    metadata: JsValue,
+    instruction_file: Option<&str>,
+) -> Result<S3ObjectMetadata, JsValue> {
+    let headers: BTreeMap<String, String> = serde_wasm_bindgen::from_value(metadata)
+        .map_err(|e| super::invalid_argument("metadata", e))?;
     Ok(S3ObjectMetadata::from_headers(&headers, instruction_file)?)
 }
 
 /// Reads S3 Encryption Client metadata (object headers, plus the instruction file JSON if the
 /// object uses one): what a page sends to its key broker. Unauthenticated, like `parseHeader`.
 #[wasm_bindgen(js_name = parseS3Metadata)]
-pub fn parse_s3_metadata(metadata: JsValue, instruction_file: Option<String>) -> Result<JsValue, JsValue> {
+pub fn parse_s3_metadata(
+    metadata: JsValue,
+    instruction_file: Option<String>,
+) -> Result<JsValue, JsValue> {
     let meta = s3_metadata(metadata, instruction_file.as_deref())?;
     let obj = Object::new();
     set(&obj, "unauthenticated", &true.into());
@@ -418,29 +560,56 @@ pub fn parse_s3_metadata(metadata: JsValue, instruction_file: Option<String>) ->
     set(&obj, "committing", &extra.into());
     let wrap = serde_wasm_bindgen::to_value(&meta.wrap_algorithm).unwrap_or(JsValue::UNDEFINED);
     set(&obj, "wrapAlgorithm", &wrap);
-    set(&obj, "encryptedDataKey", &Uint8Array::from(&meta.encrypted_data_key[..]).into());
-    set(&obj, "encryptionContext", &string_map(meta.encryption_context().iter()).into());
-    set(&obj, "kmsEncryptionContext", &string_map(meta.kms_encryption_context().iter()).into());
+    set(
+        &obj,
+        "encryptedDataKey",
+        &Uint8Array::from(&meta.encrypted_data_key[..]).into(),
+    );
+    set(
+        &obj,
+        "encryptionContext",
+        &string_map(meta.encryption_context().iter()).into(),
+    );
+    set(
+        &obj,
+        "kmsEncryptionContext",
+        &string_map(meta.kms_encryption_context().iter()).into(),
+    );
     Ok(obj.into())
 }
 
 /// Decrypts an S3 Encryption Client object body with its metadata and the unwrapped data key.
 #[wasm_bindgen(js_name = decryptS3Object)]
-pub async fn decrypt_s3_object(body: Uint8Array, metadata: JsValue, data_key: Uint8Array, options: JsValue) -> Result<Uint8Array, JsValue> {
+pub async fn decrypt_s3_object(
+    body: Uint8Array,
+    metadata: JsValue,
+    data_key: Uint8Array,
+    options: JsValue,
+) -> Result<Uint8Array, JsValue> {
     let opts = Options::from_js(options)?;
     let meta = s3_metadata(metadata, opts.instruction_file.as_deref())?;
     meta.require_context(&opts.core.expected_context)?;
     let data_key = zeroize::Zeroizing::new(data_key.to_vec());
     if !opts.use_webcrypto(32)? {
-        let plaintext = zeroize::Zeroizing::new(s3ec::decrypt_object(&body.to_vec(), &meta, &data_key)?);
+        let plaintext =
+            zeroize::Zeroizing::new(s3ec::decrypt_object(&body.to_vec(), &meta, &data_key)?);
         return Ok(Uint8Array::from(&plaintext[..]));
     }
     let cipher = s3ec::content_cipher(&meta, &data_key)?;
     s3ec::check_body_len(body.length() as u64, &meta)?;
     let key = AesKey::import(cipher.key()).await?;
     let mut pipe = Pipeline::new(&key);
-    pipe.submit(Job { seq: 1, iv: cipher.iv, aad: cipher.aad.to_vec(), sealed: body, what: "S3EC object body".into() })?;
-    let (_, plaintext) = pipe.next().await?.ok_or_else(|| Error::new(crate::ErrorCode::InvalidState, "no result"))?;
+    pipe.submit(Job {
+        seq: 1,
+        iv: cipher.iv,
+        aad: cipher.aad.to_vec(),
+        sealed: body,
+        what: "S3EC object body".into(),
+    })?;
+    let (_, plaintext) = pipe
+        .next()
+        .await?
+        .ok_or_else(|| Error::new(crate::ErrorCode::InvalidState, "no result"))?;
     Ok(plaintext)
 }
 
@@ -483,7 +652,11 @@ impl RangeDecryptor {
                 None
             };
             let state = Some(RangeState { access, aes });
-            Ok(RangeDecryptor { state: Rc::new(RefCell::new(state)), header: header_js }.into())
+            Ok(RangeDecryptor {
+                state: Rc::new(RefCell::new(state)),
+                header: header_js,
+            }
+            .into())
         })
     }
 
@@ -497,7 +670,11 @@ impl RangeDecryptor {
     #[wasm_bindgen(js_name = tailRange)]
     pub fn tail_range(&self, total_size: f64) -> Result<Vec<f64>, JsValue> {
         let st = self.state.borrow();
-        let r = st.as_ref().ok_or_else(closed)?.access.tail_range(total_size as u64)?;
+        let r = st
+            .as_ref()
+            .ok_or_else(closed)?
+            .access
+            .tail_range(total_size as u64)?;
         Ok(vec![r.start as f64, r.end as f64])
     }
 
@@ -513,7 +690,11 @@ impl RangeDecryptor {
     /// (the frames are contiguous, so one range request fetches them all); `[]` if length is 0.
     pub fn plan(&self, offset: f64, length: f64) -> Result<Vec<f64>, JsValue> {
         let st = self.state.borrow();
-        let plan = st.as_ref().ok_or_else(closed)?.access.plan(offset as u64, length as u64)?;
+        let plan = st
+            .as_ref()
+            .ok_or_else(closed)?
+            .access
+            .plan(offset as u64, length as u64)?;
         Ok(match (plan.first(), plan.last()) {
             (Some(a), Some(b)) => vec![a.range.start as f64, b.range.end as f64],
             _ => vec![],
@@ -532,17 +713,35 @@ impl RangeDecryptor {
                 let plan = st.access.plan(offset, length)?;
                 let mut sealed = Vec::with_capacity(plan.len());
                 for f in &plan {
-                    let start = f.range.start.checked_sub(span_start).filter(|s| *s + (f.range.end - f.range.start) <= span.length() as u64);
+                    let start = f
+                        .range
+                        .start
+                        .checked_sub(span_start)
+                        .filter(|s| *s + (f.range.end - f.range.start) <= span.length() as u64);
                     let Some(start) = start else {
-                        return Err(err!(InvalidArgument, "span does not cover bytes {}..{} of frame {}", f.range.start, f.range.end, f.seq).into());
+                        return Err(err!(
+                            InvalidArgument,
+                            "span does not cover bytes {}..{} of frame {}",
+                            f.range.start,
+                            f.range.end,
+                            f.seq
+                        )
+                        .into());
                     };
-                    let bytes = span.subarray(start as u32, (start + f.range.end - f.range.start) as u32).to_vec();
+                    let bytes = span
+                        .subarray(start as u32, (start + f.range.end - f.range.start) as u32)
+                        .to_vec();
                     sealed.push(st.access.seal(f, &bytes)?);
                 }
                 (plan, sealed)
             };
-            let Some(first) = plan.first() else { return Ok(Uint8Array::new_with_length(0).into()) };
-            let total: u64 = plan.iter().map(|f| f.plaintext.end - f.plaintext.start).sum();
+            let Some(first) = plan.first() else {
+                return Ok(Uint8Array::new_with_length(0).into());
+            };
+            let total: u64 = plan
+                .iter()
+                .map(|f| f.plaintext.end - f.plaintext.start)
+                .sum();
             let out = Uint8Array::new_with_length(total as u32);
             let mut written = 0u32;
             // The state is not borrowed across awaits: take the key out for the opening.
@@ -561,9 +760,16 @@ impl RangeDecryptor {
     }
 }
 
-async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array, written: &mut u32) -> Result<()> {
+async fn open_sealed(
+    st: &RangeState,
+    frames: Vec<SealedFrame>,
+    out: &Uint8Array,
+    written: &mut u32,
+) -> Result<()> {
     let mut put = |plaintext: &Uint8Array| -> Result<()> {
-        let end = written.checked_add(plaintext.length()).filter(|e| *e <= out.length());
+        let end = written
+            .checked_add(plaintext.length())
+            .filter(|e| *e <= out.length());
         let end = end.ok_or_else(|| err!(MalformedBody, "frame plaintext larger than planned"))?;
         out.set(plaintext, *written);
         *written = end;
@@ -577,15 +783,24 @@ async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array
                 while pipe.has_room() {
                     let Some(f) = frames.next() else { break };
                     let sealed = Uint8Array::from(f.ciphertext_and_tag());
-                    pipe.submit(Job { seq: f.seq, iv: *f.iv.bytes(), what: format!("frame {}", f.seq), sealed, aad: f.aad })?;
+                    pipe.submit(Job {
+                        seq: f.seq,
+                        iv: *f.iv.bytes(),
+                        what: format!("frame {}", f.seq),
+                        sealed,
+                        aad: f.aad,
+                    })?;
                 }
-                let Some((_, plaintext)) = pipe.next().await? else { return Ok(()) };
+                let Some((_, plaintext)) = pipe.next().await? else {
+                    return Ok(());
+                };
                 put(&plaintext)?;
             }
         }
         None => {
             for f in frames {
-                let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, st.access.content_key())?);
+                let plaintext =
+                    zeroize::Zeroizing::new(f.open(&RustAesGcm, st.access.content_key())?);
                 put(&Uint8Array::from(&plaintext[..]))?;
             }
             Ok(())
@@ -600,11 +815,20 @@ async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array
 /// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
 /// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
 #[wasm_bindgen(js_name = unwrapRawAesDataKey)]
-pub fn unwrap_raw_aes_data_key(message: &Uint8Array, keyring: JsValue) -> Result<Uint8Array, JsValue> {
+pub fn unwrap_raw_aes_data_key(
+    message: &Uint8Array,
+    keyring: JsValue,
+) -> Result<Uint8Array, JsValue> {
     let field = |name: &str| Reflect::get(&keyring, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    let namespace = field("keyNamespace").as_string().ok_or_else(|| super::invalid_argument("keyring.keyNamespace", "expected a string"))?;
-    let name = field("keyName").as_string().ok_or_else(|| super::invalid_argument("keyring.keyName", "expected a string"))?;
-    let key = field("key").dyn_into::<Uint8Array>().map_err(|_| super::invalid_argument("keyring.key", "expected a Uint8Array"))?;
+    let namespace = field("keyNamespace")
+        .as_string()
+        .ok_or_else(|| super::invalid_argument("keyring.keyNamespace", "expected a string"))?;
+    let name = field("keyName")
+        .as_string()
+        .ok_or_else(|| super::invalid_argument("keyring.keyName", "expected a string"))?;
+    let key = field("key")
+        .dyn_into::<Uint8Array>()
+        .map_err(|_| super::invalid_argument("keyring.key", "expected a Uint8Array"))?;
     let key = zeroize::Zeroizing::new(key.to_vec());
     let header = read_header(message, &DecryptOptions::default())?;
     let keyring = crate::envelope::raw_aes::RawAesKeyring::new(&namespace, &name, &key)?;

@@ -34,14 +34,21 @@ pub(crate) fn invalid_argument(what: &str, detail: impl std::fmt::Display) -> Js
 
 /// `INVALID_ARGUMENT` if `value` is not an object or has a key outside `allowed`: a misspelt
 /// option must not silently turn a check off.
-pub(crate) fn reject_unknown_keys(value: &JsValue, what: &str, allowed: &[&str]) -> Result<(), JsValue> {
+pub(crate) fn reject_unknown_keys(
+    value: &JsValue,
+    what: &str,
+    allowed: &[&str],
+) -> Result<(), JsValue> {
     if !value.is_object() {
         return Err(invalid_argument(what, "expected an object"));
     }
     for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
         let key = key.as_string().unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
-            return Err(invalid_argument(what, format!("unknown option `{key}` (known: {})", allowed.join(", "))));
+            return Err(invalid_argument(
+                what,
+                format!("unknown option `{key}` (known: {})", allowed.join(", ")),
+            ));
         }
     }
     Ok(())

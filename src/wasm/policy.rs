@@ -18,8 +18,22 @@ thread_local! {
 }
 
 const VALIDATE_KEYS: &[&str] = &["policyType"];
-const REQUEST_KEYS: &[&str] = &["principal", "action", "resource", "resourceAccount", "context"];
-const POLICY_KEYS: &[&str] = &["identity", "resource", "kmsKeyPolicy", "boundary", "scps", "rcps", "session"];
+const REQUEST_KEYS: &[&str] = &[
+    "principal",
+    "action",
+    "resource",
+    "resourceAccount",
+    "context",
+];
+const POLICY_KEYS: &[&str] = &[
+    "identity",
+    "resource",
+    "kmsKeyPolicy",
+    "boundary",
+    "scps",
+    "rcps",
+    "session",
+];
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -49,18 +63,31 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
     let mut policy_type = PolicyType::Identity;
     if !options.is_undefined() && !options.is_null() {
         super::reject_unknown_keys(&options, "options", VALIDATE_KEYS)?;
-        let value = js_sys::Reflect::get(&options, &"policyType".into()).unwrap_or(JsValue::UNDEFINED);
+        let value =
+            js_sys::Reflect::get(&options, &"policyType".into()).unwrap_or(JsValue::UNDEFINED);
         if let Some(name) = value.as_string() {
             policy_type = PolicyType::parse(&name).ok_or_else(|| {
-                super::invalid_argument("options.policyType", format!("`{name}` (expected identity, resource, kms-key, trust, scp or rcp)"))
+                super::invalid_argument(
+                    "options.policyType",
+                    format!("`{name}` (expected identity, resource, kms-key, trust, scp or rcp)"),
+                )
             })?;
         } else if !value.is_undefined() {
-            return Err(super::invalid_argument("options.policyType", "expected a string"));
+            return Err(super::invalid_argument(
+                "options.policyType",
+                "expected a string",
+            ));
         }
     }
     CATALOG.with(|c| {
         let catalog = c.borrow();
-        let findings = validate_with(text, ValidateOptions { policy_type, catalog: catalog.as_ref() });
+        let findings = validate_with(
+            text,
+            ValidateOptions {
+                policy_type,
+                catalog: catalog.as_ref(),
+            },
+        );
         to_js(&findings)
     })
 }
@@ -93,7 +120,9 @@ pub struct PolicyEvaluator {
 impl PolicyEvaluator {
     #[wasm_bindgen(constructor)]
     pub fn new(policies: JsValue) -> Result<PolicyEvaluator, JsValue> {
-        Ok(PolicyEvaluator { set: PolicySet::compile(&policies_from_js(policies)?)? })
+        Ok(PolicyEvaluator {
+            set: PolicySet::compile(&policies_from_js(policies)?)?,
+        })
     }
 
     pub fn evaluate(&self, request: JsValue) -> Result<JsValue, JsValue> {
@@ -120,7 +149,10 @@ pub fn list_actions(prefix: &str, limit: usize) -> Result<JsValue, JsValue> {
                 for a in &s.actions {
                     let label = format!("{}:{}", s.prefix, a.name);
                     if label.to_ascii_lowercase().starts_with(&prefix) {
-                        out.push(Completion { label, detail: s.name.clone() });
+                        out.push(Completion {
+                            label,
+                            detail: s.name.clone(),
+                        });
                         if out.len() >= limit {
                             break 'services;
                         }
@@ -142,9 +174,18 @@ pub fn list_condition_keys(prefix: &str, limit: usize) -> Result<JsValue, JsValu
         if let Some(catalog) = c.borrow().as_ref() {
             'services: for s in catalog.services() {
                 for k in &s.keys {
-                    if k.name.to_ascii_lowercase().starts_with(&prefix) && seen.insert(k.name.to_ascii_lowercase()) {
-                        let kind = if k.multivalued { format!("ArrayOf{}", k.key_type.as_str()) } else { k.key_type.as_str().to_string() };
-                        out.push(Completion { label: k.name.clone(), detail: kind });
+                    if k.name.to_ascii_lowercase().starts_with(&prefix)
+                        && seen.insert(k.name.to_ascii_lowercase())
+                    {
+                        let kind = if k.multivalued {
+                            format!("ArrayOf{}", k.key_type.as_str())
+                        } else {
+                            k.key_type.as_str().to_string()
+                        };
+                        out.push(Completion {
+                            label: k.name.clone(),
+                            detail: kind,
+                        });
                         if out.len() >= limit {
                             break 'services;
                         }

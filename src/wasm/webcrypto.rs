@@ -53,18 +53,24 @@ pub(crate) struct AesKey {
 
 impl AesKey {
     pub(crate) async fn import(raw: &[u8]) -> Result<AesKey> {
-        let subtle = subtle().ok_or_else(|| err!(EngineUnavailable, "crypto.subtle is not available here"))?;
+        let subtle = subtle()
+            .ok_or_else(|| err!(EngineUnavailable, "crypto.subtle is not available here"))?;
         let data = Uint8Array::from(raw);
         let usages = Array::of1(&"decrypt".into());
         let imported = subtle
             .import_key_with_str("raw", &data, "AES-GCM", false, &usages)
             .map_err(|e| js_err("importKey", e));
         let result = match imported {
-            Ok(promise) => JsFuture::from(promise).await.map_err(|e| js_err("importKey", e)),
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .map_err(|e| js_err("importKey", e)),
             Err(e) => Err(e),
         };
         data.fill(0, 0, data.length());
-        Ok(AesKey { subtle, key: result?.unchecked_into() })
+        Ok(AesKey {
+            subtle,
+            key: result?.unchecked_into(),
+        })
     }
 
     /// Starts one AES-GCM decryption; `sealed` is ciphertext ‖ 16-byte tag (a view is fine).
@@ -97,7 +103,10 @@ pub(crate) struct Pipeline<'k> {
 
 impl<'k> Pipeline<'k> {
     pub(crate) fn new(key: &'k AesKey) -> Self {
-        Pipeline { key, queue: std::collections::VecDeque::with_capacity(IN_FLIGHT) }
+        Pipeline {
+            key,
+            queue: std::collections::VecDeque::with_capacity(IN_FLIGHT),
+        }
     }
 
     /// Whether another job may be submitted without exceeding [`IN_FLIGHT`].
@@ -107,18 +116,24 @@ impl<'k> Pipeline<'k> {
 
     pub(crate) fn submit(&mut self, job: Job) -> Result<()> {
         let promise = self.key.start(&job.iv, &job.aad, &job.sealed)?;
-        self.queue.push_back((job.seq, job.what, JsFuture::from(promise)));
+        self.queue
+            .push_back((job.seq, job.what, JsFuture::from(promise)));
         Ok(())
     }
 
     /// The oldest job's verified plaintext; `TAG_MISMATCH` naming the unit if its tag fails.
     pub(crate) async fn next(&mut self) -> Result<Option<(u32, Uint8Array)>> {
-        let Some((seq, what, fut)) = self.queue.pop_front() else { return Ok(None) };
+        let Some((seq, what, fut)) = self.queue.pop_front() else {
+            return Ok(None);
+        };
         match fut.await {
             Ok(buf) => Ok(Some((seq, Uint8Array::new(&buf)))),
             Err(e) => {
                 // OperationError is how WebCrypto reports a tag that does not verify.
-                let name = Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+                let name = Reflect::get(&e, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .unwrap_or_default();
                 Err(if name == "OperationError" {
                     err!(TagMismatch, "{what}: AES-GCM tag does not verify")
                 } else {
@@ -131,8 +146,14 @@ impl<'k> Pipeline<'k> {
 
 /// Verifies an ECDSA signature (raw r ‖ s) with SHA-256 (P-256) or SHA-384 (P-384) over
 /// `data` (a view of the caller's buffer: hashed natively, never copied into wasm).
-pub(crate) async fn ecdsa_verify(curve_bits: u16, uncompressed_point: &[u8], raw_signature: &[u8], data: &Uint8Array) -> Result<bool> {
-    let subtle = subtle().ok_or_else(|| err!(EngineUnavailable, "crypto.subtle is not available here"))?;
+pub(crate) async fn ecdsa_verify(
+    curve_bits: u16,
+    uncompressed_point: &[u8],
+    raw_signature: &[u8],
+    data: &Uint8Array,
+) -> Result<bool> {
+    let subtle =
+        subtle().ok_or_else(|| err!(EngineUnavailable, "crypto.subtle is not available here"))?;
     let (curve, hash) = match curve_bits {
         256 => ("P-256", "SHA-256"),
         384 => ("P-384", "SHA-384"),
@@ -143,16 +164,32 @@ pub(crate) async fn ecdsa_verify(curve_bits: u16, uncompressed_point: &[u8], raw
     set(&import_alg, "namedCurve", curve);
     let usages = Array::of1(&"verify".into());
     let promise = subtle
-        .import_key_with_object("raw", &Uint8Array::from(uncompressed_point), &import_alg, false, &usages)
+        .import_key_with_object(
+            "raw",
+            &Uint8Array::from(uncompressed_point),
+            &import_alg,
+            false,
+            &usages,
+        )
         .map_err(|e| js_err("importKey (ECDSA)", e))?;
-    let key: CryptoKey = JsFuture::from(promise).await.map_err(|e| js_err("importKey (ECDSA)", e))?.unchecked_into();
+    let key: CryptoKey = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_err("importKey (ECDSA)", e))?
+        .unchecked_into();
     let verify_alg = Object::new();
     set(&verify_alg, "name", "ECDSA");
     set(&verify_alg, "hash", hash);
     let promise = subtle
-        .verify_with_object_and_js_u8_array_and_buffer_source(&verify_alg, &key, &Uint8Array::from(raw_signature), data)
+        .verify_with_object_and_js_u8_array_and_buffer_source(
+            &verify_alg,
+            &key,
+            &Uint8Array::from(raw_signature),
+            data,
+        )
         .map_err(|e| js_err("verify", e))?;
-    let ok = JsFuture::from(promise).await.map_err(|e| js_err("verify", e))?;
+    let ok = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_err("verify", e))?;
     Ok(ok.as_bool() == Some(true))
 }
 
