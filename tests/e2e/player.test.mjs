@@ -216,6 +216,35 @@ test('plays a recording; time advances and the matching transcript turn is highl
   }
 });
 
+test('channel solo, speed and keyboard shortcuts', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const { context, page, errors } = await openPlayer('alice');
+  try {
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, 'body[data-state="playing"]');
+    assert.equal(await page.locator('#channels').isDisabled(), false, 'stereo WAV: channels can be soloed');
+    await page.locator('#channels label', { hasText: 'Agent' }).click();
+    assert.match(await page.locator('#progress-text').textContent(), /agent only/i);
+    const t0 = (await audioState(page)).time;
+    await page.waitForTimeout(600);
+    assert.ok((await audioState(page)).time > t0 + 0.2, 'still playing through the channel graph');
+    await page.locator('#audio').evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press('l');
+    assert.ok((await audioState(page)).time >= t0 + 9, 'L skips 10 s forward');
+    await page.keyboard.press('Shift+Period');
+    assert.equal(await page.evaluate(() => document.querySelector('#audio').playbackRate), 1.25, '> speeds up');
+    await page.keyboard.press('k');
+    assert.equal((await audioState(page)).paused, true, 'K pauses');
+    await page.keyboard.press('Shift+Slash');
+    assert.equal(await page.locator('#help').isVisible(), true, '? opens the shortcuts help');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#help').isVisible(), false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('plays the MP3 and Opus variants too', async () => {
   const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'opus'));
   assert.ok(contact, 'a contact with MP3 and Opus recordings');
