@@ -160,3 +160,64 @@ fn check_codes_are_unique() {
     codes.dedup();
     assert_eq!(n, codes.len(), "duplicate check codes");
 }
+
+/// A realistic ~6 KB identity policy (the size the playground validates on every keystroke).
+pub fn six_kb_policy() -> String {
+    let mut stmts = Vec::new();
+    let mut i = 0;
+    while serde_json::to_string_pretty(&stmts).unwrap().len() < 5800 {
+        stmts.push(serde_json::json!({
+            "Sid": format!("Statement{i}"),
+            "Effect": "Allow",
+            "Action": ["connect:DescribeContactFlow", "connect:ListContactFlows", "connect:Describe*", "s3:GetObject", "kms:Decrypt"],
+            "Resource": [format!("arn:aws:connect:us-east-1:111122223333:instance/{i:08}/*"), format!("arn:aws:s3:::recordings-{i}/connect/*")],
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": "${aws:username}", "kms:ViaService": "s3.us-east-1.amazonaws.com"}, "Bool": {"aws:SecureTransport": "true"}}
+        }));
+        i += 1;
+    }
+    serde_json::to_string_pretty(&serde_json::json!({"Version": "2012-10-17", "Statement": stmts}))
+        .unwrap()
+}
+
+/// Validation cost, measured natively (run with `cargo test --release --test policy_validate
+/// -- --ignored --nocapture`); the browser figure comes from the wasm benchmark.
+#[test]
+#[ignore]
+fn validation_cost_6kb() {
+    let text = six_kb_policy();
+    let catalog = Catalog::load_default().ok();
+    for (label, cat) in [
+        ("without service data", None),
+        ("with service data", catalog.as_ref()),
+    ] {
+        let opts = ValidateOptions {
+            policy_type: PolicyType::Identity,
+            catalog: cat,
+        };
+        let mut times = Vec::new();
+        let mut n = 0;
+        for _ in 0..200 {
+            let t = std::time::Instant::now();
+            n += validate_with(&text, opts).len();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        eprintln!("6 KB policy ({} bytes), {label}: min {:?}, median {:?}, p90 {:?} ({} findings per run)", text.len(), times[0], times[100], times[180], n / 200);
+    }
+}
+
+#[test]
+#[ignore]
+fn validation_cost_breakdown() {
+    let text = six_kb_policy();
+    let t = std::time::Instant::now();
+    for _ in 0..200 {
+        std::hint::black_box(callseal::policy::json::parse(&text).is_ok());
+    }
+    eprintln!("json parse: {:?} per run", t.elapsed() / 200);
+    let t = std::time::Instant::now();
+    for _ in 0..200 {
+        std::hint::black_box(callseal::policy::Policy::parse(&text).is_ok());
+    }
+    eprintln!("model: {:?} per run", t.elapsed() / 200);
+}

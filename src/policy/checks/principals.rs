@@ -70,10 +70,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         }
         let mut public = false;
         match &pr.value {
-            PrincipalValue::Wildcard(r) => {
-                public = true;
-                let _ = r;
-            }
+            PrincipalValue::Wildcard(_) => public = true,
             PrincipalValue::Map(entries) => {
                 for e in entries {
                     for (i, v) in e.values.iter().enumerate() {

@@ -176,9 +176,29 @@ fn check_with_catalog(
         );
         return false;
     };
-    let candidates: Vec<ArnTemplate<'_>> = templates(service)
-        .filter(|t| globs_intersect(&tokens(t.resource, true), &tokens(arn.resource, false)))
-        .collect();
+    let policy_tokens = tokens(arn.resource, false);
+    let wild_region = has_wildcard(arn.region);
+    let wild_account = has_wildcard(arn.account);
+    // Collect matching templates lazily, stopping once one fits the ARN's region and account
+    // fields (then no region / account finding is possible): keeps large services cheap.
+    let fits = |t: &ArnTemplate<'_>| {
+        (arn.region.is_empty() || wild_region) == t.region.is_empty() || wild_region
+    } && {
+        (arn.account.is_empty() || wild_account) == t.account.is_empty() || wild_account
+    };
+    let mut candidates: Vec<ArnTemplate<'_>> = Vec::new();
+    for t in templates(service) {
+        if !literal_prefixes_agree(t.resource, arn.resource)
+            || !globs_intersect(&tokens(t.resource, true), &policy_tokens)
+        {
+            continue;
+        }
+        let done = fits(&t);
+        candidates.push(t);
+        if done {
+            break;
+        }
+    }
     if candidates.is_empty() {
         if service.resource_types.is_empty() {
             return true;
@@ -201,8 +221,6 @@ fn check_with_catalog(
         );
         return false;
     }
-    let wild_region = has_wildcard(arn.region);
-    let wild_account = has_wildcard(arn.account);
     if arn.region.is_empty() && candidates.iter().all(|t| !t.region.is_empty()) {
         ctx.report(
             &MISSING_ARN_REGION,
@@ -252,6 +270,15 @@ fn check_with_catalog(
         return false;
     }
     true
+}
+
+/// Cheap pre-filter: the literal text before the first placeholder (template) / wildcard
+/// (policy) must agree on their common length, else the patterns cannot intersect.
+fn literal_prefixes_agree(template: &str, policy: &str) -> bool {
+    let t = template.find("${").map_or(template, |i| &template[..i]);
+    let p = policy.find(['*', '?']).map_or(policy, |i| &policy[..i]);
+    let n = t.len().min(p.len());
+    t.as_bytes()[..n] == p.as_bytes()[..n]
 }
 
 struct ArnTemplate<'a> {

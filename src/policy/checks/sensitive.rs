@@ -3,7 +3,7 @@
 //! "Granting a user permissions to pass a role to an AWS service", "Service-linked roles",
 //! "NotAction", "NotResource".
 
-use super::{checks, has_wildcard, links, list_matches, Ctx};
+use super::{checks, links, list_matches, Ctx};
 use crate::policy::model::Statement;
 
 checks! {
@@ -53,12 +53,6 @@ const PERMISSION_ACTIONS: &[&str] = &[
     "sqs:AddPermission",
     "sns:AddPermission",
 ];
-
-fn star_action(st: &Statement) -> bool {
-    st.action
-        .as_ref()
-        .is_some_and(|a| !a.negated && a.items.iter().any(|i| has_wildcard(&i.value)))
-}
 
 fn grants(st: &Statement, action: &str) -> bool {
     st.action.as_ref().is_some_and(|a| list_matches(a, action))
@@ -221,6 +215,5 @@ pub fn run(ctx: &mut Ctx<'_>) {
         if not_res {
             ctx.report(&ALLOW_NOT_RESOURCE, resource.key_range, resource.path.clone(), "Allow with NotResource grants the actions on every resource not listed, including resources created later. List the resources in `Resource` instead.");
         }
-        let _ = star_action(st);
     }
 }

@@ -5,7 +5,7 @@
 use super::{checks, links, Ctx};
 use crate::policy::finding::{Finding, Fix};
 use crate::policy::json::JsonError;
-use crate::policy::model::{PrincipalValue, ShapeKind};
+use crate::policy::model::ShapeKind;
 use crate::policy::span::{LineIndex, TextRange};
 use crate::policy::validate::PolicyType;
 
@@ -120,8 +120,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 ctx.report_fix(&INVALID_PRINCIPAL_FORMAT, issue.range, path, msg, issue.range, repl, format!("Wrap it in {{\"{kind}\": ...}}"));
             }
             ShapeKind::UnknownOperator { name } => {
-                if let Some(base) = name.strip_suffix("IfExists").filter(|b| b.ends_with("Null")) {
-                    let _ = base;
+                if name.strip_suffix("IfExists").is_some_and(|b| b.ends_with("Null")) {
                     ctx.report_fix(
                         &NULL_WITH_IF_EXISTS,
                         issue.range,
@@ -227,11 +226,6 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 }
             }
         }
-        // An empty principal map or wildcard is handled by the empty / principal families.
-        let _ = matches!(
-            st.principal.as_ref().map(|p| &p.value),
-            Some(PrincipalValue::Wildcard(_))
-        );
     }
 }
 
