@@ -5,6 +5,23 @@
 //! [`model::Policy`] (typed, every element with its range and path) -> checks -> [`Finding`]s.
 //! Positions: see [`span`] (1-based line, 1-based code-point column, 0-based byte offset and
 //! 0-based UTF-16 offset for JavaScript editors).
+//!
+//! Entry points (what the wasm layer calls):
+//! - [`validate_with`]`(text, ValidateOptions { policy_type, catalog: Option<&Catalog> })
+//!   -> Vec<Finding>`; [`validate`]`(text, PolicyType)` is the same without service data.
+//!   Never panics; malformed JSON is a `JSON_SYNTAX_ERROR` finding. Findings serialize with
+//!   serde as `{code, severity, message, path, span: {start, end: {line, column, offset,
+//!   utf16Offset}}, learnMore?, fix?: {description, span, replacement}}`.
+//! - [`PolicyType`] deserializes from `"identity" | "resource" | "kms-key" | "trust" | "scp" |
+//!   "rcp"`; [`PolicyType::parse`] accepts the same strings.
+//! - [`Catalog::from_bytes`] parses the service data file (fetched lazily by the wasm layer);
+//!   [`Catalog::load_default`] reads it natively (`CALLSEAL_SERVICE_DATA` or
+//!   `target/generated/service-data.bin`). Build one catalog and reuse it.
+//! - [`checks::all_checks`] lists every check (code, severity, doc, learn-more link).
+//!
+//! Cost: linear in the policy size except per-list pairwise redundancy checks (bounded to 400
+//! entries) and per-ARN matching against the service's resource templates (stops at the first
+//! template that fits).
 
 pub mod catalog;
 pub mod checks;
