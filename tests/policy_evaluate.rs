@@ -210,3 +210,61 @@ fn decision_serializes_for_javascript() {
     assert_eq!(v["missingContextKeys"], serde_json::json!([]));
     assert!(v.get("deniedBy").is_none());
 }
+
+/// Throughput on the corpus (policies compiled once per case, as `PolicySet` is meant to be
+/// used). A measurement, not an assertion: run with
+/// `cargo test --release --no-default-features --features policy --test policy_evaluate -- --ignored --nocapture`
+/// and compare with `node tests/policy/evaluate/compare-iam-simulate.mjs` on the same cases.
+#[test]
+#[ignore]
+fn throughput() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/evaluate");
+    let mut prepared = Vec::new();
+    let mut compile_inputs = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("corpus").flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+        for case in doc["cases"].as_array().expect("cases") {
+            let texts = policies(&case["policies"]);
+            let request: Request =
+                serde_json::from_value(case["request"].clone()).expect("request");
+            prepared.push((
+                PolicySet::compile(&texts).expect("compile"),
+                request.clone(),
+            ));
+            compile_inputs.push((texts, request));
+        }
+    }
+    let rounds = 200;
+    let start = std::time::Instant::now();
+    let mut allows = 0usize;
+    for _ in 0..rounds {
+        for (set, request) in &prepared {
+            allows += usize::from(
+                set.evaluate(request).decision == callseal::policy::evaluate::DecisionKind::Allow,
+            );
+        }
+    }
+    let n = rounds * prepared.len();
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "compiled sets: {n} evaluations in {secs:.3}s = {:.0}/s ({allows} allows)",
+        n as f64 / secs
+    );
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        for (texts, request) in &compile_inputs {
+            let _ = callseal::policy::evaluate::evaluate(request, texts).expect("evaluate");
+        }
+    }
+    let n = 20 * compile_inputs.len();
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "parse+compile+evaluate: {n} in {secs:.3}s = {:.0}/s",
+        n as f64 / secs
+    );
+}

@@ -252,14 +252,12 @@ impl Prepared {
     /// Keys AWS always puts in the request context for this principal and resource.
     fn derive_keys(&mut self) {
         use PrincipalKind::*;
-        let p = self.principal.clone();
+        let p = &self.principal;
         let principal_arn = match p.kind {
             Root | User | Role | FederatedUser => Some(p.arn.clone()),
             AssumedRole => p.role_arn.clone(),
             _ => None,
         };
-        self.add_default("aws:principalarn", principal_arn);
-        self.add_default("aws:principalaccount", p.account.clone());
         let ptype = match p.kind {
             Root => Some("Account"),
             User => Some("User"),
@@ -268,24 +266,35 @@ impl Prepared {
             Anonymous => Some("Anonymous"),
             _ => None,
         };
-        self.add_default("aws:principaltype", ptype.map(str::to_string));
-        self.add_default("aws:username", p.user_name.clone());
-        if p.kind == Service {
-            self.add_default("aws:principalservicename", Some(p.arn.clone()));
-        }
-        if p.kind != Anonymous && p.kind != Other {
-            self.add_default(
-                "aws:principalisawsservice",
-                Some((p.kind == Service).to_string()),
-            );
-        }
-        self.add_default("aws:resourceaccount", self.resource_account.clone());
         let is_kms = self
             .action
             .get(..4)
             .is_some_and(|s| s.eq_ignore_ascii_case("kms:"));
-        if is_kms && p.kind.is_iam() {
-            self.add_default("kms:calleraccount", p.account.clone());
+        let derived = [
+            ("aws:principalarn", principal_arn),
+            ("aws:principalaccount", p.account.clone()),
+            ("aws:principaltype", ptype.map(str::to_string)),
+            ("aws:username", p.user_name.clone()),
+            (
+                "aws:principalservicename",
+                (p.kind == Service).then(|| p.arn.clone()),
+            ),
+            (
+                "aws:principalisawsservice",
+                (p.kind != Anonymous && p.kind != Other).then(|| (p.kind == Service).to_string()),
+            ),
+            ("aws:resourceaccount", self.resource_account.clone()),
+            (
+                "kms:calleraccount",
+                if is_kms && p.kind.is_iam() {
+                    p.account.clone()
+                } else {
+                    None
+                },
+            ),
+        ];
+        for (key, value) in derived {
+            self.add_default(key, value);
         }
     }
 
