@@ -28,9 +28,11 @@ export default defineConfig({
         playground: resolve(here, 'playground/index.html'),
         // The player's Service Worker: a stable, unhashed URL (player/sw.js) so its scope is player/.
         'player/sw': resolve(here, 'player/sw.ts'),
+        // The playground's offline cache: playground/sw.js, scope playground/.
+        'playground/sw': resolve(here, 'playground/sw.ts'),
       },
       output: {
-        entryFileNames: (chunk) => (chunk.name === 'player/sw' ? 'player/sw.js' : 'assets/[name]-[hash].js'),
+        entryFileNames: (chunk) => (chunk.name === 'player/sw' || chunk.name === 'playground/sw' ? `${chunk.name}.js` : 'assets/[name]-[hash].js'),
       },
     },
   },
