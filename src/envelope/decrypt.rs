@@ -60,8 +60,12 @@ pub struct DecryptOptions {
     /// Header size cap in bytes (`LIMIT_EXCEEDED`).
     pub max_header_len: usize,
     /// Largest frame (or non-framed block) the decryptor will buffer, in ciphertext bytes
-    /// (`LIMIT_EXCEEDED`). Only applies when the decryptor copies frames (streaming).
+    /// (`LIMIT_EXCEEDED`). Applies when the decryptor copies frames (streaming) and to random
+    /// access (which buffers one frame at a time).
     pub max_frame_buffer: u64,
+    /// Largest whole message in bytes (`LIMIT_EXCEEDED` as soon as a frame, block or the
+    /// object size says the message is longer). Default: no limit (`u64::MAX`).
+    pub max_message_len: u64,
 }
 
 /// Default [`DecryptOptions::max_frame_buffer`]: 256 MiB.
@@ -75,6 +79,7 @@ impl Default for DecryptOptions {
             signed_messages: SignedMessages::Verify,
             max_header_len: DEFAULT_MAX_HEADER_LEN,
             max_frame_buffer: DEFAULT_MAX_FRAME_BUFFER,
+            max_message_len: u64::MAX,
         }
     }
 }
@@ -659,6 +664,14 @@ impl Decryptor {
         start: u64,
     ) -> Result<()> {
         let remaining = content_len + TAG_LEN as u64;
+        if self.offset.saturating_add(remaining) > self.opts.max_message_len {
+            return Err(err!(
+                LimitExceeded,
+                "{} at byte {start} ends past the {} byte message length limit",
+                unit_name(kind, seq),
+                self.opts.max_message_len
+            ));
+        }
         if self.copy_frames && remaining > self.opts.max_frame_buffer {
             return Err(err!(
                 LimitExceeded,

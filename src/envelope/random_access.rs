@@ -103,6 +103,17 @@ impl RandomAccess {
             .info()
             .encryption_context
             .require(&opts.expected_context)?;
+        let info = header.info();
+        if info.content_type == ContentType::Framed
+            && info.frame_length as u64 + TAG_LEN as u64 > opts.max_frame_buffer
+        {
+            return Err(err!(
+                LimitExceeded,
+                "frame length {} exceeds the {} byte frame buffer limit",
+                info.frame_length,
+                opts.max_frame_buffer
+            ));
+        }
         Ok(RandomAccess {
             header,
             key,
@@ -450,6 +461,13 @@ impl<S: RangeSource> RandomAccessReader<S> {
     /// Reads and verifies the header (fetching 4 KiB, more if needed) and locates the end.
     pub fn open(mut source: S, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
         let total = source.total_size()?;
+        if total > opts.max_message_len {
+            return Err(err!(
+                LimitExceeded,
+                "the object is {total} bytes, more than the {} byte message length limit",
+                opts.max_message_len
+            ));
+        }
         let limits = HeaderLimits {
             max_encrypted_data_keys: opts.max_encrypted_data_keys,
             max_header_len: opts.max_header_len,

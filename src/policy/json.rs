@@ -130,6 +130,9 @@ pub struct JsonError {
     pub message: String,
     /// What was probably meant, when recognisable: a replacement for `range_to_replace`.
     pub repair: Option<Repair>,
+    /// The text broke a hard limit of [`super::limits`] (size, depth, string length) rather
+    /// than the JSON grammar.
+    pub limit: bool,
 }
 
 /// A suggested textual repair.
@@ -157,6 +160,7 @@ fn strict_options() -> ParseOptions {
 
 /// Parses strict JSON. Never panics; an empty text is an error.
 pub fn parse(text: &str) -> Result<Node, JsonError> {
+    super::limits::check_text(text)?;
     match parse_raw(text) {
         Ok(node) => Ok(node),
         Err(mut e) => {
@@ -181,6 +185,7 @@ fn parse_raw(text: &str) -> Result<Node, JsonError> {
                 range: TextRange::empty(u32::try_from(text.len()).unwrap_or(u32::MAX)),
                 message: "The policy is empty: expected a JSON object `{ ... }`.".into(),
                 repair: None,
+                limit: false,
             }),
         },
         Err(e) => {
@@ -205,6 +210,7 @@ fn parse_raw(text: &str) -> Result<Node, JsonError> {
                 range,
                 message: describe(text, e.kind(), range),
                 repair,
+                limit: false,
             })
         }
     }

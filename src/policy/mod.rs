@@ -28,6 +28,7 @@ pub mod checks;
 pub mod evaluate;
 pub mod finding;
 pub mod json;
+pub mod limits;
 pub mod model;
 pub mod span;
 mod validate;

@@ -14,6 +14,11 @@ use crate::error::Result;
 /// The key every S3EC KMS context carries: the content algorithm (`AES/GCM/NoPadding` for V2,
 /// `115` for V3).
 pub const CEK_ALG_CONTEXT_KEY: &str = "aws:x-amz-cek-alg";
+/// Longest S3EC metadata value (`x-amz-*` after the `x-amz-meta-` prefix), in bytes
+/// (`LIMIT_EXCEEDED`). S3 allows 2 KB of user metadata per object.
+pub const MAX_METADATA_VALUE_LEN: usize = 8 << 10;
+/// Longest instruction file, in bytes (`LIMIT_EXCEEDED`).
+pub const MAX_INSTRUCTION_FILE_LEN: usize = 64 << 10;
 const V2_CEK_ALG: &str = "AES/GCM/NoPadding";
 const V3_CEK_ALG: &str = "115";
 
@@ -111,9 +116,17 @@ impl S3ObjectMetadata {
         instruction_file: Option<&str>,
     ) -> Result<Self> {
         let object = normalize(headers);
+        check_value_lengths(&object, "object metadata")?;
         let merged = match instruction_file {
             None => object,
             Some(text) => {
+                if text.len() > MAX_INSTRUCTION_FILE_LEN {
+                    return Err(err!(
+                        LimitExceeded,
+                        "instruction file of {} bytes, more than the {MAX_INSTRUCTION_FILE_LEN} byte limit",
+                        text.len()
+                    ));
+                }
                 let instruction = parse_string_map(text, "instruction file")?;
                 for k in ["x-amz-c", "x-amz-d", "x-amz-i"] {
                     if instruction.contains_key(k) {
@@ -128,6 +141,7 @@ impl S3ObjectMetadata {
                         }
                     }
                 }
+                check_value_lengths(&instruction, "instruction file")?;
                 let mut m = instruction;
                 m.extend(object);
                 m
@@ -284,6 +298,19 @@ fn normalize(headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
             (k, v.clone())
         })
         .collect()
+}
+
+fn check_value_lengths(m: &BTreeMap<String, String>, what: &str) -> Result<()> {
+    for (k, v) in m {
+        if k.starts_with("x-amz-") && v.len() > MAX_METADATA_VALUE_LEN {
+            return Err(err!(
+                LimitExceeded,
+                "{what}: `{k}` is {} bytes, more than the {MAX_METADATA_VALUE_LEN} byte limit",
+                v.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn required<'a>(m: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str> {

@@ -11,7 +11,10 @@
 
 mod metadata;
 
-pub use metadata::{ContentFormat, S3ObjectMetadata, WrapAlgorithm};
+pub use metadata::{
+    ContentFormat, S3ObjectMetadata, WrapAlgorithm, MAX_INSTRUCTION_FILE_LEN,
+    MAX_METADATA_VALUE_LEN,
+};
 
 use hkdf::Hkdf;
 use sha2::Sha512;

@@ -94,7 +94,10 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
 
 fn request_from_js(request: JsValue) -> Result<Request, JsValue> {
     super::reject_unknown_keys(&request, "request", REQUEST_KEYS)?;
-    serde_wasm_bindgen::from_value(request).map_err(|e| super::invalid_argument("request", e))
+    let request: Request = serde_wasm_bindgen::from_value(request)
+        .map_err(|e| super::invalid_argument("request", e))?;
+    request.check_limits()?;
+    Ok(request)
 }
 
 fn policies_from_js(policies: JsValue) -> Result<PolicyTexts, JsValue> {

@@ -11,6 +11,7 @@ use crate::policy::validate::PolicyType;
 
 checks! {
     JSON_SYNTAX_ERROR = (Error, "The text is not valid JSON (the finding points at the first error and, where recognisable, says what was meant).", links::GRAMMAR);
+    POLICY_LIMIT_EXCEEDED = (Error, "The text breaks one of callseal's hard limits (128 KiB, 32 levels of nesting, 8 KiB per string), far above any AWS quota; it is not checked further.", links::QUOTAS);
     DUPLICATE_KEY = (Error, "A key appears twice in one JSON object; parsers disagree on which one counts.", links::GRAMMAR);
     INVALID_POLICY_ELEMENT = (Error, "An element name that is not part of the policy grammar (often a misspelling).", links::ELEMENTS);
     DATA_TYPE_MISMATCH = (Error, "An element has the wrong JSON type (e.g. Effect is not a string).", links::GRAMMAR);
@@ -33,13 +34,18 @@ checks! {
 pub fn json_error(text: &str, e: &JsonError) -> Vec<Finding> {
     let lines = LineIndex::new(text);
     let span = lines.span(text, e.range);
+    let check = if e.limit {
+        &POLICY_LIMIT_EXCEEDED
+    } else {
+        &JSON_SYNTAX_ERROR
+    };
     vec![Finding {
-        code: JSON_SYNTAX_ERROR.code,
-        severity: JSON_SYNTAX_ERROR.severity,
+        code: check.code,
+        severity: check.severity,
         message: e.message.clone(),
         path: String::new(),
         span,
-        learn_more: JSON_SYNTAX_ERROR.learn_more,
+        learn_more: check.learn_more,
         fix: e.repair.as_ref().map(|r| Fix {
             description: r.description.clone(),
             span: lines.span(text, r.range),

@@ -67,6 +67,14 @@ pub struct PolicySet {
 
 fn parse_one(text: &str, label: String, role: PolicyRole) -> Result<CompiledPolicy> {
     let policy = Policy::parse(text).map_err(|e| {
+        if e.limit {
+            return err!(
+                LimitExceeded,
+                "{label}: at byte {}: {}",
+                e.range.start,
+                e.message
+            );
+        }
         err!(
             MalformedPolicy,
             "{label}: not valid JSON at byte {}: {}",
@@ -138,6 +146,10 @@ impl PolicySet {
     }
 
     /// Evaluates one request.
+    ///
+    /// The request is not checked against [`crate::policy::limits`]; call
+    /// [`Request::check_limits`] first on untrusted requests ([`super::evaluate`] and the wasm
+    /// API do).
     pub fn evaluate(&self, request: &Request) -> Decision {
         self.evaluate_prepared(&Prepared::new(request))
     }

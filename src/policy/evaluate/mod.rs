@@ -44,5 +44,6 @@ pub use request::{ContextValue, Prepared, Request, Scalar};
 /// Evaluates one request against policy texts (parses and compiles them first; to evaluate
 /// many requests against the same policies, compile once with [`PolicySet::compile`]).
 pub fn evaluate(request: &Request, policies: &PolicyTexts) -> crate::Result<Decision> {
+    request.check_limits()?;
     Ok(PolicySet::compile(policies)?.evaluate(request))
 }

@@ -33,6 +33,55 @@ pub struct Request {
     pub context: BTreeMap<String, ContextValue>,
 }
 
+impl Request {
+    /// Checks the request against [`crate::policy::limits`]: every string at most
+    /// [`MAX_REQUEST_STRING_LEN`](crate::policy::limits::MAX_REQUEST_STRING_LEN) bytes, at most
+    /// [`MAX_REQUEST_CONTEXT_VALUES`](crate::policy::limits::MAX_REQUEST_CONTEXT_VALUES)
+    /// context values (`LIMIT_EXCEEDED`). Wildcard matching costs pattern length x string
+    /// length, so bounded request strings keep evaluation linear in the policy size.
+    pub fn check_limits(&self) -> crate::Result<()> {
+        use crate::policy::limits::{MAX_REQUEST_CONTEXT_VALUES, MAX_REQUEST_STRING_LEN};
+        let check = |what: &str, s: &str| {
+            if s.len() > MAX_REQUEST_STRING_LEN {
+                Err(crate::err!(
+                    LimitExceeded,
+                    "request {what}: {} bytes, more than the {MAX_REQUEST_STRING_LEN} byte limit",
+                    s.len()
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        check("principal", &self.principal)?;
+        check("action", &self.action)?;
+        check("resource", &self.resource)?;
+        if let Some(a) = &self.resource_account {
+            check("resourceAccount", a)?;
+        }
+        let mut values = 0usize;
+        for (k, v) in &self.context {
+            check("context key", k)?;
+            let scalars: &[Scalar] = match v {
+                ContextValue::One(s) => std::slice::from_ref(s),
+                ContextValue::Many(l) => l,
+            };
+            values += scalars.len().max(1);
+            if values > MAX_REQUEST_CONTEXT_VALUES {
+                return Err(crate::err!(
+                    LimitExceeded,
+                    "request context: more than {MAX_REQUEST_CONTEXT_VALUES} values"
+                ));
+            }
+            for s in scalars {
+                if let Scalar::String(s) = s {
+                    check(&format!("context value of `{k}`"), s)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A context value: one value or a list (multivalued keys such as `aws:TagKeys`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]

@@ -1,0 +1,544 @@
+//! Hard limits, each with its typed error code, and linear cost of large inputs (issue 8).
+//!
+//! | limit | where | code |
+//! | --- | --- | --- |
+//! | header size (`max_header_len`, default 1 MiB) | ESDK header parser | `LIMIT_EXCEEDED` |
+//! | number of encrypted data keys (`max_encrypted_data_keys`) | ESDK header parser | `TOO_MANY_DATA_KEYS` |
+//! | frame length (`max_frame_buffer`, default 256 MiB) | streaming decryptor, random access | `LIMIT_EXCEEDED` |
+//! | message length (`max_message_len`) | decryptor, random access | `LIMIT_EXCEEDED` |
+//! | non-framed body > 2^36 - 32 bytes | decryptor | `MALFORMED_BODY` (format rule) |
+//! | policy size 128 KiB, nesting 32, string 8 KiB | validator / evaluator | finding `POLICY_LIMIT_EXCEEDED` / `LIMIT_EXCEEDED` |
+//! | request strings 8 KiB, 1024 context values | evaluator | `LIMIT_EXCEEDED` |
+//! | S3EC metadata value 8 KiB, instruction file 64 KiB | S3EC metadata | `LIMIT_EXCEEDED` |
+//!
+//! Linear cost is checked by timing two sizes (1x and 8x) in one test, taking the fastest of a
+//! few runs of each, and requiring the ratio to stay far below what quadratic cost would give
+//! (64): the bound is generous (24) so a busy machine does not make the test flaky.
+
+#![cfg(all(feature = "envelope", feature = "policy"))]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use callseal::envelope::encrypt::{prepare, EncryptRequest};
+use callseal::envelope::random_access::RandomAccessReader;
+use callseal::envelope::{
+    decrypt, DataKey, DecryptOptions, EncryptedDataKey, EncryptionContext, HeaderLimits,
+    UnverifiedHeader, ALL_SUITES,
+};
+use callseal::policy::evaluate::{self, PolicySet, PolicyTexts, Request};
+use callseal::policy::limits::{
+    MAX_POLICY_DEPTH, MAX_POLICY_LEN, MAX_POLICY_STRING_LEN, MAX_REQUEST_CONTEXT_VALUES,
+    MAX_REQUEST_STRING_LEN,
+};
+use callseal::policy::{validate, PolicyType};
+use callseal::s3ec::S3ObjectMetadata;
+use callseal::s3ec::{MAX_INSTRUCTION_FILE_LEN, MAX_METADATA_VALUE_LEN};
+use callseal::ErrorCode;
+use common::*;
+
+/// An official message (Python ESDK 4.0.7): suite 0478, 128-byte frames, 4096-byte plaintext.
+fn official_framed() -> (Vec<u8>, Vec<u8>) {
+    official("114-0478-f128-n4096")
+}
+
+fn official(id: &str) -> (Vec<u8>, Vec<u8>) {
+    let m = manifest();
+    let t = m["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in the manifest"));
+    (
+        read_vec(&format!(
+            "python-4.0.7/{}",
+            t["ciphertext"].as_str().unwrap()
+        )),
+        b64(t["data_key"].as_str().unwrap()),
+    )
+}
+
+fn code<T: std::fmt::Debug>(r: callseal::Result<T>) -> ErrorCode {
+    r.expect_err("expected an error").code
+}
+
+fn random_access_code(ct: &[u8], key: &[u8], opts: &DecryptOptions) -> ErrorCode {
+    code(RandomAccessReader::open(ct, &DataKey::new(key), opts).map(|_| ()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// ESDK
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn header_size_limit() {
+    let (ct, key) = official_framed();
+    let h = UnverifiedHeader::parse(&ct, HeaderLimits::default()).unwrap();
+    let header_len = h.unverified().header_len;
+    let opts = DecryptOptions {
+        max_header_len: header_len - 1,
+        ..Default::default()
+    };
+    assert_eq!(code(decrypt(&ct, &key, &opts)), ErrorCode::LimitExceeded);
+    assert_eq!(
+        stream_decrypt(&ct, &key, &opts, 7).0.unwrap_err().code,
+        ErrorCode::LimitExceeded
+    );
+    assert_eq!(
+        random_access_code(&ct, &key, &opts),
+        ErrorCode::LimitExceeded
+    );
+    // Exactly the header length is allowed.
+    let opts = DecryptOptions {
+        max_header_len: header_len,
+        ..Default::default()
+    };
+    assert_eq!(decrypt(&ct, &key, &opts).unwrap().len(), 4096);
+}
+
+#[test]
+fn data_key_count_limit() {
+    let suite = ALL_SUITES[7];
+    let key = vec![9u8; suite.key_len];
+    let prepared = prepare(EncryptRequest {
+        suite,
+        frame_length: 64,
+        encryption_context: EncryptionContext::from_pairs([("contact-id", "c1")]).unwrap(),
+    })
+    .unwrap();
+    let edks = (0..3)
+        .map(|i| EncryptedDataKey {
+            provider_id: "aws-kms".into(),
+            provider_info: format!("arn:aws:kms:eu-west-1:111122223333:key/{i}").into_bytes(),
+            ciphertext: vec![i; 64],
+        })
+        .collect();
+    let ct = prepared
+        .seal(b"recording", &DataKey::new(&key), edks)
+        .unwrap();
+    let opts = |n| DecryptOptions {
+        max_encrypted_data_keys: Some(n),
+        ..Default::default()
+    };
+    assert_eq!(
+        code(decrypt(&ct, &key, &opts(2))),
+        ErrorCode::TooManyDataKeys
+    );
+    assert_eq!(
+        stream_decrypt(&ct, &key, &opts(2), 1).0.unwrap_err().code,
+        ErrorCode::TooManyDataKeys
+    );
+    assert_eq!(
+        random_access_code(&ct, &key, &opts(2)),
+        ErrorCode::TooManyDataKeys
+    );
+    assert_eq!(decrypt(&ct, &key, &opts(3)).unwrap(), b"recording");
+}
+
+#[test]
+fn frame_length_limit() {
+    let (ct, key) = official_framed();
+    // 128-byte frames + 16-byte tags do not fit a 143-byte buffer.
+    let opts = DecryptOptions {
+        max_frame_buffer: 143,
+        ..Default::default()
+    };
+    assert_eq!(
+        stream_decrypt(&ct, &key, &opts, 100).0.unwrap_err().code,
+        ErrorCode::LimitExceeded
+    );
+    assert_eq!(
+        random_access_code(&ct, &key, &opts),
+        ErrorCode::LimitExceeded
+    );
+    let opts = DecryptOptions {
+        max_frame_buffer: 144,
+        ..Default::default()
+    };
+    let (r, out) = stream_decrypt(&ct, &key, &opts, 100);
+    r.unwrap();
+    assert_eq!(out.len(), 4096);
+    // The non-framed block of an official message: its length is the whole plaintext.
+    let (nf, nf_key) = official("110-0478-f0-n4096");
+    let opts = DecryptOptions {
+        max_frame_buffer: 4096,
+        ..Default::default()
+    };
+    assert_eq!(
+        stream_decrypt(&nf, &nf_key, &opts, 1000)
+            .0
+            .unwrap_err()
+            .code,
+        ErrorCode::LimitExceeded
+    );
+}
+
+#[test]
+fn message_length_limit() {
+    for (ct, key) in [official_framed(), official("110-0478-f0-n4096")] {
+        let opts = |n| DecryptOptions {
+            max_message_len: n,
+            ..Default::default()
+        };
+        let short = opts(ct.len() as u64 - 1);
+        assert_eq!(code(decrypt(&ct, &key, &short)), ErrorCode::LimitExceeded);
+        let (r, _) = stream_decrypt(&ct, &key, &short, 64);
+        assert_eq!(r.unwrap_err().code, ErrorCode::LimitExceeded);
+        assert_eq!(
+            random_access_code(&ct, &key, &short),
+            ErrorCode::LimitExceeded
+        );
+        // The limit fails early: far less than the message is read before the error.
+        let tiny = opts(1024);
+        let mut d = callseal::envelope::StreamDecryptor::new(DataKey::new(&key), tiny).unwrap();
+        let mut out = Vec::new();
+        let mut fed = 0;
+        let mut failed = None;
+        for c in ct.chunks(16) {
+            fed += c.len();
+            if let Err(e) = d.update(c, &mut out) {
+                failed = Some(e.code);
+                break;
+            }
+        }
+        assert_eq!(failed, Some(ErrorCode::LimitExceeded));
+        assert!(fed <= 1024 + 16, "read {fed} bytes before refusing");
+        // Exactly the message length is allowed.
+        assert_eq!(
+            decrypt(&ct, &key, &opts(ct.len() as u64)).unwrap().len(),
+            4096
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+const ALLOW_GET: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::recordings/*"}]}"#;
+
+fn validate_codes(text: &str) -> Vec<&'static str> {
+    validate(text, PolicyType::Identity)
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+fn compile_code(text: &str) -> ErrorCode {
+    code(PolicySet::compile(&PolicyTexts {
+        identity: vec![text.to_string()],
+        ..Default::default()
+    }))
+}
+
+/// A policy with `n` statements (each ~150 bytes).
+fn policy_with_statements(n: usize) -> String {
+    let stmts: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"Sid":"S{i}","Effect":"Allow","Action":["s3:Get*","kms:Decrypt"],"Resource":"arn:aws:s3:::bucket-{i}/*a*b*c*d*","Condition":{{"StringLike":{{"aws:PrincipalTag/team":"t{i}*"}}}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        stmts.join(",")
+    )
+}
+
+#[test]
+fn policy_size_limit() {
+    let big = policy_with_statements(1000);
+    assert!(big.len() > MAX_POLICY_LEN);
+    assert_eq!(validate_codes(&big), ["POLICY_LIMIT_EXCEEDED"]);
+    assert_eq!(compile_code(&big), ErrorCode::LimitExceeded);
+    // A policy of AWS's largest quota (32 KB KMS key policy) is not refused.
+    let ok = policy_with_statements(200);
+    assert!(ok.len() > 32 << 10 && ok.len() < MAX_POLICY_LEN);
+    assert!(!validate_codes(&ok).contains(&"POLICY_LIMIT_EXCEEDED"));
+    PolicySet::compile(&PolicyTexts {
+        identity: vec![ok],
+        ..Default::default()
+    })
+    .unwrap();
+}
+
+#[test]
+fn policy_nesting_limit() {
+    let nested = |depth: usize| {
+        // depth - 5 arrays inside policy > Statement > statement > Condition > operator.
+        let n = depth - 5;
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringEquals":{{"aws:username":{}"a"{}}}}}}}]}}"#,
+            "[".repeat(n),
+            "]".repeat(n)
+        )
+    };
+    let ok = nested(MAX_POLICY_DEPTH);
+    assert!(!validate_codes(&ok).contains(&"POLICY_LIMIT_EXCEEDED"));
+    let deep = nested(MAX_POLICY_DEPTH + 1);
+    let f = validate(&deep, PolicyType::Identity);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].code, "POLICY_LIMIT_EXCEEDED");
+    // The finding points at the bracket that goes one level too deep.
+    let at = f[0].span.start.offset as usize;
+    assert_eq!(&deep[at..at + 1], "[");
+    assert_eq!(
+        deep[..at].matches('[').count(),
+        MAX_POLICY_DEPTH + 1 - 5 + 1 - 1
+    );
+    assert_eq!(compile_code(&deep), ErrorCode::LimitExceeded);
+    // Hostile depth: refused in one pass, no stack overflow (also on wasm's 1 MiB stack).
+    let hostile = "[".repeat(100_000);
+    assert_eq!(validate_codes(&hostile), ["POLICY_LIMIT_EXCEEDED"]);
+    assert_eq!(compile_code(&hostile), ErrorCode::LimitExceeded);
+}
+
+#[test]
+fn policy_string_length_limit() {
+    let with_resource = |len: usize| {
+        ALLOW_GET.replace(
+            "arn:aws:s3:::recordings/*",
+            &format!("arn:aws:s3:::{}", "r".repeat(len - 13)),
+        )
+    };
+    let ok = with_resource(MAX_POLICY_STRING_LEN);
+    assert!(!validate_codes(&ok).contains(&"POLICY_LIMIT_EXCEEDED"));
+    let long = with_resource(MAX_POLICY_STRING_LEN + 1);
+    assert_eq!(validate_codes(&long), ["POLICY_LIMIT_EXCEEDED"]);
+    assert_eq!(compile_code(&long), ErrorCode::LimitExceeded);
+    // Keys count too.
+    let long_key = ALLOW_GET.replace("\"Effect\"", &format!("\"{}\"", "E".repeat(9000)));
+    assert_eq!(validate_codes(&long_key), ["POLICY_LIMIT_EXCEEDED"]);
+}
+
+fn request(resource: &str) -> Request {
+    serde_json::from_value(serde_json::json!({
+        "principal": "arn:aws:iam::111122223333:user/supervisor",
+        "action": "s3:GetObject",
+        "resource": resource,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn request_limits() {
+    let texts = PolicyTexts {
+        identity: vec![ALLOW_GET.into()],
+        ..Default::default()
+    };
+    let ok = format!(
+        "arn:aws:s3:::recordings/{}",
+        "x".repeat(MAX_REQUEST_STRING_LEN - 24)
+    );
+    assert_eq!(ok.len(), MAX_REQUEST_STRING_LEN);
+    assert_eq!(
+        evaluate::evaluate(&request(&ok), &texts).unwrap().decision,
+        evaluate::DecisionKind::Allow
+    );
+    let long = format!("{ok}x");
+    assert_eq!(
+        code(evaluate::evaluate(&request(&long), &texts)),
+        ErrorCode::LimitExceeded
+    );
+    let mut many = request("arn:aws:s3:::recordings/a");
+    many.context.insert(
+        "aws:TagKeys".into(),
+        serde_json::from_value(serde_json::json!(vec!["k"; MAX_REQUEST_CONTEXT_VALUES + 1]))
+            .unwrap(),
+    );
+    assert_eq!(
+        code(evaluate::evaluate(&many, &texts)),
+        ErrorCode::LimitExceeded
+    );
+    let mut long_value = request("arn:aws:s3:::recordings/a");
+    long_value.context.insert(
+        "aws:PrincipalTag/team".into(),
+        serde_json::from_value(serde_json::json!("t".repeat(MAX_REQUEST_STRING_LEN + 1))).unwrap(),
+    );
+    assert_eq!(
+        long_value.check_limits().unwrap_err().code,
+        ErrorCode::LimitExceeded
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// S3 Encryption Client metadata
+// ---------------------------------------------------------------------------------------------
+
+fn s3ec_case() -> (BTreeMap<String, String>, Option<String>) {
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/s3ec/python-4.0.0.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let c = &v["cases"][0];
+    let headers = c["metadata"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect();
+    (headers, c["instruction_file"].as_str().map(str::to_string))
+}
+
+#[test]
+fn s3ec_metadata_limits() {
+    let (headers, instruction) = s3ec_case();
+    S3ObjectMetadata::from_headers(&headers, instruction.as_deref()).unwrap();
+    let name = headers
+        .keys()
+        .find(|k| k.to_ascii_lowercase().contains("x-amz-"))
+        .unwrap()
+        .clone();
+    let mut long = headers.clone();
+    long.insert(name, "A".repeat(MAX_METADATA_VALUE_LEN + 1));
+    assert_eq!(
+        code(S3ObjectMetadata::from_headers(
+            &long,
+            instruction.as_deref()
+        )),
+        ErrorCode::LimitExceeded
+    );
+    let big_instruction = format!(
+        "{{\"x-amz-pad\":\"{}\"}}",
+        " ".repeat(MAX_INSTRUCTION_FILE_LEN)
+    );
+    assert_eq!(
+        code(S3ObjectMetadata::from_headers(
+            &headers,
+            Some(&big_instruction)
+        )),
+        ErrorCode::LimitExceeded
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linear cost
+// ---------------------------------------------------------------------------------------------
+
+/// Time per call of `f`: the fastest of 5 batches of `batch` calls, divided by `batch`
+/// (batches keep millisecond-scale operations above timer and scheduler noise).
+fn per_call(batch: u32, mut f: impl FnMut()) -> Duration {
+    (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..batch {
+                f();
+            }
+            t.elapsed() / batch
+        })
+        .min()
+        .unwrap()
+}
+
+/// Asserts that 8x the input costs far less than 64x (quadratic) the time.
+fn assert_linear(what: &str, small: Duration, large: Duration) {
+    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+    eprintln!("{what}: 1x {small:?}, 8x {large:?}, ratio {ratio:.1}");
+    assert!(
+        ratio < 24.0,
+        "{what}: 8x the input took {ratio:.1}x the time (1x {small:?}, 8x {large:?})"
+    );
+}
+
+fn message(plaintext_len: usize, frame_length: u32, edks: usize) -> (Vec<u8>, Vec<u8>) {
+    let suite = ALL_SUITES[7];
+    let key = vec![3u8; suite.key_len];
+    let prepared = prepare(EncryptRequest {
+        suite,
+        frame_length,
+        encryption_context: EncryptionContext::from_pairs([("contact-id", "c1")]).unwrap(),
+    })
+    .unwrap();
+    let edks = (0..edks)
+        .map(|i| EncryptedDataKey {
+            provider_id: "aws-kms".into(),
+            provider_info: format!("key/{i}").into_bytes(),
+            ciphertext: vec![1; 32],
+        })
+        .collect();
+    let pt: Vec<u8> = (0..plaintext_len).map(|i| i as u8).collect();
+    (prepared.seal(&pt, &DataKey::new(&key), edks).unwrap(), key)
+}
+
+#[test]
+fn large_inputs_cost_linear_time() {
+    // Streaming in 1-byte chunks (no re-scanning of buffered input), many small frames.
+    let (s, key) = message(8 << 10, 32, 1);
+    let (l, _) = message(64 << 10, 32, 1);
+    let run = |ct: &[u8]| {
+        let (r, out) = stream_decrypt(ct, &key, &DecryptOptions::default(), 1);
+        r.unwrap();
+        assert!(!out.is_empty());
+    };
+    assert_linear(
+        "stream decrypt, 1-byte chunks",
+        per_call(2, || run(&s)),
+        per_call(1, || run(&l)),
+    );
+
+    // Header with many encrypted data keys, parsed incrementally byte by byte.
+    let (s, _) = message(0, 0, 200);
+    let (l, _) = message(0, 0, 1600);
+    let parse = |ct: &[u8]| {
+        let mut p = callseal::envelope::HeaderParser::new(HeaderLimits::default());
+        for b in ct.chunks(1) {
+            p.push(b).unwrap();
+            if p.take().unwrap().is_some() {
+                return;
+            }
+        }
+        panic!("header not complete");
+    };
+    assert_linear(
+        "header parse, 1-byte chunks",
+        per_call(8, || parse(&s)),
+        per_call(1, || parse(&l)),
+    );
+
+    // Policy validation and evaluation: 8x the statements.
+    let (s, l) = (policy_with_statements(60), policy_with_statements(480));
+    assert!(l.len() < MAX_POLICY_LEN);
+    assert_linear(
+        "validate",
+        per_call(
+            8,
+            || assert!(!validate(&s, PolicyType::Identity).is_empty()),
+        ),
+        per_call(
+            1,
+            || assert!(!validate(&l, PolicyType::Identity).is_empty()),
+        ),
+    );
+    let long_resource = format!("arn:aws:s3:::bucket-1/{}", "ab".repeat(3000));
+    let req = request(&long_resource);
+    req.check_limits().unwrap();
+    // Evaluation (compiled once, as the playground and PolicyEvaluator do): every statement's
+    // wildcard patterns against a 6 KB ARN.
+    let compiled = |p: &str| {
+        PolicySet::compile(&PolicyTexts {
+            identity: vec![p.to_string()],
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let (cs, cl) = (compiled(&s), compiled(&l));
+    let eval = |set: &PolicySet| {
+        assert_eq!(
+            set.evaluate(&req).decision,
+            evaluate::DecisionKind::ImplicitDeny
+        );
+    };
+    assert_linear(
+        "evaluate (wildcard resources against a 6 KB ARN)",
+        per_call(8, || eval(&cs)),
+        per_call(1, || eval(&cl)),
+    );
+}
