@@ -1,0 +1,116 @@
+// Time to first audio and seek latency on the longest demo recording: callseal through the
+// player page (Service Worker, Range requests, per-frame authentication) vs the same recording
+// unencrypted from the same S3 server in a bare <audio>. The set-up is the player e2e test's
+// (tests/e2e/player.test.mjs): local stack, samples, reference key broker, the pages built with
+// vite; the timings are tests/e2e/measure.mjs's.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { serveStatic } from '../../tests/support/static-server.mjs';
+import { firstAudio, measurePlain, seekLatency } from '../../tests/e2e/measure.mjs';
+
+const PLAIN_BUCKET = 'callseal-e2e-plaintext';
+
+function readEnv(stack) {
+  const out = {};
+  for (const line of readFileSync(join(stack, 'stack.env'), 'utf8').split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+async function brokerAnswers(base) {
+  try {
+    const r = await fetch(new URL('api/recordings', base), { headers: { 'x-callseal-user': 'alice' }, signal: AbortSignal.timeout(3000) });
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the playback measurements; returns { recording, ours: {ttfa[], seek[][]}, plain: {...} }. */
+export async function benchPlayback(browser, { root, outDir, runs, log }) {
+  const stack = process.env.CALLSEAL_STACK_DIR ?? join(root, '.stack');
+  const started = [];
+  let server;
+  try {
+    execFileSync(join(root, 'scripts/stack/up.sh'), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    execFileSync(process.execPath, [join(root, 'scripts/samples/make-samples.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    const env = readEnv(stack);
+    const manifest = JSON.parse(readFileSync(join(stack, 'samples/manifest.json'), 'utf8'));
+    const s3 = new S3Client({
+      region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    });
+    const index = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: 'callseal/index.json' }))).Body.transformToString());
+    // The reference key broker: reuse a running one, else start it.
+    const broker = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
+    if (!(await brokerAnswers(broker))) {
+      const entry = ['www/broker/src/main.ts', 'www/broker/src/server.ts', 'www/broker/src/index.ts'].find((f) => existsSync(join(root, f)));
+      const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+      started.push(child);
+      let up = false;
+      for (let i = 0; i < 150 && !up; i++) {
+        if (child.exitCode !== null) throw new Error(`the broker exited (${child.exitCode})`);
+        await new Promise((r) => setTimeout(r, 200));
+        up = await brokerAnswers(broker);
+      }
+      if (!up) throw new Error('the broker did not answer within 30 s');
+    }
+    const dist = join(outDir, 'www');
+    execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'error'], {
+      cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker },
+    });
+    // The stack's CORS allows page origins on 127.0.0.1:4173 and :5173 only.
+    for (const port of [4173, 5173]) {
+      try { server = await serveStatic(dist, { port }); break; } catch (e) { if (e.code !== 'EADDRINUSE') throw e; }
+    }
+    if (!server) throw new Error('ports 4173 and 5173 are both taken');
+
+    const contact = [...index.contacts].sort((x, y) => y.durationMillis - x.durationMillis)[0];
+    const rec = manifest.objects.find((o) => o.id === `${contact.contactId}.recording.wav`);
+    const seconds = contact.durationMillis / 1000;
+    const seeks = [seconds * 0.8, seconds * 0.25, 60];
+    // The same recording unencrypted, from the same S3 server.
+    try { await s3.send(new HeadBucketCommand({ Bucket: PLAIN_BUCKET })); } catch { await s3.send(new CreateBucketCommand({ Bucket: PLAIN_BUCKET })); }
+    const plainKey = `${contact.contactId}.wav`;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey })).catch(() => null);
+    if (head?.ContentLength !== rec.plaintextLength) {
+      await s3.send(new PutObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey, Body: readFileSync(rec.plainPath), ContentType: 'audio/wav' }));
+    }
+    const ours = { ttfa: [], seek: [] }, plain = { ttfa: [], seek: [] };
+    for (let i = 0; i < runs; i++) {
+      // A fresh context each run: its own Service Worker registration and no cache.
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/player/?user=alice`);
+        const button = page.locator(`#contact-list button[data-contact="${contact.contactId}"]`);
+        await button.waitFor({ timeout: 30_000 });
+        ours.ttfa.push(await firstAudio(page, () => button.click()));
+        for (const s of seeks) ours.seek.push(await seekLatency(page, s));
+        await page.evaluate(() => document.querySelector('#audio')?.pause());
+        const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey }), { expiresIn: 600 });
+        const basePage = await context.newPage();
+        await basePage.goto(`${server.url}/`);
+        const p = await measurePlain(basePage, url, seeks);
+        plain.ttfa.push(p.ttfa);
+        plain.seek.push(...p.seek);
+      } finally {
+        await context.close();
+      }
+      log?.(`playback run ${i + 1}: ttfa ${ours.ttfa.at(-1).toFixed(0)} ms vs ${plain.ttfa.at(-1).toFixed(0)} ms unencrypted; seeks ${ours.seek.slice(-3).map((x) => x.toFixed(0)).join('/')} vs ${plain.seek.slice(-3).map((x) => x.toFixed(0)).join('/')} ms`);
+    }
+    return {
+      recording: { contactId: contact.contactId, minutes: contact.durationMillis / 60000, ciphertextBytes: rec.ciphertextLength, plaintextBytes: rec.plaintextLength, format: 'wav', seeksSeconds: seeks.map((s) => Math.round(s)) },
+      ours, plain,
+    };
+  } finally {
+    await server?.close();
+    for (const c of started) c.kill('SIGTERM');
+    rmSync(join(outDir, 'www'), { recursive: true, force: true });
+  }
+}

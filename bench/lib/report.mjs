@@ -1,0 +1,199 @@
+// Turns the raw measurements into comparable cases (bench/results.json `cases`) and writes
+// BENCHMARKS.md: the table, how it was measured, the machine, and the reading (bench/reading.md).
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { median, percentile, round } from './stats.mjs';
+
+const MiB = 1048576;
+
+/**
+ * Each case: { id, what, metric, unit, better: 'higher'|'lower', runs, ours, peer?, limit?,
+ * ratio (ours/peer, else ours/limit), ratioToLimit? (ours/limit when both exist), samples? }.
+ * A ratio above 1 is better for callseal when `better` is 'higher', worse when 'lower'.
+ */
+export function buildCases(raw) {
+  const cases = [];
+  const add = (c) => {
+    const ref = c.peer ?? c.limit;
+    cases.push({
+      ...c, ours: round(c.ours), peer: c.peer === undefined ? undefined : round(c.peer), limit: c.limit === undefined ? undefined : round(c.limit),
+      ratio: ref ? round(c.ours / ref, 2) : null,
+      ratioToLimit: c.peer !== undefined && c.limit ? round(c.ours / c.limit, 2) : undefined,
+    });
+  };
+  if (raw.decrypt) {
+    const { results, plainBytes } = raw.decrypt;
+    const get = (msg, who) => results.find((r) => r.message === msg && r.contender === who && !r.error);
+    for (const m of raw.decrypt.messages) {
+      const peer = get(m.id, 'peer'), limit = get(m.id, 'webcrypto');
+      const label = `${(plainBytes / MiB).toFixed(0)} MiB, suite ${m.suite}${m.signed ? ' (signed)' : ''}, ${m.frameLength / 1024} KiB frames`;
+      for (const [key, who, name] of [['oneshot', 'callseal', 'callseal decrypt()'], ['stream', 'callseal-stream', 'callseal decryptStream()'], ['rust', 'callseal-rust', "callseal decrypt({ engine: 'rust' })"]]) {
+        const ours = get(m.id, who);
+        if (!ours) continue;
+        add({
+          id: `decrypt.${m.id}.${key}.throughput`, what: `${name}, ${label}`, metric: 'decryption throughput (plaintext)', unit: 'MiB/s', better: 'higher', runs: ours.runs.length,
+          ours: ours.mibPerS, peer: peer?.mibPerS, limit: limit?.mibPerS,
+          samples: { ours: ours.runs.map((ms) => round(plainBytes / MiB / (ms / 1000))), peer: peer?.runs.map((ms) => round(plainBytes / MiB / (ms / 1000))), limit: limit?.runs.map((ms) => round(plainBytes / MiB / (ms / 1000))) },
+        });
+        add({
+          id: `decrypt.${m.id}.${key}.peakMemory`, what: `${name}, ${label}`, metric: 'peak renderer memory over the loaded ciphertext (first run in a fresh page)', unit: 'MiB', better: 'lower', runs: 1,
+          ours: ours.peakMemoryBytes / MiB, peer: peer ? peer.peakMemoryBytes / MiB : undefined, limit: limit ? limit.peakMemoryBytes / MiB : undefined,
+          wasmMemoryMiB: round(ours.wasmMemoryBytes / MiB),
+        });
+      }
+    }
+  }
+  for (const [where, p] of [['chromium', raw.policyChromium], ['node', raw.policyNode]]) {
+    if (!p) continue;
+    const n = p.validate.ours.length;
+    for (const [v, tag, note] of [[p.validate, '', 'with service data (every check)'], [p.validateNoServiceData, '.noServiceData', 'before service data is loaded']]) {
+      add({ id: `policy.${where}.validate6kb${tag}.median`, what: `validatePolicy, ${v.policyChars}-character identity policy, ${note}`, metric: 'validation latency, median', unit: 'ms', better: 'lower', runs: n, ours: median(v.ours), peer: median(v.peer), findings: { ours: v.oursFindings, peer: v.peerFindings } });
+      add({ id: `policy.${where}.validate6kb${tag}.p99`, what: `validatePolicy, ${v.policyChars}-character identity policy, ${note}`, metric: 'validation latency, p99', unit: 'ms', better: 'lower', runs: n, ours: percentile(v.ours, 99), peer: percentile(v.peer, 99) });
+    }
+    const e = p.evaluate;
+    add({ id: `policy.${where}.evaluate.prepared`, what: `evaluation over ${e.ran} corpus cases, policies compiled once per case`, metric: 'evaluation throughput', unit: 'evaluations/s', better: 'higher', runs: e.prepared.ours.length, ours: median(e.prepared.ours), peer: median(e.prepared.peer), agree: e.agree, samples: { ours: e.prepared.ours.map((x) => round(x)), peer: e.prepared.peer.map((x) => round(x)) } });
+    add({ id: `policy.${where}.evaluate.fromText`, what: `evaluation over ${e.ran} corpus cases, policies parsed on every request`, metric: 'evaluation throughput', unit: 'evaluations/s', better: 'higher', runs: e.fromText.ours.length, ours: median(e.fromText.ours), peer: median(e.fromText.peer), samples: { ours: e.fromText.ours.map((x) => round(x)), peer: e.fromText.peer.map((x) => round(x)) } });
+  }
+  if (raw.size) {
+    for (const k of ['decrypt', 'policy']) {
+      const s = raw.size[k];
+      const what = k === 'decrypt' ? 'decryption-only module vs the peer\'s decrypt bundle (minified)' : 'policy engine module vs iam-simulate core + iam-policy bundle (minified)';
+      add({ id: `size.${k}.raw`, what, metric: 'download size', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.bytes / 1024, peer: s.peer.bytes / 1024, jsGlueKiB: round(s.jsGlueBytes / 1024) });
+      add({ id: `size.${k}.gzip`, what, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.gzipBytes / 1024, peer: s.peer.gzipBytes / 1024, ...(s.serviceData ? { serviceDataKiB: round(s.serviceData.bytes / 1024), serviceDataGzipKiB: round(s.serviceData.gzipBytes / 1024) } : {}) });
+    }
+  }
+  if (raw.playback && !raw.playback.error) {
+    const pb = raw.playback;
+    add({ id: 'playback.ttfa', what: `time to first audio, ${pb.recording.minutes.toFixed(0)}-minute recording`, metric: 'time to first audio', unit: 'ms', better: 'lower', runs: pb.ours.ttfa.length, ours: median(pb.ours.ttfa), limit: median(pb.plain.ttfa), samples: { ours: pb.ours.ttfa.map((x) => round(x)), limit: pb.plain.ttfa.map((x) => round(x)) } });
+    add({ id: 'playback.seek', what: `seek latency, ${pb.recording.minutes.toFixed(0)}-minute recording (seeks to ${pb.recording.seeksSeconds.join(', ')} s)`, metric: 'seek latency', unit: 'ms', better: 'lower', runs: pb.ours.seek.length, ours: median(pb.ours.seek), limit: median(pb.plain.seek), samples: { ours: pb.ours.seek.map((x) => round(x)), limit: pb.plain.seek.map((x) => round(x)) } });
+  }
+  return cases;
+}
+
+const fmt = (x, unit) => {
+  if (x === undefined || x === null || Number.isNaN(x)) return '–';
+  if (unit === 'ms') return x < 10 ? x.toFixed(2) : x.toFixed(0);
+  if (unit === 'MiB') return x.toFixed(1);
+  if (unit === 'KiB') return x.toFixed(0);
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
+};
+const ratio = (r) => (r === null || r === undefined ? '–' : `${r.toFixed(2)}×`);
+
+function table(results) {
+  const c = (id) => results.cases.find((x) => x.id === id);
+  const rows = [];
+  const row = (what, x, peerName = 'peer') => {
+    if (!x) return;
+    const ref = x.peer !== undefined ? `${fmt(x.peer, x.unit)} (${peerName})` : `${fmt(x.limit, x.unit)} (limit)`;
+    rows.push(`| ${what} | ${x.unit} | ${x.better === 'higher' ? '↑' : '↓'} | **${fmt(x.ours, x.unit)}** | ${ref} | ${ratio(x.ratio)} | ${x.peer !== undefined && x.limit !== undefined ? `${fmt(x.limit, x.unit)} (${ratio(x.ratioToLimit)})` : '–'} |`);
+  };
+  const d = results.raw.decrypt;
+  if (d) {
+    for (const m of d.messages) {
+      const tag = `${m.suite}, ${m.frameLength / 1024} KiB frames`;
+      row(`decrypt ${tag}: one-shot`, c(`decrypt.${m.id}.oneshot.throughput`));
+      row(`decrypt ${tag}: stream`, c(`decrypt.${m.id}.stream.throughput`));
+      row(`decrypt ${tag}: Rust engine`, c(`decrypt.${m.id}.rust.throughput`));
+    }
+    for (const m of d.messages) {
+      const tag = `${m.suite}, ${m.frameLength / 1024} KiB frames`;
+      row(`peak memory ${tag}: one-shot`, c(`decrypt.${m.id}.oneshot.peakMemory`));
+      row(`peak memory ${tag}: stream`, c(`decrypt.${m.id}.stream.peakMemory`));
+      row(`peak memory ${tag}: Rust engine`, c(`decrypt.${m.id}.rust.peakMemory`));
+    }
+  }
+  for (const w of ['chromium', 'node']) {
+    const W = w === 'chromium' ? 'Chromium' : 'Node';
+    row(`${W}: validate 6 KB policy, median`, c(`policy.${w}.validate6kb.median`), 'iam-policy');
+    row(`${W}: validate 6 KB policy, p99`, c(`policy.${w}.validate6kb.p99`), 'iam-policy');
+    row(`${W}: validate 6 KB, no service data, median`, c(`policy.${w}.validate6kb.noServiceData.median`), 'iam-policy');
+    row(`${W}: evaluate, compiled policies`, c(`policy.${w}.evaluate.prepared`), 'iam-simulate');
+    row(`${W}: evaluate, parsing every request`, c(`policy.${w}.evaluate.fromText`), 'iam-simulate');
+  }
+  row('decrypt module size', c('size.decrypt.raw'));
+  row('decrypt module size, gzip', c('size.decrypt.gzip'));
+  row('policy module size', c('size.policy.raw'), 'iam-simulate');
+  row('policy module size, gzip', c('size.policy.gzip'), 'iam-simulate');
+  row('time to first audio (long recording)', c('playback.ttfa'));
+  row('seek latency (long recording)', c('playback.seek'));
+  return [
+    '| case | unit | better | callseal | peer / limit | ratio | WebCrypto limit (ratio) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+export function writeReport(path, results) {
+  const m = results.machine, s = results.settings;
+  const readingPath = new URL('../reading.md', import.meta.url);
+  const reading = existsSync(readingPath) ? readFileSync(readingPath, 'utf8').trim() : '';
+  const errors = [];
+  for (const r of results.raw.decrypt?.results ?? []) if (r.error) errors.push(`decrypt ${r.message} ${r.contender}: ${r.error}`);
+  if (results.raw.playback?.error) errors.push(`playback: ${results.raw.playback.error}`);
+  const text = `# Benchmarks
+
+callseal side by side with its peers and the limit, measured by \`make bench\` in one run on one
+machine, on the same bytes. Machine-readable figures: [bench/results.json](bench/results.json)
+(\`cases[]\`: \`ours\`, \`peer\` and/or \`limit\`, \`ratio\` = ours / peer (else ours / limit), \`unit\`,
+\`better\`, \`runs\`). Figures are medians of ${s.runs} runs unless the table says otherwise.
+
+Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ' (BENCH_QUICK: small sizes, not figures to quote)' : ''}.
+Ratio: callseal ÷ the reference; "better ↑" means a ratio above 1 favours callseal, "↓" below 1.
+
+${table(results)}
+${errors.length ? `\nFailed in this run:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
+## Machine
+
+${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Chromium ${m.chromium} (Debian,
+headless, through playwright-core). **A shared 2-core development machine**: other builds and
+tests ran at the same time (load average ${m.loadAverageAtStart.join(' / ')} at the start,
+${m.loadAverageAtEnd.join(' / ')} at the end), so absolute figures are noisy; the ratios compare
+contenders measured back to back in the same run. The whole run took ${m.seconds} s.
+
+Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versions).filter(([k]) => k !== 'callseal').map(([k, v]) => `${k} ${v}`).join(', ')}.
+
+## How it is measured
+
+- **Messages.** ${s.sizeMiB} MiB of random plaintext, encrypted at bench time by the official AWS
+  Encryption SDK for JavaScript (\`@aws-crypto/client-node\`, raw AES-256 keyring) as suites
+  ${s.suites.map((x) => x.toString(16).padStart(4, '0')).join(' and ')} with ${s.frameLengths.map((f) => `${f / 1024} KiB`).join(' and ')} frames. Every contender
+  decrypts the same files.
+- **Decryption**, in headless Chromium, one fresh browser context (its own renderer) per message
+  and contender; the ciphertext is fetched into the page before any timing. Timed: from the
+  ciphertext bytes and the keyring to the verified plaintext, measured in the page with
+  \`performance.now()\`. One untimed first run (warm-up, plaintext checked against the
+  original), then ${s.runs} timed runs, garbage collected between runs; the figure is the median.
+  - callseal one-shot: \`unwrapRawAesDataKey\` + \`decrypt()\` (default engine: WebCrypto).
+  - callseal stream: \`unwrapRawAesDataKey\` + \`decryptStream()\` fed ${s.streamChunkBytes / 1024} KiB chunks, the plaintext
+    consumed and dropped as it comes.
+  - callseal Rust engine: \`decrypt(…, { engine: 'rust' })\`, the pure-Rust AES-GCM in wasm.
+  - peer: \`@aws-crypto/client-browser\` ${results.versions['@aws-crypto/client-browser']} (the newest browser client; it has no 5.x)
+    \`decrypt(keyring, ciphertext)\` with a \`RawAesKeyringWebCrypto\`, bundled by vite with the
+    \`buffer\` polyfill it needs for signed suites. It has no streaming decrypt in the browser,
+    so the stream rows compare against its one-shot figure.
+  - limit: one WebCrypto AES-256-GCM \`decrypt\` call over the same plaintext as a single GCM
+    ciphertext (no frames, no key derivation, no signature).
+- **Peak memory**: the renderer process's resident-memory high-water mark (Linux VmHWM, reset
+  just before the run) minus its resident memory at that moment, with the ciphertext already
+  loaded: JS heap, ArrayBuffers, wasm linear memory and WebCrypto's buffers together. Taken on
+  the first run in a fresh page only (later runs reuse memory the allocator kept), so it is one
+  sample and depends on when the garbage collector ran.
+- **Policies**: the ~6 KB identity policy of \`tests/policy_validate.rs\`, validated ${s.policy.samples} times
+  after 50 warm-up calls (median, p99); callseal's \`validatePolicy\` (with service data: every
+  check, as the playground runs it; and once before the service data is loaded) vs
+  \`JSON.parse\` + \`validateIdentityPolicy\` of \`@cloud-copilot/iam-policy\` (the validator
+  iam-simulate uses: syntax checks only, no catalog). Evaluation: every corpus case of
+  \`tests/policy/evaluate/\` that iam-simulate runs, as many passes as fit in ${s.policy.minMs} ms, ${s.policy.runs} times;
+  callseal's compiled \`PolicyEvaluator\` vs iam-simulate's core engine with pre-loaded policies
+  (as \`compare-iam-simulate.mjs\` calls it), and both from the policy texts on every request.
+  In Chromium (the page loads \`callseal/policy\` and the peer bundle) and in Node.
+- **Sizes**: \`pkg/wasm/*.wasm\` raw and gzip -9, against the peers' minified vite bundles
+  (decrypt-only client-browser; iam-simulate core engine + iam-policy). callseal's JS glue and
+  the policy engine's separate \`service-data.bin\` are listed in results.json.
+- **Playback**: the player page against the local stack (SeaweedFS S3, moto KMS, reference key
+  broker), the longest sample recording; \`tests/e2e/measure.mjs\` times first audio and three
+  seeks; the limit is the same recording unencrypted from the same S3 server in a bare
+  \`<audio>\`. ${s.playbackRuns} runs, each in a fresh browser context (no cache, new Service Worker).
+
+${reading ? `## Reading\n\n${reading}\n` : ''}`;
+  writeFileSync(path, text);
+}

@@ -1,0 +1,115 @@
+// Decryption contenders in one page, driven by bench/run.mjs through window.bench.
+// The page holds the ciphertext in memory before any timing starts (fetch is not measured);
+// each contender's timed segment is the decryption alone, from the ciphertext bytes (and the
+// keyring) to the verified plaintext.
+import * as callseal from '/pkg/decrypt.js';
+import wasmInit from '/pkg/wasm/callseal_decrypt.js';
+import { makePeerDecrypt } from '/bench/out/peer-esdk.js';
+
+const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+// Reads a response into one buffer of its exact length (no growing buffers left behind for the
+// allocator to reuse: the memory figures start from a clean heap).
+const fetchBytes = async (url) => {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  const out = new Uint8Array(Number(r.headers.get('content-length')));
+  let at = 0;
+  for (const reader = r.body.getReader(); ;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    out.set(value, at);
+    at += value.length;
+  }
+  if (at !== out.length) throw new Error(`${url}: ${at} of ${out.length} bytes`);
+  return out;
+};
+
+/** A cheap order-sensitive checksum of bytes (the same function runs in Node on the plaintext). */
+export function checksum(bytes, h = 0x811c9dc5) {
+  const n = bytes.length >> 2;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  if (bytes.byteOffset % 4 === 0) {
+    for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + words[i]) | 0;
+  } else {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + dv.getUint32(i * 4, true)) | 0;
+  }
+  for (let i = n * 4; i < bytes.length; i++) h = (Math.imul(h, 31) + bytes[i]) | 0;
+  return h >>> 0;
+}
+
+let state = null;
+
+async function prepare({ file, limit, keyring, contender, committing, chunkSize }) {
+  state = null;
+  const ring = { keyNamespace: keyring.keyNamespace, keyName: keyring.keyName, key: b64(keyring.key) };
+  const s = { contender, ring, chunkSize };
+  if (contender === 'webcrypto') {
+    // The limit: one AES-GCM decrypt call over the same plaintext as one GCM ciphertext (made in Node).
+    s.input = await fetchBytes(`/bench/out/${limit.file}`);
+    s.iv = b64(limit.iv);
+    s.key = await crypto.subtle.importKey('raw', b64(limit.key), 'AES-GCM', false, ['decrypt']);
+  } else {
+    s.input = await fetchBytes(`/bench/out/${file}`);
+    if (contender === 'peer') s.peer = await makePeerDecrypt(ring, committing);
+  }
+  state = s;
+  return { inputBytes: s.input.length, engine: callseal.defaultEngine() };
+}
+
+/** One timed decryption. Returns { ms, bytes } and, with `check`, the checksum of the plaintext. */
+async function run({ check = false } = {}) {
+  const s = state;
+  let out = null, bytes = 0, sum = 0x811c9dc5;
+  const t0 = performance.now();
+  switch (s.contender) {
+    case 'callseal':
+    case 'callseal-rust': {
+      const dataKey = callseal.unwrapRawAesDataKey(s.input, s.ring);
+      out = await callseal.decrypt(s.input, dataKey, { engine: s.contender === 'callseal-rust' ? 'rust' : 'auto' });
+      dataKey.fill(0);
+      break;
+    }
+    case 'callseal-stream': {
+      const dataKey = callseal.unwrapRawAesDataKey(s.input, s.ring);
+      const input = s.input, size = s.chunkSize;
+      let at = 0;
+      const source = new ReadableStream({
+        pull(controller) {
+          if (at >= input.length) { controller.close(); return; }
+          controller.enqueue(input.subarray(at, Math.min(at + size, input.length)));
+          at += size;
+        },
+      }, { highWaterMark: 0 });
+      const reader = source.pipeThrough(callseal.decryptStream(dataKey)).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.length;
+        if (check) sum = checksum(value, sum);
+      }
+      dataKey.fill(0);
+      break;
+    }
+    case 'peer':
+      out = await s.peer(s.input);
+      break;
+    case 'webcrypto':
+      out = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: s.iv }, s.key, s.input));
+      break;
+    default:
+      throw new Error(`unknown contender ${s.contender}`);
+  }
+  const ms = performance.now() - t0;
+  if (out) { bytes = out.length; if (check) sum = checksum(out); }
+  out = null;
+  return { ms, bytes, checksum: check ? sum >>> 0 : undefined };
+}
+
+/** Bytes of callseal's wasm linear memory (it only grows: after a run, the peak so far). */
+async function wasmMemory() {
+  return (await wasmInit()).memory.buffer.byteLength;
+}
+
+window.bench = { prepare, run, wasmMemory, version: callseal.version() };
+window.ready = true;

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// make bench: callseal side by side with its peers and the limit, in one run, on this machine,
+// on the same bytes. Writes bench/results.json (machine-readable) and BENCHMARKS.md.
+//
+//   node bench/run.mjs                  everything (after `make build`)
+//   BENCH_QUICK=1 node bench/run.mjs    small sizes, 1 run each (development; not for figures)
+//   BENCH_PARTS=decrypt,policy,size,playback   a subset (default: all)
+//   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
+//
+// Scratch goes to bench/out/ (gitignored): the messages, the peer bundles, the built pages.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, loadavg, release, platform } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { launchChromium } from '../tests/support/browser.mjs';
+import { serveStatic } from '../tests/support/static-server.mjs';
+import { makeMessages } from './lib/messages.mjs';
+import { bundle } from './lib/bundle.mjs';
+import { benchDecrypt } from './lib/decrypt-bench.mjs';
+import { benchPlayback } from './lib/playback.mjs';
+import { checksum, median, percentile } from './lib/stats.mjs';
+import { buildCases, writeReport } from './lib/report.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = join(ROOT, 'bench/out');
+const QUICK = process.env.BENCH_QUICK === '1';
+const env = (name, dflt) => process.env[name] ?? dflt;
+const settings = {
+  quick: QUICK,
+  sizeMiB: Number(env('BENCH_SIZE_MIB', QUICK ? 8 : 64)),
+  runs: Number(env('BENCH_RUNS', QUICK ? 1 : 5)),
+  suites: env('BENCH_SUITES', '0578,0478').split(',').map((s) => parseInt(s, 16)),
+  frameLengths: env('BENCH_FRAMES', '4096,65536').split(',').map(Number),
+  streamChunkBytes: 65536,
+  policy: QUICK ? { runs: 1, samples: 100, minMs: 200 } : { runs: 5, samples: 400, minMs: 800 },
+  playbackRuns: Number(env('BENCH_PLAYBACK_RUNS', QUICK ? 1 : 5)),
+};
+const parts = new Set(env('BENCH_PARTS', 'decrypt,policy,size,playback').split(','));
+const started = Date.now();
+const log = (m) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
+
+if (!existsSync(join(ROOT, 'pkg/decrypt.js'))) throw new Error('pkg/ is not built: run make build');
+mkdirSync(OUT, { recursive: true });
+const pkgVersion = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+
+const raw = { settings, parts: [...parts] };
+const machine = {
+  cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30),
+  os: `${platform()} ${release()}`, node: process.version, loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+};
+
+log(`bundling the peers (vite)`);
+const peerEsdk = await bundle(join(ROOT, 'bench/pages/peer-esdk.mjs'), OUT, 'peer-esdk.js', ROOT);
+const peerIam = await bundle(join(ROOT, 'bench/pages/peer-iam.mjs'), OUT, 'peer-iam.js', ROOT);
+
+// Cross-origin isolated pages (COOP + COEP): performance.now() at 5 µs instead of 100 µs.
+const server = await serveStatic(ROOT, { headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } });
+const browser = await launchChromium();
+machine.chromium = browser.version();
+try {
+  if (parts.has('decrypt')) {
+    log(`making messages: ${settings.sizeMiB} MiB, suites ${settings.suites.map((s) => s.toString(16).padStart(4, '0')).join(', ')}, frames ${settings.frameLengths.join(', ')} (@aws-crypto/client-node)`);
+    const meta = await makeMessages(OUT, { size: settings.sizeMiB * 1048576, suites: settings.suites, frameLengths: settings.frameLengths });
+    meta.plainChecksum = checksum(readFileSync(join(OUT, 'plain.bin')));
+    log('decryption in Chromium');
+    raw.decrypt = { messages: meta.messages, plainBytes: meta.plainBytes, results: await benchDecrypt(browser, server.url, meta, { runs: settings.runs, chunkSize: settings.streamChunkBytes, log }) };
+    for (const m of meta.messages) rmSync(join(OUT, m.file), { force: true });
+    rmSync(join(OUT, 'plain.bin'), { force: true });
+    rmSync(join(OUT, 'limit.bin'), { force: true });
+  }
+  if (parts.has('policy')) {
+    log('policies in Chromium');
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => log(`[policy page] ${e.message}`));
+    await page.goto(`${server.url}/bench/pages/policy.html`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    const files = ['basics.json', 'conditions.json', 'cross_account.json', 'kms.json', 'organizations_boundaries_sessions.json', 'principals.json', 'set_operators.json', 'variables.json'];
+    raw.policyChromium = await page.evaluate((o) => window.bench.run(o), { ...settings.policy, files });
+    await page.close();
+    log('policies in Node');
+    raw.policyNode = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bench/policy-node.mjs'), JSON.stringify(settings.policy)], { cwd: ROOT, maxBuffer: 64 << 20 }).toString());
+    for (const [where, p] of [['Chromium', raw.policyChromium], ['Node', raw.policyNode]]) {
+      log(`${where}: validate 6 KB median ${median(p.validate.ours).toFixed(3)} ms (peer ${median(p.validate.peer).toFixed(3)}), p99 ${percentile(p.validate.ours, 99).toFixed(3)} (peer ${percentile(p.validate.peer, 99).toFixed(3)}); evaluate ${median(p.evaluate.prepared.ours).toFixed(0)}/s (peer ${median(p.evaluate.prepared.peer).toFixed(0)}/s)`);
+    }
+  }
+  if (parts.has('size')) {
+    const size = (f) => { const b = readFileSync(join(ROOT, f)); return { bytes: b.length, gzipBytes: gzipSync(b, { level: 9 }).length }; };
+    const glue = (files) => files.reduce((n, f) => n + (existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f)).length : 0), 0);
+    raw.size = {
+      decrypt: { wasm: size('pkg/wasm/callseal_decrypt_bg.wasm'), jsGlueBytes: glue(['pkg/decrypt.js', 'pkg/lib/decrypt.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_decrypt.js']), peer: peerEsdk },
+      policy: { wasm: size('pkg/wasm/callseal_policy_bg.wasm'), serviceData: size('pkg/service-data.bin'), jsGlueBytes: glue(['pkg/policy.js', 'pkg/lib/policy.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_policy.js']), peer: peerIam },
+    };
+    log(`sizes: decrypt wasm ${raw.size.decrypt.wasm.bytes} B (${raw.size.decrypt.wasm.gzipBytes} gz) vs peer ${peerEsdk.bytes} (${peerEsdk.gzipBytes} gz); policy wasm ${raw.size.policy.wasm.bytes} (${raw.size.policy.wasm.gzipBytes} gz) vs peer ${peerIam.bytes} (${peerIam.gzipBytes} gz)`);
+  }
+  if (parts.has('playback')) {
+    log('playback: local stack, samples, broker, pages');
+    try {
+      raw.playback = await benchPlayback(browser, { root: ROOT, outDir: OUT, runs: settings.playbackRuns, log });
+    } catch (e) {
+      raw.playback = { error: String(e.message ?? e).slice(0, 500) };
+      log(`playback: ERROR ${raw.playback.error}`);
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+machine.loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
+machine.seconds = Math.round((Date.now() - started) / 1000);
+
+const results = {
+  schema: 1,
+  date: new Date().toISOString(),
+  command: 'make bench',
+  machine,
+  versions: {
+    callseal: JSON.parse(readFileSync(join(ROOT, 'pkg/package.json'), 'utf8')).version,
+    '@aws-crypto/client-browser': pkgVersion('@aws-crypto/client-browser'),
+    '@aws-crypto/client-node': pkgVersion('@aws-crypto/client-node'),
+    '@cloud-copilot/iam-simulate': pkgVersion('@cloud-copilot/iam-simulate'),
+    '@cloud-copilot/iam-policy': pkgVersion('@cloud-copilot/iam-policy'),
+  },
+  settings,
+  cases: buildCases(raw),
+  raw,
+};
+const resultsPath = join(ROOT, QUICK ? 'bench/out/results.json' : 'bench/results.json');
+const reportPath = join(ROOT, QUICK ? 'bench/out/BENCHMARKS.md' : 'BENCHMARKS.md');
+writeFileSync(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
+writeReport(reportPath, results);
+log(`wrote ${resultsPath} and ${reportPath} in ${machine.seconds} s`);
