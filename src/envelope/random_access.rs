@@ -345,8 +345,26 @@ impl RandomAccess {
             unit_name(fetch.kind, fetch.seq),
             fetch.range.start
         );
-        if bytes.len() as u64 != fetch.range.end - fetch.range.start {
-            let code = if (bytes.len() as u64) < fetch.range.end - fetch.range.start {
+        // A fetch may come back from JavaScript: check that its range and plaintext range are
+        // consistent with each other and with the frame kind before indexing into `bytes`.
+        let want = fetch.range.end.checked_sub(fetch.range.start);
+        let plen = fetch.plaintext.end.checked_sub(fetch.plaintext.start);
+        let head: u64 = match fetch.kind {
+            BodyKind::RegularFrame => 16,
+            BodyKind::FinalFrame => 24,
+            BodyKind::SingleBlock => 20,
+        };
+        let (Some(want), Some(plen)) = (want, plen) else {
+            return Err(err!(InvalidArgument, "{what}: reversed byte or plaintext range"));
+        };
+        if plen.checked_add(head + TAG_LEN as u64) != Some(want) {
+            return Err(err!(
+                InvalidArgument,
+                "{what}: a range of {want} bytes cannot hold {plen} bytes of plaintext"
+            ));
+        }
+        if bytes.len() as u64 != want {
+            let code = if (bytes.len() as u64) < want {
                 ErrorCode::Truncated
             } else {
                 ErrorCode::InvalidArgument
@@ -356,7 +374,7 @@ impl RandomAccess {
                 format!(
                     "{what}: got {} bytes, expected {}",
                     bytes.len(),
-                    fetch.range.end - fetch.range.start
+                    want
                 ),
             ));
         }
@@ -406,7 +424,6 @@ impl RandomAccess {
             }
         };
         let iv = FrameIv::checked(&bytes[iv_at..iv_at + IV_LEN], fetch.seq, &what)?;
-        let plen = fetch.plaintext.end - fetch.plaintext.start;
         let aad = body_aad(&self.header.info().message_id, fetch.kind, fetch.seq, plen);
         Ok(SealedFrame::from_parts(
             fetch.seq,

@@ -1,0 +1,5 @@
+#![no_main]
+//! See `fuzz/src/policy_evaluate.rs`.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| callseal_fuzz::policy_evaluate::run(data));
