@@ -64,7 +64,6 @@ pub struct Built {
     pub plaintext: Vec<u8>,
     pub key: Vec<u8>,
     pub signed: bool,
-    pub framed: bool,
 }
 
 thread_local! {
@@ -105,7 +104,6 @@ pub fn built(suite_sel: u8, frame_sel: u8, pt_len: u16) -> Built {
                     plaintext,
                     key,
                     signed: suite.is_signed(),
-                    framed: frame_length != 0,
                 }
             })
             .clone()

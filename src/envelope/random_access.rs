@@ -355,7 +355,10 @@ impl RandomAccess {
             BodyKind::SingleBlock => 20,
         };
         let (Some(want), Some(plen)) = (want, plen) else {
-            return Err(err!(InvalidArgument, "{what}: reversed byte or plaintext range"));
+            return Err(err!(
+                InvalidArgument,
+                "{what}: reversed byte or plaintext range"
+            ));
         };
         if plen.checked_add(head + TAG_LEN as u64) != Some(want) {
             return Err(err!(
@@ -371,11 +374,7 @@ impl RandomAccess {
             };
             return Err(crate::Error::new(
                 code,
-                format!(
-                    "{what}: got {} bytes, expected {}",
-                    bytes.len(),
-                    want
-                ),
+                format!("{what}: got {} bytes, expected {}", bytes.len(), want),
             ));
         }
         let end = end.ok_or_else(|| err!(InvalidState, "locate the end of the message first"))?;
