@@ -51,5 +51,11 @@ demo: build
 bench: build
 	@node bench/run.mjs
 
+# cargo-fuzz targets (fuzz/fuzz_targets), one at a time, FUZZ_SECONDS each; crashes land in
+# fuzz/artifacts/<target>/ (copy them to fuzz/regressions/<target>/: cargo test replays them).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
 clean:
 	rm -rf target pkg www/dist bench/out
