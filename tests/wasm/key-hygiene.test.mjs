@@ -1,0 +1,105 @@
+// Key hygiene in the built package (pkg/): after a decryption ends, the wasm module's linear
+// memory no longer holds the data key bytes. The data keys are Rust `Zeroizing` values wiped on
+// drop; this test checks the whole memory (heap, stack, freed blocks), where a copy made by the
+// JS glue or a stale stack slot would show up.
+//
+// The decrypt module's memory is the `memory` export of its instance: `init()` of the
+// wasm-bindgen glue returns the already-initialised instance's exports.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import * as callseal from '../../pkg/decrypt.js';
+import init, { DecryptStream } from '../../pkg/wasm/callseal_decrypt.js';
+
+const { memory } = await init();
+const ESDK = new URL('../vectors/esdk/python-4.0.7/', import.meta.url);
+const S3EC = new URL('../vectors/s3ec/', import.meta.url);
+const b64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
+
+/** Offsets where `key` occurs in the wasm memory. */
+function findInMemory(key) {
+  const mem = Buffer.from(memory.buffer);
+  const needle = Buffer.from(key);
+  const hits = [];
+  for (let i = mem.indexOf(needle); i !== -1; i = mem.indexOf(needle, i + 1)) hits.push(i);
+  return hits;
+}
+
+async function streamAll(message, dataKey, options, chunk = 1000) {
+  const ts = callseal.decryptStream(dataKey, options);
+  const writer = ts.writable.getWriter();
+  const reader = ts.readable.getReader();
+  let n = 0;
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      n += value.length;
+    }
+  })();
+  for (let i = 0; i < message.length; i += chunk) await writer.write(message.subarray(i, i + chunk));
+  await writer.close();
+  await pump;
+  return n;
+}
+
+const manifest = JSON.parse(await readFile(new URL('manifest.json', ESDK), 'utf8'));
+// One message per suite and framing (framed 128 / 4096, non-framed), 4096-byte plaintext.
+const cases = manifest.tests.filter((t) => t.expect === 'plaintext' && t.plaintext === 'pt/4096.bin');
+
+test('the scanner finds a key that is still held (positive control)', async () => {
+  const t = cases[0];
+  const key = b64(t.data_key);
+  const stream = new DecryptStream(key, {});   // holds the key until the header arrives
+  assert.ok(findInMemory(key).length > 0, 'a held data key must be visible to the scan');
+  stream.free();
+  assert.deepEqual(findInMemory(key), [], 'freeing the stream wipes the data key');
+});
+
+for (const engine of ['rust', 'auto']) {
+  test(`no data key bytes in wasm memory after decrypt, stream and range reads (${engine} engine)`, async () => {
+    assert.ok(cases.length >= 30, `${cases.length} cases`);
+    const leaks = [];
+    for (const t of cases) {
+      const key = b64(t.data_key);
+      const message = new Uint8Array(await readFile(new URL(t.ciphertext, ESDK)));
+      assert.deepEqual(findInMemory(key), [], `${t.id}: key in memory before use`);
+
+      const pt = await callseal.decrypt(message, key, { engine });
+      assert.equal(pt.length, 4096);
+      if (findInMemory(key).length) leaks.push(`${t.id} decrypt`);
+
+      assert.equal(await streamAll(message, key, { engine }), 4096);
+      if (findInMemory(key).length) leaks.push(`${t.id} decryptStream`);
+
+      if (t.frame_length > 0) {
+        const source = { size: message.length, read: async (s, n) => message.slice(s, s + n) };
+        const r = await callseal.openRangeReader(source, key, { engine });
+        assert.equal((await r.read(1000, 300)).length, 300);
+        r.close();
+        if (findInMemory(key).length) leaks.push(`${t.id} openRangeReader`);
+      }
+
+      // A failed decryption (wrong expected context) wipes the key too.
+      await assert.rejects(
+        callseal.decrypt(message, key, { engine, expectedContext: { 'contact-id': 'someone-else' } }),
+        (e) => e.code === 'CONTEXT_MISMATCH',
+      );
+      if (findInMemory(key).length) leaks.push(`${t.id} failed decrypt`);
+    }
+    assert.deepEqual(leaks, []);
+  });
+
+  test(`no data key bytes in wasm memory after S3EC decrypts (${engine} engine)`, async () => {
+    const vectors = JSON.parse(await readFile(new URL('python-4.0.0.json', S3EC), 'utf8'));
+    const leaks = [];
+    for (const c of vectors.cases) {
+      const key = b64(c.data_key);
+      const pt = await callseal.decryptS3Object(b64(c.body), c.metadata, key,
+        { engine, ...(c.instruction_file ? { instructionFile: c.instruction_file } : {}) });
+      assert.equal(Buffer.from(pt).toString('base64'), c.plaintext);
+      if (findInMemory(key).length) leaks.push(c.id);
+    }
+    assert.deepEqual(leaks, []);
+  });
+}
