@@ -12,19 +12,28 @@ ROOT=$PWD
 PKG=$ROOT/pkg
 OUT=$ROOT/target/pkg-staging   # assembled here, swapped into pkg/ only when complete
 WASM_TARGET_DIR=$ROOT/target/wasm
-PROFILE=${CALLSEAL_WASM_PROFILE:-release}
+PROFILE=${CALLSEAL_WASM_PROFILE:-wasm-release}
 
 log() { printf '\033[1m[build-wasm]\033[0m %s\n' "$*" >&2; }
 
 # --- which toolchain -------------------------------------------------------------------------
+# The wasm linker: Debian's lld-22 has shipped /usr/bin/rust-lld in some builds and only
+# LLVM's own wasm-ld in others.
+find_wasm_ld() {
+  local c
+  for c in /usr/bin/rust-lld /usr/lib/llvm-*/bin/wasm-ld; do
+    [ -x "$c" ] && { echo "$c"; return 0; }
+  done
+  return 1
+}
 CARGO_WASM=(cargo)
 BUILD_STD=()
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   log "toolchain: rustup with wasm32-unknown-unknown"
-elif [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ] && [ -x /usr/bin/rust-lld ]; then
-  log "toolchain: Debian rustc-web $(/usr/bin/rustc --version | cut -d' ' -f2) with -Z build-std"
+elif [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ] && WASM_LD=$(find_wasm_ld); then
+  log "toolchain: Debian rustc-web $(/usr/bin/rustc --version | cut -d' ' -f2) with -Z build-std, linker $WASM_LD"
   export RUSTC_BOOTSTRAP=1
-  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/rust-lld
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=$WASM_LD
   export RUSTC=/usr/bin/rustc
   CARGO_WASM=(/usr/bin/cargo)
   BUILD_STD=(-Z build-std=std,panic_abort)
@@ -57,7 +66,7 @@ build_module() { # name features
     --no-default-features --features "$features" --target-dir "$WASM_TARGET_DIR" "${BUILD_STD[@]}"
   local built="$WASM_TARGET_DIR/wasm32-unknown-unknown/$PROFILE/callseal.wasm"
   cp "$built" "$WASM_TARGET_DIR/$name.wasm"
-  wasm-bindgen --target web --out-dir "$OUT/wasm" --out-name "$name" "$WASM_TARGET_DIR/$name.wasm"
+  wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir "$OUT/wasm" --out-name "$name" "$WASM_TARGET_DIR/$name.wasm"
   # wasm-opt before version 116 breaks wasm-bindgen's externref table: use it only when newer.
   local wo_version
   wo_version=$(wasm-opt --version 2>/dev/null | grep -oE '[0-9]+' | head -n 1 || echo 0)
@@ -75,9 +84,10 @@ build_module() { # name features
 }
 
 # CALLSEAL_WASM_MODULES="decrypt" builds one module only (development).
-for m in ${CALLSEAL_WASM_MODULES:-decrypt policy}; do
+for m in ${CALLSEAL_WASM_MODULES:-decrypt encrypt policy}; do
   case $m in
     decrypt) build_module callseal_decrypt envelope ;;
+    encrypt) build_module callseal_encrypt envelope,encrypt ;;
     policy) build_module callseal_policy policy ;;
     *) echo "error: unknown module $m" >&2; exit 1 ;;
   esac
@@ -95,10 +105,12 @@ cp LICENSE "$OUT/LICENSE" 2>/dev/null || true
 VERSION=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$VERSION\"/" pkg-config/package.json > "$OUT/package.json"
 if [ -f target/generated/service-data.bin ]; then cp target/generated/service-data.bin "$OUT/service-data.bin"; fi
-if [ ! -f "$OUT/wasm/callseal_policy.js" ]; then  # decrypt-only development build
-  rm -f "$OUT/policy.ts" "$OUT/node/policy.ts" "$OUT/lib/policy.ts"
-  sed -i '/policy/d' "$OUT/index.ts" "$OUT/node/index.ts"
-fi
+for m in policy encrypt; do  # development builds of a subset of the modules
+  if [ ! -f "$OUT/wasm/callseal_$m.js" ]; then
+    rm -f "$OUT/$m.ts" "$OUT/node/$m.ts" "$OUT/lib/$m.ts"
+    sed -i "/$m/d" "$OUT/index.ts" "$OUT/node/index.ts"
+  fi
+done
 sed -i "s#\"typeRoots\": \[[^]]*\]#\"typeRoots\": [\"$ROOT/node_modules/@types\"]#" "$OUT/tsconfig.json"
 npx --no-install tsc -p "$OUT/tsconfig.json"
 find "$OUT" -name "*.ts" ! -name "*.d.ts" -delete; rm -f "$OUT/tsconfig.json"

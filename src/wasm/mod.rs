@@ -10,6 +10,8 @@ use crate::error::{Error, ErrorCode};
 
 #[cfg(feature = "envelope")]
 mod decrypt;
+#[cfg(feature = "encrypt")]
+mod encrypt;
 #[cfg(feature = "policy")]
 mod policy;
 #[cfg(feature = "envelope")]

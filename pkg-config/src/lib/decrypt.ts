@@ -4,7 +4,7 @@
  */
 import * as wasm from '../wasm/callseal_decrypt.js';
 import type {
-  DecryptOptions, Engine, MessageHeader, RangeReader, RangeSource, S3ObjectMetadata, StreamOptions,
+  DecryptOptions, Engine, MessageHeader, RangeReader, RangeSource, RawAesKeyring, S3ObjectMetadata, StreamOptions,
 } from './types.js';
 
 export * from './types.js';
@@ -135,14 +135,6 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
       reader.free();
     },
   };
-}
-
-/** A raw AES keyring as the AWS Encryption SDK defines it (namespace, name, wrapping key). */
-export interface RawAesKeyring {
-  keyNamespace: string;
-  keyName: string;
-  /** 16, 24 or 32 bytes. */
-  key: Uint8Array;
 }
 
 /**

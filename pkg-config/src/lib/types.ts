@@ -97,16 +97,22 @@ export interface RangeReader {
 /** S3 Encryption Client object metadata: the `x-amz-meta-*` headers or an instruction file. */
 export type S3ObjectMetadata = Record<string, string>;
 
+/** A raw AES keyring as the AWS Encryption SDK defines it (namespace, name, wrapping key). */
+export interface RawAesKeyring {
+  keyNamespace: string;
+  keyName: string;
+  /** 16, 24 or 32 bytes. */
+  key: Uint8Array;
+}
+
+/** What `encryptWithRawAes` and `MessageEncryptor` write (callseal/encrypt). */
 export interface EncryptOptions {
   /** Default 0x0578 (committing, signed: the ESDK default). */
   suiteId?: number;
   /** Default 4096; 0 makes a non-framed message. */
   frameLength?: number;
+  /** Must not contain `aws-crypto-public-key` (added for signed suites). */
   encryptionContext?: Record<string, string>;
-  /** Data keys to put in the header (e.g. from KMS GenerateDataKey), or use `rawAesWrappingKey`. */
-  encryptedDataKeys?: EncryptedDataKey[];
-  /** Wrap the data key with a raw AES keyring instead. */
-  rawAesWrappingKey?: { keyNamespace: string; keyName: string; key: Uint8Array };
 }
 
 // ---------------------------------------------------------------------------------------------

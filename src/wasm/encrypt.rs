@@ -1,0 +1,161 @@
+//! JS bindings of ESDK message encryption (pipelines and tests): `encrypt` with a raw AES
+//! keyring, and `MessageEncryptor` for data keys wrapped elsewhere (KMS `GenerateDataKey`).
+//!
+//! Built only into the `callseal_encrypt` module (feature `encrypt`), so pages that only
+//! decrypt never download the signing code. AES-GCM runs on the pure-Rust engine.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use crate::envelope::encrypt::{encrypt_with_raw_aes, prepare, EncryptRequest, PreparedMessage};
+use crate::envelope::header::{EncryptedDataKey, EncryptionContext};
+use crate::envelope::keys::DataKey;
+use crate::envelope::raw_aes::RawAesKeyring;
+use crate::envelope::suite::Suite;
+use crate::err;
+
+/// The ESDK's defaults: suite 0578, 4096-byte frames. spec: client-apis/encrypt.md
+const DEFAULT_SUITE: u16 = 0x0578;
+const DEFAULT_FRAME_LENGTH: u32 = 4096;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct JsEncryptOptions {
+    suite_id: Option<u16>,
+    frame_length: Option<u32>,
+    encryption_context: Option<BTreeMap<String, String>>,
+}
+
+const OPTION_KEYS: &[&str] = &["suiteId", "frameLength", "encryptionContext"];
+
+fn request_from_js(options: JsValue) -> Result<EncryptRequest, JsValue> {
+    let js: JsEncryptOptions = if options.is_undefined() || options.is_null() {
+        JsEncryptOptions::default()
+    } else {
+        super::reject_unknown_keys(&options, "options", OPTION_KEYS)?;
+        serde_wasm_bindgen::from_value(options)
+            .map_err(|e| super::invalid_argument("options", e))?
+    };
+    let id = js.suite_id.unwrap_or(DEFAULT_SUITE);
+    let encryption_context =
+        EncryptionContext::from_pairs(js.encryption_context.unwrap_or_default())?;
+    Ok(EncryptRequest {
+        suite: Suite::from_id(id)?,
+        frame_length: js.frame_length.unwrap_or(DEFAULT_FRAME_LENGTH),
+        encryption_context,
+    })
+}
+
+fn keyring_from_js(keyring: &JsValue) -> Result<RawAesKeyring, JsValue> {
+    let field = |name: &str| Reflect::get(keyring, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let namespace = field("keyNamespace")
+        .as_string()
+        .ok_or_else(|| super::invalid_argument("keyring.keyNamespace", "expected a string"))?;
+    let name = field("keyName")
+        .as_string()
+        .ok_or_else(|| super::invalid_argument("keyring.keyName", "expected a string"))?;
+    let key = field("key")
+        .dyn_into::<Uint8Array>()
+        .map_err(|_| super::invalid_argument("keyring.key", "expected a Uint8Array"))?;
+    let key = zeroize::Zeroizing::new(key.to_vec());
+    Ok(RawAesKeyring::new(&namespace, &name, &key)?)
+}
+
+/// Encrypts `plaintext` under a fresh random data key wrapped by a raw AES keyring; the
+/// result is an ESDK message any official SDK with the same keyring decrypts.
+#[wasm_bindgen(js_name = encryptWithRawAes)]
+pub fn encrypt_with_raw_aes_js(
+    plaintext: &Uint8Array,
+    keyring: JsValue,
+    options: JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let request = request_from_js(options)?;
+    let keyring = keyring_from_js(&keyring)?;
+    let plaintext = zeroize::Zeroizing::new(plaintext.to_vec());
+    let message = encrypt_with_raw_aes(&plaintext, &keyring, request)?;
+    Ok(Uint8Array::from(&message[..]))
+}
+
+/// A message being written with a data key wrapped elsewhere: read `encryptionContext`, have
+/// KMS (`GenerateDataKey`) make a data key for exactly that context, then `seal`.
+#[wasm_bindgen]
+pub struct MessageEncryptor {
+    prepared: RefCell<Option<PreparedMessage>>,
+}
+
+#[wasm_bindgen]
+impl MessageEncryptor {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<MessageEncryptor, JsValue> {
+        let prepared = prepare(request_from_js(options)?)?;
+        Ok(MessageEncryptor {
+            prepared: RefCell::new(Some(prepared)),
+        })
+    }
+
+    /// The context the data key must be wrapped for (with `aws-crypto-public-key` for signed
+    /// suites).
+    #[wasm_bindgen(getter, js_name = encryptionContext)]
+    pub fn encryption_context(&self) -> Result<JsValue, JsValue> {
+        let guard = self.prepared.borrow();
+        let prepared = guard.as_ref().ok_or_else(sealed_already)?;
+        let obj = js_sys::Object::new();
+        for (k, v) in prepared.encryption_context().pairs() {
+            let _ = Reflect::set(&obj, &k.into(), &v.into());
+        }
+        Ok(obj.into())
+    }
+
+    /// Writes the message: `dataKey` is the plaintext data key, `encryptedDataKeys` its
+    /// wrapped copies (`{ providerId, providerInfo, ciphertext }`). Usable once.
+    pub fn seal(
+        &self,
+        plaintext: &Uint8Array,
+        data_key: &Uint8Array,
+        encrypted_data_keys: Array,
+    ) -> Result<Uint8Array, JsValue> {
+        let mut edks = Vec::with_capacity(encrypted_data_keys.length() as usize);
+        for (i, edk) in encrypted_data_keys.iter().enumerate() {
+            let what = format!("encryptedDataKeys[{i}]");
+            let field = |name: &str| Reflect::get(&edk, &name.into()).unwrap_or(JsValue::UNDEFINED);
+            let bytes = |name: &str| {
+                field(name)
+                    .dyn_into::<Uint8Array>()
+                    .map(|a| a.to_vec())
+                    .map_err(|_| {
+                        super::invalid_argument(&format!("{what}.{name}"), "expected a Uint8Array")
+                    })
+            };
+            edks.push(EncryptedDataKey {
+                provider_id: field("providerId").as_string().ok_or_else(|| {
+                    super::invalid_argument(&format!("{what}.providerId"), "expected a string")
+                })?,
+                provider_info: bytes("providerInfo")?,
+                ciphertext: bytes("ciphertext")?,
+            });
+        }
+        if edks.is_empty() {
+            return Err(super::invalid_argument(
+                "encryptedDataKeys",
+                "at least one encrypted data key is required",
+            ));
+        }
+        let prepared = self
+            .prepared
+            .borrow_mut()
+            .take()
+            .ok_or_else(sealed_already)?;
+        let data_key = DataKey::from_vec(data_key.to_vec());
+        let plaintext = zeroize::Zeroizing::new(plaintext.to_vec());
+        let message = prepared.seal(&plaintext, &data_key, edks)?;
+        Ok(Uint8Array::from(&message[..]))
+    }
+}
+
+fn sealed_already() -> JsValue {
+    err!(InvalidState, "MessageEncryptor.seal was already called").into()
+}

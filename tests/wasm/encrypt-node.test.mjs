@@ -1,0 +1,83 @@
+// callseal/encrypt (the wasm package) writes messages the official AWS Encryption SDK for
+// JavaScript (@aws-crypto/client-node) decrypts: every suite, framed and non-framed, raw AES
+// wrapping keys of every size; and data keys wrapped elsewhere (MessageEncryptor).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomInt } from 'node:crypto';
+import {
+  buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
+} from '@aws-crypto/client-node';
+import * as enc from '../../pkg/encrypt.js';
+import * as callseal from '../../pkg/decrypt.js';
+
+const SUITES = [0x0014, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0214, 0x0346, 0x0378, 0x0478, 0x0578];
+const WRAPPING = {
+  16: RawAesWrappingSuiteIdentifier.AES128_GCM_IV12_TAG16_NO_PADDING,
+  24: RawAesWrappingSuiteIdentifier.AES192_GCM_IV12_TAG16_NO_PADDING,
+  32: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+};
+const { decrypt: esdkDecrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT);
+
+test('every suite and frame length: client-node decrypts what callseal/encrypt wrote', async () => {
+  let n = 0;
+  for (const suiteId of SUITES) {
+    for (const frameLength of [0, 1, 100, 4096, 65536]) {
+      const keyLen = [16, 24, 32][n % 3];
+      const wrappingKey = new Uint8Array(randomBytes(keyLen));
+      const keyring = { keyNamespace: `ns-${n}`, keyName: `key-${n}`, key: wrappingKey };
+      const plaintext = new Uint8Array(randomBytes(frameLength === 1 ? 37 : randomInt(0, 70000)));
+      const encryptionContext = n % 2 ? { 'contact-id': `c-${n}`, note: 'été 🔒' } : {};
+      const message = enc.encryptWithRawAes(plaintext, keyring, { suiteId, frameLength, encryptionContext });
+
+      const header = callseal.parseHeader(message);
+      assert.equal(header.suiteId, suiteId);
+      assert.equal(header.contentType, frameLength === 0 ? 'non-framed' : 'framed');
+      assert.equal(header.frameLength, frameLength);
+
+      const official = new RawAesKeyringNode({
+        keyNamespace: keyring.keyNamespace, keyName: keyring.keyName,
+        unencryptedMasterKey: wrappingKey.slice(), wrappingSuite: WRAPPING[keyLen],
+      });
+      const { plaintext: out, messageHeader } = await esdkDecrypt(official, message);
+      assert.deepEqual(new Uint8Array(out), plaintext, `suite ${suiteId.toString(16)} frame ${frameLength}`);
+      for (const [k, v] of Object.entries(encryptionContext)) assert.equal(messageHeader.encryptionContext[k], v);
+
+      const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+      assert.deepEqual(await callseal.decrypt(message, dataKey, { expectedContext: encryptionContext }), plaintext);
+      dataKey.fill(0);
+      n++;
+    }
+  }
+  assert.equal(n, 55);
+});
+
+test('MessageEncryptor: a data key wrapped elsewhere, context with the signing key', async () => {
+  const e = new enc.MessageEncryptor({ encryptionContext: { 'contact-id': 'c-1' } }); // 0578 by default
+  const context = e.encryptionContext;
+  assert.equal(context['contact-id'], 'c-1');
+  assert.match(context['aws-crypto-public-key'], /^[A-Za-z0-9+/]+=*$/);
+  const dataKey = new Uint8Array(randomBytes(32));
+  const edk = { providerId: 'aws-kms', providerInfo: new TextEncoder().encode('arn:aws:kms:us-east-1:111122223333:key/x'), ciphertext: new Uint8Array(randomBytes(184)) };
+  const plaintext = new Uint8Array(randomBytes(10_000));
+  const message = e.seal(plaintext, dataKey, [edk]);
+  const header = callseal.parseHeader(message);
+  assert.equal(header.suite, '0578');
+  assert.deepEqual(header.encryptionContext, context);
+  assert.deepEqual(header.encryptedDataKeys[0].ciphertext, edk.ciphertext);
+  assert.deepEqual(await callseal.decrypt(message, dataKey), plaintext);
+  assert.throws(() => e.seal(plaintext, dataKey, [edk]), (err) => err.code === 'INVALID_STATE');
+});
+
+test('bad input is a typed error', () => {
+  const keyring = { keyNamespace: 'ns', keyName: 'k', key: new Uint8Array(32) };
+  const pt = new Uint8Array(4);
+  const code = (f) => { try { f(); } catch (e) { return e.code; } return 'no error'; };
+  assert.equal(code(() => enc.encryptWithRawAes(pt, keyring, { suiteId: 0x0999 })), 'UNSUPPORTED_SUITE');
+  assert.equal(code(() => enc.encryptWithRawAes(pt, keyring, { suite: 0x0578 })), 'INVALID_ARGUMENT');
+  assert.equal(code(() => enc.encryptWithRawAes(pt, { ...keyring, key: new Uint8Array(7) })), 'WRONG_KEY_LENGTH');
+  assert.equal(code(() => enc.encryptWithRawAes(pt, keyring, { encryptionContext: { 'aws-crypto-public-key': 'x' } })), 'INVALID_ARGUMENT');
+  assert.equal(code(() => new enc.MessageEncryptor({ suiteId: 0x0178 }).seal(pt, new Uint8Array(16), [{ providerId: 'p', providerInfo: new Uint8Array(1), ciphertext: new Uint8Array(1) }])), 'WRONG_KEY_LENGTH');
+  assert.equal(code(() => new enc.MessageEncryptor().seal(pt, new Uint8Array(32), [])), 'INVALID_ARGUMENT');
+  const err = (() => { try { enc.encryptWithRawAes(pt, keyring, { suiteId: 1 }); } catch (e) { return e; } })();
+  assert.ok(err instanceof enc.CallsealError && err instanceof callseal.CallsealError, 'one CallsealError class across modules');
+});
