@@ -2,12 +2,14 @@
 // would: `import ... from 'callseal/decrypt'`, resolved here to the built package in ../pkg.
 import { defineConfig } from 'vite';
 import { resolve } from 'node:path';
+import { subresourceIntegrity } from './sri';
 
 const here = import.meta.dirname;
 
 export default defineConfig({
   root: here,
   base: './',
+  plugins: subresourceIntegrity(),
   resolve: {
     // Entry points map to their .js files: an extension-less alias target makes the bundler treat
     // pkg/decrypt as side-effect free and drop its top-level `await init(...)` (no wasm at run time).
@@ -36,7 +38,7 @@ export default defineConfig({
       },
     },
   },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => subresourceIntegrity() },
   server: { port: 5173, strictPort: true, host: '127.0.0.1' },
   preview: { port: 4173, strictPort: true, host: '127.0.0.1' },
 });

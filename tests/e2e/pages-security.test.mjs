@@ -1,0 +1,143 @@
+// The built pages (vite build of www/): strict CSP, no inline script or style, Subresource
+// Integrity on every script, stylesheet and wasm module, no storage or console logging in the
+// player's code; and in headless Chromium, the playground loads under its CSP with SRI, and a
+// tampered wasm file is refused.
+// Needs: pkg/ built (make build), /usr/bin/chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, resolve } from 'node:path';
+import { launchChromium } from '../support/browser.mjs';
+import { serveStatic } from '../support/static-server.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PAGES = ['index.html', 'player/index.html', 'playground/index.html'];
+const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+
+let dist;
+before(() => {
+  assert.ok(existsSync(join(ROOT, 'pkg/decrypt.js')), 'pkg/ is not built: run `make build` first');
+  dist = mkdtempSync(join(tmpdir(), 'callseal-pages-'));
+  execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'],
+  });
+});
+after(() => { if (dist) rmSync(dist, { recursive: true, force: true }); });
+
+const read = (rel) => readFileSync(join(dist, rel));
+const assets = () => readdirSync(join(dist, 'assets'));
+
+/** The CSP of a page, as directive -> sources. */
+function csp(html) {
+  const m = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/);
+  assert.ok(m, 'no CSP meta');
+  return Object.fromEntries(m[1].split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
+}
+
+test('every page has a strict CSP meta: default-src none, no unsafe-inline / unsafe-eval', () => {
+  for (const page of PAGES) {
+    const policy = csp(read(page).toString());
+    assert.deepEqual(policy['default-src'], ["'none'"], page);
+    for (const [k, v] of Object.entries(policy)) {
+      for (const bad of ["'unsafe-inline'", "'unsafe-eval'", '*', 'data:', 'blob:']) {
+        assert.ok(!(v.includes(bad) && (k.startsWith('script') || k === 'default-src' || (bad !== 'data:' && k.startsWith('style')))),
+          `${page}: ${k} allows ${bad}`);
+      }
+    }
+    assert.deepEqual(policy['base-uri'], ["'none'"], page);
+    assert.deepEqual(policy['object-src'], ["'none'"], page);
+    if (policy['script-src']) assert.deepEqual(policy['script-src'], ["'self'", "'wasm-unsafe-eval'"], page);
+  }
+});
+
+test('no inline script, event handler, style element or style attribute', () => {
+  for (const page of PAGES) {
+    const html = read(page).toString();
+    for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
+      assert.match(m[1], /\ssrc="/, `${page}: inline <script>`);
+      assert.equal(m[2].trim(), '', `${page}: <script src> with a body`);
+    }
+    assert.doesNotMatch(html, /<[a-z][^>]*\son[a-z]+\s*=/i, `${page}: inline event handler`);
+    assert.doesNotMatch(html, /<style\b/i, `${page}: <style> element`);
+    assert.doesNotMatch(html, /<[a-z][^>]*\sstyle\s*=/i, `${page}: style attribute`);
+    assert.doesNotMatch(html, /javascript:/i, `${page}: javascript: URL`);
+  }
+});
+
+test('Subresource Integrity on every bundled script, module preload and stylesheet', () => {
+  let n = 0;
+  for (const page of PAGES) {
+    const html = read(page).toString();
+    for (const m of html.matchAll(/<(script|link)\b[^>]*?\s(?:src|href)="([^"]+)"[^>]*>/g)) {
+      const [tag, el, url] = m;
+      if (el === 'link' && !/rel="(modulepreload|stylesheet)"/.test(tag)) continue;
+      const file = posix.normalize(posix.join(posix.dirname(page), url));
+      const integrity = tag.match(/\sintegrity="([^"]+)"/)?.[1];
+      assert.equal(integrity, sri(read(file)), `${page}: ${url}`);
+      n++;
+    }
+  }
+  assert.ok(n >= 5, `${n} tags`);
+});
+
+test('Subresource Integrity on the wasm modules: fetched with the hash of the emitted file', () => {
+  const wasm = assets().filter((f) => f.endsWith('.wasm'));
+  assert.equal(wasm.length, 2, wasm.join());
+  const js = assets().filter((f) => f.endsWith('.js')).map((f) => read(`assets/${f}`).toString()).join('\n');
+  for (const f of wasm) {
+    const hash = sri(read(`assets/${f}`));
+    const fetches = [...js.matchAll(new RegExp(`fetch\\(new URL\\(new URL\\(\`${f.replace(/[.-]/g, '\\$&')}\`[^)]*\\)[^)]*\\),\\{integrity:\`([^\`]+)\``, 'g'))];
+    assert.ok(fetches.length >= 1, `${f}: not fetched with integrity`);
+    for (const m of fetches) assert.equal(m[1], hash, f);
+  }
+});
+
+test('the player keeps decrypted data out of storage and logs', () => {
+  // The player's code (page, decrypt worker, Service Worker): no Web Storage, IndexedDB, Cache
+  // API or console logging of any kind.
+  const html = read('player/index.html').toString();
+  const entry = html.match(/src="\.\.\/assets\/(player-[^"]+\.js)"/)[1];
+  const files = [`assets/${entry}`, 'player/sw.js', ...assets().filter((f) => f.startsWith('decrypt.worker-')).map((f) => `assets/${f}`)];
+  assert.equal(files.length, 3, files.join());
+  for (const f of files) {
+    const code = read(f).toString();
+    for (const api of ['localStorage', 'sessionStorage', 'indexedDB', 'caches.open', 'console.log', 'console.info', 'console.debug']) {
+      assert.ok(!code.includes(api), `${f} uses ${api}`);
+    }
+  }
+});
+
+test('Chromium: the playground loads its wasm under CSP + SRI; a tampered wasm is refused', async () => {
+  const browser = await launchChromium();
+  const server = await serveStatic(dist);
+  try {
+    const load = async () => {
+      const context = await browser.newContext({ serviceWorkers: 'block' });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/playground/`);
+      const ready = await page.waitForSelector('html[data-ready="true"]', { timeout: 20_000 }).then(() => true, () => false);
+      await context.close();
+      return { ready, errors };
+    };
+    const ok = await load();
+    assert.ok(ok.ready, `playground did not start: ${ok.errors.join(' | ')}`);
+    assert.deepEqual(ok.errors.filter((e) => /Content Security Policy|integrity/i.test(e)), []);
+
+    const wasm = assets().find((f) => f.startsWith('callseal_policy_bg-'));
+    const bytes = read(`assets/${wasm}`);
+    bytes[bytes.length >> 1] ^= 1;
+    writeFileSync(join(dist, 'assets', wasm), bytes);
+    const bad = await load();
+    assert.ok(!bad.ready, 'a tampered wasm module was compiled');
+    assert.ok(bad.errors.some((e) => /integrity/i.test(e)), `no integrity error: ${bad.errors.join(' | ')}`);
+  } finally {
+    await server.close();
+    await browser.close();
+  }
+});
