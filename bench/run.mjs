@@ -106,6 +106,17 @@ try {
   await browser.close();
   await server.close();
 }
+// A partial run (BENCH_PARTS) keeps the other parts of the previous full run's results.
+const previousPath = join(ROOT, 'bench/results.json');
+if (!QUICK && parts.size < 4 && existsSync(previousPath)) {
+  const prev = JSON.parse(readFileSync(previousPath, 'utf8'));
+  raw.keptFrom = {};
+  for (const [k, v] of Object.entries(prev.raw ?? {})) {
+    if (['settings', 'parts', 'keptFrom'].includes(k) || raw[k] !== undefined) continue;
+    raw[k] = v;
+    raw.keptFrom[k] = prev.raw.keptFrom?.[k] ?? prev.date;
+  }
+}
 machine.loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
 machine.seconds = Math.round((Date.now() - started) / 1000);
 

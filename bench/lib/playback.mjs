@@ -82,9 +82,11 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
       await s3.send(new PutObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey, Body: readFileSync(rec.plainPath), ContentType: 'audio/wav' }));
     }
     const ours = { ttfa: [], seek: [] }, plain = { ttfa: [], seek: [] };
+    const failures = [];
     for (let i = 0; i < runs; i++) {
       // A fresh context each run: its own Service Worker registration and no cache.
       const context = await browser.newContext();
+      const at = { ours: ours.seek.length, plain: plain.seek.length, ttfa: ours.ttfa.length };
       try {
         const page = await context.newPage();
         await page.goto(`${server.url}/player/?user=alice`);
@@ -99,14 +101,21 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
         const p = await measurePlain(basePage, url, seeks);
         plain.ttfa.push(p.ttfa);
         plain.seek.push(...p.seek);
+      } catch (e) {
+        // A failed run (e.g. a seek that never resumed on the loaded machine) is recorded and dropped.
+        failures.push(`run ${i + 1}: ${String(e.message ?? e).split('\n')[0]}`);
+        ours.ttfa.length = at.ttfa; ours.seek.length = at.ours; plain.ttfa.length = at.ttfa; plain.seek.length = at.plain;
+        log?.(`playback run ${i + 1} failed: ${failures.at(-1)}`);
+        continue;
       } finally {
         await context.close();
       }
       log?.(`playback run ${i + 1}: ttfa ${ours.ttfa.at(-1).toFixed(0)} ms vs ${plain.ttfa.at(-1).toFixed(0)} ms unencrypted; seeks ${ours.seek.slice(-3).map((x) => x.toFixed(0)).join('/')} vs ${plain.seek.slice(-3).map((x) => x.toFixed(0)).join('/')} ms`);
     }
+    if (!ours.ttfa.length) throw new Error(`every playback run failed: ${failures.join('; ')}`);
     return {
       recording: { contactId: contact.contactId, minutes: contact.durationMillis / 60000, ciphertextBytes: rec.ciphertextLength, plaintextBytes: rec.plaintextLength, format: 'wav', seeksSeconds: seeks.map((s) => Math.round(s)) },
-      ours, plain,
+      ours, plain, failures,
     };
   } finally {
     await server?.close();
