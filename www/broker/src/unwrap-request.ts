@@ -60,7 +60,9 @@ export function parseUnwrapRequest(body: unknown): UnwrapRequest {
   if (!isPlainObject(ctx)) throw new BrokerError('InvalidRequest', 'encryptionContext must be an object of strings');
   const entries = Object.entries(ctx);
   if (entries.length > LIMITS.contextPairs) throw new BrokerError('InvalidRequest', `encryptionContext has ${entries.length} pairs (max ${LIMITS.contextPairs})`);
-  const encryptionContext: Record<string, string> = {};
+  // A null-prototype object: a pair named "__proto__" (legal JSON, own property after JSON.parse)
+  // would otherwise hit the prototype setter and vanish silently from the checked context.
+  const encryptionContext: Record<string, string> = Object.create(null);
   for (const [k, v] of entries) {
     str(k, 'encryptionContext key', LIMITS.contextKey);
     encryptionContext[k] = str(v, `encryptionContext["${k.slice(0, 64)}"]`, LIMITS.contextValue);
