@@ -77,3 +77,62 @@ fn policy_validate_corpus() {
 fn policy_evaluate_corpus() {
     assert!(replay("policy_evaluate", policy_evaluate::run).1 > 50);
 }
+
+/// The crash esdk_random_access found, as a plain test: a `FrameFetch` whose byte range cannot
+/// hold its frame (here empty, reversed, or too short for the plaintext range) is
+/// `INVALID_ARGUMENT`, not an out-of-bounds panic.
+#[test]
+fn frame_fetch_that_does_not_fit_is_refused() {
+    use callseal::engine::RustAesGcm;
+    use callseal::envelope::body::BodyKind;
+    use callseal::envelope::random_access::{FrameFetch, RandomAccess};
+    use callseal::envelope::{DataKey, DecryptOptions, HeaderLimits, UnverifiedHeader};
+    use callseal::ErrorCode;
+    use std::ops::Range;
+
+    let b = common::built(7, 4, 100); // suite 7, 16-byte frames, 100 bytes
+    let opts = DecryptOptions::default();
+    let key = DataKey::new(&b.key);
+    let h = UnverifiedHeader::parse(&b.message, HeaderLimits::default()).unwrap();
+    let mut ra = RandomAccess::new(h, &key, &opts).unwrap();
+    let total = b.message.len() as u64;
+    let tail = ra.tail_range(total).unwrap();
+    ra.locate_end(total, &b.message[tail.start as usize..])
+        .unwrap();
+    let good = ra.plan(0, 16).unwrap().remove(0);
+    let bytes = &b.message[good.range.start as usize..good.range.end as usize];
+    assert_eq!(
+        ra.open_frame(&good, bytes, &RustAesGcm).unwrap(),
+        &b.plaintext[..16]
+    );
+    let bad = [
+        FrameFetch {
+            range: good.range.start..good.range.start,
+            ..good.clone()
+        },
+        FrameFetch {
+            range: good.range.end..good.range.start,
+            ..good.clone()
+        },
+        FrameFetch {
+            plaintext: 0..17,
+            ..good.clone()
+        },
+        FrameFetch {
+            kind: BodyKind::FinalFrame,
+            ..good.clone()
+        },
+        FrameFetch {
+            plaintext: Range { start: 5, end: 0 },
+            ..good.clone()
+        },
+    ];
+    for f in bad {
+        let n = (f.range.end.saturating_sub(f.range.start)) as usize;
+        let s = f.range.start as usize;
+        let e = ra
+            .open_frame(&f, &b.message[s..s + n], &RustAesGcm)
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{f:?}: {e}");
+    }
+}
