@@ -21,6 +21,9 @@ import { KINDS, type PolicyKind } from './state';
 
 export const setKind = StateEffect.define<PolicyKind>();
 
+/** Asks the linter to run again on an unchanged document (e.g. the service data has arrived). */
+const relint = StateEffect.define<null>();
+
 export const kindField = StateField.define<PolicyKind>({
   create: () => 'identity',
   update: (kind, tr) => tr.effects.reduce((k, e) => (e.is(setKind) ? e.value : k), kind),
@@ -120,7 +123,7 @@ function policyLinter(hooks: EditorHooks): Extension {
     },
     {
       delay: 0,
-      needsRefresh: (u) => u.transactions.some((tr) => tr.effects.some((e) => e.is(setKind))),
+      needsRefresh: (u) => u.transactions.some((tr) => tr.effects.some((e) => e.is(setKind) || e.is(relint))),
     },
   );
 }
@@ -144,5 +147,13 @@ export function createTabState(text: string, kind: PolicyKind, hooks: EditorHook
   });
 }
 
-/** Re-runs the validator now (e.g. once the service data has loaded). */
-export const revalidate = (view: EditorView): void => forceLinting(view);
+/**
+ * Re-runs the validator now, synchronously (e.g. once the service data has loaded), on the same text.
+ * `forceLinting` alone only hurries a lint that is already pending: once the first lint of a state
+ * has run it does nothing, and the catalog checks (INVALID_ACTION...) would then wait for the next
+ * edit. The `relint` effect schedules a run (needsRefresh), which `forceLinting` then runs at once.
+ */
+export function revalidate(view: EditorView): void {
+  view.dispatch({ effects: relint.of(null) });
+  forceLinting(view);
+}

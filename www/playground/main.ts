@@ -491,6 +491,13 @@ function setDecidingRanges(perTab: Map<number, DecidingRange[]>): void {
   });
 }
 
+/** A tab's name for the decision panel; tabs of the same name also get their position. */
+function tabLabel(i: number): string {
+  const name = tabs[i]!.name || 'Untitled';
+  const same = tabs.filter((t) => (t.name || 'Untitled') === name).length;
+  return same > 1 ? `${name} (tab ${i + 1})` : name;
+}
+
 function runEvaluation(): void {
   const { policies, labels, skipped } = assemblePolicies(snapshot().tabs);
   let decision: Decision;
@@ -520,7 +527,7 @@ function runEvaluation(): void {
       li.className = `deciding-item ${s.effect}`;
       const b = document.createElement('button');
       b.type = 'button';
-      const where = tab === undefined ? s.policy : tabs[tab]!.name || s.policy;
+      const where = tab === undefined ? s.policy : tabLabel(tab);
       b.textContent = `${s.effect} · ${where} · ${s.sid ? `Sid ${s.sid}` : `Statement[${s.index}]`} · Ln ${s.span.start.line}`;
       if (tab !== undefined) {
         const range = rangeOf(s, stateOf(tab).doc.length);
@@ -595,6 +602,8 @@ async function startServiceData(): Promise<void> {
     tabs.forEach((_, i) => {
       if (i !== active) validateHidden(i);
     });
+    // Synchronous: the visible tab is re-validated with the catalog (and its marks dispatched in
+    // the same task) before the status line below announces the service data.
     revalidate(view);
     renderTabs();
   } catch (e) {
