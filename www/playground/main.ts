@@ -617,8 +617,13 @@ async function registerServiceWorker(): Promise<void> {
   try {
     const reg = await navigator.serviceWorker.register('./sw.js', { scope: './', updateViaCache: 'none' });
     await navigator.serviceWorker.ready;
-    // The first visit loaded everything before the worker existed: hand it the app's files.
-    const files = [location.href.split('#')[0]!, ...performance.getEntriesByType('resource').map((r) => r.name)];
+    // The first visit loaded everything before the worker existed: hand it the app's files. The
+    // service data by name: its download may still be under way (not yet a resource entry).
+    const files = [
+      location.href.split('#')[0]!,
+      new URL(serviceDataUrl, location.href).href,
+      ...performance.getEntriesByType('resource').map((r) => r.name),
+    ];
     (reg.active ?? navigator.serviceWorker.controller)?.postMessage({ type: 'cache-app', files });
     document.documentElement.dataset.offline = 'ready';
   } catch (e) {
