@@ -8,31 +8,35 @@
 //   summarize(samples)               { n, median, min, max } of a list of numbers
 
 const AUDIO = 'audio';
+/** The player's error panel when shown (absent on other pages). */
+const PAGE_ERROR = '#error:not([hidden])';
 
 /**
  * Runs `start` (e.g. a click that opens a recording) and returns the milliseconds until the
  * page's <audio> reports `playing` and its currentTime has moved (audio really comes out).
  */
-export async function firstAudio(page, start, { selector = AUDIO, timeout = 60_000 } = {}) {
+export async function firstAudio(page, start, { selector = AUDIO, timeout = 60_000, errorSelector = PAGE_ERROR } = {}) {
   const t0 = await page.evaluate(() => performance.now());
   await start();
-  const t1 = await page.evaluate(({ selector, timeout }) => new Promise((resolve, reject) => {
+  const t1 = await page.evaluate(({ selector, timeout, errorSelector }) => new Promise((resolve, reject) => {
     const deadline = performance.now() + timeout;
     const poll = () => {
       const a = document.querySelector(selector);
       if (a && !a.paused && a.readyState >= 3 && a.currentTime > 0.05) return resolve(performance.now());
       if (a?.error) return reject(new Error(`media error ${a.error.code}: ${a.error.message}`));
+      const shownError = errorSelector && document.querySelector(errorSelector);
+      if (shownError) return reject(new Error(`the page shows an error: ${shownError.textContent.replace(/\s+/g, ' ').trim()}`));
       if (performance.now() > deadline) return reject(new Error('no audio within the timeout'));
       requestAnimationFrame(poll);
     };
     poll();
-  }), { selector, timeout });
+  }), { selector, timeout, errorSelector });
   return t1 - t0;
 }
 
 /** Seeks the playing <audio> to `seconds`; ms until it plays from there. */
-export async function seekLatency(page, seconds, { selector = AUDIO, timeout = 60_000 } = {}) {
-  return page.evaluate(({ selector, seconds, timeout }) => new Promise((resolve, reject) => {
+export async function seekLatency(page, seconds, { selector = AUDIO, timeout = 60_000, errorSelector = PAGE_ERROR } = {}) {
+  return page.evaluate(({ selector, seconds, timeout, errorSelector }) => new Promise((resolve, reject) => {
     const a = document.querySelector(selector);
     const t0 = performance.now();
     a.currentTime = seconds;
@@ -44,21 +48,42 @@ export async function seekLatency(page, seconds, { selector = AUDIO, timeout = 6
         return resolve(performance.now() - t0);
       }
       if (a.error) return reject(new Error(`media error ${a.error.code}: ${a.error.message}`));
-      if (performance.now() - t0 > timeout) return reject(new Error(`seek to ${seconds}s did not resume within ${timeout} ms`));
+      // The player shows its own error (and pauses) when a read fails: say so at once.
+      const shownError = errorSelector && document.querySelector(errorSelector);
+      if (shownError) return reject(new Error(`seek to ${seconds}s: the page shows an error: ${shownError.textContent.replace(/\s+/g, ' ').trim()}`));
+      if (performance.now() - t0 > timeout) {
+        const buffered = Array.from({ length: a.buffered.length }, (_, i) => `${a.buffered.start(i).toFixed(1)}-${a.buffered.end(i).toFixed(1)}`).join(' ');
+        const shown = { currentTime: a.currentTime, seeked, seeking: a.seeking, paused: a.paused, readyState: a.readyState, networkState: a.networkState, buffered, state: document.body.dataset.state, error: document.querySelector('#error:not([hidden])')?.textContent.replace(/\s+/g, ' ').trim() };
+        return reject(new Error(`seek to ${seconds}s did not resume within ${timeout} ms: ${JSON.stringify(shown)}`));
+      }
       requestAnimationFrame(poll);
     };
     poll();
-  }), { selector, seconds, timeout });
+  }), { selector, seconds, timeout, errorSelector });
 }
 
 /**
- * Unencrypted baseline: a bare <audio> on `page` (any page of the same origin as the player
- * without a CSP that blocks the URL) playing `url` (e.g. a pre-signed URL of the plaintext).
+ * Unencrypted baseline: a bare <audio> playing `url` (e.g. a pre-signed URL of the plaintext),
+ * on the page `site` shows (any page of the site, e.g. its landing page), reopened in a context
+ * of its own that bypasses the page's CSP: the site's pages carry a strict CSP (`default-src
+ * 'none'` on the landing page) that blocks media from the object store ("no supported source
+ * was found"). The document must come from the site's server itself: a document Playwright
+ * fulfils has no address, and Chromium then refuses its requests to a loopback store (Local
+ * Network Access).
  */
-export async function measurePlain(page, url, seeks = []) {
-  await page.evaluate(() => {
-    document.querySelectorAll('audio[data-measure]').forEach((a) => { a.pause(); a.removeAttribute('src'); a.load(); a.remove(); });
-  });
+export async function measurePlain(site, url, seeks = []) {
+  if (!/^https?:/.test(site.url())) throw new Error(`measurePlain: open a page of the site first (got ${site.url()})`);
+  const context = await site.context().browser().newContext({ bypassCSP: true });
+  try {
+    const page = await context.newPage();
+    await page.goto(site.url());
+    return await playPlain(page, url, seeks);
+  } finally {
+    await context.close();
+  }
+}
+
+async function playPlain(page, url, seeks) {
   const ttfa = await firstAudio(page, () => page.evaluate((url) => {
     const a = document.createElement('audio');
     a.dataset.measure = '1';

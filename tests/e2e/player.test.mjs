@@ -321,7 +321,7 @@ test('long recording: plays and seeks with Range requests only, never the whole 
   const contact = [...index.contacts].sort((x, y) => y.durationMillis - x.durationMillis)[0];
   assert.ok(contact.durationMillis > 30 * 60_000, 'a recording over 30 minutes');
   const rec = obj(`${contact.contactId}.recording.wav`);
-  const { context, page } = await openPlayer('alice');
+  const { context, page, errors } = await openPlayer('alice');
   const requests = [];
   context.on('request', (r) => {
     if (!isObject(r.url(), rec.key)) return;
@@ -356,6 +356,7 @@ test('long recording: plays and seeks with Range requests only, never the whole 
       await s3.send(new PutObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey, Body: readFileSync(rec.plainPath), ContentType: 'audio/wav' }));
     }
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey }), { expiresIn: 300 });
+    // measurePlain reopens this page in a context of its own that bypasses the page's CSP.
     const basePage = await context.newPage();
     await basePage.goto(`${server.url}/`);
     const plain = await measurePlain(basePage, url, seeks);
@@ -364,6 +365,8 @@ test('long recording: plays and seeks with Range requests only, never the whole 
     const se = summarize(enc.seek), sp = summarize(plain.seek);
     log(`seek latency (median of ${se.n}): encrypted ${se.median.toFixed(0)} ms [${enc.seek.map((x) => x.toFixed(0)).join(', ')}], unencrypted ${sp.median.toFixed(0)} ms [${plain.seek.map((x) => x.toFixed(0)).join(', ')}] (x${ratio(se.median, sp.median)})`);
     assert.ok(enc.ttfa > 0 && se.median > 0);
+    assert.equal(await page.locator('#error').isHidden(), true, 'no error shown after the seeks');
+    assert.deepEqual(errors, []);
 
     // After the seeks, the highlighted turn still follows the audio.
     const t = (await audioState(page)).time;

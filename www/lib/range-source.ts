@@ -41,6 +41,11 @@ export interface HttpRangeSourceOptions {
   signal?: AbortSignal;
 }
 
+/** Pauses (ms) before retrying a request the store did not answer or answered with 5xx. */
+const TRANSIENT_RETRIES = [300, 1000, 2500];
+/** Deadline of one Range request, body included (a block run is at most ~1.25 MiB). */
+const REQUEST_TIMEOUT_MS = 20_000;
+
 interface Block {
   promise: Promise<Uint8Array>;
   bytes?: Uint8Array;
@@ -75,13 +80,17 @@ export class HttpRangeSource implements RangeSource {
     // forward through the object while audio plays. Reads near the end (the final frame) don't.
     const nearEnd = this.size !== undefined && this.size - end < this.blockSize;
     this.ensure(first, last);
+    // Hold the blocks of this read before anything is evicted: they may be the oldest in the
+    // LRU, and the read-ahead (or another read while this one waits) must not drop them.
+    const wanted: Block[] = [];
+    for (let b = first; b <= last; b++) { this.touch(b); wanted.push(this.blocks.get(b)!); }
     if (!nearEnd) this.ensure(last + 1, last + this.readAhead);
+    this.evict();
 
     const out = new Uint8Array(end - offset);
     let filled = 0;
     for (let b = first; b <= last; b++) {
-      const block = await this.blocks.get(b)!.promise;
-      this.touch(b);
+      const block = await wanted[b - first]!.promise;
       const blockStart = b * this.blockSize;
       const from = Math.max(offset, blockStart) - blockStart;
       const to = Math.min(end, blockStart + block.length) - blockStart;
@@ -98,7 +107,7 @@ export class HttpRangeSource implements RangeSource {
     this.blocks.clear();
   }
 
-  /** Starts fetching the missing blocks in [first, last], consecutive ones in one request. */
+  /** Starts fetching the missing blocks in [first, last], consecutive ones in one request (no eviction). */
   private ensure(first: number, last: number): void {
     let runStart = -1;
     for (let b = first; b <= last + 1; b++) {
@@ -109,7 +118,6 @@ export class HttpRangeSource implements RangeSource {
         runStart = -1;
       }
     }
-    this.evict();
   }
 
   private fetchRun(first: number, last: number): void {
@@ -132,36 +140,55 @@ export class HttpRangeSource implements RangeSource {
     }
   }
 
-  /** GET bytes [start, end) with one Range request; retries once with a fresh URL on 403. */
+  /**
+   * GET bytes [start, end) with one Range request; retries once with a fresh URL on 403, and
+   * a few times (with a pause) when the store cannot be reached or answers 5xx: a restarting
+   * or briefly overloaded store should not stop playback.
+   */
   private async fetchRange(start: number, end: number, retried = false): Promise<Uint8Array> {
     const t0 = performance.now();
-    let res: Response;
-    try {
-      res = await fetch(this.url, {
-        headers: { Range: `bytes=${start}-${end - 1}` },
-        cache: 'no-store',
-        credentials: 'omit',
-        signal: this.opts.signal,
-      });
-    } catch (e) {
-      if (this.opts.signal?.aborted) throw e;
-      throw new FetchError(0, '', `the object store could not be reached (${(e as Error).message})`);
+    let res: Response | undefined;
+    let body = new ArrayBuffer(0);
+    for (let attempt = 0; ; attempt++) {
+      let failure: FetchError | undefined;
+      try {
+        res = await fetch(this.url, {
+          headers: { Range: `bytes=${start}-${end - 1}` },
+          cache: 'no-store',
+          credentials: 'omit',
+          // A request that hangs (store restarting, connection lost) fails and is retried
+          // instead of stalling every read behind it.
+          signal: this.opts.signal ? AbortSignal.any([this.opts.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        // The body arrives within the same deadline (the signal covers it).
+        body = await res.arrayBuffer();
+      } catch (e) {
+        if (this.opts.signal?.aborted) throw e;
+        failure = new FetchError(0, '', `the object store could not be reached (${(e as Error).message})`);
+      }
+      const transient = failure !== undefined || (res!.status >= 500 && res!.status !== 501);
+      if (!transient || attempt >= TRANSIENT_RETRIES.length) {
+        if (failure) throw failure;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, TRANSIENT_RETRIES[attempt]));
     }
+    if (!res) throw new FetchError(0, '', 'the object store could not be reached');
     if (res.status === 403 && !retried && this.opts.refreshUrl) {
-      const body = await res.text();
-      if (/expired/i.test(body)) {
+      const text = new TextDecoder().decode(body);
+      if (/expired/i.test(text)) {
         this.refreshing ??= this.opts.refreshUrl().finally(() => { this.refreshing = undefined; });
         this.url = await this.refreshing;
         return this.fetchRange(start, end, true);
       }
-      throw s3Error(403, body);
+      throw s3Error(403, text);
     }
     if (res.status === 416) return new Uint8Array(0);
-    if (res.status !== 206 && res.status !== 200) throw s3Error(res.status, await res.text());
+    if (res.status !== 206 && res.status !== 200) throw s3Error(res.status, new TextDecoder().decode(body));
     const range = res.headers.get('content-range');
     const total = range ? /\/(\d+)$/.exec(range)?.[1] : undefined;
     if (total !== undefined) this.size = Number(total);
-    let bytes = new Uint8Array(await res.arrayBuffer());
+    let bytes = new Uint8Array(body);
     if (res.status === 200) {
       // A server that ignored Range sent the whole object: keep the part asked for.
       this.size = bytes.length;

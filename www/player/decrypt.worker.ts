@@ -26,6 +26,8 @@ interface Stream {
   fetched: Intervals;
   decrypted: Intervals;
   progressTimer?: ReturnType<typeof setTimeout>;
+  /** The reads of this stream, one after another (see `readSerially`). */
+  queue: Promise<unknown>;
 }
 
 const streams = new Map<string, Promise<Stream>>();
@@ -49,7 +51,8 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
     case 'close': {
       const s = streams.get(m.stream);
       streams.delete(m.stream);
-      s?.then((st) => { st.reader.close(); st.source.clear(); clearTimeout(st.progressTimer); }, () => {});
+      // After the read in progress (if any): closing frees the reader under it.
+      s?.then((st) => st.queue.then(() => { st.reader.close(); st.source.clear(); clearTimeout(st.progressTimer); }), () => {});
       break;
     }
     case 'transcript':
@@ -126,7 +129,7 @@ async function open(id: string, t: ObjectTarget): Promise<Stream> {
     decrypted.add(0, head.length);
     const format = sniffAudio(head, reader.plaintextLength);
     head.fill(0);
-    stream = { reader, source, format, fetched, decrypted };
+    stream = { reader, source, format, fetched, decrypted, queue: Promise.resolve() };
     post({
       type: 'opened', stream: id, plaintextLength: reader.plaintextLength, format,
       suite: header.suite, frameLength: reader.frameLength, ciphertextLength: source.size ?? 0,
@@ -166,7 +169,7 @@ async function answer(req: SwRequest, port: MessagePort): Promise<void> {
   const total = s.reader.plaintextLength;
   if (req.type === 'meta') return reply({ ok: true, total, mime: s.format.mime });
   try {
-    const bytes = own(await s.reader.read(req.start, req.end - req.start));
+    const bytes = own(await readSerially(s, req.start, req.end - req.start));
     s.decrypted.add(req.start, req.start + bytes.length);
     scheduleProgress(req.stream, s);
     reply({ ok: true, total, mime: s.format.mime, bytes }, [bytes.buffer]);
@@ -176,6 +179,20 @@ async function answer(req: SwRequest, port: MessagePort): Promise<void> {
     if (error.code !== 'INVALID_STATE' || streams.has(req.stream)) post({ type: 'error', stream: req.stream, error });
     reply({ ok: false, status: 500, message: error.message });
   }
+}
+
+/**
+ * One read at a time per reader. callseal's RangeReader is not safe for overlapping reads: while
+ * one read waits for WebCrypto, the reader's state (its derived key) is taken out, and a second
+ * read started meanwhile rejects with INVALID_STATE "range reader is closed" (reproduced in Node
+ * against pkg/). Reads can overlap whenever the element has two requests open (a seek while the
+ * previous response is still being pulled), and the error would stop playback. Ciphertext is
+ * still fetched ahead by the source (read-ahead), so waiting here costs little.
+ */
+function readSerially(s: Stream, offset: number, length: number): Promise<Uint8Array> {
+  const run = s.queue.then(() => s.reader.read(offset, length));
+  s.queue = run.catch(() => {});
+  return run;
 }
 
 /** A Uint8Array that owns its whole ArrayBuffer (safe to transfer: never a view of wasm memory). */

@@ -1,0 +1,84 @@
+// www/lib/range-source.ts (the player's ciphertext source over HTTP Range requests) against a
+// local HTTP server with real bytes; no stack needed. `node --test tests/e2e/range-source.test.mjs`
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+
+const MODULE = process.env.CALLSEAL_RANGE_SOURCE ?? resolve(import.meta.dirname, '../../www/lib/range-source.ts');
+const KIB = 1024;
+const data = randomBytes(4 * 1024 * KIB + 777);
+let HttpRangeSource, server, base;
+/** Per path: answers to give before serving normally ('403', '503', or 'drop' = close the socket). */
+const faults = new Map();
+const hits = [];
+
+before(async () => {
+  ({ HttpRangeSource } = await tsImport(MODULE, import.meta.url));
+  server = createServer((req, res) => {
+    hits.push({ path: req.url, range: req.headers.range });
+    const fault = faults.get(req.url)?.shift();
+    if (fault === 'drop') { req.socket.destroy(); return; }
+    if (fault === '403') { res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>'); return; }
+    if (fault === '503') { res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code></Error>'); return; }
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    if (!m) { res.writeHead(200, { 'content-length': data.length }).end(data); return; }
+    const start = Number(m[1]), end = Math.min(Number(m[2]), data.length - 1);
+    res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${data.length}`, 'content-length': end - start + 1 });
+    res.end(data.subarray(start, end + 1));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+after(() => server?.close());
+
+const same = (got, offset) => assert.ok(Buffer.from(got).equals(data.subarray(offset, offset + got.length)), `bytes at ${offset}`);
+
+test('a read whose blocks are the oldest in the cache survives the eviction its own fetch causes', async () => {
+  // 3 blocks of 64 KiB, no read-ahead: read blocks 1, 2, 3 (cache full, block 1 oldest), then a
+  // read across blocks 0-1: fetching block 0 evicts one block, and must not evict block 1 (this
+  // was a TypeError "reading 'promise'" in the player: the seek to 60 s then never resumed).
+  const B = 64 * KIB;
+  const src = new HttpRangeSource(`${base}/evict`, { size: data.length, blockSize: B, maxBlocks: 3, readAhead: 0 });
+  for (const b of [1, 2, 3]) same(await src.read(b * B, 100), b * B);
+  const at = B - 1000;
+  const got = await src.read(at, 3000);
+  assert.equal(got.length, 3000);
+  same(got, at);
+});
+
+test('the player pattern with default sizes: play, seek far, seek back, play on; every read exact', async () => {
+  const B = 16 * KIB; // small blocks: the 4 MiB object stands in for a long recording
+  const src = new HttpRangeSource(`${base}/walk`, { size: data.length, blockSize: B });
+  const walk = async (from, bytes, step) => { for (let p = from; p < from + bytes && p < data.length; p += step) same(await src.read(p, step), p); };
+  await walk(0, 20 * B, 4100);
+  await walk(Math.floor(data.length * 0.8), 20 * B, 4100);
+  await walk(Math.floor(data.length * 0.25), 12 * B, 4100);
+  await walk(7 * B - 1000, 40 * B, 4100);
+  // Overlapping reads (two responses in flight after a seek).
+  const offsets = Array.from({ length: 40 }, (_, i) => (i * 104_729) % (data.length - 5000));
+  const all = await Promise.all(offsets.map((o) => src.read(o, 5000)));
+  all.forEach((got, i) => same(got, offsets[i]));
+});
+
+test('a store that is briefly unreachable or answers 503 is retried; the bytes are exact', async () => {
+  faults.set('/flaky', ['drop', '503']);
+  const src = new HttpRangeSource(`${base}/flaky`, { size: data.length, readAhead: 0 });
+  const got = await src.read(300_000, 10_000);
+  same(got, 300_000);
+  assert.equal(hits.filter((h) => h.path === '/flaky').length, 3, 'two failures, then the answer');
+});
+
+test('a store that stays unreachable fails, after the retries, with FetchError status 0', async () => {
+  const src = new HttpRangeSource('http://127.0.0.1:1/x', { size: 10, readAhead: 0 }); // port 1: refused
+  await assert.rejects(src.read(0, 5), (e) => e.name === 'FetchError' && e.status === 0 && /could not be reached/.test(e.message));
+});
+
+test('an S3 error answer (4xx) is not retried and is explained', async () => {
+  faults.set('/denied', ['403']);
+  const src = new HttpRangeSource(`${base}/denied`, { size: data.length, readAhead: 0 });
+  await assert.rejects(src.read(0, 5), (e) => e.name === 'FetchError' && e.status === 403 && e.s3Code === 'AccessDenied' && !e.expired);
+  assert.equal(hits.filter((h) => h.path === '/denied').length, 1);
+});
