@@ -194,3 +194,94 @@ fn header_errors_say_where() {
         e.message
     );
 }
+
+/// Drives `d` over the whole message with the pure-Rust engine, leaving the signature verdict
+/// to the caller (external signature mode); returns the plaintext.
+fn open_all_external(d: &mut Decryptor, ct: &[u8], key: &[u8]) -> Vec<u8> {
+    use callseal::engine::AeadEngine;
+    d.verify_signature_externally().unwrap();
+    let mut used = d.push(ct).unwrap();
+    d.set_data_key(callseal::envelope::DataKey::new(key))
+        .unwrap();
+    let mut out = Vec::new();
+    loop {
+        used += d.push(&ct[used..]).unwrap();
+        let Some(f) = d.next_frame() else { break };
+        let mut buf = ct[f.range.start as usize..f.range.end as usize].to_vec();
+        let (body, tag) = buf.split_at_mut(f.range.end as usize - f.range.start as usize - 16);
+        let tag: [u8; 16] = (&*tag).try_into().unwrap();
+        let ck = d.content_key().unwrap().expose().to_vec();
+        RustAesGcm
+            .open_in_place(&ck, f.iv.bytes(), &f.aad, body, &tag, "frame")
+            .unwrap();
+        out.extend_from_slice(body);
+        d.frame_opened(f.seq).unwrap();
+    }
+    assert_eq!(used, ct.len());
+    out
+}
+
+#[test]
+fn external_signature_mode_verdicts() {
+    use sha2::Digest;
+    // ECDSA P-384 / SHA-384 (0578, framed) and P-256 / SHA-256 (0214, non-framed)
+    for id in ["131-0578-f4096-n10000", "075-0214-f0-n10000"] {
+        let (ct, key, pt) = vector(id);
+
+        let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+        assert_eq!(open_all_external(&mut d, &ct, &key), pt, "{id}");
+        let sig = d.external_signature().expect("signature pending");
+        let signed = &ct[..sig.signed_len as usize];
+        assert!(sig.signed_len as usize > ct.len() - 110 && sig.signed_len < ct.len() as u64);
+        let digest = match sig.key.curve_name() {
+            "P-384" => sha2::Sha384::digest(signed).to_vec(),
+            _ => sha2::Sha256::digest(signed).to_vec(),
+        };
+        // the caller's own verification agrees with the footer
+        sig.key.verify_prehash(&digest, sig.der).unwrap();
+        // ... and a raw r||s of the curve's size is what WebCrypto gets
+        let raw = sig.key.der_to_raw(sig.der).unwrap();
+        assert_eq!(
+            raw.len(),
+            if sig.key.curve_name() == "P-384" {
+                96
+            } else {
+                64
+            }
+        );
+        // no verdict yet: finish refuses
+        assert_eq!(
+            d.finish().unwrap_err().code,
+            ErrorCode::InvalidState,
+            "{id}"
+        );
+
+        let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+        open_all_external(&mut d, &ct, &key);
+        d.signature_checked(true).unwrap();
+        d.finish().unwrap();
+
+        let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+        open_all_external(&mut d, &ct, &key);
+        assert_eq!(
+            d.signature_checked(false).unwrap_err().code,
+            ErrorCode::SignatureInvalid
+        );
+        assert!(d.finish().is_err());
+    }
+    // too late once the key is set; unsigned suites have nothing to verify
+    let (ct, key, _) = vector("010-0014-f4096-n4096");
+    let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+    let used = d.push(&ct).unwrap();
+    d.set_data_key(callseal::envelope::DataKey::new(&key))
+        .unwrap();
+    assert_eq!(
+        d.verify_signature_externally().unwrap_err().code,
+        ErrorCode::InvalidState
+    );
+    let _ = used;
+    let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+    open_all_external(&mut d, &ct, &key);
+    assert!(d.external_signature().is_none());
+    d.finish().unwrap();
+}

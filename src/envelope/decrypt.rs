@@ -226,6 +226,23 @@ pub struct Decryptor {
     yielded: u32,
     opened: u32,
     last_yielded: bool,
+    /// The footer signature is checked by the caller ([`Decryptor::verify_signature_externally`]).
+    external_signature: bool,
+    /// Length of the signed bytes (header ‖ body), known once the body ends.
+    signed_len: u64,
+    /// The footer was read in external mode and its verdict is not in yet.
+    signature_pending: bool,
+}
+
+/// A footer signature for the caller to verify (see [`Decryptor::verify_signature_externally`]):
+/// ECDSA with the suite's hash over bytes `[0, signed_len)` of the message.
+pub struct ExternalSignature<'a> {
+    /// The verification key from the authenticated header's encryption context.
+    pub key: &'a VerificationKey,
+    /// The DER signature from the footer.
+    pub der: &'a [u8],
+    /// How many leading message bytes (header and body) the signature covers.
+    pub signed_len: u64,
 }
 
 impl std::fmt::Debug for Decryptor {
@@ -271,7 +288,51 @@ impl Decryptor {
             yielded: 0,
             opened: 0,
             last_yielded: false,
+            external_signature: false,
+            signed_len: 0,
+            signature_pending: false,
         }
+    }
+
+    /// Leaves the footer signature to the caller, who holds the whole message and can hash it
+    /// faster elsewhere (WebCrypto verifies ECDSA over the bytes natively). The decryptor then
+    /// skips hashing; after the footer is read, [`Decryptor::external_signature`] gives what to
+    /// verify and [`Decryptor::signature_checked`] takes the verdict. [`Decryptor::finish`]
+    /// fails until a valid verdict was given. Call before the data key is set.
+    pub fn verify_signature_externally(&mut self) -> Result<()> {
+        if self.hasher.is_some() || self.verified.is_some() {
+            return Err(err!(
+                InvalidState,
+                "verify_signature_externally must be called before the data key is set"
+            ));
+        }
+        self.external_signature = true;
+        Ok(())
+    }
+
+    /// The signature to verify, once the footer was read in external mode.
+    pub fn external_signature(&self) -> Option<ExternalSignature<'_>> {
+        if !self.signature_pending {
+            return None;
+        }
+        Some(ExternalSignature {
+            key: self.vkey.as_ref()?,
+            der: &self.footer,
+            signed_len: self.signed_len,
+        })
+    }
+
+    /// The caller's verdict on [`Decryptor::external_signature`]; `SIGNATURE_INVALID` if false.
+    pub fn signature_checked(&mut self, valid: bool) -> Result<()> {
+        if !self.signature_pending {
+            return Err(err!(InvalidState, "no signature is waiting for a verdict"));
+        }
+        if !valid {
+            self.phase = Phase::Failed;
+            return Err(err!(SignatureInvalid, "footer signature does not verify"));
+        }
+        self.signature_pending = false;
+        Ok(())
     }
 
     /// The parsed, **unauthenticated** header, while the decryptor waits for the data key.
@@ -351,6 +412,7 @@ impl Decryptor {
             self.vkey = Some(VerificationKey::from_context_value(&info.suite, pk)?);
             hasher.update(verified.bytes());
         }
+        let hasher = (!self.external_signature).then_some(hasher);
         if self.copy_frames
             && info.content_type == ContentType::Framed
             && info.frame_length as u64 + TAG_LEN as u64 > self.opts.max_frame_buffer
@@ -366,7 +428,7 @@ impl Decryptor {
             ContentType::Framed => Phase::FrameHead { need: 4 },
             ContentType::NonFramed => Phase::BlockHead,
         };
-        self.hasher = Some(hasher);
+        self.hasher = hasher;
         self.verified = Some(verified);
         self.content_key = Some(content_key);
         Ok(())
@@ -437,6 +499,12 @@ impl Decryptor {
             )),
             Phase::Failed => Err(err!(InvalidState, "decryptor already failed")),
             Phase::Done => {
+                if self.signature_pending {
+                    return Err(err!(
+                        InvalidState,
+                        "the footer signature was not verified (external signature mode)"
+                    ));
+                }
                 if self.ready.is_some() || !self.last_yielded {
                     return Err(err!(InvalidState, "the last frame was not taken"));
                 }
@@ -619,6 +687,12 @@ impl Decryptor {
                 }
                 self.start_unit(kind, seq, iv, content_len as u64, start)
             }
+            Phase::FooterSig { .. } if self.external_signature => {
+                self.footer = std::mem::take(&mut self.small);
+                self.signature_pending = true;
+                self.phase = Phase::Done;
+                Ok(())
+            }
             Phase::FooterSig { .. } => {
                 let sig = std::mem::take(&mut self.small);
                 let digest = self
@@ -726,6 +800,7 @@ impl Decryptor {
             self.next_seq = u.seq + 1;
             self.phase = Phase::FrameHead { need: 4 };
         } else if signed {
+            self.signed_len = self.offset;
             self.phase = Phase::FooterLen;
         } else {
             self.phase = Phase::Done;

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::webcrypto::{self, AesKey, Job, Pipeline};
+use super::webcrypto::{self, AesKey, FrameBatch, Job, Pipeline, SignatureCheck, BATCH_FRAMES};
 use crate::engine::RustAesGcm;
 use crate::envelope::decrypt::{
     decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages,
@@ -258,7 +258,10 @@ pub async fn decrypt_js(
 }
 
 /// Feeds `message` to `dec` in chunks copied into wasm memory, submitting each sealed frame to
-/// WebCrypto as a view of `message`; writes verified plaintext into one preallocated buffer.
+/// WebCrypto as a view of `message` (one pipeline for the whole message, so WebCrypto always
+/// has frames queued); writes verified plaintext into one preallocated buffer. Signed suites:
+/// WebCrypto verifies the footer's ECDSA signature over the message bytes natively, so the
+/// decryptor does not hash them in wasm.
 async fn decrypt_webcrypto(
     message: &Uint8Array,
     data_key: DataKey,
@@ -266,121 +269,158 @@ async fn decrypt_webcrypto(
 ) -> Result<Uint8Array> {
     let total = message.length() as usize;
     let mut dec = Decryptor::without_frame_copies(opts.clone());
+    dec.verify_signature_externally()?;
     dec.set_data_key(data_key)?;
-    let mut out: Option<(Uint8Array, u32)> = None;
-    let result = async {
-        let mut aes: Option<AesKey> = None;
-        let mut pending: Vec<SealedFrame> = Vec::new();
-        let mut buf = vec![0u8; CHUNK.min(total.max(1))];
-        let (mut pos, mut buf_len, mut buf_used) = (0usize, 0usize, 0usize);
-        loop {
-            if buf_used == buf_len && pos < total {
-                buf_len = (total - pos).min(CHUNK);
-                message
-                    .subarray(pos as u32, (pos + buf_len) as u32)
-                    .copy_to(&mut buf[..buf_len]);
-                pos += buf_len;
-                buf_used = 0;
-            }
-            let used = dec.push(&buf[buf_used..buf_len])?;
-            buf_used += used;
-            let before = pending.len();
-            while let Some(frame) = dec.next_frame() {
-                pending.push(frame);
-            }
-            if used == 0 && pending.len() == before && buf_used < buf_len {
+    let mut feed = Feed::new(message);
+    // The header: up to the content key.
+    while dec.content_key().is_none() {
+        match feed.push(&mut dec)? {
+            Some(0) => {
                 return Err(err!(
                     InvalidState,
-                    "decryptor made no progress at byte {}",
-                    dec.consumed()
-                ));
+                    "decryptor made no progress in the header"
+                ))
             }
-            if aes.is_none() {
-                if let Some(key) = dec.content_key() {
-                    aes = Some(AesKey::import(key.expose()).await?);
-                    let header_len = dec
-                        .verified_header()
-                        .map(|h| h.info().header_len)
-                        .unwrap_or(0);
-                    let capacity = total.saturating_sub(header_len) as u32;
-                    out = Some((Uint8Array::new_with_length(capacity), 0));
-                }
-            }
-            if let (Some(key), Some((buffer, written))) = (aes.as_ref(), out.as_mut()) {
-                if !pending.is_empty() {
-                    open_frames(
-                        key,
-                        message,
-                        std::mem::take(&mut pending),
-                        &mut dec,
-                        buffer,
-                        written,
-                    )
-                    .await?;
-                }
-            }
-            if buf_used == buf_len && pos >= total {
-                break;
+            Some(_) => {}
+            None => {
+                // The message ends inside the header: finish names where.
+                dec.finish()?;
+                return Err(err!(Truncated, "message ends inside its header"));
             }
         }
+    }
+    let aes = match dec.content_key() {
+        Some(key) => AesKey::import(key.expose()).await?,
+        None => return Err(err!(InvalidState, "no content key")),
+    };
+    let header_len = dec
+        .verified_header()
+        .map(|h| h.info().header_len)
+        .unwrap_or(0);
+    let out = Uint8Array::new_with_length(total.saturating_sub(header_len) as u32);
+    let result = async {
+        let mut written = 0u32;
+        let mut batch = FrameBatch::default();
+        let (mut more, mut stalled) = (true, false);
+        // Signed suites: the signature is verified on WebCrypto's threads alongside the frames,
+        // from the moment the decryptor has read the footer.
+        let mut check: Option<SignatureCheck> = None;
+        loop {
+            if check.is_none() && !more {
+                check = start_signature_check(&dec, message).await?;
+            }
+            if let Some(f) = dec.next_frame() {
+                stalled = false;
+                batch.push(
+                    f.seq,
+                    f.range.clone(),
+                    f.iv.bytes(),
+                    &f.aad,
+                    f.plaintext_len,
+                )?;
+                if batch.len() < BATCH_FRAMES {
+                    continue;
+                }
+            } else if more {
+                if stalled {
+                    return Err(err!(
+                        InvalidState,
+                        "decryptor made no progress at byte {}",
+                        dec.consumed()
+                    ));
+                }
+                match feed.push(&mut dec)? {
+                    None => more = false,
+                    Some(used) => stalled = used == 0,
+                }
+                continue;
+            } else if batch.is_empty() {
+                break;
+            }
+            written = batch.open(&aes, message, &out, written).await?;
+            for &seq in batch.seqs() {
+                dec.frame_opened(seq)?;
+            }
+            batch.clear();
+        }
+        if check.is_none() {
+            check = start_signature_check(&dec, message).await?;
+        }
+        if let Some(check) = check {
+            let valid = check.valid().await?;
+            dec.signature_checked(valid)?;
+        }
         dec.finish()?;
-        let (buffer, written) = out
-            .take()
-            .ok_or_else(|| err!(Truncated, "message ends before its body"))?;
         // Keep the plaintext in its own buffer unless the slack is small.
-        Ok(if (written as u64) * 9 / 8 < buffer.length() as u64 {
-            buffer.slice(0, written)
+        Ok(if (written as u64) * 9 / 8 < out.length() as u64 {
+            out.slice(0, written)
         } else {
-            buffer.subarray(0, written)
+            out.subarray(0, written)
         })
     }
     .await;
     if result.is_err() {
-        if let Some((buffer, _)) = out {
-            buffer.fill(0, 0, buffer.length());
-        }
+        out.fill(0, 0, out.length());
     }
     result
 }
 
-/// Opens `frames` on WebCrypto (several in flight), writing plaintext at `written` in order and
-/// reporting each opened frame to the decryptor.
-async fn open_frames(
-    key: &AesKey,
+/// Starts the WebCrypto check of the footer signature, once the decryptor has read it.
+async fn start_signature_check(
+    dec: &Decryptor,
     message: &Uint8Array,
-    frames: Vec<SealedFrame>,
-    dec: &mut Decryptor,
-    out: &Uint8Array,
-    written: &mut u32,
-) -> Result<()> {
-    let mut pipe = Pipeline::new(key);
-    let mut frames = frames.into_iter();
-    loop {
-        while pipe.has_room() {
-            let Some(f) = frames.next() else { break };
-            pipe.submit(Job {
-                seq: f.seq,
-                iv: *f.iv.bytes(),
-                what: format!("frame {}", f.seq),
-                sealed: message.subarray(f.range.start as u32, f.range.end as u32),
-                aad: f.aad,
-            })?;
+) -> Result<Option<SignatureCheck>> {
+    let Some(sig) = dec.external_signature() else {
+        return Ok(None);
+    };
+    let raw = sig.key.der_to_raw(sig.der)?;
+    let signed = message.subarray(0, sig.signed_len as u32);
+    let point = sig.key.to_uncompressed_sec1();
+    Ok(Some(
+        webcrypto::ecdsa_verify_start(sig.key.curve_name(), &point, &raw, &signed).await?,
+    ))
+}
+
+/// The one-shot message in JS memory, copied into wasm memory a chunk at a time for the
+/// decryptor (which reads headers and lengths, never frame bytes, in this mode).
+struct Feed<'m> {
+    message: &'m Uint8Array,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    used: usize,
+}
+
+impl<'m> Feed<'m> {
+    fn new(message: &'m Uint8Array) -> Self {
+        let total = message.length() as usize;
+        Feed {
+            message,
+            buf: vec![0u8; CHUNK.min(total.max(1))],
+            pos: 0,
+            len: 0,
+            used: 0,
         }
-        let Some((seq, plaintext)) = pipe.next().await? else {
-            return Ok(());
-        };
-        let end = written
-            .checked_add(plaintext.length())
-            .filter(|e| *e <= out.length());
-        let Some(end) = end else {
-            return Err(err!(
-                MalformedBody,
-                "frame {seq}: plaintext exceeds the message size"
-            ));
-        };
-        out.set(&plaintext, *written);
-        *written = end;
-        dec.frame_opened(seq)?;
+    }
+
+    /// Pushes the next bytes into `dec`: how many it used, `None` once the whole message was
+    /// consumed. The decryptor uses fewer than offered only to hand out a ready frame.
+    fn push(&mut self, dec: &mut Decryptor) -> Result<Option<usize>> {
+        let total = self.message.length() as usize;
+        if self.used == self.len {
+            if self.pos >= total {
+                return Ok(None);
+            }
+            self.len = (total - self.pos).min(CHUNK);
+            self.message
+                .subarray(self.pos as u32, (self.pos + self.len) as u32)
+                .copy_to(&mut self.buf[..self.len]);
+            self.pos += self.len;
+            self.used = 0;
+        }
+        let used = dec.push(&self.buf[self.used..self.len])?;
+        self.used += used;
+        Ok(Some(used))
     }
 }
 
@@ -480,26 +520,25 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
         if !frames.is_empty() {
             match st.aes.clone() {
                 Some(aes) => {
-                    let mut pipe = Pipeline::new(&aes);
-                    let mut frames = frames.into_iter();
-                    loop {
-                        while pipe.has_room() {
-                            let Some(f) = frames.next() else { break };
-                            let sealed = Uint8Array::from(f.ciphertext_and_tag());
-                            pipe.submit(Job {
-                                seq: f.seq,
-                                iv: *f.iv.bytes(),
-                                what: format!("frame {}", f.seq),
-                                sealed,
-                                aad: f.aad,
-                            })?;
-                        }
-                        let Some((seq, plaintext)) = pipe.next().await? else {
-                            break;
-                        };
-                        st.dec.frame_opened(seq)?;
-                        out.push(&plaintext);
+                    // One JS buffer with the frames back to back, one output for their plaintext.
+                    let mut sealed = Vec::with_capacity(
+                        frames.iter().map(|f| f.ciphertext_and_tag().len()).sum(),
+                    );
+                    let mut batch = FrameBatch::default();
+                    for f in &frames {
+                        let start = sealed.len() as u64;
+                        sealed.extend_from_slice(f.ciphertext_and_tag());
+                        let range = start..sealed.len() as u64;
+                        batch.push(f.seq, range, f.iv.bytes(), &f.aad, f.plaintext_len)?;
                     }
+                    let source = Uint8Array::from(&sealed[..]);
+                    drop(sealed);
+                    let plaintext = Uint8Array::new_with_length(batch.plaintext_len() as u32);
+                    batch.open(&aes, &source, &plaintext, 0).await?;
+                    for &seq in batch.seqs() {
+                        st.dec.frame_opened(seq)?;
+                    }
+                    out.push(&plaintext);
                 }
                 None => {
                     let key = st
@@ -604,7 +643,7 @@ pub async fn decrypt_s3_object(
         iv: cipher.iv,
         aad: cipher.aad.to_vec(),
         sealed: body,
-        what: "S3EC object body".into(),
+        what: "S3EC object body",
     })?;
     let (_, plaintext) = pipe
         .next()
@@ -786,7 +825,7 @@ async fn open_sealed(
                     pipe.submit(Job {
                         seq: f.seq,
                         iv: *f.iv.bytes(),
-                        what: format!("frame {}", f.seq),
+                        what: "frame",
                         sealed,
                         aad: f.aad,
                     })?;

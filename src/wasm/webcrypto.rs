@@ -7,7 +7,8 @@
 //! caller's JS buffer, so bulk bytes never pass through wasm memory. AES-192 is not offered by
 //! Chromium's WebCrypto: those suites use the pure-Rust engine.
 
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Reflect, Uint32Array, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
@@ -16,7 +17,27 @@ use crate::err;
 use crate::error::{Error, Result};
 
 /// How many AES-GCM operations are queued on WebCrypto at once.
-pub(crate) const IN_FLIGHT: usize = 16;
+pub(crate) const IN_FLIGHT: usize = 32;
+
+/// Frames handed to the JS frame loop at once (bounds the descriptors kept per batch).
+pub(crate) const BATCH_FRAMES: usize = 2048;
+
+#[wasm_bindgen(module = "/src/wasm/open_frames.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = openFrames)]
+    #[allow(clippy::too_many_arguments)]
+    fn open_frames_js(
+        key: &CryptoKey,
+        source: &Uint8Array,
+        ranges: &Uint32Array,
+        ivs: &Uint8Array,
+        aads: &Uint8Array,
+        aad_ends: &Uint32Array,
+        out: &Uint8Array,
+        out_offset: u32,
+        in_flight: u32,
+    ) -> Promise;
+}
 
 /// `globalThis.crypto.subtle`, if this environment has it (secure contexts, Node 20).
 pub(crate) fn subtle() -> Option<SubtleCrypto> {
@@ -84,6 +105,120 @@ impl AesKey {
     }
 }
 
+/// Frames to open in one go on WebCrypto by the JS frame loop (`open_frames.js`): their
+/// sealed bytes are `[start, end)` ranges of one source buffer; plaintexts are written in
+/// order into one output buffer. Per frame this costs one WebCrypto call and nothing else.
+#[derive(Default)]
+pub(crate) struct FrameBatch {
+    seqs: Vec<u32>,
+    ranges: Vec<u32>,
+    ivs: Vec<u8>,
+    aads: Vec<u8>,
+    aad_ends: Vec<u32>,
+    plaintext_len: u64,
+}
+
+impl FrameBatch {
+    /// Adds a frame whose ciphertext ‖ tag is `range` of the source buffer.
+    pub(crate) fn push(
+        &mut self,
+        seq: u32,
+        range: std::ops::Range<u64>,
+        iv: &[u8; 12],
+        aad: &[u8],
+        plaintext_len: u64,
+    ) -> Result<()> {
+        let (Ok(start), Ok(end)) = (u32::try_from(range.start), u32::try_from(range.end)) else {
+            return Err(err!(
+                LimitExceeded,
+                "frame {seq} lies beyond 4 GiB: too large for a JS buffer"
+            ));
+        };
+        self.seqs.push(seq);
+        self.ranges.extend_from_slice(&[start, end]);
+        self.ivs.extend_from_slice(iv);
+        self.aads.extend_from_slice(aad);
+        self.aad_ends.push(self.aads.len() as u32);
+        self.plaintext_len += plaintext_len;
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.seqs.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.seqs.is_empty()
+    }
+
+    /// Sum of the frames' plaintext lengths.
+    pub(crate) fn plaintext_len(&self) -> u64 {
+        self.plaintext_len
+    }
+
+    /// The frames' sequence numbers, in order.
+    pub(crate) fn seqs(&self) -> &[u32] {
+        &self.seqs
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.seqs.clear();
+        self.ranges.clear();
+        self.ivs.clear();
+        self.aads.clear();
+        self.aad_ends.clear();
+        self.plaintext_len = 0;
+    }
+
+    /// Opens every frame (tags verified by WebCrypto), writing plaintext into `out` from
+    /// `out_offset`; returns the offset after the last byte. `TAG_MISMATCH` names the frame.
+    pub(crate) async fn open(
+        &self,
+        key: &AesKey,
+        source: &Uint8Array,
+        out: &Uint8Array,
+        out_offset: u32,
+    ) -> Result<u32> {
+        // Copies (not views of wasm memory, which may grow while WebCrypto runs).
+        let promise = open_frames_js(
+            &key.key,
+            source,
+            &Uint32Array::from(&self.ranges[..]),
+            &Uint8Array::from(&self.ivs[..]),
+            &Uint8Array::from(&self.aads[..]),
+            &Uint32Array::from(&self.aad_ends[..]),
+            out,
+            out_offset,
+            IN_FLIGHT as u32,
+        );
+        match JsFuture::from(promise).await {
+            Ok(n) => Ok(n.as_f64().unwrap_or(0.0) as u32),
+            Err(e) => {
+                let index = Reflect::get(&e, &"frameIndex".into())
+                    .ok()
+                    .and_then(|i| i.as_f64())
+                    .map(|i| i as usize);
+                let seq = index.and_then(|i| self.seqs.get(i)).copied().unwrap_or(0);
+                let cause = Reflect::get(&e, &"cause".into()).unwrap_or(e);
+                let name = Reflect::get(&cause, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .unwrap_or_default();
+                Err(match name.as_str() {
+                    "OperationError" => {
+                        err!(TagMismatch, "frame {seq}: AES-GCM tag does not verify")
+                    }
+                    "RangeError" => err!(
+                        MalformedBody,
+                        "frame {seq}: plaintext exceeds the message size"
+                    ),
+                    _ => js_err("decrypt", cause),
+                })
+            }
+        }
+    }
+}
+
 /// One AES-GCM opening: which unit, IV, AAD and the sealed bytes.
 pub(crate) struct Job {
     pub seq: u32,
@@ -91,14 +226,14 @@ pub(crate) struct Job {
     pub aad: Vec<u8>,
     /// ciphertext ‖ tag, usually a `subarray` of the caller's message.
     pub sealed: Uint8Array,
-    /// For error messages: "frame 17", "body".
-    pub what: String,
+    /// For error messages, with the sequence number: "frame" (17), "S3EC object body".
+    pub what: &'static str,
 }
 
 /// Several AES-GCM openings in flight on WebCrypto, results taken in submission order.
 pub(crate) struct Pipeline<'k> {
     key: &'k AesKey,
-    queue: std::collections::VecDeque<(u32, String, JsFuture)>,
+    queue: std::collections::VecDeque<(u32, &'static str, JsFuture)>,
 }
 
 impl<'k> Pipeline<'k> {
@@ -134,7 +269,9 @@ impl<'k> Pipeline<'k> {
                     .ok()
                     .and_then(|n| n.as_string())
                     .unwrap_or_default();
-                Err(if name == "OperationError" {
+                Err(if name == "OperationError" && what == "frame" {
+                    err!(TagMismatch, "frame {seq}: AES-GCM tag does not verify")
+                } else if name == "OperationError" {
                     err!(TagMismatch, "{what}: AES-GCM tag does not verify")
                 } else {
                     js_err("decrypt", e)
@@ -144,20 +281,22 @@ impl<'k> Pipeline<'k> {
     }
 }
 
-/// Verifies an ECDSA signature (raw r ‖ s) with SHA-256 (P-256) or SHA-384 (P-384) over
-/// `data` (a view of the caller's buffer: hashed natively, never copied into wasm).
-pub(crate) async fn ecdsa_verify(
-    curve_bits: u16,
+/// Starts verifying an ECDSA signature (raw r ‖ s) with SHA-256 (P-256) or SHA-384 (P-384)
+/// over `data` (a view of the caller's buffer: hashed natively, never copied into wasm). The
+/// verification runs on WebCrypto's threads while the caller goes on; await the result with
+/// [`SignatureCheck::valid`].
+pub(crate) async fn ecdsa_verify_start(
+    curve: &str,
     uncompressed_point: &[u8],
     raw_signature: &[u8],
     data: &Uint8Array,
-) -> Result<bool> {
+) -> Result<SignatureCheck> {
     let subtle =
         subtle().ok_or_else(|| err!(EngineUnavailable, "crypto.subtle is not available here"))?;
-    let (curve, hash) = match curve_bits {
-        256 => ("P-256", "SHA-256"),
-        384 => ("P-384", "SHA-384"),
-        n => return Err(err!(UnsupportedSuite, "no ECDSA curve of {n} bits")),
+    let hash = match curve {
+        "P-256" => "SHA-256",
+        "P-384" => "SHA-384",
+        other => return Err(err!(UnsupportedSuite, "no ECDSA curve {other}")),
     };
     let import_alg = Object::new();
     set(&import_alg, "name", "ECDSA");
@@ -187,10 +326,18 @@ pub(crate) async fn ecdsa_verify(
             data,
         )
         .map_err(|e| js_err("verify", e))?;
-    let ok = JsFuture::from(promise)
-        .await
-        .map_err(|e| js_err("verify", e))?;
-    Ok(ok.as_bool() == Some(true))
+    Ok(SignatureCheck(JsFuture::from(promise)))
+}
+
+/// A WebCrypto ECDSA verification in progress.
+pub(crate) struct SignatureCheck(JsFuture);
+
+impl SignatureCheck {
+    /// Whether the signature verified.
+    pub(crate) async fn valid(self) -> Result<bool> {
+        let ok = self.0.await.map_err(|e| js_err("verify", e))?;
+        Ok(ok.as_bool() == Some(true))
+    }
 }
 
 fn set(obj: &Object, key: &str, value: &str) {

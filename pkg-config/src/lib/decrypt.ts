@@ -46,19 +46,46 @@ export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: Decr
  */
 export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): TransformStream<Uint8Array, Uint8Array> {
   const dec = new wasm.DecryptStream(dataKey, options);
+  // Network chunks are small (often 16-64 KiB): coalescing them into pushes of about
+  // STREAM_PUSH bytes gives WebCrypto many frames at once, at a bounded memory cost.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const push = async (controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (pendingBytes === 0) return;
+    const input = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    const frames = (await dec.push(input)) as Uint8Array[];
+    for (const f of frames) controller.enqueue(f);
+  };
   return new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, controller) {
-      const frames = (await dec.push(chunk)) as Uint8Array[];
-      for (const f of frames) controller.enqueue(f);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= STREAM_PUSH) await push(controller);
     },
-    flush() {
+    async flush(controller) {
       try {
+        await push(controller);
         dec.finish();
       } finally {
         dec.free();
       }
     },
   });
+}
+
+/** Input bytes gathered before each push into the stream decryptor. */
+const STREAM_PUSH = 1 << 20;
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** S3 Encryption Client metadata as read from the object (UNAUTHENTICATED until decryption). */
@@ -118,21 +145,43 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
   const [tailStart, tailEnd] = reader.tailRange(size) as unknown as [number, number];
   const plaintextLength = reader.locateEnd(size, await source.read(tailStart, tailEnd - tailStart));
   const header = reader.header as MessageHeader;
+  let queue: Promise<unknown> = Promise.resolve();
+  let pendingReads = 0;
+  let closed = false;
   return {
     header,
     plaintextLength,
     frameLength: header.frameLength,
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      const len = Math.max(0, Math.min(length, plaintextLength - offset));
-      const span = reader.plan(offset, len) as unknown as number[];
-      if (span.length === 0) return new Uint8Array(0);
-      const [start, end] = span as [number, number];
-      const bytes = await source.read(start, end - start);
-      return (await reader.read(offset, len, bytes, start)) as Uint8Array;
+    read(offset: number, length: number): Promise<Uint8Array> {
+      // One read at a time on the wasm reader: overlapping reads (a seek while a read-ahead
+      // is in flight) are queued, never refused.
+      if (closed) return Promise.reject(new CallsealError('INVALID_STATE', 'range reader is closed'));
+      pendingReads++;
+      const result = queue.then(async () => {
+        try {
+          const len = Math.max(0, Math.min(length, plaintextLength - offset));
+          const span = reader.plan(offset, len) as unknown as number[];
+          if (span.length === 0) return new Uint8Array(0);
+          const [start, end] = span as [number, number];
+          const bytes = await source.read(start, end - start);
+          return (await reader.read(offset, len, bytes, start)) as Uint8Array;
+        } finally {
+          pendingReads--;
+        }
+      });
+      queue = result.then(() => undefined, () => undefined);
+      return result;
     },
     close() {
-      reader.close();
-      reader.free();
+      if (closed) return;
+      closed = true;
+      // The wasm reader wipes the key when it closes: now, or after the reads in progress.
+      const release = () => {
+        reader.close();
+        reader.free();
+      };
+      if (pendingReads === 0) release();
+      else void queue.then(release);
     },
   };
 }

@@ -1,0 +1,52 @@
+// The WebCrypto frame loop of callseal's decryption: opens a batch of AES-GCM frames with
+// several calls in flight and writes the plaintexts, in order, into one output buffer.
+// It lives in JS because each WebCrypto call is a promise: driving thousands of them from
+// wasm (a future and two closures per frame) cost more than the AES itself. The frame layout
+// (ranges, IVs, AADs) comes from the Rust decryptor; nothing here parses the message.
+
+/**
+ * @param {CryptoKey} key AES-GCM key (decrypt)
+ * @param {Uint8Array} source bytes holding the sealed frames
+ * @param {Uint32Array} ranges [start, end) of each frame's ciphertext ‖ tag in `source`
+ * @param {Uint8Array} ivs 12 bytes per frame
+ * @param {Uint8Array} aads the frames' AADs, back to back
+ * @param {Uint32Array} aadEnds end offset of each frame's AAD in `aads`
+ * @param {Uint8Array} out where plaintext goes, from `outOffset`
+ * @param {number} inFlight how many WebCrypto calls run at once
+ * @returns {Promise<number>} bytes written; rejects with { frameIndex, cause } on failure
+ */
+export async function openFrames(key, source, ranges, ivs, aads, aadEnds, out, outOffset, inFlight) {
+  const subtle = globalThis.crypto.subtle;
+  const n = aadEnds.length;
+  const queue = [];
+  let next = 0;
+  const start = (i) => {
+    const p = subtle.decrypt(
+      {
+        name: 'AES-GCM',
+        iv: ivs.subarray(i * 12, i * 12 + 12),
+        additionalData: aads.subarray(i === 0 ? 0 : aadEnds[i - 1], aadEnds[i]),
+        tagLength: 128,
+      },
+      key,
+      source.subarray(ranges[2 * i], ranges[2 * i + 1]),
+    );
+    p.catch(() => {}); // a later frame's failure is reported only if reached
+    return p;
+  };
+  while (next < n && queue.length < inFlight) queue.push(start(next++));
+  let written = outOffset;
+  for (let i = 0; i < n; i++) {
+    let plaintext;
+    try {
+      plaintext = new Uint8Array(await queue.shift());
+    } catch (cause) {
+      throw { frameIndex: i, cause };
+    }
+    if (next < n) queue.push(start(next++));
+    if (written + plaintext.length > out.length) throw { frameIndex: i, cause: new RangeError('plaintext exceeds the output') };
+    out.set(plaintext, written);
+    written += plaintext.length;
+  }
+  return written;
+}
