@@ -500,72 +500,94 @@ impl DecryptStream {
 
 async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
     let out = Array::new();
+    // Every frame this chunk completes, then one batch for all of them.
+    let mut frames = Vec::new();
     let mut input = &chunk[..];
+    // An error later in the chunk (e.g. the footer) is reported after the frames before it
+    // were tried, so the first failure in the message is the one reported.
+    let mut later_error = None;
     loop {
-        let used = st.dec.push(input)?;
+        let used = match st.dec.push(input) {
+            Ok(used) => used,
+            Err(e) => {
+                later_error = Some(e);
+                break;
+            }
+        };
         input = &input[used..];
-        let mut frames = Vec::new();
+        let before = frames.len();
         while let Some(f) = st.dec.next_frame() {
             frames.push(f);
         }
-        if st.use_webcrypto.is_none() {
-            if let Some(key) = st.dec.content_key() {
-                let webcrypto = st.opts.use_webcrypto(key.expose().len())?;
-                if webcrypto {
-                    st.aes = Some(Rc::new(AesKey::import(key.expose()).await?));
-                }
-                st.use_webcrypto = Some(webcrypto);
-            }
-        }
-        if !frames.is_empty() {
-            match st.aes.clone() {
-                Some(aes) => {
-                    // One JS buffer with the frames back to back, one output for their plaintext.
-                    let mut sealed = Vec::with_capacity(
-                        frames.iter().map(|f| f.ciphertext_and_tag().len()).sum(),
-                    );
-                    let mut batch = FrameBatch::default();
-                    for f in &frames {
-                        let start = sealed.len() as u64;
-                        sealed.extend_from_slice(f.ciphertext_and_tag());
-                        let range = start..sealed.len() as u64;
-                        batch.push(f.seq, range, f.iv.bytes(), &f.aad, f.plaintext_len)?;
-                    }
-                    let source = Uint8Array::from(&sealed[..]);
-                    drop(sealed);
-                    let plaintext = Uint8Array::new_with_length(batch.plaintext_len() as u32);
-                    batch.open(&aes, &source, &plaintext, 0).await?;
-                    for &seq in batch.seqs() {
-                        st.dec.frame_opened(seq)?;
-                    }
-                    out.push(&plaintext);
-                }
-                None => {
-                    let key = st
-                        .dec
-                        .content_key()
-                        .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?
-                        .clone();
-                    for f in frames {
-                        let seq = f.seq;
-                        let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, &key)?);
-                        st.dec.frame_opened(seq)?;
-                        out.push(&Uint8Array::from(&plaintext[..]));
-                    }
-                }
-            }
-        }
         if input.is_empty() {
-            return Ok(out);
+            break;
         }
-        if used == 0 && out.length() == 0 && st.dec.needs_data_key() {
-            return Err(err!(
+        if used == 0 && frames.len() == before {
+            later_error = Some(err!(
                 InvalidState,
                 "stream made no progress at byte {}",
                 st.dec.consumed()
             ));
+            break;
         }
     }
+    if let Some(e) = later_error {
+        if let Some(key) = st.dec.content_key() {
+            // Try the frames (the rust engine: no plaintext is released here).
+            for f in frames {
+                f.open(&RustAesGcm, key)?;
+            }
+        }
+        return Err(e);
+    }
+    if st.use_webcrypto.is_none() {
+        if let Some(key) = st.dec.content_key() {
+            let webcrypto = st.opts.use_webcrypto(key.expose().len())?;
+            if webcrypto {
+                st.aes = Some(Rc::new(AesKey::import(key.expose()).await?));
+            }
+            st.use_webcrypto = Some(webcrypto);
+        }
+    }
+    if frames.is_empty() {
+        return Ok(out);
+    }
+    match st.aes.clone() {
+        Some(aes) => {
+            // One JS buffer with the frames back to back, one output for their plaintext.
+            let mut sealed =
+                Vec::with_capacity(frames.iter().map(|f| f.ciphertext_and_tag().len()).sum());
+            let mut batch = FrameBatch::default();
+            for f in &frames {
+                let start = sealed.len() as u64;
+                sealed.extend_from_slice(f.ciphertext_and_tag());
+                let range = start..sealed.len() as u64;
+                batch.push(f.seq, range, f.iv.bytes(), &f.aad, f.plaintext_len)?;
+            }
+            let source = Uint8Array::from(&sealed[..]);
+            drop(sealed);
+            let plaintext = Uint8Array::new_with_length(batch.plaintext_len() as u32);
+            batch.open(&aes, &source, &plaintext, 0).await?;
+            for &seq in batch.seqs() {
+                st.dec.frame_opened(seq)?;
+            }
+            out.push(&plaintext);
+        }
+        None => {
+            let key = st
+                .dec
+                .content_key()
+                .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?
+                .clone();
+            for f in frames {
+                let seq = f.seq;
+                let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, &key)?);
+                st.dec.frame_opened(seq)?;
+                out.push(&Uint8Array::from(&plaintext[..]));
+            }
+        }
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------
