@@ -39,6 +39,7 @@ test-wasm:
 	node --test tests/wasm/
 
 test-broker:
+	npx tsc --noEmit -p www/broker/tsconfig.json
 	node --test tests/broker/
 
 test-pages:
