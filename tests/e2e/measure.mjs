@@ -101,9 +101,19 @@ async function playPlain(page, url, seeks) {
 /** The player: `open()` starts a recording (e.g. clicks a contact); then seeks. */
 export async function measurePlayer(page, open, seeks = []) {
   const ttfa = await firstAudio(page, open);
+  const stages = await playerStages(page);
   const seek = [];
   for (const s of seeks) seek.push(await seekLatency(page, s));
-  return { ttfa, seek };
+  return { ttfa, seek, stages };
+}
+
+/** The player's stages (its performance marks callseal:*), in ms after callseal:open. */
+export async function playerStages(page) {
+  return page.evaluate(() => {
+    const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('callseal:'));
+    const open = marks.filter((m) => m.name === 'callseal:open').pop()?.startTime ?? 0;
+    return Object.fromEntries(marks.filter((m) => m.startTime >= open).map((m) => [m.name.slice(9), Math.round(m.startTime - open)]));
+  });
 }
 
 export function summarize(samples) {

@@ -14,7 +14,7 @@ import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBu
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
-import { firstAudio, measurePlain, seekLatency, summarize } from './measure.mjs';
+import { playerStages, firstAudio, measurePlain, seekLatency, summarize } from './measure.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const STACK = process.env.CALLSEAL_STACK_DIR ?? join(ROOT, '.stack');
@@ -333,7 +333,7 @@ test('long recording: plays and seeks with Range requests only, never the whole 
     // Requests made until the page reports audio (conservatively: until firstAudio returns).
     const ttfa = await firstAudio(page, () => contactButton(page, contact.contactId).click());
     phase = 'after-playing';
-    const enc = { ttfa, seek: [] };
+    const enc = { ttfa, seek: [], stages: await playerStages(page) };
     for (const s of seeks) enc.seek.push(await seekLatency(page, s));
     assert.ok(requests.length > 0, 'the object was fetched');
     const early = requests.filter((r) => r.phase === 'before-playing');
@@ -361,7 +361,7 @@ test('long recording: plays and seeks with Range requests only, never the whole 
     await basePage.goto(`${server.url}/`);
     const plain = await measurePlain(basePage, url, seeks);
     const ratio = (a, b) => (a / b).toFixed(2);
-    log(`time to first audio: encrypted ${enc.ttfa.toFixed(0)} ms, unencrypted ${plain.ttfa.toFixed(0)} ms (x${ratio(enc.ttfa, plain.ttfa)})`);
+    log(`time to first audio: encrypted ${enc.ttfa.toFixed(0)} ms, unencrypted ${plain.ttfa.toFixed(0)} ms (x${ratio(enc.ttfa, plain.ttfa)}); player stages (ms after open): ${JSON.stringify(enc.stages ?? {})}`);
     const se = summarize(enc.seek), sp = summarize(plain.seek);
     log(`seek latency (median of ${se.n}): encrypted ${se.median.toFixed(0)} ms [${enc.seek.map((x) => x.toFixed(0)).join(', ')}], unencrypted ${sp.median.toFixed(0)} ms [${plain.seek.map((x) => x.toFixed(0)).join(', ')}] (x${ratio(se.median, sp.median)})`);
     assert.ok(enc.ttfa > 0 && se.median > 0);

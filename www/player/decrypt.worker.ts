@@ -114,6 +114,12 @@ async function open(id: string, t: ObjectTarget): Promise<Stream> {
   post({ type: 'stage', stream: id, stage: 'header' });
   const header = await readHeader(source);
 
+  // While the broker unwraps the key, fetch the end of the object (the final frame, which the
+  // reader authenticates before anything is played): one round trip less before first audio.
+  if (source.size !== undefined) {
+    const tail = Math.min(source.size, 64 * 1024);
+    void source.read(source.size - tail, tail).catch(() => undefined);
+  }
   post({ type: 'stage', stream: id, stage: 'key' });
   const dataKey = await broker.unwrap(t.objectId, header);
 
