@@ -105,7 +105,7 @@ cp LICENSE "$OUT/LICENSE" 2>/dev/null || true
 VERSION=$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$VERSION\"/" pkg-config/package.json > "$OUT/package.json"
 if [ -f target/generated/service-data.bin ]; then cp target/generated/service-data.bin "$OUT/service-data.bin"; fi
-for m in policy encrypt; do  # development builds of a subset of the modules
+for m in decrypt policy encrypt; do  # development builds of a subset of the modules
   if [ ! -f "$OUT/wasm/callseal_$m.js" ]; then
     rm -f "$OUT/$m.ts" "$OUT/node/$m.ts" "$OUT/lib/$m.ts"
     sed -i "/$m/d" "$OUT/index.ts" "$OUT/node/index.ts"
