@@ -873,14 +873,11 @@ async fn open_sealed(
 // Raw AES keyring (offline use and tests)
 // ---------------------------------------------------------------------------------------------
 
-/// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
-/// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
-#[wasm_bindgen(js_name = unwrapRawAesDataKey)]
-pub fn unwrap_raw_aes_data_key(
-    message: &Uint8Array,
-    keyring: JsValue,
-) -> Result<Uint8Array, JsValue> {
-    let field = |name: &str| Reflect::get(&keyring, &name.into()).unwrap_or(JsValue::UNDEFINED);
+/// A raw AES keyring (`{ keyNamespace, keyName, key }`) from JavaScript.
+pub(crate) fn keyring_from_js(
+    keyring: &JsValue,
+) -> Result<crate::envelope::raw_aes::RawAesKeyring, JsValue> {
+    let field = |name: &str| Reflect::get(keyring, &name.into()).unwrap_or(JsValue::UNDEFINED);
     let namespace = field("keyNamespace")
         .as_string()
         .ok_or_else(|| super::invalid_argument("keyring.keyNamespace", "expected a string"))?;
@@ -891,8 +888,20 @@ pub fn unwrap_raw_aes_data_key(
         .dyn_into::<Uint8Array>()
         .map_err(|_| super::invalid_argument("keyring.key", "expected a Uint8Array"))?;
     let key = zeroize::Zeroizing::new(key.to_vec());
+    Ok(crate::envelope::raw_aes::RawAesKeyring::new(
+        &namespace, &name, &key,
+    )?)
+}
+
+/// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
+/// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
+#[wasm_bindgen(js_name = unwrapRawAesDataKey)]
+pub fn unwrap_raw_aes_data_key(
+    message: &Uint8Array,
+    keyring: JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let keyring = keyring_from_js(&keyring)?;
     let header = read_header(message, &DecryptOptions::default())?;
-    let keyring = crate::envelope::raw_aes::RawAesKeyring::new(&namespace, &name, &key)?;
     let data_key = keyring.unwrap_data_key(header.unverified())?;
     Ok(Uint8Array::from(data_key.expose()))
 }

@@ -11,10 +11,10 @@ use js_sys::{Array, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+use super::decrypt::keyring_from_js;
 use crate::envelope::encrypt::{encrypt_with_raw_aes, prepare, EncryptRequest, PreparedMessage};
 use crate::envelope::header::{EncryptedDataKey, EncryptionContext};
 use crate::envelope::keys::DataKey;
-use crate::envelope::raw_aes::RawAesKeyring;
 use crate::envelope::suite::Suite;
 use crate::err;
 
@@ -48,21 +48,6 @@ fn request_from_js(options: JsValue) -> Result<EncryptRequest, JsValue> {
         frame_length: js.frame_length.unwrap_or(DEFAULT_FRAME_LENGTH),
         encryption_context,
     })
-}
-
-fn keyring_from_js(keyring: &JsValue) -> Result<RawAesKeyring, JsValue> {
-    let field = |name: &str| Reflect::get(keyring, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    let namespace = field("keyNamespace")
-        .as_string()
-        .ok_or_else(|| super::invalid_argument("keyring.keyNamespace", "expected a string"))?;
-    let name = field("keyName")
-        .as_string()
-        .ok_or_else(|| super::invalid_argument("keyring.keyName", "expected a string"))?;
-    let key = field("key")
-        .dyn_into::<Uint8Array>()
-        .map_err(|_| super::invalid_argument("keyring.key", "expected a Uint8Array"))?;
-    let key = zeroize::Zeroizing::new(key.to_vec());
-    Ok(RawAesKeyring::new(&namespace, &name, &key)?)
 }
 
 /// Encrypts `plaintext` under a fresh random data key wrapped by a raw AES keyring; the
