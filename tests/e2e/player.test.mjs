@@ -254,8 +254,11 @@ test('plays the MP3 and Opus variants too', async () => {
     await waitFor(page, 'body[data-state="playing"]');
     for (const format of ['mp3', 'opus']) {
       await page.selectOption('#format', format);
-      await page.waitForFunction(() => { const a = document.querySelector('#audio'); return !a.paused && a.currentTime > 1; }, null, { timeout: 30_000 });
-      assert.match(await page.locator('#now-meta').textContent(), format === 'mp3' ? /MP3/ : /Opus/);
+      // The new format opened (its label shown) and plays on from where the other one was: the
+      // element takes the resume position at once, so time must advance past it, not just be set.
+      await page.waitForFunction((label) => document.querySelector('#now-meta').textContent.includes(label), format === 'mp3' ? 'MP3' : 'Opus', { timeout: 30_000 });
+      const resumed = (await audioState(page)).time;
+      await page.waitForFunction((t) => { const a = document.querySelector('#audio'); return !a.paused && a.readyState >= 3 && a.currentTime > Math.max(1, t + 0.3); }, resumed, { timeout: 30_000 });
     }
   } finally {
     await context.close();

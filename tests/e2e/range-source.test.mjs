@@ -82,3 +82,33 @@ test('an S3 error answer (4xx) is not retried and is explained', async () => {
   await assert.rejects(src.read(0, 5), (e) => e.name === 'FetchError' && e.status === 403 && e.s3Code === 'AccessDenied' && !e.expired);
   assert.equal(hits.filter((h) => h.path === '/denied').length, 1);
 });
+
+test('readUncached: exactly the range asked, in one request; kept pieces answer the reads inside them, clear() drops them', async () => {
+  const B = 64 * KIB;
+  const src = new HttpRangeSource(`${base}/pieces`, { size: data.length, blockSize: B, readAhead: 0 });
+  const count = () => hits.filter((h) => h.path === '/pieces').length;
+  const head = await src.readUncached(0, 5000, { keep: true });
+  assert.equal(head.length, 5000);
+  same(head, 0);
+  assert.deepEqual(hits.filter((h) => h.path === '/pieces').map((h) => h.range), ['bytes=0-4999']);
+  const tailAt = data.length - 3000;
+  same(await src.readUncached(tailAt, 10_000, { keep: true }), tailAt); // clipped at the end
+  assert.equal(count(), 2);
+  // Reads inside the pieces: no request, and each answer is a copy (a caller may wipe it).
+  const inside = await src.read(100, 4000);
+  same(inside, 100);
+  inside.fill(0);
+  same(await src.read(100, 4000), 100);
+  same(await src.read(tailAt + 10, 2990), tailAt + 10);
+  assert.equal(count(), 2);
+  // A read reaching past a piece goes to the blocks.
+  same(await src.read(4000, 2000), 4000);
+  assert.equal(count(), 3);
+  // Not kept: not reused.
+  same(await src.readUncached(200_000, 100), 200_000);
+  same(await src.read(200_000, 100), 200_000);
+  assert.equal(count(), 5);
+  src.clear();
+  same(await src.read(100, 50), 100);
+  assert.equal(count(), 6);
+});

@@ -58,6 +58,8 @@ export class HttpRangeSource implements RangeSource {
   private readonly maxBlocks: number;
   private readonly readAhead: number;
   private readonly blocks = new Map<number, Block>();
+  /** Small pieces fetched on their own (`readUncached` with `keep`): header, final frame. */
+  private pieces: { start: number; bytes: Uint8Array }[] = [];
   private refreshing?: Promise<string>;
 
   constructor(url: string, private readonly opts: HttpRangeSourceOptions = {}) {
@@ -74,6 +76,9 @@ export class HttpRangeSource implements RangeSource {
     }
     const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
     if (end <= offset) return new Uint8Array(0);
+    for (const p of this.pieces) {
+      if (offset >= p.start && end <= p.start + p.bytes.length) return p.bytes.slice(offset - p.start, end - p.start);
+    }
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((end - 1) / this.blockSize);
     // Read ahead (in the same request when the blocks are missing too): the reader walks
@@ -102,9 +107,27 @@ export class HttpRangeSource implements RangeSource {
     return filled === out.length ? out : out.subarray(0, filled);
   }
 
+  /**
+   * Bytes [offset, offset + length) in one request of exactly that range, outside the block
+   * cache and without read-ahead: a small piece wanted sooner than its 256 KiB block would
+   * arrive (the header; the final frame). With `keep`, the piece (ciphertext) also answers later
+   * reads that fall inside it, until `clear()`.
+   */
+  async readUncached(offset: number, length: number, { keep = false } = {}): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw new RangeError(`bad range ${offset}+${length}`);
+    }
+    const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
+    if (end <= offset) return new Uint8Array(0);
+    const bytes = await this.fetchRange(offset, end);
+    if (keep) this.pieces.push({ start: offset, bytes });
+    return bytes;
+  }
+
   /** Drops cached ciphertext and cancels nothing in flight (responses are small). */
   clear(): void {
     this.blocks.clear();
+    this.pieces = [];
   }
 
   /** Starts fetching the missing blocks in [first, last], consecutive ones in one request (no eviction). */

@@ -12,12 +12,19 @@ import { HttpRangeSource } from '../lib/range-source';
 import { Intervals } from '../lib/intervals';
 import { sniffAudio, type AudioFormat } from '../lib/audio-format';
 import { toWire } from '../lib/errors';
-import type { FromWorker, ObjectTarget, SwReply, SwRequest, ToWorker } from './protocol';
+import type { FromWorker, ObjectTarget, Stage, SwReply, SwRequest, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 /** Enough for any ESDK header with a few KMS data keys; more is read when the header says so. */
 const HEADER_PROBE = 4096;
+/**
+ * The start and the end of the object come first, as pieces of their own (a 256 KiB block is
+ * slower to arrive): the header and the first frame, then the final frame and the footer, for
+ * 64 KiB frames (the recorder's). Opening the reader and its first read need nothing else.
+ */
+const HEAD_PIECE = HEADER_PROBE + 68 * 1024;
+const TAIL_PIECE = 68 * 1024;
 
 interface Stream {
   reader: RangeReader;
@@ -28,18 +35,23 @@ interface Stream {
   progressTimer?: ReturnType<typeof setTimeout>;
   /** The reads of this stream, one after another (see `readSerially`). */
   queue: Promise<unknown>;
+  /** A first range has been answered (marked once, for the page's timings). */
+  answered?: boolean;
 }
 
 const streams = new Map<string, Promise<Stream>>();
 const post = (m: FromWorker) => self.postMessage(m);
+/** Epoch milliseconds (comparable across the page and its workers). */
+const now = () => performance.timeOrigin + performance.now();
+const stage = (stream: string, s: Stage) => post({ type: 'stage', stream, stage: s, at: now() });
+const mark = (name: string, stream?: string) => post({ type: 'mark', stream, name, at: now() });
 
-// Messages can arrive while the wasm module is still loading (a static import would only let
-// this module run, and set its handler, afterwards: early messages would be lost). Queue them.
-const early: MessageEvent<ToWorker>[] = [];
-self.onmessage = (ev: MessageEvent<ToWorker>) => { early.push(ev); };
-const { decrypt, openRangeReader, parseHeader } = await import('callseal/decrypt');
+// The wasm module loads while the first messages are handled: opening a recording starts with
+// a broker round trip and a header fetch that need no wasm, so instantiation overlaps them
+// instead of delaying them (a static import would hold every message until it finished).
+const callseal = import('callseal/decrypt');
+callseal.then(() => mark('worker-wasm'), () => {});
 self.onmessage = onMessage;
-for (const ev of early.splice(0)) onMessage(ev);
 
 function onMessage(ev: MessageEvent<ToWorker>): void {
   const m = ev.data;
@@ -83,16 +95,26 @@ async function resolveUrl(broker: Broker, t: ObjectTarget): Promise<{ url: strin
   return { url: u.url, size: u.size ?? t.size };
 }
 
-/** Header bytes -> parsed header; reads more when the header is longer than the probe. */
+/**
+ * Header bytes -> parsed header. The first request is small and alone on the wire (the key
+ * unwrap waits for the header): the header and the first frame, kept by the source for the
+ * reader; the blocks are fetched while the broker unwraps the key. Reads more when the header
+ * is longer than the piece.
+ */
 async function readHeader(source: HttpRangeSource) {
-  let length = HEADER_PROBE;
+  const { parseHeader } = await callseal;
+  let length = HEAD_PIECE;
+  let bytes = await source.readUncached(0, length, { keep: true });
   for (;;) {
-    const bytes = await source.read(0, length);
     try {
       return parseHeader(bytes);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === 'TRUNCATED' && bytes.length === length && length < 1 << 20) { length *= 4; continue; }
+      if (code === 'TRUNCATED' && bytes.length === length && length < 1 << 20) {
+        length *= 4;
+        bytes = await source.read(0, length);
+        continue;
+      }
       throw e;
     }
   }
@@ -100,8 +122,9 @@ async function readHeader(source: HttpRangeSource) {
 
 async function open(id: string, t: ObjectTarget): Promise<Stream> {
   const broker = new Broker(t.brokerBase, t.user);
-  post({ type: 'stage', stream: id, stage: 'url' });
+  stage(id, 'url');
   const { url, size } = await resolveUrl(broker, t);
+  mark('url-done', id);
   const fetched = new Intervals();
   const decrypted = new Intervals();
   let stream: Stream | undefined;
@@ -111,19 +134,25 @@ async function open(id: string, t: ObjectTarget): Promise<Stream> {
     onFetch: (start, end) => { fetched.add(start, end); if (stream) scheduleProgress(id, stream); },
   });
 
-  post({ type: 'stage', stream: id, stage: 'header' });
+  stage(id, 'header');
   const header = await readHeader(source);
+  mark('header-done', id);
 
-  // While the broker unwraps the key, fetch the end of the object (the final frame, which the
-  // reader authenticates before anything is played): one round trip less before first audio.
+  // While the broker unwraps the key, fetch what the reader needs first: the start of the object
+  // (header and first frames, with the read-ahead) and its end (the final frame, which the reader
+  // authenticates before anything is played).
+  // The final frame comes as a piece of its own, like the start (see HEAD_PIECE); the blocks
+  // after the first frame start now, for the element's first reads.
+  void source.read(0, HEADER_PROBE).catch(() => undefined);
   if (source.size !== undefined) {
-    const tail = Math.min(source.size, 64 * 1024);
-    void source.read(source.size - tail, tail).catch(() => undefined);
+    const tail = Math.min(source.size, TAIL_PIECE);
+    void source.readUncached(source.size - tail, tail, { keep: true }).then(() => mark('tail-done', id), () => undefined);
   }
-  post({ type: 'stage', stream: id, stage: 'key' });
+  stage(id, 'key');
+  const { openRangeReader } = await callseal;
   const dataKey = await broker.unwrap(t.objectId, header);
 
-  post({ type: 'stage', stream: id, stage: 'verify' });
+  stage(id, 'verify');
   let reader: RangeReader;
   try {
     reader = await openRangeReader(source, dataKey, { expectedContext: t.expectedContext });
@@ -131,7 +160,9 @@ async function open(id: string, t: ObjectTarget): Promise<Stream> {
     dataKey.fill(0); // the reader keeps its own derived key (wiped by close())
   }
   try {
+    mark('reader-open', id);
     const head = await reader.read(0, Math.min(reader.plaintextLength, 64 * 1024));
+    mark('head-read', id);
     decrypted.add(0, head.length);
     const format = sniffAudio(head, reader.plaintextLength);
     head.fill(0);
@@ -168,14 +199,22 @@ async function answer(req: SwRequest, port: MessagePort): Promise<void> {
   if (!pending) return reply({ ok: false, status: 404, message: 'no such stream (closed or from another tab)' });
   let s: Stream;
   try {
+    // The element may ask before the recording has opened (its source is set at the click): the
+    // answer waits for the stream, and no byte goes out before the reader authenticated it.
     s = await pending;
   } catch (e) {
     return reply({ ok: false, status: 500, message: String((e as Error).message) });
   }
+  if (streams.get(req.stream) !== pending) return reply({ ok: false, status: 404, message: 'stream closed' });
   const total = s.reader.plaintextLength;
   if (req.type === 'meta') return reply({ ok: true, total, mime: s.format.mime });
+  // A first piece asked with the range's start only (see sw.ts) may lie past the end: the
+  // Service Worker then answers 416 from `total`.
+  const end = Math.min(req.end, total);
+  if (req.start >= end) return reply({ ok: true, total, mime: s.format.mime, bytes: new Uint8Array(0) });
   try {
-    const bytes = own(await readSerially(s, req.start, req.end - req.start));
+    const bytes = own(await readSerially(s, req.start, end - req.start));
+    if (!s.answered) { s.answered = true; mark('first-piece', req.stream); }
     s.decrypted.add(req.start, req.start + bytes.length);
     scheduleProgress(req.stream, s);
     reply({ ok: true, total, mime: s.format.mime, bytes }, [bytes.buffer]);
@@ -222,6 +261,7 @@ async function transcript(t: ObjectTarget): Promise<string> {
     });
   }
   const message = new Uint8Array(await res.arrayBuffer());
+  const { decrypt, parseHeader } = await callseal;
   const header = parseHeader(message);
   const dataKey = await broker.unwrap(t.objectId, header);
   let plain: Uint8Array;

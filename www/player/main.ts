@@ -84,6 +84,7 @@ const swReady: Promise<void> = (async () => {
     await new Promise((r) => { sw.addEventListener('controllerchange', r, { once: true }); setTimeout(r, 100); });
   }
   connectSw();
+  performance.mark('callseal-init:sw-ready');
 })();
 
 /** Connects the Service Worker straight to the decrypt worker (range requests skip this thread). */
@@ -117,6 +118,8 @@ interface Session {
   fetched: [number, number][];
   decrypted: [number, number][];
   failed: boolean;
+  /** The browser refused to start playing without a gesture (autoplay policy). */
+  playRefused?: boolean;
   /** Runs once the recording opened or failed (loads the transcript). */
   afterOpen?: () => void;
 }
@@ -177,6 +180,9 @@ function closeSession(): void {
 }
 
 async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<void> {
+  // This recording's marks only (the page's start-up marks, callseal-init:*, stay).
+  for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('callseal:')) performance.clearMarks(m.name);
+  performance.mark('callseal:open');
   const previous = session;
   closeSession();
   const recording = c.recordings.find((r) => r.format === format) ?? c.recordings[0];
@@ -186,19 +192,20 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
     el.empty.textContent = 'This contact has no recording.';
     return;
   }
+  const s: Session = {
+    contact: c, recording, resumeAt, stream: crypto.randomUUID(), opened: false, started: false, plaintextLength: 0, ciphertextLength: 0,
+    channels: 0, turnEls: [], activeTurn: -1, fetched: [], decrypted: [], failed: false,
+  };
+  session = s;
+  // The worker starts at once (pre-signed URL, header, key): it needs neither the page's
+  // rendering below nor the Service Worker.
+  toWorker({ type: 'open', stream: s.stream, target: target(recording) });
   el.format.replaceChildren(...c.recordings.map((r) => new Option(r.format.toUpperCase(), r.format, false, r === recording)));
   el.format.disabled = c.recordings.length < 2;
   for (const b of el.list.querySelectorAll('button')) {
     if (b.dataset.contact === c.id) b.setAttribute('aria-current', 'true');
     else b.removeAttribute('aria-current');
   }
-  performance.clearMarks();
-  performance.mark('callseal:open');
-  const s: Session = {
-    contact: c, recording, resumeAt, stream: crypto.randomUUID(), opened: false, started: false, plaintextLength: 0, ciphertextLength: 0,
-    channels: 0, turnEls: [], activeTurn: -1, fetched: [], decrypted: [], failed: false,
-  };
-  session = s;
   el.empty.hidden = true;
   el.now.hidden = false;
   el.title.textContent = c.title;
@@ -224,7 +231,18 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
     return fail(s, { source: 'other', code: 'NO_SERVICE_WORKER', status: 0, message: String((e as Error).message) });
   }
   if (session !== s) return;
-  toWorker({ type: 'open', stream: s.stream, target: target(recording) });
+  // The element starts loading now, while the worker is still opening the recording: its first
+  // request waits in the Service Worker until the stream is open (no byte before the reader has
+  // authenticated it), so the element's and the Service Worker's start-up are off the critical
+  // path. play() from the click itself (user activation).
+  el.audio.src = new URL(`./stream/${encodeURIComponent(s.stream)}`, location.href).href;
+  el.audio.playbackRate = Number(el.speed.value);
+  if (s.resumeAt > 0) el.audio.currentTime = s.resumeAt;
+  void el.audio.play().catch((e: Error) => {
+    if (session !== s || s.failed || e.name !== 'NotAllowedError') return; // switched, failed, or aborted
+    s.playRefused = true;
+    if (s.opened) el.progress.textContent = 'Ready: press Play.';
+  });
 }
 
 function target(o: ObjectRef) {
@@ -263,12 +281,19 @@ function loadTranscript(s: Session, previous?: Session): void {
 
 worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   const m = e.data;
+  if (m.type === 'mark' && m.stream === undefined) {
+    performance.mark(`callseal-init:${m.name}`, { startTime: m.at - performance.timeOrigin });
+    return;
+  }
   if (m.type === 'transcript' || !session || m.stream !== session.stream) return;
   const s = session;
   switch (m.type) {
     case 'stage':
       setStage(m.stage);
-      performance.mark(`callseal:${m.stage}`);
+      performance.mark(`callseal:${m.stage}`, { startTime: m.at - performance.timeOrigin });
+      break;
+    case 'mark':
+      performance.mark(`callseal:${m.name}`, { startTime: m.at - performance.timeOrigin });
       break;
     case 'opened': {
       s.opened = true;
@@ -282,12 +307,8 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
         .filter(Boolean).join(' · ');
       el.channels.disabled = m.format.channels !== 2;
       el.channels.title = m.format.channels === 2 ? '' : 'Mono recording: the channels cannot be separated';
-      el.audio.src = new URL(`./stream/${encodeURIComponent(s.stream)}`, location.href).href;
-      el.audio.playbackRate = Number(el.speed.value);
-      if (s.resumeAt > 0) el.audio.currentTime = s.resumeAt;
       setControls(true);
-      el.progress.textContent = 'Buffering…';
-      void el.audio.play().catch(() => { el.progress.textContent = 'Ready: press Play.'; });
+      if (!s.started) el.progress.textContent = s.playRefused ? 'Ready: press Play.' : 'Buffering…';
       break;
     }
     case 'progress':
@@ -316,8 +337,9 @@ function fail(s: Session, error: WireError): void {
   const x = explain(error);
   showError(x);
   el.audio.pause();
-  if (x.kind === 'tampered') {
-    // Nothing more from this object: stop the stream and drop what the element buffered.
+  if (x.kind === 'tampered' || !s.opened) {
+    // Nothing more from this object (or nothing to play: it never opened): stop the stream and
+    // drop what the element buffered.
     toWorker({ type: 'close', stream: s.stream });
     el.audio.removeAttribute('src');
     el.audio.load();
@@ -431,6 +453,9 @@ audio.addEventListener('playing', () => {
   document.body.dataset.state = 'playing';
   tick();
 });
+for (const type of ['loadstart', 'loadedmetadata', 'loadeddata', 'canplay', 'play']) {
+  audio.addEventListener(type, () => { if (session && !session.started) performance.mark(`callseal:el-${type}`); });
+}
 audio.addEventListener('waiting', () => { if (session && !session.failed) document.body.dataset.state = 'buffering'; });
 audio.addEventListener('durationchange', () => {
   if (!Number.isFinite(audio.duration)) return;

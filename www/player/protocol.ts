@@ -38,7 +38,9 @@ export type SwReply =
 export type Stage = 'url' | 'header' | 'key' | 'verify' | 'ready';
 
 export type FromWorker =
-  | { type: 'stage'; stream: string; stage: Stage }
+  | { type: 'stage'; stream: string; stage: Stage; at: number }
+  /** A timing mark of the worker (`at`: epoch ms, performance.timeOrigin + now()), for the page's performance marks. */
+  | { type: 'mark'; stream?: string; name: string; at: number }
   | { type: 'opened'; stream: string; plaintextLength: number; format: AudioFormat; suite: string; frameLength: number; ciphertextLength: number }
   | { type: 'progress'; stream: string; fetched: [number, number][]; decrypted: [number, number][]; fetchedBytes: number; decryptedBytes: number }
   | { type: 'error'; stream: string; error: WireError }
