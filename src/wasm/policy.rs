@@ -6,11 +6,12 @@
 //! that does not need service data.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::policy::evaluate::{PolicySet, PolicyTexts, Request};
+use crate::policy::evaluate::{DecisionKind, DenyGate, PolicySet, PolicyTexts, Request};
 use crate::policy::{validate_with, Catalog, PolicyType, ValidateOptions};
 
 thread_local! {
@@ -18,22 +19,6 @@ thread_local! {
 }
 
 const VALIDATE_KEYS: &[&str] = &["policyType"];
-const REQUEST_KEYS: &[&str] = &[
-    "principal",
-    "action",
-    "resource",
-    "resourceAccount",
-    "context",
-];
-const POLICY_KEYS: &[&str] = &[
-    "identity",
-    "resource",
-    "kmsKeyPolicy",
-    "boundary",
-    "scps",
-    "rcps",
-    "session",
-];
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -92,44 +77,100 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
     })
 }
 
-fn request_from_js(request: JsValue) -> Result<Request, JsValue> {
-    super::reject_unknown_keys(&request, "request", REQUEST_KEYS)?;
-    let request: Request = serde_wasm_bindgen::from_value(request)
-        .map_err(|e| super::invalid_argument("request", e))?;
+// Requests and policy sets cross the boundary as JSON text (one string each way) rather than
+// as JS objects read field by field: evaluation itself takes microseconds, and reading objects
+// through `Reflect` cost several times that (measured in BENCHMARKS.md's policy section).
+
+fn request_from_json(json: &str) -> Result<Request, JsValue> {
+    let request: Request =
+        serde_json::from_str(json).map_err(|e| super::invalid_argument("request", e))?;
     request.check_limits()?;
     Ok(request)
 }
 
-fn policies_from_js(policies: JsValue) -> Result<PolicyTexts, JsValue> {
-    super::reject_unknown_keys(&policies, "policies", POLICY_KEYS)?;
-    serde_wasm_bindgen::from_value(policies).map_err(|e| super::invalid_argument("policies", e))
+fn policies_from_json(json: &str) -> Result<PolicySet, JsValue> {
+    let texts: PolicyTexts =
+        serde_json::from_str(json).map_err(|e| super::invalid_argument("policies", e))?;
+    Ok(PolicySet::compile(&texts)?)
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| super::invalid_argument("result", e))
 }
 
 /// Would this request be allowed, and why: the decision, the deciding statements (with spans)
-/// and the context keys the answer depended on that the request did not give.
-#[wasm_bindgen]
-pub fn evaluate(request: JsValue, policies: JsValue) -> Result<JsValue, JsValue> {
-    let set = PolicySet::compile(&policies_from_js(policies)?)?;
-    to_js(&set.evaluate(&request_from_js(request)?))
+/// and the context keys the answer depended on that the request did not give. Takes the
+/// request and policies as JSON text and returns the `Decision` as JSON text (the TypeScript
+/// layer does the `JSON.stringify`/`JSON.parse`).
+#[wasm_bindgen(js_name = evaluateJson)]
+pub fn evaluate_json(request: &str, policies: &str) -> Result<String, JsValue> {
+    let set = policies_from_json(policies)?;
+    to_json(&set.evaluate(&request_from_json(request)?))
+}
+
+/// A decision whose statements are indices into [`PolicyEvaluator::statement_table`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexedDecision<'a> {
+    decision: DecisionKind,
+    statements: Vec<u32>,
+    missing_context_keys: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    denied_by: Option<DenyGate>,
+    reason: &'a str,
 }
 
 /// Policies compiled once, for evaluating many requests against them.
 #[wasm_bindgen]
 pub struct PolicyEvaluator {
     set: PolicySet,
+    /// Policy label to `(statement index, place in the statement table)`.
+    ids: HashMap<String, Vec<(usize, u32)>>,
 }
 
 #[wasm_bindgen]
 impl PolicyEvaluator {
+    /// Compiles the policy set, given as JSON text (`PolicySet` in the TypeScript contract).
     #[wasm_bindgen(constructor)]
-    pub fn new(policies: JsValue) -> Result<PolicyEvaluator, JsValue> {
-        Ok(PolicyEvaluator {
-            set: PolicySet::compile(&policies_from_js(policies)?)?,
-        })
+    pub fn new(policies: &str) -> Result<PolicyEvaluator, JsValue> {
+        let set = policies_from_json(policies)?;
+        let mut ids: HashMap<String, Vec<(usize, u32)>> = HashMap::new();
+        for (id, s) in (0u32..).zip(set.statements()) {
+            ids.entry(s.policy).or_default().push((s.index, id));
+        }
+        Ok(PolicyEvaluator { set, ids })
     }
 
-    pub fn evaluate(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        to_js(&self.set.evaluate(&request_from_js(request)?))
+    /// Every statement of the set (`DecidingStatement` objects), in the order the indices of
+    /// [`Self::evaluate`] refer to; the TypeScript layer builds it once per evaluator.
+    #[wasm_bindgen(js_name = statementTable)]
+    pub fn statement_table(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.set.statements())
+    }
+
+    /// Evaluates a request given as JSON text; returns the decision as JSON text with its
+    /// statements as indices into [`Self::statement_table`].
+    pub fn evaluate(&self, request: &str) -> Result<String, JsValue> {
+        let decision = self.set.evaluate(&request_from_json(request)?);
+        let statements = decision
+            .statements
+            .iter()
+            .map(|s| {
+                // Every deciding statement is one of the set's (PolicySet::statements).
+                self.ids
+                    .get(s.policy.as_str())
+                    .and_then(|v| v.iter().find(|(i, _)| *i == s.index))
+                    .map(|&(_, id)| id)
+                    .ok_or_else(|| super::invalid_argument("result", "unknown statement"))
+            })
+            .collect::<Result<Vec<u32>, JsValue>>()?;
+        to_json(&IndexedDecision {
+            decision: decision.decision,
+            statements,
+            missing_context_keys: &decision.missing_context_keys,
+            denied_by: decision.denied_by,
+            reason: &decision.reason,
+        })
     }
 }
 

@@ -87,6 +87,14 @@ export async function runEvaluateCorpus(callseal, loadText, files) {
       }
       const want = c.expect;
       const problems = [];
+      // The compiled evaluator (statements from its shared table) must say exactly the same.
+      const evaluator = new callseal.PolicyEvaluator(policyTexts(c.policies));
+      try {
+        const again = JSON.stringify(evaluator.evaluate(c.request));
+        if (again !== JSON.stringify(got)) problems.push(`PolicyEvaluator says ${again}, evaluate says ${JSON.stringify(got)}`);
+      } finally {
+        evaluator.free();
+      }
       if (got.decision !== want.decision) problems.push(`decision ${got.decision} (expected ${want.decision})`);
       if (want.statements) {
         const have = got.statements.map((s) => `${s.policy}#${s.index}`).sort();

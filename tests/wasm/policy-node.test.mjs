@@ -28,6 +28,23 @@ test('policy API: typed errors, bad options refused', () => {
   assert.throws(() => callseal.validatePolicy('{}', { type: 'kms-key' }), (e) => e.code === 'INVALID_ARGUMENT');
   assert.throws(() => callseal.evaluate({ principal: 'x', action: 'kms:Decrypt', resource: '*', ctx: {} }, {}),
     (e) => e.code === 'INVALID_ARGUMENT' && /ctx/.test(e.message));
+  assert.throws(() => callseal.evaluate({ principal: 'x', action: 'kms:Decrypt', resource: '*' }, { identities: [] }),
+    (e) => e.code === 'INVALID_ARGUMENT' && /policies: unknown field `identities`/.test(e.message));
+  assert.throws(() => callseal.evaluate({ principal: 'x', action: 'kms:Decrypt', resource: '*', context: { n: 1n } }, {}),
+    (e) => e.code === 'INVALID_ARGUMENT' && /^request: /.test(e.message));
+  assert.throws(() => callseal.evaluate({ principal: 7, action: 'kms:Decrypt', resource: '*' }, {}),
+    (e) => e.code === 'INVALID_ARGUMENT' && /request: invalid type: integer `7`, expected a string/.test(e.message));
+  assert.throws(() => new callseal.PolicyEvaluator({ identity: ['{'] }),
+    (e) => e.code === 'MALFORMED_POLICY' && /identity\[0\]/.test(e.message));
+  // Compiled evaluators share one frozen object per statement across decisions.
+  const ev = new callseal.PolicyEvaluator({ identity: ['{"Statement":{"Sid":"Use","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}}'] });
+  const req = { principal: 'arn:aws:iam::111122223333:user/alice', action: 'kms:Decrypt', resource: '*' };
+  const [a, b] = [ev.evaluate(req), ev.evaluate(req)];
+  assert.equal(a.decision, 'Allow');
+  assert.equal(a.statements[0], b.statements[0]);
+  assert.deepEqual({ ...a.statements[0], span: undefined }, { policy: 'identity[0]', index: 0, sid: 'Use', effect: 'Allow', span: undefined });
+  assert.ok(Object.isFrozen(a.statements[0]) && Object.isFrozen(a.statements[0].span.start));
+  ev.free();
   const findings = callseal.validatePolicy('{"Version": "2012-10-17", "Statement": [}');
   assert.equal(findings[0].severity, 'ERROR');
   assert.equal(findings[0].span.start.line, 1);

@@ -18,7 +18,7 @@ use crate::{err, Result};
 
 /// The policy texts that apply to a request (`PolicySet` in the TypeScript contract).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyTexts {
     /// Identity-based policies of the caller (user, its groups, or role).
     #[serde(default)]
@@ -143,6 +143,21 @@ impl PolicySet {
             scps: parse_levels(&texts.scps, "scps", PolicyRole::Scp)?,
             rcps: parse_levels(&texts.rcps, "rcps", PolicyRole::Rcp)?,
         })
+    }
+
+    /// Every statement of the set as a [`DecidingStatement`], policy by policy (identity,
+    /// resource or key policy, boundary, session, SCP levels, RCP levels), each in source order.
+    /// A decision's statements are always among these, so a caller can build them once.
+    pub fn statements(&self) -> Vec<DecidingStatement> {
+        let levels = self.scps.iter().chain(self.rcps.iter()).flatten();
+        self.identity
+            .iter()
+            .chain(self.resource.iter())
+            .chain(self.boundary.iter())
+            .chain(self.session.iter())
+            .chain(levels)
+            .flat_map(|p| p.statements.iter().map(move |st| deciding(p, st)))
+            .collect()
     }
 
     /// Evaluates one request.
@@ -483,13 +498,7 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             {
                 continue;
             }
-            statements.push(DecidingStatement {
-                policy: h.policy.label.clone(),
-                index: h.st.index,
-                sid: h.st.sid.clone(),
-                effect: h.st.effect.into(),
-                span: h.st.span,
-            });
+            statements.push(deciding(h.policy, h.st));
         }
         let mut missing: Vec<String> = Vec::new();
         for k in &self.m.missing {
@@ -504,6 +513,16 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             denied_by: gate,
             reason,
         }
+    }
+}
+
+fn deciding(policy: &CompiledPolicy, st: &CStatement) -> DecidingStatement {
+    DecidingStatement {
+        policy: policy.label.clone(),
+        index: st.index,
+        sid: st.sid.clone(),
+        effect: st.effect.into(),
+        span: st.span,
     }
 }
 

@@ -15,7 +15,7 @@ use super::arn::Arn;
 
 /// One authorization request (`EvaluationRequest` in the TypeScript contract).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Request {
     /// ARN of the caller (IAM user, role, assumed-role session, federated user, account root
     /// or a 12-digit account id), a service principal (`connect.amazonaws.com`), or `*` /
