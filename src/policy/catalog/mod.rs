@@ -62,11 +62,19 @@ impl KeyDef {
 /// Case-insensitive match of a key against a documented key name whose `${...}` or `<...>`
 /// placeholders stand for one or more characters.
 pub fn key_pattern_matches(pattern: &str, key: &str) -> bool {
-    let p = pattern.as_bytes();
-    let k = key.as_bytes();
-    // Fast path: no placeholder.
-    if !pattern.contains("${") && !pattern.contains('<') {
-        return pattern.eq_ignore_ascii_case(key);
+    let (p, k) = (pattern.as_bytes(), key.as_bytes());
+    // Fast path: compare up to the first placeholder or difference. Validation calls this for
+    // every documented key of a service, so most calls end at the first bytes.
+    let literal = |c: u8| c != b'$' && c != b'<';
+    let mut i = 0;
+    while i < p.len() && i < k.len() && literal(p[i]) && p[i].eq_ignore_ascii_case(&k[i]) {
+        i += 1;
+    }
+    if i == p.len() {
+        return i == k.len();
+    }
+    if literal(p[i]) {
+        return false;
     }
     fn go(p: &[u8], k: &[u8]) -> bool {
         if p.is_empty() {
@@ -86,7 +94,7 @@ pub fn key_pattern_matches(pattern: &str, key: &str) -> bool {
             !k.is_empty() && p[0].eq_ignore_ascii_case(&k[0]) && go(&p[1..], &k[1..])
         }
     }
-    go(p, k)
+    go(&p[i..], &k[i..])
 }
 
 /// Access levels of the Service Authorization Reference.
