@@ -92,6 +92,10 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
         await page.goto(`${server.url}/player/?user=alice`);
         const selector = `#contact-list button[data-contact="${contact.contactId}"]`;
         await page.locator(selector).waitFor({ timeout: 30_000 });
+        // Both sides start from a settled page, as a supervisor sees it before clicking: here the
+        // list shown, the decrypt worker's wasm loaded and the Service Worker in control (the
+        // player's html[data-ready]); the baseline's page has loaded (goto waits for `load`).
+        await page.waitForSelector('html[data-ready="true"]', { timeout: 30_000, state: 'attached' });
         // The click is dispatched inside the page, in one evaluate, as the unencrypted baseline
         // starts its <audio> (measurePlain): Playwright's locator.click() adds its own
         // actionability checks (stable for two animation frames, hit test, scrolling) and three

@@ -230,6 +230,50 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     assert.equal((await api(broker.url, '/api/objects/nope/url', { user: 'alice' })).json.error.code, 'ObjectNotFound');
   });
 
+  test('listing: for readable objects only, a pre-signed URL (audited) and the header facts an unwrap is made of', async (t) => {
+    if (engine) return t.skip(engine);
+    const r = await api(broker.url, '/api/recordings', { user: 'alice' });
+    assert.equal(r.status, 200, r.text);
+    const requestId = r.headers.get('x-request-id');
+    const listed = r.json.contacts.flatMap((c) => c.objects);
+    const o = listed.find((x) => x.id === wav().id);
+    assert.ok(o.url && o.header, 'a readable object carries its URL and header facts');
+    assert.equal(o.urlExpiresInSeconds, 300);
+    assert.ok(Math.abs(Date.parse(o.urlExpiresAt) - Date.now() - 300_000) < 10_000);
+    // The URL serves Range requests of the object.
+    const res = await fetch(o.url, { headers: { Range: 'bytes=0-2' } });
+    assert.equal(res.status, 206);
+    assert.deepEqual([...Buffer.from(await res.arrayBuffer())], [0x02, 0x05, 0x78]);
+    // The facts are the object's own header, as the official ESDK reads it.
+    const stored = await getObject(cfg, env.CALLSEAL_BUCKET, wav().key);
+    const { edk, context } = await edkAndContext(stored);
+    assert.deepEqual(o.header.encryptedDataKeys, [edk]);
+    assert.deepEqual(o.header.encryptionContext, context);
+    // One audit record per URL signed for the listing, like /api/objects/:id/url.
+    const audited = readAudit(broker.auditPath).filter((a) => a.requestID === requestId && a.eventName === 'GetObject');
+    assert.equal(audited.length, listed.filter((x) => x.url).length);
+    assert.ok(audited.every((a) => a.additionalEventData.presigned && a.additionalEventData.via === 'listing' && !a.errorCode));
+    // The unwrap request made of them alone is granted (same checks as ever) and the key decrypts.
+    const body = { objectId: o.id, encryptedDataKey: o.header.encryptedDataKeys[0], encryptionContext: o.header.encryptionContext };
+    const u = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+    assert.equal(u.status, 200, u.text);
+    const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => Buffer.from(u.json.dataKey, 'base64')), stored);
+    assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
+    // A second listing (cached facts) gives the same facts and a URL of its own.
+    const again = (await api(broker.url, '/api/recordings', { user: 'alice' })).json.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);
+    assert.deepEqual(again.header, o.header);
+
+    // An Agent may not read: no URL, no facts, for any object.
+    const bob = await api(broker.url, '/api/recordings', { user: 'bob' });
+    assert.equal(bob.status, 200, bob.text);
+    for (const x of bob.json.contacts.flatMap((c) => c.objects)) {
+      assert.equal(x.mayRead, false);
+      assert.equal(x.url, undefined, x.id);
+      assert.equal(x.header, undefined, x.id);
+    }
+    assert.equal(readAudit(broker.auditPath).filter((a) => a.requestID === bob.headers.get('x-request-id') && a.eventName === 'GetObject').length, 0);
+  });
+
   test('listing: every contact for each role, objects readable by Supervisor and Administrator only', async (t) => {
     if (engine) return t.skip(engine);
     for (const [user, may] of [['alice', true], ['carol', true], ['bob', false]]) {

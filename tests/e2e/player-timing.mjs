@@ -9,6 +9,9 @@
 //   CALLSEAL_E2E_DIST=<dir>                          serve a built www instead of building
 //   DISTS=<dir>,<dir>                                two builds, compared run by run (before/after)
 //   CLICK=dom                                        click inside the page instead of Playwright's click
+//   READY=0                                          click as soon as the list shows (default: once the
+//                                                    page is settled, html[data-ready="true"]; a build
+//                                                    without that signal waits READY_MS, 5000)
 //   STACK_ROOT=<checkout>                            run the local stack from that checkout's scripts
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +29,8 @@ const STACK_ROOT = process.env.STACK_ROOT ?? ROOT;
 const STACK = process.env.CALLSEAL_STACK_DIR ?? join(STACK_ROOT, '.stack');
 const RUNS = Number(process.env.RUNS ?? 5);
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 0);
+const READY = process.env.READY !== '0';
+const READY_MS = Number(process.env.READY_MS ?? 5000);
 const PLAIN = process.env.PLAIN !== '0';
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 const log = (m) => console.error(`[timing] ${m}`);
@@ -103,6 +108,9 @@ try {
       await page.goto(`${servers[k].url}/player/?user=alice`);
       const button = page.locator(selector);
       await button.waitFor({ timeout: 30_000 });
+      // The settled page (list shown, wasm loaded, Service Worker in control: html[data-ready]),
+      // as bench/lib/playback.mjs; a build without the signal gets READY_MS to settle instead.
+      if (READY) await page.waitForSelector('html[data-ready="true"]', { timeout: READY_MS, state: 'attached' }).catch(() => {});
       if (SETTLE_MS) await page.waitForTimeout(SETTLE_MS);
       await page.evaluate(() => performance.mark('harness:t0'));
       // CLICK=dom: the click dispatched inside the page (one evaluate, as the plain baseline's

@@ -295,6 +295,72 @@ test('a tampered object shows the tamper error and plays nothing more', async ()
   }
 });
 
+test('the listing\'s pre-signed URL and key request start the open; an expired listed URL is refreshed transparently', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const rec = obj(`${contact.contactId}.recording.wav`);
+  const { context, page, errors } = await openPlayer('alice');
+  const seen = [];
+  context.on('request', (r) => { if (r.url().includes('/api/')) seen.push(`${r.method()} ${new URL(r.url()).pathname}`); });
+  try {
+    // Every request with a URL signed for the listing is answered as S3 answers an expired one.
+    const listed = new Set();
+    await context.route((u) => u.pathname.endsWith('/api/recordings'), async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      for (const o of body.contacts.flatMap((c) => c.objects)) if (o.url) listed.add(new URL(o.url).searchParams.get('X-Amz-Signature'));
+      await route.fulfill({ response: res, json: body });
+    });
+    let refused = 0;
+    await context.route((u) => isObject(u.href, rec.key) && listed.has(u.searchParams.get('X-Amz-Signature')), (route) => {
+      refused++;
+      return route.fulfill({ status: 403, contentType: 'application/xml',
+        body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>' });
+    });
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 });
+    // A URL signed within the same second as the listed one is the same URL (SigV4 is
+    // deterministic): let the clock move on, as it has when a URL really expired.
+    await page.waitForTimeout(1100);
+    seen.length = 0;
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, 'body[data-state="playing"]');
+    assert.ok(refused > 0, 'the listed URL was used first');
+    assert.ok(seen.includes(`GET /api/objects/${encodeURIComponent(rec.id)}/url`), `a fresh URL was asked for: ${seen.join(', ')}`);
+    // The unwrap went out once, from the listing's header facts.
+    assert.equal(seen.filter((x) => x === 'POST /api/unwrap').length >= 1, true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a header that is not the one the listing described is refused with a clear error (no audio)', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const recId = `${contact.contactId}.recording.wav`;
+  const { context, page } = await openPlayer('alice');
+  try {
+    // The listing says the object's data key is another object's (e.g. the object was replaced).
+    await context.route((u) => u.pathname.endsWith('/api/recordings'), async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      const objects = body.contacts.flatMap((c) => c.objects);
+      const other = objects.find((o) => o.header && o.id !== recId);
+      objects.find((o) => o.id === recId).header.encryptedDataKeys = other.header.encryptedDataKeys;
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 });
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, '#error[data-error="tampered"]');
+    assert.match(await page.locator('#error-title').textContent(), /not the one listed/i);
+    assert.match(await page.locator('#error-detail').textContent(), /HeaderMismatch.*data key/);
+    const a = await audioState(page);
+    assert.ok(a.paused && !a.src && a.time === 0, 'nothing played');
+  } finally {
+    await context.close();
+  }
+});
+
 test('a user whose role may not review recordings (bob, Agent) is refused', async () => {
   const { context, page } = await openPlayer('bob');
   const keyRequests = [];
@@ -336,6 +402,7 @@ test('long recording: plays and seeks with Range requests only, never the whole 
     // Requests made until the page reports audio (conservatively: until firstAudio returns).
     // Clicked inside the page, as the baseline starts (see bench/lib/playback.mjs).
     await contactButton(page, contact.contactId).waitFor();
+    await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 }); // settled, as the bench
     const ttfa = await firstAudio(page, () => page.evaluate((id) => document.querySelector(`#contact-list button[data-contact="${id}"]`).click(), contact.contactId));
     phase = 'after-playing';
     const enc = { ttfa, seek: [], stages: await playerStages(page) };

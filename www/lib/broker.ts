@@ -43,6 +43,32 @@ export interface ObjectRef {
    * (same key) is refused: contact id, kind, format. Checked by callseal (CONTEXT_MISMATCH).
    */
   expectedContext: Record<string, string>;
+  /**
+   * A pre-signed GET URL from the listing, and the local time (epoch ms) after which it is not
+   * used any more (then the broker is asked for a fresh one; an expired URL met later while
+   * playing is refreshed by the range source).
+   */
+  presigned?: { url: string; usableUntil: number };
+  /**
+   * The unwrap request, from the listing (the broker read the object's header): the key can be
+   * asked for at the click, before the header has arrived. UNTRUSTED like the header itself: the
+   * worker compares it with the header it fetches (headerMismatch) and decryption authenticates
+   * the header with the key.
+   */
+  keyRequest?: KeyRequest;
+}
+
+/** One encrypted data key as the broker takes it: providerInfo as text, ciphertext in base64. */
+export interface WireDataKey {
+  providerId: string;
+  providerInfo: string;
+  ciphertext: string;
+}
+
+/** What POST /api/unwrap is asked with, besides the object id. */
+export interface KeyRequest {
+  encryptedDataKey: WireDataKey;
+  encryptionContext: Record<string, string>;
 }
 
 export interface BrokerUser {
@@ -97,22 +123,43 @@ export class Broker {
     // The broker unwraps KMS-wrapped keys; the header may list others (raw keyrings, other keys).
     const edk = header.encryptedDataKeys.find((k) => k.providerId === 'aws-kms') ?? header.encryptedDataKeys[0];
     if (!edk) throw new BrokerError(400, 'InvalidRequest', 'the message header lists no encrypted data key');
+    return this.unwrapRequest(objectId, { encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext });
+  }
+
+  /** The same, from a prepared request (the listing's `keyRequest`). */
+  async unwrapRequest(objectId: string, req: KeyRequest): Promise<Uint8Array> {
     const body = await this.call<{ dataKey?: string }>('api/unwrap', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        objectId,
-        encryptedDataKey: {
-          providerId: edk.providerId,
-          providerInfo: new TextDecoder().decode(edk.providerInfo),
-          ciphertext: toBase64(edk.ciphertext),
-        },
-        encryptionContext: header.encryptionContext,
-      }),
+      body: JSON.stringify({ objectId, encryptedDataKey: req.encryptedDataKey, encryptionContext: req.encryptionContext }),
     });
     if (!body.dataKey) throw new BrokerError(502, 'BadResponse', 'the key broker answered without a data key');
     return fromBase64(body.dataKey);
   }
+}
+
+function wireDataKey(edk: MessageHeader['encryptedDataKeys'][number]): WireDataKey {
+  return { providerId: edk.providerId, providerInfo: new TextDecoder().decode(edk.providerInfo), ciphertext: toBase64(edk.ciphertext) };
+}
+
+/**
+ * Why a fetched header is not the one a key was asked for (the listing's `keyRequest`), or
+ * undefined when it is: the data key asked for must be one of the header's, and the encryption
+ * context must be the header's, pair for pair. A mismatch means the object changed since the
+ * listing, or someone altered it: the player stops with a clear error instead of going on.
+ */
+export function headerMismatch(header: MessageHeader, req: KeyRequest): string | undefined {
+  const asked = req.encryptedDataKey;
+  const found = header.encryptedDataKeys.map(wireDataKey)
+    .some((k) => k.providerId === asked.providerId && k.providerInfo === asked.providerInfo && k.ciphertext === asked.ciphertext);
+  if (!found) return 'the data key asked for is not in the header';
+  const have = header.encryptionContext, want = req.encryptionContext;
+  const keys = Object.keys(have);
+  if (keys.length !== Object.keys(want).length) return 'the encryption context has other pairs';
+  for (const k of keys) {
+    if (!Object.hasOwn(want, k) || want[k] !== have[k]) return `the encryption context differs at "${k.slice(0, 64)}"`;
+  }
+  return undefined;
 }
 
 const CONTEXT_KEYS = ['aws:connect:instance-id', 'aws:connect:contact-id', 'callseal:kind', 'callseal:format'];
@@ -122,6 +169,7 @@ const CONTEXT_KEYS = ['aws:connect:instance-id', 'aws:connect:contact-id', 'call
  * objects: [{id, kind, format, ciphertextLength, encryptionContext}]}]}` (or a bare array).
  */
 function normalizeListing(body: unknown): Contact[] {
+  const receivedAt = Date.now();
   const b = body as { contacts?: unknown[]; recordings?: unknown[] };
   const list = Array.isArray(body) ? body : (b.contacts ?? b.recordings ?? []);
   return list.map((raw) => {
@@ -138,7 +186,7 @@ function normalizeListing(body: unknown): Contact[] {
       const size = o.ciphertextLength ?? o.size;
       return {
         id: String(o.id), size: typeof size === 'number' ? size : undefined, format: String(o.format ?? ''),
-        mayRead: o.mayRead !== false, expectedContext,
+        mayRead: o.mayRead !== false, expectedContext, presigned: presigned(o, receivedAt), keyRequest: keyRequest(o),
       };
     };
     const order = ['wav', 'mp3', 'opus'];
@@ -156,6 +204,31 @@ function normalizeListing(body: unknown): Contact[] {
       transcript: transcript ? ref(transcript) : undefined,
     };
   });
+}
+
+/**
+ * The listing's pre-signed URL with the time it stops being used: its lifetime counted from when
+ * the listing arrived (the broker's clock may differ from this one), less a margin so that a
+ * recording opened with it can play on for a while before the first refresh.
+ */
+function presigned(o: Record<string, unknown>, receivedAt: number): ObjectRef['presigned'] {
+  const life = Number(o.urlExpiresInSeconds);
+  if (typeof o.url !== 'string' || !/^https?:\/\//.test(o.url) || !(life > 0)) return undefined;
+  const margin = Math.min(60, life / 2);
+  return { url: o.url, usableUntil: receivedAt + (life - margin) * 1000 };
+}
+
+/** The listing's header facts as an unwrap request (the first data key; the broker lists its own). */
+function keyRequest(o: Record<string, unknown>): KeyRequest | undefined {
+  const h = o.header as { encryptedDataKeys?: unknown; encryptionContext?: unknown } | undefined;
+  const k = Array.isArray(h?.encryptedDataKeys) ? (h.encryptedDataKeys[0] as Record<string, unknown> | undefined) : undefined;
+  const ctx = h?.encryptionContext as Record<string, unknown> | undefined;
+  if (!k || typeof k.providerId !== 'string' || typeof k.providerInfo !== 'string' || typeof k.ciphertext !== 'string') return undefined;
+  if (!ctx || typeof ctx !== 'object' || !Object.values(ctx).every((v) => typeof v === 'string')) return undefined;
+  return {
+    encryptedDataKey: { providerId: k.providerId, providerInfo: k.providerInfo, ciphertext: k.ciphertext },
+    encryptionContext: { ...(ctx as Record<string, string>) },
+  };
 }
 
 export function toBase64(bytes: Uint8Array): string {

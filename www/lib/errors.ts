@@ -103,6 +103,12 @@ export function explain(w: WireError): Explained {
         advice: 'Check your connection and try again.' };
     }
   }
+  if (w.code === 'HeaderMismatch') {
+    // The object's header is not the one the listing described (decrypt.worker.ts keyFor).
+    return { kind: 'tampered', detail, action: 'reload-list', title: 'This recording is not the one listed',
+      advice: 'Its encrypted header differs from what the list was given, so nothing was played. Reload the list and try again; '
+        + 'if it happens again, do not use this copy and report the contact ID to your security team.' };
+  }
   if (w.source === 'media') {
     return { kind: 'playback', detail, action: 'retry', title: 'The browser could not play this recording',
       advice: 'The recording decrypted correctly but its audio format is not playable here. Try another browser.' };

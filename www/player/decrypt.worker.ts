@@ -6,8 +6,8 @@
  * and decrypted with `decrypt` (footer signature included).
  */
 /// <reference lib="webworker" />
-import type { RangeReader } from 'callseal/decrypt';
-import { Broker } from '../lib/broker';
+import type { MessageHeader, RangeReader } from 'callseal/decrypt';
+import { Broker, headerMismatch } from '../lib/broker';
 import { HttpRangeSource } from '../lib/range-source';
 import { Intervals } from '../lib/intervals';
 import { sniffAudio, type AudioFormat } from '../lib/audio-format';
@@ -120,8 +120,49 @@ async function readHeader(source: HttpRangeSource) {
   }
 }
 
+/**
+ * Asks for the data key at once when the listing gave the unwrap request (the broker read the
+ * object's header when listing), in parallel with fetching the object; else undefined (the key is
+ * asked for once the header is read). A key that arrives for nothing (the open failed or the
+ * header did not match) is wiped.
+ */
+function earlyKey(broker: Broker, t: ObjectTarget, id?: string) {
+  if (!t.keyRequest) return undefined;
+  const key = broker.unwrapRequest(t.objectId, t.keyRequest);
+  if (id) key.then(() => mark('key-done', id), () => undefined);
+  key.catch(() => undefined); // awaited (and reported) after the header check
+  return { key, discard: () => { key.then((k) => k.fill(0), () => undefined); } };
+}
+
+/**
+ * The data key for the fetched header: the early one after checking that the header is the one it
+ * was asked for, else asked for now. The check gives a clear error when the object changed since
+ * the listing (or was altered); it is not what makes decryption safe: the reader (and decrypt)
+ * authenticate the whole header, context and data keys included, with the key derived from this
+ * data key, and a key for another header fails there (commitment and header tag).
+ */
+async function keyFor(broker: Broker, t: ObjectTarget, header: MessageHeader, early: ReturnType<typeof earlyKey>) {
+  if (!early || !t.keyRequest) return broker.unwrap(t.objectId, header);
+  const mismatch = headerMismatch(header, t.keyRequest);
+  if (mismatch) {
+    early.discard();
+    throw Object.assign(new Error(`the object's header is not the one listed for it (${mismatch}): reload the list`), { name: 'HeaderMismatch' });
+  }
+  return early.key;
+}
+
 async function open(id: string, t: ObjectTarget): Promise<Stream> {
   const broker = new Broker(t.brokerBase, t.user);
+  const early = earlyKey(broker, t, id);
+  try {
+    return await openWith(id, t, broker, early);
+  } catch (e) {
+    early?.discard();
+    throw e;
+  }
+}
+
+async function openWith(id: string, t: ObjectTarget, broker: Broker, early: ReturnType<typeof earlyKey>): Promise<Stream> {
   stage(id, 'url');
   const { url, size } = await resolveUrl(broker, t);
   mark('url-done', id);
@@ -150,7 +191,7 @@ async function open(id: string, t: ObjectTarget): Promise<Stream> {
   }
   stage(id, 'key');
   const { openRangeReader } = await callseal;
-  const dataKey = await broker.unwrap(t.objectId, header);
+  const dataKey = await keyFor(broker, t, header, early);
 
   stage(id, 'verify');
   let reader: RangeReader;
@@ -250,12 +291,30 @@ function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 async function transcript(t: ObjectTarget): Promise<string> {
   const broker = new Broker(t.brokerBase, t.user);
-  const { url } = await resolveUrl(broker, t);
-  const res = await fetch(url, { cache: 'no-store', credentials: 'omit' }).catch((e: Error) => {
+  const early = earlyKey(broker, t);
+  try {
+    return await transcriptWith(t, broker, early);
+  } catch (e) {
+    early?.discard();
+    throw e;
+  }
+}
+
+async function transcriptWith(t: ObjectTarget, broker: Broker, early: ReturnType<typeof earlyKey>): Promise<string> {
+  let { url } = await resolveUrl(broker, t);
+  const get = () => fetch(url, { cache: 'no-store', credentials: 'omit' }).catch((e: Error) => {
     throw Object.assign(new Error(`the object store could not be reached (${e.message})`), { name: 'FetchError', status: 0, s3Code: '' });
   });
+  let res = await get();
+  let body = res.ok ? '' : await res.text();
+  // The listing's URL expired meanwhile (the page keeps it only while fresh, but clocks differ):
+  // a fresh one from the broker, once.
+  if (res.status === 403 && t.url && /expired/i.test(body)) {
+    url = (await broker.objectUrl(t.objectId)).url;
+    res = await get();
+    body = res.ok ? '' : await res.text();
+  }
   if (!res.ok) {
-    const body = await res.text();
     throw Object.assign(new Error(`object store: HTTP ${res.status}`), {
       name: 'FetchError', status: res.status, s3Code: /<Code>([^<]*)</.exec(body)?.[1] ?? '', expired: /expired/i.test(body),
     });
@@ -263,7 +322,7 @@ async function transcript(t: ObjectTarget): Promise<string> {
   const message = new Uint8Array(await res.arrayBuffer());
   const { decrypt, parseHeader } = await callseal;
   const header = parseHeader(message);
-  const dataKey = await broker.unwrap(t.objectId, header);
+  const dataKey = await keyFor(broker, t, header, early);
   let plain: Uint8Array;
   try {
     plain = await decrypt(message, dataKey, { expectedContext: t.expectedContext });

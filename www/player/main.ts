@@ -97,6 +97,21 @@ function connectSw(): void {
   controller.postMessage(msg, [port2]);
 }
 
+/**
+ * Readiness: the page is settled once the contact list is shown, the decrypt worker has its wasm
+ * and the Service Worker controls the page: what a supervisor sees before clicking a contact.
+ * Marked as `<html data-ready="true">` and the mark `callseal-init:settled` (benchmarks and tests
+ * wait for it before they click, as the unencrypted baseline starts from a loaded page).
+ */
+const settled = { list: false, wasm: false, sw: false };
+function settle(part: keyof typeof settled, done = true): void {
+  settled[part] = done;
+  const all = settled.list && settled.wasm && settled.sw;
+  if (all && document.documentElement.dataset.ready !== 'true') performance.mark('callseal-init:settled');
+  document.documentElement.dataset.ready = String(all);
+}
+swReady.then(() => settle('sw'), () => {});
+
 // --------------------------------------------------------------------------------------------
 // State
 // --------------------------------------------------------------------------------------------
@@ -137,6 +152,7 @@ const broker = () => new Broker(brokerBase, user);
 
 async function loadContacts(): Promise<void> {
   el.listStatus.textContent = 'Loading contacts…';
+  settle('list', false);
   el.list.replaceChildren();
   el.reload.disabled = true;
   try {
@@ -156,6 +172,7 @@ async function loadContacts(): Promise<void> {
       li.append(b);
       el.list.append(li);
     }
+    settle('list');
   } catch (e) {
     const x = explain(toWire(e));
     el.listStatus.textContent = e instanceof BrokerError && (e.status === 401 || e.status === 403)
@@ -222,7 +239,7 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
   drawRanges();
   renderTranscript(undefined, c.transcript ? 'Decrypting the transcript…' : 'This contact has no transcript.');
 
-  // The transcript waits for the recording to open: first audio does not queue behind it.
+  // The transcript waits for the recording to play (or fail): first audio does not queue behind it.
   const transcriptAfterOpen = c.transcript ? () => loadTranscript(s, previous) : undefined;
   s.afterOpen = transcriptAfterOpen;
   try {
@@ -241,12 +258,14 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
   void el.audio.play().catch((e: Error) => {
     if (session !== s || s.failed || e.name !== 'NotAllowedError') return; // switched, failed, or aborted
     s.playRefused = true;
-    if (s.opened) el.progress.textContent = 'Ready: press Play.';
+    if (s.opened) { el.progress.textContent = 'Ready: press Play.'; runAfterOpen(s); }
   });
 }
 
 function target(o: ObjectRef) {
-  return { brokerBase, user, objectId: o.id, size: o.size, expectedContext: o.expectedContext };
+  // The listing's pre-signed URL while it is fresh enough (else the worker asks the broker).
+  const url = o.presigned && Date.now() < o.presigned.usableUntil ? o.presigned.url : undefined;
+  return { brokerBase, user, objectId: o.id, size: o.size, expectedContext: o.expectedContext, url, keyRequest: o.keyRequest };
 }
 
 function loadTranscript(s: Session, previous?: Session): void {
@@ -283,6 +302,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   if (m.type === 'mark' && m.stream === undefined) {
     performance.mark(`callseal-init:${m.name}`, { startTime: m.at - performance.timeOrigin });
+    if (m.name === 'worker-wasm') settle('wasm');
     return;
   }
   if (m.type === 'transcript' || !session || m.stream !== session.stream) return;
@@ -302,7 +322,10 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       s.channels = m.format.channels;
       setStage('ready');
       performance.mark('callseal:ready');
-      runAfterOpen(s);
+      // The transcript once audio plays (its fetch, unwrap and signature check would share the
+      // decrypt worker with the element's first reads), or soon anyway (paused, autoplay refused).
+      if (s.playRefused || s.resumeAt > 0) runAfterOpen(s);
+      else setTimeout(() => runAfterOpen(s), 1500);
       el.meta.textContent = [el.meta.textContent, m.format.label, `suite ${m.suite}`, `${formatBytes(m.ciphertextLength)} encrypted`]
         .filter(Boolean).join(' · ');
       el.channels.disabled = m.format.channels !== 2;
@@ -450,6 +473,7 @@ audio.addEventListener('playing', () => {
   if (!session) return;
   if (!session.started) performance.mark('callseal:playing');
   session.started = true;
+  runAfterOpen(session);
   document.body.dataset.state = 'playing';
   tick();
 });

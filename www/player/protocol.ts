@@ -4,6 +4,7 @@
  * from the Service Worker travels with a MessagePort that the worker answers on directly.
  */
 import type { AudioFormat } from '../lib/audio-format';
+import type { KeyRequest } from '../lib/broker';
 import type { WireError } from '../lib/errors';
 
 /** Where the worker finds the object and the broker. */
@@ -16,6 +17,8 @@ export interface ObjectTarget {
   size?: number;
   /** Encryption context pairs the object must carry (callseal checks: CONTEXT_MISMATCH). */
   expectedContext: Record<string, string>;
+  /** The unwrap request from the listing: sent at once, checked against the fetched header. */
+  keyRequest?: KeyRequest;
 }
 
 export type ToWorker =

@@ -1,7 +1,8 @@
 /**
  * callseal's reference key broker (Node 20, run with `tsx`: `npx tsx www/broker/src/server.ts`).
  *
- *   GET  /api/recordings          the contacts the user may see, each object marked mayRead
+ *   GET  /api/recordings          the contacts the user may see, each object marked mayRead; the
+ *                                 readable ones with a pre-signed URL and their header facts
  *   GET  /api/objects/:id/url     a short-lived pre-signed S3 GET URL, for objects the user may read
  *   POST /api/unwrap              { objectId, encryptedDataKey {providerId, providerInfo, ciphertext},
  *                                   encryptionContext, user? } -> { dataKey } (base64)
@@ -18,6 +19,7 @@ import { AuditLog, type AuditEntry } from './audit.js';
 import { Authorizer } from './authorize.js';
 import { kmsUnwrap, makeClients, presignGet } from './aws.js';
 import { Catalog } from './catalog.js';
+import { HeaderFactsCache } from './header-facts.js';
 import { type BrokerConfig, loadConfig } from './config.js';
 import { BrokerError } from './errors.js';
 import { cors, readJson, securityHeaders, send, sourceIp } from './http.js';
@@ -28,6 +30,7 @@ import { DEMO_USERS, identify, type User, USER_HEADER } from './users.js';
 export function createBroker(config: BrokerConfig) {
   const { kms, s3 } = makeClients(config);
   const catalog = new Catalog(s3, config.bucket, config.indexKey);
+  const headers = new HeaderFactsCache(s3, config.bucket, config.kmsKeyArn);
   const authz = new Authorizer(config);
   const audit = new AuditLog(config.auditLogPath, config.accountId, config.region);
   const requestLimit = new RateLimiter(config.requestsPerMinute);
@@ -39,11 +42,19 @@ export function createBroker(config: BrokerConfig) {
     if (wait > 0) throw new BrokerError('Throttling', `too many ${what} requests for ${user.name}; retry in ${wait} s`, wait);
   }
 
-  async function listRecordings(user: User, ip: string) {
+  /**
+   * The listing. For each object the user may read (s3:GetObject on it AND kms:Decrypt under its
+   * context, as before), it also carries what opening it needs, so that a click starts the unwrap
+   * and the object fetch at once instead of after two broker round trips: a short-lived pre-signed
+   * GET URL (audited like /api/objects/:id/url, one record per URL) and the header facts the
+   * unwrap request is made of (header-facts.ts). Objects the user may not read get neither.
+   */
+  async function listRecordings(user: User, ip: string, entry: Partial<AuditEntry>) {
     const decision = await authz.listContacts(user, ip);
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not list contacts (${decision.decision})`);
     const contacts = await catalog.contacts();
-    return Promise.all(contacts.map(async (c) => ({
+    const signed: Promise<void>[] = [];
+    const listed = await Promise.all(contacts.map(async (c) => ({
       contactId: c.contactId,
       title: c.title,
       queue: c.queue,
@@ -54,15 +65,36 @@ export function createBroker(config: BrokerConfig) {
       durationMillis: c.durationMillis,
       objects: await Promise.all(c.objects.map(async (o) => {
         const [read, dec] = await Promise.all([authz.readObject(user, o.key, ip), authz.decrypt(user, o.encryptionContext, ip)]);
-        return {
+        const mayRead = read.allowed && dec.allowed;
+        const listedObject = {
           id: o.id, kind: o.kind, format: o.format, contentType: o.contentType,
           plaintextLength: o.plaintextLength, ciphertextLength: o.ciphertextLength,
           suiteId: o.suiteId, frameLength: o.frameLength,
           encryptionContext: o.encryptionContext, // what /api/unwrap will accept for this object
-          mayRead: read.allowed && dec.allowed,
+          mayRead,
+        };
+        if (!mayRead) return listedObject;
+        const [url, facts] = await Promise.all([presignGet(s3, config.bucket, o.key, config.urlExpirySeconds), headers.get(o.key)]);
+        signed.push(audit.record({
+          ...entry, eventName: 'GetObject', eventSource: 's3.amazonaws.com', user,
+          requestParameters: { bucketName: config.bucket, key: o.key, objectId: o.id },
+          resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${config.bucket}/${o.key}` }],
+          additionalEventData: { presigned: true, expiresInSeconds: config.urlExpirySeconds, decision: read.decision, via: 'listing' },
+        } as AuditEntry));
+        return {
+          ...listedObject,
+          url,
+          urlExpiresInSeconds: config.urlExpirySeconds,
+          urlExpiresAt: new Date(Date.now() + config.urlExpirySeconds * 1000).toISOString(),
+          // Only when the stored header's context is the object's (else /api/unwrap would refuse it).
+          ...(facts && !contextMismatch(o.encryptionContext, facts.encryptionContext)
+            ? { header: { encryptedDataKeys: facts.encryptedDataKeys, encryptionContext: facts.encryptionContext } }
+            : {}),
         };
       })),
     })));
+    await Promise.all(signed);
+    return listed;
   }
 
   async function objectUrl(user: User, id: string, ip: string, entry: Partial<AuditEntry>) {
@@ -135,7 +167,7 @@ export function createBroker(config: BrokerConfig) {
       if (path === '/api/recordings' && req.method === 'GET') {
         entry.eventName = 'SearchContacts';
         entry.eventSource = 'connect.amazonaws.com';
-        const contacts = await listRecordings(user, ip);
+        const contacts = await listRecordings(user, ip, entry);
         return send(res, 200, { contacts });
       }
 

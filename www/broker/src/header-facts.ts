@@ -1,0 +1,141 @@
+/**
+ * The ESDK header facts of a stored object: the encrypted data keys this broker can unwrap and the
+ * encryption context, read by the broker itself from S3 (a small Range GET of the object's start)
+ * and parsed by callseal's `parseHeader`, cached by ETag (revalidated with If-None-Match).
+ *
+ * The listing hands them to the page for the objects the user may read, so that on a click the
+ * page can send the unwrap request at once, in parallel with fetching the object, instead of
+ * waiting for the header first. They are what the page would read from the object's own bytes:
+ * nothing secret (the data key stays wrapped under KMS) and nothing trusted. /api/unwrap checks
+ * the request exactly as before (key ARN, the object's context, policy, KMS Decrypt with the
+ * context), the page compares them with the header it fetches, and decryption authenticates the
+ * header with the data key.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { KMS_PROVIDER_ID } from './unwrap-request.js';
+
+/** One encrypted data key as /api/unwrap takes it (providerInfo as text, ciphertext base64). */
+export interface WireDataKey {
+  providerId: string;
+  providerInfo: string;
+  ciphertext: string;
+}
+
+export interface HeaderFacts {
+  /** The header's data keys wrapped under this broker's KMS key, in header order. */
+  encryptedDataKeys: WireDataKey[];
+  /** The header's whole encryption context (signed suites: with aws-crypto-public-key). */
+  encryptionContext: Record<string, string>;
+  etag: string;
+}
+
+interface ParsedHeader {
+  encryptionContext: Record<string, string>;
+  encryptedDataKeys: { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }[];
+}
+type ParseHeader = (bytes: Uint8Array) => ParsedHeader;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+/** Enough for a header with a few KMS data keys; more is read when parseHeader says TRUNCATED. */
+const PROBE = 4096;
+const MAX_HEADER = 64 * 1024;
+/** An entry younger than this is used without asking S3 whether the object changed. */
+const FRESH_MS = 30_000;
+const MAX_ENTRIES = 10_000;
+
+let parser: Promise<ParseHeader> | undefined;
+
+/** callseal's parseHeader: the installed package, else the local build in pkg/ (Node entry). */
+function loadParseHeader(): Promise<ParseHeader> {
+  parser ??= (async () => {
+    const failures: string[] = [];
+    for (const spec of ['callseal/decrypt', 'callseal', pathToFileURL(join(repoRoot, 'pkg/node/decrypt.js')).href]) {
+      try {
+        const mod = (await import(spec)) as { parseHeader?: ParseHeader };
+        if (typeof mod.parseHeader === 'function') return mod.parseHeader;
+        failures.push(`${spec}: no parseHeader export`);
+      } catch (err) {
+        failures.push(`${spec}: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    throw new Error(`callseal's parseHeader is not available: ${failures.join('; ')}`);
+  })();
+  parser.catch(() => { parser = undefined; }); // pkg/ may be rebuilt (swapped) meanwhile: retry later
+  return parser;
+}
+
+export class HeaderFactsCache {
+  private readonly entries = new Map<string, { facts: HeaderFacts; checkedAt: number }>();
+  private readonly pending = new Map<string, Promise<HeaderFacts | undefined>>();
+
+  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly kmsKeyArn: string) {}
+
+  /**
+   * The facts of the object at `key`, or undefined when they cannot be had (store or parser
+   * unavailable, not an ESDK message, no data key under this broker's key): the page then reads
+   * the header before asking for the key, as without them.
+   */
+  get(key: string): Promise<HeaderFacts | undefined> {
+    const hit = this.entries.get(key);
+    if (hit && Date.now() - hit.checkedAt < FRESH_MS) return Promise.resolve(hit.facts);
+    let p = this.pending.get(key);
+    if (!p) {
+      p = this.load(key, hit?.facts).catch((err) => {
+        console.error(`[broker] header of ${key}: ${(err as Error).message.split('\n')[0]}`);
+        return undefined;
+      }).finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  private async load(key: string, known?: HeaderFacts): Promise<HeaderFacts | undefined> {
+    const parseHeader = await loadParseHeader();
+    let length = PROBE;
+    for (;;) {
+      let res;
+      try {
+        res = await this.s3.send(new GetObjectCommand({
+          Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}`, IfNoneMatch: known?.etag,
+        }));
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 304 && known) return this.keep(key, known); // unchanged
+        throw err;
+      }
+      const bytes = await res.Body!.transformToByteArray();
+      const etag = res.ETag ?? '';
+      let header: ParsedHeader;
+      try {
+        header = parseHeader(bytes);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'TRUNCATED' && bytes.length === length && length < MAX_HEADER) { length *= 4; continue; }
+        throw err;
+      }
+      const utf8 = new TextDecoder('utf-8', { fatal: true });
+      const encryptedDataKeys: WireDataKey[] = [];
+      for (const k of header.encryptedDataKeys) {
+        if (k.providerId !== KMS_PROVIDER_ID) continue;
+        let info: string;
+        try { info = utf8.decode(k.providerInfo); } catch { continue; }
+        if (info !== this.kmsKeyArn) continue;
+        encryptedDataKeys.push({ providerId: k.providerId, providerInfo: info, ciphertext: Buffer.from(k.ciphertext).toString('base64') });
+      }
+      if (!encryptedDataKeys.length || !etag) return undefined;
+      const encryptionContext: Record<string, string> = {};
+      for (const [k, v] of Object.entries(header.encryptionContext)) encryptionContext[k] = v;
+      return this.keep(key, { encryptedDataKeys, encryptionContext, etag });
+    }
+  }
+
+  private keep(key: string, facts: HeaderFacts): HeaderFacts {
+    this.entries.delete(key);
+    this.entries.set(key, { facts, checkedAt: Date.now() });
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    return facts;
+  }
+}
