@@ -39,6 +39,19 @@ test('policy API: typed errors, bad options refused', () => {
   // Compiled evaluators share one frozen object per statement across decisions.
   const ev = new callseal.PolicyEvaluator({ identity: ['{"Statement":{"Sid":"Use","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}}'] });
   const req = { principal: 'arn:aws:iam::111122223333:user/alice', action: 'kms:Decrypt', resource: '*' };
+  // Its request checks (done in TypeScript) refuse what the JSON path refuses.
+  for (const [bad, what] of [
+    [{ ...req, ctx: {} }, /request: unknown field `ctx`/],
+    [{ ...req, principal: 7 }, /request.principal: expected a string/],
+    [{ action: 'kms:Decrypt', resource: '*' }, /request.principal: missing/],
+    [{ ...req, resourceAccount: 1 }, /request.resourceAccount/],
+    [{ ...req, context: { n: 1n } }, /request.context/],
+    [{ ...req, context: { k: { nested: 1 } } }, /request.context/],
+    [null, /request: expected an object/],
+  ]) {
+    assert.throws(() => ev.evaluate(bad), (e) => e.code === 'INVALID_ARGUMENT' && what.test(e.message), String(what));
+  }
+  assert.throws(() => ev.evaluate({ ...req, action: 'x'.repeat(100_000) }), (e) => e.code === 'LIMIT_EXCEEDED');
   const [a, b] = [ev.evaluate(req), ev.evaluate(req)];
   assert.equal(a.decision, 'Allow');
   assert.equal(a.statements[0], b.statements[0]);

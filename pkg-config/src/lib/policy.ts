@@ -40,6 +40,25 @@ export function evaluate(request: EvaluationRequest, policies: PolicySet): Decis
   return JSON.parse(wasm.evaluateJson(json(request, 'request'), json(policies, 'policies'))) as Decision;
 }
 
+const REQUEST_FIELDS = new Set(['principal', 'action', 'resource', 'resourceAccount', 'context']);
+
+function invalid(what: string, detail: string): CallsealError {
+  return new CallsealError('INVALID_ARGUMENT', `${what}: ${detail}`);
+}
+
+/** The request's shape, checked as the wasm side checks a JSON request (same fields refused). */
+function checkRequest(r: EvaluationRequest): EvaluationRequest {
+  if (typeof r !== 'object' || r === null) throw invalid('request', 'expected an object');
+  for (const k in r) {
+    if (!REQUEST_FIELDS.has(k)) throw invalid('request', `unknown field \`${k}\`, expected one of ${[...REQUEST_FIELDS].join(', ')}`);
+  }
+  for (const k of ['principal', 'action', 'resource'] as const) {
+    if (typeof r[k] !== 'string') throw invalid(`request.${k}`, r[k] === undefined ? 'missing' : 'expected a string');
+  }
+  if (r.resourceAccount != null && typeof r.resourceAccount !== 'string') throw invalid('request.resourceAccount', 'expected a string');
+  return r;
+}
+
 /** Deep-freezes a statement of the table so decisions can share it. */
 function frozen(s: DecidingStatement): DecidingStatement {
   Object.freeze(s.span.start);
@@ -60,7 +79,9 @@ export class PolicyEvaluator {
     this.#statements = (this.#inner.statementTable() as DecidingStatement[]).map(frozen);
   }
   evaluate(request: EvaluationRequest): Decision {
-    const d = JSON.parse(this.#inner.evaluate(json(request, 'request')));
+    const r = checkRequest(request);
+    const context = r.context === undefined || r.context === null ? undefined : json(r.context, 'request.context');
+    const d = JSON.parse(this.#inner.evaluate(r.principal, r.action, r.resource, r.resourceAccount ?? undefined, context));
     d.statements = (d.statements as number[]).map((i) => this.#statements[i]);
     return d as Decision;
   }

@@ -169,6 +169,11 @@ impl PolicySet {
         self.evaluate_prepared(&Prepared::new(request))
     }
 
+    /// Evaluates a request it owns (no copies of its strings).
+    pub fn evaluate_owned(&self, request: Request) -> Decision {
+        self.evaluate_prepared(&Prepared::from_request(request))
+    }
+
     /// Evaluates a request already prepared with [`Prepared::new`].
     pub fn evaluate_prepared(&self, req: &Prepared) -> Decision {
         Evaluation::new(self, req).run()

@@ -7,6 +7,7 @@
 //! `aws:PrincipalServiceName`, `aws:PrincipalIsAWSService`, `aws:ResourceAccount`) and the
 //! KMS Developer Guide, "AWS KMS condition keys" (`kms:CallerAccount`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -226,8 +227,8 @@ impl Principal {
 /// One context key's values.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Lower-cased key.
-    pub key: String,
+    /// Lower-cased key (the keys AWS derives are static).
+    pub key: Cow<'static, str>,
     pub values: Vec<String>,
     /// Given as a list (a multivalued key cannot be used as a policy variable).
     pub multi: bool,
@@ -247,38 +248,43 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(req: &Request) -> Prepared {
+        Prepared::from_request(req.clone())
+    }
+
+    /// Prepares a request it owns (its strings move instead of being copied).
+    pub fn from_request(req: Request) -> Prepared {
         let principal = Principal::parse(&req.principal);
-        let resource_account = req
-            .resource_account
-            .clone()
-            .filter(|a| !a.is_empty())
-            .or_else(|| {
-                Arn::parse(&req.resource)
-                    .map(|a| a.account.to_string())
-                    .filter(|a| !a.is_empty())
-            });
+        let resource_account = req.resource_account.filter(|a| !a.is_empty()).or_else(|| {
+            Arn::parse(&req.resource)
+                .map(|a| a.account.to_string())
+                .filter(|a| !a.is_empty())
+        });
         let mut context: Vec<Entry> = Vec::with_capacity(req.context.len() + 8);
-        for (k, v) in &req.context {
-            let (values, multi) = match v.clone() {
+        for (mut key, v) in req.context {
+            let (values, multi) = match v {
                 ContextValue::One(s) => (vec![s.into_text()], false),
                 ContextValue::Many(list) => {
                     (list.into_iter().map(Scalar::into_text).collect(), true)
                 }
             };
-            let key = k.to_ascii_lowercase();
+            key.make_ascii_lowercase();
             // Keys are case-insensitive: two spellings of one key merge.
             match context.iter_mut().find(|e| e.key == key) {
                 Some(e) => {
                     e.values.extend(values);
                     e.multi = true;
                 }
-                None => context.push(Entry { key, values, multi }),
+                None => context.push(Entry {
+                    key: Cow::Owned(key),
+                    values,
+                    multi,
+                }),
             }
         }
         let mut prepared = Prepared {
             principal,
-            action: req.action.clone(),
-            resource: req.resource.clone(),
+            action: req.action,
+            resource: req.resource,
             resource_account,
             context,
         };
@@ -286,11 +292,11 @@ impl Prepared {
         prepared
     }
 
-    fn add_default(&mut self, key: &str, value: Option<String>) {
+    fn add_default(&mut self, key: &'static str, value: Option<String>) {
         if let Some(value) = value {
             if self.get(key).is_none() {
                 self.context.push(Entry {
-                    key: key.to_string(),
+                    key: Cow::Borrowed(key),
                     values: vec![value],
                     multi: false,
                 });
