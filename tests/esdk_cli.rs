@@ -18,22 +18,8 @@ fn tmp(name: &str) -> std::path::PathBuf {
 }
 
 fn case(id: &str) -> (String, Vec<u8>, Option<Vec<u8>>) {
-    let m = manifest();
-    let t = m["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == id)
-        .unwrap()
-        .clone();
-    let ct = format!(
-        "{VECTORS}/python-4.0.7/{}",
-        t["ciphertext"].as_str().unwrap()
-    );
-    let pt = t["plaintext"]
-        .as_str()
-        .map(|p| read_vec(&format!("python-4.0.7/{p}")));
-    (ct, b64(t["data_key"].as_str().unwrap()), pt)
+    let c = OfficialCase::load(id);
+    (c.ciphertext_path, c.data_key, c.plaintext)
 }
 
 #[test]

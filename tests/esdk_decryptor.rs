@@ -13,23 +13,9 @@ use callseal::ErrorCode;
 use common::*;
 
 fn vector(id: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let m = manifest();
-    let t = m["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == id)
-        .unwrap()
-        .clone();
-    let ct = read_vec(&format!(
-        "python-4.0.7/{}",
-        t["ciphertext"].as_str().unwrap()
-    ));
-    let pt = read_vec(&format!(
-        "python-4.0.7/{}",
-        t["plaintext"].as_str().unwrap()
-    ));
-    (ct, b64(t["data_key"].as_str().unwrap()), pt)
+    let c = OfficialCase::load(id);
+    let ct = c.ciphertext();
+    (ct, c.data_key, c.plaintext.expect("a case that decrypts"))
 }
 
 #[test]

@@ -45,20 +45,8 @@ fn official_framed() -> (Vec<u8>, Vec<u8>) {
 }
 
 fn official(id: &str) -> (Vec<u8>, Vec<u8>) {
-    let m = manifest();
-    let t = m["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == id)
-        .unwrap_or_else(|| panic!("{id} not in the manifest"));
-    (
-        read_vec(&format!(
-            "python-4.0.7/{}",
-            t["ciphertext"].as_str().unwrap()
-        )),
-        b64(t["data_key"].as_str().unwrap()),
-    )
+    let c = OfficialCase::load(id);
+    (c.ciphertext(), c.data_key)
 }
 
 fn code<T: std::fmt::Debug>(r: callseal::Result<T>) -> ErrorCode {

@@ -19,6 +19,42 @@ pub fn b64(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
 }
 
+/// One case of the Python ESDK 4.0.7 manifest by id.
+pub struct OfficialCase {
+    /// Path of the ciphertext file.
+    pub ciphertext_path: String,
+    pub data_key: Vec<u8>,
+    /// Expected plaintext; `None` for cases that must fail.
+    pub plaintext: Option<Vec<u8>>,
+}
+
+impl OfficialCase {
+    pub fn load(id: &str) -> OfficialCase {
+        let m = manifest();
+        let t = m["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in the manifest"));
+        OfficialCase {
+            ciphertext_path: format!(
+                "{VECTORS}/python-4.0.7/{}",
+                t["ciphertext"].as_str().unwrap()
+            ),
+            data_key: b64(t["data_key"].as_str().unwrap()),
+            plaintext: t["plaintext"]
+                .as_str()
+                .map(|p| read_vec(&format!("python-4.0.7/{p}"))),
+        }
+    }
+
+    pub fn ciphertext(&self) -> Vec<u8> {
+        std::fs::read(&self.ciphertext_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.ciphertext_path))
+    }
+}
+
 /// Streams `ct` in `chunk`-byte pieces; returns the result and the plaintext released so far.
 pub fn stream_decrypt(
     ct: &[u8],
