@@ -5,6 +5,8 @@
 //   policies) and from the policy texts on every request.
 // `callseal` is the callseal/policy module (service data loaded), `peer` bench/pages/peer-iam.mjs.
 
+import { policyTexts } from '../../tests/wasm/policy-corpus.mjs';
+
 /** The ~6 KB identity policy of tests/policy_validate.rs (six_kb_policy). */
 export function sixKbPolicy() {
   const stmts = [];
@@ -46,14 +48,6 @@ function throughput(items, fn, minMs) {
   return (n / (t - t0)) * 1000;
 }
 
-const text = (v) => JSON.stringify(v);
-function policyTexts(p) {
-  const out = {};
-  if (p.identity) out.identity = p.identity.map(text);
-  for (const k of ['resource', 'kmsKeyPolicy', 'boundary', 'session']) if (p[k] !== undefined) out[k] = text(p[k]);
-  for (const k of ['scps', 'rcps']) if (p[k]) out[k] = p[k].map((l) => (Array.isArray(l) ? l.map(text) : text(l)));
-  return out;
-}
 
 /** The peer gets the same texts, parsed (iam-simulate loads policy objects). */
 function parseTexts(t) {

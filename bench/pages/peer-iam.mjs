@@ -1,7 +1,13 @@
-// The peer for policies: @cloud-copilot/iam-simulate's core engine (called as
-// tests/policy/evaluate/compare-iam-simulate.mjs does, see IAM-SIMULATE.md) and
-// @cloud-copilot/iam-policy's validator. Imported directly in Node; bundled for the page by
-// bench/run.mjs into bench/out/peer-iam.js. Benchmark peer only (AGPL; never shipped).
+// The peer for policies: @cloud-copilot/iam-simulate's core engine and
+// @cloud-copilot/iam-policy's validator (see tests/policy/evaluate/IAM-SIMULATE.md). Used by
+// the benchmark and by tests/policy/evaluate/compare-iam-simulate.mjs. Imported directly in
+// Node; bundled for the page by bench/run.mjs into bench/out/peer-iam.js. Benchmark peer only
+// (AGPL; never shipped).
+//
+// iam-simulate's safe entry point validates actions and context keys against the service
+// catalog (the corpus uses a made-up `svc:Do` for operator tables) and its unsafe entry point
+// drops the session policy; so its core engine is called the way runUnsafeSimulation does,
+// plus the session policy.
 import { anonymousPrincipal } from '@cloud-copilot/iam-simulate';
 import { loadPolicy, validateIdentityPolicy } from '@cloud-copilot/iam-policy';
 // The package's exports map hides the core engine files, hence the relative paths.

@@ -61,7 +61,8 @@ export async function runValidateCorpus(callseal, loadText, loadServiceData) {
 
 const text = (v) => JSON.stringify(v);
 
-function policyTexts(p) {
+/** A corpus case's policies (JSON objects) as the policy texts callseal takes. */
+export function policyTexts(p) {
   const out = {};
   if (p.identity) out.identity = p.identity.map(text);
   for (const k of ['resource', 'kmsKeyPolicy', 'boundary', 'session']) if (p[k] !== undefined) out[k] = text(p[k]);
