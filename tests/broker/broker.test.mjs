@@ -42,6 +42,20 @@ describe('requests refused before authorisation (always run)', () => {
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), page);
     assert.match(pre.headers.get('access-control-allow-headers'), /x-callseal-user/i);
+    assert.equal(pre.headers.get('access-control-max-age'), '600');
+    // The player's warm-up (lib/broker.ts warmUp): an OPTIONS request itself, preflighted as
+    // OPTIONS, answered like a preflight with no body and no audit record.
+    const before = readAudit(broker.auditPath).length;
+    const warmPre = await api(broker.url, '/api/unwrap', { method: 'OPTIONS', headers: { Origin: page, 'Access-Control-Request-Method': 'OPTIONS', 'Access-Control-Request-Headers': 'content-type,x-callseal-user' } });
+    assert.equal(warmPre.status, 204);
+    assert.match(warmPre.headers.get('access-control-allow-methods'), /\bOPTIONS\b/);
+    const warm = await api(broker.url, '/api/unwrap', { method: 'OPTIONS', user: 'alice', headers: { Origin: page, 'content-type': 'application/json' } });
+    assert.equal(warm.status, 204);
+    assert.equal(warm.text, '');
+    assert.equal(readAudit(broker.auditPath).length, before, 'nothing audited');
+    const evilPre = await api(broker.url, '/api/unwrap', { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    assert.equal(evilPre.status, 403);
+    assert.equal(evilPre.headers.get('access-control-allow-origin'), null);
 
     const evil = await api(broker.url, '/api/me', { user: 'alice', headers: { Origin: 'http://evil.example' } });
     assert.equal(evil.status, 403);

@@ -67,6 +67,9 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
       s?.then((st) => st.queue.then(() => { st.reader.close(); st.source.clear(); clearTimeout(st.progressTimer); }), () => {});
       break;
     }
+    case 'warm':
+      void new Broker(m.brokerBase, m.user).warmUp().then(() => mark('broker-warm'));
+      break;
     case 'transcript':
       transcript(m.target).then(
         (text) => post({ type: 'transcript', req: m.req, text }),
@@ -175,20 +178,25 @@ async function openWith(id: string, t: ObjectTarget, broker: Broker, early: Retu
     onFetch: (start, end) => { fetched.add(start, end); if (stream) scheduleProgress(id, stream); },
   });
 
+  // The final frame (which the reader authenticates before anything is played) comes as a piece
+  // of its own, like the start (see HEAD_PIECE). When the key is already being asked for (early),
+  // the header is no longer the only step before the unwrap: both ends are fetched at once.
+  const fetchTail = () => {
+    if (source.size === undefined) return;
+    const tail = Math.min(source.size, TAIL_PIECE);
+    void source.readUncached(source.size - tail, tail, { keep: true }).then(() => mark('tail-done', id), () => undefined);
+  };
+  if (early) fetchTail();
+
   stage(id, 'header');
   const header = await readHeader(source);
   mark('header-done', id);
 
   // While the broker unwraps the key, fetch what the reader needs first: the start of the object
-  // (header and first frames, with the read-ahead) and its end (the final frame, which the reader
-  // authenticates before anything is played).
-  // The final frame comes as a piece of its own, like the start (see HEAD_PIECE); the blocks
-  // after the first frame start now, for the element's first reads.
+  // (header and first frames, with the read-ahead) and its end; the blocks after the first frame
+  // start now, for the element's first reads.
   void source.read(0, HEADER_PROBE).catch(() => undefined);
-  if (source.size !== undefined) {
-    const tail = Math.min(source.size, TAIL_PIECE);
-    void source.readUncached(source.size - tail, tail, { keep: true }).then(() => mark('tail-done', id), () => undefined);
-  }
+  if (!early) fetchTail();
   stage(id, 'key');
   const { openRangeReader } = await callseal;
   const dataKey = await keyFor(broker, t, header, early);

@@ -98,12 +98,13 @@ function connectSw(): void {
 }
 
 /**
- * Readiness: the page is settled once the contact list is shown, the decrypt worker has its wasm
- * and the Service Worker controls the page: what a supervisor sees before clicking a contact.
+ * Readiness: the page is settled once the contact list is shown, the decrypt worker has its wasm,
+ * the Service Worker controls the page and the unwrap's preflight is cached (warmUp): what a
+ * supervisor sees before clicking a contact.
  * Marked as `<html data-ready="true">` and the mark `callseal-init:settled` (benchmarks and tests
  * wait for it before they click, as the unencrypted baseline starts from a loaded page).
  */
-const settled = { list: false, wasm: false, sw: false };
+const settled = { list: false, wasm: false, sw: false, warm: false };
 function settle(part: keyof typeof settled, done = true): void {
   settled[part] = done;
   const all = settled.list && settled.wasm && settled.sw;
@@ -111,6 +112,18 @@ function settle(part: keyof typeof settled, done = true): void {
   document.documentElement.dataset.ready = String(all);
 }
 swReady.then(() => settle('sw'), () => {});
+
+/**
+ * The unwrap's CORS preflight, cached by the browser ahead of the click (and again before the
+ * broker's 600 s Access-Control-Max-Age runs out while the page stays open).
+ */
+let warmTimer: ReturnType<typeof setInterval> | undefined;
+function warmUp(): void {
+  const send = () => toWorker({ type: 'warm', brokerBase, user });
+  send();
+  clearInterval(warmTimer);
+  warmTimer = setInterval(send, 540_000);
+}
 
 // --------------------------------------------------------------------------------------------
 // State
@@ -153,6 +166,7 @@ const broker = () => new Broker(brokerBase, user);
 async function loadContacts(): Promise<void> {
   el.listStatus.textContent = 'Loading contacts…';
   settle('list', false);
+  settle('warm', false);
   el.list.replaceChildren();
   el.reload.disabled = true;
   try {
@@ -173,6 +187,7 @@ async function loadContacts(): Promise<void> {
       el.list.append(li);
     }
     settle('list');
+    warmUp();
   } catch (e) {
     const x = explain(toWire(e));
     el.listStatus.textContent = e instanceof BrokerError && (e.status === 401 || e.status === 403)
@@ -303,6 +318,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   if (m.type === 'mark' && m.stream === undefined) {
     performance.mark(`callseal-init:${m.name}`, { startTime: m.at - performance.timeOrigin });
     if (m.name === 'worker-wasm') settle('wasm');
+    if (m.name === 'broker-warm') settle('warm');
     return;
   }
   if (m.type === 'transcript' || !session || m.stream !== session.stream) return;

@@ -25,6 +25,8 @@ export type ToWorker =
   | { type: 'open'; stream: string; target: ObjectTarget }
   | { type: 'transcript'; req: number; target: ObjectTarget }
   | { type: 'close'; stream: string }
+  /** Warm the broker's CORS preflight for the unwrap (Broker.warmUp), from the worker that sends it. */
+  | { type: 'warm'; brokerBase: string; user: string }
   /** A port from the Service Worker: requests on it carry their reply port. */
   | { type: 'sw-port' }
   /** From the Service Worker, relayed by the page with its reply port. */

@@ -36,7 +36,9 @@ export function cors(req: IncomingMessage, res: ServerResponse, config: BrokerCo
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
   if (req.method === 'OPTIONS') {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+    // OPTIONS: the page's preflight warm-up (lib/broker.ts warmUp) is itself an OPTIONS request,
+    // answered here like a preflight: no body, no audit, no side effect.
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', `Content-Type, ${USER_HEADER}`);
     res.setHeader('Access-Control-Max-Age', '600');
     res.statusCode = 204;
