@@ -354,6 +354,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       s.fetched = m.fetched;
       s.decrypted = m.decrypted;
       drawRanges();
+      if (performance.now() < noticeUntil) break; // a channel or speed notice stays readable a while
       el.progress.textContent = `Downloaded ${formatBytes(m.fetchedBytes)}${s.ciphertextLength ? ` of ${formatBytes(s.ciphertextLength)}` : ''}`
         + ` · decrypted ${formatBytes(m.decryptedBytes)}${s.plaintextLength ? ` of ${formatBytes(s.plaintextLength)}` : ''}`;
       break;
@@ -362,6 +363,13 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       break;
   }
 });
+
+/** A status the user caused (channel, speed): download progress does not replace it for 3 s. */
+let noticeUntil = 0;
+function notice(text: string): void {
+  el.progress.textContent = text;
+  noticeUntil = performance.now() + 3000;
+}
 
 function runAfterOpen(s: Session): void {
   const f = s.afterOpen;
@@ -564,7 +572,7 @@ function setChannel(ch: Channel): void {
   // Soloing a side plays it in both ears.
   const m = ch === 'both' ? [1, 0, 0, 1] : ch === 'customer' ? [1, 1, 0, 0] : [0, 0, 1, 1];
   graph.gains.forEach((g, i) => g.gain.setTargetAtTime(m[i]!, graph!.ctx.currentTime, 0.015));
-  el.progress.textContent = ch === 'both' ? 'Listening to both sides.' : `Listening to the ${ch} only.`;
+  notice(ch === 'both' ? 'Listening to both sides.' : `Listening to the ${ch} only.`);
 }
 
 // --------------------------------------------------------------------------------------------
@@ -613,7 +621,7 @@ function stepSpeed(dir: number): void {
   const i = Math.max(0, Math.min(el.speed.options.length - 1, el.speed.selectedIndex + dir));
   el.speed.selectedIndex = i;
   audio.playbackRate = Number(el.speed.value);
-  el.progress.textContent = `Speed ${el.speed.value}×`;
+  notice(`Speed ${el.speed.value}×`);
 }
 
 el.helpOpen.addEventListener('click', () => el.help.showModal());
