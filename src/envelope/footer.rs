@@ -6,6 +6,7 @@
 
 use base64::Engine as _;
 use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use rand_core::RngCore;
 use sha2::{Digest, Sha256, Sha384};
 
 use crate::envelope::suite::{Signature, Suite};
@@ -96,8 +97,8 @@ impl VerificationKey {
     /// `importKey("raw", ..., {name: "ECDSA", namedCurve})` takes.
     pub fn to_uncompressed_sec1(&self) -> Vec<u8> {
         match self {
-            VerificationKey::P256(k) => k.to_encoded_point(false).as_bytes().to_vec(),
-            VerificationKey::P384(k) => k.to_encoded_point(false).as_bytes().to_vec(),
+            VerificationKey::P256(k) => k.to_sec1_point(false).as_bytes().to_vec(),
+            VerificationKey::P384(k) => k.to_sec1_point(false).as_bytes().to_vec(),
         }
     }
 
@@ -155,24 +156,34 @@ pub enum SigningKey {
 }
 
 impl SigningKey {
-    /// A random key for `suite` (`None` for unsigned suites).
+    /// A random key for `suite` (`None` for unsigned suites): a uniformly random scalar in
+    /// [1, n), by rejection sampling over the OS RNG (what the curve crates' `random` does; done
+    /// here because they take a `rand_core` 0.10 RNG and the rest of the crate uses 0.6).
     pub fn generate(suite: &Suite) -> Option<Self> {
-        let mut rng = rand_core::OsRng;
+        fn random_scalar<T>(len: usize, from_slice: impl Fn(&[u8]) -> Option<T>) -> T {
+            let mut bytes = zeroize::Zeroizing::new(vec![0u8; len]);
+            loop {
+                rand_core::OsRng.fill_bytes(&mut bytes);
+                if let Some(key) = from_slice(&bytes) {
+                    return key;
+                }
+            }
+        }
         match suite.signature {
             Signature::None => None,
-            Signature::EcdsaP256Sha256 => {
-                Some(SigningKey::P256(p256::ecdsa::SigningKey::random(&mut rng)))
-            }
-            Signature::EcdsaP384Sha384 => {
-                Some(SigningKey::P384(p384::ecdsa::SigningKey::random(&mut rng)))
-            }
+            Signature::EcdsaP256Sha256 => Some(SigningKey::P256(random_scalar(32, |b| {
+                p256::ecdsa::SigningKey::from_slice(b).ok()
+            }))),
+            Signature::EcdsaP384Sha384 => Some(SigningKey::P384(random_scalar(48, |b| {
+                p384::ecdsa::SigningKey::from_slice(b).ok()
+            }))),
         }
     }
     /// The context value: base64 of the compressed public point.
     pub fn public_key_context_value(&self) -> String {
         let sec1 = match self {
-            SigningKey::P256(k) => k.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
-            SigningKey::P384(k) => k.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
+            SigningKey::P256(k) => k.verifying_key().to_sec1_point(true).as_bytes().to_vec(),
+            SigningKey::P384(k) => k.verifying_key().to_sec1_point(true).as_bytes().to_vec(),
         };
         base64::engine::general_purpose::STANDARD.encode(sec1)
     }

@@ -347,21 +347,152 @@ fn content_length(m: &BTreeMap<String, String>) -> Result<Option<u64>> {
 }
 
 /// A JSON object of string values (material description, encryption context, instruction file).
+///
+/// Strict RFC 8259 for exactly this shape (what serde_json accepts for it: whitespace, every
+/// escape, surrogate pairs, no lone surrogates or raw control characters, nothing after the
+/// object; a repeated key keeps its last value). Any other value type is refused. A small
+/// parser of its own so the decrypt wasm module carries no serde_json.
 fn parse_string_map(text: &str, what: &str) -> Result<BTreeMap<String, String>> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| err!(MalformedMetadata, "{what} is not valid JSON: {e}"))?;
-    let serde_json::Value::Object(obj) = value else {
-        return Err(err!(MalformedMetadata, "{what} is not a JSON object"));
+    let mut p = JsonStrings {
+        s: text.as_bytes(),
+        pos: 0,
     };
-    obj.into_iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => Ok((k, s)),
-            other => Err(err!(
-                MalformedMetadata,
-                "{what}: value of `{k}` is {other}, expected a string"
-            )),
-        })
-        .collect()
+    let bad = |p: &JsonStrings, expected: &str| {
+        err!(
+            MalformedMetadata,
+            "{what} is not valid JSON: expected {expected} at byte {}",
+            p.pos
+        )
+    };
+    let mut map = BTreeMap::new();
+    p.skip_ws();
+    if !p.eat(b'{') {
+        return Err(err!(MalformedMetadata, "{what} is not a JSON object"));
+    }
+    p.skip_ws();
+    if !p.eat(b'}') {
+        loop {
+            p.skip_ws();
+            let key = p.string().ok_or_else(|| bad(&p, "a string key"))?;
+            p.skip_ws();
+            if !p.eat(b':') {
+                return Err(bad(&p, "`:`"));
+            }
+            p.skip_ws();
+            let value = match p.peek() {
+                Some(b'"') => p.string().ok_or_else(|| bad(&p, "a valid string"))?,
+                Some(_) => {
+                    return Err(err!(
+                        MalformedMetadata,
+                        "{what}: value of `{key}` is not a string"
+                    ))
+                }
+                None => return Err(bad(&p, "a value")),
+            };
+            map.insert(key, value);
+            p.skip_ws();
+            if p.eat(b'}') {
+                break;
+            }
+            if !p.eat(b',') {
+                return Err(bad(&p, "`,` or `}`"));
+            }
+        }
+    }
+    p.skip_ws();
+    if p.pos != p.s.len() {
+        return Err(bad(&p, "the end of the text after the object"));
+    }
+    Ok(map)
+}
+
+/// The cursor of [`parse_string_map`].
+struct JsonStrings<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl JsonStrings<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// Four hex digits of a `\u` escape.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.s.get(self.pos..self.pos + 4)?;
+        let mut v = 0;
+        for &d in digits {
+            v = v * 16 + (d as char).to_digit(16)?;
+        }
+        self.pos += 4;
+        Some(v)
+    }
+
+    /// A string at the cursor, escapes decoded; `None` if it is not a valid JSON string.
+    fn string(&mut self) -> Option<String> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let mut out = Vec::new();
+        loop {
+            let b = self.peek()?;
+            self.pos += 1;
+            match b {
+                b'"' => break,
+                0..=0x1f => return None,
+                b'\\' => {
+                    let e = self.peek()?;
+                    self.pos += 1;
+                    let c = match e {
+                        b'"' | b'\\' | b'/' => e as char,
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = match hi {
+                                0xd800..=0xdbff => {
+                                    if !(self.eat(b'\\') && self.eat(b'u')) {
+                                        return None;
+                                    }
+                                    let lo = self.hex4()?;
+                                    if !(0xdc00..=0xdfff).contains(&lo) {
+                                        return None;
+                                    }
+                                    0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+                                }
+                                0xdc00..=0xdfff => return None,
+                                _ => hi,
+                            };
+                            char::from_u32(code)?
+                        }
+                        _ => return None,
+                    };
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                _ => out.push(b),
+            }
+        }
+        // The input is a `str` and only whole escapes were replaced: still UTF-8.
+        String::from_utf8(out).ok()
+    }
 }
 
 #[cfg(test)]
@@ -470,5 +601,87 @@ mod tests {
         let e = S3ObjectMetadata::from_headers(&m, None).unwrap_err();
         assert_eq!(e.code, crate::ErrorCode::MalformedMetadata);
         assert!(e.message.contains("x-amz-i"), "{e}");
+    }
+
+    /// serde_json's reading of a JSON object of strings (what `parse_string_map` replaces).
+    fn serde_json_map(text: &str) -> Option<BTreeMap<String, String>> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let serde_json::Value::Object(obj) = value else {
+            return None;
+        };
+        obj.into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Some((k, s)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn string_map_json_agrees_with_serde_json() {
+        let cases = [
+            r#"{}"#,
+            " \t\r\n{ } \n",
+            r#"{"kms_cmk_id":"arn:aws:kms:us-east-1:1:key/k","aws:x-amz-cek-alg":"AES/GCM/NoPadding"}"#,
+            r#"{"a":"1","a":"2"}"#,
+            r#"{ "a" : "x" , "b":"" }"#,
+            r#"{"esc":"\"\\\/\b\f\n\r\t\u0041\u00e9\u20ac\ud83d\ude00"}"#,
+            "{\"utf8\":\"caf\u{e9} \u{1f600}\"}",
+            r#"{"\u0000":"nul"}"#,
+            // invalid
+            "",
+            "[]",
+            r#""a""#,
+            r#"{"a":1}"#,
+            r#"{"a":null}"#,
+            r#"{"a":["x"]}"#,
+            r#"{"a":{"b":"c"}}"#,
+            r#"{"a":"x",}"#,
+            r#"{,}"#,
+            r#"{"a" "x"}"#,
+            r#"{"a":"x"} x"#,
+            r#"{"a":"x"}{}"#,
+            r#"{a:"x"}"#,
+            r#"{'a':'x'}"#,
+            r#"{"a":"x""#,
+            r#"{"a":"x"#,
+            "{\"a\":\"tab\there\"}",
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":"\u12g4"}"#,
+            r#"{"a":"\ud83d"}"#,
+            r#"{"a":"\ud83dx"}"#,
+            r#"{"a":"\ud83d\u0041"}"#,
+            r#"{"a":"\ude00"}"#,
+            r#"{"a":"x"/*c*/}"#,
+            "\u{feff}{}",
+        ];
+        for text in cases {
+            let ours = parse_string_map(text, "test").ok();
+            assert_eq!(ours, serde_json_map(text), "{text:?}");
+        }
+        let e = parse_string_map(r#"{"k":1}"#, "x-amz-matdesc").unwrap_err();
+        assert_eq!(e.code, crate::ErrorCode::MalformedMetadata);
+        assert!(
+            e.message.contains("`k`") && e.message.contains("x-amz-matdesc"),
+            "{e}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn string_map_json_agrees_with_serde_json_on_any_text(
+            text in r#"[{}":,\\ "abu0-9dDeE\n\t\x00\u{e9}\[\]]{0,24}"#
+        ) {
+            proptest::prop_assert_eq!(parse_string_map(&text, "t").ok(), serde_json_map(&text));
+        }
+
+        #[test]
+        fn string_map_json_reads_what_serde_json_writes(
+            m in proptest::collection::btree_map(".{0,6}", ".{0,6}", 0..5)
+        ) {
+            let text = serde_json::to_string(&m).unwrap();
+            proptest::prop_assert_eq!(parse_string_map(&text, "t").ok(), Some(m));
+        }
     }
 }
