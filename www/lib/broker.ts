@@ -83,8 +83,8 @@ export class Broker {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.base), {
-        ...init,
         cache: 'no-store',
+        ...init,
         credentials: 'omit',
         headers: { ...init.headers, 'x-callseal-user': this.user, accept: 'application/json' },
       });
@@ -112,7 +112,7 @@ export class Broker {
    */
   async warmUp(): Promise<void> {
     await fetch(new URL('api/unwrap', this.base), {
-      method: 'OPTIONS', cache: 'no-store', credentials: 'omit',
+      method: 'OPTIONS', cache: 'default', credentials: 'omit', // see unwrapRequest
       headers: { 'content-type': 'application/json', 'x-callseal-user': this.user },
     }).catch(() => undefined);
   }
@@ -144,6 +144,10 @@ export class Broker {
   async unwrapRequest(objectId: string, req: KeyRequest): Promise<Uint8Array> {
     const body = await this.call<{ dataKey?: string }>('api/unwrap', {
       method: 'POST',
+      // Not 'no-store': Chromium skips its CORS preflight cache for requests that disable the
+      // HTTP cache, so the warmed preflight (warmUp) would be sent again. Nothing is cached
+      // either way: a POST's response is never reused, and the broker answers Cache-Control: no-store.
+      cache: 'default',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ objectId, encryptedDataKey: req.encryptedDataKey, encryptionContext: req.encryptionContext }),
     });
