@@ -14,9 +14,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::webcrypto::{
-    self, AesKey, FrameBatch, Job, Pipeline, SignatureCheck, BATCH_BYTES, BATCH_FRAMES,
-};
+use super::webcrypto::{self, AesKey, FrameBatch, Job, Pipeline, SignatureCheck, BATCH_FRAMES};
 use crate::engine::RustAesGcm;
 use crate::envelope::decrypt::{
     decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages,
@@ -300,61 +298,50 @@ async fn decrypt_webcrypto(
         .map(|h| h.info().header_len)
         .unwrap_or(0);
     let out = Uint8Array::new_with_length(total.saturating_sub(header_len) as u32);
-    // WebCrypto runs every call on one thread of its own. A whole batch is queued there at
-    // once, and while it runs this thread reads the next batch's frames out of the message
-    // (hashing them for signed suites), so the two overlap instead of taking turns.
-    let mut running: Option<(FrameBatch, wasm_bindgen_futures::JsFuture)> = None;
     let result = async {
         let mut written = 0u32;
         let mut batch = FrameBatch::default();
         let (mut more, mut stalled) = (true, false);
-        // Signed suites: the signature is verified on WebCrypto's thread, from the moment the
-        // decryptor has read the footer.
+        // Signed suites: the signature is verified on WebCrypto's threads alongside the frames,
+        // from the moment the decryptor has read the footer.
         let mut check: Option<SignatureCheck> = None;
         loop {
             if check.is_none() && !more {
                 check = start_signature_check(&dec, message).await?;
             }
-            let full = batch.len() >= BATCH_FRAMES || batch.plaintext_len() >= BATCH_BYTES;
-            if !full {
-                if let Some(f) = dec.next_frame() {
-                    stalled = false;
-                    batch.push(
-                        f.seq,
-                        f.range.clone(),
-                        f.iv.bytes(),
-                        &f.aad,
-                        f.plaintext_len,
-                    )?;
+            if let Some(f) = dec.next_frame() {
+                stalled = false;
+                batch.push(
+                    f.seq,
+                    f.range.clone(),
+                    f.iv.bytes(),
+                    &f.aad,
+                    f.plaintext_len,
+                )?;
+                if batch.len() < BATCH_FRAMES {
                     continue;
                 }
-                if more {
-                    if stalled {
-                        return Err(err!(
-                            InvalidState,
-                            "decryptor made no progress at byte {}",
-                            dec.consumed()
-                        ));
-                    }
-                    match feed.push(&mut dec)? {
-                        None => more = false,
-                        Some(used) => stalled = used == 0,
-                    }
-                    continue;
+            } else if more {
+                if stalled {
+                    return Err(err!(
+                        InvalidState,
+                        "decryptor made no progress at byte {}",
+                        dec.consumed()
+                    ));
                 }
-            }
-            // This batch is full or the message is read: finish the running one, start this.
-            if let Some((done, opening)) = running.take() {
-                written = done.finish(opening).await?;
-                for &seq in done.seqs() {
-                    dec.frame_opened(seq)?;
+                match feed.push(&mut dec)? {
+                    None => more = false,
+                    Some(used) => stalled = used == 0,
                 }
-            }
-            if batch.is_empty() {
+                continue;
+            } else if batch.is_empty() {
                 break;
             }
-            let opening = batch.start(&aes, message, &out, written, batch.len());
-            running = Some((std::mem::take(&mut batch), opening));
+            written = batch.open(&aes, message, &out, written).await?;
+            for &seq in batch.seqs() {
+                dec.frame_opened(seq)?;
+            }
+            batch.clear();
         }
         if check.is_none() {
             check = start_signature_check(&dec, message).await?;
@@ -373,10 +360,6 @@ async fn decrypt_webcrypto(
     }
     .await;
     if result.is_err() {
-        // A batch still running would write into `out` after it is wiped.
-        if let Some((batch, opening)) = running.take() {
-            let _ = batch.finish(opening).await;
-        }
         out.fill(0, 0, out.length());
     }
     result

@@ -22,10 +22,6 @@ pub(crate) const IN_FLIGHT: usize = 32;
 /// Frames handed to the JS frame loop at once (bounds the descriptors kept per batch).
 pub(crate) const BATCH_FRAMES: usize = 2048;
 
-/// Ciphertext bytes per batch when a whole batch is queued on WebCrypto at once (each queued
-/// call holds a copy of its input until it runs).
-pub(crate) const BATCH_BYTES: u64 = 4 << 20;
-
 #[wasm_bindgen(module = "/src/wasm/open_frames.js")]
 extern "C" {
     #[wasm_bindgen(js_name = openFrames)]
@@ -165,6 +161,15 @@ impl FrameBatch {
         &self.seqs
     }
 
+    pub(crate) fn clear(&mut self) {
+        self.seqs.clear();
+        self.ranges.clear();
+        self.ivs.clear();
+        self.aads.clear();
+        self.aad_ends.clear();
+        self.plaintext_len = 0;
+    }
+
     /// Opens every frame (tags verified by WebCrypto), writing plaintext into `out` from
     /// `out_offset`; returns the offset after the last byte. `TAG_MISMATCH` names the frame.
     pub(crate) async fn open(
@@ -174,24 +179,8 @@ impl FrameBatch {
         out: &Uint8Array,
         out_offset: u32,
     ) -> Result<u32> {
-        let opening = self.start(key, source, out, out_offset, IN_FLIGHT);
-        self.finish(opening).await
-    }
-
-    /// Starts opening the frames with up to `in_flight` WebCrypto calls queued; with
-    /// `in_flight >= len()` every call is queued at once, so WebCrypto's thread keeps working
-    /// while this thread does something else (see `decrypt_webcrypto`). Finish with
-    /// [`Self::finish`] on this same batch.
-    pub(crate) fn start(
-        &self,
-        key: &AesKey,
-        source: &Uint8Array,
-        out: &Uint8Array,
-        out_offset: u32,
-        in_flight: usize,
-    ) -> JsFuture {
         // Copies (not views of wasm memory, which may grow while WebCrypto runs).
-        JsFuture::from(open_frames_js(
+        let promise = open_frames_js(
             &key.key,
             source,
             &Uint32Array::from(&self.ranges[..]),
@@ -200,14 +189,9 @@ impl FrameBatch {
             &Uint32Array::from(&self.aad_ends[..]),
             out,
             out_offset,
-            in_flight as u32,
-        ))
-    }
-
-    /// Waits for [`Self::start`]: the offset after the last byte written, or the first
-    /// frame's failure.
-    pub(crate) async fn finish(&self, opening: JsFuture) -> Result<u32> {
-        match opening.await {
+            IN_FLIGHT as u32,
+        );
+        match JsFuture::from(promise).await {
             Ok(n) => Ok(n.as_f64().unwrap_or(0.0) as u32),
             Err(e) => {
                 let index = Reflect::get(&e, &"frameIndex".into())
