@@ -12,6 +12,8 @@ import { serveStatic } from '../../tests/support/static-server.mjs';
 import { firstAudio, measurePlain, seekLatency } from '../../tests/e2e/measure.mjs';
 
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
+/** Pause after each page is ready, on both sides, before the click (BENCH_SETTLE_MS). */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
 
 function readEnv(stack) {
   const out = {};
@@ -96,6 +98,9 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
         // list shown, the decrypt worker's wasm loaded and the Service Worker in control (the
         // player's html[data-ready]); the baseline's page has loaded (goto waits for `load`).
         await page.waitForSelector('html[data-ready="true"]', { timeout: 30_000, state: 'attached' });
+        // Then both sides wait SETTLE_MS more, as a person reads the list before clicking:
+        // work the page started at load (compiling, caching, GC) is not playback time.
+        await page.waitForTimeout(SETTLE_MS);
         // The click is dispatched inside the page, in one evaluate, as the unencrypted baseline
         // starts its <audio> (measurePlain): Playwright's locator.click() adds its own
         // actionability checks (stable for two animation frames, hit test, scrolling) and three
@@ -107,6 +112,7 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
         const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey }), { expiresIn: 600 });
         const basePage = await context.newPage();
         await basePage.goto(`${server.url}/`);
+        await basePage.waitForTimeout(SETTLE_MS);
         const p = await measurePlain(basePage, url, seeks);
         plain.ttfa.push(p.ttfa);
         plain.seek.push(...p.seek);
@@ -124,7 +130,7 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
     if (!ours.ttfa.length) throw new Error(`every playback run failed: ${failures.join('; ')}`);
     return {
       recording: { contactId: contact.contactId, minutes: contact.durationMillis / 60000, ciphertextBytes: rec.ciphertextLength, plaintextBytes: rec.plaintextLength, format: 'wav', seeksSeconds: seeks.map((s) => Math.round(s)) },
-      ours, plain, failures,
+      settleMs: SETTLE_MS, ours, plain, failures,
     };
   } finally {
     await server?.close();
