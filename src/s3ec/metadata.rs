@@ -346,153 +346,17 @@ fn content_length(m: &BTreeMap<String, String>) -> Result<Option<u64>> {
         .transpose()
 }
 
-/// A JSON object of string values (material description, encryption context, instruction file).
-///
-/// Strict RFC 8259 for exactly this shape (what serde_json accepts for it: whitespace, every
-/// escape, surrogate pairs, no lone surrogates or raw control characters, nothing after the
-/// object; a repeated key keeps its last value). Any other value type is refused. A small
-/// parser of its own so the decrypt wasm module carries no serde_json.
+/// A JSON object of string values (material description, encryption context, instruction
+/// file). Read with miniserde, which accepts and refuses what serde_json does for this shape
+/// (the tests compare the two) in a fraction of serde_json's code in the decrypt wasm module.
+/// Its errors do not say where, so the message says what the value must be.
 fn parse_string_map(text: &str, what: &str) -> Result<BTreeMap<String, String>> {
-    let mut p = JsonStrings {
-        s: text.as_bytes(),
-        pos: 0,
-    };
-    let bad = |p: &JsonStrings, expected: &str| {
+    miniserde::json::from_str(text).map_err(|_| {
         err!(
             MalformedMetadata,
-            "{what} is not valid JSON: expected {expected} at byte {}",
-            p.pos
+            "{what} is not a JSON object whose values are all strings"
         )
-    };
-    let mut map = BTreeMap::new();
-    p.skip_ws();
-    if !p.eat(b'{') {
-        return Err(err!(MalformedMetadata, "{what} is not a JSON object"));
-    }
-    p.skip_ws();
-    if !p.eat(b'}') {
-        loop {
-            p.skip_ws();
-            let key = p.string().ok_or_else(|| bad(&p, "a string key"))?;
-            p.skip_ws();
-            if !p.eat(b':') {
-                return Err(bad(&p, "`:`"));
-            }
-            p.skip_ws();
-            let value = match p.peek() {
-                Some(b'"') => p.string().ok_or_else(|| bad(&p, "a valid string"))?,
-                Some(_) => {
-                    return Err(err!(
-                        MalformedMetadata,
-                        "{what}: value of `{key}` is not a string"
-                    ))
-                }
-                None => return Err(bad(&p, "a value")),
-            };
-            map.insert(key, value);
-            p.skip_ws();
-            if p.eat(b'}') {
-                break;
-            }
-            if !p.eat(b',') {
-                return Err(bad(&p, "`,` or `}`"));
-            }
-        }
-    }
-    p.skip_ws();
-    if p.pos != p.s.len() {
-        return Err(bad(&p, "the end of the text after the object"));
-    }
-    Ok(map)
-}
-
-/// The cursor of [`parse_string_map`].
-struct JsonStrings<'a> {
-    s: &'a [u8],
-    pos: usize,
-}
-
-impl JsonStrings<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.pos).copied()
-    }
-
-    fn eat(&mut self, b: u8) -> bool {
-        let hit = self.peek() == Some(b);
-        if hit {
-            self.pos += 1;
-        }
-        hit
-    }
-
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
-    }
-
-    /// Four hex digits of a `\u` escape.
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.s.get(self.pos..self.pos + 4)?;
-        let mut v = 0;
-        for &d in digits {
-            v = v * 16 + (d as char).to_digit(16)?;
-        }
-        self.pos += 4;
-        Some(v)
-    }
-
-    /// A string at the cursor, escapes decoded; `None` if it is not a valid JSON string.
-    fn string(&mut self) -> Option<String> {
-        if !self.eat(b'"') {
-            return None;
-        }
-        let mut out = Vec::new();
-        loop {
-            let b = self.peek()?;
-            self.pos += 1;
-            match b {
-                b'"' => break,
-                0..=0x1f => return None,
-                b'\\' => {
-                    let e = self.peek()?;
-                    self.pos += 1;
-                    let c = match e {
-                        b'"' | b'\\' | b'/' => e as char,
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let code = match hi {
-                                0xd800..=0xdbff => {
-                                    if !(self.eat(b'\\') && self.eat(b'u')) {
-                                        return None;
-                                    }
-                                    let lo = self.hex4()?;
-                                    if !(0xdc00..=0xdfff).contains(&lo) {
-                                        return None;
-                                    }
-                                    0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
-                                }
-                                0xdc00..=0xdfff => return None,
-                                _ => hi,
-                            };
-                            char::from_u32(code)?
-                        }
-                        _ => return None,
-                    };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                }
-                _ => out.push(b),
-            }
-        }
-        // The input is a `str` and only whole escapes were replaced: still UTF-8.
-        String::from_utf8(out).ok()
-    }
+    })
 }
 
 #[cfg(test)]
@@ -603,7 +467,7 @@ mod tests {
         assert!(e.message.contains("x-amz-i"), "{e}");
     }
 
-    /// serde_json's reading of a JSON object of strings (what `parse_string_map` replaces).
+    /// serde_json's reading of a JSON object of strings (what `parse_string_map` must match).
     fn serde_json_map(text: &str) -> Option<BTreeMap<String, String>> {
         let value: serde_json::Value = serde_json::from_str(text).ok()?;
         let serde_json::Value::Object(obj) = value else {
@@ -662,10 +526,7 @@ mod tests {
         }
         let e = parse_string_map(r#"{"k":1}"#, "x-amz-matdesc").unwrap_err();
         assert_eq!(e.code, crate::ErrorCode::MalformedMetadata);
-        assert!(
-            e.message.contains("`k`") && e.message.contains("x-amz-matdesc"),
-            "{e}"
-        );
+        assert!(e.message.contains("x-amz-matdesc"), "{e}");
     }
 
     proptest::proptest! {
