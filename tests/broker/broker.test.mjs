@@ -77,6 +77,24 @@ describe('requests refused before authorisation (always run)', () => {
     assert.equal((await api(broker.url, '/api/me', { user: 'alice' })).json.role, 'Supervisor');
   });
 
+  test('a source that keeps sending unknown users is throttled (429), audited with the name tried', async () => {
+    const limited = await startBroker(env, { CALLSEAL_REFUSED_PER_MINUTE: '2' });
+    try {
+      const codes = [];
+      for (const name of ['mallory', 'eve', 'trent']) codes.push((await api(limited.url, '/api/me', { user: name })).json.error.code);
+      assert.deepEqual(codes, ['UnknownUser', 'UnknownUser', 'Throttling']);
+      const r = await api(limited.url, '/api/me', { user: 'oscar' });
+      assert.equal(r.status, 429);
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      const throttled = readAudit(limited.auditPath).filter((a) => a.errorCode === 'Throttling');
+      assert.deepEqual(throttled.map((a) => a.userIdentity.userName), ['trent', 'oscar']);
+      // Known users are not held back by the refusals.
+      assert.equal((await api(limited.url, '/api/me', { user: 'alice' })).json.role, 'Supervisor');
+    } finally {
+      await limited.stop();
+    }
+  });
+
   test('malformed, oversized and mistyped unwrap requests get typed refusals, each audited', async () => {
     const good = await unwrapBody(wav());
     const cases = [

@@ -19,6 +19,8 @@ export interface BrokerConfig {
   urlExpirySeconds: number;
   unwrapPerMinute: number;
   requestsPerMinute: number;
+  /** Requests with an unknown or missing user, per source address (guessing names is throttled). */
+  refusedPerMinute: number;
   maxBodyBytes: number;
   auditLogPath: string;
   policyModule?: string;
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     urlExpirySeconds: int(env, 'CALLSEAL_URL_EXPIRY_SECONDS', 300, 10, 3600),
     unwrapPerMinute: int(env, 'CALLSEAL_UNWRAP_PER_MINUTE', 60, 1, 100_000),
     requestsPerMinute: int(env, 'CALLSEAL_REQUESTS_PER_MINUTE', 600, 1, 1_000_000),
+    refusedPerMinute: int(env, 'CALLSEAL_REFUSED_PER_MINUTE', 30, 1, 100_000),
     maxBodyBytes: int(env, 'CALLSEAL_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
     auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
     policyModule: env.CALLSEAL_POLICY_MODULE || undefined,

@@ -35,11 +35,28 @@ export function createBroker(config: BrokerConfig) {
   const audit = new AuditLog(config.auditLogPath, config.accountId, config.region);
   const requestLimit = new RateLimiter(config.requestsPerMinute);
   const unwrapLimit = new RateLimiter(config.unwrapPerMinute);
+  const refusedLimit = new RateLimiter(config.refusedPerMinute); // keyed by source address
   const keyResource = [{ type: 'AWS::KMS::Key', ARN: config.kmsKeyArn }];
 
   function throttle(limiter: RateLimiter, user: User, what: string) {
     const wait = limiter.take(user.name);
     if (wait > 0) throw new BrokerError('Throttling', `too many ${what} requests for ${user.name}; retry in ${wait} s`, wait);
+  }
+
+  /**
+   * Unknown or missing users are refused (401); a source address that keeps sending them (names
+   * being guessed) is throttled like any caller (429 + Retry-After), each refusal still audited.
+   */
+  function identifyOrThrottle(req: IncomingMessage, ip: string): User {
+    try {
+      return identify(req);
+    } catch (err) {
+      if (err instanceof BrokerError && err.code === 'UnknownUser') {
+        const wait = refusedLimit.take(ip);
+        if (wait > 0) throw new BrokerError('Throttling', `too many requests with unknown users from this address; retry in ${wait} s`, wait);
+      }
+      throw err;
+    }
   }
 
   /**
@@ -158,7 +175,7 @@ export function createBroker(config: BrokerConfig) {
       }
       if (!path.startsWith('/api/')) throw new BrokerError('NotFound', `no route ${path.slice(0, 100)}`);
 
-      const user = identify(req);
+      const user = identifyOrThrottle(req, ip);
       entry.user = user;
       throttle(requestLimit, user, 'API');
 
@@ -203,7 +220,7 @@ export function createBroker(config: BrokerConfig) {
     } catch (err) {
       const e = err instanceof BrokerError ? err : new BrokerError('InternalError', 'internal error');
       if (!(err instanceof BrokerError)) console.error(`[broker] ${requestID}:`, err);
-      if (e.code === 'UnknownUser' || e.code === 'IdentityMismatch') {
+      if (e.code === 'UnknownUser' || e.code === 'IdentityMismatch' || (e.code === 'Throttling' && !entry.user)) {
         const h = req.headers[USER_HEADER];
         entry.userName = (Array.isArray(h) ? h.join(',') : h ?? '').slice(0, 64);
       }
