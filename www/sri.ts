@@ -6,11 +6,14 @@
 //  - the HTML: every <script src>, <link rel="modulepreload"> and <link rel="stylesheet"> that
 //    points into the bundle gets `integrity="sha384-..."` of the emitted file (computed last, on
 //    the final code).
+//  - service-data.bin (the policy playground's catalog): its hash reaches the page as
+//    `__CALLSEAL_SERVICE_DATA_SRI__` and the page fetches the file with `{ integrity }` ('' when
+//    serving in development).
 // Workers and Service Workers cannot carry SRI (`new Worker(url)` has no integrity option); the
 // decrypt worker's own wasm fetch is covered by the first rewrite (apply this plugin to workers
 // too). tests/e2e/pages-security.test.mjs checks the built output.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, posix, resolve } from 'node:path';
 import type { Plugin } from 'vite';
 
@@ -20,6 +23,13 @@ const WASM_LOAD = /await wasmSource\((new URL\('\.\/wasm\/([A-Za-z0-9_]+\.wasm)'
 
 export function subresourceIntegrity(): Plugin[] {
   return [{
+    name: 'callseal:sri-service-data',
+    config(config, { command }) {
+      const file = resolve(config.root ?? process.cwd(), '../pkg/service-data.bin');
+      const hash = command === 'build' && existsSync(file) ? sri(readFileSync(file)) : '';
+      return { define: { __CALLSEAL_SERVICE_DATA_SRI__: JSON.stringify(hash) } };
+    },
+  }, {
     // Before Vite turns `new URL('./x.wasm', import.meta.url)` into an asset reference.
     name: 'callseal:sri-wasm',
     apply: 'build',

@@ -110,7 +110,7 @@ test('the player keeps decrypted data out of storage and logs', () => {
   }
 });
 
-test('Chromium: the playground loads its wasm under CSP + SRI; a tampered wasm is refused', async () => {
+test('Chromium: the playground loads its wasm under CSP + SRI; a tampered service-data.bin or wasm is refused', async () => {
   const browser = await launchChromium();
   const server = await serveStatic(dist);
   try {
@@ -128,6 +128,24 @@ test('Chromium: the playground loads its wasm under CSP + SRI; a tampered wasm i
     const ok = await load();
     assert.ok(ok.ready, `playground did not start: ${ok.errors.join(' | ')}`);
     assert.deepEqual(ok.errors.filter((e) => /Content Security Policy|integrity/i.test(e)), []);
+
+    // service-data.bin is pinned too: a swapped catalog is refused, the playground says so.
+    const data = assets().find((f) => f.startsWith('service-data-') && f.endsWith('.bin'));
+    assert.ok(data, 'service-data.bin not emitted');
+    const js = assets().filter((f) => f.endsWith('.js')).map((f) => read(`assets/${f}`).toString()).join('\n');
+    assert.ok(js.includes(sri(read(`assets/${data}`))), 'service-data.bin is fetched without its hash');
+    const original = read(`assets/${data}`);
+    const swapped = Buffer.from(original);
+    swapped[swapped.length >> 1] ^= 1;
+    writeFileSync(join(dist, 'assets', data), swapped);
+    {
+      const context = await browser.newContext({ serviceWorkers: 'block' });
+      const page = await context.newPage();
+      await page.goto(`${server.url}/playground/`);
+      await page.waitForFunction(() => /service data unavailable/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+      await context.close();
+    }
+    writeFileSync(join(dist, 'assets', data), original);
 
     const wasm = assets().find((f) => f.startsWith('callseal_policy_bg-'));
     const bytes = read(`assets/${wasm}`);

@@ -595,9 +595,17 @@ addEventListener('hashchange', () => {
   if (s && location.hash !== hashOf(snapshot())) location.reload();
 });
 
+/** sha384 SRI of pkg/service-data.bin, set by www/sri.ts in built pages ('' in development). */
+declare const __CALLSEAL_SERVICE_DATA_SRI__: string;
+
 async function startServiceData(): Promise<void> {
   try {
-    const provenance = await loadServiceData(serviceDataUrl);
+    // Fetched here rather than by loadServiceData so that built pages pin it to its hash: a
+    // swapped catalog would silently change what the validator reports.
+    const integrity = __CALLSEAL_SERVICE_DATA_SRI__;
+    const response = await fetch(serviceDataUrl, integrity ? { integrity } : {});
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const provenance = await loadServiceData(new Uint8Array(await response.arrayBuffer()));
     serviceDataNote = `service data: ${provenance.split(' ')[0]}`;
     tabs.forEach((_, i) => {
       if (i !== active) validateHidden(i);
