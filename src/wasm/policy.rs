@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::policy::evaluate::{DecisionKind, DenyGate, PolicySet, PolicyTexts, Request};
+use crate::policy::evaluate::{PolicySet, PolicyTexts, Request};
 use crate::policy::{validate_with, Catalog, PolicyType, ValidateOptions};
 
 thread_local! {
@@ -108,17 +108,29 @@ pub fn evaluate_json(request: &str, policies: &str) -> Result<String, JsValue> {
     to_json(&set.evaluate_owned(request_from_json(request)?))
 }
 
-/// A decision whose statements are indices into [`PolicyEvaluator::statement_table`].
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct IndexedDecision<'a> {
-    decision: DecisionKind,
-    statements: Vec<u32>,
-    missing_context_keys: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    denied_by: Option<DenyGate>,
-    reason: &'a str,
+/// Strings a compiled evaluator's decisions repeat (decision and gate names, reasons, missing
+/// keys), numbered once: a decision crosses into JS as numbers, and each string is decoded
+/// in JS the first time it is seen.
+#[derive(Default)]
+struct Texts {
+    ids: HashMap<String, u32>,
+    list: Vec<String>,
 }
+
+impl Texts {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(text.to_string());
+        self.ids.insert(text.to_string(), id);
+        id
+    }
+}
+
+/// No `deniedBy` in a decision's numbers.
+const NONE: u32 = u32::MAX;
 
 /// Policies compiled once, for evaluating many requests against them.
 #[wasm_bindgen]
@@ -126,6 +138,7 @@ pub struct PolicyEvaluator {
     set: PolicySet,
     /// Policy label to `(statement index, place in the statement table)`.
     ids: HashMap<String, Vec<(usize, u32)>>,
+    texts: RefCell<Texts>,
 }
 
 #[wasm_bindgen]
@@ -138,7 +151,11 @@ impl PolicyEvaluator {
         for (id, s) in (0u32..).zip(set.statements()) {
             ids.entry(s.policy).or_default().push((s.index, id));
         }
-        Ok(PolicyEvaluator { set, ids })
+        Ok(PolicyEvaluator {
+            set,
+            ids,
+            texts: RefCell::default(),
+        })
     }
 
     /// Every statement of the set (`DecidingStatement` objects), in the order the indices of
@@ -148,10 +165,16 @@ impl PolicyEvaluator {
         to_js(&self.set.statements())
     }
 
+    /// The string numbered `id` in a decision's numbers.
+    pub fn text(&self, id: u32) -> Option<String> {
+        self.texts.borrow().list.get(id as usize).cloned()
+    }
+
     /// Evaluates a request given as its parts (the TypeScript layer checks their types;
-    /// `context` is JSON text); returns the decision as JSON text with its statements as
-    /// indices into [`Self::statement_table`]. Plain string arguments cost less than one
-    /// JSON document for the whole request (measured 1.2-1.4x faster evaluations).
+    /// `context` is JSON text). Returns the decision as numbers: `[decision, deniedBy or
+    /// u32::MAX, reason, n, n statement indices (into [`Self::statement_table`]), m, m missing
+    /// keys]`, strings as ids for [`Self::text`]. Plain string arguments in and numbers out
+    /// cost a fraction of objects or JSON documents across the boundary (BENCHMARKS.md).
     pub fn evaluate(
         &self,
         principal: String,
@@ -159,7 +182,7 @@ impl PolicyEvaluator {
         resource: String,
         resource_account: Option<String>,
         context: Option<String>,
-    ) -> Result<String, JsValue> {
+    ) -> Result<Vec<u32>, JsValue> {
         let context = match context {
             Some(c) => serde_json::from_str(&c)
                 .map_err(|e| super::invalid_argument("request.context", e))?,
@@ -178,27 +201,29 @@ impl PolicyEvaluator {
 }
 
 impl PolicyEvaluator {
-    fn decide(&self, request: Request) -> Result<String, JsValue> {
-        let decision = self.set.evaluate_owned(request);
-        let statements = decision
-            .statements
-            .iter()
-            .map(|s| {
-                // Every deciding statement is one of the set's (PolicySet::statements).
-                self.ids
-                    .get(s.policy.as_str())
-                    .and_then(|v| v.iter().find(|(i, _)| *i == s.index))
-                    .map(|&(_, id)| id)
-                    .ok_or_else(|| super::invalid_argument("result", "unknown statement"))
-            })
-            .collect::<Result<Vec<u32>, JsValue>>()?;
-        to_json(&IndexedDecision {
-            decision: decision.decision,
-            statements,
-            missing_context_keys: &decision.missing_context_keys,
-            denied_by: decision.denied_by,
-            reason: &decision.reason,
-        })
+    fn decide(&self, request: Request) -> Result<Vec<u32>, JsValue> {
+        let d = self.set.evaluate_owned(request);
+        let mut texts = self.texts.borrow_mut();
+        let mut out = Vec::with_capacity(5 + d.statements.len() + d.missing_context_keys.len());
+        out.push(texts.id(d.decision.as_str()));
+        out.push(d.denied_by.map_or(NONE, |g| texts.id(g.as_str())));
+        out.push(texts.id(&d.reason));
+        out.push(d.statements.len() as u32);
+        for s in &d.statements {
+            // Every deciding statement is one of the set's (PolicySet::statements).
+            let id = self
+                .ids
+                .get(s.policy.as_str())
+                .and_then(|v| v.iter().find(|(i, _)| *i == s.index))
+                .map(|&(_, id)| id)
+                .ok_or_else(|| super::invalid_argument("result", "unknown statement"))?;
+            out.push(id);
+        }
+        out.push(d.missing_context_keys.len() as u32);
+        for k in &d.missing_context_keys {
+            out.push(texts.id(k));
+        }
+        Ok(out)
     }
 }
 

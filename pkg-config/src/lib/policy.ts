@@ -74,16 +74,31 @@ function frozen(s: DecidingStatement): DecidingStatement {
 export class PolicyEvaluator {
   #inner: wasm.PolicyEvaluator;
   #statements: readonly DecidingStatement[];
+  /** Strings of the decisions (names, reasons, keys) by the ids the wasm side gives them. */
+  #texts: string[] = [];
   constructor(policies: PolicySet) {
     this.#inner = new wasm.PolicyEvaluator(json(policies, 'policies'));
     this.#statements = (this.#inner.statementTable() as DecidingStatement[]).map(frozen);
   }
+  #text(id: number): string {
+    return this.#texts[id] ?? (this.#texts[id] = this.#inner.text(id)!);
+  }
   evaluate(request: EvaluationRequest): Decision {
     const r = checkRequest(request);
     const context = r.context === undefined || r.context === null ? undefined : json(r.context, 'request.context');
-    const d = JSON.parse(this.#inner.evaluate(r.principal, r.action, r.resource, r.resourceAccount ?? undefined, context));
-    d.statements = (d.statements as number[]).map((i) => this.#statements[i]);
-    return d as Decision;
+    // [decision, deniedBy | 0xffffffff, reason, n, ...statements, m, ...missing keys]
+    const n = this.#inner.evaluate(r.principal, r.action, r.resource, r.resourceAccount ?? undefined, context);
+    const statements: DecidingStatement[] = [];
+    let i = 4;
+    for (const end = i + n[3]!; i < end; i++) statements.push(this.#statements[n[i]!]!);
+    const missingContextKeys: string[] = [];
+    const m = n[i++]!;
+    for (const end = i + m; i < end; i++) missingContextKeys.push(this.#text(n[i]!));
+    // Fields in the order evaluate() gives them.
+    const d = { decision: this.#text(n[0]!), statements, missingContextKeys } as Decision;
+    if (n[1] !== 0xffffffff) d.deniedBy = this.#text(n[1]!) as Decision['deniedBy'];
+    d.reason = this.#text(n[2]!);
+    return d;
   }
   free(): void {
     this.#inner.free();

@@ -77,6 +77,21 @@ pub enum DenyGate {
     Session,
 }
 
+impl DenyGate {
+    /// The name as serialized (`resourcePolicyRequired`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyGate::Rcp => "rcp",
+            DenyGate::Scp => "scp",
+            DenyGate::ResourcePolicyRequired => "resourcePolicyRequired",
+            DenyGate::ResourcePolicy => "resourcePolicy",
+            DenyGate::Identity => "identity",
+            DenyGate::Boundary => "boundary",
+            DenyGate::Session => "session",
+        }
+    }
+}
+
 /// The result of evaluating one request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -93,4 +108,32 @@ pub struct Decision {
     pub denied_by: Option<DenyGate>,
     /// A short explanation in plain words.
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_serialized_ones() {
+        use DenyGate::*;
+        for g in [
+            Rcp,
+            Scp,
+            ResourcePolicyRequired,
+            ResourcePolicy,
+            Identity,
+            Boundary,
+            Session,
+        ] {
+            assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
+        }
+        for k in [
+            DecisionKind::Allow,
+            DecisionKind::ExplicitDeny,
+            DecisionKind::ImplicitDeny,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
 }
