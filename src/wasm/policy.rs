@@ -110,7 +110,8 @@ pub fn evaluate_json(request: &str, policies: &str) -> Result<String, JsValue> {
 
 /// Strings a compiled evaluator's decisions repeat (decision and gate names, reasons, missing
 /// keys), numbered once: a decision crosses into JS as numbers, and each string is decoded
-/// in JS the first time it is seen.
+/// in JS the first time it is seen. Every such string is made from the policies (labels,
+/// indices, Sids, keys as spelled), never from requests, so the table stays bounded.
 #[derive(Default)]
 struct Texts {
     ids: HashMap<String, u32>,
