@@ -10,28 +10,11 @@ import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBu
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { serveStatic } from '../../tests/support/static-server.mjs';
 import { firstAudio, measurePlain, seekLatency } from '../../tests/e2e/measure.mjs';
+import { brokerAnswers, readStackEnv } from '../../tests/support/stack.mjs';
 
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 /** Pause after each page is ready, on both sides, before the click (BENCH_SETTLE_MS). */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
-
-function readEnv(stack) {
-  const out = {};
-  for (const line of readFileSync(join(stack, 'stack.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-
-async function brokerAnswers(base) {
-  try {
-    const r = await fetch(new URL('api/recordings', base), { headers: { 'x-callseal-user': 'alice' }, signal: AbortSignal.timeout(3000) });
-    return r.status === 200;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs the playback measurements; returns { recording, ours: {ttfa[], seek[][]}, plain: {...} }. */
 export async function benchPlayback(browser, { root, outDir, runs, log }) {
@@ -41,7 +24,7 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
   try {
     execFileSync(join(root, 'scripts/stack/up.sh'), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
     execFileSync(process.execPath, [join(root, 'scripts/samples/make-samples.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-    const env = readEnv(stack);
+    const env = readStackEnv(stack);
     const manifest = JSON.parse(readFileSync(join(stack, 'samples/manifest.json'), 'utf8'));
     const s3 = new S3Client({
       region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,

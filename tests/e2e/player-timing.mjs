@@ -22,6 +22,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
 import { firstAudio, playerStages, summarize } from './measure.mjs';
+import { brokerAnswers, readStackEnv } from '../support/stack.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The checkout whose scripts run the local stack (STACK_ROOT: another worktree's, so as not to restart it). */
@@ -35,25 +36,10 @@ const PLAIN = process.env.PLAIN !== '0';
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 const log = (m) => console.error(`[timing] ${m}`);
 
-function readEnv() {
-  const out = {};
-  for (const line of readFileSync(join(STACK, 'stack.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-async function brokerAnswers(base) {
-  try {
-    const r = await fetch(new URL('api/recordings', base), { headers: { 'x-callseal-user': 'alice' }, signal: AbortSignal.timeout(3000) });
-    return r.status === 200;
-  } catch { return false; }
-}
-
 const quiet = { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } };
 execFileSync(join(STACK_ROOT, 'scripts/stack/up.sh'), { ...quiet, cwd: STACK_ROOT });
 execFileSync(process.execPath, [join(STACK_ROOT, 'scripts/samples/make-samples.mjs')], { ...quiet, cwd: STACK_ROOT });
-const env = readEnv();
+const env = readStackEnv(STACK);
 const manifest = JSON.parse(readFileSync(join(STACK, 'samples/manifest.json'), 'utf8'));
 const s3 = new S3Client({
   region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,

@@ -15,6 +15,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
 import { playerStages, firstAudio, measurePlain, seekLatency, summarize } from './measure.mjs';
+import { brokerAnswers, readStackEnv } from '../support/stack.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const STACK = process.env.CALLSEAL_STACK_DIR ?? join(ROOT, '.stack');
@@ -23,24 +24,6 @@ const log = (m) => console.error(`[e2e player] ${m}`);
 
 let env, manifest, index, s3, broker, server, browser, outDir;
 const started = [];
-
-function readEnv() {
-  const out = {};
-  for (const line of readFileSync(join(STACK, 'stack.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-
-async function brokerAnswers(base) {
-  try {
-    const r = await fetch(new URL('api/recordings', base), { headers: { 'x-callseal-user': 'alice' }, signal: AbortSignal.timeout(3000) });
-    return r.status === 200;
-  } catch {
-    return false;
-  }
-}
 
 async function startBroker() {
   const base = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
@@ -74,7 +57,7 @@ const transcriptOf = (contactId) => JSON.parse(readFileSync(obj(`${contactId}.tr
 before(async () => {
   execFileSync(join(ROOT, 'scripts/stack/up.sh'), { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   execFileSync(process.execPath, [join(ROOT, 'scripts/samples/make-samples.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  env = readEnv();
+  env = readStackEnv(STACK);
   manifest = JSON.parse(readFileSync(join(STACK, 'samples/manifest.json'), 'utf8'));
   s3 = new S3Client({
     region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
