@@ -302,8 +302,10 @@ async fn decrypt_webcrypto(
         let mut written = 0u32;
         let mut batch = FrameBatch::default();
         let (mut more, mut stalled) = (true, false);
-        // Signed suites: the signature is verified on WebCrypto's threads alongside the frames,
-        // from the moment the decryptor has read the footer.
+        // Signed suites: WebCrypto verifies the signature from the moment the decryptor has
+        // read the footer. Chromium runs all WebCrypto calls on one thread, so the verify queues
+        // behind the frames already submitted; hashing in wasm instead measured slower
+        // (bench/reading.md).
         let mut check: Option<SignatureCheck> = None;
         loop {
             if check.is_none() && !more {
