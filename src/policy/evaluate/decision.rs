@@ -78,6 +78,17 @@ pub enum DenyGate {
 }
 
 impl DenyGate {
+    /// Every gate, in evaluation order.
+    pub const ALL: [DenyGate; 7] = [
+        DenyGate::Rcp,
+        DenyGate::Scp,
+        DenyGate::ResourcePolicyRequired,
+        DenyGate::ResourcePolicy,
+        DenyGate::Identity,
+        DenyGate::Boundary,
+        DenyGate::Session,
+    ];
+
     /// The name as serialized (`resourcePolicyRequired`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -116,16 +127,7 @@ mod tests {
 
     #[test]
     fn names_are_the_serialized_ones() {
-        use DenyGate::*;
-        for g in [
-            Rcp,
-            Scp,
-            ResourcePolicyRequired,
-            ResourcePolicy,
-            Identity,
-            Boundary,
-            Session,
-        ] {
+        for g in DenyGate::ALL {
             assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
         }
         for k in [
