@@ -556,18 +556,25 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
     }
     match st.aes.clone() {
         Some(aes) => {
-            // One JS buffer with the frames back to back, one output for their plaintext.
-            let mut sealed =
-                Vec::with_capacity(frames.iter().map(|f| f.ciphertext_and_tag().len()).sum());
+            // One JS buffer with the frames back to back (each copied straight out of the
+            // decryptor), one output for their plaintext.
+            let total: usize = frames.iter().map(|f| f.ciphertext_and_tag().len()).sum();
+            let source = Uint8Array::new_with_length(total as u32);
             let mut batch = FrameBatch::default();
+            let mut end = 0u32;
             for f in &frames {
-                let start = sealed.len() as u64;
-                sealed.extend_from_slice(f.ciphertext_and_tag());
-                let range = start..sealed.len() as u64;
-                batch.push(f.seq, range, f.iv.bytes(), &f.aad, f.plaintext_len)?;
+                let sealed = f.ciphertext_and_tag();
+                let start = end;
+                end += sealed.len() as u32;
+                source.subarray(start, end).copy_from(sealed);
+                batch.push(
+                    f.seq,
+                    start as u64..end as u64,
+                    f.iv.bytes(),
+                    &f.aad,
+                    f.plaintext_len,
+                )?;
             }
-            let source = Uint8Array::from(&sealed[..]);
-            drop(sealed);
             let plaintext = Uint8Array::new_with_length(batch.plaintext_len() as u32);
             batch.open(&aes, &source, &plaintext, 0).await?;
             for &seq in batch.seqs() {
