@@ -77,9 +77,10 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
     })
 }
 
-// Requests and policy sets cross the boundary as JSON text (one string each way) rather than
-// as JS objects read field by field: evaluation itself takes microseconds, and reading objects
-// through `Reflect` cost several times that (measured in BENCHMARKS.md's policy section).
+// Policy sets and one-shot requests cross the boundary as JSON text rather than as JS objects
+// read field by field: evaluation itself takes microseconds, and reading objects through
+// `Reflect` cost several times that (BENCHMARKS.md's policy section). A compiled evaluator goes
+// further: plain strings in, numbers out (`PolicyEvaluator::evaluate`).
 
 fn request_from_json(json: &str) -> Result<Request, JsValue> {
     let request: Request =
@@ -197,12 +198,6 @@ impl PolicyEvaluator {
             context,
         };
         request.check_limits()?;
-        self.decide(request)
-    }
-}
-
-impl PolicyEvaluator {
-    fn decide(&self, request: Request) -> Result<Vec<u32>, JsValue> {
         let d = self.set.evaluate_owned(request);
         let mut texts = self.texts.borrow_mut();
         let mut out = Vec::with_capacity(5 + d.statements.len() + d.missing_context_keys.len());

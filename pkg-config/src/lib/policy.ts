@@ -22,9 +22,10 @@ export function validatePolicy(text: string, options?: ValidateOptions): Finding
   return wasm.validatePolicy(text, options) as Finding[];
 }
 
-// Requests, policy sets and decisions cross into wasm as JSON text: V8's JSON.stringify and
-// JSON.parse are far cheaper than reading and building objects field by field across the
-// boundary, which is where most of an evaluation's time went.
+// Policy sets, one-shot requests and one-shot decisions cross into wasm as JSON text: V8's
+// JSON.stringify and JSON.parse are far cheaper than reading and building objects field by
+// field across the boundary, which is where most of an evaluation's time went. A compiled
+// PolicyEvaluator passes plain strings and gets numbers back (see below).
 
 /** JSON text of an argument; what JSON cannot carry (a BigInt, a cycle) is INVALID_ARGUMENT. */
 function json(value: unknown, what: string): string {
