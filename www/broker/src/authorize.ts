@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrokerConfig } from './config.js';
+import { importCallseal, localEntry } from './callseal.js';
 import { BrokerError } from './errors.js';
 import { type Role, type User, principalOf } from './users.js';
 
@@ -37,7 +38,6 @@ export interface Decision {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
 export const POLICY_DIR = resolve(here, '../policies');
 
 /** The role policies with this deployment's names filled in (policy text, as the engine takes it). */
@@ -59,26 +59,13 @@ let engine: Promise<Evaluate> | undefined;
  * build in pkg/ (its Node entry), else CALLSEAL_POLICY_MODULE. Loaded once.
  */
 export function loadEvaluate(config: BrokerConfig): Promise<Evaluate> {
-  engine ??= (async () => {
-    const candidates = [
-      config.policyModule && pathToFileURL(resolve(config.policyModule)).href,
-      'callseal/policy',
-      'callseal',
-      pathToFileURL(join(repoRoot, 'pkg/node/policy.js')).href,
-      pathToFileURL(join(repoRoot, 'pkg/node/index.js')).href,
-    ].filter((c): c is string => Boolean(c));
-    const failures: string[] = [];
-    for (const spec of candidates) {
-      try {
-        const mod = (await import(spec)) as { evaluate?: Evaluate };
-        if (typeof mod.evaluate === 'function') return mod.evaluate;
-        failures.push(`${spec}: no evaluate export`);
-      } catch (err) {
-        failures.push(`${spec}: ${(err as Error).message.split('\n')[0]}`);
-      }
-    }
-    throw new Error(`callseal's policy engine is not available (build it: make build). Tried ${failures.join('; ')}`);
-  })();
+  engine ??= importCallseal<Evaluate>('evaluate', [
+    ...(config.policyModule ? [pathToFileURL(resolve(config.policyModule)).href] : []),
+    'callseal/policy',
+    'callseal',
+    localEntry('policy'),
+    localEntry('index'),
+  ]);
   engine.catch(() => { engine = undefined; }); // retry on the next request (pkg may appear later)
   return engine;
 }

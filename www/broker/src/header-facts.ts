@@ -11,9 +11,8 @@
  * context), the page compares them with the header it fetches, and decryption authenticates the
  * header with the data key.
  */
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { importCallseal, localEntry } from './callseal.js';
 import { KMS_PROVIDER_ID } from './unwrap-request.js';
 
 /** One encrypted data key as /api/unwrap takes it (providerInfo as text, ciphertext base64). */
@@ -37,8 +36,6 @@ interface ParsedHeader {
 }
 type ParseHeader = (bytes: Uint8Array) => ParsedHeader;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
 /** Enough for a header with a few KMS data keys; more is read when parseHeader says TRUNCATED. */
 const PROBE = 4096;
 const MAX_HEADER = 64 * 1024;
@@ -50,19 +47,7 @@ let parser: Promise<ParseHeader> | undefined;
 
 /** callseal's parseHeader: the installed package, else the local build in pkg/ (Node entry). */
 function loadParseHeader(): Promise<ParseHeader> {
-  parser ??= (async () => {
-    const failures: string[] = [];
-    for (const spec of ['callseal/decrypt', 'callseal', pathToFileURL(join(repoRoot, 'pkg/node/decrypt.js')).href]) {
-      try {
-        const mod = (await import(spec)) as { parseHeader?: ParseHeader };
-        if (typeof mod.parseHeader === 'function') return mod.parseHeader;
-        failures.push(`${spec}: no parseHeader export`);
-      } catch (err) {
-        failures.push(`${spec}: ${(err as Error).message.split('\n')[0]}`);
-      }
-    }
-    throw new Error(`callseal's parseHeader is not available: ${failures.join('; ')}`);
-  })();
+  parser ??= importCallseal<ParseHeader>('parseHeader', ['callseal/decrypt', 'callseal', localEntry('decrypt')]);
   parser.catch(() => { parser = undefined; }); // pkg/ may be rebuilt (swapped) meanwhile: retry later
   return parser;
 }
