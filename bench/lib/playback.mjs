@@ -6,11 +6,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { serveStatic } from '../../tests/support/static-server.mjs';
 import { firstAudio, measurePlain, seekLatency } from '../../tests/e2e/measure.mjs';
-import { brokerAnswers, readStackEnv } from '../../tests/support/stack.mjs';
+import { brokerAnswers, openStack } from '../../tests/support/stack.mjs';
 
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 /** Pause after each page is ready, on both sides, before the click (BENCH_SETTLE_MS). */
@@ -22,15 +22,7 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
   const started = [];
   let server;
   try {
-    execFileSync(join(root, 'scripts/stack/up.sh'), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-    execFileSync(process.execPath, [join(root, 'scripts/samples/make-samples.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-    const env = readStackEnv(stack);
-    const manifest = JSON.parse(readFileSync(join(stack, 'samples/manifest.json'), 'utf8'));
-    const s3 = new S3Client({
-      region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
-      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-    });
-    const index = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: 'callseal/index.json' }))).Body.transformToString());
+    const { env, manifest, s3, index } = await openStack({ root, stack });
     // The reference key broker: reuse a running one, else start it.
     const broker = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
     if (!(await brokerAnswers(broker))) {

@@ -17,12 +17,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
 import { firstAudio, playerStages, summarize } from './measure.mjs';
-import { brokerAnswers, readStackEnv } from '../support/stack.mjs';
+import { brokerAnswers, openStack } from '../support/stack.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The checkout whose scripts run the local stack (STACK_ROOT: another worktree's, so as not to restart it). */
@@ -37,15 +37,7 @@ const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 const log = (m) => console.error(`[timing] ${m}`);
 
 const quiet = { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } };
-execFileSync(join(STACK_ROOT, 'scripts/stack/up.sh'), { ...quiet, cwd: STACK_ROOT });
-execFileSync(process.execPath, [join(STACK_ROOT, 'scripts/samples/make-samples.mjs')], { ...quiet, cwd: STACK_ROOT });
-const env = readStackEnv(STACK);
-const manifest = JSON.parse(readFileSync(join(STACK, 'samples/manifest.json'), 'utf8'));
-const s3 = new S3Client({
-  region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
-  credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-});
-const index = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: 'callseal/index.json' }))).Body.transformToString());
+const { env, manifest, s3, index } = await openStack({ root: STACK_ROOT, stack: STACK });
 const brokerBase = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
 let brokerChild;
 if (!(await brokerAnswers(brokerBase))) {

@@ -10,12 +10,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { S3Client, GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
 import { playerStages, firstAudio, measurePlain, seekLatency, summarize } from './measure.mjs';
-import { brokerAnswers, readStackEnv } from '../support/stack.mjs';
+import { brokerAnswers, openStack } from '../support/stack.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const STACK = process.env.CALLSEAL_STACK_DIR ?? join(ROOT, '.stack');
@@ -55,15 +55,7 @@ const obj = (id) => manifest.objects.find((o) => o.id === id);
 const transcriptOf = (contactId) => JSON.parse(readFileSync(obj(`${contactId}.transcript.json`).plainPath, 'utf8'));
 
 before(async () => {
-  execFileSync(join(ROOT, 'scripts/stack/up.sh'), { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  execFileSync(process.execPath, [join(ROOT, 'scripts/samples/make-samples.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  env = readStackEnv(STACK);
-  manifest = JSON.parse(readFileSync(join(STACK, 'samples/manifest.json'), 'utf8'));
-  s3 = new S3Client({
-    region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-  });
-  index = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: 'callseal/index.json' }))).Body.transformToString());
+  ({ env, manifest, s3, index } = await openStack({ root: ROOT, stack: STACK, stdout: 'inherit' }));
   broker = await startBroker();
 
   assert.ok(existsSync(join(ROOT, 'pkg/decrypt.js')), 'pkg/ is not built: run make build');

@@ -1,6 +1,8 @@
 // The local stack as the player tests, the timing script and the playback bench see it.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 /** The variables scripts/stack/up.sh wrote to `<stack>/stack.env` (KEY='value' lines). */
 export function readStackEnv(stack) {
@@ -20,4 +22,24 @@ export async function brokerAnswers(base) {
   } catch {
     return false;
   }
+}
+
+/**
+ * Starts the local stack from checkout `root` (scripts/stack/up.sh, idempotent), makes the
+ * sample recordings (make-samples, reused when present), and returns the stack's variables,
+ * the samples' manifest, an S3 client on the stack and the published contact index.
+ * `stdout`: 'inherit' to show the scripts' progress, else 'ignore'.
+ */
+export async function openStack({ root, stack = join(root, '.stack'), stdout = 'ignore' }) {
+  const run = { cwd: root, stdio: ['ignore', stdout, 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } };
+  execFileSync(join(root, 'scripts/stack/up.sh'), run);
+  execFileSync(process.execPath, [join(root, 'scripts/samples/make-samples.mjs')], run);
+  const env = readStackEnv(stack);
+  const manifest = JSON.parse(readFileSync(join(stack, 'samples/manifest.json'), 'utf8'));
+  const s3 = new S3Client({
+    region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  });
+  const index = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: 'callseal/index.json' }))).Body.transformToString());
+  return { env, manifest, s3, index };
 }
