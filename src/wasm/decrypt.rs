@@ -14,6 +14,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use super::hash_worker::{self, MessageHash};
 use super::webcrypto::{self, AesKey, FrameBatch, Job, Pipeline, SignatureCheck, BATCH_FRAMES};
 use crate::engine::RustAesGcm;
 use crate::envelope::decrypt::{
@@ -22,6 +23,7 @@ use crate::envelope::decrypt::{
 use crate::envelope::header::{ContentType, HeaderInfo, UnverifiedHeader};
 use crate::envelope::keys::DataKey;
 use crate::envelope::random_access::RandomAccess;
+use crate::envelope::suite::Signature;
 use crate::err;
 use crate::error::{Error, Result};
 use crate::s3ec::{self, S3ObjectMetadata};
@@ -293,22 +295,27 @@ async fn decrypt_webcrypto(
         Some(key) => AesKey::import(key.expose()).await?,
         None => return Err(err!(InvalidState, "no content key")),
     };
-    let header_len = dec
+    let (header_len, signature) = dec
         .verified_header()
-        .map(|h| h.info().header_len)
-        .unwrap_or(0);
+        .map(|h| (h.info().header_len, h.info().suite.signature))
+        .unwrap_or((0, Signature::None));
     let out = Uint8Array::new_with_length(total.saturating_sub(header_len) as u32);
     let result = async {
         let mut written = 0u32;
         let mut batch = FrameBatch::default();
         let (mut more, mut stalled) = (true, false);
-        // Signed suites: WebCrypto verifies the signature from the moment the decryptor has
-        // read the footer. Chromium runs all WebCrypto calls on one thread, so the verify queues
-        // behind the frames already submitted; hashing in wasm instead measured slower
-        // (bench/reading.md).
+        // Signed suites. Chromium runs WebCrypto calls synchronously on the calling thread, so
+        // an ECDSA verify here would add its SHA over the whole message to the frames' time.
+        // Large messages are hashed in a Worker instead, a step ahead of the frames being
+        // opened (`hash_worker`); otherwise (small messages, no Worker, the Worker failed)
+        // WebCrypto verifies the signature once the decryptor has read the footer.
+        let worker_hash = (total >= hash_worker::MIN_MESSAGE_BYTES)
+            .then(|| MessageHash::start(signature))
+            .flatten();
+        let mut hashed = 0u32;
         let mut check: Option<SignatureCheck> = None;
         loop {
-            if check.is_none() && !more {
+            if check.is_none() && worker_hash.is_none() && !more {
                 check = start_signature_check(&dec, message).await?;
             }
             if let Some(f) = dec.next_frame() {
@@ -320,7 +327,9 @@ async fn decrypt_webcrypto(
                     &f.aad,
                     f.plaintext_len,
                 )?;
-                if batch.len() < BATCH_FRAMES {
+                let step_done = worker_hash.is_some()
+                    && u64::from(batch.end() - hashed) >= hash_worker::STEP_BYTES;
+                if batch.len() < BATCH_FRAMES && !step_done {
                     continue;
                 }
             } else if more {
@@ -339,11 +348,25 @@ async fn decrypt_webcrypto(
             } else if batch.is_empty() {
                 break;
             }
+            if let Some(hash) = &worker_hash {
+                hash.push(&message.subarray(hashed, batch.end())).await;
+                hashed = batch.end();
+            }
             written = batch.open(&aes, message, &out, written).await?;
             for &seq in batch.seqs() {
                 dec.frame_opened(seq)?;
             }
             batch.clear();
+        }
+        let signed_len = dec.external_signature().map(|sig| sig.signed_len as u32);
+        if let (Some(hash), Some(signed_len)) = (worker_hash, signed_len) {
+            hash.push(&message.subarray(hashed, signed_len)).await;
+            if let Some(digest) = hash.finish().await {
+                let valid = dec
+                    .external_signature()
+                    .is_some_and(|sig| sig.key.verify_prehash(&digest, sig.der).is_ok());
+                dec.signature_checked(valid)?;
+            }
         }
         if check.is_none() {
             check = start_signature_check(&dec, message).await?;

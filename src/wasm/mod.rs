@@ -12,6 +12,8 @@ use crate::error::{Error, ErrorCode};
 mod decrypt;
 #[cfg(feature = "encrypt")]
 mod encrypt;
+#[cfg(feature = "envelope")]
+mod hash_worker;
 #[cfg(feature = "policy")]
 mod policy;
 #[cfg(feature = "envelope")]

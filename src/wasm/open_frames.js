@@ -1,5 +1,7 @@
-// The WebCrypto frame loop of callseal's decryption: opens a batch of AES-GCM frames with
-// several calls in flight and writes the plaintexts, in order, into one output buffer.
+// The WebCrypto frame loop of callseal's decryption: opens a batch of AES-GCM frames and writes
+// the plaintexts, in order, into one output buffer. Several calls are kept in flight, which
+// overlaps them in Node (libuv's thread pool); Chromium runs each call synchronously on this
+// thread, so there the loop costs one WebCrypto call per frame and little else.
 // It lives in JS because each WebCrypto call is a promise: driving thousands of them from
 // wasm (a future and two closures per frame) cost more than the AES itself. The frame layout
 // (ranges, IVs, AADs) comes from the Rust decryptor; nothing here parses the message.

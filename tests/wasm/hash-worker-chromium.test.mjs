@@ -1,0 +1,159 @@
+// One-shot decryption of large signed messages in Chromium, where the footer's hash runs in a
+// Worker (src/wasm/hash_worker.*) while the page opens frames: messages made by the official
+// AWS Encryption SDK for JavaScript (@aws-crypto/client-node) decrypt; a signature that does not
+// verify, a tampered frame and a truncated message are refused; and the same holds where no
+// Worker can start (Worker removed, or a content security policy that forbids workers), where
+// WebCrypto verifies the signature instead.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
+import { serveStatic } from '../support/static-server.mjs';
+import { launchChromium } from '../support/browser.mjs';
+import * as enc from '../../pkg/encrypt.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const KEYRING = { keyNamespace: 'callseal-test', keyName: 'hash-worker' };
+const wrappingKey = randomBytes(32);
+let server, browser;
+const messages = {}; // name -> { bytes, plaintext }
+
+before(async () => {
+  const keyring = new RawAesKeyringNode({
+    ...KEYRING, unencryptedMasterKey: new Uint8Array(wrappingKey),
+    wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+  });
+  // Above the 2 MiB from which the Worker hashes; sizes not multiples of the frame length.
+  const made = [
+    ['0578-4k', 0x0578, 4096, 3 * 1048576 + 123],
+    ['0378-64k', 0x0378, 65536, 5 * 1048576 + 7],
+    ['0214-16k', 0x0214, 16384, 2 * 1048576 + 4097],
+  ];
+  for (const [name, suiteId, frameLength, size] of made) {
+    const { encrypt } = buildClient(suiteId >= 0x0478 ? CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT : CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+    const plaintext = randomBytes(size);
+    const { result } = await encrypt(keyring, plaintext, { suiteId, frameLength, encryptionContext: { 'contact-id': name } });
+    messages[name] = { bytes: new Uint8Array(result), plaintext: new Uint8Array(plaintext) };
+  }
+  // Non-framed (client-node writes framed messages only): callseal/encrypt, which client-node
+  // decrypts in encrypt-node.test.mjs.
+  const plaintext = new Uint8Array(randomBytes(3 * 1048576 + 5));
+  messages['0578-nonframed'] = {
+    bytes: enc.encryptWithRawAes(plaintext, { ...KEYRING, key: new Uint8Array(wrappingKey) }, { suiteId: 0x0578, frameLength: 0 }),
+    plaintext,
+  };
+  server = await serveStatic(ROOT);
+  browser = await launchChromium();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** A page with the package loaded, counting the blob: Workers it starts and WebCrypto verify calls. */
+async function openPage({ noWorker = false, csp = false } = {}) {
+  const context = await browser.newContext();
+  await context.addInitScript(({ noWorker }) => {
+    window.blobWorkers = 0;
+    window.webCryptoVerifies = 0;
+    const verify = SubtleCrypto.prototype.verify;
+    SubtleCrypto.prototype.verify = function (...args) { window.webCryptoVerifies++; return verify.apply(this, args); };
+    if (noWorker) { delete window.Worker; return; }
+    const Native = window.Worker;
+    window.Worker = class extends Native {
+      constructor(url, options) { super(url, options); if (String(url).startsWith('blob:')) window.blobWorkers++; }
+    };
+  }, { noWorker });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  for (const [name, m] of Object.entries(messages)) {
+    await page.route(`**/hash-worker/${name}.bin`, (route) => route.fulfill({ body: Buffer.from(m.bytes), contentType: 'application/octet-stream' }));
+  }
+  const policy = csp ? `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'none'">` : '';
+  await page.route('**/hash-worker/page.html', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><meta charset="utf-8">${policy}<script type="module">
+      import * as callseal from '/pkg/decrypt.js';
+      window.callseal = callseal;
+      window.ready = true;
+    </script>`,
+  }));
+  await page.goto(`${server.url}/hash-worker/page.html`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+  return { page, close: () => context.close() };
+}
+
+/** Decrypts message `name` in the page after `tamper`: { flip: [index (< 0: from the end), mask] } or { cut: bytes }. */
+function decryptIn(page, name, tamper = {}) {
+  return page.evaluate(async ({ name, tamper, keyring }) => {
+    const m = new Uint8Array(await (await fetch(`/hash-worker/${name}.bin`)).arrayBuffer());
+    const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
+    let message = m;
+    if (tamper.flip) message[tamper.flip[0] < 0 ? m.length + tamper.flip[0] : tamper.flip[0]] ^= tamper.flip[1];
+    if (tamper.cut) message = m.subarray(0, m.length - tamper.cut);
+    try {
+      const out = await window.callseal.decrypt(message, dataKey);
+      let h = 0;
+      for (let i = 0; i < out.length; i++) h = (Math.imul(h, 31) + out[i]) | 0;
+      return { ok: true, length: out.length, hash: h };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }, { name, tamper, keyring: { ...KEYRING, key: wrappingKey.toString('base64') } });
+}
+
+function plainHash(bytes) {
+  let h = 0;
+  for (let i = 0; i < bytes.length; i++) h = (Math.imul(h, 31) + bytes[i]) | 0;
+  return h;
+}
+
+// The footer is the last bytes: a 2-byte length and a DER signature. Flipping a bit of its
+// last byte keeps the DER well formed in most cases and always breaks the signature.
+const FLIP_SIGNATURE = { flip: [-1, 0x01] };
+const FLIP_MIDDLE = { flip: [1048576 + 1000, 0x40] }; // inside a frame of every message here
+const TRUNCATE = { cut: 200 };
+
+for (const variant of [{ label: 'hash in a Worker' }, { label: 'no Worker', noWorker: true }, { label: 'workers forbidden by CSP', csp: true }]) {
+  test(`large signed messages from client-node decrypt in Chromium (${variant.label})`, async () => {
+    const { page, close } = await openPage(variant);
+    try {
+      for (const [name, m] of Object.entries(messages)) {
+        const r = await decryptIn(page, name);
+        assert.deepEqual(r, { ok: true, length: m.plaintext.length, hash: plainHash(m.plaintext) }, name);
+        const sig = await decryptIn(page, name, FLIP_SIGNATURE);
+        assert.equal(sig.ok, false, `${name}: a broken signature was accepted`);
+        assert.equal(sig.code, 'SIGNATURE_INVALID', `${name}: ${sig.message}`);
+        const mid = await decryptIn(page, name, FLIP_MIDDLE);
+        assert.equal(mid.ok, false, `${name}: a flipped body byte was accepted`);
+        assert.ok(['TAG_MISMATCH', 'MALFORMED_BODY'].includes(mid.code), `${name}: ${mid.code} ${mid.message}`);
+        const cut = await decryptIn(page, name, TRUNCATE);
+        assert.equal(cut.ok, false, `${name}: a truncated message was accepted`);
+      }
+      const { workers, verifies } = await page.evaluate(() => ({ workers: window.blobWorkers, verifies: window.webCryptoVerifies }));
+      // Four messages, each decrypted intact, with a broken signature and with a flipped body
+      // byte (refused at its frame, before the footer) and truncated (no footer).
+      if (variant.noWorker || variant.csp) assert.ok(verifies >= 8, `WebCrypto verified ${verifies} signatures`);
+      else assert.equal(verifies, 0, 'the Worker hashed every message; WebCrypto verified none');
+      // Under the policy Chromium constructs the Worker and refuses its script afterwards:
+      // the first decryption falls back, and no later one tries again.
+      if (variant.noWorker) assert.equal(workers, 0);
+      else assert.equal(workers, 1, 'one hash Worker, reused by every decryption (or refused once)');
+    } finally {
+      await close();
+    }
+  });
+}
+
+test('concurrent large signed decryptions share the Worker and each gets its own verdict', async () => {
+  const { page, close } = await openPage();
+  try {
+    const names = Object.keys(messages);
+    const results = await Promise.all([
+      ...names.map((n) => decryptIn(page, n)),
+      decryptIn(page, '0578-4k', FLIP_SIGNATURE),
+    ]);
+    names.forEach((n, i) => assert.equal(results[i].ok, true, `${n}: ${results[i].message}`));
+    assert.equal(results.at(-1).code, 'SIGNATURE_INVALID');
+  } finally {
+    await close();
+  }
+});
