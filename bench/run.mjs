@@ -6,6 +6,7 @@
 //   BENCH_QUICK=1 node bench/run.mjs    small sizes, 1 run each (development; not for figures)
 //   BENCH_PARTS=decrypt,policy,size,playback   a subset (default: all)
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
+//   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
 //
 // Scratch goes to bench/out/ (gitignored): the messages, the peer bundles, the built pages.
 import { execFileSync } from 'node:child_process';
@@ -64,10 +65,11 @@ try {
     const meta = await makeMessages(OUT, { size: settings.sizeMiB * 1048576, suites: settings.suites, frameLengths: settings.frameLengths });
     meta.plainChecksum = checksum(readFileSync(join(OUT, 'plain.bin')));
     log('decryption in Chromium');
-    raw.decrypt = { messages: meta.messages, plainBytes: meta.plainBytes, results: await benchDecrypt(browser, server.url, meta, { runs: settings.runs, chunkSize: settings.streamChunkBytes, log }) };
+    raw.decrypt = { messages: meta.messages, plainBytes: meta.plainBytes, results: await benchDecrypt(browser, server.url, meta, { runs: settings.runs, chunkSize: settings.streamChunkBytes, contenders: process.env.BENCH_CONTENDERS?.split(','), log }) };
     for (const m of meta.messages) rmSync(join(OUT, m.file), { force: true });
     rmSync(join(OUT, 'plain.bin'), { force: true });
     rmSync(join(OUT, 'limit.bin'), { force: true });
+    for (const f of Object.values(meta.floors)) rmSync(join(OUT, f.file), { force: true });
   }
   if (parts.has('policy')) {
     log('policies in Chromium');

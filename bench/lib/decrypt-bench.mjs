@@ -12,13 +12,13 @@
 import { median } from './stats.mjs';
 import { rendererPids, rss, peak, resetPeak } from './procmem.mjs';
 
-export const CONTENDERS = ['webcrypto', 'callseal', 'callseal-stream', 'callseal-rust', 'peer'];
+export const CONTENDERS = ['webcrypto', 'webcrypto-frames', 'callseal', 'callseal-stream', 'callseal-rust', 'peer'];
 
 /**
  * Returns one result per (message, contender):
  * { message, contender, runs: [ms...], medianMs, mibPerS, peakMemoryBytes (first run), wasmMemoryBytes, ... }
  */
-export async function benchDecrypt(browser, baseUrl, { messages, limit, keyring, plainChecksum, plainBytes }, { runs, contenders = CONTENDERS, chunkSize, log }) {
+export async function benchDecrypt(browser, baseUrl, { messages, limit, floors, keyring, plainChecksum, plainBytes }, { runs, contenders = CONTENDERS, chunkSize, log }) {
   const results = [];
   for (const m of messages) {
     for (const contender of contenders) {
@@ -35,7 +35,7 @@ export async function benchDecrypt(browser, baseUrl, { messages, limit, keyring,
         const cdp = await context.newCDPSession(page);
         // The page's renderer: the one whose resident memory grew by the loaded ciphertext.
         const before = new Map(rendererPids().map((pid) => [pid, rss(pid)]));
-        const info = await page.evaluate((a) => window.bench.prepare(a), { file: m.file, limit, keyring, contender, committing: m.committing, chunkSize });
+        const info = await page.evaluate((a) => window.bench.prepare(a), { file: m.file, limit, floor: floors[m.frameLength], keyring, contender, committing: m.committing, chunkSize });
         const grown = rendererPids().map((p) => ({ p, grew: rss(p) - (before.get(p) ?? 0) })).sort((x, y) => y.grew - x.grew)[0];
         // Trust the figure only if that renderer visibly holds the ciphertext.
         const pid = grown && grown.grew > info.inputBytes / 2 ? grown.p : undefined;

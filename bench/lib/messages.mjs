@@ -29,6 +29,24 @@ export async function makeMessages(dir, { size, suites, frameLengths }) {
   const gcm = createCipheriv('aes-256-gcm', limitKey, limitIv);
   writeFileSync(join(dir, 'limit.bin'), Buffer.concat([gcm.update(plaintext), gcm.final(), gcm.getAuthTag()]));
   const limit = { file: 'limit.bin', key: limitKey.toString('base64'), iv: limitIv.toString('base64') };
+  // The per-frame floor: the same plaintext cut into frames of each length, each its own
+  // AES-256-GCM ciphertext ‖ tag (IV = the frame number, a 64-byte AAD, as an ESDK frame has),
+  // back to back: what any decryptor that makes one WebCrypto call per frame must at least do.
+  const floors = {};
+  for (const frameLength of frameLengths) {
+    const key = randomBytes(32);
+    const parts = [];
+    for (let i = 0, seq = 1; i < size; i += frameLength, seq++) {
+      const iv = Buffer.alloc(12);
+      iv.writeUInt32BE(seq, 8);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      c.setAAD(Buffer.alloc(64, seq & 0xff));
+      parts.push(c.update(plaintext.subarray(i, i + frameLength)), c.final(), c.getAuthTag());
+    }
+    const file = `floor-f${frameLength / 1024}k.bin`;
+    writeFileSync(join(dir, file), Buffer.concat(parts));
+    floors[frameLength] = { file, key: key.toString('base64'), frameLength };
+  }
   const messages = [];
   for (const suiteId of suites) {
     if (!Object.values(AlgorithmSuiteIdentifier).includes(suiteId)) throw new Error(`suite ${suiteId.toString(16)} unknown to client-node`);
@@ -43,5 +61,5 @@ export async function makeMessages(dir, { size, suites, frameLengths }) {
       messages.push({ id, suite, suiteId, committing, signed: [0x0578, 0x0378, 0x0346, 0x0214].includes(suiteId), frameLength, file, bytes: result.length });
     }
   }
-  return { messages, limit, plainSha256, plainBytes: size, keyring: { ...KEYRING, key: wrappingKey.toString('base64') } };
+  return { messages, limit, floors, plainSha256, plainBytes: size, keyring: { ...KEYRING, key: wrappingKey.toString('base64') } };
 }
