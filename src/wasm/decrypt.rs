@@ -248,7 +248,8 @@ pub async fn decrypt_js(
     let key_len = header.unverified().suite.key_len;
     if opts.use_webcrypto(key_len)? {
         Ok(decrypt_webcrypto(&message, key, &opts.core).await?)
-    } else {
+    } else if header.unverified().content_type == ContentType::NonFramed {
+        // One body, one tag at its end: it is held whole either way.
         let plaintext = zeroize::Zeroizing::new(decrypt_in_place(
             message.to_vec(),
             key,
@@ -256,6 +257,83 @@ pub async fn decrypt_js(
             &RustAesGcm,
         )?);
         Ok(Uint8Array::from(&plaintext[..]))
+    } else {
+        Ok(decrypt_rust_framed(&message, key, &opts.core)?)
+    }
+}
+
+/// The pure-Rust engine over a framed message: fed to the decryptor a chunk at a time, each
+/// frame opened in wasm memory and its plaintext copied into one JS buffer, which is returned
+/// only once the whole message verified (zeroed otherwise). wasm memory holds a chunk and a
+/// frame, not the message: linear memory never shrinks, so a copy of the message would stay
+/// with the page.
+fn decrypt_rust_framed(
+    message: &Uint8Array,
+    data_key: DataKey,
+    opts: &DecryptOptions,
+) -> Result<Uint8Array> {
+    let mut dec = Decryptor::new(opts.clone());
+    dec.set_data_key(data_key)?;
+    let mut feed = Feed::new(message);
+    let mut out: Option<Uint8Array> = None;
+    let mut written = 0u32;
+    let result = (|| {
+        let mut stalled = false;
+        loop {
+            while let Some(frame) = dec.next_frame() {
+                stalled = false;
+                let key = dec
+                    .content_key()
+                    .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?;
+                let seq = frame.seq;
+                let plaintext = zeroize::Zeroizing::new(frame.open(&RustAesGcm, key)?);
+                dec.frame_opened(seq)?;
+                let out = out.get_or_insert_with(|| {
+                    let header_len = dec
+                        .verified_header()
+                        .map(|h| h.info().header_len)
+                        .unwrap_or(0);
+                    Uint8Array::new_with_length(
+                        (message.length() as usize).saturating_sub(header_len) as u32,
+                    )
+                });
+                let end = written as usize + plaintext.len();
+                if end > out.length() as usize {
+                    return Err(err!(
+                        MalformedBody,
+                        "frame {seq}: plaintext exceeds the message size"
+                    ));
+                }
+                out.subarray(written, end as u32).copy_from(&plaintext);
+                written = end as u32;
+            }
+            if stalled {
+                return Err(err!(
+                    InvalidState,
+                    "decryptor made no progress at byte {}",
+                    dec.consumed()
+                ));
+            }
+            match feed.push(&mut dec)? {
+                None => break,
+                Some(used) => stalled = used == 0,
+            }
+        }
+        dec.finish()
+    })();
+    match (result, out) {
+        (Ok(()), Some(out)) => Ok(if (written as u64) * 9 / 8 < out.length() as u64 {
+            out.slice(0, written)
+        } else {
+            out.subarray(0, written)
+        }),
+        (Ok(()), None) => Ok(Uint8Array::new_with_length(0)),
+        (Err(e), out) => {
+            if let Some(out) = out {
+                out.fill(0, 0, out.length());
+            }
+            Err(e)
+        }
     }
 }
 
@@ -407,7 +485,7 @@ async fn start_signature_check(
 }
 
 /// The one-shot message in JS memory, copied into wasm memory a chunk at a time for the
-/// decryptor (which reads headers and lengths, never frame bytes, in this mode).
+/// decryptor (which, with WebCrypto, reads headers and lengths but keeps no frame bytes).
 struct Feed<'m> {
     message: &'m Uint8Array,
     buf: Vec<u8>,

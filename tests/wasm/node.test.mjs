@@ -43,6 +43,12 @@ test('tamper sweep: every 3rd bit flipped, truncations, appended bytes (one-shot
   assert.ok(attempts > 10_000, `${attempts} attempts`);
 });
 
+test('tamper sweep with the pure-Rust engine (framed messages fed a chunk at a time)', async () => {
+  const { failures, attempts } = await runTamperSweep(callseal, load, { stride: 7, baseOptions: { engine: 'rust' } });
+  assert.deepEqual(failures, []);
+  assert.ok(attempts > 4000, `${attempts} attempts`);
+});
+
 test('errors are typed and say where', async () => {
   const message = await load('python-4.0.7/ct/011-0014-f4096-n10000.bin');
   await assert.rejects(callseal.decrypt(message.subarray(0, 30), new Uint8Array(16)),
