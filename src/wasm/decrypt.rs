@@ -536,6 +536,9 @@ struct StreamState {
     opts: Options,
     aes: Option<Rc<AesKey>>,
     use_webcrypto: Option<bool>,
+    /// The JS buffer WebCrypto reads each push's sealed frames from, reused push after push
+    /// (grown when a push holds more): a fresh one per push was garbage for the collector.
+    sealed: Uint8Array,
 }
 
 /// A streaming decryptor (the engine of `decryptStream`). `push(chunk)` resolves to the
@@ -560,6 +563,7 @@ impl DecryptStream {
                 opts,
                 aes: None,
                 use_webcrypto: None,
+                sealed: Uint8Array::new_with_length(0),
             }))),
         })
     }
@@ -660,7 +664,10 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
             // One JS buffer with the frames back to back (each copied straight out of the
             // decryptor), one output for their plaintext.
             let total: usize = frames.iter().map(|f| f.ciphertext_and_tag().len()).sum();
-            let source = Uint8Array::new_with_length(total as u32);
+            if (st.sealed.length() as usize) < total {
+                st.sealed = Uint8Array::new_with_length(total.max(2 << 20) as u32);
+            }
+            let source = st.sealed.subarray(0, total as u32);
             let mut batch = FrameBatch::default();
             let mut end = 0u32;
             for f in &frames {

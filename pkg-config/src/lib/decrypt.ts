@@ -46,27 +46,38 @@ export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: Decr
  */
 export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): TransformStream<Uint8Array, Uint8Array> {
   const dec = new wasm.DecryptStream(dataKey, options);
-  // Network chunks are small (often 16-64 KiB): coalescing them into pushes of about
-  // STREAM_PUSH bytes gives WebCrypto many frames at once, at a bounded memory cost.
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  const push = async (controller: TransformStreamDefaultController<Uint8Array>) => {
-    if (pendingBytes === 0) return;
-    const input = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
+  // Network chunks are small (often 16-64 KiB): they are gathered into pushes of about
+  // STREAM_PUSH bytes, which gives WebCrypto many frames at once. One gathering buffer is
+  // reused for the whole stream (the decryptor has copied a push by the time it resolves, and
+  // TransformStream calls transform() once the previous call settled), so gathering leaves no
+  // garbage behind; a chunk as large as a push goes in as it is.
+  let gather = new Uint8Array(0);
+  let gathered = 0;
+  const pushInput = async (input: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {
     const frames = (await dec.push(input)) as Uint8Array[];
     for (const f of frames) controller.enqueue(f);
   };
+  const pushGathered = async (controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (gathered === 0) return;
+    const n = gathered;
+    gathered = 0;
+    await pushInput(gather.subarray(0, n), controller);
+  };
   return new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, controller) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= STREAM_PUSH) await push(controller);
+      if (gathered === 0 && chunk.length >= STREAM_PUSH) return pushInput(chunk, controller);
+      if (gathered + chunk.length > gather.length) {
+        const grown = new Uint8Array(Math.max(STREAM_PUSH, gathered + chunk.length));
+        grown.set(gather.subarray(0, gathered));
+        gather = grown;
+      }
+      gather.set(chunk, gathered);
+      gathered += chunk.length;
+      if (gathered >= STREAM_PUSH) await pushGathered(controller);
     },
     async flush(controller) {
       try {
-        await push(controller);
+        await pushGathered(controller);
         dec.finish();
       } finally {
         dec.free();
@@ -78,15 +89,6 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
 /** Input bytes gathered before each push into the stream decryptor. */
 const STREAM_PUSH = 1 << 20;
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 /** S3 Encryption Client metadata as read from the object (UNAUTHENTICATED until decryption). */
 export interface S3MetadataInfo {
