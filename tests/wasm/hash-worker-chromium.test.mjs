@@ -24,11 +24,11 @@ before(async () => {
     ...KEYRING, unencryptedMasterKey: new Uint8Array(wrappingKey),
     wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
-  // Above the 2 MiB from which the Worker hashes; sizes not multiples of the frame length.
+  // Above the 16 MiB from which the Worker hashes; sizes not multiples of the frame length.
   const made = [
-    ['0578-4k', 0x0578, 4096, 3 * 1048576 + 123],
-    ['0378-64k', 0x0378, 65536, 5 * 1048576 + 7],
-    ['0214-16k', 0x0214, 16384, 2 * 1048576 + 4097],
+    ['0578-4k', 0x0578, 4096, 16 * 1048576 + 123],
+    ['0378-64k', 0x0378, 65536, 17 * 1048576 + 7],
+    ['0214-16k', 0x0214, 16384, 16 * 1048576 + 4097],
   ];
   for (const [name, suiteId, frameLength, size] of made) {
     const { encrypt } = buildClient(suiteId >= 0x0478 ? CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT : CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
@@ -38,7 +38,7 @@ before(async () => {
   }
   // Non-framed (client-node writes framed messages only): callseal/encrypt, which client-node
   // decrypts in encrypt-node.test.mjs.
-  const plaintext = new Uint8Array(randomBytes(3 * 1048576 + 5));
+  const plaintext = new Uint8Array(randomBytes(16 * 1048576 + 5));
   messages['0578-nonframed'] = {
     bytes: enc.encryptWithRawAes(plaintext, { ...KEYRING, key: new Uint8Array(wrappingKey) }, { suiteId: 0x0578, frameLength: 0 }),
     plaintext,
@@ -109,7 +109,7 @@ function plainHash(bytes) {
 // The footer is the last bytes: a 2-byte length and a DER signature. Flipping a bit of its
 // last byte keeps the DER well formed in most cases and always breaks the signature.
 const FLIP_SIGNATURE = { flip: [-1, 0x01] };
-const FLIP_MIDDLE = { flip: [1048576 + 1000, 0x40] }; // inside a frame of every message here
+const FLIP_MIDDLE = { flip: [8 * 1048576 + 1000, 0x40] }; // inside a frame of every message here
 const TRUNCATE = { cut: 200 };
 
 for (const variant of [{ label: 'hash in a Worker' }, { label: 'no Worker', noWorker: true }, { label: 'workers forbidden by CSP', csp: true }]) {
