@@ -9,6 +9,11 @@ function hashWorkerMain() {
   let exports = null;
   let ready = null;
   const jobs = new Map();
+  const slotOf = (id) => {
+    const slot = jobs.get(id);
+    if (!slot) throw new Error(`no hash job ${id}`);
+    return slot;
+  };
   self.onmessage = async ({ data }) => {
     const { id } = data;
     try {
@@ -27,8 +32,9 @@ function hashWorkerMain() {
         if (!slot) throw new Error(`no hash for ${data.bits} bits`);
         jobs.set(id, slot);
       } else if (data.bytes) {
-        const slot = jobs.get(id);
+        const slot = slotOf(id);
         const at = exports.callseal_hash_input(slot);
+        if (!at) throw new Error('no hash input buffer');
         for (let i = 0; i < data.bytes.length; i += 1 << 20) {
           const piece = data.bytes.subarray(i, i + (1 << 20));
           new Uint8Array(exports.memory.buffer, at, piece.length).set(piece);
@@ -37,7 +43,7 @@ function hashWorkerMain() {
         // The buffer goes back to the page for its next copy (no garbage left in either heap).
         self.postMessage({ id, ack: data.bytes.buffer }, [data.bytes.buffer]);
       } else if (data.finish) {
-        const slot = jobs.get(id);
+        const slot = slotOf(id);
         jobs.delete(id);
         const n = exports.callseal_hash_finish(slot);
         const digest = new Uint8Array(exports.memory.buffer, exports.callseal_hash_input(slot), n).slice();
@@ -45,7 +51,7 @@ function hashWorkerMain() {
         if (!n) throw new Error('hash finish refused');
         self.postMessage({ id, digest });
       } else if (data.cancel) {
-        exports.callseal_hash_free(jobs.get(id) ?? 0);
+        if (jobs.has(id)) exports.callseal_hash_free(jobs.get(id));
         jobs.delete(id);
       }
     } catch (e) {
@@ -55,25 +61,103 @@ function hashWorkerMain() {
 }
 
 const IDLE_MS = 5000;
+// Copies posted to the Worker and not yet hashed, per job, at most this many bytes: past it,
+// push() waits for the Worker, which also lets the page's event loop run.
+const AHEAD_BYTES = 4 << 20;
+// A Worker that answers nothing for this long is given up (its job falls back to WebCrypto).
+const STALL_MS = 10_000;
 let worker = null;
 let unavailable = false;
 let nextId = 1;
 let idleTimer = null;
-// Copies posted to the Worker and not yet hashed, per job, at most this many bytes: past it,
-// push() waits for the Worker, which also lets the page's event loop run.
-const AHEAD_BYTES = 4 << 20;
-const waiting = new Map(); // id -> { resolve, reject } of a digest
-const acks = new Map(); // id -> called with each buffer the Worker has hashed
-let open = 0; // jobs started and not yet finished
+const jobs = new Map(); // id -> Job
 
-function stop(reason) {
-  for (const { reject } of waiting.values()) reject(new Error(reason));
-  waiting.clear();
-  for (const wakeUp of acks.values()) wakeUp(null);
-  acks.clear();
+/** One message being hashed: what the page posted and what the Worker answered. */
+class Job {
+  constructor(id, w) {
+    this.id = id;
+    this.worker = w;
+    this.ahead = 0; // bytes posted and not yet handed back
+    this.spare = []; // buffers the Worker handed back, for the next copies
+    this.error = null; // set once the job or the Worker failed
+    this.wake = null; // a push() waiting for the Worker
+    this.digestWaiter = null;
+    this.finished = false;
+  }
+
+  /** The Worker handed back a buffer it hashed. */
+  hashed(buffer) {
+    this.ahead -= buffer.byteLength;
+    this.spare.push(buffer);
+    this.wake?.();
+  }
+
+  fail(message) {
+    this.error ??= new Error(message);
+    this.wake?.();
+    this.digestWaiter?.reject(this.error);
+    this.digestWaiter = null;
+  }
+
+  /** Posts a copy of the next message bytes; resolves once the Worker is not too far behind. */
+  async push(bytes) {
+    for (let at = 0; at < bytes.length && !this.error;) {
+      while (this.ahead >= AHEAD_BYTES && !this.error) await this.answer(() => new Promise((resolve) => { this.wake = resolve; }));
+      this.wake = null;
+      if (this.error) break; // digest() rejects
+      const buffer = this.spare.pop() ?? new ArrayBuffer(1 << 20);
+      const n = Math.min(buffer.byteLength, bytes.length - at);
+      const copy = new Uint8Array(buffer, 0, n);
+      copy.set(bytes.subarray(at, at + n));
+      at += n;
+      this.ahead += buffer.byteLength;
+      this.worker.postMessage({ id: this.id, bytes: copy }, [buffer]);
+    }
+  }
+
+  digest() {
+    const result = this.error
+      ? Promise.reject(this.error)
+      : this.answer(() => new Promise((resolve, reject) => {
+        this.digestWaiter = { resolve, reject };
+        this.worker.postMessage({ id: this.id, finish: true });
+      }));
+    return result.finally(() => this.done());
+  }
+
+  /** Waits for `waitFor()`; a Worker silent for STALL_MS is stopped and not used again. */
+  async answer(waitFor) {
+    const timer = setTimeout(() => {
+      unavailable = true;
+      if (worker === this.worker) stop('hash worker stalled');
+      this.fail('hash worker stalled');
+    }, STALL_MS);
+    try {
+      return await waitFor();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  cancel() {
+    if (this.finished) return;
+    if (!this.error) this.worker.postMessage({ id: this.id, cancel: true });
+    this.done();
+  }
+
+  done() {
+    if (this.finished) return;
+    this.finished = true;
+    jobs.delete(this.id);
+    if (jobs.size === 0 && worker === this.worker) idleTimer = setTimeout(() => { if (jobs.size === 0) stop(); }, IDLE_MS);
+  }
+}
+
+function stop(failure) {
+  for (const job of jobs.values()) job.fail(failure ?? 'hash worker stopped');
+  jobs.clear();
   worker?.terminate();
   worker = null;
-  open = 0;
 }
 
 function spawn(module) {
@@ -81,16 +165,14 @@ function spawn(module) {
   try {
     const w = new Worker(url);
     w.onmessage = ({ data }) => {
-      if (data.ack) {
-        const job = acks.get(data.id);
-        if (job) job(data.ack);
-        return;
-      }
-      const job = waiting.get(data.id);
+      const job = jobs.get(data.id);
       if (!job) return;
-      waiting.delete(data.id);
-      if (data.error) job.reject(new Error(data.error));
-      else job.resolve(data.digest);
+      if (data.ack) job.hashed(data.ack);
+      else if (data.error) job.fail(data.error);
+      else if (data.digest) {
+        job.digestWaiter?.resolve(data.digest);
+        job.digestWaiter = null;
+      }
     };
     // A Worker that cannot start (content security policy) or dies: fail its jobs, and do not
     // try again in this page.
@@ -106,7 +188,7 @@ function spawn(module) {
  * Starts hashing a message with SHA-256 (`bits` 256) or SHA-384 (384) in the Worker, or
  * returns undefined where there is none (Node, no Blob URLs, a policy refusing the Worker).
  * @param {WebAssembly.Module} module callseal's compiled wasm module
- * @returns {{ push(bytes: Uint8Array): Promise<void>, digest(): Promise<Uint8Array>, cancel(): void } | undefined}
+ * @returns {Job | undefined} push(bytes) → Promise, digest() → Promise<Uint8Array>, cancel()
  */
 export function startMessageHash(module, bits) {
   if (unavailable || typeof Worker !== 'function' || typeof Blob !== 'function' || !(module instanceof WebAssembly.Module)) return undefined;
@@ -117,56 +199,8 @@ export function startMessageHash(module, bits) {
     return undefined;
   }
   clearTimeout(idleTimer);
-  const id = nextId++;
-  const w = worker;
-  open++;
-  w.postMessage({ id, bits });
-  let finished = false;
-  let ahead = 0; // bytes posted and not yet acknowledged
-  const spare = []; // buffers the Worker handed back
-  let wake = null;
-  acks.set(id, (buffer) => { // null: the Worker stopped
-    if (buffer) {
-      ahead -= buffer.byteLength;
-      spare.push(buffer);
-    }
-    wake?.();
-  });
-  const done = () => {
-    if (finished) return;
-    finished = true;
-    acks.delete(id);
-    if (--open === 0 && worker === w) idleTimer = setTimeout(() => { if (open === 0) stop('idle'); }, IDLE_MS);
-  };
-  return {
-    /** Posts a copy of the next message bytes; resolves once the Worker is not too far behind. */
-    async push(bytes) {
-      for (let at = 0; at < bytes.length && worker === w;) {
-        while (ahead >= AHEAD_BYTES && worker === w) await new Promise((resolve) => { wake = resolve; });
-        wake = null;
-        if (worker !== w) break; // the Worker failed: digest() rejects
-        const buffer = spare.pop() ?? new ArrayBuffer(1 << 20);
-        const n = Math.min(buffer.byteLength, bytes.length - at);
-        const copy = new Uint8Array(buffer, 0, n);
-        copy.set(bytes.subarray(at, at + n));
-        at += n;
-        ahead += buffer.byteLength;
-        w.postMessage({ id, bytes: copy }, [buffer]);
-      }
-    },
-    digest() {
-      const result = worker !== w
-        ? Promise.reject(new Error('hash worker stopped'))
-        : new Promise((resolve, reject) => {
-          waiting.set(id, { resolve, reject });
-          w.postMessage({ id, finish: true });
-        });
-      return result.finally(done);
-    },
-    cancel() {
-      if (finished) return;
-      if (worker === w) w.postMessage({ id, cancel: true });
-      done();
-    },
-  };
+  const job = new Job(nextId++, worker);
+  jobs.set(job.id, job);
+  worker.postMessage({ id: job.id, bits });
+  return job;
 }

@@ -49,9 +49,9 @@ before(async () => {
 after(async () => { await browser?.close(); await server?.close(); });
 
 /** A page with the package loaded, counting the blob: Workers it starts and WebCrypto verify calls. */
-async function openPage({ noWorker = false, csp = false } = {}) {
+async function openPage({ noWorker = false, csp = false, stall = false } = {}) {
   const context = await browser.newContext();
-  await context.addInitScript(({ noWorker }) => {
+  await context.addInitScript(({ noWorker, stall }) => {
     window.blobWorkers = 0;
     window.webCryptoVerifies = 0;
     const verify = SubtleCrypto.prototype.verify;
@@ -59,9 +59,16 @@ async function openPage({ noWorker = false, csp = false } = {}) {
     if (noWorker) { delete window.Worker; return; }
     const Native = window.Worker;
     window.Worker = class extends Native {
-      constructor(url, options) { super(url, options); if (String(url).startsWith('blob:')) window.blobWorkers++; }
+      constructor(url, options) {
+        super(url, options);
+        if (!String(url).startsWith('blob:')) return;
+        window.blobWorkers++;
+        // A Worker that goes silent: every message after the third is dropped.
+        let sent = 0;
+        if (stall) this.postMessage = function (...args) { if (++sent <= 3) Native.prototype.postMessage.apply(this, args); };
+      }
     };
-  }, { noWorker });
+  }, { noWorker, stall });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   for (const [name, m] of Object.entries(messages)) {
@@ -153,6 +160,23 @@ test('concurrent large signed decryptions share the Worker and each gets its own
     ]);
     names.forEach((n, i) => assert.equal(results[i].ok, true, `${n}: ${results[i].message}`));
     assert.equal(results.at(-1).code, 'SIGNATURE_INVALID');
+  } finally {
+    await close();
+  }
+});
+
+test('a hash Worker that goes silent is stopped, and WebCrypto verifies instead from then on', async () => {
+  const { page, close } = await openPage({ stall: true });
+  try {
+    const m = messages['0578-4k'];
+    const r = await decryptIn(page, '0578-4k');
+    assert.deepEqual(r, { ok: true, length: m.plaintext.length, hash: plainHash(m.plaintext) });
+    const started = Date.now();
+    const sig = await decryptIn(page, '0578-4k', FLIP_SIGNATURE);
+    assert.equal(sig.code, 'SIGNATURE_INVALID');
+    assert.ok(Date.now() - started < 8000, 'the second decryption did not wait for the silent Worker again');
+    assert.equal(await page.evaluate(() => window.webCryptoVerifies), 2);
+    assert.equal(await page.evaluate(() => window.blobWorkers), 1);
   } finally {
     await close();
   }
