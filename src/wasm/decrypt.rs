@@ -337,11 +337,11 @@ fn decrypt_rust_framed(
     }
 }
 
-/// Feeds `message` to `dec` in chunks copied into wasm memory, submitting each sealed frame to
-/// WebCrypto as a view of `message` (one pipeline for the whole message, so WebCrypto always
-/// has frames queued); writes verified plaintext into one preallocated buffer. Signed suites:
-/// WebCrypto verifies the footer's ECDSA signature over the message bytes natively, so the
-/// decryptor does not hash them in wasm.
+/// Feeds `message` to `dec` in chunks copied into wasm memory and opens its sealed frames on
+/// WebCrypto, in batches, as views of `message`; writes verified plaintext into one
+/// preallocated buffer. Signed suites: the decryptor does not hash the message itself; a Worker
+/// does (large framed messages, see `hash_worker`), or WebCrypto verifies the footer's ECDSA
+/// signature over the message bytes natively.
 async fn decrypt_webcrypto(
     message: &Uint8Array,
     data_key: DataKey,
@@ -373,10 +373,15 @@ async fn decrypt_webcrypto(
         Some(key) => AesKey::import(key.expose()).await?,
         None => return Err(err!(InvalidState, "no content key")),
     };
-    let (header_len, signature) = dec
+    let (header_len, signature, framed_in_steps) = dec
         .verified_header()
-        .map(|h| (h.info().header_len, h.info().suite.signature))
-        .unwrap_or((0, Signature::None));
+        .map(|h| {
+            let info = h.info();
+            let framed_in_steps = info.content_type == ContentType::Framed
+                && u64::from(info.frame_length) <= hash_worker::STEP_BYTES;
+            (info.header_len, info.suite.signature, framed_in_steps)
+        })
+        .unwrap_or((0, Signature::None, false));
     let out = Uint8Array::new_with_length(total.saturating_sub(header_len) as u32);
     let result = async {
         let mut written = 0u32;
@@ -384,10 +389,11 @@ async fn decrypt_webcrypto(
         let (mut more, mut stalled) = (true, false);
         // Signed suites. Chromium runs WebCrypto calls synchronously on the calling thread, so
         // an ECDSA verify here would add its SHA over the whole message to the frames' time.
-        // Large messages are hashed in a Worker instead, a step ahead of the frames being
-        // opened (`hash_worker`); otherwise (small messages, no Worker, the Worker failed)
-        // WebCrypto verifies the signature once the decryptor has read the footer.
-        let worker_hash = (total >= hash_worker::MIN_MESSAGE_BYTES)
+        // Large framed messages are hashed in a Worker instead, a step ahead of the frames
+        // being opened (`hash_worker`). Otherwise (small, non-framed or long-framed messages,
+        // no Worker) WebCrypto verifies the signature once the decryptor has read the footer,
+        // or, if the Worker failed, after the last frame.
+        let mut worker_hash = (total >= hash_worker::MIN_MESSAGE_BYTES && framed_in_steps)
             .then(|| MessageHash::start(signature))
             .flatten();
         let mut hashed = 0u32;
@@ -426,7 +432,7 @@ async fn decrypt_webcrypto(
             } else if batch.is_empty() {
                 break;
             }
-            if let Some(hash) = &worker_hash {
+            if let Some(hash) = &mut worker_hash {
                 hash.push(&message.subarray(hashed, batch.end())).await;
                 hashed = batch.end();
             }
@@ -437,7 +443,7 @@ async fn decrypt_webcrypto(
             batch.clear();
         }
         let signed_len = dec.external_signature().map(|sig| sig.signed_len as u32);
-        if let (Some(hash), Some(signed_len)) = (worker_hash, signed_len) {
+        if let (Some(mut hash), Some(signed_len)) = (worker_hash, signed_len) {
             hash.push(&message.subarray(hashed, signed_len)).await;
             if let Some(digest) = hash.finish().await {
                 let valid = dec

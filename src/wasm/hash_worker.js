@@ -2,7 +2,8 @@
 // from a blob: URL on first use, that instantiates callseal's own wasm module (passed as a
 // compiled WebAssembly.Module, so nothing is fetched or compiled again) and hashes the message
 // bytes the page posts to it. Jobs are numbered, so concurrent decryptions share the Worker. It
-// is ended after a few idle seconds. Only ciphertext is posted; no key ever reaches the Worker.
+// is ended after a few idle seconds. It sees the message bytes (the header with its encryption
+// context in clear, and ciphertext); no key and no plaintext ever reach it.
 
 // Runs in the Worker (serialised with toString: it must not use anything from this module).
 function hashWorkerMain() {
@@ -70,6 +71,7 @@ let worker = null;
 let unavailable = false;
 let nextId = 1;
 let idleTimer = null;
+let lastHeard = 0; // performance.now() of the Worker's last message
 const jobs = new Map(); // id -> Job
 
 /** One message being hashed: what the page posted and what the Worker answered. */
@@ -101,6 +103,14 @@ class Job {
 
   /** Posts a copy of the next message bytes; resolves once the Worker is not too far behind. */
   async push(bytes) {
+    try {
+      await this.post(bytes);
+    } catch (e) {
+      this.fail(`hash worker: ${e?.message ?? e}`); // the digest is then refused, never partial
+    }
+  }
+
+  async post(bytes) {
     for (let at = 0; at < bytes.length && !this.error;) {
       while (this.ahead >= AHEAD_BYTES && !this.error) await this.answer(() => new Promise((resolve) => { this.wake = resolve; }));
       this.wake = null;
@@ -127,11 +137,17 @@ class Job {
 
   /** Waits for `waitFor()`; a Worker silent for STALL_MS is stopped and not used again. */
   async answer(waitFor) {
-    const timer = setTimeout(() => {
+    let timer;
+    const check = () => {
+      // Measured from the Worker's last message: a page thread busy for long is not a stall.
+      const quiet = performance.now() - lastHeard;
+      if (quiet < STALL_MS) { timer = setTimeout(check, STALL_MS - quiet); return; }
       unavailable = true;
       if (worker === this.worker) stop('hash worker stalled');
       this.fail('hash worker stalled');
-    }, STALL_MS);
+    };
+    lastHeard = Math.max(lastHeard, performance.now());
+    timer = setTimeout(check, STALL_MS);
     try {
       return await waitFor();
     } finally {
@@ -141,7 +157,7 @@ class Job {
 
   cancel() {
     if (this.finished) return;
-    if (!this.error) this.worker.postMessage({ id: this.id, cancel: true });
+    if (worker === this.worker) this.worker.postMessage({ id: this.id, cancel: true }); // frees its slot
     this.done();
   }
 
@@ -165,6 +181,7 @@ function spawn(module) {
   try {
     const w = new Worker(url);
     w.onmessage = ({ data }) => {
+      lastHeard = performance.now();
       const job = jobs.get(data.id);
       if (!job) return;
       if (data.ack) job.hashed(data.ack);
@@ -186,7 +203,8 @@ function spawn(module) {
 
 /**
  * Starts hashing a message with SHA-256 (`bits` 256) or SHA-384 (384) in the Worker, or
- * returns undefined where there is none (Node, no Blob URLs, a policy refusing the Worker).
+ * returns undefined where there is none (Node, no Blob URLs, a Worker that already failed
+ * here). A policy refusing the Worker shows later, as a failed job.
  * @param {WebAssembly.Module} module callseal's compiled wasm module
  * @returns {Job | undefined} push(bytes) → Promise, digest() → Promise<Uint8Array>, cancel()
  */

@@ -34,7 +34,9 @@ const INPUT_BYTES: usize = 1 << 20;
 pub(crate) const MIN_MESSAGE_BYTES: usize = 16 << 20;
 
 /// Message bytes posted to the Worker at once: the page opens the frames they hold while the
-/// Worker hashes them, so at most about this much is copied ahead of the hash.
+/// Worker hashes them (at most `AHEAD_BYTES` of `hash_worker.js`, 4 MiB, are copied ahead of
+/// the hash). Messages whose frames are longer, or non-framed ones, are not hashed in the
+/// Worker: one frame would then wait for the hash of most of the message.
 pub(crate) const STEP_BYTES: u64 = 1 << 20;
 
 struct Slot {
@@ -90,6 +92,7 @@ pub extern "C" fn callseal_hash_input(slot: u32) -> u32 {
 #[no_mangle]
 pub extern "C" fn callseal_hash_update(slot: u32, len: u32) -> u32 {
     with_slot(slot, |s| match s.input.get(..len as usize) {
+        Some(_) if matches!(s.hasher, MessageHasher::None) => 0, // finished
         Some(bytes) => {
             s.hasher.update(bytes);
             1
@@ -147,7 +150,8 @@ pub(crate) struct MessageHash(Option<HashJob>);
 
 impl MessageHash {
     /// Starts hashing in the Worker for `signature`'s hash, or `None` if this environment has
-    /// no Worker (Node, or a page whose content security policy refuses `blob:` workers).
+    /// no Worker (Node) or it already failed in this page. A Worker that a content security
+    /// policy refuses is refused after it was constructed: that shows in [`MessageHash::finish`].
     pub(crate) fn start(signature: Signature) -> Option<MessageHash> {
         let bits = match signature {
             Signature::EcdsaP256Sha256 => 256,
@@ -158,11 +162,15 @@ impl MessageHash {
     }
 
     /// Posts a copy of `bytes` (the next message bytes, in order) to the Worker; returns once
-    /// the Worker is at most a few MiB behind (it waits for the Worker, not for a result).
-    pub(crate) async fn push(&self, bytes: &Uint8Array) {
+    /// the Worker is at most a few MiB behind (it waits for the Worker, not for a result). If
+    /// posting fails the job is dropped, so [`MessageHash::finish`] gives `None`.
+    pub(crate) async fn push(&mut self, bytes: &Uint8Array) {
         if let Some(job) = &self.0 {
-            // push() never rejects: a failed Worker shows in finish().
-            let _ = JsFuture::from(job.push(bytes)).await;
+            if JsFuture::from(job.push(bytes)).await.is_err() {
+                if let Some(job) = self.0.take() {
+                    job.cancel();
+                }
+            }
         }
     }
 
@@ -171,7 +179,8 @@ impl MessageHash {
     pub(crate) async fn finish(mut self) -> Option<Vec<u8>> {
         let job = self.0.take()?;
         let digest = JsFuture::from(job.digest()).await.ok()?;
-        Some(digest.dyn_into::<Uint8Array>().ok()?.to_vec())
+        let digest = digest.dyn_into::<Uint8Array>().ok()?.to_vec();
+        matches!(digest.len(), 32 | 48).then_some(digest)
     }
 }
 

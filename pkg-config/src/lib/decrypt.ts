@@ -65,7 +65,10 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, controller) {
-      if (gathered === 0 && chunk.length >= STREAM_PUSH) return pushInput(chunk, controller);
+      if (chunk.length >= STREAM_PUSH) {
+        await pushGathered(controller);
+        return pushInput(chunk, controller);
+      }
       if (gathered + chunk.length > gather.length) {
         const grown = new Uint8Array(Math.max(STREAM_PUSH, gathered + chunk.length));
         grown.set(gather.subarray(0, gathered));
