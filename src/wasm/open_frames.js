@@ -18,24 +18,10 @@
  * @returns {Promise<number>} bytes written; rejects with { frameIndex, cause } on failure
  */
 export async function openFrames(key, source, ranges, ivs, aads, aadEnds, out, outOffset, inFlight) {
-  const subtle = globalThis.crypto.subtle;
   const n = aadEnds.length;
   const queue = [];
   let next = 0;
-  const start = (i) => {
-    const p = subtle.decrypt(
-      {
-        name: 'AES-GCM',
-        iv: ivs.subarray(i * 12, i * 12 + 12),
-        additionalData: aads.subarray(i === 0 ? 0 : aadEnds[i - 1], aadEnds[i]),
-        tagLength: 128,
-      },
-      key,
-      source.subarray(ranges[2 * i], ranges[2 * i + 1]),
-    );
-    p.catch(() => {}); // a later frame's failure is reported only if reached
-    return p;
-  };
+  const start = (i) => startFrame(key, source, ranges, ivs, aads, aadEnds, i);
   while (next < n && queue.length < inFlight) queue.push(start(next++));
   let written = outOffset;
   for (let i = 0; i < n; i++) {
@@ -51,4 +37,43 @@ export async function openFrames(key, source, ranges, ivs, aads, aadEnds, out, o
     written += plaintext.length;
   }
   return written;
+}
+
+/**
+ * Like {@link openFrames}, but returns each frame's plaintext as WebCrypto gave it, in order
+ * (no copy into a shared output): for streams of large frames.
+ * @returns {Promise<Uint8Array[]>} rejects with { frameIndex, cause } on failure
+ */
+export async function openFramesEach(key, source, ranges, ivs, aads, aadEnds, inFlight) {
+  const n = aadEnds.length;
+  const queue = [];
+  let next = 0;
+  const start = (i) => startFrame(key, source, ranges, ivs, aads, aadEnds, i);
+  while (next < n && queue.length < inFlight) queue.push(start(next++));
+  const pieces = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      pieces.push(new Uint8Array(await queue.shift()));
+    } catch (cause) {
+      throw { frameIndex: i, cause };
+    }
+    if (next < n) queue.push(start(next++));
+  }
+  return pieces;
+}
+
+/** Starts the WebCrypto opening of frame `i` of a batch. */
+function startFrame(key, source, ranges, ivs, aads, aadEnds, i) {
+  const p = globalThis.crypto.subtle.decrypt(
+    {
+      name: 'AES-GCM',
+      iv: ivs.subarray(i * 12, i * 12 + 12),
+      additionalData: aads.subarray(i === 0 ? 0 : aadEnds[i - 1], aadEnds[i]),
+      tagLength: 128,
+    },
+    key,
+    source.subarray(ranges[2 * i], ranges[2 * i + 1]),
+  );
+  p.catch(() => {}); // a later frame's failure is reported only if reached
+  return p;
 }

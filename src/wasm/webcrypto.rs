@@ -41,6 +41,17 @@ extern "C" {
         out_offset: u32,
         in_flight: u32,
     ) -> Promise;
+
+    #[wasm_bindgen(js_name = openFramesEach)]
+    fn open_frames_each_js(
+        key: &CryptoKey,
+        source: &Uint8Array,
+        ranges: &Uint32Array,
+        ivs: &Uint8Array,
+        aads: &Uint8Array,
+        aad_ends: &Uint32Array,
+        in_flight: u32,
+    ) -> Promise;
 }
 
 /// `globalThis.crypto.subtle`, if this environment has it (secure contexts, Node 20).
@@ -188,20 +199,43 @@ impl FrameBatch {
         out: &Uint8Array,
         out_offset: u32,
     ) -> Result<u32> {
+        let n = self.run(key, source, Some(out), out_offset).await?;
+        Ok(n.as_f64().unwrap_or(0.0) as u32)
+    }
+
+    /// Opens every frame and returns their plaintexts as WebCrypto gave them, one buffer per
+    /// frame, in order (no copy into a shared output).
+    pub(crate) async fn open_each(&self, key: &AesKey, source: &Uint8Array) -> Result<Array> {
+        Ok(self.run(key, source, None, 0).await?.unchecked_into())
+    }
+
+    async fn run(
+        &self,
+        key: &AesKey,
+        source: &Uint8Array,
+        out: Option<&Uint8Array>,
+        out_offset: u32,
+    ) -> Result<JsValue> {
         // Copies (not views of wasm memory, which may grow while WebCrypto runs).
-        let promise = open_frames_js(
-            &key.key,
-            source,
-            &Uint32Array::from(&self.ranges[..]),
-            &Uint8Array::from(&self.ivs[..]),
-            &Uint8Array::from(&self.aads[..]),
-            &Uint32Array::from(&self.aad_ends[..]),
-            out,
-            out_offset,
-            IN_FLIGHT as u32,
+        let (ranges, ivs) = (
+            Uint32Array::from(&self.ranges[..]),
+            Uint8Array::from(&self.ivs[..]),
         );
+        let (aads, aad_ends) = (
+            Uint8Array::from(&self.aads[..]),
+            Uint32Array::from(&self.aad_ends[..]),
+        );
+        let in_flight = IN_FLIGHT as u32;
+        let promise = match out {
+            Some(out) => open_frames_js(
+                &key.key, source, &ranges, &ivs, &aads, &aad_ends, out, out_offset, in_flight,
+            ),
+            None => {
+                open_frames_each_js(&key.key, source, &ranges, &ivs, &aads, &aad_ends, in_flight)
+            }
+        };
         match JsFuture::from(promise).await {
-            Ok(n) => Ok(n.as_f64().unwrap_or(0.0) as u32),
+            Ok(result) => Ok(result),
             Err(e) => {
                 let index = Reflect::get(&e, &"frameIndex".into())
                     .ok()
