@@ -282,10 +282,8 @@ fn decrypt_rust_framed(
     let mut out: Option<Uint8Array> = None;
     let mut written = 0u32;
     let result = (|| {
-        let mut stalled = false;
         loop {
             while let Some(frame) = dec.next_frame() {
-                stalled = false;
                 let key = dec
                     .content_key()
                     .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?;
@@ -311,26 +309,14 @@ fn decrypt_rust_framed(
                 out.subarray(written, end as u32).copy_from(&plaintext);
                 written = end as u32;
             }
-            if stalled {
-                return Err(err!(
-                    InvalidState,
-                    "decryptor made no progress at byte {}",
-                    dec.consumed()
-                ));
-            }
-            match feed.push(&mut dec)? {
-                None => break,
-                Some(used) => stalled = used == 0,
+            if !feed.push(&mut dec)? {
+                break;
             }
         }
         dec.finish()
     })();
     match (result, out) {
-        (Ok(()), Some(out)) => Ok(if (written as u64) * 9 / 8 < out.length() as u64 {
-            out.slice(0, written)
-        } else {
-            out.subarray(0, written)
-        }),
+        (Ok(()), Some(out)) => Ok(written_part(&out, written)),
         (Ok(()), None) => Ok(Uint8Array::new_with_length(0)),
         (Err(e), out) => {
             if let Some(out) = out {
@@ -338,6 +324,16 @@ fn decrypt_rust_framed(
             }
             Err(e)
         }
+    }
+}
+
+/// The first `written` bytes of a one-shot output buffer: in a buffer of their own unless the
+/// slack (frame overhead of the preallocated size) is small.
+fn written_part(out: &Uint8Array, written: u32) -> Uint8Array {
+    if u64::from(written) * 9 / 8 < u64::from(out.length()) {
+        out.slice(0, written)
+    } else {
+        out.subarray(0, written)
     }
 }
 
@@ -358,19 +354,10 @@ async fn decrypt_webcrypto(
     let mut feed = Feed::new(message);
     // The header: up to the content key.
     while dec.content_key().is_none() {
-        match feed.push(&mut dec)? {
-            Some(0) => {
-                return Err(err!(
-                    InvalidState,
-                    "decryptor made no progress in the header"
-                ))
-            }
-            Some(_) => {}
-            None => {
-                // The message ends inside the header: finish names where.
-                dec.finish()?;
-                return Err(err!(Truncated, "message ends inside its header"));
-            }
+        if !feed.push(&mut dec)? {
+            // The message ends inside the header: finish names where.
+            dec.finish()?;
+            return Err(err!(Truncated, "message ends inside its header"));
         }
     }
     let aes = match dec.content_key() {
@@ -390,7 +377,7 @@ async fn decrypt_webcrypto(
     let result = async {
         let mut written = 0u32;
         let mut batch = FrameBatch::default();
-        let (mut more, mut stalled) = (true, false);
+        let mut more = true;
         // Signed suites. Chromium runs WebCrypto calls synchronously on the calling thread, so
         // an ECDSA verify here would add its SHA over the whole message to the frames' time.
         // Large framed messages are hashed in a Worker instead, a step ahead of the frames
@@ -407,7 +394,6 @@ async fn decrypt_webcrypto(
                 check = start_signature_check(&dec, message).await?;
             }
             if let Some(f) = dec.next_frame() {
-                stalled = false;
                 batch.push(
                     f.seq,
                     f.range.clone(),
@@ -421,17 +407,7 @@ async fn decrypt_webcrypto(
                     continue;
                 }
             } else if more {
-                if stalled {
-                    return Err(err!(
-                        InvalidState,
-                        "decryptor made no progress at byte {}",
-                        dec.consumed()
-                    ));
-                }
-                match feed.push(&mut dec)? {
-                    None => more = false,
-                    Some(used) => stalled = used == 0,
-                }
+                more = feed.push(&mut dec)?;
                 continue;
             } else if batch.is_empty() {
                 break;
@@ -464,12 +440,7 @@ async fn decrypt_webcrypto(
             dec.signature_checked(valid)?;
         }
         dec.finish()?;
-        // Keep the plaintext in its own buffer unless the slack is small.
-        Ok(if (written as u64) * 9 / 8 < out.length() as u64 {
-            out.slice(0, written)
-        } else {
-            out.subarray(0, written)
-        })
+        Ok(written_part(&out, written))
     }
     .await;
     if result.is_err() {
@@ -516,13 +487,14 @@ impl<'m> Feed<'m> {
         }
     }
 
-    /// Pushes the next bytes into `dec`: how many it used, `None` once the whole message was
-    /// consumed. The decryptor uses fewer than offered only to hand out a ready frame.
-    fn push(&mut self, dec: &mut Decryptor) -> Result<Option<usize>> {
+    /// Pushes the next bytes into `dec`: `false` once the whole message was consumed. Call it
+    /// only after taking every ready frame: the decryptor uses fewer bytes than offered only to
+    /// hand out a frame, so using none then means it is stuck (`INVALID_STATE`).
+    fn push(&mut self, dec: &mut Decryptor) -> Result<bool> {
         let total = self.message.length() as usize;
         if self.used == self.len {
             if self.pos >= total {
-                return Ok(None);
+                return Ok(false);
             }
             self.len = (total - self.pos).min(CHUNK);
             self.message
@@ -532,8 +504,15 @@ impl<'m> Feed<'m> {
             self.used = 0;
         }
         let used = dec.push(&self.buf[self.used..self.len])?;
+        if used == 0 {
+            return Err(err!(
+                InvalidState,
+                "decryptor made no progress at byte {}",
+                dec.consumed()
+            ));
+        }
         self.used += used;
-        Ok(Some(used))
+        Ok(true)
     }
 }
 
