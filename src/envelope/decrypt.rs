@@ -322,6 +322,13 @@ impl Decryptor {
         })
     }
 
+    /// How many leading message bytes (header and body) a signed suite's footer signs, once
+    /// the body ended; `None` before, and for unsigned suites. Every byte consumed before then
+    /// is signed.
+    pub fn signed_len(&self) -> Option<u64> {
+        (self.signed_len > 0).then_some(self.signed_len)
+    }
+
     /// The caller's verdict on [`Decryptor::external_signature`]; `SIGNATURE_INVALID` if false.
     pub fn signature_checked(&mut self, valid: bool) -> Result<()> {
         if !self.signature_pending {

@@ -7,6 +7,7 @@
 use base64::Engine as _;
 use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use rand_core::RngCore;
+use sha2::digest::common::hazmat::SerializableState;
 use sha2::{Digest, Sha256, Sha384};
 
 use crate::envelope::suite::{Signature, Suite};
@@ -27,7 +28,12 @@ pub enum MessageHasher {
 impl MessageHasher {
     /// The hasher for `suite`.
     pub fn for_suite(suite: &Suite) -> Self {
-        match suite.signature {
+        Self::for_signature(suite.signature)
+    }
+
+    /// The hasher for `signature`.
+    pub fn for_signature(signature: Signature) -> Self {
+        match signature {
             Signature::None => MessageHasher::None,
             Signature::EcdsaP256Sha256 => MessageHasher::Sha256(Sha256::new()),
             Signature::EcdsaP384Sha384 => MessageHasher::Sha384(Sha384::new()),
@@ -41,6 +47,30 @@ impl MessageHasher {
             MessageHasher::Sha384(h) => h.update(bytes),
         }
     }
+    /// The hasher's state as bytes (digest's `SerializableState`: chaining value, length and
+    /// the partial block), to carry a hash between wasm instances (`wasm::hash_worker`).
+    pub fn state(&self) -> Vec<u8> {
+        match self {
+            MessageHasher::None => Vec::new(),
+            MessageHasher::Sha256(h) => h.serialize().to_vec(),
+            MessageHasher::Sha384(h) => h.serialize().to_vec(),
+        }
+    }
+
+    /// Resumes the hash for `signature` from [`MessageHasher::state`]'s bytes; `None` if they
+    /// are not such a state.
+    pub fn from_state(signature: Signature, state: &[u8]) -> Option<Self> {
+        Some(match signature {
+            Signature::None => MessageHasher::None,
+            Signature::EcdsaP256Sha256 => {
+                MessageHasher::Sha256(Sha256::deserialize(state.try_into().ok()?).ok()?)
+            }
+            Signature::EcdsaP384Sha384 => {
+                MessageHasher::Sha384(Sha384::deserialize(state.try_into().ok()?).ok()?)
+            }
+        })
+    }
+
     /// The digest (empty for unsigned suites).
     pub fn finalize(self) -> Vec<u8> {
         match self {
@@ -209,4 +239,32 @@ pub fn serialize_footer(der: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&(der.len() as u16).to_be_bytes());
     out.extend_from_slice(der);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_resumed_from_its_state_gives_the_same_digest() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
+        for signature in [Signature::EcdsaP256Sha256, Signature::EcdsaP384Sha384] {
+            let whole = match signature {
+                Signature::EcdsaP256Sha256 => Sha256::digest(&data).to_vec(),
+                _ => Sha384::digest(&data).to_vec(),
+            };
+            // Split inside a block and on a block boundary.
+            for split in [0, 1, 127, 128, 300, 1000] {
+                let mut first = match signature {
+                    Signature::EcdsaP256Sha256 => MessageHasher::Sha256(Sha256::new()),
+                    _ => MessageHasher::Sha384(Sha384::new()),
+                };
+                first.update(&data[..split]);
+                let mut resumed = MessageHasher::from_state(signature, &first.state()).unwrap();
+                resumed.update(&data[split..]);
+                assert_eq!(resumed.finalize(), whole, "{signature:?} split at {split}");
+            }
+            assert!(MessageHasher::from_state(signature, &[0u8; 7]).is_none());
+        }
+    }
 }

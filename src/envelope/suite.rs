@@ -29,6 +29,17 @@ pub enum Signature {
     EcdsaP384Sha384,
 }
 
+impl Signature {
+    /// Length of the signature's hash (32 for P-256, 48 for P-384), 0 for none.
+    pub fn hash_len(self) -> usize {
+        match self {
+            Signature::None => 0,
+            Signature::EcdsaP256Sha256 => 32,
+            Signature::EcdsaP384Sha384 => 48,
+        }
+    }
+}
+
 /// Message format (header) version a suite is used with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderVersion {
@@ -140,15 +151,6 @@ impl Suite {
     /// The id as the 4 hex digits used in the spec and the vectors (`"0578"`).
     pub fn id_hex(&self) -> String {
         format!("{:04X}", self.id)
-    }
-
-    /// Length of the DER signature's hash (32 for P-256, 48 for P-384), 0 when unsigned.
-    pub fn signature_hash_len(&self) -> usize {
-        match self.signature {
-            Signature::None => 0,
-            Signature::EcdsaP256Sha256 => 32,
-            Signature::EcdsaP384Sha384 => 48,
-        }
     }
 }
 

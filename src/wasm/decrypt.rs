@@ -14,7 +14,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::hash_worker::{self, MessageHash};
+use super::hash_worker::{self, MessageHash, StreamHash};
 use super::webcrypto::{self, AesKey, FrameBatch, Job, Pipeline, SignatureCheck, BATCH_FRAMES};
 use crate::engine::RustAesGcm;
 use crate::envelope::decrypt::{
@@ -528,6 +528,10 @@ struct StreamState {
     /// The JS buffer WebCrypto reads each push's sealed frames from, reused push after push
     /// (grown when a push holds more): a fresh one per push was garbage for the collector.
     sealed: Uint8Array,
+    /// Signed suites: the hash of the signed bytes, from the verified header on
+    /// (`StreamHash`: moved to the Worker for long streams), and how many it has taken.
+    hash: Option<StreamHash>,
+    hashed: u64,
 }
 
 /// A streaming decryptor (the engine of `decryptStream`). `push(chunk)` resolves to the
@@ -545,6 +549,8 @@ impl DecryptStream {
     pub fn new(data_key: &Uint8Array, options: JsValue) -> Result<DecryptStream, JsValue> {
         let opts = Options::from_js(options)?;
         let mut dec = Decryptor::new(opts.core.clone());
+        // The signature is checked here, from a hash that can move to the Worker.
+        dec.verify_signature_externally()?;
         dec.set_data_key(DataKey::from_vec(data_key.to_vec()))?;
         Ok(DecryptStream {
             state: Rc::new(RefCell::new(Some(StreamState {
@@ -553,6 +559,8 @@ impl DecryptStream {
                 aes: None,
                 use_webcrypto: None,
                 sealed: Uint8Array::new_with_length(0),
+                hash: None,
+                hashed: 0,
             }))),
         })
     }
@@ -564,7 +572,7 @@ impl DecryptStream {
             let mut guard = state.take().ok_or_else(|| {
                 JsValue::from(err!(InvalidState, "stream already failed or finished"))
             })?;
-            let r = stream_push(&mut guard, chunk.to_vec()).await;
+            let r = stream_push(&mut guard, &chunk, chunk.to_vec()).await;
             if r.is_ok() {
                 state.replace(Some(guard));
             }
@@ -594,8 +602,9 @@ impl DecryptStream {
     }
 }
 
-async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
+async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array, chunk: Vec<u8>) -> Result<Array> {
     let out = Array::new();
+    let chunk_start = st.dec.consumed();
     // Every frame this chunk completes, then one batch for all of them.
     let mut frames = Vec::new();
     let mut input = &chunk[..];
@@ -645,8 +654,80 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
             st.use_webcrypto = Some(webcrypto);
         }
     }
+    // The signed bytes go to the hash before the frames are opened: a Worker hashes them
+    // meanwhile.
+    hash_signed(st, &chunk, js_chunk, chunk_start).await?;
+    open_stream_frames(st, frames, &out).await?;
+    // The footer was read: its verdict before this push's plaintext is released.
+    if st.dec.external_signature().is_some() {
+        let hash = st
+            .hash
+            .take()
+            .ok_or_else(|| err!(InvalidState, "footer of a message that was not hashed"))?;
+        let digest = hash.finish().await?;
+        let valid = st
+            .dec
+            .external_signature()
+            .is_some_and(|sig| sig.key.verify_prehash(&digest, sig.der).is_ok());
+        st.dec.signature_checked(valid)?;
+    }
+    Ok(out)
+}
+
+/// Gives the signed bytes this push consumed (`chunk` holds the message from byte
+/// `chunk_start`) to the stream's signature hash, which starts with the verified header.
+async fn hash_signed(
+    st: &mut StreamState,
+    chunk: &[u8],
+    js_chunk: &Uint8Array,
+    chunk_start: u64,
+) -> Result<()> {
+    if st.hash.is_none() {
+        let Some(header) = st.dec.verified_header() else {
+            return Ok(());
+        };
+        let signature = header.info().suite.signature;
+        if signature == Signature::None {
+            return Ok(());
+        }
+        let mut hash = StreamHash::new(signature);
+        let bytes = header.bytes();
+        hash.update(bytes, &Uint8Array::from(bytes)).await?;
+        st.hashed = bytes.len() as u64;
+        st.hash = Some(hash);
+    }
+    let Some(hash) = &mut st.hash else {
+        return Ok(());
+    };
+    let consumed = st.dec.consumed();
+    let end = st.dec.signed_len().map_or(consumed, |s| s.min(consumed));
+    if end > st.hashed {
+        let bytes = (st.hashed.checked_sub(chunk_start))
+            .zip(end.checked_sub(chunk_start))
+            .and_then(|(from, to)| chunk.get(from as usize..to as usize))
+            .ok_or_else(|| {
+                err!(
+                    InvalidState,
+                    "signed bytes {}..{end} are not in this push",
+                    st.hashed
+                )
+            })?;
+        let from = (st.hashed - chunk_start) as u32;
+        hash.update(bytes, &js_chunk.subarray(from, from + bytes.len() as u32))
+            .await?;
+        st.hashed = end;
+    }
+    Ok(())
+}
+
+/// Opens the frames one push completed and appends their plaintext to `out`.
+async fn open_stream_frames(
+    st: &mut StreamState,
+    frames: Vec<SealedFrame>,
+    out: &Array,
+) -> Result<()> {
     if frames.is_empty() {
-        return Ok(out);
+        return Ok(());
     }
     match st.aes.clone() {
         Some(aes) => {
@@ -704,7 +785,7 @@ async fn stream_push(st: &mut StreamState, chunk: Vec<u8>) -> Result<Array> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ function hashWorkerMain() {
           (imports[module] ??= {})[name] = () => { throw new Error(`${name} is not available in the hash worker`); };
         }
         ready = WebAssembly.instantiate(data.module, imports).then((instance) => { exports = instance.exports; });
+        await ready;
+        self.postMessage({ ready: true });
         return;
       }
       await ready;
@@ -32,6 +34,10 @@ function hashWorkerMain() {
         const slot = exports.callseal_hash_new(data.bits);
         if (!slot) throw new Error(`no hash for ${data.bits} bits`);
         jobs.set(id, slot);
+        if (data.state) { // a hash the page started
+          new Uint8Array(exports.memory.buffer, exports.callseal_hash_input(slot), data.state.length).set(data.state);
+          if (!exports.callseal_hash_resume(slot, data.state.length)) throw new Error('hash state refused');
+        }
       } else if (data.bytes) {
         const slot = slotOf(id);
         const at = exports.callseal_hash_input(slot);
@@ -41,8 +47,15 @@ function hashWorkerMain() {
           new Uint8Array(exports.memory.buffer, at, piece.length).set(piece);
           if (!exports.callseal_hash_update(slot, piece.length)) throw new Error('hash update refused');
         }
-        // The buffer goes back to the page for its next copy (no garbage left in either heap).
-        self.postMessage({ id, ack: data.bytes.buffer }, [data.bytes.buffer]);
+        // The buffer goes back to the page for its next copy (no garbage left in either heap),
+        // with the hash's state after it if the page keeps what the Worker has not hashed.
+        let state;
+        if (data.keep) {
+          const n = exports.callseal_hash_state(slot);
+          if (!n) throw new Error('hash state refused');
+          state = new Uint8Array(exports.memory.buffer, exports.callseal_hash_input(slot), n).slice();
+        }
+        self.postMessage({ id, ack: data.bytes.buffer, state }, [data.bytes.buffer]);
       } else if (data.finish) {
         const slot = slotOf(id);
         jobs.delete(id);
@@ -68,6 +81,7 @@ const AHEAD_BYTES = 4 << 20;
 // A Worker that answers nothing for this long is given up (its job falls back to WebCrypto).
 const STALL_MS = 10_000;
 let worker = null;
+let workerReady = false; // the Worker instantiated the module
 let unavailable = false;
 let nextId = 1;
 let idleTimer = null;
@@ -76,21 +90,34 @@ const jobs = new Map(); // id -> Job
 
 /** One message being hashed: what the page posted and what the Worker answered. */
 class Job {
-  constructor(id, w) {
+  constructor(id, w, { keep = false, state = null, ahead = AHEAD_BYTES } = {}) {
     this.id = id;
     this.worker = w;
+    this.limit = ahead; // bytes posted ahead of the hash before push() waits
     this.ahead = 0; // bytes posted and not yet handed back
     this.spare = []; // buffers the Worker handed back, for the next copies
     this.error = null; // set once the job or the Worker failed
     this.wake = null; // a push() waiting for the Worker
     this.digestWaiter = null;
     this.finished = false;
+    // With `keep`, the page keeps a copy of every byte the Worker has not confirmed, and the
+    // hash state after the bytes it has: a Worker that fails is then replaced by a hash on the
+    // page from there (recover()), which gives the same digest. The Worker's confirmations
+    // are taken only until the job fails, so the state and the copies always fit together.
+    this.keep = keep;
+    this.state = state; // state after the confirmed bytes (null: a fresh hash)
+    this.kept = []; // copies of the bytes after them, in order
+    this.keptSpare = [];
   }
 
-  /** The Worker handed back a buffer it hashed. */
-  hashed(buffer) {
+  /** The Worker handed back a buffer it hashed (with the state after it, in keep mode). */
+  hashed(buffer, state) {
     this.ahead -= buffer.byteLength;
     this.spare.push(buffer);
+    if (this.keep && !this.error) {
+      this.state = state;
+      this.keptSpare.push(this.kept.shift().buffer);
+    }
     this.wake?.();
   }
 
@@ -101,28 +128,50 @@ class Job {
     this.digestWaiter = null;
   }
 
-  /** Posts a copy of the next message bytes; resolves once the Worker is not too far behind. */
+  /**
+   * Posts a copy of the next message bytes; resolves once the Worker is not too far behind,
+   * to whether the job still stands (false: the Worker failed; see recover()).
+   */
   async push(bytes) {
     try {
       await this.post(bytes);
     } catch (e) {
       this.fail(`hash worker: ${e?.message ?? e}`); // the digest is then refused, never partial
     }
+    return !this.error;
   }
 
   async post(bytes) {
-    for (let at = 0; at < bytes.length && !this.error;) {
-      while (this.ahead >= AHEAD_BYTES && !this.error) await this.answer(() => new Promise((resolve) => { this.wake = resolve; }));
-      this.wake = null;
-      if (this.error) break; // digest() rejects
-      const buffer = this.spare.pop() ?? new ArrayBuffer(1 << 20);
-      const n = Math.min(buffer.byteLength, bytes.length - at);
-      const copy = new Uint8Array(buffer, 0, n);
-      copy.set(bytes.subarray(at, at + n));
-      at += n;
-      this.ahead += buffer.byteLength;
-      this.worker.postMessage({ id: this.id, bytes: copy }, [buffer]);
+    let at = 0;
+    try {
+      while (at < bytes.length && !this.error) {
+        while (this.ahead >= this.limit && !this.error) await this.answer(() => new Promise((resolve) => { this.wake = resolve; }));
+        this.wake = null;
+        if (this.error) break; // digest() rejects
+        const buffer = this.spare.pop() ?? new ArrayBuffer(1 << 20);
+        const n = Math.min(buffer.byteLength, bytes.length - at);
+        const copy = new Uint8Array(buffer, 0, n);
+        copy.set(bytes.subarray(at, at + n));
+        if (this.keep) this.kept.push(keepCopy(copy, this.keptSpare.pop()));
+        at += n;
+        this.ahead += buffer.byteLength;
+        this.worker.postMessage({ id: this.id, bytes: copy, keep: this.keep }, [buffer]);
+      }
+    } finally {
+      // Bytes never posted stay with the page as well.
+      if (this.keep && at < bytes.length) this.kept.push(bytes.slice(at));
     }
+  }
+
+  /**
+   * Keep mode, once push() or digest() reported a failure: the hash state the Worker last
+   * confirmed (null: none) and the bytes after it, for the page to finish the hash. Ends the job.
+   */
+  recover() {
+    const { state, kept } = this;
+    this.kept = [];
+    this.cancel();
+    return { state, kept };
   }
 
   digest() {
@@ -169,11 +218,18 @@ class Job {
   }
 }
 
+function keepCopy(bytes, buffer = new ArrayBuffer(1 << 20)) {
+  const copy = new Uint8Array(buffer, 0, bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
 function stop(failure) {
   for (const job of jobs.values()) job.fail(failure ?? 'hash worker stopped');
   jobs.clear();
   worker?.terminate();
   worker = null;
+  workerReady = false;
 }
 
 function spawn(module) {
@@ -182,9 +238,10 @@ function spawn(module) {
     const w = new Worker(url);
     w.onmessage = ({ data }) => {
       lastHeard = performance.now();
+      if (data.ready) workerReady = true;
       const job = jobs.get(data.id);
       if (!job) return;
-      if (data.ack) job.hashed(data.ack);
+      if (data.ack) job.hashed(data.ack, data.state);
       else if (data.error) job.fail(data.error);
       else if (data.digest) {
         job.digestWaiter?.resolve(data.digest);
@@ -206,19 +263,58 @@ function spawn(module) {
  * returns undefined where there is none (Node, no Blob URLs, a Worker that already failed
  * here). A policy refusing the Worker shows later, as a failed job.
  * @param {WebAssembly.Module} module callseal's compiled wasm module
- * @returns {Job | undefined} push(bytes) → Promise, digest() → Promise<Uint8Array>, cancel()
+ * @param {{ keep?: boolean, state?: Uint8Array, ahead?: number }} [options] keep: keep what
+ *   the Worker has not confirmed, for recover(); state: a hash to resume (from
+ *   `MessageHasher::state`); ahead: bytes posted ahead of the hash at most
+ * @returns {Job | undefined} push(bytes) → Promise<boolean>, digest() → Promise<Uint8Array>,
+ *   recover(), cancel()
  */
-export function startMessageHash(module, bits) {
-  if (unavailable || typeof Worker !== 'function' || typeof Blob !== 'function' || !(module instanceof WebAssembly.Module)) return undefined;
+export function startMessageHash(module, bits, options) {
+  if (!spawned(module)) return undefined;
+  clearTimeout(idleTimer);
+  const job = new Job(nextId++, worker, options);
+  jobs.set(job.id, job);
+  worker.postMessage({ id: job.id, bits, state: options?.state });
+  return job;
+}
+
+/**
+ * Resolves to whether the Worker has started and can take a job at once, after letting the
+ * page's event loop run one task (the Worker cannot start while the page runs only promise
+ * callbacks, as a stream fed from memory does). Starts the Worker if it has not been; it ends
+ * again after a few idle seconds. Resolves to false at once where there is none.
+ */
+export function hashWorkerReady(module) {
+  if (!spawned(module)) return Promise.resolve(false);
+  if (jobs.size === 0) {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => { if (jobs.size === 0) stop(); }, IDLE_MS);
+  }
+  if (workerReady) return Promise.resolve(true);
+  return nextTask().then(() => workerReady);
+}
+
+let taskChannel = null;
+const taskWaiters = [];
+/** A promise that resolves in a task of its own (a MessageChannel message: no timer clamping). */
+function nextTask() {
+  if (!taskChannel) {
+    taskChannel = new MessageChannel();
+    taskChannel.port1.onmessage = () => taskWaiters.shift()?.();
+  }
+  return new Promise((resolve) => {
+    taskWaiters.push(resolve);
+    taskChannel.port2.postMessage(0);
+  });
+}
+
+function spawned(module) {
+  if (unavailable || typeof Worker !== 'function' || typeof Blob !== 'function' || !(module instanceof WebAssembly.Module)) return false;
   try {
     worker ??= spawn(module);
+    return true;
   } catch {
     unavailable = true;
-    return undefined;
+    return false;
   }
-  clearTimeout(idleTimer);
-  const job = new Job(nextId++, worker);
-  jobs.set(job.id, job);
-  worker.postMessage({ id: job.id, bits });
-  return job;
 }

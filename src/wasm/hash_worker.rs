@@ -15,7 +15,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Promise, Uint8Array};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use sha2::{Digest, Sha256, Sha384};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -23,6 +23,8 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::envelope::footer::MessageHasher;
 use crate::envelope::suite::Signature;
+use crate::err;
+use crate::error::Result;
 
 /// Bytes the Worker copies into a hasher's input buffer per update.
 const INPUT_BYTES: usize = 1 << 20;
@@ -114,6 +116,44 @@ pub extern "C" fn callseal_hash_finish(slot: u32) -> u32 {
     .unwrap_or(0)
 }
 
+/// Writes the hasher's state ([`MessageHasher::state`]) at the start of the input buffer: its
+/// length in bytes, 0 for an unknown or finished slot.
+#[no_mangle]
+pub extern "C" fn callseal_hash_state(slot: u32) -> u32 {
+    with_slot(slot, |s| {
+        let state = s.hasher.state();
+        s.input[..state.len()].copy_from_slice(&state);
+        state.len() as u32
+    })
+    .unwrap_or(0)
+}
+
+/// Resumes the slot's hash from the state in the first `len` bytes of its input buffer (from
+/// [`callseal_hash_state`] or [`MessageHasher::state`]): 1, or 0 if they are not a state of
+/// this slot's hash.
+#[no_mangle]
+pub extern "C" fn callseal_hash_resume(slot: u32, len: u32) -> u32 {
+    with_slot(slot, |s| {
+        let signature = match s.hasher {
+            MessageHasher::Sha256(_) => Signature::EcdsaP256Sha256,
+            MessageHasher::Sha384(_) => Signature::EcdsaP384Sha384,
+            MessageHasher::None => return 0,
+        };
+        let resumed = s
+            .input
+            .get(..len as usize)
+            .and_then(|state| MessageHasher::from_state(signature, state));
+        match resumed {
+            Some(h) => {
+                s.hasher = h;
+                1
+            }
+            None => 0,
+        }
+    })
+    .unwrap_or(0)
+}
+
 /// Releases a slot (unknown slots are ignored).
 #[no_mangle]
 pub extern "C" fn callseal_hash_free(slot: u32) {
@@ -133,7 +173,10 @@ extern "C" {
     type HashJob;
 
     #[wasm_bindgen(js_name = startMessageHash)]
-    fn start_message_hash(module: JsValue, bits: u32) -> Option<HashJob>;
+    fn start_message_hash(module: JsValue, bits: u32, options: JsValue) -> Option<HashJob>;
+
+    #[wasm_bindgen(js_name = hashWorkerReady)]
+    fn hash_worker_ready(module: JsValue) -> Promise;
 
     #[wasm_bindgen(method)]
     fn push(this: &HashJob, bytes: &Uint8Array) -> Promise;
@@ -143,6 +186,10 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn cancel(this: &HashJob);
+
+    /// `{ state: Uint8Array | null, kept: Uint8Array[] }`: see `Job.recover`.
+    #[wasm_bindgen(method)]
+    fn recover(this: &HashJob) -> JsValue;
 }
 
 /// A message being hashed in the Worker; cancelled on drop unless finished.
@@ -158,7 +205,8 @@ impl MessageHash {
             Signature::EcdsaP384Sha384 => 384,
             Signature::None => return None,
         };
-        start_message_hash(wasm_bindgen::module(), bits).map(|job| MessageHash(Some(job)))
+        start_message_hash(wasm_bindgen::module(), bits, JsValue::UNDEFINED)
+            .map(|job| MessageHash(Some(job)))
     }
 
     /// Posts a copy of `bytes` (the next message bytes, in order) to the Worker; returns once
@@ -187,6 +235,140 @@ impl MessageHash {
 impl Drop for MessageHash {
     fn drop(&mut self) {
         if let Some(job) = self.0.take() {
+            job.cancel();
+        }
+    }
+}
+
+/// A stream with at least this many signed bytes starts the Worker and moves its hash there once
+/// the Worker is ready (a shorter stream never starts one).
+const STREAM_SWITCH_BYTES: u64 = 1 << 20;
+
+/// Bytes a stream posts ahead of the Worker's hash at most: it keeps a copy of them too.
+const STREAM_AHEAD_BYTES: u32 = 4 << 20;
+
+/// The footer signature's hash for a stream, which cannot go back for bytes it has passed on.
+/// It starts on the page (in this wasm instance); past [`STREAM_SWITCH_BYTES`], once the Worker
+/// is ready, it hands the Worker its state and posts it the rest. The page keeps a copy of the
+/// bytes the Worker has not confirmed hashing, with the state the Worker last confirmed, so a
+/// Worker that fails (an error, a stall, a policy that stops it) is replaced by the page's hash
+/// from there: the digest is the same either way.
+pub(crate) struct StreamHash {
+    signature: Signature,
+    at: HashAt,
+    len: u64,
+}
+
+enum HashAt {
+    Page(MessageHasher),
+    Worker(HashJob),
+}
+
+impl StreamHash {
+    pub(crate) fn new(signature: Signature) -> StreamHash {
+        StreamHash {
+            signature,
+            at: HashAt::Page(MessageHasher::for_signature(signature)),
+            len: 0,
+        }
+    }
+
+    /// Hashes the next message bytes, given both in wasm memory and as a JS view of the same
+    /// bytes (what the Worker is posted). Returns once the Worker is at most a few MiB behind.
+    pub(crate) async fn update(&mut self, bytes: &[u8], js: &Uint8Array) -> Result<()> {
+        self.len += bytes.len() as u64;
+        match &mut self.at {
+            HashAt::Page(hasher) => {
+                hasher.update(bytes);
+                if self.len >= STREAM_SWITCH_BYTES {
+                    let ready = JsFuture::from(hash_worker_ready(wasm_bindgen::module())).await;
+                    if ready.ok().and_then(|r| r.as_bool()) == Some(true) {
+                        self.to_worker();
+                    }
+                }
+                Ok(())
+            }
+            HashAt::Worker(job) => {
+                let standing = JsFuture::from(job.push(js)).await;
+                if standing.ok().and_then(|v| v.as_bool()) == Some(true) {
+                    Ok(())
+                } else {
+                    self.to_page()
+                }
+            }
+        }
+    }
+
+    /// The digest of every byte given.
+    pub(crate) async fn finish(mut self) -> Result<Vec<u8>> {
+        if let HashAt::Worker(job) = &self.at {
+            let digest = JsFuture::from(job.digest()).await.ok();
+            let digest = digest.and_then(|d| d.dyn_into::<Uint8Array>().ok());
+            match digest {
+                Some(d) if d.length() as usize == self.signature.hash_len() => {
+                    return Ok(d.to_vec())
+                }
+                _ => self.to_page()?,
+            }
+        }
+        match std::mem::replace(&mut self.at, HashAt::Page(MessageHasher::None)) {
+            HashAt::Page(hasher) => Ok(hasher.finalize()),
+            HashAt::Worker(_) => Err(err!(InvalidState, "hash left in the Worker")),
+        }
+    }
+
+    fn to_worker(&mut self) {
+        let HashAt::Page(hasher) = &self.at else {
+            return;
+        };
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"keep".into(), &JsValue::TRUE);
+        let state = Uint8Array::from(&hasher.state()[..]);
+        let _ = Reflect::set(&options, &"state".into(), &state);
+        let _ = Reflect::set(&options, &"ahead".into(), &STREAM_AHEAD_BYTES.into());
+        let bits = match self.signature {
+            Signature::EcdsaP256Sha256 => 256,
+            Signature::EcdsaP384Sha384 => 384,
+            Signature::None => return,
+        };
+        if let Some(job) = start_message_hash(wasm_bindgen::module(), bits, options.into()) {
+            self.at = HashAt::Worker(job);
+        }
+    }
+
+    /// Takes the hash back from a failed Worker: its last confirmed state, then the bytes the
+    /// page kept since.
+    fn to_page(&mut self) -> Result<()> {
+        let HashAt::Worker(job) = &self.at else {
+            return Ok(());
+        };
+        let recovered = job.recover();
+        let state = Reflect::get(&recovered, &"state".into())
+            .ok()
+            .and_then(|s| s.dyn_into::<Uint8Array>().ok());
+        let mut hasher = match state {
+            Some(state) => MessageHasher::from_state(self.signature, &state.to_vec())
+                .ok_or_else(|| err!(InvalidState, "the hash worker returned a malformed state"))?,
+            None => MessageHasher::for_signature(self.signature),
+        };
+        let kept: Array = Reflect::get(&recovered, &"kept".into())
+            .ok()
+            .and_then(|k| k.dyn_into().ok())
+            .ok_or_else(|| err!(InvalidState, "the hash worker kept no bytes"))?;
+        for piece in kept.iter() {
+            let piece: Uint8Array = piece
+                .dyn_into()
+                .map_err(|_| err!(InvalidState, "the hash worker kept a non-byte piece"))?;
+            hasher.update(&piece.to_vec());
+        }
+        self.at = HashAt::Page(hasher);
+        Ok(())
+    }
+}
+
+impl Drop for StreamHash {
+    fn drop(&mut self) {
+        if let HashAt::Worker(job) = &self.at {
             job.cancel();
         }
     }

@@ -1,5 +1,5 @@
-// One-shot decryption of large signed messages in Chromium, where the footer's hash runs in a
-// Worker (src/wasm/hash_worker.*) while the page opens frames: messages made by the official
+// Decryption of large signed messages in Chromium, where the footer's hash runs in a Worker
+// (src/wasm/hash_worker.*) while the page opens frames (one-shot, and streams past 1 MiB): messages made by the official
 // AWS Encryption SDK for JavaScript (@aws-crypto/client-node) decrypt; a signature that does not
 // verify, a tampered frame and a truncated message are refused; and the same holds where no
 // Worker can start (Worker removed, or a content security policy that forbids workers), where
@@ -18,6 +18,7 @@ const KEYRING = { keyNamespace: 'callseal-test', keyName: 'hash-worker' };
 const wrappingKey = randomBytes(32);
 let server, browser;
 const messages = {}; // name -> { bytes, plaintext }
+const small = {}; // messages below the sizes from which the Worker hashes
 
 before(async () => {
   const keyring = new RawAesKeyringNode({
@@ -36,6 +37,12 @@ before(async () => {
     const { result } = await encrypt(keyring, plaintext, { suiteId, frameLength, encryptionContext: { 'contact-id': name } });
     messages[name] = { bytes: new Uint8Array(result), plaintext: new Uint8Array(plaintext) };
   }
+  {
+    const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    const plaintext = randomBytes(900 * 1024);
+    const { result } = await encrypt(keyring, plaintext, { suiteId: 0x0578, frameLength: 4096 });
+    small['0578-900k'] = { bytes: new Uint8Array(result), plaintext: new Uint8Array(plaintext) };
+  }
   // Non-framed (client-node writes framed messages only): callseal/encrypt, which client-node
   // decrypts in encrypt-node.test.mjs.
   const plaintext = new Uint8Array(randomBytes(16 * 1048576 + 5));
@@ -49,10 +56,11 @@ before(async () => {
 after(async () => { await browser?.close(); await server?.close(); });
 
 /** A page with the package loaded, counting the blob: Workers it starts and WebCrypto verify calls. */
-async function openPage({ noWorker = false, csp = false, stall = false, breakOneJob = false } = {}) {
+async function openPage({ noWorker = false, csp = false, stall = false, breakAt = 0 } = {}) {
   const context = await browser.newContext();
-  await context.addInitScript(({ noWorker, stall, breakOneJob }) => {
+  await context.addInitScript(({ noWorker, stall, breakAt }) => {
     window.blobWorkers = 0;
+    window.keptPosts = 0; // bytes posted by a stream's hash (which keeps a copy)
     window.webCryptoVerifies = 0;
     const verify = SubtleCrypto.prototype.verify;
     SubtleCrypto.prototype.verify = function (...args) { window.webCryptoVerifies++; return verify.apply(this, args); };
@@ -66,20 +74,24 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakOne
         // A Worker that goes silent: every message after the third is dropped.
         let sent = 0;
         if (stall) this.postMessage = function (...args) { if (++sent <= 3) Native.prototype.postMessage.apply(this, args); };
-        // The first bytes posted arrive as something the Worker cannot hash: that job fails there.
-        let broken = false;
-        if (breakOneJob) {
+        // The breakAt-th bytes posted arrive as something the Worker cannot hash: that job
+        // fails there.
+        let posted = 0;
+        if (!stall) {
           this.postMessage = function (message, transfer) {
-            if (message?.bytes && !broken) { broken = true; message = { id: message.id, bytes: { length: 5 } }; }
+            if (message?.bytes) {
+              if (message.keep) window.keptPosts++;
+              if (++posted === breakAt) message = { id: message.id, bytes: { length: 5 }, keep: message.keep };
+            }
             Native.prototype.postMessage.call(this, message, transfer);
           };
         }
       }
     };
-  }, { noWorker, stall, breakOneJob });
+  }, { noWorker, stall, breakAt });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));
-  for (const [name, m] of Object.entries(messages)) {
+  for (const [name, m] of Object.entries({ ...messages, ...small })) {
     await page.route(`**/hash-worker/${name}.bin`, (route) => route.fulfill({ body: Buffer.from(m.bytes), contentType: 'application/octet-stream' }));
   }
   const policy = csp ? `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'none'">` : '';
@@ -113,6 +125,39 @@ function decryptIn(page, name, tamper = {}) {
       return { ok: false, code: e.code, message: e.message };
     }
   }, { name, tamper, keyring: { ...KEYRING, key: wrappingKey.toString('base64') } });
+}
+
+/** Streams message `name` through decryptStream in `chunk`-byte pieces, after `tamper`. */
+function streamIn(page, name, tamper = {}, chunk = 65536) {
+  return page.evaluate(async ({ name, tamper, keyring, chunk }) => {
+    const m = new Uint8Array(await (await fetch(`/hash-worker/${name}.bin`)).arrayBuffer());
+    const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
+    let message = m;
+    if (tamper.flip) message[tamper.flip[0] < 0 ? m.length + tamper.flip[0] : tamper.flip[0]] ^= tamper.flip[1];
+    if (tamper.cut) message = m.subarray(0, m.length - tamper.cut);
+    let at = 0;
+    const source = new ReadableStream({
+      pull(controller) {
+        if (at >= message.length) { controller.close(); return; }
+        controller.enqueue(message.slice(at, at + chunk));
+        at += chunk;
+      },
+    });
+    let h = 0;
+    let length = 0;
+    try {
+      const reader = source.pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (let i = 0; i < value.length; i++) h = (Math.imul(h, 31) + value[i]) | 0;
+        length += value.length;
+      }
+      return { ok: true, length, hash: h };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message, released: length };
+    }
+  }, { name, tamper, keyring: { ...KEYRING, key: wrappingKey.toString('base64') }, chunk });
 }
 
 function plainHash(bytes) {
@@ -194,7 +239,7 @@ test('a hash Worker that goes silent is stopped, and WebCrypto verifies instead 
 });
 
 test('a job that fails in the Worker falls back to WebCrypto; the Worker serves the next one', async () => {
-  const { page, close } = await openPage({ breakOneJob: true });
+  const { page, close } = await openPage({ breakAt: 1 });
   try {
     const m = messages['0578-4k'];
     const expected = { ok: true, length: m.plaintext.length, hash: plainHash(m.plaintext) };
@@ -204,6 +249,74 @@ test('a job that fails in the Worker falls back to WebCrypto; the Worker serves 
     assert.equal((await decryptIn(page, '0578-4k', FLIP_SIGNATURE)).code, 'SIGNATURE_INVALID');
     assert.equal(await page.evaluate(() => window.webCryptoVerifies), 1, 'later jobs were hashed in the Worker');
     assert.equal(await page.evaluate(() => window.blobWorkers), 1);
+  } finally {
+    await close();
+  }
+});
+
+// Streams: the hash starts on the page and moves to the Worker past 1 MiB, keeping a copy of
+// what the Worker has not confirmed; a Worker that fails hands the hash back to the page.
+for (const variant of [{ label: 'hash in a Worker' }, { label: 'no Worker', noWorker: true }, { label: 'workers forbidden by CSP', csp: true }]) {
+  test(`large signed messages from client-node stream in Chromium (${variant.label})`, async () => {
+    const { page, close } = await openPage(variant);
+    try {
+      for (const [name, m] of Object.entries(messages)) {
+        if (name.endsWith('nonframed')) continue; // streams hold one frame: this one is 16 MiB
+        const kept = await page.evaluate(() => window.keptPosts);
+        const r = await streamIn(page, name);
+        assert.deepEqual(r, { ok: true, length: m.plaintext.length, hash: plainHash(m.plaintext) }, name);
+        const posted = (await page.evaluate(() => window.keptPosts)) - kept;
+        if (variant.noWorker || variant.csp) assert.equal(posted, 0, name);
+        else assert.ok(posted >= 10, `${name}: the Worker hashed the stream (${posted} posts)`);
+        const sig = await streamIn(page, name, FLIP_SIGNATURE, 1 << 20);
+        assert.equal(sig.code, 'SIGNATURE_INVALID', `${name}: ${sig.message}`);
+        assert.ok(sig.released < m.plaintext.length, `${name}: the last frames were released before the signature failed`);
+        const mid = await streamIn(page, name, FLIP_MIDDLE);
+        assert.ok(['TAG_MISMATCH', 'MALFORMED_BODY'].includes(mid.code), `${name}: ${mid.code} ${mid.message}`);
+        const cut = await streamIn(page, name, TRUNCATE);
+        assert.equal(cut.ok, false, `${name}: a truncated stream was accepted`);
+      }
+    } finally {
+      await close();
+    }
+  });
+}
+
+for (const breakAt of [1, 6]) {
+  test(`a stream whose hash job fails in the Worker (bytes post ${breakAt}) finishes the hash on the page`, async () => {
+    const { page, close } = await openPage({ breakAt });
+    try {
+      const m = messages['0578-4k'];
+      assert.deepEqual(await streamIn(page, '0578-4k'), { ok: true, length: m.plaintext.length, hash: plainHash(m.plaintext) });
+      const sig = await streamIn(page, '0578-4k', FLIP_SIGNATURE);
+      assert.equal(sig.code, 'SIGNATURE_INVALID', sig.message);
+      assert.ok(await page.evaluate(() => window.keptPosts) > 10, 'the Worker hashed the second stream');
+    } finally {
+      await close();
+    }
+  });
+}
+
+test('a stream whose hash Worker goes silent finishes the hash on the page', async () => {
+  const { page, close } = await openPage({ stall: true });
+  try {
+    const m = messages['0378-64k'];
+    assert.deepEqual(await streamIn(page, '0378-64k'), { ok: true, length: m.plaintext.length, hash: plainHash(m.plaintext) });
+    const started = Date.now();
+    assert.equal((await streamIn(page, '0378-64k', FLIP_SIGNATURE)).code, 'SIGNATURE_INVALID');
+    assert.ok(Date.now() - started < 8000, 'the second stream did not wait for the silent Worker again');
+  } finally {
+    await close();
+  }
+});
+
+test('a signed stream under 1 MiB is hashed on the page and starts no Worker', async () => {
+  const { page, close } = await openPage();
+  try {
+    const m = small['0578-900k'];
+    assert.deepEqual(await streamIn(page, '0578-900k'), { ok: true, length: m.plaintext.length, hash: plainHash(m.plaintext) });
+    assert.equal((await streamIn(page, '0578-900k', FLIP_SIGNATURE)).code, 'SIGNATURE_INVALID');
+    assert.equal(await page.evaluate(() => window.blobWorkers), 0);
   } finally {
     await close();
   }
