@@ -682,7 +682,8 @@ async fn hash_signed(
     js_chunk: &Uint8Array,
     chunk_start: u64,
 ) -> Result<()> {
-    if st.hash.is_none() {
+    // (`hashed` stays 0 until the hash starts, and the hash is gone once the footer was read.)
+    if st.hash.is_none() && st.hashed == 0 {
         let Some(header) = st.dec.verified_header() else {
             return Ok(());
         };

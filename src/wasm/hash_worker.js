@@ -75,6 +75,8 @@ function hashWorkerMain() {
 }
 
 const IDLE_MS = 5000;
+// The size of each copy posted to the Worker (its hasher's input buffer, INPUT_BYTES in Rust).
+const PIECE_BYTES = 1 << 20;
 // Copies posted to the Worker and not yet hashed, per job, at most this many bytes: past it,
 // push() waits for the Worker, which also lets the page's event loop run.
 const AHEAD_BYTES = 4 << 20;
@@ -100,6 +102,7 @@ class Job {
     this.wake = null; // a push() waiting for the Worker
     this.digestWaiter = null;
     this.finished = false;
+    this.released = false; // the Worker freed (or was told to free) the job's slot
     // With `keep`, the page keeps a copy of every byte the Worker has not confirmed, and the
     // hash state after the bytes it has: a Worker that fails is then replaced by a hash on the
     // page from there (recover()), which gives the same digest. The Worker's confirmations
@@ -133,33 +136,46 @@ class Job {
    * to whether the job still stands (false: the Worker failed; see recover()).
    */
   async push(bytes) {
+    clearTimeout(this.parkTimer);
     try {
       await this.post(bytes);
     } catch (e) {
       this.fail(`hash worker: ${e?.message ?? e}`); // the digest is then refused, never partial
     }
+    // A stream that stops pushing (paused, or cancelled in a browser that does not tell the
+    // transformer) gives its slot back after a while: its next push finds the job failed and
+    // takes the hash back from the state and copies it kept.
+    if (this.keep && !this.error) this.parkTimer = setTimeout(() => this.park(), IDLE_MS);
     return !this.error;
   }
 
+  park() {
+    if (this.error || this.finished) return;
+    this.fail('hash job idle');
+    this.cancel();
+  }
+
   async post(bytes) {
-    let at = 0;
-    try {
-      while (at < bytes.length && !this.error) {
-        while (this.ahead >= this.limit && !this.error) await this.answer(() => new Promise((resolve) => { this.wake = resolve; }));
-        this.wake = null;
-        if (this.error) break; // digest() rejects
-        const buffer = this.spare.pop() ?? new ArrayBuffer(1 << 20);
-        const n = Math.min(buffer.byteLength, bytes.length - at);
-        const copy = new Uint8Array(buffer, 0, n);
-        copy.set(bytes.subarray(at, at + n));
-        if (this.keep) this.kept.push(keepCopy(copy, this.keptSpare.pop()));
-        at += n;
-        this.ahead += buffer.byteLength;
-        this.worker.postMessage({ id: this.id, bytes: copy, keep: this.keep }, [buffer]);
+    // Keep mode: the page's copies are taken before anything waits, so they (and what is
+    // posted from them) are the bytes as they were when push() was called.
+    let pieces = [];
+    if (this.keep) {
+      for (let at = 0; at < bytes.length; at += PIECE_BYTES) {
+        pieces.push(keepCopy(bytes.subarray(at, at + PIECE_BYTES), this.keptSpare.pop()));
       }
-    } finally {
-      // Bytes never posted stay with the page as well.
-      if (this.keep && at < bytes.length) this.kept.push(bytes.slice(at));
+      this.kept.push(...pieces);
+    } else {
+      for (let at = 0; at < bytes.length; at += PIECE_BYTES) pieces.push(bytes.subarray(at, at + PIECE_BYTES));
+    }
+    for (const piece of pieces) {
+      while (this.ahead >= this.limit && !this.error) await this.answer(() => new Promise((resolve) => { this.wake = resolve; }));
+      this.wake = null;
+      if (this.error) break; // digest() rejects; recover() has the kept copies
+      const buffer = this.spare.pop() ?? new ArrayBuffer(PIECE_BYTES);
+      const copy = new Uint8Array(buffer, 0, piece.length);
+      copy.set(piece);
+      this.ahead += buffer.byteLength;
+      this.worker.postMessage({ id: this.id, bytes: copy, keep: this.keep }, [buffer]);
     }
   }
 
@@ -175,13 +191,17 @@ class Job {
   }
 
   digest() {
+    clearTimeout(this.parkTimer);
     const result = this.error
       ? Promise.reject(this.error)
       : this.answer(() => new Promise((resolve, reject) => {
         this.digestWaiter = { resolve, reject };
         this.worker.postMessage({ id: this.id, finish: true });
       }));
-    return result.finally(() => this.done());
+    return result.then((digest) => {
+      this.released = true; // the Worker freed the slot when it finished
+      return digest;
+    }).finally(() => this.done());
   }
 
   /** Waits for `waitFor()`; a Worker silent for STALL_MS is stopped and not used again. */
@@ -204,9 +224,10 @@ class Job {
     }
   }
 
+  /** Ends the job, freeing its slot in the Worker (also after a failed digest). */
   cancel() {
-    if (this.finished) return;
-    if (worker === this.worker) this.worker.postMessage({ id: this.id, cancel: true }); // frees its slot
+    if (!this.released && worker === this.worker) this.worker.postMessage({ id: this.id, cancel: true });
+    this.released = true;
     this.done();
   }
 
@@ -218,7 +239,7 @@ class Job {
   }
 }
 
-function keepCopy(bytes, buffer = new ArrayBuffer(1 << 20)) {
+function keepCopy(bytes, buffer = new ArrayBuffer(PIECE_BYTES)) {
   const copy = new Uint8Array(buffer, 0, bytes.length);
   copy.set(bytes);
   return copy;
@@ -238,7 +259,10 @@ function spawn(module) {
     const w = new Worker(url);
     w.onmessage = ({ data }) => {
       lastHeard = performance.now();
-      if (data.ready) workerReady = true;
+      if (data.ready) {
+        workerReady = true;
+        if (jobs.size === 0) idleTimer = setTimeout(() => { if (jobs.size === 0) stop(); }, IDLE_MS);
+      }
       const job = jobs.get(data.id);
       if (!job) return;
       if (data.ack) job.hashed(data.ack, data.state);
@@ -285,11 +309,9 @@ export function startMessageHash(module, bits, options) {
  * again after a few idle seconds. Resolves to false at once where there is none.
  */
 export function hashWorkerReady(module) {
+  // The idle timer starts once the Worker is ready (a stream that is slower than it keeps
+  // hashing on the page, which it then has time for).
   if (!spawned(module)) return Promise.resolve(false);
-  if (jobs.size === 0) {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => { if (jobs.size === 0) stop(); }, IDLE_MS);
-  }
   if (workerReady) return Promise.resolve(true);
   return nextTask().then(() => workerReady);
 }

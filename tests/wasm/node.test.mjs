@@ -59,3 +59,29 @@ test('errors are typed and say where', async () => {
     (e) => e.code === 'INVALID_ARGUMENT' && /expectContext/.test(e.message));
   assert.throws(() => callseal.parseHeader(new Uint8Array([9, 9, 9, 9])), (e) => e.code === 'UNSUPPORTED_VERSION' || e.code === 'MALFORMED_HEADER');
 });
+
+test('the raw stream decryptor takes one-byte and empty pushes around a signed footer', async () => {
+  const enc = await import('../../pkg/encrypt.js');
+  const { DecryptStream } = await import('../../pkg/wasm/callseal_decrypt.js');
+  const keyring = { keyNamespace: 'callseal-test', keyName: 'raw-stream', key: new Uint8Array(32).fill(7) };
+  const plaintext = new Uint8Array(9000).map((_, i) => (i * 13) & 0xff);
+  for (const suiteId of [0x0578, 0x0378, 0x0214, 0x0478]) {
+    const message = enc.encryptWithRawAes(plaintext, keyring, { suiteId, frameLength: 4096 });
+    for (const pattern of ['one byte at a time', 'whole, then empty pushes']) {
+      const dec = new DecryptStream(callseal.unwrapRawAesDataKey(message, keyring), undefined);
+      const out = [];
+      const push = async (bytes) => out.push(...(await dec.push(bytes)));
+      if (pattern === 'whole, then empty pushes') {
+        await push(message);
+        await push(new Uint8Array(0));
+        await push(new Uint8Array(0));
+      } else {
+        for (let i = 0; i < message.length; i++) await push(message.subarray(i, i + 1));
+        await push(new Uint8Array(0));
+      }
+      dec.finish();
+      dec.free();
+      assert.deepEqual(Buffer.concat(out), Buffer.from(plaintext), `${suiteId.toString(16)}: ${pattern}`);
+    }
+  }
+});

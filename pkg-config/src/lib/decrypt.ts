@@ -51,6 +51,11 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
   // reused for the whole stream (the decryptor has copied a push by the time it resolves, and
   // TransformStream calls transform() once the previous call settled), so gathering leaves no
   // garbage behind; a chunk as large as a push goes in as it is.
+  let freed = false;
+  const release = () => {
+    if (!freed) dec.free();
+    freed = true;
+  };
   let gather = new Uint8Array(0);
   let gathered = 0;
   const pushInput = async (input: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {
@@ -83,10 +88,15 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
         await pushGathered(controller);
         dec.finish();
       } finally {
-        dec.free();
+        release();
       }
     },
-  });
+    // The stream was cancelled or aborted: the key and any hash job in the Worker go now, not
+    // when the collector gets to the decryptor.
+    cancel() {
+      release();
+    },
+  } as Transformer<Uint8Array, Uint8Array>);
 }
 
 /** Input bytes gathered before each push into the stream decryptor. */
