@@ -164,7 +164,9 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   and contender; the ciphertext is fetched into the page before any timing. Timed: from the
   ciphertext bytes and the keyring to the verified plaintext, measured in the page with
   \`performance.now()\`. One untimed first run (warm-up, plaintext checked against the
-  original), then ${s.runs} timed runs, garbage collected between runs; the figure is the median.
+  original) in each contender's page, then ${s.runs} timed rounds, each one run of every contender
+  on that message in turn (the order rotating each round; garbage collected before each run), so
+  a change in the machine's load falls on all contenders alike; the figure is the median.
   - callseal one-shot: \`unwrapRawAesDataKey\` + \`decrypt()\` (default engine: WebCrypto).
   - callseal stream: \`unwrapRawAesDataKey\` + \`decryptStream()\` fed ${s.streamChunkBytes / 1024} KiB chunks, the plaintext
     consumed and dropped as it comes.
