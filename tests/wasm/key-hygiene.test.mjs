@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { hkdfSync } from 'node:crypto';
 import * as callseal from '../../pkg/decrypt.js';
 import init, { DecryptStream } from '../../pkg/wasm/callseal_decrypt.js';
 
@@ -103,3 +104,38 @@ for (const engine of ['rust', 'auto']) {
     assert.deepEqual(leaks, []);
   });
 }
+
+test('aborting a stream through its signal wipes its keys at once, before and after the header', async () => {
+  const enc = await import('../../pkg/encrypt.js');
+  const keyring = { keyNamespace: 'callseal-test', keyName: 'abort', key: new Uint8Array(32).fill(9) };
+  const plaintext = new Uint8Array(3 << 20).map((_, i) => i & 0xff);
+  const message = enc.encryptWithRawAes(plaintext, keyring, { suiteId: 0x0478, frameLength: 4096 });
+  const header = callseal.parseHeader(message);
+  for (const engine of ['auto', 'rust']) {
+    // Before the header: the stream holds the data key.
+    const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+    const early = new AbortController();
+    const ts = callseal.decryptStream(dataKey, { signal: early.signal, engine });
+    assert.ok(findInMemory(dataKey).length > 0, 'positive control: the data key is held');
+    early.abort(new Error('user left'));
+    assert.deepEqual(findInMemory(dataKey), [], `${engine}: the data key was wiped at the abort`);
+    await assert.rejects(ts.writable.getWriter().write(message), /user left/);
+
+    // After the header: the stream holds the content key (HKDF-SHA512 of the data key, salt the
+    // message id, info the suite id and "DERIVEKEY": the ESDK's v2 derivation).
+    const contentKey = new Uint8Array(hkdfSync('sha512', dataKey, header.messageId,
+      Buffer.concat([Buffer.from([header.suiteId >> 8, header.suiteId & 0xff]), Buffer.from('DERIVEKEY')]), 32));
+    const later = new AbortController();
+    const stream = callseal.decryptStream(dataKey, { signal: later.signal, engine });
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    const first = reader.read();
+    await writer.write(message.subarray(0, 1 << 20));
+    assert.ok((await first).value.length > 0, 'plaintext came out');
+    assert.ok(findInMemory(contentKey).length > 0, `${engine}: positive control: the content key is held`);
+    later.abort(new Error('seeked away'));
+    assert.deepEqual(findInMemory(contentKey), [], `${engine}: the content key was wiped at the abort`);
+    await assert.rejects(reader.read(), /seeked away/);
+    await assert.rejects(writer.write(message.subarray(1 << 20)), /seeked away/);
+  }
+});

@@ -45,7 +45,8 @@ export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: Decr
  * unverified, so pass `signedMessages: 'reject'` to refuse signed messages when streaming.
  */
 export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): TransformStream<Uint8Array, Uint8Array> {
-  const dec = new wasm.DecryptStream(dataKey, options);
+  const { signal, ...decryptOptions } = options ?? {};
+  const dec = new wasm.DecryptStream(dataKey, decryptOptions);
   // Network chunks are small (often 16-64 KiB): they are gathered into pushes of about
   // STREAM_PUSH bytes, which gives WebCrypto many frames at once. One gathering buffer is
   // reused for the whole stream (the decryptor has copied a push by the time it resolves, and
@@ -53,12 +54,17 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
   // garbage behind; a chunk as large as a push goes in as it is.
   let freed = false;
   const release = () => {
-    if (!freed) dec.free();
+    if (!freed) dec.free(); // wipes the keys (and ends the stream's hash job in the Worker)
     freed = true;
+    signal?.removeEventListener('abort', onAbort);
   };
+  let onAbort = () => {};
+  // After an abort: the reason, for whatever the stream is asked next.
+  const aborted = () => signal?.reason ?? new CallsealError('INVALID_STATE', 'decryptStream was aborted');
   let gather = new Uint8Array(0);
   let gathered = 0;
   const pushInput = async (input: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (freed) throw aborted();
     const frames = (await dec.push(input)) as Uint8Array[];
     for (const f of frames) controller.enqueue(f);
   };
@@ -69,6 +75,15 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
     await pushInput(gather.subarray(0, n), controller);
   };
   return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      if (!signal) return;
+      onAbort = () => {
+        release();
+        controller.error(aborted());
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    },
     async transform(chunk, controller) {
       if (chunk.length >= STREAM_PUSH) {
         await pushGathered(controller);
@@ -86,6 +101,7 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
     async flush(controller) {
       try {
         await pushGathered(controller);
+        if (freed) throw aborted();
         dec.finish();
       } finally {
         release();

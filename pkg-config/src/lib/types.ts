@@ -63,7 +63,14 @@ export interface DecryptOptions {
   engine?: Engine;
 }
 
-export interface StreamOptions extends DecryptOptions {}
+export interface StreamOptions extends DecryptOptions {
+  /**
+   * Aborting it errors the stream with the signal's reason and wipes the stream's keys at once.
+   * Cancelling the readable side does the same where the browser tells the transformer (Node;
+   * not Chromium 156, where the keys otherwise stay until the collector frees the decryptor).
+   */
+  signal?: AbortSignal;
+}
 
 /** A byte-range source, e.g. HTTP Range requests on a pre-signed S3 URL. */
 export interface RangeSource {
