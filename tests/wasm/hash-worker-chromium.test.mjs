@@ -391,3 +391,39 @@ test('a signed stream paused for longer than the Worker waits gives its job back
     await close();
   }
 });
+
+test('aborting a signed stream through its signal errors it and drops its Worker job at once', async () => {
+  const { page, close } = await openPage();
+  try {
+    const r = await page.evaluate(async ({ keyring }) => {
+      const m = new Uint8Array(await (await fetch('/hash-worker/0578-4k.bin')).arrayBuffer());
+      const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
+      let at = 0;
+      const source = new ReadableStream({
+        pull(controller) { controller.enqueue(m.slice(at, at + 65536)); at += 65536; },
+      });
+      const control = new AbortController();
+      const reader = source.pipeThrough(window.callseal.decryptStream(dataKey, { signal: control.signal })).getReader();
+      let length = 0;
+      while (length < 8 << 20) length += (await reader.read()).value.length;
+      const posted = window.keptPosts;
+      control.abort(new Error('seeked away'));
+      // At once, or when a push in flight at the abort settles: well before the 5 s idle hand-back.
+      const aborted = performance.now();
+      while (window.cancelPosts === 0 && performance.now() - aborted < 2000) await new Promise((resolve) => setTimeout(resolve, 10));
+      const cancels = window.cancelPosts;
+      let error;
+      try {
+        for (;;) if ((await reader.read()).done) break;
+      } catch (e) {
+        error = e.message;
+      }
+      return { posted, cancels, error };
+    }, { keyring: { ...KEYRING, key: wrappingKey.toString('base64') } });
+    assert.ok(r.posted > 0, 'the stream was hashing in the Worker');
+    assert.equal(r.cancels, 1, 'the abort told the Worker to drop the job within 2 s');
+    assert.equal(r.error, 'seeked away');
+  } finally {
+    await close();
+  }
+});
