@@ -364,7 +364,7 @@ test('a signed stream paused for longer than the Worker waits gives its job back
         async pull(controller) {
           if (at >= m.length) { controller.close(); return; }
           if (at === 8 << 20) { // a pause
-            await new Promise((resolve) => setTimeout(resolve, 6000));
+            await new Promise((resolve) => setTimeout(resolve, 8000)); // 3 s past the hand-back
             postedBefore = window.keptPosts;
           }
           controller.enqueue(m.slice(at, at + 65536));
