@@ -528,10 +528,18 @@ struct StreamState {
     /// The JS buffer WebCrypto reads each push's sealed frames from, reused push after push
     /// (grown when a push holds more): a fresh one per push was garbage for the collector.
     sealed: Uint8Array,
-    /// Signed suites: the hash of the signed bytes, from the verified header on
-    /// (`StreamHash`: moved to the Worker for long streams), and how many it has taken.
-    hash: Option<StreamHash>,
-    hashed: u64,
+    /// Signed suites: the hash of the signed bytes.
+    hash: SignedHash,
+}
+
+/// Where a stream's signature hash is.
+enum SignedHash {
+    /// The header is not verified yet.
+    Waiting,
+    /// From the verified header on (`StreamHash`: moved to the Worker for long streams).
+    Hashing(StreamHash),
+    /// The footer's signature was checked, or the suite is unsigned.
+    Done,
 }
 
 /// A streaming decryptor (the engine of `decryptStream`). `push(chunk)` resolves to the
@@ -559,8 +567,7 @@ impl DecryptStream {
                 aes: None,
                 use_webcrypto: None,
                 sealed: Uint8Array::new_with_length(0),
-                hash: None,
-                hashed: 0,
+                hash: SignedHash::Waiting,
             }))),
         })
     }
@@ -660,10 +667,12 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array, chunk: Vec<u8>
     open_stream_frames(st, frames, &out).await?;
     // The footer was read: its verdict before this push's plaintext is released.
     if st.dec.external_signature().is_some() {
-        let hash = st
-            .hash
-            .take()
-            .ok_or_else(|| err!(InvalidState, "footer of a message that was not hashed"))?;
+        let SignedHash::Hashing(hash) = std::mem::replace(&mut st.hash, SignedHash::Done) else {
+            return Err(err!(
+                InvalidState,
+                "footer of a message that was not hashed"
+            ));
+        };
         let digest = hash.finish().await?;
         let valid = st
             .dec
@@ -682,41 +691,39 @@ async fn hash_signed(
     js_chunk: &Uint8Array,
     chunk_start: u64,
 ) -> Result<()> {
-    // (`hashed` stays 0 until the hash starts, and the hash is gone once the footer was read.)
-    if st.hash.is_none() && st.hashed == 0 {
+    if let SignedHash::Waiting = st.hash {
         let Some(header) = st.dec.verified_header() else {
             return Ok(());
         };
         let signature = header.info().suite.signature;
         if signature == Signature::None {
+            st.hash = SignedHash::Done;
             return Ok(());
         }
         let mut hash = StreamHash::new(signature);
         let bytes = header.bytes();
         hash.update(bytes, &Uint8Array::from(bytes)).await?;
-        st.hashed = bytes.len() as u64;
-        st.hash = Some(hash);
+        st.hash = SignedHash::Hashing(hash);
     }
-    let Some(hash) = &mut st.hash else {
+    let SignedHash::Hashing(hash) = &mut st.hash else {
         return Ok(());
     };
     let consumed = st.dec.consumed();
     let end = st.dec.signed_len().map_or(consumed, |s| s.min(consumed));
-    if end > st.hashed {
-        let bytes = (st.hashed.checked_sub(chunk_start))
+    let from = hash.len();
+    if end > from {
+        let bytes = (from.checked_sub(chunk_start))
             .zip(end.checked_sub(chunk_start))
             .and_then(|(from, to)| chunk.get(from as usize..to as usize))
             .ok_or_else(|| {
                 err!(
                     InvalidState,
-                    "signed bytes {}..{end} are not in this push",
-                    st.hashed
+                    "signed bytes {from}..{end} are not in this push"
                 )
             })?;
-        let from = (st.hashed - chunk_start) as u32;
-        hash.update(bytes, &js_chunk.subarray(from, from + bytes.len() as u32))
+        let at = (from - chunk_start) as u32;
+        hash.update(bytes, &js_chunk.subarray(at, at + bytes.len() as u32))
             .await?;
-        st.hashed = end;
     }
     Ok(())
 }
@@ -756,20 +763,16 @@ async fn open_stream_frames(
             }
             if batch.plaintext_len() >= (DIRECT_FRAMES * batch.len()) as u64 {
                 // Large frames: each frame's plaintext goes out as WebCrypto returned it.
-                let pieces = batch.open_each(&aes, &source).await?;
-                for &seq in batch.seqs() {
-                    st.dec.frame_opened(seq)?;
-                }
-                for piece in pieces.iter() {
+                for piece in batch.open_each(&aes, &source).await?.iter() {
                     out.push(&piece);
                 }
             } else {
                 let plaintext = Uint8Array::new_with_length(batch.plaintext_len() as u32);
                 batch.open(&aes, &source, &plaintext, 0).await?;
-                for &seq in batch.seqs() {
-                    st.dec.frame_opened(seq)?;
-                }
                 out.push(&plaintext);
+            }
+            for &seq in batch.seqs() {
+                st.dec.frame_opened(seq)?;
             }
         }
         None => {

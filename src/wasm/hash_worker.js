@@ -235,7 +235,7 @@ class Job {
     if (this.finished) return;
     this.finished = true;
     jobs.delete(this.id);
-    if (jobs.size === 0 && worker === this.worker) idleTimer = setTimeout(() => { if (jobs.size === 0) stop(); }, IDLE_MS);
+    if (jobs.size === 0 && worker === this.worker) armIdleTimer();
   }
 }
 
@@ -243,6 +243,12 @@ function keepCopy(bytes, buffer = new ArrayBuffer(PIECE_BYTES)) {
   const copy = new Uint8Array(buffer, 0, bytes.length);
   copy.set(bytes);
   return copy;
+}
+
+/** Ends the Worker once it has been without a job for IDLE_MS. */
+function armIdleTimer() {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => { if (jobs.size === 0) stop(); }, IDLE_MS);
 }
 
 function stop(failure) {
@@ -261,7 +267,7 @@ function spawn(module) {
       lastHeard = performance.now();
       if (data.ready) {
         workerReady = true;
-        if (jobs.size === 0) idleTimer = setTimeout(() => { if (jobs.size === 0) stop(); }, IDLE_MS);
+        if (jobs.size === 0) armIdleTimer();
       }
       const job = jobs.get(data.id);
       if (!job) return;

@@ -192,6 +192,16 @@ extern "C" {
     fn recover(this: &HashJob) -> JsValue;
 }
 
+/// A job in the Worker for `signature`'s hash (SHA-256 or SHA-384; `options`: see
+/// `startMessageHash`), or `None` for unsigned suites and where there is no Worker.
+fn start_job(signature: Signature, options: JsValue) -> Option<HashJob> {
+    let bits = match signature.hash_len() {
+        0 => return None,
+        bytes => bytes as u32 * 8,
+    };
+    start_message_hash(wasm_bindgen::module(), bits, options)
+}
+
 /// A message being hashed in the Worker; cancelled on drop unless finished.
 pub(crate) struct MessageHash(Option<HashJob>);
 
@@ -200,13 +210,7 @@ impl MessageHash {
     /// no Worker (Node) or it already failed in this page. A Worker that a content security
     /// policy refuses is refused after it was constructed: that shows in [`MessageHash::finish`].
     pub(crate) fn start(signature: Signature) -> Option<MessageHash> {
-        let bits = match signature {
-            Signature::EcdsaP256Sha256 => 256,
-            Signature::EcdsaP384Sha384 => 384,
-            Signature::None => return None,
-        };
-        start_message_hash(wasm_bindgen::module(), bits, JsValue::UNDEFINED)
-            .map(|job| MessageHash(Some(job)))
+        start_job(signature, JsValue::UNDEFINED).map(|job| MessageHash(Some(job)))
     }
 
     /// Posts a copy of `bytes` (the next message bytes, in order) to the Worker; returns once
@@ -304,6 +308,11 @@ impl StreamHash {
         }
     }
 
+    /// How many bytes it was given.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
     /// The digest of every byte given.
     pub(crate) async fn finish(mut self) -> Result<Vec<u8>> {
         if let HashAt::Worker(job) = &self.at {
@@ -331,12 +340,7 @@ impl StreamHash {
         let state = Uint8Array::from(&hasher.state()[..]);
         let _ = Reflect::set(&options, &"state".into(), &state);
         let _ = Reflect::set(&options, &"ahead".into(), &STREAM_AHEAD_BYTES.into());
-        let bits = match self.signature {
-            Signature::EcdsaP256Sha256 => 256,
-            Signature::EcdsaP384Sha384 => 384,
-            Signature::None => return,
-        };
-        if let Some(job) = start_message_hash(wasm_bindgen::module(), bits, options.into()) {
+        if let Some(job) = start_job(self.signature, options.into()) {
             self.at = HashAt::Worker(job);
         }
     }

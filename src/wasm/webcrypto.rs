@@ -37,19 +37,8 @@ extern "C" {
         ivs: &Uint8Array,
         aads: &Uint8Array,
         aad_ends: &Uint32Array,
-        out: &Uint8Array,
+        out: Option<&Uint8Array>,
         out_offset: u32,
-        in_flight: u32,
-    ) -> Promise;
-
-    #[wasm_bindgen(js_name = openFramesEach)]
-    fn open_frames_each_js(
-        key: &CryptoKey,
-        source: &Uint8Array,
-        ranges: &Uint32Array,
-        ivs: &Uint8Array,
-        aads: &Uint8Array,
-        aad_ends: &Uint32Array,
         in_flight: u32,
     ) -> Promise;
 }
@@ -217,23 +206,17 @@ impl FrameBatch {
         out_offset: u32,
     ) -> Result<JsValue> {
         // Copies (not views of wasm memory, which may grow while WebCrypto runs).
-        let (ranges, ivs) = (
-            Uint32Array::from(&self.ranges[..]),
-            Uint8Array::from(&self.ivs[..]),
+        let promise = open_frames_js(
+            &key.key,
+            source,
+            &Uint32Array::from(&self.ranges[..]),
+            &Uint8Array::from(&self.ivs[..]),
+            &Uint8Array::from(&self.aads[..]),
+            &Uint32Array::from(&self.aad_ends[..]),
+            out,
+            out_offset,
+            IN_FLIGHT as u32,
         );
-        let (aads, aad_ends) = (
-            Uint8Array::from(&self.aads[..]),
-            Uint32Array::from(&self.aad_ends[..]),
-        );
-        let in_flight = IN_FLIGHT as u32;
-        let promise = match out {
-            Some(out) => open_frames_js(
-                &key.key, source, &ranges, &ivs, &aads, &aad_ends, out, out_offset, in_flight,
-            ),
-            None => {
-                open_frames_each_js(&key.key, source, &ranges, &ivs, &aads, &aad_ends, in_flight)
-            }
-        };
         match JsFuture::from(promise).await {
             Ok(result) => Ok(result),
             Err(e) => {

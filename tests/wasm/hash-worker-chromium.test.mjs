@@ -102,6 +102,30 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakAt 
     body: `<!doctype html><meta charset="utf-8">${policy}<script type="module">
       import * as callseal from '/pkg/decrypt.js';
       window.callseal = callseal;
+      const keyring = { ...${JSON.stringify(KEYRING)}, key: Uint8Array.from(atob('${wrappingKey.toString('base64')}'), (c) => c.charCodeAt(0)) };
+      // Message \`name\` and its data key, after \`tamper\`: { flip: [index (< 0: from the end), mask] } or { cut: bytes }.
+      window.load = async (name, tamper = {}) => {
+        const m = new Uint8Array(await (await fetch('/hash-worker/' + name + '.bin')).arrayBuffer());
+        const dataKey = callseal.unwrapRawAesDataKey(m, keyring);
+        if (tamper.flip) m[tamper.flip[0] < 0 ? m.length + tamper.flip[0] : tamper.flip[0]] ^= tamper.flip[1];
+        return { message: tamper.cut ? m.subarray(0, m.length - tamper.cut) : m, dataKey };
+      };
+      // \`bytes\` as a stream of \`chunk\`-byte pieces; \`pause\` (at a piece's offset) is awaited there.
+      window.chunks = (bytes, chunk = 65536, pause = {}) => {
+        let at = 0;
+        return new ReadableStream({
+          async pull(controller) {
+            if (at >= bytes.length) { controller.close(); return; }
+            if (at === pause.at) await pause.wait();
+            controller.enqueue(bytes.slice(at, at + chunk));
+            at += chunk;
+          },
+        });
+      };
+      window.checksum = (bytes, h = 0) => {
+        for (let i = 0; i < bytes.length; i++) h = (Math.imul(h, 31) + bytes[i]) | 0;
+        return h;
+      };
       window.ready = true;
     </script>`,
   }));
@@ -110,56 +134,38 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakAt 
   return { page, close: () => context.close() };
 }
 
-/** Decrypts message `name` in the page after `tamper`: { flip: [index (< 0: from the end), mask] } or { cut: bytes }. */
+/** Decrypts message `name` in the page after `tamper` (see `window.load`). */
 function decryptIn(page, name, tamper = {}) {
-  return page.evaluate(async ({ name, tamper, keyring }) => {
-    const m = new Uint8Array(await (await fetch(`/hash-worker/${name}.bin`)).arrayBuffer());
-    const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
-    let message = m;
-    if (tamper.flip) message[tamper.flip[0] < 0 ? m.length + tamper.flip[0] : tamper.flip[0]] ^= tamper.flip[1];
-    if (tamper.cut) message = m.subarray(0, m.length - tamper.cut);
+  return page.evaluate(async ({ name, tamper }) => {
+    const { message, dataKey } = await window.load(name, tamper);
     try {
       const out = await window.callseal.decrypt(message, dataKey);
-      let h = 0;
-      for (let i = 0; i < out.length; i++) h = (Math.imul(h, 31) + out[i]) | 0;
-      return { ok: true, length: out.length, hash: h };
+      return { ok: true, length: out.length, hash: window.checksum(out) };
     } catch (e) {
       return { ok: false, code: e.code, message: e.message };
     }
-  }, { name, tamper, keyring: { ...KEYRING, key: wrappingKey.toString('base64') } });
+  }, { name, tamper });
 }
 
 /** Streams message `name` through decryptStream in `chunk`-byte pieces, after `tamper`. */
 function streamIn(page, name, tamper = {}, chunk = 65536) {
-  return page.evaluate(async ({ name, tamper, keyring, chunk }) => {
-    const m = new Uint8Array(await (await fetch(`/hash-worker/${name}.bin`)).arrayBuffer());
-    const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
-    let message = m;
-    if (tamper.flip) message[tamper.flip[0] < 0 ? m.length + tamper.flip[0] : tamper.flip[0]] ^= tamper.flip[1];
-    if (tamper.cut) message = m.subarray(0, m.length - tamper.cut);
-    let at = 0;
-    const source = new ReadableStream({
-      pull(controller) {
-        if (at >= message.length) { controller.close(); return; }
-        controller.enqueue(message.slice(at, at + chunk));
-        at += chunk;
-      },
-    });
+  return page.evaluate(async ({ name, tamper, chunk }) => {
+    const { message, dataKey } = await window.load(name, tamper);
     let h = 0;
     let length = 0;
     try {
-      const reader = source.pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
+      const reader = window.chunks(message, chunk).pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        for (let i = 0; i < value.length; i++) h = (Math.imul(h, 31) + value[i]) | 0;
+        h = window.checksum(value, h);
         length += value.length;
       }
       return { ok: true, length, hash: h };
     } catch (e) {
       return { ok: false, code: e.code, message: e.message, released: length };
     }
-  }, { name, tamper, keyring: { ...KEYRING, key: wrappingKey.toString('base64') }, chunk });
+  }, { name, tamper, chunk });
 }
 
 function plainHash(bytes) {
@@ -329,14 +335,9 @@ test('a signed stream under 1 MiB is hashed on the page and starts no Worker', a
 test('a signed stream cancelled midway drops its hash job in the Worker', async () => {
   const { page, close } = await openPage();
   try {
-    const r = await page.evaluate(async ({ keyring }) => {
-      const m = new Uint8Array(await (await fetch('/hash-worker/0578-4k.bin')).arrayBuffer());
-      const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
-      let at = 0;
-      const source = new ReadableStream({
-        pull(controller) { controller.enqueue(m.slice(at, at + 65536)); at += 65536; },
-      });
-      const reader = source.pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
+    const r = await page.evaluate(async () => {
+      const { message, dataKey } = await window.load('0578-4k');
+      const reader = window.chunks(message).pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
       let length = 0;
       while (length < 8 << 20) length += (await reader.read()).value.length;
       const posted = window.keptPosts;
@@ -344,7 +345,7 @@ test('a signed stream cancelled midway drops its hash job in the Worker', async 
       const cancelled = performance.now();
       while (window.cancelPosts === 0 && performance.now() - cancelled < 8000) await new Promise((resolve) => setTimeout(resolve, 100));
       return { posted, cancels: window.cancelPosts, ms: performance.now() - cancelled };
-    }, { keyring: { ...KEYRING, key: wrappingKey.toString('base64') } });
+    });
     assert.ok(r.posted > 0, 'the stream was hashing in the Worker');
     assert.equal(r.cancels, 1, 'the cancelled stream told the Worker to drop its job');
   } finally {
@@ -355,33 +356,27 @@ test('a signed stream cancelled midway drops its hash job in the Worker', async 
 test('a signed stream paused for longer than the Worker waits gives its job back and finishes right', async () => {
   const { page, close } = await openPage();
   try {
-    const r = await page.evaluate(async ({ keyring }) => {
-      const m = new Uint8Array(await (await fetch('/hash-worker/0578-4k.bin')).arrayBuffer());
-      const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
-      let at = 0;
+    const r = await page.evaluate(async () => {
+      const { message, dataKey } = await window.load('0578-4k');
       let postedBefore = 0;
-      const source = new ReadableStream({
-        async pull(controller) {
-          if (at >= m.length) { controller.close(); return; }
-          if (at === 8 << 20) { // a pause
-            await new Promise((resolve) => setTimeout(resolve, 8000)); // 3 s past the hand-back
-            postedBefore = window.keptPosts;
-          }
-          controller.enqueue(m.slice(at, at + 65536));
-          at += 65536;
+      const pause = {
+        at: 8 << 20,
+        async wait() {
+          await new Promise((resolve) => setTimeout(resolve, 8000)); // 3 s past the hand-back
+          postedBefore = window.keptPosts;
         },
-      });
+      };
       let h = 0;
       let length = 0;
-      const reader = source.pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
+      const reader = window.chunks(message, 65536, pause).pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        for (let i = 0; i < value.length; i++) h = (Math.imul(h, 31) + value[i]) | 0;
+        h = window.checksum(value, h);
         length += value.length;
       }
       return { length, hash: h, cancels: window.cancelPosts, postedAfter: window.keptPosts - postedBefore };
-    }, { keyring: { ...KEYRING, key: wrappingKey.toString('base64') } });
+    });
     const m = messages['0578-4k'];
     assert.equal(r.length, m.plaintext.length);
     assert.equal(r.hash, plainHash(m.plaintext));
@@ -395,15 +390,10 @@ test('a signed stream paused for longer than the Worker waits gives its job back
 test('aborting a signed stream through its signal errors it and drops its Worker job at once', async () => {
   const { page, close } = await openPage();
   try {
-    const r = await page.evaluate(async ({ keyring }) => {
-      const m = new Uint8Array(await (await fetch('/hash-worker/0578-4k.bin')).arrayBuffer());
-      const dataKey = window.callseal.unwrapRawAesDataKey(m, { ...keyring, key: Uint8Array.from(atob(keyring.key), (c) => c.charCodeAt(0)) });
-      let at = 0;
-      const source = new ReadableStream({
-        pull(controller) { controller.enqueue(m.slice(at, at + 65536)); at += 65536; },
-      });
+    const r = await page.evaluate(async () => {
+      const { message, dataKey } = await window.load('0578-4k');
       const control = new AbortController();
-      const reader = source.pipeThrough(window.callseal.decryptStream(dataKey, { signal: control.signal })).getReader();
+      const reader = window.chunks(message).pipeThrough(window.callseal.decryptStream(dataKey, { signal: control.signal })).getReader();
       let length = 0;
       while (length < 8 << 20) length += (await reader.read()).value.length;
       const posted = window.keptPosts;
@@ -419,7 +409,7 @@ test('aborting a signed stream through its signal errors it and drops its Worker
         error = e.message;
       }
       return { posted, cancels, error };
-    }, { keyring: { ...KEYRING, key: wrappingKey.toString('base64') } });
+    });
     assert.ok(r.posted > 0, 'the stream was hashing in the Worker');
     assert.equal(r.cancels, 1, 'the abort told the Worker to drop the job within 2 s');
     assert.equal(r.error, 'seeked away');
