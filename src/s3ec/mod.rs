@@ -6,7 +6,7 @@
 //! data-format/metadata-strategy.md, key-derivation.md, decryption.md).
 //!
 //! The data key arrives already unwrapped (from the console's key broker, which calls KMS with
-//! the [`S3ObjectMetadata::encryption_context`]). Legacy `AES/CBC/PKCS5Padding` (V1/V2) content
+//! the [`S3ObjectMetadata::kms_encryption_context`]). Legacy `AES/CBC/PKCS5Padding` (V1/V2) content
 //! is unauthenticated and is refused with `UNSUPPORTED_SUITE`, as is ranged (CTR) decryption.
 
 mod metadata;
@@ -101,7 +101,9 @@ pub fn content_cipher(meta: &S3ObjectMetadata, data_key: &[u8]) -> Result<Conten
 }
 
 /// Decrypts a whole S3EC object body (ciphertext ‖ 16-byte tag) with the pure-Rust engine.
-/// Nothing is returned unless the tag verifies.
+/// Nothing is returned unless the tag verifies. Checks run in this order: data key length
+/// (`WRONG_KEY_LENGTH`), V3 key commitment (`COMMITMENT_MISMATCH`), body length against the tag
+/// and `x-amz-unencrypted-content-length` (`TRUNCATED` / `TRAILING_BYTES`), then the tag.
 pub fn decrypt_object(body: &[u8], meta: &S3ObjectMetadata, data_key: &[u8]) -> Result<Vec<u8>> {
     decrypt_object_with(&RustAesGcm, body, meta, data_key)
 }
@@ -113,8 +115,10 @@ pub fn decrypt_object_with(
     meta: &S3ObjectMetadata,
     data_key: &[u8],
 ) -> Result<Vec<u8>> {
-    let (ciphertext, tag) = split_body(body, meta)?;
+    // The key (length, V3 commitment) before the body: a wrong key is reported as such
+    // whatever the body, on every engine (the WebCrypto path does the same).
     let cipher = content_cipher(meta, data_key)?;
+    let (ciphertext, tag) = split_body(body, meta)?;
     let mut plaintext = ciphertext.to_vec();
     if let Err(e) = engine.open_in_place(
         cipher.key(),
@@ -221,6 +225,19 @@ mod tests {
         assert_eq!(
             decrypt_object(&body[..3], &parsed, &dk).unwrap_err().code,
             crate::ErrorCode::Truncated
+        );
+        // A wrong key is reported before the body is looked at.
+        assert_eq!(
+            decrypt_object(&body[..3], &parsed, &[4u8; 32])
+                .unwrap_err()
+                .code,
+            crate::ErrorCode::CommitmentMismatch
+        );
+        assert_eq!(
+            decrypt_object(&body[..3], &parsed, &[4u8; 16])
+                .unwrap_err()
+                .code,
+            crate::ErrorCode::WrongKeyLength
         );
     }
 }

@@ -7,9 +7,20 @@ metadata headers, and the plaintext data key a key broker gets from KMS Decrypt 
 object's KMS encryption context (stored context + aws:x-amz-cek-alg). The official client's
 own decrypt is run on every object first, so the expected plaintext is what AWS's client says.
 
-usage: make_s3ec_objects.py OUT.json [--seed N] [--count N]
+With --non-ascii, each object's context also holds non-ASCII values ("Zürich", "東京"), and each
+case records, besides the metadata as stored, the headers the way S3 returns them when the JSON
+map's header value is not ASCII (a writer such as the Java client sends the JSON as raw UTF-8):
+RFC 2047 encoded words over S3's "double encoding" (the UTF-8 bytes read as ISO-8859-1 and
+encoded again), in B and Q form, and over a single UTF-8 encoding. The Python client escapes
+non-ASCII in its JSON and 4.0.0 refuses such contexts on put (_validate_encryption_context, a
+put-side check only), so that check is bypassed here; the objects and data keys are still made
+and decrypted by the official client and KMS.
+
+usage: make_s3ec_objects.py OUT.json [--seed N] [--count N] [--non-ascii]
 """
 import base64
+import email.header
+import email.quoprimime
 import json
 import random
 import sys
@@ -28,8 +39,32 @@ def b64(b: bytes) -> str:
     return base64.b64encode(b).decode()
 
 
+def s3_returned(value: str) -> dict:
+    """The JSON map header as S3 returns it once its text is not ASCII (see the module doc)."""
+    text = json.dumps(json.loads(value), ensure_ascii=False)  # same map, raw UTF-8 as Java writes it
+    double = text.encode("utf-8").decode("latin-1").encode("utf-8")
+    forms = {
+        "rfc2047-b-double": "=?UTF-8?B?" + b64(double) + "?=",
+        "rfc2047-q-double": email.quoprimime.header_encode(double, charset="utf-8"),
+        "rfc2047-b-single": "=?UTF-8?B?" + b64(text.encode("utf-8")) + "?=",
+    }
+    # Cross-check with the standard library's RFC 2047 decoder.
+    for name, encoded in forms.items():
+        [(raw, charset)] = email.header.decode_header(encoded)
+        got = raw.decode(charset)
+        if name.endswith("-double"):
+            got = got.encode("latin-1").decode("utf-8")
+        assert json.loads(got) == json.loads(value), name
+    return forms
+
+
 def main() -> None:
     out = sys.argv[1]
+    non_ascii = "--non-ascii" in sys.argv
+    if non_ascii:
+        import s3_encryption
+
+        s3_encryption._validate_encryption_context = lambda _ctx: None
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 7
     count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 6
     rng = random.Random(seed)
@@ -57,6 +92,8 @@ def main() -> None:
                 size = rng.choice([0, 1, 15, 16, 17, 4096, rng.randrange(1, 200_000)])
                 plaintext = rng.randbytes(size)
                 context = {"contact-id": f"c0ffee{i:02d}-{fmt}", "kind": rng.choice(["recording", "transcript"])}
+                if non_ascii:
+                    context["site"] = rng.choice(["Zürich", "東京", "São Paulo – Zürich"])
                 key = f"{fmt}/object-{i}"
                 client.put_object(Bucket=BUCKET, Key=key, Body=plaintext, EncryptionContext=context)
                 # The official client's own decrypt is the reference.
@@ -69,7 +106,7 @@ def main() -> None:
                 kms_context = dict(context)
                 kms_context["aws:x-amz-cek-alg"] = "115" if fmt == "v3" else "AES/GCM/NoPadding"
                 data_key = kms.decrypt(CiphertextBlob=edk, EncryptionContext=kms_context)["Plaintext"]
-                cases.append({
+                case = {
                     "id": f"{fmt}-{i}-n{size}",
                     "format": fmt,
                     "body": b64(body),
@@ -78,7 +115,14 @@ def main() -> None:
                     "kms_encryption_context": kms_context,
                     "data_key": b64(data_key),
                     "plaintext": b64(plaintext),
-                })
+                }
+                if non_ascii:
+                    field = "x-amz-meta-" + ("x-amz-t" if fmt == "v3" else "x-amz-matdesc")
+                    case["s3_returned_metadata"] = {
+                        name: {**metadata, field: encoded}
+                        for name, encoded in s3_returned(metadata[field]).items()
+                    }
+                cases.append(case)
     with open(out, "w") as f:
         json.dump({"producer": "amazon-s3-encryption-client-python 4.0.0 (official) + moto", "cases": cases}, f, indent=1)
     print(f"wrote {len(cases)} S3EC objects to {out}")
