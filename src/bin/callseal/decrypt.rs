@@ -6,13 +6,16 @@
 //! callseal decrypt --in FILE --out FILE --wrapping-key-file FILE --key-namespace NS --key-name NAME
 //! ```
 //!
-//! The data key (or raw AES wrapping key) is read from a file or stdin, never from argv: raw
-//! bytes (16/24/32) or base64 text. The input is streamed (memory: one frame); plaintext goes
-//! to `OUT.partial` and is renamed to `OUT` only once the whole message, signature included,
-//! verified — on any error the partial file is deleted.
+//! The data key (or raw AES wrapping key) is read from a file or stdin, never from argv (see
+//! [`decode_key`] for the formats). The input is streamed (memory: one frame); plaintext goes to
+//! a 0600 temporary file in the output's directory ([`crate::output`]: unnamed on Linux) that
+//! replaces `OUT` only once the whole message, signature included, verified. On any error or
+//! interrupt nothing is left on disk and an existing `OUT` is untouched. `OUT` must not be the
+//! input file (compared by device and inode) and, if it exists, must be a regular file.
 
 use std::fs::File;
 use std::io::{Read, Write};
+use std::path::Path;
 
 use base64::Engine as _;
 use callseal::envelope::raw_aes::RawAesKeyring;
@@ -22,16 +25,32 @@ use callseal::envelope::{
 use callseal::{err, Error, Result};
 use zeroize::Zeroizing;
 
+use crate::output::{self, Pending};
+
 const USAGE: &str = "usage: callseal decrypt --in FILE --out FILE (--key-file FILE | --key-stdin | --wrapping-key-file FILE --key-namespace NS --key-name NAME)
                         [--expect-context KEY=VALUE]... [--max-data-keys N] [--reject-signed]
 
-  --key-file FILE          the plaintext data key: raw bytes (16, 24 or 32) or base64 text
+  --in FILE                the message; never modified (--out may not name the same file)
+  --out FILE               where the plaintext goes (mode 0600): written to a temporary file in
+                           the same directory and moved to FILE only once the whole message,
+                           signature included, verified. An existing FILE (a regular file, not
+                           --in) is replaced then, and left untouched on any error or interrupt
+  --key-file FILE          the plaintext data key (formats below)
   --key-stdin              read the data key from stdin instead (never pass keys in argv)
-  --wrapping-key-file FILE a raw AES wrapping key (raw or base64) that unwraps the message's own
+  --wrapping-key-file FILE a raw AES wrapping key (formats below) that unwraps the message's own
                            encrypted data key; with --key-namespace and --key-name
   --expect-context K=V     fail unless the encryption context has this pair (repeatable)
   --max-data-keys N        fail if the message has more than N encrypted data keys
   --reject-signed          refuse messages of signed algorithm suites
+
+key formats, tried in this order:
+  1. base64 text of a 16, 24 or 32-byte key (surrounding whitespace and newlines ignored)
+  2. exactly 16, 24 or 32 raw bytes
+  3. 16, 24 or 32 raw bytes followed by one \\n or \\r\\n
+
+exit status: 0 verified plaintext written, 1 decryption or I/O error, 2 usage error.
+Interrupted by SIGINT, SIGTERM or SIGHUP (on Linux, where the filesystem has O_TMPFILE, by
+anything, SIGKILL included): nothing is left on disk.
 ";
 
 #[derive(Default)]
@@ -102,23 +121,45 @@ fn parse_args(args: &[String]) -> std::result::Result<Args, String> {
     Ok(a)
 }
 
-/// Key material: base64 text of a 16/24/32-byte key, or the raw 16/24/32 bytes. Base64 is
-/// tried first: a random raw key is valid base64 of the right length with negligible probability.
-fn decode_key(raw: Zeroizing<Vec<u8>>, what: &str) -> Result<Zeroizing<Vec<u8>>> {
+/// Key material, decided in this order (the order `--help` states):
+/// 1. the text, surrounding whitespace removed, is base64 of a 16/24/32-byte key;
+/// 2. the bytes are a raw 16/24/32-byte key;
+/// 3. the bytes are a raw 16/24/32-byte key followed by one `\n` or `\r\n` (a file written by
+///    an editor or `echo`). At most one of the two strippings gives a valid length.
+///
+/// Base64 goes first: a random raw key is valid base64 of the right length with negligible
+/// probability.
+fn decode_key(mut raw: Zeroizing<Vec<u8>>, what: &str) -> Result<Zeroizing<Vec<u8>>> {
+    const LENGTHS: [usize; 3] = [16, 24, 32];
+    let mut base64_len = None;
     if let Ok(text) = std::str::from_utf8(&raw) {
         if let Ok(key) = base64::engine::general_purpose::STANDARD.decode(text.trim()) {
             let key = Zeroizing::new(key);
-            if [16, 24, 32].contains(&key.len()) {
+            if LENGTHS.contains(&key.len()) {
                 return Ok(key);
             }
+            base64_len = Some(key.len());
         }
     }
-    if [16, 24, 32].contains(&raw.len()) {
+    if LENGTHS.contains(&raw.len()) {
         return Ok(raw);
     }
+    for newline in [&b"\r\n"[..], b"\n"] {
+        if raw.ends_with(newline) && LENGTHS.contains(&(raw.len() - newline.len())) {
+            let len = raw.len() - newline.len();
+            raw.truncate(len);
+            return Ok(raw);
+        }
+    }
+    let base64_note = match base64_len {
+        Some(n) => format!(" (it is base64 of {n} bytes)"),
+        None => String::new(),
+    };
     Err(err!(
         WrongKeyLength,
-        "{what}: {} bytes, neither a raw 16/24/32-byte key nor base64 of one",
+        "{what}: {} bytes{base64_note}; a key is read as base64 text of a 16, 24 or 32-byte key \
+         (surrounding whitespace ignored), or as the raw 16, 24 or 32 bytes (optionally followed \
+         by one newline)",
         raw.len()
     ))
 }
@@ -182,39 +223,52 @@ fn decrypt_file(a: &Args) -> Result<u64> {
         ),
     };
     let mut src = File::open(input).map_err(|e| err!(Io, "{input}: {e}"))?;
-    let partial = format!("{output}.partial");
-    let mut dst = File::create(&partial).map_err(|e| err!(Io, "{partial}: {e}"))?;
-    let result = (|| -> Result<u64> {
-        let mut d = StreamDecryptor::new(key, a.opts.clone())?;
-        let mut buf = vec![0u8; 1 << 16];
-        let mut out = Vec::with_capacity(1 << 16);
-        let mut written = 0u64;
-        loop {
-            let n = src.read(&mut buf).map_err(|e| err!(Io, "{input}: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            d.update(&buf[..n], &mut out)?;
-            dst.write_all(&out)
-                .map_err(|e| err!(Io, "{partial}: {e}"))?;
-            written += out.len() as u64;
-            out.clear();
+    let out_path = Path::new(output);
+    let dir = output::parent_dir(out_path);
+    let mut dst = Pending::create(dir).map_err(|e| {
+        err!(
+            Io,
+            "cannot create a temporary file in {}: {e}",
+            dir.display()
+        )
+    })?;
+    let mut d = StreamDecryptor::new(key, a.opts.clone())?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut out = Vec::with_capacity(1 << 16);
+    let mut written = 0u64;
+    // On any error `dst` is dropped, which removes the temporary file.
+    loop {
+        let n = src.read(&mut buf).map_err(|e| err!(Io, "{input}: {e}"))?;
+        if n == 0 {
+            break;
         }
-        d.finish()?;
-        dst.sync_all().map_err(|e| err!(Io, "{partial}: {e}"))?;
-        Ok(written)
-    })();
-    drop(dst);
-    match result {
-        Ok(n) => {
-            std::fs::rename(&partial, output)
-                .map_err(|e| err!(Io, "{partial} -> {output}: {e}"))?;
-            Ok(n)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            Err(e)
-        }
+        d.update(&buf[..n], &mut out)?;
+        dst.file()
+            .write_all(&out)
+            .map_err(|e| err!(Io, "writing the temporary file for {output}: {e}"))?;
+        written += out.len() as u64;
+        out.clear();
+    }
+    d.finish()?;
+    dst.commit(out_path)
+        .map_err(|e| err!(Io, "moving the verified plaintext to {output}: {e}"))?;
+    Ok(written)
+}
+
+/// Usage checks on the paths, before any key is read: the output must not be the input (by
+/// device and inode, so other spellings, hard links and symlinks count) and, if it exists, must
+/// be a regular file (it is replaced by a rename).
+fn check_paths(input: &str, output: &str) -> std::result::Result<(), String> {
+    if output::same_file(Path::new(input), Path::new(output)) {
+        return Err(format!(
+            "--out {output} is the same file as --in {input}; refusing to replace the ciphertext"
+        ));
+    }
+    match std::fs::metadata(output) {
+        Ok(m) if !m.is_file() => Err(format!(
+            "--out {output} exists and is not a regular file (a directory?); name the file to write"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -224,7 +278,13 @@ pub fn run(args: &[String]) -> i32 {
         print!("{USAGE}");
         return 0;
     }
-    let a = match parse_args(args) {
+    let a = match parse_args(args).and_then(|a| {
+        check_paths(
+            a.input.as_deref().unwrap_or_default(),
+            a.output.as_deref().unwrap_or_default(),
+        )?;
+        Ok(a)
+    }) {
         Ok(a) => a,
         Err(msg) => {
             eprintln!("callseal decrypt: {msg}\n\n{USAGE}");

@@ -6,6 +6,7 @@
 //! ```
 
 mod decrypt;
+mod output;
 mod policy;
 
 const USAGE: &str = "usage: callseal <command> [args]\n\ncommands:\n  decrypt   decrypt an AWS Encryption SDK message (data key from a file or stdin, never argv)\n  policy    validate IAM / KMS key policies (`callseal policy validate --help`)\n";
