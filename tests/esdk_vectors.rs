@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine as _;
-use callseal::envelope::random_access::RandomAccessReader;
+use callseal::envelope::random_access::{plaintext_len_hint, RandomAccessReader, HINT_TAIL_BYTES};
 use callseal::envelope::{decrypt, DataKey, DecryptOptions, UnverifiedHeader};
 use callseal::ErrorCode;
 use common::*;
@@ -72,6 +72,14 @@ fn python_manifest_all_cases() {
                 let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts)
                     .unwrap_or_else(|e| panic!("{id}: random access: {e}"));
                 assert_eq!(ra.plaintext_len(), pt.len() as u64, "{id}");
+                // the allocation hint one-shot decryption sizes its output with
+                let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
+                let tail = &ct[ct.len().saturating_sub(HINT_TAIL_BYTES as usize)..];
+                assert_eq!(
+                    plaintext_len_hint(h.unverified(), ct.len() as u64, tail),
+                    Some(pt.len() as u64),
+                    "{id}: plaintext length hint"
+                );
                 let n = pt.len() as u64;
                 assert_eq!(ra.read(0, n).unwrap(), pt, "{id}: random access whole");
                 for (o, l) in [

@@ -4,7 +4,7 @@
 //! | --- | --- | --- |
 //! | header size (`max_header_len`, default 1 MiB) | ESDK header parser | `LIMIT_EXCEEDED` |
 //! | number of encrypted data keys (`max_encrypted_data_keys`) | ESDK header parser | `TOO_MANY_DATA_KEYS` |
-//! | frame length (`max_frame_buffer`, default 256 MiB) | streaming decryptor, random access | `LIMIT_EXCEEDED` |
+//! | frame length (`max_frame_buffer`, default 256 MiB; random access: a non-framed body too) | streaming decryptor, random access | `LIMIT_EXCEEDED` |
 //! | message length (`max_message_len`) | decryptor, random access | `LIMIT_EXCEEDED` |
 //! | non-framed body > 2^36 - 32 bytes | decryptor | `MALFORMED_BODY` (format rule) |
 //! | policy size 128 KiB, nesting 32, string 8 KiB | validator / evaluator | finding `POLICY_LIMIT_EXCEEDED` / `LIMIT_EXCEEDED` |
@@ -162,6 +162,17 @@ fn frame_length_limit() {
             .code,
         ErrorCode::LimitExceeded
     );
+    // Random access fetches a non-framed body whole: the same limit, before any fetch of it.
+    assert_eq!(
+        random_access_code(&nf, &nf_key, &opts),
+        ErrorCode::LimitExceeded
+    );
+    let opts = DecryptOptions {
+        max_frame_buffer: 4096 + 36,
+        ..Default::default()
+    };
+    let mut ra = RandomAccessReader::open(&nf[..], &DataKey::new(&nf_key), &opts).unwrap();
+    assert_eq!(ra.read(4000, 96).unwrap().len(), 96);
 }
 
 #[test]

@@ -38,7 +38,9 @@ use crate::envelope::body::{
     MAX_NON_FRAMED_LEN,
 };
 use crate::envelope::decrypt::{unit_name, DecryptOptions, SealedFrame, SignedMessages};
-use crate::envelope::header::{ContentType, HeaderLimits, UnverifiedHeader, VerifiedHeader};
+use crate::envelope::header::{
+    ContentType, HeaderInfo, HeaderLimits, UnverifiedHeader, VerifiedHeader,
+};
 use crate::envelope::keys::{verify_header, ContentKey, DataKey};
 use crate::envelope::suite::{Signature, IV_LEN, TAG_LEN};
 use crate::err;
@@ -51,6 +53,53 @@ fn max_der_len(sig: Signature) -> u64 {
         Signature::EcdsaP256Sha256 => 72,
         Signature::EcdsaP384Sha384 => 104,
     }
+}
+
+/// Candidate footer lengths of a message of `total_size` bytes whose bytes from `tail_start` on
+/// are `tail`: 0 for unsigned suites, else `2 + s` for each DER length `s` that the u16 before
+/// the last `s` bytes states (the footer is u16 length ‖ signature, spec "Footer").
+fn footer_candidates(sig: Signature, total_size: u64, tail_start: u64, tail: &[u8]) -> Vec<u64> {
+    if sig == Signature::None {
+        return vec![0];
+    }
+    (8..=max_der_len(sig))
+        .filter(|&s| {
+            let Some(at) = total_size.checked_sub(2 + s).filter(|at| *at >= tail_start) else {
+                return false;
+            };
+            let i = (at - tail_start) as usize;
+            tail.get(i..i + 2)
+                .is_some_and(|b| u64::from(u16::from_be_bytes([b[0], b[1]])) == s)
+        })
+        .map(|s| 2 + s)
+        .collect()
+}
+
+/// Bytes at the end of a message that [`plaintext_len_hint`] reads.
+pub const HINT_TAIL_BYTES: u64 = 2 + 104;
+
+/// The plaintext length of a message of `total_size` bytes with header `info`, from its layout
+/// and the footer's length field in `tail` (its last [`HINT_TAIL_BYTES`] bytes or all of it):
+/// **unauthenticated**, a size to allocate before decrypting, not a fact. `None` when the
+/// bytes fit no layout or more than one.
+pub fn plaintext_len_hint(info: &HeaderInfo, total_size: u64, tail: &[u8]) -> Option<u64> {
+    let tail_start = total_size.checked_sub(tail.len() as u64)?;
+    let header_len = info.header_len as u64;
+    let mut fits = footer_candidates(info.suite.signature, total_size, tail_start, tail)
+        .into_iter()
+        .filter_map(|footer| {
+            let body_len = total_size.checked_sub(footer)?.checked_sub(header_len)?;
+            match info.content_type {
+                ContentType::Framed => {
+                    let layout = FrameLayout::new(header_len, info.frame_length).ok()?;
+                    let (seq, len) = layout.final_frame_from_body_len(body_len).ok()?;
+                    Some(layout.plaintext_len(seq, len))
+                }
+                ContentType::NonFramed => body_len.checked_sub(IV_LEN as u64 + 8 + TAG_LEN as u64),
+            }
+        });
+    let first = fits.next()?;
+    fits.next().is_none().then_some(first)
 }
 
 /// One frame to fetch: its number, its bytes in the message, the plaintext it holds.
@@ -80,6 +129,8 @@ pub struct RandomAccess {
     header: VerifiedHeader,
     key: ContentKey,
     end: Option<End>,
+    /// [`DecryptOptions::max_frame_buffer`]: a non-framed body is fetched and held whole.
+    max_block: u64,
 }
 
 impl RandomAccess {
@@ -118,6 +169,7 @@ impl RandomAccess {
             header,
             key,
             end: None,
+            max_block: opts.max_frame_buffer,
         })
     }
 
@@ -163,6 +215,13 @@ impl RandomAccess {
             ));
         }
         match self.layout()? {
+            None if total_size - hl > self.max_block => Err(err!(
+                LimitExceeded,
+                "non-framed body of {} bytes exceeds the {} byte block limit (random access \
+                 fetches a non-framed body whole, for every read)",
+                total_size - hl,
+                self.max_block
+            )),
             None => Ok(hl..total_size),
             Some(l) => {
                 let footer = if self.header.info().suite.is_signed() {
@@ -191,24 +250,7 @@ impl RandomAccess {
         }
         let tail_start = want.start;
         let info = self.header.info();
-        // Candidate footer lengths: 0 (unsigned) or 2 + DER length read from the u16 before it.
-        let mut footers: Vec<u64> = Vec::new();
-        if info.suite.is_signed() {
-            for s in 8..=max_der_len(info.suite.signature) {
-                let Some(at) = total_size.checked_sub(2 + s) else {
-                    continue;
-                };
-                if at < tail_start {
-                    continue;
-                }
-                let i = (at - tail_start) as usize;
-                if u16::from_be_bytes([tail[i], tail[i + 1]]) as u64 == s {
-                    footers.push(2 + s);
-                }
-            }
-        } else {
-            footers.push(0);
-        }
+        let footers = footer_candidates(info.suite.signature, total_size, tail_start, tail);
         let mut last_err = err!(
             MalformedBody,
             "no final frame found at the end of the {total_size}-byte message"

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -22,7 +21,7 @@ use crate::envelope::decrypt::{
 };
 use crate::envelope::header::{ContentType, HeaderInfo, UnverifiedHeader};
 use crate::envelope::keys::DataKey;
-use crate::envelope::random_access::RandomAccess;
+use crate::envelope::random_access::{plaintext_len_hint, RandomAccess, HINT_TAIL_BYTES};
 use crate::envelope::suite::Signature;
 use crate::err;
 use crate::error::{Error, Result};
@@ -35,26 +34,25 @@ const CHUNK: usize = 256 << 10;
 /// many bytes (no copy into one buffer per push); smaller frames are gathered into one chunk.
 const DIRECT_FRAMES: usize = 16 << 10;
 
-/// `DecryptOptions` as JavaScript passes them. Unknown fields are an error: a misspelt
-/// `expectedContext` must not silently turn a check off.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct JsOptions {
-    expected_context: Option<BTreeMap<String, String>>,
-    max_encrypted_data_keys: Option<u16>,
-    signed_messages: Option<String>,
-    engine: Option<String>,
-    /// S3 only: the instruction file's JSON, when the object uses one.
-    instruction_file: Option<String>,
-}
-
-const OPTION_KEYS: &[&str] = &[
+/// The options `decrypt` and `openRangeReader` take.
+const DECRYPT_OPTIONS: &[&str] = &[
     "expectedContext",
     "maxEncryptedDataKeys",
     "signedMessages",
     "engine",
-    "instructionFile",
 ];
+/// The options `decryptStream` takes (`signal` is the TS layer's).
+const STREAM_OPTIONS: &[&str] = &[
+    "expectedContext",
+    "maxEncryptedDataKeys",
+    "signedMessages",
+    "engine",
+    "signal",
+];
+/// The options `parseHeader` takes.
+const HEADER_OPTIONS: &[&str] = &["maxEncryptedDataKeys"];
+/// The options `decryptS3Object` takes.
+const S3_OPTIONS: &[&str] = &["expectedContext", "engine", "instructionFile"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum EngineChoice {
@@ -69,17 +67,90 @@ struct Options {
     instruction_file: Option<String>,
 }
 
+/// One option's value, `None` when absent (undefined).
+fn option(options: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(options, &name.into())
+        .ok()
+        .filter(|v| !v.is_undefined())
+}
+
+fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    option(options, name)
+        .map(|v| {
+            v.as_string().ok_or_else(|| {
+                super::invalid_argument(
+                    &format!("options.{name}"),
+                    format!("expected a string, got {}", super::describe(&v)),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// `expectedContext`: an object or a `Map` of string keys to string values.
+fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    let Some(value) = option(options, "expectedContext").filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let what = "options.expectedContext";
+    let entries = if value.is_instance_of::<js_sys::Map>() {
+        Array::from(&value.unchecked_ref::<js_sys::Map>().entries())
+    } else {
+        super::require_plain_object(&value, what)?;
+        Object::entries(value.unchecked_ref())
+    };
+    entries
+        .iter()
+        .map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            let (k, v) = (pair.get(0), pair.get(1));
+            let key = k.as_string().ok_or_else(|| {
+                super::invalid_argument(
+                    what,
+                    format!("keys must be strings, got {}", super::describe(&k)),
+                )
+            })?;
+            let value = v.as_string().ok_or_else(|| {
+                super::invalid_argument(
+                    &format!("{what}[{key:?}]"),
+                    format!("expected a string, got {}", super::describe(&v)),
+                )
+            })?;
+            Ok((key, value))
+        })
+        .collect()
+}
+
 impl Options {
-    fn from_js(value: JsValue) -> Result<Options, JsValue> {
-        let js: JsOptions = if value.is_undefined() || value.is_null() {
-            JsOptions::default()
-        } else {
-            // serde-wasm-bindgen only looks up known fields, so check for unknown ones here.
-            super::reject_unknown_keys(&value, "options", OPTION_KEYS)?;
-            serde_wasm_bindgen::from_value(value)
-                .map_err(|e| super::invalid_argument("options", e))?
+    /// Reads `value` (undefined, null or an options object with keys from `allowed`).
+    fn from_js(value: &JsValue, allowed: &[&str]) -> Result<Options, JsValue> {
+        let mut opts = Options {
+            core: DecryptOptions::default(),
+            engine: EngineChoice::Auto,
+            instruction_file: None,
         };
-        let signed_messages = match js.signed_messages.as_deref() {
+        if value.is_undefined() || value.is_null() {
+            return Ok(opts);
+        }
+        super::reject_unknown_keys(value, "options", allowed)?;
+        opts.core.expected_context = context_option(value)?.into_iter().collect();
+        if let Some(v) = option(value, "maxEncryptedDataKeys") {
+            // As the AWS Encryption SDKs: a limit of at least 1 (every message has a data key).
+            let n = v
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && (1.0..=65535.0).contains(n));
+            let n = n.ok_or_else(|| {
+                let got = v
+                    .as_f64()
+                    .map_or_else(|| super::describe(&v), |n| n.to_string());
+                super::invalid_argument(
+                    "options.maxEncryptedDataKeys",
+                    format!("expected an integer from 1 to 65535, got {got}"),
+                )
+            })?;
+            opts.core.max_encrypted_data_keys = Some(n as u16);
+        }
+        opts.core.signed_messages = match string_option(value, "signedMessages")?.as_deref() {
             None | Some("verify") => SignedMessages::Verify,
             Some("reject") => SignedMessages::Reject,
             Some(other) => {
@@ -89,7 +160,7 @@ impl Options {
                 ))
             }
         };
-        let engine = match js.engine.as_deref() {
+        opts.engine = match string_option(value, "engine")?.as_deref() {
             None | Some("auto") => EngineChoice::Auto,
             Some("webcrypto") => EngineChoice::WebCrypto,
             Some("rust") => EngineChoice::Rust,
@@ -100,21 +171,8 @@ impl Options {
                 ))
             }
         };
-        let core = DecryptOptions {
-            expected_context: js
-                .expected_context
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-            max_encrypted_data_keys: js.max_encrypted_data_keys,
-            signed_messages,
-            ..DecryptOptions::default()
-        };
-        Ok(Options {
-            core,
-            engine,
-            instruction_file: js.instruction_file,
-        })
+        opts.instruction_file = string_option(value, "instructionFile")?;
+        Ok(opts)
     }
 
     /// WebCrypto when allowed, present, and able to take a key of `key_len` bytes.
@@ -137,12 +195,16 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &key.into(), value);
 }
 
-fn string_map(pairs: impl IntoIterator<Item = (impl AsRef<str>, impl AsRef<str>)>) -> Object {
-    let obj = Object::new();
+/// A plain object of string pairs. `Object.fromEntries` defines each key as an own property,
+/// `__proto__` included (which `Reflect.set` would take as the prototype).
+pub(crate) fn string_map(
+    pairs: impl IntoIterator<Item = (impl AsRef<str>, impl AsRef<str>)>,
+) -> Object {
+    let entries = Array::new();
     for (k, v) in pairs {
-        set(&obj, k.as_ref(), &v.as_ref().into());
+        entries.push(&Array::of2(&k.as_ref().into(), &v.as_ref().into()));
     }
-    obj
+    Object::from_entries(&entries).unwrap_or_else(|_| Object::new())
 }
 
 /// The header as the `MessageHeader` type of the package (see pkg-config/src/lib/types.ts).
@@ -223,9 +285,18 @@ fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHe
 /// Reads the header of an ESDK message. **Unauthenticated**: nothing in it can be trusted until
 /// `decrypt` verifies it with the data key. It is what a page sends to its key broker.
 #[wasm_bindgen(js_name = parseHeader)]
-pub fn parse_header(bytes: &Uint8Array, options: JsValue) -> Result<JsValue, JsValue> {
-    let opts = Options::from_js(options)?;
-    Ok(header_to_js(read_header(bytes, &opts.core)?.unverified()))
+pub fn parse_header(bytes: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let bytes = super::bytes_arg(&bytes, "parseHeader: bytes")?;
+    let opts = Options::from_js(&options, HEADER_OPTIONS)?;
+    Ok(header_to_js(read_header(&bytes, &opts.core)?.unverified()))
+}
+
+/// `value` as a `Uint8Array` over the same bytes (see `bytes_arg`); `INVALID_ARGUMENT` naming
+/// `what` if it holds no bytes. For the TS layer's stream, which gathers chunks before they
+/// reach wasm.
+#[wasm_bindgen(js_name = asBytes)]
+pub fn as_bytes(value: JsValue, what: &str) -> Result<Uint8Array, JsValue> {
+    super::bytes_arg(&value, what)
 }
 
 /// The engine `decrypt` uses by default here: "webcrypto" or "rust".
@@ -240,18 +311,27 @@ pub fn default_engine() -> String {
 }
 
 /// One-shot decryption: resolves only when the header, every frame and the signature verified.
+/// The arguments are read before it returns (the caller may wipe its copy of the key then);
+/// the message is read while decrypting, so it must not change until the promise settles.
 #[wasm_bindgen(js_name = decrypt)]
-pub async fn decrypt_js(
-    message: Uint8Array,
-    data_key: Uint8Array,
-    options: JsValue,
-) -> Result<Uint8Array, JsValue> {
-    let opts = Options::from_js(options)?;
-    let key = DataKey::from_vec(data_key.to_vec());
-    let header = read_header(&message, &opts.core)?;
+pub fn decrypt_js(message: JsValue, data_key: JsValue, options: JsValue) -> Promise {
+    let args = (|| {
+        let message = super::bytes_arg(&message, "decrypt: message")?;
+        let key = super::bytes_arg(&data_key, "decrypt: dataKey")?;
+        let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
+        Ok::<_, JsValue>((message, DataKey::from_vec(key.to_vec()), opts))
+    })();
+    future_to_promise(async move {
+        let (message, key, opts) = args?;
+        Ok(decrypt_message(&message, key, &opts).await?.into())
+    })
+}
+
+async fn decrypt_message(message: &Uint8Array, key: DataKey, opts: &Options) -> Result<Uint8Array> {
+    let header = read_header(message, &opts.core)?;
     let key_len = header.unverified().suite.key_len;
     if opts.use_webcrypto(key_len)? {
-        Ok(decrypt_webcrypto(&message, key, &opts.core).await?)
+        decrypt_webcrypto(&webcrypto::unshared(message.clone()), key, &opts.core).await
     } else if header.unverified().content_type == ContentType::NonFramed {
         // One body, one tag at its end: it is held whole either way.
         let plaintext = zeroize::Zeroizing::new(decrypt_in_place(
@@ -262,7 +342,7 @@ pub async fn decrypt_js(
         )?);
         Ok(Uint8Array::from(&plaintext[..]))
     } else {
-        Ok(decrypt_rust_framed(&message, key, &opts.core)?)
+        decrypt_rust_framed(message, key, &opts.core)
     }
 }
 
@@ -279,8 +359,7 @@ fn decrypt_rust_framed(
     let mut dec = Decryptor::new(opts.clone());
     dec.set_data_key(data_key)?;
     let mut feed = Feed::new(message);
-    let mut out: Option<Uint8Array> = None;
-    let mut written = 0u32;
+    let mut out: Option<Output> = None;
     let result = (|| {
         loop {
             while let Some(frame) = dec.next_frame() {
@@ -290,24 +369,15 @@ fn decrypt_rust_framed(
                 let seq = frame.seq;
                 let plaintext = zeroize::Zeroizing::new(frame.open(&RustAesGcm, key)?);
                 dec.frame_opened(seq)?;
-                let out = out.get_or_insert_with(|| {
-                    let header_len = dec
-                        .verified_header()
-                        .map(|h| h.info().header_len)
-                        .unwrap_or(0);
-                    Uint8Array::new_with_length(
-                        (message.length() as usize).saturating_sub(header_len) as u32,
-                    )
-                });
-                let end = written as usize + plaintext.len();
-                if end > out.length() as usize {
-                    return Err(err!(
-                        MalformedBody,
-                        "frame {seq}: plaintext exceeds the message size"
-                    ));
-                }
-                out.subarray(written, end as u32).copy_from(&plaintext);
-                written = end as u32;
+                let out = match &mut out {
+                    Some(out) => out,
+                    None => out.insert(Output::new(message, &dec)),
+                };
+                out.reserve(plaintext.len() as u64)?;
+                out.unwritten()
+                    .subarray(0, plaintext.len() as u32)
+                    .copy_from(&plaintext);
+                out.written += plaintext.len() as u32;
             }
             if !feed.push(&mut dec)? {
                 break;
@@ -316,24 +386,77 @@ fn decrypt_rust_framed(
         dec.finish()
     })();
     match (result, out) {
-        (Ok(()), Some(out)) => Ok(written_part(&out, written)),
+        (Ok(()), Some(out)) => Ok(out.into_plaintext()),
         (Ok(()), None) => Ok(Uint8Array::new_with_length(0)),
         (Err(e), out) => {
-            if let Some(out) = out {
-                out.fill(0, 0, out.length());
-            }
+            out.inspect(Output::wipe);
             Err(e)
         }
     }
 }
 
-/// The first `written` bytes of a one-shot output buffer: in a buffer of their own unless the
-/// slack (frame overhead of the preallocated size) is small.
-fn written_part(out: &Uint8Array, written: u32) -> Uint8Array {
-    if u64::from(written) * 9 / 8 < u64::from(out.length()) {
-        out.slice(0, written)
-    } else {
-        out.subarray(0, written)
+/// A one-shot decryption's output: one JS buffer, sized before the first frame by the
+/// plaintext length the message's layout states ([`plaintext_len_hint`], unauthenticated), so
+/// the plaintext is returned as exactly its own buffer, without a copy: callers that hand
+/// `result.buffer` on (`decodeAudioData`, `Blob`, `postMessage`) get no padding. A layout that
+/// does not match its frames only costs copies (`reserve`, `into_plaintext`).
+struct Output {
+    buf: Uint8Array,
+    written: u32,
+}
+
+impl Output {
+    /// After the header: `dec` has verified it.
+    fn new(message: &Uint8Array, dec: &Decryptor) -> Output {
+        let total = message.length();
+        let (header_len, hint) = dec.verified_header().map_or((0, None), |h| {
+            let tail = message
+                .subarray(total.saturating_sub(HINT_TAIL_BYTES as u32), total)
+                .to_vec();
+            let info = h.info();
+            (
+                info.header_len as u32,
+                plaintext_len_hint(info, total.into(), &tail),
+            )
+        });
+        let len = hint.map_or(total.saturating_sub(header_len), |n| n as u32);
+        Output {
+            buf: Uint8Array::new_with_length(len),
+            written: 0,
+        }
+    }
+
+    /// Room for `n` more bytes: a larger buffer (a copy) only if the layout understated them.
+    fn reserve(&mut self, n: u64) -> Result<()> {
+        let need = u64::from(self.written) + n;
+        if need > u64::from(self.buf.length()) {
+            let need =
+                u32::try_from(need).map_err(|_| err!(LimitExceeded, "plaintext exceeds 4 GiB"))?;
+            let grown = Uint8Array::new_with_length(need);
+            grown.set(&self.buf.subarray(0, self.written), 0);
+            self.wipe();
+            self.buf = grown;
+        }
+        Ok(())
+    }
+
+    /// The buffer from the first unwritten byte.
+    fn unwritten(&self) -> Uint8Array {
+        self.buf.subarray(self.written, self.buf.length())
+    }
+
+    /// The plaintext: the buffer itself, or a copy of its written part if the layout overstated it.
+    fn into_plaintext(self) -> Uint8Array {
+        if self.written == self.buf.length() {
+            return self.buf;
+        }
+        let exact = self.buf.slice(0, self.written);
+        self.wipe();
+        exact
+    }
+
+    fn wipe(&self) {
+        self.buf.fill(0, 0, self.buf.length());
     }
 }
 
@@ -364,18 +487,17 @@ async fn decrypt_webcrypto(
         Some(key) => AesKey::import(key.expose()).await?,
         None => return Err(err!(InvalidState, "no content key")),
     };
-    let (header_len, signature, framed_in_steps) = dec
+    let (signature, framed_in_steps) = dec
         .verified_header()
         .map(|h| {
             let info = h.info();
             let framed_in_steps = info.content_type == ContentType::Framed
                 && u64::from(info.frame_length) <= hash_worker::STEP_BYTES;
-            (info.header_len, info.suite.signature, framed_in_steps)
+            (info.suite.signature, framed_in_steps)
         })
-        .unwrap_or((0, Signature::None, false));
-    let out = Uint8Array::new_with_length(total.saturating_sub(header_len) as u32);
+        .unwrap_or((Signature::None, false));
+    let mut out = Output::new(message, &dec);
     let result = async {
-        let mut written = 0u32;
         let mut batch = FrameBatch::default();
         let mut more = true;
         // Signed suites. Chromium runs WebCrypto calls synchronously on the calling thread, so
@@ -416,7 +538,8 @@ async fn decrypt_webcrypto(
                 hash.push(&message.subarray(hashed, batch.end())).await;
                 hashed = batch.end();
             }
-            written = batch.open(&aes, message, &out, written).await?;
+            out.reserve(batch.plaintext_len())?;
+            out.written = batch.open(&aes, message, &out.buf, out.written).await?;
             for &seq in batch.seqs() {
                 dec.frame_opened(seq)?;
             }
@@ -439,14 +562,16 @@ async fn decrypt_webcrypto(
             let valid = check.valid().await?;
             dec.signature_checked(valid)?;
         }
-        dec.finish()?;
-        Ok(written_part(&out, written))
+        dec.finish()
     }
     .await;
-    if result.is_err() {
-        out.fill(0, 0, out.length());
+    match result {
+        Ok(()) => Ok(out.into_plaintext()),
+        Err(e) => {
+            out.wipe();
+            Err(e)
+        }
     }
-    result
 }
 
 /// Starts the WebCrypto check of the footer signature, once the decryptor has read it.
@@ -554,8 +679,9 @@ pub struct DecryptStream {
 #[wasm_bindgen]
 impl DecryptStream {
     #[wasm_bindgen(constructor)]
-    pub fn new(data_key: &Uint8Array, options: JsValue) -> Result<DecryptStream, JsValue> {
-        let opts = Options::from_js(options)?;
+    pub fn new(data_key: JsValue, options: JsValue) -> Result<DecryptStream, JsValue> {
+        let data_key = super::bytes_arg(&data_key, "decryptStream: dataKey")?;
+        let opts = Options::from_js(&options, STREAM_OPTIONS)?;
         let mut dec = Decryptor::new(opts.core.clone());
         // The signature is checked here, from a hash that can move to the Worker.
         dec.verify_signature_externally()?;
@@ -573,9 +699,11 @@ impl DecryptStream {
     }
 
     /// Takes the next chunk of the message; resolves to an array of verified plaintext chunks.
-    pub fn push(&self, chunk: Uint8Array) -> Promise {
+    pub fn push(&self, chunk: JsValue) -> Promise {
         let state = self.state.clone();
+        let chunk = super::bytes_arg(&chunk, "decryptStream: chunk");
         future_to_promise(async move {
+            let chunk = chunk?;
             let mut guard = state.take().ok_or_else(|| {
                 JsValue::from(err!(InvalidState, "stream already failed or finished"))
             })?;
@@ -842,31 +970,48 @@ pub fn parse_s3_metadata(
 }
 
 /// Decrypts an S3 Encryption Client object body with its metadata and the unwrapped data key.
+/// Like `decrypt`, it reads its arguments before it returns, and the body while decrypting.
 #[wasm_bindgen(js_name = decryptS3Object)]
-pub async fn decrypt_s3_object(
-    body: Uint8Array,
+pub fn decrypt_s3_object(
+    body: JsValue,
     metadata: JsValue,
-    data_key: Uint8Array,
+    data_key: JsValue,
     options: JsValue,
-) -> Result<Uint8Array, JsValue> {
-    let opts = Options::from_js(options)?;
-    let meta = s3_metadata(metadata, opts.instruction_file.as_deref())?;
+) -> Promise {
+    let args = (|| {
+        let body = super::bytes_arg(&body, "decryptS3Object: body")?;
+        let key = super::bytes_arg(&data_key, "decryptS3Object: dataKey")?;
+        let opts = Options::from_js(&options, S3_OPTIONS)?;
+        let meta = s3_metadata(metadata, opts.instruction_file.as_deref())?;
+        Ok::<_, JsValue>((body, zeroize::Zeroizing::new(key.to_vec()), opts, meta))
+    })();
+    future_to_promise(async move {
+        let (body, data_key, opts, meta) = args?;
+        Ok(decrypt_s3(body, &data_key, &opts, &meta).await?.into())
+    })
+}
+
+async fn decrypt_s3(
+    body: Uint8Array,
+    data_key: &[u8],
+    opts: &Options,
+    meta: &S3ObjectMetadata,
+) -> Result<Uint8Array> {
     meta.require_context(&opts.core.expected_context)?;
-    let data_key = zeroize::Zeroizing::new(data_key.to_vec());
     if !opts.use_webcrypto(32)? {
         let plaintext =
-            zeroize::Zeroizing::new(s3ec::decrypt_object(&body.to_vec(), &meta, &data_key)?);
+            zeroize::Zeroizing::new(s3ec::decrypt_object(&body.to_vec(), meta, data_key)?);
         return Ok(Uint8Array::from(&plaintext[..]));
     }
-    let cipher = s3ec::content_cipher(&meta, &data_key)?;
-    s3ec::check_body_len(body.length() as u64, &meta)?;
+    let cipher = s3ec::content_cipher(meta, data_key)?;
+    s3ec::check_body_len(body.length() as u64, meta)?;
     let key = AesKey::import(cipher.key()).await?;
     let mut pipe = Pipeline::new(&key);
     pipe.submit(Job {
         seq: 1,
         iv: cipher.iv,
         aad: cipher.aad.to_vec(),
-        sealed: body,
+        sealed: webcrypto::unshared(body),
         what: "S3EC object body",
     })?;
     let (_, plaintext) = pipe
@@ -890,8 +1035,12 @@ struct RangeState {
 /// verified before the whole message is seen.
 #[wasm_bindgen]
 pub struct RangeDecryptor {
-    state: Rc<RefCell<Option<RangeState>>>,
-    header: JsValue,
+    /// The data key and options until `open` verified the header with them.
+    pending: Rc<RefCell<Option<(DataKey, Options)>>>,
+    /// Shared with reads in progress: `close` drops the reader's hold, and the keys go when
+    /// the last read using them ends.
+    state: Rc<RefCell<Option<Rc<RangeState>>>>,
+    header: Rc<RefCell<JsValue>>,
 }
 
 fn closed() -> JsValue {
@@ -900,33 +1049,51 @@ fn closed() -> JsValue {
 
 #[wasm_bindgen]
 impl RangeDecryptor {
+    /// Takes the data key and options (read now: the caller may wipe its copy on return).
+    #[wasm_bindgen(constructor)]
+    pub fn new(data_key: JsValue, options: JsValue) -> Result<RangeDecryptor, JsValue> {
+        let key = super::bytes_arg(&data_key, "openRangeReader: dataKey")?;
+        let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
+        Ok(RangeDecryptor {
+            pending: Rc::new(RefCell::new(Some((DataKey::from_vec(key.to_vec()), opts)))),
+            state: Rc::new(RefCell::new(None)),
+            header: Rc::new(RefCell::new(JsValue::UNDEFINED)),
+        })
+    }
+
     /// Verifies the header (a prefix of the message holding at least the whole header) with the
-    /// data key. Rejects with TRUNCATED if `prefix` ends inside the header: fetch more.
-    pub fn open(prefix: Uint8Array, data_key: Uint8Array, options: JsValue) -> Promise {
+    /// data key. Rejects with TRUNCATED if `prefix` ends inside the header: call again with more.
+    pub fn open(&self, prefix: JsValue) -> Promise {
+        let prefix = super::bytes_arg(&prefix, "openRangeReader: source.read result");
+        let (pending, state, header_js) = (
+            self.pending.clone(),
+            self.state.clone(),
+            self.header.clone(),
+        );
         future_to_promise(async move {
-            let opts = Options::from_js(options)?;
-            let header = read_header(&prefix, &opts.core)?;
-            let header_js = header_to_js(header.unverified());
-            let key = DataKey::from_vec(data_key.to_vec());
+            let prefix = prefix?;
+            let header = match pending.borrow().as_ref() {
+                Some((_, opts)) => read_header(&prefix, &opts.core)?,
+                None => return Err(closed()),
+            };
+            let (key, opts) = pending.take().ok_or_else(closed)?;
+            header_js.replace(header_to_js(header.unverified()));
             let access = RandomAccess::new(header, &key, &opts.core)?;
+            drop(key);
             let aes = if opts.use_webcrypto(access.content_key().expose().len())? {
                 Some(AesKey::import(access.content_key().expose()).await?)
             } else {
                 None
             };
-            let state = Some(RangeState { access, aes });
-            Ok(RangeDecryptor {
-                state: Rc::new(RefCell::new(state)),
-                header: header_js,
-            }
-            .into())
+            state.replace(Some(Rc::new(RangeState { access, aes })));
+            Ok(JsValue::UNDEFINED)
         })
     }
 
     /// The header (verified by `open`).
     #[wasm_bindgen(getter)]
     pub fn header(&self) -> JsValue {
-        self.header.clone()
+        self.header.borrow().clone()
     }
 
     /// `[start, end)` of the bytes `locateEnd` needs, given the object's total size.
@@ -943,9 +1110,11 @@ impl RangeDecryptor {
 
     /// Finds and opens the final frame in the tail bytes; returns the authenticated plaintext length.
     #[wasm_bindgen(js_name = locateEnd)]
-    pub fn locate_end(&self, total_size: f64, tail: &Uint8Array) -> Result<f64, JsValue> {
+    pub fn locate_end(&self, total_size: f64, tail: JsValue) -> Result<f64, JsValue> {
+        let tail = super::bytes_arg(&tail, "openRangeReader: source.read result")?;
         let mut st = self.state.borrow_mut();
         let st = st.as_mut().ok_or_else(closed)?;
+        let st = Rc::get_mut(st).ok_or_else(|| err!(InvalidState, "locateEnd during a read"))?;
         Ok(st.access.locate_end(total_size as u64, &tail.to_vec())? as f64)
     }
 
@@ -966,9 +1135,11 @@ impl RangeDecryptor {
 
     /// Authenticates and decrypts the frames in `span` (the bytes from `plan`, starting at
     /// message offset `span_start`) and returns plaintext `[offset, offset + length)`.
-    pub fn read(&self, offset: f64, length: f64, span: Uint8Array, span_start: f64) -> Promise {
+    pub fn read(&self, offset: f64, length: f64, span: JsValue, span_start: f64) -> Promise {
         let state = self.state.clone();
+        let span = super::bytes_arg(&span, "RangeReader.read: source.read result");
         future_to_promise(async move {
+            let span = span?;
             let (offset, length, span_start) = (offset as u64, length as u64, span_start as u64);
             let (plan, sealed) = {
                 let st = state.borrow();
@@ -1007,11 +1178,9 @@ impl RangeDecryptor {
                 .sum();
             let out = Uint8Array::new_with_length(total as u32);
             let mut written = 0u32;
-            // The state is not borrowed across awaits: take the key out for the opening.
-            let st = state.take().ok_or_else(closed)?;
-            let result = open_sealed(&st, sealed, &out, &mut written).await;
-            state.replace(Some(st));
-            result?;
+            // Not borrowed across awaits: the read holds the state while it opens the frames.
+            let st = state.borrow().clone().ok_or_else(closed)?;
+            open_sealed(&st, sealed, &out, &mut written).await?;
             let from = (offset - first.plaintext.start) as u32;
             Ok(out.slice(from, from + length as u32).into())
         })
@@ -1019,6 +1188,7 @@ impl RangeDecryptor {
 
     /// Wipes the keys. Later calls fail with INVALID_STATE.
     pub fn close(&self) {
+        self.pending.take();
         self.state.take();
     }
 }
@@ -1086,9 +1256,7 @@ pub(crate) fn keyring_from_js(
     let name = field("keyName")
         .as_string()
         .ok_or_else(|| super::invalid_argument("keyring.keyName", "expected a string"))?;
-    let key = field("key")
-        .dyn_into::<Uint8Array>()
-        .map_err(|_| super::invalid_argument("keyring.key", "expected a Uint8Array"))?;
+    let key = super::bytes_arg(&field("key"), "keyring.key")?;
     let key = zeroize::Zeroizing::new(key.to_vec());
     Ok(crate::envelope::raw_aes::RawAesKeyring::new(
         &namespace, &name, &key,
@@ -1098,12 +1266,10 @@ pub(crate) fn keyring_from_js(
 /// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
 /// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
 #[wasm_bindgen(js_name = unwrapRawAesDataKey)]
-pub fn unwrap_raw_aes_data_key(
-    message: &Uint8Array,
-    keyring: JsValue,
-) -> Result<Uint8Array, JsValue> {
+pub fn unwrap_raw_aes_data_key(message: JsValue, keyring: JsValue) -> Result<Uint8Array, JsValue> {
+    let message = super::bytes_arg(&message, "unwrapRawAesDataKey: message")?;
     let keyring = keyring_from_js(&keyring)?;
-    let header = read_header(message, &DecryptOptions::default())?;
+    let header = read_header(&message, &DecryptOptions::default())?;
     let data_key = keyring.unwrap_data_key(header.unverified())?;
     Ok(Uint8Array::from(data_key.expose()))
 }

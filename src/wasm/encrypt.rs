@@ -11,7 +11,7 @@ use js_sys::{Array, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::decrypt::keyring_from_js;
+use super::decrypt::{keyring_from_js, string_map};
 use crate::envelope::encrypt::{encrypt_with_raw_aes, prepare, EncryptRequest, PreparedMessage};
 use crate::envelope::header::{EncryptedDataKey, EncryptionContext};
 use crate::envelope::keys::DataKey;
@@ -54,10 +54,11 @@ fn request_from_js(options: JsValue) -> Result<EncryptRequest, JsValue> {
 /// result is an ESDK message any official SDK with the same keyring decrypts.
 #[wasm_bindgen(js_name = encryptWithRawAes)]
 pub fn encrypt_with_raw_aes_js(
-    plaintext: &Uint8Array,
+    plaintext: JsValue,
     keyring: JsValue,
     options: JsValue,
 ) -> Result<Uint8Array, JsValue> {
+    let plaintext = super::bytes_arg(&plaintext, "encryptWithRawAes: plaintext")?;
     let request = request_from_js(options)?;
     let keyring = keyring_from_js(&keyring)?;
     let plaintext = zeroize::Zeroizing::new(plaintext.to_vec());
@@ -88,32 +89,32 @@ impl MessageEncryptor {
     pub fn encryption_context(&self) -> Result<JsValue, JsValue> {
         let guard = self.prepared.borrow();
         let prepared = guard.as_ref().ok_or_else(sealed_already)?;
-        let obj = js_sys::Object::new();
-        for (k, v) in prepared.encryption_context().pairs() {
-            let _ = Reflect::set(&obj, &k.into(), &v.into());
-        }
-        Ok(obj.into())
+        Ok(string_map(
+            prepared
+                .encryption_context()
+                .pairs()
+                .iter()
+                .map(|(k, v)| (k, v)),
+        )
+        .into())
     }
 
     /// Writes the message: `dataKey` is the plaintext data key, `encryptedDataKeys` its
     /// wrapped copies (`{ providerId, providerInfo, ciphertext }`). Usable once.
     pub fn seal(
         &self,
-        plaintext: &Uint8Array,
-        data_key: &Uint8Array,
+        plaintext: JsValue,
+        data_key: JsValue,
         encrypted_data_keys: Array,
     ) -> Result<Uint8Array, JsValue> {
+        let plaintext = super::bytes_arg(&plaintext, "seal: plaintext")?;
+        let data_key = super::bytes_arg(&data_key, "seal: dataKey")?;
         let mut edks = Vec::with_capacity(encrypted_data_keys.length() as usize);
         for (i, edk) in encrypted_data_keys.iter().enumerate() {
             let what = format!("encryptedDataKeys[{i}]");
             let field = |name: &str| Reflect::get(&edk, &name.into()).unwrap_or(JsValue::UNDEFINED);
             let bytes = |name: &str| {
-                field(name)
-                    .dyn_into::<Uint8Array>()
-                    .map(|a| a.to_vec())
-                    .map_err(|_| {
-                        super::invalid_argument(&format!("{what}.{name}"), "expected a Uint8Array")
-                    })
+                super::bytes_arg(&field(name), &format!("{what}.{name}")).map(|a| a.to_vec())
             };
             edks.push(EncryptedDataKey {
                 provider_id: field("providerId").as_string().ok_or_else(|| {

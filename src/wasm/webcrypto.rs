@@ -109,6 +109,16 @@ impl AesKey {
     }
 }
 
+/// `bytes` as WebCrypto takes them: it refuses views of shared memory, so the bytes of a
+/// `SharedArrayBuffer` are copied into a buffer of their own.
+pub(crate) fn unshared(bytes: Uint8Array) -> Uint8Array {
+    if bytes.buffer().is_instance_of::<js_sys::SharedArrayBuffer>() {
+        Uint8Array::new(&bytes)
+    } else {
+        bytes
+    }
+}
+
 /// Frames to open in one go on WebCrypto by the JS frame loop (`open_frames.js`): their
 /// sealed bytes are `[start, end)` ranges of one source buffer; plaintexts are written in
 /// order into one output buffer. Per frame this costs one WebCrypto call and nothing else.

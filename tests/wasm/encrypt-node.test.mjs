@@ -82,18 +82,21 @@ test('bad input is a typed error', () => {
   assert.ok(err instanceof enc.CallsealError && err instanceof callseal.CallsealError, 'one CallsealError class across modules');
 });
 
-test('range reader: overlapping reads are queued, close waits for them', async () => {
+test('range reader: overlapping reads are queued; close() fails the reads not yet done', async () => {
   const keyring = { keyNamespace: 'ns', keyName: 'k', key: new Uint8Array(32).fill(9) };
   const plaintext = new Uint8Array(randomBytes(1 << 20));
   const msg = enc.encryptWithRawAes(plaintext, keyring, { frameLength: 65536 });
   const source = { size: msg.length, read: async (o, n) => { await new Promise((r) => setTimeout(r, 5)); return msg.slice(o, o + n); } };
   const r = await callseal.openRangeReader(source, callseal.unwrapRawAesDataKey(msg, keyring));
-  const reads = [r.read(0, 262144), r.read(524288, 262144), r.read(1000, 70000)];
-  r.close(); // while the reads are in flight
-  const [a, b, c] = await Promise.all(reads);
+  // Overlapping reads (a seek while a read-ahead is in flight) are queued and all answered.
+  const [a, b, c] = await Promise.all([r.read(0, 262144), r.read(524288, 262144), r.read(1000, 70000)]);
   assert.deepEqual(a, plaintext.subarray(0, 262144));
   assert.deepEqual(b, plaintext.subarray(524288, 786432));
   assert.deepEqual(c, plaintext.subarray(1000, 71000));
+  // close() while reads wait on the source: the key goes now, and those reads fail.
+  const pending = [r.read(0, 262144), r.read(524288, 262144)];
+  r.close();
+  for (const p of pending) await assert.rejects(p, (e) => e.code === 'INVALID_STATE');
   await assert.rejects(r.read(0, 10), (e) => e.code === 'INVALID_STATE');
 });
 

@@ -45,8 +45,11 @@ export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: Decr
  * unverified, so pass `signedMessages: 'reject'` to refuse signed messages when streaming.
  */
 export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): TransformStream<Uint8Array, Uint8Array> {
-  const { signal, ...decryptOptions } = options ?? {};
-  const dec = new wasm.DecryptStream(dataKey, decryptOptions);
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new CallsealError('INVALID_ARGUMENT', 'decryptStream: options.signal must be an AbortSignal');
+  }
+  const dec = new wasm.DecryptStream(dataKey, options); // checks the options (signal is ours)
   // Network chunks are small (often 16-64 KiB): they are gathered into pushes of about
   // STREAM_PUSH bytes, which gives WebCrypto many frames at once. One gathering buffer is
   // reused for the whole stream (the decryptor has copied a push by the time it resolves, and
@@ -74,6 +77,20 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
     gathered = 0;
     await pushInput(gather.subarray(0, n), controller);
   };
+  const take = async (chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (chunk.length >= STREAM_PUSH) {
+      await pushGathered(controller);
+      return pushInput(chunk, controller);
+    }
+    if (gathered + chunk.length > gather.length) {
+      const grown = new Uint8Array(Math.max(STREAM_PUSH, gathered + chunk.length));
+      grown.set(gather.subarray(0, gathered));
+      gather = grown;
+    }
+    gather.set(chunk, gathered);
+    gathered += chunk.length;
+    if (gathered >= STREAM_PUSH) await pushGathered(controller);
+  };
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
       if (!signal) return;
@@ -84,19 +101,13 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     },
-    async transform(chunk, controller) {
-      if (chunk.length >= STREAM_PUSH) {
-        await pushGathered(controller);
-        return pushInput(chunk, controller);
+    async transform(input, controller) {
+      try {
+        await take(wasm.asBytes(input, 'decryptStream: chunk'), controller); // a BufferSource
+      } catch (e) {
+        release(); // an errored stream keeps no key
+        throw e;
       }
-      if (gathered + chunk.length > gather.length) {
-        const grown = new Uint8Array(Math.max(STREAM_PUSH, gathered + chunk.length));
-        grown.set(gather.subarray(0, gathered));
-        gather = grown;
-      }
-      gather.set(chunk, gathered);
-      gathered += chunk.length;
-      if (gathered >= STREAM_PUSH) await pushGathered(controller);
     },
     async flush(controller) {
       try {
@@ -148,6 +159,9 @@ export function decryptS3Object(body: Uint8Array, metadata: S3ObjectMetadata, da
   return wasm.decryptS3Object(body, metadata, dataKey, options);
 }
 
+/** A whole, non-negative number of bytes (a safe integer). */
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
 /** Bytes read first to find the header; more are fetched if the header is longer. */
 const HEADER_PROBE = 4096;
 
@@ -158,26 +172,39 @@ const HEADER_PROBE = 4096;
  * not verified before the whole message has been seen.
  */
 export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, options?: DecryptOptions): Promise<RangeReader> {
+  // The key and options are read now, before the first await: the caller may wipe its copy.
+  const reader = new wasm.RangeDecryptor(dataKey, options);
   const size = source.size;
-  if (size === undefined) throw new CallsealError('INVALID_ARGUMENT', 'openRangeReader: source.size (the object size) is required');
-  let prefix = await source.read(0, Math.min(HEADER_PROBE, size));
-  let dec: wasm.RangeDecryptor | undefined;
-  for (;;) {
-    try {
-      dec = (await wasm.RangeDecryptor.open(prefix, dataKey, options)) as wasm.RangeDecryptor;
-      break;
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code !== 'TRUNCATED' || prefix.length >= size || prefix.length >= 1 << 20) throw e;
-      prefix = await source.read(0, Math.min(prefix.length * 4, size));
+  // Every fetch must return exactly what was asked: a short answer would otherwise be asked
+  // for again (the header) or misread.
+  const readExactly = async (offset: number, length: number): Promise<Uint8Array> => {
+    const what = `openRangeReader: source.read(${offset}, ${length})`;
+    const bytes = wasm.asBytes(await source.read(offset, length), what);
+    if (bytes.length !== length) throw new CallsealError('INVALID_ARGUMENT', `${what} returned ${bytes.length} bytes`);
+    return bytes;
+  };
+  let plaintextLength: number;
+  try {
+    if (!isCount(size)) throw new CallsealError('INVALID_ARGUMENT', `openRangeReader: source.size must be the object's size in bytes, got ${String(size)}`);
+    let prefix = await readExactly(0, Math.min(HEADER_PROBE, size));
+    for (;;) {
+      try {
+        await reader.open(prefix);
+        break;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== 'TRUNCATED' || prefix.length >= size || prefix.length >= 1 << 20) throw e;
+        prefix = await readExactly(0, Math.min(prefix.length * 4, size));
+      }
     }
+    const [tailStart, tailEnd] = reader.tailRange(size) as unknown as [number, number];
+    plaintextLength = reader.locateEnd(size, await readExactly(tailStart, tailEnd - tailStart));
+  } catch (e) {
+    reader.free(); // wipes the keys
+    throw e;
   }
-  const reader = dec;
-  const [tailStart, tailEnd] = reader.tailRange(size) as unknown as [number, number];
-  const plaintextLength = reader.locateEnd(size, await source.read(tailStart, tailEnd - tailStart));
   const header = reader.header as MessageHeader;
   let queue: Promise<unknown> = Promise.resolve();
-  let pendingReads = 0;
   let closed = false;
   return {
     header,
@@ -186,19 +213,21 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
     read(offset: number, length: number): Promise<Uint8Array> {
       // One read at a time on the wasm reader: overlapping reads (a seek while a read-ahead
       // is in flight) are queued, never refused.
-      if (closed) return Promise.reject(new CallsealError('INVALID_STATE', 'range reader is closed'));
-      pendingReads++;
+      const isClosed = () => new CallsealError('INVALID_STATE', 'range reader is closed');
+      if (closed) return Promise.reject(isClosed());
+      if (!isCount(offset) || !isCount(length) || offset > plaintextLength) {
+        return Promise.reject(new CallsealError('INVALID_ARGUMENT',
+          `RangeReader.read(${offset}, ${length}): offset and length must be whole numbers of bytes, offset at most the plaintext length ${plaintextLength}`));
+      }
       const result = queue.then(async () => {
-        try {
-          const len = Math.max(0, Math.min(length, plaintextLength - offset));
-          const span = reader.plan(offset, len) as unknown as number[];
-          if (span.length === 0) return new Uint8Array(0);
-          const [start, end] = span as [number, number];
-          const bytes = await source.read(start, end - start);
-          return (await reader.read(offset, len, bytes, start)) as Uint8Array;
-        } finally {
-          pendingReads--;
-        }
+        if (closed) throw isClosed();
+        const len = Math.min(length, plaintextLength - offset);
+        const span = reader.plan(offset, len) as unknown as number[];
+        if (span.length === 0) return new Uint8Array(0);
+        const [start, end] = span as [number, number];
+        const bytes = await readExactly(start, end - start);
+        if (closed) throw isClosed();
+        return (await reader.read(offset, len, bytes, start)) as Uint8Array;
       });
       queue = result.then(() => undefined, () => undefined);
       return result;
@@ -206,13 +235,10 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
     close() {
       if (closed) return;
       closed = true;
-      // The wasm reader wipes the key when it closes: now, or after the reads in progress.
-      const release = () => {
-        reader.close();
-        reader.free();
-      };
-      if (pendingReads === 0) release();
-      else void queue.then(release);
+      // Reads not started fail with INVALID_STATE; a read opening frames right now keeps the
+      // key until its WebCrypto calls end (no network wait), then the key is wiped.
+      reader.close();
+      reader.free();
     },
   };
 }

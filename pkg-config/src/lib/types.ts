@@ -57,7 +57,10 @@ export interface DecryptOptions {
   expectedContext?: Record<string, string>;
   /** Fail with TOO_MANY_DATA_KEYS when the header lists more data keys than this. */
   maxEncryptedDataKeys?: number;
-  /** 'verify' (default) checks the footer signature; 'reject' refuses signed suites. */
+  /**
+   * 'verify' (default): `decrypt` and `decryptStream` check the footer signature (a range
+   * reader cannot: see {@link RangeReader}); 'reject' refuses signed suites everywhere.
+   */
   signedMessages?: 'verify' | 'reject';
   /** Default 'auto': WebCrypto where it exists (and the key size is supported), else Rust. */
   engine?: Engine;
@@ -74,9 +77,12 @@ export interface StreamOptions extends DecryptOptions {
 
 /** A byte-range source, e.g. HTTP Range requests on a pre-signed S3 URL. */
 export interface RangeSource {
-  /** Total size of the encrypted object in bytes, if known (else discovered via the source). */
+  /** Total size of the encrypted object in bytes (required: e.g. from `Content-Length`). */
   size?: number;
-  /** Returns exactly bytes [offset, offset + length) of the object (fewer only at its end). */
+  /**
+   * Returns exactly bytes [offset, offset + length) of the object (a `Uint8Array`, or any
+   * `BufferSource`); any other length fails the read with INVALID_ARGUMENT.
+   */
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
@@ -87,17 +93,29 @@ export interface RangeSource {
  * suites, the key commitment), the final frame (so `plaintextLength` is authentic and
  * truncation is detected) and the tag of every frame a read touches, each at its expected
  * position and sequence number.
- * NOT verified until the whole message has been read: the footer signature of signed suites
- * (a reader never reads it; a holder of the data key could forge frames of a signed message
- * without the signing key), and the frames a read did not touch.
+ * NEVER verified by a reader: the footer signature of signed suites. A reader does not read
+ * the footer, even when every byte of the plaintext is read through it, so the plaintext of a
+ * signed message is authenticated by its frame tags only: anyone who holds the data key (every
+ * page the key broker answered) could have written it, not only the holder of the signing key.
+ * Pass `signedMessages: 'reject'` to refuse signed messages here, or decrypt the whole message
+ * with `decrypt` / `decryptStream` where the signature matters. Also not verified: frames a read
+ * did not touch, and that the object did not change between two requests (pin it, e.g. with
+ * `If-Match: <ETag>`). A non-framed message is fetched and authenticated whole, for every read.
  */
 export interface RangeReader {
   readonly header: MessageHeader;
   readonly plaintextLength: number;
   readonly frameLength: number;
-  /** Plaintext bytes [offset, offset + length), clipped at the end of the plaintext. */
+  /**
+   * Plaintext bytes [offset, offset + length), clipped at the end of the plaintext. Offset and
+   * length are whole numbers of bytes, the offset at most `plaintextLength` (else
+   * INVALID_ARGUMENT). Reads run one at a time, in call order.
+   */
   read(offset: number, length: number): Promise<Uint8Array>;
-  /** Wipes the derived key. Further reads fail with INVALID_STATE. */
+  /**
+   * Wipes the derived key: at once, or when a read that is opening frames right now ends.
+   * Reads not yet started, and later ones, fail with INVALID_STATE.
+   */
   close(): void;
 }
 
