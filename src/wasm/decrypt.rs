@@ -87,6 +87,14 @@ fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValu
         .transpose()
 }
 
+/// A JS number as JS writes it (Rust's float formatting would add kilobytes to the module).
+fn js_number(v: &JsValue) -> String {
+    js_sys::Number::unchecked_from_js_ref(v)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 /// `expectedContext`: an object or a `Map` of string keys to string values.
 fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     let Some(value) = option(options, "expectedContext").filter(|v| !v.is_null()) else {
@@ -112,7 +120,7 @@ fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
             })?;
             let value = v.as_string().ok_or_else(|| {
                 super::invalid_argument(
-                    &format!("{what}[{key:?}]"),
+                    &format!("{what}[\"{key}\"]"),
                     format!("expected a string, got {}", super::describe(&v)),
                 )
             })?;
@@ -142,7 +150,7 @@ impl Options {
             let n = n.ok_or_else(|| {
                 let got = v
                     .as_f64()
-                    .map_or_else(|| super::describe(&v), |n| n.to_string());
+                    .map_or_else(|| super::describe(&v), |_| js_number(&v));
                 super::invalid_argument(
                     "options.maxEncryptedDataKeys",
                     format!("expected an integer from 1 to 65535, got {got}"),
