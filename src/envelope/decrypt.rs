@@ -407,10 +407,8 @@ impl Decryptor {
             .unverified
             .take()
             .ok_or_else(|| err!(InvalidState, "no header"))?;
-        let (verified, content_key) = verify_header(header, &key)?;
+        let (verified, content_key) = verify_header(header, &key, &self.opts.expected_context)?;
         let info = verified.info();
-        info.encryption_context
-            .require(&self.opts.expected_context)?;
         let mut hasher = MessageHasher::for_suite(&info.suite);
         if info.suite.is_signed() {
             let pk = info

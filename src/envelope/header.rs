@@ -85,20 +85,19 @@ impl EncryptionContext {
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Result<Self> {
-        let mut pairs: Vec<(String, String)> = pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        for w in pairs.windows(2) {
-            if w[0].0 == w[1].0 {
+        // A BTreeMap sorts by the keys' UTF-8 bytes (`String`'s order), as the format wants.
+        let mut sorted = std::collections::BTreeMap::new();
+        for (k, v) in pairs {
+            let k: String = k.into();
+            if sorted.contains_key(&k) {
                 return Err(err!(
                     InvalidArgument,
-                    "encryption context key `{}` given twice",
-                    w[0].0
+                    "encryption context key `{k}` given twice"
                 ));
             }
+            sorted.insert(k, v.into());
         }
+        let pairs: Vec<(String, String)> = sorted.into_iter().collect();
         if pairs.len() > u16::MAX as usize {
             return Err(err!(
                 InvalidArgument,

@@ -9,10 +9,10 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::engine::{AeadEngine, RustAesGcm};
-use crate::envelope::header::{HeaderInfo, UnverifiedHeader, VerifiedHeader};
+use crate::envelope::header::{EncryptionContext, HeaderInfo, UnverifiedHeader, VerifiedHeader};
 use crate::envelope::suite::{HeaderVersion, Kdf, Suite, COMMITMENT_LEN};
 use crate::err;
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 
 /// The plaintext data key (what a key broker returns). Zeroized on drop; `Debug` never shows it.
 #[derive(Clone)]
@@ -144,19 +144,66 @@ pub fn derive_keys(suite: &Suite, message_id: &[u8], data_key: &DataKey) -> Resu
     })
 }
 
-/// Verifies a parsed header with the data key: key length, key commitment (constant time, v2),
-/// then the header authentication tag (AES-GCM over the header body, pure-Rust engine).
-/// Returns the verified header and the content key for the body.
+/// Verifies a parsed header with the data key and the caller's expected context: key length,
+/// key commitment (constant time, v2), the header authentication tag (AES-GCM over the header
+/// body, pure-Rust engine), then the expected pairs. Returns the verified header and the
+/// content key for the body.
 ///
-/// Errors: `WRONG_KEY_LENGTH`, `COMMITMENT_MISMATCH`, `TAG_MISMATCH`.
+/// Expected pairs the header does not store are the "encryption context to only authenticate"
+/// of a message made with required encryption context (spec: client-apis/decrypt.md, "Verify
+/// the header"; framework/default-cmm.md: reproduced pairs absent from the message become
+/// required keys): their serialization follows the header body in the tag's AAD. Pairs the
+/// header stores must carry the expected values.
+///
+/// Errors: `WRONG_KEY_LENGTH`, `COMMITMENT_MISMATCH`, `TAG_MISMATCH`, `CONTEXT_MISMATCH`.
 pub fn verify_header(
     header: UnverifiedHeader,
     data_key: &DataKey,
+    expected_context: &[(String, String)],
 ) -> Result<(VerifiedHeader, ContentKey)> {
     let (info, bytes) = header.into_parts();
     let keys = derive_keys(&info.suite, &info.message_id, data_key)?;
     check_commitment(&info, &keys)?;
-    verify_header_tag(&info, &bytes, &keys.content_key)?;
+    let stored = &info.encryption_context;
+    let only_authenticated = EncryptionContext::from_pairs(
+        expected_context
+            .iter()
+            .filter(|(k, _)| stored.get(k).is_none())
+            .cloned(),
+    )?;
+    let aad_tail = only_authenticated.serialize();
+    if let Err(e) = verify_header_tag(&info, &bytes, &keys.content_key, &aad_tail) {
+        // The header verifies without those pairs: the message simply lacks them.
+        if !aad_tail.is_empty() && verify_header_tag(&info, &bytes, &keys.content_key, &[]).is_ok()
+        {
+            let names: Vec<&str> = only_authenticated
+                .pairs()
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect();
+            return Err(err!(
+                ContextMismatch,
+                "encryption context lacks the expected key(s) `{}` (neither stored nor \
+                 authenticated by the header)",
+                names.join("`, `")
+            ));
+        }
+        return Err(match e.code {
+            ErrorCode::TagMismatch => err!(
+                TagMismatch,
+                "header tag does not verify: altered header, wrong key, or required encryption \
+                 context not given (pairs the header authenticates but does not store)"
+            ),
+            _ => e,
+        });
+    }
+    stored.require(
+        &expected_context
+            .iter()
+            .filter(|(k, _)| stored.get(k).is_some())
+            .cloned()
+            .collect::<Vec<_>>(),
+    )?;
     Ok((VerifiedHeader::new_verified(info, bytes), keys.content_key))
 }
 
@@ -184,7 +231,14 @@ pub fn header_auth_iv(info: &HeaderInfo) -> [u8; 12] {
     info.header_iv.unwrap_or([0u8; 12])
 }
 
-fn verify_header_tag(info: &HeaderInfo, bytes: &[u8], key: &ContentKey) -> Result<()> {
+/// The header tag over the header body followed by `aad_tail` (the serialized pairs the
+/// message authenticates without storing them; empty for most messages).
+fn verify_header_tag(
+    info: &HeaderInfo,
+    bytes: &[u8],
+    key: &ContentKey,
+    aad_tail: &[u8],
+) -> Result<()> {
     let body = bytes.get(..info.body_len).ok_or_else(|| {
         err!(
             MalformedHeader,
@@ -192,10 +246,15 @@ fn verify_header_tag(info: &HeaderInfo, bytes: &[u8], key: &ContentKey) -> Resul
             info.body_len
         )
     })?;
+    let aad = if aad_tail.is_empty() {
+        std::borrow::Cow::Borrowed(body)
+    } else {
+        std::borrow::Cow::Owned([body, aad_tail].concat())
+    };
     RustAesGcm.open_in_place(
         key.expose(),
         &header_auth_iv(info),
-        body,
+        &aad,
         &mut [],
         &info.auth_tag,
         "header authentication",

@@ -149,11 +149,7 @@ impl RandomAccess {
                 suite.id_hex()
             ));
         }
-        let (header, key) = verify_header(header, data_key)?;
-        header
-            .info()
-            .encryption_context
-            .require(&opts.expected_context)?;
+        let (header, key) = verify_header(header, data_key, &opts.expected_context)?;
         let info = header.info();
         if info.content_type == ContentType::Framed
             && info.frame_length as u64 + TAG_LEN as u64 > opts.max_frame_buffer

@@ -75,7 +75,26 @@ impl RawAesKeyring {
     /// The header is unauthenticated at this point: the unwrap itself authenticates the context
     /// (it is the AES-GCM AAD), and decrypt then verifies the header with the key.
     pub fn unwrap_data_key(&self, header: &HeaderInfo) -> Result<DataKey> {
-        let aad = header.encryption_context.serialize();
+        self.unwrap_data_key_with_context(header, &[])
+    }
+
+    /// [`RawAesKeyring::unwrap_data_key`] for a message made with required encryption context:
+    /// the pairs of `reproduced` its header does not store join the stored ones in the wrapping
+    /// AAD, as the keyring's encryption context is the decryption materials' (stored ∪
+    /// reproduced; spec: framework/raw-aes-keyring.md, framework/default-cmm.md).
+    pub fn unwrap_data_key_with_context(
+        &self,
+        header: &HeaderInfo,
+        reproduced: &[(String, String)],
+    ) -> Result<DataKey> {
+        let stored = &header.encryption_context;
+        let extra = reproduced.iter().filter(|(k, _)| stored.get(k).is_none());
+        let aad = if reproduced.is_empty() {
+            stored.serialize()
+        } else {
+            EncryptionContext::from_pairs(stored.pairs().iter().cloned().chain(extra.cloned()))?
+                .serialize()
+        };
         let mut tried = 0;
         for edk in &header.encrypted_data_keys {
             let Some(iv) = self.iv_of(edk) else { continue };

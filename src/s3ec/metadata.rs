@@ -49,8 +49,7 @@ const JSON_MAP_FIELDS: [&str; 3] = ["x-amz-matdesc", "x-amz-m", "x-amz-t"];
 const V3_CEK_ALG: &str = "115";
 
 /// How the data key was wrapped (`x-amz-wrap-alg` in V2, `x-amz-w` in V3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WrapAlgorithm {
     /// KMS with the encryption context bound (`kms+context`, V3 `12`): the current mode.
     KmsContext,
@@ -60,6 +59,18 @@ pub enum WrapAlgorithm {
     AesGcm,
     /// Raw RSA keyring (`RSA-OAEP-SHA1`, V3 `22`).
     RsaOaepSha1,
+}
+
+impl WrapAlgorithm {
+    /// The name the JS API reports: `kms-context`, `kms`, `aes-gcm`, `rsa-oaep-sha1`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WrapAlgorithm::KmsContext => "kms-context",
+            WrapAlgorithm::Kms => "kms",
+            WrapAlgorithm::AesGcm => "aes-gcm",
+            WrapAlgorithm::RsaOaepSha1 => "rsa-oaep-sha1",
+        }
+    }
 }
 
 impl WrapAlgorithm {

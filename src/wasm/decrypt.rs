@@ -51,6 +51,9 @@ const STREAM_OPTIONS: &[&str] = &[
 ];
 /// The options `parseHeader` takes.
 const HEADER_OPTIONS: &[&str] = &["maxEncryptedDataKeys"];
+/// The options `unwrapRawAesDataKey` takes (the pairs a message made with required
+/// encryption context does not store are part of the keyring's AAD).
+const UNWRAP_OPTIONS: &[&str] = &["expectedContext"];
 /// The options `decryptS3Object` takes.
 const S3_OPTIONS: &[&str] = &["expectedContext", "engine", "instructionFile"];
 
@@ -95,23 +98,28 @@ fn js_number(v: &JsValue) -> String {
         .unwrap_or_default()
 }
 
-/// `expectedContext`: an object or a `Map` of string keys to string values.
+/// `expectedContext`: string pairs (see [`string_pairs`]).
 fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
-    let Some(value) = option(options, "expectedContext").filter(|v| !v.is_null()) else {
-        return Ok(Vec::new());
-    };
-    let what = "options.expectedContext";
-    let entries = if value.is_instance_of::<js_sys::Map>() {
-        Array::from(&value.unchecked_ref::<js_sys::Map>().entries())
-    } else {
-        super::require_plain_object(&value, what)?;
-        Object::entries(value.unchecked_ref())
+    match option(options, "expectedContext").filter(|v| !v.is_null()) {
+        Some(value) => string_pairs(&value, "options.expectedContext"),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// String pairs from a plain object, or from an iterable of `[key, value]` entries (a `Map`,
+/// the `Headers` of a fetch response).
+fn string_pairs(value: &JsValue, what: &str) -> Result<Vec<(String, String)>, JsValue> {
+    let entries = match js_sys::try_iter(value).ok().flatten() {
+        Some(iter) if !Array::is_array(value) => iter.collect::<Result<Vec<_>, _>>()?,
+        _ => {
+            super::require_plain_object(value, what)?;
+            Object::entries(value.unchecked_ref()).to_vec()
+        }
     };
     entries
         .iter()
         .map(|pair| {
-            let pair: Array = pair.unchecked_into();
-            let (k, v) = (pair.get(0), pair.get(1));
+            let (k, v) = (Reflect::get_u32(pair, 0)?, Reflect::get_u32(pair, 1)?);
             let key = k.as_string().ok_or_else(|| {
                 super::invalid_argument(
                     what,
@@ -936,8 +944,8 @@ fn s3_metadata(
     metadata: JsValue,
     instruction_file: Option<&str>,
 ) -> Result<S3ObjectMetadata, JsValue> {
-    let headers: BTreeMap<String, String> = serde_wasm_bindgen::from_value(metadata)
-        .map_err(|e| super::invalid_argument("metadata", e))?;
+    let headers: BTreeMap<String, String> =
+        string_pairs(&metadata, "metadata")?.into_iter().collect();
     Ok(S3ObjectMetadata::from_headers(&headers, instruction_file)?)
 }
 
@@ -957,8 +965,7 @@ pub fn parse_s3_metadata(
     };
     set(&obj, "format", &format.into());
     set(&obj, "committing", &extra.into());
-    let wrap = serde_wasm_bindgen::to_value(&meta.wrap_algorithm).unwrap_or(JsValue::UNDEFINED);
-    set(&obj, "wrapAlgorithm", &wrap);
+    set(&obj, "wrapAlgorithm", &meta.wrap_algorithm.name().into());
     set(
         &obj,
         "encryptedDataKey",
@@ -1274,10 +1281,16 @@ pub(crate) fn keyring_from_js(
 /// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
 /// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
 #[wasm_bindgen(js_name = unwrapRawAesDataKey)]
-pub fn unwrap_raw_aes_data_key(message: JsValue, keyring: JsValue) -> Result<Uint8Array, JsValue> {
+pub fn unwrap_raw_aes_data_key(
+    message: JsValue,
+    keyring: JsValue,
+    options: JsValue,
+) -> Result<Uint8Array, JsValue> {
     let message = super::bytes_arg(&message, "unwrapRawAesDataKey: message")?;
     let keyring = keyring_from_js(&keyring)?;
-    let header = read_header(&message, &DecryptOptions::default())?;
-    let data_key = keyring.unwrap_data_key(header.unverified())?;
+    let opts = Options::from_js(&options, UNWRAP_OPTIONS)?;
+    let header = read_header(&message, &opts.core)?;
+    let data_key =
+        keyring.unwrap_data_key_with_context(header.unverified(), &opts.core.expected_context)?;
     Ok(Uint8Array::from(data_key.expose()))
 }

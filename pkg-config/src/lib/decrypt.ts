@@ -246,7 +246,9 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
 /**
  * Unwraps a message's own data key with a raw AES keyring, for offline use and tests (in a
  * console the key broker unwraps with KMS instead). Wipe the returned key when done.
+ * `options.expectedContext` supplies the pairs a message made with required encryption
+ * context authenticates without storing them (the keyring binds them too).
  */
-export function unwrapRawAesDataKey(message: Uint8Array, keyring: RawAesKeyring): Uint8Array {
-  return wasm.unwrapRawAesDataKey(message, keyring);
+export function unwrapRawAesDataKey(message: Uint8Array, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext'>): Uint8Array {
+  return wasm.unwrapRawAesDataKey(message, keyring, options);
 }

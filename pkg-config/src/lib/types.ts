@@ -53,8 +53,13 @@ export interface MessageHeader {
 export type Engine = 'auto' | 'webcrypto' | 'rust';
 
 export interface DecryptOptions {
-  /** Pairs the message's encryption context must contain (CONTEXT_MISMATCH otherwise). */
-  expectedContext?: Record<string, string>;
+  /**
+   * Pairs the message's encryption context must contain (CONTEXT_MISMATCH otherwise): stored in
+   * its header with these values, or, for a message made with required encryption context
+   * (pairs the ESDK authenticates without storing them), authenticated by its header tag. This
+   * is the official SDKs' "reproduced encryption context".
+   */
+  expectedContext?: Record<string, string> | Map<string, string>;
   /** Fail with TOO_MANY_DATA_KEYS when the header lists more data keys than this. */
   maxEncryptedDataKeys?: number;
   /**
