@@ -110,7 +110,9 @@ fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
 /// the `Headers` of a fetch response).
 fn string_pairs(value: &JsValue, what: &str) -> Result<Vec<(String, String)>, JsValue> {
     let entries = match js_sys::try_iter(value).ok().flatten() {
-        Some(iter) if !Array::is_array(value) => iter.collect::<Result<Vec<_>, _>>()?,
+        Some(iter) if value.is_object() && !Array::is_array(value) => {
+            iter.collect::<Result<Vec<_>, _>>()?
+        }
         _ => {
             super::require_plain_object(value, what)?;
             Object::entries(value.unchecked_ref()).to_vec()

@@ -228,3 +228,17 @@ test('range reads take whole, non-negative offsets and lengths; reads queued beh
   for (const r of reads) await rejects(r, 'INVALID_STATE');
   assert.equal(inMemory(c.key), false);
 });
+
+test('S3 metadata may be a plain object, a Map or a fetch Headers; values must be strings', async () => {
+  const { cases } = JSON.parse(await readFile(new URL('../vectors/s3ec/python-4.0.0.json', import.meta.url), 'utf8'));
+  const c = cases[0];
+  const meta = c.metadata;
+  const body = b64(c.body), key = b64(c.data_key), plaintext = b64(c.plaintext);
+  for (const [name, form] of Object.entries({ object: meta, Map: new Map(Object.entries(meta)), Headers: new Headers(meta) })) {
+    assert.deepEqual(await callseal.decryptS3Object(body, form, key, { expectedContext: c.expected_context }), plaintext, name);
+    assert.equal(callseal.parseS3Metadata(form).wrapAlgorithm, 'kms-context', name);
+  }
+  assert.throws(() => callseal.parseS3Metadata({ ...meta, 'x-amz-meta-x-amz-c': 115 }),
+    (e) => e.code === 'INVALID_ARGUMENT' && /metadata\["x-amz-meta-x-amz-c"\]: expected a string, got a number/.test(e.message));
+  assert.throws(() => callseal.parseS3Metadata('x-amz-meta-x-amz-c: 115'), (e) => e.code === 'INVALID_ARGUMENT' && /metadata: expected a plain object, got a string/.test(e.message));
+});
