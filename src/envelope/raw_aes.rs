@@ -88,8 +88,12 @@ impl RawAesKeyring {
         reproduced: &[(String, String)],
     ) -> Result<DataKey> {
         let stored = &header.encryption_context;
-        let extra = reproduced.iter().filter(|(k, _)| stored.get(k).is_none());
-        let aad = if reproduced.is_empty() {
+        let mut extra = reproduced
+            .iter()
+            .filter(|(k, _)| stored.get(k).is_none())
+            .peekable();
+        // Nothing to add: the stored pairs as stored (in wire order, as `unwrap_data_key`).
+        let aad = if extra.peek().is_none() {
             stored.serialize()
         } else {
             EncryptionContext::from_pairs(stored.pairs().iter().cloned().chain(extra.cloned()))?

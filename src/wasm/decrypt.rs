@@ -34,7 +34,8 @@ const CHUNK: usize = 256 << 10;
 /// many bytes (no copy into one buffer per push); smaller frames are gathered into one chunk.
 const DIRECT_FRAMES: usize = 16 << 10;
 
-/// The options `decrypt` and `openRangeReader` take.
+/// The options `decrypt`, `openRangeReader` and `parseHeader` take (one options object serves
+/// them all; `parseHeader` reads only `maxEncryptedDataKeys`).
 const DECRYPT_OPTIONS: &[&str] = &[
     "expectedContext",
     "maxEncryptedDataKeys",
@@ -49,8 +50,6 @@ const STREAM_OPTIONS: &[&str] = &[
     "engine",
     "signal",
 ];
-/// The options `parseHeader` takes.
-const HEADER_OPTIONS: &[&str] = &["maxEncryptedDataKeys"];
 /// The options `unwrapRawAesDataKey` takes (the pairs a message made with required
 /// encryption context does not store are part of the keyring's AAD).
 const UNWRAP_OPTIONS: &[&str] = &["expectedContext"];
@@ -70,15 +69,16 @@ struct Options {
     instruction_file: Option<String>,
 }
 
-/// One option's value, `None` when absent (undefined).
-fn option(options: &JsValue, name: &str) -> Option<JsValue> {
+/// One option's value, `None` when absent (undefined); a getter that throws is an error, not
+/// an absent option (which could turn a check off).
+fn option(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
     Reflect::get(options, &name.into())
-        .ok()
-        .filter(|v| !v.is_undefined())
+        .map(|v| (!v.is_undefined()).then_some(v))
+        .map_err(|e| super::threw(&format!("options.{name}"), e))
 }
 
 fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    option(options, name)
+    option(options, name)?
         .map(|v| {
             v.as_string().ok_or_else(|| {
                 super::invalid_argument(
@@ -100,7 +100,7 @@ fn js_number(v: &JsValue) -> String {
 
 /// `expectedContext`: string pairs (see [`string_pairs`]).
 fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
-    match option(options, "expectedContext").filter(|v| !v.is_null()) {
+    match option(options, "expectedContext")?.filter(|v| !v.is_null()) {
         Some(value) => string_pairs(&value, "options.expectedContext"),
         None => Ok(Vec::new()),
     }
@@ -109,19 +109,18 @@ fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
 /// String pairs from a plain object, or from an iterable of `[key, value]` entries (a `Map`,
 /// the `Headers` of a fetch response).
 fn string_pairs(value: &JsValue, what: &str) -> Result<Vec<(String, String)>, JsValue> {
-    let entries = match js_sys::try_iter(value).ok().flatten() {
-        Some(iter) if value.is_object() && !Array::is_array(value) => {
-            iter.collect::<Result<Vec<_>, _>>()?
-        }
-        _ => {
-            super::require_plain_object(value, what)?;
-            Object::entries(value.unchecked_ref()).to_vec()
-        }
-    };
+    let shape = super::object_shape_of(value, what)?;
+    if shape != "object" && shape != "a Map" {
+        return Err(super::invalid_argument(
+            what,
+            format!("expected a plain object or a Map, got {shape}"),
+        ));
+    }
+    let entries = super::entries_of(value).map_err(|e| super::threw(what, e))?;
     entries
         .iter()
         .map(|pair| {
-            let (k, v) = (Reflect::get_u32(pair, 0)?, Reflect::get_u32(pair, 1)?);
+            let (k, v) = (Reflect::get_u32(&pair, 0)?, Reflect::get_u32(&pair, 1)?);
             let key = k.as_string().ok_or_else(|| {
                 super::invalid_argument(
                     what,
@@ -152,7 +151,7 @@ impl Options {
         }
         super::reject_unknown_keys(value, "options", allowed)?;
         opts.core.expected_context = context_option(value)?.into_iter().collect();
-        if let Some(v) = option(value, "maxEncryptedDataKeys") {
+        if let Some(v) = option(value, "maxEncryptedDataKeys")? {
             // As the AWS Encryption SDKs: a limit of at least 1 (every message has a data key).
             let n = v
                 .as_f64()
@@ -305,7 +304,7 @@ fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHe
 #[wasm_bindgen(js_name = parseHeader)]
 pub fn parse_header(bytes: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let bytes = super::bytes_arg(&bytes, "parseHeader: bytes")?;
-    let opts = Options::from_js(&options, HEADER_OPTIONS)?;
+    let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
     Ok(header_to_js(read_header(&bytes, &opts.core)?.unverified()))
 }
 

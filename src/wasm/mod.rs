@@ -7,7 +7,6 @@
 #[cfg(feature = "envelope")]
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::error::{Error, ErrorCode};
 
@@ -46,6 +45,7 @@ pub(crate) fn invalid_argument(what: &str, detail: impl std::fmt::Display) -> Js
 }
 
 /// What a JS value is, for error messages: "null", "a string", "a Map", ...
+#[cfg(feature = "envelope")]
 pub(crate) fn describe(value: &JsValue) -> String {
     if value.is_null() {
         return "null".into();
@@ -67,53 +67,60 @@ pub(crate) fn describe(value: &JsValue) -> String {
     format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
+#[wasm_bindgen(module = "/src/wasm/args.js")]
+extern "C" {
+    #[cfg(feature = "envelope")]
+    #[wasm_bindgen(js_name = bufferSourceBytes)]
+    fn buffer_source_bytes(value: &JsValue) -> Option<Uint8Array>;
+    #[wasm_bindgen(catch, js_name = objectShape)]
+    fn object_shape(value: &JsValue) -> Result<String, JsValue>;
+    #[wasm_bindgen(catch, js_name = ownKeys)]
+    fn own_keys(value: &JsValue) -> Result<Vec<String>, JsValue>;
+    #[cfg(feature = "envelope")]
+    #[wasm_bindgen(catch, js_name = entriesOf)]
+    pub(crate) fn entries_of(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+}
+
+/// `INVALID_ARGUMENT` for `what`, whose reading threw `e` (a Proxy trap, a getter).
+pub(crate) fn threw(what: &str, e: JsValue) -> JsValue {
+    let detail = js_sys::Reflect::get(&e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default();
+    invalid_argument(what, format!("reading it threw: {detail}"))
+}
+
 /// A byte argument, read the way WebCrypto reads a `BufferSource`: a `Uint8Array`, any other
-/// ArrayBuffer view (its bytes, not its elements) or an `ArrayBuffer` / `SharedArrayBuffer`.
-/// Anything else is `INVALID_ARGUMENT` naming `what`: a string or `null` must not read as zero
-/// bytes. Empty (or detached) input becomes a fresh empty array, which is safe to copy from.
+/// ArrayBuffer view (its bytes, not its elements) or an `ArrayBuffer` / `SharedArrayBuffer`,
+/// as a fresh `Uint8Array` read with the built-in getters (`args.js`), so no caller code runs
+/// later. Anything else is `INVALID_ARGUMENT` naming `what`: a string or `null` must not read as
+/// zero bytes. Empty (or detached) input is an empty array.
 #[cfg(feature = "envelope")]
 pub(crate) fn bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsValue> {
-    let prop = |name: &str| js_sys::Reflect::get(value, &name.into()).ok();
-    let number = |name: &str| prop(name).and_then(|v| v.as_f64()).unwrap_or(0.0) as u32;
-    let bytes = if let Some(a) = value.dyn_ref::<Uint8Array>() {
-        (a.byte_length() > 0).then(|| a.clone())
-    } else if js_sys::ArrayBuffer::is_view(value) {
-        let len = number("byteLength");
-        match prop("buffer") {
-            Some(buffer) if len > 0 => Some(Uint8Array::new_with_byte_offset_and_length(
-                &buffer,
-                number("byteOffset"),
-                len,
-            )),
-            _ => None,
-        }
-    } else if value.is_instance_of::<js_sys::ArrayBuffer>()
-        || value.is_instance_of::<js_sys::SharedArrayBuffer>()
-    {
-        (number("byteLength") > 0).then(|| Uint8Array::new(value))
-    } else {
-        return Err(invalid_argument(
+    buffer_source_bytes(value).ok_or_else(|| {
+        invalid_argument(
             what,
             format!(
                 "expected a Uint8Array, ArrayBuffer or ArrayBuffer view, got {}",
                 describe(value)
             ),
-        ));
-    };
-    Ok(bytes.unwrap_or_else(|| Uint8Array::new_with_length(0)))
+        )
+    })
+}
+
+/// What kind of object `value` is: "object" (its properties are its data), "a Map", ...
+pub(crate) fn object_shape_of(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    object_shape(value).map_err(|e| threw(what, e))
 }
 
 /// `INVALID_ARGUMENT` unless `value` is an object whose properties are its data (not an
 /// `Array`, `Map` or `Set`, whose entries are not properties).
 pub(crate) fn require_plain_object(value: &JsValue, what: &str) -> Result<(), JsValue> {
-    if !value.is_object()
-        || js_sys::Array::is_array(value)
-        || value.is_instance_of::<js_sys::Map>()
-        || value.is_instance_of::<js_sys::Set>()
-    {
+    let shape = object_shape_of(value, what)?;
+    if shape != "object" {
         return Err(invalid_argument(
             what,
-            format!("expected a plain object, got {}", describe(value)),
+            format!("expected a plain object, got {shape}"),
         ));
     }
     Ok(())
@@ -128,8 +135,7 @@ pub(crate) fn reject_unknown_keys(
     allowed: &[&str],
 ) -> Result<(), JsValue> {
     require_plain_object(value, what)?;
-    for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
-        let key = key.as_string().unwrap_or_default();
+    for key in own_keys(value).map_err(|e| threw(what, e))? {
         if !allowed.contains(&key.as_str()) {
             return Err(invalid_argument(
                 what,

@@ -155,7 +155,11 @@ test('options must be a plain object: a Map is refused, not read as no options',
   await rejects(callseal.decrypt(c.message, c.key, { expectedContext: { k: 1 } }), 'INVALID_ARGUMENT', /expectedContext\["k"\]: expected a string, got a number/);
   // Options an API does not take are named.
   await rejects(callseal.decrypt(c.message, c.key, { instructionFile: '{}' }), 'INVALID_ARGUMENT', /unknown option `instructionFile`/);
-  assert.throws(() => callseal.parseHeader(c.message, { signedMessages: 'reject' }), /unknown option `signedMessages`/);
+  // One options object serves parseHeader and decrypt; names no API takes are still refused.
+  const shared = { expectedContext: {}, maxEncryptedDataKeys: 1, signedMessages: 'verify' };
+  assert.equal(callseal.parseHeader(c.message, shared).suite, c.suite);
+  assert.deepEqual(await callseal.decrypt(c.message, c.key, shared), c.plaintext);
+  assert.throws(() => callseal.parseHeader(c.message, { instructionFile: '{}' }), /unknown option `instructionFile`/);
 });
 
 test('maxEncryptedDataKeys is an integer from 1 to 65535, as in the official SDKs', async () => {
@@ -240,5 +244,39 @@ test('S3 metadata may be a plain object, a Map or a fetch Headers; values must b
   }
   assert.throws(() => callseal.parseS3Metadata({ ...meta, 'x-amz-meta-x-amz-c': 115 }),
     (e) => e.code === 'INVALID_ARGUMENT' && /metadata\["x-amz-meta-x-amz-c"\]: expected a string, got a number/.test(e.message));
-  assert.throws(() => callseal.parseS3Metadata('x-amz-meta-x-amz-c: 115'), (e) => e.code === 'INVALID_ARGUMENT' && /metadata: expected a plain object, got a string/.test(e.message));
+  assert.throws(() => callseal.parseS3Metadata('x-amz-meta-x-amz-c: 115'), (e) => e.code === 'INVALID_ARGUMENT' && /metadata: expected a plain object or a Map, got a string/.test(e.message));
+});
+
+test('hostile arguments (Proxies, overridden getters, throwing traps) are INVALID_ARGUMENT rejections; no caller code runs inside decryption', async () => {
+  const c = signedFramed;
+  const boom = () => { throw new Error('boom'); };
+  // A subclass whose accessors throw: the bytes are read with the built-in getters instead.
+  class Evil extends Uint8Array {
+    get length() { return boom(); }
+    subarray() { return boom(); }
+  }
+  for (const engine of ['auto', 'rust']) {
+    assert.deepEqual(await callseal.decrypt(new Evil(c.message), new Evil(c.key), { engine }), c.plaintext, engine);
+  }
+  assert.equal(inMemory(c.key), false);
+  // Not BufferSources at all: a Proxy of one, a fake with its prototype.
+  for (const fake of [new Proxy(c.message, {}), Object.create(Uint8Array.prototype)]) {
+    await rejects(callseal.decrypt(fake, c.key), 'INVALID_ARGUMENT', /message: expected a Uint8Array/);
+  }
+  // Options whose reading throws are errors, not absent options (which would turn checks off).
+  const throwing = { get signedMessages() { return boom(); } };
+  await rejects(callseal.decrypt(c.message, c.key, throwing), 'INVALID_ARGUMENT', /options\.signedMessages: reading it threw: boom/);
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  await rejects(callseal.decrypt(c.message, c.key, proxy), 'INVALID_ARGUMENT', /options: reading it threw/);
+  await rejects(callseal.decrypt(c.message, c.key, new Proxy({}, { ownKeys: boom })), 'INVALID_ARGUMENT', /options: reading it threw: boom/);
+  const badContext = { expectedContext: new Map([['a', 'b']]) };
+  badContext.expectedContext[Symbol.iterator] = function* () { yield boom(); };
+  await rejects(callseal.decrypt(c.message, c.key, badContext), 'INVALID_ARGUMENT', /expectedContext: reading it threw: boom/);
+  assert.equal(inMemory(c.key), false, 'no key left behind');
+  // Many in a row leave the module working (an exception through wasm frames leaked its stack).
+  for (let i = 0; i < 600; i++) await callseal.decrypt(c.message, c.key, throwing).catch(() => {});
+  assert.deepEqual(await callseal.decrypt(c.message, c.key), c.plaintext);
+  // decryptStream: a null signal is no signal.
+  assert.ok(callseal.decryptStream(c.key, { signal: null }).writable);
 });

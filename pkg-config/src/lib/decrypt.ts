@@ -24,9 +24,10 @@ export function defaultEngine(): Exclude<Engine, 'auto'> {
 /**
  * Reads the header of an AWS Encryption SDK message from its first bytes.
  * The result is UNAUTHENTICATED (see {@link MessageHeader}): use it to ask a key broker for
- * the data key, never to make a trust decision.
+ * the data key, never to make a trust decision. `options` may be the object later passed to
+ * `decrypt`; only `maxEncryptedDataKeys` applies here.
  */
-export function parseHeader(bytes: Uint8Array, options?: Pick<DecryptOptions, 'maxEncryptedDataKeys'>): MessageHeader {
+export function parseHeader(bytes: Uint8Array, options?: DecryptOptions): MessageHeader {
   return wasm.parseHeader(bytes, options) as MessageHeader;
 }
 
@@ -45,8 +46,8 @@ export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: Decr
  * unverified, so pass `signedMessages: 'reject'` to refuse signed messages when streaming.
  */
 export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): TransformStream<Uint8Array, Uint8Array> {
-  const signal = options?.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  const signal = options?.signal ?? undefined; // null: no signal
+  if (signal !== undefined && (typeof signal.addEventListener !== 'function' || typeof signal.aborted !== 'boolean')) {
     throw new CallsealError('INVALID_ARGUMENT', 'decryptStream: options.signal must be an AbortSignal');
   }
   const dec = new wasm.DecryptStream(dataKey, options); // checks the options (signal is ours)
