@@ -141,7 +141,10 @@ export interface S3MetadataInfo {
   encryptedDataKey: Uint8Array;
   /** The context stored with the object. */
   encryptionContext: Record<string, string>;
-  /** What a key broker passes to KMS Decrypt (adds `aws:x-amz-cek-alg` for kms+context). */
+  /**
+   * What a key broker passes to KMS Decrypt (adds `aws:x-amz-cek-alg` for kms+context); empty
+   * for raw-key wrapping (`aes-gcm`, `rsa-oaep-sha1`), where no KMS call happens.
+   */
   kmsEncryptionContext: Record<string, string>;
 }
 
