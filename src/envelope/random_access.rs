@@ -434,8 +434,11 @@ impl RandomAccess {
                 if be32(0) != FINAL_FRAME_MARKER || be32(4) != fetch.seq {
                     return Err(err!(
                         MalformedBody,
-                        "{what}: not the final frame {}",
-                        fetch.seq
+                        "{what}: expected the final frame (marker ffffffff, sequence number {}), \
+                         found {:08x} {:08x}: the message was cut or extended, or its size is wrong",
+                        fetch.seq,
+                        be32(0),
+                        be32(4)
                     ));
                 }
                 if be32(20) as u64 != end.final_len || end.final_seq != fetch.seq {

@@ -533,13 +533,7 @@ async fn decrypt_webcrypto(
                 check = start_signature_check(&dec, message).await?;
             }
             if let Some(f) = dec.next_frame() {
-                batch.push(
-                    f.seq,
-                    f.range.clone(),
-                    f.iv.bytes(),
-                    &f.aad,
-                    f.plaintext_len,
-                )?;
+                batch.push(&f, f.range.clone())?;
                 let step_done = worker_hash.is_some()
                     && u64::from(batch.end() - hashed) >= hash_worker::STEP_BYTES;
                 if batch.len() < BATCH_FRAMES && !step_done {
@@ -898,13 +892,7 @@ async fn open_stream_frames(
                 let start = end;
                 end += sealed.len() as u32;
                 source.subarray(start, end).copy_from(sealed);
-                batch.push(
-                    f.seq,
-                    start as u64..end as u64,
-                    f.iv.bytes(),
-                    &f.aad,
-                    f.plaintext_len,
-                )?;
+                batch.push(f, start as u64..end as u64)?;
             }
             if batch.plaintext_len() >= (DIRECT_FRAMES * batch.len()) as u64 {
                 // Large frames: each frame's plaintext goes out as WebCrypto returned it.
@@ -1096,6 +1084,12 @@ impl RangeDecryptor {
             header_js.replace(header_to_js(header.unverified()));
             let access = RandomAccess::new(header, &key, &opts.core)?;
             drop(key);
+            // Verified now (header tag, commitment, expected context).
+            set(
+                header_js.borrow().unchecked_ref(),
+                "unauthenticated",
+                &false.into(),
+            );
             let aes = if opts.use_webcrypto(access.content_key().expose().len())? {
                 Some(AesKey::import(access.content_key().expose()).await?)
             } else {
@@ -1106,7 +1100,7 @@ impl RangeDecryptor {
         })
     }
 
-    /// The header (verified by `open`).
+    /// The header, verified by `open` (`unauthenticated: false`).
     #[wasm_bindgen(getter)]
     pub fn header(&self) -> JsValue {
         self.header.borrow().clone()

@@ -16,6 +16,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
 
+use crate::envelope::body::BodyKind;
+use crate::envelope::decrypt::{unit_name, SealedFrame};
 use crate::err;
 use crate::error::{Error, Result};
 
@@ -125,6 +127,7 @@ pub(crate) fn unshared(bytes: Uint8Array) -> Uint8Array {
 #[derive(Default)]
 pub(crate) struct FrameBatch {
     seqs: Vec<u32>,
+    kinds: Vec<BodyKind>,
     ranges: Vec<u32>,
     ivs: Vec<u8>,
     aads: Vec<u8>,
@@ -133,15 +136,9 @@ pub(crate) struct FrameBatch {
 }
 
 impl FrameBatch {
-    /// Adds a frame whose ciphertext ‖ tag is `range` of the source buffer.
-    pub(crate) fn push(
-        &mut self,
-        seq: u32,
-        range: std::ops::Range<u64>,
-        iv: &[u8; 12],
-        aad: &[u8],
-        plaintext_len: u64,
-    ) -> Result<()> {
+    /// Adds frame `f`, whose ciphertext ‖ tag is `range` of the source buffer.
+    pub(crate) fn push(&mut self, f: &SealedFrame, range: std::ops::Range<u64>) -> Result<()> {
+        let seq = f.seq;
         let (Ok(start), Ok(end)) = (u32::try_from(range.start), u32::try_from(range.end)) else {
             return Err(err!(
                 LimitExceeded,
@@ -149,11 +146,12 @@ impl FrameBatch {
             ));
         };
         self.seqs.push(seq);
+        self.kinds.push(f.kind);
         self.ranges.extend_from_slice(&[start, end]);
-        self.ivs.extend_from_slice(iv);
-        self.aads.extend_from_slice(aad);
+        self.ivs.extend_from_slice(f.iv.bytes());
+        self.aads.extend_from_slice(&f.aad);
         self.aad_ends.push(self.aads.len() as u32);
-        self.plaintext_len += plaintext_len;
+        self.plaintext_len += f.plaintext_len;
         Ok(())
     }
 
@@ -182,6 +180,7 @@ impl FrameBatch {
 
     pub(crate) fn clear(&mut self) {
         self.seqs.clear();
+        self.kinds.clear();
         self.ranges.clear();
         self.ivs.clear();
         self.aads.clear();
@@ -234,7 +233,9 @@ impl FrameBatch {
                     .ok()
                     .and_then(|i| i.as_f64())
                     .map(|i| i as usize);
-                let seq = index.and_then(|i| self.seqs.get(i)).copied().unwrap_or(0);
+                let unit = index
+                    .and_then(|i| Some(unit_name(*self.kinds.get(i)?, *self.seqs.get(i)?)))
+                    .unwrap_or_else(|| "a frame".into());
                 let cause = Reflect::get(&e, &"cause".into()).unwrap_or(e);
                 let name = Reflect::get(&cause, &"name".into())
                     .ok()
@@ -242,12 +243,11 @@ impl FrameBatch {
                     .unwrap_or_default();
                 Err(match name.as_str() {
                     "OperationError" => {
-                        err!(TagMismatch, "frame {seq}: AES-GCM tag does not verify")
+                        err!(TagMismatch, "{unit}: AES-GCM tag does not verify")
                     }
-                    "RangeError" => err!(
-                        MalformedBody,
-                        "frame {seq}: plaintext exceeds the message size"
-                    ),
+                    "RangeError" => {
+                        err!(MalformedBody, "{unit}: plaintext exceeds the message size")
+                    }
                     _ => js_err("decrypt", cause),
                 })
             }

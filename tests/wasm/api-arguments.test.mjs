@@ -280,3 +280,17 @@ test('hostile arguments (Proxies, overridden getters, throwing traps) are INVALI
   // decryptStream: a null signal is no signal.
   assert.ok(callseal.decryptStream(c.key, { signal: null }).writable);
 });
+
+test("a range reader's header says it was verified; a non-framed body's tag failure names the body on both engines", async () => {
+  const c = signedFramed;
+  const reader = await callseal.openRangeReader(sourceOf(c.message), c.key);
+  assert.equal(reader.header.unauthenticated, false);
+  assert.equal(callseal.parseHeader(c.message).unauthenticated, true);
+  reader.close();
+  const nonFramed = cases.find((x) => x.suite === '0478' && callseal.parseHeader(x.message).contentType === 'non-framed');
+  const bad = nonFramed.message.slice();
+  bad[bad.length - 1] ^= 1; // the body's tag (0478 has no footer)
+  for (const engine of ['auto', 'rust']) {
+    await rejects(callseal.decrypt(bad, nonFramed.key, { engine }), 'TAG_MISMATCH', /non-framed body/);
+  }
+});

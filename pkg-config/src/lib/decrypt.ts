@@ -4,7 +4,7 @@
  */
 import * as wasm from '../wasm/callseal_decrypt.js';
 import type {
-  DecryptOptions, Engine, MessageHeader, RangeReader, RangeSource, RawAesKeyring, S3ObjectMetadata, StreamOptions,
+  DecryptOptions, Engine, MessageHeader, RangeReader, VerifiedMessageHeader, RangeSource, RawAesKeyring, S3ObjectMetadata, StreamOptions,
 } from './types.js';
 
 export * from './types.js';
@@ -207,7 +207,7 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
     reader.free(); // wipes the keys
     throw e;
   }
-  const header = reader.header as MessageHeader;
+  const header = reader.header as VerifiedMessageHeader;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   return {

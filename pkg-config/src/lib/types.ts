@@ -49,6 +49,9 @@ export interface MessageHeader {
   committing: boolean;
 }
 
+/** A header that decryption verified with the data key (a range reader's, once open). */
+export type VerifiedMessageHeader = Omit<MessageHeader, 'unauthenticated'> & { readonly unauthenticated: false };
+
 /** Engines for bulk AES-GCM: the browser's WebCrypto, or the pure-Rust `aes-gcm` fallback. */
 export type Engine = 'auto' | 'webcrypto' | 'rust';
 
@@ -108,7 +111,7 @@ export interface RangeSource {
  * `If-Match: <ETag>`). A non-framed message is fetched and authenticated whole, for every read.
  */
 export interface RangeReader {
-  readonly header: MessageHeader;
+  readonly header: VerifiedMessageHeader;
   readonly plaintextLength: number;
   readonly frameLength: number;
   /**
