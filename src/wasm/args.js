@@ -65,3 +65,9 @@ export function entriesOf(value) {
   if (typeof value[Symbol.iterator] === 'function') return Array.from(value, (e) => [e[0], e[1]]);
   return Object.entries(value);
 }
+
+/** A fresh copy of an Array's elements (throws for anything else). */
+export function listOf(value) {
+  if (!Array.isArray(value)) throw new TypeError('expected an Array');
+  return Array.from(value);
+}

@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -105,19 +105,25 @@ impl MessageEncryptor {
         &self,
         plaintext: JsValue,
         data_key: JsValue,
-        encrypted_data_keys: Array,
+        encrypted_data_keys: JsValue,
     ) -> Result<Uint8Array, JsValue> {
         let plaintext = super::bytes_arg(&plaintext, "seal: plaintext")?;
         let data_key = super::bytes_arg(&data_key, "seal: dataKey")?;
+        // A fresh copy of the caller's array, read where a throw is caught (a Proxy's trap).
+        let encrypted_data_keys = super::list_of(&encrypted_data_keys)
+            .map_err(|e| super::threw("encryptedDataKeys", e))?;
         let mut edks = Vec::with_capacity(encrypted_data_keys.length() as usize);
         for (i, edk) in encrypted_data_keys.iter().enumerate() {
             let what = format!("encryptedDataKeys[{i}]");
-            let field = |name: &str| Reflect::get(&edk, &name.into()).unwrap_or(JsValue::UNDEFINED);
+            let field = |name: &str| {
+                Reflect::get(&edk, &name.into())
+                    .map_err(|e| super::threw(&format!("{what}.{name}"), e))
+            };
             let bytes = |name: &str| {
-                super::bytes_arg(&field(name), &format!("{what}.{name}")).map(|a| a.to_vec())
+                super::bytes_arg(&field(name)?, &format!("{what}.{name}")).map(|a| a.to_vec())
             };
             edks.push(EncryptedDataKey {
-                provider_id: field("providerId").as_string().ok_or_else(|| {
+                provider_id: field("providerId")?.as_string().ok_or_else(|| {
                     super::invalid_argument(&format!("{what}.providerId"), "expected a string")
                 })?,
                 provider_info: bytes("providerInfo")?,

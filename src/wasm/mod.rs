@@ -76,6 +76,9 @@ extern "C" {
     fn object_shape(value: &JsValue) -> Result<String, JsValue>;
     #[wasm_bindgen(catch, js_name = ownKeys)]
     fn own_keys(value: &JsValue) -> Result<Vec<String>, JsValue>;
+    #[cfg(feature = "encrypt")]
+    #[wasm_bindgen(catch, js_name = listOf)]
+    pub(crate) fn list_of(value: &JsValue) -> Result<js_sys::Array, JsValue>;
     #[cfg(feature = "envelope")]
     #[wasm_bindgen(catch, js_name = entriesOf)]
     pub(crate) fn entries_of(value: &JsValue) -> Result<js_sys::Array, JsValue>;

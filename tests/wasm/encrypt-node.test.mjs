@@ -78,6 +78,12 @@ test('bad input is a typed error', () => {
   assert.equal(code(() => enc.encryptWithRawAes(pt, keyring, { encryptionContext: { 'aws-crypto-public-key': 'x' } })), 'INVALID_ARGUMENT');
   assert.equal(code(() => new enc.MessageEncryptor({ suiteId: 0x0178 }).seal(pt, new Uint8Array(16), [{ providerId: 'p', providerInfo: new Uint8Array(1), ciphertext: new Uint8Array(1) }])), 'WRONG_KEY_LENGTH');
   assert.equal(code(() => new enc.MessageEncryptor().seal(pt, new Uint8Array(32), [])), 'INVALID_ARGUMENT');
+  // Hostile encrypted data keys: a non-Array, a Proxy whose traps throw, a throwing getter.
+  const boom = () => { throw new Error('boom'); };
+  const edk = { providerId: 'p', providerInfo: new Uint8Array(1), ciphertext: new Uint8Array(1) };
+  for (const edks of ['x', new Proxy([edk], { get: boom }), [{ ...edk, get providerId() { return boom(); } }]]) {
+    assert.equal(code(() => new enc.MessageEncryptor().seal(pt, new Uint8Array(32), edks)), 'INVALID_ARGUMENT');
+  }
   const err = (() => { try { enc.encryptWithRawAes(pt, keyring, { suiteId: 1 }); } catch (e) { return e; } })();
   assert.ok(err instanceof enc.CallsealError && err instanceof callseal.CallsealError, 'one CallsealError class across modules');
 });
