@@ -7,34 +7,43 @@
 
 const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
 const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
-const views = [
-  [getter(TYPED, 'buffer'), getter(TYPED, 'byteOffset'), getter(TYPED, 'byteLength')],
-  [getter(DataView.prototype, 'buffer'), getter(DataView.prototype, 'byteOffset'), getter(DataView.prototype, 'byteLength')],
-];
-const buffers = [getter(ArrayBuffer.prototype, 'byteLength')];
-if (typeof SharedArrayBuffer === 'function') buffers.push(getter(SharedArrayBuffer.prototype, 'byteLength'));
+// Brand check: the TypedArray name for a real typed array, undefined for anything else. Never throws.
+const typedTag = getter(TYPED, Symbol.toStringTag);
+const typedBuffer = getter(TYPED, 'buffer');
+const typedOffset = getter(TYPED, 'byteOffset');
+const typedLength = getter(TYPED, 'byteLength'); // 0 once detached; never throws on a typed array
+const viewBuffer = getter(DataView.prototype, 'buffer');
+const viewOffset = getter(DataView.prototype, 'byteOffset');
+const viewLength = getter(DataView.prototype, 'byteLength');
+const bufferLength = getter(ArrayBuffer.prototype, 'byteLength');
+const sharedLength = typeof SharedArrayBuffer === 'function' ? getter(SharedArrayBuffer.prototype, 'byteLength') : undefined;
 
 /**
  * A fresh Uint8Array over the bytes of a BufferSource (any ArrayBuffer view: its bytes, not its
  * elements; an ArrayBuffer or SharedArrayBuffer), or undefined if `value` is none. Empty or
- * detached input gives an empty array. Never throws, never runs the caller's code.
+ * detached input gives an empty array. Never throws, never runs the caller's code. The common
+ * case (a typed array) takes no exception path: `ArrayBuffer.isView` and the tag are brand
+ * checks that a Proxy or a look-alike object fails without running anything.
  */
 export function bufferSourceBytes(value) {
-  for (const [buffer, offset, length] of views) {
-    let b, o, n;
-    try {
-      b = buffer.call(value);
-      o = offset.call(value);
-      n = length.call(value);
-    } catch {
-      continue; // not this kind of view
+  if (ArrayBuffer.isView(value)) {
+    if (typedTag.call(value) !== undefined) {
+      const n = typedLength.call(value);
+      return n === 0 ? new Uint8Array(0) : new Uint8Array(typedBuffer.call(value), typedOffset.call(value), n);
     }
-    return n === 0 ? new Uint8Array(0) : new Uint8Array(b, o, n);
+    try { // a DataView (its getters throw once detached)
+      const n = viewLength.call(value);
+      return n === 0 ? new Uint8Array(0) : new Uint8Array(viewBuffer.call(value), viewOffset.call(value), n);
+    } catch {
+      return new Uint8Array(0);
+    }
   }
-  for (const length of buffers) {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const length of [bufferLength, sharedLength]) {
+    if (length === undefined) continue;
     let n;
     try {
-      n = length.call(value);
+      n = length.call(value); // throws unless `value` is this kind of buffer
     } catch {
       continue;
     }
@@ -62,12 +71,14 @@ export function ownKeys(value) {
  * object's own enumerable properties.
  */
 export function entriesOf(value) {
-  if (typeof value[Symbol.iterator] === 'function') return Array.from(value, (e) => [e[0], e[1]]);
-  return Object.entries(value);
+  if (typeof value[Symbol.iterator] !== 'function') return Object.entries(value);
+  const pairs = [];
+  for (const entry of value) pairs.push([entry[0], entry[1]]);
+  return pairs;
 }
 
 /** A fresh copy of an Array's elements (throws for anything else). */
 export function listOf(value) {
   if (!Array.isArray(value)) throw new TypeError('expected an Array');
-  return Array.from(value);
+  return [...value];
 }
