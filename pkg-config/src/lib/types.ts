@@ -89,7 +89,9 @@ export interface RangeSource {
   size?: number;
   /**
    * Returns exactly bytes [offset, offset + length) of the object (a `Uint8Array`, or any
-   * `BufferSource`); any other length fails the read with INVALID_ARGUMENT.
+   * `BufferSource`); any other length fails the read with INVALID_ARGUMENT. An error it
+   * throws (a failed fetch, an aborted request) reaches the caller as it is, not as a
+   * CallsealError.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
 }
