@@ -33,6 +33,11 @@ for (const engine of ['auto', 'rust']) {
     assert.deepEqual(failures, []);
     assert.equal(count, 46);
   });
+  test(`required encryption context messages in Chromium (${engine})`, async () => {
+    const { failures, count } = await page.evaluate((engine) => window.runRequiredEc({ engine }), engine);
+    assert.deepEqual(failures, []);
+    assert.equal(count, 38 * 8);
+  });
   test(`S3EC objects in Chromium (${engine})`, async () => {
     const { failures } = await page.evaluate((engine) => window.runS3ec({ engine }), engine);
     assert.deepEqual(failures, []);

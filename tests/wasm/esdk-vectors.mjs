@@ -180,6 +180,62 @@ export async function runS3ecVectors(callseal, loadS3ec, baseOptions = {}) {
  * `stride`-th), truncate at lengths, append bytes; one-shot, stream and random access must all
  * fail and one-shot must release nothing.
  */
+/**
+ * Messages made with required encryption context (required-ec/, official Python ESDK + MPL):
+ * each message with each reproduced context of the manifest, as `expectedContext`, must
+ * decrypt (one-shot, stream, range reader) exactly when the ESDK's own header check given the
+ * data key does, else fail with the matching code; the raw AES keyring unwraps once the pairs
+ * are supplied. Returns failures and the count of (message, context) checks.
+ */
+export async function runRequiredEcVectors(callseal, load, baseOptions = {}) {
+  const m = JSON.parse(new TextDecoder().decode(await load('required-ec/manifest.json')));
+  const failures = [];
+  let count = 0;
+  const keyring = { keyNamespace: m.keyring.key_namespace, keyName: m.keyring.key_name, key: b64(m.keyring.wrapping_key) };
+  for (const t of m.tests) {
+    const [message, plaintext, key] = [await load(`required-ec/${t.ciphertext}`), await load(`required-ec/${t.plaintext}`), b64(t.data_key)];
+    for (const [name, check] of Object.entries(t.checks)) {
+      count++;
+      const options = { ...baseOptions, expectedContext: m.checks.contexts[name] ?? undefined };
+      const official = check.with_data_key;
+      const runs = {
+        'one-shot': () => callseal.decrypt(message, key, options),
+        stream: async () => (await streamDecrypt(callseal, message, key, 97, options)).out,
+        range: async () => {
+          const r = await callseal.openRangeReader({ size: message.length, read: async (o, n) => message.slice(o, o + n) }, key, options);
+          try { return await r.read(0, r.plaintextLength); } finally { r.close(); }
+        },
+      };
+      for (const [path, run] of Object.entries(runs)) {
+        const what = `${t.id} with context ${name}: ${path}`;
+        try {
+          const out = await run();
+          if (official !== 'ok') failures.push(`${what}: decrypted, the ESDK says ${official}`);
+          else if (!equalBytes(out, plaintext)) failures.push(`${what}: plaintext differs`);
+        } catch (e) {
+          const codes = official === 'error:context-mismatch' ? ['CONTEXT_MISMATCH'] : ['TAG_MISMATCH', 'CONTEXT_MISMATCH'];
+          if (official === 'ok' || !codes.includes(e.code)) failures.push(`${what}: ${e.code} ${e.message} (the ESDK says ${official})`);
+        }
+      }
+    }
+    if (t.cmm === 'required-ec') {
+      try {
+        const dk = callseal.unwrapRawAesDataKey(message, keyring, { expectedContext: m.encryption_context });
+        if (!equalBytes(dk, key)) failures.push(`${t.id}: unwrapped data key differs`);
+      } catch (e) {
+        failures.push(`${t.id}: unwrap with the pairs: ${e.code} ${e.message}`);
+      }
+      try {
+        callseal.unwrapRawAesDataKey(message, keyring);
+        failures.push(`${t.id}: unwrapped without the pairs`);
+      } catch (e) {
+        if (e.code !== 'KEY_UNWRAP_FAILED') failures.push(`${t.id}: unwrap without the pairs: ${e.code}`);
+      }
+    }
+  }
+  return { failures, count };
+}
+
 export async function runTamperSweep(callseal, load, { stride = 1, baseOptions = {} } = {}) {
   const manifest = JSON.parse(new TextDecoder().decode(await load('tamper/manifest.json')));
   const wk = manifest.wrapping_key;
