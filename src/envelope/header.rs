@@ -158,27 +158,28 @@ impl EncryptionContext {
         out
     }
 
-    /// Checks that every pair of `required` is present with the same value (`CONTEXT_MISMATCH`).
-    /// spec: client-apis/decrypt.md (the CMM's required encryption context)
-    pub fn require(&self, required: &[(String, String)]) -> Result<()> {
-        for (k, v) in required {
-            match self.get(k) {
-                Some(actual) if actual == v => {}
-                Some(_) => {
-                    return Err(err!(
-                        ContextMismatch,
-                        "encryption context key `{k}` has a different value than expected"
-                    ))
-                }
-                None => {
-                    return Err(err!(
-                        ContextMismatch,
-                        "encryption context lacks the expected key `{k}`"
-                    ))
-                }
-            }
+    /// The pairs of `expected` whose keys this context does not store: for a message made with
+    /// required encryption context, the pairs its header authenticates without storing them
+    /// (spec: client-apis/decrypt.md, "Verify the header"; framework/default-cmm.md).
+    pub fn unstored<'a>(
+        &'a self,
+        expected: &'a [(String, String)],
+    ) -> impl Iterator<Item = &'a (String, String)> + 'a {
+        expected.iter().filter(|(k, _)| self.get(k).is_none())
+    }
+
+    /// `CONTEXT_MISMATCH` if a key of `expected` that this context stores has another value.
+    pub fn check_stored_values(&self, expected: &[(String, String)]) -> Result<()> {
+        match expected
+            .iter()
+            .find(|(k, v)| self.get(k).is_some_and(|actual| actual != v))
+        {
+            Some((k, _)) => Err(err!(
+                ContextMismatch,
+                "encryption context key `{k}` has a different value than expected"
+            )),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

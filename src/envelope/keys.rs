@@ -165,12 +165,8 @@ pub fn verify_header(
     let keys = derive_keys(&info.suite, &info.message_id, data_key)?;
     check_commitment(&info, &keys)?;
     let stored = &info.encryption_context;
-    let only_authenticated = EncryptionContext::from_pairs(
-        expected_context
-            .iter()
-            .filter(|(k, _)| stored.get(k).is_none())
-            .cloned(),
-    )?;
+    let only_authenticated =
+        EncryptionContext::from_pairs(stored.unstored(expected_context).cloned())?;
     let aad_tail = only_authenticated.serialize();
     if let Err(e) = verify_header_tag(&info, &bytes, &keys.content_key, &aad_tail) {
         // The header verifies without those pairs: the message simply lacks them.
@@ -197,13 +193,7 @@ pub fn verify_header(
             _ => e,
         });
     }
-    stored.require(
-        &expected_context
-            .iter()
-            .filter(|(k, _)| stored.get(k).is_some())
-            .cloned()
-            .collect::<Vec<_>>(),
-    )?;
+    stored.check_stored_values(expected_context)?;
     Ok((VerifiedHeader::new_verified(info, bytes), keys.content_key))
 }
 

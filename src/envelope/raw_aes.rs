@@ -88,10 +88,7 @@ impl RawAesKeyring {
         reproduced: &[(String, String)],
     ) -> Result<DataKey> {
         let stored = &header.encryption_context;
-        let mut extra = reproduced
-            .iter()
-            .filter(|(k, _)| stored.get(k).is_none())
-            .peekable();
+        let mut extra = stored.unstored(reproduced).peekable();
         // Nothing to add: the stored pairs as stored (in wire order, as `unwrap_data_key`).
         let aad = if extra.peek().is_none() {
             stored.serialize()

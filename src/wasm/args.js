@@ -52,13 +52,26 @@ export function bufferSourceBytes(value) {
   return undefined;
 }
 
+const article = (name) => `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
+
+/** What a value is, for error messages: "null", "a string", "a Map", ... Never throws. */
+export function describe(value) {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value !== 'object' && typeof value !== 'function') return article(typeof value);
+  let name;
+  try {
+    name = value.constructor.name;
+  } catch {
+    // a Proxy's trap, a getter
+  }
+  return article(typeof name === 'string' && name !== '' ? name : 'Object');
+}
+
 /** "object" for an object whose properties are its data; else what it is ("an Array", ...). */
 export function objectShape(value) {
-  if (typeof value !== 'object' || value === null) return value === null ? 'null' : `a ${typeof value}`;
-  if (Array.isArray(value)) return 'an Array';
-  if (value instanceof Map) return 'a Map';
-  if (value instanceof Set) return 'a Set';
-  return 'object';
+  const plain = typeof value === 'object' && value !== null
+    && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set);
+  return plain ? 'object' : describe(value);
 }
 
 /** The object's own enumerable string keys. */

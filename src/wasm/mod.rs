@@ -44,31 +44,11 @@ pub(crate) fn invalid_argument(what: &str, detail: impl std::fmt::Display) -> Js
     Error::new(ErrorCode::InvalidArgument, format!("{what}: {detail}")).into()
 }
 
-/// What a JS value is, for error messages: "null", "a string", "a Map", ...
-#[cfg(feature = "envelope")]
-pub(crate) fn describe(value: &JsValue) -> String {
-    if value.is_null() {
-        return "null".into();
-    }
-    if value.is_undefined() {
-        return "undefined".into();
-    }
-    let name = if !value.is_object() && !value.is_function() {
-        value.js_typeof().as_string().unwrap_or_default()
-    } else {
-        js_sys::Reflect::get(value, &"constructor".into())
-            .and_then(|c| js_sys::Reflect::get(&c, &"name".into()))
-            .ok()
-            .and_then(|n| n.as_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "Object".into())
-    };
-    let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']);
-    format!("{} {name}", if vowel { "an" } else { "a" })
-}
-
 #[wasm_bindgen(module = "/src/wasm/args.js")]
 extern "C" {
+    /// What a JS value is, for error messages: "null", "a string", "a Map", ... Never throws.
+    #[cfg(feature = "envelope")]
+    pub(crate) fn describe(value: &JsValue) -> String;
     #[cfg(feature = "envelope")]
     #[wasm_bindgen(js_name = bufferSourceBytes)]
     fn buffer_source_bytes(value: &JsValue) -> Option<Uint8Array>;
