@@ -185,3 +185,87 @@ fn options_are_enforced() {
     );
     let _ = DataKey::new(&[0; 32]);
 }
+
+/// spec client-apis/encrypt.md#encryption-context: "If the input encryption context contains
+/// any entries with a key beginning with `aws-crypto-`, the encryption operation MUST fail" —
+/// the whole prefix is reserved, not only `aws-crypto-public-key`.
+#[test]
+fn encrypt_refuses_every_key_with_the_reserved_prefix() {
+    let ring = RawAesKeyring::new("ns", "k", &[1u8; 32]).unwrap();
+    for suite in [ALL_SUITES[0], ALL_SUITES[10]] {
+        for key in ["aws-crypto-", "aws-crypto-x", "aws-crypto-public-keyX"] {
+            let ctx = EncryptionContext::from_pairs([(key, "1"), ("contact-id", "c-1")]).unwrap();
+            let e = encrypt_with_raw_aes(
+                b"hi",
+                &ring,
+                EncryptRequest {
+                    suite,
+                    frame_length: 4096,
+                    encryption_context: ctx,
+                },
+            )
+            .err()
+            .unwrap_or_else(|| panic!("`{key}` accepted for suite {}", suite.id_hex()));
+            assert_eq!(e.code, ErrorCode::InvalidArgument, "{key}: {e}");
+            assert!(e.message.contains(key), "{e}");
+        }
+        // Keys that only look alike are ordinary keys.
+        for key in [
+            "aws-crypto",
+            "AWS-CRYPTO-x",
+            "x-aws-crypto-y",
+            "aws-cryptox",
+        ] {
+            let ctx = EncryptionContext::from_pairs([(key, "1")]).unwrap();
+            let req = EncryptRequest {
+                suite,
+                frame_length: 4096,
+                encryption_context: ctx,
+            };
+            let ct = encrypt_with_raw_aes(b"hi", &ring, req).unwrap();
+            let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
+            assert_eq!(h.unverified().encryption_context.get(key), Some("1"));
+        }
+    }
+}
+
+/// The frame length is what the official SDKs read back: the Python ESDK 4.0.7 refuses a header
+/// whose frame length exceeds 2^31 - 1 ("Specified frame length larger than allowed maximum"),
+/// so callseal does not write one (the spec allows up to 2^32 - 1; 2^31 - 1 is the bound every
+/// official SDK shares). tests/esdk_interop.rs has both official SDKs decrypt 2^31 - 1.
+#[test]
+fn frame_lengths_beyond_what_the_official_sdks_read_are_refused() {
+    let ring = RawAesKeyring::new("ns", "k", &[1u8; 32]).unwrap();
+    for frame_length in [1u32 << 31, u32::MAX] {
+        let e = encrypt_with_raw_aes(
+            b"hi",
+            &ring,
+            EncryptRequest {
+                suite: ALL_SUITES[10],
+                frame_length,
+                encryption_context: EncryptionContext::new(),
+            },
+        )
+        .err()
+        .unwrap_or_else(|| panic!("frame length {frame_length} accepted"));
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{e}");
+        assert!(e.message.contains("2147483647"), "{e}");
+    }
+    let ct = encrypt_with_raw_aes(
+        b"hi",
+        &ring,
+        EncryptRequest {
+            suite: ALL_SUITES[10],
+            frame_length: (1 << 31) - 1,
+            encryption_context: EncryptionContext::new(),
+        },
+    )
+    .unwrap();
+    let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
+    assert_eq!(h.unverified().frame_length, (1 << 31) - 1);
+    let key = ring.unwrap_data_key(h.unverified()).unwrap();
+    assert_eq!(
+        decrypt(&ct, key.expose(), &DecryptOptions::default()).unwrap(),
+        b"hi"
+    );
+}

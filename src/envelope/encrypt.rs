@@ -29,9 +29,11 @@ use crate::error::Result;
 pub struct EncryptRequest {
     /// Algorithm suite (the ESDK default is 0578).
     pub suite: Suite,
-    /// Frame length in bytes; 0 writes a non-framed message. The ESDK default is 4096.
+    /// Frame length in bytes, at most [`MAX_FRAME_LENGTH`]; 0 writes a non-framed message. The
+    /// ESDK default is 4096.
     pub frame_length: u32,
-    /// Encryption context (must not contain `aws-crypto-public-key`: it is added for signed suites).
+    /// Encryption context (no key may start with `aws-crypto-`: `aws-crypto-public-key` is
+    /// added for signed suites).
     pub encryption_context: EncryptionContext,
 }
 
@@ -43,16 +45,36 @@ pub struct PreparedMessage {
     signer: Option<SigningKey>,
 }
 
+/// Encryption-context keys with this prefix are the ESDK's own (`aws-crypto-public-key`...).
+/// spec: client-apis/encrypt.md#encryption-context ("the encryption operation MUST fail")
+pub const RESERVED_CONTEXT_PREFIX: &str = "aws-crypto-";
+
+/// The largest frame length callseal writes: the Python ESDK (4.0.7) refuses to decrypt a
+/// header whose frame length exceeds 2^31 - 1, although the format allows 2^32 - 1.
+pub const MAX_FRAME_LENGTH: u32 = i32::MAX as u32;
+
 /// Validates `request`, generates the signing key of signed suites and the final context.
+/// `INVALID_ARGUMENT` for a context key starting with `aws-crypto-` or a frame length above
+/// [`MAX_FRAME_LENGTH`].
 pub fn prepare(request: EncryptRequest) -> Result<PreparedMessage> {
-    if request
+    if let Some((key, _)) = request
         .encryption_context
-        .get(PUBLIC_KEY_CONTEXT_KEY)
-        .is_some()
+        .pairs()
+        .iter()
+        .find(|(k, _)| k.starts_with(RESERVED_CONTEXT_PREFIX))
     {
         return Err(err!(
             InvalidArgument,
-            "the encryption context must not contain the reserved key `{PUBLIC_KEY_CONTEXT_KEY}`"
+            "encryption context key `{key}`: the prefix `{RESERVED_CONTEXT_PREFIX}` is reserved \
+             for the Encryption SDK (`{PUBLIC_KEY_CONTEXT_KEY}` is added for signed suites)"
+        ));
+    }
+    if request.frame_length > MAX_FRAME_LENGTH {
+        return Err(err!(
+            InvalidArgument,
+            "frame length {} exceeds {MAX_FRAME_LENGTH} (2^31 - 1), the largest the official \
+             SDKs decrypt",
+            request.frame_length
         ));
     }
     let signer = SigningKey::generate(&request.suite);
