@@ -211,6 +211,139 @@ fn python_decrypts_callseal_messages() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Both official SDKs (Python ESDK, @aws-crypto/client-node) decrypt what callseal writes at
+/// the boundaries of framing: every suite, frame lengths 1, 17, 4096 and 2^31 - 1 (the largest
+/// callseal writes), plaintexts of 0, 1, f - 1, f, f + 1 and 2f bytes, and non-framed messages;
+/// contexts whose keys sort differently by UTF-8 bytes than by UTF-16 code units (U+FF61 before
+/// U+1F512) or by locale ('Kind' before 'a'): client-node's raw AES keyring needs its
+/// `utf8Sorting: true` for those (tests/interop/esdk_node.mjs). Each message's layout is checked too: an empty plaintext is one final frame of
+/// length 0 (sequence number 1), an exact multiple of the frame length ends in a full final
+/// frame, sequence numbers count from 1 and each frame's IV is its sequence number.
+#[test]
+fn official_sdks_decrypt_callseal_framing_boundaries() {
+    let Some(py) = python() else { return };
+    let dir = scratch("boundaries");
+    let mut cases = Vec::new();
+    let mut i = 0u32;
+    for suite in ALL_SUITES {
+        let mut shapes: Vec<(u32, usize)> = vec![(0, 0), (0, 1), (0, 4096)];
+        for f in [1usize, 17, 4096] {
+            let mut sizes = vec![0, 1, f - 1, f, f + 1, 2 * f];
+            sizes.sort();
+            sizes.dedup();
+            shapes.extend(sizes.into_iter().map(|n| (f as u32, n)));
+        }
+        shapes.extend([((1u32 << 31) - 1, 0), ((1 << 31) - 1, 1)]);
+        for (frame, size) in shapes {
+            let wkey: Vec<u8> = (0..[16, 24, 32][i as usize % 3])
+                .map(|b| (b as u32 * 7 + i) as u8)
+                .collect();
+            let ring = RawAesKeyring::new("callseal-edge", &format!("key-{i}"), &wkey).unwrap();
+            let pt: Vec<u8> = (0..size).map(|b| (b as u32 * 13 ^ i) as u8).collect();
+            let ctx = match i % 3 {
+                0 => EncryptionContext::new(),
+                1 => EncryptionContext::from_pairs([
+                    ("\u{FF61}x", "1"),
+                    ("\u{1F512}y", "2"),
+                    ("a", ""),
+                    ("Kind", "recording"),
+                ])
+                .unwrap(),
+                _ => EncryptionContext::from_pairs([("contact-id", format!("c-{i}"))]).unwrap(),
+            };
+            let ct = encrypt_with_raw_aes(
+                &pt,
+                &ring,
+                EncryptRequest {
+                    suite,
+                    frame_length: frame,
+                    encryption_context: ctx.clone(),
+                },
+            )
+            .unwrap();
+            let id = format!("{i:03}-{}-f{frame}-n{size}", suite.id_hex());
+            check_layout(&ct, frame, size, &id);
+            std::fs::write(dir.join(format!("{id}.ct")), &ct).unwrap();
+            std::fs::write(dir.join(format!("{id}.pt")), &pt).unwrap();
+            let ec: serde_json::Map<String, serde_json::Value> = ctx
+                .pairs()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            cases.push(serde_json::json!({
+                "id": id, "suite": suite.id_hex(), "ciphertext": format!("{id}.ct"), "plaintext": format!("{id}.pt"),
+                "encryption_context": ec,
+                "wrapping_key": {"key_namespace": "callseal-edge", "key_name": format!("key-{i}"), "key": base64_encode(&wkey)},
+            }));
+            i += 1;
+        }
+    }
+    assert_eq!(cases.len(), 11 * 20);
+    let manifest = dir.join("manifest.json");
+    std::fs::write(
+        &manifest,
+        serde_json::to_vec(&serde_json::json!({"producer": "callseal", "tests": cases})).unwrap(),
+    )
+    .unwrap();
+    run(Command::new(&py).args([
+        &format!("{ROOT}/tests/interop/esdk_python.py"),
+        "decrypt",
+        manifest.to_str().unwrap(),
+    ]));
+    if !skip("@aws-crypto/client-node") {
+        run(
+            Command::new(std::env::var("CALLSEAL_NODE").unwrap_or_else(|_| "node".into())).args([
+                &format!("{ROOT}/tests/interop/esdk_node.mjs"),
+                "decrypt",
+                manifest.to_str().unwrap(),
+            ]),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Walks the body of a message callseal wrote: frame count, sequence numbers, IVs, lengths.
+fn check_layout(ct: &[u8], frame: u32, size: usize, id: &str) {
+    let h = UnverifiedHeader::parse(ct, Default::default()).unwrap();
+    let mut at = h.unverified().header_len;
+    let u32_at = |at: usize| u32::from_be_bytes(ct[at..at + 4].try_into().unwrap());
+    let iv_of = |seq: u32| {
+        let mut iv = [0u8; 12];
+        iv[8..].copy_from_slice(&seq.to_be_bytes());
+        iv
+    };
+    if frame == 0 {
+        assert_eq!(ct[at..at + 12], iv_of(1), "{id}: non-framed IV");
+        let len = u64::from_be_bytes(ct[at + 12..at + 20].try_into().unwrap());
+        assert_eq!(len, size as u64, "{id}");
+        at += 12 + 8 + size + 16;
+    } else {
+        let f = frame as usize;
+        // Regular frames while more than one frame's worth is left; the final frame holds the
+        // rest: 0 bytes only for an empty plaintext, a full frame for an exact multiple.
+        let regular = size.saturating_sub(1) / f;
+        for k in 1..=regular as u32 {
+            assert_eq!(u32_at(at), k, "{id}: sequence number");
+            assert_eq!(ct[at + 4..at + 16], iv_of(k), "{id}: frame {k} IV");
+            at += 4 + 12 + f + 16;
+        }
+        let seq = regular as u32 + 1;
+        assert_eq!(u32_at(at), u32::MAX, "{id}: final frame marker");
+        assert_eq!(u32_at(at + 4), seq, "{id}: final sequence number");
+        assert_eq!(ct[at + 8..at + 20], iv_of(seq), "{id}: final frame IV");
+        let last = u32_at(at + 20) as usize;
+        assert_eq!(last, size - regular * f, "{id}: final frame length");
+        assert!(last <= f && (last > 0 || size == 0), "{id}");
+        at += 4 + 4 + 12 + 4 + last + 16;
+    }
+    if h.unverified().suite.is_signed() {
+        let sig = u16::from_be_bytes([ct[at], ct[at + 1]]) as usize;
+        assert_eq!(ct[at + 2], 0x30, "{id}: DER signature");
+        at += 2 + sig;
+    }
+    assert_eq!(at, ct.len(), "{id}: message length");
+}
+
 #[test]
 fn node_made_messages_decrypt() {
     if skip("@aws-crypto/client-node") {
