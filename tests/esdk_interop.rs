@@ -239,7 +239,7 @@ fn official_sdks_decrypt_callseal_framing_boundaries() {
                 .map(|b| (b as u32 * 7 + i) as u8)
                 .collect();
             let ring = RawAesKeyring::new("callseal-edge", &format!("key-{i}"), &wkey).unwrap();
-            let pt: Vec<u8> = (0..size).map(|b| (b as u32 * 13 ^ i) as u8).collect();
+            let pt: Vec<u8> = (0..size).map(|b| ((b as u32 * 13) ^ i) as u8).collect();
             let ctx = match i % 3 {
                 0 => EncryptionContext::new(),
                 1 => EncryptionContext::from_pairs([
