@@ -45,6 +45,19 @@ pub struct PreparedMessage {
     signer: Option<SigningKey>,
 }
 
+/// Fills `buf` from the platform's secure random source (getrandom: the OS, or
+/// `crypto.getRandomValues` in wasm). `ENGINE_UNAVAILABLE` when that source fails or is missing:
+/// an error the caller sees, never a panic (a panic aborts the wasm module mid-call, skipping
+/// the destructors that wipe keys).
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
+    rand_core::OsRng.try_fill_bytes(buf).map_err(|e| {
+        err!(
+            EngineUnavailable,
+            "no secure random numbers from the platform ({e}): cannot make a key, IV or message id"
+        )
+    })
+}
+
 /// Encryption-context keys with this prefix are the ESDK's own (`aws-crypto-public-key`...).
 /// spec: client-apis/encrypt.md#encryption-context ("the encryption operation MUST fail")
 pub const RESERVED_CONTEXT_PREFIX: &str = "aws-crypto-";
@@ -77,7 +90,7 @@ pub fn prepare(request: EncryptRequest) -> Result<PreparedMessage> {
             request.frame_length
         ));
     }
-    let signer = SigningKey::generate(&request.suite);
+    let signer = SigningKey::generate(&request.suite)?;
     let context = match &signer {
         None => request.encryption_context.clone(),
         Some(s) => {
@@ -118,7 +131,7 @@ impl PreparedMessage {
         let suite = self.request.suite;
         let engine = RustAesGcm;
         let mut message_id = vec![0u8; suite.header_version.message_id_len()];
-        rand_core::OsRng.fill_bytes(&mut message_id);
+        fill_random(&mut message_id)?;
         let keys = derive_keys(&suite, &message_id, data_key)?;
         let frame_length = self.request.frame_length;
         let content_type = if frame_length == 0 {
@@ -223,9 +236,8 @@ pub fn encrypt_with_raw_aes(
 ) -> Result<Vec<u8>> {
     let suite = request.suite;
     let prepared = prepare(request)?;
-    let mut key = vec![0u8; suite.key_len];
-    rand_core::OsRng.fill_bytes(&mut key);
-    let data_key = DataKey::from_vec(key);
+    let mut data_key = DataKey::from_vec(vec![0u8; suite.key_len]);
+    fill_random(data_key.expose_mut())?;
     let edk = keyring.wrap_data_key(&data_key, prepared.encryption_context())?;
     prepared.seal(plaintext, &data_key, vec![edk])
 }

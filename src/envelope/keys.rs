@@ -31,6 +31,10 @@ impl DataKey {
     pub fn expose(&self) -> &[u8] {
         &self.0
     }
+    /// The key bytes, to fill in place (a fresh key is never in a buffer that is not wiped).
+    pub(crate) fn expose_mut(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
     /// Key length in bytes.
     pub fn len(&self) -> usize {
         self.0.len()

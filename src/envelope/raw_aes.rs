@@ -6,7 +6,6 @@
 //! - provider info = key name ‖ u32 tag length in bits (128) ‖ u32 IV length (12) ‖ IV;
 //! - ciphertext = wrapped data key ‖ tag; AAD = the serialized encryption context.
 
-use rand_core::RngCore;
 use zeroize::Zeroizing;
 
 use crate::engine::{AeadEngine, RustAesGcm};
@@ -88,17 +87,14 @@ impl RawAesKeyring {
         reproduced: &[(String, String)],
     ) -> Result<DataKey> {
         let stored = &header.encryption_context;
-        let extra = stored.unstored(reproduced).cloned();
-        // The keyring's AAD is the serialized context, pairs sorted by key (what the official
-        // keyrings compute, whatever order the header stores them in). A header that stores its
-        // pairs unsorted is also tried in its wire order, the bytes its writer may have used.
-        let sorted =
-            EncryptionContext::from_pairs(stored.pairs().iter().cloned().chain(extra))?.serialize();
-        let mut aads = vec![sorted];
-        let wire = stored.serialize();
-        if reproduced.iter().all(|(k, _)| stored.get(k).is_some()) && wire != aads[0] {
-            aads.push(wire);
-        }
+        let mut extra = stored.unstored(reproduced).peekable();
+        // Nothing to add: the stored pairs as stored (in wire order, as `unwrap_data_key`).
+        let aad = if extra.peek().is_none() {
+            stored.serialize()
+        } else {
+            EncryptionContext::from_pairs(stored.pairs().iter().cloned().chain(extra.cloned()))?
+                .serialize()
+        };
         let mut tried = 0;
         for edk in &header.encrypted_data_keys {
             let Some(iv) = self.iv_of(edk) else { continue };
@@ -106,19 +102,17 @@ impl RawAesKeyring {
             let Some(ct_len) = edk.ciphertext.len().checked_sub(TAG_LEN) else {
                 continue;
             };
+            let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
             let mut tag = [0u8; TAG_LEN];
             tag.copy_from_slice(&edk.ciphertext[ct_len..]);
             let mut ivb = [0u8; IV_LEN];
             ivb.copy_from_slice(iv);
-            for aad in &aads {
-                let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
-                if RustAesGcm
-                    .open_in_place(&self.key, &ivb, aad, &mut buf, &tag, "raw AES data key")
-                    .is_ok()
-                    && buf.len() == header.suite.key_len
-                {
-                    return Ok(DataKey::new(&buf));
-                }
+            if RustAesGcm
+                .open_in_place(&self.key, &ivb, &aad, &mut buf, &tag, "raw AES data key")
+                .is_ok()
+                && buf.len() == header.suite.key_len
+            {
+                return Ok(DataKey::new(&buf));
             }
         }
         Err(err!(
@@ -138,9 +132,11 @@ impl RawAesKeyring {
         context: &EncryptionContext,
     ) -> Result<EncryptedDataKey> {
         let mut iv = [0u8; IV_LEN];
-        rand_core::OsRng.fill_bytes(&mut iv);
-        let mut ct = data_key.expose().to_vec();
+        crate::envelope::encrypt::fill_random(&mut iv)?;
+        // The data key until sealed: wiped if sealing fails, taken out once it is ciphertext.
+        let mut ct = Zeroizing::new(data_key.expose().to_vec());
         let tag = RustAesGcm.seal_in_place(&self.key, &iv, &context.serialize(), &mut ct)?;
+        let mut ct = std::mem::take(&mut *ct);
         ct.extend_from_slice(&tag);
         let mut info = self.name.as_bytes().to_vec();
         info.extend_from_slice(&128u32.to_be_bytes());

@@ -52,6 +52,37 @@ export function bufferSourceBytes(value) {
   return undefined;
 }
 
+const detachedGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get;
+
+/**
+ * Whether `value` is a BufferSource over a detached (transferred) ArrayBuffer, whose bytes
+ * `bufferSourceBytes` reads as empty. Never throws, never runs the caller's code. For arguments
+ * where empty is valid data (a plaintext to encrypt), so that a transferred buffer is not
+ * silently taken as zero bytes.
+ */
+export function isDetached(value) {
+  let buffer = value;
+  if (ArrayBuffer.isView(value)) {
+    try {
+      buffer = typedTag.call(value) !== undefined ? typedBuffer.call(value) : viewBuffer.call(value);
+    } catch {
+      return false;
+    }
+  }
+  try {
+    bufferLength.call(buffer); // throws unless an ArrayBuffer (a SharedArrayBuffer never detaches)
+  } catch {
+    return false;
+  }
+  if (detachedGetter !== undefined) return detachedGetter.call(buffer);
+  try {
+    new Uint8Array(buffer, 0, 0); // throws on a detached buffer
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 const article = (name) => `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
 
 /** What a value is, for error messages: "null", "a string", "a Map", ... Never throws. */

@@ -71,7 +71,7 @@ struct Options {
 
 /// One option's value, `None` when absent (undefined); a getter that throws is an error, not
 /// an absent option (which could turn a check off).
-fn option(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+pub(crate) fn option(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
     Reflect::get(options, &name.into())
         .map(|v| (!v.is_undefined()).then_some(v))
         .map_err(|e| super::threw(&format!("options.{name}"), e))
@@ -91,7 +91,7 @@ fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValu
 }
 
 /// A JS number as JS writes it (Rust's float formatting would add kilobytes to the module).
-fn js_number(v: &JsValue) -> String {
+pub(crate) fn js_number(v: &JsValue) -> String {
     js_sys::Number::unchecked_from_js_ref(v)
         .to_string_with_radix(10)
         .map(String::from)
@@ -108,7 +108,7 @@ fn context_option(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
 
 /// String pairs from a plain object, or from an iterable of `[key, value]` entries (a `Map`,
 /// the `Headers` of a fetch response).
-fn string_pairs(value: &JsValue, what: &str) -> Result<Vec<(String, String)>, JsValue> {
+pub(crate) fn string_pairs(value: &JsValue, what: &str) -> Result<Vec<(String, String)>, JsValue> {
     let shape = super::object_shape_of(value, what)?;
     if shape != "object" && shape != "a Map" {
         return Err(super::invalid_argument(

@@ -5,14 +5,14 @@
 //! decrypt never download the signing code. AES-GCM runs on the pure-Rust engine.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use js_sys::{Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::decrypt::{keyring_from_js, string_map};
-use crate::envelope::encrypt::{encrypt_with_raw_aes, prepare, EncryptRequest, PreparedMessage};
+use super::decrypt::{js_number, keyring_from_js, option, string_map, string_pairs};
+use crate::envelope::encrypt::{
+    encrypt_with_raw_aes, prepare, EncryptRequest, PreparedMessage, MAX_FRAME_LENGTH,
+};
 use crate::envelope::header::{EncryptedDataKey, EncryptionContext};
 use crate::envelope::keys::DataKey;
 use crate::envelope::suite::Suite;
@@ -22,31 +22,53 @@ use crate::err;
 const DEFAULT_SUITE: u16 = 0x0578;
 const DEFAULT_FRAME_LENGTH: u32 = 4096;
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct JsEncryptOptions {
-    suite_id: Option<u16>,
-    frame_length: Option<u32>,
-    encryption_context: Option<BTreeMap<String, String>>,
-}
-
 const OPTION_KEYS: &[&str] = &["suiteId", "frameLength", "encryptionContext"];
 
-fn request_from_js(options: JsValue) -> Result<EncryptRequest, JsValue> {
-    let js: JsEncryptOptions = if options.is_undefined() || options.is_null() {
-        JsEncryptOptions::default()
-    } else {
-        super::reject_unknown_keys(&options, "options", OPTION_KEYS)?;
-        serde_wasm_bindgen::from_value(options)
-            .map_err(|e| super::invalid_argument("options", e))?
-    };
-    let id = js.suite_id.unwrap_or(DEFAULT_SUITE);
-    let encryption_context =
-        EncryptionContext::from_pairs(js.encryption_context.unwrap_or_default())?;
+/// An option's value; absent, `undefined` and `null` are `None` (the default). A getter or a
+/// Proxy trap that throws is `INVALID_ARGUMENT` (read through a `catch` binding, so the
+/// exception never unwinds through wasm frames).
+fn set_option(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+    Ok(option(options, name)?.filter(|v| !v.is_null()))
+}
+
+/// A whole number from `min` to `max`, else `INVALID_ARGUMENT` naming `what`.
+fn integer(v: &JsValue, what: &str, min: u32, max: u32) -> Result<u32, JsValue> {
+    v.as_f64()
+        .filter(|n| n.fract() == 0.0 && (min as f64..=max as f64).contains(n))
+        .map(|n| n as u32)
+        .ok_or_else(|| {
+            let got = v
+                .as_f64()
+                .map_or_else(|| super::describe(v), |_| js_number(v));
+            super::invalid_argument(
+                what,
+                format!("expected an integer from {min} to {max}, got {got}"),
+            )
+        })
+}
+
+/// Reads the options object (undefined, null, or a plain object with keys from
+/// [`OPTION_KEYS`]) by hand, as decrypt reads its own: the context is a plain object or a `Map`
+/// of strings.
+fn request_from_js(options: &JsValue) -> Result<EncryptRequest, JsValue> {
+    let (mut suite_id, mut frame_length, mut pairs) =
+        (DEFAULT_SUITE, DEFAULT_FRAME_LENGTH, Vec::new());
+    if !(options.is_undefined() || options.is_null()) {
+        super::reject_unknown_keys(options, "options", OPTION_KEYS)?;
+        if let Some(v) = set_option(options, "suiteId")? {
+            suite_id = integer(&v, "options.suiteId", 0, u16::MAX as u32)? as u16;
+        }
+        if let Some(v) = set_option(options, "frameLength")? {
+            frame_length = integer(&v, "options.frameLength", 0, MAX_FRAME_LENGTH)?;
+        }
+        if let Some(v) = set_option(options, "encryptionContext")? {
+            pairs = string_pairs(&v, "options.encryptionContext")?;
+        }
+    }
     Ok(EncryptRequest {
-        suite: Suite::from_id(id)?,
-        frame_length: js.frame_length.unwrap_or(DEFAULT_FRAME_LENGTH),
-        encryption_context,
+        suite: Suite::from_id(suite_id)?,
+        frame_length,
+        encryption_context: EncryptionContext::from_pairs(pairs)?,
     })
 }
 
@@ -58,8 +80,8 @@ pub fn encrypt_with_raw_aes_js(
     keyring: JsValue,
     options: JsValue,
 ) -> Result<Uint8Array, JsValue> {
-    let plaintext = super::bytes_arg(&plaintext, "encryptWithRawAes: plaintext")?;
-    let request = request_from_js(options)?;
+    let plaintext = super::attached_bytes_arg(&plaintext, "encryptWithRawAes: plaintext")?;
+    let request = request_from_js(&options)?;
     let keyring = keyring_from_js(&keyring)?;
     let plaintext = zeroize::Zeroizing::new(plaintext.to_vec());
     let message = encrypt_with_raw_aes(&plaintext, &keyring, request)?;
@@ -77,7 +99,7 @@ pub struct MessageEncryptor {
 impl MessageEncryptor {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<MessageEncryptor, JsValue> {
-        let prepared = prepare(request_from_js(options)?)?;
+        let prepared = prepare(request_from_js(&options)?)?;
         Ok(MessageEncryptor {
             prepared: RefCell::new(Some(prepared)),
         })
@@ -107,7 +129,7 @@ impl MessageEncryptor {
         data_key: JsValue,
         encrypted_data_keys: JsValue,
     ) -> Result<Uint8Array, JsValue> {
-        let plaintext = super::bytes_arg(&plaintext, "seal: plaintext")?;
+        let plaintext = super::attached_bytes_arg(&plaintext, "seal: plaintext")?;
         let data_key = super::bytes_arg(&data_key, "seal: dataKey")?;
         // A fresh copy of the caller's array, read where a throw is caught (a Proxy's trap).
         let encrypted_data_keys = super::list_of(&encrypted_data_keys)

@@ -52,6 +52,9 @@ extern "C" {
     #[cfg(feature = "envelope")]
     #[wasm_bindgen(js_name = bufferSourceBytes)]
     fn buffer_source_bytes(value: &JsValue) -> Option<Uint8Array>;
+    #[cfg(feature = "encrypt")]
+    #[wasm_bindgen(js_name = isDetached)]
+    fn is_detached(value: &JsValue) -> bool;
     #[wasm_bindgen(catch, js_name = objectShape)]
     fn object_shape(value: &JsValue) -> Result<String, JsValue>;
     #[wasm_bindgen(catch, js_name = ownKeys)]
@@ -89,6 +92,20 @@ pub(crate) fn bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsVal
             ),
         )
     })
+}
+
+/// [`bytes_arg`] for bytes where empty is valid data (a plaintext to encrypt): a BufferSource
+/// whose buffer was detached (transferred) is `INVALID_ARGUMENT`, not zero bytes.
+#[cfg(feature = "encrypt")]
+pub(crate) fn attached_bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsValue> {
+    let bytes = bytes_arg(value, what)?;
+    if bytes.length() == 0 && is_detached(value) {
+        return Err(invalid_argument(
+            what,
+            "its ArrayBuffer is detached (transferred elsewhere), so it holds no bytes to read",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// What kind of object `value` is: "object" (its properties are its data), "a Map", ...
