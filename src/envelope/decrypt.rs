@@ -410,11 +410,8 @@ impl Decryptor {
         let (verified, content_key) = verify_header(header, &key, &self.opts.expected_context)?;
         let info = verified.info();
         let mut hasher = MessageHasher::for_suite(&info.suite);
-        if info.suite.is_signed() {
-            let pk = info
-                .public_key_b64()
-                .ok_or_else(|| err!(ContextMismatch, "signed suite without a public key"))?;
-            self.vkey = Some(VerificationKey::from_context_value(&info.suite, pk)?);
+        self.vkey = VerificationKey::from_header(info)?;
+        if self.vkey.is_some() {
             hasher.update(verified.bytes());
         }
         let hasher = (!self.external_signature).then_some(hasher);

@@ -9,6 +9,7 @@ use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use sha2::digest::common::hazmat::SerializableState;
 use sha2::{Digest, Sha256, Sha384};
 
+use crate::envelope::header::{HeaderInfo, PUBLIC_KEY_CONTEXT_KEY};
 use crate::envelope::suite::{Signature, Suite};
 use crate::err;
 use crate::error::Result;
@@ -90,23 +91,65 @@ pub enum VerificationKey {
 }
 
 impl VerificationKey {
+    /// The verification key of an authenticated header: `None` for an unsigned suite, else the
+    /// decoded `aws-crypto-public-key` pair. `CONTEXT_MISMATCH` if a signed suite's context lacks
+    /// it, `MALFORMED_HEADER` if it is not a compressed point of the suite's curve
+    /// (spec: framework/default-cmm.md, "Decrypt Materials"). Every decrypt API calls this once
+    /// the header verified, so a message whose signature can never verify releases nothing, even
+    /// where the signature itself is not checked (random access).
+    pub fn from_header(info: &HeaderInfo) -> Result<Option<Self>> {
+        if !info.suite.is_signed() {
+            return Ok(None);
+        }
+        let pk = info.public_key_b64().ok_or_else(|| {
+            err!(
+                ContextMismatch,
+                "signed suite {} but the encryption context lacks `{PUBLIC_KEY_CONTEXT_KEY}`",
+                info.suite.id_hex()
+            )
+        })?;
+        Self::from_context_value(&info.suite, pk).map(Some)
+    }
+
     /// Decodes the context value (base64 of a compressed SEC1 point) for `suite`.
+    ///
+    /// Only the compressed form (`02`/`03` ‖ x) is accepted: it is what every official SDK
+    /// writes, and the official Python and JavaScript decryptors refuse any other encoding of
+    /// the key, so a message callseal decrypts is one they decrypt too.
     pub fn from_context_value(suite: &Suite, b64: &str) -> Result<Self> {
         let sec1 = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|_| {
                 err!(
                     MalformedHeader,
-                    "`aws-crypto-public-key` is not valid base64"
+                    "`{PUBLIC_KEY_CONTEXT_KEY}` is not valid base64"
                 )
             })?;
         let bad = || {
             err!(
                 MalformedHeader,
-                "`aws-crypto-public-key` is not a valid point for suite {}",
+                "`{PUBLIC_KEY_CONTEXT_KEY}` is not a valid point for suite {}",
                 suite.id_hex()
             )
         };
+        let coordinate_len = match suite.signature {
+            Signature::EcdsaP256Sha256 => 32,
+            Signature::EcdsaP384Sha384 => 48,
+            Signature::None => 0,
+        };
+        if coordinate_len > 0
+            && (sec1.len() != 1 + coordinate_len || !matches!(sec1.first(), Some(2 | 3)))
+        {
+            return Err(err!(
+                MalformedHeader,
+                "`{PUBLIC_KEY_CONTEXT_KEY}` is not a compressed point for suite {} ({} bytes \
+                 starting {:02X}; expected {} bytes starting 02 or 03)",
+                suite.id_hex(),
+                sec1.len(),
+                sec1.first().copied().unwrap_or(0),
+                1 + coordinate_len
+            ));
+        }
         match suite.signature {
             Signature::EcdsaP256Sha256 => Ok(VerificationKey::P256(
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,

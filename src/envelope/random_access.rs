@@ -23,7 +23,8 @@
 //!   another message's frame, or cut; the final frame, opened in step 2, which authenticates the
 //!   plaintext length, i.e. the message cannot have been truncated or extended by whole frames
 //!   without that being detected.
-//! - **Not** verified: the footer signature of signed suites (it covers every byte of the
+//! - **Not** verified: the footer signature of signed suites (the verification key in the
+//!   header must decode, as for every decrypt API, but the signature covers every byte of the
 //!   message; only a full decrypt checks it — random access plaintext of a signed message is
 //!   frame-authenticated only, so anyone holding the data key could have produced it; set
 //!   [`SignedMessages::Reject`] to refuse signed messages here); frames that were not fetched;
@@ -38,6 +39,7 @@ use crate::envelope::body::{
     MAX_NON_FRAMED_LEN,
 };
 use crate::envelope::decrypt::{unit_name, DecryptOptions, SealedFrame, SignedMessages};
+use crate::envelope::footer::VerificationKey;
 use crate::envelope::header::{
     ContentType, HeaderInfo, HeaderLimits, UnverifiedHeader, VerifiedHeader,
 };
@@ -151,6 +153,9 @@ impl RandomAccess {
         }
         let (header, key) = verify_header(header, data_key, &opts.expected_context)?;
         let info = header.info();
+        // The signature is not checked here, but a message whose key could never verify it is
+        // refused as every decrypt API refuses it.
+        VerificationKey::from_header(info)?;
         if info.content_type == ContentType::Framed
             && info.frame_length as u64 + TAG_LEN as u64 > opts.max_frame_buffer
         {

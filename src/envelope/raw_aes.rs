@@ -87,14 +87,17 @@ impl RawAesKeyring {
         reproduced: &[(String, String)],
     ) -> Result<DataKey> {
         let stored = &header.encryption_context;
-        let mut extra = stored.unstored(reproduced).peekable();
-        // Nothing to add: the stored pairs as stored (in wire order, as `unwrap_data_key`).
-        let aad = if extra.peek().is_none() {
-            stored.serialize()
-        } else {
-            EncryptionContext::from_pairs(stored.pairs().iter().cloned().chain(extra.cloned()))?
-                .serialize()
-        };
+        let extra = stored.unstored(reproduced).cloned();
+        // The keyring's AAD is the serialized context, pairs sorted by key (what the official
+        // keyrings compute, whatever order the header stores them in). A header that stores its
+        // pairs unsorted is also tried in its wire order, the bytes its writer may have used.
+        let sorted =
+            EncryptionContext::from_pairs(stored.pairs().iter().cloned().chain(extra))?.serialize();
+        let mut aads = vec![sorted];
+        let wire = stored.serialize();
+        if reproduced.iter().all(|(k, _)| stored.get(k).is_some()) && wire != aads[0] {
+            aads.push(wire);
+        }
         let mut tried = 0;
         for edk in &header.encrypted_data_keys {
             let Some(iv) = self.iv_of(edk) else { continue };
@@ -102,17 +105,19 @@ impl RawAesKeyring {
             let Some(ct_len) = edk.ciphertext.len().checked_sub(TAG_LEN) else {
                 continue;
             };
-            let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
             let mut tag = [0u8; TAG_LEN];
             tag.copy_from_slice(&edk.ciphertext[ct_len..]);
             let mut ivb = [0u8; IV_LEN];
             ivb.copy_from_slice(iv);
-            if RustAesGcm
-                .open_in_place(&self.key, &ivb, &aad, &mut buf, &tag, "raw AES data key")
-                .is_ok()
-                && buf.len() == header.suite.key_len
-            {
-                return Ok(DataKey::new(&buf));
+            for aad in &aads {
+                let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
+                if RustAesGcm
+                    .open_in_place(&self.key, &ivb, aad, &mut buf, &tag, "raw AES data key")
+                    .is_ok()
+                    && buf.len() == header.suite.key_len
+                {
+                    return Ok(DataKey::new(&buf));
+                }
             }
         }
         Err(err!(

@@ -4,7 +4,8 @@
  */
 import * as wasm from '../wasm/callseal_decrypt.js';
 import type {
-  DecryptOptions, Engine, MessageHeader, RangeReader, VerifiedMessageHeader, RangeSource, RawAesKeyring, S3ObjectMetadata, StreamOptions,
+  ByteInput, DecryptOptions, Engine, MessageHeader, OwnedBytes, RangeReader, VerifiedMessageHeader, RangeSource, RawAesKeyring,
+  S3ObjectMetadata, StreamOptions,
 } from './types.js';
 
 export * from './types.js';
@@ -27,7 +28,7 @@ export function defaultEngine(): Exclude<Engine, 'auto'> {
  * the data key, never to make a trust decision. `options` may be the object later passed to
  * `decrypt`; only `maxEncryptedDataKeys` applies here.
  */
-export function parseHeader(bytes: Uint8Array, options?: DecryptOptions): MessageHeader {
+export function parseHeader(bytes: ByteInput, options?: DecryptOptions): MessageHeader {
   return wasm.parseHeader(bytes, options) as MessageHeader;
 }
 
@@ -35,7 +36,7 @@ export function parseHeader(bytes: Uint8Array, options?: DecryptOptions): Messag
  * Decrypts a whole message. Resolves only after the header, every frame and (signed suites)
  * the footer signature verified; rejects with a {@link CallsealError} otherwise, releasing nothing.
  */
-export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: DecryptOptions): Promise<Uint8Array> {
+export function decrypt(message: ByteInput, dataKey: ByteInput, options?: DecryptOptions): Promise<OwnedBytes> {
   return wasm.decrypt(message, dataKey, options);
 }
 
@@ -45,7 +46,7 @@ export function decrypt(message: Uint8Array, dataKey: Uint8Array, options?: Decr
  * is checked at the end and a bad one errors the stream; plaintext released before that is
  * unverified, so pass `signedMessages: 'reject'` to refuse signed messages when streaming.
  */
-export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): TransformStream<Uint8Array, Uint8Array> {
+export function decryptStream(dataKey: ByteInput, options?: StreamOptions): TransformStream<ByteInput, OwnedBytes> {
   const signal = options?.signal ?? undefined; // null: no signal
   if (signal !== undefined && (typeof signal.addEventListener !== 'function' || typeof signal.aborted !== 'boolean')) {
     throw new CallsealError('INVALID_ARGUMENT', 'decryptStream: options.signal must be an AbortSignal');
@@ -67,18 +68,18 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
   const aborted = () => signal?.reason ?? new CallsealError('INVALID_STATE', 'decryptStream was aborted');
   let gather = new Uint8Array(0);
   let gathered = 0;
-  const pushInput = async (input: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {
+  const pushInput = async (input: Uint8Array, controller: TransformStreamDefaultController<OwnedBytes>) => {
     if (freed) throw aborted();
-    const frames = (await dec.push(input)) as Uint8Array[];
+    const frames = (await dec.push(input)) as OwnedBytes[];
     for (const f of frames) controller.enqueue(f);
   };
-  const pushGathered = async (controller: TransformStreamDefaultController<Uint8Array>) => {
+  const pushGathered = async (controller: TransformStreamDefaultController<OwnedBytes>) => {
     if (gathered === 0) return;
     const n = gathered;
     gathered = 0;
     await pushInput(gather.subarray(0, n), controller);
   };
-  const take = async (chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => {
+  const take = async (chunk: Uint8Array, controller: TransformStreamDefaultController<OwnedBytes>) => {
     if (chunk.length >= STREAM_PUSH) {
       await pushGathered(controller);
       return pushInput(chunk, controller);
@@ -92,7 +93,7 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
     gathered += chunk.length;
     if (gathered >= STREAM_PUSH) await pushGathered(controller);
   };
-  return new TransformStream<Uint8Array, Uint8Array>({
+  return new TransformStream<ByteInput, OwnedBytes>({
     start(controller) {
       if (!signal) return;
       onAbort = () => {
@@ -124,7 +125,7 @@ export function decryptStream(dataKey: Uint8Array, options?: StreamOptions): Tra
     cancel() {
       release();
     },
-  } as Transformer<Uint8Array, Uint8Array>);
+  } as Transformer<ByteInput, OwnedBytes>);
 }
 
 /** Input bytes gathered before each push into the stream decryptor. */
@@ -138,7 +139,7 @@ export interface S3MetadataInfo {
   committing: boolean;
   wrapAlgorithm: 'kms-context' | 'kms' | 'aes-gcm' | 'rsa-oaep-sha1';
   /** The wrapped data key (the KMS CiphertextBlob for KMS modes). */
-  encryptedDataKey: Uint8Array;
+  encryptedDataKey: OwnedBytes;
   /** The context stored with the object. */
   encryptionContext: Record<string, string>;
   /**
@@ -159,7 +160,7 @@ export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext'
 }
 
 /** Decrypts an S3 Encryption Client object (V2 AES-GCM or V3 key-committing). */
-export function decryptS3Object(body: Uint8Array, metadata: S3ObjectMetadata, dataKey: Uint8Array, options?: S3DecryptOptions): Promise<Uint8Array> {
+export function decryptS3Object(body: ByteInput, metadata: S3ObjectMetadata, dataKey: ByteInput, options?: S3DecryptOptions): Promise<OwnedBytes> {
   return wasm.decryptS3Object(body, metadata, dataKey, options);
 }
 
@@ -175,7 +176,7 @@ const HEADER_PROBE = 4096;
  * cover it and authenticates each of them. See {@link RangeReader} for exactly what is and is
  * not verified before the whole message has been seen.
  */
-export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, options?: DecryptOptions): Promise<RangeReader> {
+export async function openRangeReader(source: RangeSource, dataKey: ByteInput, options?: DecryptOptions): Promise<RangeReader> {
   // The key and options are read now, before the first await: the caller may wipe its copy.
   const reader = new wasm.RangeDecryptor(dataKey, options);
   const size = source.size;
@@ -214,7 +215,7 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
     header,
     plaintextLength,
     frameLength: header.frameLength,
-    read(offset: number, length: number): Promise<Uint8Array> {
+    read(offset: number, length: number): Promise<OwnedBytes> {
       // One read at a time on the wasm reader: overlapping reads (a seek while a read-ahead
       // is in flight) are queued, never refused.
       const isClosed = () => new CallsealError('INVALID_STATE', 'range reader is closed');
@@ -227,11 +228,11 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
         if (closed) throw isClosed();
         const len = Math.min(length, plaintextLength - offset);
         const span = reader.plan(offset, len) as unknown as number[];
-        if (span.length === 0) return new Uint8Array(0);
+        if (span.length === 0) return new Uint8Array(0) as OwnedBytes;
         const [start, end] = span as [number, number];
         const bytes = await readExactly(start, end - start);
         if (closed) throw isClosed();
-        return (await reader.read(offset, len, bytes, start)) as Uint8Array;
+        return (await reader.read(offset, len, bytes, start)) as OwnedBytes;
       });
       queue = result.then(() => undefined, () => undefined);
       return result;
@@ -253,6 +254,6 @@ export async function openRangeReader(source: RangeSource, dataKey: Uint8Array, 
  * `options.expectedContext` supplies the pairs a message made with required encryption
  * context authenticates without storing them (the keyring binds them too).
  */
-export function unwrapRawAesDataKey(message: Uint8Array, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext'>): Uint8Array {
-  return wasm.unwrapRawAesDataKey(message, keyring, options);
+export function unwrapRawAesDataKey(message: ByteInput, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext'>): OwnedBytes {
+  return wasm.unwrapRawAesDataKey(message, keyring, options) as OwnedBytes;
 }

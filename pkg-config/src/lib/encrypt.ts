@@ -3,7 +3,7 @@
  * with the official AWS Encryption SDKs, every suite, framed or non-framed.
  */
 import * as wasm from '../wasm/callseal_encrypt.js';
-import type { EncryptedDataKey, EncryptOptions, RawAesKeyring } from './types.js';
+import type { ByteInput, EncryptedDataKeyInput, EncryptOptions, OwnedBytes, RawAesKeyring } from './types.js';
 
 export * from './types.js';
 import { CallsealError } from './callseal-error.js';
@@ -13,8 +13,8 @@ export { CallsealError, type CallsealErrorCode } from './callseal-error.js';
  * Encrypts under a fresh random data key wrapped by a raw AES keyring (ESDK "raw AES keyring":
  * the official SDKs decrypt the result with the same namespace, name and wrapping key).
  */
-export function encryptWithRawAes(plaintext: Uint8Array, keyring: RawAesKeyring, options?: EncryptOptions): Uint8Array {
-  return wasm.encryptWithRawAes(plaintext, keyring, options);
+export function encryptWithRawAes(plaintext: ByteInput, keyring: RawAesKeyring, options?: EncryptOptions): OwnedBytes {
+  return wasm.encryptWithRawAes(plaintext, keyring, options) as OwnedBytes;
 }
 
 /**
@@ -45,11 +45,11 @@ export class MessageEncryptor {
   }
 
   /** Writes the message; usable once (the signing key is gone afterwards, even on error). */
-  seal(plaintext: Uint8Array, dataKey: Uint8Array, encryptedDataKeys: EncryptedDataKey[]): Uint8Array {
+  seal(plaintext: ByteInput, dataKey: ByteInput, encryptedDataKeys: readonly EncryptedDataKeyInput[]): OwnedBytes {
     if (this.#sealed) throw new CallsealError('INVALID_STATE', 'MessageEncryptor.seal was already called');
     this.#sealed = true;
     try {
-      return this.#inner.seal(plaintext, dataKey, encryptedDataKeys);
+      return this.#inner.seal(plaintext, dataKey, encryptedDataKeys) as OwnedBytes;
     } finally {
       this.#inner.free();
     }

@@ -115,10 +115,19 @@ let loading: Promise<string> | undefined;
 export function loadServiceData(source?: URL | string | Uint8Array): Promise<string> {
   if (source instanceof Uint8Array) return Promise.resolve(wasm.loadServiceData(source));
   loading ??= (async () => {
-    const where = await wasmSource(new URL(source ?? '../service-data.bin', import.meta.url));
-    const bytes = where instanceof Uint8Array ? where : new Uint8Array(await (await fetch(where)).arrayBuffer());
-    return wasm.loadServiceData(bytes);
+    // The default is a literal `new URL(..., import.meta.url)`: bundlers (Vite, webpack) see it
+    // and emit the file with the page's assets.
+    const url = source === undefined ? new URL('../service-data.bin', import.meta.url) : new URL(source, import.meta.url);
+    const where = await wasmSource(url);
+    if (where instanceof Uint8Array) return wasm.loadServiceData(where);
+    const response = await fetch(where);
+    if (!response.ok) {
+      throw new CallsealError('IO', `service data: fetching ${where.href} failed: ${response.status} ${response.statusText}`.trimEnd());
+    }
+    return wasm.loadServiceData(new Uint8Array(await response.arrayBuffer()));
   })();
+  // A failed load (network, a missing file) can be retried.
+  loading.catch(() => { loading = undefined; });
   return loading;
 }
 

@@ -4,6 +4,24 @@
  */
 
 // ---------------------------------------------------------------------------------------------
+// Bytes
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Bytes callseal reads, as WebCrypto reads a `BufferSource`: a `Uint8Array`, any other
+ * `ArrayBuffer` view (its bytes) or an `ArrayBuffer`; shared memory too (copied first).
+ */
+export type ByteInput = ArrayBufferView | ArrayBufferLike;
+
+/**
+ * Bytes callseal returns: a `Uint8Array` over a whole, plain (never shared) `ArrayBuffer` of
+ * its own, so it goes as it is into a `Blob`, a `fetch` body, `decodeAudioData(bytes.buffer)` or
+ * a transfer list. This is `Uint8Array<ArrayBuffer>` under TypeScript 5.7 and later (whose
+ * `Uint8Array` alone may be over a `SharedArrayBuffer`), and `Uint8Array` before.
+ */
+export type OwnedBytes = ReturnType<Uint8Array['slice']>;
+
+// ---------------------------------------------------------------------------------------------
 // Envelope decryption
 // ---------------------------------------------------------------------------------------------
 
@@ -12,9 +30,16 @@ export interface EncryptedDataKey {
   /** `aws-kms` for KMS keyrings, the key namespace for raw keyrings. */
   providerId: string;
   /** The KMS key ARN for `aws-kms` (as bytes); key name + IV info for raw AES. */
-  providerInfo: Uint8Array;
+  providerInfo: OwnedBytes;
   /** The wrapped data key (the KMS CiphertextBlob for `aws-kms`). */
-  ciphertext: Uint8Array;
+  ciphertext: OwnedBytes;
+}
+
+/** An encrypted data key given to `MessageEncryptor.seal` (a header's keys are ones too). */
+export interface EncryptedDataKeyInput {
+  providerId: string;
+  providerInfo: ByteInput;
+  ciphertext: ByteInput;
 }
 
 /**
@@ -34,7 +59,7 @@ export interface MessageHeader {
   /** Algorithm suite id as 4 hex digits, e.g. "0578". */
   suite: string;
   /** 16 (v1) or 32 (v2) bytes. */
-  messageId: Uint8Array;
+  messageId: OwnedBytes;
   /** Key/value pairs, including `aws-crypto-public-key` for signed suites. */
   encryptionContext: Record<string, string>;
   encryptedDataKeys: EncryptedDataKey[];
@@ -89,11 +114,11 @@ export interface RangeSource {
   size?: number;
   /**
    * Returns exactly bytes [offset, offset + length) of the object (a `Uint8Array`, or any
-   * `BufferSource`); any other length fails the read with INVALID_ARGUMENT. An error it
-   * throws (a failed fetch, an aborted request) reaches the caller as it is, not as a
-   * CallsealError.
+   * `BufferSource`, e.g. `response.arrayBuffer()`); any other length fails the read with
+   * INVALID_ARGUMENT. An error it throws (a failed fetch, an aborted request) reaches the
+   * caller as it is, not as a CallsealError.
    */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  read(offset: number, length: number): Promise<ByteInput>;
 }
 
 /**
@@ -121,7 +146,7 @@ export interface RangeReader {
    * length are whole numbers of bytes, the offset at most `plaintextLength` (else
    * INVALID_ARGUMENT). Reads run one at a time, in call order.
    */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  read(offset: number, length: number): Promise<OwnedBytes>;
   /**
    * Wipes the derived key: at once, or when a read that is opening frames right now ends.
    * Reads not yet started, and later ones, fail with INVALID_STATE.
@@ -129,15 +154,22 @@ export interface RangeReader {
   close(): void;
 }
 
-/** S3 Encryption Client object metadata: the `x-amz-meta-*` headers or an instruction file. */
-export type S3ObjectMetadata = Record<string, string>;
+/**
+ * S3 Encryption Client object metadata: the object's `x-amz-meta-*` headers as a plain object
+ * (the AWS SDK's `Metadata`), a `Map`, or a fetch `Headers` (anything but an Array that has
+ * `get` and iterates `[name, value]` pairs).
+ */
+export type S3ObjectMetadata =
+  | Record<string, string>
+  | ReadonlyMap<string, string>
+  | { get(name: string): string | null; [Symbol.iterator](): Iterator<[string, string]> };
 
 /** A raw AES keyring as the AWS Encryption SDK defines it (namespace, name, wrapping key). */
 export interface RawAesKeyring {
   keyNamespace: string;
   keyName: string;
   /** 16, 24 or 32 bytes. */
-  key: Uint8Array;
+  key: ByteInput;
 }
 
 /** What `encryptWithRawAes` and `MessageEncryptor` write (callseal/encrypt). */
