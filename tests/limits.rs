@@ -175,6 +175,48 @@ fn frame_length_limit() {
     assert_eq!(ra.read(4000, 96).unwrap().len(), 96);
 }
 
+/// The format's own limit on a non-framed body (message-body.md: content length at most
+/// 2^36 - 32), read from the body's length field before anything is buffered or opened.
+#[test]
+fn non_framed_body_length_limit() {
+    let (nf, key) = official("110-0478-f0-n4096");
+    let h = UnverifiedHeader::parse(&nf, HeaderLimits::default()).unwrap();
+    // Non-framed body: IV (12) ‖ content length (u64) ‖ ciphertext ‖ tag.
+    let len_at = h.unverified().header_len + 12;
+    assert_eq!(
+        u64::from_be_bytes(nf[len_at..len_at + 8].try_into().unwrap()),
+        4096
+    );
+    let with_len = |n: u64| {
+        let mut m = nf.clone();
+        m[len_at..len_at + 8].copy_from_slice(&n.to_be_bytes());
+        m
+    };
+    let max = (1u64 << 36) - 32;
+    let over = with_len(max + 1);
+    assert_eq!(
+        code(decrypt(&over, &key, &DecryptOptions::default())),
+        ErrorCode::MalformedBody
+    );
+    let (r, out) = stream_decrypt(&over, &key, &DecryptOptions::default(), 1);
+    assert_eq!(r.unwrap_err().code, ErrorCode::MalformedBody);
+    assert!(out.is_empty());
+    // At the limit the length is valid: the message is then just far shorter than it says
+    // (one-shot) or too long to buffer (streaming).
+    let at = with_len(max);
+    assert_eq!(
+        code(decrypt(&at, &key, &DecryptOptions::default())),
+        ErrorCode::Truncated
+    );
+    assert_eq!(
+        stream_decrypt(&at, &key, &DecryptOptions::default(), 1)
+            .0
+            .unwrap_err()
+            .code,
+        ErrorCode::LimitExceeded
+    );
+}
+
 #[test]
 fn message_length_limit() {
     for (ct, key) in [official_framed(), official("110-0478-f0-n4096")] {
