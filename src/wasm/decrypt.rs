@@ -2,8 +2,10 @@
 //! TS layer's `decryptStream`), `decryptS3Object`, `parseS3Metadata`, `defaultEngine`.
 //!
 //! Every API drives the core's one [`Decryptor`]; the only choice made here is the engine.
-//! With WebCrypto the message stays in JS: the decryptor sees it in chunks copied into wasm
-//! memory, and WebCrypto opens each frame from a view of the caller's buffer.
+//! One-shot with WebCrypto keeps the message in JS: the decryptor sees it in chunks copied into
+//! wasm memory, and WebCrypto opens each frame from a view of the caller's buffer. Streams and
+//! range reads copy each frame's ciphertext through wasm memory; with WebCrypto, plaintext stays
+//! in JS buffers, with the Rust engine it is opened in `Zeroizing` wasm buffers and copied out.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -35,7 +37,8 @@ const CHUNK: usize = 256 << 10;
 const DIRECT_FRAMES: usize = 16 << 10;
 
 /// The options `decrypt`, `openRangeReader` and `parseHeader` take (one options object serves
-/// them all; `parseHeader` reads only `maxEncryptedDataKeys`).
+/// them all; of these, `parseHeader` applies the checks that need no key:
+/// `maxEncryptedDataKeys` and `signedMessages: 'reject'`).
 const DECRYPT_OPTIONS: &[&str] = &[
     "expectedContext",
     "maxEncryptedDataKeys",
@@ -734,7 +737,8 @@ impl DecryptStream {
         Ok(st.dec.finish()?)
     }
 
-    /// The header, once read (unauthenticated until the first frame is released).
+    /// The header as read, always `unauthenticated: true` (the TS layer does not expose it;
+    /// plaintext released by `push` comes only after the header verified).
     pub fn header(&self) -> JsValue {
         match self
             .state

@@ -26,7 +26,9 @@ export function defaultEngine(): Exclude<Engine, 'auto'> {
  * Reads the header of an AWS Encryption SDK message from its first bytes.
  * The result is UNAUTHENTICATED (see {@link MessageHeader}): use it to ask a key broker for
  * the data key, never to make a trust decision. `options` may be the object later passed to
- * `decrypt`; only `maxEncryptedDataKeys` applies here.
+ * `decrypt`; the checks that need no key apply here already, before the broker is asked:
+ * `maxEncryptedDataKeys` (TOO_MANY_DATA_KEYS) and `signedMessages: 'reject'`
+ * (SIGNED_MESSAGE_REFUSED).
  */
 export function parseHeader(bytes: ByteInput, options?: DecryptOptions): MessageHeader {
   return wasm.parseHeader(bytes, options) as MessageHeader;

@@ -1,0 +1,180 @@
+// Security claims of the package documentation (pkg-config/README.md, the .d.ts comments,
+// SECURITY.md) that no other test pinned, checked on the built package (pkg/) in Node:
+// - the header checks `parseHeader` and a range reader make before any data key is used
+//   (`signedMessages: 'reject'`, `maxEncryptedDataKeys`);
+// - where derived content keys go: wiped when a range reader closes, when a stream ends or
+//   fails, and when a stream's readable side is cancelled (Node calls the transformer's cancel);
+// - the order of decryptS3Object's checks (key length, V3 commitment, body length, tag) on
+//   both engines;
+// - MessageEncryptor.seal is usable once, also when it fails.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { hkdfSync } from 'node:crypto';
+import * as callseal from '../../pkg/decrypt.js';
+import * as enc from '../../pkg/encrypt.js';
+import init from '../../pkg/wasm/callseal_decrypt.js';
+
+const { memory } = await init();
+const ESDK = new URL('../vectors/esdk/python-4.0.7/', import.meta.url);
+const S3EC = new URL('../vectors/s3ec/', import.meta.url);
+const b64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
+const manifest = JSON.parse(await readFile(new URL('manifest.json', ESDK), 'utf8'));
+const load = async (t) => ({
+  id: t.id,
+  message: new Uint8Array(await readFile(new URL(t.ciphertext, ESDK))),
+  plaintext: new Uint8Array(await readFile(new URL(t.plaintext, ESDK))),
+  key: b64(t.data_key),
+});
+const official = (suite, framed) => load(manifest.tests.find((t) => t.expect === 'plaintext' && t.suite === suite
+  && t.plaintext === 'pt/4096.bin' && (framed ? t.frame_length > 0 && t.frame_length < 4096 : t.frame_length === 0)));
+
+const inMemory = (bytes) => Buffer.from(memory.buffer).indexOf(Buffer.from(bytes)) !== -1;
+
+/** The ESDK v2 content key (suites 0478, 0578): HKDF-SHA512, salt the message id, info suite id ‖ "DERIVEKEY". */
+function contentKeyV2(message, dataKey) {
+  const h = callseal.parseHeader(message);
+  return new Uint8Array(hkdfSync('sha512', dataKey, h.messageId,
+    Buffer.concat([Buffer.from([h.suiteId >> 8, h.suiteId & 0xff]), Buffer.from('DERIVEKEY')]), 32));
+}
+
+async function code(promiseOrFn) {
+  try {
+    await (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn);
+  } catch (e) {
+    assert.ok(e instanceof callseal.CallsealError, `a CallsealError, got ${e?.constructor?.name}: ${e?.message}`);
+    return e.code;
+  }
+  return 'no error';
+}
+
+test('before any key is used: parseHeader and a range reader apply signedMessages and maxEncryptedDataKeys', async () => {
+  const signed = await official('0578', true);
+  // parseHeader takes the options object decrypt takes; 'reject' refuses a signed message
+  // before the page asks its key broker.
+  assert.equal(await code(() => callseal.parseHeader(signed.message, { signedMessages: 'reject' })), 'SIGNED_MESSAGE_REFUSED');
+  assert.equal(callseal.parseHeader(signed.message, { signedMessages: 'verify' }).signed, true);
+  const unsigned = await official('0478', true);
+  assert.equal(callseal.parseHeader(unsigned.message, { signedMessages: 'reject' }).signed, false);
+
+  // A message with two data keys against a limit of one.
+  const e = new enc.MessageEncryptor({ suiteId: 0x0478, frameLength: 64 });
+  const dataKey = new Uint8Array(32).fill(7);
+  const edk = (i) => ({ providerId: 'aws-kms', providerInfo: new TextEncoder().encode(`key/${i}`), ciphertext: new Uint8Array(40).fill(i) });
+  const twoKeys = e.seal(new Uint8Array(300).fill(1), dataKey, [edk(1), edk(2)]);
+  assert.equal(await code(() => callseal.parseHeader(twoKeys, { maxEncryptedDataKeys: 1 })), 'TOO_MANY_DATA_KEYS');
+  assert.equal(callseal.parseHeader(twoKeys, { maxEncryptedDataKeys: 2 }).encryptedDataKeys.length, 2);
+
+  // The range reader refuses on the header it fetched first, before fetching anything else.
+  for (const [message, key, options, want] of [[signed.message, signed.key, { signedMessages: 'reject' }, 'SIGNED_MESSAGE_REFUSED'],
+    [twoKeys, dataKey, { maxEncryptedDataKeys: 1 }, 'TOO_MANY_DATA_KEYS']]) {
+    const reads = [];
+    const source = { size: message.length, read: async (o, n) => { reads.push(o); return message.slice(o, o + n); } };
+    assert.equal(await code(callseal.openRangeReader(source, key, options)), want);
+    assert.deepEqual(reads, [0], 'only the header probe was fetched');
+    assert.equal(inMemory(key), false, 'the refused reader kept no key');
+  }
+});
+
+for (const engine of ['auto', 'rust']) {
+  test(`content keys are wiped when a range reader closes and when a stream ends or fails (${engine})`, async () => {
+    for (const suite of ['0478', '0578']) {
+      const m = await official(suite, true);
+      const contentKey = contentKeyV2(m.message, m.key);
+      assert.equal(inMemory(contentKey), false, `${suite}: not in memory before`);
+
+      const source = { size: m.message.length, read: async (o, n) => m.message.slice(o, o + n) };
+      const reader = await callseal.openRangeReader(source, m.key, { engine });
+      assert.deepEqual(await reader.read(100, 50), m.plaintext.subarray(100, 150));
+      assert.equal(inMemory(contentKey), true, `${suite}: positive control: an open reader holds its content key`);
+      reader.close();
+      assert.equal(inMemory(contentKey), false, `${suite}: close() wiped the content key`);
+
+      // A stream that ends, and one that fails on an altered frame.
+      const bad = m.message.slice();
+      bad[bad.length - 300] ^= 1;
+      for (const [what, message, ok] of [['ended', m.message, true], ['failed', bad, false]]) {
+        const ts = callseal.decryptStream(m.key, { engine });
+        const reading = (async () => { for await (const _ of ts.readable); })();
+        const writer = ts.writable.getWriter();
+        const writing = (async () => {
+          for (let i = 0; i < message.length; i += 512) await writer.write(message.subarray(i, i + 512));
+          await writer.close();
+        })();
+        const results = await Promise.allSettled([reading, writing]);
+        assert.equal(results.every((r) => r.status === 'fulfilled'), ok, `${suite} ${what}`);
+        assert.equal(inMemory(contentKey), false, `${suite}: the ${what} stream wiped its content key`);
+        assert.equal(inMemory(m.key), false, `${suite}: and its data key`);
+      }
+    }
+  });
+}
+
+test('cancelling a stream\'s readable side wipes its keys at once (Node calls the transformer\'s cancel)', async () => {
+  const m = await official('0478', true);
+  const contentKey = contentKeyV2(m.message, m.key);
+  for (const engine of ['auto', 'rust']) {
+    // Before the header: the data key.
+    const early = callseal.decryptStream(m.key, { engine });
+    assert.equal(inMemory(m.key), true, 'positive control: the data key is held');
+    await early.readable.cancel('seeked away');
+    assert.equal(inMemory(m.key), false, `${engine}: cancel wiped the data key`);
+
+    // After the header and some frames: the content key.
+    const later = callseal.decryptStream(m.key, { engine });
+    const writer = later.writable.getWriter();
+    const reader = later.readable.getReader();
+    const first = reader.read();
+    writer.write(m.message.subarray(0, 2000)).catch(() => {});
+    writer.write(new Uint8Array(1 << 20)).catch(() => {}); // a push-sized chunk sends what was gathered
+    const { value } = await first;
+    assert.ok(value.length > 0, 'plaintext came out');
+    assert.equal(inMemory(contentKey), true, `${engine}: positive control: the content key is held`);
+    await reader.cancel('seeked away');
+    assert.equal(inMemory(contentKey), false, `${engine}: cancel wiped the content key`);
+  }
+});
+
+test('decryptS3Object checks the key, then the V3 commitment, then the body length, then the tag (both engines)', async () => {
+  const vectors = JSON.parse(await readFile(new URL('python-4.0.0.json', S3EC), 'utf8'));
+  const v3 = vectors.cases.find((c) => c.id.startsWith('v3-') && b64(c.plaintext).length > 100 && !c.instruction_file);
+  const v2 = vectors.cases.find((c) => c.id.startsWith('v2-') && b64(c.plaintext).length > 100 && !c.instruction_file);
+  for (const engine of ['webcrypto', 'rust']) {
+    const check = async (c, body, key, metadata = c.metadata) =>
+      code(callseal.decryptS3Object(body, metadata, key, { engine }));
+    for (const c of [v3, v2]) {
+      const body = b64(c.body);
+      const key = b64(c.data_key);
+      const wrongKey = key.slice();
+      wrongKey[0] ^= 1;
+      const cut = body.subarray(0, 10);
+      const flipped = body.slice();
+      flipped[5] ^= 1;
+      const where = `${c.id} (${engine})`;
+      assert.equal(await check(c, cut, key.subarray(0, 16)), 'WRONG_KEY_LENGTH', where);
+      assert.equal(await check(c, cut, wrongKey), c === v3 ? 'COMMITMENT_MISMATCH' : 'TRUNCATED', where); // V2 commits to no key
+      assert.equal(await check(c, body.subarray(0, 15), key), 'TRUNCATED', where);
+      if (c === v3) assert.equal(await check(c, body.subarray(0, 15), wrongKey), 'COMMITMENT_MISMATCH', where);
+      // With the plaintext length in the metadata, a body of another length is refused as such.
+      const sized = { ...c.metadata, 'x-amz-meta-x-amz-unencrypted-content-length': String(b64(c.plaintext).length) };
+      const longer = new Uint8Array(body.length + 1);
+      longer.set(body);
+      assert.equal(await check(c, longer, key, sized), 'TRAILING_BYTES', where);
+      assert.equal(await check(c, body.subarray(0, body.length - 1), key, sized), 'TRUNCATED', where);
+      assert.equal(await check(c, flipped, key), 'TAG_MISMATCH', where);
+      assert.deepEqual(await callseal.decryptS3Object(body, sized, key, { engine }), b64(c.plaintext), where);
+    }
+  }
+});
+
+test('MessageEncryptor.seal is usable once, also when it fails', async () => {
+  const edk = [{ providerId: 'p', providerInfo: new Uint8Array(1), ciphertext: new Uint8Array(1) }];
+  for (const [why, args] of [['a key of the wrong length', [new Uint8Array(5), new Uint8Array(7), edk]],
+    ['no encrypted data key', [new Uint8Array(5), new Uint8Array(32), []]],
+    ['a plaintext that is not bytes', ['text', new Uint8Array(32), edk]]]) {
+    const e = new enc.MessageEncryptor({});
+    assert.notEqual(await code(() => e.seal(...args)), 'no error', why);
+    assert.equal(await code(() => e.seal(new Uint8Array(5), new Uint8Array(32), edk)), 'INVALID_STATE', `after ${why}`);
+    assert.equal(await code(() => e.encryptionContext), 'INVALID_STATE', `after ${why}`);
+  }
+});
