@@ -44,7 +44,8 @@ pub enum SignedMessages {
     /// unverified until [`Decryptor::finish`] succeeds).
     #[default]
     Verify,
-    /// Refuse signed messages with `SIGNED_MESSAGE_REFUSED` as soon as the suite is read.
+    /// Refuse signed messages with `SIGNED_MESSAGE_REFUSED` as soon as the header is parsed,
+    /// before the data key is used.
     Reject,
 }
 

@@ -6,8 +6,9 @@
 //! order. Where each call runs differs: Chromium does the work synchronously inside the call, on
 //! the calling thread (measured: `decrypt` over 64 MiB returns its promise after ~190 ms), so
 //! calls never overlap there; Node runs them on libuv's thread pool, where [`IN_FLIGHT`] calls
-//! overlap. Ciphertext is handed to WebCrypto as views of the caller's JS buffer, so bulk bytes
-//! never pass through wasm memory. AES-192 is not offered by Chromium's WebCrypto: those suites
+//! overlap. One-shot `decrypt` hands WebCrypto views of the caller's JS buffer, so its bulk
+//! ciphertext never passes through wasm memory (streams and range reads copy each frame's
+//! ciphertext through it); plaintext opened by WebCrypto stays in JS buffers. AES-192 is not offered by Chromium's WebCrypto: those suites
 //! use the pure-Rust engine.
 
 use js_sys::{Array, Object, Promise, Reflect, Uint32Array, Uint8Array};
