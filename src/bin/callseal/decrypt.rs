@@ -177,7 +177,9 @@ fn read_secret(path: Option<&str>, what: &str) -> Result<Zeroizing<Vec<u8>>> {
     decode_key(buf, what)
 }
 
-/// Reads just the header of the file and unwraps its data key with the raw AES keyring.
+/// Reads just the header of the file and unwraps its data key with the raw AES keyring. The
+/// `--expect-context` pairs the header does not store (a message made with required encryption
+/// context) join the keyring's AAD, as the official keyrings' decryption materials have them.
 fn unwrap_from_file(input: &str, ring: &RawAesKeyring, opts: &DecryptOptions) -> Result<DataKey> {
     let mut f = File::open(input).map_err(|e| err!(Io, "{input}: {e}"))?;
     let mut p = HeaderParser::new(HeaderLimits {
@@ -192,7 +194,7 @@ fn unwrap_from_file(input: &str, ring: &RawAesKeyring, opts: &DecryptOptions) ->
         }
         p.push(&buf[..n])?;
         if let Some(h) = p.take()? {
-            return ring.unwrap_data_key(h.unverified());
+            return ring.unwrap_data_key_with_context(h.unverified(), &opts.expected_context);
         }
     }
 }
