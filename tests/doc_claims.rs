@@ -143,3 +143,33 @@ fn the_package_lists_every_error_code() {
         "CallsealErrorCode in callseal_error.d.ts"
     );
 }
+
+/// SECURITY.md: "callseal has no `unsafe`" (why the fuzz campaign ran without a sanitizer).
+#[test]
+fn the_crate_has_no_unsafe_code() {
+    fn walk(dir: &Path, found: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, found);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for (i, line) in text.lines().enumerate() {
+                    let code = line.split("//").next().unwrap_or_default();
+                    if ["unsafe {", "unsafe fn", "unsafe impl", "unsafe extern"]
+                        .iter()
+                        .any(|k| code.contains(k))
+                    {
+                        found.push(format!("{}:{}", p.display(), i + 1));
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
+    assert!(found.is_empty(), "unsafe code: {found:?}");
+}

@@ -178,3 +178,14 @@ test('MessageEncryptor.seal is usable once, also when it fails', async () => {
     assert.equal(await code(() => e.encryptionContext), 'INVALID_STATE', `after ${why}`);
   }
 });
+
+test('decryptS3Object checks expectedContext before the key', async () => {
+  const vectors = JSON.parse(await readFile(new URL('python-4.0.0.json', S3EC), 'utf8'));
+  const kms = vectors.cases.find((c) => c.id.startsWith('v3-') && !c.instruction_file
+    && callseal.parseS3Metadata(c.metadata).wrapAlgorithm === 'kms-context');
+  assert.ok(kms, 'a kms+context V3 vector');
+  for (const engine of ['webcrypto', 'rust']) {
+    const options = { engine, expectedContext: { 'contact-id': 'someone-else' } };
+    assert.equal(await code(callseal.decryptS3Object(b64(kms.body), kms.metadata, new Uint8Array(16), options)), 'CONTEXT_MISMATCH', engine);
+  }
+});
