@@ -165,6 +165,17 @@ fn failures_leave_no_output_and_say_why() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("never accepted in argv"));
+    // --max-data-keys takes 1..65535, as the package's maxEncryptedDataKeys does.
+    for n in ["0", "65536", "-1", "two"] {
+        let o = Command::new(BIN)
+            .args(["decrypt", "--in", "x", "--out", "y", "--key-stdin"])
+            .args(["--max-data-keys", n])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{n}: {err}");
+        assert!(err.contains("--max-data-keys wants 1..65535"), "{n}: {err}");
+    }
 }
 
 /// A fresh empty directory for one test.

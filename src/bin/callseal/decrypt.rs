@@ -40,7 +40,7 @@ const USAGE: &str = "usage: callseal decrypt --in FILE --out FILE (--key-file FI
   --wrapping-key-file FILE a raw AES wrapping key (formats below) that unwraps the message's own
                            encrypted data key; with --key-namespace and --key-name
   --expect-context K=V     fail unless the encryption context has this pair (repeatable)
-  --max-data-keys N        fail if the message has more than N encrypted data keys
+  --max-data-keys N        fail if the message has more than N (1..65535) encrypted data keys
   --reject-signed          refuse messages of signed algorithm suites
 
 key formats, tried in this order:
@@ -93,10 +93,11 @@ fn parse_args(args: &[String]) -> std::result::Result<Args, String> {
             }
             "--max-data-keys" => {
                 let v = value(flag)?;
-                a.opts.max_encrypted_data_keys = Some(
-                    v.parse()
-                        .map_err(|_| format!("--max-data-keys wants 0..65535, got `{v}`"))?,
-                );
+                // 1..=65535, as the package's maxEncryptedDataKeys (0 would refuse every message).
+                let n: std::num::NonZeroU16 = v
+                    .parse()
+                    .map_err(|_| format!("--max-data-keys wants 1..65535, got `{v}`"))?;
+                a.opts.max_encrypted_data_keys = Some(n.get());
             }
             "--reject-signed" => a.opts.signed_messages = SignedMessages::Reject,
             "--key" | "--data-key" => {
