@@ -1263,14 +1263,25 @@ async fn open_sealed(
 pub(crate) fn keyring_from_js(
     keyring: &JsValue,
 ) -> Result<crate::envelope::raw_aes::RawAesKeyring, JsValue> {
-    let field = |name: &str| Reflect::get(keyring, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    let namespace = field("keyNamespace")
-        .as_string()
-        .ok_or_else(|| super::invalid_argument("keyring.keyNamespace", "expected a string"))?;
-    let name = field("keyName")
-        .as_string()
-        .ok_or_else(|| super::invalid_argument("keyring.keyName", "expected a string"))?;
-    let key = super::bytes_arg(&field("key"), "keyring.key")?;
+    // As options: a plain object of known fields (a misspelt `wrappingKey` is an error, not an
+    // absent key), each read through a catch binding so that a throwing getter is named.
+    super::reject_unknown_keys(keyring, "keyring", &["keyNamespace", "keyName", "key"])?;
+    let field = |name: &str| {
+        Reflect::get(keyring, &name.into()).map_err(|e| super::threw(&format!("keyring.{name}"), e))
+    };
+    let string = |name: &str| {
+        let v = field(name)?;
+        v.as_string().ok_or_else(|| {
+            let got = super::describe(&v);
+            super::invalid_argument(
+                &format!("keyring.{name}"),
+                format!("expected a string, got {got}"),
+            )
+        })
+    };
+    let namespace = string("keyNamespace")?;
+    let name = string("keyName")?;
+    let key = super::bytes_arg(&field("key")?, "keyring.key")?;
     let key = zeroize::Zeroizing::new(key.to_vec());
     Ok(crate::envelope::raw_aes::RawAesKeyring::new(
         &namespace, &name, &key,

@@ -218,3 +218,24 @@ test('no wrapping, data or content key bytes left in wasm memory after encryptio
   }
   assert.deepEqual(leaks, []);
 });
+
+test('a keyring is a plain object of known fields, read without exceptions through wasm (encrypt and unwrap)', () => {
+  const good = newKeyring();
+  const pt = new Uint8Array(randomBytes(50));
+  const message = enc.encryptWithRawAes(pt, good);
+  const boom = () => { throw new Error('boom'); };
+  const cases = [
+    [{ ...good, wrappingKey: good.key }, /keyring: unknown option `wrappingKey`/],
+    [{ keyNamespace: good.keyNamespace, keyName: good.keyName, get key() { return boom(); } }, /keyring\.key: reading it threw: boom/],
+    [{ keyNamespace: good.keyNamespace, get keyName() { return boom(); }, key: good.key }, /keyring\.keyName: reading it threw: boom/],
+    [{ ...good, keyName: 7 }, /keyring\.keyName: expected a string, got/],
+    [new Map(Object.entries(good)), /keyring: expected a plain object/],
+    [null, /keyring: expected a plain object/],
+  ];
+  for (const [keyring, where] of cases) {
+    throwsCode(() => enc.encryptWithRawAes(pt, keyring), 'INVALID_ARGUMENT', where);
+    throwsCode(() => callseal.unwrapRawAesDataKey(message, keyring), 'INVALID_ARGUMENT', where);
+  }
+  // The same keyring as a plain object still unwraps what it wrapped.
+  assert.equal(callseal.unwrapRawAesDataKey(message, { ...good }).length, 32);
+});

@@ -164,7 +164,10 @@ export type S3ObjectMetadata =
   | ReadonlyMap<string, string>
   | { get(name: string): string | null; [Symbol.iterator](): Iterator<[string, string]> };
 
-/** A raw AES keyring as the AWS Encryption SDK defines it (namespace, name, wrapping key). */
+/**
+ * A raw AES keyring as the AWS Encryption SDK defines it (namespace, name, wrapping key): a plain
+ * object with exactly these fields (an unknown field is `INVALID_ARGUMENT`, not ignored).
+ */
 export interface RawAesKeyring {
   keyNamespace: string;
   keyName: string;
