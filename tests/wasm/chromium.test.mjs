@@ -44,6 +44,12 @@ for (const engine of ['auto', 'rust']) {
   });
 }
 
+test('semantic vectors in Chromium: every message has the listed outcome in every API', async () => {
+  const { failures, count } = await page.evaluate(() => window.runSemantic());
+  assert.deepEqual(failures, []);
+  assert.ok(count >= 55);
+});
+
 test('tamper sweep in Chromium (every 7th bit, truncations, appends)', async () => {
   const { failures, attempts } = await page.evaluate(() => window.runTamper(7));
   assert.deepEqual(failures, []);
