@@ -3,6 +3,9 @@
 // skipped, with that reason, while pkg/ does not export `evaluate`; everything else runs always.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
 import { tsImport } from 'tsx/esm/api';
 import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api } from './helpers.mjs';
@@ -11,6 +14,12 @@ let env, manifest, cfg, index, broker, engine;
 const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
 const transcriptOf = (o) => index.contacts.flatMap((c) => c.objects).find((x) => x.id === `${o.id.split('.')[0]}.transcript.json`);
 const lastAudit = () => readAudit(broker.auditPath).at(-1);
+/** The ways a key could be written as text (a log, an audit line, a JSON answer would use one). */
+const textForms = (key) => {
+  const b = Buffer.from(key);
+  return [b.toString('base64'), b.toString('base64url'), b.toString('hex'), b.toString('hex').toUpperCase(), JSON.stringify([...b]).slice(1, -1)];
+};
+const isJsonError = (r) => /^application\/json\b/.test(r.headers.get('content-type') ?? '') && typeof r.json?.error?.code === 'string';
 
 /** Body of an unwrap request for an object, from its stored header (parsed by the official ESDK). */
 async function unwrapBody(o) {
@@ -113,6 +122,7 @@ describe('requests refused before authorisation (always run)', () => {
     for (const [c] of cases) {
       const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: c.body, headers: c.headers });
       assert.equal(r.status, c.status, `${c.code}: ${r.text}`);
+      assert.ok(isJsonError(r), `${c.code}: a refusal is JSON (${r.headers.get('content-type')})`);
       assert.equal(r.json.error.code, c.code);
       const rec = lastAudit();
       assert.equal(rec.requestID, r.json.error.requestId);
@@ -140,6 +150,7 @@ describe('requests refused before authorisation (always run)', () => {
     for (const body of variants) {
       const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
       assert.equal(r.status, 403, r.text);
+      assert.ok(isJsonError(r), 'a refusal is JSON');
       assert.equal(r.json.error.code, 'EncryptionContextMismatch');
       assert.equal(r.json.dataKey, undefined);
       const rec = lastAudit();
@@ -199,17 +210,134 @@ describe('the broker\'s KMS unwrap (www/broker/src/aws.ts) against moto (always 
   });
 });
 
+describe('the key answer (www/broker/src/http.ts sendKey) (always run)', () => {
+  /** A server whose handler answers with `sendKey`, after `before(req, res)` when given. */
+  async function keyServer(key, before) {
+    const { sendKey } = await tsImport('../../www/broker/src/http.ts', import.meta.url);
+    let done;
+    const answered = new Promise((r) => { done = r; });
+    const server = createServer(async (req, res) => {
+      if (before) await before(req, res);
+      sendKey(res, key, { 'X-Callseal-Key-Id': 'arn:aws:kms:us-west-2:111122223333:key/test', 'X-Callseal-Object-Id': 'o.recording.wav' });
+      done({ destroyed: res.destroyed });
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    return { server, url: `http://127.0.0.1:${server.address().port}/`, answered };
+  }
+
+  test('the body is exactly the key\'s bytes; the buffer (a view, as KMS\'s Plaintext is) is zero-filled once written, and nothing around it', async () => {
+    const backing = new Uint8Array(64).map((_, i) => i + 1);
+    const key = backing.subarray(16, 48); // a view inside a larger buffer, as the SDK's Plaintext is (Node's pool)
+    const want = Buffer.from(key);
+    const { server, url } = await keyServer(key);
+    try {
+      const res = await fetch(url);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'application/octet-stream');
+      assert.equal(res.headers.get('content-length'), '32');
+      assert.equal(res.headers.get('x-callseal-object-id'), 'o.recording.wav');
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), want);
+      for (let i = 0; i < 50 && key.some((b) => b !== 0); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(key.every((b) => b === 0), 'the key buffer is zero-filled after the response');
+      assert.deepEqual([...backing.subarray(0, 16), ...backing.subarray(48)], [...Array(16).keys(), ...Array(16).keys()].map((i, k) => (k < 16 ? i + 1 : i + 49)), 'the bytes around the view are untouched');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a client that left while the key was being unwrapped gets nothing, and the key is zero-filled at once', async () => {
+    const key = new Uint8Array(32).fill(0xa5);
+    // The handler waits, as for KMS, until the client has gone.
+    const { server, answered } = await keyServer(key, (req) => new Promise((r) => req.socket.once('close', () => setTimeout(r, 20))));
+    try {
+      let received = Buffer.alloc(0);
+      const socket = connect(server.address().port, '127.0.0.1', () => {
+        socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('data', (d) => { received = Buffer.concat([received, d]); });
+      const { destroyed } = await answered;
+      assert.equal(destroyed, true);
+      assert.ok(key.every((b) => b === 0), 'zero-filled without a write');
+      assert.equal(received.length, 0);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the granted unwrap)', () => {
+  let client;
+  before(async () => { client = await tsImport('../../www/lib/broker.ts', import.meta.url); });
+
+  test('unwrapRequest: the key as a Uint8Array, exactly KMS\'s; a refusal is a BrokerError with the broker\'s code', async (t) => {
+    if (engine) return t.skip(engine);
+    const body = await unwrapBody(wav());
+    const req = { encryptedDataKey: body.encryptedDataKey, encryptionContext: body.encryptionContext };
+    const key = await new client.Broker(`${broker.url}/`, 'alice').unwrapRequest(body.objectId, req, 32);
+    assert.ok(key instanceof Uint8Array);
+    const direct = await new KMSClient(cfg.kms).send(new DecryptCommand({
+      CiphertextBlob: Buffer.from(req.encryptedDataKey.ciphertext, 'base64'), EncryptionContext: req.encryptionContext, KeyId: env.CALLSEAL_KMS_KEY_ARN,
+    }));
+    assert.deepEqual(Buffer.from(key), Buffer.from(direct.Plaintext));
+    // Asked with another suite's key length (a 16-byte suite): refused, not returned.
+    await assert.rejects(new client.Broker(`${broker.url}/`, 'alice').unwrapRequest(body.objectId, req, 16),
+      (e) => e.name === 'BrokerError' && e.code === 'BadResponse' && /32 bytes/.test(e.message));
+    await assert.rejects(new client.Broker(`${broker.url}/`, 'bob').unwrapRequest(body.objectId, req),
+      (e) => e.name === 'BrokerError' && e.status === 403 && e.code === 'AccessDenied');
+    await assert.rejects(new client.Broker(`${broker.url}/`, 'alice').unwrapRequest('no-such-object.recording.wav', req),
+      (e) => e.name === 'BrokerError' && e.status === 404 && e.code === 'ObjectNotFound');
+  });
+
+  test('an answer that is not the key as bytes is refused: JSON with a base64 key (the old answer), a wrong length, another object', async () => {
+    const key = Buffer.alloc(32, 7);
+    const answers = {
+      '/json/api/unwrap': (res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ dataKey: key.toString('base64'), keyId: 'k', objectId: 'o' })); },
+      '/short/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream'); res.end(key.subarray(0, 31)); },
+      '/other/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream'); res.setHeader('x-callseal-object-id', 'another'); res.end(key); },
+      '/ok/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream; charset=binary'); res.setHeader('x-callseal-object-id', 'o'); res.end(key); },
+    };
+    const server = createServer((req, res) => { req.resume(); answers[req.url](res); });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${server.address().port}`;
+    const req = { encryptedDataKey: { providerId: 'aws-kms', providerInfo: 'k', ciphertext: 'AA==' }, encryptionContext: {} };
+    try {
+      for (const [path, why] of [['json', /application\/json.*not application\/octet-stream/], ['short', /31 bytes/], ['other', /another object/]]) {
+        await assert.rejects(new client.Broker(`${base}/${path}/`, 'alice').unwrapRequest('o', req),
+          (e) => e.name === 'BrokerError' && e.code === 'BadResponse' && why.test(e.message), path);
+      }
+      assert.deepEqual(Buffer.from(await new client.Broker(`${base}/ok/`, 'alice').unwrapRequest('o', req)), key);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('checkKeyLength: a key asked for before the header is checked against the header\'s suite, wiped when wrong', () => {
+    const header = { suiteId: 0x0578, suite: '0578' };
+    const k32 = new Uint8Array(32).fill(1);
+    assert.equal(client.checkKeyLength(k32, header), k32);
+    const k16 = new Uint8Array(16).fill(1);
+    assert.throws(() => client.checkKeyLength(k16, header), (e) => e.code === 'BadResponse' && /suite 0578 takes 32-byte/.test(e.message));
+    assert.ok(k16.every((b) => b === 0), 'the refused key is zero-filled');
+    assert.deepEqual([0x0014, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0214, 0x0346, 0x0378, 0x0478, 0x0578].map(client.dataKeyLength),
+      [16, 24, 32, 16, 24, 32, 16, 24, 32, 32, 32]);
+    assert.equal(client.dataKeyLength(0x0079), undefined);
+  });
+});
+
 describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
-  test('Supervisor: unwrap returns the data key KMS holds, which decrypts the sample (official ESDK); audited', async (t) => {
+  test('Supervisor: unwrap answers the data key as bytes (octet-stream), exactly what KMS Decrypt returns; it decrypts the sample (official ESDK); audited, never the key', async (t) => {
     if (engine) return t.skip(engine);
     const o = wav();
     const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
+    const page = env.CALLSEAL_ALLOWED_ORIGINS.split(',')[0];
     let response;
     const keyring = new CallbackKeyring(async (edk, context) => {
-      const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context, user: 'alice' } });
+      // From the page's origin, as the player's worker asks (CORS).
+      const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', headers: { Origin: page }, body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context, user: 'alice' } });
       assert.equal(r.status, 200, r.text);
-      response = { ...r.json, edk, context, requestId: r.headers.get('x-request-id') };
-      return Buffer.from(r.json.dataKey, 'base64');
+      response = { r, edk, context, requestId: r.headers.get('x-request-id') };
+      return r.bytes;
     });
     const { plaintext } = await esdk.decrypt(keyring, ciphertext);
     assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
@@ -217,7 +345,21 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     const direct = await new KMSClient(cfg.kms).send(new DecryptCommand({
       CiphertextBlob: Buffer.from(response.edk.ciphertext, 'base64'), EncryptionContext: response.context, KeyId: env.CALLSEAL_KMS_KEY_ARN,
     }));
-    assert.equal(response.dataKey, Buffer.from(direct.Plaintext).toString('base64'));
+    const { r } = response;
+    // The body is the key's bytes and nothing else: no JSON, no encoding.
+    assert.equal(r.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(r.headers.get('content-length'), '32');
+    assert.equal(direct.Plaintext.length, 32);
+    assert.deepEqual(r.bytes, Buffer.from(direct.Plaintext));
+    assert.equal(r.json, undefined);
+    // What it is the key of: response headers, exposed to the page's origin.
+    assert.equal(r.headers.get('x-callseal-key-id'), env.CALLSEAL_KMS_KEY_ARN);
+    assert.equal(r.headers.get('x-callseal-object-id'), o.id);
+    assert.equal(r.headers.get('access-control-allow-origin'), page);
+    const exposed = r.headers.get('access-control-expose-headers').toLowerCase().split(/\s*,\s*/);
+    for (const h of ['x-callseal-key-id', 'x-callseal-object-id', 'x-request-id']) assert.ok(exposed.includes(h), `${h} exposed: ${exposed}`);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
 
     const rec = readAudit(broker.auditPath).find((a) => a.requestID === response.requestId);
     assert.equal(rec.eventName, 'Decrypt');
@@ -225,7 +367,13 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     assert.equal(rec.userIdentity.arn, `arn:aws:sts::${env.CALLSEAL_ACCOUNT_ID}:assumed-role/callseal-Supervisor/alice`);
     assert.deepEqual(rec.requestParameters.encryptionContext, response.context);
     assert.equal(rec.requestParameters.keyId, env.CALLSEAL_KMS_KEY_ARN);
-    assert.ok(!JSON.stringify(rec).includes(response.dataKey), 'the audit never holds the key');
+    assert.equal(rec.additionalEventData.objectId, o.id);
+    assert.equal(rec.responseElements, null);
+    const auditText = readFileSync(broker.auditPath, 'utf8');
+    for (const form of textForms(direct.Plaintext)) {
+      assert.ok(!auditText.includes(form), 'the audit log never holds the key');
+      assert.ok(!broker.log().includes(form), 'the broker\'s log never holds the key');
+    }
   });
 
   test('Administrator may unwrap; Agent is refused (AccessDenied) and the refusal is audited', async (t) => {
@@ -233,10 +381,14 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     const body = await unwrapBody(transcriptOf(wav()));
     const carol = await api(broker.url, '/api/unwrap', { user: 'carol', method: 'POST', body });
     assert.equal(carol.status, 200, carol.text);
-    assert.equal(Buffer.from(carol.json.dataKey, 'base64').length, 32);
+    assert.equal(carol.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(carol.bytes.length, 32);
 
+    // A refusal after authorisation is still JSON with its code (the page tells the two apart by
+    // status and content type).
     const bob = await api(broker.url, '/api/unwrap', { user: 'bob', method: 'POST', body });
     assert.equal(bob.status, 403, bob.text);
+    assert.ok(isJsonError(bob), `a refusal is JSON (${bob.headers.get('content-type')})`);
     assert.equal(bob.json.error.code, 'AccessDenied');
     assert.equal(bob.json.dataKey, undefined);
     const rec = readAudit(broker.auditPath).find((a) => a.requestID === bob.json.error.requestId);
@@ -289,7 +441,8 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     const body = { objectId: o.id, encryptedDataKey: o.header.encryptedDataKeys[0], encryptionContext: o.header.encryptionContext };
     const u = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
     assert.equal(u.status, 200, u.text);
-    const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => Buffer.from(u.json.dataKey, 'base64')), stored);
+    assert.equal(u.headers.get('content-type'), 'application/octet-stream');
+    const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => u.bytes), stored);
     assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
     // A second listing (cached facts) gives the same facts and a URL of its own.
     const again = (await api(broker.url, '/api/recordings', { user: 'alice' })).json.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);

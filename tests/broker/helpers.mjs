@@ -106,7 +106,11 @@ export async function edkAndContext(ciphertext) {
   return captured;
 }
 
-/** fetch JSON from the broker as a demo user. */
+/**
+ * A request to the broker as a demo user: { status, headers, bytes (the body as a Buffer), text,
+ * json (when the body parses as JSON) }. A granted unwrap's body is binary (the data key): use
+ * `bytes` for it, never `text`.
+ */
 export async function api(url, path, { user, method = 'GET', body, headers = {} } = {}) {
   const res = await fetch(url + path, {
     method,
@@ -117,8 +121,9 @@ export async function api(url, path, { user, method = 'GET', body, headers = {} 
     },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await res.text();
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, json, text };
+  return { status: res.status, headers: res.headers, bytes, json, text };
 }

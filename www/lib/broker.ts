@@ -79,28 +79,24 @@ export interface BrokerUser {
 export class Broker {
   constructor(readonly base: string, readonly user: string) {}
 
-  private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
-    let res: Response;
+  private async request(path: string, init: RequestInit = {}, accept = 'application/json'): Promise<Response> {
     try {
-      res = await fetch(new URL(path, this.base), {
+      return await fetch(new URL(path, this.base), {
         cache: 'no-store',
         ...init,
         credentials: 'omit',
-        headers: { ...init.headers, 'x-callseal-user': this.user, accept: 'application/json' },
+        headers: { ...init.headers, 'x-callseal-user': this.user, accept },
       });
     } catch (e) {
       throw new BrokerError(0, 'UNREACHABLE', `the key broker at ${this.base} could not be reached (${(e as Error).message})`);
     }
+  }
+
+  private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await this.request(path, init);
+    if (!res.ok) throw await refusal(res);
     const text = await res.text();
-    let body: unknown;
-    try { body = text ? JSON.parse(text) : {}; } catch { body = { message: text.slice(0, 200) }; }
-    if (!res.ok) {
-      const b = (body ?? {}) as { error?: unknown; code?: unknown; message?: unknown };
-      const err = (typeof b.error === 'object' && b.error ? b.error : b) as { code?: unknown; message?: unknown };
-      throw new BrokerError(res.status, String(err.code ?? (typeof b.error === 'string' ? b.error : '') ?? ''),
-        String(err.message ?? (typeof b.error === 'string' ? b.error : res.statusText)));
-    }
-    return body as T;
+    try { return (text ? JSON.parse(text) : {}) as T; } catch { return { message: text.slice(0, 200) } as T; }
   }
 
   /**
@@ -131,18 +127,29 @@ export class Broker {
   /**
    * Asks the broker to unwrap the message's data key. The header is unauthenticated: the
    * broker's KMS Decrypt binds the encryption context, and the broker checks that the context
-   * names the object asked for. The returned key must be wiped by the caller after use.
+   * names the object asked for. The returned key (as many bytes as the header's suite takes)
+   * must be wiped by the caller after use.
    */
   async unwrap(objectId: string, header: MessageHeader): Promise<Uint8Array> {
     // The broker unwraps KMS-wrapped keys; the header may list others (raw keyrings, other keys).
     const edk = header.encryptedDataKeys.find((k) => k.providerId === 'aws-kms') ?? header.encryptedDataKeys[0];
     if (!edk) throw new BrokerError(400, 'InvalidRequest', 'the message header lists no encrypted data key');
-    return this.unwrapRequest(objectId, { encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext });
+    const req = { encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext };
+    return this.unwrapRequest(objectId, req, dataKeyLength(header.suiteId));
   }
 
-  /** The same, from a prepared request (the listing's `keyRequest`). */
-  async unwrapRequest(objectId: string, req: KeyRequest): Promise<Uint8Array> {
-    const body = await this.call<{ dataKey?: string }>('api/unwrap', {
+  /**
+   * The same, from a prepared request (the listing's `keyRequest`), before the header is known:
+   * the key's length is checked against the suites' (16, 24 or 32 bytes) here, and against the
+   * header's suite by `checkKeyLength` once the header has arrived.
+   *
+   * The key arrives as bytes and stays bytes: the answer is `application/octet-stream` whose body
+   * is exactly the key, read with `arrayBuffer()` into the Uint8Array returned (the caller wipes
+   * it). It is never read as text: an answer of another type (an older broker's JSON with a
+   * base64 key, a proxy's page) is cancelled unread and refused. Refusals are JSON (`refusal`).
+   */
+  async unwrapRequest(objectId: string, req: KeyRequest, keyLength?: number): Promise<Uint8Array> {
+    const res = await this.request('api/unwrap', {
       method: 'POST',
       // Not 'no-store': Chromium skips its CORS preflight cache for requests that disable the
       // HTTP cache, so the warmed preflight (warmUp) would be sent again. Nothing is cached
@@ -150,10 +157,70 @@ export class Broker {
       cache: 'default',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ objectId, encryptedDataKey: req.encryptedDataKey, encryptionContext: req.encryptionContext }),
-    });
-    if (!body.dataKey) throw new BrokerError(502, 'BadResponse', 'the key broker answered without a data key');
-    return fromBase64(body.dataKey);
+    }, 'application/octet-stream');
+    if (!res.ok) throw await refusal(res);
+    const type = mediaType(res);
+    if (type !== 'application/octet-stream') {
+      await res.body?.cancel().catch(() => undefined);
+      throw new BrokerError(502, 'BadResponse', `the key broker answered the unwrap with ${type ? `"${type.slice(0, 64)}"` : 'no content type'}, not application/octet-stream (the data key as bytes)`);
+    }
+    const answeredFor = res.headers.get('x-callseal-object-id');
+    if (answeredFor !== null && answeredFor !== objectId) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new BrokerError(502, 'BadResponse', 'the key broker answered the unwrap for another object');
+    }
+    const key = new Uint8Array(await res.arrayBuffer());
+    if (keyLength !== undefined ? key.length !== keyLength : !DATA_KEY_LENGTHS.includes(key.length)) {
+      const got = key.length;
+      key.fill(0);
+      throw new BrokerError(502, 'BadResponse', `the key broker answered with ${got} bytes, not a data key of ${keyLength ?? DATA_KEY_LENGTHS.join(', ')} bytes`);
+    }
+    return key;
   }
+}
+
+/** Data key lengths of the ESDK suites: AES-128, AES-192, AES-256. */
+const DATA_KEY_LENGTHS = [16, 24, 32];
+
+/** The data key length of an ESDK suite (by id), or undefined for an id that is no ESDK suite. */
+export function dataKeyLength(suiteId: number): number | undefined {
+  switch (suiteId) {
+    case 0x0014: case 0x0114: case 0x0214: return 16;
+    case 0x0046: case 0x0146: case 0x0346: return 24;
+    case 0x0078: case 0x0178: case 0x0378: case 0x0478: case 0x0578: return 32;
+    default: return undefined;
+  }
+}
+
+/**
+ * Checks a data key asked for before the header was known (the listing's `keyRequest`) against the
+ * header's suite; a key of another length is wiped and refused (BadResponse). A suite callseal does
+ * not know is left to callseal to refuse (UNSUPPORTED_SUITE).
+ */
+export function checkKeyLength(key: Uint8Array, header: MessageHeader): Uint8Array {
+  const want = dataKeyLength(header.suiteId);
+  if (want !== undefined && key.length !== want) {
+    const got = key.length;
+    key.fill(0);
+    throw new BrokerError(502, 'BadResponse', `the key broker answered with ${got} bytes; suite ${header.suite} takes ${want}-byte data keys`);
+  }
+  return key;
+}
+
+/** The media type of an answer, lower case, without parameters ('' when there is none). */
+function mediaType(res: Response): string {
+  return (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** A refusal (an answer that is not 2xx) as a BrokerError: the broker sends `{error: {code, message, requestId}}`. */
+async function refusal(res: Response): Promise<BrokerError> {
+  const text = await res.text().catch(() => '');
+  let body: unknown;
+  try { body = text ? JSON.parse(text) : {}; } catch { body = { message: text.slice(0, 200) }; }
+  const b = (body ?? {}) as { error?: unknown; code?: unknown; message?: unknown };
+  const err = (typeof b.error === 'object' && b.error ? b.error : b) as { code?: unknown; message?: unknown };
+  return new BrokerError(res.status, String(err.code ?? (typeof b.error === 'string' ? b.error : '') ?? ''),
+    String(err.message ?? (typeof b.error === 'string' ? b.error : res.statusText)));
 }
 
 function wireDataKey(edk: MessageHeader['encryptedDataKeys'][number]): WireDataKey {
@@ -249,15 +316,9 @@ function keyRequest(o: Record<string, unknown>): KeyRequest | undefined {
   };
 }
 
+/** Base64 of public bytes (an encrypted data key's ciphertext, for the unwrap request); never of a data key. */
 export function toBase64(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
-}
-
-export function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }

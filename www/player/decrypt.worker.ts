@@ -4,10 +4,14 @@
  * callseal's random-access reader over Range requests, wipes its copy of the key, and answers
  * the Service Worker's range requests with verified plaintext. Transcripts are fetched whole
  * and decrypted with `decrypt` (footer signature included).
+ *
+ * A data key is only ever a Uint8Array here (the broker's binary answer, read with
+ * arrayBuffer()): never a string, never in a message to the page or the Service Worker, an error
+ * or a performance mark; it is zero-filled once callseal has taken its own copy.
  */
 /// <reference lib="webworker" />
 import type { MessageHeader, RangeReader } from 'callseal/decrypt';
-import { Broker, headerMismatch } from '../lib/broker';
+import { Broker, checkKeyLength, headerMismatch } from '../lib/broker';
 import { HttpRangeSource } from '../lib/range-source';
 import { Intervals } from '../lib/intervals';
 import { sniffAudio, type AudioFormat } from '../lib/audio-format';
@@ -151,7 +155,8 @@ async function keyFor(broker: Broker, t: ObjectTarget, header: MessageHeader, ea
     early.discard();
     throw Object.assign(new Error(`the object's header is not the one listed for it (${mismatch}): reload the list`), { name: 'HeaderMismatch' });
   }
-  return early.key;
+  // Asked for before the header was known: its length is checked against the header's suite now.
+  return checkKeyLength(await early.key, header);
 }
 
 async function open(id: string, t: ObjectTarget): Promise<Stream> {

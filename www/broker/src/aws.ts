@@ -18,7 +18,8 @@ export function makeClients(config: BrokerConfig) {
 /**
  * KMS Decrypt of an ESDK data key (spec: framework/aws-kms/aws-kms-keyring.md#ondecrypt): KeyId
  * pinned to the configured key, the message's whole encryption context (KMS authenticates it, so
- * a context altered in the header fails here). Returns the plaintext data key and KMS's request id.
+ * a context altered in the header fails here). Returns the plaintext data key (KMS's Plaintext
+ * buffer itself: the caller zero-fills it) and KMS's request id; a key refused here is zero-filled.
  */
 export async function kmsUnwrap(kms: KMSClient, keyArn: string, ciphertext: Buffer, encryptionContext: Record<string, string>) {
   let out;
@@ -38,9 +39,15 @@ export async function kmsUnwrap(kms: KMSClient, keyArn: string, ciphertext: Buff
     }
     throw new BrokerError('KmsUnavailable', `KMS Decrypt failed: ${e.name ?? 'error'}`);
   }
-  if (out.KeyId !== keyArn) throw new BrokerError('KeyNotAllowed', 'KMS decrypted under another key');
   const key = out.Plaintext;
-  if (!key || key.length !== 32) throw new BrokerError('InvalidCiphertext', `data key has ${key?.length ?? 0} bytes, expected 32 (AES-256 suites)`);
+  if (out.KeyId !== keyArn) {
+    key?.fill(0);
+    throw new BrokerError('KeyNotAllowed', 'KMS decrypted under another key');
+  }
+  if (!key || key.length !== 32) {
+    key?.fill(0);
+    throw new BrokerError('InvalidCiphertext', `data key has ${key?.length ?? 0} bytes, expected 32 (AES-256 suites)`);
+  }
   return { dataKey: key, kmsRequestId: out.$metadata.requestId };
 }
 

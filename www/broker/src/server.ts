@@ -5,7 +5,9 @@
  *                                 readable ones with a pre-signed URL and their header facts
  *   GET  /api/objects/:id/url     a short-lived pre-signed S3 GET URL, for objects the user may read
  *   POST /api/unwrap              { objectId, encryptedDataKey {providerId, providerInfo, ciphertext},
- *                                   encryptionContext, user? } -> { dataKey } (base64)
+ *                                   encryptionContext, user? } -> the data key's bytes, nothing else
+ *                                   (application/octet-stream; key ARN and object id in the
+ *                                   X-Callseal-Key-Id / X-Callseal-Object-Id headers)
  *   GET  /api/me, /api/demo-users, /healthz
  *
  * Unwrap order: identify the user -> rate limit -> validate the body -> key provider and key ARN ->
@@ -22,7 +24,7 @@ import { Catalog } from './catalog.js';
 import { HeaderFactsCache } from './header-facts.js';
 import { type BrokerConfig, loadConfig } from './config.js';
 import { BrokerError } from './errors.js';
-import { cors, readJson, securityHeaders, send, sourceIp } from './http.js';
+import { cors, readJson, securityHeaders, send, sendKey, sourceIp } from './http.js';
 import { RateLimiter } from './rate-limit.js';
 import { contextMismatch, KMS_PROVIDER_ID, OBJECT_ID, parseUnwrapRequest, type UnwrapRequest } from './unwrap-request.js';
 import { DEMO_USERS, identify, type User, USER_HEADER } from './users.js';
@@ -150,9 +152,7 @@ export function createBroker(config: BrokerConfig) {
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not unwrap recording keys (${decision.decision})`);
     const { dataKey, kmsRequestId } = await kmsUnwrap(kms, config.kmsKeyArn, edk.ciphertext, encryptionContext);
     (entry.additionalEventData as Record<string, unknown>).kmsRequestId = kmsRequestId;
-    const body = { dataKey: Buffer.from(dataKey).toString('base64'), keyId: config.kmsKeyArn, objectId: o.id };
-    dataKey.fill(0); // the only copy the broker held
-    return body;
+    return { dataKey, keyId: config.kmsKeyArn, objectId: o.id };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -208,10 +208,20 @@ export function createBroker(config: BrokerConfig) {
         if (parsed.user !== undefined && parsed.user !== user.name) {
           throw new BrokerError('IdentityMismatch', 'the "user" field does not match the signed-in user');
         }
-        const body = await unwrap(user, parsed, ip, entry);
-        audited = true;
-        await audit.record(entry as AuditEntry);
-        return send(res, 200, body);
+        const { dataKey, keyId, objectId } = await unwrap(user, parsed, ip, entry);
+        // KMS's plaintext buffer is the only copy of the key the broker makes: it is written as
+        // the body itself (no string, no copy) and zero-filled once the response has been written
+        // (or the connection closed), and on any failure before that.
+        let sent = false;
+        try {
+          audited = true;
+          await audit.record(entry as AuditEntry);
+          sendKey(res, dataKey, { 'X-Callseal-Key-Id': keyId, 'X-Callseal-Object-Id': objectId });
+          sent = true;
+        } finally {
+          if (!sent) dataKey.fill(0);
+        }
+        return;
       }
       throw new BrokerError(
         ['/api/me', '/api/recordings'].includes(path) || m ? 'MethodNotAllowed' : 'NotFound',
