@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
 import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
 import { playerStages, firstAudio, measurePlain, seekLatency, summarize } from './measure.mjs';
@@ -329,6 +330,188 @@ test('a header that is not the one the listing described is refused with a clear
     await waitFor(page, '#error[data-error="tampered"]');
     assert.match(await page.locator('#error-title').textContent(), /not the one listed/i);
     assert.match(await page.locator('#error-detail').textContent(), /HeaderMismatch.*data key/);
+    const a = await audioState(page);
+    assert.ok(a.paused && !a.src && a.time === 0, 'nothing played');
+  } finally {
+    await context.close();
+  }
+});
+
+/** The data key of a stored object, from KMS itself (the EDK and context the broker lists for it). */
+async function kmsDataKey(objectId) {
+  const res = await fetch(new URL('api/recordings', broker), { headers: { 'x-callseal-user': 'alice' } });
+  const listed = (await res.json()).contacts.flatMap((c) => c.objects).find((o) => o.id === objectId);
+  assert.ok(listed?.header, `the listing gives ${objectId}'s header facts`);
+  const kms = new KMSClient({
+    region: env.AWS_REGION, endpoint: env.CALLSEAL_KMS_ENDPOINT,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  });
+  const out = await kms.send(new DecryptCommand({
+    CiphertextBlob: Buffer.from(listed.header.encryptedDataKeys[0].ciphertext, 'base64'),
+    EncryptionContext: listed.header.encryptionContext, KeyId: env.CALLSEAL_KMS_KEY_ARN,
+  }));
+  return Buffer.from(out.Plaintext);
+}
+
+/** Every way a key could be written as a JavaScript string. */
+function keyAsText(key) {
+  const b = Buffer.from(key);
+  return {
+    base64: b.toString('base64'), base64url: b.toString('base64url'), hex: b.toString('hex'), HEX: b.toString('hex').toUpperCase(),
+    latin1: b.toString('latin1'), bytes: [...b].join(','), // String(Uint8Array), Array.join, JSON arrays
+  };
+}
+const findKey = (strings, forms) => strings.flatMap((s) => Object.entries(forms).filter(([, f]) => s.includes(f)).map(([name]) => name));
+
+/**
+ * Installed in the decrypt worker before the click: records every string the worker reads from a
+ * response (text(), json()), parses or encodes (JSON.parse, atob, btoa, String.fromCharCode,
+ * TextDecoder, Array.prototype.join), logs, marks, or posts (to the page and on MessagePorts, i.e.
+ * to the Service Worker), and the URL and length of every response read as bytes.
+ */
+function installStringTaps() {
+  const seen = [];
+  const binary = [];
+  const deep = (v, out, depth = 0) => {
+    if (typeof v === 'string') out.push(v);
+    else if (v && typeof v === 'object' && depth < 6 && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) {
+      for (const k of Object.keys(v)) { out.push(k); deep(v[k], out, depth + 1); }
+    }
+    return out;
+  };
+  const tap = (obj, name, where, pick = (args, r) => [args, r]) => {
+    const orig = obj[name];
+    obj[name] = function (...args) {
+      const r = orig.apply(this, args);
+      const note = (x) => { for (const s of deep(pick(args, x), [])) seen.push({ where, s }); return x; };
+      return r && typeof r.then === 'function' ? r.then(note) : note(r);
+    };
+  };
+  tap(Response.prototype, 'text', 'Response.text', (_, r) => r);
+  tap(Response.prototype, 'json', 'Response.json', (_, r) => r);
+  tap(JSON, 'parse', 'JSON.parse');
+  tap(self, 'atob', 'atob');
+  tap(self, 'btoa', 'btoa');
+  tap(String, 'fromCharCode', 'String.fromCharCode', (_, r) => r);
+  tap(TextDecoder.prototype, 'decode', 'TextDecoder.decode', (_, r) => r);
+  tap(Array.prototype, 'join', 'Array.join', (_, r) => r);
+  tap(self, 'postMessage', 'postMessage', (args) => args[0]);
+  tap(MessagePort.prototype, 'postMessage', 'MessagePort.postMessage', (args) => args[0]);
+  tap(performance, 'mark', 'performance.mark', (args) => args[0]);
+  for (const level of ['log', 'info', 'warn', 'error', 'debug']) tap(console, level, `console.${level}`, (args) => args.map(String));
+  const arrayBuffer = Response.prototype.arrayBuffer;
+  Response.prototype.arrayBuffer = async function () {
+    const buf = await arrayBuffer.call(this);
+    binary.push({ url: this.url, type: this.headers.get('content-type'), length: buf.byteLength });
+    return buf;
+  };
+  self.__taps = { seen, binary };
+}
+
+test('the data key reaches the worker as bytes (the unwrap answer is exactly KMS\'s key) and never becomes a string', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const rec = obj(`${contact.contactId}.recording.wav`);
+  const key = await kmsDataKey(rec.id);
+  const transcriptKey = await kmsDataKey(`${contact.contactId}.transcript.json`);
+  assert.equal(key.length, 32);
+  assert.equal(transcriptKey.length, 32);
+  const forms = keyAsText(key);
+  // Both keys the worker is given: the recording's and the transcript's.
+  const allForms = { ...forms, ...Object.fromEntries(Object.entries(keyAsText(transcriptKey)).map(([k, v]) => [`transcript ${k}`, v])) };
+  const { context, page, errors } = await openPlayer('alice');
+  const answers = [];
+  const pageStrings = [];
+  context.on('response', (r) => {
+    if (r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/api/unwrap')) answers.push(r);
+  });
+  page.on('console', (m) => pageStrings.push(m.text()));
+  try {
+    await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 });
+    const worker = page.workers().find((w) => w.url().includes('decrypt.worker'));
+    assert.ok(worker, `the decrypt worker runs (${page.workers().map((w) => w.url()).join(', ')})`);
+    await worker.evaluate(installStringTaps);
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, 'body[data-state="playing"]');
+    await page.waitForFunction(() => document.querySelector('#audio').currentTime > 1, null, { timeout: 20_000 });
+    // The transcript (decrypted with its own key) shows too.
+    await page.waitForSelector('.turn', { timeout: 20_000 });
+
+    // On the wire: the body is the key's 32 bytes, nothing else.
+    const mine = [];
+    for (const r of answers) {
+      const req = JSON.parse(r.request().postData());
+      if (req.objectId === rec.id) mine.push(r);
+    }
+    assert.ok(mine.length >= 1, 'the recording\'s key was asked for');
+    for (const r of mine) {
+      assert.equal(r.status(), 200);
+      assert.equal(r.headers()['content-type'], 'application/octet-stream');
+      assert.equal(r.headers()['x-callseal-object-id'], rec.id);
+      assert.deepEqual(await r.body(), key, 'the answer\'s body is exactly the key KMS returns for the object\'s EDK');
+    }
+
+    const taps = await worker.evaluate(() => self.__taps);
+    // In the worker, the key was read as bytes, from the broker's binary answers only.
+    const keyReads = taps.binary.filter((b) => new URL(b.url).pathname.endsWith('/api/unwrap'));
+    assert.ok(keyReads.length >= 2, `the recording's and the transcript's keys were read with arrayBuffer(): ${JSON.stringify(keyReads)}`);
+    assert.ok(keyReads.every((b) => b.type === 'application/octet-stream' && b.length === 32), JSON.stringify(keyReads));
+    // The taps saw the worker's traffic (so an empty result below means something).
+    const where = new Set(taps.seen.map((x) => x.where));
+    for (const w of ['postMessage', 'MessagePort.postMessage', 'TextDecoder.decode', 'btoa']) assert.ok(where.has(w), `tap ${w} saw strings: ${[...where]}`);
+    assert.ok(taps.seen.some((x) => x.where === 'postMessage' && x.s === 'opened'), 'the worker\'s "opened" message was seen');
+    // No string the worker read, parsed, decoded, encoded, logged, marked or posted holds the key.
+    const leaks = taps.seen.filter((x) => findKey([x.s], allForms).length).map((x) => `${x.where}: ${findKey([x.s], allForms)}`);
+    assert.deepEqual(leaks, [], 'the key as a string in the worker');
+    // Nor the page's performance marks and console.
+    const marks = await page.evaluate(() => performance.getEntries().map((e) => e.name));
+    assert.deepEqual(findKey([...marks, ...pageStrings], allForms), []);
+    assert.ok(marks.some((m) => m.startsWith('callseal:')), 'the page has its marks');
+
+    // Control: the same taps catch the key when code does put it in a string, as the old client
+    // did (res.text() of {"dataKey": "<base64>"}, JSON.parse, atob), or when a message carries it.
+    await worker.evaluate(async ({ b64, hex }) => {
+      const old = await new Response(JSON.stringify({ dataKey: b64 })).text();
+      atob(JSON.parse(old).dataKey);
+      const { port1 } = new MessageChannel();
+      port1.postMessage({ type: 'probe', key: hex });
+      port1.close();
+    }, { b64: forms.base64, hex: forms.hex });
+    const control = (await worker.evaluate(() => self.__taps.seen)).filter((x) => findKey([x.s], forms).length).map((x) => x.where);
+    for (const w of ['Response.text', 'JSON.parse', 'atob', 'MessagePort.postMessage']) assert.ok(control.includes(w), `control: ${w} caught the key (${control})`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a refused unwrap (JSON, its code) reaches the page as the broker\'s error, not as a key', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const recId = `${contact.contactId}.recording.wav`;
+  const other = index.contacts.find((c) => c.contactId !== contact.contactId);
+  const { context, page } = await openPlayer('alice');
+  const refusals = [];
+  context.on('response', async (r) => {
+    if (r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/api/unwrap') && r.status() !== 200) {
+      refusals.push({ status: r.status(), type: r.headers()['content-type'], body: await r.json().catch(() => undefined) });
+    }
+  });
+  try {
+    // The recording's key asked for as another contact's recording: the broker refuses
+    // (EncryptionContextMismatch, 403) before KMS.
+    await context.route((u) => u.pathname.endsWith('/api/unwrap'), async (route) => {
+      if (route.request().method() !== 'POST') return route.continue(); // the preflight warm-up
+      const body = JSON.parse(route.request().postData());
+      if (body.objectId === recId) body.objectId = `${other.contactId}.recording.wav`;
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 });
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, '#error[data-error="tampered"]');
+    assert.match(await page.locator('#error-detail').textContent(), /broker EncryptionContextMismatch \(HTTP 403\)/);
+    const r = refusals.find((x) => x.body?.error?.code === 'EncryptionContextMismatch');
+    assert.ok(r, JSON.stringify(refusals));
+    assert.match(r.type, /^application\/json/);
+    assert.equal(r.status, 403);
     const a = await audioState(page);
     assert.ok(a.paused && !a.src && a.time === 0, 'nothing played');
   } finally {
