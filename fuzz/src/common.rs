@@ -79,10 +79,24 @@ pub struct Built {
     /// context): the expected context must reproduce exactly these.
     pub auth_only: Vec<(String, String)>,
     /// The footer signature (signed suites) still covers these bytes: false once [`variant`]
-    /// rewrote the header of a signed message.
+    /// rewrote the header of a signed message into other bytes.
     pub sig_valid: bool,
     /// What callseal must make of the `aws-crypto-public-key` value (signed suites).
     pub pk: PkStatus,
+    /// The header as its writer made it (what the signature covers) and its public key: rewrites
+    /// are judged against these, so a key changed and then changed back is the original again.
+    pub orig_header: Vec<u8>,
+    pub orig_pk: Option<String>,
+}
+
+/// The header bytes and public key of a message as written.
+fn original(message: &[u8]) -> (Vec<u8>, Option<String>) {
+    let h = UnverifiedHeader::parse(message, HeaderLimits::default()).unwrap();
+    let info = h.unverified();
+    (
+        message[..info.header_len].to_vec(),
+        info.public_key_b64().map(str::to_string),
+    )
 }
 
 /// The public key of a signed message as [`variant`] left it.
@@ -132,7 +146,10 @@ pub fn built(suite_sel: u8, frame_sel: u8, pt_len: u16) -> Built {
                     .seal(&plaintext, &DataKey::new(&key), vec![edk])
                     .unwrap();
                 let stored = stored_pairs(&message);
+                let (orig_header, orig_pk) = original(&message);
                 Built {
+                    orig_header,
+                    orig_pk,
                     message,
                     plaintext,
                     key,
@@ -180,7 +197,10 @@ pub fn required_ec(sel: u8) -> Built {
     } else {
         Vec::new()
     };
+    let (orig_header, orig_pk) = original(message);
     Built {
+        orig_header,
+        orig_pk,
         message: message.to_vec(),
         plaintext,
         key: key.to_vec(),
@@ -266,8 +286,8 @@ pub fn variant(b: &Built, kind: u8, pos: u8, val: u8) -> Option<Built> {
         };
         pk = if coord == 0 {
             PkStatus::Refused
-        } else if new == old {
-            pk
+        } else if Some(&new) == b.orig_pk.as_ref() {
+            PkStatus::Original
         } else {
             match b64.decode(&new) {
                 Ok(raw) if raw.len() == 1 + coord && matches!(raw[0], 2 | 3) => PkStatus::Unknown,
@@ -298,8 +318,8 @@ pub fn variant(b: &Built, kind: u8, pos: u8, val: u8) -> Option<Built> {
         header.extend_from_slice(&iv);
     }
     header.extend_from_slice(&tag);
-    let old_header = &b.message[..info.header_len];
-    let sig_valid = b.sig_valid && (!b.signed || header == old_header);
+    // the signature covers the header as written: valid again if the rewrites undid each other
+    let sig_valid = !b.signed || header == b.orig_header;
     let mut message = header;
     message.extend_from_slice(&b.message[info.header_len..]);
     Some(Built {
@@ -311,6 +331,8 @@ pub fn variant(b: &Built, kind: u8, pos: u8, val: u8) -> Option<Built> {
         auth_only,
         sig_valid,
         pk,
+        orig_header: b.orig_header.clone(),
+        orig_pk: b.orig_pk.clone(),
     })
 }
 
