@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
+import { KMSClient, DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { tsImport } from 'tsx/esm/api';
 import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api } from './helpers.mjs';
 
@@ -207,6 +207,32 @@ describe('the broker\'s KMS unwrap (www/broker/src/aws.ts) against moto (always 
       kmsUnwrap(kms, env.CALLSEAL_KMS_KEY_ARN, Buffer.from(seen.edk.ciphertext, 'base64'), changed),
       (e) => e.code === 'InvalidCiphertext',
     );
+  });
+});
+
+describe('the broker\'s KMS unwrap: data key lengths (always run)', () => {
+  test('AES-128/192/256 data keys (16, 24, 32 bytes) come back as KMS wrapped them; any other length is refused', async () => {
+    const { kmsUnwrap, makeClients } = await tsImport('../../www/broker/src/aws.ts', import.meta.url);
+    const { loadConfig } = await tsImport('../../www/broker/src/config.ts', import.meta.url);
+    const config = loadConfig({ ...env });
+    process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
+    process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+    const { kms } = makeClients(config);
+    const context = { 'aws:connect:contact-id': '11111111-1111-4111-8111-111111111111' };
+    const wrap = async (bytes) => Buffer.from((await kms.send(new EncryptCommand({
+      KeyId: env.CALLSEAL_KMS_KEY_ARN, Plaintext: bytes, EncryptionContext: context,
+    }))).CiphertextBlob);
+    for (const n of [16, 24, 32]) {
+      const key = new Uint8Array(n).map((_, i) => i + n);
+      const { dataKey } = await kmsUnwrap(kms, env.CALLSEAL_KMS_KEY_ARN, await wrap(key), context);
+      assert.deepEqual(new Uint8Array(dataKey), key, `${n} bytes`);
+    }
+    for (const n of [20, 33]) {
+      await assert.rejects(
+        kmsUnwrap(kms, env.CALLSEAL_KMS_KEY_ARN, await wrap(new Uint8Array(n).fill(7)), context),
+        (e) => e.code === 'InvalidCiphertext' && new RegExp(`${n} bytes, expected 16, 24 or 32`).test(e.message),
+      );
+    }
   });
 });
 

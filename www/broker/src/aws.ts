@@ -44,9 +44,11 @@ export async function kmsUnwrap(kms: KMSClient, keyArn: string, ciphertext: Buff
     key?.fill(0);
     throw new BrokerError('KeyNotAllowed', 'KMS decrypted under another key');
   }
-  if (!key || key.length !== 32) {
+  // An ESDK data key is 16, 24 or 32 bytes (AES-128/192/256 suites); the page checks it against
+  // its header's suite.
+  if (!key || ![16, 24, 32].includes(key.length)) {
     key?.fill(0);
-    throw new BrokerError('InvalidCiphertext', `data key has ${key?.length ?? 0} bytes, expected 32 (AES-256 suites)`);
+    throw new BrokerError('InvalidCiphertext', `data key has ${key?.length ?? 0} bytes, expected 16, 24 or 32 (an AES data key)`);
   }
   return { dataKey: key, kmsRequestId: out.$metadata.requestId };
 }
