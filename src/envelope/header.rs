@@ -8,6 +8,7 @@
 //! [`crate::envelope::keys::verify_header`] turns it into a [`VerifiedHeader`], after the key
 //! commitment (v2) and the header authentication tag have been checked with the data key.
 
+use crate::envelope::footer::VerificationKey;
 use crate::envelope::suite::{HeaderVersion, Suite, COMMITMENT_LEN, IV_LEN, TAG_LEN};
 use crate::err;
 use crate::error::{Error, Result};
@@ -637,13 +638,19 @@ impl HeaderParser {
                 let suite = self
                     .suite
                     .ok_or_else(|| Stop::Fail(err!(InvalidState, "no suite")))?;
-                let has_pk = self.context.get(PUBLIC_KEY_CONTEXT_KEY).is_some();
+                let pk = self.context.get(PUBLIC_KEY_CONTEXT_KEY);
                 // spec: client-apis/decrypt.md: the reserved key must match the suite's signing.
-                if suite.is_signed() && !has_pk {
-                    return Err(err!(ContextMismatch, "signed suite {} but the encryption context lacks `{PUBLIC_KEY_CONTEXT_KEY}`", suite.id_hex()).into());
-                }
-                if !suite.is_signed() && has_pk {
-                    return Err(err!(ContextMismatch, "unsigned suite {} but the encryption context has `{PUBLIC_KEY_CONTEXT_KEY}`", suite.id_hex()).into());
+                match pk {
+                    None if suite.is_signed() => {
+                        return Err(err!(ContextMismatch, "signed suite {} but the encryption context lacks `{PUBLIC_KEY_CONTEXT_KEY}`", suite.id_hex()).into());
+                    }
+                    Some(_) if !suite.is_signed() => {
+                        return Err(err!(ContextMismatch, "unsigned suite {} but the encryption context has `{PUBLIC_KEY_CONTEXT_KEY}`", suite.id_hex()).into());
+                    }
+                    // A key that could never verify the signature is refused here, before a key
+                    // broker is asked for the data key (decryption decodes it again for use).
+                    Some(pk) => drop(VerificationKey::from_context_value(&suite, pk)?),
+                    None => {}
                 }
                 Ok(Stage::EdkCount)
             }
