@@ -10,6 +10,11 @@
 //! - [`engine`]: the AES-GCM engine trait (pure Rust here; WebCrypto in the wasm layer).
 //! - [`policy`]: IAM and KMS key policies: spanned parse, validation findings, evaluation.
 
+// No unsafe code in callseal: enforced by the compiler for the core (every target but wasm32,
+// where wasm-bindgen's generated exports are `no_mangle`, which the lint counts as unsafe; the
+// binding layer is held to it by tests/doc_claims.rs).
+#![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
+
 pub mod error;
 
 #[cfg(feature = "envelope")]

@@ -19,9 +19,10 @@ const bufferLength = getter(ArrayBuffer.prototype, 'byteLength');
 const sharedLength = typeof SharedArrayBuffer === 'function' ? getter(SharedArrayBuffer.prototype, 'byteLength') : undefined;
 
 /**
- * A fresh Uint8Array over the bytes of a BufferSource (any ArrayBuffer view: its bytes, not its
- * elements; an ArrayBuffer or SharedArrayBuffer), or undefined if `value` is none. Empty or
- * detached input gives an empty array. Never throws, never runs the caller's code. The common
+ * A new Uint8Array view of the bytes of a BufferSource (any ArrayBuffer view: its bytes, not its
+ * elements; an ArrayBuffer or SharedArrayBuffer), or undefined if `value` is none: a view of the
+ * caller's memory, not a copy (the Rust side copies it). Empty or detached input gives an empty
+ * array. Never throws, never runs the caller's code. The common
  * case (a typed array) takes no exception path: `ArrayBuffer.isView` and the tag are brand
  * checks that a Proxy or a look-alike object fails without running anything.
  */

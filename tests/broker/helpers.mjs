@@ -71,7 +71,7 @@ export function readAudit(path) {
 
 /**
  * An ESDK keyring that does no cryptography itself: it hands the message's KMS data key and
- * encryption context (as parsed by the official ESDK) to `unwrap`, which returns the 32-byte
+ * encryption context (as parsed by the official ESDK) to `unwrap`, which returns the
  * data key or throws. The ESDK then verifies key commitment, every frame and the signature.
  */
 export class CallbackKeyring extends KeyringNode {
