@@ -649,7 +649,9 @@ impl HeaderParser {
                     }
                     // A key that could never verify the signature is refused here, before a key
                     // broker is asked for the data key (decryption decodes it again for use).
-                    Some(pk) => drop(VerificationKey::from_context_value(&suite, pk)?),
+                    Some(pk) => {
+                        VerificationKey::from_context_value(&suite, pk)?;
+                    }
                     None => {}
                 }
                 Ok(Stage::EdkCount)
