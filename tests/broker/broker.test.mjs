@@ -315,12 +315,14 @@ describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the gr
       (e) => e.name === 'BrokerError' && e.status === 404 && e.code === 'ObjectNotFound');
   });
 
-  test('an answer that is not the key as bytes is refused: JSON with a base64 key (the old answer), a wrong length, another object', async () => {
+  test('an answer that is not the key as bytes is refused: JSON with a base64 key (the old answer), a wrong length, another object; a body cut short is UNREACHABLE', async () => {
     const key = Buffer.alloc(32, 7);
     const answers = {
       '/json/api/unwrap': (res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ dataKey: key.toString('base64'), keyId: 'k', objectId: 'o' })); },
       '/short/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream'); res.end(key.subarray(0, 31)); },
       '/other/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream'); res.setHeader('x-callseal-object-id', 'another'); res.end(key); },
+      // Promises 32 bytes, sends 10, then the connection drops.
+      '/dropped/api/unwrap': (res) => { res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '32' }); res.write(key.subarray(0, 10), () => res.socket.destroy()); },
       '/ok/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream; charset=binary'); res.setHeader('x-callseal-object-id', 'o'); res.end(key); },
     };
     const server = createServer((req, res) => { req.resume(); answers[req.url](res); });
@@ -332,6 +334,8 @@ describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the gr
         await assert.rejects(new client.Broker(`${base}/${path}/`, 'alice').unwrapRequest('o', req),
           (e) => e.name === 'BrokerError' && e.code === 'BadResponse' && why.test(e.message), path);
       }
+      await assert.rejects(new client.Broker(`${base}/dropped/`, 'alice').unwrapRequest('o', req),
+        (e) => e.name === 'BrokerError' && e.code === 'UNREACHABLE' && /stopped mid-answer/.test(e.message), 'dropped');
       assert.deepEqual(Buffer.from(await new client.Broker(`${base}/ok/`, 'alice').unwrapRequest('o', req)), key);
     } finally {
       server.close();

@@ -169,7 +169,13 @@ export class Broker {
       await res.body?.cancel().catch(() => undefined);
       throw new BrokerError(502, 'BadResponse', 'the key broker answered the unwrap for another object');
     }
-    const key = new Uint8Array(await res.arrayBuffer());
+    let key: Uint8Array;
+    try {
+      key = new Uint8Array(await res.arrayBuffer());
+    } catch (e) {
+      // The connection dropped mid-body: the broker is unreachable, as for a failed fetch.
+      throw new BrokerError(0, 'UNREACHABLE', `the key broker at ${this.base} stopped mid-answer (${(e as Error).message})`);
+    }
     if (keyLength !== undefined ? key.length !== keyLength : !DATA_KEY_LENGTHS.includes(key.length)) {
       const got = key.length;
       key.fill(0);
