@@ -62,3 +62,20 @@ test('policy API: typed errors, bad options refused', () => {
   assert.equal(findings[0].severity, 'ERROR');
   assert.equal(findings[0].span.start.line, 1);
 });
+
+test('loadServiceData: a missing file is CallsealError IO naming it, and a later load can succeed (fresh process: the load is cached)', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    import * as p from ${JSON.stringify(new URL('../../pkg/policy.js', import.meta.url).href)};
+    const out = {};
+    try { await p.loadServiceData(new URL('file:///nonexistent/service-data.bin')); } catch (e) {
+      out.name = e.constructor.name; out.code = e.code; out.message = e.message;
+    }
+    out.retried = (await p.loadServiceData()).length > 0;
+    console.log(JSON.stringify(out));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  assert.equal(out.name, 'CallsealError');
+  assert.equal(out.code, 'IO');
+  assert.match(out.message, /service data: reading file:\/\/\/nonexistent\/service-data\.bin failed: .*ENOENT/);
+  assert.equal(out.retried, true);
+});

@@ -118,13 +118,24 @@ export function loadServiceData(source?: URL | string | Uint8Array): Promise<str
     // The default is a literal `new URL(..., import.meta.url)`: bundlers (Vite, webpack) see it
     // and emit the file with the page's assets.
     const url = source === undefined ? new URL('../service-data.bin', import.meta.url) : new URL(source, import.meta.url);
-    const where = await wasmSource(url);
-    if (where instanceof Uint8Array) return wasm.loadServiceData(where);
-    const response = await fetch(where);
-    if (!response.ok) {
-      throw new CallsealError('IO', `service data: fetching ${where.href} failed: ${response.status} ${response.statusText}`.trimEnd());
+    let bytes: Uint8Array;
+    try {
+      const where = await wasmSource(url);
+      if (where instanceof Uint8Array) {
+        bytes = where;
+      } else {
+        const response = await fetch(where);
+        if (!response.ok) {
+          throw new CallsealError('IO', `service data: fetching ${where.href} failed: ${response.status} ${response.statusText}`.trimEnd());
+        }
+        bytes = new Uint8Array(await response.arrayBuffer());
+      }
+    } catch (e) {
+      // A missing file, a failed fetch or a dropped download: IO, like an HTTP error.
+      if (e instanceof CallsealError) throw e;
+      throw new CallsealError('IO', `service data: reading ${url.href} failed: ${(e as Error)?.message ?? String(e)}`);
     }
-    return wasm.loadServiceData(new Uint8Array(await response.arrayBuffer()));
+    return wasm.loadServiceData(bytes);
   })();
   // A failed load (network, a missing file) can be retried.
   loading.catch(() => { loading = undefined; });
