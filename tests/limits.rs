@@ -4,7 +4,7 @@
 //! | --- | --- | --- |
 //! | header size (`max_header_len`, default 1 MiB) | ESDK header parser | `LIMIT_EXCEEDED` |
 //! | number of encrypted data keys (`max_encrypted_data_keys`) | ESDK header parser | `TOO_MANY_DATA_KEYS` |
-//! | frame length (`max_frame_buffer`, default 256 MiB; random access: a non-framed body too) | streaming decryptor, random access | `LIMIT_EXCEEDED` |
+//! | frame length (`max_frame_buffer`, default 256 MiB, on the frames present; random access: a non-framed body too) | streaming decryptor, random access | `LIMIT_EXCEEDED` |
 //! | message length (`max_message_len`) | decryptor, random access | `LIMIT_EXCEEDED` |
 //! | non-framed body > 2^36 - 32 bytes | decryptor | `MALFORMED_BODY` (format rule) |
 //! | policy size 128 KiB, nesting 32, string 8 KiB | validator / evaluator | finding `POLICY_LIMIT_EXCEEDED` / `LIMIT_EXCEEDED` |
@@ -173,6 +173,54 @@ fn frame_length_limit() {
     };
     let mut ra = RandomAccessReader::open(&nf[..], &DataKey::new(&nf_key), &opts).unwrap();
     assert_eq!(ra.read(4000, 96).unwrap().len(), 96);
+}
+
+/// The frame buffer limit is checked on the frames a message has, not on its header's frame
+/// length: a short message written with a large frame length (one final frame) is read by every
+/// API; once the message has a regular frame of that length, the buffering APIs refuse it.
+#[test]
+fn frame_buffer_limit_applies_to_the_frames_present() {
+    let suite = ALL_SUITES[7];
+    let key = vec![5u8; suite.key_len];
+    let seal = |plaintext: &[u8]| {
+        let edk = EncryptedDataKey {
+            provider_id: "aws-kms".into(),
+            provider_info: b"arn:aws:kms:eu-west-1:111122223333:key/k".to_vec(),
+            ciphertext: vec![1; 64],
+        };
+        prepare(EncryptRequest {
+            suite,
+            frame_length: 1000,
+            encryption_context: EncryptionContext::from_pairs([("contact-id", "c1")]).unwrap(),
+        })
+        .unwrap()
+        .seal(plaintext, &DataKey::new(&key), vec![edk])
+        .unwrap()
+    };
+    let opts = DecryptOptions {
+        max_frame_buffer: 500,
+        ..Default::default()
+    };
+    // 300 bytes: only a final frame of 300 + 16 bytes, within the 500-byte buffer.
+    let short: Vec<u8> = (0..300u32).map(|i| i as u8).collect();
+    let ct = seal(&short);
+    assert_eq!(decrypt(&ct, &key, &opts).unwrap(), short);
+    let (r, out) = stream_decrypt(&ct, &key, &opts, 37);
+    r.unwrap();
+    assert_eq!(out, short);
+    let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).unwrap();
+    assert_eq!(ra.read(10, 280).unwrap(), &short[10..290]);
+    // 1,200 bytes: a regular frame of 1,000 + 16 bytes, over the buffer.
+    let long: Vec<u8> = (0..1200u32).map(|i| i as u8).collect();
+    let ct = seal(&long);
+    assert_eq!(decrypt(&ct, &key, &opts).unwrap(), long);
+    let (r, out) = stream_decrypt(&ct, &key, &opts, 37);
+    assert_eq!(r.unwrap_err().code, ErrorCode::LimitExceeded);
+    assert!(out.is_empty());
+    assert_eq!(
+        random_access_code(&ct, &key, &opts),
+        ErrorCode::LimitExceeded
+    );
 }
 
 /// The format's own limit on a non-framed body (message-body.md: content length at most

@@ -62,7 +62,8 @@ pub struct DecryptOptions {
     pub max_header_len: usize,
     /// Largest frame (or non-framed block) the decryptor will buffer, in ciphertext bytes
     /// (`LIMIT_EXCEEDED`). Applies when the decryptor copies frames (streaming) and to random
-    /// access (which buffers one frame at a time).
+    /// access (which buffers one frame at a time), to each frame the message has: a header's
+    /// frame length above it refuses nothing by itself.
     pub max_frame_buffer: u64,
     /// Largest whole message in bytes (`LIMIT_EXCEEDED` as soon as a frame, block or the
     /// object size says the message is longer). Default: no limit (`u64::MAX`).
@@ -416,17 +417,9 @@ impl Decryptor {
             hasher.update(verified.bytes());
         }
         let hasher = (!self.external_signature).then_some(hasher);
-        if self.copy_frames
-            && info.content_type == ContentType::Framed
-            && info.frame_length as u64 + TAG_LEN as u64 > self.opts.max_frame_buffer
-        {
-            return Err(err!(
-                LimitExceeded,
-                "frame length {} exceeds the {} byte frame buffer limit",
-                info.frame_length,
-                self.opts.max_frame_buffer
-            ));
-        }
+        // The frame buffer limit applies to each frame as it starts (`start_unit`): a header's
+        // frame length above it is no reason to refuse a message whose frames all fit (a short
+        // message written with a large frame length has only its final frame).
         self.phase = match info.content_type {
             ContentType::Framed => Phase::FrameHead { need: 4 },
             ContentType::NonFramed => Phase::BlockHead,

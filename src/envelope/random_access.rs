@@ -156,16 +156,6 @@ impl RandomAccess {
         // The signature is not checked here, but a message whose key could never verify it is
         // refused as every decrypt API refuses it.
         VerificationKey::from_header(info)?;
-        if info.content_type == ContentType::Framed
-            && info.frame_length as u64 + TAG_LEN as u64 > opts.max_frame_buffer
-        {
-            return Err(err!(
-                LimitExceeded,
-                "frame length {} exceeds the {} byte frame buffer limit",
-                info.frame_length,
-                opts.max_frame_buffer
-            ));
-        }
         Ok(RandomAccess {
             header,
             key,
@@ -231,7 +221,19 @@ impl RandomAccess {
                     0
                 };
                 let want = FINAL_FRAME_OVERHEAD + l.frame_len as u64 + footer;
-                Ok(total_size.saturating_sub(want).max(hl)..total_size)
+                let tail = total_size.saturating_sub(want).max(hl)..total_size;
+                // The tail holds the final frame, which is opened from one buffer.
+                if tail.end - tail.start > self.max_block + FINAL_FRAME_OVERHEAD + footer {
+                    return Err(err!(
+                        LimitExceeded,
+                        "locating the final frame means fetching {} bytes (frame length {}), \
+                         more than the {} byte frame buffer limit",
+                        tail.end - tail.start,
+                        l.frame_len,
+                        self.max_block
+                    ));
+                }
+                Ok(tail)
             }
         }
     }
@@ -304,6 +306,7 @@ impl RandomAccess {
                 .and_then(|f| f.open(&RustAesGcm, &self.key))
             {
                 Ok(_) => {
+                    self.check_frame_buffer(&end)?;
                     self.end = Some(end);
                     return Ok(end.plaintext_len);
                 }
@@ -311,6 +314,29 @@ impl RandomAccess {
             }
         }
         Err(last_err)
+    }
+
+    /// `LIMIT_EXCEEDED` if a frame this message has (its regular frames, if any, and its final
+    /// frame) exceeds the frame buffer limit: a read opens each frame from one buffer. Checked
+    /// on the frames the message has, not on the header's frame length alone, so a short
+    /// message written with a large frame length (only a final frame) is read.
+    fn check_frame_buffer(&self, end: &End) -> Result<()> {
+        let Some(l) = self.layout()? else {
+            return Ok(()); // non-framed: bounded in `tail_range`
+        };
+        let tag = TAG_LEN as u64;
+        let (what, len) = if end.final_seq > 1 && l.frame_len as u64 + tag > self.max_block {
+            ("regular frames", l.frame_len as u64)
+        } else if end.final_len + tag > self.max_block {
+            ("the final frame", end.final_len)
+        } else {
+            return Ok(());
+        };
+        Err(err!(
+            LimitExceeded,
+            "{what} of {len} bytes exceed the {} byte frame buffer limit",
+            self.max_block
+        ))
     }
 
     /// The frames covering plaintext `[offset, offset + len)` (empty if `len` is 0).

@@ -406,9 +406,10 @@ def cases():
                                        ("final", 2, b"\xff" * 8 + u32(2), PT256[128:200])])
     case("frame-length-2147483647", "frame length 2^31 - 1 (the Python SDK's maximum) with a 300-byte final frame",
          "message-body.md: a frame MUST be <= 2^32 - 1 bytes", ok,
-         "spec-valid; the APIs that hold a frame in memory refuse frame lengths above their buffer limit "
-         "(DecryptOptions::max_frame_buffer, 256 MiB by default) as soon as the header is read",
-         frame_length=(1 << 31) - 1, buffered="LIMIT_EXCEEDED")
+         "spec-valid; the APIs that hold a frame in memory check their buffer limit "
+         "(DecryptOptions::max_frame_buffer, 256 MiB by default) on the frames the message has, "
+         "and this one has a single 300-byte final frame",
+         frame_length=(1 << 31) - 1)
     # ---- non-framed body -----------------------------------------------------------------------
     case("nonframed-empty", "non-framed, content length 0", "message-body.md: <= 2^36 - 32", ok,
          "what the ESDK writes for an empty plaintext", plaintext=b"", frame_length=0)
