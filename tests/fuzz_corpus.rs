@@ -25,8 +25,6 @@ mod policy_evaluate;
 mod policy_validate;
 #[path = "../fuzz/src/s3ec_metadata.rs"]
 mod s3ec_metadata;
-#[path = "../fuzz/src/vectors.rs"]
-mod vectors;
 
 const CORPUS_SAMPLE: usize = 200;
 

@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use callseal::engine::{AeadEngine, RustAesGcm};
@@ -16,8 +17,6 @@ use callseal::envelope::{
     UnverifiedHeader, ALL_SUITES,
 };
 use callseal::Result;
-
-use super::vectors::REQUIRED_EC;
 
 /// Reads control values from the front of the fuzz input.
 pub struct Input<'a> {
@@ -173,40 +172,78 @@ fn stored_pairs(message: &[u8]) -> Vec<(String, String)> {
         .to_vec()
 }
 
-fn required_ec_plaintext(len: usize) -> &'static [u8] {
-    match len {
-        0 => &[],
-        1 => include_bytes!("../../tests/vectors/esdk/required-ec/pt/size-1.bin"),
-        _ => include_bytes!("../../tests/vectors/esdk/required-ec/pt/size-5000.bin"),
-    }
+/// One official required-EC vector, as its manifest lists it.
+struct RequiredEc {
+    message: Vec<u8>,
+    key: Vec<u8>,
+    plaintext: Vec<u8>,
+    /// The pairs the header authenticates without storing them, sorted by key.
+    auth_only: Vec<(String, String)>,
+}
+
+/// tests/vectors/esdk/required-ec, read once from its manifest.json (cwd: the fuzz crate, or the
+/// repository for tests/fuzz_corpus.rs).
+fn required_ec_vectors() -> &'static [RequiredEc] {
+    static V: OnceLock<Vec<RequiredEc>> = OnceLock::new();
+    V.get_or_init(|| {
+        let dir = [
+            "tests/vectors/esdk/required-ec",
+            "../tests/vectors/esdk/required-ec",
+        ]
+        .into_iter()
+        .map(std::path::Path::new)
+        .find(|d| d.is_dir())
+        .expect("tests/vectors/esdk/required-ec (run from the repository or fuzz/)");
+        let read =
+            |name: &serde_json::Value| std::fs::read(dir.join(name.as_str().unwrap())).unwrap();
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        m["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let mut auth_only: Vec<(String, String)> = t["authenticated_only_context"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                    .collect();
+                auth_only.sort();
+                RequiredEc {
+                    message: read(&t["ciphertext"]),
+                    key: b64.decode(t["data_key"].as_str().unwrap()).unwrap(),
+                    plaintext: read(&t["plaintext"]),
+                    auth_only,
+                }
+            })
+            .collect()
+    })
 }
 
 /// Official required-EC vector `sel % 38` (tests/vectors/esdk/required-ec): 36 messages whose
 /// header stores `contact-id` (and the public key) and authenticates `tenant` and `purpose`
 /// without storing them, 2 control messages that store every pair.
 pub fn required_ec(sel: u8) -> Built {
-    let (_, message, key, pt_len, auth) = REQUIRED_EC[sel as usize % REQUIRED_EC.len()];
-    let plaintext = required_ec_plaintext(pt_len).to_vec();
-    assert_eq!(plaintext.len(), pt_len);
+    let v = required_ec_vectors();
+    let RequiredEc {
+        message,
+        key,
+        plaintext,
+        auth_only,
+    } = &v[sel as usize % v.len()];
     let h = UnverifiedHeader::parse(message, HeaderLimits::default()).unwrap();
-    let auth_only = if auth {
-        vec![
-            ("purpose".to_string(), "call-recording".to_string()),
-            ("tenant".to_string(), "t-42".to_string()),
-        ]
-    } else {
-        Vec::new()
-    };
     let (orig_header, orig_pk) = original(message);
     Built {
         orig_header,
         orig_pk,
-        message: message.to_vec(),
-        plaintext,
-        key: key.to_vec(),
+        message: message.clone(),
+        plaintext: plaintext.clone(),
+        key: key.clone(),
         signed: h.unverified().suite.is_signed(),
         stored: h.unverified().encryption_context.pairs().to_vec(),
-        auth_only,
+        auth_only: auth_only.clone(),
         sig_valid: true,
         pk: PkStatus::Original,
     }

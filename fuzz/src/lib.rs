@@ -12,4 +12,3 @@ pub mod esdk_stream;
 pub mod policy_evaluate;
 pub mod policy_validate;
 pub mod s3ec_metadata;
-pub mod vectors;
