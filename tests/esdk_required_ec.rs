@@ -12,7 +12,6 @@
 mod common;
 
 use callseal::envelope::random_access::RandomAccessReader;
-use callseal::envelope::raw_aes::RawAesKeyring;
 use callseal::envelope::{decrypt, DataKey, DecryptOptions, UnverifiedHeader};
 use callseal::ErrorCode;
 use common::*;
@@ -131,13 +130,7 @@ fn a_message_that_lacks_an_expected_key_is_a_context_mismatch() {
 #[test]
 fn raw_aes_keyring_unwraps_with_the_reproduced_pairs() {
     let m = required_ec();
-    let k = &m["keyring"];
-    let ring = RawAesKeyring::new(
-        k["key_namespace"].as_str().unwrap(),
-        k["key_name"].as_str().unwrap(),
-        &b64(k["wrapping_key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let ring = manifest_keyring(&m["keyring"], "wrapping_key");
     let full = pairs(&m["encryption_context"]);
     for t in m["tests"].as_array().unwrap() {
         let id = t["id"].as_str().unwrap();

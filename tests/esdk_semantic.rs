@@ -39,13 +39,7 @@ fn code(t: &serde_json::Value, field: &str) -> Option<Option<ErrorCode>> {
 
 fn cases() -> (Vec<Case>, RawAesKeyring) {
     let m: serde_json::Value = serde_json::from_slice(&read_vec("semantic/manifest.json")).unwrap();
-    let wk = &m["wrapping_key"];
-    let ring = RawAesKeyring::new(
-        wk["key_namespace"].as_str().unwrap(),
-        wk["key_name"].as_str().unwrap(),
-        &b64(wk["key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let ring = manifest_keyring(&m["wrapping_key"], "key");
     let cases = m["tests"]
         .as_array()
         .unwrap()

@@ -8,7 +8,6 @@
 mod common;
 
 use callseal::envelope::random_access::RandomAccessReader;
-use callseal::envelope::raw_aes::RawAesKeyring;
 use callseal::envelope::{decrypt, DataKey, DecryptOptions, UnverifiedHeader};
 use callseal::ErrorCode;
 use common::*;
@@ -22,13 +21,7 @@ struct Sample {
 
 fn samples() -> (Vec<Sample>, Vec<u8>) {
     let m: serde_json::Value = serde_json::from_slice(&read_vec("tamper/manifest.json")).unwrap();
-    let wk = &m["wrapping_key"];
-    let ring = RawAesKeyring::new(
-        wk["key_namespace"].as_str().unwrap(),
-        wk["key_name"].as_str().unwrap(),
-        &b64(wk["key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let ring = manifest_keyring(&m["wrapping_key"], "key");
     let pt = read_vec(&format!("tamper/{}", m["plaintext"].as_str().unwrap()));
     let mut out = Vec::new();
     for t in m["tests"].as_array().unwrap() {

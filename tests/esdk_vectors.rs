@@ -179,15 +179,8 @@ fn python_manifest_all_cases() {
 
 #[test]
 fn python_manifest_raw_aes_unwrap_yields_data_key() {
-    use callseal::envelope::raw_aes::RawAesKeyring;
     let m = manifest();
-    let wk = &m["wrapping_key"];
-    let ring = RawAesKeyring::new(
-        wk["key_namespace"].as_str().unwrap(),
-        wk["key_name"].as_str().unwrap(),
-        &b64(wk["key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let ring = manifest_keyring(&m["wrapping_key"], "key");
     let mut n = 0;
     for t in m["tests"].as_array().unwrap() {
         if t["expect"] != "plaintext" {
@@ -209,7 +202,12 @@ fn python_manifest_raw_aes_unwrap_yields_data_key() {
     }
     assert_eq!(n, 134);
     // a different wrapping key fails with KEY_UNWRAP_FAILED
-    let other = RawAesKeyring::new("callseal-test", "wrapping-key-1", &[9u8; 32]).unwrap();
+    let other = callseal::envelope::raw_aes::RawAesKeyring::new(
+        "callseal-test",
+        "wrapping-key-1",
+        &[9u8; 32],
+    )
+    .unwrap();
     let ct = read_vec("python-4.0.7/ct/000-0014-f0-n0.bin");
     let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
     assert_eq!(

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use base64::Engine as _;
+use callseal::envelope::raw_aes::RawAesKeyring;
 use callseal::envelope::{keys::DataKey, DecryptOptions, StreamDecryptor};
 use callseal::Result;
 
@@ -17,6 +18,17 @@ pub fn manifest() -> serde_json::Value {
 
 pub fn b64(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+/// The raw AES keyring a vectors manifest describes: `key_namespace`, `key_name` and the
+/// base64 wrapping key under `key_field` (`key`, or `wrapping_key` in required-ec).
+pub fn manifest_keyring(k: &serde_json::Value, key_field: &str) -> RawAesKeyring {
+    RawAesKeyring::new(
+        k["key_namespace"].as_str().unwrap(),
+        k["key_name"].as_str().unwrap(),
+        &b64(k[key_field].as_str().unwrap()),
+    )
+    .unwrap()
 }
 
 /// One case of the Python ESDK 4.0.7 manifest by id.
