@@ -181,15 +181,19 @@ describe('requests refused before authorisation (always run)', () => {
   });
 });
 
+/** The broker's own kmsUnwrap and KMS client (www/broker/src/aws.ts), configured for the local stack. */
+async function brokerKms() {
+  const { kmsUnwrap, makeClients } = await tsImport('../../www/broker/src/aws.ts', import.meta.url);
+  const { loadConfig } = await tsImport('../../www/broker/src/config.ts', import.meta.url);
+  // the broker takes credentials from the SDK's default chain: here, the local stack's
+  process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+  return { kmsUnwrap, kms: makeClients(loadConfig({ ...env })).kms };
+}
+
 describe('the broker\'s KMS unwrap (www/broker/src/aws.ts) against moto (always run)', () => {
   test('returns the data key that decrypts the sample with the official ESDK; a changed context fails at KMS', async () => {
-    const { kmsUnwrap, makeClients } = await tsImport('../../www/broker/src/aws.ts', import.meta.url);
-    const { loadConfig } = await tsImport('../../www/broker/src/config.ts', import.meta.url);
-    const config = loadConfig({ ...env });
-    // the broker takes credentials from the SDK's default chain: here, the local stack's
-    process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
-    process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
-    const { kms } = makeClients(config);
+    const { kmsUnwrap, kms } = await brokerKms();
     const o = wav();
     const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
     let seen;
@@ -212,12 +216,7 @@ describe('the broker\'s KMS unwrap (www/broker/src/aws.ts) against moto (always 
 
 describe('the broker\'s KMS unwrap: data key lengths (always run)', () => {
   test('AES-128/192/256 data keys (16, 24, 32 bytes) come back as KMS wrapped them; any other length is refused', async () => {
-    const { kmsUnwrap, makeClients } = await tsImport('../../www/broker/src/aws.ts', import.meta.url);
-    const { loadConfig } = await tsImport('../../www/broker/src/config.ts', import.meta.url);
-    const config = loadConfig({ ...env });
-    process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
-    process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
-    const { kms } = makeClients(config);
+    const { kmsUnwrap, kms } = await brokerKms();
     const context = { 'aws:connect:contact-id': '11111111-1111-4111-8111-111111111111' };
     const wrap = async (bytes) => Buffer.from((await kms.send(new EncryptCommand({
       KeyId: env.CALLSEAL_KMS_KEY_ARN, Plaintext: bytes, EncryptionContext: context,
