@@ -12,34 +12,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hkdfSync, randomBytes } from 'node:crypto';
-import {
-  buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
-} from '@aws-crypto/client-node';
 import * as enc from '../../pkg/encrypt.js';
 import * as callseal from '../../pkg/decrypt.js';
 import init from '../../pkg/wasm/callseal_encrypt.js';
+import { SUITES, officialDecrypt as official } from './client-node.mjs';
 
 const { memory } = await init();
 const inMemory = (bytes) => Buffer.from(memory.buffer).indexOf(Buffer.from(bytes)) !== -1;
-const SUITES = [0x0014, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0214, 0x0346, 0x0378, 0x0478, 0x0578];
-const WRAPPING = {
-  16: RawAesWrappingSuiteIdentifier.AES128_GCM_IV12_TAG16_NO_PADDING,
-  24: RawAesWrappingSuiteIdentifier.AES192_GCM_IV12_TAG16_NO_PADDING,
-  32: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-};
-const { decrypt: esdkDecrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT);
 const newKeyring = (len = 32) => ({ keyNamespace: 'callseal-args', keyName: 'k', key: new Uint8Array(randomBytes(len)) });
 const edk = () => ({ providerId: 'aws-kms', providerInfo: new TextEncoder().encode('arn:x'), ciphertext: new Uint8Array(randomBytes(64)) });
-
-/** client-node decrypts `message` with the raw AES keyring `keyring`; returns plaintext and context. */
-async function official(message, keyring) {
-  const ring = new RawAesKeyringNode({
-    keyNamespace: keyring.keyNamespace, keyName: keyring.keyName, utf8Sorting: true,
-    unencryptedMasterKey: keyring.key.slice(), wrappingSuite: WRAPPING[keyring.key.length],
-  });
-  const { plaintext, messageHeader } = await esdkDecrypt(ring, message);
-  return { plaintext: new Uint8Array(plaintext), context: messageHeader.encryptionContext, header: messageHeader };
-}
 
 /** Asserts `f` throws a CallsealError with `code` whose message matches `where`. */
 function throwsCode(f, code, where) {

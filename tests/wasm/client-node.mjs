@@ -1,0 +1,30 @@
+// The official AWS Encryption SDK for JavaScript (@aws-crypto/client-node) as the Node tests of
+// callseal/encrypt use it: it must decrypt what callseal writes.
+
+import {
+  buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
+} from '@aws-crypto/client-node';
+
+/** Every algorithm suite callseal writes. */
+export const SUITES = [0x0014, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0214, 0x0346, 0x0378, 0x0478, 0x0578];
+
+const WRAPPING = {
+  16: RawAesWrappingSuiteIdentifier.AES128_GCM_IV12_TAG16_NO_PADDING,
+  24: RawAesWrappingSuiteIdentifier.AES192_GCM_IV12_TAG16_NO_PADDING,
+  32: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+};
+const { decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT);
+
+/**
+ * client-node decrypts `message` with the raw AES keyring `keyring` (callseal's shape:
+ * keyNamespace, keyName, key), sorting context pairs by UTF-8 bytes as the spec does
+ * (`utf8Sorting`; its default sorts otherwise). Returns plaintext, context and header.
+ */
+export async function officialDecrypt(message, keyring) {
+  const ring = new RawAesKeyringNode({
+    keyNamespace: keyring.keyNamespace, keyName: keyring.keyName, utf8Sorting: true,
+    unencryptedMasterKey: keyring.key.slice(), wrappingSuite: WRAPPING[keyring.key.length],
+  });
+  const { plaintext, messageHeader } = await decrypt(ring, message);
+  return { plaintext: new Uint8Array(plaintext), context: messageHeader.encryptionContext, header: messageHeader };
+}
