@@ -180,18 +180,16 @@ fn python_decrypts_callseal_messages() {
                 )
                 .unwrap();
                 let id = format!("{i:03}-{}-f{frame}-n{size}", suite.id_hex());
-                std::fs::write(dir.join(format!("{id}.ct")), &ct).unwrap();
-                std::fs::write(dir.join(format!("{id}.pt")), &pt).unwrap();
-                let ec: serde_json::Map<String, serde_json::Value> = ctx
-                    .pairs()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone().into()))
-                    .collect();
-                cases.push(serde_json::json!({
-                    "id": id, "suite": suite.id_hex(), "ciphertext": format!("{id}.ct"), "plaintext": format!("{id}.pt"),
-                    "encryption_context": ec,
-                    "wrapping_key": {"key_namespace": "callseal-ns", "key_name": format!("key-{i}"), "key": base64_encode(&wkey)},
-                }));
+                let key = ("callseal-ns", format!("key-{i}"), &wkey[..]);
+                cases.push(manifest_case(
+                    &dir,
+                    &id,
+                    suite.id_hex(),
+                    &ct,
+                    &pt,
+                    &ctx,
+                    key,
+                ));
                 i += 1;
             }
         }
@@ -263,18 +261,16 @@ fn official_sdks_decrypt_callseal_framing_boundaries() {
             .unwrap();
             let id = format!("{i:03}-{}-f{frame}-n{size}", suite.id_hex());
             check_layout(&ct, frame, size, &id);
-            std::fs::write(dir.join(format!("{id}.ct")), &ct).unwrap();
-            std::fs::write(dir.join(format!("{id}.pt")), &pt).unwrap();
-            let ec: serde_json::Map<String, serde_json::Value> = ctx
-                .pairs()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone().into()))
-                .collect();
-            cases.push(serde_json::json!({
-                "id": id, "suite": suite.id_hex(), "ciphertext": format!("{id}.ct"), "plaintext": format!("{id}.pt"),
-                "encryption_context": ec,
-                "wrapping_key": {"key_namespace": "callseal-edge", "key_name": format!("key-{i}"), "key": base64_encode(&wkey)},
-            }));
+            let key = ("callseal-edge", format!("key-{i}"), &wkey[..]);
+            cases.push(manifest_case(
+                &dir,
+                &id,
+                suite.id_hex(),
+                &ct,
+                &pt,
+                &ctx,
+                key,
+            ));
             i += 1;
         }
     }
@@ -303,6 +299,32 @@ fn official_sdks_decrypt_callseal_framing_boundaries() {
 }
 
 /// Walks the body of a message callseal wrote: frame count, sequence numbers, IVs, lengths.
+/// Writes a callseal message and its plaintext into `dir` and returns its manifest entry (what
+/// tests/interop/esdk_python.py and esdk_node.mjs read): id, suite (hex), files, context and the raw
+/// AES wrapping key (namespace, name, key).
+fn manifest_case(
+    dir: &Path,
+    id: &str,
+    suite: String,
+    ct: &[u8],
+    pt: &[u8],
+    ctx: &EncryptionContext,
+    (namespace, name, key): (&str, String, &[u8]),
+) -> serde_json::Value {
+    std::fs::write(dir.join(format!("{id}.ct")), ct).unwrap();
+    std::fs::write(dir.join(format!("{id}.pt")), pt).unwrap();
+    let ec: serde_json::Map<String, serde_json::Value> = ctx
+        .pairs()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
+    serde_json::json!({
+        "id": id, "suite": suite, "ciphertext": format!("{id}.ct"), "plaintext": format!("{id}.pt"),
+        "encryption_context": ec,
+        "wrapping_key": {"key_namespace": namespace, "key_name": name, "key": base64_encode(key)},
+    })
+}
+
 fn check_layout(ct: &[u8], frame: u32, size: usize, id: &str) {
     let h = UnverifiedHeader::parse(ct, Default::default()).unwrap();
     let mut at = h.unverified().header_len;
