@@ -94,9 +94,9 @@ impl VerificationKey {
     /// The verification key of an authenticated header: `None` for an unsigned suite, else the
     /// decoded `aws-crypto-public-key` pair. `CONTEXT_MISMATCH` if a signed suite's context lacks
     /// it, `MALFORMED_HEADER` if it is not a compressed point of the suite's curve
-    /// (spec: framework/default-cmm.md, "Decrypt Materials"). Every decrypt API calls this once
-    /// the header verified, so a message whose signature can never verify releases nothing, even
-    /// where the signature itself is not checked (random access).
+    /// (spec: framework/default-cmm.md, "Decrypt Materials"). The header parser already refuses
+    /// both for every API (so random access, which never checks the signature, releases nothing
+    /// of such a message); the decryptor calls this for the key it verifies the footer with.
     pub fn from_header(info: &HeaderInfo) -> Result<Option<Self>> {
         if !info.suite.is_signed() {
             return Ok(None);

@@ -23,8 +23,8 @@
 //!   another message's frame, or cut; the final frame, opened in step 2, which authenticates the
 //!   plaintext length, i.e. the message cannot have been truncated or extended by whole frames
 //!   without that being detected.
-//! - **Not** verified: the footer signature of signed suites (the verification key in the
-//!   header must decode, as for every decrypt API, but the signature covers every byte of the
+//! - **Not** verified: the footer signature of signed suites (the header parser requires the
+//!   verification key to decode, for every API, but the signature covers every byte of the
 //!   message; only a full decrypt checks it — random access plaintext of a signed message is
 //!   frame-authenticated only, so anyone holding the data key could have produced it; set
 //!   [`SignedMessages::Reject`] to refuse signed messages here); frames that were not fetched;
@@ -39,7 +39,6 @@ use crate::envelope::body::{
     MAX_NON_FRAMED_LEN,
 };
 use crate::envelope::decrypt::{unit_name, DecryptOptions, SealedFrame, SignedMessages};
-use crate::envelope::footer::VerificationKey;
 use crate::envelope::header::{
     ContentType, HeaderInfo, HeaderLimits, UnverifiedHeader, VerifiedHeader,
 };
@@ -152,10 +151,6 @@ impl RandomAccess {
             ));
         }
         let (header, key) = verify_header(header, data_key, &opts.expected_context)?;
-        let info = header.info();
-        // The signature is not checked here, but a message whose key could never verify it is
-        // refused as every decrypt API refuses it.
-        VerificationKey::from_header(info)?;
         Ok(RandomAccess {
             header,
             key,

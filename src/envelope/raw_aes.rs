@@ -95,7 +95,7 @@ impl RawAesKeyring {
             EncryptionContext::from_pairs(stored.pairs().iter().cloned().chain(extra))?.serialize();
         let mut aads = vec![sorted];
         let wire = stored.serialize();
-        if reproduced.iter().all(|(k, _)| stored.get(k).is_some()) && wire != aads[0] {
+        if stored.unstored(reproduced).next().is_none() && wire != aads[0] {
             aads.push(wire);
         }
         let mut tried = 0;
