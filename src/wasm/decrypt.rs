@@ -93,8 +93,24 @@ fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValu
         .transpose()
 }
 
+/// A whole number from `min` to `max`, else `INVALID_ARGUMENT` naming `what`.
+pub(crate) fn integer(v: &JsValue, what: &str, min: u32, max: u32) -> Result<u32, JsValue> {
+    v.as_f64()
+        .filter(|n| n.fract() == 0.0 && (min as f64..=max as f64).contains(n))
+        .map(|n| n as u32)
+        .ok_or_else(|| {
+            let got = v
+                .as_f64()
+                .map_or_else(|| super::describe(v), |_| js_number(v));
+            super::invalid_argument(
+                what,
+                format!("expected an integer from {min} to {max}, got {got}"),
+            )
+        })
+}
+
 /// A JS number as JS writes it (Rust's float formatting would add kilobytes to the module).
-pub(crate) fn js_number(v: &JsValue) -> String {
+fn js_number(v: &JsValue) -> String {
     js_sys::Number::unchecked_from_js_ref(v)
         .to_string_with_radix(10)
         .map(String::from)
@@ -156,18 +172,7 @@ impl Options {
         opts.core.expected_context = context_option(value)?.into_iter().collect();
         if let Some(v) = option(value, "maxEncryptedDataKeys")? {
             // As the AWS Encryption SDKs: a limit of at least 1 (every message has a data key).
-            let n = v
-                .as_f64()
-                .filter(|n| n.fract() == 0.0 && (1.0..=65535.0).contains(n));
-            let n = n.ok_or_else(|| {
-                let got = v
-                    .as_f64()
-                    .map_or_else(|| super::describe(&v), |_| js_number(&v));
-                super::invalid_argument(
-                    "options.maxEncryptedDataKeys",
-                    format!("expected an integer from 1 to 65535, got {got}"),
-                )
-            })?;
+            let n = integer(&v, "options.maxEncryptedDataKeys", 1, u16::MAX as u32)?;
             opts.core.max_encrypted_data_keys = Some(n as u16);
         }
         opts.core.signed_messages = match string_option(value, "signedMessages")?.as_deref() {

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::decrypt::{js_number, keyring_from_js, option, string_map, string_pairs};
+use super::decrypt::{integer, keyring_from_js, option, string_map, string_pairs};
 use crate::envelope::encrypt::{
     encrypt_with_raw_aes, prepare, EncryptRequest, PreparedMessage, MAX_FRAME_LENGTH,
 };
@@ -29,22 +29,6 @@ const OPTION_KEYS: &[&str] = &["suiteId", "frameLength", "encryptionContext"];
 /// exception never unwinds through wasm frames).
 fn set_option(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
     Ok(option(options, name)?.filter(|v| !v.is_null()))
-}
-
-/// A whole number from `min` to `max`, else `INVALID_ARGUMENT` naming `what`.
-fn integer(v: &JsValue, what: &str, min: u32, max: u32) -> Result<u32, JsValue> {
-    v.as_f64()
-        .filter(|n| n.fract() == 0.0 && (min as f64..=max as f64).contains(n))
-        .map(|n| n as u32)
-        .ok_or_else(|| {
-            let got = v
-                .as_f64()
-                .map_or_else(|| super::describe(v), |_| js_number(v));
-            super::invalid_argument(
-                what,
-                format!("expected an integer from {min} to {max}, got {got}"),
-            )
-        })
 }
 
 /// Reads the options object (undefined, null, or a plain object with keys from
