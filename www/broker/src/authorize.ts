@@ -55,17 +55,14 @@ export function rolePolicies(config: BrokerConfig): Record<Role, string> {
 let engine: Promise<Evaluate> | undefined;
 
 /**
- * callseal's evaluate: the installed package ('callseal/policy', then 'callseal'), else the local
- * build in pkg/ (its Node entry), else CALLSEAL_POLICY_MODULE. Loaded once.
+ * callseal's evaluate: the module CALLSEAL_POLICY_MODULE names when it is set (that one only),
+ * else the installed package ('callseal/policy', then 'callseal'), else the local build in pkg/
+ * (its Node entry). Loaded once.
  */
 export function loadEvaluate(config: BrokerConfig): Promise<Evaluate> {
-  engine ??= importCallseal<Evaluate>('evaluate', [
-    ...(config.policyModule ? [pathToFileURL(resolve(config.policyModule)).href] : []),
-    'callseal/policy',
-    'callseal',
-    localEntry('policy'),
-    localEntry('index'),
-  ]);
+  engine ??= importCallseal<Evaluate>('evaluate', config.policyModule
+    ? [pathToFileURL(resolve(config.policyModule)).href]
+    : ['callseal/policy', 'callseal', localEntry('policy'), localEntry('index')]);
   engine.catch(() => { engine = undefined; }); // retry on the next request (pkg may appear later)
   return engine;
 }
@@ -97,7 +94,9 @@ export class Authorizer {
     try {
       evaluate = await loadEvaluate(this.config);
     } catch (err) {
-      throw new BrokerError('PolicyEngineUnavailable', (err as Error).message);
+      // Where it looked (file-system paths) is for the operator, not the caller.
+      console.error(`[broker] ${(err as Error).message}`);
+      throw new BrokerError('PolicyEngineUnavailable', "callseal's policy engine is not available to the broker (build it: make build)");
     }
     const request: EvaluationRequest = {
       principal: principalOf(user, this.config.accountId).sessionArn,
@@ -109,7 +108,9 @@ export class Authorizer {
     try {
       result = await evaluate(request, { identity: [this.policies[user.role]] });
     } catch (err) {
-      throw new BrokerError('PolicyEngineUnavailable', `policy evaluation failed: ${(err as Error).message}`);
+      const e = err as { code?: string; message?: string };
+      console.error(`[broker] policy evaluation of ${action} failed: ${e.code ?? ''} ${e.message ?? String(err)}`);
+      throw new BrokerError('PolicyEngineUnavailable', `the policy engine could not evaluate ${action}${e.code ? ` (${e.code})` : ''}`);
     }
     return { allowed: result?.decision === 'Allow', decision: result?.decision ?? 'ImplicitDeny', action, resource };
   }

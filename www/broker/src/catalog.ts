@@ -65,14 +65,18 @@ export class Catalog {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }));
       text = await res.Body!.transformToString('utf8');
     } catch (err) {
+      // What failed (endpoint, address, the store's message) is for the operator's log only.
       const e = err as { name?: string; message?: string };
-      if (e.name === 'NoSuchKey') {
-        throw new BrokerError('StorageUnavailable', `no listing at s3://${this.bucket}/${this.key}: make the samples (node scripts/samples/make-samples.mjs)`);
-      }
-      throw new BrokerError('StorageUnavailable', `cannot read the listing: ${e.name ?? ''} ${e.message ?? ''}`.trim());
+      console.error(`[broker] reading the listing s3://${this.bucket}/${this.key} failed: ${e.name ?? ''} ${e.message ?? ''}`);
+      throw new BrokerError('StorageUnavailable', e.name === 'NoSuchKey' ? 'the listing of recordings does not exist yet' : 'the listing of recordings cannot be read');
     }
-    const index = JSON.parse(text) as Index;
-    if (index.version !== 1 || !Array.isArray(index.contacts)) throw new BrokerError('StorageUnavailable', 'listing has an unknown shape');
+    let index: Index;
+    try {
+      index = JSON.parse(text) as Index;
+    } catch {
+      throw new BrokerError('StorageUnavailable', 'the listing of recordings is not valid JSON');
+    }
+    if (index?.version !== 1 || !Array.isArray(index.contacts)) throw new BrokerError('StorageUnavailable', 'the listing of recordings has an unknown shape');
     this.cached = { at: Date.now(), index };
     return index;
   }

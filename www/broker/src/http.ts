@@ -106,6 +106,15 @@ export function sendKey(res: ServerResponse, key: Uint8Array, meta: { [KEY_ID_HE
   }
 }
 
+/** A percent-encoded path segment, decoded; one that does not decode (`%E0%A4%A`) is InvalidRequest. */
+export function pathSegment(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BrokerError('InvalidRequest', `${what} is not valid percent-encoded UTF-8`);
+  }
+}
+
 export function sourceIp(req: IncomingMessage): string {
   return req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unknown';
 }

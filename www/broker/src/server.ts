@@ -24,7 +24,7 @@ import { Catalog } from './catalog.js';
 import { HeaderFactsCache } from './header-facts.js';
 import { type BrokerConfig, loadConfig } from './config.js';
 import { BrokerError } from './errors.js';
-import { cors, readJson, securityHeaders, send, sendKey, sourceIp } from './http.js';
+import { cors, pathSegment, readJson, securityHeaders, send, sendKey, sourceIp } from './http.js';
 import { RateLimiter } from './rate-limit.js';
 import { contextMismatch, KMS_PROVIDER_ID, OBJECT_ID, parseUnwrapRequest, type UnwrapRequest } from './unwrap-request.js';
 import { DEMO_USERS, identify, type User, USER_HEADER } from './users.js';
@@ -192,7 +192,7 @@ export function createBroker(config: BrokerConfig) {
       if (m && req.method === 'GET') {
         entry.eventName = 'GetObject';
         entry.eventSource = 's3.amazonaws.com';
-        const body = await objectUrl(user, decodeURIComponent(m[1]), ip, entry);
+        const body = await objectUrl(user, pathSegment(m[1], 'the object id'), ip, entry);
         audited = true;
         await audit.record(entry as AuditEntry);
         return send(res, 200, body);
