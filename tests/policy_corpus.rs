@@ -1,0 +1,244 @@
+//! The real-policy corpora (tests/policy/corpus: the AWS managed policies and the KMS guide's key
+//! policies) through the validator with the service data. Writes `tests/policy/corpus-report.md`
+//! (every ERROR finding, by class, with why AWS is wrong there; counts of the other findings) and
+//! fails when that differs from the committed report: a change in findings is a change in review.
+//!
+//! Every ERROR class must have an entry in [`WHY`]: on policies AWS wrote and IAM attaches, an
+//! ERROR is only right where the service catalog shows the action, key or resource type does
+//! not exist (or, in the guide's snippets, where the guide prints a placeholder).
+#![cfg(feature = "policy")]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::Path;
+
+use callseal::policy::{validate_with, Catalog, Finding, PolicyType, Severity, ValidateOptions};
+
+/// Why an ERROR of this class on a policy AWS published is AWS's mistake, not ours.
+const WHY: &[(&str, &str)] = &[
+    ("INVALID_ACTION", "The action is not in its service's action list in the service data (renamed, retired, or an API name that is not an IAM action, e.g. `s3:ListObjects`); IAM stores such actions but they never match a request."),
+    ("INVALID_ARN_RESOURCE", "The ARN fits none of the resource types whose ARN names this namespace in the service data, so it names no resource that exists. Known false: a `*` ending the region or account segment, which the IAM User Guide lets match across colons (`arn:aws:logs:*:*:/aws-glue/*`), and the account root `arn:aws:iam::*:root` (issue 19)."),
+    ("INVALID_GLOBAL_CONDITION_KEY", "The `aws:` key is not among the global condition keys the IAM User Guide lists; a key absent from the request context never matches."),
+    ("INVALID_SERVICE", "Neither a service prefix nor an ARN namespace in the service data (a retired service such as DeepRacer). Known false: ARN namespaces that differ from the service prefix, `arn:aws:catalog:` (Service Catalog), `elastic-inference` ARNs listed under ec2 (issue 19)."),
+    ("INVALID_SERVICE_CONDITION_KEY", "The key is not among its service's condition keys in the service data. Known false: keys matching a catalog placeholder other than `${...}`, such as `tag-key` in `secretsmanager:ResourceTag/tag-key` (issue 19)."),
+    ("INVALID_SERVICE_IN_ACTION", "The service prefix is not in the service data: the service was retired (Mobile Hub, IoT 1-Click, DeepRacer, DeepLens, Elastic Inference, ...) or never had IAM actions, so the entries grant nothing."),
+    ("MISSING_ARN_ACCOUNT", "Every resource type of this ARN's namespace has an account id in its ARN (service data), so an ARN with an empty account field matches no resource."),
+    ("MISSING_ARN_REGION", "Every resource type of this ARN's namespace has a region in its ARN (service data), so an ARN with an empty region field matches no resource."),
+    ("MISSING_QUALIFIER", "The service data types the key as multivalued (`ArrayOf...`), which needs ForAnyValue / ForAllValues; Access Analyzer reports the same ERROR on AWS managed policies."),
+    ("POLICY_LIMIT_EXCEEDED", "Known false: the policy is larger than the validator's input limit, which is below the largest AWS managed policy (issue 19)."),
+    ("INVALID_SERVICE_PRINCIPAL_FORMAT", "The guide prints `region` as a placeholder in a kms:ViaService value; a literal `region` never matches a request."),
+    ("KMS_KEY_POLICY_LOCKOUT", "The guide shows these statements on their own; as a whole key policy they lack the statement that keeps the account in control of the key, which KMS refuses unless its lockout safety check is bypassed."),
+    ("PLACEHOLDER_VALUE", "The guide prints a placeholder (`your_user_or_role_ARN`) where a principal belongs; IAM refuses it as a principal."),
+];
+
+struct Corpus {
+    title: &'static str,
+    file: &'static str,
+    policy_type: PolicyType,
+    /// (name, policy text)
+    policies: Vec<(String, String)>,
+}
+
+/// The (name, policy text) pairs of a gzipped JSON-lines corpus; `text` reads one line's policy.
+fn read_corpus(file: &str, text: fn(&serde_json::Value) -> String) -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/policy/corpus")
+        .join(file);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut lines)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    lines
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            (v["name"].as_str().expect("name").to_string(), text(&v))
+        })
+        .collect()
+}
+
+fn corpora() -> Vec<Corpus> {
+    let managed = "aws-managed-policies-2026-08-22.jsonl.gz";
+    let kms = "kms-key-policies-aws-docs.jsonl.gz";
+    vec![
+        Corpus {
+            title: "AWS managed policies",
+            file: managed,
+            policy_type: PolicyType::Identity,
+            policies: read_corpus(managed, |v| {
+                serde_json::to_string(&v["document"]).expect("document")
+            }),
+        },
+        Corpus {
+            title: "KMS Developer Guide key policies",
+            file: kms,
+            policy_type: PolicyType::KmsKey,
+            policies: read_corpus(kms, |v| v["text"].as_str().expect("text").to_string()),
+        },
+    ]
+}
+
+/// Table cells: no line breaks or pipes.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The flagged text, shortened for the report.
+fn excerpt(text: &str, f: &Finding) -> String {
+    let s = &text[f.span.start.offset as usize..f.span.end.offset as usize];
+    let mut out: String = s.chars().take(90).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn report_corpus(
+    out: &mut String,
+    corpus: &Corpus,
+    catalog: &Catalog,
+    missing_why: &mut Vec<String>,
+) {
+    let mut errors: BTreeMap<&'static str, Vec<(String, String, String, String)>> = BTreeMap::new();
+    let mut others: BTreeMap<(Severity, &'static str), usize> = BTreeMap::new();
+    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    let mut with_error = 0;
+    for (name, text) in &corpus.policies {
+        let findings = validate_with(
+            text,
+            ValidateOptions {
+                policy_type: corpus.policy_type,
+                catalog: Some(catalog),
+            },
+        );
+        let mut any_error = false;
+        for f in &findings {
+            *by_severity.entry(f.severity).or_default() += 1;
+            if f.severity == Severity::Error {
+                any_error = true;
+                errors.entry(f.code).or_default().push((
+                    name.clone(),
+                    f.path.clone(),
+                    excerpt(text, f),
+                    f.message.clone(),
+                ));
+            } else {
+                *others.entry((f.severity, f.code)).or_default() += 1;
+            }
+        }
+        with_error += usize::from(any_error);
+    }
+    let _ = writeln!(
+        out,
+        "## {} ({} policies, `{}`, policyType `{}`)\n",
+        corpus.title,
+        corpus.policies.len(),
+        corpus.file,
+        corpus.policy_type.as_str()
+    );
+    let sev: Vec<String> = by_severity
+        .iter()
+        .map(|(s, n)| format!("{} {n}", s.as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Findings: {}. Policies with an ERROR: {with_error}.\n",
+        if sev.is_empty() {
+            "none".to_string()
+        } else {
+            sev.join(", ")
+        }
+    );
+    if !errors.is_empty() {
+        let _ = writeln!(out, "### ERROR classes\n");
+        let _ = writeln!(
+            out,
+            "| code | findings | policies | why AWS is wrong there |"
+        );
+        let _ = writeln!(out, "| --- | ---: | ---: | --- |");
+        for (code, list) in &errors {
+            let policies = list
+                .iter()
+                .map(|e| e.0.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            let why = WHY.iter().find(|(c, _)| c == code).map(|(_, w)| *w);
+            if why.is_none() {
+                missing_why.push(format!("{} in {}", code, corpus.title));
+            }
+            let _ = writeln!(
+                out,
+                "| {code} | {} | {policies} | {} |",
+                list.len(),
+                why.unwrap_or("**no reason known: a false positive until shown otherwise**")
+            );
+        }
+        let _ = writeln!(out);
+        for (code, list) in &errors {
+            let _ = writeln!(out, "#### {code} ({})\n", list.len());
+            let _ = writeln!(out, "| policy | path | text | message |");
+            let _ = writeln!(out, "| --- | --- | --- | --- |");
+            for (name, path, text, message) in list {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | `{}` | {} |",
+                    cell(name),
+                    cell(path),
+                    cell(text).replace('`', "'"),
+                    cell(message)
+                );
+            }
+            let _ = writeln!(out);
+        }
+    }
+    if !others.is_empty() {
+        let _ = writeln!(out, "### Other findings by code\n");
+        let _ = writeln!(out, "| severity | code | findings |");
+        let _ = writeln!(out, "| --- | --- | ---: |");
+        for ((s, code), n) in &others {
+            let _ = writeln!(out, "| {} | {code} | {n} |", s.as_str());
+        }
+        let _ = writeln!(out);
+    }
+}
+
+#[test]
+fn corpus_report() {
+    let catalog = match Catalog::load_default() {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "# Validation of the real-policy corpora\n");
+    let _ = writeln!(
+        out,
+        "Written by `cargo test --test policy_corpus` (tests/policy_corpus.rs), which fails when \
+         this file changes: review the difference and commit it. Corpora: tests/policy/corpus \
+         (README there). Service data: {}.\n",
+        catalog.source
+    );
+    let mut missing_why = Vec::new();
+    for corpus in corpora() {
+        report_corpus(&mut out, &corpus, &catalog, &mut missing_why);
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/corpus-report.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != out {
+        std::fs::write(&path, &out).unwrap();
+    }
+    assert!(
+        missing_why.is_empty(),
+        "ERROR classes without a reason why AWS is wrong there (false positives?): {missing_why:?}"
+    );
+    assert!(
+        committed == out,
+        "the corpus findings changed: {} rewritten; review `git diff` and commit it",
+        path.display()
+    );
+}
