@@ -59,42 +59,54 @@ impl KeyDef {
     }
 }
 
-/// Case-insensitive match of a key against a documented key name whose `${...}` or `<...>`
-/// placeholders stand for one or more characters.
+/// Case-insensitive match of a key against a documented key name. The Service Authorization
+/// Reference writes the variable part of a key three ways, each standing for one or more
+/// characters: `${TagKey}` / `<key>`, a last segment `tag-key` (`secretsmanager:ResourceTag/tag-key`)
+/// and an empty last segment (`elasticloadbalancing:ResourceTag/`).
 pub fn key_pattern_matches(pattern: &str, key: &str) -> bool {
     let (p, k) = (pattern.as_bytes(), key.as_bytes());
     // Fast path: compare up to the first placeholder or difference. Validation calls this for
     // every documented key of a service, so most calls end at the first bytes.
-    let literal = |c: u8| c != b'$' && c != b'<';
     let mut i = 0;
-    while i < p.len() && i < k.len() && literal(p[i]) && p[i].eq_ignore_ascii_case(&k[i]) {
+    while i < p.len()
+        && i < k.len()
+        && placeholder_end(p, i).is_none()
+        && p[i].eq_ignore_ascii_case(&k[i])
+    {
         i += 1;
     }
-    if i == p.len() {
-        return i == k.len();
-    }
-    if literal(p[i]) {
+    if i < p.len() && placeholder_end(p, i).is_none() {
         return false;
     }
-    fn go(p: &[u8], k: &[u8]) -> bool {
-        if p.is_empty() {
-            return k.is_empty();
+    pattern_from(p, i, k, i)
+}
+
+/// Where a placeholder starting at `p[i]` ends (exclusive), if one starts there.
+fn placeholder_end(p: &[u8], i: usize) -> Option<usize> {
+    match p[i] {
+        b'$' if p.get(i + 1) == Some(&b'{') => {
+            p[i..].iter().position(|&c| c == b'}').map(|n| i + n + 1)
         }
-        let ph_end = if p.starts_with(b"${") {
-            p.iter().position(|&c| c == b'}')
-        } else if p[0] == b'<' {
-            p.iter().position(|&c| c == b'>')
-        } else {
-            None
-        };
-        if let Some(end) = ph_end {
-            let rest = &p[end + 1..];
-            (1..=k.len()).any(|n| go(rest, &k[n..]))
-        } else {
-            !k.is_empty() && p[0].eq_ignore_ascii_case(&k[0]) && go(&p[1..], &k[1..])
-        }
+        b'<' => p[i..].iter().position(|&c| c == b'>').map(|n| i + n + 1),
+        b't' if i > 0 && p[i - 1] == b'/' && &p[i..] == b"tag-key" => Some(p.len()),
+        _ => None,
     }
-    go(&p[i..], &k[i..])
+}
+
+/// Whether `k[j..]` matches `p[i..]` (placeholders of one or more characters).
+fn pattern_from(p: &[u8], i: usize, k: &[u8], j: usize) -> bool {
+    if i == p.len() {
+        // A pattern ending in `/` ends in an unnamed placeholder.
+        return if p.last() == Some(&b'/') {
+            j < k.len()
+        } else {
+            j == k.len()
+        };
+    }
+    match placeholder_end(p, i) {
+        Some(end) => (j + 1..=k.len()).any(|n| pattern_from(p, end, k, n)),
+        None => j < k.len() && p[i].eq_ignore_ascii_case(&k[j]) && pattern_from(p, i + 1, k, j + 1),
+    }
 }
 
 /// Access levels of the Service Authorization Reference.
@@ -480,6 +492,27 @@ mod tests {
         assert!(key_pattern_matches(
             "s3:ExistingObjectTag/<key>",
             "s3:ExistingObjectTag/x"
+        ));
+        // The other ways the Service Authorization Reference writes a placeholder.
+        assert!(key_pattern_matches(
+            "secretsmanager:ResourceTag/tag-key",
+            "secretsmanager:ResourceTag/aws:secretsmanager:owningService"
+        ));
+        assert!(!key_pattern_matches(
+            "secretsmanager:ResourceTag/tag-key",
+            "secretsmanager:ResourceTag/"
+        ));
+        assert!(key_pattern_matches(
+            "elasticloadbalancing:ResourceTag/",
+            "elasticloadbalancing:ResourceTag/elasticbeanstalk:environment-name"
+        ));
+        assert!(!key_pattern_matches(
+            "elasticloadbalancing:ResourceTag/",
+            "elasticloadbalancing:ResourceTag/"
+        ));
+        assert!(!key_pattern_matches(
+            "kms:CallerAccount",
+            "kms:CallerAccounts"
         ));
         assert!(glob_ignore_case(b"describe*", b"DescribeKey"));
         assert!(glob_ignore_case(b"*Key", b"DescribeKey"));
