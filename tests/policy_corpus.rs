@@ -18,9 +18,9 @@ use callseal::policy::{validate_with, Catalog, Finding, PolicyType, Severity, Va
 /// Why an ERROR of this class on a policy AWS published is AWS's mistake, not ours.
 const WHY: &[(&str, &str)] = &[
     ("INVALID_ACTION", "The action is not in its service's action list in the service data (renamed, retired, or an API name that is not an IAM action, e.g. `s3:ListObjects`); IAM stores such actions but they never match a request."),
-    ("INVALID_ARN_RESOURCE", "The ARN fits none of the resource types whose ARN names this namespace in the service data, so it names no resource that exists. Known false: a `*` ending the region or account segment, which the IAM User Guide lets match across colons (`arn:aws:logs:*:*:/aws-glue/*`), and the account root `arn:aws:iam::*:root` (issue 19)."),
+    ("INVALID_ARN_RESOURCE", "The ARN fits none of the resource types whose ARNs have this namespace in the service data (nor the ARNs AWS documents apart from it), so it names no resource that exists."),
     ("INVALID_GLOBAL_CONDITION_KEY", "The `aws:` key is not among the global condition keys the IAM User Guide lists; a key absent from the request context never matches."),
-    ("INVALID_SERVICE", "Neither a service prefix nor an ARN namespace in the service data (a retired service such as DeepRacer). Known false: ARN namespaces that differ from the service prefix, `arn:aws:catalog:` (Service Catalog), `elastic-inference` ARNs listed under ec2 (issue 19)."),
+    ("INVALID_SERVICE", "Neither a service prefix nor an ARN namespace in the service data (a retired service such as DeepRacer)."),
     ("INVALID_SERVICE_CONDITION_KEY", "The key is not among its service's condition keys in the service data."),
     ("INVALID_SERVICE_IN_ACTION", "The service prefix is not in the service data: the service was retired (Mobile Hub, IoT 1-Click, DeepRacer, DeepLens, Elastic Inference, ...) or never had IAM actions, so the entries grant nothing."),
     ("MISSING_ARN_ACCOUNT", "Every resource type of this ARN's namespace has an account id in its ARN (service data), so an ARN with an empty account field matches no resource."),

@@ -186,6 +186,10 @@ pub struct Catalog {
     /// Sorted by prefix.
     services: Vec<Service>,
     rcp_services: Vec<String>,
+    /// (ARN namespace, service index, resource type index), sorted by namespace: the service
+    /// field of each resource type's ARN, which is not always the service prefix (Service
+    /// Catalog's ARNs say `catalog`, EC2 lists `elastic-inference` accelerators).
+    namespaces: Vec<(String, u16, u16)>,
 }
 
 /// Compares ASCII case-insensitively (the order the generator sorted by).
@@ -422,10 +426,27 @@ impl Catalog {
             rcp_services.push(r.idx(&pool)?.to_string());
         }
         services.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        let mut namespaces = Vec::new();
+        for (si, service) in services.iter().enumerate() {
+            for (ti, t) in service.resource_types.iter().enumerate() {
+                // A namespace that is a placeholder (AWS Backup's recovery points,
+                // `arn:${Partition}:${Vendor}:...`) is filed under the service's prefix.
+                let ns = match t.arn.split(':').nth(2).unwrap_or("") {
+                    "" => continue,
+                    ns if ns.contains("${") => service.prefix.as_str(),
+                    ns => ns,
+                };
+                let si = u16::try_from(si).map_err(|_| r.bad("too many services"))?;
+                let ti = u16::try_from(ti).map_err(|_| r.bad("too many resource types"))?;
+                namespaces.push((ns.to_string(), si, ti));
+            }
+        }
+        namespaces.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Catalog {
             source,
             services,
             rcp_services,
+            namespaces,
         })
     }
 
@@ -459,6 +480,23 @@ impl Catalog {
     }
     pub fn services(&self) -> &[Service] {
         &self.services
+    }
+    /// Every resource type whose ARN has `namespace` as its service field, with its service
+    /// (a placeholder namespace counts as the service's prefix).
+    pub fn resource_types_in_namespace<'a>(
+        &'a self,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = (&'a Service, &'a ResourceTypeDef)> + 'a {
+        let start = self
+            .namespaces
+            .partition_point(|(ns, _, _)| ns.as_str() < namespace);
+        self.namespaces[start..]
+            .iter()
+            .take_while(move |(ns, _, _)| ns == namespace)
+            .filter_map(|&(_, si, ti)| {
+                let service = self.services.get(si as usize)?;
+                Some((service, service.resource_types.get(ti as usize)?))
+            })
     }
     /// Whether resource control policies support this service.
     pub fn rcp_supports(&self, prefix: &str) -> bool {

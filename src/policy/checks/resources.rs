@@ -7,7 +7,7 @@ use super::{
     checks, has_wildcard, is_account_id, is_region_like, links, split_arn, ArnParts, Ctx,
     PARTITIONS,
 };
-use crate::policy::catalog::{Catalog, Service};
+use crate::policy::catalog::Catalog;
 use crate::policy::span::TextRange;
 
 checks! {
@@ -167,16 +167,39 @@ fn check_with_catalog(
     raw: &str,
     arn: &ArnParts<'_>,
 ) -> bool {
-    let Some(service) = cat.service(arn.service) else {
-        ctx.report(
-            &INVALID_SERVICE,
-            range,
-            path,
-            format!("`{}` is not an AWS service prefix.", arn.service),
-        );
-        return false;
+    // Resource types are looked up by the ARN's namespace: Service Catalog's ARNs say
+    // `catalog`, Route 53 ARC's `route53-recovery-control`, EC2 lists `elastic-inference`.
+    let in_namespace: Vec<ArnTemplate<'_>> = cat
+        .resource_types_in_namespace(arn.service)
+        .filter_map(|(s, t)| template(&s.name, &t.arn))
+        .chain(
+            DOCUMENTED_ARNS
+                .iter()
+                .filter(|(ns, _, _)| *ns == arn.service)
+                .filter_map(|(_, name, arn)| template(name, arn)),
+        )
+        .collect();
+    let name = match (cat.service(arn.service), in_namespace.first()) {
+        (Some(s), _) => s.name.as_str(),
+        (None, Some(t)) => t.service,
+        (None, None) => {
+            ctx.report(
+                &INVALID_SERVICE,
+                range,
+                path,
+                format!(
+                    "`{}` is neither an AWS service prefix nor the namespace of any resource type's ARN.",
+                    arn.service
+                ),
+            );
+            return false;
+        }
     };
-    let policy_tokens = tokens(arn.resource, false);
+    if in_namespace.is_empty() {
+        return true;
+    }
+
+    let resource_tokens = policy_tokens(arn.resource);
     let wild_region = has_wildcard(arn.region);
     let wild_account = has_wildcard(arn.account);
     // Collect matching templates lazily, stopping once one fits the ARN's region and account
@@ -186,36 +209,30 @@ fn check_with_catalog(
     } && {
         (arn.account.is_empty() || wild_account) == t.account.is_empty() || wild_account
     };
-    let mut candidates: Vec<ArnTemplate<'_>> = Vec::new();
-    for t in templates(service) {
+    let mut candidates: Vec<&ArnTemplate<'_>> = Vec::new();
+    for t in &in_namespace {
         if !literal_prefixes_agree(t.resource, arn.resource)
-            || !globs_intersect(&tokens(t.resource, true), &policy_tokens)
+            || !globs_intersect(&template_tokens(t.resource, true), &resource_tokens)
         {
             continue;
         }
-        let done = fits(&t);
+        let done = fits(t);
         candidates.push(t);
         if done {
             break;
         }
     }
     if candidates.is_empty() {
-        if service.resource_types.is_empty() {
+        if star_crosses_segments(arn, &in_namespace) {
             return true;
         }
-        let examples: Vec<&str> = service
-            .resource_types
-            .iter()
-            .take(3)
-            .map(|t| t.arn.as_str())
-            .collect();
+        let examples: Vec<&str> = in_namespace.iter().take(3).map(|t| t.full).collect();
         ctx.report(
             &INVALID_ARN_RESOURCE,
             range,
             path,
             format!(
-                "`{raw}` matches no {} resource type; ARNs look like {}.",
-                service.name,
+                "`{raw}` matches no {name} resource type; ARNs look like {}.",
                 examples.join(", ")
             ),
         );
@@ -228,7 +245,7 @@ fn check_with_catalog(
             path,
             format!(
                 "{} ARNs of this type include a region (`{}`); add it or use `*`.",
-                service.name, candidates[0].full
+                name, candidates[0].full
             ),
         );
         return false;
@@ -240,7 +257,7 @@ fn check_with_catalog(
             path,
             format!(
                 "{} ARNs of this type have no region (`{}`): remove `{}`.",
-                service.name, candidates[0].full, arn.region
+                name, candidates[0].full, arn.region
             ),
         );
         return false;
@@ -252,7 +269,7 @@ fn check_with_catalog(
             path,
             format!(
                 "{} ARNs of this type include an account id (`{}`); add it or use `*`.",
-                service.name, candidates[0].full
+                name, candidates[0].full
             ),
         );
         return false;
@@ -264,7 +281,7 @@ fn check_with_catalog(
             path,
             format!(
                 "{} ARNs of this type have no account id (`{}`): remove `{}`.",
-                service.name, candidates[0].full, arn.account
+                name, candidates[0].full, arn.account
             ),
         );
         return false;
@@ -282,61 +299,120 @@ fn literal_prefixes_agree(template: &str, policy: &str) -> bool {
 }
 
 struct ArnTemplate<'a> {
+    /// The name of the service that lists the resource type.
+    service: &'a str,
     full: &'a str,
     region: &'a str,
     account: &'a str,
     resource: &'a str,
 }
 
-fn templates(service: &Service) -> impl Iterator<Item = ArnTemplate<'_>> {
-    service.resource_types.iter().filter_map(|t| {
-        let parts = split_arn(&t.arn)?;
-        Some(ArnTemplate {
-            full: &t.arn,
-            region: parts.region,
-            account: parts.account,
-            resource: parts.resource,
-        })
+/// ARNs that AWS documents but the service data has no resource type for: (namespace, who
+/// documents it, ARN template).
+const DOCUMENTED_ARNS: &[(&str, &str, &str)] = &[
+    // IAM User Guide, "IAM identifiers": the account root user.
+    ("iam", "AWS Identity and Access Management (IAM)", "arn:${Partition}:iam::${Account}:root"),
+    // Systems Manager User Guide: AWS-owned public documents, automation runbooks and public
+    // parameters (`/aws/service/...`) carry no account id.
+    ("ssm", "AWS Systems Manager", "arn:${Partition}:ssm:${Region}::document/${DocumentName}"),
+    ("ssm", "AWS Systems Manager", "arn:${Partition}:ssm:${Region}::automation-definition/${AutomationDefinitionName}:${VersionId}"),
+    ("ssm", "AWS Systems Manager", "arn:${Partition}:ssm:${Region}::parameter/aws/${ParameterPath}"),
+];
+
+fn template<'a>(service: &'a str, arn: &'a str) -> Option<ArnTemplate<'a>> {
+    let parts = split_arn(arn)?;
+    Some(ArnTemplate {
+        service,
+        full: arn,
+        region: parts.region,
+        account: parts.account,
+        resource: parts.resource,
     })
 }
 
+/// IAM User Guide, "Resource": a `*` that is the last character of an ARN segment can match
+/// beyond the colon boundaries, so `arn:aws:logs:*:*:/aws-glue/*` names log groups
+/// (`...:123456789012:log-group:/aws-glue/...`). Compares `region:account:resource` as a whole:
+/// such a `*` may take colons, any other wildcard and every template placeholder may not.
+fn star_crosses_segments(arn: &ArnParts<'_>, templates: &[ArnTemplate<'_>]) -> bool {
+    if !arn.region.ends_with('*') && !arn.account.ends_with('*') {
+        return false;
+    }
+    let policy = format!("{}:{}:{}", arn.region, arn.account, arn.resource);
+    let policy = segment_tokens(&policy);
+    templates.iter().any(|t| {
+        let whole = format!("{}:{}:{}", t.region, t.account, t.resource);
+        globs_intersect(&template_tokens(&whole, false), &policy)
+    })
+}
+
+/// Policy tokens over a whole ARN tail: a `*` ending a segment (before `:` or at the end)
+/// matches any run including colons; other wildcards stay within a segment.
+fn segment_tokens(s: &str) -> Vec<Tok> {
+    let b = s.as_bytes();
+    b.iter()
+        .enumerate()
+        .map(|(i, &c)| match c {
+            b'*' => Tok::Any(matches!(b.get(i + 1), None | Some(b':'))),
+            b'?' => Tok::One(false),
+            c => Tok::Lit(c),
+        })
+        .collect()
+}
+
+/// A pattern token; the flag says whether the wildcard may take a `:`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok {
     Lit(u8),
-    One,
-    Any,
+    One(bool),
+    Any(bool),
 }
 
-/// Pattern tokens: in templates `${X}` is one or more characters; in policies `*` is any run
-/// and `?` one character.
-fn tokens(s: &str, template: bool) -> Vec<Tok> {
+/// Template tokens: `${X}` is one or more characters (`colons`: which may include `:`).
+fn template_tokens(s: &str, colons: bool) -> Vec<Tok> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if template && b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+        if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
             if let Some(j) = b[i..].iter().position(|&c| c == b'}') {
-                out.push(Tok::One);
-                out.push(Tok::Any);
+                out.push(Tok::One(colons));
+                out.push(Tok::Any(colons));
                 i += j + 1;
                 continue;
             }
         }
-        if !template && b[i] == b'*' {
-            out.push(Tok::Any);
-        } else if !template && b[i] == b'?' {
-            out.push(Tok::One);
-        } else {
-            out.push(Tok::Lit(b[i]));
-        }
+        out.push(Tok::Lit(b[i]));
         i += 1;
     }
     out
 }
 
+/// Policy tokens of an ARN's resource field: `*` any run, `?` one character.
+fn policy_tokens(s: &str) -> Vec<Tok> {
+    s.bytes()
+        .map(|c| match c {
+            b'*' => Tok::Any(true),
+            b'?' => Tok::One(true),
+            c => Tok::Lit(c),
+        })
+        .collect()
+}
+
+/// Whether one character can be consumed by both tokens.
+fn compatible(a: Tok, b: Tok) -> bool {
+    match (a, b) {
+        (Tok::Lit(x), Tok::Lit(y)) => x == y,
+        (Tok::Lit(c), Tok::One(colon) | Tok::Any(colon))
+        | (Tok::One(colon) | Tok::Any(colon), Tok::Lit(c)) => colon || c != b':',
+        _ => true,
+    }
+}
+
 /// Whether some string matches both patterns (dynamic programming, O(len a × len b)).
 fn globs_intersect(a: &[Tok], b: &[Tok]) -> bool {
     let (n, m) = (a.len(), b.len());
+    let any = |t: Tok| matches!(t, Tok::Any(_));
     // reach[i][j]: prefixes a[..i], b[..j] can be consumed together.
     let mut reach = vec![false; (n + 1) * (m + 1)];
     let at = |i: usize, j: usize| i * (m + 1) + j;
@@ -347,30 +423,22 @@ fn globs_intersect(a: &[Tok], b: &[Tok]) -> bool {
                 continue;
             }
             // `Any` may match the empty string.
-            if i < n && a[i] == Tok::Any {
+            if i < n && any(a[i]) {
                 reach[at(i + 1, j)] = true;
             }
-            if j < m && b[j] == Tok::Any {
+            if j < m && any(b[j]) {
                 reach[at(i, j + 1)] = true;
             }
             // Consume one character on both sides.
-            if i < n && j < m {
-                let ca = a[i];
-                let cb = b[j];
-                let compatible = match (ca, cb) {
-                    (Tok::Lit(x), Tok::Lit(y)) => x == y,
-                    _ => true,
-                };
-                if compatible {
-                    // Each side either advances, or stays on an `Any` (which may absorb more).
-                    let ni = if ca == Tok::Any { i } else { i + 1 };
-                    let nj = if cb == Tok::Any { j } else { j + 1 };
-                    if (ni, nj) != (i, j) {
-                        reach[at(ni, nj)] = true;
-                    }
-                    if ca == Tok::Any && cb == Tok::Any {
-                        reach[at(i + 1, j + 1)] = true;
-                    }
+            if i < n && j < m && compatible(a[i], b[j]) {
+                // Each side either advances, or stays on an `Any` (which may absorb more).
+                let ni = if any(a[i]) { i } else { i + 1 };
+                let nj = if any(b[j]) { j } else { j + 1 };
+                if (ni, nj) != (i, j) {
+                    reach[at(ni, nj)] = true;
+                }
+                if any(a[i]) && any(b[j]) {
+                    reach[at(i + 1, j + 1)] = true;
                 }
             }
         }
@@ -383,7 +451,7 @@ mod tests {
     use super::*;
 
     fn x(t: &str, p: &str) -> bool {
-        globs_intersect(&tokens(t, true), &tokens(p, false))
+        globs_intersect(&template_tokens(t, true), &policy_tokens(p))
     }
 
     #[test]
