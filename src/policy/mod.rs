@@ -1,5 +1,6 @@
 //! IAM and KMS key policies: spanned parse ([`json`], [`model`]), validation ([`validate`],
-//! [`checks`], service data in [`catalog`]) and evaluation (`evaluate`).
+//! [`checks`], service data in [`catalog`]) and evaluation (`evaluate`), all reading the
+//! policy language's values (globs, ARNs, dates, IP ranges, operators) through [`iam`].
 //!
 //! Layers, as in Cedar: text -> [`json::Node`] (spanned JSON, duplicates kept) ->
 //! [`model::Policy`] (typed, every element with its range and path) -> checks -> [`Finding`]s.
@@ -27,6 +28,7 @@ pub mod catalog;
 pub mod checks;
 pub mod evaluate;
 pub mod finding;
+pub mod iam;
 pub mod json;
 pub mod limits;
 pub mod model;

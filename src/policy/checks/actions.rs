@@ -2,8 +2,9 @@
 //! actions that cannot apply to the policy type. spec: IAM User Guide, "Action" and the
 //! Service Authorization Reference.
 
-use super::{checks, has_wildcard, links, split_action, Ctx};
+use super::{checks, links, split_action, Ctx};
 use crate::policy::catalog::Catalog;
+use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::model::edit_distance_le1;
 use crate::policy::validate::PolicyType;
 
@@ -55,18 +56,21 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 );
                 continue;
             }
-            if has_wildcard(svc) {
+            if text_has_wildcard(svc) {
                 ctx.report(&WILDCARD_IN_SERVICE_NAME, it.range, path.clone(), format!("`{svc}` uses a wildcard in the service name: it can match other services, including future ones. Name the services."));
             }
             // Policy-type restrictions (no service data needed).
             match ctx.policy_type {
-                PolicyType::KmsKey if !has_wildcard(svc) && !svc.eq_ignore_ascii_case("kms") => {
+                PolicyType::KmsKey
+                    if !text_has_wildcard(svc) && !svc.eq_ignore_ascii_case("kms") =>
+                {
                     ctx.report(&UNSUPPORTED_ACTION_IN_POLICY, it.range, path.clone(), format!("`{a}` is not a KMS action: a key policy only controls access to the KMS key, so this entry has no effect."));
                 }
-                PolicyType::Trust if !has_wildcard(svc) && !list.negated => {
-                    let ok = TRUST_ACTIONS.iter().any(|t| {
-                        crate::policy::catalog::glob_ignore_case(a.as_bytes(), t.as_bytes())
-                    });
+                PolicyType::Trust if !text_has_wildcard(svc) && !list.negated => {
+                    let pattern = encode_pattern(a);
+                    let ok = TRUST_ACTIONS
+                        .iter()
+                        .any(|t| glob_match(&pattern, t.as_bytes(), true));
                     if !ok {
                         ctx.report(&UNSUPPORTED_ACTION_IN_POLICY, it.range, path.clone(), format!("`{a}` cannot be used in a role trust policy: only sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity, sts:TagSession, sts:SetSourceIdentity and sts:SetContext apply."));
                     }
@@ -74,7 +78,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 _ => {}
             }
             let Some(cat) = catalog else { continue };
-            if has_wildcard(svc) {
+            if text_has_wildcard(svc) {
                 continue;
             }
             check_with_catalog(ctx, cat, it.range, &path, a, svc, name);
@@ -119,7 +123,7 @@ fn check_with_catalog(
         }
         return;
     };
-    if has_wildcard(name) {
+    if text_has_wildcard(name) {
         if service.matching_actions(name).next().is_none() {
             ctx.report(
                 &INVALID_ACTION,

@@ -3,14 +3,15 @@
 //! without Like. spec: IAM User Guide, "Condition", "Condition operators", "Single-valued vs.
 //! multivalued context keys", "AWS global condition context keys".
 
-use std::net::IpAddr;
-
-use super::{checks, has_wildcard, is_account_id, is_region_like, links, split_arn, Ctx};
+use super::{checks, links, Ctx};
 use crate::policy::catalog::global::{global_key, known_multivalued, UNSUPPORTED_GLOBAL_KEYS};
 use crate::policy::catalog::KeyType;
-use crate::policy::model::{
-    BaseOperator, ConditionEntry, ConditionOperator, OperatorFamily, SetQualifier,
-};
+use crate::policy::iam::arn::{is_account_id, is_region_like, Arn};
+use crate::policy::iam::date::{is_epoch_seconds, parse_date};
+use crate::policy::iam::glob::text_has_wildcard;
+use crate::policy::iam::ip::{is_private, Cidr};
+use crate::policy::iam::operator::{parse_number, BaseOperator, OperatorFamily, SetQualifier};
+use crate::policy::model::{ConditionEntry, ConditionOperator};
 use crate::policy::span::TextRange;
 
 checks! {
@@ -358,10 +359,10 @@ fn check_values(ctx: &mut Ctx<'_>, op: &ConditionOperator, e: &ConditionEntry) {
             }
             OperatorFamily::Date => {
                 if has_var {
-                } else if is_epoch(text) {
-                    ctx.report(&INVALID_DATE_VALUE, v.range, path, format!("`{text}` is read as epoch seconds; write dates as ISO 8601 (2026-01-31T00:00:00Z) so that they read as meant."));
-                } else if !is_iso_date(text) {
+                } else if parse_date(text).is_none() {
                     ctx.report(&TYPE_MISMATCH_DATE, v.range, path, format!("`{text}` is not a date: use ISO 8601 such as 2026-01-31 or 2026-01-31T12:00:00Z."));
+                } else if is_epoch_seconds(text) {
+                    ctx.report(&INVALID_DATE_VALUE, v.range, path, format!("`{text}` is read as epoch seconds; write dates as ISO 8601 (2026-01-31T00:00:00Z) so that they read as meant."));
                 }
             }
             OperatorFamily::Bool | OperatorFamily::Null => {
@@ -374,13 +375,13 @@ fn check_values(ctx: &mut Ctx<'_>, op: &ConditionOperator, e: &ConditionEntry) {
                     ctx.report(&TYPE_MISMATCH_STRING, v.range, path, format!("`{text}` is not base64, which BinaryEquals compares."));
                 }
             }
-            OperatorFamily::Ip => match parse_cidr(text) {
+            OperatorFamily::Ip => match Cidr::parse(text) {
                 None => ctx.report(&TYPE_MISMATCH_IP_RANGE, v.range, path, format!("`{text}` is not an IP address or CIDR range (203.0.113.0/24, 2001:db8::/32).")),
-                Some((ip, bits, canonical)) => {
-                    if let Some(c) = canonical {
-                        ctx.report_fix(&IMPROVE_IP_RANGE, v.range, path, format!("`{text}` has bits set after the /{bits} mask; they are ignored, so this means `{c}`."), v.range, format!("\"{c}\""), format!("Use `{c}`"));
+                Some(cidr) => {
+                    if let Some(c) = cidr.canonical() {
+                        ctx.report_fix(&IMPROVE_IP_RANGE, v.range, path, format!("`{text}` has bits set after the /{} mask; they are ignored, so this means `{c}`.", cidr.prefix), v.range, format!("\"{c}\""), format!("Use `{c}`"));
                     }
-                    if is_private(ip) {
+                    if is_private(cidr.addr) {
                         private += 1;
                     } else {
                         public += 1;
@@ -388,14 +389,14 @@ fn check_values(ctx: &mut Ctx<'_>, op: &ConditionOperator, e: &ConditionEntry) {
                 }
             },
             OperatorFamily::Arn => {
-                if !has_var && text != "*" && split_arn(text).is_none() {
+                if !has_var && text != "*" && Arn::parse(text).is_none() {
                     ctx.report(&TYPE_MISMATCH_ARN, v.range, path, format!("`{text}` is not an ARN (arn:partition:service:region:account:resource), which `{}` compares.", op.name.value));
                 }
             }
             OperatorFamily::String => {
                 let literal = matches!(o.base, BaseOperator::StringEquals | BaseOperator::StringNotEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase);
                 let stripped = text.replace("${*}", "").replace("${?}", "");
-                if literal && has_wildcard(&stripped) {
+                if literal && text_has_wildcard(&stripped) {
                     let like = op.name.value.replace("StringEqualsIgnoreCase", "StringLike").replace("StringNotEqualsIgnoreCase", "StringNotLike").replace("StringEquals", "StringLike").replace("StringNotEquals", "StringNotLike");
                     ctx.report_fix(&WILDCARD_WITHOUT_LIKE_OPERATOR, v.range, path.clone(), format!("`{text}` contains `*` or `?`, which `{}` compares literally. If you meant a wildcard, use `{like}`.", op.name.value), op.name.range, format!("\"{like}\""), format!("Use `{like}`"));
                 }
@@ -428,7 +429,7 @@ fn check_string_value(
     text: &str,
     like: bool,
 ) {
-    if like && has_wildcard(text) {
+    if like && text_has_wildcard(text) {
         return;
     }
     match lk {
@@ -495,74 +496,6 @@ fn check_string_value(
     }
 }
 
-fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
-    if t.is_empty()
-        || t.contains(['e', 'E'])
-            && !t
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
-    {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
-fn is_epoch(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 11 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// ISO 8601 as IAM accepts it: YYYY-MM-DD, optionally THH:MM[:SS[.fff]] and Z or ±HH:MM.
-pub fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    if !(digits(0..4)
-        && b.get(4) == Some(&b'-')
-        && digits(5..7)
-        && b.get(7) == Some(&b'-')
-        && digits(8..10))
-    {
-        return false;
-    }
-    let month = (b[5] - b'0') * 10 + (b[6] - b'0');
-    let day = (b[8] - b'0') * 10 + (b[9] - b'0');
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return false;
-    }
-    if b.len() == 10 {
-        return true;
-    }
-    if b[10] != b'T' || !(digits(11..13) && b.get(13) == Some(&b':') && digits(14..16)) {
-        return false;
-    }
-    let mut i = 16;
-    if b.get(i) == Some(&b':') {
-        if !digits(17..19) {
-            return false;
-        }
-        i = 19;
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            let start = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == start {
-                return false;
-            }
-        }
-    }
-    match b.get(i) {
-        None => true,
-        Some(b'Z') => i + 1 == b.len(),
-        Some(b'+') | Some(b'-') => {
-            b.len() == i + 6 && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6)
-        }
-        _ => false,
-    }
-}
-
 fn is_base64(s: &str) -> bool {
     let b = s.as_bytes();
     if b.is_empty() || !b.len().is_multiple_of(4) {
@@ -575,83 +508,12 @@ fn is_base64(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
 }
 
-/// Parses `ip` or `ip/bits`; returns the address, prefix length and, when host bits are set,
-/// the canonical network form.
-pub fn parse_cidr(s: &str) -> Option<(IpAddr, u8, Option<String>)> {
-    let (addr, bits) = match s.split_once('/') {
-        Some((a, b)) => (a, Some(b)),
-        None => (s, None),
-    };
-    let ip: IpAddr = addr.parse().ok()?;
-    let max = if ip.is_ipv4() { 32 } else { 128 };
-    let bits: u8 = match bits {
-        Some(b) => {
-            if b.is_empty() || !b.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            b.parse().ok().filter(|&n| n <= max)?
-        }
-        None => max,
-    };
-    let canonical = match ip {
-        IpAddr::V4(v4) => {
-            let x = u32::from(v4);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            (x & !mask != 0).then(|| format!("{}/{bits}", std::net::Ipv4Addr::from(x & mask)))
-        }
-        IpAddr::V6(v6) => {
-            let x = u128::from(v6);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            (x & !mask != 0).then(|| format!("{}/{bits}", std::net::Ipv6Addr::from(x & mask)))
-        }
-    };
-    Some((ip, bits, canonical))
-}
-
-/// RFC 1918, loopback, link-local, CGNAT and IPv6 unique-local / link-local.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v) => {
-            let o = v.octets();
-            v.is_private()
-                || v.is_loopback()
-                || v.is_link_local()
-                || (o[0] == 100 && (64..128).contains(&o[1]))
-        }
-        IpAddr::V6(v) => {
-            let s = v.segments();
-            v.is_loopback() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_ips() {
-        assert!(is_iso_date("2026-01-31"));
-        assert!(is_iso_date("2026-01-31T12:00:00Z"));
-        assert!(is_iso_date("2026-01-31T12:00:00.123+01:00"));
-        assert!(!is_iso_date("2026-13-01"));
-        assert!(!is_iso_date("31/01/2026"));
-        assert_eq!(
-            parse_cidr("203.0.113.7/24").unwrap().2.as_deref(),
-            Some("203.0.113.0/24")
-        );
-        assert_eq!(parse_cidr("203.0.113.0/24").unwrap().2, None);
-        assert!(parse_cidr("203.0.113.0/33").is_none());
-        assert!(is_private(parse_cidr("10.1.0.0/16").unwrap().0));
-        assert!(!is_private(parse_cidr("203.0.113.0/24").unwrap().0));
+    fn base64() {
         assert!(is_base64("QUJD"));
         assert!(!is_base64("not base64"));
     }

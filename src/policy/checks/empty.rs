@@ -2,7 +2,8 @@
 //! spec: IAM User Guide, "Condition" (empty value sets) and the element pages.
 
 use super::{checks, links, Ctx};
-use crate::policy::model::{PrincipalValue, SetQualifier};
+use crate::policy::iam::operator::SetQualifier;
+use crate::policy::model::PrincipalValue;
 
 checks! {
     EMPTY_ARRAY_ACTION = (Suggestion, "Action is an empty array: the statement matches no action.", links::ACTION);

@@ -5,7 +5,8 @@
 //! Guide "The confused deputy problem"; Amazon Connect Administrator Guide, "Encryption at
 //! rest" (Connect and Voice ID key permissions).
 
-use super::{checks, is_account_id, links, list_matches, split_arn, Ctx};
+use super::{checks, links, list_matches, Ctx};
+use crate::policy::iam::arn::{is_account_id, Arn};
 use crate::policy::model::{PrincipalKind, PrincipalValue, Statement};
 use crate::policy::span::TextRange;
 use crate::policy::validate::PolicyType;
@@ -48,7 +49,7 @@ fn service_values(st: &Statement) -> Vec<(&str, TextRange)> {
 /// `arn:aws:iam::ACCOUNT:root` or a bare account id.
 fn is_root(v: &str) -> bool {
     is_account_id(v)
-        || split_arn(v)
+        || Arn::parse(v)
             .is_some_and(|a| a.service == "iam" && a.resource == "root" && is_account_id(a.account))
 }
 

@@ -6,6 +6,7 @@
 
 use super::catalog::Catalog;
 use super::finding::{Finding, Fix, Severity};
+use super::iam::glob::{encode_pattern, glob_match};
 use super::model::Policy;
 use super::span::TextRange;
 use super::validate::PolicyType;
@@ -226,37 +227,6 @@ pub mod links {
         Some("https://docs.aws.amazon.com/connect/latest/adminguide/encryption-at-rest.html");
 }
 
-/// An ARN split into its six fields (the resource keeps its inner colons).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArnParts<'a> {
-    pub partition: &'a str,
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    pub resource: &'a str,
-}
-
-/// Splits `arn:partition:service:region:account:resource`; `None` when it has fewer fields
-/// or does not start with `arn:`.
-pub fn split_arn(s: &str) -> Option<ArnParts<'_>> {
-    let mut it = s.splitn(6, ':');
-    if it.next()? != "arn" {
-        return None;
-    }
-    Some(ArnParts {
-        partition: it.next()?,
-        service: it.next()?,
-        region: it.next()?,
-        account: it.next()?,
-        resource: it.next()?,
-    })
-}
-
-/// `*` or `?` present.
-pub fn has_wildcard(s: &str) -> bool {
-    s.contains(['*', '?'])
-}
-
 /// The service prefix and action name of `service:Action` (both non-empty), else `None`.
 pub fn split_action(s: &str) -> Option<(&str, &str)> {
     let (svc, name) = s.split_once(':')?;
@@ -268,7 +238,7 @@ pub fn list_matches(list: &crate::policy::model::StringList, action: &str) -> bo
     let hit = list
         .items
         .iter()
-        .any(|i| crate::policy::catalog::glob_ignore_case(i.value.as_bytes(), action.as_bytes()));
+        .any(|i| glob_match(&encode_pattern(&i.value), action.as_bytes(), true));
     hit != list.negated
 }
 
@@ -287,36 +257,4 @@ pub fn condition_keys(st: &crate::policy::model::Statement) -> Vec<String> {
         .flat_map(|o| o.entries.iter())
         .map(|e| e.key.value.to_ascii_lowercase())
         .collect()
-}
-
-/// 12 ASCII digits.
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Known partitions.
-pub const PARTITIONS: &[&str] = &[
-    "aws",
-    "aws-cn",
-    "aws-us-gov",
-    "aws-iso",
-    "aws-iso-b",
-    "aws-iso-e",
-    "aws-iso-f",
-    "aws-eusc",
-];
-
-/// Region code shape: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`, `*`-patterns.
-pub fn is_region_like(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && parts[0].len() == 2
 }

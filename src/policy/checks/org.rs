@@ -6,7 +6,8 @@
 //! syntax checks are kept as warnings (tools and older partitions may still refuse them);
 //! Principal / NotPrincipal are still refused.
 
-use super::{checks, has_wildcard, links, split_action, Ctx};
+use super::{checks, links, split_action, Ctx};
+use crate::policy::iam::glob::text_has_wildcard;
 use crate::policy::model::PrincipalValue;
 use crate::policy::validate::PolicyType;
 
@@ -56,7 +57,7 @@ fn scp(ctx: &mut Ctx<'_>) {
             for (i, it) in a.items.iter().enumerate() {
                 if let Some((_, name)) = split_action(&it.value) {
                     let inner = name.trim_end_matches('*');
-                    if has_wildcard(inner) {
+                    if text_has_wildcard(inner) {
                         ctx.report(&SCP_SYNTAX_ERROR_ACTION_WILDCARD, it.range, a.item_path(i), format!("`{}` has a wildcard before the end of the action name; SCPs accepted only trailing wildcards before 2025 (check your partition and tooling).", it.value));
                     }
                 }
@@ -114,7 +115,7 @@ fn rcp(ctx: &mut Ctx<'_>) {
                 let Some((svc, _)) = split_action(&it.value) else {
                     continue;
                 };
-                if has_wildcard(svc) {
+                if text_has_wildcard(svc) {
                     continue;
                 }
                 let supported = match ctx.catalog {

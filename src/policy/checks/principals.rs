@@ -2,7 +2,9 @@
 //! with Allow, public access, placeholders left in. spec: IAM User Guide, "Principal",
 //! "NotPrincipal".
 
-use super::{checks, has_wildcard, is_account_id, links, split_arn, Ctx};
+use super::{checks, links, Ctx};
+use crate::policy::iam::arn::{is_account_id, Arn};
+use crate::policy::iam::glob::text_has_wildcard;
 use crate::policy::model::{PrincipalKind, PrincipalValue, Statement};
 use crate::policy::validate::PolicyType;
 
@@ -96,7 +98,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                                 if val == "*" {
                                     public = true;
                                     ctx.report(&INVALID_SERVICE_PRINCIPAL, v.range, path, "`\"Service\": \"*\"` is not valid: name the service principal (for example connect.amazonaws.com).");
-                                } else if has_wildcard(val) {
+                                } else if text_has_wildcard(val) {
                                     ctx.report(
                                         &UNSUPPORTED_WILDCARD_IN_PRINCIPAL,
                                         v.range,
@@ -110,7 +112,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                                 }
                             }
                             PrincipalKind::Federated => {
-                                if has_wildcard(val) {
+                                if text_has_wildcard(val) {
                                     ctx.report(&UNSUPPORTED_WILDCARD_IN_PRINCIPAL, v.range, path, format!("`{val}`: federated principals cannot contain wildcards."));
                                 } else if !(val.starts_with("arn:")
                                     && (val.contains(":saml-provider/")
@@ -189,11 +191,11 @@ fn check_aws_principal(
         );
         return;
     }
-    let Some(arn) = split_arn(val) else {
+    let Some(arn) = Arn::parse(val) else {
         ctx.report(&super::syntax::INVALID_PRINCIPAL_FORMAT, range, path, format!("`{val}` is not an AWS principal: use an account id (12 digits), an ARN such as arn:aws:iam::111122223333:root or arn:aws:iam::111122223333:role/NAME, or \"*\"."));
         return;
     };
-    if has_wildcard(val) {
+    if text_has_wildcard(val) {
         ctx.report(&UNSUPPORTED_WILDCARD_IN_PRINCIPAL, range, path, format!("`{val}`: wildcards are not allowed in principal ARNs. To match many principals use \"*\" with a condition such as aws:PrincipalArn (ArnLike)."));
         return;
     }

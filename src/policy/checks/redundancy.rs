@@ -3,8 +3,10 @@
 //! suggestions REDUNDANT_*.
 
 use super::{checks, links, Ctx};
-use crate::policy::catalog::glob_ignore_case;
-use crate::policy::model::{BaseOperator, StringList};
+use crate::policy::iam::arn::{arn_match, is_account_id, Arn};
+use crate::policy::iam::glob::{encode_pattern, glob_match};
+use crate::policy::iam::operator::BaseOperator;
+use crate::policy::model::StringList;
 
 checks! {
     REDUNDANT_ACTION = (Suggestion, "An action already covered by another entry (duplicate or wildcard) of the same list.", links::ACTION);
@@ -15,32 +17,6 @@ checks! {
     REDUNDANT_CONDITION_VALUE = (Suggestion, "The same condition value listed twice.", links::CONDITION);
 }
 
-/// Case-sensitive glob (ARNs).
-fn glob_case(p: &[u8], s: &[u8]) -> bool {
-    let (mut pi, mut si) = (0usize, 0usize);
-    let (mut star, mut mark) = (None::<usize>, 0usize);
-    while si < s.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == s[si]) {
-            pi += 1;
-            si += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some(pi);
-            mark = si;
-            pi += 1;
-        } else if let Some(st) = star {
-            pi = st + 1;
-            mark += 1;
-            si = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == b'*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
 /// For each item, the index of another item that covers it (duplicates: the first covers later ones).
 fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
     let n = list.items.len();
@@ -49,13 +25,18 @@ fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
     if n > 400 {
         return out;
     }
+    let patterns: Vec<Vec<u8>> = list
+        .items
+        .iter()
+        .map(|i| encode_pattern(&i.value))
+        .collect();
     for i in 0..n {
         let a = &list.items[i].value;
-        for j in 0..n {
+        for (j, (item, pattern)) in list.items.iter().zip(&patterns).enumerate() {
             if i == j {
                 continue;
             }
-            let b = &list.items[j].value;
+            let b = &item.value;
             let same = if case_insensitive {
                 a.eq_ignore_ascii_case(b)
             } else {
@@ -64,9 +45,9 @@ fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
             let covers = if same {
                 j < i
             } else if case_insensitive {
-                glob_ignore_case(b.as_bytes(), a.as_bytes())
+                glob_match(pattern, a.as_bytes(), true)
             } else {
-                glob_case(b.as_bytes(), a.as_bytes())
+                arn_match(pattern, a)
             };
             if covers && !a.contains("${") {
                 out.push((i, j));
@@ -102,13 +83,13 @@ pub fn run(ctx: &mut Ctx<'_>) {
                         .values
                         .iter()
                         .filter_map(|v| {
-                            let a = super::split_arn(&v.value)?;
+                            let a = Arn::parse(&v.value)?;
                             (a.resource == "root").then(|| a.account.to_string())
                         })
                         .chain(
                             e.values
                                 .iter()
-                                .filter(|v| super::is_account_id(&v.value))
+                                .filter(|v| is_account_id(&v.value))
                                 .map(|v| v.value.clone()),
                         )
                         .collect();
@@ -122,7 +103,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                             );
                             continue;
                         }
-                        if let Some(a) = super::split_arn(&v.value) {
+                        if let Some(a) = Arn::parse(&v.value) {
                             if a.resource != "root" && roots.iter().any(|r| r == a.account) {
                                 ctx.report(&REDUNDANT_PRINCIPAL, v.range, e.item_path(i), format!("`{}` is already included by its account's root principal in the same list (which allows every principal of account {} that IAM policies allow).", v.value, a.account));
                             }

@@ -3,11 +3,10 @@
 //! where it may or must carry a region and account. spec: IAM User Guide, "IAM identifiers"
 //! (ARN format) and the Service Authorization Reference (resource types).
 
-use super::{
-    checks, has_wildcard, is_account_id, is_region_like, links, split_arn, ArnParts, Ctx,
-    PARTITIONS,
-};
+use super::{checks, links, Ctx};
 use crate::policy::catalog::Catalog;
+use crate::policy::iam::arn::{is_account_id, is_region_like, Arn, PARTITIONS};
+use crate::policy::iam::glob::text_has_wildcard;
 use crate::policy::span::TextRange;
 
 checks! {
@@ -82,12 +81,12 @@ pub fn check_arn(ctx: &mut Ctx<'_>, range: TextRange, path: &str, raw: &str) -> 
         }
         return false;
     }
-    let Some(arn) = split_arn(s) else {
+    let Some(arn) = Arn::parse(s) else {
         ctx.report(&MISSING_ARN_FIELD, range, path, format!("`{raw}` has too few fields: an ARN is `arn:partition:service:region:account:resource` (region and account may be empty, the colons may not)."));
         return false;
     };
     let mut ok = true;
-    if !has_wildcard(arn.partition) && !PARTITIONS.contains(&arn.partition) {
+    if !text_has_wildcard(arn.partition) && !PARTITIONS.contains(&arn.partition) {
         ctx.report(
             &INVALID_PARTITION,
             range,
@@ -108,7 +107,7 @@ pub fn check_arn(ctx: &mut Ctx<'_>, range: TextRange, path: &str, raw: &str) -> 
         );
         return false;
     }
-    if has_wildcard(arn.service) {
+    if text_has_wildcard(arn.service) {
         ctx.report(&super::actions::WILDCARD_IN_SERVICE_NAME, range, path, format!("`{}` uses a wildcard in the ARN's service: it can match other services. Name the service.", arn.service));
         return ok;
     }
@@ -128,7 +127,7 @@ pub fn check_arn(ctx: &mut Ctx<'_>, range: TextRange, path: &str, raw: &str) -> 
         );
         ok = false;
     }
-    if !arn.region.is_empty() && !has_wildcard(arn.region) && !is_region_like(arn.region) {
+    if !arn.region.is_empty() && !text_has_wildcard(arn.region) && !is_region_like(arn.region) {
         ctx.report(
             &INVALID_ARN_REGION,
             range,
@@ -138,7 +137,7 @@ pub fn check_arn(ctx: &mut Ctx<'_>, range: TextRange, path: &str, raw: &str) -> 
         ok = false;
     }
     if !arn.account.is_empty()
-        && !has_wildcard(arn.account)
+        && !text_has_wildcard(arn.account)
         && !is_account_id(arn.account)
         && arn.account != "aws"
     {
@@ -165,7 +164,7 @@ fn check_with_catalog(
     range: TextRange,
     path: &str,
     raw: &str,
-    arn: &ArnParts<'_>,
+    arn: &Arn<'_>,
 ) -> bool {
     // Resource types are looked up by the ARN's namespace: Service Catalog's ARNs say
     // `catalog`, Route 53 ARC's `route53-recovery-control`, EC2 lists `elastic-inference`.
@@ -200,8 +199,8 @@ fn check_with_catalog(
     }
 
     let resource_tokens = policy_tokens(arn.resource);
-    let wild_region = has_wildcard(arn.region);
-    let wild_account = has_wildcard(arn.account);
+    let wild_region = text_has_wildcard(arn.region);
+    let wild_account = text_has_wildcard(arn.account);
     // Collect matching templates lazily, stopping once one fits the ARN's region and account
     // fields (then no region / account finding is possible): keeps large services cheap.
     let fits = |t: &ArnTemplate<'_>| {
@@ -320,7 +319,7 @@ const DOCUMENTED_ARNS: &[(&str, &str, &str)] = &[
 ];
 
 fn template<'a>(service: &'a str, arn: &'a str) -> Option<ArnTemplate<'a>> {
-    let parts = split_arn(arn)?;
+    let parts = Arn::parse(arn)?;
     Some(ArnTemplate {
         service,
         full: arn,
@@ -334,7 +333,7 @@ fn template<'a>(service: &'a str, arn: &'a str) -> Option<ArnTemplate<'a>> {
 /// beyond the colon boundaries, so `arn:aws:logs:*:*:/aws-glue/*` names log groups
 /// (`...:123456789012:log-group:/aws-glue/...`). Compares `region:account:resource` as a whole:
 /// such a `*` may take colons, any other wildcard and every template placeholder may not.
-fn star_crosses_segments(arn: &ArnParts<'_>, templates: &[ArnTemplate<'_>]) -> bool {
+fn star_crosses_segments(arn: &Arn<'_>, templates: &[ArnTemplate<'_>]) -> bool {
     if !arn.region.ends_with('*') && !arn.account.ends_with('*') {
         return false;
     }

@@ -270,7 +270,7 @@ pub fn statement_node<'p>(
 
 /// The operator this misspelt / wrongly cased name probably meant.
 fn operator_suggestion(name: &str) -> Option<String> {
-    use crate::policy::model::{BaseOperator, Operator};
+    use crate::policy::iam::operator::{BaseOperator, Operator};
     let (prefix, rest) = if let Some(r) = strip_prefix_ci(name, "ForAllValues:") {
         ("ForAllValues:", r)
     } else if let Some(r) = strip_prefix_ci(name, "ForAnyValue:") {

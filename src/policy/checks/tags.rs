@@ -2,8 +2,9 @@
 //! the key is then absent, so Allow never matches and Deny never denies. spec: IAM User Guide,
 //! "Controlling access to AWS resources using tags" and the Service Authorization Reference.
 
-use super::{checks, has_wildcard, links, split_action, Ctx};
+use super::{checks, links, split_action, Ctx};
 use crate::policy::catalog::{ActionDef, Service};
+use crate::policy::iam::glob::text_has_wildcard;
 
 checks! {
     ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE = (Suggestion, "Allow with aws:ResourceTag for actions that do not support it: those actions are never allowed by this statement.", links::ABAC);
@@ -36,7 +37,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             .operators
             .iter()
             .filter(|o| {
-                o.op.is_some_and(|o| o.base != crate::policy::model::BaseOperator::Null)
+                o.op.is_some_and(|o| o.base != crate::policy::iam::operator::BaseOperator::Null)
             })
             .flat_map(|o| o.entries.iter())
             .find(|e| {
@@ -63,13 +64,13 @@ pub fn run(ctx: &mut Ctx<'_>) {
             let Some((svc, name)) = split_action(&it.value) else {
                 continue;
             };
-            if has_wildcard(svc) {
+            if text_has_wildcard(svc) {
                 continue;
             }
             let Some(service) = cat.service(svc) else {
                 continue;
             };
-            let bad = if has_wildcard(name) {
+            let bad = if text_has_wildcard(name) {
                 service
                     .matching_actions(name)
                     .any(|a| !supports_resource_tag(service, a))

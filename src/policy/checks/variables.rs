@@ -4,7 +4,7 @@
 
 use super::{checks, links, Ctx};
 use crate::policy::catalog::global::global_key;
-use crate::policy::model::OperatorFamily;
+use crate::policy::iam::operator::OperatorFamily;
 use crate::policy::span::TextRange;
 
 checks! {

@@ -2,11 +2,14 @@
 //! its operator's type, every statement's span resolved, once per policy set. Evaluating a
 //! request then never re-reads policy text.
 
+use super::super::iam::arn::Arn;
+use super::super::iam::date::parse_date;
+use super::super::iam::glob::{encode_pattern, has_wildcard};
+use super::super::iam::ip::Cidr;
+use super::super::iam::operator::{parse_bool, parse_number, Operator, OperatorFamily};
 use super::super::model::{self, Effect, Policy, PrincipalValue};
 use super::super::span::Span;
-use super::operators::{parse_bool, parse_date, parse_number, Base, Cidr, Operator};
 use super::variables::Template;
-use super::wildcard::{encode_pattern, has_wildcard};
 
 /// What a policy is to the request (decides how its statements count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +248,7 @@ fn principal_entry(kind: &model::PrincipalKind, v: &str) -> PrincipalEntry {
         K::Aws if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => {
             PrincipalEntry::Account(v.to_string())
         }
-        K::Aws => match super::arn::Arn::parse(v) {
+        K::Aws => match Arn::parse(v) {
             Some(a) if a.service == "iam" && a.resource == "root" => {
                 PrincipalEntry::Account(a.account.to_string())
             }
@@ -263,24 +266,16 @@ fn compile_value(op: Option<Operator>, text: &str, variables: bool) -> CValue {
     let Some(op) = op else {
         return CValue::Null(None);
     };
-    let vars = variables && op.takes_variables();
-    use Base::*;
-    match op.base {
-        StringEquals | StringEqualsIgnoreCase | Bool | BinaryEquals => {
+    let vars = variables && op.base.takes_variables();
+    match op.base.family() {
+        OperatorFamily::String if op.base.is_like() => CValue::Pattern(StrPattern::new(text, vars)),
+        OperatorFamily::String | OperatorFamily::Bool | OperatorFamily::Binary => {
             CValue::Text(TextValue::new(text, vars))
         }
-        StringLike | ArnLike => CValue::Pattern(StrPattern::new(text, vars)),
-        NumericEquals
-        | NumericLessThan
-        | NumericLessThanEquals
-        | NumericGreaterThan
-        | NumericGreaterThanEquals => CValue::Number(parse_number(text)),
-        DateEquals
-        | DateLessThan
-        | DateLessThanEquals
-        | DateGreaterThan
-        | DateGreaterThanEquals => CValue::Date(parse_date(text)),
-        IpAddress => CValue::Ip(Cidr::parse(text)),
-        Null => CValue::Null(parse_bool(text)),
+        OperatorFamily::Arn => CValue::Pattern(StrPattern::new(text, vars)),
+        OperatorFamily::Numeric => CValue::Number(parse_number(text)),
+        OperatorFamily::Date => CValue::Date(parse_date(text)),
+        OperatorFamily::Ip => CValue::Ip(Cidr::parse(text)),
+        OperatorFamily::Null => CValue::Null(parse_bool(text)),
     }
 }

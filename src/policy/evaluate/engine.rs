@@ -546,6 +546,6 @@ fn is_assume_role(action: &str) -> bool {
 }
 
 fn is_role_arn(resource: &str) -> bool {
-    super::arn::Arn::parse(resource)
+    crate::policy::iam::arn::Arn::parse(resource)
         .is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"))
 }

@@ -3,17 +3,19 @@
 //! that the request did not give.
 
 use super::super::model::Effect;
-use super::arn::{arn_match, Arn};
 use super::compiled::{
     ActionPattern, CCondition, CStatement, CValue, ListMatcher, PrincipalEntry, PrincipalMatcher,
     StrPattern, TextValue,
 };
-use super::operators::{
-    compare_ordered, parse_bool, parse_date, parse_ip, parse_number, Base, SetQualifier,
-};
 use super::request::{Prepared, PrincipalKind};
 use super::variables::Template;
-use super::wildcard::glob_match;
+use crate::policy::iam::arn::{arn_match, Arn};
+use crate::policy::iam::date::parse_date;
+use crate::policy::iam::glob::glob_match;
+use crate::policy::iam::ip::parse_ip;
+use crate::policy::iam::operator::{
+    compare_ordered, parse_bool, parse_number, BaseOperator, SetQualifier,
+};
 
 /// How a resource-based policy's `Principal` named the caller. Ordered: a stronger match wins.
 /// spec: "Policy evaluation logic" > "Resource-based policies" (the principal ARN in the
@@ -225,7 +227,7 @@ impl<'r, 'p> Matcher<'r, 'p> {
         let Some(op) = c.op else { return false };
         let req = self.req;
         let entry = req.get(&c.key_lc);
-        if op.base == Base::Null {
+        if op.base == BaseOperator::Null {
             if entry.is_none() {
                 self.missing.push(&c.key);
             }
@@ -239,34 +241,35 @@ impl<'r, 'p> Matcher<'r, 'p> {
         let Some(entry) = entry else {
             self.missing.push(&c.key);
             return op.if_exists
-                || match op.set {
-                    SetQualifier::ForAllValues => true,
-                    SetQualifier::ForAnyValue => false,
-                    SetQualifier::None => op.negated,
+                || match op.qualifier {
+                    Some(SetQualifier::ForAllValues) => true,
+                    Some(SetQualifier::ForAnyValue) => false,
+                    None => op.base.is_negated(),
                 };
         };
+        let positive = op.base.positive();
         let matches_any_policy_value =
-            |me: &mut Self, v: &str| c.values.iter().any(|pv| me.value_matches(op.base, pv, v));
+            |me: &mut Self, v: &str| c.values.iter().any(|pv| me.value_matches(positive, pv, v));
         let values = &entry.values;
-        match (op.set, op.negated) {
-            (SetQualifier::ForAllValues, false) => {
+        match (op.qualifier, op.base.is_negated()) {
+            (Some(SetQualifier::ForAllValues), false) => {
                 values.iter().all(|v| matches_any_policy_value(self, v))
             }
-            (SetQualifier::ForAnyValue, true) => {
+            (Some(SetQualifier::ForAnyValue), true) => {
                 values.iter().any(|v| !matches_any_policy_value(self, v))
             }
-            (SetQualifier::ForAnyValue, false) | (SetQualifier::None, false) => {
+            (Some(SetQualifier::ForAnyValue), false) | (None, false) => {
                 values.iter().any(|v| matches_any_policy_value(self, v))
             }
-            (SetQualifier::ForAllValues, true) | (SetQualifier::None, true) => {
+            (Some(SetQualifier::ForAllValues), true) | (None, true) => {
                 values.iter().all(|v| !matches_any_policy_value(self, v))
             }
         }
     }
 
     /// The positive comparison of one request value with one policy value.
-    fn value_matches(&mut self, base: Base, pv: &'p CValue, v: &str) -> bool {
-        use Base::*;
+    fn value_matches(&mut self, base: BaseOperator, pv: &'p CValue, v: &str) -> bool {
+        use BaseOperator::*;
         match (base, pv) {
             (StringEquals, CValue::Text(t)) => self.with_text(t, |p| p == v),
             (StringEqualsIgnoreCase, CValue::Text(t)) => {

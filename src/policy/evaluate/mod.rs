@@ -9,8 +9,8 @@
 //! "Key policies in AWS KMS".
 //!
 //! Layers (each testable alone):
-//! - pure matching on plain values: [`wildcard`] (globs), [`arn`] (per-segment ARN matching),
-//!   [`operators`] (condition operators, numbers, dates, CIDRs), [`variables`] (`${...}`);
+//! - pure matching on plain values: [`crate::policy::iam`] (globs, ARNs, condition operators,
+//!   numbers, dates, CIDRs, shared with the validator), [`variables`] (`${...}`);
 //! - [`request`]: the request, prepared once (principal parsed, keys lower-cased, derived keys);
 //! - `compiled`: policies compiled once from the [`model`](super::model) (patterns encoded,
 //!   condition values parsed, spans resolved);
@@ -27,15 +27,12 @@
 //! assert_eq!(evaluate(&request, &policies).unwrap().decision, DecisionKind::Allow);
 //! ```
 
-pub mod arn;
 mod compiled;
 mod decision;
 mod engine;
 mod matcher;
-pub mod operators;
 pub mod request;
 pub mod variables;
-pub mod wildcard;
 
 pub use decision::{DecidingStatement, Decision, DecisionKind, DenyGate, EffectName};
 pub use engine::{Level, PolicySet, PolicyTexts};

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::arn::Arn;
+use crate::policy::iam::arn::Arn;
 
 /// One authorization request (`EvaluationRequest` in the TypeScript contract).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

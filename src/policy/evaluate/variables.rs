@@ -9,7 +9,7 @@
 //! conditions); variables exist only in policies with `"Version": "2012-10-17"`, elsewhere
 //! `${...}` is literal text.
 
-use super::wildcard::encode_pattern_into;
+use crate::policy::iam::glob::encode_pattern_into;
 
 /// One piece of a string that holds variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,8 +159,8 @@ fn parse_var(inner: &str) -> Part {
 
 #[cfg(test)]
 mod tests {
-    use super::super::wildcard::{glob_match, STAR};
     use super::*;
+    use crate::policy::iam::glob::{glob_match, STAR};
 
     fn render(t: &Template, pattern: bool, vals: &[(&str, &str)]) -> Result<Vec<u8>, Unresolved> {
         let mut out = Vec::new();

@@ -1,4 +1,5 @@
-//! ARN parsing and per-segment wildcard matching.
+//! ARNs: parsing, the parts' shapes (partition, region, account) and per-segment wildcard
+//! matching.
 //!
 //! spec: IAM User Guide, "IAM identifiers" (ARN format
 //! `arn:partition:service:region:account-id:resource`, the resource part may itself hold
@@ -6,7 +7,7 @@
 //! case-sensitive) and "Condition operators" (`ArnLike`: "each of the six colon-delimited
 //! components of the ARN is checked separately").
 
-use super::wildcard::{glob_match, STAR};
+use super::glob::{glob_match, STAR};
 
 /// A parsed ARN: borrowed slices of the six components.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,40 @@ impl<'a> Arn<'a> {
             self.resource,
         ]
     }
+}
+
+/// Known partitions.
+pub const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+/// 12 ASCII digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Region code shape: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1`.
+pub fn is_region_like(s: &str) -> bool {
+    let mut parts = 0usize;
+    let mut last_all_digits = false;
+    for (i, p) in s.split('-').enumerate() {
+        let ok = !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !ok || (i == 0 && p.len() != 2) {
+            return false;
+        }
+        last_all_digits = p.bytes().all(|b| b.is_ascii_digit());
+        parts += 1;
+    }
+    parts >= 3 && last_all_digits
 }
 
 /// Splits an encoded pattern (see [`super::wildcard`]) into its six colon-separated
@@ -90,7 +125,7 @@ pub fn arn_match(pattern: &[u8], text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::wildcard::encode_pattern;
+    use super::super::glob::encode_pattern;
     use super::*;
 
     fn m(p: &str, t: &str) -> bool {

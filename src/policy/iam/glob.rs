@@ -36,6 +36,11 @@ pub fn has_wildcard(pattern: &[u8]) -> bool {
     pattern.iter().any(|&b| b == STAR || b == ONE)
 }
 
+/// True when policy text (not encoded) holds `*` or `?`.
+pub fn text_has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
 /// Length in bytes of the UTF-8 character that starts with `lead` (1 for a stray byte).
 #[inline]
 fn char_len(lead: u8) -> usize {
