@@ -340,7 +340,7 @@ fn policy_with_statements(n: usize) -> String {
 
 #[test]
 fn policy_size_limit() {
-    let big = policy_with_statements(1000);
+    let big = policy_with_statements(3000);
     assert!(big.len() > MAX_POLICY_LEN);
     assert_eq!(validate_codes(&big), ["POLICY_LIMIT_EXCEEDED"]);
     assert_eq!(compile_code(&big), ErrorCode::LimitExceeded);
@@ -635,5 +635,47 @@ fn large_inputs_cost_linear_time() {
         "evaluate (wildcard resources against a 6 KB ARN)",
         per_call(8, || eval(&cs)),
         per_call(1, || eval(&cl)),
+    );
+}
+
+/// Up to the policy size limit validation stays linear where the checks compare list items:
+/// condition values (duplicates), statements (duplicate Sids and statements).
+#[test]
+fn validation_up_to_the_size_limit_is_linear() {
+    // Clean apart from the size quota warning.
+    let warnings = |t: &str| {
+        validate(t, PolicyType::Identity)
+            .iter()
+            .all(|f| f.code == "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA")
+    };
+    let values = |n: usize| {
+        let v: Vec<String> = (0..n).map(|i| format!("\"v{i}\"")).collect();
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{"aws:PrincipalTag/team":[{}]}}}}}}]}}"#,
+            v.join(",")
+        )
+    };
+    let (s, l) = (values(5_000), values(40_000));
+    assert!(l.len() < MAX_POLICY_LEN && l.len() > 320 << 10);
+    assert_linear(
+        "validate, one condition with many values",
+        per_call(4, || assert!(warnings(&s))),
+        per_call(1, || assert!(warnings(&l))),
+    );
+    let statements = |n: usize| {
+        let st: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"Sid":"S{i}","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/{i}"}}"#))
+            .collect();
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            st.join(",")
+        )
+    };
+    let (s, l) = (statements(500), statements(4_000));
+    assert!(l.len() < MAX_POLICY_LEN && l.len() > 320 << 10);
+    assert_linear(
+        "validate, many statements",
+        per_call(4, || assert!(warnings(&s))),
+        per_call(1, || assert!(warnings(&l))),
     );
 }

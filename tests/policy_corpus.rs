@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 
+use callseal::policy::evaluate::{DecisionKind, PolicySet, PolicyTexts, Request};
 use callseal::policy::{validate_with, Catalog, Finding, PolicyType, Severity, ValidateOptions};
 
 /// Why an ERROR of this class on a policy AWS published is AWS's mistake, not ours.
@@ -26,7 +27,6 @@ const WHY: &[(&str, &str)] = &[
     ("MISSING_ARN_ACCOUNT", "Every resource type of this ARN's namespace has an account id in its ARN (service data), so an ARN with an empty account field matches no resource."),
     ("MISSING_ARN_REGION", "Every resource type of this ARN's namespace has a region in its ARN (service data), so an ARN with an empty region field matches no resource."),
     ("MISSING_QUALIFIER", "The service data types the key as multivalued (`ArrayOf...`), which needs ForAnyValue / ForAllValues; Access Analyzer reports the same ERROR on AWS managed policies."),
-    ("POLICY_LIMIT_EXCEEDED", "Known false: the policy is larger than the validator's input limit, which is below the largest AWS managed policy (issue 19)."),
     ("INVALID_SERVICE_PRINCIPAL_FORMAT", "The guide prints `region` as a placeholder in a kms:ViaService value; a literal `region` never matches a request."),
     ("KMS_KEY_POLICY_LOCKOUT", "The guide shows these statements on their own; as a whole key policy they lack the statement that keeps the account in control of the key, which KMS refuses unless its lockout safety check is bypassed."),
     ("PLACEHOLDER_VALUE", "The guide prints a placeholder (`your_user_or_role_ARN`) where a principal belongs; IAM refuses it as a principal."),
@@ -232,6 +232,15 @@ fn corpus_report() {
     if committed != out {
         std::fs::write(&path, &out).unwrap();
     }
+    let unused: Vec<&str> = WHY
+        .iter()
+        .map(|(code, _)| *code)
+        .filter(|code| !out.contains(&format!("| {code} | ")))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "reasons for ERROR classes no longer found: {unused:?}"
+    );
     assert!(
         missing_why.is_empty(),
         "ERROR classes without a reason why AWS is wrong there (false positives?): {missing_why:?}"
@@ -240,5 +249,64 @@ fn corpus_report() {
         committed == out,
         "the corpus findings changed: {} rewritten; review `git diff` and commit it",
         path.display()
+    );
+}
+
+/// The largest AWS managed policy, as IAM prints it (4-space indentation), is validated and
+/// evaluated like any other: AWS attaches it, so no limit of ours may refuse it.
+#[test]
+fn largest_managed_policy_is_accepted() {
+    let (name, compact) = read_corpus("aws-managed-policies-2026-08-22.jsonl.gz", |v| {
+        serde_json::to_string(&v["document"]).expect("document")
+    })
+    .into_iter()
+    .max_by_key(|(_, text)| text.len())
+    .expect("a policy");
+    assert_eq!(name, "AWSSupportServiceRolePolicy");
+    let value: serde_json::Value = serde_json::from_str(&compact).unwrap();
+    let mut printed = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    serde::Serialize::serialize(
+        &value,
+        &mut serde_json::Serializer::with_formatter(&mut printed, formatter),
+    )
+    .unwrap();
+    let printed = String::from_utf8(printed).unwrap();
+    assert!(printed.len() > 230_000, "{} bytes", printed.len());
+    let findings = validate_with(
+        &printed,
+        ValidateOptions {
+            policy_type: PolicyType::Identity,
+            catalog: None,
+        },
+    );
+    assert!(
+        findings.iter().all(|f| f.code != "POLICY_LIMIT_EXCEEDED"),
+        "{:?}",
+        findings.iter().map(|f| f.code).collect::<Vec<_>>()
+    );
+    // The first action of the first statement on every resource.
+    let action = value["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["Resource"] == "*" || st["Resource"][0] == "*")
+        .and_then(|st| st["Action"][0].as_str())
+        .expect("a statement on *");
+    let request: Request = serde_json::from_value(serde_json::json!({
+        "principal": "arn:aws:iam::111122223333:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport",
+        "action": action,
+        "resource": "*",
+    }))
+    .unwrap();
+    let set = PolicySet::compile(&PolicyTexts {
+        identity: vec![printed],
+        ..Default::default()
+    })
+    .expect("the policy compiles");
+    assert_eq!(
+        set.evaluate(&request).decision,
+        DecisionKind::Allow,
+        "{action}"
     );
 }

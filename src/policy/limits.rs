@@ -3,15 +3,19 @@
 //! stack depth, in the validator (finding `POLICY_LIMIT_EXCEEDED`) and the evaluator
 //! (error `LIMIT_EXCEEDED`).
 //!
-//! The limits sit well above every AWS quota (the largest policy AWS accepts is a 32 KB KMS key
-//! policy; the deepest well-formed policy nests 6 levels: policy, `Statement` list, statement,
-//! `Condition`, operator, value list), so no policy AWS would take is refused.
+//! The limits sit above every policy AWS attaches: AWS managed policies are not held to the
+//! customer quotas (6,144 characters managed, 32 KB KMS key policy), and the largest,
+//! AWSSupportServiceRolePolicy, is 152 KB compact and 231 KB as IAM prints it (4-space
+//! indentation). The deepest well-formed policy nests 6 levels (policy, `Statement` list,
+//! statement, `Condition`, operator, value list). Validation and evaluation are linear in the
+//! text up to these limits (tests/limits.rs).
 
 use super::json::JsonError;
 use super::span::TextRange;
 
-/// Largest policy text in bytes: 128 KiB (4 x the KMS key policy quota of 32 KB).
-pub const MAX_POLICY_LEN: usize = 128 << 10;
+/// Largest policy text in bytes: 512 KiB (twice the largest AWS managed policy as IAM prints
+/// it, room for it to grow).
+pub const MAX_POLICY_LEN: usize = 512 << 10;
 /// Deepest nesting of JSON arrays and objects.
 pub const MAX_POLICY_DEPTH: usize = 32;
 /// Longest JSON string (key or value) in a policy, in bytes of source text: 8 KiB

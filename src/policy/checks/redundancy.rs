@@ -93,8 +93,9 @@ pub fn run(ctx: &mut Ctx<'_>) {
                                 .map(|v| v.value.clone()),
                         )
                         .collect();
+                    let mut listed = std::collections::HashSet::new();
                     for (i, v) in e.values.iter().enumerate() {
-                        if e.values[..i].iter().any(|w| w.value == v.value) {
+                        if !listed.insert(v.value.as_str()) {
                             ctx.report(
                                 &REDUNDANT_PRINCIPAL,
                                 v.range,
@@ -116,8 +117,9 @@ pub fn run(ctx: &mut Ctx<'_>) {
             for op in &c.operators {
                 let Some(o) = op.op else { continue };
                 for e in &op.entries {
+                    let mut listed = std::collections::HashSet::new();
                     for (i, v) in e.values.iter().enumerate() {
-                        if e.values[..i].iter().any(|w| w.value.text == v.value.text) {
+                        if !listed.insert(v.value.text.as_str()) {
                             ctx.report(
                                 &REDUNDANT_CONDITION_VALUE,
                                 v.range,
@@ -157,9 +159,10 @@ pub fn run(ctx: &mut Ctx<'_>) {
         }
     }
     // Identical statements (ignoring Sid): compare the source text of the statement without Sid.
-    let norm: Vec<String> = p.statements.iter().map(|st| normalized(ctx, st)).collect();
-    for i in 0..norm.len() {
-        if let Some(j) = (0..i).find(|&j| norm[j] == norm[i]) {
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, st) in p.statements.iter().enumerate() {
+        let j = *first.entry(normalized(ctx, st)).or_insert(i);
+        if j != i {
             let st = &p.statements[i];
             ctx.report(
                 &REDUNDANT_STATEMENT,

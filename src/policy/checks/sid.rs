@@ -16,7 +16,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
         ctx.policy_type,
         PolicyType::Identity | PolicyType::Trust | PolicyType::Scp | PolicyType::Rcp
     );
-    let mut seen: Vec<(&str, usize)> = Vec::new();
+    // First statement per Sid (a map: thousands of statements stay linear).
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for st in &p.statements {
         let Some(sid) = &st.sid else { continue };
         let path = format!("{}.Sid", st.path);
@@ -53,7 +54,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 );
             }
         }
-        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == sid.value) {
+        if let Some(first) = seen.get(sid.value.as_str()) {
             let check = if strict {
                 &UNIQUE_SIDS_REQUIRED
             } else {
@@ -69,7 +70,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 ),
             );
         } else {
-            seen.push((sid.value.as_str(), st.index));
+            seen.insert(sid.value.as_str(), st.index);
         }
     }
 }

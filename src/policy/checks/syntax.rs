@@ -11,7 +11,7 @@ use crate::policy::validate::PolicyType;
 
 checks! {
     JSON_SYNTAX_ERROR = (Error, "The text is not valid JSON (the finding points at the first error and, where recognisable, says what was meant).", links::GRAMMAR);
-    POLICY_LIMIT_EXCEEDED = (Error, "The text breaks one of callseal's hard limits (128 KiB, 32 levels of nesting, 8 KiB per string), far above any AWS quota; it is not checked further.", links::QUOTAS);
+    POLICY_LIMIT_EXCEEDED = (Error, "The text breaks one of callseal's hard limits (512 KiB, 32 levels of nesting, 8 KiB per string), above every policy AWS attaches; it is not checked further.", links::QUOTAS);
     DUPLICATE_KEY = (Error, "A key appears twice in one JSON object; parsers disagree on which one counts.", links::GRAMMAR);
     INVALID_POLICY_ELEMENT = (Error, "An element name that is not part of the policy grammar (often a misspelling).", links::ELEMENTS);
     DATA_TYPE_MISMATCH = (Error, "An element has the wrong JSON type (e.g. Effect is not a string).", links::GRAMMAR);
