@@ -221,3 +221,45 @@ fn validation_cost_breakdown() {
     }
     eprintln!("model: {:?} per run", t.elapsed() / 200);
 }
+
+/// Messages name the service with the right article, and a transposed action gets its
+/// suggestion (and fix) like a misspelt one.
+#[test]
+fn suggestions_and_articles() {
+    let Ok(catalog) = Catalog::load_default() else {
+        assert!(std::env::var_os("CI").is_none(), "service data missing");
+        return;
+    };
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrpyt","s3:ListObjects","connect:GetCurrentMetricDatas"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceIp":"203.0.113.1"}}}]}"#;
+    let findings = validate_with(
+        text,
+        ValidateOptions {
+            policy_type: PolicyType::Identity,
+            catalog: Some(&catalog),
+        },
+    );
+    let message = |value: &str| {
+        findings
+            .iter()
+            .find(|f| text[f.span.start.offset as usize..].starts_with(&format!("\"{value}\"")))
+            .unwrap_or_else(|| panic!("no finding at {value}: {findings:?}"))
+    };
+    let decrypt = message("kms:Decrpyt");
+    assert_eq!(
+        decrypt.message,
+        "`kms:Decrpyt` is not an AWS Key Management Service action; did you mean `kms:Decrypt`?"
+    );
+    assert_eq!(decrypt.fix.as_ref().unwrap().replacement, "\"kms:Decrypt\"");
+    assert_eq!(
+        message("s3:ListObjects").message,
+        "`s3:ListObjects` is not an Amazon S3 action."
+    );
+    assert!(message("connect:GetCurrentMetricDatas")
+        .message
+        .contains("did you mean `connect:GetCurrentMetricData`?"));
+    let ip_key = findings.iter().find(|f| f.code == "TYPE_MISMATCH").unwrap();
+    assert_eq!(
+        ip_key.message,
+        "`aws:SourceIp` is an IPAddress key: use an IpAddress / NotIpAddress operator instead of `StringEquals`."
+    );
+}

@@ -347,33 +347,10 @@ fn suggestion(key: &str, known: &[&'static str]) -> Option<&'static str> {
     })
 }
 
-/// True when `a` and `b` differ by at most one insertion, deletion or substitution.
+/// True when `a` and `b` differ by at most one edit: an insertion, deletion, substitution or
+/// transposition of adjacent characters (`kms:Decrpyt` / `kms:Decrypt`).
 pub fn edit_distance_le1(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > 1 {
-        return false;
-    }
-    let (mut i, mut j, mut edits) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] == b[j] {
-            i += 1;
-            j += 1;
-            continue;
-        }
-        edits += 1;
-        if edits > 1 {
-            return false;
-        }
-        match a.len().cmp(&b.len()) {
-            std::cmp::Ordering::Greater => i += 1,
-            std::cmp::Ordering::Less => j += 1,
-            std::cmp::Ordering::Equal => {
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    edits + (a.len() - i) + (b.len() - j) <= 1
+    a.len().abs_diff(b.len()) <= 1 && strsim::osa_distance(a, b) <= 1
 }
 
 struct Builder {

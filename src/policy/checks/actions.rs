@@ -2,7 +2,7 @@
 //! actions that cannot apply to the policy type. spec: IAM User Guide, "Action" and the
 //! Service Authorization Reference.
 
-use super::{checks, links, split_action, Ctx};
+use super::{article, checks, links, split_action, Ctx};
 use crate::policy::catalog::Catalog;
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::model::edit_distance_le1;
@@ -145,10 +145,16 @@ fn check_with_catalog(
         .map(|x| x.name.clone());
     let msg = match &sug {
         Some(s) => format!(
-            "`{a}` is not a {} action; did you mean `{}:{s}`?",
-            service.name, service.prefix
+            "`{a}` is not {} {} action; did you mean `{}:{s}`?",
+            article(&service.name),
+            service.name,
+            service.prefix
         ),
-        None => format!("`{a}` is not a {} action.", service.name),
+        None => format!(
+            "`{a}` is not {} {} action.",
+            article(&service.name),
+            service.name
+        ),
     };
     match sug {
         Some(s) => {

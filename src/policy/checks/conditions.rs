@@ -3,7 +3,7 @@
 //! without Like. spec: IAM User Guide, "Condition", "Condition operators", "Single-valued vs.
 //! multivalued context keys", "AWS global condition context keys".
 
-use super::{checks, links, Ctx};
+use super::{article, checks, links, Ctx};
 use crate::policy::catalog::global::{global_key, known_multivalued, UNSUPPORTED_GLOBAL_KEYS};
 use crate::policy::catalog::KeyType;
 use crate::policy::iam::arn::{is_account_id, is_region_like, Arn};
@@ -235,7 +235,8 @@ fn check_key(ctx: &mut Ctx<'_>, e: &ConditionEntry) {
                         range,
                         path,
                         format!(
-                            "`{key}` is not a {} condition key; did you mean `{s}`?",
+                            "`{key}` is not {} {} condition key; did you mean `{s}`?",
+                            article(&svc.name),
                             svc.name
                         ),
                         range,
@@ -246,7 +247,11 @@ fn check_key(ctx: &mut Ctx<'_>, e: &ConditionEntry) {
                         &INVALID_SERVICE_CONDITION_KEY,
                         range,
                         path,
-                        format!("`{key}` is not a {} condition key.", svc.name),
+                        format!(
+                            "`{key}` is not {} {} condition key.",
+                            article(&svc.name),
+                            svc.name
+                        ),
                     ),
                 }
             }
@@ -316,8 +321,10 @@ fn check_values(ctx: &mut Ctx<'_>, op: &ConditionOperator, e: &ConditionEntry) {
                 op.name.range,
                 e.path.clone(),
                 format!(
-                    "`{key}` is a {} key: use a {want} operator instead of `{}`.",
+                    "`{key}` is {} {} key: use {} {want} operator instead of `{}`.",
+                    article(ki.key_type.as_str()),
                     ki.key_type.as_str(),
+                    article(want),
                     op.name.value
                 ),
             );

@@ -227,6 +227,16 @@ pub mod links {
         Some("https://docs.aws.amazon.com/connect/latest/adminguide/encryption-at-rest.html");
 }
 
+/// The indefinite article for `word` ("an Amazon S3 action", "a Tag Editor action", "an ARN
+/// key"): every AWS service name and key type that starts with a vowel letter is read with a
+/// vowel sound.
+pub fn article(word: &str) -> &'static str {
+    match word.bytes().next().map(|b| b.to_ascii_lowercase()) {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
+        _ => "a",
+    }
+}
+
 /// The service prefix and action name of `service:Action` (both non-empty), else `None`.
 pub fn split_action(s: &str) -> Option<(&str, &str)> {
     let (svc, name) = s.split_once(':')?;
