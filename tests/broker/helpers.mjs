@@ -1,6 +1,8 @@
 // Shared by the broker and stack tests: the real local stack (scripts/stack/up.sh), the real sample
 // data (scripts/samples/make-samples.mjs), a broker process, and an ESDK keyring that asks the
-// broker for the data key (so the official ESDK checks what the broker returns).
+// broker for the data key (so the official ESDK checks what the broker returns). Requests as a
+// demo user carry that user's ID token, got from the stack's identity provider by a real
+// Authorization Code + PKCE sign-in (tests/support/oidc.mjs).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { buildClient, CommitmentPolicy, KeyringNode, KeyringTraceFlag } from '@aws-crypto/client-node';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { readStackEnv, stackDir, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
+import { idpUsers, signIn } from '../support/oidc.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 export { repoRoot };
@@ -106,16 +109,29 @@ export async function edkAndContext(ciphertext) {
   return captured;
 }
 
+const tokens = new Map();
+/** The ID token of a demo user (alice, bob, carol), signed in once per test process. */
+export function tokenOf(user) {
+  if (!tokens.has(user)) {
+    const { env } = ensureStack();
+    const password = idpUsers(stackDir())[user]?.password ?? 'no such user';
+    const origin = env.CALLSEAL_ALLOWED_ORIGINS.split(',')[0];
+    tokens.set(user, signIn({ issuer: env.CALLSEAL_OIDC_ISSUER, login: user, password, origin }).then((t) => t.id_token));
+  }
+  return tokens.get(user);
+}
+
 /**
- * A request to the broker as a demo user: { status, headers, bytes (the body as a Buffer), text,
- * json (when the body parses as JSON) }. A granted unwrap's body is binary (the data key): use
- * `bytes` for it, never `text`.
+ * A request to the broker as a demo user (`user`: signed in with the identity provider) or with a
+ * given bearer `token`: { status, headers, bytes (the body as a Buffer), text, json (when the body
+ * parses as JSON) }. A granted unwrap's body is binary (the data key): use `bytes` for it, never `text`.
  */
-export async function api(url, path, { user, method = 'GET', body, headers = {} } = {}) {
+export async function api(url, path, { user, token, method = 'GET', body, headers = {} } = {}) {
+  const bearer = token ?? (user ? await tokenOf(user) : undefined);
   const res = await fetch(url + path, {
     method,
     headers: {
-      ...(user ? { 'x-callseal-user': user } : {}),
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },

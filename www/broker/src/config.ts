@@ -3,6 +3,20 @@
  * (scripts/demo.sh does this). Real AWS: leave CALLSEAL_KMS_ENDPOINT and CALLSEAL_S3_ENDPOINT unset
  * and give the process credentials through the SDK's default chain (instance role, SSO, env).
  */
+/** The OpenID Connect issuer whose tokens sign users in (auth.ts). */
+export interface OidcConfig {
+  issuer: string;
+  /** The client the tokens are issued to: an ID token's `aud`, a Cognito access token's `client_id`. */
+  clientId: string;
+  /** The issuer's JWKS; unset: the `jwks_uri` of its discovery document. */
+  jwksUrl?: string;
+  /** The claim listing the user's groups (`groups`; Amazon Cognito: `cognito:groups`). */
+  groupsClaim: string;
+  /** Signature algorithms accepted (asymmetric only). */
+  algorithms: string[];
+  clockToleranceSeconds: number;
+}
+
 export interface BrokerConfig {
   host: string;
   port: number;
@@ -19,12 +33,13 @@ export interface BrokerConfig {
   urlExpirySeconds: number;
   unwrapPerMinute: number;
   requestsPerMinute: number;
-  /** Requests with an unknown or missing user, per source address (guessing names is throttled). */
+  /** Requests with a missing or invalid token, per source address (guessing tokens is throttled). */
   refusedPerMinute: number;
   maxBodyBytes: number;
   auditLogPath: string;
   policyModule?: string;
   hsts: boolean;
+  oidc: OidcConfig;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -39,6 +54,33 @@ function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, ma
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}, got ${raw}`);
   return n;
+}
+
+/** Asymmetric JWS algorithms only: an HMAC "verified" with a public key proves nothing. */
+const SIGNATURE_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** An https URL, or http on a loopback host (the local stack). */
+function secureUrl(name: string, value: string): string {
+  const u = new URL(value);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))) {
+    throw new Error(`${name} must be an https URL (http only on a loopback host): ${value}`);
+  }
+  return value;
+}
+
+function loadOidc(env: NodeJS.ProcessEnv): OidcConfig {
+  const algorithms = (env.CALLSEAL_OIDC_ALGORITHMS ?? 'RS256,ES256').split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of algorithms) {
+    if (!SIGNATURE_ALGORITHMS.includes(a)) throw new Error(`CALLSEAL_OIDC_ALGORITHMS: "${a}" is not one of ${SIGNATURE_ALGORITHMS.join(', ')}`);
+  }
+  return {
+    issuer: secureUrl('CALLSEAL_OIDC_ISSUER', required(env, 'CALLSEAL_OIDC_ISSUER')),
+    clientId: required(env, 'CALLSEAL_OIDC_CLIENT_ID'),
+    jwksUrl: env.CALLSEAL_OIDC_JWKS_URL ? secureUrl('CALLSEAL_OIDC_JWKS_URL', env.CALLSEAL_OIDC_JWKS_URL) : undefined,
+    groupsClaim: env.CALLSEAL_OIDC_GROUPS_CLAIM || 'groups',
+    algorithms,
+    clockToleranceSeconds: int(env, 'CALLSEAL_OIDC_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
@@ -72,5 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
     policyModule: env.CALLSEAL_POLICY_MODULE || undefined,
     hsts: env.CALLSEAL_HSTS === 'true',
+    oidc: loadOidc(env),
   };
 }

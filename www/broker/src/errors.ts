@@ -3,7 +3,7 @@ export const ERRORS = {
   InvalidRequest: 400,
   UnsupportedKeyProvider: 400,
   InvalidCiphertext: 400,
-  UnknownUser: 401,
+  InvalidToken: 401,
   IdentityMismatch: 401,
   AccessDenied: 403,
   EncryptionContextMismatch: 403,
@@ -19,6 +19,7 @@ export const ERRORS = {
   KmsUnavailable: 502,
   StorageUnavailable: 502,
   PolicyEngineUnavailable: 503,
+  IdentityProviderUnavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

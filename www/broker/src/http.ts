@@ -2,7 +2,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BrokerConfig } from './config.js';
 import { BrokerError } from './errors.js';
-import { USER_HEADER } from './users.js';
 
 /**
  * Headers on every response: never cached, never framed, nothing else loadable. JSON, except the
@@ -42,7 +41,7 @@ export function cors(req: IncomingMessage, res: ServerResponse, config: BrokerCo
     // OPTIONS: the page's preflight warm-up (lib/broker.ts warmUp) is itself an OPTIONS request,
     // answered here like a preflight: no body, no audit, no side effect.
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', `Content-Type, ${USER_HEADER}`);
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
     res.setHeader('Access-Control-Max-Age', '600');
     res.statusCode = 204;
     res.end();

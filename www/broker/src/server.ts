@@ -8,9 +8,10 @@
  *                                   encryptionContext, user? } -> the data key's bytes, nothing else
  *                                   (application/octet-stream; key ARN and object id in the
  *                                   X-Callseal-Key-Id / X-Callseal-Object-Id headers)
- *   GET  /api/me, /api/demo-users, /healthz
+ *   GET  /api/me, /healthz
  *
- * Unwrap order: identify the user -> rate limit -> validate the body -> key provider and key ARN ->
+ * Every /api/ request is signed in: a bearer token of the OpenID Connect issuer (auth.ts).
+ * Unwrap order: verify the token -> rate limit -> validate the body -> key provider and key ARN ->
  * the object exists -> the context is the object's -> callseal's policy engine allows kms:Decrypt ->
  * KMS Decrypt with that context. Every unwrap and every refusal is written to the audit log.
  */
@@ -18,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { AuditLog, type AuditEntry } from './audit.js';
+import { Authenticator } from './auth.js';
 import { Authorizer } from './authorize.js';
 import { kmsUnwrap, makeClients, presignGet } from './aws.js';
 import { Catalog } from './catalog.js';
@@ -27,13 +29,14 @@ import { BrokerError } from './errors.js';
 import { cors, pathSegment, readJson, securityHeaders, send, sendKey, sourceIp } from './http.js';
 import { RateLimiter } from './rate-limit.js';
 import { contextMismatch, KMS_PROVIDER_ID, OBJECT_ID, parseUnwrapRequest, type UnwrapRequest } from './unwrap-request.js';
-import { DEMO_USERS, identify, type User, USER_HEADER } from './users.js';
+import type { User } from './users.js';
 
 export function createBroker(config: BrokerConfig) {
   const { kms, s3 } = makeClients(config);
   const catalog = new Catalog(s3, config.bucket, config.indexKey);
   const headers = new HeaderFactsCache(s3, config.bucket, config.kmsKeyArn);
   const authz = new Authorizer(config);
+  const authn = new Authenticator(config.oidc);
   const audit = new AuditLog(config.auditLogPath, config.accountId, config.region);
   const requestLimit = new RateLimiter(config.requestsPerMinute);
   const unwrapLimit = new RateLimiter(config.unwrapPerMinute);
@@ -46,16 +49,16 @@ export function createBroker(config: BrokerConfig) {
   }
 
   /**
-   * Unknown or missing users are refused (401); a source address that keeps sending them (names
-   * being guessed) is throttled like any caller (429 + Retry-After), each refusal still audited.
+   * Missing or invalid tokens are refused (401); a source address that keeps sending them (tokens
+   * being forged) is throttled like any caller (429 + Retry-After), each refusal still audited.
    */
-  function identifyOrThrottle(req: IncomingMessage, ip: string): User {
+  async function identifyOrThrottle(req: IncomingMessage, ip: string): Promise<User> {
     try {
-      return identify(req);
+      return await authn.identify(req);
     } catch (err) {
-      if (err instanceof BrokerError && err.code === 'UnknownUser') {
+      if (err instanceof BrokerError && err.code === 'InvalidToken') {
         const wait = refusedLimit.take(ip);
-        if (wait > 0) throw new BrokerError('Throttling', `too many requests with unknown users from this address; retry in ${wait} s`, wait);
+        if (wait > 0) throw new BrokerError('Throttling', `too many requests with invalid tokens from this address; retry in ${wait} s`, wait);
       }
       throw err;
     }
@@ -170,12 +173,9 @@ export function createBroker(config: BrokerConfig) {
     try {
       if (cors(req, res, config)) return;
       if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true });
-      if (path === '/api/demo-users' && req.method === 'GET') {
-        return send(res, 200, { note: 'demo sign-in: a real deployment uses its SSO', header: USER_HEADER, users: Object.values(DEMO_USERS) });
-      }
       if (!path.startsWith('/api/')) throw new BrokerError('NotFound', `no route ${path.slice(0, 100)}`);
 
-      const user = identifyOrThrottle(req, ip);
+      const user = await identifyOrThrottle(req, ip);
       entry.user = user;
       throttle(requestLimit, user, 'API');
 
@@ -230,10 +230,7 @@ export function createBroker(config: BrokerConfig) {
     } catch (err) {
       const e = err instanceof BrokerError ? err : new BrokerError('InternalError', 'internal error');
       if (!(err instanceof BrokerError)) console.error(`[broker] ${requestID}:`, err);
-      if (e.code === 'UnknownUser' || e.code === 'IdentityMismatch' || (e.code === 'Throttling' && !entry.user)) {
-        const h = req.headers[USER_HEADER];
-        entry.userName = (Array.isArray(h) ? h.join(',') : h ?? '').slice(0, 64);
-      }
+      if (e.code === 'InvalidToken') res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
       if (!audited) {
         entry.errorCode = e.code;
         entry.errorMessage = e.message;
@@ -259,7 +256,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const a = server.address();
     const port = typeof a === 'object' && a ? a.port : config.port;
     console.error(`[broker] listening on http://${config.host}:${port}  key ${config.kmsKeyArn}  ` +
-      `S3 ${config.s3Endpoint ?? 'AWS'}  KMS ${config.kmsEndpoint ?? 'AWS'}  audit ${config.auditLogPath}  ` +
+      `S3 ${config.s3Endpoint ?? 'AWS'}  KMS ${config.kmsEndpoint ?? 'AWS'}  sign-in ${config.oidc.issuer}  audit ${config.auditLogPath}  ` +
       `origins ${config.allowedOrigins.join(',')}`);
   });
   const stop = () => server.close(() => process.exit(0));

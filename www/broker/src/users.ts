@@ -1,39 +1,40 @@
 /**
- * Who is asking. DEMO ONLY: the user is picked by the `X-Callseal-User` header (the page offers a
- * user switcher) from three fixed demo users. A real deployment replaces `identify` with its SSO:
- * verify the session (OIDC ID token / SAML assertion / IAM Identity Center) here and map the
- * verified groups to roles. Nothing else in the broker needs to change.
+ * Who a verified token names, and what role that gives: the token's groups claim (e.g. `groups`
+ * of the local identity provider, `cognito:groups` of Amazon Cognito) names callseal's roles, each
+ * with its policy in www/broker/policies/<Role>.json. A user in several role groups gets the first
+ * in ROLES' order; a user in none is refused.
  */
-import type { IncomingMessage } from 'node:http';
+import type { JWTPayload } from 'jose';
 import { BrokerError } from './errors.js';
 
-export type Role = 'Administrator' | 'Supervisor' | 'Agent';
+/** The roles, most privileged first. */
+export const ROLES = ['Administrator', 'Supervisor', 'Agent'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface User {
+  /** The name in the audit's session ARN: preferred_username (or Cognito's username), else sub. */
   name: string;
+  /** The token's `sub`. */
+  subject: string;
   role: Role;
 }
 
-/** The demo users (as in the seeds' RBAC roles). */
-export const DEMO_USERS: Readonly<Record<string, User>> = Object.freeze({
-  alice: { name: 'alice', role: 'Supervisor' },
-  bob: { name: 'bob', role: 'Agent' },
-  carol: { name: 'carol', role: 'Administrator' },
-});
+/** Claims naming the user, first present wins (OIDC, then Cognito ID token, then Cognito access token). */
+const NAME_CLAIMS = ['preferred_username', 'cognito:username', 'username', 'sub'];
+/** The characters of an IAM role session name (the audit's session ARN ends with the user's name). */
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
-export const USER_HEADER = 'x-callseal-user';
-
-/** The requesting user, or a refusal (UnknownUser) when the header is missing or names nobody. */
-export function identify(req: IncomingMessage, claimed?: unknown): User {
-  const header = req.headers[USER_HEADER];
-  const name = Array.isArray(header) ? undefined : header?.trim().toLowerCase();
-  if (!name) throw new BrokerError('UnknownUser', `no user: send the ${USER_HEADER} header (demo sign-in)`);
-  const user = Object.hasOwn(DEMO_USERS, name) ? DEMO_USERS[name] : undefined;
-  if (!user) throw new BrokerError('UnknownUser', `unknown user "${name.slice(0, 64)}"`);
-  if (claimed !== undefined && claimed !== user.name) {
-    throw new BrokerError('IdentityMismatch', 'the "user" field does not match the signed-in user');
-  }
-  return user;
+/** The user a verified token's claims describe; refused when they name no user or no callseal role. */
+export function userFromClaims(claims: JWTPayload, groupsClaim: string): User {
+  const subject = claims.sub;
+  if (typeof subject !== 'string' || !subject) throw new BrokerError('InvalidToken', 'the token has no subject (sub)');
+  const name = NAME_CLAIMS.map((c) => claims[c]).find((v): v is string => typeof v === 'string' && v !== '');
+  if (!name || !SESSION_NAME.test(name)) throw new BrokerError('InvalidToken', 'the token names no usable user (2 to 64 of A-Z a-z 0-9 _+=,.@-)');
+  const raw = claims[groupsClaim];
+  const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
+  const role = ROLES.find((r) => groups.includes(r));
+  if (!role) throw new BrokerError('AccessDenied', `${name} is in no callseal role group (${ROLES.join(', ')})`);
+  return { name, subject, role };
 }
 
 /** IAM names of a user's session: the role they assume and the session ARN CloudTrail would log. */
