@@ -27,6 +27,8 @@ export default defineConfig({
       input: {
         index: resolve(here, 'index.html'),
         player: resolve(here, 'player/index.html'),
+        // The sign-in pop-up's landing page (the identity provider's redirect URI).
+        signin: resolve(here, 'player/signin.html'),
         playground: resolve(here, 'playground/index.html'),
         // The player's Service Worker: a stable, unhashed URL (player/sw.js) so its scope is player/.
         'player/sw': resolve(here, 'player/sw.ts'),

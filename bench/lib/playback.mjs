@@ -11,6 +11,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { serveStatic } from '../../tests/support/static-server.mjs';
 import { firstAudio, measurePlain, seekLatency } from '../../tests/e2e/measure.mjs';
 import { brokerAnswers, openStack } from '../../tests/support/stack.mjs';
+import { idToken, signInPlayer } from '../../tests/support/oidc.mjs';
 
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 /** Pause after each page is ready, on both sides, before the click (BENCH_SETTLE_MS). */
@@ -25,7 +26,8 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
     const { env, manifest, s3, index } = await openStack({ root, stack });
     // The reference key broker: reuse a running one, else start it.
     const broker = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
-    if (!(await brokerAnswers(broker))) {
+    const token = await idToken(env, stack, 'alice');
+    if (!(await brokerAnswers(broker, token))) {
       const entry = ['www/broker/src/main.ts', 'www/broker/src/server.ts', 'www/broker/src/index.ts'].find((f) => existsSync(join(root, f)));
       const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
       started.push(child);
@@ -33,13 +35,13 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
       for (let i = 0; i < 150 && !up; i++) {
         if (child.exitCode !== null) throw new Error(`the broker exited (${child.exitCode})`);
         await new Promise((r) => setTimeout(r, 200));
-        up = await brokerAnswers(broker);
+        up = await brokerAnswers(broker, token);
       }
       if (!up) throw new Error('the broker did not answer within 30 s');
     }
     const dist = join(outDir, 'www');
     execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'error'], {
-      cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker },
+      cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker, VITE_CALLSEAL_OIDC_ISSUER: env.CALLSEAL_OIDC_ISSUER, VITE_CALLSEAL_OIDC_CLIENT_ID: env.CALLSEAL_OIDC_CLIENT_ID },
     });
     // The stack's CORS allows page origins on 127.0.0.1:4173 and :5173 only.
     for (const port of [4173, 5173]) {
@@ -66,7 +68,8 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
       const at = { ours: ours.seek.length, plain: plain.seek.length, ttfa: ours.ttfa.length };
       try {
         const page = await context.newPage();
-        await page.goto(`${server.url}/player/?user=alice`);
+        await page.goto(`${server.url}/player/`);
+        await signInPlayer(page, stack, 'alice');
         const selector = `#contact-list button[data-contact="${contact.contactId}"]`;
         await page.locator(selector).waitFor({ timeout: 30_000 });
         // Both sides start from a settled page, as a supervisor sees it before clicking: here the

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { KMSClient, DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { tsImport } from 'tsx/esm/api';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api } from './helpers.mjs';
+import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api, tokenOf } from './helpers.mjs';
 
 let env, manifest, cfg, index, broker, engine;
 const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
@@ -299,18 +299,18 @@ describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the gr
     if (engine) return t.skip(engine);
     const body = await unwrapBody(wav());
     const req = { encryptedDataKey: body.encryptedDataKey, encryptionContext: body.encryptionContext };
-    const key = await new client.Broker(`${broker.url}/`, 'alice').unwrapRequest(body.objectId, req, 32);
+    const key = await new client.Broker(`${broker.url}/`, await tokenOf('alice')).unwrapRequest(body.objectId, req, 32);
     assert.ok(key instanceof Uint8Array);
     const direct = await new KMSClient(cfg.kms).send(new DecryptCommand({
       CiphertextBlob: Buffer.from(req.encryptedDataKey.ciphertext, 'base64'), EncryptionContext: req.encryptionContext, KeyId: env.CALLSEAL_KMS_KEY_ARN,
     }));
     assert.deepEqual(Buffer.from(key), Buffer.from(direct.Plaintext));
     // Asked with another suite's key length (a 16-byte suite): refused, not returned.
-    await assert.rejects(new client.Broker(`${broker.url}/`, 'alice').unwrapRequest(body.objectId, req, 16),
+    await assert.rejects(new client.Broker(`${broker.url}/`, await tokenOf('alice')).unwrapRequest(body.objectId, req, 16),
       (e) => e.name === 'BrokerError' && e.code === 'BadResponse' && /32 bytes/.test(e.message));
-    await assert.rejects(new client.Broker(`${broker.url}/`, 'bob').unwrapRequest(body.objectId, req),
+    await assert.rejects(new client.Broker(`${broker.url}/`, await tokenOf('bob')).unwrapRequest(body.objectId, req),
       (e) => e.name === 'BrokerError' && e.status === 403 && e.code === 'AccessDenied');
-    await assert.rejects(new client.Broker(`${broker.url}/`, 'alice').unwrapRequest('no-such-object.recording.wav', req),
+    await assert.rejects(new client.Broker(`${broker.url}/`, await tokenOf('alice')).unwrapRequest('no-such-object.recording.wav', req),
       (e) => e.name === 'BrokerError' && e.status === 404 && e.code === 'ObjectNotFound');
   });
 
@@ -330,12 +330,12 @@ describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the gr
     const req = { encryptedDataKey: { providerId: 'aws-kms', providerInfo: 'k', ciphertext: 'AA==' }, encryptionContext: {} };
     try {
       for (const [path, why] of [['json', /application\/json.*not application\/octet-stream/], ['short', /31 bytes/], ['other', /another object/]]) {
-        await assert.rejects(new client.Broker(`${base}/${path}/`, 'alice').unwrapRequest('o', req),
+        await assert.rejects(new client.Broker(`${base}/${path}/`, 'any-token').unwrapRequest('o', req),
           (e) => e.name === 'BrokerError' && e.code === 'BadResponse' && why.test(e.message), path);
       }
-      await assert.rejects(new client.Broker(`${base}/dropped/`, 'alice').unwrapRequest('o', req),
+      await assert.rejects(new client.Broker(`${base}/dropped/`, 'any-token').unwrapRequest('o', req),
         (e) => e.name === 'BrokerError' && e.code === 'UNREACHABLE' && /stopped mid-answer/.test(e.message), 'dropped');
-      assert.deepEqual(Buffer.from(await new client.Broker(`${base}/ok/`, 'alice').unwrapRequest('o', req)), key);
+      assert.deepEqual(Buffer.from(await new client.Broker(`${base}/ok/`, 'any-token').unwrapRequest('o', req)), key);
     } finally {
       server.close();
     }

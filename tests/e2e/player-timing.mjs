@@ -23,6 +23,7 @@ import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
 import { firstAudio, playerStages, summarize } from './measure.mjs';
 import { brokerAnswers, openStack } from '../support/stack.mjs';
+import { idToken, signInPlayer } from '../support/oidc.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The checkout whose scripts run the local stack (STACK_ROOT: another worktree's, so as not to restart it). */
@@ -39,11 +40,12 @@ const log = (m) => console.error(`[timing] ${m}`);
 const quiet = { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } };
 const { env, manifest, s3, index } = await openStack({ root: STACK_ROOT, stack: STACK });
 const brokerBase = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
+const token = await idToken(env, STACK, 'alice');
 let brokerChild;
-if (!(await brokerAnswers(brokerBase))) {
+if (!(await brokerAnswers(brokerBase, token))) {
   brokerChild = spawn(process.execPath, ['--import', 'tsx', 'www/broker/src/server.ts'], { cwd: ROOT, env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
   let up = false;
-  for (let i = 0; i < 150 && !up; i++) { await new Promise((r) => setTimeout(r, 200)); up = await brokerAnswers(brokerBase); }
+  for (let i = 0; i < 150 && !up; i++) { await new Promise((r) => setTimeout(r, 200)); up = await brokerAnswers(brokerBase, token); }
   if (!up) throw new Error('broker did not start');
 }
 // DISTS=a,b: two builds compared run by run (alternating order), each served on one of the two
@@ -52,7 +54,7 @@ let dists = (process.env.DISTS ?? process.env.CALLSEAL_E2E_DIST ?? '').split(','
 if (!dists.length) {
   outDir = mkdtempSync(join(tmpdir(), 'callseal-www-'));
   execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-    ...quiet, env: { ...quiet.env, VITE_CALLSEAL_BROKER_URL: brokerBase },
+    ...quiet, env: { ...quiet.env, VITE_CALLSEAL_BROKER_URL: brokerBase, VITE_CALLSEAL_OIDC_ISSUER: env.CALLSEAL_OIDC_ISSUER, VITE_CALLSEAL_OIDC_CLIENT_ID: env.CALLSEAL_OIDC_CLIENT_ID },
   });
   dists = [outDir];
 }
@@ -83,7 +85,8 @@ try {
     try {
       const page = await context.newPage();
       page.on('pageerror', (e) => log(`page error: ${e.message}`));
-      await page.goto(`${servers[k].url}/player/?user=alice`);
+      await page.goto(`${servers[k].url}/player/`);
+      await signInPlayer(page, STACK, 'alice');
       const button = page.locator(selector);
       await button.waitFor({ timeout: 30_000 });
       // The settled page (list shown, wasm loaded, Service Worker in control: html[data-ready]),

@@ -17,18 +17,19 @@ import { launchChromium } from '../support/browser.mjs';
 import { serveStatic } from '../support/static-server.mjs';
 import { playerStages, firstAudio, measurePlain, seekLatency, summarize } from './measure.mjs';
 import { brokerAnswers, openStack } from '../support/stack.mjs';
+import { idToken, signInPlayer } from '../support/oidc.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const STACK = process.env.CALLSEAL_STACK_DIR ?? join(ROOT, '.stack');
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 const log = (m) => console.error(`[e2e player] ${m}`);
 
-let env, manifest, index, s3, broker, server, browser, outDir;
+let env, manifest, index, s3, broker, server, browser, outDir, aliceToken;
 const started = [];
 
 async function startBroker() {
   const base = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
-  if (await brokerAnswers(base)) { log(`reusing the broker at ${base}`); return base; }
+  if (await brokerAnswers(base, aliceToken)) { log(`reusing the broker at ${base}`); return base; }
   const entry = ['www/broker/src/main.ts', 'www/broker/src/server.ts', 'www/broker/src/index.ts'].find((f) => existsSync(join(ROOT, f)));
   assert.ok(entry, 'no broker entry point in www/broker/src');
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
@@ -36,7 +37,7 @@ async function startBroker() {
   });
   started.push(child);
   for (let i = 0; i < 150; i++) {
-    if (await brokerAnswers(base)) return base;
+    if (await brokerAnswers(base, aliceToken)) return base;
     if (child.exitCode !== null) throw new Error(`the broker exited (${child.exitCode})`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -57,6 +58,7 @@ const transcriptOf = (contactId) => JSON.parse(readFileSync(obj(`${contactId}.tr
 
 before(async () => {
   ({ env, manifest, s3, index } = await openStack({ root: ROOT, stack: STACK, stdout: 'inherit' }));
+  aliceToken = await idToken(env, STACK, 'alice');
   broker = await startBroker();
 
   assert.ok(existsSync(join(ROOT, 'pkg/decrypt.js')), 'pkg/ is not built: run make build');
@@ -64,7 +66,7 @@ before(async () => {
   if (!dist) {
     dist = outDir = mkdtempSync(join(tmpdir(), 'callseal-www-'));
     execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker },
+      cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker, VITE_CALLSEAL_OIDC_ISSUER: env.CALLSEAL_OIDC_ISSUER, VITE_CALLSEAL_OIDC_CLIENT_ID: env.CALLSEAL_OIDC_CLIENT_ID },
     });
   }
   assert.ok(existsSync(join(dist, 'player/sw.js')), 'the build did not emit player/sw.js');
@@ -80,14 +82,15 @@ after(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
-/** A fresh context (own Service Worker registration) with the player open as `user`. */
+/** A fresh context (own Service Worker registration) with the player open, `user` signed in (the provider's form in the pop-up). */
 async function openPlayer(user = 'alice') {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') console.error('[page console]', m.text()); });
-  await page.goto(`${server.url}/player/?user=${user}`);
+  await page.goto(`${server.url}/player/`);
+  await signInPlayer(page, STACK, user);
   return { context, page, errors };
 }
 
@@ -124,6 +127,48 @@ function expectedTurn(turns, t) {
   sorted.forEach((x, k) => { if (x.begin <= t + 0.05) found = k; });
   return found;
 }
+
+test('sign-in: nothing is asked of the broker before it; the provider\'s pop-up (Authorization Code + PKCE) signs carol in as Administrator; requests carry her ID token, never a user header; sign-out forgets it', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const brokerRequests = [];
+  page.on('request', (r) => { if (r.url().startsWith(broker)) brokerRequests.push(r); });
+  try {
+    await page.goto(`${server.url}/player/`);
+    await page.waitForFunction(() => /Sign in to see the contacts/.test(document.querySelector('#list-status').textContent));
+    assert.equal(await page.locator('#whoami').textContent(), 'Not signed in');
+    assert.equal(brokerRequests.length, 0, 'no broker request before sign-in');
+
+    // A wrong password: the provider refuses it; closing the pop-up leaves the page signed out.
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#signin')]);
+    await popup.waitForSelector('#login');
+    await popup.fill('#login', 'carol');
+    await popup.fill('#password', 'not-her-password');
+    await popup.click('#submit');
+    await popup.waitForSelector('#error');
+    assert.match(await popup.locator('#error').textContent(), /Wrong user name or password/);
+    await popup.close();
+    await page.waitForFunction(() => /Not signed in: the sign-in window was closed/.test(document.querySelector('#whoami').textContent));
+
+    await signInPlayer(page, STACK, 'carol');
+    await page.waitForFunction(() => document.querySelector('#whoami').textContent === 'Signed in as carol (Administrator)', null, { timeout: 20_000 });
+    await page.locator('#contact-list button').first().waitFor({ timeout: 20_000 });
+    assert.ok(brokerRequests.length >= 2, `${brokerRequests.length} broker requests`);
+    for (const r of brokerRequests) {
+      const h = await r.allHeaders();
+      assert.equal(h['x-callseal-user'], undefined, r.url());
+      if (r.method() !== 'OPTIONS' || h.authorization) assert.match(h.authorization ?? '', /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/, `${r.method()} ${r.url()}`);
+    }
+    // The token is in memory only: nothing in the page's storage.
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length]), [0, 0]);
+
+    await page.click('#signout');
+    assert.equal(await page.locator('#whoami').textContent(), 'Not signed in');
+    assert.equal(await page.locator('#contact-list button').count(), 0);
+  } finally {
+    await context.close();
+  }
+});
 
 test('the stored objects are ciphertext, not audio or JSON', async () => {
   for (const o of manifest.objects) {
@@ -292,7 +337,8 @@ test('the listing\'s pre-signed URL and key request start the open; an expired l
       return route.fulfill({ status: 403, contentType: 'application/xml',
         body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>' });
     });
-    await page.reload();
+    await page.reload(); // the ID token was in the page's memory only: sign in again
+    await signInPlayer(page, STACK, 'alice');
     await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 });
     // A URL signed within the same second as the listed one is the same URL (SigV4 is
     // deterministic): let the clock move on, as it has when a URL really expired.
@@ -324,7 +370,8 @@ test('a header that is not the one the listing described is refused with a clear
       objects.find((o) => o.id === recId).header.encryptedDataKeys = other.header.encryptedDataKeys;
       await route.fulfill({ response: res, json: body });
     });
-    await page.reload();
+    await page.reload(); // the ID token was in the page's memory only: sign in again
+    await signInPlayer(page, STACK, 'alice');
     await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 });
     await contactButton(page, contact.contactId).click();
     await waitFor(page, '#error[data-error="tampered"]');
@@ -339,7 +386,7 @@ test('a header that is not the one the listing described is refused with a clear
 
 /** The data key of a stored object, from KMS itself (the EDK and context the broker lists for it). */
 async function kmsDataKey(objectId) {
-  const res = await fetch(new URL('api/recordings', broker), { headers: { 'x-callseal-user': 'alice' } });
+  const res = await fetch(new URL('api/recordings', broker), { headers: { authorization: `Bearer ${aliceToken}` } });
   const listed = (await res.json()).contacts.flatMap((c) => c.objects).find((o) => o.id === objectId);
   assert.ok(listed?.header, `the listing gives ${objectId}'s header facts`);
   const kms = new KMSClient({

@@ -6,15 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
-
-export const CLIENT_ID = 'callseal-player';
-export const SCOPE = 'openid profile groups';
+import { CLIENT_ID, REDIRECT_PATH, SCOPE } from '../../scripts/stack/idp.mjs';
 
 /** The demo users and their passwords (made by the provider at its first start). */
 export const idpUsers = (stack) => JSON.parse(readFileSync(join(stack, 'idp', 'users.json'), 'utf8'));
 
 /** The redirect URI of the player on a page origin (one the provider registered). */
-export const redirectUriFor = (origin) => `${origin}/player/signin.html`;
+export const redirectUriFor = (origin) => `${origin}${REDIRECT_PATH}`;
 
 /** A minimal cookie jar: name=value pairs per response, sent back on every request. */
 function cookieJar() {
@@ -80,4 +78,23 @@ export async function signIn({ issuer, login, password, origin }) {
     await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, opts),
     { expectedNonce: nonce });
   return { ...tokens, claims: oauth.getValidatedIdTokenClaims(tokens) };
+}
+
+/** The ID token of a demo user of the stack whose settings are `env` (stack.env) and folder `stack`. */
+export async function idToken(env, stack, login) {
+  const origin = env.CALLSEAL_ALLOWED_ORIGINS.split(',')[0];
+  return (await signIn({ issuer: env.CALLSEAL_OIDC_ISSUER, login, password: idpUsers(stack)[login].password, origin })).id_token;
+}
+
+/**
+ * Signs `login` in on an open player page (Playwright) as a person does: the Sign in button opens
+ * the provider's form in a pop-up, filled and sent; the pop-up closes itself once back.
+ */
+export async function signInPlayer(page, stack, login) {
+  const { password } = idpUsers(stack)[login];
+  const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#signin')]);
+  await popup.waitForSelector('#login', { timeout: 20_000 });
+  await popup.fill('#login', login);
+  await popup.fill('#password', password);
+  await Promise.all([popup.waitForEvent('close', { timeout: 20_000 }), popup.click('#submit')]);
 }

@@ -14,10 +14,10 @@ export function readStackEnv(stack) {
   return out;
 }
 
-/** Whether a key broker answers at `base` (alice's listing within 3 s). */
-export async function brokerAnswers(base) {
+/** Whether a key broker answers at `base` (the listing, for the bearer of `token`, within 3 s). */
+export async function brokerAnswers(base, token) {
   try {
-    const r = await fetch(new URL('api/recordings', base), { headers: { 'x-callseal-user': 'alice' }, signal: AbortSignal.timeout(3000) });
+    const r = await fetch(new URL('api/recordings', base), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3000) });
     return r.status === 200;
   } catch {
     return false;

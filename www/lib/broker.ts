@@ -77,7 +77,8 @@ export interface BrokerUser {
 }
 
 export class Broker {
-  constructor(readonly base: string, readonly user: string) {}
+  /** `token`: the signed-in user's ID token (www/lib/signin.ts), sent as `Authorization: Bearer`. */
+  constructor(readonly base: string, private readonly token: string) {}
 
   private async request(path: string, init: RequestInit = {}, accept = 'application/json'): Promise<Response> {
     try {
@@ -85,7 +86,7 @@ export class Broker {
         cache: 'no-store',
         ...init,
         credentials: 'omit',
-        headers: { ...init.headers, 'x-callseal-user': this.user, accept },
+        headers: { ...init.headers, authorization: `Bearer ${this.token}`, accept },
       });
     } catch (e) {
       throw new BrokerError(0, 'UNREACHABLE', `the key broker at ${this.base} could not be reached (${(e as Error).message})`);
@@ -109,8 +110,14 @@ export class Broker {
   async warmUp(): Promise<void> {
     await fetch(new URL('api/unwrap', this.base), {
       method: 'OPTIONS', cache: 'default', credentials: 'omit', // see unwrapRequest
-      headers: { 'content-type': 'application/json', 'x-callseal-user': this.user },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
     }).catch(() => undefined);
+  }
+
+  /** The signed-in user as the broker knows them (its name and role). */
+  async me(): Promise<BrokerUser> {
+    const body = await this.call<{ user: string; role: string }>('api/me');
+    return { name: body.user, role: body.role };
   }
 
   async contacts(): Promise<Contact[]> {

@@ -66,9 +66,9 @@ export function explain(w: WireError): Explained {
           : 'Its encryption context names another object, so the key was not released. Do not use this copy; report the contact ID to your security team.',
       };
     }
-    if (w.code === 'UnknownUser' || w.code === 'IdentityMismatch' || w.status === 401) {
+    if (w.code === 'InvalidToken' || w.code === 'IdentityMismatch' || w.status === 401) {
       return { kind: 'refused', detail, action: 'reload-list', title: 'You are not signed in',
-        advice: 'Sign in again (pick your user above), then reload the list.' };
+        advice: 'Sign in again (Sign in, above), then reload the list.' };
     }
     if (w.code === 'OriginNotAllowed') {
       return { kind: 'refused', detail, action: 'none', title: 'This page is not allowed to use the key service',

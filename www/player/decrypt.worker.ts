@@ -72,7 +72,7 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
       break;
     }
     case 'warm':
-      void new Broker(m.brokerBase, m.user).warmUp().then(() => mark('broker-warm'));
+      void new Broker(m.brokerBase, m.token).warmUp().then(() => mark('broker-warm'));
       break;
     case 'transcript':
       transcript(m.target).then(
@@ -160,7 +160,7 @@ async function keyFor(broker: Broker, t: ObjectTarget, header: MessageHeader, ea
 }
 
 async function open(id: string, t: ObjectTarget): Promise<Stream> {
-  const broker = new Broker(t.brokerBase, t.user);
+  const broker = new Broker(t.brokerBase, t.token);
   const early = earlyKey(broker, t, id);
   try {
     return await openWith(id, t, broker, early);
@@ -303,7 +303,7 @@ function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 async function transcript(t: ObjectTarget): Promise<string> {
-  const broker = new Broker(t.brokerBase, t.user);
+  const broker = new Broker(t.brokerBase, t.token);
   const early = earlyKey(broker, t);
   try {
     return await transcriptWith(t, broker, early);

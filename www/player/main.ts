@@ -6,6 +6,7 @@
  */
 import { Broker, BrokerError, type Contact, type ObjectRef } from '../lib/broker';
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
+import { SignIn, type SignedIn } from '../lib/signin';
 import { parseContactLens, turnAt, type Transcript } from '../lib/transcript';
 import type { FromWorker, Stage, SwControl, SwToPage, ToWorker } from './protocol';
 
@@ -15,10 +16,22 @@ import type { FromWorker, Stage, SwControl, SwToPage, ToWorker } from './protoco
 
 /** The key broker: set at build time with VITE_CALLSEAL_BROKER_URL (default: the local stack's). */
 const brokerBase = new URL(import.meta.env.VITE_CALLSEAL_BROKER_URL || 'http://127.0.0.1:8787/').href;
+/**
+ * Sign-in: the OpenID Connect issuer and client id, set at build time with VITE_CALLSEAL_OIDC_ISSUER
+ * and VITE_CALLSEAL_OIDC_CLIENT_ID (default: the local stack's provider, scripts/stack/idp.mjs).
+ * The provider redirects to signin.html beside this page.
+ */
+const signIn = new SignIn(
+  new URL(import.meta.env.VITE_CALLSEAL_OIDC_ISSUER || 'http://127.0.0.1:8336'),
+  import.meta.env.VITE_CALLSEAL_OIDC_CLIENT_ID || 'callseal-player',
+  new URL('signin.html', location.href).href,
+);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const el = {
-  user: $<HTMLSelectElement>('user'),
+  whoami: $('whoami'),
+  signin: $<HTMLButtonElement>('signin'),
+  signout: $<HTMLButtonElement>('signout'),
   reload: $<HTMLButtonElement>('reload'),
   listStatus: $('list-status'),
   list: $<HTMLUListElement>('contact-list'),
@@ -53,9 +66,8 @@ const el = {
   helpOpen: $<HTMLButtonElement>('help-open'),
 };
 
-const params = new URLSearchParams(location.search);
-let user = ['alice', 'bob', 'carol'].includes(params.get('user') ?? '') ? params.get('user')! : 'alice';
-el.user.value = user;
+/** The signed-in user: the ID token lives in this page's memory only (and in the worker's requests). */
+let auth: SignedIn | undefined;
 
 // --------------------------------------------------------------------------------------------
 // Workers
@@ -119,7 +131,9 @@ swReady.then(() => settle('sw'), () => {});
  */
 let warmTimer: ReturnType<typeof setInterval> | undefined;
 function warmUp(): void {
-  const send = () => toWorker({ type: 'warm', brokerBase, user });
+  const token = auth?.token;
+  if (!token) return;
+  const send = () => toWorker({ type: 'warm', brokerBase, token });
   send();
   clearInterval(warmTimer);
   warmTimer = setInterval(send, 540_000);
@@ -161,13 +175,17 @@ const STAGES: Stage[] = ['url', 'header', 'key', 'verify', 'ready'];
 // Contact list
 // --------------------------------------------------------------------------------------------
 
-const broker = () => new Broker(brokerBase, user);
+const broker = () => new Broker(brokerBase, auth?.token ?? '');
 
 async function loadContacts(): Promise<void> {
-  el.listStatus.textContent = 'Loading contacts…';
   settle('list', false);
   settle('warm', false);
   el.list.replaceChildren();
+  if (!auth) {
+    el.listStatus.textContent = 'Sign in to see the contacts.';
+    return;
+  }
+  el.listStatus.textContent = 'Loading contacts…';
   el.reload.disabled = true;
   try {
     contacts = await broker().contacts();
@@ -190,6 +208,7 @@ async function loadContacts(): Promise<void> {
     warmUp();
   } catch (e) {
     const x = explain(toWire(e));
+    if (e instanceof BrokerError && e.status === 401) { auth = undefined; showAccount(); } // expired or refused: sign in again
     el.listStatus.textContent = e instanceof BrokerError && (e.status === 401 || e.status === 403)
       ? `${x.title}. ${x.advice}` : `Could not load the contacts: ${x.title}. ${x.advice}`;
     el.listStatus.dataset.error = x.kind;
@@ -280,7 +299,7 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
 function target(o: ObjectRef) {
   // The listing's pre-signed URL while it is fresh enough (else the worker asks the broker).
   const url = o.presigned && Date.now() < o.presigned.usableUntil ? o.presigned.url : undefined;
-  return { brokerBase, user, objectId: o.id, size: o.size, expectedContext: o.expectedContext, url, keyRequest: o.keyRequest };
+  return { brokerBase, token: auth?.token ?? '', objectId: o.id, size: o.size, expectedContext: o.expectedContext, url, keyRequest: o.keyRequest };
 }
 
 function loadTranscript(s: Session, previous?: Session): void {
@@ -714,13 +733,33 @@ function formatDate(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-el.user.addEventListener('change', () => {
-  user = el.user.value;
-  const u = new URL(location.href);
-  u.searchParams.set('user', user);
-  history.replaceState(null, '', u);
+/** Shows who is signed in (name and role, as the broker knows them) or the sign-in button. */
+function showAccount(role?: string): void {
+  el.whoami.textContent = auth ? `Signed in as ${auth.name}${role ? ` (${role})` : ''}` : 'Not signed in';
+  el.signin.hidden = auth !== undefined;
+  el.signout.hidden = auth === undefined;
+}
+
+el.signin.addEventListener('click', () => {
+  el.signin.disabled = true;
+  el.whoami.textContent = 'Signing in…';
+  signIn.signIn().then(async (signed) => {
+    auth = signed;
+    showAccount();
+    const me = await broker().me().catch(() => undefined);
+    showAccount(me?.role);
+    await loadContacts();
+  }, (e: Error) => {
+    showAccount();
+    el.whoami.textContent = `Not signed in: ${e.message}`;
+  }).finally(() => { el.signin.disabled = false; });
+});
+el.signout.addEventListener('click', () => {
+  auth = undefined;
+  clearInterval(warmTimer);
   closeSession();
   showEmpty();
+  showAccount();
   void loadContacts();
 });
 el.reload.addEventListener('click', () => void loadContacts());
@@ -730,4 +769,5 @@ addEventListener('pagehide', () => closeSession());
 
 document.body.dataset.state = 'idle';
 swReady.catch((e: Error) => { el.listStatus.textContent = `This browser cannot play encrypted recordings here: ${e.message}`; });
+showAccount();
 void loadContacts();

@@ -10,7 +10,8 @@ import type { WireError } from '../lib/errors';
 /** Where the worker finds the object and the broker. */
 export interface ObjectTarget {
   brokerBase: string;
-  user: string;
+  /** The signed-in user's ID token, sent to the broker as `Authorization: Bearer`. */
+  token: string;
   objectId: string;
   /** Pre-signed URL already obtained (else the worker asks the broker). */
   url?: string;
@@ -26,7 +27,7 @@ export type ToWorker =
   | { type: 'transcript'; req: number; target: ObjectTarget }
   | { type: 'close'; stream: string }
   /** Warm the broker's CORS preflight for the unwrap (Broker.warmUp), from the worker that sends it. */
-  | { type: 'warm'; brokerBase: string; user: string }
+  | { type: 'warm'; brokerBase: string; token: string }
   /** A port from the Service Worker: requests on it carry their reply port. */
   | { type: 'sw-port' }
   /** From the Service Worker, relayed by the page with its reply port. */
