@@ -15,10 +15,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { CLIENT_ID, REDIRECT_PATH, SCOPE } from './idp-client.mjs';
 
-export const CLIENT_ID = 'callseal-player';
-export const SCOPE = 'openid profile groups';
-export const REDIRECT_PATH = '/player/signin.html';
 
 const need = (name) => {
   const v = process.env[name];

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
-import { CLIENT_ID, REDIRECT_PATH, SCOPE } from '../../scripts/stack/idp.mjs';
+import { CLIENT_ID, REDIRECT_PATH, SCOPE } from '../../scripts/stack/idp-client.mjs';
 
 /** The demo users and their passwords (made by the provider at its first start). */
 export const idpUsers = (stack) => JSON.parse(readFileSync(join(stack, 'idp', 'users.json'), 'utf8'));
