@@ -4,7 +4,8 @@
 #   2. scripts/stack/up.sh          S3 (SeaweedFS) + KMS (moto), key + policy + alias + bucket
 #   3. scripts/samples/make-samples.mjs   synthesised calls, Contact Lens transcripts, ESDK-encrypted
 #   4. the key broker (www/broker, tsx) on $CALLSEAL_BROKER_PORT
-#   5. PAGE HOOK: serves the player when it exists, prints the URL
+#   5. the pages, built (www/dist) and served as files (scripts/serve-pages.mjs); prints the URL
+#      and the demo users' sign-in (the local identity provider's, scripts/stack/idp.mjs)
 # Everything runs in the background with pids in .stack/run/; stop with scripts/stack/down.sh.
 # Idempotent: a second run only starts what is not running.
 set -euo pipefail
@@ -53,29 +54,30 @@ if ! alive broker; then
   log "key broker on $BROKER_URL (audit log $S/audit/broker-audit.jsonl)"
 fi
 
-# --- 5. PAGE HOOK ---------------------------------------------------------------------------------
-# The player (www/player, built by the lead and the page helper) is served by Vite on
-# $CALLSEAL_PAGE_PORT (5173; `vite preview` uses 4173). Both origins are allowed by the S3 CORS
-# rules and the broker (CALLSEAL_ALLOWED_ORIGINS). Replace this block when the page's own serve
-# command is settled.
-PAGE_URL=""
-if [ -f www/player/index.html ] && [ -f www/vite.config.ts ] && [ -x node_modules/.bin/vite ] && [ -f pkg/package.json ]; then
-  if ! alive page; then
-    VITE_CALLSEAL_BROKER_URL="$BROKER_URL/" setsid node_modules/.bin/vite --config www/vite.config.ts \
-      --host 127.0.0.1 --port "$CALLSEAL_PAGE_PORT" --strictPort </dev/null >>"$S/logs/page.log" 2>&1 &
-    echo $! >"$S/run/page.pid"
-    for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$CALLSEAL_PAGE_PORT/" && break; sleep 0.2; done
-  fi
-  PAGE_URL="http://127.0.0.1:$CALLSEAL_PAGE_PORT/player/"
-else
-  log "page hook: the player is not ready yet (needs www/player, www/vite.config.ts, vite in node_modules and pkg/ from 'make build')"
+# --- 5. the pages ---------------------------------------------------------------------------------
+# Built (vite build -> www/dist, with the broker's and the identity provider's addresses) and served
+# as files by scripts/serve-pages.mjs on $CALLSEAL_PAGE_PORT: each page's CSP as a header with
+# frame-ancestors 'none', Subresource Integrity in the built HTML, nothing outside www/dist.
+PAGE_URL="http://$CALLSEAL_BIND:$CALLSEAL_PAGE_PORT/player/"
+if ! alive page; then
+  [ -f pkg/package.json ] || die "pkg/ is not built: run make build (make demo does)"
+  log "building the pages (www/dist)"
+  VITE_CALLSEAL_BROKER_URL="$BROKER_URL/" VITE_CALLSEAL_OIDC_ISSUER="$CALLSEAL_OIDC_ISSUER" \
+    VITE_CALLSEAL_OIDC_CLIENT_ID="$CALLSEAL_OIDC_CLIENT_ID" \
+    node_modules/.bin/vite build --config www/vite.config.ts --logLevel warn  # into www/dist (the config's outDir)
+  setsid node scripts/serve-pages.mjs www/dist --host "$CALLSEAL_BIND" --port "$CALLSEAL_PAGE_PORT" \
+    </dev/null >>"$S/logs/page.log" 2>&1 &
+  echo $! >"$S/run/page.pid"
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "$PAGE_URL" && break; alive page || break; sleep 0.1; done
+  curl -fs -o /dev/null "$PAGE_URL" || die "the pages are not served on $PAGE_URL; see $S/logs/page.log"
 fi
 
 cat >&2 <<EOF
 
   callseal demo is up ($((SECONDS - t0)) s)
-    player        ${PAGE_URL:-(not served yet, see the page hook in scripts/demo.sh)}
-    key broker    $BROKER_URL    demo users: alice (Supervisor), bob (Agent), carol (Administrator)
+    player        $PAGE_URL
+    sign in       $(node -e 'const u = require(process.argv[1]); console.log(Object.entries(u).map(([n, v]) => `${n} (${v.groups.join(",")}) password ${v.password}`).join("\n                  "))' "$S/idp/users.json")
+    key broker    $BROKER_URL    sign-in: $CALLSEAL_OIDC_ISSUER (OpenID Connect)
     S3            $CALLSEAL_S3_ENDPOINT/$CALLSEAL_BUCKET
     KMS           $CALLSEAL_KMS_ENDPOINT  $CALLSEAL_KMS_KEY_ARN
     audit log     $S/audit/broker-audit.jsonl

@@ -11,7 +11,7 @@ CALLSEAL_S3_PORT=${CALLSEAL_S3_PORT:-8333}        # SeaweedFS S3 gateway (path-s
 CALLSEAL_KMS_PORT=${CALLSEAL_KMS_PORT:-8335}      # moto server (KMS)
 CALLSEAL_IDP_PORT=${CALLSEAL_IDP_PORT:-8336}      # identity provider (scripts/stack/idp.mjs, OpenID Connect)
 CALLSEAL_BROKER_PORT=${CALLSEAL_BROKER_PORT:-8787} # key broker (www/broker)
-CALLSEAL_PAGE_PORT=${CALLSEAL_PAGE_PORT:-5173}     # the player page (Vite dev; 4173 = vite preview)
+CALLSEAL_PAGE_PORT=${CALLSEAL_PAGE_PORT:-5173}     # the built pages (scripts/serve-pages.mjs, make demo)
 
 # Origins the page is served from: S3 CORS, the broker's CORS and the identity provider's
 # redirect URIs allow exactly these.

@@ -1,11 +1,12 @@
 // The built pages (vite build of www/): strict CSP, no inline script or style, Subresource
 // Integrity on every script, stylesheet and wasm module, no storage or console logging in the
-// player's code; and in headless Chromium, the playground loads under its CSP with SRI, and a
-// tampered wasm file is refused.
+// player's code; in headless Chromium, the playground loads under its CSP with SRI, and a
+// tampered wasm file is refused; served by the demo's page server (scripts/serve-pages.mjs), every
+// page has its CSP as a header with frame-ancestors 'none' and nothing outside the build is reachable.
 // Needs: pkg/ built (make build), /usr/bin/chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,5 +158,77 @@ test('Chromium: the playground loads its wasm under CSP + SRI; a tampered servic
   } finally {
     await server.close();
     await browser.close();
+  }
+});
+
+/** The demo's page server (scripts/serve-pages.mjs, as scripts/demo.sh runs it) on the build. */
+async function pageServer(dir) {
+  const child = spawn(process.execPath, ['scripts/serve-pages.mjs', dir, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const url = await new Promise((ok, fail) => {
+    child.stderr.on('data', (d) => { log += d; const m = /serving .* on (http:\/\/\S+\/)/.exec(log); if (m) ok(m[1]); });
+    child.once('exit', (code) => fail(new Error(`serve-pages exited ${code}: ${log}`)));
+  });
+  return { url, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+test('served by the demo\'s page server: every page\'s CSP as a header with frame-ancestors \'none\', SRI as built', async () => {
+  const srv = await pageServer(dist);
+  try {
+    for (const page of PAGES) {
+      const path = page.replace(/index\.html$/, '');
+      const res = await fetch(new URL(path, srv.url));
+      assert.equal(res.status, 200, page);
+      const header = res.headers.get('content-security-policy');
+      assert.ok(header, `${page}: no CSP header`);
+      const directives = Object.fromEntries(header.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+      assert.deepEqual(directives['frame-ancestors'], ["'none'"], page);
+      const html = await res.text();
+      assert.deepEqual(directives, { ...csp(html), 'frame-ancestors': ["'none'"] }, `${page}: the header is the page's own policy`);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', page);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', page);
+      assert.equal(html, read(page).toString(), `${page}: served as built (SRI attributes included)`);
+    }
+    const sw = await fetch(new URL('player/sw.js', srv.url));
+    assert.equal(sw.status, 200);
+    assert.match(sw.headers.get('content-type'), /^text\/javascript/);
+    assert.equal(sw.headers.get('cache-control'), 'no-cache');
+    const wasm = assets().find((f) => f.endsWith('.wasm'));
+    assert.equal((await fetch(new URL(`assets/${wasm}`, srv.url))).headers.get('content-type'), 'application/wasm');
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('served by the demo\'s page server: nothing under .stack/ or outside the build is reachable (404)', async () => {
+  // What the development server answered: /@fs/<absolute path> serves any file of the checkout,
+  // the sample recordings, transcripts and the audit log included.
+  writeFileSync(join(dist, '.secret'), 'dot-files are not served');
+  const srv = await pageServer(dist);
+  try {
+    const paths = [
+      `/@fs${ROOT}/.stack/stack.env`,
+      `/@fs${ROOT}/.stack/audit/broker-audit.jsonl`,
+      `/@fs${ROOT}/.stack/idp/users.json`,
+      `/@fs${ROOT}/.stack/samples/manifest.json`,
+      `/@fs${ROOT}/package.json`,
+      '/.stack/stack.env',
+      '/../.stack/stack.env',
+      '/%2e%2e/%2e%2e/.stack/stack.env',
+      '/assets/..%2f..%2f.stack%2fstack.env',
+      `/${'..%2f'.repeat(12)}etc/passwd`,
+      '/%E0%A4%A',
+      '/.secret',
+      '/player/../../package.json',
+    ];
+    for (const p of paths) {
+      const res = await fetch(srv.url.replace(/\/$/, '') + p);
+      assert.equal(res.status, 404, p);
+      assert.equal(await res.text(), 'not found', p);
+    }
+    assert.equal((await fetch(srv.url, { method: 'POST' })).status, 405);
+  } finally {
+    await srv.stop();
+    rmSync(join(dist, '.secret'));
   }
 });
