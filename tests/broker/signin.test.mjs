@@ -87,6 +87,9 @@ describe('the stack\'s identity provider', () => {
       assert.equal(r.json.user, user);
     }
     assert.deepEqual(roles, { alice: 'Supervisor', bob: 'Agent', carol: 'Administrator' });
+    // The provider's ID tokens live one hour (how long a revoked user keeps access).
+    const claims = JSON.parse(Buffer.from((await tokenOf('alice')).split('.')[1], 'base64url'));
+    assert.equal(claims.exp - claims.iat, 3600);
     // The sign-in itself checks the password.
     await assert.rejects(
       signIn({ issuer: env.CALLSEAL_OIDC_ISSUER, login: 'carol', password: `${idpUsers(stackDir()).alice.password}`, origin: env.CALLSEAL_ALLOWED_ORIGINS.split(',')[0] }),
