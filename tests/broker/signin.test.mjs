@@ -6,6 +6,9 @@
 //    good one (accepted: the control) in one way each are refused with 401: another key, alg none,
 //    HS256 keyed with the issuer's public key, an algorithm off the allow-list, wrong iss, wrong
 //    aud, expired, nbf in the future; Cognito-shaped access tokens (token_use, client_id) too;
+//  - real Amazon Cognito-shaped tokens from moto's user pool (on the stack's moto server): the
+//    access and ID tokens of the broker's app client give the cognito:groups role, another
+//    client's are refused;
 //  - no token's text reaches the audit log or the broker's stderr.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +24,8 @@ const CLIENT = 'callseal-player';
 let env, broker, own;
 /** Every token sent in this file: none may appear in a log. */
 const sent = new Set();
+/** Brokers stopped before the log check: their audit and stderr, kept for it. */
+const stoppedLogs = [];
 const call = (b, path, token, headers = {}) => {
   if (token) sent.add(token);
   return api(b.url, path, { token, headers });
@@ -191,6 +196,61 @@ describe('forged and misdirected tokens (an issuer whose key the test holds)', (
   });
 });
 
+/** moto's Cognito (cognito-idp) on the stack's moto server: AWS JSON 1.1 calls, unsigned (moto reads the service from the credential scope). */
+const MOTO_AUTH = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-west-2/cognito-idp/aws4_request, SignedHeaders=host, Signature=0';
+async function cognito(action, body) {
+  const r = await fetch(`${env.CALLSEAL_KMS_ENDPOINT}/`, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { 'x-amz-target': `AWSCognitoIdentityProviderService.${action}`, 'content-type': 'application/x-amz-json-1.1', authorization: MOTO_AUTH },
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${action}: ${r.status} ${text}`);
+  return JSON.parse(text || '{}');
+}
+
+test('Amazon Cognito tokens (moto\'s user pool): the access token (token_use access, client_id) and the ID token give the cognito:groups role; another app client\'s are refused', async () => {
+  const { UserPool: pool } = await cognito('CreateUserPool', { PoolName: 'callseal-signin-test' });
+  const clientOf = async (name) => (await cognito('CreateUserPoolClient', { UserPoolId: pool.Id, ClientName: name, ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] })).UserPoolClient.ClientId;
+  const [player, other] = [await clientOf('player'), await clientOf('other')];
+  await cognito('AdminCreateUser', { UserPoolId: pool.Id, Username: 'dave', MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-Passw0rd!' });
+  await cognito('AdminSetUserPassword', { UserPoolId: pool.Id, Username: 'dave', Password: 'Real-Passw0rd!', Permanent: true });
+  await cognito('CreateGroup', { UserPoolId: pool.Id, GroupName: 'Supervisor' });
+  await cognito('AdminAddUserToGroup', { UserPoolId: pool.Id, Username: 'dave', GroupName: 'Supervisor' });
+  const signInTo = async (ClientId) => (await cognito('AdminInitiateAuth', {
+    UserPoolId: pool.Id, ClientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'dave', PASSWORD: 'Real-Passw0rd!' },
+  })).AuthenticationResult;
+  // The pool's JWKS as moto serves it, served again on a plain local URL (moto answers it only
+  // to requests naming cognito-idp, which jose's fetch does not).
+  const jwks = await (await fetch(`${env.CALLSEAL_KMS_ENDPOINT}/${pool.Id}/.well-known/jwks.json`, { headers: { authorization: MOTO_AUTH } })).text();
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const b = await startBroker(env, {
+    CALLSEAL_OIDC_ISSUER: `https://cognito-idp.us-west-2.amazonaws.com/${pool.Id}`,
+    CALLSEAL_OIDC_JWKS_URL: `http://127.0.0.1:${server.address().port}/jwks.json`,
+    CALLSEAL_OIDC_CLIENT_ID: player, CALLSEAL_OIDC_GROUPS_CLAIM: 'cognito:groups',
+  });
+  try {
+    const mine = await signInTo(player);
+    const claims = JSON.parse(Buffer.from(mine.AccessToken.split('.')[1], 'base64url'));
+    assert.deepEqual([claims.token_use, claims.client_id, claims.aud], ['access', player, undefined]);
+    for (const token of [mine.AccessToken, mine.IdToken]) {
+      const r = await call(b, '/api/me', token);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json, { user: 'dave', role: 'Supervisor' });
+    }
+    const theirs = await signInTo(other);
+    for (const token of [theirs.AccessToken, theirs.IdToken]) {
+      const r = await call(b, '/api/me', token);
+      assert.equal(r.status, 401, r.text);
+      assert.equal(r.json.error.code, 'InvalidToken');
+    }
+  } finally {
+    await b.stop();
+    stoppedLogs.push(['audit (Cognito)', readFileSync(b.auditPath, 'utf8')], ['stderr (Cognito)', b.log()]);
+    server.close();
+  }
+});
+
 test('no token text in the audit log or on stderr', async () => {
   assert.ok(sent.size >= 20, `${sent.size} tokens sent`);
   const logs = [
@@ -198,6 +258,7 @@ test('no token text in the audit log or on stderr', async () => {
     ['audit (own issuer)', readFileSync(own.broker.auditPath, 'utf8')],
     ['stderr (stack issuer)', broker.log()],
     ['stderr (own issuer)', own.broker.log()],
+    ...stoppedLogs,
   ];
   assert.ok(readAudit(own.broker.auditPath).some((r) => r.errorCode === 'InvalidToken'), 'refusals are audited');
   for (const token of sent) {
