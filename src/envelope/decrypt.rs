@@ -10,7 +10,9 @@
 //! - [`Decryptor::push`] takes input in chunks of any size and returns how many bytes it used.
 //!   It stops early (returns fewer than given) when it holds a complete frame the caller has
 //!   not taken ([`Decryptor::next_frame`]) or when it needs the data key
-//!   ([`Decryptor::set_data_key`]). So it never buffers more than one frame plus the header.
+//!   ([`Decryptor::set_data_key`]). So it never buffers more than one frame plus the header,
+//!   and what it buffers grows with the bytes that arrived, never from a length the message
+//!   declares.
 //! - Frames come out *sealed* ([`SealedFrame`]: sequence number, IV, AAD, ciphertext ‖ tag):
 //!   the caller opens them with any engine — the pure-Rust [`crate::engine::RustAesGcm`]
 //!   ([`SealedFrame::open`]) or an asynchronous one such as WebCrypto — and then reports each
@@ -184,7 +186,7 @@ enum Phase {
     },
     /// Collecting the non-framed IV and length.
     BlockHead,
-    /// Collecting ciphertext ‖ tag of the current unit.
+    /// Collecting ciphertext ‖ tag of the current unit (copied as it arrives, see [`grow_for`]).
     Content,
     FooterLen,
     FooterSig {
@@ -603,6 +605,7 @@ impl Decryptor {
                     let n = (unit.remaining.min(rest.len() as u64)) as usize;
                     let chunk = &rest[..n];
                     if self.copy_frames {
+                        grow_for(&mut unit.data, n, unit.remaining);
                         unit.data.extend_from_slice(chunk);
                     }
                     unit.remaining -= n as u64;
@@ -751,11 +754,6 @@ impl Decryptor {
                 self.opts.max_frame_buffer
             ));
         }
-        let data = if self.copy_frames {
-            Vec::with_capacity(remaining as usize)
-        } else {
-            Vec::new()
-        };
         self.unit = Some(Unit {
             seq,
             kind,
@@ -763,7 +761,7 @@ impl Decryptor {
             content_len,
             start,
             remaining,
-            data,
+            data: Vec::new(),
         });
         self.phase = Phase::Content;
         Ok(())
@@ -803,6 +801,21 @@ impl Decryptor {
         }
         Ok(())
     }
+}
+
+/// Makes room in `buf` for `arrived` more bytes of a unit that still has `remaining` bytes to
+/// come (`arrived` included): capacity grows with what arrived (doubling, so a unit pushed in
+/// small pieces is copied O(1) times per byte), never past the unit's declared end. A header or
+/// frame that declares a large length without its bytes costs nothing.
+fn grow_for(buf: &mut Vec<u8>, arrived: usize, remaining: u64) {
+    let need = buf.len() + arrived;
+    if need <= buf.capacity() {
+        return;
+    }
+    let declared_end = (buf.len() as u64).saturating_add(remaining);
+    let doubled = (buf.capacity() as u64).saturating_mul(2);
+    let target = doubled.min(declared_end).max(need as u64) as usize;
+    buf.reserve_exact(target - buf.len());
 }
 
 /// One-shot decrypt. Releases nothing until the header, every frame and (signed suites) the

@@ -672,7 +672,7 @@ impl HeaderParser {
                     }
                 }
                 self.edk_count = n;
-                self.edks = Vec::with_capacity(n.min(64) as usize);
+                self.edks = Vec::new();
                 Ok(Stage::Edk)
             }
             Stage::Edk => {
@@ -815,7 +815,7 @@ fn parse_context(aad: &[u8], base: usize) -> Result<EncryptionContext> {
     if count == 0 {
         return Err(bad(0, "has a non-zero length but 0 pairs"));
     }
-    let mut pairs: Vec<(String, String)> = Vec::with_capacity(count.min(256) as usize);
+    let mut pairs: Vec<(String, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for i in 0..count {
         let field = |c: &mut Cur<'_>, what: &str| -> Result<String> {

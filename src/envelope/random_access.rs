@@ -586,7 +586,7 @@ impl<S: RangeSource> RandomAccessReader<S> {
     /// Decrypts plaintext `[offset, offset + len)`, fetching and authenticating only the
     /// covering frames.
     pub fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(len.min(1 << 24) as usize);
+        let mut out = Vec::new();
         for fetch in self.access.plan(offset, len)? {
             let bytes = self.source.read_range(fetch.range.clone())?;
             let pt = self.access.open_frame(&fetch, &bytes, &RustAesGcm)?;
