@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { KMSClient, DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { tsImport } from 'tsx/esm/api';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api, tokenOf } from './helpers.mjs';
+import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api, tokenOf, policyEngineMissing } from './helpers.mjs';
 
 let env, manifest, cfg, index, broker, engine;
 const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
@@ -31,8 +31,7 @@ before(async () => {
   ({ env, manifest, cfg } = ensureStack());
   index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
   broker = await startBroker(env);
-  const probe = await api(broker.url, '/api/recordings', { user: 'alice' });
-  engine = probe.json?.error?.code === 'PolicyEngineUnavailable' ? `skipped: ${probe.json.error.message.split('.')[0]} (pkg/ not built yet)` : undefined;
+  engine = await policyEngineMissing(broker.url);
 });
 after(() => broker?.stop());
 

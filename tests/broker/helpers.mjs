@@ -143,3 +143,12 @@ export async function api(url, path, { user, token, method = 'GET', body, header
   try { json = JSON.parse(text); } catch { json = undefined; }
   return { status: res.status, headers: res.headers, bytes, json, text };
 }
+
+/**
+ * Why tests that need callseal's policy engine (pkg/, built by `make build`) must be skipped on
+ * the broker at `url`, or undefined when it has the engine.
+ */
+export async function policyEngineMissing(url) {
+  const probe = await api(url, '/api/recordings', { user: 'alice' });
+  return probe.json?.error?.code === 'PolicyEngineUnavailable' ? `skipped: ${probe.json.error.message.split('.')[0]} (pkg/ not built yet)` : undefined;
+}

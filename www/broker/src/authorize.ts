@@ -1,15 +1,17 @@
 /**
  * Authorisation: the user's role policies (www/broker/policies/<Role>.json, IAM identity policies)
  * evaluated by callseal's own policy engine, `evaluate(request, policies)` from the npm package
- * built into pkg/ (scripts/build-wasm.sh). The broker asks two questions per object:
- *   s3:GetObject on the object's ARN       before it signs a URL,
- *   kms:Decrypt on the key, with the message's encryption context as kms:EncryptionContext:* keys,
- *                                           before it unwraps a data key.
+ * built into pkg/ (scripts/build-wasm.sh). Reading an object is one question, `mayRead`, asked
+ * alike by the listing, the URL route and the unwrap route; it needs both
+ *   s3:GetObject on the object's ARN (the role policy), and
+ *   kms:Decrypt on the key with the encryption context as kms:EncryptionContext:* keys (the key
+ *   policy, read from KMS, together with the role policy: IAM counts only where the key policy
+ *   lets the account delegate to it).
  * Only the decision 'Allow' grants; 'ExplicitDeny', 'ImplicitDeny' or an engine failure refuse.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BrokerConfig } from './config.js';
 import { importCallseal, localEntry } from './callseal.js';
 import { BrokerError } from './errors.js';
@@ -22,13 +24,19 @@ export interface EvaluationRequest {
   principal: string;
   action: string;
   resource: string;
+  /** The bucket's account, for S3 ARNs (they name none). */
+  resourceAccount?: string;
   context: Record<string, ContextValue>;
 }
 export interface EvaluationResult {
   decision: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
   [more: string]: unknown;
 }
-type Evaluate = (request: EvaluationRequest, policies: { identity: string[] }) => EvaluationResult | Promise<EvaluationResult>;
+interface PolicySet {
+  identity: string[];
+  kmsKeyPolicy?: string;
+}
+type Evaluate = (request: EvaluationRequest, policies: PolicySet) => EvaluationResult | Promise<EvaluationResult>;
 
 export interface Decision {
   allowed: boolean;
@@ -37,8 +45,14 @@ export interface Decision {
   resource: string;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const POLICY_DIR = resolve(here, '../policies');
+/** Whether a user may read one object: both answers, and the first that refused. */
+export interface ReadDecision {
+  allowed: boolean;
+  /** 'Allow', or the decision of the first check that refused (s3:GetObject, then kms:Decrypt). */
+  decision: EvaluationResult['decision'];
+  read: Decision;
+  decrypt: Decision;
+}
 
 /** The role policies with this deployment's names filled in (policy text, as the engine takes it). */
 export function rolePolicies(config: BrokerConfig): Record<Role, string> {
@@ -48,7 +62,7 @@ export function rolePolicies(config: BrokerConfig): Record<Role, string> {
     .replaceAll('{{BUCKET}}', config.bucket)
     .replaceAll('{{CONNECT_INSTANCE_ID}}', config.connectInstanceId)
     .replaceAll('{{KMS_KEY_ARN}}', config.kmsKeyArn);
-  const load = (role: Role) => fill(readFileSync(join(POLICY_DIR, `${role}.json`), 'utf8'));
+  const load = (role: Role) => fill(readFileSync(join(config.policyDir, `${role}.json`), 'utf8'));
   return { Administrator: load('Administrator'), Supervisor: load('Supervisor'), Agent: load('Agent') };
 }
 
@@ -70,7 +84,8 @@ export function loadEvaluate(config: BrokerConfig): Promise<Evaluate> {
 export class Authorizer {
   private readonly policies: Record<Role, string>;
 
-  constructor(private readonly config: BrokerConfig) {
+  /** `keyPolicy` gives the KMS key's current key policy (aws.ts KeyPolicy). */
+  constructor(private readonly config: BrokerConfig, private readonly keyPolicy: () => Promise<string>) {
     this.policies = rolePolicies(config);
   }
 
@@ -89,7 +104,10 @@ export class Authorizer {
     };
   }
 
-  async check(user: User, action: string, resource: string, sourceIp: string, extra: Record<string, ContextValue> = {}): Promise<Decision> {
+  private async check(
+    user: User, action: string, resource: string, sourceIp: string,
+    extra: Record<string, ContextValue> = {}, kmsKeyPolicy?: string,
+  ): Promise<Decision> {
     let evaluate: Evaluate;
     try {
       evaluate = await loadEvaluate(this.config);
@@ -102,11 +120,12 @@ export class Authorizer {
       principal: principalOf(user, this.config.accountId).sessionArn,
       action,
       resource,
+      ...(resource.startsWith('arn:aws:s3:::') ? { resourceAccount: this.config.accountId } : {}),
       context: { ...this.baseContext(user, sourceIp), ...extra },
     };
     let result: EvaluationResult;
     try {
-      result = await evaluate(request, { identity: [this.policies[user.role]] });
+      result = await evaluate(request, { identity: [this.policies[user.role]], ...(kmsKeyPolicy ? { kmsKeyPolicy } : {}) });
     } catch (err) {
       const e = err as { code?: string; message?: string };
       console.error(`[broker] policy evaluation of ${action} failed: ${e.code ?? ''} ${e.message ?? String(err)}`);
@@ -115,20 +134,34 @@ export class Authorizer {
     return { allowed: result?.decision === 'Allow', decision: result?.decision ?? 'ImplicitDeny', action, resource };
   }
 
-  /** s3:GetObject on one object of the bucket. */
-  readObject(user: User, key: string, sourceIp: string) {
+  /**
+   * May `user` read the object stored at `key`, encrypted under `encryptionContext`: s3:GetObject
+   * on it and kms:Decrypt of its data key under that context. The one check behind the listing's
+   * mayRead, a pre-signed URL and an unwrap.
+   */
+  async mayRead(user: User, key: string, encryptionContext: Record<string, string>, sourceIp: string): Promise<ReadDecision> {
+    const [read, decrypt] = await Promise.all([
+      this.readObject(user, key, sourceIp),
+      this.decrypt(user, encryptionContext, sourceIp),
+    ]);
+    const allowed = read.allowed && decrypt.allowed;
+    return { allowed, decision: allowed ? 'Allow' : !read.allowed ? read.decision : decrypt.decision, read, decrypt };
+  }
+
+  /** s3:GetObject on one object of the bucket (an S3 ARN names no account: the broker's). */
+  private readObject(user: User, key: string, sourceIp: string) {
     return this.check(user, 's3:GetObject', `arn:aws:s3:::${this.config.bucket}/${key}`, sourceIp);
   }
 
-  /** kms:Decrypt on the recordings key under an encryption context. */
-  decrypt(user: User, encryptionContext: Record<string, string>, sourceIp: string) {
+  /** kms:Decrypt on the recordings key under an encryption context, with the key's key policy. */
+  private async decrypt(user: User, encryptionContext: Record<string, string>, sourceIp: string) {
     const extra: Record<string, ContextValue> = {
       'kms:CallerAccount': this.config.accountId,
       'kms:EncryptionAlgorithm': 'SYMMETRIC_DEFAULT',
       'kms:EncryptionContextKeys': Object.keys(encryptionContext),
     };
     for (const [k, v] of Object.entries(encryptionContext)) extra[`kms:EncryptionContext:${k}`] = v;
-    return this.check(user, 'kms:Decrypt', this.config.kmsKeyArn, sourceIp, extra);
+    return this.check(user, 'kms:Decrypt', this.config.kmsKeyArn, sourceIp, extra, await this.keyPolicy());
   }
 
   /** connect:SearchContacts on the instance (the listing). */

@@ -3,7 +3,7 @@
  * to the local stack (endpoints set) and to real AWS (endpoints unset: default endpoints and the
  * default credential chain).
  */
-import { KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
+import { KMSClient, DecryptCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BrokerConfig } from './config.js';
@@ -56,4 +56,38 @@ export async function kmsUnwrap(kms: KMSClient, keyArn: string, ciphertext: Buff
 /** A short-lived SigV4 pre-signed GET URL for one object (Range requests work on it). */
 export function presignGet(s3: S3Client, bucket: string, key: string, expiresIn: number) {
   return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
+}
+
+/** How long a key policy read from KMS is used before it is read again. */
+const KEY_POLICY_TTL_MS = 60_000;
+
+/**
+ * The key policy of the broker's KMS key, as KMS has it now (GetKeyPolicy, the "default"
+ * policy), read again after a minute. A failed read refuses (KmsUnavailable): no decision is made
+ * without the key policy.
+ */
+export class KeyPolicy {
+  private cached?: { at: number; text: string };
+  private pending?: Promise<string>;
+
+  constructor(private readonly kms: KMSClient, private readonly keyArn: string) {}
+
+  get(): Promise<string> {
+    if (this.cached && Date.now() - this.cached.at < KEY_POLICY_TTL_MS) return Promise.resolve(this.cached.text);
+    this.pending ??= this.load().finally(() => { this.pending = undefined; });
+    return this.pending;
+  }
+
+  private async load(): Promise<string> {
+    let out;
+    try {
+      out = await this.kms.send(new GetKeyPolicyCommand({ KeyId: this.keyArn, PolicyName: 'default' }));
+    } catch (err) {
+      console.error(`[broker] KMS GetKeyPolicy failed: ${(err as Error).name}: ${(err as Error).message}`);
+      throw new BrokerError('KmsUnavailable', 'the key policy of the recordings key could not be read from KMS');
+    }
+    if (!out.Policy) throw new BrokerError('KmsUnavailable', 'KMS returned no key policy for the recordings key');
+    this.cached = { at: Date.now(), text: out.Policy };
+    return out.Policy;
+  }
 }

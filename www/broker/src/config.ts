@@ -3,6 +3,12 @@
  * (scripts/demo.sh does this). Real AWS: leave CALLSEAL_KMS_ENDPOINT and CALLSEAL_S3_ENDPOINT unset
  * and give the process credentials through the SDK's default chain (instance role, SSO, env).
  */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The role policies shipped with the broker. */
+const POLICY_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../policies');
+
 /** The OpenID Connect issuer whose tokens sign users in (auth.ts). */
 export interface OidcConfig {
   issuer: string;
@@ -38,6 +44,8 @@ export interface BrokerConfig {
   maxBodyBytes: number;
   auditLogPath: string;
   policyModule?: string;
+  /** The role policies, <Role>.json (www/broker/policies unless CALLSEAL_POLICY_DIR is set). */
+  policyDir: string;
   hsts: boolean;
   oidc: OidcConfig;
 }
@@ -113,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     maxBodyBytes: int(env, 'CALLSEAL_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
     auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
     policyModule: env.CALLSEAL_POLICY_MODULE || undefined,
+    policyDir: env.CALLSEAL_POLICY_DIR || POLICY_DIR,
     hsts: env.CALLSEAL_HSTS === 'true',
     oidc: loadOidc(env),
   };

@@ -12,8 +12,10 @@
  *
  * Every /api/ request is signed in: a bearer token of the OpenID Connect issuer (auth.ts).
  * Unwrap order: verify the token -> rate limit -> validate the body -> key provider and key ARN ->
- * the object exists -> the context is the object's -> callseal's policy engine allows kms:Decrypt ->
- * KMS Decrypt with that context. Every unwrap and every refusal is written to the audit log.
+ * the object exists -> the context is the object's -> callseal's policy engine allows s3:GetObject
+ * on the object and kms:Decrypt under the context (role policy with the key policy: the listing's
+ * and the URL route's check) -> KMS Decrypt with that context. Every unwrap and every refusal is
+ * written to the audit log.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,7 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { Authenticator } from './auth.js';
 import { Authorizer } from './authorize.js';
-import { kmsUnwrap, makeClients, presignGet } from './aws.js';
+import { KeyPolicy, kmsUnwrap, makeClients, presignGet } from './aws.js';
 import { Catalog } from './catalog.js';
 import { HeaderFactsCache } from './header-facts.js';
 import { type BrokerConfig, loadConfig } from './config.js';
@@ -35,7 +37,8 @@ export function createBroker(config: BrokerConfig) {
   const { kms, s3 } = makeClients(config);
   const catalog = new Catalog(s3, config.bucket, config.indexKey);
   const headers = new HeaderFactsCache(s3, config.bucket, config.kmsKeyArn);
-  const authz = new Authorizer(config);
+  const keyPolicy = new KeyPolicy(kms, config.kmsKeyArn);
+  const authz = new Authorizer(config, () => keyPolicy.get());
   const authn = new Authenticator(config.oidc);
   const audit = new AuditLog(config.auditLogPath, config.accountId, config.region);
   const requestLimit = new RateLimiter(config.requestsPerMinute);
@@ -65,8 +68,8 @@ export function createBroker(config: BrokerConfig) {
   }
 
   /**
-   * The listing. For each object the user may read (s3:GetObject on it AND kms:Decrypt under its
-   * context, as before), it also carries what opening it needs, so that a click starts the unwrap
+   * The listing. For each object the user may read (authz.mayRead: s3:GetObject on it and
+   * kms:Decrypt under its context), it also carries what opening it needs, so that a click starts the unwrap
    * and the object fetch at once instead of after two broker round trips: a short-lived pre-signed
    * GET URL (audited like /api/objects/:id/url, one record per URL) and the header facts the
    * unwrap request is made of (header-facts.ts). Objects the user may not read get neither.
@@ -86,8 +89,8 @@ export function createBroker(config: BrokerConfig) {
       disconnectTimestamp: c.disconnectTimestamp,
       durationMillis: c.durationMillis,
       objects: await Promise.all(c.objects.map(async (o) => {
-        const [read, dec] = await Promise.all([authz.readObject(user, o.key, ip), authz.decrypt(user, o.encryptionContext, ip)]);
-        const mayRead = read.allowed && dec.allowed;
+        const read = await authz.mayRead(user, o.key, o.encryptionContext, ip);
+        const mayRead = read.allowed;
         const listedObject = {
           id: o.id, kind: o.kind, format: o.format, contentType: o.contentType,
           plaintextLength: o.plaintextLength, ciphertextLength: o.ciphertextLength,
@@ -125,7 +128,7 @@ export function createBroker(config: BrokerConfig) {
     if (!o) throw new BrokerError('ObjectNotFound', `no object "${id}"`);
     entry.requestParameters = { bucketName: config.bucket, key: o.key, objectId: id };
     entry.resources = [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${config.bucket}/${o.key}` }];
-    const decision = await authz.readObject(user, o.key, ip);
+    const decision = await authz.mayRead(user, o.key, o.encryptionContext, ip);
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not read this object (${decision.decision})`);
     const url = await presignGet(s3, config.bucket, o.key, config.urlExpirySeconds);
     entry.additionalEventData = { presigned: true, expiresInSeconds: config.urlExpirySeconds, decision: decision.decision };
@@ -150,9 +153,11 @@ export function createBroker(config: BrokerConfig) {
     if (!o) throw new BrokerError('ObjectNotFound', `no object "${req.objectId}"`);
     const mismatch = contextMismatch(o.encryptionContext, encryptionContext);
     if (mismatch) throw new BrokerError('EncryptionContextMismatch', `encryption context is not the one of object ${o.id}: ${mismatch}`);
-    const decision = await authz.decrypt(user, encryptionContext, ip);
+    // Exactly what the listing and the URL route ask: read the object and decrypt under the context
+    // KMS will be given.
+    const decision = await authz.mayRead(user, o.key, encryptionContext, ip);
     (entry.additionalEventData as Record<string, unknown>).decision = decision.decision;
-    if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not unwrap recording keys (${decision.decision})`);
+    if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not read this object (${decision.decision})`);
     const { dataKey, kmsRequestId } = await kmsUnwrap(kms, config.kmsKeyArn, edk.ciphertext, encryptionContext);
     (entry.additionalEventData as Record<string, unknown>).kmsRequestId = kmsRequestId;
     return { dataKey, keyId: config.kmsKeyArn, objectId: o.id };
