@@ -85,7 +85,7 @@ describe('requests refused before authorisation (always run)', () => {
     assert.equal((await api(broker.url, '/api/me', { user: 'alice' })).json.role, 'Supervisor');
   });
 
-  test('a source that keeps sending invalid tokens is throttled (429), each refusal audited', async () => {
+  test('a source that keeps sending invalid tokens is throttled (429); the first refusal of each kind audited in full, the rest counted', async () => {
     const limited = await startBroker(env, { CALLSEAL_REFUSED_PER_MINUTE: '2' });
     try {
       const codes = [];
@@ -94,13 +94,16 @@ describe('requests refused before authorisation (always run)', () => {
       const r = await api(limited.url, '/api/me', { token: 'j.k.l' });
       assert.equal(r.status, 429);
       assert.ok(Number(r.headers.get('retry-after')) >= 1);
-      const throttled = readAudit(limited.auditPath).filter((a) => a.errorCode === 'Throttling');
-      assert.equal(throttled.length, 2);
       // Known users are not held back by the refusals.
       assert.equal((await api(limited.url, '/api/me', { user: 'alice' })).json.role, 'Supervisor');
     } finally {
       await limited.stop();
     }
+    // Full records for the first refusal of each kind; the window's summary (written at stop) counts the rest.
+    const records = readAudit(limited.auditPath);
+    assert.deepEqual(records.filter((a) => a.errorCode && a.eventName !== 'RefusalSummary').map((a) => a.errorCode), ['InvalidToken', 'Throttling']);
+    assert.deepEqual(records.filter((a) => a.eventName === 'RefusalSummary').map((a) => [a.errorCode, a.additionalEventData.count]).sort(),
+      [['InvalidToken', 1], ['Throttling', 1]]);
   });
 
   test('malformed, oversized and mistyped unwrap requests get typed refusals, each audited', async () => {

@@ -4,14 +4,21 @@
  * eventName, requestParameters.{keyId, encryptionContext, encryptionAlgorithm}, requestID, eventID,
  * resources, errorCode/errorMessage when refused), so the same tooling can read both. Never holds
  * key material: only the request's metadata.
+ *
+ * `record` resolves once the line is on disk (written and fdatasync'd; records that arrive while
+ * a sync runs share the next one) and rejects with AuditUnavailable when it could not be written:
+ * the caller releases a key or URL only after it resolved. A failed write is cut off the file
+ * again (truncated to the last synced length, so no torn line stays), and the log reports itself
+ * unwritable (`status`, shown by /healthz) until a write succeeds again.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { BrokerError } from './errors.js';
 import { type User, principalOf } from './users.js';
 
 export interface AuditEntry {
-  eventName: 'Decrypt' | 'GetObject' | 'SearchContacts' | 'Request';
+  eventName: 'Decrypt' | 'GetObject' | 'SearchContacts' | 'Request' | 'StartBroker' | 'RefusalSummary';
   eventSource: 'kms.amazonaws.com' | 's3.amazonaws.com' | 'connect.amazonaws.com' | 'callseal-broker';
   user?: User;
   userName?: string;
@@ -25,11 +32,47 @@ export interface AuditEntry {
   additionalEventData?: Record<string, unknown>;
 }
 
+/**
+ * Control characters (C0, DEL, C1), format characters (bidi controls such as U+202E, zero-width
+ * characters, BOM, tags) and the line and paragraph separators. JSON.stringify leaves all but C0
+ * raw; in a log line they reorder or hide what a reader sees.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** JSON text with every UNSAFE character as \uXXXX escapes (the same JSON value, plain ASCII for them). */
+export function escapeUnsafe(json: string): string {
+  return json.replace(UNSAFE, (c) => {
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return out;
+  });
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export interface AuditStatus {
+  writable: boolean;
+  /** Why the last write failed (an errno code such as ENOSPC), while it is unwritable. */
+  error?: string;
+  since?: string;
+}
+
 export class AuditLog {
-  private chain: Promise<void> = Promise.resolve();
-  private ready?: Promise<unknown>;
+  private file?: { handle: FileHandle; size: number; regular: boolean };
+  private queue: Pending[] = [];
+  private flushing = false;
+  private state: AuditStatus = { writable: true };
 
   constructor(readonly path: string, private readonly accountId: string, private readonly region: string) {}
+
+  /** Whether the last write reached the disk. */
+  status(): AuditStatus {
+    return { ...this.state };
+  }
 
   record(e: AuditEntry): Promise<void> {
     const p = e.user ? principalOf(e.user, this.accountId) : undefined;
@@ -64,12 +107,57 @@ export class AuditLog {
       recipientAccountId: this.accountId,
       eventCategory: e.eventSource === 'kms.amazonaws.com' ? 'Management' : 'Data',
     };
-    const line = JSON.stringify(event) + '\n';
-    this.ready ??= mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    // one writer, in order; a failed write is reported but never loses later records
-    this.chain = this.chain.then(() => this.ready).then(() => appendFile(this.path, line, { mode: 0o600 })).catch((err) => {
-      console.error(`[broker] audit write failed: ${(err as Error).message}`);
+    return this.append(escapeUnsafe(JSON.stringify(event)) + '\n');
+  }
+
+  private append(line: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line, resolve, reject });
+      if (!this.flushing) void this.flush();
     });
-    return this.chain;
+  }
+
+  /** One writer: each round writes everything queued so far with one write and one fdatasync. */
+  private async flush() {
+    this.flushing = true;
+    while (this.queue.length) {
+      const batch = this.queue.splice(0);
+      const bytes = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
+      try {
+        const file = await this.opened();
+        await file.handle.write(bytes, 0, bytes.length); // opened for append: lands at the end
+        await file.handle.datasync();
+        file.size += bytes.length;
+        this.state = { writable: true };
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+        if (this.state.writable) console.error(`[broker] audit log ${this.path} cannot be written (${code}): keys and URLs are refused until it can`);
+        this.state = { writable: false, error: code, since: this.state.since ?? new Date().toISOString() };
+        await this.discard();
+        const refusal = new BrokerError('AuditUnavailable', 'the audit log cannot be written: nothing is released until it can');
+        for (const p of batch) p.reject(refusal);
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async opened() {
+    if (!this.file) {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      const handle = await open(this.path, 'a', 0o600);
+      const st = await handle.stat();
+      this.file = { handle, size: st.size, regular: st.isFile() };
+    }
+    return this.file;
+  }
+
+  /** After a failed write: cut what it may have left, close, and open afresh on the next record. */
+  private async discard() {
+    const file = this.file;
+    this.file = undefined;
+    if (!file) return;
+    if (file.regular) await file.handle.truncate(file.size).catch(() => {});
+    await file.handle.close().catch(() => {});
   }
 }

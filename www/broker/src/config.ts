@@ -41,6 +41,10 @@ export interface BrokerConfig {
   requestsPerMinute: number;
   /** Requests with a missing or invalid token, per source address (guessing tokens is throttled). */
   refusedPerMinute: number;
+  /** The same, from all source addresses together (rotating addresses are throttled too). */
+  refusedGlobalPerMinute: number;
+  /** Refusals beyond the full records of a window are counted and summarised when it closes. */
+  auditWindowSeconds: number;
   maxBodyBytes: number;
   auditLogPath: string;
   policyModule?: string;
@@ -118,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     unwrapPerMinute: int(env, 'CALLSEAL_UNWRAP_PER_MINUTE', 60, 1, 100_000),
     requestsPerMinute: int(env, 'CALLSEAL_REQUESTS_PER_MINUTE', 600, 1, 1_000_000),
     refusedPerMinute: int(env, 'CALLSEAL_REFUSED_PER_MINUTE', 30, 1, 100_000),
+    refusedGlobalPerMinute: int(env, 'CALLSEAL_REFUSED_GLOBAL_PER_MINUTE', 600, 1, 1_000_000),
+    auditWindowSeconds: int(env, 'CALLSEAL_AUDIT_WINDOW_SECONDS', 60, 1, 3600),
     maxBodyBytes: int(env, 'CALLSEAL_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
     auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
     policyModule: env.CALLSEAL_POLICY_MODULE || undefined,

@@ -20,6 +20,7 @@ export const ERRORS = {
   StorageUnavailable: 502,
   PolicyEngineUnavailable: 503,
   IdentityProviderUnavailable: 503,
+  AuditUnavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

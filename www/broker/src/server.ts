@@ -22,6 +22,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { pathToFileURL } from 'node:url';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { Authenticator } from './auth.js';
+import { DEFAULT_REFUSAL_LIMITS, RefusalAudit } from './refusals.js';
 import { Authorizer } from './authorize.js';
 import { KeyPolicy, kmsUnwrap, makeClients, presignGet } from './aws.js';
 import { Catalog } from './catalog.js';
@@ -32,6 +33,8 @@ import { cors, pathSegment, readJson, securityHeaders, send, sendKey, sourceIp }
 import { RateLimiter } from './rate-limit.js';
 import { contextMismatch, KMS_PROVIDER_ID, OBJECT_ID, parseUnwrapRequest, type UnwrapRequest } from './unwrap-request.js';
 import type { User } from './users.js';
+
+const OBJECT_URL = /^\/api\/objects\/([^/]+)\/url$/;
 
 export function createBroker(config: BrokerConfig) {
   const { kms, s3 } = makeClients(config);
@@ -44,6 +47,8 @@ export function createBroker(config: BrokerConfig) {
   const requestLimit = new RateLimiter(config.requestsPerMinute);
   const unwrapLimit = new RateLimiter(config.unwrapPerMinute);
   const refusedLimit = new RateLimiter(config.refusedPerMinute); // keyed by source address
+  const refusedGlobalLimit = new RateLimiter(config.refusedGlobalPerMinute); // one key: every address
+  const refusals = new RefusalAudit(audit, { windowMs: config.auditWindowSeconds * 1000, ...DEFAULT_REFUSAL_LIMITS });
   const keyResource = [{ type: 'AWS::KMS::Key', ARN: config.kmsKeyArn }];
 
   function throttle(limiter: RateLimiter, user: User, what: string) {
@@ -62,6 +67,9 @@ export function createBroker(config: BrokerConfig) {
       if (err instanceof BrokerError && err.code === 'InvalidToken') {
         const wait = refusedLimit.take(ip);
         if (wait > 0) throw new BrokerError('Throttling', `too many requests with invalid tokens from this address; retry in ${wait} s`, wait);
+        // Rotating source addresses share one budget.
+        const all = refusedGlobalLimit.take('*');
+        if (all > 0) throw new BrokerError('Throttling', `too many requests with invalid tokens; retry in ${all} s`, all);
       }
       throw err;
     }
@@ -118,6 +126,17 @@ export function createBroker(config: BrokerConfig) {
         };
       })),
     })));
+    // The listing itself: which contacts this user was shown (titles and agents are the catalog's).
+    signed.push(audit.record({
+      ...entry, user,
+      requestParameters: { instanceId: config.connectInstanceId },
+      resources: [{ type: 'AWS::Connect::Instance', ARN: decision.resource }],
+      additionalEventData: {
+        decision: decision.decision,
+        contactIds: listed.map((c) => c.contactId),
+        readableObjects: listed.reduce((n, c) => n + c.objects.filter((o) => o.mayRead).length, 0),
+      },
+    } as AuditEntry));
     await Promise.all(signed);
     return listed;
   }
@@ -170,14 +189,24 @@ export function createBroker(config: BrokerConfig) {
     const ip = sourceIp(req);
     const url = new URL(req.url ?? '/', 'http://broker.invalid');
     const path = url.pathname;
+    // The event a route's requests are recorded as, refused or not (an unwrap is a Decrypt event
+    // even when its caller is not signed in): the audit counts refusals by it.
+    const event = path === '/api/unwrap' ? { eventName: 'Decrypt', eventSource: 'kms.amazonaws.com', resources: keyResource } as const
+      : path === '/api/recordings' ? { eventName: 'SearchContacts', eventSource: 'connect.amazonaws.com' } as const
+        : OBJECT_URL.test(path) ? { eventName: 'GetObject', eventSource: 's3.amazonaws.com' } as const
+          : { eventName: 'Request', eventSource: 'callseal-broker' } as const;
     const entry: Partial<AuditEntry> & { requestParameters: Record<string, unknown> } = {
-      eventName: 'Request', eventSource: 'callseal-broker', sourceIp: ip,
+      ...event, sourceIp: ip,
       userAgent: req.headers['user-agent'], requestID, requestParameters: { method: req.method, path: path.slice(0, 200) },
     };
     let audited = false;
     try {
       if (cors(req, res, config)) return;
-      if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true });
+      if (path === '/healthz' && req.method === 'GET') {
+        // Unhealthy while the audit log cannot be written: no key or URL is released meanwhile.
+        const auditStatus = audit.status();
+        return send(res, auditStatus.writable ? 200 : 503, { ok: auditStatus.writable, audit: auditStatus });
+      }
       if (!path.startsWith('/api/')) throw new BrokerError('NotFound', `no route ${path.slice(0, 100)}`);
 
       const user = await identifyOrThrottle(req, ip);
@@ -187,16 +216,12 @@ export function createBroker(config: BrokerConfig) {
       if (path === '/api/me' && req.method === 'GET') return send(res, 200, { user: user.name, role: user.role });
 
       if (path === '/api/recordings' && req.method === 'GET') {
-        entry.eventName = 'SearchContacts';
-        entry.eventSource = 'connect.amazonaws.com';
         const contacts = await listRecordings(user, ip, entry);
         return send(res, 200, { contacts });
       }
 
-      const m = /^\/api\/objects\/([^/]+)\/url$/.exec(path);
+      const m = OBJECT_URL.exec(path);
       if (m && req.method === 'GET') {
-        entry.eventName = 'GetObject';
-        entry.eventSource = 's3.amazonaws.com';
         const body = await objectUrl(user, pathSegment(m[1], 'the object id'), ip, entry);
         audited = true;
         await audit.record(entry as AuditEntry);
@@ -205,9 +230,6 @@ export function createBroker(config: BrokerConfig) {
 
       if (path === '/api/unwrap') {
         if (req.method !== 'POST') throw new BrokerError('MethodNotAllowed', 'use POST');
-        entry.eventName = 'Decrypt';
-        entry.eventSource = 'kms.amazonaws.com';
-        entry.resources = keyResource;
         throttle(unwrapLimit, user, 'unwrap');
         const parsed = parseUnwrapRequest(await readJson(req, config.maxBodyBytes));
         if (parsed.user !== undefined && parsed.user !== user.name) {
@@ -239,7 +261,8 @@ export function createBroker(config: BrokerConfig) {
       if (!audited) {
         entry.errorCode = e.code;
         entry.errorMessage = e.message;
-        await audit.record(entry as AuditEntry);
+        // Counted or recorded in full (refusals.ts); answered even when it cannot be written.
+        await refusals.refused(entry as AuditEntry);
       }
       if (e.retryAfterSeconds) res.setHeader('Retry-After', String(e.retryAfterSeconds));
       if (req.readableEnded === false) req.resume(); // drain an unread body
@@ -247,16 +270,23 @@ export function createBroker(config: BrokerConfig) {
     }
   }
 
+  // The first record of this log stream; its write also tells /healthz at once whether the log
+  // can be written.
+  audit.record({
+    eventName: 'StartBroker', eventSource: 'callseal-broker', sourceIp: config.host, requestID: randomUUID(),
+    requestParameters: { keyId: config.kmsKeyArn, bucketName: config.bucket, instanceId: config.connectInstanceId },
+  }).catch(() => {});
+
   const server = createServer((req, res) => { void handle(req, res); });
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
-  return { server, audit };
+  return { server, audit, refusals };
 }
 
 // Run as a program: `tsx www/broker/src/server.ts`
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfig();
-  const { server } = createBroker(config);
+  const { server, refusals } = createBroker(config);
   server.listen(config.port, config.host, () => {
     const a = server.address();
     const port = typeof a === 'object' && a ? a.port : config.port;
@@ -264,7 +294,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `S3 ${config.s3Endpoint ?? 'AWS'}  KMS ${config.kmsEndpoint ?? 'AWS'}  sign-in ${config.oidc.issuer}  audit ${config.auditLogPath}  ` +
       `origins ${config.allowedOrigins.join(',')}`);
   });
-  const stop = () => server.close(() => process.exit(0));
+  // The refusals counted in the current window are written before the process ends.
+  const stop = () => server.close(() => { void refusals.close().finally(() => process.exit(0)); });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
