@@ -1,18 +1,52 @@
 /**
- * The two AWS calls the broker makes, through the AWS SDK for JavaScript v3. The same code talks
+ * The AWS calls the broker makes, through the AWS SDK for JavaScript v3. The same code talks
  * to the local stack (endpoints set) and to real AWS (endpoints unset: default endpoints and the
  * default credential chain).
+ *
+ * Every call is bounded: a connect timeout and a per-attempt timeout (CALLSEAL_AWS_CONNECT_TIMEOUT_MS,
+ * CALLSEAL_AWS_ATTEMPT_TIMEOUT_MS), the SDK's standard retries (KMS: 3 attempts; throttling and
+ * transient errors, exponential backoff with full jitter), and the request's overall deadline.
  */
 import { KMSClient, DecryptCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BrokerConfig } from './config.js';
+import type { ConcurrencyLimit, Deadline } from './deadline.js';
 import { BrokerError } from './errors.js';
 
 export function makeClients(config: BrokerConfig) {
-  const kms = new KMSClient({ region: config.region, endpoint: config.kmsEndpoint, maxAttempts: 2 });
-  const s3 = new S3Client({ region: config.region, endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle, maxAttempts: 2 });
+  const requestHandler = {
+    connectionTimeout: config.awsConnectTimeoutMs,
+    requestTimeout: config.awsAttemptTimeoutMs,
+    throwOnRequestTimeout: true,
+  };
+  const kms = new KMSClient({ region: config.region, endpoint: config.kmsEndpoint, maxAttempts: 3, requestHandler });
+  const s3 = new S3Client({ region: config.region, endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle, maxAttempts: 2, requestHandler });
   return { kms, s3 };
+}
+
+/** How long a caller is told to wait after KMS kept throttling: 1 to 3 s, spread. */
+const throttledRetryAfter = () => 1 + Math.floor(Math.random() * 3);
+
+/** A failed KMS call as the broker's error: refused (4xx), throttled, out of time, or unavailable. */
+function kmsError(err: unknown, what: string): BrokerError {
+  if (err instanceof BrokerError) return err;
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  console.error(`[broker] KMS ${what} failed: ${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`);
+  if (e.name === 'ThrottlingException' || e.name === 'LimitExceededException') {
+    return new BrokerError('KmsThrottled', 'KMS is throttling requests; retry shortly', throttledRetryAfter());
+  }
+  // The SDK names a reset connection ('socket hang up', ECONNRESET) a TimeoutError too.
+  const dropped = ['ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(e.code ?? '');
+  if (!dropped && (e.name === 'AbortError' || e.name === 'TimeoutError')) {
+    return new BrokerError('DeadlineExceeded', `KMS ${what} did not answer in time`);
+  }
+  const status = e.$metadata?.httpStatusCode ?? 0;
+  if (status >= 400 && status < 500) {
+    // InvalidCiphertextException (wrong context or blob), IncorrectKeyException, AccessDeniedException...
+    return new BrokerError(e.name === 'AccessDeniedException' ? 'AccessDenied' : 'InvalidCiphertext', `KMS refused: ${e.name}`);
+  }
+  return new BrokerError('KmsUnavailable', `KMS ${what} failed`);
 }
 
 /**
@@ -21,23 +55,26 @@ export function makeClients(config: BrokerConfig) {
  * a context altered in the header fails here). Returns the plaintext data key (KMS's Plaintext
  * buffer itself: the caller zero-fills it) and KMS's request id; a key refused here is zero-filled.
  */
-export async function kmsUnwrap(kms: KMSClient, keyArn: string, ciphertext: Buffer, encryptionContext: Record<string, string>) {
+export async function kmsUnwrap(
+  kms: KMSClient, keyArn: string, ciphertext: Buffer, encryptionContext: Record<string, string>,
+  bounds?: { deadline: Deadline; limit: ConcurrencyLimit },
+) {
+  const command = new DecryptCommand({
+    KeyId: keyArn,
+    CiphertextBlob: ciphertext,
+    EncryptionContext: encryptionContext,
+    EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+  });
   let out;
   try {
-    out = await kms.send(new DecryptCommand({
-      KeyId: keyArn,
-      CiphertextBlob: ciphertext,
-      EncryptionContext: encryptionContext,
-      EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-    }));
+    out = bounds
+      ? await bounds.limit.run(() => bounds.deadline.race(
+        kms.send(command, { abortSignal: bounds.deadline.signal }), 'KMS Decrypt',
+        (late) => { late.Plaintext?.fill(0); }, // a key that arrives after the deadline is wiped
+      ), bounds.deadline)
+      : await kms.send(command);
   } catch (err) {
-    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    const status = e.$metadata?.httpStatusCode ?? 0;
-    if (status >= 400 && status < 500) {
-      // InvalidCiphertextException (wrong context or blob), IncorrectKeyException, AccessDeniedException...
-      throw new BrokerError(e.name === 'AccessDeniedException' ? 'AccessDenied' : 'InvalidCiphertext', `KMS refused: ${e.name}`);
-    }
-    throw new BrokerError('KmsUnavailable', `KMS Decrypt failed: ${e.name ?? 'error'}`);
+    throw kmsError(err, 'Decrypt');
   }
   const key = out.Plaintext;
   if (out.KeyId !== keyArn) {
@@ -83,8 +120,9 @@ export class KeyPolicy {
     try {
       out = await this.kms.send(new GetKeyPolicyCommand({ KeyId: this.keyArn, PolicyName: 'default' }));
     } catch (err) {
-      console.error(`[broker] KMS GetKeyPolicy failed: ${(err as Error).name}: ${(err as Error).message}`);
-      throw new BrokerError('KmsUnavailable', 'the key policy of the recordings key could not be read from KMS');
+      const e = kmsError(err, 'GetKeyPolicy');
+      throw e.code === 'KmsThrottled' || e.code === 'DeadlineExceeded' ? e
+        : new BrokerError('KmsUnavailable', 'the key policy of the recordings key could not be read from KMS');
     }
     if (!out.Policy) throw new BrokerError('KmsUnavailable', 'KMS returned no key policy for the recordings key');
     this.cached = { at: Date.now(), text: out.Policy };

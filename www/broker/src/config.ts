@@ -46,6 +46,13 @@ export interface BrokerConfig {
   /** Refusals beyond the full records of a window are counted and summarised when it closes. */
   auditWindowSeconds: number;
   maxBodyBytes: number;
+  /** Bounds on time: connecting to an AWS endpoint, one attempt of a call, a whole request. */
+  awsConnectTimeoutMs: number;
+  awsAttemptTimeoutMs: number;
+  requestDeadlineMs: number;
+  /** KMS calls in flight at once, and how many more may wait for a slot. */
+  kmsConcurrency: number;
+  kmsQueue: number;
   auditLogPath: string;
   policyModule?: string;
   /** The role policies, <Role>.json (www/broker/policies unless CALLSEAL_POLICY_DIR is set). */
@@ -125,6 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     refusedGlobalPerMinute: int(env, 'CALLSEAL_REFUSED_GLOBAL_PER_MINUTE', 600, 1, 1_000_000),
     auditWindowSeconds: int(env, 'CALLSEAL_AUDIT_WINDOW_SECONDS', 60, 1, 3600),
     maxBodyBytes: int(env, 'CALLSEAL_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    awsConnectTimeoutMs: int(env, 'CALLSEAL_AWS_CONNECT_TIMEOUT_MS', 1000, 10, 60_000),
+    awsAttemptTimeoutMs: int(env, 'CALLSEAL_AWS_ATTEMPT_TIMEOUT_MS', 2000, 10, 60_000),
+    requestDeadlineMs: int(env, 'CALLSEAL_REQUEST_DEADLINE_MS', 5000, 100, 60_000),
+    kmsConcurrency: int(env, 'CALLSEAL_KMS_CONCURRENCY', 32, 1, 10_000),
+    kmsQueue: int(env, 'CALLSEAL_KMS_QUEUE', 256, 0, 100_000),
     auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
     policyModule: env.CALLSEAL_POLICY_MODULE || undefined,
     policyDir: env.CALLSEAL_POLICY_DIR || POLICY_DIR,

@@ -21,6 +21,8 @@ export const ERRORS = {
   PolicyEngineUnavailable: 503,
   IdentityProviderUnavailable: 503,
   AuditUnavailable: 503,
+  KmsThrottled: 503,
+  DeadlineExceeded: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

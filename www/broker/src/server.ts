@@ -28,6 +28,7 @@ import { KeyPolicy, kmsUnwrap, makeClients, presignGet } from './aws.js';
 import { Catalog } from './catalog.js';
 import { HeaderFactsCache } from './header-facts.js';
 import { type BrokerConfig, loadConfig } from './config.js';
+import { ConcurrencyLimit, Deadline } from './deadline.js';
 import { BrokerError } from './errors.js';
 import { cors, pathSegment, readJson, securityHeaders, send, sendKey, sourceIp } from './http.js';
 import { RateLimiter } from './rate-limit.js';
@@ -49,6 +50,7 @@ export function createBroker(config: BrokerConfig) {
   const refusedLimit = new RateLimiter(config.refusedPerMinute); // keyed by source address
   const refusedGlobalLimit = new RateLimiter(config.refusedGlobalPerMinute); // one key: every address
   const refusals = new RefusalAudit(audit, { windowMs: config.auditWindowSeconds * 1000, ...DEFAULT_REFUSAL_LIMITS });
+  const kmsLimit = new ConcurrencyLimit(config.kmsConcurrency, config.kmsQueue);
   const keyResource = [{ type: 'AWS::KMS::Key', ARN: config.kmsKeyArn }];
 
   function throttle(limiter: RateLimiter, user: User, what: string) {
@@ -160,7 +162,7 @@ export function createBroker(config: BrokerConfig) {
     };
   }
 
-  async function unwrap(user: User, req: UnwrapRequest, ip: string, entry: Partial<AuditEntry>) {
+  async function unwrap(user: User, req: UnwrapRequest, ip: string, entry: Partial<AuditEntry>, deadline: Deadline) {
     const { encryptedDataKey: edk, encryptionContext } = req;
     entry.requestParameters = { keyId: edk.providerInfo, encryptionContext, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
     entry.additionalEventData = { objectId: req.objectId };
@@ -177,13 +179,14 @@ export function createBroker(config: BrokerConfig) {
     const decision = await authz.mayRead(user, o.key, encryptionContext, ip);
     (entry.additionalEventData as Record<string, unknown>).decision = decision.decision;
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not read this object (${decision.decision})`);
-    const { dataKey, kmsRequestId } = await kmsUnwrap(kms, config.kmsKeyArn, edk.ciphertext, encryptionContext);
+    const { dataKey, kmsRequestId } = await kmsUnwrap(kms, config.kmsKeyArn, edk.ciphertext, encryptionContext, { deadline, limit: kmsLimit });
     (entry.additionalEventData as Record<string, unknown>).kmsRequestId = kmsRequestId;
     return { dataKey, keyId: config.kmsKeyArn, objectId: o.id };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const requestID = randomUUID();
+    const deadline = new Deadline(config.requestDeadlineMs);
     res.setHeader('X-Request-Id', requestID);
     securityHeaders(res, config);
     const ip = sourceIp(req);
@@ -216,13 +219,13 @@ export function createBroker(config: BrokerConfig) {
       if (path === '/api/me' && req.method === 'GET') return send(res, 200, { user: user.name, role: user.role });
 
       if (path === '/api/recordings' && req.method === 'GET') {
-        const contacts = await listRecordings(user, ip, entry);
+        const contacts = await deadline.race(listRecordings(user, ip, entry), 'the listing');
         return send(res, 200, { contacts });
       }
 
       const m = OBJECT_URL.exec(path);
       if (m && req.method === 'GET') {
-        const body = await objectUrl(user, pathSegment(m[1], 'the object id'), ip, entry);
+        const body = await deadline.race(objectUrl(user, pathSegment(m[1], 'the object id'), ip, entry), 'the URL');
         audited = true;
         await audit.record(entry as AuditEntry);
         return send(res, 200, body);
@@ -235,7 +238,8 @@ export function createBroker(config: BrokerConfig) {
         if (parsed.user !== undefined && parsed.user !== user.name) {
           throw new BrokerError('IdentityMismatch', 'the "user" field does not match the signed-in user');
         }
-        const { dataKey, keyId, objectId } = await unwrap(user, parsed, ip, entry);
+        const { dataKey, keyId, objectId } = await deadline.race(unwrap(user, parsed, ip, entry, deadline), 'the unwrap',
+          (late) => { late.dataKey.fill(0); });
         // KMS's plaintext buffer is the only copy of the key the broker makes: it is written as
         // the body itself (no string, no copy) and zero-filled once the response has been written
         // (or the connection closed), and on any failure before that.
