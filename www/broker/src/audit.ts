@@ -5,13 +5,18 @@
  * resources, errorCode/errorMessage when refused), so the same tooling can read both. Never holds
  * key material: only the request's metadata.
  *
+ * Tamper-evident: each record carries `chain: {seq, prev}`, its number in this log file and the
+ * SHA-256 (hex) of the line before it (null for the first), so that removing, altering or
+ * reordering a record breaks the chain at the next one (audit-check.ts finds where). A restarted
+ * broker continues the chain from the file's last line.
+ *
  * `record` resolves once the line is on disk (written and fdatasync'd; records that arrive while
  * a sync runs share the next one) and rejects with AuditUnavailable when it could not be written:
  * the caller releases a key or URL only after it resolved. A failed write is cut off the file
  * again (truncated to the last synced length, so no torn line stays), and the log reports itself
  * unwritable (`status`, shown by /healthz) until a write succeeds again.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BrokerError } from './errors.js';
@@ -49,9 +54,35 @@ export function escapeUnsafe(json: string): string {
 }
 
 interface Pending {
-  line: string;
+  event: Record<string, unknown>;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/** Where the chain stands: the next record's number and the hash of the last line. */
+interface Chain {
+  seq: number;
+  prev: string | null;
+}
+
+export const sha256 = (line: string) => createHash('sha256').update(line, 'utf8').digest('hex');
+
+/** The chain after the last line of an existing log (its last 64 KiB are read). */
+async function lastLink(path: string, size: number): Promise<Chain> {
+  if (size === 0) return { seq: 0, prev: null };
+  const fh = await open(path, 'r');
+  try {
+    const n = Math.min(size, 64 * 1024);
+    const buf = Buffer.alloc(n);
+    await fh.read(buf, 0, n, size - n);
+    const lines = buf.toString('utf8').split('\n').filter(Boolean);
+    const last = lines.at(-1) ?? '';
+    let seq = 0;
+    try { seq = Number((JSON.parse(last) as { chain?: Chain }).chain?.seq ?? -1) + 1; } catch { /* not a record: the check reports it */ }
+    return { seq, prev: sha256(last) };
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface AuditStatus {
@@ -62,7 +93,7 @@ export interface AuditStatus {
 }
 
 export class AuditLog {
-  private file?: { handle: FileHandle; size: number; regular: boolean };
+  private file?: { handle: FileHandle; size: number; regular: boolean; chain: Chain };
   private queue: Pending[] = [];
   private flushing = false;
   private state: AuditStatus = { writable: true };
@@ -107,12 +138,12 @@ export class AuditLog {
       recipientAccountId: this.accountId,
       eventCategory: e.eventSource === 'kms.amazonaws.com' ? 'Management' : 'Data',
     };
-    return this.append(escapeUnsafe(JSON.stringify(event)) + '\n');
+    return this.append(event);
   }
 
-  private append(line: string): Promise<void> {
+  private append(event: Record<string, unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
+      this.queue.push({ event, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -122,12 +153,21 @@ export class AuditLog {
     this.flushing = true;
     while (this.queue.length) {
       const batch = this.queue.splice(0);
-      const bytes = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
       try {
         const file = await this.opened();
+        // The chain advances only with what reached the disk.
+        let { seq, prev } = file.chain;
+        const lines = batch.map((p) => {
+          const line = escapeUnsafe(JSON.stringify({ ...p.event, chain: { seq, prev } }));
+          seq++;
+          prev = sha256(line);
+          return line + '\n';
+        });
+        const bytes = Buffer.from(lines.join(''), 'utf8');
         await file.handle.write(bytes, 0, bytes.length); // opened for append: lands at the end
         await file.handle.datasync();
         file.size += bytes.length;
+        file.chain = { seq, prev };
         this.state = { writable: true };
         for (const p of batch) p.resolve();
       } catch (err) {
@@ -147,7 +187,8 @@ export class AuditLog {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       const handle = await open(this.path, 'a', 0o600);
       const st = await handle.stat();
-      this.file = { handle, size: st.size, regular: st.isFile() };
+      const chain = st.isFile() ? await lastLink(this.path, st.size) : { seq: 0, prev: null };
+      this.file = { handle, size: st.size, regular: st.isFile(), chain };
     }
     return this.file;
   }
