@@ -97,6 +97,8 @@ export class AuditLog {
   private queue: Pending[] = [];
   private flushing = false;
   private state: AuditStatus = { writable: true };
+  /** Told the lines (without newlines) once they are on disk: the CloudTrail copy. */
+  onWritten?: (lines: string[]) => void;
 
   constructor(readonly path: string, private readonly accountId: string, private readonly region: string) {}
 
@@ -168,6 +170,7 @@ export class AuditLog {
         await file.handle.datasync();
         file.size += bytes.length;
         file.chain = { seq, prev };
+        this.onWritten?.(lines.map((l) => l.slice(0, -1)));
         this.state = { writable: true };
         for (const p of batch) p.resolve();
       } catch (err) {

@@ -45,6 +45,9 @@ export interface BrokerConfig {
   refusedGlobalPerMinute: number;
   /** Refusals beyond the full records of a window are counted and summarised when it closes. */
   auditWindowSeconds: number;
+  /** Where the audit records also go in CloudTrail's log file format (unset: nowhere), and how often. */
+  cloudTrailBucket?: string;
+  cloudTrailSeconds: number;
   maxBodyBytes: number;
   /** Bounds on time: connecting to an AWS endpoint, one attempt of a call, a whole request. */
   awsConnectTimeoutMs: number;
@@ -131,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     refusedPerMinute: int(env, 'CALLSEAL_REFUSED_PER_MINUTE', 30, 1, 100_000),
     refusedGlobalPerMinute: int(env, 'CALLSEAL_REFUSED_GLOBAL_PER_MINUTE', 600, 1, 1_000_000),
     auditWindowSeconds: int(env, 'CALLSEAL_AUDIT_WINDOW_SECONDS', 60, 1, 3600),
+    cloudTrailBucket: env.CALLSEAL_CLOUDTRAIL_BUCKET || undefined,
+    cloudTrailSeconds: int(env, 'CALLSEAL_CLOUDTRAIL_SECONDS', 300, 1, 3600),
     maxBodyBytes: int(env, 'CALLSEAL_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
     awsConnectTimeoutMs: int(env, 'CALLSEAL_AWS_CONNECT_TIMEOUT_MS', 1000, 10, 60_000),
     awsAttemptTimeoutMs: int(env, 'CALLSEAL_AWS_ATTEMPT_TIMEOUT_MS', 2000, 10, 60_000),

@@ -22,6 +22,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { pathToFileURL } from 'node:url';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { Authenticator } from './auth.js';
+import { CloudTrailExport } from './cloudtrail.js';
 import { DEFAULT_REFUSAL_LIMITS, RefusalAudit } from './refusals.js';
 import { Authorizer } from './authorize.js';
 import { KeyPolicy, kmsUnwrap, makeClients, presignGet } from './aws.js';
@@ -49,6 +50,10 @@ export function createBroker(config: BrokerConfig) {
   const unwrapLimit = new RateLimiter(config.unwrapPerMinute);
   const refusedLimit = new RateLimiter(config.refusedPerMinute); // keyed by source address
   const refusedGlobalLimit = new RateLimiter(config.refusedGlobalPerMinute); // one key: every address
+  const cloudTrail = config.cloudTrailBucket
+    ? new CloudTrailExport(s3, config.cloudTrailBucket, config.accountId, config.region, config.cloudTrailSeconds * 1000)
+    : undefined;
+  if (cloudTrail) audit.onWritten = (lines) => cloudTrail.add(lines);
   const refusals = new RefusalAudit(audit, { windowMs: config.auditWindowSeconds * 1000, ...DEFAULT_REFUSAL_LIMITS });
   const kmsLimit = new ConcurrencyLimit(config.kmsConcurrency, config.kmsQueue);
   const keyResource = [{ type: 'AWS::KMS::Key', ARN: config.kmsKeyArn }];
@@ -284,13 +289,18 @@ export function createBroker(config: BrokerConfig) {
   const server = createServer((req, res) => { void handle(req, res); });
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
-  return { server, audit, refusals };
+  /** Writes what is counted and held (refusal summaries, the CloudTrail copy): on shutdown. */
+  const close = async () => {
+    await refusals.close();
+    await cloudTrail?.close();
+  };
+  return { server, audit, close };
 }
 
 // Run as a program: `tsx www/broker/src/server.ts`
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfig();
-  const { server, refusals } = createBroker(config);
+  const { server, close } = createBroker(config);
   server.listen(config.port, config.host, () => {
     const a = server.address();
     const port = typeof a === 'object' && a ? a.port : config.port;
@@ -298,8 +308,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `S3 ${config.s3Endpoint ?? 'AWS'}  KMS ${config.kmsEndpoint ?? 'AWS'}  sign-in ${config.oidc.issuer}  audit ${config.auditLogPath}  ` +
       `origins ${config.allowedOrigins.join(',')}`);
   });
-  // The refusals counted in the current window are written before the process ends.
-  const stop = () => server.close(() => { void refusals.close().finally(() => process.exit(0)); });
+  // The refusals counted in the current window and the CloudTrail copy are written before the
+  // process ends.
+  const stop = () => server.close(() => { void close().finally(() => process.exit(0)); });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
