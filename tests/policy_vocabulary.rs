@@ -6,7 +6,7 @@
 #![cfg(feature = "policy")]
 
 use callseal::policy::evaluate::{evaluate, DecisionKind, PolicyTexts, Request};
-use callseal::policy::{validate, PolicyType};
+use callseal::policy::{validate, validate_with, Catalog, PolicyType, ValidateOptions};
 use serde_json::{json, Value};
 
 /// One Allow statement for `svc:Do`, with `resource` and `condition`.
@@ -163,5 +163,53 @@ fn question_mark_is_one_character_for_both() {
     assert_eq!(
         decide(&only_pattern, "arn:aws:s3:::café", json!({})),
         Some(DecisionKind::Allow)
+    );
+}
+
+#[test]
+fn star_ending_an_arn_segment_matches_across_colons_for_both() {
+    // IAM User Guide, "Resource": "If the * wildcard is the last character of a resource ARN
+    // segment, it can expand to match beyond the colon boundaries." AWSGlueServiceRole names
+    // log groups and their streams this way.
+    let catalog = match Catalog::load_default() {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let text = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "logs:PutLogEvents",
+        "Resource": "arn:aws:logs:*:*:/aws-glue/*"}]})
+    .to_string();
+    let found = validate_with(
+        &text,
+        ValidateOptions {
+            policy_type: PolicyType::Identity,
+            catalog: Some(&catalog),
+        },
+    );
+    assert!(
+        !found.iter().any(|f| f.code.starts_with("INVALID_ARN")),
+        "{found:?}"
+    );
+    let stream = "arn:aws:logs:us-east-1:111122223333:log-group:/aws-glue/jobs:log-stream:run-1";
+    let request: Request = serde_json::from_value(json!({
+        "principal": "arn:aws:iam::111122223333:role/glue",
+        "action": "logs:PutLogEvents",
+        "resource": stream,
+    }))
+    .expect("request");
+    let policies = PolicyTexts {
+        identity: vec![text],
+        ..Default::default()
+    };
+    let decision = evaluate(&request, &policies).expect("evaluates");
+    assert_eq!(
+        decision.decision,
+        DecisionKind::Allow,
+        "{}",
+        decision.reason
     );
 }

@@ -9,7 +9,7 @@ use super::compiled::{
 };
 use super::request::{Prepared, PrincipalKind};
 use super::variables::Template;
-use crate::policy::iam::arn::{arn_match, Arn};
+use crate::policy::iam::arn::{arn_like, arn_match, Arn};
 use crate::policy::iam::date::parse_date;
 use crate::policy::iam::glob::glob_match;
 use crate::policy::iam::ip::parse_ip;
@@ -101,13 +101,19 @@ impl<'r, 'p> Matcher<'r, 'p> {
         let any = m
             .items
             .iter()
-            .any(|item| self.pattern_match(item, &req.resource, true));
+            .any(|item| self.pattern_match(item, &req.resource, arn_match));
         any != m.negated
     }
 
-    /// Matches a string pattern (ARN-aware when `arn`), substituting variables. An
-    /// unresolvable variable matches nothing (spec: "Policy variables with no value").
-    fn pattern_match(&mut self, p: &'p StrPattern, text: &str, arn: bool) -> bool {
+    /// Matches a string pattern with `how` (a resource, ARN condition or string glob),
+    /// substituting variables. An unresolvable variable matches nothing (spec: "Policy
+    /// variables with no value").
+    fn pattern_match(
+        &mut self,
+        p: &'p StrPattern,
+        text: &str,
+        how: fn(&[u8], &str) -> bool,
+    ) -> bool {
         let pattern: &[u8] = match p {
             StrPattern::Static(enc) => enc,
             StrPattern::Template(t) => {
@@ -117,11 +123,7 @@ impl<'r, 'p> Matcher<'r, 'p> {
                 &self.buf
             }
         };
-        if arn {
-            arn_match(pattern, text)
-        } else {
-            glob_match(pattern, text.as_bytes(), false)
-        }
+        how(pattern, text)
     }
 
     /// Renders a template into `self.buf`; false when a variable has no value and no default.
@@ -280,9 +282,9 @@ impl<'r, 'p> Matcher<'r, 'p> {
                 want.is_some() && self.with_text(t, |p| parse_bool(p) == want)
             }
             (BinaryEquals, CValue::Text(t)) => self.with_text(t, |p| p == v),
-            (StringLike, CValue::Pattern(p)) => self.pattern_match(p, v, false),
+            (StringLike, CValue::Pattern(p)) => self.pattern_match(p, v, string_like),
             (ArnLike, CValue::Pattern(p)) => {
-                Arn::parse(v).is_some() && self.pattern_match(p, v, true)
+                Arn::parse(v).is_some() && self.pattern_match(p, v, arn_like)
             }
             (_, CValue::Number(Some(p))) => {
                 parse_number(v).is_some_and(|n| compare_ordered(base, n, *p))
@@ -306,6 +308,11 @@ impl<'r, 'p> Matcher<'r, 'p> {
             }
         }
     }
+}
+
+/// `StringLike`: a case-sensitive glob over the whole value.
+fn string_like(pattern: &[u8], text: &str) -> bool {
+    glob_match(pattern, text.as_bytes(), false)
 }
 
 /// Unicode case-insensitive equality without allocating.

@@ -83,8 +83,8 @@ pub fn is_region_like(s: &str) -> bool {
     parts >= 3 && last_all_digits
 }
 
-/// Splits an encoded pattern (see [`super::wildcard`]) into its six colon-separated
-/// components. `None` when the pattern has fewer than six.
+/// Splits an encoded pattern (see [`super::glob`]) into its six colon-separated components.
+/// `None` when the pattern has fewer than six.
 fn split_pattern(pattern: &[u8]) -> Option<[&[u8]; 6]> {
     let mut out: [&[u8]; 6] = [&[]; 6];
     let mut rest = pattern;
@@ -97,20 +97,20 @@ fn split_pattern(pattern: &[u8]) -> Option<[&[u8]; 6]> {
     Some(out)
 }
 
-/// Matches an encoded ARN pattern (from a `Resource` element or an `Arn*` condition) against
-/// a resource string, segment by segment and case-sensitively.
+/// Matches an encoded `ArnLike` / `ArnEquals` condition value against a context value:
+/// "each of the six colon-delimited components of the ARN is checked separately"
+/// (case-sensitive), so a `*` never takes a colon before the resource part.
 ///
 /// A pattern that is only wildcards (`*`) matches anything, ARN or not. When the text is not
-/// an ARN (for example `*`, or a service's non-ARN resource), the pattern is compared as a
-/// whole string. A pattern of fewer than six components matches no ARN.
-pub fn arn_match(pattern: &[u8], text: &str) -> bool {
+/// an ARN, the pattern is compared as a whole string. A pattern of fewer than six components
+/// matches no ARN.
+pub fn arn_like(pattern: &[u8], text: &str) -> bool {
     if pattern.iter().all(|&b| b == STAR) && !pattern.is_empty() {
         return true;
     }
     let Some(t) = Arn::parse(text) else {
         return glob_match(pattern, text.as_bytes(), false);
     };
-    // A pattern with fewer than six components cannot match an ARN segment by segment.
     let Some(p) = split_pattern(pattern) else {
         return false;
     };
@@ -121,6 +121,103 @@ pub fn arn_match(pattern: &[u8], text: &str) -> bool {
         .iter()
         .zip(t.segments())
         .all(|(ps, ts)| glob_match(ps, ts.as_bytes(), false))
+}
+
+/// Matches an encoded `Resource` / `NotResource` pattern against a resource string,
+/// case-sensitively.
+///
+/// spec: IAM User Guide, "IAM JSON policy elements: Resource": wildcards work within each
+/// colon-separated segment, and "if the `*` wildcard is the last character of a resource ARN
+/// segment, it can expand to match beyond the colon boundaries" (`arn:aws:logs:*:*:/aws-glue/*`
+/// names `...:111122223333:log-group:/aws-glue/x:log-stream:y`). The resource part (after the
+/// fifth colon) is one segment whose wildcards take colons too.
+///
+/// A pattern that is only wildcards matches anything, ARN or not; when the text is not an ARN
+/// the pattern is compared as a whole string.
+///
+/// Cost: each pattern segment is compared with each text segment at most once (the text
+/// segments a crossing `*` may end before are tried in order, each once), and the resource
+/// part with one glob, so time is linear in the text for a fixed pattern.
+pub fn arn_match(pattern: &[u8], text: &str) -> bool {
+    if pattern.iter().all(|&b| b == STAR) && !pattern.is_empty() {
+        return true;
+    }
+    if Arn::parse(text).is_none() {
+        return glob_match(pattern, text.as_bytes(), false);
+    }
+    let t = text.as_bytes();
+    // The pattern's segments: at most five colon-ended ones, then the resource part.
+    let mut segments: Vec<&[u8]> = Vec::with_capacity(6);
+    let mut rest = pattern;
+    while segments.len() < 5 {
+        match rest.iter().position(|&b| b == b':') {
+            Some(i) => {
+                segments.push(&rest[..i]);
+                rest = &rest[i + 1..];
+            }
+            None => break,
+        }
+    }
+    segments.push(rest);
+    // Where in the text the next pattern segment may start: these positions, and (`from`)
+    // right after every colon at or after `from`.
+    let mut starts: Vec<usize> = vec![0];
+    let mut from: Option<usize> = None;
+    let (last, fields) = segments.split_last().unwrap_or((&rest, &[]));
+    for seg in fields {
+        let crossing = seg.last() == Some(&STAR);
+        let mut next: Vec<usize> = Vec::new();
+        let mut next_from: Option<usize> = None;
+        let after_colons = from
+            .into_iter()
+            .flat_map(|f| memchr::memchr_iter(b':', &t[f..]).map(move |c| f + c + 1));
+        let mut candidates: Vec<usize> = starts.iter().copied().chain(after_colons).collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for s in candidates {
+            // The text segment at `s` ends at the next colon; without one, no pattern colon
+            // can follow.
+            let Some(len) = memchr::memchr(b':', &t[s..]) else {
+                continue;
+            };
+            if !glob_match(seg, &t[s..s + len], false) {
+                continue;
+            }
+            if crossing {
+                // The `*` may also take this colon and any run after it.
+                next_from = Some(next_from.map_or(s + len, |f: usize| f.min(s + len)));
+                break;
+            }
+            next.push(s + len + 1);
+        }
+        starts = next;
+        from = next_from;
+        if starts.is_empty() && from.is_none() {
+            return false;
+        }
+    }
+    if fields.len() < 5 {
+        // A pattern of fewer than six components ends in an ordinary segment: it takes one
+        // text segment, or the rest of the text when it ends with a `*`.
+        let tail_matches = |s: usize| {
+            let end = memchr::memchr(b':', &t[s..]).map_or(t.len(), |i| s + i);
+            (end == t.len() || last.last() == Some(&STAR)) && glob_match(last, &t[s..end], false)
+        };
+        let after_colons = from
+            .into_iter()
+            .flat_map(|f| memchr::memchr_iter(b':', &t[f..]).map(move |c| f + c + 1));
+        return starts.iter().copied().chain(after_colons).any(tail_matches);
+    }
+    if starts.iter().any(|&s| glob_match(last, &t[s..], false)) {
+        return true;
+    }
+    // Some colon at or after `from`, then the resource part: `*:` + last, from `from`.
+    from.is_some_and(|f| {
+        let mut tail = Vec::with_capacity(last.len() + 2);
+        tail.extend_from_slice(&[STAR, b':']);
+        tail.extend_from_slice(last);
+        glob_match(&tail, &t[f..], false)
+    })
 }
 
 #[cfg(test)]
@@ -153,16 +250,126 @@ mod tests {
             "arn:aws:kms:*:111122223333:key/*",
             "arn:aws:kms:us-east-1:444455556666:key/abc"
         ));
-        // `*` in the region segment does not swallow the account segment's colon.
-        assert!(!m(
-            "arn:aws:kms:*:key/*",
-            "arn:aws:kms:us-east-1:111122223333:key/abc"
-        ));
         assert!(m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b"));
         assert!(m(
             "arn:aws:iam::*:role/Admin?",
             "arn:aws:iam::111122223333:role/Admin1"
         ));
+        // A `*` inside a segment stays in it.
+        assert!(!m(
+            "arn:aws:kms:us-*-1:key/*",
+            "arn:aws:kms:us-east-1:111122223333:key/abc"
+        ));
+        assert!(!m(
+            "arn:aws:kms:*-1:111122223333:key/*",
+            "arn:aws:kms:us-east-1:x:111122223333:key/abc"
+        ));
+        assert!(!m(
+            "arn:aws:kms:us-east-1:111122223333",
+            "arn:aws:kms:us-east-1:111122223333:key/a"
+        ));
+    }
+
+    #[test]
+    fn star_ending_a_segment_crosses_colons() {
+        let stream = "arn:aws:logs:us-east-1:111122223333:log-group:/aws-glue/x:log-stream:y";
+        assert!(m("arn:aws:logs:*:*:/aws-glue/*", stream));
+        assert!(m("arn:aws:logs:us-east-1:*:/aws-glue/x:*", stream));
+        assert!(!m("arn:aws:logs:*:*:/aws-lambda/*", stream));
+        assert!(m(
+            "arn:aws:kms:*:key/*",
+            "arn:aws:kms:us-east-1:111122223333:key/abc"
+        ));
+        assert!(m(
+            "arn:aws:*:key/abc",
+            "arn:aws:kms:us-east-1:111122223333:key/abc"
+        ));
+        assert!(!m(
+            "arn:aws:*:key/abd",
+            "arn:aws:kms:us-east-1:111122223333:key/abc"
+        ));
+        // A condition compares the six components separately.
+        let like = |p: &str, t: &str| arn_like(&encode_pattern(p), t);
+        assert!(!like("arn:aws:logs:*:*:/aws-glue/*", stream));
+        assert!(like("arn:aws:logs:*:*:log-group:/aws-glue/*", stream));
+    }
+
+    /// The rule as a reference: a dynamic programme over the whole text in which a `*` or `?`
+    /// before the resource part takes no colon, except a `*` that ends its segment.
+    fn reference(p: &str, t: &str) -> bool {
+        #[derive(Clone, Copy)]
+        enum Tok {
+            Lit(u8),
+            Star { colons: bool },
+            One { colons: bool },
+        }
+        let pb = p.as_bytes();
+        let mut toks = Vec::new();
+        let mut colons = 0;
+        for (i, &b) in pb.iter().enumerate() {
+            let in_resource = colons >= 5;
+            toks.push(match b {
+                b'*' => Tok::Star {
+                    colons: in_resource || matches!(pb.get(i + 1), None | Some(b':')),
+                },
+                b'?' => Tok::One {
+                    colons: in_resource,
+                },
+                _ => Tok::Lit(b),
+            });
+            if b == b':' {
+                colons += 1;
+            }
+        }
+        let t = t.as_bytes();
+        let mut row = vec![false; t.len() + 1];
+        row[0] = true;
+        for tok in toks {
+            let mut next = vec![false; t.len() + 1];
+            for j in 0..=t.len() {
+                next[j] = match tok {
+                    Tok::Lit(c) => j > 0 && row[j - 1] && t[j - 1] == c,
+                    Tok::One { colons } => j > 0 && row[j - 1] && (colons || t[j - 1] != b':'),
+                    Tok::Star { colons } => {
+                        row[j] || (j > 0 && next[j - 1] && (colons || t[j - 1] != b':'))
+                    }
+                };
+            }
+            row = next;
+        }
+        row[t.len()]
+    }
+
+    fn all_strings(alphabet: &[char], max: usize) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut layer = vec![String::new()];
+        for _ in 0..max {
+            layer = layer
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            out.extend(layer.iter().cloned());
+        }
+        out
+    }
+
+    #[test]
+    fn agrees_with_the_reference_on_small_arns() {
+        let patterns = all_strings(&['a', ':', '*', '?'], 5);
+        let texts: Vec<String> = all_strings(&['a', ':'], 8)
+            .into_iter()
+            .map(|s| format!("arn:{s}"))
+            .filter(|s| Arn::parse(s).is_some())
+            .collect();
+        for p in patterns.iter().map(|p| format!("arn:{p}")) {
+            if p.bytes().all(|b| b == b'*') {
+                continue;
+            }
+            let enc = encode_pattern(&p);
+            for t in &texts {
+                assert_eq!(arn_match(&enc, t), reference(&p, t), "{p} {t}");
+            }
+        }
     }
 
     #[test]
