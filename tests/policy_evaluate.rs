@@ -42,6 +42,11 @@ fn policies(v: &Value) -> PolicyTexts {
         session: one("session"),
         scps: levels("scps"),
         rcps: levels("rcps"),
+        grants: v
+            .get("grants")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
@@ -98,6 +103,24 @@ fn check(case: &Value) -> Result<(), String> {
         if want != have {
             problems.push(format!("missing keys {have:?} (expected {want:?})"));
         }
+    }
+    if let Some(want) = expect.get("grants").and_then(Value::as_array) {
+        let want: Vec<Value> = want.clone();
+        let have: Vec<Value> = got
+            .grants
+            .iter()
+            .map(|g| {
+                serde_json::json!([
+                    g.label.grant,
+                    serde_json::to_value(g.capacity).unwrap_or_default()
+                ])
+            })
+            .collect();
+        if want != have {
+            problems.push(format!("grants {have:?} (expected {want:?})"));
+        }
+    } else if !got.grants.is_empty() {
+        problems.push(format!("grants {:?} (expected none)", got.grants));
     }
     if let Some(want) = expect.get("deniedBy").and_then(Value::as_str) {
         let have = got

@@ -28,6 +28,7 @@ pub mod catalog;
 pub mod checks;
 pub mod evaluate;
 pub mod finding;
+pub mod grants;
 pub mod iam;
 pub mod json;
 pub mod limits;

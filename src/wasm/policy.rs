@@ -12,6 +12,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::policy::evaluate::{PolicySet, PolicyTexts, Request};
+use crate::policy::grants::Capacity;
 use crate::policy::{validate_with, Catalog, PolicyType, ValidateOptions};
 
 thread_local! {
@@ -167,6 +168,13 @@ impl PolicyEvaluator {
         to_js(&self.set.statements())
     }
 
+    /// The set's grants (`{grant, grantId?, name?}`), in the order the grant indices of
+    /// [`Self::evaluate`] refer to.
+    #[wasm_bindgen(js_name = grantTable)]
+    pub fn grant_table(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.set.grant_labels())
+    }
+
     /// The string numbered `id` in a decision's numbers.
     pub fn text(&self, id: u32) -> Option<String> {
         self.texts.borrow().list.get(id as usize).cloned()
@@ -175,7 +183,8 @@ impl PolicyEvaluator {
     /// Evaluates a request given as its parts (the TypeScript layer checks their types;
     /// `context` is JSON text). Returns the decision as numbers: `[decision, deniedBy or
     /// u32::MAX, reason, n, n statement indices (into [`Self::statement_table`]), m, m missing
-    /// keys]`, strings as ids for [`Self::text`]. Plain string arguments in and numbers out
+    /// keys, g, g pairs (grant index into [`Self::grant_table`], 0 grantee / 1 retiring
+    /// principal)]`, strings as ids for [`Self::text`]. Plain string arguments in and numbers out
     /// cost a fraction of objects or JSON documents across the boundary (BENCHMARKS.md).
     pub fn evaluate(
         &self,
@@ -218,6 +227,14 @@ impl PolicyEvaluator {
         out.push(d.missing_context_keys.len() as u32);
         for k in &d.missing_context_keys {
             out.push(texts.id(k));
+        }
+        out.push(d.grants.len() as u32);
+        for g in &d.grants {
+            out.push(g.index as u32);
+            out.push(match g.capacity {
+                Capacity::Grantee => 0,
+                Capacity::RetiringPrincipal => 1,
+            });
         }
         Ok(out)
     }

@@ -67,6 +67,8 @@ export function policyTexts(p) {
   if (p.identity) out.identity = p.identity.map(text);
   for (const k of ['resource', 'kmsKeyPolicy', 'boundary', 'session']) if (p[k] !== undefined) out[k] = text(p[k]);
   for (const k of ['scps', 'rcps']) if (p[k]) out[k] = p[k].map((l) => (Array.isArray(l) ? l.map(text) : text(l)));
+  // Grants are objects (GrantListEntry or CloudTrail CreateGrant records), not texts.
+  if (p.grants) out.grants = p.grants;
   return out;
 }
 
@@ -107,6 +109,8 @@ export async function runEvaluateCorpus(callseal, loadText, files) {
         const exp = want.missingContextKeys.map((k) => k.toLowerCase()).sort();
         if (JSON.stringify(have) !== JSON.stringify(exp)) problems.push(`missing ${have} (expected ${exp})`);
       }
+      const grants = JSON.stringify((got.grants ?? []).map((g) => [g.grant, g.as]));
+      if (grants !== JSON.stringify(want.grants ?? [])) problems.push(`grants ${grants} (expected ${JSON.stringify(want.grants ?? [])})`);
       if (want.deniedBy && got.deniedBy !== want.deniedBy) problems.push(`deniedBy ${got.deniedBy} (expected ${want.deniedBy})`);
       for (const s of got.statements) {
         if (!(s.span.start.line >= 1 && s.span.end.offset > s.span.start.offset)) problems.push(`statement span ${JSON.stringify(s.span)}`);

@@ -6,7 +6,7 @@
 import * as wasm from '../wasm/callseal_policy.js';
 import { wasmSource } from './load.js';
 import { CallsealError } from './callseal-error.js';
-import type { DecidingStatement, Decision, EvaluationRequest, Finding, PolicySet, ValidateOptions } from './types.js';
+import type { DecidingGrant, DecidingStatement, Decision, EvaluationRequest, Finding, PolicySet, ValidateOptions } from './types.js';
 
 export * from './types.js';
 export { CallsealError, type CallsealErrorCode } from './callseal-error.js';
@@ -75,11 +75,14 @@ function frozen(s: DecidingStatement): DecidingStatement {
 export class PolicyEvaluator {
   #inner: wasm.PolicyEvaluator;
   #statements: readonly DecidingStatement[];
+  /** The set's grants ({grant, grantId?, name?}) by the indices the wasm side gives them. */
+  #grants: readonly Omit<DecidingGrant, 'as'>[];
   /** Strings of the decisions (names, reasons, keys) by the ids the wasm side gives them. */
   #texts: string[] = [];
   constructor(policies: PolicySet) {
     this.#inner = new wasm.PolicyEvaluator(json(policies, 'policies'));
     this.#statements = (this.#inner.statementTable() as DecidingStatement[]).map(frozen);
+    this.#grants = this.#inner.grantTable() as Omit<DecidingGrant, 'as'>[];
   }
   #text(id: number): string {
     return this.#texts[id] ?? (this.#texts[id] = this.#inner.text(id)!);
@@ -87,7 +90,8 @@ export class PolicyEvaluator {
   evaluate(request: EvaluationRequest): Decision {
     const r = checkRequest(request);
     const context = r.context === undefined || r.context === null ? undefined : json(r.context, 'request.context');
-    // [decision, deniedBy | 0xffffffff, reason, n, ...statements, m, ...missing keys]
+    // [decision, deniedBy | 0xffffffff, reason, n, ...statements, m, ...missing keys,
+    //  g, ...(grant index, 0 grantee | 1 retiring principal)]
     const n = this.#inner.evaluate(r.principal, r.action, r.resource, r.resourceAccount ?? undefined, context);
     const statements: DecidingStatement[] = [];
     let i = 4;
@@ -97,6 +101,11 @@ export class PolicyEvaluator {
     for (const end = i + m; i < end; i++) missingContextKeys.push(this.#text(n[i]!));
     // Fields in the order evaluate() gives them.
     const d = { decision: this.#text(n[0]!), statements, missingContextKeys } as Decision;
+    const g = n[i++]!;
+    if (g > 0) {
+      d.grants = [];
+      for (const end = i + 2 * g; i < end; i += 2) d.grants.push({ ...this.#grants[n[i]!]!, as: n[i + 1] === 0 ? 'grantee' : 'retiringPrincipal' });
+    }
     if (n[1] !== 0xffffffff) d.deniedBy = this.#text(n[1]!) as Decision['deniedBy'];
     d.reason = this.#text(n[2]!);
     return d;

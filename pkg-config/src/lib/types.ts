@@ -260,6 +260,65 @@ export interface PolicySet {
   scps?: (string | string[])[];
   rcps?: (string | string[])[];
   session?: string;
+  /**
+   * The key's KMS grants: each a `GrantListEntry` as `ListGrants` returns it, or the CloudTrail
+   * record of the `CreateGrant` call that made it. A grant allows its operations to its grantee
+   * on its key when the request's `kms:EncryptionContext:` keys meet its constraints; it
+   * never overrides a Deny. A grant callseal cannot fully read is a MALFORMED_POLICY error.
+   */
+  grants?: (GrantListEntry | CreateGrantRecord)[];
+}
+
+/** A grant as `ListGrants` returns it (KMS API Reference, GrantListEntry). */
+export interface GrantListEntry {
+  KeyId: string;
+  GrantId?: string;
+  Name?: string;
+  /** A `Date` (AWS SDK) or the API's number; not read. */
+  CreationDate?: unknown;
+  GranteePrincipal: string;
+  RetiringPrincipal?: string;
+  IssuingAccount?: string;
+  Operations: GrantOperation[];
+  Constraints?: {
+    /** Keys compared case-insensitively, values case-sensitively. */
+    EncryptionContextSubset?: Record<string, string>;
+    EncryptionContextEquals?: Record<string, string>;
+  };
+}
+
+/** The CloudTrail record of a `CreateGrant` call (camelCase request parameters). */
+export interface CreateGrantRecord {
+  eventName: 'CreateGrant';
+  eventSource?: 'kms.amazonaws.com';
+  requestParameters: {
+    keyId: string;
+    granteePrincipal: string;
+    retiringPrincipal?: string;
+    operations: GrantOperation[];
+    constraints?: { encryptionContextSubset?: Record<string, string>; encryptionContextEquals?: Record<string, string> };
+    name?: string;
+    grantTokens?: string[];
+    dryRun?: boolean;
+  };
+  responseElements?: { grantId?: string } | null;
+  /** Every other field of the record is accepted and not read; `errorCode` means no grant was made. */
+  [field: string]: unknown;
+}
+
+export type GrantOperation =
+  | 'Decrypt' | 'Encrypt' | 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext' | 'GenerateDataKeyPair'
+  | 'GenerateDataKeyPairWithoutPlaintext' | 'ReEncryptFrom' | 'ReEncryptTo' | 'CreateGrant' | 'RetireGrant'
+  | 'DescribeKey' | 'GetPublicKey' | 'Sign' | 'Verify' | 'GenerateMac' | 'VerifyMac' | 'DeriveSharedSecret';
+
+/** A grant a decision rests on. */
+export interface DecidingGrant {
+  /** Its place in the policy set: "grants[0]". */
+  grant: string;
+  grantId?: string;
+  name?: string;
+  /** Whether the caller is the grant's grantee, or its retiring principal (kms:RetireGrant). */
+  as: 'grantee' | 'retiringPrincipal';
 }
 
 export type DecisionKind = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
@@ -280,6 +339,8 @@ export interface Decision {
   statements: DecidingStatement[];
   /** Context keys the answer depended on that the request did not give. */
   missingContextKeys: string[];
+  /** For an allow: the KMS grants it rests on (absent when none). */
+  grants?: DecidingGrant[];
   /** For an implicit deny, the check that found no Allow. */
   deniedBy?: 'rcp' | 'scp' | 'resourcePolicyRequired' | 'resourcePolicy' | 'identity' | 'boundary' | 'session';
   /** A short explanation in plain words. */

@@ -114,6 +114,10 @@ pub struct Decision {
     /// Keys the request did not give that applicable statements consulted (their outcome
     /// could change the decision), as spelled in the policies, first occurrence first.
     pub missing_context_keys: Vec<String>,
+    /// For an allow: the KMS grants it rests on (with or instead of statements). Absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<crate::policy::grants::DecidingGrant>,
     /// For an implicit deny, the check that found no Allow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub denied_by: Option<DenyGate>,

@@ -14,6 +14,7 @@ use super::compiled::{compile, CStatement, CompiledPolicy, PolicyRole};
 use super::decision::{DecidingStatement, Decision, DecisionKind, DenyGate};
 use super::matcher::{Matcher, PrincipalMatch};
 use super::request::{Prepared, PrincipalKind, Request};
+use crate::policy::grants::{self, DecidingGrant, Grant, GrantLabel, GrantMatch};
 use crate::{err, Result};
 
 /// The policy texts that apply to a request (`PolicySet` in the TypeScript contract).
@@ -43,6 +44,10 @@ pub struct PolicyTexts {
     /// The session policy passed when the caller's session was created.
     #[serde(default)]
     pub session: Option<String>,
+    /// The key's KMS grants, each a `GrantListEntry` (as `ListGrants` returns it) or the
+    /// CloudTrail record of its `CreateGrant` call ([`crate::policy::grants`]).
+    #[serde(default)]
+    pub grants: Vec<serde_json::Value>,
 }
 
 /// One level of an organization: one policy, or the policies attached at that level.
@@ -63,6 +68,7 @@ pub struct PolicySet {
     session: Option<CompiledPolicy>,
     scps: Vec<Vec<CompiledPolicy>>,
     rcps: Vec<Vec<CompiledPolicy>>,
+    grants: Vec<Grant>,
 }
 
 fn parse_one(text: &str, label: String, role: PolicyRole) -> Result<CompiledPolicy> {
@@ -142,6 +148,12 @@ impl PolicySet {
             session: opt(&texts.session, "session", PolicyRole::Session)?,
             scps: parse_levels(&texts.scps, "scps", PolicyRole::Scp)?,
             rcps: parse_levels(&texts.rcps, "rcps", PolicyRole::Rcp)?,
+            grants: texts
+                .grants
+                .iter()
+                .enumerate()
+                .map(|(i, g)| grants::from_value(g, &format!("grants[{i}]")))
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -157,6 +169,15 @@ impl PolicySet {
             .chain(self.session.iter())
             .chain(levels)
             .flat_map(|p| p.statements.iter().map(move |st| deciding(p, st)))
+            .collect()
+    }
+
+    /// The set's grants, in order (what a decision's grants refer to).
+    pub fn grant_labels(&self) -> Vec<GrantLabel> {
+        self.grants
+            .iter()
+            .enumerate()
+            .map(|(i, g)| GrantLabel::new(g, i))
             .collect()
     }
 
@@ -199,6 +220,10 @@ struct Evaluation<'p, 'r> {
     set: &'p PolicySet,
     req: &'r Prepared,
     m: Matcher<'r, 'p>,
+    /// Grants that allow the request, by their place in the set.
+    grants: Vec<(usize, GrantMatch)>,
+    /// Those of them the decision rests on.
+    granted_by: Vec<usize>,
 }
 
 impl<'p, 'r> Evaluation<'p, 'r> {
@@ -209,6 +234,8 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             set,
             req,
             m: Matcher::new(req, boundary_present),
+            grants: Vec::new(),
+            granted_by: Vec::new(),
         }
     }
 
@@ -264,6 +291,11 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             None
         };
         let resource = self.scan_opt(&set.resource);
+        for (i, g) in set.grants.iter().enumerate() {
+            if let Some(hit) = grants::matching::applies(g, self.req, &mut self.m.missing) {
+                self.grants.push((i, hit));
+            }
+        }
         let scps: Vec<Hits<'p>> = if iam {
             set.scps.iter().map(|l| self.scan(l)).collect()
         } else {
@@ -321,7 +353,11 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         }
 
         let resource_allows = resource.as_ref().map(|h| h.allow.as_slice()).unwrap_or(&[]);
-        let strongest = resource_allows.iter().map(|h| h.how).max();
+        let strongest = resource_allows
+            .iter()
+            .map(|h| h.how)
+            .chain(self.grants.iter().map(|(_, g)| g.how))
+            .max();
         let with = |how: PrincipalMatch| {
             resource_allows
                 .iter()
@@ -345,13 +381,14 @@ impl<'p, 'r> Evaluation<'p, 'r> {
 
         // Callers without identity policies: service principals, anonymous callers.
         if !iam {
-            if resource_allows.is_empty() {
+            if strongest.is_none() {
                 return self.implicit(
                     DenyGate::ResourcePolicy,
                     format!("no {what} statement allows this caller (it has no identity-based policies)"),
                 );
             }
             granted.extend(resource_allows.iter().copied());
+            self.grant_all();
             return self.finish(
                 DecisionKind::Allow,
                 &granted,
@@ -364,13 +401,14 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         if cross {
             // Trusting account: the resource's policy must allow the caller (any form of
             // naming it, the caller's account included).
-            if resource_allows.is_empty() {
+            if strongest.is_none() {
                 return self.implicit(
                     DenyGate::ResourcePolicy,
                     format!("cross-account request: no {what} statement of the resource's account allows the caller"),
                 );
             }
             granted.extend(resource_allows.iter().copied());
+            self.grant_all();
             // Trusted account: the caller's own policies must allow.
             return self.identity_path(
                 identity,
@@ -387,6 +425,7 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             // The policy names the caller itself: implicit denies in identity policies,
             // boundaries and session policies do not apply.
             granted.extend(with(PrincipalMatch::Direct));
+            self.grant_with(PrincipalMatch::Direct);
             return self.finish(
                 DecisionKind::Allow,
                 &granted,
@@ -406,6 +445,7 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             // Naming the session's role stands in for an identity-policy Allow, but the
             // boundary and session policy still limit it.
             granted.extend(with(PrincipalMatch::RoleArn));
+            self.grant_with(PrincipalMatch::RoleArn);
             return self.identity_path(
                 identity,
                 boundary,
@@ -417,6 +457,7 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         }
         if strongest == Some(PrincipalMatch::Account) && required {
             granted.extend(with(PrincipalMatch::Account));
+            self.grant_with(PrincipalMatch::Account);
         }
         let reason = if kms {
             "the key policy allows the account and its IAM policies allow the request"
@@ -484,7 +525,23 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         self.finish(DecisionKind::Allow, &granted, None, reason)
     }
 
-    fn implicit(self, gate: DenyGate, reason: String) -> Decision {
+    /// The decision rests on every grant that allows the request.
+    fn grant_all(&mut self) {
+        self.granted_by = self.grants.iter().map(|(i, _)| *i).collect();
+    }
+
+    /// The decision rests on the grants that name the caller as `how`.
+    fn grant_with(&mut self, how: PrincipalMatch) {
+        self.granted_by = self
+            .grants
+            .iter()
+            .filter(|(_, g)| g.how == how)
+            .map(|(i, _)| *i)
+            .collect();
+    }
+
+    fn implicit(mut self, gate: DenyGate, reason: String) -> Decision {
+        self.granted_by.clear();
         self.finish(DecisionKind::ImplicitDeny, &[], Some(gate), reason)
     }
 
@@ -511,10 +568,24 @@ impl<'p, 'r> Evaluation<'p, 'r> {
                 missing.push((*k).to_string());
             }
         }
+        let mut reason = reason;
+        let grants: Vec<DecidingGrant> = match kind {
+            DecisionKind::Allow => self
+                .granted_by
+                .iter()
+                .map(|&i| deciding_grant(&self.set.grants[i], i, &self.grants))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !grants.is_empty() {
+            let named: Vec<String> = grants.iter().map(grant_name).collect();
+            reason = format!("{reason}; by KMS grant {}", named.join(", "));
+        }
         Decision {
             decision: kind,
             statements,
             missing_context_keys: missing,
+            grants,
             denied_by: gate,
             reason,
         }
@@ -528,6 +599,27 @@ fn deciding(policy: &CompiledPolicy, st: &CStatement) -> DecidingStatement {
         sid: st.sid.clone(),
         effect: st.effect.into(),
         span: st.span,
+    }
+}
+
+fn deciding_grant(g: &Grant, index: usize, hits: &[(usize, GrantMatch)]) -> DecidingGrant {
+    let capacity = hits
+        .iter()
+        .find(|(j, _)| *j == index)
+        .map_or(grants::Capacity::Grantee, |(_, m)| m.capacity);
+    DecidingGrant {
+        label: GrantLabel::new(g, index),
+        capacity,
+        index,
+    }
+}
+
+/// `grants[0]` (its grant id or name, when it has one).
+fn grant_name(g: &DecidingGrant) -> String {
+    let l = &g.label;
+    match l.grant_id.as_ref().or(l.name.as_ref()) {
+        Some(id) => format!("{} ({id})", l.grant),
+        None => l.grant.clone(),
     }
 }
 

@@ -36,6 +36,7 @@ pub mod variables;
 
 pub use decision::{DecidingStatement, Decision, DecisionKind, DenyGate, EffectName};
 pub use engine::{Level, PolicySet, PolicyTexts};
+pub use matcher::PrincipalMatch;
 pub use request::{ContextValue, Prepared, Request, Scalar};
 
 /// Evaluates one request against policy texts (parses and compiles them first; to evaluate

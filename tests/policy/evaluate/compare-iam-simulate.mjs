@@ -22,7 +22,8 @@ const runOne = evaluatePrepared;
 
 const cases = [];
 for (const f of readdirSync(here).filter((f) => f.endsWith('.json')).sort()) {
-  for (const c of JSON.parse(readFileSync(join(here, f), 'utf8')).cases) cases.push({ file: f, ...c });
+  // iam-simulate has no KMS grants: grants.json is callseal's alone.
+  for (const c of JSON.parse(readFileSync(join(here, f), 'utf8')).cases) if (!c.policies.grants) cases.push({ file: f, ...c });
 }
 
 const disagreements = [];

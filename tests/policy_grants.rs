@@ -1,0 +1,127 @@
+//! KMS grants beyond the evaluation corpus (tests/policy/evaluate/grants.json, run by
+//! tests/policy_evaluate.rs): the seed's CloudTrail record as published, and what a grant
+//! the engine cannot fully read does to a policy set.
+#![cfg(feature = "policy")]
+
+use std::path::Path;
+
+use callseal::policy::evaluate::{DecisionKind, PolicySet, PolicyTexts, Request};
+use serde_json::{json, Value};
+
+fn seed_record() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/policy/grants/voiceid-creategrant-cloudtrail.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("seed record")).expect("JSON")
+}
+
+const KEY: &str = "arn:aws:kms:us-west-2:111122223333:key/44444444-3333-2222-1111-EXAMPLE11111";
+const DOMAIN: &str = "arn:aws:voiceid:us-west-2:111122223333:domain/sampleDomainId";
+
+fn voice_request() -> Request {
+    serde_json::from_value(json!({
+        "principal": "voiceid.amazonaws.com", "action": "kms:Decrypt", "resource": KEY,
+        "context": {"kms:EncryptionContext:aws:voiceid:domain:arn": DOMAIN}
+    }))
+    .unwrap()
+}
+
+/// The Voice ID CreateGrant record as the Connect guide prints it names the grantee
+/// `"voiceid.amazonaws.com "` (trailing space). No caller is that principal; rather than
+/// guess, evaluation refuses the record and says where.
+#[test]
+fn seed_record_as_published_is_refused_with_its_path() {
+    let texts = PolicyTexts {
+        grants: vec![seed_record()],
+        ..Default::default()
+    };
+    let e = PolicySet::compile(&texts).expect_err("the published record has a padded principal");
+    assert_eq!(e.code, callseal::ErrorCode::MalformedPolicy);
+    assert!(
+        e.message
+            .starts_with("grants[0] requestParameters.granteePrincipal: `voiceid.amazonaws.com `"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn seed_record_corrected_allows_voice_id_in_its_domain() {
+    let mut record = seed_record();
+    record["requestParameters"]["granteePrincipal"] = json!("voiceid.amazonaws.com");
+    let set = PolicySet::compile(&PolicyTexts {
+        grants: vec![record],
+        ..Default::default()
+    })
+    .unwrap();
+    let d = set.evaluate(&voice_request());
+    assert_eq!(d.decision, DecisionKind::Allow, "{}", d.reason);
+    let grant = &d.grants[0];
+    assert_eq!(
+        grant.label.grant_id.as_deref(),
+        Some("00000000000000000000000000000cce47be074a8c379ed39f22b155c6e86af82")
+    );
+    assert!(
+        d.reason.contains(
+            "grants[0] (00000000000000000000000000000cce47be074a8c379ed39f22b155c6e86af82)"
+        ),
+        "{}",
+        d.reason
+    );
+    let v = serde_json::to_value(&d).unwrap();
+    assert_eq!(
+        v["grants"],
+        json!([{"grant": "grants[0]", "grantId": "00000000000000000000000000000cce47be074a8c379ed39f22b155c6e86af82", "as": "grantee"}])
+    );
+}
+
+/// A grant that is not fully readable refuses the whole set (never a decision without it).
+#[test]
+fn unreadable_grants_refuse_the_set() {
+    for (grant, says) in [
+        (
+            json!({"KeyId": KEY, "GranteePrincipal": "voiceid.amazonaws.com", "Operations": ["Decrypt", "Decrpyt"]}),
+            "grants[0] Operations[1]: `Decrpyt` is not a grant operation",
+        ),
+        (
+            json!({"KeyId": KEY, "GranteePrincipal": "voiceid.amazonaws.com", "Operations": ["Decrypt"], "Constraints": {"EncryptionContextSubset": {"a": "b"}, "SourceArn": "x"}}),
+            "grants[0] Constraints.SourceArn",
+        ),
+        (
+            json!({"KeyId": KEY, "GranteePrincipal": "*", "Operations": ["Decrypt"]}),
+            "no wildcard",
+        ),
+        (
+            json!({"eventName": "CreateGrant", "requestParameters": {"keyId": KEY, "granteePrincipal": "voiceid.amazonaws.com", "operations": ["Decrypt"], "dryRun": true}}),
+            "dry-run",
+        ),
+        (json!("a string"), "expected an object"),
+    ] {
+        let e = PolicySet::compile(&PolicyTexts {
+            grants: vec![grant],
+            ..Default::default()
+        })
+        .expect_err(says);
+        assert_eq!(e.code, callseal::ErrorCode::MalformedPolicy);
+        assert!(e.message.contains(says), "{}: {}", says, e.message);
+    }
+}
+
+/// Grants only add Allows to KMS requests; an S3 request is untouched by a grant's key.
+#[test]
+fn grants_allow_only_their_operations_on_their_key() {
+    let set = PolicySet::compile(&PolicyTexts {
+        grants: vec![json!({"KeyId": "44444444-3333-2222-1111-EXAMPLE11111", "GranteePrincipal": "voiceid.amazonaws.com", "Operations": ["Decrypt"]})],
+        ..Default::default()
+    })
+    .unwrap();
+    // A grant's KeyId given as a key id names the key ARN with that id.
+    assert_eq!(set.evaluate(&voice_request()).decision, DecisionKind::Allow);
+    let mut other: Request = voice_request();
+    other.action = "s3:GetObject".into();
+    other.resource = "arn:aws:s3:::bucket/44444444-3333-2222-1111-EXAMPLE11111".into();
+    assert_eq!(set.evaluate(&other).decision, DecisionKind::ImplicitDeny);
+    other.action = "kms:Decrypt".into();
+    other.resource =
+        "arn:aws:kms:us-west-2:111122223333:alias/44444444-3333-2222-1111-EXAMPLE11111".into();
+    assert_eq!(set.evaluate(&other).decision, DecisionKind::ImplicitDeny);
+}
