@@ -125,3 +125,98 @@ fn grants_allow_only_their_operations_on_their_key() {
         "arn:aws:kms:us-west-2:111122223333:alias/44444444-3333-2222-1111-EXAMPLE11111".into();
     assert_eq!(set.evaluate(&other).decision, DecisionKind::ImplicitDeny);
 }
+
+/// tests/policy/grants/validate.json: each case's grant (an object, or a text when the case is
+/// about the text) and the exact findings `[code, path]` it must produce.
+#[test]
+fn grant_checks_corpus() {
+    use callseal::policy::grants::checks::{validate_grant, CHECKS};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/grants/validate.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    for c in doc["cases"].as_array().unwrap() {
+        let text = match &c["grant"] {
+            Value::String(s) => s.clone(),
+            v => serde_json::to_string_pretty(v).unwrap(),
+        };
+        let findings = validate_grant(&text);
+        let got: Vec<(String, String)> = findings
+            .iter()
+            .map(|f| (f.code.to_string(), f.path.clone()))
+            .collect();
+        let want: Vec<(String, String)> = c["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e[0].as_str().unwrap().to_string(),
+                    e[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        for f in &findings {
+            seen.insert(f.code);
+            // Spans point into the text at the element the path names.
+            assert!(
+                f.span.end.offset as usize <= text.len()
+                    && f.span.start.offset <= f.span.end.offset
+            );
+            assert!(
+                f.code == "JSON_SYNTAX_ERROR"
+                    || f.learn_more
+                        .is_some_and(|l| l.starts_with("https://docs.aws.amazon.com/")),
+                "{}",
+                f.code
+            );
+        }
+        if got != want {
+            failures.push(format!("{}: got {got:?}, want {want:?}", c["name"]));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let uncovered: Vec<&str> = CHECKS
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| !seen.contains(c))
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "grant checks without a case: {uncovered:?}"
+    );
+}
+
+/// The padded grantee's finding points at the string itself.
+#[test]
+fn malformed_grant_finding_spans_the_element() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/policy/grants/voiceid-creategrant-cloudtrail.json"),
+    )
+    .unwrap();
+    let f = &callseal::policy::grants::checks::validate_grant(&text)[0];
+    let at = &text[f.span.start.offset as usize..f.span.end.offset as usize];
+    assert_eq!(at, "\"voiceid.amazonaws.com \"");
+    assert_eq!(f.severity, callseal::policy::Severity::Error);
+}
+
+/// `callseal policy validate --type kms-grant` runs the grant checks (exit 1 on an ERROR).
+#[cfg(feature = "cli")]
+#[test]
+fn cli_validates_grants() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callseal"))
+        .args(["policy", "validate", "--type", "kms-grant"])
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/policy/grants/voiceid-creategrant-cloudtrail.json"),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(": error MALFORMED_GRANT `voiceid.amazonaws.com `"),
+        "{stdout}"
+    );
+}

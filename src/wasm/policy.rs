@@ -1,4 +1,4 @@
-//! JS bindings of the policy engine: `validatePolicy`, `evaluate`, `PolicyEvaluator` (compile
+//! JS bindings of the policy engine: `validatePolicy`, `validateGrant`, `evaluate`, `PolicyEvaluator` (compile
 //! once, evaluate many), and the service-data catalog (`loadServiceData`, completion lists).
 //!
 //! The catalog is not compiled into the module: the TS layer fetches `service-data.bin` on
@@ -76,6 +76,13 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
         );
         to_js(&findings)
     })
+}
+
+/// Checks one KMS grant (a `GrantListEntry` or a CloudTrail `CreateGrant` record, as JSON
+/// text); returns findings sorted by position, in the shape `validatePolicy` returns.
+#[wasm_bindgen(js_name = validateGrant)]
+pub fn validate_grant(text: &str) -> Result<JsValue, JsValue> {
+    to_js(&crate::policy::grants::checks::validate_grant(text))
 }
 
 // Policy sets and one-shot requests cross the boundary as JSON text rather than as JS objects

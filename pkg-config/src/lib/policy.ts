@@ -6,7 +6,7 @@
 import * as wasm from '../wasm/callseal_policy.js';
 import { wasmSource } from './load.js';
 import { CallsealError } from './callseal-error.js';
-import type { DecidingGrant, DecidingStatement, Decision, EvaluationRequest, Finding, PolicySet, ValidateOptions } from './types.js';
+import type { CreateGrantRecord, DecidingGrant, DecidingStatement, Decision, EvaluationRequest, Finding, GrantListEntry, PolicySet, ValidateOptions } from './types.js';
 
 export * from './types.js';
 export { CallsealError, type CallsealErrorCode } from './callseal-error.js';
@@ -20,6 +20,18 @@ export { CallsealError, type CallsealErrorCode } from './callseal-error.js';
  */
 export function validatePolicy(text: string, options?: ValidateOptions): Finding[] {
   return wasm.validatePolicy(text, options) as Finding[];
+}
+
+/**
+ * Checks one KMS grant: a `GrantListEntry` (as `ListGrants` returns it) or the CloudTrail record
+ * of its `CreateGrant` call, as an object or as JSON text. Findings as {@link validatePolicy}
+ * gives them (codes `MALFORMED_GRANT`, `GRANT_TO_SERVICE_WITHOUT_CONSTRAINTS`,
+ * `GRANT_CREATE_GRANT_WITHOUT_CONSTRAINTS`, `GRANT_OPERATION_NOT_NEEDED`,
+ * `GRANT_OPERATIONS_WITHOUT_COMMON_KEY_USAGE`, `GRANT_CONSTRAINT_KEYS_DIFFER_ONLY_IN_CASE`),
+ * spans into the text (for an object, into its `JSON.stringify`).
+ */
+export function validateGrant(grant: string | GrantListEntry | CreateGrantRecord): Finding[] {
+  return wasm.validateGrant(typeof grant === 'string' ? grant : json(grant, 'grant')) as Finding[];
 }
 
 // Policy sets, one-shot requests and one-shot decisions cross into wasm as JSON text: V8's

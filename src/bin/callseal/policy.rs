@@ -1,13 +1,14 @@
 //! `callseal policy validate FILE... [--type T] [--format text|json|sarif] [--no-service-data]`
 //!
-//! Validates IAM / KMS key policies like a compiler: `file:line:col: severity CODE message`.
+//! Validates IAM / KMS key policies (and, with `--type kms-grant`, KMS grants: a
+//! `GrantListEntry` or a CloudTrail `CreateGrant` record) like a compiler: `file:line:col: severity CODE message`.
 //! Exits 1 when any finding is an ERROR, 2 on usage or I/O errors, 0 otherwise. Service data
 //! comes from `CALLSEAL_SERVICE_DATA` or `target/generated/service-data.bin`; without it the
 //! checks that need it are skipped (with a note on stderr).
 
 use callseal::policy::{validate_with, Catalog, Finding, PolicyType, Severity, ValidateOptions};
 
-const USAGE: &str = "usage: callseal policy validate FILE... [--type identity|resource|kms-key|trust|scp|rcp] [--format text|json|sarif] [--no-service-data]\n";
+const USAGE: &str = "usage: callseal policy validate FILE... [--type identity|resource|kms-key|trust|scp|rcp|kms-grant] [--format text|json|sarif] [--no-service-data]\n";
 
 pub fn run(args: &[String]) -> i32 {
     match args.first().map(String::as_str) {
@@ -32,16 +33,18 @@ enum Format {
 
 fn validate_cmd(args: &[String]) -> i32 {
     let mut files = Vec::new();
-    let mut ty = PolicyType::Identity;
+    // `None`: the files are KMS grants.
+    let mut ty = Some(PolicyType::Identity);
     let mut format = Format::Text;
     let mut use_data = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--type" | "-t" => match it.next().and_then(|v| PolicyType::parse(v)) {
-                Some(t) => ty = t,
-                None => {
-                    eprintln!("callseal policy validate: --type takes identity, resource, kms-key, trust, scp or rcp");
+            "--type" | "-t" => match it.next().map(|v| (v, PolicyType::parse(v))) {
+                Some((_, Some(t))) => ty = Some(t),
+                Some((v, None)) if v == "kms-grant" => ty = None,
+                _ => {
+                    eprintln!("callseal policy validate: --type takes identity, resource, kms-key, trust, scp, rcp or kms-grant");
                     return 2;
                 }
             },
@@ -72,7 +75,7 @@ fn validate_cmd(args: &[String]) -> i32 {
         eprint!("{USAGE}");
         return 2;
     }
-    let catalog = if use_data {
+    let catalog = if use_data && ty.is_some() {
         match Catalog::load_default() {
             Ok(c) => Some(c),
             Err(e) => {
@@ -110,13 +113,16 @@ fn validate_cmd(args: &[String]) -> i32 {
                 }
             }
         };
-        let findings = validate_with(
-            &text,
-            ValidateOptions {
-                policy_type: ty,
-                catalog: catalog.as_ref(),
-            },
-        );
+        let findings = match ty {
+            Some(policy_type) => validate_with(
+                &text,
+                ValidateOptions {
+                    policy_type,
+                    catalog: catalog.as_ref(),
+                },
+            ),
+            None => callseal::policy::grants::checks::validate_grant(&text),
+        };
         results.push((f.clone(), findings));
     }
     match format {

@@ -1,4 +1,5 @@
-//! KMS grants: read ([`parse`]) and matched against requests in evaluation ([`matching`]).
+//! KMS grants: read ([`parse`]), matched against requests in evaluation ([`matching`]), and
+//! checked ([`checks`], `validate_grant`).
 //!
 //! A grant is given as `ListGrants` returns it (`GrantListEntry`) or as CloudTrail records the
 //! `CreateGrant` call that made it. In evaluation, grants allow where the policies do not (a
@@ -9,6 +10,7 @@
 //! spec: KMS Developer Guide, "Grants in AWS KMS", "Grant constraints", "Retiring and revoking
 //! grants"; KMS API Reference, "CreateGrant", "GrantListEntry", "GrantConstraints".
 
+pub mod checks;
 pub mod matching;
 pub mod ops;
 pub mod parse;
