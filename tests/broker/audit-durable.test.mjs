@@ -4,14 +4,12 @@
 // refusals are still answered with their own code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureStack, startBroker, getObject, edkAndContext, api, policyEngineMissing, readAudit } from './helpers.mjs';
+import { stackWithSamples, unwrapBody, startBroker, api, policyEngineMissing, readAudit } from './helpers.mjs';
 
-let env, manifest, cfg, index, full, ok;
-const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
+let env, cfg, index, wav, full, ok;
 
 before(async () => {
-  ({ env, manifest, cfg } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  ({ env, cfg, index, wav } = await stackWithSamples());
   [full, ok] = await Promise.all([startBroker(env, { CALLSEAL_AUDIT_LOG: '/dev/full' }), startBroker(env)]);
 });
 after(() => Promise.all([full?.stop(), ok?.stop()]));
@@ -42,9 +40,8 @@ test('/healthz: 503 and why while the audit log cannot be written; 200 when it c
 test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusals keep their own code', async (t) => {
   const missing = await policyEngineMissing(ok.url);
   if (missing) return t.skip(missing);
-  const o = wav();
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
-  const body = { objectId: o.id, encryptedDataKey: edk, encryptionContext: context };
+  const o = wav;
+  const body = await unwrapBody({ cfg, env }, o);
 
   // The same request is granted by a broker whose log can be written.
   const granted = await api(ok.url, '/api/unwrap', { user: 'alice', method: 'POST', body });

@@ -8,16 +8,14 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { statSync, readFileSync } from 'node:fs';
 import { tsImport } from 'tsx/esm/api';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, api, policyEngineMissing } from './helpers.mjs';
+import { stackWithSamples, unwrapBody, startBroker, readAudit, api, policyEngineMissing } from './helpers.mjs';
 
 const { RateLimiter } = await tsImport('../../www/broker/src/rate-limit.ts', import.meta.url);
 
-let env, manifest, cfg, index, broker;
-const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
+let env, cfg, index, wav, broker;
 
 before(async () => {
-  ({ env, manifest, cfg } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  ({ env, cfg, index, wav } = await stackWithSamples());
   broker = await startBroker(env);
 });
 after(() => broker?.stop());
@@ -36,8 +34,8 @@ function anonymousUnwrap(url, localAddress) {
 }
 
 test('2,000 refusals from 2,000 addresses: a few KB of log, throttled globally, every refusal counted, a grant in between recorded', async (t) => {
-  const o = wav();
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  const o = wav;
+  const body = await unwrapBody({ cfg, env }, o);
   const engine = await policyEngineMissing(broker.url);
   const sizeBefore = statSync(broker.auditPath).size;
 
@@ -50,7 +48,7 @@ test('2,000 refusals from 2,000 addresses: a few KB of log, throttled globally, 
     for (let j = i; j < i + 50; j++) batch.push(anonymousUnwrap(broker.url, `127.1.${Math.floor(j / 250)}.${1 + (j % 250)}`));
     statuses.push(...await Promise.all(batch));
     if (i === N / 2 && !engine) {
-      grant = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context } });
+      grant = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
       assert.equal(grant.status, 200, grant.text);
     }
   }

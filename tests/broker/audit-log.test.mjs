@@ -4,14 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, api, policyEngineMissing } from './helpers.mjs';
+import { stackWithSamples, startBroker, readAudit, getObject, edkAndContext, api, policyEngineMissing } from './helpers.mjs';
 
-let env, manifest, cfg, index, broker;
-const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
+let env, cfg, index, wav, broker;
 
 before(async () => {
-  ({ env, manifest, cfg } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  ({ env, cfg, index, wav } = await stackWithSamples());
   broker = await startBroker(env);
 });
 after(() => broker?.stop());
@@ -34,7 +32,7 @@ test('a listing is audited: who listed, and the contacts they were shown', async
 });
 
 test('control, bidi and format characters of a request reach the log as \\u escapes, and read back as sent', async () => {
-  const o = wav();
+  const o = wav;
   const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
   // U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LRI, U+200F RLM, U+200B ZWSP, U+FEFF BOM, U+2028/2029,
   // BEL, DEL, U+0085 NEL (C1), U+E0041 TAG LATIN CAPITAL LETTER A (astral).

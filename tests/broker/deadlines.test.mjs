@@ -11,14 +11,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { tsImport } from 'tsx/esm/api';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, api, repoRoot, policyEngineMissing } from './helpers.mjs';
+import { stackWithSamples, unwrapBody, startBroker, readAudit, api, repoRoot, policyEngineMissing } from './helpers.mjs';
 
 const { kmsUnwrap } = await tsImport('../../www/broker/src/aws.ts', import.meta.url);
 const { Deadline, ConcurrencyLimit } = await tsImport('../../www/broker/src/deadline.ts', import.meta.url);
 
 const DEADLINE_MS = 4000;
-let env, manifest, cfg, index, fake, broker, body;
-const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
+let env, cfg, index, wav, fake, broker, body;
 
 /** KMS's JSON 1.1 protocol, misbehaving on Decrypt as `fake.mode` says; counts Decrypt attempts. */
 function fakeKms(keyPolicy) {
@@ -49,15 +48,13 @@ function fakeKms(keyPolicy) {
 }
 
 before(async () => {
-  ({ env, manifest, cfg } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  ({ env, cfg, index, wav } = await stackWithSamples());
   const keyPolicy = readFileSync(join(repoRoot, 'scripts/stack/connect-key-policy.json'), 'utf8')
     .replaceAll('{{ACCOUNT_ID}}', env.CALLSEAL_ACCOUNT_ID).replaceAll('{{REGION}}', env.AWS_REGION)
     .replaceAll('{{CONNECT_INSTANCE_ID}}', env.CALLSEAL_CONNECT_INSTANCE_ID);
   fake = await fakeKms(keyPolicy);
-  const o = wav();
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
-  body = { objectId: o.id, encryptedDataKey: edk, encryptionContext: context };
+  const o = wav;
+  body = await unwrapBody({ cfg, env }, o);
   broker = await startBroker(env, {
     CALLSEAL_KMS_ENDPOINT: fake.url, CALLSEAL_REQUEST_DEADLINE_MS: String(DEADLINE_MS),
     CALLSEAL_AWS_CONNECT_TIMEOUT_MS: '500', CALLSEAL_AWS_ATTEMPT_TIMEOUT_MS: '1000',

@@ -152,3 +152,17 @@ export async function policyEngineMissing(url) {
   const probe = await api(url, '/api/recordings', { user: 'alice' });
   return probe.json?.error?.code === 'PolicyEngineUnavailable' ? `skipped: ${probe.json.error.message.split('.')[0]} (pkg/ not built yet)` : undefined;
 }
+
+/** The stack (ensureStack) with its listing (callseal/index.json), the listing's objects and its small WAV recording. */
+export async function stackWithSamples() {
+  const stack = ensureStack();
+  const index = JSON.parse((await getObject(stack.cfg, stack.env.CALLSEAL_BUCKET, stack.manifest.indexKey)).toString('utf8'));
+  const objects = index.contacts.flatMap((c) => c.objects);
+  return { ...stack, index, objects, wav: objects.find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20) };
+}
+
+/** The body of an unwrap request for a stored object: its KMS data key and context, as the official ESDK reads them. */
+export async function unwrapBody({ cfg, env }, o) {
+  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  return { objectId: o.id, encryptedDataKey: edk, encryptionContext: context };
+}

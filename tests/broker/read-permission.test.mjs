@@ -8,12 +8,10 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient, CreateKeyCommand } from '@aws-sdk/client-kms';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, api, repoRoot, policyEngineMissing } from './helpers.mjs';
+import { stackWithSamples, unwrapBody, startBroker, readAudit, api, repoRoot, policyEngineMissing } from './helpers.mjs';
 
-let env, manifest, cfg, index;
+let env, cfg, index, wav;
 const brokers = [];
-const objects = () => index.contacts.flatMap((c) => c.objects);
-const wav = () => objects().find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
 
 /** The shipped role policies, with the Supervisor's statements named in `drop` removed. */
 function policiesWithout(...drop) {
@@ -35,13 +33,13 @@ async function broker(overrides) {
 
 /** What alice (Supervisor) gets from a broker for the small recording: listing, URL, unwrap. */
 async function aliceReads(b) {
-  const o = wav();
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  const o = wav;
+  const body = await unwrapBody({ cfg, env }, o);
   const listing = await api(b.url, '/api/recordings', { user: 'alice' });
   assert.equal(listing.status, 200, listing.text);
   const listed = listing.json.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);
   const url = await api(b.url, `/api/objects/${o.id}/url`, { user: 'alice' });
-  const unwrap = await api(b.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context } });
+  const unwrap = await api(b.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
   return { listed, url, unwrap };
 }
 
@@ -60,8 +58,7 @@ function assertRefused({ listed, url, unwrap }, b) {
 }
 
 before(async () => {
-  ({ env, manifest, cfg } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  ({ env, cfg, index, wav } = await stackWithSamples());
 });
 after(() => Promise.all(brokers.map((b) => b.stop())));
 
@@ -107,7 +104,7 @@ test('kms:Decrypt is decided with the key policy: a key whose policy does not le
     const listing = await api(b.url, '/api/recordings', { user });
     assert.equal(listing.status, 200, listing.text);
     for (const o of listing.json.contacts.flatMap((c) => c.objects)) assert.equal(o.mayRead, false, `${user} ${o.id}`);
-    const url = await api(b.url, `/api/objects/${wav().id}/url`, { user });
+    const url = await api(b.url, `/api/objects/${wav.id}/url`, { user });
     assert.equal(url.status, 403, url.text);
     assert.equal(url.json.error.code, 'AccessDenied');
   }
