@@ -56,6 +56,9 @@ export interface BrokerConfig {
   /** KMS calls in flight at once, and how many more may wait for a slot. */
   kmsConcurrency: number;
   kmsQueue: number;
+  /** A user's unwrapped data keys kept this long (0: not kept; 300 at most) and how many. */
+  keyCacheSeconds: number;
+  keyCacheEntries: number;
   auditLogPath: string;
   policyModule?: string;
   /** The role policies, <Role>.json (www/broker/policies unless CALLSEAL_POLICY_DIR is set). */
@@ -142,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     requestDeadlineMs: int(env, 'CALLSEAL_REQUEST_DEADLINE_MS', 5000, 100, 60_000),
     kmsConcurrency: int(env, 'CALLSEAL_KMS_CONCURRENCY', 32, 1, 10_000),
     kmsQueue: int(env, 'CALLSEAL_KMS_QUEUE', 256, 0, 100_000),
+    keyCacheSeconds: int(env, 'CALLSEAL_KEY_CACHE_SECONDS', 300, 0, 300),
+    keyCacheEntries: int(env, 'CALLSEAL_KEY_CACHE_ENTRIES', 10_000, 1, 1_000_000),
     auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
     policyModule: env.CALLSEAL_POLICY_MODULE || undefined,
     policyDir: env.CALLSEAL_POLICY_DIR || POLICY_DIR,

@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { Authenticator } from './auth.js';
 import { CloudTrailExport } from './cloudtrail.js';
+import { DataKeyCache } from './key-cache.js';
 import { DEFAULT_REFUSAL_LIMITS, RefusalAudit } from './refusals.js';
 import { Authorizer } from './authorize.js';
 import { KeyPolicy, kmsUnwrap, makeClients, presignGet } from './aws.js';
@@ -56,6 +57,7 @@ export function createBroker(config: BrokerConfig) {
   if (cloudTrail) audit.onWritten = (lines) => cloudTrail.add(lines);
   const refusals = new RefusalAudit(audit, { windowMs: config.auditWindowSeconds * 1000, ...DEFAULT_REFUSAL_LIMITS });
   const kmsLimit = new ConcurrencyLimit(config.kmsConcurrency, config.kmsQueue);
+  const keyCache = config.keyCacheSeconds > 0 ? new DataKeyCache(config.keyCacheSeconds * 1000, config.keyCacheEntries) : undefined;
   const keyResource = [{ type: 'AWS::KMS::Key', ARN: config.kmsKeyArn }];
 
   function throttle(limiter: RateLimiter, user: User, what: string) {
@@ -184,7 +186,19 @@ export function createBroker(config: BrokerConfig) {
     const decision = await authz.mayRead(user, o.key, encryptionContext, ip);
     (entry.additionalEventData as Record<string, unknown>).decision = decision.decision;
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not read this object (${decision.decision})`);
+    // Served from the cache only after the same checks; the record says so.
+    const cacheId = DataKeyCache.id(user.name, o.id, edk.ciphertext, encryptionContext);
+    const hit = keyCache?.get(cacheId);
+    if (hit) {
+      Object.assign(entry.additionalEventData as Record<string, unknown>, { kmsRequestId: hit.kmsRequestId, cached: true });
+      return { dataKey: hit.key, keyId: config.kmsKeyArn, objectId: o.id };
+    }
     const { dataKey, kmsRequestId } = await kmsUnwrap(kms, config.kmsKeyArn, edk.ciphertext, encryptionContext, { deadline, limit: kmsLimit });
+    if (keyCache) {
+      const copy = Buffer.alloc(dataKey.length); // the answer's buffer is zero-filled once sent
+      copy.set(dataKey);
+      keyCache.put(cacheId, copy, kmsRequestId);
+    }
     (entry.additionalEventData as Record<string, unknown>).kmsRequestId = kmsRequestId;
     return { dataKey, keyId: config.kmsKeyArn, objectId: o.id };
   }
@@ -291,6 +305,7 @@ export function createBroker(config: BrokerConfig) {
   server.headersTimeout = 10_000;
   /** Writes what is counted and held (refusal summaries, the CloudTrail copy): on shutdown. */
   const close = async () => {
+    keyCache?.clear();
     await refusals.close();
     await cloudTrail?.close();
   };
