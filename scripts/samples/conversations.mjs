@@ -116,3 +116,8 @@ export const troubleshooting = {
 };
 
 export const CALLS = [billing, cancellation, troubleshooting];
+
+/** Each agent's agent hierarchy groups in Amazon Connect, level 1 first. */
+export const AGENT_HIERARCHY = {
+  'Dana Whitfield': ['Northwind Mobile', 'Customer Care', 'Tier 1'],
+};

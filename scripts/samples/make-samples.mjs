@@ -20,7 +20,7 @@ import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/clien
 import { KMS } from '@aws-sdk/client-kms';
 import { S3Client, PutObjectCommand, HeadObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { readStackEnv, stackDir, clientConfig, repoRoot } from '../stack/stack-env.mjs';
-import { CALLS, VOICES } from './conversations.mjs';
+import { AGENT_HIERARCHY, CALLS, VOICES } from './conversations.mjs';
 import { RATE, synthesize, pool, parts, renderTurn, mixStereo, wavFile, wordCount, encodeMp3, encodeOpus } from './synth.mjs';
 import { analysis } from './contact-lens.mjs';
 
@@ -130,6 +130,21 @@ function stamp(iso, deltaMs = 0) {
   };
 }
 
+/**
+ * What Amazon Connect's contact trace record says of a contact's queue and agent (the fields the
+ * key broker scopes access by; the objects in S3 carry neither).
+ */
+function contactRecord(call) {
+  const groups = AGENT_HIERARCHY[call.agent] ?? [];
+  return {
+    Queue: { Name: call.queue },
+    Agent: {
+      Username: call.agent,
+      HierarchyGroups: Object.fromEntries(groups.map((GroupName, i) => [`Level${i + 1}`, { GroupName }])),
+    },
+  };
+}
+
 async function makePlaintext(dir) {
   const ttsDir = join(samplesDir, 'tts');
   const contacts = [];
@@ -165,9 +180,9 @@ async function makePlaintext(dir) {
       key: `connect/${INSTANCE_ALIAS}/Analysis/Voice/Redacted/${end.date}/${call.contactId}_analysis_redacted_${end.iso}.json`,
     });
     contacts.push({
-      contactId: call.contactId, title: call.title, queue: call.queue, agent: call.agent, channel: 'VOICE',
+      contactId: call.contactId, title: call.title, agent: call.agent, channel: 'VOICE',
       initiationTimestamp: start.iso, disconnectTimestamp: end.iso, durationMillis,
-      turns: placed.length, files,
+      contactRecord: contactRecord(call), turns: placed.length, files,
     });
     log(`${call.slug}: ${(durationMillis / 60000).toFixed(1)} min, ${placed.length} turns, ${files.map((f) => f.format).join('+')}`);
   }

@@ -3,9 +3,10 @@
 //     has new keys (tokens it issued before no longer verify)
 //   - one public client, `callseal-player`: Authorization Code + PKCE (S256) only, no secret, its
 //     redirect URIs <page origin>/player/signin.html for each allowed page origin
-//   - the demo users of scripts/stack/idp-users.json (name, groups), each with a random password
-//     made once per stack in <stack>/idp/users.json (mode 600); `groups` is a claim of the ID token
-//     (scope `groups`), which the key broker maps to roles
+//   - the demo users of scripts/stack/idp-users.json (name, groups, principal tags), each with a
+//     random password made once per stack in <stack>/idp/users.json (mode 600); `groups` (the
+//     key broker's role) and `https://aws.amazon.com/tags` (the user's session tags: which queue or
+//     agent hierarchy a supervisor oversees) are claims of the ID token (scope `groups`)
 //   - its own login form (no development interactions): user name + password, every sign-in
 // Settings: CALLSEAL_BIND, CALLSEAL_IDP_PORT, CALLSEAL_ALLOWED_ORIGINS, CALLSEAL_STACK_DIR.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -17,21 +18,29 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { CLIENT_ID, REDIRECT_PATH, SCOPE } from './idp-client.mjs';
 
-
+/** The claim AWS STS reads session tags from (AssumeRoleWithWebIdentity): {principal_tags: {Key: [value]}}. */
+const PRINCIPAL_TAGS_CLAIM = 'https://aws.amazon.com/tags';
 const need = (name) => {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is required (scripts/stack/up.sh sets it)`);
   return v;
 };
 
-/** The demo users with their passwords: made once per stack, kept in <stack>/idp/users.json. */
+/**
+ * The demo users of idp-users.json with their passwords: a password is made once per user and
+ * stack and kept in <stack>/idp/users.json; names, groups and tags are always idp-users.json's.
+ */
 export function demoUsers(stack) {
   const file = join(stack, 'idp', 'users.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const stored = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const defined = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'idp-users.json'), 'utf8'));
-  const users = Object.fromEntries(Object.entries(defined).map(([login, u]) => [login, { ...u, password: randomBytes(12).toString('base64url') }]));
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify(users, null, 2) + '\n', { mode: 0o600 });
+  const users = Object.fromEntries(Object.entries(defined).map(([login, u]) => [login, {
+    ...u, password: Object.hasOwn(stored, login) ? stored[login].password : randomBytes(12).toString('base64url'),
+  }]));
+  if (JSON.stringify(users) !== JSON.stringify(stored)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, JSON.stringify(users, null, 2) + '\n', { mode: 0o600 });
+  }
   return users;
 }
 
@@ -82,7 +91,7 @@ export async function startIdp({ host, port, origins, stack }) {
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['openid', 'profile', 'groups'],
-    claims: { openid: ['sub'], profile: ['preferred_username', 'name'], groups: ['groups'] },
+    claims: { openid: ['sub'], profile: ['preferred_username', 'name'], groups: ['groups', PRINCIPAL_TAGS_CLAIM] },
     conformIdTokenClaims: false, // the ID token carries the scopes' claims (groups): the broker reads them there
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
@@ -91,7 +100,14 @@ export async function startIdp({ host, port, origins, stack }) {
     async findAccount(_ctx, sub) {
       const user = Object.hasOwn(users, sub) ? users[sub] : undefined;
       if (!user) return undefined;
-      return { accountId: sub, claims: async () => ({ sub, preferred_username: sub, name: user.name, groups: user.groups }) };
+      return {
+        accountId: sub,
+        claims: async () => ({
+          sub, preferred_username: sub, name: user.name, groups: user.groups,
+          // Session tags as AWS STS takes them from a web identity token (the user's scope).
+          ...(user.principalTags ? { [PRINCIPAL_TAGS_CLAIM]: { principal_tags: user.principalTags } } : {}),
+        }),
+      };
     },
     // The player is this provider's own (first-party) client: it is granted the scopes it asks for
     // without a consent screen.

@@ -194,6 +194,22 @@ describe('forged and misdirected tokens (an issuer whose key the test holds)', (
     const badName = await call(own.broker, '/api/me', await own.mint({ preferred_username: 'dana/../carol' }));
     assert.equal(badName.status, 401);
   });
+
+  test('session tags (https://aws.amazon.com/tags) in the shape STS takes them, or 401', async () => {
+    const me = async (tags) => call(own.broker, '/api/me', await own.mint({ 'https://aws.amazon.com/tags': tags }));
+    assert.equal((await me({ principal_tags: { Queue: ['Billing'], AgentHierarchy: ['Northwind Mobile/Customer Care'] } })).status, 200);
+    for (const bad of [
+      ['Billing'], { principal_tags: ['Queue'] }, { principal_tags: { Queue: 'Billing' } },
+      { principal_tags: { Queue: ['Billing', 'Retention'] } }, { principal_tags: { Queue: [7] } },
+      { principal_tags: { 'aws:Queue': ['Billing'] } }, { principal_tags: { Queue: ['Billing'], queue: ['Retention'] } },
+      { principal_tags: { Queue: ['a\u202eb'] } }, { principal_tags: { Queue: ['x'.repeat(257)] } },
+      { principal_tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`T${i}`, ['v']])) },
+    ]) {
+      const r = await me(bad);
+      assert.equal(r.status, 401, JSON.stringify(bad).slice(0, 80));
+      assert.equal(r.json.error.code, 'InvalidToken');
+    }
+  });
 });
 
 /** moto's Cognito (cognito-idp) on the stack's moto server: AWS JSON 1.1 calls, unsigned (moto reads the service from the credential scope). */

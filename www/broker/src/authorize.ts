@@ -2,7 +2,11 @@
  * Authorisation: the user's role policies (www/broker/policies/<Role>.json, IAM identity policies)
  * evaluated by callseal's own policy engine, `evaluate(request, policies)` from the npm package
  * built into pkg/ (scripts/build-wasm.sh). Reading an object is one question, `mayRead`, asked
- * alike by the listing, the URL route and the unwrap route; it needs both
+ * alike by the listing, the URL route and the unwrap route; it needs all of
+ *   connect:DescribeContact on its contact's ARN, with the contact's queue and agent hierarchy as
+ *     aws:ResourceTag/<key> (catalog.ts contactTags) and the user's session tags as
+ *     aws:PrincipalTag/<key> (the role policy: which contacts a supervisor oversees; the listing
+ *     shows only the contacts this allows),
  *   s3:GetObject on the object's ARN (the role policy), and
  *   kms:Decrypt on the key with the encryption context as kms:EncryptionContext:* keys (the key
  *   policy, read from KMS, together with the role policy: IAM counts only where the key policy
@@ -13,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrokerConfig } from './config.js';
+import { type CatalogContact, contactTags } from './catalog.js';
 import { importCallseal, localEntry } from './callseal.js';
 import { BrokerError } from './errors.js';
 import { type Role, type User, principalOf } from './users.js';
@@ -48,8 +53,9 @@ export interface Decision {
 /** Whether a user may read one object: both answers, and the first that refused. */
 export interface ReadDecision {
   allowed: boolean;
-  /** 'Allow', or the decision of the first check that refused (s3:GetObject, then kms:Decrypt). */
+  /** 'Allow', or the decision of the first check that refused (connect:DescribeContact, s3:GetObject, kms:Decrypt). */
   decision: EvaluationResult['decision'];
+  contact: Decision;
   read: Decision;
   decrypt: Decision;
 }
@@ -92,7 +98,9 @@ export class Authorizer {
   /** Request context keys IAM would set for this user's session (plus the caller's extras). */
   private baseContext(user: User, sourceIp: string): Record<string, ContextValue> {
     const p = principalOf(user, this.config.accountId);
+    const tags = Object.entries(user.principalTags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v]);
     return {
+      ...Object.fromEntries(tags),
       'aws:PrincipalArn': p.roleArn,
       'aws:PrincipalAccount': this.config.accountId,
       'aws:PrincipalType': 'AssumedRole',
@@ -135,17 +143,33 @@ export class Authorizer {
   }
 
   /**
-   * May `user` read the object stored at `key`, encrypted under `encryptionContext`: s3:GetObject
-   * on it and kms:Decrypt of its data key under that context. The one check behind the listing's
-   * mayRead, a pre-signed URL and an unwrap.
+   * May `user` read the object of `contact` stored at `key`, encrypted under `encryptionContext`:
+   * connect:DescribeContact on the contact, s3:GetObject on the object and kms:Decrypt of its data
+   * key under that context. The one check behind the listing's mayRead, a pre-signed URL and an
+   * unwrap.
    */
-  async mayRead(user: User, key: string, encryptionContext: Record<string, string>, sourceIp: string): Promise<ReadDecision> {
-    const [read, decrypt] = await Promise.all([
+  async mayRead(
+    user: User, contact: CatalogContact, key: string, encryptionContext: Record<string, string>, sourceIp: string,
+  ): Promise<ReadDecision> {
+    const [described, read, decrypt] = await Promise.all([
+      this.describeContact(user, contact, sourceIp),
       this.readObject(user, key, sourceIp),
       this.decrypt(user, encryptionContext, sourceIp),
     ]);
-    const allowed = read.allowed && decrypt.allowed;
-    return { allowed, decision: allowed ? 'Allow' : !read.allowed ? read.decision : decrypt.decision, read, decrypt };
+    const refused = [described, read, decrypt].find((d) => !d.allowed);
+    return { allowed: !refused, decision: refused?.decision ?? 'Allow', contact: described, read, decrypt };
+  }
+
+  /**
+   * connect:DescribeContact on one contact, its queue and agent hierarchy as the contact's tags:
+   * whether the user's scope covers it (the listing shows only such contacts).
+   */
+  describeContact(user: User, contact: CatalogContact, sourceIp: string) {
+    const c = this.config;
+    const tags = Object.entries(contactTags(contact.contactRecord)).map(([k, v]) => [`aws:ResourceTag/${k}`, v]);
+    return this.check(user, 'connect:DescribeContact',
+      `arn:aws:connect:${c.region}:${c.accountId}:instance/${c.connectInstanceId}/contact/${contact.contactId}`, sourceIp,
+      Object.fromEntries(tags));
   }
 
   /** s3:GetObject on one object of the bucket (an S3 ARN names no account: the broker's). */

@@ -2,8 +2,11 @@
  * The recordings the broker knows: the listing object (callseal/index.json) that the pipeline
  * (here scripts/samples/make-samples.mjs) writes next to the ciphertexts. Each object entry carries
  * the encryption context it was encrypted under: the broker's authority for "does this context
- * belong to the object being asked for". A production deployment would read the same from its
- * contact database; the shape is what matters.
+ * belong to the object being asked for". Each contact carries what Amazon Connect's contact record
+ * says of it (`contactRecord`, the contact trace record's Queue and Agent fields; DescribeContact
+ * gives the same): its queue and its agent's hierarchy groups, which decide which supervisors may
+ * hear it (the objects in S3 carry neither). A production deployment would read the same from
+ * its contact records; the shape is what matters.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BrokerError } from './errors.js';
@@ -21,10 +24,38 @@ export interface CatalogObject {
   encryptionContext: Record<string, string>;
 }
 
+/** The contact trace record's fields the broker reads (queue name, agent hierarchy groups). */
+export interface ContactRecord {
+  Queue?: { Name?: string };
+  Agent?: { Username?: string; HierarchyGroups?: Partial<Record<HierarchyLevel, { GroupName?: string }>> };
+}
+const LEVELS = ['Level1', 'Level2', 'Level3', 'Level4', 'Level5'] as const;
+type HierarchyLevel = (typeof LEVELS)[number];
+
+/**
+ * A contact's tags as the role policies see them (aws:ResourceTag/<key> of the contact's ARN):
+ * `Queue`, its queue's name, and `AgentHierarchy`, its agent's hierarchy group names from level 1
+ * down, joined by '/' (a group's contacts are those whose path is the group's or under it). A
+ * field the record lacks is no tag, which no condition on it matches.
+ */
+export function contactTags(record: ContactRecord | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  const queue = record?.Queue?.Name;
+  if (typeof queue === 'string' && queue) tags.Queue = queue;
+  const groups: string[] = [];
+  for (const level of LEVELS) {
+    const name = record?.Agent?.HierarchyGroups?.[level]?.GroupName;
+    if (typeof name !== 'string' || !name || name.includes('/')) break;
+    groups.push(name);
+  }
+  if (groups.length) tags.AgentHierarchy = groups.join('/');
+  return tags;
+}
+
 export interface CatalogContact {
   contactId: string;
   title: string;
-  queue: string;
+  contactRecord?: ContactRecord;
   agent?: string;
   channel: string;
   initiationTimestamp: string;
@@ -50,10 +81,11 @@ export class Catalog {
     return (await this.load()).contacts;
   }
 
-  async object(id: string): Promise<CatalogObject | undefined> {
-    for (const c of (await this.load()).contacts) {
-      const o = c.objects.find((x) => x.id === id);
-      if (o) return o;
+  /** The object with this id and the contact it belongs to. */
+  async object(id: string): Promise<{ contact: CatalogContact; object: CatalogObject } | undefined> {
+    for (const contact of (await this.load()).contacts) {
+      const object = contact.objects.find((x) => x.id === id);
+      if (object) return { contact, object };
     }
     return undefined;
   }

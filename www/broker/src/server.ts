@@ -12,7 +12,8 @@
  *
  * Every /api/ request is signed in: a bearer token of the OpenID Connect issuer (auth.ts).
  * Unwrap order: verify the token -> rate limit -> validate the body -> key provider and key ARN ->
- * the object exists -> the context is the object's -> callseal's policy engine allows s3:GetObject
+ * the object exists -> the context is the object's -> callseal's policy engine allows
+ * connect:DescribeContact on its contact (the user's queue / agent hierarchy scope), s3:GetObject
  * on the object and kms:Decrypt under the context (role policy with the key policy: the listing's
  * and the URL route's check) -> KMS Decrypt with that context. Every unwrap and every refusal is
  * written to the audit log.
@@ -85,7 +86,8 @@ export function createBroker(config: BrokerConfig) {
   }
 
   /**
-   * The listing. For each object the user may read (authz.mayRead: s3:GetObject on it and
+   * The listing: the contacts the user's scope covers (authz.describeContact: their queue or agent
+   * hierarchy), others are not shown at all. For each object the user may read (authz.mayRead: s3:GetObject on it and
    * kms:Decrypt under its context), it also carries what opening it needs, so that a click starts the unwrap
    * and the object fetch at once instead of after two broker round trips: a short-lived pre-signed
    * GET URL (audited like /api/objects/:id/url, one record per URL) and the header facts the
@@ -94,19 +96,21 @@ export function createBroker(config: BrokerConfig) {
   async function listRecordings(user: User, ip: string, entry: Partial<AuditEntry>) {
     const decision = await authz.listContacts(user, ip);
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not list contacts (${decision.decision})`);
-    const contacts = await catalog.contacts();
+    const all = await catalog.contacts();
+    const inScope = await Promise.all(all.map((c) => authz.describeContact(user, c, ip)));
+    const contacts = all.filter((_, i) => inScope[i].allowed);
     const signed: Promise<void>[] = [];
     const listed = await Promise.all(contacts.map(async (c) => ({
       contactId: c.contactId,
       title: c.title,
-      queue: c.queue,
+      queue: c.contactRecord?.Queue?.Name,
       agent: c.agent,
       channel: c.channel,
       initiationTimestamp: c.initiationTimestamp,
       disconnectTimestamp: c.disconnectTimestamp,
       durationMillis: c.durationMillis,
       objects: await Promise.all(c.objects.map(async (o) => {
-        const read = await authz.mayRead(user, o.key, o.encryptionContext, ip);
+        const read = await authz.mayRead(user, c, o.key, o.encryptionContext, ip);
         const mayRead = read.allowed;
         const listedObject = {
           id: o.id, kind: o.kind, format: o.format, contentType: o.contentType,
@@ -152,11 +156,12 @@ export function createBroker(config: BrokerConfig) {
 
   async function objectUrl(user: User, id: string, ip: string, entry: Partial<AuditEntry>) {
     if (!OBJECT_ID.test(id)) throw new BrokerError('InvalidRequest', 'object id has characters outside [A-Za-z0-9._-]');
-    const o = await catalog.object(id);
-    if (!o) throw new BrokerError('ObjectNotFound', `no object "${id}"`);
+    const found = await catalog.object(id);
+    if (!found) throw new BrokerError('ObjectNotFound', `no object "${id}"`);
+    const o = found.object;
     entry.requestParameters = { bucketName: config.bucket, key: o.key, objectId: id };
     entry.resources = [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${config.bucket}/${o.key}` }];
-    const decision = await authz.mayRead(user, o.key, o.encryptionContext, ip);
+    const decision = await authz.mayRead(user, found.contact, o.key, o.encryptionContext, ip);
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not read this object (${decision.decision})`);
     const url = await presignGet(s3, config.bucket, o.key, config.urlExpirySeconds);
     entry.additionalEventData = { presigned: true, expiresInSeconds: config.urlExpirySeconds, decision: decision.decision };
@@ -177,13 +182,14 @@ export function createBroker(config: BrokerConfig) {
       throw new BrokerError('UnsupportedKeyProvider', `encrypted data key provider "${edk.providerId.slice(0, 64)}" is not ${KMS_PROVIDER_ID}`);
     }
     if (edk.providerInfo !== config.kmsKeyArn) throw new BrokerError('KeyNotAllowed', 'the data key is wrapped under a key this broker does not use');
-    const o = await catalog.object(req.objectId);
-    if (!o) throw new BrokerError('ObjectNotFound', `no object "${req.objectId}"`);
+    const found = await catalog.object(req.objectId);
+    if (!found) throw new BrokerError('ObjectNotFound', `no object "${req.objectId}"`);
+    const o = found.object;
     const mismatch = contextMismatch(o.encryptionContext, encryptionContext);
     if (mismatch) throw new BrokerError('EncryptionContextMismatch', `encryption context is not the one of object ${o.id}: ${mismatch}`);
     // Exactly what the listing and the URL route ask: read the object and decrypt under the context
     // KMS will be given.
-    const decision = await authz.mayRead(user, o.key, encryptionContext, ip);
+    const decision = await authz.mayRead(user, found.contact, o.key, encryptionContext, ip);
     (entry.additionalEventData as Record<string, unknown>).decision = decision.decision;
     if (!decision.allowed) throw new BrokerError('AccessDenied', `${user.role} may not read this object (${decision.decision})`);
     // Served from the cache only after the same checks; the record says so.

@@ -3,6 +3,12 @@
  * of the local identity provider, `cognito:groups` of Amazon Cognito) names callseal's roles, each
  * with its policy in www/broker/policies/<Role>.json. A user in several role groups gets the first
  * in ROLES' order; a user in none is refused.
+ *
+ * The user's scope (Amazon Connect's routing profile queues and agent hierarchy group of a security
+ * profile) comes as session tags, in the claim AWS STS reads them from when a role is assumed with
+ * a web identity token: `"https://aws.amazon.com/tags": {"principal_tags": {"Queue": ["Billing"]}}`.
+ * They are the session's aws:PrincipalTag/<key> keys, which the role policies compare with the
+ * contact's tags.
  */
 import type { JWTPayload } from 'jose';
 import { BrokerError } from './errors.js';
@@ -17,7 +23,15 @@ export interface User {
   /** The token's `sub`. */
   subject: string;
   role: Role;
+  /** Session tags (aws:PrincipalTag/<key>): one string value per key. */
+  principalTags: Record<string, string>;
 }
+
+export const PRINCIPAL_TAGS_CLAIM = 'https://aws.amazon.com/tags';
+/** IAM's session tag limits: 50 tags, keys 1..128 and values 0..256 of these characters, no aws: keys. */
+const MAX_TAGS = 50;
+const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/iu;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
 /** Claims naming the user, first present wins (OIDC, then Cognito ID token, then Cognito access token). */
 const NAME_CLAIMS = ['preferred_username', 'cognito:username', 'username', 'sub'];
@@ -34,7 +48,31 @@ export function userFromClaims(claims: JWTPayload, groupsClaim: string): User {
   const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
   const role = ROLES.find((r) => groups.includes(r));
   if (!role) throw new BrokerError('AccessDenied', `${name} is in no callseal role group (${ROLES.join(', ')})`);
-  return { name, subject, role };
+  return { name, subject, role, principalTags: principalTagsOf(claims[PRINCIPAL_TAGS_CLAIM]) };
+}
+
+/**
+ * The session tags of the tags claim, as STS takes them: `principal_tags` maps each key to a list of
+ * one value. A claim STS would refuse is refused here too (InvalidToken): tags decide what a
+ * user may hear, so none are dropped or guessed.
+ */
+function principalTagsOf(claim: unknown): Record<string, string> {
+  if (claim === undefined) return {};
+  const bad = (why: string) => new BrokerError('InvalidToken', `the token's session tags (${PRINCIPAL_TAGS_CLAIM}) ${why}`);
+  const tags = (claim as { principal_tags?: unknown } | null)?.principal_tags;
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw bad('have no principal_tags object');
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_TAGS) throw bad(`number more than ${MAX_TAGS}`);
+  const out: Record<string, string> = {};
+  for (const [key, values] of entries) {
+    if (!TAG_KEY.test(key)) throw bad('have a key IAM does not accept');
+    if (!Array.isArray(values) || values.length !== 1 || typeof values[0] !== 'string' || !TAG_VALUE.test(values[0])) {
+      throw bad(`give ${key.slice(0, 128)} other than one value IAM accepts`);
+    }
+    if (Object.keys(out).some((k) => k.toLowerCase() === key.toLowerCase())) throw bad(`name ${key.slice(0, 128)} twice (tag keys are case-insensitive)`);
+    out[key] = values[0];
+  }
+  return out;
 }
 
 /** IAM names of a user's session: the role they assume and the session ARN CloudTrail would log. */
