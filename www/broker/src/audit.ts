@@ -23,7 +23,7 @@ import { BrokerError } from './errors.js';
 import { type User, principalOf } from './users.js';
 
 export interface AuditEntry {
-  eventName: 'Decrypt' | 'GetObject' | 'SearchContacts' | 'Request' | 'StartBroker' | 'RefusalSummary';
+  eventName: 'Decrypt' | 'GetObject' | 'SearchContacts' | 'Request' | 'StartBroker' | 'RefusalSummary' | 'BulkUnwrapAlert';
   eventSource: 'kms.amazonaws.com' | 's3.amazonaws.com' | 'connect.amazonaws.com' | 'callseal-broker';
   user?: User;
   userName?: string;

@@ -48,6 +48,9 @@ export interface BrokerConfig {
   /** Where the audit records also go in CloudTrail's log file format (unset: nowhere), and how often. */
   cloudTrailBucket?: string;
   cloudTrailSeconds: number;
+  /** One user given the keys of this many distinct objects within the window: an alert record. */
+  bulkUnwrapThreshold: number;
+  bulkUnwrapWindowSeconds: number;
   maxBodyBytes: number;
   /** Bounds on time: connecting to an AWS endpoint, one attempt of a call, a whole request. */
   awsConnectTimeoutMs: number;
@@ -139,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     auditWindowSeconds: int(env, 'CALLSEAL_AUDIT_WINDOW_SECONDS', 60, 1, 3600),
     cloudTrailBucket: env.CALLSEAL_CLOUDTRAIL_BUCKET || undefined,
     cloudTrailSeconds: int(env, 'CALLSEAL_CLOUDTRAIL_SECONDS', 300, 1, 3600),
+    bulkUnwrapThreshold: int(env, 'CALLSEAL_BULK_UNWRAP_THRESHOLD', 50, 1, 1_000_000),
+    bulkUnwrapWindowSeconds: int(env, 'CALLSEAL_BULK_UNWRAP_WINDOW_SECONDS', 600, 1, 86_400),
     maxBodyBytes: int(env, 'CALLSEAL_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
     awsConnectTimeoutMs: int(env, 'CALLSEAL_AWS_CONNECT_TIMEOUT_MS', 1000, 10, 60_000),
     awsAttemptTimeoutMs: int(env, 'CALLSEAL_AWS_ATTEMPT_TIMEOUT_MS', 2000, 10, 60_000),

@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { pathToFileURL } from 'node:url';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { Authenticator } from './auth.js';
+import { BulkUnwrapWatch } from './bulk-alert.js';
 import { CloudTrailExport } from './cloudtrail.js';
 import { DataKeyCache } from './key-cache.js';
 import { DEFAULT_REFUSAL_LIMITS, RefusalAudit } from './refusals.js';
@@ -52,6 +53,7 @@ export function createBroker(config: BrokerConfig) {
   const unwrapLimit = new RateLimiter(config.unwrapPerMinute);
   const refusedLimit = new RateLimiter(config.refusedPerMinute); // keyed by source address
   const refusedGlobalLimit = new RateLimiter(config.refusedGlobalPerMinute); // one key: every address
+  const bulk = new BulkUnwrapWatch(audit, config.bulkUnwrapThreshold, config.bulkUnwrapWindowSeconds * 1000);
   const cloudTrail = config.cloudTrailBucket
     ? new CloudTrailExport(s3, config.cloudTrailBucket, config.accountId, config.region, config.cloudTrailSeconds * 1000)
     : undefined;
@@ -272,6 +274,7 @@ export function createBroker(config: BrokerConfig) {
         try {
           audited = true;
           await audit.record(entry as AuditEntry);
+          await bulk.granted(user, objectId, ip); // an alert it raises is on disk before the key leaves
           sendKey(res, dataKey, { 'X-Callseal-Key-Id': keyId, 'X-Callseal-Object-Id': objectId });
           sent = true;
         } finally {
