@@ -1,4 +1,5 @@
-// Amazon Connect Contact Lens conversational analytics output (voice, redacted file), in the
+// Amazon Connect Contact Lens conversational analytics output (voice; the redacted file, or the
+// original with `redact: false`), in the
 // shape of the "Example Contact Lens output files for a call" of the Connect Administrator Guide:
 // Version, AccountId, Channel, ContentMetadata, JobStatus, LanguageCode, Participants,
 // Categories, ConversationCharacteristics, CustomerMetadata, Transcript. Every figure is computed
@@ -36,13 +37,14 @@ function sentimentOf(turns, role, from, to) {
  * @param call the script (conversations.mjs)
  * @param placed turns on the timeline: { who, begin, end, content, sentiment, issue, categories, redacted, words }
  * @param interleaved the stereo PCM (customer left, agent right)
+ * @param redact the redacted output (PII as `[PII]`, Redaction offsets) or the original ('Raw')
  */
-export function analysis({ call, placed, interleaved, totalSamples, accountId, instanceId, recordingS3Uri }) {
+export function analysis({ call, placed, interleaved, totalSamples, accountId, instanceId, recordingS3Uri, redact }) {
   const turns = placed.map((t, i) => ({ ...t, i, beginMs: ms(t.begin), endMs: ms(t.end) }));
   const totalMs = ms(totalSamples);
 
   const transcript = turns.map((t) => {
-    const content = transcriptText(t.content);
+    const content = transcriptText(t.content, redact);
     const item = {
       BeginOffsetMillis: t.beginMs,
       Content: content,
@@ -57,7 +59,7 @@ export function analysis({ call, placed, interleaved, totalSamples, accountId, i
       if (at < 0) throw new Error(`issue phrase "${t.issue}" not in turn ${t.i} of ${call.slug}`);
       item.IssuesDetected = [{ CharacterOffsets: { BeginOffsetChar: at, EndOffsetChar: at + t.issue.length } }];
     }
-    if (t.redacted.length) {
+    if (redact && t.redacted.length) {
       item.Redaction = { RedactedTimestamps: t.redacted.map(([b, e]) => ({ BeginOffsetMillis: ms(b), EndOffsetMillis: ms(e) })) };
     }
     return item;
@@ -115,7 +117,7 @@ export function analysis({ call, placed, interleaved, totalSamples, accountId, i
     Version: '1.1.0',
     AccountId: accountId,
     Channel: 'VOICE',
-    ContentMetadata: { Output: 'Redacted', RedactionTypes: ['PII'] },
+    ContentMetadata: redact ? { Output: 'Redacted', RedactionTypes: ['PII'] } : { Output: 'Raw' },
     JobStatus: 'COMPLETED',
     LanguageCode: 'en-US',
     Participants: [

@@ -2,8 +2,11 @@
 // Makes the demo's sample data and uploads it to the local stack (scripts/stack/up.sh first):
 //  1. synthesises the scripted calls of conversations.mjs with espeak-ng + sox into stereo WAV
 //     recordings in Amazon Connect's layout (8 kHz 16-bit, customer left, agent right), one of them
-//     over 30 minutes, plus MP3 (sox + libmp3lame) and Opus (opusenc) variants of the short one;
-//  2. writes the matching Contact Lens analysis transcripts (contact-lens.mjs), PII redacted;
+//     over 30 minutes, plus MP3 (sox + libmp3lame) and Opus (opusenc) variants of the short one,
+//     and Contact Lens's redacted audio of each (PII silent, under Analysis/Voice/Redacted/);
+//  2. writes the matching Contact Lens analysis transcripts (contact-lens.mjs), the redacted file
+//     (PII as [PII]) and the original (Analysis/Voice/);
+//     redacted and unredacted objects are marked `redacted` in the listing: separate permissions;
 //  3. encrypts every object with the official AWS Encryption SDK (@aws-crypto/client-node, KMS
 //     keyring on the stack's customer managed key, default suite 0x0578, framed) under an
 //     encryption context that names the object (instance, contact, kind, format);
@@ -21,7 +24,7 @@ import { KMS } from '@aws-sdk/client-kms';
 import { S3Client, PutObjectCommand, HeadObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { readStackEnv, stackDir, clientConfig, repoRoot } from '../stack/stack-env.mjs';
 import { AGENT_HIERARCHY, CALLS, VOICES } from './conversations.mjs';
-import { RATE, synthesize, pool, parts, renderTurn, mixStereo, wavFile, wordCount, encodeMp3, encodeOpus } from './synth.mjs';
+import { RATE, synthesize, pool, parts, renderTurn, mixStereo, redactStereo, wavFile, wordCount, encodeMp3, encodeOpus } from './synth.mjs';
 import { analysis } from './contact-lens.mjs';
 
 export const INDEX_KEY = 'callseal/index.json';
@@ -131,6 +134,16 @@ function stamp(iso, deltaMs = 0) {
 }
 
 /**
+ * An object's id: `<contact>.<kind>.<format>` for the recording as Amazon Connect stored it and
+ * Contact Lens's redacted transcript (what the player opens first), `<contact>.recording.redacted.wav`
+ * for Contact Lens's redacted audio, `<contact>.transcript.unredacted.json` for the original transcript.
+ */
+function objectId(contactId, f) {
+  const variant = f.kind === 'recording' && f.redacted ? '.redacted' : f.kind === 'transcript' && !f.redacted ? '.unredacted' : '';
+  return `${contactId}.${f.kind}${variant}.${f.format}`;
+}
+
+/**
  * What Amazon Connect's contact trace record says of a contact's queue and agent (the fields the
  * key broker scopes access by; the objects in S3 carry neither).
  */
@@ -157,28 +170,38 @@ async function makePlaintext(dir) {
     const files = [];
     const wavPath = join(dir, `${call.slug}.wav`);
     writeFileSync(wavPath, wavFile(interleaved));
-    files.push({ kind: 'recording', format: 'wav', path: wavPath, key: `${recPrefix}.wav` });
+    files.push({ kind: 'recording', format: 'wav', redacted: false, path: wavPath, key: `${recPrefix}.wav` });
     if (call.formats.includes('mp3')) {
       const p = join(dir, `${call.slug}.mp3`);
       await encodeMp3(wavPath, p);
-      files.push({ kind: 'recording', format: 'mp3', path: p, key: `${recPrefix}.mp3` });
+      files.push({ kind: 'recording', format: 'mp3', redacted: false, path: p, key: `${recPrefix}.mp3` });
     }
     if (call.formats.includes('opus')) {
       const p = join(dir, `${call.slug}.opus`);
       await encodeOpus(wavPath, p);
-      files.push({ kind: 'recording', format: 'opus', path: p, key: `${recPrefix}.opus` });
+      files.push({ kind: 'recording', format: 'opus', redacted: false, path: p, key: `${recPrefix}.opus` });
     }
-    const doc = analysis({
-      call, placed, interleaved, totalSamples,
-      accountId: env.CALLSEAL_ACCOUNT_ID, instanceId: env.CALLSEAL_CONNECT_INSTANCE_ID,
-      recordingS3Uri: `s3://${env.CALLSEAL_BUCKET}/${recPrefix}.wav`,
-    });
-    const jsonPath = join(dir, `${call.slug}.analysis_redacted.json`);
-    writeFileSync(jsonPath, JSON.stringify(doc, null, 2));
+    const redactedWavPath = join(dir, `${call.slug}.call_recording_redacted.wav`);
+    writeFileSync(redactedWavPath, wavFile(redactStereo(interleaved, placed)));
     files.push({
-      kind: 'transcript', format: 'json', path: jsonPath,
-      key: `connect/${INSTANCE_ALIAS}/Analysis/Voice/Redacted/${end.date}/${call.contactId}_analysis_redacted_${end.iso}.json`,
+      kind: 'recording', format: 'wav', redacted: true, path: redactedWavPath,
+      key: `connect/${INSTANCE_ALIAS}/Analysis/Voice/Redacted/${end.date}/${call.contactId}_call_recording_redacted_${end.iso}.wav`,
     });
+    for (const redact of [true, false]) {
+      const doc = analysis({
+        call, placed, interleaved, totalSamples, redact,
+        accountId: env.CALLSEAL_ACCOUNT_ID, instanceId: env.CALLSEAL_CONNECT_INSTANCE_ID,
+        recordingS3Uri: `s3://${env.CALLSEAL_BUCKET}/${recPrefix}.wav`,
+      });
+      const jsonPath = join(dir, `${call.slug}.analysis${redact ? '_redacted' : ''}.json`);
+      writeFileSync(jsonPath, JSON.stringify(doc, null, 2));
+      files.push({
+        kind: 'transcript', format: 'json', redacted: redact, path: jsonPath,
+        key: redact
+          ? `connect/${INSTANCE_ALIAS}/Analysis/Voice/Redacted/${end.date}/${call.contactId}_analysis_redacted_${end.iso}.json`
+          : `connect/${INSTANCE_ALIAS}/Analysis/Voice/${end.date}/${call.contactId}_analysis_${end.iso}.json`,
+      });
+    }
     contacts.push({
       contactId: call.contactId, title: call.title, agent: call.agent, channel: 'VOICE',
       initiationTimestamp: start.iso, disconnectTimestamp: end.iso, durationMillis,
@@ -225,7 +248,7 @@ async function main() {
     const objects = [];
     for (const f of c.files) {
       const plaintext = readFileSync(f.path);
-      const id = `${c.contactId}.${f.kind}.${f.format}`;
+      const id = objectId(c.contactId, f);
       const context = {
         'aws:connect:instance-id': env.CALLSEAL_CONNECT_INSTANCE_ID,
         'aws:connect:contact-id': c.contactId,
@@ -243,7 +266,7 @@ async function main() {
         await s3.send(new PutObjectCommand({ Bucket: plaintextBucket, Key: f.key, Body: plaintext, ContentType: CONTENT_TYPES[f.format] }));
       }
       const obj = {
-        id, kind: f.kind, format: f.format, contentType: CONTENT_TYPES[f.format], key,
+        id, kind: f.kind, format: f.format, redacted: f.redacted, contentType: CONTENT_TYPES[f.format], key,
         plaintextLength: plaintext.length, ciphertextLength: result.length,
         suiteId: '0x0578', frameLength: FRAME_LENGTH,
         encryptionContext: { ...messageHeader.encryptionContext }, // includes aws-crypto-public-key

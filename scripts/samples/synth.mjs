@@ -60,10 +60,10 @@ export function parts(content) {
     .filter((p) => p.text.length > 0 && /[A-Za-z0-9]/.test(p.text));
 }
 
-/** The transcript text of a turn: PII parts become `[PII]` (Contact Lens redacted output). */
-export function transcriptText(content) {
+/** The transcript text of a turn; with `redact`, PII parts become `[PII]` (Contact Lens redacted output). */
+export function transcriptText(content, redact = true) {
   const list = Array.isArray(content) ? content : [content];
-  return list.map((p) => (typeof p === 'string' ? p.trim() : '[PII]'))
+  return list.map((p) => (typeof p === 'string' ? p.trim() : redact ? '[PII]' : p.pii.trim()))
     .filter(Boolean).join(' ').replace(/\s+([.,?!])/g, '$1').trim();
 }
 
@@ -74,8 +74,8 @@ export function wordCount(content) {
 }
 
 /**
- * Renders one turn: its mono PCM (PII parts silenced, as in Contact Lens redacted audio) and the
- * redacted spans in samples relative to the turn's start.
+ * Renders one turn: its mono PCM (every part spoken, as recorded) and the spans Contact Lens
+ * would redact (PII parts), in samples relative to the turn's start.
  */
 export function renderTurn(partsPcm) {
   let len = 0;
@@ -85,11 +85,21 @@ export function renderTurn(partsPcm) {
   let at = 0;
   partsPcm.forEach((p, i) => {
     if (i > 0) at += SEGMENT_GAP;
-    if (p.pii) redacted.push([at, at + p.pcm.length]); // left as zeros: silence
-    else pcm.set(p.pcm, at);
+    if (p.pii) redacted.push([at, at + p.pcm.length]);
+    pcm.set(p.pcm, at);
     at += p.pcm.length;
   });
   return { pcm, redacted };
+}
+
+/** A copy of the stereo PCM with each turn's redacted spans silent on its channel (Contact Lens redacted audio). */
+export function redactStereo(interleaved, placed) {
+  const out = interleaved.slice();
+  for (const t of placed) {
+    const ch = t.who === 'AGENT' ? 1 : 0;
+    for (const [b, e] of t.redacted) for (let i = b; i < e; i++) out[i * 2 + ch] = 0;
+  }
+  return out;
 }
 
 /** Interleaves placed turns into a stereo buffer: customer left, agent right (Connect's layout). */

@@ -166,3 +166,14 @@ export async function unwrapBody({ cfg, env }, o) {
   const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
   return { objectId: o.id, encryptedDataKey: edk, encryptionContext: context };
 }
+
+/**
+ * The stack, its sample index (callseal/index.json) and a broker on it: { env, manifest, cfg,
+ * index, broker, skip } (`skip`: why tests needing the policy engine cannot run, else undefined).
+ */
+export async function stackAndBroker(overrides) {
+  const { env, manifest, cfg } = ensureStack();
+  const index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  const broker = await startBroker(env, overrides);
+  return { env, manifest, cfg, index, broker, skip: await policyEngineMissing(broker.url) };
+}

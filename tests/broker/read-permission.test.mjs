@@ -63,7 +63,7 @@ before(async () => {
 after(() => Promise.all(brokers.map((b) => b.stop())));
 
 test('a role policy without s3:GetObject on the recordings: not readable in the listing, no URL, and no key', async (t) => {
-  const b = await broker({ CALLSEAL_POLICY_DIR: policiesWithout('ReadEncryptedRecordingsAndRedactedTranscripts') });
+  const b = await broker({ CALLSEAL_POLICY_DIR: policiesWithout('ReadRecordingsAndTranscriptsRedactedAndUnredacted') });
   const missing = await policyEngineMissing(b.url);
   if (missing) return t.skip(missing);
   assertRefused(await aliceReads(b), b);

@@ -6,7 +6,7 @@
 // "Northwind Mobile", every sample contact's agent's top level. Against the real stack and samples.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, api, policyEngineMissing, tokenOf } from './helpers.mjs';
+import { stackAndBroker, readAudit, getObject, edkAndContext, api, tokenOf } from './helpers.mjs';
 
 let env, manifest, cfg, index, broker, skip;
 
@@ -28,10 +28,7 @@ async function reads(user, o) {
 }
 
 before(async () => {
-  ({ env, manifest, cfg } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
-  broker = await startBroker(env);
-  skip = await policyEngineMissing(broker.url);
+  ({ env, manifest, cfg, index, broker, skip } = await stackAndBroker());
 });
 after(() => broker?.stop());
 

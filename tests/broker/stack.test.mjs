@@ -136,6 +136,8 @@ test('recordings are Connect-style stereo WAV, one over 30 minutes; transcripts 
     const contactId = o.id.split('.')[0];
     const t = manifest.objects.find((x) => x.id === `${contactId}.transcript.json`);
     const doc = JSON.parse(readFileSync(t.plainPath, 'utf8'));
+    const redactedWav = readFileSync(manifest.objects.find((x) => x.id === `${contactId}.recording.redacted.wav`).plainPath);
+    assert.equal(redactedWav.length, wav.length);
     assert.equal(doc.Channel, 'VOICE');
     assert.equal(doc.CustomerMetadata.ContactId, contactId);
     assert.deepEqual(doc.Participants.map((p) => p.ParticipantId).sort(), ['AGENT', 'CUSTOMER']);
@@ -154,7 +156,7 @@ test('recordings are Connect-style stereo WAV, one over 30 minutes; transcripts 
         for (const r of turn.Redaction.RedactedTimestamps) {
           const a = Math.ceil((r.BeginOffsetMillis * 8000) / 1000);
           const b = Math.floor((r.EndOffsetMillis * 8000) / 1000);
-          for (let i = a; i < b; i += 5) assert.equal(wav.readInt16LE(44 + (i * 2 + ch) * 2), 0, 'redacted audio is silent');
+          for (let i = a; i < b; i += 5) assert.equal(redactedWav.readInt16LE(44 + (i * 2 + ch) * 2), 0, 'redacted audio is silent');
         }
       }
     }

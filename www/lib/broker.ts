@@ -264,7 +264,7 @@ const CONTEXT_KEYS = ['aws:connect:instance-id', 'aws:connect:contact-id', 'call
 
 /**
  * The listing: `{contacts: [{contactId, title, queue, initiationTimestamp, durationMillis,
- * objects: [{id, kind, format, ciphertextLength, encryptionContext}]}]}` (or a bare array).
+ * objects: [{id, kind, format, redacted, mayRead, ciphertextLength, encryptionContext}]}]}` (or a bare array).
  */
 function normalizeListing(body: unknown): Contact[] {
   const receivedAt = Date.now();
@@ -288,9 +288,15 @@ function normalizeListing(body: unknown): Contact[] {
       };
     };
     const order = ['wav', 'mp3', 'opus'];
-    const recordings = objects.filter((o) => o.kind === 'recording').map(ref)
+    // One recording per format and one transcript: the first the user may read in the listing's
+    // order (the recording as stored and the redacted transcript come first; a role that may read
+    // only redacted content is listed only those), else the first.
+    const readableFirst = (list: Record<string, unknown>[]) => [...list.filter((o) => o.mayRead !== false), ...list.filter((o) => o.mayRead === false)];
+    const recordingObjects = readableFirst(objects.filter((o) => o.kind === 'recording'))
+      .filter((o, i, all) => all.findIndex((x) => x.format === o.format) === i);
+    const recordings = recordingObjects.map(ref)
       .sort((x, y) => (order.indexOf(x.format) + 99) % 99 - (order.indexOf(y.format) + 99) % 99);
-    const transcript = objects.find((o) => o.kind === 'transcript');
+    const transcript = readableFirst(objects.filter((o) => o.kind === 'transcript'))[0];
     return {
       id: String(r.contactId ?? r.id),
       title: String(r.title ?? r.contactId ?? r.id),

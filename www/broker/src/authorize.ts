@@ -20,7 +20,7 @@ import type { BrokerConfig } from './config.js';
 import { type CatalogContact, contactTags } from './catalog.js';
 import { importCallseal, localEntry } from './callseal.js';
 import { BrokerError } from './errors.js';
-import { type Role, type User, principalOf } from './users.js';
+import { ROLES, type Role, type User, principalOf } from './users.js';
 
 export type ContextValue = string | string[];
 
@@ -68,8 +68,7 @@ export function rolePolicies(config: BrokerConfig): Record<Role, string> {
     .replaceAll('{{BUCKET}}', config.bucket)
     .replaceAll('{{CONNECT_INSTANCE_ID}}', config.connectInstanceId)
     .replaceAll('{{KMS_KEY_ARN}}', config.kmsKeyArn);
-  const load = (role: Role) => fill(readFileSync(join(config.policyDir, `${role}.json`), 'utf8'));
-  return { Administrator: load('Administrator'), Supervisor: load('Supervisor'), Agent: load('Agent') };
+  return Object.fromEntries(ROLES.map((role) => [role, fill(readFileSync(join(config.policyDir, `${role}.json`), 'utf8'))])) as Record<Role, string>;
 }
 
 let engine: Promise<Evaluate> | undefined;

@@ -15,6 +15,8 @@ export interface CatalogObject {
   id: string;
   kind: 'recording' | 'transcript';
   format: string;
+  /** Contact Lens's redacted output (PII silent or [PII]); false: the recording or transcript as made. */
+  redacted: boolean;
   contentType: string;
   key: string;
   plaintextLength: number;

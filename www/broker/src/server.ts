@@ -41,6 +41,15 @@ import type { User } from './users.js';
 
 const OBJECT_URL = /^\/api\/objects\/([^/]+)\/url$/;
 
+/**
+ * A contact's listed objects without the unredacted ones the user may not read when the user may
+ * read a redacted object of the same kind: a role without access to unredacted content is shown
+ * the redacted recording and transcript only (as Amazon Connect's redacted/unredacted permissions).
+ */
+function onlyRedactedWhereThatIsAll<T extends { kind: string; redacted: boolean; mayRead: boolean }>(objects: T[]): T[] {
+  return objects.filter((o) => o.mayRead || o.redacted || !objects.some((x) => x.kind === o.kind && x.redacted && x.mayRead));
+}
+
 export function createBroker(config: BrokerConfig) {
   const { kms, s3 } = makeClients(config);
   const catalog = new Catalog(s3, config.bucket, config.indexKey);
@@ -111,11 +120,11 @@ export function createBroker(config: BrokerConfig) {
       initiationTimestamp: c.initiationTimestamp,
       disconnectTimestamp: c.disconnectTimestamp,
       durationMillis: c.durationMillis,
-      objects: await Promise.all(c.objects.map(async (o) => {
+      objects: onlyRedactedWhereThatIsAll(await Promise.all(c.objects.map(async (o) => {
         const read = await authz.mayRead(user, c, o.key, o.encryptionContext, ip);
         const mayRead = read.allowed;
         const listedObject = {
-          id: o.id, kind: o.kind, format: o.format, contentType: o.contentType,
+          id: o.id, kind: o.kind, format: o.format, redacted: o.redacted, contentType: o.contentType,
           plaintextLength: o.plaintextLength, ciphertextLength: o.ciphertextLength,
           suiteId: o.suiteId, frameLength: o.frameLength,
           encryptionContext: o.encryptionContext, // what /api/unwrap will accept for this object
@@ -139,7 +148,7 @@ export function createBroker(config: BrokerConfig) {
             ? { header: { encryptedDataKeys: facts.encryptedDataKeys, encryptionContext: facts.encryptionContext } }
             : {}),
         };
-      })),
+      }))),
     })));
     // The listing itself: which contacts this user was shown (titles and agents are the catalog's).
     signed.push(audit.record({

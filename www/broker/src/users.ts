@@ -14,7 +14,7 @@ import type { JWTPayload } from 'jose';
 import { BrokerError } from './errors.js';
 
 /** The roles, most privileged first. */
-export const ROLES = ['Administrator', 'Supervisor', 'Agent'] as const;
+export const ROLES = ['Administrator', 'Supervisor', 'QualityAnalyst', 'Agent'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface User {
