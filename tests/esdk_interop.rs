@@ -107,8 +107,8 @@ fn decrypt_manifest(dir: &Path) -> usize {
             r.unwrap_or_else(|e| panic!("{id}: stream {chunk}: {e}"));
             assert!(out == pt, "{id}: stream {chunk}");
         }
-        let mut ra =
-            RandomAccessReader::open(&ct[..], &key, &opts).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let mut ra = RandomAccessReader::open(&ct[..], &key, &releasing(&opts))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
         let len = pt.len() as u64;
         assert!(ra.read(0, len).unwrap() == pt, "{id}: random access");
         if len > 2 {

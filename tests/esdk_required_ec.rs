@@ -55,7 +55,7 @@ fn every_message_and_reproduced_context_as_the_official_esdk() {
             let what = format!("{id} with context `{name}`");
             let one_shot = decrypt(&ct, &key, &opts);
             let (streamed, released) = stream_decrypt(&ct, &key, &opts, 97);
-            let ranged = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts)
+            let ranged = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
                 .and_then(|mut r| r.read(0, r.plaintext_len()));
             match official {
                 "ok" => {

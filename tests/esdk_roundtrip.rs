@@ -69,7 +69,8 @@ fn every_suite_and_frame_length() {
                     assert_eq!(out, pt, "{what}: stream {chunk}");
                 }
                 let mut ra =
-                    RandomAccessReader::open(&ct[..], &key, &DecryptOptions::default()).unwrap();
+                    RandomAccessReader::open(&ct[..], &key, &releasing(&DecryptOptions::default()))
+                        .unwrap();
                 assert_eq!(ra.plaintext_len(), size as u64);
                 assert_eq!(
                     ra.read(0, size as u64).unwrap(),

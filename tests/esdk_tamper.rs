@@ -46,7 +46,11 @@ fn samples() -> (Vec<Sample>, Vec<u8>) {
 }
 
 fn random_access_all(ct: &[u8], key: &[u8]) -> callseal::Result<Vec<u8>> {
-    let mut r = RandomAccessReader::open(ct, &DataKey::new(key), &DecryptOptions::default())?;
+    let mut r = RandomAccessReader::open(
+        ct,
+        &DataKey::new(key),
+        &releasing(&DecryptOptions::default()),
+    )?;
     let n = r.plaintext_len();
     r.read(0, n)
 }

@@ -69,8 +69,9 @@ fn python_manifest_all_cases() {
                     assert!(out == pt, "{id}: stream chunk {chunk}: plaintext differs");
                 }
                 // random access: whole plaintext and slices
-                let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts)
-                    .unwrap_or_else(|e| panic!("{id}: random access: {e}"));
+                let mut ra =
+                    RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
+                        .unwrap_or_else(|e| panic!("{id}: random access: {e}"));
                 assert_eq!(ra.plaintext_len(), pt.len() as u64, "{id}");
                 // the allocation hint one-shot decryption sizes its output with
                 let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
@@ -150,12 +151,11 @@ fn python_manifest_all_cases() {
                 }
                 // random access reads the whole plaintext: error, or (signature not checked by
                 // random access, documented) the genuine plaintext when only the signature was hit
-                let ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).and_then(
-                    |mut r| {
+                let ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
+                    .and_then(|mut r| {
                         let n = r.plaintext_len();
                         r.read(0, n)
-                    },
-                );
+                    });
                 match ra {
                     Err(_) => {}
                     Ok(got) => {
@@ -249,7 +249,7 @@ fn commitment_vectors_all_cases() {
                 res.unwrap_or_else(|e| panic!("case {i}: stream {chunk}: {e}"));
                 assert_eq!(out, want, "case {i}: stream {chunk}");
             }
-            let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts)
+            let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
                 .unwrap_or_else(|e| panic!("case {i}: random access: {e}"));
             assert_eq!(
                 ra.read(0, want.len() as u64).unwrap(),
@@ -278,7 +278,8 @@ fn commitment_vectors_all_cases() {
                 "case {i}"
             );
             assert!(out.is_empty());
-            let e = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).unwrap_err();
+            let e = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
+                .unwrap_err();
             assert_eq!(e.code, ErrorCode::CommitmentMismatch, "case {i}");
             bad += 1;
         }

@@ -100,12 +100,17 @@ fn frame_fetch_that_does_not_fit_is_refused() {
     use callseal::engine::RustAesGcm;
     use callseal::envelope::body::BodyKind;
     use callseal::envelope::random_access::{FrameFetch, RandomAccess};
-    use callseal::envelope::{DataKey, DecryptOptions, HeaderLimits, UnverifiedHeader};
+    use callseal::envelope::{
+        DataKey, DecryptOptions, HeaderLimits, SignedMessages, UnverifiedHeader,
+    };
     use callseal::ErrorCode;
     use std::ops::Range;
 
     let b = common::built(7, 4, 100); // suite 7, 16-byte frames, 100 bytes
-    let opts = DecryptOptions::default();
+    let opts = DecryptOptions {
+        signed_messages: SignedMessages::ReleaseBeforeVerify, // random access of any suite
+        ..Default::default()
+    };
     let key = DataKey::new(&b.key);
     let h = UnverifiedHeader::parse(&b.message, HeaderLimits::default()).unwrap();
     let mut ra = RandomAccess::new(h, &key, &opts).unwrap();

@@ -44,10 +44,12 @@ pub fn run(data: &[u8]) {
     }
     let pristine = msg == b.message;
     let opts = DecryptOptions {
+        // Random access never checks a signed message's signature: the target opts in to
+        // that, or refuses signed messages.
         signed_messages: if flags & 1 != 0 {
             SignedMessages::Reject
         } else {
-            SignedMessages::Verify
+            SignedMessages::ReleaseBeforeVerify
         },
         expected_context: expected,
         ..Default::default()

@@ -39,10 +39,12 @@ pub fn run(data: &[u8]) {
     let mut inp = Input::new(data);
     let mode = inp.u8();
     let mut opts = DecryptOptions {
+        // Streams release a signed message's frames before its signature is checked: the
+        // target opts in, or refuses signed messages.
         signed_messages: if mode & 0x02 != 0 {
             SignedMessages::Reject
         } else {
-            SignedMessages::Verify
+            SignedMessages::ReleaseBeforeVerify
         },
         max_encrypted_data_keys: if mode & 0x04 != 0 { Some(1) } else { None },
         ..Default::default()

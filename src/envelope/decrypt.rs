@@ -35,20 +35,79 @@ use crate::envelope::header::{
     DEFAULT_MAX_HEADER_LEN,
 };
 use crate::envelope::keys::{verify_header, ContentKey, DataKey};
-use crate::envelope::suite::TAG_LEN;
+use crate::envelope::suite::{Suite, TAG_LEN};
 use crate::err;
 use crate::error::Result;
 
 /// What to do with messages of signed suites (0214, 0346, 0378, 0578).
+///
+/// A signed message's footer signature covers every byte before it, so only an API that holds
+/// its plaintext back until the footer verified ([`Release::AfterSignature`]: one-shot
+/// [`decrypt`]) can hand out plaintext the signer wrote. Frame tags alone show only that the
+/// plaintext was written by someone holding the data key: every reader the key broker answered
+/// could forge frames that pass. Streams ([`Release::BeforeSignature`]) and random access
+/// ([`Release::WithoutSignature`]) therefore take signed messages only when asked to
+/// ([`SignedMessages::ReleaseBeforeVerify`]), as the AWS Encryption SDKs' unsigned-only
+/// streaming modes refuse them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SignedMessages {
-    /// Verify the footer signature (streaming: plaintext released before the footer is
-    /// unverified until [`Decryptor::finish`] succeeds).
+    /// Verify the footer signature before any plaintext is released: one-shot decrypts signed
+    /// messages; streams and random access refuse them with `SIGNED_MESSAGE_REFUSED` as soon as
+    /// the header is parsed, before the data key is used, naming the opt-in.
     #[default]
     Verify,
+    /// Also let streams and random access take signed messages: a stream releases each frame
+    /// once its tag verifies and checks the signature at the end (`SIGNATURE_INVALID`,
+    /// `TRUNCATED` after frames were released); random access never checks it.
+    ReleaseBeforeVerify,
     /// Refuse signed messages with `SIGNED_MESSAGE_REFUSED` as soon as the header is parsed,
-    /// before the data key is used.
+    /// before the data key is used, in every API.
     Reject,
+}
+
+/// When a decrypt API hands out plaintext, relative to a signed message's footer signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// Nothing before the whole message, signature included, verified (one-shot).
+    AfterSignature,
+    /// Each frame once its tag verified; the signature is checked at the end (streams).
+    BeforeSignature,
+    /// Each frame read once its tag verified; the signature is never checked (random access).
+    WithoutSignature,
+}
+
+impl SignedMessages {
+    /// Whether an API that releases plaintext as `release` says may read a message of `suite`:
+    /// `SIGNED_MESSAGE_REFUSED` otherwise, naming what would be released and the opt-in.
+    pub fn admit(self, suite: &Suite, release: Release) -> Result<()> {
+        if !suite.is_signed() {
+            return Ok(());
+        }
+        let id = suite.id_hex();
+        let unverified = match (self, release) {
+            (SignedMessages::Reject, _) => {
+                return Err(err!(
+                    SignedMessageRefused,
+                    "suite {id} is signed and signed messages are refused"
+                ))
+            }
+            (_, Release::AfterSignature) | (SignedMessages::ReleaseBeforeVerify, _) => {
+                return Ok(())
+            }
+            (SignedMessages::Verify, Release::BeforeSignature) => {
+                "a stream releases each frame before the footer signature is checked"
+            }
+            (SignedMessages::Verify, Release::WithoutSignature) => {
+                "random access never checks the footer signature"
+            }
+        };
+        Err(err!(
+            SignedMessageRefused,
+            "suite {id} is signed and {unverified}: opt in with signedMessages \
+             'release-before-verify' (SignedMessages::ReleaseBeforeVerify), or decrypt the \
+             whole message, which verifies the signature before releasing anything"
+        ))
+    }
 }
 
 /// Decrypt options.
@@ -212,6 +271,8 @@ struct Unit {
 pub struct Decryptor {
     opts: DecryptOptions,
     copy_frames: bool,
+    /// How the caller hands out the frames' plaintext (which signed messages it admits).
+    release: Release,
     phase: Phase,
     parser: HeaderParser,
     unverified: Option<UnverifiedHeader>,
@@ -259,23 +320,34 @@ impl std::fmt::Debug for Decryptor {
 }
 
 impl Decryptor {
-    /// A decryptor that copies each frame's ciphertext into its [`SealedFrame`] (streaming).
+    /// A decryptor that copies each frame's ciphertext into its [`SealedFrame`], for a caller
+    /// that releases each frame as it is opened ([`Release::BeforeSignature`]: streaming; see
+    /// [`Decryptor::with_release`]).
     pub fn new(opts: DecryptOptions) -> Self {
-        Self::build(opts, true)
+        Self::build(opts, true, Release::BeforeSignature)
     }
 
     /// A decryptor that does not copy frame bytes: each [`SealedFrame`] only gives the
     /// [`SealedFrame::range`] of ciphertext ‖ tag in the message, for callers that hold the
-    /// whole message (one-shot, in-place decryption).
+    /// whole message and release it once it verified (one-shot, in-place decryption:
+    /// [`Release::AfterSignature`]).
     pub fn without_frame_copies(opts: DecryptOptions) -> Self {
-        Self::build(opts, false)
+        Self::build(opts, false, Release::AfterSignature)
     }
 
-    fn build(opts: DecryptOptions, copy_frames: bool) -> Self {
+    /// Says when the caller releases plaintext, which decides the signed messages admitted
+    /// ([`SignedMessages::admit`], checked when the header is parsed). Call before pushing.
+    pub fn with_release(mut self, release: Release) -> Self {
+        self.release = release;
+        self
+    }
+
+    fn build(opts: DecryptOptions, copy_frames: bool, release: Release) -> Self {
         Decryptor {
             parser: HeaderParser::new(opts.header_limits()),
             opts,
             copy_frames,
+            release,
             phase: Phase::Header,
             unverified: None,
             verified: None,
@@ -545,15 +617,9 @@ impl Decryptor {
                     used += n;
                     self.offset += n as u64;
                     if let Some(h) = self.parser.take()? {
-                        if h.unverified().suite.is_signed()
-                            && self.opts.signed_messages == SignedMessages::Reject
-                        {
-                            return Err(err!(
-                                SignedMessageRefused,
-                                "suite {} is signed and signed messages are refused",
-                                h.unverified().suite.id_hex()
-                            ));
-                        }
+                        self.opts
+                            .signed_messages
+                            .admit(&h.unverified().suite, self.release)?;
                         self.unverified = Some(h);
                         self.phase = Phase::NeedKey;
                         if let Some(k) = self.pending_key.take() {
@@ -873,8 +939,10 @@ pub fn decrypt_in_place<E: AeadEngine + ?Sized>(
 /// Streaming decrypt with a synchronous engine: push chunks with [`StreamDecryptor::update`],
 /// which appends each frame's plaintext to `out` as soon as the frame's tag verified; then call
 /// [`StreamDecryptor::finish`]. For signed suites, plaintext released before `finish` succeeds
-/// is **not verified** (the signature covers the whole message): use
-/// [`SignedMessages::Reject`] to refuse such messages. Memory: one frame plus the header.
+/// is **not verified** (the signature covers the whole message), so signed messages are
+/// refused unless the options opt in ([`SignedMessages::ReleaseBeforeVerify`]), or the caller
+/// says it hands out nothing before `finish` succeeded
+/// (`with_release(`[`Release::AfterSignature`]`)`). Memory: one frame plus the header.
 pub struct StreamDecryptor<E: AeadEngine = RustAesGcm> {
     inner: Decryptor,
     engine: E,
@@ -893,6 +961,13 @@ impl<E: AeadEngine> StreamDecryptor<E> {
         let mut inner = Decryptor::new(opts);
         inner.set_data_key(data_key)?;
         Ok(StreamDecryptor { inner, engine })
+    }
+
+    /// Says when the caller hands out the plaintext `update` appends (by default as it comes:
+    /// [`Release::BeforeSignature`]); see [`Decryptor::with_release`]. Call before `update`.
+    pub fn with_release(mut self, release: Release) -> Self {
+        self.inner.release = release;
+        self
     }
 
     /// Feeds a chunk; verified plaintext is appended to `out`.

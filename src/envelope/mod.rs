@@ -30,7 +30,7 @@ pub mod raw_aes;
 pub mod suite;
 
 pub use decrypt::{
-    decrypt, decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages,
+    decrypt, decrypt_in_place, DecryptOptions, Decryptor, Release, SealedFrame, SignedMessages,
     StreamDecryptor,
 };
 pub use header::{

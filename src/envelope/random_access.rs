@@ -26,8 +26,9 @@
 //! - **Not** verified: the footer signature of signed suites (the header parser requires the
 //!   verification key to decode, for every API, but the signature covers every byte of the
 //!   message; only a full decrypt checks it — random access plaintext of a signed message is
-//!   frame-authenticated only, so anyone holding the data key could have produced it; set
-//!   [`SignedMessages::Reject`] to refuse signed messages here); frames that were not fetched;
+//!   frame-authenticated only, so anyone holding the data key could have produced it: signed
+//!   messages are refused unless the options opt in with
+//!   [`SignedMessages::ReleaseBeforeVerify`]); frames that were not fetched;
 //!   bytes after the footer (`TRAILING_BYTES` is not detected); that the object did not change
 //!   between two range requests (pin it, e.g. with `If-Match: <ETag>`).
 
@@ -38,7 +39,7 @@ use crate::envelope::body::{
     body_aad, BodyKind, FrameIv, FrameLayout, FINAL_FRAME_MARKER, FINAL_FRAME_OVERHEAD,
     MAX_NON_FRAMED_LEN,
 };
-use crate::envelope::decrypt::{unit_name, DecryptOptions, SealedFrame, SignedMessages};
+use crate::envelope::decrypt::{unit_name, DecryptOptions, Release, SealedFrame};
 use crate::envelope::header::{
     ContentType, HeaderInfo, HeaderLimits, UnverifiedHeader, VerifiedHeader,
 };
@@ -136,20 +137,16 @@ pub struct RandomAccess {
 
 impl RandomAccess {
     /// Verifies `header` with `data_key` (commitment, header tag), then the expected context;
-    /// refuses signed suites if `opts.signed_messages` is [`SignedMessages::Reject`].
+    /// refuses signed suites unless `opts.signed_messages` is
+    /// [`SignedMessages::ReleaseBeforeVerify`](crate::envelope::SignedMessages::ReleaseBeforeVerify)
+    /// (random access never checks the signature).
     pub fn new(
         header: UnverifiedHeader,
         data_key: &DataKey,
         opts: &DecryptOptions,
     ) -> Result<Self> {
-        let suite = header.unverified().suite;
-        if suite.is_signed() && opts.signed_messages == SignedMessages::Reject {
-            return Err(err!(
-                SignedMessageRefused,
-                "suite {} is signed and signed messages are refused",
-                suite.id_hex()
-            ));
-        }
+        opts.signed_messages
+            .admit(&header.unverified().suite, Release::WithoutSignature)?;
         let (header, key) = verify_header(header, data_key, &opts.expected_context)?;
         Ok(RandomAccess {
             header,

@@ -19,7 +19,7 @@ use super::hash_worker::{self, MessageHash, StreamHash};
 use super::webcrypto::{self, AesKey, FrameBatch, Job, Pipeline, SignatureCheck, BATCH_FRAMES};
 use crate::engine::RustAesGcm;
 use crate::envelope::decrypt::{
-    decrypt_in_place, DecryptOptions, Decryptor, SealedFrame, SignedMessages,
+    decrypt_in_place, DecryptOptions, Decryptor, Release, SealedFrame, SignedMessages,
 };
 use crate::envelope::header::{ContentType, HeaderInfo, UnverifiedHeader};
 use crate::envelope::keys::DataKey;
@@ -38,7 +38,8 @@ const DIRECT_FRAMES: usize = 16 << 10;
 
 /// The options `decrypt`, `openRangeReader` and `parseHeader` take (one options object serves
 /// them all; of these, `parseHeader` applies the checks that need no key:
-/// `maxEncryptedDataKeys` and `signedMessages: 'reject'`).
+/// `maxEncryptedDataKeys` and `signedMessages: 'reject'`; which signed messages a range reader
+/// takes depends on `signedMessages`, see `SignedMessages::admit`).
 const DECRYPT_OPTIONS: &[&str] = &[
     "expectedContext",
     "maxEncryptedDataKeys",
@@ -177,11 +178,12 @@ impl Options {
         }
         opts.core.signed_messages = match string_option(value, "signedMessages")?.as_deref() {
             None | Some("verify") => SignedMessages::Verify,
+            Some("release-before-verify") => SignedMessages::ReleaseBeforeVerify,
             Some("reject") => SignedMessages::Reject,
             Some(other) => {
                 return Err(super::invalid_argument(
                     "options.signedMessages",
-                    format!("`{other}` (expected 'verify' or 'reject')"),
+                    format!("`{other}` (expected 'verify', 'release-before-verify' or 'reject')"),
                 ))
             }
         };
@@ -381,7 +383,8 @@ fn decrypt_rust_framed(
     data_key: DataKey,
     opts: &DecryptOptions,
 ) -> Result<Uint8Array> {
-    let mut dec = Decryptor::new(opts.clone());
+    // Plaintext is returned only once the whole message verified.
+    let mut dec = Decryptor::new(opts.clone()).with_release(Release::AfterSignature);
     dec.set_data_key(data_key)?;
     let mut feed = Feed::new(message);
     let mut out: Option<Output> = None;
@@ -688,8 +691,9 @@ enum SignedHash {
 
 /// A streaming decryptor (the engine of `decryptStream`). `push(chunk)` resolves to the
 /// plaintext of the frames whose tags verified; `finish()` rejects if the message is
-/// incomplete or its signature does not verify (plaintext already released from a signed
-/// message is then unverified: use `signedMessages: 'reject'` to refuse signed messages).
+/// incomplete or its signature does not verify. Plaintext already released from a signed
+/// message is then unverified, so signed messages are refused (`SIGNED_MESSAGE_REFUSED`, when
+/// the header arrives) unless `signedMessages: 'release-before-verify'` opts in.
 #[wasm_bindgen]
 pub struct DecryptStream {
     state: Rc<RefCell<Option<StreamState>>>,

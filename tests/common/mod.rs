@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use callseal::envelope::raw_aes::RawAesKeyring;
-use callseal::envelope::{keys::DataKey, DecryptOptions, StreamDecryptor};
+use callseal::envelope::{keys::DataKey, DecryptOptions, SignedMessages, StreamDecryptor};
 use callseal::Result;
 
 pub const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/esdk");
@@ -67,7 +67,21 @@ impl OfficialCase {
     }
 }
 
-/// Streams `ct` in `chunk`-byte pieces; returns the result and the plaintext released so far.
+/// `opts` for a stream or a range reader: they release a signed message's frames before
+/// (streams) or without (range readers) its footer signature check, which a caller opts in to
+/// with [`SignedMessages::ReleaseBeforeVerify`]. The tests of those APIs over signed messages
+/// opt in (unless they refuse signed messages); tests/signed_release.rs tests the refusal by
+/// default.
+pub fn releasing(opts: &DecryptOptions) -> DecryptOptions {
+    let mut opts = opts.clone();
+    if opts.signed_messages == SignedMessages::Verify {
+        opts.signed_messages = SignedMessages::ReleaseBeforeVerify;
+    }
+    opts
+}
+
+/// Streams `ct` in `chunk`-byte pieces, opted in to signed messages ([`releasing`]); returns
+/// the result and the plaintext released so far.
 pub fn stream_decrypt(
     ct: &[u8],
     key: &[u8],
@@ -75,7 +89,7 @@ pub fn stream_decrypt(
     chunk: usize,
 ) -> (Result<()>, Vec<u8>) {
     let mut out = Vec::new();
-    let mut d = match StreamDecryptor::new(DataKey::new(key), opts.clone()) {
+    let mut d = match StreamDecryptor::new(DataKey::new(key), releasing(opts)) {
         Ok(d) => d,
         Err(e) => return (Err(e), out),
     };

@@ -35,6 +35,8 @@ const signedFramed = cases.find((c) => c.suite === '0578' && c.id.includes('fram
   ?? cases.find((c) => c.suite === '0578');
 
 const inMemory = (key) => Buffer.from(memory.buffer).indexOf(Buffer.from(key)) !== -1;
+/** Streams and range readers of the signed message below opt in (see SECURITY.md, "Signed messages"). */
+const release = { signedMessages: 'release-before-verify' };
 
 /** Asserts `p` rejects (or `f` throws) a CallsealError with `code` whose message names `where`. */
 async function rejects(p, code, where) {
@@ -74,7 +76,7 @@ test('a key wiped right after openRangeReader is called does not change its read
   const c = signedFramed;
   const key = c.key.slice();
   const source = { size: c.message.length, read: async (o, n) => c.message.slice(o, o + n) };
-  const pending = callseal.openRangeReader(source, key);
+  const pending = callseal.openRangeReader(source, key, release);
   key.fill(0);
   const reader = await pending;
   assert.deepEqual(await reader.read(0, c.plaintext.length), c.plaintext);
@@ -125,7 +127,7 @@ test('anything else is INVALID_ARGUMENT naming the argument, a rejection (never 
 
 test('stream chunks may be ArrayBuffers; a chunk of another type errors the stream', async () => {
   const c = signedFramed;
-  const ts = callseal.decryptStream(c.key);
+  const ts = callseal.decryptStream(c.key, release);
   const out = [];
   const reading = (async () => { for await (const v of ts.readable) out.push(v); })();
   const writer = ts.writable.getWriter();
@@ -134,7 +136,7 @@ test('stream chunks may be ArrayBuffers; a chunk of another type errors the stre
   await reading;
   assert.deepEqual(Buffer.concat(out), Buffer.from(c.plaintext));
 
-  const bad = callseal.decryptStream(c.key);
+  const bad = callseal.decryptStream(c.key, release);
   const badRead = bad.readable.getReader().read();
   assert.equal(inMemory(c.key), true, 'the stream holds the key until its header arrives (positive control)');
   await rejects(bad.writable.getWriter().write('ciphertext'), 'INVALID_ARGUMENT', /decryptStream: chunk.*a string/);
@@ -203,7 +205,7 @@ test('a range source that answers short (or long) fails the open with INVALID_AR
     'one byte short': (o, n) => c.message.slice(o, o + n - 1),
     'one byte long': (o, n) => c.message.slice(o, o + n + 1),
   })) {
-    await rejects(callseal.openRangeReader(sourceOf(c.message, answer), c.key), 'INVALID_ARGUMENT', /source\.read\(0, \d+\) returned \d+ bytes/);
+    await rejects(callseal.openRangeReader(sourceOf(c.message, answer), c.key, release), 'INVALID_ARGUMENT', /source\.read\(0, \d+\) returned \d+ bytes/);
     assert.equal(inMemory(c.key), false, `${name}: the data key stayed in wasm memory`);
   }
   for (const size of [undefined, NaN, -1, 1.5, '100']) {
@@ -215,13 +217,13 @@ test('a range reader whose open fails after the header (bad final frame) leaves 
   const c = signedFramed;
   const tampered = c.message.slice();
   tampered[tampered.length - 120] ^= 1; // inside the final frame
-  await assert.rejects(callseal.openRangeReader(sourceOf(tampered), c.key));
+  await assert.rejects(callseal.openRangeReader(sourceOf(tampered), c.key, release));
   assert.equal(inMemory(c.key), false, 'the data key stayed in wasm memory');
 });
 
 test('range reads take whole, non-negative offsets and lengths; reads queued behind close() fail', async () => {
   const c = signedFramed;
-  const reader = await callseal.openRangeReader(sourceOf(c.message), c.key);
+  const reader = await callseal.openRangeReader(sourceOf(c.message), c.key, release);
   for (const [o, n] of [[-100, 10], [1.5, 3], [NaN, 10], [0, NaN], [0, -1], [c.plaintext.length + 1, 1]]) {
     await rejects(reader.read(o, n), 'INVALID_ARGUMENT', /RangeReader\.read/);
   }
@@ -283,7 +285,7 @@ test('hostile arguments (Proxies, overridden getters, throwing traps) are INVALI
 
 test("a range reader's header says it was verified; a non-framed body's tag failure names the body on both engines", async () => {
   const c = signedFramed;
-  const reader = await callseal.openRangeReader(sourceOf(c.message), c.key);
+  const reader = await callseal.openRangeReader(sourceOf(c.message), c.key, release);
   assert.equal(reader.header.unauthenticated, false);
   assert.equal(callseal.parseHeader(c.message).unauthenticated, true);
   reader.close();

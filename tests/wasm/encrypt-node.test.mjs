@@ -79,7 +79,8 @@ test('range reader: overlapping reads are queued; close() fails the reads not ye
   const plaintext = new Uint8Array(randomBytes(1 << 20));
   const msg = enc.encryptWithRawAes(plaintext, keyring, { frameLength: 65536 });
   const source = { size: msg.length, read: async (o, n) => { await new Promise((r) => setTimeout(r, 5)); return msg.slice(o, o + n); } };
-  const r = await callseal.openRangeReader(source, callseal.unwrapRawAesDataKey(msg, keyring));
+  // The default suite (0578) is signed: a range reader of it opts in.
+  const r = await callseal.openRangeReader(source, callseal.unwrapRawAesDataKey(msg, keyring), { signedMessages: 'release-before-verify' });
   // Overlapping reads (a seek while a read-ahead is in flight) are queued and all answered.
   const [a, b, c] = await Promise.all([r.read(0, 262144), r.read(524288, 262144), r.read(1000, 70000)]);
   assert.deepEqual(a, plaintext.subarray(0, 262144));
@@ -101,11 +102,12 @@ test('decryptStream: small chunks are coalesced, output identical', async () => 
     let at = 0;
     const input = new ReadableStream({ pull(c) { if (at >= msg.length) return c.close(); const n = randomInt(1, 40000); c.enqueue(msg.slice(at, at + n)); at += n; } });
     const chunks = [];
-    for await (const ch of input.pipeThrough(callseal.decryptStream(key))) chunks.push(ch);
+    const options = { signedMessages: 'release-before-verify' }; // 0578 is signed
+    for await (const ch of input.pipeThrough(callseal.decryptStream(key, options))) chunks.push(ch);
     assert.deepEqual(Buffer.concat(chunks), Buffer.from(plaintext), suiteId.toString(16));
     // a flipped bit in the last frame errors the stream
     const bad = msg.slice(); bad[bad.length - 200] ^= 1;
-    const s2 = new ReadableStream({ start(c) { c.enqueue(bad); c.close(); } }).pipeThrough(callseal.decryptStream(key));
+    const s2 = new ReadableStream({ start(c) { c.enqueue(bad); c.close(); } }).pipeThrough(callseal.decryptStream(key, options));
     await assert.rejects((async () => { for await (const _ of s2); })(), (e) => ['TAG_MISMATCH', 'SIGNATURE_INVALID'].includes(e.code));
   }
 });

@@ -26,8 +26,20 @@ function equalBytes(a, b) {
   return true;
 }
 
+/**
+ * `options` for a stream or range reader: they release a signed message's frames before
+ * (streams) or without (range readers) its footer signature check, which a caller opts in to
+ * with `signedMessages: 'release-before-verify'`. The runs of those APIs over every suite opt in
+ * (unless the options refuse signed messages); security-claims.test.mjs tests the refusal by
+ * default.
+ */
+export function releasing(options) {
+  const signedMessages = options?.signedMessages;
+  return { ...options, signedMessages: signedMessages === undefined || signedMessages === 'verify' ? 'release-before-verify' : signedMessages };
+}
+
 async function streamDecrypt(callseal, message, dataKey, chunk, options) {
-  const ts = callseal.decryptStream(dataKey, options);
+  const ts = callseal.decryptStream(dataKey, releasing(options));
   const writer = ts.writable.getWriter();
   const reader = ts.readable.getReader();
   const parts = [];
@@ -80,7 +92,7 @@ export async function runEsdkVectors(callseal, load, baseOptions = {}) {
         counts.stream++;
         if (t.frame_length > 0) {
           const reader = await callseal.openRangeReader(
-            { size: message.length, read: async (off, len) => message.slice(off, off + len) }, dataKey, options);
+            { size: message.length, read: async (off, len) => message.slice(off, off + len) }, dataKey, releasing(options));
           if (reader.plaintextLength !== expected.length) fail(t.id, `range reader length ${reader.plaintextLength}`);
           const spots = [[0, 1], [0, expected.length], [Math.floor(expected.length / 3), 300], [Math.max(0, expected.length - 5), 5]];
           for (const [off, len] of spots) {
@@ -202,7 +214,7 @@ export async function runRequiredEcVectors(callseal, load, baseOptions = {}) {
         'one-shot': () => callseal.decrypt(message, key, options),
         stream: async () => (await streamDecrypt(callseal, message, key, 97, options)).out,
         range: async () => {
-          const r = await callseal.openRangeReader({ size: message.length, read: async (o, n) => message.slice(o, o + n) }, key, options);
+          const r = await callseal.openRangeReader({ size: message.length, read: async (o, n) => message.slice(o, o + n) }, key, releasing(options));
           try { return await r.read(0, r.plaintextLength); } finally { r.close(); }
         },
       };
@@ -283,7 +295,7 @@ export async function runSemanticVectors(callseal, load) {
     // reads the footer, so footer-only faults may read back the plaintext.
     if (header && header.frameLength > 0) {
       const v = await verdict(async () => {
-        const r = await callseal.openRangeReader({ size: message.length, read: async (o, n) => message.slice(o, o + n) }, key);
+        const r = await callseal.openRangeReader({ size: message.length, read: async (o, n) => message.slice(o, o + n) }, key, releasing());
         try { return await r.read(0, r.plaintextLength); } finally { r.close(); }
       }, 'plaintext', plaintext);
       const refused = v.startsWith('expected plaintext, got ');
@@ -324,7 +336,7 @@ export async function runTamperSweep(callseal, load, { stride = 1, baseOptions =
       }
       if (t.frame_length > 0) {
         try {
-          const r = await callseal.openRangeReader({ size: bytes.length, read: async (o, l) => bytes.slice(o, o + l) }, dataKey, baseOptions);
+          const r = await callseal.openRangeReader({ size: bytes.length, read: async (o, l) => bytes.slice(o, o + l) }, dataKey, releasing(baseOptions));
           const got = await r.read(0, r.plaintextLength);
           r.close();
           // Random access does not read the footer: damage confined to it is not its to see.

@@ -122,6 +122,8 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakAt 
           },
         });
       };
+      // The signed messages here are streamed opted in to releasing frames before the signature.
+      window.RELEASE = { signedMessages: 'release-before-verify' };
       window.checksum = (bytes, h = 0) => {
         for (let i = 0; i < bytes.length; i++) h = (Math.imul(h, 31) + bytes[i]) | 0;
         return h;
@@ -154,7 +156,7 @@ function streamIn(page, name, tamper = {}, chunk = 65536) {
     let h = 0;
     let length = 0;
     try {
-      const reader = window.chunks(message, chunk).pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
+      const reader = window.chunks(message, chunk).pipeThrough(window.callseal.decryptStream(dataKey, window.RELEASE)).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -337,7 +339,7 @@ test('a signed stream cancelled midway drops its hash job in the Worker', async 
   try {
     const r = await page.evaluate(async () => {
       const { message, dataKey } = await window.load('0578-4k');
-      const reader = window.chunks(message).pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
+      const reader = window.chunks(message).pipeThrough(window.callseal.decryptStream(dataKey, window.RELEASE)).getReader();
       let length = 0;
       while (length < 8 << 20) length += (await reader.read()).value.length;
       const posted = window.keptPosts;
@@ -368,7 +370,7 @@ test('a signed stream paused for longer than the Worker waits gives its job back
       };
       let h = 0;
       let length = 0;
-      const reader = window.chunks(message, 65536, pause).pipeThrough(window.callseal.decryptStream(dataKey)).getReader();
+      const reader = window.chunks(message, 65536, pause).pipeThrough(window.callseal.decryptStream(dataKey, window.RELEASE)).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -393,7 +395,7 @@ test('aborting a signed stream through its signal errors it and drops its Worker
     const r = await page.evaluate(async () => {
       const { message, dataKey } = await window.load('0578-4k');
       const control = new AbortController();
-      const reader = window.chunks(message).pipeThrough(window.callseal.decryptStream(dataKey, { signal: control.signal })).getReader();
+      const reader = window.chunks(message).pipeThrough(window.callseal.decryptStream(dataKey, { ...window.RELEASE, signal: control.signal })).getReader();
       let length = 0;
       while (length < 8 << 20) length += (await reader.read()).value.length;
       const posted = window.keptPosts;

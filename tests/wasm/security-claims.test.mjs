@@ -2,6 +2,9 @@
 // SECURITY.md) that no other test pinned, checked on the built package (pkg/) in Node:
 // - the header checks `parseHeader` and a range reader make before any data key is used
 //   (`signedMessages: 'reject'`, `maxEncryptedDataKeys`);
+// - signed messages ("Signed messages" in the package README, SECURITY.md): streams and range
+//   readers refuse them unless `signedMessages: 'release-before-verify'` opts in, and what the
+//   opt-in releases before a bad or missing signature is seen;
 // - where derived content keys go: wiped when a range reader closes, when a stream ends or
 //   fails, and when a stream's readable side is cancelled (Node calls the transformer's cancel);
 // - the order of decryptS3Object's checks (key length, V3 commitment, body length, tag) on
@@ -76,6 +79,81 @@ test('before any key is used: parseHeader and a range reader apply signedMessage
   }
 });
 
+/** Streams `message` in `chunk`-byte pieces: the plaintext released, and how it ended. */
+async function streamed(message, key, options, chunk = 4096) {
+  const ts = callseal.decryptStream(key, options);
+  const released = [];
+  const reading = (async () => { for await (const part of ts.readable) released.push(part); })();
+  const writer = ts.writable.getWriter();
+  const writing = (async () => {
+    for (let i = 0; i < message.length; i += chunk) await writer.write(message.subarray(i, i + chunk));
+    await writer.close();
+  })();
+  const [r] = await Promise.allSettled([reading, writing]);
+  const error = r.status === 'rejected' ? r.reason : undefined;
+  if (error) assert.ok(error instanceof callseal.CallsealError, `a CallsealError, got ${error}`);
+  return { released: Buffer.concat(released), code: error?.code ?? 'no error', message: error?.message };
+}
+
+test('signed messages: streams and range readers refuse them unless signedMessages opts in; decrypt verifies first', async () => {
+  for (const engine of ['auto', 'rust']) {
+    const signed = await official('0578', true);
+    // The default: refused as soon as the header arrives, nothing released, no key kept, and the
+    // error names the opt-in.
+    for (const options of [{ engine }, { engine, signedMessages: 'verify' }]) {
+      const s = await streamed(signed.message, signed.key, options);
+      assert.equal(s.code, 'SIGNED_MESSAGE_REFUSED', engine);
+      assert.match(s.message, /release-before-verify/);
+      assert.equal(s.released.length, 0, `${engine}: nothing released`);
+      assert.equal(inMemory(signed.key), false, `${engine}: the refused stream kept no key`);
+      const reads = [];
+      const source = { size: signed.message.length, read: async (o, n) => { reads.push(o); return signed.message.slice(o, o + n); } };
+      const refused = await callseal.openRangeReader(source, signed.key, options).then(() => undefined, (e) => e);
+      assert.equal(refused?.code, 'SIGNED_MESSAGE_REFUSED', engine);
+      assert.match(refused.message, /release-before-verify/);
+      assert.deepEqual(reads, [0], 'only the header probe was fetched');
+      assert.equal(inMemory(signed.key), false, `${engine}: the refused reader kept no key`);
+      // One-shot releases nothing before the signature verified: signed messages decrypt.
+      assert.deepEqual(await callseal.decrypt(signed.message, signed.key, options), signed.plaintext);
+    }
+    // Unsigned messages stream and range-read by default.
+    const unsigned = await official('0478', true);
+    const u = await streamed(unsigned.message, unsigned.key, { engine });
+    assert.equal(u.code, 'no error');
+    assert.deepEqual(new Uint8Array(u.released), unsigned.plaintext);
+    const source = { size: unsigned.message.length, read: async (o, n) => unsigned.message.slice(o, o + n) };
+    const reader = await callseal.openRangeReader(source, unsigned.key, { engine });
+    assert.deepEqual(await reader.read(0, 100), unsigned.plaintext.subarray(0, 100));
+    reader.close();
+
+    // Opted in: frames are released before the signature is checked, which is what the default
+    // guards against. The stream gathers its input into 1 MiB pushes, so a message of 3 MiB: a
+    // bad signature errors the stream after the frames of its first pushes went out; so does a
+    // cut footer.
+    const release = { engine, signedMessages: 'release-before-verify' };
+    const keyring = { keyNamespace: 'callseal-test', keyName: 'release', key: new Uint8Array(32).fill(3) };
+    const large = enc.encryptWithRawAes(new Uint8Array(3 << 20).map((_, i) => i & 0xff), keyring, { suiteId: 0x0578, frameLength: 4096 });
+    const largeKey = callseal.unwrapRawAesDataKey(large, keyring);
+    const badSignature = large.slice();
+    badSignature[badSignature.length - 10] ^= 1; // inside the DER signature
+    const bad = await streamed(badSignature, largeKey, release, 65536);
+    assert.equal(bad.code, 'SIGNATURE_INVALID', engine);
+    assert.ok(bad.released.length >= 1 << 20, `${engine}: ${bad.released.length} bytes were released before the signature failed`);
+    const cut = await streamed(large.subarray(0, large.length - 50), largeKey, release, 65536); // inside the footer
+    assert.equal(cut.code, 'TRUNCATED', engine);
+    assert.ok(cut.released.length >= 1 << 20, `${engine}: ${cut.released.length} bytes were released before the cut was seen`);
+    assert.equal((await streamed(badSignature, largeKey, { engine }, 65536)).released.length, 0, 'the default released nothing');
+    const whole = await streamed(signed.message, signed.key, release);
+    assert.equal(whole.code, 'no error');
+    assert.deepEqual(new Uint8Array(whole.released), signed.plaintext);
+    const opted = await callseal.openRangeReader({ size: signed.message.length, read: async (o, n) => signed.message.slice(o, o + n) }, signed.key, release);
+    assert.deepEqual(await opted.read(0, signed.plaintext.length), signed.plaintext);
+    opted.close();
+    // 'reject' refuses them everywhere, one-shot included.
+    assert.equal(await code(callseal.decrypt(signed.message, signed.key, { engine, signedMessages: 'reject' })), 'SIGNED_MESSAGE_REFUSED');
+  }
+});
+
 for (const engine of ['auto', 'rust']) {
   test(`content keys are wiped when a range reader closes and when a stream ends or fails (${engine})`, async () => {
     for (const suite of ['0478', '0578']) {
@@ -84,7 +162,8 @@ for (const engine of ['auto', 'rust']) {
       assert.equal(inMemory(contentKey), false, `${suite}: not in memory before`);
 
       const source = { size: m.message.length, read: async (o, n) => m.message.slice(o, o + n) };
-      const reader = await callseal.openRangeReader(source, m.key, { engine });
+      const release = { engine, signedMessages: 'release-before-verify' }; // 0578 is signed
+      const reader = await callseal.openRangeReader(source, m.key, release);
       assert.deepEqual(await reader.read(100, 50), m.plaintext.subarray(100, 150));
       assert.equal(inMemory(contentKey), true, `${suite}: positive control: an open reader holds its content key`);
       reader.close();
@@ -94,7 +173,7 @@ for (const engine of ['auto', 'rust']) {
       const bad = m.message.slice();
       bad[bad.length - 300] ^= 1;
       for (const [what, message, ok] of [['ended', m.message, true], ['failed', bad, false]]) {
-        const ts = callseal.decryptStream(m.key, { engine });
+        const ts = callseal.decryptStream(m.key, release);
         const reading = (async () => { for await (const _ of ts.readable); })();
         const writer = ts.writable.getWriter();
         const writing = (async () => {

@@ -44,9 +44,11 @@ export function decrypt(message: ByteInput, dataKey: ByteInput, options?: Decryp
 
 /**
  * A TransformStream from ciphertext chunks (any sizes) to plaintext, in bounded memory. Each
- * frame's plaintext is released once its tag verifies. For signed suites the footer signature
- * is checked at the end and a bad one errors the stream; plaintext released before that is
- * unverified, so pass `signedMessages: 'reject'` to refuse signed messages when streaming.
+ * frame's plaintext is released once its tag verifies. A signed message's footer signature can
+ * only be checked at the end, after its frames were released, so signed messages error the
+ * stream with SIGNED_MESSAGE_REFUSED when their header arrives unless `signedMessages:
+ * 'release-before-verify'` opts in; the signature is then checked at the end and a bad one (or
+ * a missing footer) errors the stream after earlier frames were released.
  */
 export function decryptStream(dataKey: ByteInput, options?: StreamOptions): TransformStream<ByteInput, OwnedBytes> {
   const signal = options?.signal ?? undefined; // null: no signal

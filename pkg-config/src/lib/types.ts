@@ -91,10 +91,19 @@ export interface DecryptOptions {
   /** Fail with TOO_MANY_DATA_KEYS when the header lists more data keys than this. */
   maxEncryptedDataKeys?: number;
   /**
-   * 'verify' (default): `decrypt` and `decryptStream` check the footer signature (a range
-   * reader cannot: see {@link RangeReader}); 'reject' refuses signed suites everywhere.
+   * Signed suites (0214, 0346, 0378, 0578), whose footer signature shows who wrote the message
+   * (frame tags only show it was someone holding the data key).
+   * - 'verify' (default): nothing of a signed message is released before its signature
+   *   verified. `decrypt` verifies it first; `decryptStream` and `openRangeReader`, which would
+   *   release frames before (streams) or without (range readers) that check, refuse signed
+   *   messages with SIGNED_MESSAGE_REFUSED when the header arrives, before the key is used.
+   * - 'release-before-verify': streams and range readers take signed messages too. A stream
+   *   releases each frame once its tag verifies and errors at the end if the signature does
+   *   not verify (SIGNATURE_INVALID) or the footer is missing (TRUNCATED); a range reader never
+   *   checks it (see {@link RangeReader}). `decrypt` is the same as with 'verify'.
+   * - 'reject': signed messages are refused everywhere (`parseHeader` too).
    */
-  signedMessages?: 'verify' | 'reject';
+  signedMessages?: 'verify' | 'release-before-verify' | 'reject';
   /** Default 'auto': WebCrypto where it exists (and the key size is supported), else Rust. */
   engine?: Engine;
 }
@@ -132,8 +141,9 @@ export interface RangeSource {
  * the footer, even when every byte of the plaintext is read through it, so the plaintext of a
  * signed message is authenticated by its frame tags only: anyone who holds the data key (every
  * page the key broker answered) could have written it, not only the holder of the signing key.
- * Pass `signedMessages: 'reject'` to refuse signed messages here, or decrypt the whole message
- * with `decrypt` / `decryptStream` where the signature matters. Also not verified: frames a read
+ * A reader therefore refuses signed messages (SIGNED_MESSAGE_REFUSED) unless opened with
+ * `signedMessages: 'release-before-verify'`; decrypt the whole message with `decrypt` where the
+ * signature matters. Also not verified: frames a read
  * did not touch, and that the object did not change between two requests (pin it, e.g. with
  * `If-Match: <ETag>`). A non-framed message is fetched and authenticated whole, for every read.
  */

@@ -20,7 +20,7 @@ use std::path::Path;
 use base64::Engine as _;
 use callseal::envelope::raw_aes::RawAesKeyring;
 use callseal::envelope::{
-    DataKey, DecryptOptions, HeaderLimits, HeaderParser, SignedMessages, StreamDecryptor,
+    DataKey, DecryptOptions, HeaderLimits, HeaderParser, Release, SignedMessages, StreamDecryptor,
 };
 use callseal::{err, Error, Result};
 use zeroize::Zeroizing;
@@ -235,7 +235,8 @@ fn decrypt_file(a: &Args) -> Result<u64> {
             dir.display()
         )
     })?;
-    let mut d = StreamDecryptor::new(key, a.opts.clone())?;
+    // The plaintext reaches OUT only once the whole message, signature included, verified.
+    let mut d = StreamDecryptor::new(key, a.opts.clone())?.with_release(Release::AfterSignature);
     let mut buf = vec![0u8; 1 << 16];
     let mut out = Vec::with_capacity(1 << 16);
     let mut written = 0u64;
