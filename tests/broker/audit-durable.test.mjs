@@ -42,6 +42,10 @@ test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusal
   if (missing) return t.skip(missing);
   const o = wav;
   const body = await unwrapBody({ cfg, env }, o);
+  // A broker of this test's own: its first request opens a connection (a keep-alive connection
+  // left idle since the first test could be closed by the broker just as it is reused).
+  const noLog = await startBroker(env, { CALLSEAL_AUDIT_LOG: '/dev/full' });
+  t.after(() => noLog.stop());
 
   // The same request is granted by a broker whose log can be written.
   const granted = await api(ok.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
@@ -49,23 +53,23 @@ test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusal
   assert.ok(readAudit(ok.auditPath).some((a) => a.requestID === granted.headers.get('x-request-id') && a.eventName === 'Decrypt' && !a.errorCode),
     'the record is on disk when the key arrives');
 
-  const unwrap = await api(full.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+  const unwrap = await api(noLog.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
   assert.equal(unwrap.status, 503, `unwrap: ${unwrap.status} ${unwrap.headers.get('content-type')}`);
   assert.equal(unwrap.json.error.code, 'AuditUnavailable');
   assert.ok(!unwrap.bytes.includes(granted.bytes), 'the key is not in the answer');
 
-  const url = await api(full.url, `/api/objects/${o.id}/url`, { user: 'alice' });
+  const url = await api(noLog.url, `/api/objects/${o.id}/url`, { user: 'alice' });
   assert.equal(url.status, 503, url.text);
   assert.equal(url.json.error.code, 'AuditUnavailable');
   assert.equal(url.json.url, undefined);
 
-  const listing = await api(full.url, '/api/recordings', { user: 'alice' });
+  const listing = await api(noLog.url, '/api/recordings', { user: 'alice' });
   assert.equal(listing.status, 503, 'a listing carries pre-signed URLs');
   assert.equal(listing.json.error.code, 'AuditUnavailable');
   assert.ok(!listing.text.includes('X-Amz-Signature'));
 
-  const notFound = await api(full.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { ...body, objectId: 'no-such-object.recording.wav' } });
+  const notFound = await api(noLog.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { ...body, objectId: 'no-such-object.recording.wav' } });
   assert.equal(notFound.status, 404);
   assert.equal(notFound.json.error.code, 'ObjectNotFound');
-  assert.equal((await api(full.url, '/healthz')).status, 503);
+  assert.equal((await api(noLog.url, '/healthz')).status, 503);
 });
