@@ -680,3 +680,97 @@ fn validation_up_to_the_size_limit_is_linear() {
         per_call(1, || assert!(warnings(&l))),
     );
 }
+
+/// A list of any length is checked for redundancy (the check used to skip lists of more than
+/// 400 entries): every entry a wildcard entry covers is reported.
+#[test]
+fn redundancy_is_reported_on_lists_of_any_length() {
+    let mut actions: Vec<String> = (0..2000).map(|i| format!("\"svc:Get{i}\"")).collect();
+    actions.push("\"svc:Get*\"".into());
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#,
+        actions.join(",")
+    );
+    let redundant = validate(&text, PolicyType::Identity)
+        .iter()
+        .filter(|f| f.code == "REDUNDANT_ACTION")
+        .count();
+    assert_eq!(redundant, 2000);
+}
+
+/// One statement allowing `s3:GetObject` on `resources`, with `condition`.
+fn policy_with(resources: &[String], condition: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{}]{condition}}}]}}"#,
+        resources
+            .iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+/// `n` resources that are near-duplicates of each other: wildcard entries sharing a literal
+/// prefix (each compared with every entry that prefix starts) and literal entries they cover.
+fn near_duplicates(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| match i % 2 {
+            0 => format!("arn:aws:s3:::bucket/logs/*-{i}"),
+            _ => format!("arn:aws:s3:::bucket/logs/2026/{i}-{}", i - 1),
+        })
+        .collect()
+}
+
+/// A `StringLike` value `*aaa...ab*` of `n / 2` bytes against a request value of `n` bytes of
+/// `a`: a backtracking matcher compares the whole run of `a`s again at every position.
+fn pathological_like(n: usize) -> (PolicySet, Request) {
+    let pattern = format!("*{}b*", "a".repeat(n / 2 - 3));
+    let condition =
+        format!(r#","Condition":{{"StringLike":{{"aws:PrincipalTag/team":"{pattern}"}}}}"#);
+    let text = policy_with(&["*".to_string()], &condition);
+    let set = PolicySet::compile(&PolicyTexts {
+        identity: vec![text],
+        ..Default::default()
+    })
+    .unwrap();
+    let request: Request = serde_json::from_value(serde_json::json!({
+        "principal": "arn:aws:iam::111122223333:user/supervisor",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::bucket/key",
+        "context": {"aws:PrincipalTag/team": "a".repeat(n)},
+    }))
+    .unwrap();
+    (set, request)
+}
+
+/// Wildcard matching and the redundancy check cost time linear in what they compare (issue
+/// 19): patterns and values growing together, and lists of near-duplicate resources.
+#[test]
+fn policy_matching_is_linear() {
+    let (s, l) = (pathological_like(1 << 10), pathological_like(8 << 10));
+    let denied = |(set, request): &(PolicySet, Request)| {
+        assert_eq!(set.evaluate(request).decision.as_str(), "ImplicitDeny");
+    };
+    assert_linear(
+        "evaluate, StringLike *aaa...ab* against a...a",
+        per_call(8, || denied(&s)),
+        per_call(1, || denied(&l)),
+    );
+    let redundant = |t: &str| {
+        validate(t, PolicyType::Identity)
+            .iter()
+            .filter(|f| f.code == "REDUNDANT_RESOURCE")
+            .count()
+    };
+    let (s, l) = (
+        policy_with(&near_duplicates(1_000), ""),
+        policy_with(&near_duplicates(8_000), ""),
+    );
+    assert!(l.len() > 256 << 10 && l.len() < MAX_POLICY_LEN);
+    assert_eq!(redundant(&s), 500);
+    assert_linear(
+        "validate, Resource list of near-duplicates",
+        per_call(4, || assert_eq!(redundant(&s), 500)),
+        per_call(1, || assert_eq!(redundant(&l), 4_000)),
+    );
+}

@@ -2,9 +2,11 @@
 //! duplicate statements, numeric values subsumed by another. spec: IAM Access Analyzer
 //! suggestions REDUNDANT_*.
 
+use std::collections::HashMap;
+
 use super::{checks, links, Ctx};
 use crate::policy::iam::arn::{arn_match, is_account_id, Arn};
-use crate::policy::iam::glob::{encode_pattern, glob_match};
+use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::iam::operator::BaseOperator;
 use crate::policy::model::StringList;
 
@@ -17,44 +19,135 @@ checks! {
     REDUNDANT_CONDITION_VALUE = (Suggestion, "The same condition value listed twice.", links::CONDITION);
 }
 
-/// For each item, the index of another item that covers it (duplicates: the first covers later ones).
+/// Work one list's wildcard comparisons may cost, in bytes hashed or matched: [`WORK_FLOOR`]
+/// plus this much per byte of the list. Lists whose wildcard entries share no literal prefix
+/// and suffix with the others stay far within it, and short lists are compared in full; past
+/// it the remaining entries are not compared (these are suggestions, never errors).
+const WORK_PER_BYTE: usize = 64;
+/// See [`WORK_PER_BYTE`]: enough to compare every pair of a list of a few hundred ARNs.
+const WORK_FLOOR: usize = 16 << 20;
+
+/// Wildcard entries of one literal prefix, by literal suffix (after the last `*` / `?`).
+#[derive(Default)]
+struct SameFix<'a> {
+    by_suffix: HashMap<&'a [u8], Vec<usize>>,
+    suffix_lengths: Vec<usize>,
+}
+
+/// For each item, the index of another item that covers it: a duplicate (the first covers the
+/// later ones) or a wildcard entry that matches it. Exact duplicates are found with a hash map;
+/// an entry is compared only with the wildcard entries whose literal prefix (before the first
+/// `*` / `?`) starts it and whose literal suffix ends it, found by hashing its prefixes and
+/// suffixes of the lengths in use. The work is linear in the list for lists of literal ARNs or
+/// actions and bounded by [`WORK_PER_BYTE`] and [`WORK_FLOOR`] otherwise.
 fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
-    let n = list.items.len();
-    let mut out = Vec::new();
-    // Lists are short; but bound the pairwise work for huge lists.
-    if n > 400 {
-        return out;
-    }
-    let patterns: Vec<Vec<u8>> = list
+    let texts: Vec<String> = list
         .items
         .iter()
-        .map(|i| encode_pattern(&i.value))
+        .map(|i| match case_insensitive {
+            true => i.value.to_ascii_lowercase(),
+            false => i.value.clone(),
+        })
         .collect();
-    for i in 0..n {
-        let a = &list.items[i].value;
-        for (j, (item, pattern)) in list.items.iter().zip(&patterns).enumerate() {
-            if i == j {
-                continue;
+    let patterns: Vec<Vec<u8>> = texts.iter().map(|t| encode_pattern(t)).collect();
+    let covers = |j: usize, i: usize| {
+        // A `?` of j would take a `*` of i as one character: no proof that j covers i.
+        if texts[i].contains('*') && texts[j].contains('?') {
+            return false;
+        }
+        if case_insensitive {
+            glob_match(&patterns[j], texts[i].as_bytes(), false)
+        } else {
+            arn_match(&patterns[j], &texts[i])
+        }
+    };
+    let mut out = Vec::new();
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut duplicate = vec![false; texts.len()];
+    for (i, t) in texts.iter().enumerate() {
+        match first.get(t.as_str()) {
+            Some(&j) => {
+                duplicate[i] = true;
+                if !t.contains("${") {
+                    out.push((i, j));
+                }
             }
-            let b = &item.value;
-            let same = if case_insensitive {
-                a.eq_ignore_ascii_case(b)
-            } else {
-                a == b
-            };
-            let covers = if same {
-                j < i
-            } else if case_insensitive {
-                glob_match(pattern, a.as_bytes(), true)
-            } else {
-                arn_match(pattern, a)
-            };
-            if covers && !a.contains("${") {
-                out.push((i, j));
-                break;
+            None => {
+                first.insert(t, i);
             }
         }
     }
+    let mut by_prefix: HashMap<&[u8], SameFix<'_>> = HashMap::new();
+    for (j, t) in texts.iter().enumerate() {
+        if duplicate[j] || !text_has_wildcard(t) {
+            continue;
+        }
+        let b = t.as_bytes();
+        let head = t.find(['*', '?']).unwrap_or(0);
+        let tail = t.rfind(['*', '?']).map_or(b.len(), |i| i + 1);
+        let group = by_prefix.entry(&b[..head]).or_default();
+        group.by_suffix.entry(&b[tail..]).or_default().push(j);
+        group.suffix_lengths.push(b.len() - tail);
+    }
+    let mut prefix_lengths: Vec<usize> = by_prefix.keys().map(|p| p.len()).collect();
+    prefix_lengths.sort_unstable();
+    prefix_lengths.dedup();
+    for g in by_prefix.values_mut() {
+        g.suffix_lengths.sort_unstable();
+        g.suffix_lengths.dedup();
+        // The shortest (usually the most general) entries first.
+        for js in g.by_suffix.values_mut() {
+            js.sort_by_key(|&j| (texts[j].len(), j));
+        }
+    }
+    let total: usize = texts.iter().map(|t| t.len() + 1).sum();
+    let mut budget = WORK_PER_BYTE
+        .saturating_mul(total)
+        .saturating_add(WORK_FLOOR);
+    let mut spend = |n: usize| match budget.checked_sub(n) {
+        Some(left) => {
+            budget = left;
+            true
+        }
+        None => false,
+    };
+    'items: for (i, t) in texts.iter().enumerate() {
+        if duplicate[i] || t.contains("${") {
+            continue;
+        }
+        let b = t.as_bytes();
+        for &head in prefix_lengths.iter().take_while(|&&l| l <= b.len()) {
+            if !spend(head + 1) {
+                break 'items;
+            }
+            let Some(group) = by_prefix.get(&b[..head]) else {
+                continue;
+            };
+            for &tail in group
+                .suffix_lengths
+                .iter()
+                .take_while(|&&l| head + l <= b.len())
+            {
+                if !spend(tail + 1) {
+                    break 'items;
+                }
+                let Some(js) = group.by_suffix.get(&b[b.len() - tail..]) else {
+                    continue;
+                };
+                for &j in js.iter().filter(|&&j| j != i) {
+                    if !spend(2 * (texts[j].len() + b.len())) {
+                        break 'items;
+                    }
+                    // Two entries that cover each other: the later one is the redundant one.
+                    if covers(j, i) && (j < i || !covers(i, j)) {
+                        out.push((i, j));
+                        continue 'items;
+                    }
+                }
+            }
+        }
+    }
+    out.sort_unstable();
     out
 }
 
