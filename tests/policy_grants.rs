@@ -60,12 +60,10 @@ fn seed_record_corrected_allows_voice_id_in_its_domain() {
         grant.label.grant_id.as_deref(),
         Some("00000000000000000000000000000cce47be074a8c379ed39f22b155c6e86af82")
     );
-    assert!(
-        d.reason.contains(
-            "grants[0] (00000000000000000000000000000cce47be074a8c379ed39f22b155c6e86af82)"
-        ),
-        "{}",
-        d.reason
+    // No policy allows Voice ID here: the reason names the grant, not a policy.
+    assert_eq!(
+        d.reason,
+        "allowed by the KMS grant: grants[0] (00000000000000000000000000000cce47be074a8c379ed39f22b155c6e86af82)"
     );
     let v = serde_json::to_value(&d).unwrap();
     assert_eq!(

@@ -371,7 +371,13 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         // Role trust policies, like key policies, must explicitly allow the caller.
         let trust = is_assume_role(&self.req.action) && is_role_arn(&self.req.resource);
         let required = kms || trust;
-        let what = if kms {
+        // Whether the Allow that decides comes from grants only (no policy statement names
+        // the caller as strongly): the reasons then name the grant, not the policy.
+        let by_grant =
+            strongest.is_some() && !resource_allows.iter().any(|h| Some(h.how) == strongest);
+        let what = if by_grant {
+            "KMS grant"
+        } else if kms {
             "key policy"
         } else if trust {
             "role trust policy"
@@ -579,7 +585,7 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         };
         if !grants.is_empty() {
             let named: Vec<String> = grants.iter().map(grant_name).collect();
-            reason = format!("{reason}; by KMS grant {}", named.join(", "));
+            reason = format!("{reason}: {}", named.join(", "));
         }
         Decision {
             decision: kind,
