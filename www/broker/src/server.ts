@@ -318,7 +318,9 @@ export function createBroker(config: BrokerConfig) {
     requestParameters: { keyId: config.kmsKeyArn, bucketName: config.bucket, instanceId: config.connectInstanceId },
   }).catch(() => {});
 
-  const server = createServer((req, res) => { void handle(req, res); });
+  /** Every request, whatever carries it: the HTTP server here, Lambda events in lambda.ts. */
+  const listener = (req: IncomingMessage, res: ServerResponse) => { void handle(req, res); };
+  const server = createServer(listener);
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
   /** Writes what is counted and held (refusal summaries, the CloudTrail copy): on shutdown. */
@@ -327,7 +329,7 @@ export function createBroker(config: BrokerConfig) {
     await refusals.close();
     await cloudTrail?.close();
   };
-  return { server, audit, close };
+  return { server, listener, audit, close };
 }
 
 // Run as a program: `tsx www/broker/src/server.ts`

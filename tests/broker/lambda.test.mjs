@@ -1,0 +1,84 @@
+// The broker as a Lambda function (www/broker/src/lambda.ts): its handler invoked with events in
+// AWS's payload format 2.0, a function URL's and an API Gateway HTTP API's (tests/broker/lambda-events,
+// the documented shapes), against the real stack: the same sign-in, listing, refusals, audit and
+// unwrap as the HTTP server; the unwrapped key arrives base64-encoded (isBase64Encoded) and
+// decrypts the object (the official ESDK checks it).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+import { ensureStack, getObject, edkAndContext, CallbackKeyring, esdk, sha256, tokenOf, readAudit } from './helpers.mjs';
+
+const { loadConfig } = await tsImport('../../www/broker/src/config.ts', import.meta.url);
+const { lambdaHandler } = await tsImport('../../www/broker/src/lambda.ts', import.meta.url);
+
+let env, manifest, cfg, index, handler, auditPath;
+const recorded = (name) => JSON.parse(readFileSync(new URL(`./lambda-events/${name}.json`, import.meta.url), 'utf8'));
+
+/** A recorded event for `method path`, with a bearer token and a JSON body when given. */
+function event(name, method, path, { token, body } = {}) {
+  const e = recorded(name);
+  e.rawPath = path;
+  e.requestContext.http.method = method;
+  e.requestContext.http.path = path;
+  if (token) e.headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) {
+    e.body = JSON.stringify(body);
+    e.headers['content-type'] = 'application/json';
+    e.headers['content-length'] = String(Buffer.byteLength(e.body));
+  }
+  return e;
+}
+
+before(async () => {
+  ({ env, manifest, cfg } = ensureStack());
+  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  auditPath = join(mkdtempSync(join(tmpdir(), 'callseal-lambda-')), 'audit.jsonl');
+  // The function's environment: the stack's settings (the AWS SDK reads its credentials there).
+  Object.assign(process.env, env, { CALLSEAL_AUDIT_LOG: auditPath });
+  handler = lambdaHandler(loadConfig());
+});
+
+test('a function URL event without a token: 401 InvalidToken, audited with the event\'s source address', async () => {
+  const r = await handler(event('function-url', 'GET', '/api/recordings'), {});
+  assert.equal(r.statusCode, 401);
+  assert.equal(r.isBase64Encoded, false);
+  assert.match(r.headers['www-authenticate'], /invalid_token/);
+  const body = JSON.parse(r.body);
+  assert.equal(body.error.code, 'InvalidToken');
+  const rec = readAudit(auditPath).find((a) => a.requestID === body.error.requestId);
+  assert.equal(rec.sourceIPAddress, '198.51.100.23');
+});
+
+test('function URL and HTTP API events: the listing, and an unwrap whose base64 body is the data key', async () => {
+  const token = await tokenOf('alice');
+  for (const name of ['function-url', 'http-api']) {
+    const listing = await handler(event(name, 'GET', '/api/recordings', { token }), {});
+    assert.equal(listing.statusCode, 200, listing.body);
+    assert.equal(listing.isBase64Encoded, false);
+    assert.deepEqual(JSON.parse(listing.body).contacts.map((c) => c.contactId).sort(), index.contacts.map((c) => c.contactId).sort());
+
+    const o = index.contacts.flatMap((c) => c.objects).find((x) => x.id.endsWith('.recording.mp3'));
+    const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
+    const { edk, context } = await edkAndContext(ciphertext);
+    const r = await handler(event(name, 'POST', '/api/unwrap', { token, body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context } }), {});
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.isBase64Encoded, true);
+    assert.equal(r.headers['content-type'], 'application/octet-stream');
+    assert.equal(r.headers['x-callseal-object-id'], o.id);
+    const key = Buffer.from(r.body, 'base64');
+    assert.equal(key.length, 32);
+    const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => key), ciphertext);
+    assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
+  }
+});
+
+test('bob (Agent) is refused the key through the Lambda handler as through the server', async () => {
+  const o = index.contacts.flatMap((c) => c.objects).find((x) => x.id.endsWith('.recording.mp3'));
+  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  const r = await handler(event('http-api', 'POST', '/api/unwrap', { token: await tokenOf('bob'), body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context } }), {});
+  assert.equal(r.statusCode, 403, r.body);
+  assert.equal(JSON.parse(r.body).error.code, 'AccessDenied');
+});
