@@ -86,10 +86,12 @@ fi
 
 # --- identity provider. Keys and sessions are in memory: a restarted provider signs with a new
 # key; the demo users' passwords stay in $S/idp/users.json. Restarted when the page origins
-# (its redirect URIs) change. -------------------------------------------------------------------
-IDP_ARGS=("$CALLSEAL_BIND" "$CALLSEAL_IDP_PORT" "$CALLSEAL_ALLOWED_ORIGINS")
+# (its redirect URIs), the port, the demo users (idp-users.json: groups, tags) or the provider's
+# code change. ------------------------------------------------------------------------------------
+IDP_ARGS=("$CALLSEAL_BIND" "$CALLSEAL_IDP_PORT" "$CALLSEAL_ALLOWED_ORIGINS"
+  "$(cd "$(dirname "$0")" && sha256sum idp-users.json idp.mjs idp-client.mjs)")
 if alive idp "scripts/stack/idp.mjs" && ! cmp -s <(printf '%s\n' "${IDP_ARGS[@]}") "$S/run/idp.args"; then
-  log "identity provider settings changed (allowed origins or port): restarting it"
+  log "identity provider settings changed (allowed origins, port, users or code): restarting it"
   "$(dirname "$0")/down.sh" idp
 fi
 if ! alive idp "scripts/stack/idp.mjs"; then
