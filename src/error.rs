@@ -51,6 +51,10 @@ pub enum ErrorCode {
     InvalidState,
     /// Policy text could not be parsed at all (the validator turns this into a finding).
     MalformedPolicy,
+    /// A policy parses but has a finding that changes what it means (a misspelt element, an
+    /// invalid Effect or operator, a wrong type, an empty Action/Resource list): the evaluator
+    /// refuses to decide on a policy it cannot read completely.
+    InvalidPolicy,
     /// An I/O error (native command line only).
     Io,
 }
@@ -80,6 +84,7 @@ impl ErrorCode {
             EngineUnavailable => "ENGINE_UNAVAILABLE",
             InvalidState => "INVALID_STATE",
             MalformedPolicy => "MALFORMED_POLICY",
+            InvalidPolicy => "INVALID_POLICY",
             Io => "IO",
         }
     }

@@ -291,3 +291,124 @@ fn throughput() {
         n as f64 / secs
     );
 }
+
+/// A policy the evaluator cannot read completely is refused, never decided: each case is one
+/// of issue 19's, where the evaluator answered Allow while `validatePolicy` reported an ERROR
+/// (or, for `Resource: []`, a list IAM refuses: "Policy statement must contain resources").
+/// The refusal names the policy, the finding's code and its path and position.
+#[test]
+fn broken_policies_are_refused_not_decided() {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/mine";
+    let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#;
+    let deny = |body: &str| {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Guard",{body}}}]}}"#)
+    };
+    // (what, the broken policy, finding code, its path)
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "Allow with a misspelt Condition",
+            deny(
+                r#""Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Conditon":{"StringEquals":{"kms:EncryptionContext:dept":"OTHER"}}"#,
+            ),
+            "INVALID_POLICY_ELEMENT",
+            "Statement[0].Conditon",
+        ),
+        (
+            "Allow with Resources (plural) naming another key",
+            deny(
+                r#""Effect":"Allow","Action":"kms:Decrypt","Resources":"arn:aws:kms:us-east-1:111122223333:key/other""#,
+            ),
+            "INVALID_POLICY_ELEMENT",
+            "Statement[0].Resources",
+        ),
+        (
+            "Deny with Effect deny",
+            deny(r#""Effect":"deny","Action":"kms:Decrypt","Resource":"*""#),
+            "INVALID_EFFECT",
+            "Statement[0].Effect",
+        ),
+        (
+            "Deny with operator StringNotEqualz",
+            deny(
+                r#""Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEqualz":{"kms:EncryptionContext:dept":"MINE"}}"#,
+            ),
+            "INVALID_CONDITION_OPERATOR",
+            "Statement[0].Condition.StringNotEqualz",
+        ),
+        (
+            "Deny with NotActions",
+            deny(r#""Effect":"Deny","NotActions":"kms:Encrypt","Resource":"*""#),
+            "INVALID_POLICY_ELEMENT",
+            "Statement[0].NotActions",
+        ),
+        (
+            "Deny whose Action is an object",
+            deny(r#""Effect":"Deny","Action":{"kms":"Decrypt"},"Resource":"*""#),
+            "DATA_TYPE_MISMATCH",
+            "Statement[0].Action",
+        ),
+        (
+            "Deny with Resource []",
+            deny(r#""Effect":"Deny","Action":"kms:Decrypt","Resource":[]"#),
+            "EMPTY_ARRAY_RESOURCE",
+            "Statement[0].Resource",
+        ),
+    ];
+    let request: Request = serde_json::from_value(serde_json::json!({
+        "principal": "arn:aws:iam::111122223333:user/alice", "action": "kms:Decrypt",
+        "resource": key, "context": {"kms:EncryptionContext:dept": "MINE"}
+    }))
+    .unwrap();
+    let default_key_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    let mut problems = Vec::new();
+    for (what, broken, code, path) in &cases {
+        let texts = PolicyTexts {
+            identity: vec![allow_all.into(), broken.clone()],
+            kms_key_policy: Some(default_key_policy.into()),
+            ..Default::default()
+        };
+        match callseal::policy::evaluate::evaluate(&request, &texts) {
+            Ok(d) => problems.push(format!("{what}: decided {:?} ({})", d.decision, d.reason)),
+            Err(e)
+                if e.code != callseal::ErrorCode::InvalidPolicy
+                    || !e.message.starts_with(&format!(
+                        "identity[1]: {code} at {path} (line 1, column "
+                    )) =>
+            {
+                problems.push(format!("{what}: {e}"))
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The same refusal from whichever slot the policy is in (a key policy, an SCP level).
+    let broken_key_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEqualz":{"kms:EncryptionContext:dept":"MINE"}}}]}"#;
+    let texts = PolicyTexts {
+        identity: vec![allow_all.into()],
+        kms_key_policy: Some(broken_key_policy.into()),
+        ..Default::default()
+    };
+    let e = PolicySet::compile(&texts).expect_err("broken key policy");
+    assert_eq!(e.code, callseal::ErrorCode::InvalidPolicy);
+    assert!(
+        e.message.starts_with(
+            "kmsKeyPolicy: INVALID_CONDITION_OPERATOR at Statement[1].Condition.StringNotEqualz"
+        ),
+        "{}",
+        e.message
+    );
+    let texts = PolicyTexts {
+        identity: vec![allow_all.into()],
+        scps: vec![Level::Many(vec![
+            allow_all.into(),
+            deny(r#""Effect":"deny","Action":"*","Resource":"*""#),
+        ])],
+        ..Default::default()
+    };
+    let e = PolicySet::compile(&texts).expect_err("broken SCP");
+    assert!(
+        e.message.starts_with("scps[0][1]: INVALID_EFFECT"),
+        "{}",
+        e.message
+    );
+}

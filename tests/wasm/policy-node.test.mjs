@@ -36,6 +36,16 @@ test('policy API: typed errors, bad options refused', () => {
     (e) => e.code === 'INVALID_ARGUMENT' && /request: invalid type: integer `7`, expected a string/.test(e.message));
   assert.throws(() => new callseal.PolicyEvaluator({ identity: ['{'] }),
     (e) => e.code === 'MALFORMED_POLICY' && /identity\[0\]/.test(e.message));
+  // A policy the evaluator cannot read completely is refused, never decided (a Deny written
+  // `deny` would otherwise be dropped and the Allow would decide).
+  const broken = {
+    identity: ['{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}', '{"Statement":{"Effect":"deny","Action":"*","Resource":"*"}}'],
+  };
+  const brokenReq = { principal: 'arn:aws:iam::111122223333:user/alice', action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' };
+  const refused = (e) => e instanceof callseal.CallsealError && e.code === 'INVALID_POLICY'
+    && /^identity\[1\]: INVALID_EFFECT at Statement\.Effect \(line 1, column 24\): /.test(e.message);
+  assert.throws(() => callseal.evaluate(brokenReq, broken), refused);
+  assert.throws(() => new callseal.PolicyEvaluator(broken), refused);
   // Compiled evaluators share one frozen object per statement across decisions.
   const ev = new callseal.PolicyEvaluator({ identity: ['{"Statement":{"Sid":"Use","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}}'] });
   const req = { principal: 'arn:aws:iam::111122223333:user/alice', action: 'kms:Decrypt', resource: '*' };

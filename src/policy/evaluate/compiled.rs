@@ -42,8 +42,8 @@ pub struct CompiledPolicy {
     pub statements: Vec<CStatement>,
 }
 
-/// One compiled statement. Statements without a valid `Effect` are dropped (IAM refuses such
-/// a policy); a statement without `Action`/`NotAction` never applies.
+/// One compiled statement. Policies reach compilation only when they read completely (a
+/// statement without a valid `Effect`, `Action` or `Resource` is refused before, in `readable`).
 #[derive(Debug, Clone)]
 pub struct CStatement {
     pub index: usize,

@@ -88,6 +88,7 @@ fn parse_one(text: &str, label: String, role: PolicyRole) -> Result<CompiledPoli
             e.message
         )
     })?;
+    super::readable::check(&policy, &label, role)?;
     Ok(compile(&policy, label, role))
 }
 
@@ -111,9 +112,9 @@ fn parse_levels(
 }
 
 impl PolicySet {
-    /// Parses and compiles the policy texts. Errors (`MALFORMED_POLICY`, `INVALID_ARGUMENT`)
-    /// name the policy (`identity[1]`) and where its JSON broke; policies that parse but have
-    /// shape problems are evaluated as far as they make sense (the validator reports them).
+    /// Parses and compiles the policy texts. Errors name the policy (`identity[1]`) and where:
+    /// `MALFORMED_POLICY` where its JSON broke, `INVALID_POLICY` for the first validator
+    /// finding that changes what it means (see `readable`), `INVALID_ARGUMENT`.
     pub fn compile(texts: &PolicyTexts) -> Result<PolicySet> {
         if texts.resource.is_some() && texts.kms_key_policy.is_some() {
             return Err(err!(

@@ -14,6 +14,8 @@
 //! - [`request`]: the request, prepared once (principal parsed, keys lower-cased, derived keys);
 //! - `compiled`: policies compiled once from the [`model`](super::model) (patterns encoded,
 //!   condition values parsed, spans resolved);
+//! - `readable`: a policy with a finding that changes its meaning is refused
+//!   (`INVALID_POLICY`), never decided;
 //! - `matcher`: does a statement apply; `engine`: the decision procedure.
 //!
 //! ```
@@ -31,6 +33,7 @@ mod compiled;
 mod decision;
 mod engine;
 mod matcher;
+mod readable;
 pub mod request;
 pub mod variables;
 

@@ -392,7 +392,6 @@ add(C, case("IfExists with Deny and negated operator still denies when key missi
 mfa_deny = pol(deny("*", Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}))
 add(C, case("deny without MFA: long-term keys (key absent) are denied", D_IFEXISTS, req("ec2:StopInstances"), {"identity": [ALLOW_ALL, mfa_deny]}, "ExplicitDeny"))
 add(C, case("deny without MFA: MFA present passes", D_IFEXISTS, req("ec2:StopInstances", context={"aws:MultiFactorAuthPresent": "true"}), {"identity": [ALLOW_ALL, mfa_deny]}, "Allow"))
-add(C, case("unknown operator never matches", D_COND, req("svc:Do", context={"aws:PrincipalTag/team": "red"}), {"identity": [pol(allow("svc:Do", Condition={"StringEqualz": {"aws:PrincipalTag/team": "red"}}))]}, "ImplicitDeny"))
 
 # ---------------------------------------------------------------------------------------------
 # set operators
