@@ -412,3 +412,70 @@ fn broken_policies_are_refused_not_decided() {
         e.message
     );
 }
+
+/// Context keys are case-insensitive (KMS DG, "Case sensitivity of the encryption context
+/// condition": the condition key, prefix and context-key, "is not case sensitive"), and
+/// `kms:EncryptionContext:context-key` is single-valued. A request whose encryption context has
+/// `Dept` and `dept` gives that one key two values, and AWS does not say which one a policy
+/// sees: the evaluator denies it, in both directions of issue 19's example (the pair an Allow
+/// wants plus another must not satisfy the Allow; the pair a Deny exempts must not defeat it).
+#[test]
+fn context_keys_differing_only_in_case_are_denied() {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/k";
+    let key_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    let allow_mine = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:Dept":"MINE"}}}]}"#;
+    let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#;
+    let deny_others = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEquals":{"kms:EncryptionContext:Dept":"MINE"}}}]}"#;
+    let request = |context: serde_json::Value| -> Request {
+        serde_json::from_value(serde_json::json!({
+            "principal": "arn:aws:iam::111122223333:user/alice", "action": "kms:Decrypt",
+            "resource": key, "context": context
+        }))
+        .unwrap()
+    };
+    let sets = [
+        ("Allow on Dept=MINE", vec![allow_mine.to_string()]),
+        (
+            "Deny unless Dept=MINE",
+            vec![allow_all.to_string(), deny_others.to_string()],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, identity) in &sets {
+        let set = PolicySet::compile(&PolicyTexts {
+            identity: identity.clone(),
+            kms_key_policy: Some(key_policy.into()),
+            ..Default::default()
+        })
+        .unwrap();
+        // One spelling: decided as before (MINE allowed, OTHER not).
+        let one = set.evaluate(&request(
+            serde_json::json!({"kms:EncryptionContext:dept": "MINE"}),
+        ));
+        assert_eq!(one.decision.as_str(), "Allow", "{what}: {}", one.reason);
+        let other = set.evaluate(&request(
+            serde_json::json!({"kms:EncryptionContext:Dept": "OTHER"}),
+        ));
+        assert_ne!(other.decision.as_str(), "Allow", "{what}: {}", other.reason);
+        for (a, b) in [("OTHER", "MINE"), ("MINE", "OTHER")] {
+            let d = set.evaluate(&request(serde_json::json!({
+                "kms:EncryptionContext:Dept": a, "kms:EncryptionContext:dept": b
+            })));
+            let named = d.reason.contains("kms:EncryptionContext:Dept")
+                && d.reason.contains("kms:EncryptionContext:dept");
+            if d.decision.as_str() != "ImplicitDeny"
+                || d.denied_by.map(|g| g.as_str()) != Some("ambiguousContext")
+                || !named
+                || !d.statements.is_empty()
+            {
+                problems.push(format!(
+                    "{what}, Dept={a} dept={b}: {} {:?} ({})",
+                    d.decision.as_str(),
+                    d.denied_by,
+                    d.reason
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -89,3 +89,19 @@ test('loadServiceData: a missing file is CallsealError IO naming it, and a later
   assert.match(out.message, /service data: reading file:\/\/\/nonexistent\/service-data\.bin failed: .*ENOENT/);
   assert.equal(out.retried, true);
 });
+
+test('context keys differing only in case: denied, not merged (both evaluate paths)', () => {
+  const policies = {
+    kmsKeyPolicy: '{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}}',
+    identity: ['{"Statement":{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:Dept":"MINE"}}}}'],
+  };
+  const request = (context) => ({ principal: 'arn:aws:iam::111122223333:user/alice', action: 'kms:Decrypt', resource: 'arn:aws:kms:us-east-1:111122223333:key/k', context });
+  const ev = new callseal.PolicyEvaluator(policies);
+  for (const decide of [(r) => callseal.evaluate(r, policies), (r) => ev.evaluate(r)]) {
+    assert.equal(decide(request({ 'kms:EncryptionContext:dept': 'MINE' })).decision, 'Allow');
+    const d = decide(request({ 'kms:EncryptionContext:Dept': 'OTHER', 'kms:EncryptionContext:dept': 'MINE' }));
+    assert.equal(d.decision, 'ImplicitDeny');
+    assert.equal(d.deniedBy, 'ambiguousContext');
+  }
+  ev.free();
+});

@@ -351,8 +351,11 @@ export interface Decision {
   missingContextKeys: string[];
   /** For an allow: the KMS grants it rests on (absent when none). */
   grants?: DecidingGrant[];
-  /** For an implicit deny, the check that found no Allow. */
-  deniedBy?: 'rcp' | 'scp' | 'resourcePolicyRequired' | 'resourcePolicy' | 'identity' | 'boundary' | 'session';
+  /**
+   * For an implicit deny, the check that found no Allow; `ambiguousContext`: the request's
+   * context has two keys that differ only in case (one case-insensitive key, two values).
+   */
+  deniedBy?: 'ambiguousContext' | 'rcp' | 'scp' | 'resourcePolicyRequired' | 'resourcePolicy' | 'identity' | 'boundary' | 'session';
   /** A short explanation in plain words. */
   reason: string;
 }

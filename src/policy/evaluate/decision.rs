@@ -61,6 +61,9 @@ pub struct DecidingStatement {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DenyGate {
+    /// The request's context has two keys that differ only in case: one case-insensitive
+    /// condition key with two values, whose meaning AWS does not document. No policy is read.
+    AmbiguousContext,
     /// A resource control policy level has no applicable Allow.
     Rcp,
     /// A service control policy level has no applicable Allow.
@@ -79,7 +82,8 @@ pub enum DenyGate {
 
 impl DenyGate {
     /// Every gate, in evaluation order.
-    pub const ALL: [DenyGate; 7] = [
+    pub const ALL: [DenyGate; 8] = [
+        DenyGate::AmbiguousContext,
         DenyGate::Rcp,
         DenyGate::Scp,
         DenyGate::ResourcePolicyRequired,
@@ -92,6 +96,7 @@ impl DenyGate {
     /// The name as serialized (`resourcePolicyRequired`).
     pub fn as_str(self) -> &'static str {
         match self {
+            DenyGate::AmbiguousContext => "ambiguousContext",
             DenyGate::Rcp => "rcp",
             DenyGate::Scp => "scp",
             DenyGate::ResourcePolicyRequired => "resourcePolicyRequired",

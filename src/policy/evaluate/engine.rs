@@ -270,6 +270,10 @@ impl<'p, 'r> Evaluation<'p, 'r> {
     }
 
     fn run(mut self) -> Decision {
+        if let Some((a, b)) = &self.req.ambiguous {
+            let reason = format!("the request context has both `{a}` and `{b}`: condition keys are case-insensitive, so that is one key with two values, and AWS does not document which one a policy sees; denied without reading the policies");
+            return self.implicit(DenyGate::AmbiguousContext, reason);
+        }
         let set = self.set;
         let p = &self.req.principal;
         let iam = p.kind.is_iam();

@@ -11,7 +11,8 @@
 //! Layers (each testable alone):
 //! - pure matching on plain values: [`crate::policy::iam`] (globs, ARNs, condition operators,
 //!   numbers, dates, CIDRs, shared with the validator), [`variables`] (`${...}`);
-//! - [`request`]: the request, prepared once (principal parsed, keys lower-cased, derived keys);
+//! - [`request`]: the request, prepared once (principal parsed, derived keys added, keys that
+//!   differ only in case noted);
 //! - `compiled`: policies compiled once from the [`model`](super::model) (patterns encoded,
 //!   condition values parsed, spans resolved);
 //! - `readable`: a policy with a finding that changes its meaning is refused

@@ -227,15 +227,17 @@ impl Principal {
 /// One context key's values.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Lower-cased key (the keys AWS derives are static).
+    /// The key as the request spelt it (the keys AWS derives are static, lower case); looked
+    /// up ASCII-case-insensitively.
     pub key: Cow<'static, str>,
     pub values: Vec<String>,
     /// Given as a list (a multivalued key cannot be used as a policy variable).
     pub multi: bool,
 }
 
-/// A request ready for evaluation: principal parsed, context keys lower-cased, keys AWS
-/// derives from the principal and resource added (unless the request gave them).
+/// A request ready for evaluation: principal parsed, context keys as given (looked up
+/// case-insensitively), keys AWS derives from the principal and resource added (unless the
+/// request gave them).
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub principal: Principal,
@@ -244,6 +246,11 @@ pub struct Prepared {
     /// The resource's account (from `resourceAccount` or the ARN); `None` when unknown.
     pub resource_account: Option<String>,
     pub context: Vec<Entry>,
+    /// Two keys of the request's context that differ only in case (as spelt), when it has
+    /// such a pair: condition keys are case-insensitive, so the request gives one key two
+    /// values and AWS does not document which one a policy sees (KMS Developer Guide, "Case
+    /// sensitivity of the encryption context condition"). Such a request is denied.
+    pub ambiguous: Option<(String, String)>,
 }
 
 impl Prepared {
@@ -260,26 +267,23 @@ impl Prepared {
                 .filter(|a| !a.is_empty())
         });
         let mut context: Vec<Entry> = Vec::with_capacity(req.context.len() + 8);
-        for (mut key, v) in req.context {
+        let mut ambiguous = None;
+        for (key, v) in req.context {
             let (values, multi) = match v {
                 ContextValue::One(s) => (vec![s.into_text()], false),
                 ContextValue::Many(list) => {
                     (list.into_iter().map(Scalar::into_text).collect(), true)
                 }
             };
-            key.make_ascii_lowercase();
-            // Keys are case-insensitive: two spellings of one key merge.
-            match context.iter_mut().find(|e| e.key == key) {
-                Some(e) => {
-                    e.values.extend(values);
-                    e.multi = true;
-                }
-                None => context.push(Entry {
-                    key: Cow::Owned(key),
-                    values,
-                    multi,
-                }),
+            // The request's keys are distinct strings, so a match differs only in case.
+            if let Some(e) = context.iter().find(|e| e.key.eq_ignore_ascii_case(&key)) {
+                ambiguous.get_or_insert_with(|| (e.key.to_string(), key.clone()));
             }
+            context.push(Entry {
+                key: Cow::Owned(key),
+                values,
+                multi,
+            });
         }
         let mut prepared = Prepared {
             principal,
@@ -287,6 +291,7 @@ impl Prepared {
             resource: req.resource,
             resource_account,
             context,
+            ambiguous,
         };
         prepared.derive_keys();
         prepared
@@ -353,13 +358,13 @@ impl Prepared {
         }
     }
 
-    /// Values of a lower-cased key; `None` when absent or given as an empty list (a null
-    /// data set, spec: "Set operators for multivalued context keys").
+    /// Values of a key (compared ASCII-case-insensitively); `None` when absent or given as an
+    /// empty list (a null data set, spec: "Set operators for multivalued context keys").
     #[inline]
-    pub fn get(&self, key_lc: &str) -> Option<&Entry> {
+    pub fn get(&self, key: &str) -> Option<&Entry> {
         self.context
             .iter()
-            .find(|e| e.key == key_lc)
+            .find(|e| e.key.eq_ignore_ascii_case(key))
             .filter(|e| !e.values.is_empty())
     }
 

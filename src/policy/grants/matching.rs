@@ -164,11 +164,17 @@ fn constraints_met<'g>(grant: &'g Grant, req: &Prepared, missing: &mut Vec<&'g s
             return false;
         }
         // Exactly those pairs: no other encryption-context key in the request.
+        // Request keys are as the request spelt them: the prefix is compared case-insensitively.
         let extra = req.context.iter().any(|e| {
+            let n = ENCRYPTION_CONTEXT.len();
             !e.values.is_empty()
                 && e.key
-                    .strip_prefix(ENCRYPTION_CONTEXT)
-                    .is_some_and(|k| !equals.value.iter().any(|p| p.key.eq_ignore_ascii_case(k)))
+                    .get(..n)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(ENCRYPTION_CONTEXT))
+                && !equals
+                    .value
+                    .iter()
+                    .any(|p| p.key.eq_ignore_ascii_case(&e.key[n..]))
         });
         if extra {
             return false;
