@@ -40,4 +40,7 @@ pub use catalog::Catalog;
 pub use finding::{Finding, Fix, Severity};
 pub use model::Policy;
 pub use span::{Position, Span, TextRange};
-pub use validate::{validate, validate_with, PolicyType, ValidateOptions};
+pub use validate::{
+    service_data_not_loaded, validate, validate_with, PolicyType, ValidateOptions,
+    SERVICE_DATA_NOT_LOADED,
+};

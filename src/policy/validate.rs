@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
-use super::checks::{self, Ctx};
-use super::finding::Finding;
+use super::checks::{self, links, Check, Ctx};
+use super::finding::{Finding, Severity};
 use super::model::Policy;
+use super::span::{Position, Span};
 
 /// What the policy is attached to; decides which checks apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,4 +96,33 @@ pub fn validate_with(text: &str, opts: ValidateOptions<'_>) -> Vec<Finding> {
     });
     findings.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
     findings
+}
+
+/// Reported where validation ran without the service data (the wasm `validatePolicy` before
+/// `loadServiceData()` resolved in a browser), so a clean result never hides the checks that
+/// did not run.
+pub const SERVICE_DATA_NOT_LOADED: Check = Check {
+    code: "SERVICE_DATA_NOT_LOADED",
+    severity: Severity::Warning,
+    doc: "The service data was not loaded: unknown actions, condition keys and resource ARNs were not checked.",
+    learn_more: links::SERVICE_REFERENCE,
+};
+
+/// The [`SERVICE_DATA_NOT_LOADED`] finding, at the start of the policy.
+pub fn service_data_not_loaded() -> Finding {
+    let start = Position {
+        line: 1,
+        column: 1,
+        offset: 0,
+        utf16_offset: 0,
+    };
+    Finding {
+        code: SERVICE_DATA_NOT_LOADED.code,
+        severity: SERVICE_DATA_NOT_LOADED.severity,
+        message: "The service data is not loaded, so actions, condition keys and resource ARNs were not checked against the service catalog: call loadServiceData() and validate again.".into(),
+        path: String::new(),
+        span: Span { start, end: start },
+        learn_more: SERVICE_DATA_NOT_LOADED.learn_more,
+        fix: None,
+    }
 }

@@ -1,9 +1,10 @@
 //! JS bindings of the policy engine: `validatePolicy`, `validateGrant`, `evaluate`, `PolicyEvaluator` (compile
 //! once, evaluate many), and the service-data catalog (`loadServiceData`, completion lists).
 //!
-//! The catalog is not compiled into the module: the TS layer fetches `service-data.bin` on
-//! demand and hands the bytes to [`load_service_data`]. Until then validation runs every check
-//! that does not need service data.
+//! The catalog is not compiled into the module: the TS layer hands the bytes of
+//! `service-data.bin` to [`load_service_data`] (the Node entry reads them at import, the
+//! browser entry fetches them on demand). Until then validation runs every check that does not
+//! need service data and reports `SERVICE_DATA_NOT_LOADED` first.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::policy::evaluate::{PolicySet, PolicyTexts, Request};
 use crate::policy::grants::Capacity;
-use crate::policy::{validate_with, Catalog, PolicyType, ValidateOptions};
+use crate::policy::{service_data_not_loaded, validate_with, Catalog, PolicyType, ValidateOptions};
 
 thread_local! {
     static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };
@@ -67,13 +68,16 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
     }
     CATALOG.with(|c| {
         let catalog = c.borrow();
-        let findings = validate_with(
+        let mut findings = validate_with(
             text,
             ValidateOptions {
                 policy_type,
                 catalog: catalog.as_ref(),
             },
         );
+        if catalog.is_none() {
+            findings.insert(0, service_data_not_loaded());
+        }
         to_js(&findings)
     })
 }

@@ -105,3 +105,22 @@ test('context keys differing only in case: denied, not merged (both evaluate pat
   }
   ev.free();
 });
+
+test('catalog checks never skipped in silence: the Node entry loads the service data at import; the browser entry says it has not', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'connect:DescribeContactFlowz', Resource: '*' }] });
+  const run = (entry) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', `
+    import * as p from ${JSON.stringify(new URL(`../../pkg/${entry}`, import.meta.url).href)};
+    console.log(JSON.stringify({ loaded: p.hasServiceData(), codes: p.validatePolicy(${JSON.stringify(policy)}).map((f) => f.code + ' ' + f.severity) }));`],
+  { encoding: 'utf8' }));
+  // A fresh process, no loadServiceData() call: the unknown action is found.
+  for (const entry of ['node/policy.js', 'node/index.js']) {
+    const node = run(entry);
+    assert.equal(node.loaded, true, entry);
+    assert.deepEqual(node.codes, ['INVALID_ACTION ERROR'], entry);
+  }
+  // The browser entry before loadServiceData(): the result says the catalog checks did not run.
+  const browser = run('policy.js');
+  assert.equal(browser.loaded, false);
+  assert.deepEqual(browser.codes, ['SERVICE_DATA_NOT_LOADED WARNING']);
+});

@@ -15,8 +15,9 @@ export { CallsealError, type CallsealErrorCode } from './callseal-error.js';
  * Validates a policy: findings with IAM Access Analyzer's codes where it has the check, a
  * severity, a message, the element's path and span, a learn-more link and a fix where the
  * repair is clear. Malformed JSON is a finding at the exact spot, never an exception.
- * Checks that need service data (unknown actions, condition keys, ARN formats) run once
- * {@link loadServiceData} has resolved.
+ * Checks that need service data (unknown actions, condition keys, ARN formats) need the
+ * catalog: the Node entry loads it at import; in browsers, until {@link loadServiceData} has
+ * resolved, they do not run and the first finding is `SERVICE_DATA_NOT_LOADED` (a WARNING).
  */
 export function validatePolicy(text: string, options?: ValidateOptions): Finding[] {
   return wasm.validatePolicy(text, options) as Finding[];
