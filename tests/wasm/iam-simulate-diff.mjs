@@ -1,5 +1,5 @@
 // Differential evaluation: requests built from the AWS managed-policy corpus
-// (../shared/corpus/aws-managed-policies-*.jsonl.gz), each policy attached as the only
+// (tests/policy/corpus/aws-managed-policies-*.jsonl.gz, a copy of ../shared/corpus), each policy attached as the only
 // identity policy of one IAM user, decided by callseal (the wasm package's PolicyEvaluator)
 // and by @cloud-copilot/iam-simulate (its core engine, called as bench/pages/peer-iam.mjs does).
 //
@@ -29,21 +29,14 @@ const list = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /**
  * The corpus file: `CALLSEAL_POLICY_CORPUS`, or the newest aws-managed-policies-*.jsonl.gz in
- * the nearest `shared/corpus/` above the project (../shared/corpus from the main tree).
+ * tests/policy/corpus/ (the project's copy of the shared corpus, which a fresh clone has).
  */
 export function corpusPath(root) {
   if (process.env.CALLSEAL_POLICY_CORPUS) return new URL(process.env.CALLSEAL_POLICY_CORPUS, root);
-  for (let dir = new URL('../', root); dir.pathname !== '/'; dir = new URL('../', dir)) {
-    let names = [];
-    try {
-      names = readdirSync(new URL('shared/corpus/', dir));
-    } catch {
-      continue;
-    }
-    const name = names.filter((f) => /^aws-managed-policies-.*\.jsonl\.gz$/.test(f)).sort().at(-1);
-    if (name) return new URL(`shared/corpus/${name}`, dir);
-  }
-  throw new Error('no shared/corpus/aws-managed-policies-*.jsonl.gz above the project; set CALLSEAL_POLICY_CORPUS');
+  const dir = new URL('tests/policy/corpus/', root);
+  const name = readdirSync(dir).filter((f) => /^aws-managed-policies-.*\.jsonl\.gz$/.test(f)).sort().at(-1);
+  if (!name) throw new Error(`no aws-managed-policies-*.jsonl.gz in ${dir.pathname}; set CALLSEAL_POLICY_CORPUS`);
+  return new URL(name, dir);
 }
 
 export function loadCorpus(path) {
