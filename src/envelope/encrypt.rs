@@ -6,19 +6,22 @@
 //! ```text
 //! prepare(request) ──► PreparedMessage::encryption_context()  (with aws-crypto-public-key)
 //!                      │  wrap the data key for exactly this context (KMS, raw AES...)
-//!                      └► PreparedMessage::seal(plaintext, data key, EDKs) ──► message bytes
+//!                      ├► PreparedMessage::seal(plaintext, data key, EDKs) ──► message bytes
+//!                      └► PreparedMessage::begin(data key, EDKs, out) ──► header, then a
+//!                         FrameWriter for plaintext in pieces (frame_writer.rs)
 //! ```
 //! [`encrypt_with_raw_aes`] does both steps with a [`RawAesKeyring`] and a random data key.
 
 use rand_core::RngCore;
 
 use crate::engine::{AeadEngine, RustAesGcm};
-use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
+use crate::envelope::body::{body_aad, BodyKind, FrameIv, MAX_NON_FRAMED_LEN};
 use crate::envelope::footer::{serialize_footer, MessageHasher, SigningKey};
+use crate::envelope::frame_writer::FrameWriter;
 use crate::envelope::header::{
     ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, PUBLIC_KEY_CONTEXT_KEY,
 };
-use crate::envelope::keys::{derive_keys, header_auth_tag, DataKey};
+use crate::envelope::keys::{derive_keys, header_auth_tag, ContentKey, DataKey};
 use crate::envelope::raw_aes::RawAesKeyring;
 use crate::envelope::suite::{HeaderVersion, Suite};
 use crate::err;
@@ -121,15 +124,61 @@ impl PreparedMessage {
         &self.context
     }
 
-    /// Writes the message.
+    /// Writes the whole message.
     pub fn seal(
         self,
         plaintext: &[u8],
         data_key: &DataKey,
         encrypted_data_keys: Vec<EncryptedDataKey>,
     ) -> Result<Vec<u8>> {
+        let frame_length = self.request.frame_length as usize;
+        let mut out = Vec::new();
+        if frame_length == 0 {
+            let header = self.write_header(data_key, encrypted_data_keys, &mut out)?;
+            seal_non_framed(header, plaintext, &mut out)?;
+            return Ok(out);
+        }
+        let frames = plaintext.len() / frame_length + 1;
+        out.reserve(plaintext.len() + frames * 32 + 200);
+        let mut body = self.begin(data_key, encrypted_data_keys, &mut out)?;
+        body.push(plaintext, &mut out)?;
+        body.finish(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the header of a framed message to `out` and returns the writer of its body, for
+    /// plaintext that arrives in pieces. `INVALID_ARGUMENT` for a non-framed request (frame
+    /// length 0: its header states the whole length up front).
+    pub fn begin(
+        self,
+        data_key: &DataKey,
+        encrypted_data_keys: Vec<EncryptedDataKey>,
+        out: &mut Vec<u8>,
+    ) -> Result<FrameWriter> {
+        let frame_length = self.request.frame_length;
+        if frame_length == 0 {
+            return Err(err!(
+                InvalidArgument,
+                "a message written in pieces must be framed (frame length 0 asks for non-framed)"
+            ));
+        }
+        let header = self.write_header(data_key, encrypted_data_keys, out)?;
+        Ok(FrameWriter::new(
+            header.message_id,
+            header.content_key,
+            frame_length,
+            header.signer,
+        ))
+    }
+
+    /// Appends the serialized, authenticated header to `out`.
+    fn write_header(
+        self,
+        data_key: &DataKey,
+        encrypted_data_keys: Vec<EncryptedDataKey>,
+        out: &mut Vec<u8>,
+    ) -> Result<WrittenHeader> {
         let suite = self.request.suite;
-        let engine = RustAesGcm;
         let mut message_id = vec![0u8; suite.header_version.message_id_len()];
         fill_random(&mut message_id)?;
         let keys = derive_keys(&suite, &message_id, data_key)?;
@@ -153,79 +202,66 @@ impl PreparedMessage {
             body_len: 0,
             header_len: 0,
         };
-        let mut out = info.serialize_body()?;
-        let tag = header_auth_tag(&info, &out, &keys.content_key)?;
+        let mark = out.len();
+        out.extend_from_slice(&info.serialize_body()?);
+        let tag = header_auth_tag(&info, &out[mark..], &keys.content_key)?;
         info.auth_tag = tag;
         if let Some(iv) = info.header_iv {
             out.extend_from_slice(&iv);
         }
         out.extend_from_slice(&tag);
-        out.reserve(plaintext.len() + plaintext.len() / (frame_length.max(1) as usize) * 32 + 200);
-        let key = keys.content_key.expose();
-        let id = &info.message_id;
-        if frame_length == 0 {
-            if plaintext.len() as u64 > MAX_NON_FRAMED_LEN {
-                return Err(err!(
-                    LimitExceeded,
-                    "non-framed plaintext of {} bytes exceeds 2^36 - 32",
-                    plaintext.len()
-                ));
-            }
-            let iv = FrameIv::for_seq(1);
-            out.extend_from_slice(iv.bytes());
-            out.extend_from_slice(&(plaintext.len() as u64).to_be_bytes());
-            let start = out.len();
-            out.extend_from_slice(plaintext);
-            let aad = body_aad(id, BodyKind::SingleBlock, 1, plaintext.len() as u64);
-            let tag = engine.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
-            out.extend_from_slice(&tag);
-        } else {
-            let f = frame_length as usize;
-            // Regular frames hold frame_length bytes; the final frame the rest (a full frame when
-            // the length is an exact non-zero multiple). spec: data-format/message-body.md#final-frame
-            let regular = if plaintext.is_empty() {
-                0
-            } else {
-                (plaintext.len() - 1) / f
-            };
-            if regular as u64 >= (u32::MAX - 1) as u64 {
-                return Err(err!(
-                    LimitExceeded,
-                    "plaintext needs more than 2^32 - 2 frames"
-                ));
-            }
-            for k in 0..regular {
-                let seq = k as u32 + 1;
-                let iv = FrameIv::for_seq(seq);
-                out.extend_from_slice(&seq.to_be_bytes());
-                out.extend_from_slice(iv.bytes());
-                let start = out.len();
-                out.extend_from_slice(&plaintext[k * f..(k + 1) * f]);
-                let aad = body_aad(id, BodyKind::RegularFrame, seq, f as u64);
-                let tag = engine.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
-                out.extend_from_slice(&tag);
-            }
-            let seq = regular as u32 + 1;
-            let rest = &plaintext[regular * f..];
-            let iv = FrameIv::for_seq(seq);
-            out.extend_from_slice(&FINAL_FRAME_MARKER.to_be_bytes());
-            out.extend_from_slice(&seq.to_be_bytes());
-            out.extend_from_slice(iv.bytes());
-            out.extend_from_slice(&(rest.len() as u32).to_be_bytes());
-            let start = out.len();
-            out.extend_from_slice(rest);
-            let aad = body_aad(id, BodyKind::FinalFrame, seq, rest.len() as u64);
-            let tag = engine.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
-            out.extend_from_slice(&tag);
-        }
-        if let Some(signer) = self.signer {
-            let mut h = MessageHasher::for_suite(&suite);
-            h.update(&out);
-            let der = signer.sign_prehash(&h.finalize())?;
-            out.extend_from_slice(&serialize_footer(&der));
-        }
-        Ok(out)
+        let signer = self.signer.map(|signer| {
+            let mut hasher = MessageHasher::for_suite(&suite);
+            hasher.update(&out[mark..]);
+            (signer, hasher)
+        });
+        Ok(WrittenHeader {
+            message_id: info.message_id,
+            content_key: keys.content_key,
+            signer,
+        })
     }
+}
+
+/// What the body needs from the header just written.
+struct WrittenHeader {
+    message_id: Vec<u8>,
+    content_key: ContentKey,
+    /// Signed suites: the signing key and the hash of the message so far.
+    signer: Option<(SigningKey, MessageHasher)>,
+}
+
+/// Appends the single-block body of a non-framed message (and the footer of signed suites).
+fn seal_non_framed(header: WrittenHeader, plaintext: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    if plaintext.len() as u64 > MAX_NON_FRAMED_LEN {
+        return Err(err!(
+            LimitExceeded,
+            "non-framed plaintext of {} bytes exceeds 2^36 - 32",
+            plaintext.len()
+        ));
+    }
+    let mark = out.len();
+    out.reserve(plaintext.len() + 64);
+    let iv = FrameIv::for_seq(1);
+    out.extend_from_slice(iv.bytes());
+    out.extend_from_slice(&(plaintext.len() as u64).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(plaintext);
+    let aad = body_aad(
+        &header.message_id,
+        BodyKind::SingleBlock,
+        1,
+        plaintext.len() as u64,
+    );
+    let key = header.content_key.expose();
+    let tag = RustAesGcm.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
+    out.extend_from_slice(&tag);
+    if let Some((signer, mut hasher)) = header.signer {
+        hasher.update(&out[mark..]);
+        let der = signer.sign_prehash(&hasher.finalize())?;
+        out.extend_from_slice(&serialize_footer(&der));
+    }
+    Ok(())
 }
 
 /// Encrypts with a fresh random data key wrapped by a raw AES keyring.

@@ -14,6 +14,7 @@
 //! | [`random_access`] | authenticated reads of plaintext ranges by fetching only covering frames | (callseal) |
 //! | [`raw_aes`] | raw AES keyring wrap/unwrap of data keys | framework/raw-aes-keyring.md |
 //! | [`encrypt`] | writing messages (all suites, framed / non-framed) | client-apis/encrypt.md |
+//! | [`frame_writer`] | the body of a framed message written from plaintext in pieces, one frame of memory | data-format/message-body.md |
 //!
 //! Flow for a browser: [`header::UnverifiedHeader::parse`] → send EDKs + context to the key
 //! broker → data key → [`decrypt::Decryptor`] (frames opened by WebCrypto or
@@ -23,6 +24,7 @@ pub mod body;
 pub mod decrypt;
 pub mod encrypt;
 pub mod footer;
+pub mod frame_writer;
 pub mod header;
 pub mod keys;
 pub mod random_access;
