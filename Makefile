@@ -48,6 +48,7 @@ test-deploy: setup service-data
 
 test-pages:
 	npx tsc --noEmit -p www/tsconfig.json
+	node --test tests/player/
 	node --test tests/e2e/
 
 demo: build

@@ -654,3 +654,61 @@ test('long recording: plays and seeks with Range requests only, never the whole 
     await context.close();
   }
 });
+
+/** Fires `error` at the element with `audio.error` set to a MediaError of `code`, as a browser does. */
+const fireMediaError = (page, code, message) => page.evaluate(([code, message]) => {
+  const a = document.querySelector('#audio');
+  Object.defineProperty(a, 'error', { configurable: true, get: () => ({ code, message }) });
+  a.dispatchEvent(new Event('error'));
+}, [code, message]);
+
+test('a media error that does not stop playback (Firefox without an audio output: MEDIA_ERR_DECODE, OnMediaSinkAudioError) is not fatal; one that does is', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const { context, page, errors } = await openPlayer('alice');
+  try {
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, 'body[data-state="playing"]');
+    await fireMediaError(page, 3, 'OnMediaSinkAudioError');
+    const t0 = (await audioState(page)).time;
+    await page.waitForTimeout(1000); // past the player's 400 ms wait before it judges an error
+    const a = await audioState(page);
+    assert.ok(a.time > t0 + 0.5 && !a.paused, `still playing (${t0} -> ${a.time})`);
+    assert.equal(await page.locator('#error').isHidden(), true, 'no error shown');
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'playing');
+
+    // The source cannot be played: fatal, explained, playback stops.
+    await fireMediaError(page, 4, 'MEDIA_ELEMENT_ERROR: Format error');
+    await waitFor(page, '#error[data-error="playback"]', 5000);
+    assert.equal((await audioState(page)).paused, true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a long seek cancels the previous Service Worker response: no error logged by the page or the Service Worker', async () => {
+  const contact = [...index.contacts].sort((x, y) => y.durationMillis - x.durationMillis)[0];
+  const context = await browser.newContext();
+  const logged = [];
+  const watch = (where) => (m) => { if (m.type() === 'error' || m.type() === 'warning') logged.push(`${where}: ${m.text()}`); };
+  context.on('serviceworker', (w) => w.on('console', watch('service worker')));
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', watch('page'));
+    await page.goto(`${server.url}/player/`);
+    await signInPlayer(page, STACK, 'alice');
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, 'body[data-state="playing"]');
+    for (const at of [0.8, 0.2, 0.6].map((f) => (contact.durationMillis / 1000) * f)) {
+      await page.evaluate((t) => { document.querySelector('#audio').currentTime = t; }, at);
+      await page.waitForFunction((t) => { const a = document.querySelector('#audio'); return !a.paused && a.readyState >= 3 && a.currentTime > t + 0.3; }, at, { timeout: 20_000 });
+    }
+    assert.equal(await page.locator('#error').isHidden(), true);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(logged, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -6,6 +6,7 @@
  */
 import { Broker, BrokerError, type Contact, type ObjectRef } from '../lib/broker';
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
+import { isFatalMediaError } from '../lib/media-error';
 import { SignIn, type SignedIn } from '../lib/signin';
 import { parseContactLens, turnAt, type Transcript } from '../lib/transcript';
 import type { FromWorker, Stage, SwControl, SwToPage, ToWorker } from './protocol';
@@ -533,12 +534,14 @@ audio.addEventListener('timeupdate', () => { updateTime(); syncTranscript(); });
 audio.addEventListener('error', () => {
   const s = session;
   if (!s || !audio.getAttribute('src')) return;
+  const code = audio.error?.code, message = audio.error?.message || 'media error', at = audio.currentTime;
   // A decryption failure reaches the element as a network error: let the worker's precise
-  // error (tampered, expired...) arrive first.
+  // error (tampered, expired...) arrive first. Meanwhile playback shows whether the error stopped it.
   setTimeout(() => {
-    if (session === s && !s.failed) {
-      fail(s, { source: 'media', code: `MEDIA_ERR_${audio.error?.code ?? 0}`, status: 0, message: audio.error?.message || 'media error' });
-    }
+    if (session !== s || s.failed) return;
+    const playing = !audio.paused && audio.currentTime > at;
+    if (isFatalMediaError({ code, playing })) fail(s, { source: 'media', code: `MEDIA_ERR_${code ?? 0}`, status: 0, message });
+    else console.warn(`callseal player: media error MEDIA_ERR_${code} (${message}); playback goes on`);
   }, 400);
 });
 audio.addEventListener('ended', () => { document.body.dataset.state = 'ended'; });

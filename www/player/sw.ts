@@ -4,11 +4,13 @@
  * `Content-Range` for each Range request, so the browser starts playing at once and seeks by
  * asking for other ranges. It holds no keys and no plaintext: each piece is asked of the page's
  * decrypt worker (through the page, which hands over a MessagePort) while the response body is
- * read, and the body stops being pulled when the element stops reading (backpressure, seek).
+ * read (range-body.ts), and the body stops being pulled when the element stops reading
+ * (backpressure) or lets go of the response (seek: cancelled).
  * Nothing goes to the Cache API. Every other request goes to the network untouched.
  */
 /// <reference lib="webworker" />
 import type { SwControl, SwReply, SwRequest, SwToPage } from './protocol';
+import { rangeBody } from './range-body';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -71,30 +73,9 @@ async function respond(e: FetchEvent, stream: string): Promise<Response> {
     return new Response(null, { status: 416, headers: { 'content-range': `bytes */${total}` } });
   }
   const [start, end] = range ?? [0, total];
-  let pos = start;
-  let first = true;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(ctrl) {
-      if (pos >= end) { ctrl.close(); return; }
-      let r: SwReply;
-      if (firstPiece?.ok && firstPiece.bytes?.length) {
-        r = firstPiece;
-        if (r.bytes!.length > end - pos) r = { ...r, bytes: r.bytes!.subarray(0, end - pos) };
-      } else {
-        const size = Math.min(first ? FIRST_CHUNK : CHUNK, end - pos);
-        r = await ask(client, { type: 'read', stream, start: pos, end: pos + size });
-      }
-      first = false;
-      firstPiece = undefined;
-      if (!r.ok || !r.bytes || r.bytes.length === 0) {
-        ctrl.error(new Error(r.ok ? `no bytes at ${pos}` : r.message));
-        return;
-      }
-      ctrl.enqueue(r.bytes);
-      pos += r.bytes.length;
-      if (pos >= end) ctrl.close();
-    },
-  }, { highWaterMark: 2 }); // two pieces decrypted ahead of the element's reads
+  const body = rangeBody((request, signal) => ask(client, request, REPLY_TIMEOUT_MS, signal), {
+    stream, start, end, firstPiece, firstChunk: FIRST_CHUNK, chunk: CHUNK,
+  });
   const headers = new Headers({
     'content-type': meta.mime,
     'content-length': String(end - start),
@@ -128,11 +109,14 @@ async function findClient(id: string, stream: string): Promise<Client | undefine
 }
 
 /** Asks the client's decrypt worker: straight through its port, else relayed by the page. */
-function ask(client: Client, request: SwRequest, timeout = REPLY_TIMEOUT_MS): Promise<SwReply> {
+function ask(client: Client, request: SwRequest, timeout = REPLY_TIMEOUT_MS, signal?: AbortSignal): Promise<SwReply> {
   return new Promise((resolve) => {
     const { port1, port2 } = new MessageChannel();
-    const timer = setTimeout(() => { port1.close(); resolve({ ok: false, status: 504, message: 'the page did not answer' }); }, timeout);
-    port1.onmessage = (ev: MessageEvent<SwReply>) => { clearTimeout(timer); port1.close(); resolve(ev.data); };
+    const done = (reply: SwReply) => { clearTimeout(timer); signal?.removeEventListener('abort', abandon); port1.close(); resolve(reply); };
+    const abandon = () => done({ ok: false, status: 499, message: 'the response was cancelled' });
+    const timer = setTimeout(() => done({ ok: false, status: 504, message: 'the page did not answer' }), timeout);
+    port1.onmessage = (ev: MessageEvent<SwReply>) => done(ev.data);
+    signal?.addEventListener('abort', abandon, { once: true });
     const direct = ports.get(client.id);
     if (direct) {
       direct.postMessage(request, [port2]);
