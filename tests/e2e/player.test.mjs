@@ -219,6 +219,14 @@ test('plays a recording; time advances and the matching transcript turn is highl
     assert.equal(active, expectedTurn(turns, time), `highlighted turn at ${time.toFixed(2)} s`);
     assert.equal(await page.locator('.turn').count(), turns.length, 'every transcript turn is shown');
     assert.ok(await page.locator('.turn .pii').count() > 0, 'redacted PII is marked');
+    // The timeline marks each category's points of interest and each redacted span of the file.
+    const doc = transcriptOf(contact.contactId);
+    const points = Object.values(doc.Categories.MatchedDetails).flatMap((d) => d.PointsOfInterest);
+    const redactions = doc.Transcript.flatMap((t) => t.Redaction?.RedactedTimestamps ?? []);
+    assert.ok(points.length > 0 && redactions.length > 0, 'the sample has categories and redactions');
+    assert.equal(await page.locator('#marks .mark[data-kind="category"]').count(), points.length);
+    assert.deepEqual((await page.locator('#marks .mark[data-kind="redaction"]').evaluateAll((ms) => ms.map((m) => Number(m.dataset.begin)))).sort((x, y) => x - y),
+      redactions.map((r) => r.BeginOffsetMillis / 1000).sort((x, y) => x - y));
     assert.ok(await page.locator('.turn.agent').count() > 0 && await page.locator('.turn.customer').count() > 0, 'agent and customer told apart');
 
     // Click a later turn: playback jumps there and goes on.

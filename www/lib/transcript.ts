@@ -1,10 +1,12 @@
 /**
- * Amazon Connect Contact Lens analysis output (post-call, voice) -> the turns the player shows.
- * Shape: Participants[{ParticipantId, ParticipantRole}], Transcript[{Id, ParticipantId, Content,
- * BeginOffsetMillis, EndOffsetMillis, Sentiment, Redaction?, IssuesDetected?}], Categories.
+ * Contact Lens output (contact-lens.ts) -> what the player shows: turns split into plain text,
+ * redacted PII tokens and detected-issue spans (times in seconds), the matched categories and the
+ * marks of the timeline (categories' points of interest, redacted spans).
  * Redacted PII appears in Content as `[PII]` (or `[NAME]`, `[PHONE]`... with entity types).
  */
-export type Role = 'AGENT' | 'CUSTOMER' | 'OTHER';
+import { parseContactLens, type Category, type Channel, type Role } from './contact-lens';
+
+export type { Role };
 
 export interface Segment {
   text: string;
@@ -21,55 +23,43 @@ export interface Turn {
   redacted: boolean;
 }
 
+/** A span of the timeline, in seconds: a category's point of interest or a redacted span. */
+export interface Mark {
+  kind: 'category' | 'redaction';
+  label: string;
+  begin: number;
+  end: number;
+}
+
 export interface Transcript {
+  channel: Channel;
   turns: Turn[];
-  categories: string[];
+  categories: Category[];
+  marks: Mark[];
   language: string;
   redactedOutput: boolean;
 }
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-
 const PII = /\[(?:PII|[A-Z][A-Z_]*[A-Z])\]/g;
 const HAS_PII = new RegExp(PII.source);
 
-export function parseContactLens(json: unknown): Transcript {
-  const root = obj(json);
-  const roles = new Map<string, Role>();
-  for (const p of arr(root.Participants)) {
-    const role = str(obj(p).ParticipantRole).toUpperCase();
-    roles.set(str(obj(p).ParticipantId), role === 'AGENT' || role === 'CUSTOMER' ? role : 'OTHER');
-  }
-  const turns: Turn[] = arr(root.Transcript).map((raw, i) => {
-    const t = obj(raw);
-    const pid = str(t.ParticipantId);
-    const role = roles.get(pid) ?? (pid === 'AGENT' || pid === 'CUSTOMER' ? pid : 'OTHER');
-    const content = str(t.Content);
-    const issues = arr(t.IssuesDetected).map((d) => obj(obj(d).CharacterOffsets))
-      .map((o) => [num(o.BeginOffsetChar), num(o.EndOffsetChar)] as const)
-      .filter(([b, e]) => e > b);
-    const redaction = obj(t.Redaction);
-    return {
-      id: str(t.Id) || `turn-${i}`,
-      role,
-      begin: num(t.BeginOffsetMillis) / 1000,
-      end: num(t.EndOffsetMillis) / 1000,
-      sentiment: str(t.Sentiment).toUpperCase(),
-      segments: segment(content, issues),
-      redacted: arr(redaction.RedactedTimestamps).length > 0 || HAS_PII.test(content),
-    };
-  }).sort((a, b) => a.begin - b.begin);
-  const matched = arr(obj(root.Categories).MatchedCategories).map(str).filter(Boolean);
-  return {
-    turns,
-    categories: matched,
-    language: str(root.LanguageCode),
-    redactedOutput: str(obj(root.ContentMetadata).Output).toLowerCase() === 'redacted',
-  };
+/** Parses Contact Lens output (throws ContactLensError) and prepares it for display. */
+export function transcriptOf(json: unknown): Transcript {
+  const cl = parseContactLens(json);
+  const turns: Turn[] = cl.turns.map((t) => ({
+    id: t.id,
+    role: t.role,
+    begin: t.beginMs / 1000,
+    end: t.endMs / 1000,
+    sentiment: t.sentiment.toUpperCase(),
+    segments: segment(t.content, t.issues.map((x) => [x.begin, x.end] as const)),
+    redacted: t.redactions.length > 0 || HAS_PII.test(t.content),
+  }));
+  const marks: Mark[] = [
+    ...cl.categories.flatMap((c) => c.points.map((p) => ({ kind: 'category' as const, label: c.name, begin: p.beginMs / 1000, end: p.endMs / 1000 }))),
+    ...cl.turns.flatMap((t) => t.redactions.map((r) => ({ kind: 'redaction' as const, label: '', begin: r.beginMs / 1000, end: r.endMs / 1000 }))),
+  ];
+  return { channel: cl.channel, turns, categories: cl.categories, marks, language: cl.language, redactedOutput: cl.redacted };
 }
 
 /** Splits content into plain text, redacted PII tokens and detected-issue spans. */

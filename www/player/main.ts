@@ -8,7 +8,8 @@ import { Broker, BrokerError, type Contact, type ObjectRef } from '../lib/broker
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
 import { isFatalMediaError } from '../lib/media-error';
 import { SignIn, type SignedIn } from '../lib/signin';
-import { parseContactLens, turnAt, type Transcript } from '../lib/transcript';
+import { ContactLensError } from '../lib/contact-lens';
+import { transcriptOf, turnAt, type Transcript } from '../lib/transcript';
 import type { FromWorker, Stage, SwControl, SwToPage, ToWorker } from './protocol';
 
 // --------------------------------------------------------------------------------------------
@@ -48,6 +49,7 @@ const el = {
   errorDetail: $('error-detail'),
   stages: $<HTMLOListElement>('stages'),
   canvas: $<HTMLCanvasElement>('ranges'),
+  marks: $('marks'),
   seek: $<HTMLInputElement>('seek'),
   timeCur: $('time-cur'),
   timeTotal: $('time-total'),
@@ -323,10 +325,15 @@ function loadTranscript(s: Session, previous?: Session): void {
       return;
     }
     try {
-      s.transcript = parseContactLens(JSON.parse(m.text ?? ''));
+      s.transcript = transcriptOf(JSON.parse(m.text ?? ''));
       renderTranscript(s);
-    } catch {
-      renderTranscript(undefined, 'The transcript decrypted but is not valid Contact Lens JSON.');
+    } catch (e) {
+      renderTranscript(undefined, e instanceof ContactLensError && e.code === 'TRANSCRIBE_CALL_ANALYTICS'
+        ? 'The transcript is Amazon Transcribe Call Analytics output, which this player does not read.'
+        : e instanceof ContactLensError && e.code === 'UNSUPPORTED_VERSION'
+          ? 'The transcript is a Contact Lens version this player does not read.'
+          : 'The transcript decrypted but is not valid Contact Lens output.');
+      if (e instanceof ContactLensError) el.trStatus.dataset.error = e.code;
     }
   };
   worker.addEventListener('message', onMessage);
@@ -420,7 +427,22 @@ function fail(s: Session, error: WireError): void {
 // Transcript
 // --------------------------------------------------------------------------------------------
 
+/** Categories' points of interest and redacted spans, placed along the seek bar. */
+function renderMarks(t: Transcript | undefined): void {
+  const duration = Number(el.seek.max) || 0;
+  el.marks.replaceChildren(...(duration > 0 ? t?.marks ?? [] : []).map((m) => {
+    const mark = span(`mark ${m.kind}`, '');
+    mark.dataset.kind = m.kind;
+    mark.dataset.begin = String(m.begin);
+    mark.style.left = `${Math.min(100, (m.begin / duration) * 100)}%`;
+    mark.style.width = `${Math.max(0, (Math.min(m.end, duration) - m.begin) / duration) * 100}%`;
+    mark.title = m.kind === 'category' ? `${m.label} (${clock(m.begin)}–${clock(m.end)})` : `Redacted by Contact Lens (${clock(m.begin)}–${clock(m.end)})`;
+    return mark;
+  }));
+}
+
 function renderTranscript(s: Session | undefined, status = ''): void {
+  renderMarks(undefined);
   el.turns.replaceChildren();
   el.trCategories.replaceChildren();
   el.trCategories.hidden = true;
@@ -430,8 +452,9 @@ function renderTranscript(s: Session | undefined, status = ''): void {
   el.trStatus.textContent = `${t.turns.length} turns${t.redactedOutput ? ' · personal data redacted' : ''}`;
   if (t.categories.length) {
     el.trCategories.hidden = false;
-    el.trCategories.append(...t.categories.map((c) => span('', c)));
+    el.trCategories.append(...t.categories.map((c) => span('', c.name)));
   }
+  renderMarks(t);
   s.turnEls = t.turns.map((turn, i) => {
     const li = document.createElement('li');
     const b = document.createElement('button');
@@ -529,6 +552,7 @@ audio.addEventListener('durationchange', () => {
   if (!Number.isFinite(audio.duration)) return;
   el.seek.max = String(audio.duration);
   el.timeTotal.textContent = clock(audio.duration);
+  renderMarks(session?.transcript);
 });
 audio.addEventListener('timeupdate', () => { updateTime(); syncTranscript(); });
 audio.addEventListener('error', () => {
