@@ -67,6 +67,10 @@ build_module() { # name features [profile]
   local built="$WASM_TARGET_DIR/wasm32-unknown-unknown/$profile/callseal.wasm"
   cp "$built" "$WASM_TARGET_DIR/$name.wasm"
   wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir "$OUT/wasm" --out-name "$name" "$WASM_TARGET_DIR/$name.wasm"
+  # wasm-bindgen writes the crate root's package.json dependencies (the workspace's) into
+  # wasm/package.json, without "type": "module": under it tsx loads the snippets as CommonJS and
+  # the broker cannot import pkg/node/policy.js. The package's own package.json is pkg/package.json.
+  rm -f "$OUT/wasm/package.json"
   # wasm-opt before version 116 breaks wasm-bindgen's externref table: use it only when newer.
   local wo_version
   wo_version=$(wasm-opt --version 2>/dev/null | grep -oE '[0-9]+' | head -n 1 || echo 0)
