@@ -118,7 +118,8 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json(request: &str, policies: &str) -> Result<String, JsValue> {
     let set = policies_from_json(policies)?;
-    to_json(&set.evaluate_owned(request_from_json(request)?))
+    let request = request_from_json(request)?;
+    CATALOG.with(|c| to_json(&set.evaluate_with_catalog(request, c.borrow().as_ref())))
 }
 
 /// Strings a compiled evaluator's decisions repeat (decision and gate names, reasons, missing
@@ -195,7 +196,8 @@ impl PolicyEvaluator {
     /// `context` is JSON text). Returns the decision as numbers: `[decision, deniedBy or
     /// u32::MAX, reason, n, n statement indices (into [`Self::statement_table`]), m, m missing
     /// keys, g, g pairs (grant index into [`Self::grant_table`], 0 grantee / 1 retiring
-    /// principal)]`, strings as ids for [`Self::text`]. Plain string arguments in and numbers out
+    /// principal), k, k notes]`, strings as ids for [`Self::text`] (notes are made from the
+    /// service catalog's names, never from the request). Plain string arguments in and numbers out
     /// cost a fraction of objects or JSON documents across the boundary (BENCHMARKS.md).
     pub fn evaluate(
         &self,
@@ -218,9 +220,14 @@ impl PolicyEvaluator {
             context,
         };
         request.check_limits()?;
-        let d = self.set.evaluate_owned(request);
+        let d = CATALOG.with(|c| self.set.evaluate_with_catalog(request, c.borrow().as_ref()));
         let mut texts = self.texts.borrow_mut();
-        let mut out = Vec::with_capacity(5 + d.statements.len() + d.missing_context_keys.len());
+        let mut out = Vec::with_capacity(
+            7 + d.statements.len()
+                + d.missing_context_keys.len()
+                + 2 * d.grants.len()
+                + d.notes.len(),
+        );
         out.push(texts.id(d.decision.as_str()));
         out.push(d.denied_by.map_or(NONE, |g| texts.id(g.as_str())));
         out.push(texts.id(&d.reason));
@@ -246,6 +253,10 @@ impl PolicyEvaluator {
                 Capacity::Grantee => 0,
                 Capacity::RetiringPrincipal => 1,
             });
+        }
+        out.push(d.notes.len() as u32);
+        for n in &d.notes {
+            out.push(texts.id(n));
         }
         Ok(out)
     }

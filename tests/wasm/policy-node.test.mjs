@@ -124,3 +124,30 @@ test('catalog checks never skipped in silence: the Node entry loads the service 
   assert.equal(browser.loaded, false);
   assert.deepEqual(browser.codes, ['SERVICE_DATA_NOT_LOADED WARNING']);
 });
+
+test('defaults are explicit: a KMS key needs its key policy ("default" stands for the default one), and keys AWS never sends are ignored with a note', async () => {
+  await callseal.loadServiceData();
+  const identity = ['{"Statement":{"Effect":"Allow","Action":["kms:Decrypt","s3:GetObject"],"Resource":"*","Condition":{"NumericLessThanEqualsIfExists":{"s3:max-keys":"100"}}}}'];
+  const alice = 'arn:aws:iam::111122223333:user/alice';
+  const onKey = { principal: alice, action: 'kms:Decrypt', resource: 'arn:aws:kms:us-east-1:111122223333:key/k' };
+  const withDefault = { identity, kmsKeyPolicy: 'default' };
+  const evaluators = [new callseal.PolicyEvaluator({ identity }), new callseal.PolicyEvaluator(withDefault)];
+  for (const [decide, dflt] of [
+    [(r) => callseal.evaluate(r, { identity }), (r) => callseal.evaluate(r, withDefault)],
+    [(r) => evaluators[0].evaluate(r), (r) => evaluators[1].evaluate(r)],
+  ]) {
+    const none = decide(onKey);
+    assert.equal(none.decision, 'ImplicitDeny');
+    assert.equal(none.deniedBy, 'resourcePolicyRequired');
+    assert.match(none.reason, /^no key policy was given/);
+    assert.deepEqual(none.notes, []);
+    const d = dflt(onKey);
+    assert.equal(d.decision, 'Allow');
+    assert.equal(d.notes.length, 1);
+    assert.match(d.notes[0], /default key policy/);
+    const get = decide({ principal: alice, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context: { 's3:max-keys': 500 } });
+    assert.equal(get.decision, 'Allow'); // s3:max-keys is not sent with s3:GetObject: ignored
+    assert.deepEqual(get.notes, ['context key s3:max-keys ignored: AWS does not send it with s3:GetObject (service catalog)']);
+  }
+  for (const ev of evaluators) ev.free();
+});

@@ -104,7 +104,7 @@ export class PolicyEvaluator {
     const r = checkRequest(request);
     const context = r.context === undefined || r.context === null ? undefined : json(r.context, 'request.context');
     // [decision, deniedBy | 0xffffffff, reason, n, ...statements, m, ...missing keys,
-    //  g, ...(grant index, 0 grantee | 1 retiring principal)]
+    //  g, ...(grant index, 0 grantee | 1 retiring principal), k, ...notes]
     const n = this.#inner.evaluate(r.principal, r.action, r.resource, r.resourceAccount ?? undefined, context);
     const statements: DecidingStatement[] = [];
     let i = 4;
@@ -119,8 +119,12 @@ export class PolicyEvaluator {
       d.grants = [];
       for (const end = i + 2 * g; i < end; i += 2) d.grants.push({ ...this.#grants[n[i]!]!, as: n[i + 1] === 0 ? 'grantee' : 'retiringPrincipal' });
     }
+    const notes: string[] = [];
+    const k = n[i++]!;
+    for (const end = i + k; i < end; i++) notes.push(this.#text(n[i]!));
     if (n[1] !== 0xffffffff) d.deniedBy = this.#text(n[1]!) as Decision['deniedBy'];
     d.reason = this.#text(n[2]!);
+    d.notes = notes;
     return d;
   }
   free(): void {

@@ -264,6 +264,11 @@ export interface EvaluationRequest {
 export interface PolicySet {
   identity?: string[];
   resource?: string;
+  /**
+   * The KMS key's policy, or `'default'` for the default key policy (the key's own account is
+   * allowed `kms:*`, so identity policies decide). A `kms:` request on a KMS key without one is
+   * an `ImplicitDeny`: the key policy is the root of trust, and nothing is assumed.
+   */
   kmsKeyPolicy?: string;
   boundary?: string;
   /** One entry per organization level (root, each OU, the account); every level must allow. */
@@ -358,4 +363,9 @@ export interface Decision {
   deniedBy?: 'ambiguousContext' | 'rcp' | 'scp' | 'resourcePolicyRequired' | 'resourcePolicy' | 'identity' | 'boundary' | 'session';
   /** A short explanation in plain words. */
   reason: string;
+  /**
+   * What the evaluator assumed or ignored to decide: the default key policy it used for
+   * `kmsKeyPolicy: 'default'`, context keys AWS never sends with the action (service catalog).
+   */
+  notes: string[];
 }

@@ -119,6 +119,9 @@ pub enum PrincipalEntry {
     Any,
     /// `{"AWS": "111122223333"}` or `arn:aws:iam::111122223333:root`.
     Account(String),
+    /// The account that owns the resource (the principal of the default key policy, which
+    /// names the key's own account).
+    ResourceAccount,
     /// A user, role, assumed-role session or federated-user ARN.
     Arn(String),
     Service(String),
@@ -278,4 +281,22 @@ fn compile_value(op: Option<Operator>, text: &str, variables: bool) -> CValue {
         OperatorFamily::Ip => CValue::Ip(Cidr::parse(text)),
         OperatorFamily::Null => CValue::Null(parse_bool(text)),
     }
+}
+
+/// The default key policy (KMS Developer Guide, "Default key policy": the policy KMS gives a key
+/// created without one). Its principal `arn:aws:iam::111122223333:root` stands for the key's
+/// own account: `kmsKeyPolicy: "default"` compiles this text with that principal.
+pub const DEFAULT_KEY_POLICY: &str = r#"{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
+
+/// [`DEFAULT_KEY_POLICY`] compiled, its principal being the key's own account.
+pub fn default_key_policy() -> CompiledPolicy {
+    let policy = Policy::parse(DEFAULT_KEY_POLICY).expect("the default key policy parses");
+    let mut compiled = compile(&policy, "kmsKeyPolicy".into(), PolicyRole::KmsKeyPolicy);
+    for st in &mut compiled.statements {
+        st.principals = Some(PrincipalMatcher {
+            negated: false,
+            entries: vec![PrincipalEntry::ResourceAccount],
+        });
+    }
+    compiled
 }

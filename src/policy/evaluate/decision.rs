@@ -128,6 +128,9 @@ pub struct Decision {
     pub denied_by: Option<DenyGate>,
     /// A short explanation in plain words.
     pub reason: String,
+    /// What the evaluator assumed or ignored to decide: the default key policy it stood in
+    /// for `kmsKeyPolicy: "default"`, context keys AWS never sends with the action.
+    pub notes: Vec<String>,
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@
 
 use serde::Deserialize;
 
+use super::super::catalog::Catalog;
 use super::super::model::{Effect, Policy};
-use super::compiled::{compile, CStatement, CompiledPolicy, PolicyRole};
+use super::compiled::{compile, default_key_policy, CStatement, CompiledPolicy, PolicyRole};
 use super::decision::{DecidingStatement, Decision, DecisionKind, DenyGate};
 use super::matcher::{Matcher, PrincipalMatch};
 use super::request::{Prepared, PrincipalKind, Request};
@@ -27,7 +28,9 @@ pub struct PolicyTexts {
     /// The resource's resource-based policy (bucket policy, role trust policy, ...).
     #[serde(default)]
     pub resource: Option<String>,
-    /// The KMS key policy of the key (instead of `resource`).
+    /// The KMS key policy of the key (instead of `resource`), or `"default"` for the default
+    /// key policy (the key's own account is allowed `kms:*`, so IAM policies decide). A `kms:`
+    /// request on a KMS key without a key policy is denied: the key policy is the root of trust.
     #[serde(default)]
     pub kms_key_policy: Option<String>,
     /// The caller's permissions boundary.
@@ -64,6 +67,8 @@ pub struct PolicySet {
     identity: Vec<CompiledPolicy>,
     /// The resource policy or the KMS key policy.
     resource: Option<CompiledPolicy>,
+    /// `kmsKeyPolicy` was `"default"` (the decision says so).
+    default_key_policy: bool,
     boundary: Option<CompiledPolicy>,
     session: Option<CompiledPolicy>,
     scps: Vec<Vec<CompiledPolicy>>,
@@ -130,6 +135,7 @@ impl PolicySet {
             .collect::<Result<Vec<_>>>()?;
         let resource = match (&texts.resource, &texts.kms_key_policy) {
             (Some(t), _) => Some(parse_one(t, "resource".into(), PolicyRole::Resource)?),
+            (_, Some(t)) if t == "default" => Some(default_key_policy()),
             (_, Some(t)) => Some(parse_one(
                 t,
                 "kmsKeyPolicy".into(),
@@ -144,6 +150,7 @@ impl PolicySet {
         };
         Ok(PolicySet {
             identity,
+            default_key_policy: texts.kms_key_policy.as_deref() == Some("default"),
             resource,
             boundary: opt(&texts.boundary, "boundary", PolicyRole::Boundary)?,
             session: opt(&texts.session, "session", PolicyRole::Session)?,
@@ -194,6 +201,13 @@ impl PolicySet {
     /// Evaluates a request it owns (no copies of its strings).
     pub fn evaluate_owned(&self, request: Request) -> Decision {
         self.evaluate_prepared(&Prepared::from_request(request))
+    }
+
+    /// Evaluates a request it owns with the service catalog: context keys of the action's
+    /// service that AWS never sends with the action are ignored, as IAM ignores them, and the
+    /// decision's `notes` say which ([`Prepared::with_catalog`]).
+    pub fn evaluate_with_catalog(&self, request: Request, catalog: Option<&Catalog>) -> Decision {
+        self.evaluate_prepared(&Prepared::with_catalog(request, catalog))
     }
 
     /// Evaluates a request already prepared with [`Prepared::new`].
@@ -369,12 +383,23 @@ impl<'p, 'r> Evaluation<'p, 'r> {
                 .filter(move |h| h.how == how)
                 .copied()
         };
+        // A KMS key's resource-based policy is its key policy, the root of trust.
         let kms = set
             .resource
             .as_ref()
-            .is_some_and(|r| r.role == PolicyRole::KmsKeyPolicy);
+            .is_some_and(|r| r.role == PolicyRole::KmsKeyPolicy)
+            || is_kms_key_request(&self.req.action, &self.req.resource);
         // Role trust policies, like key policies, must explicitly allow the caller.
         let trust = is_assume_role(&self.req.action) && is_role_arn(&self.req.resource);
+        // Nothing stands in for a missing key or trust policy (a KMS grant still allows).
+        if (kms || trust) && set.resource.is_none() && self.grants.is_empty() {
+            let reason = if kms {
+                "no key policy was given for this KMS key, and nothing is assumed: in AWS the key policy is the root of trust, so identity policies alone never allow (pass kmsKeyPolicy: the key's policy, or \"default\" for the default key policy)"
+            } else {
+                "no role trust policy was given, and nothing is assumed: a role trust policy must allow the caller (pass it as resource)"
+            };
+            return self.implicit(DenyGate::ResourcePolicyRequired, reason.into());
+        }
         let required = kms || trust;
         // Whether the Allow that decides comes from grants only (no policy statement names
         // the caller as strongly): the reasons then name the grant, not the policy.
@@ -592,6 +617,10 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             let named: Vec<String> = grants.iter().map(grant_name).collect();
             reason = format!("{reason}: {}", named.join(", "));
         }
+        let mut notes = self.req.notes.clone();
+        if self.set.default_key_policy {
+            notes.push(DEFAULT_KEY_POLICY_NOTE.to_string());
+        }
         Decision {
             decision: kind,
             statements,
@@ -599,6 +628,7 @@ impl<'p, 'r> Evaluation<'p, 'r> {
             grants,
             denied_by: gate,
             reason,
+            notes,
         }
     }
 }
@@ -639,6 +669,17 @@ fn sid_note(st: &CStatement) -> String {
         .as_ref()
         .map(|s| format!(" ({s})"))
         .unwrap_or_default()
+}
+
+const DEFAULT_KEY_POLICY_NOTE: &str = "kmsKeyPolicy \"default\": evaluated with the default key policy, which allows the key's own account kms:* (so its identity policies decide)";
+
+/// A `kms:` action on a KMS key (`arn:...:kms:...:key/...`).
+fn is_kms_key_request(action: &str, resource: &str) -> bool {
+    action
+        .get(..4)
+        .is_some_and(|a| a.eq_ignore_ascii_case("kms:"))
+        && crate::policy::iam::arn::Arn::parse(resource)
+            .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"))
 }
 
 /// `sts:AssumeRole`, `sts:AssumeRoleWithSAML`, `sts:AssumeRoleWithWebIdentity`.

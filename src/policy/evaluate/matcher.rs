@@ -198,6 +198,10 @@ impl<'r, 'p> Matcher<'r, 'p> {
             PrincipalEntry::Account(a) => (p.kind.is_iam()
                 && p.account.as_deref() == Some(a.as_str()))
             .then_some(PrincipalMatch::Account),
+            PrincipalEntry::ResourceAccount => {
+                (p.kind.is_iam() && p.account.is_some() && p.account == self.req.resource_account)
+                    .then_some(PrincipalMatch::Account)
+            }
             PrincipalEntry::Arn(arn) => {
                 if p.kind.is_iam() && p.kind != PrincipalKind::Root && *arn == p.arn {
                     return Some(match p.kind {

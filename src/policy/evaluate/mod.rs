@@ -23,6 +23,7 @@
 //! use callseal::policy::evaluate::{evaluate, PolicyTexts, Request, DecisionKind};
 //! let policies = PolicyTexts {
 //!     identity: vec![r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}}"#.into()],
+//!     kms_key_policy: Some("default".into()),
 //!     ..Default::default()
 //! };
 //! let request: Request = serde_json::from_str(r#"{"principal":"arn:aws:iam::111122223333:user/alice",

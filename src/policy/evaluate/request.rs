@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::super::catalog::Catalog;
 use crate::policy::iam::arn::Arn;
 
 /// One authorization request (`EvaluationRequest` in the TypeScript contract).
@@ -251,6 +252,9 @@ pub struct Prepared {
     /// values and AWS does not document which one a policy sees (KMS Developer Guide, "Case
     /// sensitivity of the encryption context condition"). Such a request is denied.
     pub ambiguous: Option<(String, String)>,
+    /// Context keys ignored because AWS never sends them with the action (see
+    /// [`Prepared::with_catalog`]), one note each.
+    pub notes: Vec<String>,
 }
 
 impl Prepared {
@@ -260,6 +264,14 @@ impl Prepared {
 
     /// Prepares a request it owns (its strings move instead of being copied).
     pub fn from_request(req: Request) -> Prepared {
+        Prepared::with_catalog(req, None)
+    }
+
+    /// Prepares a request; with the service catalog, the context keys of the action's service
+    /// that the catalog does not list for the action (nor for its resource types) are ignored,
+    /// as IAM ignores keys AWS never sends with an action (`s3:max-keys` with `s3:GetObject`),
+    /// each with a note. Keys the catalog does not know, and other services' keys, are kept.
+    pub fn with_catalog(req: Request, catalog: Option<&Catalog>) -> Prepared {
         let principal = Principal::parse(&req.principal);
         let resource_account = req.resource_account.filter(|a| !a.is_empty()).or_else(|| {
             Arn::parse(&req.resource)
@@ -292,9 +304,50 @@ impl Prepared {
             resource_account,
             context,
             ambiguous,
+            notes: Vec::new(),
         };
+        if let Some(catalog) = catalog {
+            prepared.drop_unsent_keys(catalog);
+        }
         prepared.derive_keys();
         prepared
+    }
+
+    fn drop_unsent_keys(&mut self, catalog: &Catalog) {
+        let Some((prefix, name)) = self.action.split_once(':') else {
+            return;
+        };
+        let Some(service) = catalog.service(prefix) else {
+            return;
+        };
+        let Some(action) = service.action(name) else {
+            return;
+        };
+        let resource_keys = action
+            .resource_types
+            .iter()
+            .filter_map(|&(rt, _)| service.resource_type(rt))
+            .flat_map(|rt| rt.condition_keys.iter());
+        let sent: Vec<_> = action
+            .condition_keys
+            .iter()
+            .chain(resource_keys)
+            .filter_map(|&i| service.key_at(i))
+            .collect();
+        let notes = &mut self.notes;
+        self.context.retain(|e| {
+            let Some(def) = service.key(&e.key) else {
+                return true;
+            };
+            if sent.iter().any(|k| k.matches(&e.key)) {
+                return true;
+            }
+            notes.push(format!(
+                "context key {} ignored: AWS does not send it with {}:{} (service catalog)",
+                def.name, service.prefix, action.name
+            ));
+            false
+        });
     }
 
     fn add_default(&mut self, key: &'static str, value: Option<String>) {
