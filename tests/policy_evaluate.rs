@@ -387,6 +387,18 @@ fn broken_policies_are_refused_not_decided() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // A finding that needs the service data does not refuse: an unknown action matches nothing,
+    // as in IAM (the Deny below never applies; the Allow decides).
+    let unknown_action = PolicyTexts {
+        identity: vec![
+            allow_all.into(),
+            deny(r#""Effect":"Deny","Action":"kms:Decryptt","Resource":"*""#),
+        ],
+        kms_key_policy: Some(default_key_policy.into()),
+        ..Default::default()
+    };
+    let d = callseal::policy::evaluate::evaluate(&request, &unknown_action).expect("decided");
+    assert_eq!(d.decision.as_str(), "Allow", "{}", d.reason);
     // The same refusal from whichever slot the policy is in (a key policy, an SCP level).
     let broken_key_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEqualz":{"kms:EncryptionContext:dept":"MINE"}}}]}"#;
     let texts = PolicyTexts {
