@@ -299,9 +299,10 @@ fn throughput() {
 }
 
 /// A policy the evaluator cannot read completely is refused, never decided: each case is one
-/// of issue 19's, where the evaluator answered Allow while `validatePolicy` reported an ERROR
-/// (or, for `Resource: []`, a list IAM refuses: "Policy statement must contain resources").
-/// The refusal names the policy, the finding's code and its path and position.
+/// of issue 19's, a policy `validatePolicy` reports an ERROR for (or, for `Resource: []`, a list
+/// IAM refuses: "Policy statement must contain resources") that, read as far as it makes sense,
+/// would decide Allow. The refusal names the policy, the finding's code and its path and
+/// position.
 #[test]
 fn broken_policies_are_refused_not_decided() {
     let key = "arn:aws:kms:us-east-1:111122223333:key/mine";
@@ -498,9 +499,9 @@ fn context_keys_differing_only_in_case_are_denied() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Defaults that decided silently (issue 19). KMS Developer Guide, "Key policies in AWS KMS":
-/// "the key policy is the root of trust"; without a key policy nothing is assumed and a `kms:`
-/// request on a key is denied (main allowed it by the identity policy alone). `kmsKeyPolicy:
+/// Defaults are explicit (issue 19). KMS Developer Guide, "Key policies in AWS KMS": "the key
+/// policy is the root of trust"; without a key policy nothing is assumed and a `kms:` request on
+/// a key is denied, whatever the identity policy allows, unless a grant allows it. `kmsKeyPolicy:
 /// "default"` stands for the default key policy (the key's own account allowed `kms:*`), and
 /// the decision notes it. A role trust policy that was not given denies, and says so.
 #[test]
@@ -596,8 +597,9 @@ fn kms_keys_need_a_key_policy_and_default_is_explicit() {
 }
 
 /// Context keys AWS never sends with the action are ignored, as IAM ignores them, with a note:
-/// the service catalog lists `s3:max-keys` for `s3:ListBucket`, not for `s3:GetObject`. On main
-/// the GetObject request below was allowed by the `s3:max-keys` condition.
+/// the service catalog lists `s3:max-keys` for `s3:ListBucket`, not for `s3:GetObject`, so the
+/// `s3:max-keys` condition decides ListBucket and not GetObject (without the catalog it decides
+/// both).
 #[test]
 fn context_keys_aws_never_sends_with_the_action_are_ignored_with_a_note() {
     let catalog = match Catalog::load_default() {
