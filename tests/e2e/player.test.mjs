@@ -720,3 +720,44 @@ test('a long seek cancels the previous Service Worker response: no error logged 
     await context.close();
   }
 });
+
+test('the player in Bahasa Indonesia: asked by ?lang=id or by the browser\'s language; numbers and times through Intl', async () => {
+  const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
+  const context = await browser.newContext({ locale: 'id-ID' });
+  try {
+    // The browser's language alone.
+    const byBrowser = await context.newPage();
+    await byBrowser.goto(`${server.url}/player/`);
+    await byBrowser.waitForFunction(() => document.querySelector('#list-status').textContent === 'Masuk untuk melihat kontak.');
+    assert.equal(await byBrowser.evaluate(() => document.documentElement.lang), 'id');
+    await byBrowser.close();
+
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/player/?lang=id`);
+    assert.equal(await page.title(), 'Pemutar rekaman · callseal');
+    assert.equal(await page.locator('#signin').textContent(), 'Masuk');
+    assert.equal(await page.locator('#help-h').textContent(), 'Pintasan keyboard');
+    assert.equal(await page.locator('#seek').getAttribute('aria-label'), 'Posisi');
+    await signInPlayer(page, STACK, 'alice');
+    await page.waitForFunction((n) => document.querySelector('#list-status').textContent === `${n} kontak`, index.contacts.length);
+    assert.match(await page.locator('#whoami').textContent(), /^Masuk sebagai /);
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, 'body[data-state="playing"]');
+    await page.waitForSelector('.turn');
+    const turns = transcriptOf(contact.contactId).Transcript.length;
+    assert.match(await page.locator('#tr-status').textContent(), new RegExp(`^${turns} giliran · data pribadi disamarkan$`));
+    assert.match(await page.locator('.turn').first().getAttribute('aria-label'), /^(Agen|Pelanggan) pada \d+:\d\d: /);
+    // Sizes as Indonesian writes numbers: a decimal comma ("Diunduh 1,2 MB dari 9,5 MB · didekripsi ...").
+    await page.waitForFunction(() => /^Diunduh .* dari .* · didekripsi /.test(document.querySelector('#progress-text').textContent), null, { timeout: 10_000 });
+    const progress = await page.locator('#progress-text').textContent();
+    assert.match(progress, /\d,\d MB/, `a decimal comma in "${progress}"`);
+    assert.doesNotMatch(progress, /\d\.\d MB/, `no decimal point in "${progress}"`);
+    await page.locator('#channels label', { hasText: 'Agen' }).click();
+    assert.equal(await page.locator('#progress-text').textContent(), 'Hanya mendengarkan agen.');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

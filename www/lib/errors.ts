@@ -1,7 +1,10 @@
 /**
  * Errors in plain words: what happened and what the supervisor can do about it, from callseal's
- * error codes, the object store's HTTP answers and the key broker's refusals.
+ * error codes, the object store's HTTP answers and the key broker's refusals, in the page's
+ * language (the messages `err.*` of lib/i18n).
  */
+import { en } from './i18n/en';
+import type { Messages } from './i18n/index';
 
 /** What the error panel offers. */
 export type Action = 'reload-list' | 'retry' | 'none';
@@ -39,20 +42,19 @@ export function toWire(e: unknown): WireError {
 const TAMPERED = new Set(['TAG_MISMATCH', 'COMMITMENT_MISMATCH', 'SIGNATURE_INVALID', 'MALFORMED_HEADER', 'MALFORMED_BODY',
   'TRUNCATED', 'TRAILING_BYTES', 'CONTEXT_MISMATCH', 'WRONG_KEY_LENGTH']);
 
-export function explain(w: WireError): Explained {
+export function explain(w: WireError, m: Messages = en): Explained {
   const detail = `${w.source}${w.code ? ` ${w.code}` : ''}${w.status ? ` (HTTP ${w.status})` : ''}: ${w.message}`;
   if (w.source === 'callseal') {
     if (TAMPERED.has(w.code)) {
       return {
         kind: 'tampered', detail, action: 'none',
-        title: 'This recording has been altered and cannot be trusted',
-        advice: 'Its encrypted bytes do not match what Amazon Connect wrote, so nothing was played. '
-          + 'Do not use this copy as evidence; report the contact ID to your security team.',
+        title: m['err.tampered.title'],
+        advice: m['err.tampered.advice'],
       };
     }
     if (w.code === 'UNSUPPORTED_SUITE' || w.code === 'UNSUPPORTED_VERSION' || w.code === 'ENGINE_UNAVAILABLE') {
-      return { kind: 'unsupported', detail, action: 'none', title: 'This recording uses a format this player does not support',
-        advice: 'Try a current version of Chrome, Edge, Firefox or Safari, or ask an administrator how it was encrypted.' };
+      return { kind: 'unsupported', detail, action: 'none', title: m['err.unsupported.title'],
+        advice: m['err.unsupported.advice'] };
     }
   }
   if (w.source === 'broker') {
@@ -60,64 +62,63 @@ export function explain(w: WireError): Explained {
     if (w.code === 'EncryptionContextMismatch' || w.code === 'InvalidCiphertext') {
       return {
         kind: 'tampered', detail, action: 'none',
-        title: 'This recording has been altered and cannot be trusted',
+        title: m['err.tampered.title'],
         advice: w.code === 'InvalidCiphertext'
-          ? 'Its wrapped key was rejected by the key service, so nothing was played. Do not use this copy; report the contact ID to your security team.'
-          : 'Its encryption context names another object, so the key was not released. Do not use this copy; report the contact ID to your security team.',
+          ? m['err.wrappedKey.advice']
+          : m['err.context.advice'],
       };
     }
     if (w.code === 'InvalidToken' || w.code === 'IdentityMismatch' || w.status === 401) {
-      return { kind: 'refused', detail, action: 'reload-list', title: 'You are not signed in',
-        advice: 'Sign in again (Sign in, above), then reload the list.' };
+      return { kind: 'refused', detail, action: 'reload-list', title: m['err.signIn.title'],
+        advice: m['err.signIn.advice'] };
     }
     if (w.code === 'OriginNotAllowed') {
-      return { kind: 'refused', detail, action: 'none', title: 'This page is not allowed to use the key service',
-        advice: 'Open the player from its usual address, or ask an administrator to allow this one.' };
+      return { kind: 'refused', detail, action: 'none', title: m['err.origin.title'],
+        advice: m['err.origin.advice'] };
     }
     if (w.status === 403) {
-      return { kind: 'refused', detail, action: 'none', title: 'You are not allowed to play this recording',
-        advice: 'Your role may not review call recordings. Ask an administrator for access to contact recordings.' };
+      return { kind: 'refused', detail, action: 'none', title: m['err.forbidden.title'],
+        advice: m['err.forbidden.advice'] };
     }
-    if (w.status === 404) return notFound(detail);
+    if (w.status === 404) return notFound(detail, m);
     if (w.status === 429) {
-      return { kind: 'refused', detail, action: 'retry', title: 'Too many requests for keys',
-        advice: 'Wait a minute, then try again.' };
+      return { kind: 'refused', detail, action: 'retry', title: m['err.tooMany.title'],
+        advice: m['err.tooMany.advice'] };
     }
     if (w.status === 0 || w.status >= 500) {
-      return { kind: 'unreachable', detail, action: 'retry', title: 'The key service is unavailable',
-        advice: 'Try again in a moment. If it keeps failing, tell your administrator.' };
+      return { kind: 'unreachable', detail, action: 'retry', title: m['err.keyService.title'],
+        advice: m['err.keyService.advice'] };
     }
   }
   if (w.source === 'store') {
     if (w.expired) {
-      return { kind: 'expired', detail, action: 'reload-list', title: 'The link to this recording has expired',
-        advice: 'Links to recordings last a few minutes. Reload the list and open the contact again.' };
+      return { kind: 'expired', detail, action: 'reload-list', title: m['err.expired.title'],
+        advice: m['err.expired.advice'] };
     }
-    if (w.status === 404) return notFound(detail);
+    if (w.status === 404) return notFound(detail, m);
     if (w.status === 403) {
-      return { kind: 'expired', detail, action: 'reload-list', title: 'The storage service refused the link to this recording',
-        advice: 'The link may have expired or been revoked. Reload the list and open the contact again.' };
+      return { kind: 'expired', detail, action: 'reload-list', title: m['err.storeRefused.title'],
+        advice: m['err.storeRefused.advice'] };
     }
     if (w.status === 0) {
-      return { kind: 'unreachable', detail, action: 'retry', title: 'The recording storage cannot be reached',
-        advice: 'Check your connection and try again.' };
+      return { kind: 'unreachable', detail, action: 'retry', title: m['err.storeUnreachable.title'],
+        advice: m['err.storeUnreachable.advice'] };
     }
   }
   if (w.code === 'HeaderMismatch') {
     // The object's header is not the one the listing described (decrypt.worker.ts keyFor).
-    return { kind: 'tampered', detail, action: 'reload-list', title: 'This recording is not the one listed',
-      advice: 'Its encrypted header differs from what the list was given, so nothing was played. Reload the list and try again; '
-        + 'if it happens again, do not use this copy and report the contact ID to your security team.' };
+    return { kind: 'tampered', detail, action: 'reload-list', title: m['err.notListed.title'],
+      advice: m['err.notListed.advice'] };
   }
   if (w.source === 'media') {
-    return { kind: 'playback', detail, action: 'retry', title: 'The browser could not play this recording',
-      advice: 'The recording decrypted correctly but its audio format is not playable here. Try another browser.' };
+    return { kind: 'playback', detail, action: 'retry', title: m['err.playback.title'],
+      advice: m['err.playback.advice'] };
   }
-  return { kind: 'unknown', detail, action: 'retry', title: 'Something went wrong while opening this recording',
-    advice: 'Try again. If it keeps failing, send the details below to your administrator.' };
+  return { kind: 'unknown', detail, action: 'retry', title: m['err.unknown.title'],
+    advice: m['err.unknown.advice'] };
 }
 
-function notFound(detail: string): Explained {
-  return { kind: 'not-found', detail, action: 'reload-list', title: 'This recording no longer exists',
-    advice: 'It may have been deleted or moved. Reload the list.' };
+function notFound(detail: string, m: Messages): Explained {
+  return { kind: 'not-found', detail, action: 'reload-list', title: m['err.notFound.title'],
+    advice: m['err.notFound.advice'] };
 }

@@ -10,6 +10,7 @@ import { isFatalMediaError } from '../lib/media-error';
 import { SignIn, type SignedIn } from '../lib/signin';
 import { ContactLensError } from '../lib/contact-lens';
 import { transcriptOf, turnAt, type Transcript } from '../lib/transcript';
+import { i18n, pickLocale, translatePage } from '../lib/i18n/index';
 import type { FromWorker, Stage, SwControl, SwToPage, ToWorker } from './protocol';
 
 // --------------------------------------------------------------------------------------------
@@ -28,6 +29,12 @@ const signIn = new SignIn(
   import.meta.env.VITE_CALLSEAL_OIDC_CLIENT_ID || 'callseal-player',
   new URL('signin.html', location.href).href,
 );
+
+/** The page's language: `?lang=` (en, id), else the browser's languages; English when neither is known. */
+const L = i18n(pickLocale([new URLSearchParams(location.search).get('lang'), ...navigator.languages]));
+const msg = L.m;
+const clock = L.clock;
+translatePage(document, L);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const el = {
@@ -185,23 +192,23 @@ async function loadContacts(): Promise<void> {
   settle('warm', false);
   el.list.replaceChildren();
   if (!auth) {
-    el.listStatus.textContent = 'Sign in to see the contacts.';
+    el.listStatus.textContent = msg['list.signIn'];
     return;
   }
-  el.listStatus.textContent = 'Loading contacts…';
+  el.listStatus.textContent = msg['list.loading'];
   el.reload.disabled = true;
   try {
     contacts = await broker().contacts();
-    el.listStatus.textContent = contacts.length ? `${contacts.length} contact${contacts.length > 1 ? 's' : ''}` : 'No recordings yet.';
+    el.listStatus.textContent = contacts.length ? msg['list.count'](L.number(contacts.length), L.one(contacts.length)) : msg['list.none'];
     for (const c of contacts) {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.type = 'button';
       b.dataset.contact = c.id;
       const title = span('title', c.title);
-      const bits = [c.startedAt && formatDate(c.startedAt), c.durationSeconds ? clock(c.durationSeconds) : '', c.recordings.map((r) => r.format.toUpperCase()).join('/'), c.agent].filter(Boolean);
+      const bits = [c.startedAt && L.date(c.startedAt), c.durationSeconds ? clock(c.durationSeconds) : '', c.recordings.map((r) => r.format.toUpperCase()).join('/'), c.agent].filter(Boolean);
       b.append(title, span('meta', bits.join(' · ')));
-      if (c.recordings.length && c.recordings.every((r) => !r.mayRead)) b.append(span('badge', 'Your role may not play this'));
+      if (c.recordings.length && c.recordings.every((r) => !r.mayRead)) b.append(span('badge', msg['list.mayNotPlay']));
       b.addEventListener('click', () => void openContact(c));
       if (session?.contact.id === c.id) b.setAttribute('aria-current', 'true');
       li.append(b);
@@ -210,10 +217,10 @@ async function loadContacts(): Promise<void> {
     settle('list');
     warmUp();
   } catch (e) {
-    const x = explain(toWire(e));
+    const x = explain(toWire(e), msg);
     if (e instanceof BrokerError && e.status === 401) { auth = undefined; showAccount(); } // expired or refused: sign in again
     el.listStatus.textContent = e instanceof BrokerError && (e.status === 401 || e.status === 403)
-      ? `${x.title}. ${x.advice}` : `Could not load the contacts: ${x.title}. ${x.advice}`;
+      ? `${x.title}. ${x.advice}` : msg['list.failed'](`${x.title}. ${x.advice}`);
     el.listStatus.dataset.error = x.kind;
   } finally {
     el.reload.disabled = false;
@@ -243,7 +250,7 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
   if (!recording) {
     el.empty.hidden = false;
     el.now.hidden = true;
-    el.empty.textContent = 'This contact has no recording.';
+    el.empty.textContent = msg['play.noRecording'];
     return;
   }
   const s: Session = {
@@ -263,7 +270,7 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
   el.empty.hidden = true;
   el.now.hidden = false;
   el.title.textContent = c.title;
-  el.meta.textContent = [c.startedAt && formatDate(c.startedAt), c.queue, c.agent].filter(Boolean).join(' · ');
+  el.meta.textContent = [c.startedAt && L.date(c.startedAt), c.queue, c.agent].filter(Boolean).join(' · ');
   hideError();
   setStage('url');
   setControls(false);
@@ -271,10 +278,10 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
   el.seek.value = '0';
   el.timeCur.textContent = clock(0);
   el.timeTotal.textContent = clock(c.durationSeconds);
-  el.progress.textContent = 'Opening the recording…';
+  el.progress.textContent = msg['play.opening'];
   document.body.dataset.state = 'opening';
   drawRanges();
-  renderTranscript(undefined, c.transcript ? 'Decrypting the transcript…' : 'This contact has no transcript.');
+  renderTranscript(undefined, c.transcript ? msg['tr.decrypting'] : msg['tr.none']);
 
   // The transcript waits for the recording to play (or fail): first audio does not queue behind it.
   const transcriptAfterOpen = c.transcript ? () => loadTranscript(s, previous) : undefined;
@@ -295,7 +302,7 @@ async function openContact(c: Contact, format?: string, resumeAt = 0): Promise<v
   void el.audio.play().catch((e: Error) => {
     if (session !== s || s.failed || e.name !== 'NotAllowedError') return; // switched, failed, or aborted
     s.playRefused = true;
-    if (s.opened) { el.progress.textContent = 'Ready: press Play.'; runAfterOpen(s); }
+    if (s.opened) { el.progress.textContent = msg['play.ready']; runAfterOpen(s); }
   });
 }
 
@@ -319,8 +326,8 @@ function loadTranscript(s: Session, previous?: Session): void {
     worker.removeEventListener('message', onMessage);
     if (session !== s) return;
     if (m.error) {
-      const x = explain(m.error);
-      renderTranscript(undefined, `The transcript could not be opened: ${x.title}.`);
+      const x = explain(m.error, msg);
+      renderTranscript(undefined, msg['tr.failed'](x.title));
       el.trStatus.dataset.error = x.kind;
       return;
     }
@@ -329,10 +336,8 @@ function loadTranscript(s: Session, previous?: Session): void {
       renderTranscript(s);
     } catch (e) {
       renderTranscript(undefined, e instanceof ContactLensError && e.code === 'TRANSCRIBE_CALL_ANALYTICS'
-        ? 'The transcript is Amazon Transcribe Call Analytics output, which this player does not read.'
-        : e instanceof ContactLensError && e.code === 'UNSUPPORTED_VERSION'
-          ? 'The transcript is a Contact Lens version this player does not read.'
-          : 'The transcript decrypted but is not valid Contact Lens output.');
+        ? msg['tr.transcribe']
+        : e instanceof ContactLensError && e.code === 'UNSUPPORTED_VERSION' ? msg['tr.version'] : msg['tr.invalid']);
       if (e instanceof ContactLensError) el.trStatus.dataset.error = e.code;
     }
   };
@@ -369,12 +374,12 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       // decrypt worker with the element's first reads), or soon anyway (paused, autoplay refused).
       if (s.playRefused || s.resumeAt > 0) runAfterOpen(s);
       else setTimeout(() => runAfterOpen(s), 1500);
-      el.meta.textContent = [el.meta.textContent, m.format.label, `suite ${m.suite}`, `${formatBytes(m.ciphertextLength)} encrypted`]
+      el.meta.textContent = [el.meta.textContent, m.format.label, msg['play.suite'](m.suite), msg['play.encryptedSize'](L.bytes(m.ciphertextLength))]
         .filter(Boolean).join(' · ');
       el.channels.disabled = m.format.channels !== 2;
-      el.channels.title = m.format.channels === 2 ? '' : 'Mono recording: the channels cannot be separated';
+      el.channels.title = m.format.channels === 2 ? '' : msg['play.mono'];
       setControls(true);
-      if (!s.started) el.progress.textContent = s.playRefused ? 'Ready: press Play.' : 'Buffering…';
+      if (!s.started) el.progress.textContent = s.playRefused ? msg['play.ready'] : msg['play.buffering'];
       break;
     }
     case 'progress':
@@ -382,8 +387,9 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       s.decrypted = m.decrypted;
       drawRanges();
       if (performance.now() < noticeUntil) break; // a channel or speed notice stays readable a while
-      el.progress.textContent = `Downloaded ${formatBytes(m.fetchedBytes)}${s.ciphertextLength ? ` of ${formatBytes(s.ciphertextLength)}` : ''}`
-        + ` · decrypted ${formatBytes(m.decryptedBytes)}${s.plaintextLength ? ` of ${formatBytes(s.plaintextLength)}` : ''}`;
+      el.progress.textContent = msg['play.progress'](
+        s.ciphertextLength ? msg['play.ofTotal'](L.bytes(m.fetchedBytes), L.bytes(s.ciphertextLength)) : L.bytes(m.fetchedBytes),
+        s.plaintextLength ? msg['play.ofTotal'](L.bytes(m.decryptedBytes), L.bytes(s.plaintextLength)) : L.bytes(m.decryptedBytes));
       break;
     case 'error':
       fail(s, m.error);
@@ -408,7 +414,7 @@ function fail(s: Session, error: WireError): void {
   if (session !== s || s.failed) return;
   if (!s.opened) runAfterOpen(s);
   s.failed = true;
-  const x = explain(error);
+  const x = explain(error, msg);
   showError(x);
   el.audio.pause();
   if (x.kind === 'tampered' || !s.opened) {
@@ -436,7 +442,7 @@ function renderMarks(t: Transcript | undefined): void {
     mark.dataset.begin = String(m.begin);
     mark.style.left = `${Math.min(100, (m.begin / duration) * 100)}%`;
     mark.style.width = `${Math.max(0, (Math.min(m.end, duration) - m.begin) / duration) * 100}%`;
-    mark.title = m.kind === 'category' ? `${m.label} (${clock(m.begin)}–${clock(m.end)})` : `Redacted by Contact Lens (${clock(m.begin)}–${clock(m.end)})`;
+    mark.title = m.kind === 'category' ? msg['mark.category'](m.label, clock(m.begin), clock(m.end)) : msg['mark.redacted'](clock(m.begin), clock(m.end));
     return mark;
   }));
 }
@@ -449,7 +455,7 @@ function renderTranscript(s: Session | undefined, status = ''): void {
   delete el.trStatus.dataset.error;
   if (!s?.transcript) { el.trStatus.textContent = status; return; }
   const t = s.transcript;
-  el.trStatus.textContent = `${t.turns.length} turns${t.redactedOutput ? ' · personal data redacted' : ''}`;
+  el.trStatus.textContent = [msg['tr.turns'](L.number(t.turns.length), L.one(t.turns.length)), t.redactedOutput ? msg['tr.redacted'] : ''].filter(Boolean).join(' · ');
   if (t.categories.length) {
     el.trCategories.hidden = false;
     el.trCategories.append(...t.categories.map((c) => span('', c.name)));
@@ -462,7 +468,7 @@ function renderTranscript(s: Session | undefined, status = ''): void {
     b.className = `turn ${turn.role.toLowerCase()}`;
     b.dataset.index = String(i);
     b.dataset.begin = String(turn.begin);
-    const who = turn.role === 'AGENT' ? 'Agent' : turn.role === 'CUSTOMER' ? 'Customer' : 'Other';
+    const who = msg[`role.${turn.role}`];
     const time = document.createElement('time');
     time.textContent = clock(turn.begin);
     time.dateTime = `PT${turn.begin.toFixed(1)}S`;
@@ -470,13 +476,13 @@ function renderTranscript(s: Session | undefined, status = ''): void {
     for (const seg of turn.segments) {
       if (seg.kind === 'text') { text.append(seg.text); continue; }
       const mark = span(seg.kind, seg.text);
-      if (seg.kind === 'pii') mark.title = 'Personal information redacted by Contact Lens';
-      else mark.title = 'Issue detected by Contact Lens';
+      mark.title = seg.kind === 'pii' ? msg['tr.piiTitle'] : msg['tr.issueTitle'];
       text.append(mark);
     }
-    const sentiment = span(`sentiment ${turn.sentiment.toLowerCase()}`, turn.sentiment && turn.sentiment !== 'NEUTRAL' ? turn.sentiment.toLowerCase() : '');
+    const said = turn.sentiment === 'POSITIVE' || turn.sentiment === 'NEGATIVE' || turn.sentiment === 'MIXED' ? msg[`sentiment.${turn.sentiment}`] : '';
+    const sentiment = span(`sentiment ${turn.sentiment.toLowerCase()}`, said);
     b.append(span('who', who), time, sentiment, text);
-    b.setAttribute('aria-label', `${who} at ${clock(turn.begin)}: ${turn.segments.map((x) => (x.kind === 'pii' ? 'redacted' : x.text)).join('')}`);
+    b.setAttribute('aria-label', msg['tr.turnLabel'](who, clock(turn.begin), turn.segments.map((x) => (x.kind === 'pii' ? msg['tr.piiSpoken'] : x.text)).join('')));
     b.addEventListener('click', () => seekTo(turn.begin, true));
     li.append(b);
     el.turns.append(li);
@@ -534,8 +540,8 @@ el.speed.addEventListener('change', () => { el.audio.playbackRate = Number(el.sp
 el.channels.addEventListener('change', () => setChannel(selectedChannel()));
 
 const audio = el.audio;
-audio.addEventListener('play', () => { el.play.textContent = 'Pause'; el.play.setAttribute('aria-pressed', 'true'); });
-audio.addEventListener('pause', () => { el.play.textContent = 'Play'; el.play.setAttribute('aria-pressed', 'false'); });
+audio.addEventListener('play', () => { el.play.textContent = msg['play.pause']; el.play.setAttribute('aria-pressed', 'true'); });
+audio.addEventListener('pause', () => { el.play.textContent = msg['play.play']; el.play.setAttribute('aria-pressed', 'false'); });
 audio.addEventListener('playing', () => {
   if (!session) return;
   if (!session.started) performance.mark('callseal:playing');
@@ -572,7 +578,7 @@ audio.addEventListener('ended', () => { document.body.dataset.state = 'ended'; }
 
 function updateTime(): void {
   if (document.activeElement !== el.seek) el.seek.value = String(audio.currentTime);
-  el.seek.setAttribute('aria-valuetext', `${clock(audio.currentTime)} of ${el.timeTotal.textContent}`);
+  el.seek.setAttribute('aria-valuetext', msg['play.ofTotal'](clock(audio.currentTime), el.timeTotal.textContent ?? ''));
   el.timeCur.textContent = clock(audio.currentTime);
 }
 
@@ -618,7 +624,7 @@ function setChannel(ch: Channel): void {
   // Soloing a side plays it in both ears.
   const m = ch === 'both' ? [1, 0, 0, 1] : ch === 'customer' ? [1, 1, 0, 0] : [0, 0, 1, 1];
   graph.gains.forEach((g, i) => g.gain.setTargetAtTime(m[i]!, graph!.ctx.currentTime, 0.015));
-  notice(ch === 'both' ? 'Listening to both sides.' : `Listening to the ${ch} only.`);
+  notice(ch === 'both' ? msg['play.both'] : ch === 'agent' ? msg['play.agentOnly'] : msg['play.customerOnly']);
 }
 
 // --------------------------------------------------------------------------------------------
@@ -667,7 +673,7 @@ function stepSpeed(dir: number): void {
   const i = Math.max(0, Math.min(el.speed.options.length - 1, el.speed.selectedIndex + dir));
   el.speed.selectedIndex = i;
   audio.playbackRate = Number(el.speed.value);
-  notice(`Speed ${el.speed.value}×`);
+  notice(msg['play.speed'](L.number(Number(el.speed.value))));
 }
 
 el.helpOpen.addEventListener('click', () => el.help.showModal());
@@ -683,7 +689,7 @@ function showError(x: Explained): void {
   el.errorAdvice.textContent = x.advice;
   el.errorDetail.textContent = x.detail;
   el.errorAction.parentElement!.hidden = x.action === 'none';
-  el.errorAction.textContent = x.action === 'reload-list' ? 'Reload the list' : 'Try again';
+  el.errorAction.textContent = x.action === 'reload-list' ? msg['error.reloadList'] : msg['error.retry'];
   el.errorAction.onclick = () => {
     if (x.action === 'reload-list') { closeSession(); showEmpty(); void loadContacts(); }
     else if (session) void openContact(session.contact);
@@ -743,33 +749,16 @@ function span(cls: string, text: string): HTMLSpanElement {
   return s;
 }
 
-function clock(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) seconds = 0;
-  const s = Math.floor(seconds % 60), m = Math.floor(seconds / 60) % 60, h = Math.floor(seconds / 3600);
-  return h ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
-function formatDate(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
 /** Shows who is signed in (name and role, as the broker knows them) or the sign-in button. */
 function showAccount(role?: string): void {
-  el.whoami.textContent = auth ? `Signed in as ${auth.name}${role ? ` (${role})` : ''}` : 'Not signed in';
+  el.whoami.textContent = auth ? msg['account.as'](auth.name, role ?? '') : msg['account.none'];
   el.signin.hidden = auth !== undefined;
   el.signout.hidden = auth === undefined;
 }
 
 el.signin.addEventListener('click', () => {
   el.signin.disabled = true;
-  el.whoami.textContent = 'Signing in…';
+  el.whoami.textContent = msg['account.signingIn'];
   signIn.signIn().then(async (signed) => {
     auth = signed;
     showAccount();
@@ -778,7 +767,7 @@ el.signin.addEventListener('click', () => {
     await loadContacts();
   }, (e: Error) => {
     showAccount();
-    el.whoami.textContent = `Not signed in: ${e.message}`;
+    el.whoami.textContent = msg['account.failed'](e.message);
   }).finally(() => { el.signin.disabled = false; });
 });
 el.signout.addEventListener('click', () => {
@@ -795,6 +784,6 @@ el.reload.addEventListener('click', () => void loadContacts());
 addEventListener('pagehide', () => closeSession());
 
 document.body.dataset.state = 'idle';
-swReady.catch((e: Error) => { el.listStatus.textContent = `This browser cannot play encrypted recordings here: ${e.message}`; });
+swReady.catch((e: Error) => { el.listStatus.textContent = msg['list.noServiceWorker'](e.message); });
 showAccount();
 void loadContacts();
