@@ -111,6 +111,7 @@ fn report_corpus(
             ValidateOptions {
                 policy_type: corpus.policy_type,
                 catalog: Some(catalog),
+                identity_policy: None,
             },
         );
         let mut any_error = false;
@@ -278,6 +279,7 @@ fn largest_managed_policy_is_accepted() {
         ValidateOptions {
             policy_type: PolicyType::Identity,
             catalog: None,
+            identity_policy: None,
         },
     );
     assert!(

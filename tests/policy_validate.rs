@@ -74,6 +74,7 @@ fn validation_corpus() {
             ValidateOptions {
                 policy_type: ty,
                 catalog: if case.catalog { catalog.as_ref() } else { None },
+                identity_policy: None,
             },
         );
         let mut got: Vec<String> = findings
@@ -193,6 +194,7 @@ fn validation_cost_6kb() {
         let opts = ValidateOptions {
             policy_type: PolicyType::Identity,
             catalog: cat,
+            identity_policy: None,
         };
         let mut times = Vec::new();
         let mut n = 0;
@@ -236,6 +238,7 @@ fn suggestions_and_articles() {
         ValidateOptions {
             policy_type: PolicyType::Identity,
             catalog: Some(&catalog),
+            identity_policy: None,
         },
     );
     let message = |value: &str| {
@@ -262,4 +265,55 @@ fn suggestions_and_articles() {
         ip_key.message,
         "`aws:SourceIp` is an IPAddress key: use an IpAddress / NotIpAddress operator instead of `StringEquals`."
     );
+}
+
+/// The identity policy size warning measures against the quota of the kind of policy the
+/// caller names, and against Access Analyzer's 10,240 characters when it names none.
+#[test]
+fn identity_policy_size_quota_by_kind() {
+    use callseal::policy::IdentityPolicy;
+    // Non-whitespace characters of a policy with `n` one-action statements.
+    let policy = |n: usize| {
+        let st: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{i:04}"}}"#))
+            .collect();
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+            st.join(", ")
+        )
+    };
+    let size_warning = |text: &str, kind: Option<IdentityPolicy>| {
+        validate_with(
+            text,
+            ValidateOptions {
+                policy_type: PolicyType::Identity,
+                catalog: None,
+                identity_policy: kind,
+            },
+        )
+        .into_iter()
+        .find(|f| f.code == "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA")
+        .map(|f| f.message)
+    };
+    let chars = |t: &str| t.chars().filter(|c| !c.is_whitespace()).count();
+    let seven_k = policy(110);
+    assert!(
+        (6_144..10_240).contains(&chars(&seven_k)),
+        "{}",
+        chars(&seven_k)
+    );
+    assert_eq!(size_warning(&seven_k, None), None);
+    assert_eq!(size_warning(&seven_k, Some(IdentityPolicy::Role)), None);
+    let managed = size_warning(&seven_k, Some(IdentityPolicy::Managed)).unwrap();
+    assert!(managed.ends_with("; the quota for a managed policy is 6144. Split it into several policies or remove redundant entries."), "{managed}");
+    assert!(size_warning(&seven_k, Some(IdentityPolicy::Group)).is_some());
+    let three_k = policy(45);
+    assert!((2_048..5_120).contains(&chars(&three_k)));
+    assert!(size_warning(&three_k, Some(IdentityPolicy::User)).is_some());
+    assert_eq!(size_warning(&three_k, Some(IdentityPolicy::Group)), None);
+    let eleven_k = policy(170);
+    assert!(chars(&eleven_k) > 10_240);
+    assert!(size_warning(&eleven_k, None)
+        .unwrap()
+        .contains("Access Analyzer"));
 }

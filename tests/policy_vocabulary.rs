@@ -188,6 +188,7 @@ fn star_ending_an_arn_segment_matches_across_colons_for_both() {
         ValidateOptions {
             policy_type: PolicyType::Identity,
             catalog: Some(&catalog),
+            identity_policy: None,
         },
     );
     assert!(

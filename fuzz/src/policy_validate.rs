@@ -88,6 +88,7 @@ pub fn run(data: &[u8]) {
     let opts = ValidateOptions {
         policy_type,
         catalog,
+        identity_policy: None,
     };
     let findings = validate_with(text, opts);
     for f in &findings {

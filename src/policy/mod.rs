@@ -8,7 +8,8 @@
 //! 0-based UTF-16 offset for JavaScript editors).
 //!
 //! Entry points (what the wasm layer calls):
-//! - [`validate_with`]`(text, ValidateOptions { policy_type, catalog: Option<&Catalog> })
+//! - [`validate_with`]`(text, ValidateOptions { policy_type, catalog: Option<&Catalog>,
+//!   identity_policy: Option<IdentityPolicy> })
 //!   -> Vec<Finding>`; [`validate`]`(text, PolicyType)` is the same without service data.
 //!   Never panics; malformed JSON is a `JSON_SYNTAX_ERROR` finding. Findings serialize with
 //!   serde as `{code, severity, message, path, span: {start, end: {line, column, offset,
@@ -41,6 +42,6 @@ pub use finding::{Finding, Fix, Severity};
 pub use model::Policy;
 pub use span::{Position, Span, TextRange};
 pub use validate::{
-    service_data_not_loaded, validate, validate_with, PolicyType, ValidateOptions,
+    service_data_not_loaded, validate, validate_with, IdentityPolicy, PolicyType, ValidateOptions,
     SERVICE_DATA_NOT_LOADED,
 };

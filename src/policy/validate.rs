@@ -57,6 +57,54 @@ impl PolicyType {
     }
 }
 
+/// Which identity policy an `identity` policy is, for its size quota (IAM User Guide, "IAM
+/// and AWS STS quotas"; non-whitespace characters, for inline policies the sum of all the
+/// identity's inline policies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityPolicy {
+    /// A customer managed policy: 6,144 characters.
+    Managed,
+    /// A role's inline policies: 10,240 characters.
+    Role,
+    /// A group's inline policies: 5,120 characters.
+    Group,
+    /// A user's inline policies: 2,048 characters.
+    User,
+}
+
+impl IdentityPolicy {
+    /// Access Analyzer's measure when the kind is not given: 10,240 characters.
+    pub const DEFAULT_QUOTA: usize = 10_240;
+
+    pub fn parse(s: &str) -> Option<IdentityPolicy> {
+        Some(match s {
+            "managed" => IdentityPolicy::Managed,
+            "role" => IdentityPolicy::Role,
+            "group" => IdentityPolicy::Group,
+            "user" => IdentityPolicy::User,
+            _ => return None,
+        })
+    }
+    /// Its quota in non-whitespace characters.
+    pub fn quota(self) -> usize {
+        match self {
+            IdentityPolicy::Managed => 6_144,
+            IdentityPolicy::Role => 10_240,
+            IdentityPolicy::Group => 5_120,
+            IdentityPolicy::User => 2_048,
+        }
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            IdentityPolicy::Managed => "a managed policy",
+            IdentityPolicy::Role => "a role's inline policies together",
+            IdentityPolicy::Group => "a group's inline policies together",
+            IdentityPolicy::User => "a user's inline policies together",
+        }
+    }
+}
+
 /// Options beyond the policy type.
 #[derive(Debug, Clone, Copy)]
 pub struct ValidateOptions<'a> {
@@ -64,6 +112,9 @@ pub struct ValidateOptions<'a> {
     /// Service data for the checks that need it (unknown actions, condition keys, ARN formats).
     /// Without it those checks are skipped; every other check runs.
     pub catalog: Option<&'a Catalog>,
+    /// For `identity` policies: which kind, for the size quota (`None`: Access Analyzer's
+    /// 10,240 characters).
+    pub identity_policy: Option<IdentityPolicy>,
 }
 
 /// Validates `text` as a policy of `policy_type` without service data.
@@ -73,6 +124,7 @@ pub fn validate(text: &str, policy_type: PolicyType) -> Vec<Finding> {
         ValidateOptions {
             policy_type,
             catalog: None,
+            identity_policy: None,
         },
     )
 }
@@ -83,6 +135,7 @@ pub fn validate_with(text: &str, opts: ValidateOptions<'_>) -> Vec<Finding> {
         Err(e) => checks::syntax::json_error(text, &e),
         Ok(policy) => {
             let mut ctx = Ctx::new(&policy, opts.policy_type, opts.catalog);
+            ctx.identity_policy = opts.identity_policy;
             checks::run_all(&mut ctx);
             ctx.into_findings()
         }

@@ -14,13 +14,15 @@ use wasm_bindgen::prelude::*;
 
 use crate::policy::evaluate::{PolicySet, PolicyTexts, Request};
 use crate::policy::grants::Capacity;
-use crate::policy::{service_data_not_loaded, validate_with, Catalog, PolicyType, ValidateOptions};
+use crate::policy::{
+    service_data_not_loaded, validate_with, Catalog, IdentityPolicy, PolicyType, ValidateOptions,
+};
 
 thread_local! {
     static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };
 }
 
-const VALIDATE_KEYS: &[&str] = &["policyType"];
+const VALIDATE_KEYS: &[&str] = &["policyType", "identityPolicy"];
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -48,6 +50,7 @@ pub fn has_service_data() -> bool {
 #[wasm_bindgen(js_name = validatePolicy)]
 pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let mut policy_type = PolicyType::Identity;
+    let mut identity_policy = None;
     if !options.is_undefined() && !options.is_null() {
         super::reject_unknown_keys(&options, "options", VALIDATE_KEYS)?;
         let value =
@@ -65,6 +68,21 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
                 "expected a string",
             ));
         }
+        let value =
+            js_sys::Reflect::get(&options, &"identityPolicy".into()).unwrap_or(JsValue::UNDEFINED);
+        if let Some(name) = value.as_string() {
+            identity_policy = Some(IdentityPolicy::parse(&name).ok_or_else(|| {
+                super::invalid_argument(
+                    "options.identityPolicy",
+                    format!("`{name}` (expected managed, role, group or user)"),
+                )
+            })?);
+        } else if !value.is_undefined() {
+            return Err(super::invalid_argument(
+                "options.identityPolicy",
+                "expected a string",
+            ));
+        }
     }
     CATALOG.with(|c| {
         let catalog = c.borrow();
@@ -73,6 +91,7 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
             ValidateOptions {
                 policy_type,
                 catalog: catalog.as_ref(),
+                identity_policy,
             },
         );
         if catalog.is_none() {

@@ -151,3 +151,17 @@ test('defaults are explicit: a KMS key needs its key policy ("default" stands fo
   }
   for (const ev of evaluators) ev.free();
 });
+
+test('identityPolicy names the size quota of an identity policy', () => {
+  // 110 one-action statements: about 7,000 non-whitespace characters.
+  const statements = Array.from({ length: 110 }, (_, i) =>
+    ({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::b/${String(i).padStart(4, '0')}` }));
+  const text = JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 2);
+  const sized = (options) => callseal.validatePolicy(text, options).filter((f) => f.code === 'POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA');
+  assert.equal(sized(undefined).length, 0); // Access Analyzer's 10,240
+  assert.equal(sized({ identityPolicy: 'role' }).length, 0);
+  assert.match(sized({ identityPolicy: 'managed' })[0].message, /the quota for a managed policy is 6144/);
+  assert.equal(sized({ policyType: 'identity', identityPolicy: 'group' }).length, 1);
+  assert.throws(() => callseal.validatePolicy(text, { identityPolicy: 'inline' }),
+    (e) => e.code === 'INVALID_ARGUMENT' && /options\.identityPolicy/.test(e.message));
+});

@@ -119,6 +119,7 @@ fn validate_cmd(args: &[String]) -> i32 {
                 ValidateOptions {
                     policy_type,
                     catalog: catalog.as_ref(),
+                    identity_policy: None,
                 },
             ),
             None => callseal::policy::grants::checks::validate_grant(&text),

@@ -9,7 +9,7 @@ use super::finding::{Finding, Fix, Severity};
 use super::iam::glob::{encode_pattern, glob_match};
 use super::model::Policy;
 use super::span::TextRange;
-use super::validate::PolicyType;
+use super::validate::{IdentityPolicy, PolicyType};
 
 pub mod actions;
 pub mod conditions;
@@ -56,6 +56,8 @@ pub struct Ctx<'a> {
     pub policy: &'a Policy,
     pub policy_type: PolicyType,
     pub catalog: Option<&'a Catalog>,
+    /// Which identity policy an `identity` policy is (its size quota), if the caller said.
+    pub identity_policy: Option<IdentityPolicy>,
     findings: Vec<Finding>,
 }
 
@@ -65,6 +67,7 @@ impl<'a> Ctx<'a> {
             policy,
             policy_type,
             catalog,
+            identity_policy: None,
             findings: Vec::new(),
         }
     }

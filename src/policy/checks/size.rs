@@ -1,14 +1,16 @@
 //! Size quotas. spec: IAM User Guide, "IAM and AWS STS quotas" (managed policy 6,144
-//! characters, role trust policy 2,048 by default, whitespace not counted); AWS KMS "Quotas"
+//! characters; inline policies of a role 10,240, group 5,120, user 2,048; role trust policy
+//! 2,048 by default; whitespace not counted; Access Analyzer measures identity policies against
+//! 10,240 when it is not told which); AWS KMS "Quotas"
 //! (key policy 32 KB); AWS Organizations "Quotas" (SCP / RCP 5,120 characters); Amazon S3
 //! (bucket policy 20 KB).
 
 use super::{checks, links, Ctx};
 use crate::policy::span::TextRange;
-use crate::policy::validate::PolicyType;
+use crate::policy::validate::{IdentityPolicy, PolicyType};
 
 checks! {
-    POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA = (Warning, "More than 6,144 non-whitespace characters: too large for a managed policy.", links::QUOTAS);
+    POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA = (Warning, "More non-whitespace characters than the identity policy quota: 10,240 unless told the kind (managed 6,144; inline for a role 10,240, a group 5,120, a user 2,048).", links::QUOTAS);
     POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA = (Warning, "More than 20,480 characters: too large for an S3 bucket policy (most resource policies have similar limits).", links::QUOTAS);
     POLICY_SIZE_EXCEEDS_SCP_QUOTA = (Error, "More than 5,120 characters: too large for a service control policy.", links::ORG_QUOTAS);
     POLICY_SIZE_EXCEEDS_RCP_QUOTA = (Error, "More than 5,120 characters: too large for a resource control policy.", links::ORG_QUOTAS);
@@ -48,7 +50,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
     let (check, limit, unit) = match ctx.policy_type {
         PolicyType::Identity => (
             &POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA,
-            6144,
+            ctx.identity_policy
+                .map_or(IdentityPolicy::DEFAULT_QUOTA, IdentityPolicy::quota),
             "characters (whitespace not counted)",
         ),
         PolicyType::Resource => (
@@ -79,6 +82,11 @@ pub fn run(ctx: &mut Ctx<'_>) {
         chars
     };
     if size > limit {
-        ctx.report(check, range, "", format!("The policy is {size} {unit}; the quota is {limit}. Split it into several policies or remove redundant entries."));
+        let quota = match (ctx.policy_type, ctx.identity_policy) {
+            (PolicyType::Identity, Some(kind)) => format!("the quota for {} is {limit}", kind.describe()),
+            (PolicyType::Identity, None) => format!("the quota Access Analyzer measures identity policies against is {limit} (a managed policy may have 6,144)"),
+            _ => format!("the quota is {limit}"),
+        };
+        ctx.report(check, range, "", format!("The policy is {size} {unit}; {quota}. Split it into several policies or remove redundant entries."));
     }
 }
