@@ -317,3 +317,72 @@ fn identity_policy_size_quota_by_kind() {
         .unwrap()
         .contains("Access Analyzer"));
 }
+
+/// docs/policy-checks.md lists every check of Access Analyzer's reference with what callseal
+/// does with it, and every check of the registry: "yes" rows are checks of that severity,
+/// "no: SEVERITY" rows checks of another severity, "no" rows are not checks, and the registry
+/// has nothing the page does not list.
+#[test]
+fn checks_table_matches_the_registry() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policy-checks.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let own = doc
+        .split_once("## callseal's own checks")
+        .expect("own checks section")
+        .1;
+    let cells = |line: &str| -> Vec<String> {
+        line.trim_matches('|')
+            .split(" | ")
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let rows = |section: &str| -> Vec<Vec<String>> {
+        section
+            .lines()
+            .filter(|l| {
+                l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_uppercase)
+            })
+            .map(cells)
+            .filter(|c| c[0].bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+            .collect()
+    };
+    let registry = callseal::policy::checks::all_checks();
+    let find = |code: &str| registry.iter().find(|c| c.code == code);
+    let mut listed = std::collections::BTreeSet::new();
+    let mut problems = Vec::new();
+    let aa = doc.split_once("## callseal's own checks").unwrap().0;
+    for row in rows(aa) {
+        let (code, aa_type, here) = (&row[0], &row[1], &row[2]);
+        listed.insert(code.clone());
+        match (here.as_str(), find(code)) {
+            ("yes", Some(c)) if c.severity.as_str() == aa_type => {}
+            ("yes", c) => {
+                problems.push(format!("{code}: yes, registry {:?}", c.map(|c| c.severity)))
+            }
+            ("no", None) => {}
+            (no, Some(c)) if no.strip_prefix("no: ") == Some(c.severity.as_str()) => {}
+            (other, c) => problems.push(format!(
+                "{code}: `{other}`, registry {:?}",
+                c.map(|c| c.severity)
+            )),
+        }
+    }
+    for row in rows(own) {
+        listed.insert(row[0].clone());
+        match find(&row[0]) {
+            Some(c) if c.severity.as_str() == row[1] => {}
+            c => problems.push(format!(
+                "{}: own check {}, registry {:?}",
+                row[0],
+                row[1],
+                c.map(|c| c.severity)
+            )),
+        }
+    }
+    for c in &registry {
+        if !listed.contains(c.code) {
+            problems.push(format!("{} is not on docs/policy-checks.md", c.code));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

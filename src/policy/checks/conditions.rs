@@ -45,6 +45,7 @@ checks! {
     INVALID_REGION = (Error, "aws:RequestedRegion with a value that is not a region code.", links::GLOBAL_KEYS);
     INVALID_SERVICE_PRINCIPAL_FORMAT = (Error, "A service-principal-valued key (kms:ViaService, aws:PrincipalServiceName, aws:CalledVia) with a value of the wrong form.", links::KMS_CONDITIONS);
     INVALID_ACCOUNT_ID_VALUE = (Error, "An account-valued key (aws:SourceAccount, kms:CallerAccount, ...) with a value that is not a 12-digit account id.", links::GLOBAL_KEYS);
+    STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS = (SecurityWarning, "StringLike on a key typed ARN: it compares the ARN as plain text, where ArnLike compares it field by field.", Some("https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-security-warning-string-like-operator-with-arn-condition-keys"));
     IF_EXISTS_ON_ALWAYS_PRESENT_KEY = (Suggestion, "...IfExists on a key that is always in the request (aws:CurrentTime, aws:EpochTime) changes nothing.", links::OPERATORS);
 }
 
@@ -109,6 +110,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 seen.push(key);
                 check_key(ctx, e);
                 check_values(ctx, op, e);
+                string_like_on_arn_key(ctx, op, e);
                 // Paired keys.
                 let lk = key.to_ascii_lowercase();
                 if lk == "aws:vpcsourceip"
@@ -138,6 +140,33 @@ pub fn run(ctx: &mut Ctx<'_>) {
             }
         }
     }
+}
+
+/// STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS: `StringLike` (with any qualifier or
+/// `IfExists`) on a key the global keys or the service data type as ARN (`aws:PrincipalArn`,
+/// `acm-pca:TemplateArn`, `iam:AssociatedResourceARN`); the fix names the `ArnLike` form.
+fn string_like_on_arn_key(ctx: &mut Ctx<'_>, op: &ConditionOperator, e: &ConditionEntry) {
+    let Some(o) = op.op else { return };
+    if o.base != BaseOperator::StringLike {
+        return;
+    }
+    let key = e.key.value.as_str();
+    if !key_info(ctx, key).is_some_and(|k| k.key_type == KeyType::Arn) {
+        return;
+    }
+    let arn_like = op.name.value.replacen("StringLike", "ArnLike", 1);
+    ctx.report_fix(
+        &STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS,
+        op.name.range,
+        e.path.clone(),
+        format!(
+            "`{key}` is an ARN: `{}` compares it as plain text, where `{arn_like}` compares it as an ARN. Use `{arn_like}`.",
+            op.name.value
+        ),
+        op.name.range,
+        format!("\"{arn_like}\""),
+        format!("Use `{arn_like}`"),
+    );
 }
 
 fn check_key(ctx: &mut Ctx<'_>, e: &ConditionEntry) {
