@@ -386,3 +386,39 @@ fn checks_table_matches_the_registry() {
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// With service data, REDUNDANT_ACTION weighs what each entry matches, in lists of any length:
+/// 420 EC2 actions beside `ec2:*` are all redundant.
+#[test]
+fn redundant_actions_in_long_lists() {
+    let Ok(catalog) = Catalog::load_default() else {
+        assert!(std::env::var_os("CI").is_none(), "service data missing");
+        return;
+    };
+    let ec2 = catalog.service("ec2").unwrap();
+    let mut actions: Vec<String> = ec2
+        .actions
+        .iter()
+        .take(420)
+        .map(|a| format!("ec2:{}", a.name))
+        .collect();
+    assert_eq!(actions.len(), 420);
+    actions.push("ec2:*".into());
+    let text = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]
+    })
+    .to_string();
+    let redundant = validate_with(
+        &text,
+        ValidateOptions {
+            policy_type: PolicyType::Identity,
+            catalog: Some(&catalog),
+            identity_policy: None,
+        },
+    )
+    .into_iter()
+    .filter(|f| f.code == "REDUNDANT_ACTION")
+    .count();
+    assert_eq!(redundant, 420);
+}

@@ -168,6 +168,25 @@ impl Service {
             .iter()
             .filter(move |a| glob_match(&pattern, a.name.as_bytes(), true))
     }
+    /// Indices (into `actions`) of the actions a pattern with `*` / `?` matches
+    /// (case-insensitive); only the actions sharing the pattern's literal prefix are tried.
+    pub fn matching_action_indices(&self, pattern: &str) -> Vec<usize> {
+        let prefix = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
+        let start = self
+            .actions
+            .partition_point(|a| cmp_ignore_ascii_case(&a.name, prefix).is_lt());
+        let encoded = encode_pattern(pattern);
+        self.actions[start..]
+            .iter()
+            .take_while(|a| {
+                a.name.len() >= prefix.len()
+                    && a.name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+            })
+            .enumerate()
+            .filter(|(_, a)| glob_match(&encoded, a.name.as_bytes(), true))
+            .map(|(i, _)| start + i)
+            .collect()
+    }
     /// The condition key definition matching `key`, if the service has it.
     pub fn key(&self, key: &str) -> Option<&KeyDef> {
         self.keys.iter().find(|k| k.matches(key))
@@ -447,6 +466,12 @@ impl Catalog {
         Catalog::from_bytes(&bytes)
     }
 
+    /// The index (into `services()`) of the service with this prefix.
+    pub fn service_index(&self, prefix: &str) -> Option<usize> {
+        self.services
+            .binary_search_by(|s| cmp_ignore_ascii_case(&s.prefix, prefix))
+            .ok()
+    }
     /// The service with this prefix (case-insensitive; prefixes are lower-case).
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         self.services

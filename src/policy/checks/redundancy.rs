@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
-use super::{checks, links, Ctx};
+use super::{checks, links, split_action, Ctx};
+use crate::policy::catalog::Catalog;
 use crate::policy::iam::arn::{arn_match, is_account_id, Arn};
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::iam::operator::BaseOperator;
 use crate::policy::model::StringList;
 
 checks! {
-    REDUNDANT_ACTION = (Suggestion, "An action already covered by another entry (duplicate or wildcard) of the same list.", links::ACTION);
+    REDUNDANT_ACTION = (Suggestion, "An action entry whose every action other entries of the same list match (a duplicate, a wildcard over it, or several entries together).", links::ACTION);
     REDUNDANT_RESOURCE = (Suggestion, "A resource already covered by another entry of the same list.", links::RESOURCE);
     REDUNDANT_STATEMENT = (Suggestion, "A statement identical to another one (apart from Sid).", links::ELEMENTS);
     REDUNDANT_CONDITION_VALUE_NUM = (Suggestion, "Several values for a numeric less-than / greater-than: only the extreme one matters.", links::OPERATORS);
@@ -151,17 +152,133 @@ fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
     out
 }
 
+/// REDUNDANT_ACTION. Access Analyzer reports an entry when everything it matches is matched by
+/// the rest of the list. Entries that one other entry covers (a duplicate, `iam:GetRole` beside
+/// `iam:Get*`) are found from the text; with service data also an entry whose actions the other
+/// entries match between them (`kms:*crypt` beside `kms:De*` and `kms:En*`), in lists of any
+/// length. Entries without wildcards are weighed first, so a pattern stays when it is what
+/// covers them.
+fn redundant_actions(ctx: &mut Ctx<'_>, list: &StringList) {
+    let n = list.items.len();
+    let mut flagged = vec![false; n];
+    for (i, j) in covered(list, true) {
+        flagged[i] = true;
+        let msg = if list.items[j]
+            .value
+            .eq_ignore_ascii_case(&list.items[i].value)
+        {
+            format!("`{}` is listed twice; remove it.", list.items[i].value)
+        } else {
+            format!(
+                "`{}` is already covered by `{}`; remove it.",
+                list.items[i].value, list.items[j].value
+            )
+        };
+        ctx.report(
+            &REDUNDANT_ACTION,
+            list.items[i].range,
+            list.item_path(i),
+            msg,
+        );
+    }
+    let Some(cat) = ctx.catalog else { return };
+    let sets: Vec<Vec<u32>> = list
+        .items
+        .iter()
+        .map(|it| catalog_actions(cat, &it.value))
+        .collect();
+    let mut holders: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, set) in sets.iter().enumerate().filter(|(i, _)| !flagged[*i]) {
+        for &a in set {
+            holders.entry(a).or_default().push(i);
+        }
+    }
+    let wild = |i: &usize| text_has_wildcard(&list.items[*i].value);
+    // Later entries first, so of two duplicates the second is reported.
+    let order: Vec<usize> = (0..n)
+        .rev()
+        .filter(|i| !wild(i))
+        .chain((0..n).rev().filter(|i| wild(i)))
+        .collect();
+    for i in order {
+        if flagged[i] || sets[i].is_empty() {
+            continue;
+        }
+        // For each action of the entry, another live entry that matches it.
+        let mut by: Vec<usize> = Vec::new();
+        let all =
+            sets[i].iter().all(
+                |a| match holders[a].iter().find(|&&j| j != i && !flagged[j]) {
+                    Some(&j) => {
+                        if !by.contains(&j) {
+                            by.push(j);
+                        }
+                        true
+                    }
+                    None => false,
+                },
+            );
+        if !all {
+            continue;
+        }
+        flagged[i] = true;
+        let names: Vec<String> = by
+            .iter()
+            .take(3)
+            .map(|&j| format!("`{}`", list.items[j].value))
+            .collect();
+        let more = if by.len() > 3 { ", ..." } else { "" };
+        let msg = if by.len() == 1
+            && list.items[by[0]]
+                .value
+                .eq_ignore_ascii_case(&list.items[i].value)
+        {
+            format!("`{}` is listed twice; remove it.", list.items[i].value)
+        } else if by.len() == 1 {
+            format!(
+                "`{}` is already covered by {}; remove it.",
+                list.items[i].value, names[0]
+            )
+        } else {
+            format!(
+                "Every action `{}` matches today is also matched by {}{more}; remove it (or keep it for actions the service adds later).",
+                list.items[i].value,
+                names.join(", ")
+            )
+        };
+        ctx.report(
+            &REDUNDANT_ACTION,
+            list.items[i].range,
+            list.item_path(i),
+            msg,
+        );
+    }
+}
+
+/// The service-data actions an Action entry matches, as `service index << 16 | action index`;
+/// empty for `*`, wildcard services, variables and names the service data does not know.
+fn catalog_actions(cat: &Catalog, entry: &str) -> Vec<u32> {
+    let Some((svc, name)) = split_action(entry) else {
+        return Vec::new();
+    };
+    if text_has_wildcard(svc) || entry.contains("${") {
+        return Vec::new();
+    }
+    let Some(si) = cat.service_index(svc) else {
+        return Vec::new();
+    };
+    cat.services()[si]
+        .matching_action_indices(name)
+        .into_iter()
+        .filter_map(|ai| Some(u32::try_from(si).ok()? << 16 | u32::try_from(ai).ok()?))
+        .collect()
+}
+
 pub fn run(ctx: &mut Ctx<'_>) {
     let p = ctx.policy;
     for st in &p.statements {
         if let Some(a) = &st.action {
-            for (i, j) in covered(a, true) {
-                let msg = format!(
-                    "`{}` is already covered by `{}`; remove it.",
-                    a.items[i].value, a.items[j].value
-                );
-                ctx.report(&REDUNDANT_ACTION, a.items[i].range, a.item_path(i), msg);
-            }
+            redundant_actions(ctx, a);
         }
         if let Some(r) = &st.resource {
             for (i, j) in covered(r, false) {
