@@ -774,3 +774,145 @@ fn policy_matching_is_linear() {
         per_call(1, || assert_eq!(redundant(&l), 4_000)),
     );
 }
+
+/// Worst cases at the input limits, validated and evaluated once each; prints the times and
+/// fails above 100 ms. Run optimized: `cargo test --release --test limits -- --ignored
+/// policy_worst_cases` (BENCHMARKS.md records the numbers).
+#[test]
+#[ignore]
+fn policy_worst_cases_at_the_limits() {
+    let limit = |what: &str, elapsed: Duration| {
+        eprintln!("{what}: {elapsed:?}");
+        assert!(elapsed < Duration::from_millis(100), "{what}: {elapsed:?}");
+    };
+    let timed = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    };
+    let value = "a".repeat(MAX_REQUEST_STRING_LEN);
+    let long_like = format!("*{}b*", "a".repeat(MAX_POLICY_STRING_LEN - 16));
+    // 1. A policy at the size limit of 8 KiB `*aaa...ab*` StringLike values, against a request
+    //    whose key has the most values, each 8 KiB of `a`.
+    let n = MAX_POLICY_LEN / (long_like.len() + 3) - 1;
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("\"{}{i}\"", &long_like[..long_like.len() - 8]))
+        .collect();
+    let like_policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"ForAnyValue:StringLike":{{"aws:TagKeys":[{}]}}}}}}]}}"#,
+        values.join(",")
+    );
+    assert!(like_policy.len() <= MAX_POLICY_LEN, "{}", like_policy.len());
+    let tag_values = vec![value.clone(); MAX_REQUEST_CONTEXT_VALUES];
+    let like_request: Request = serde_json::from_value(serde_json::json!({
+        "principal": "arn:aws:iam::111122223333:user/supervisor",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::bucket/key",
+        "context": {"aws:TagKeys": tag_values},
+    }))
+    .unwrap();
+    // 2. A Resource list at the size limit full of near-duplicates.
+    let mut near = near_duplicates(1);
+    let mut i = 1;
+    while policy_with(&near, "").len() < MAX_POLICY_LEN - 100 {
+        near.extend(near_duplicates(i + 200).into_iter().skip(i));
+        i += 200;
+    }
+    near.truncate(near.len() - 200);
+    let list_policy = policy_with(&near, "");
+    // 3. Statements at the size limit, each with a condition on several operators.
+    let statement = r#"{"Effect":"Deny","Action":["s3:Get*","s3:Put*"],"Resource":["arn:aws:s3:::b/*a*a*a*b","arn:aws:s3:*:*:x*"],"Condition":{"StringNotLike":{"aws:PrincipalTag/team":["*a*a*a*b","x?y*"]},"ArnNotLike":{"aws:SourceArn":"arn:aws:*:*:*:*"},"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/32"]},"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}"#;
+    let count = MAX_POLICY_LEN / (statement.len() + 1) - 1;
+    let many = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        vec![statement; count].join(",")
+    );
+    let many_request: Request = serde_json::from_value(serde_json::json!({
+        "principal": "arn:aws:iam::111122223333:user/supervisor",
+        "action": "s3:GetObject",
+        "resource": format!("arn:aws:s3:::b/{}", "a".repeat(MAX_REQUEST_STRING_LEN - 32)),
+        "context": {"aws:PrincipalTag/team": value, "aws:SourceIp": "203.0.113.9",
+            "aws:SourceArn": format!("arn:aws:s3:{}", ":".repeat(MAX_REQUEST_STRING_LEN - 16)),
+            "aws:CurrentTime": "2026-01-01T00:00:00Z"},
+    }))
+    .unwrap();
+    for (what, text, request) in [
+        (
+            "StringLike values x context values",
+            &like_policy,
+            &like_request,
+        ),
+        (
+            "Resource list of near-duplicates",
+            &list_policy,
+            &like_request,
+        ),
+        ("statements with conditions", &many, &many_request),
+    ] {
+        limit(
+            &format!("validate {what} ({} bytes)", text.len()),
+            timed(&mut || {
+                validate(text, PolicyType::Identity);
+            }),
+        );
+        let policies = PolicyTexts {
+            identity: vec![text.clone()],
+            ..Default::default()
+        };
+        let mut decision = None;
+        limit(
+            &format!("evaluate {what}"),
+            timed(&mut || decision = Some(evaluate::evaluate(request, &policies).unwrap())),
+        );
+        let decision = decision.unwrap();
+        assert_ne!(
+            decision.decision.as_str(),
+            "Allow",
+            "{what}: {}",
+            decision.reason
+        );
+        eprintln!("  {}", decision.reason);
+    }
+}
+
+/// Matching is linear per comparison, but many patterns against many long values multiply:
+/// past `MAX_MATCH_WORK` the evaluation stops and denies, even where the request would be
+/// allowed by a value it did not reach.
+#[test]
+fn evaluation_past_the_matching_budget_denies() {
+    let pattern = format!("*{}b*", "a".repeat(MAX_POLICY_STRING_LEN - 16));
+    let values: Vec<String> = (0..40)
+        .map(|i| format!("\"{}{i}\"", &pattern[..pattern.len() - 8]))
+        .chain(["\"last\"".to_string()])
+        .collect();
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"ForAnyValue:StringLike":{{"aws:TagKeys":[{}]}}}}}}]}}"#,
+        values.join(",")
+    );
+    let request = |n: usize| -> Request {
+        serde_json::from_value(serde_json::json!({
+            "principal": "arn:aws:iam::111122223333:user/supervisor",
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::bucket/key",
+            "context": {"aws:TagKeys": (0..n)
+                .map(|i| if i + 1 == n { "last".to_string() } else { "a".repeat(MAX_REQUEST_STRING_LEN) })
+                .collect::<Vec<_>>()},
+        }))
+        .unwrap()
+    };
+    let policies = PolicyTexts {
+        identity: vec![text],
+        ..Default::default()
+    };
+    // Within the budget the request's last value, `last`, allows.
+    let few = evaluate::evaluate(&request(4), &policies).unwrap();
+    assert_eq!(few.decision.as_str(), "Allow", "{}", few.reason);
+    // 1,024 values x 40 patterns of 8 KiB: past the budget, denied, and the reason says why.
+    let many = evaluate::evaluate(&request(MAX_REQUEST_CONTEXT_VALUES), &policies).unwrap();
+    assert_eq!(many.decision.as_str(), "ImplicitDeny");
+    assert!(
+        many.reason.contains("MiB of comparisons"),
+        "{}",
+        many.reason
+    );
+}

@@ -24,6 +24,10 @@ pub const MAX_POLICY_STRING_LEN: usize = 8 << 10;
 /// Longest string in an evaluation request (principal, action, resource, a context key or
 /// value), in bytes: 8 KiB.
 pub const MAX_REQUEST_STRING_LEN: usize = 8 << 10;
+/// Most wildcard matching one evaluation may do, in bytes of pattern plus text per comparison
+/// summed: 64 MiB. Every comparison is linear, but a policy of many patterns against a request
+/// of many long values multiplies; past this the evaluation stops and denies (never allows).
+pub const MAX_MATCH_WORK: usize = 64 << 20;
 /// Most context values in an evaluation request (all keys, list values counted one by one).
 pub const MAX_REQUEST_CONTEXT_VALUES: usize = 1024;
 

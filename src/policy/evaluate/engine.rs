@@ -325,6 +325,15 @@ impl<'p, 'r> Evaluation<'p, 'r> {
         } else {
             Vec::new()
         };
+        if self.m.exhausted {
+            self.granted_by.clear();
+            let reason = format!(
+                "not decided: matching the policies' wildcards against this request went past \
+                 {} MiB of comparisons, so the request is denied",
+                crate::policy::limits::MAX_MATCH_WORK >> 20
+            );
+            return self.finish(DecisionKind::ImplicitDeny, &[], None, reason);
+        }
 
         // 1. Deny evaluation: an applicable Deny in any policy.
         let mut denies: Vec<Hit<'p>> = Vec::new();

@@ -16,6 +16,7 @@ use crate::policy::iam::ip::parse_ip;
 use crate::policy::iam::operator::{
     compare_ordered, parse_bool, parse_number, BaseOperator, SetQualifier,
 };
+use crate::policy::limits::MAX_MATCH_WORK;
 
 /// How a resource-based policy's `Principal` named the caller. Ordered: a stronger match wins.
 /// spec: "Policy evaluation logic" > "Resource-based policies" (the principal ARN in the
@@ -39,6 +40,10 @@ pub struct Matcher<'r, 'p> {
     /// A permissions boundary applies to the caller (NotPrincipal + Deny quirk).
     pub boundary_present: bool,
     buf: Vec<u8>,
+    /// Bytes of pattern and text compared so far.
+    work: usize,
+    /// The comparisons went past [`MAX_MATCH_WORK`]: the outcome is unknown.
+    pub exhausted: bool,
 }
 
 impl<'r, 'p> Matcher<'r, 'p> {
@@ -48,6 +53,8 @@ impl<'r, 'p> Matcher<'r, 'p> {
             missing: Vec::new(),
             boundary_present,
             buf: Vec::new(),
+            work: 0,
+            exhausted: false,
         }
     }
 
@@ -87,13 +94,23 @@ impl<'r, 'p> Matcher<'r, 'p> {
         Some(how)
     }
 
-    fn actions(&self, m: &ListMatcher<ActionPattern>) -> bool {
-        let action = self.req.action.as_str();
+    fn actions(&mut self, m: &ListMatcher<ActionPattern>) -> bool {
+        let req = self.req;
+        let action = req.action.as_str();
         let any = m.items.iter().any(|a| match &a.pattern {
             None => a.text.eq_ignore_ascii_case(action),
-            Some(p) => glob_match(p, action.as_bytes(), true),
+            Some(p) => self.spend(p.len() + action.len()) && glob_match(p, action.as_bytes(), true),
         });
         any != m.negated
+    }
+
+    /// Counts `bytes` of comparison; false (and [`Self::exhausted`]) past [`MAX_MATCH_WORK`].
+    fn spend(&mut self, bytes: usize) -> bool {
+        self.work = self.work.saturating_add(bytes);
+        if self.work > MAX_MATCH_WORK {
+            self.exhausted = true;
+        }
+        !self.exhausted
     }
 
     fn resources(&mut self, m: &'p ListMatcher<StrPattern>) -> bool {
@@ -123,7 +140,12 @@ impl<'r, 'p> Matcher<'r, 'p> {
                 &self.buf
             }
         };
-        how(pattern, text)
+        let bytes = pattern.len() + text.len();
+        self.work = self.work.saturating_add(bytes);
+        if self.work > MAX_MATCH_WORK {
+            self.exhausted = true;
+        }
+        !self.exhausted && how(pattern, text)
     }
 
     /// Renders a template into `self.buf`; false when a variable has no value and no default.
