@@ -37,7 +37,7 @@ test('/healthz: 503 and why while the audit log cannot be written; 200 when it c
   assert.equal(readAudit(ok.auditPath)[0].eventName, 'StartBroker', 'the first record of a log stream');
 });
 
-test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusals keep their own code', async (t) => {
+test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusals keep their own code', { timeout: 120_000 }, async (t) => {
   const missing = await policyEngineMissing(ok.url);
   if (missing) return t.skip(missing);
   const o = wav;
@@ -67,6 +67,8 @@ test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusal
   assert.equal(listing.status, 503, 'a listing carries pre-signed URLs');
   assert.equal(listing.json.error.code, 'AuditUnavailable');
   assert.ok(!listing.text.includes('X-Amz-Signature'));
+  // Records failing while the listing still signs other objects' URLs do not end the broker.
+  for (const user of ['alice', 'carol', 'alice', 'carol', 'alice', 'carol']) assert.equal((await api(noLog.url, '/api/recordings', { user })).json.error.code, 'AuditUnavailable');
 
   const notFound = await api(noLog.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { ...body, objectId: 'no-such-object.recording.wav' } });
   assert.equal(notFound.status, 404);

@@ -110,7 +110,11 @@ export function createBroker(config: BrokerConfig) {
     const all = await catalog.contacts();
     const inScope = await Promise.all(all.map((c) => authz.describeContact(user, c, ip)));
     const contacts = all.filter((_, i) => inScope[i].allowed);
-    const signed: Promise<void>[] = [];
+    // The listing's records, each settled into its failure (or undefined) at once: a write that
+    // fails while other objects are still being signed must not go unhandled (that would end the
+    // process); the first failure refuses the whole listing once all have settled.
+    const records: Promise<unknown>[] = [];
+    const record = (e: AuditEntry) => { records.push(audit.record(e).then(() => undefined, (err: unknown) => err)); };
     const listed = await Promise.all(contacts.map(async (c) => ({
       contactId: c.contactId,
       title: c.title,
@@ -132,12 +136,12 @@ export function createBroker(config: BrokerConfig) {
         };
         if (!mayRead) return listedObject;
         const [url, facts] = await Promise.all([presignGet(s3, config.bucket, o.key, config.urlExpirySeconds), headers.get(o.key)]);
-        signed.push(audit.record({
+        record({
           ...entry, eventName: 'GetObject', eventSource: 's3.amazonaws.com', user,
           requestParameters: { bucketName: config.bucket, key: o.key, objectId: o.id },
           resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${config.bucket}/${o.key}` }],
           additionalEventData: { presigned: true, expiresInSeconds: config.urlExpirySeconds, decision: read.decision, via: 'listing' },
-        } as AuditEntry));
+        } as AuditEntry);
         return {
           ...listedObject,
           url,
@@ -151,7 +155,7 @@ export function createBroker(config: BrokerConfig) {
       }))),
     })));
     // The listing itself: which contacts this user was shown (titles and agents are the catalog's).
-    signed.push(audit.record({
+    record({
       ...entry, user,
       requestParameters: { instanceId: config.connectInstanceId },
       resources: [{ type: 'AWS::Connect::Instance', ARN: decision.resource }],
@@ -160,8 +164,9 @@ export function createBroker(config: BrokerConfig) {
         contactIds: listed.map((c) => c.contactId),
         readableObjects: listed.reduce((n, c) => n + c.objects.filter((o) => o.mayRead).length, 0),
       },
-    } as AuditEntry));
-    await Promise.all(signed);
+    } as AuditEntry);
+    const failed = (await Promise.all(records)).find((err) => err !== undefined);
+    if (failed) throw failed;
     return listed;
   }
 
