@@ -6,11 +6,16 @@
 //! it is. IAM refuses to attach such policies, so there is no AWS answer to copy.
 //!
 //! The findings are the validator's own (the same checks `validatePolicy` runs), so the two
-//! never disagree about which text is broken. Findings that need the service catalog (unknown
-//! actions, condition keys, ARN formats) do not refuse: an unknown action matches nothing, as
-//! in IAM, and the catalog trails AWS.
+//! never disagree about which text is broken. Malformed actions, resource ARNs and condition
+//! keys refuse too (`kms Decrypt`, a five-field ARN, `ARN:`, `aws:PrincipalTag` without its tag
+//! key): they match nothing, so a `Deny` naming them would never apply.
+//! Findings that need the service catalog (unknown actions, condition keys, ARN resource
+//! types) do not refuse: an unknown action matches nothing, as in IAM, and the catalog trails
+//! AWS.
 
-use super::super::checks::{self, conditions, empty, syntax, variables, version, Check, Ctx};
+use super::super::checks::{
+    self, actions, conditions, empty, resources, syntax, variables, version, Check, Ctx,
+};
 use super::super::model::Policy;
 use super::super::validate::PolicyType;
 use super::compiled::PolicyRole;
@@ -35,6 +40,13 @@ const REFUSED: &[&Check] = &[
     &syntax::RESOURCE_IN_TRUST_POLICY,
     &version::INVALID_VERSION,
     &conditions::DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
+    &conditions::MISSING_TAG_KEY_IN_CONDITION,
+    &conditions::INVALID_CONDITION_MULTIPLE_BOOLEAN,
+    &actions::INVALID_ACTION_FORMAT,
+    &resources::INVALID_ARN_PREFIX,
+    &resources::MISSING_ARN_FIELD,
+    &resources::INVALID_ARN_SERVICE_CASE,
+    &variables::INVALID_VARIABLE_FOR_OPERATOR,
     &variables::MISSING_BRACE_IN_VARIABLE,
     &variables::UNSUPPORTED_SYMBOL_IN_VARIABLE,
     &variables::MISSING_QUOTE_IN_VARIABLE,
@@ -55,6 +67,8 @@ pub fn check(policy: &Policy, label: &str, role: PolicyRole) -> Result<()> {
     empty::run(&mut ctx);
     conditions::run(&mut ctx);
     variables::run(&mut ctx);
+    actions::run(&mut ctx);
+    resources::run(&mut ctx);
     let mut refused: Vec<_> = ctx
         .into_findings()
         .into_iter()

@@ -1,0 +1,153 @@
+//! Attacks on the evaluator's fail-closed rule: a policy the validator reports an ERROR on is
+//! never decided into an Allow. A Deny whose action, resource or condition key is malformed
+//! matches nothing; ignoring it would allow what its author meant to deny.
+#![cfg(feature = "policy")]
+
+use callseal::policy::evaluate::{PolicySet, PolicyTexts, Request};
+use callseal::policy::{validate, PolicyType};
+use serde_json::json;
+
+const USER: &str = "arn:aws:iam::111122223333:user/alice";
+const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn req(v: serde_json::Value) -> Request {
+    serde_json::from_value(v).unwrap()
+}
+
+fn errors(text: &str, t: PolicyType) -> Vec<String> {
+    validate(text, t)
+        .into_iter()
+        .filter(|f| format!("{:?}", f.severity) == "Error")
+        .map(|f| format!("{} at {}", f.code, f.path))
+        .collect()
+}
+
+/// Returns a description of the outcome: refused, or the decision.
+fn outcome(texts: &PolicyTexts, r: &Request) -> String {
+    match PolicySet::compile(texts) {
+        Err(e) => format!("refused {:?}", e.code),
+        Ok(set) => {
+            let d = set.evaluate(r);
+            format!("{:?}: {}", d.decision, d.reason)
+        }
+    }
+}
+
+fn allow_all() -> String {
+    json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})
+        .to_string()
+}
+
+/// Identity policies: an Allow-all plus a Deny the validator calls broken. Each case with an
+/// ERROR finding is refused (INVALID_POLICY) or denied; the ones without an ERROR are decided.
+#[test]
+fn broken_identity_deny_never_yields_allow() {
+    let r = req(json!({"principal": USER, "action": "kms:Decrypt", "resource": KEY}));
+    let alone = PolicyTexts {
+        identity: vec![allow_all()],
+        kms_key_policy: Some("default".into()),
+        ..Default::default()
+    };
+    assert!(
+        outcome(&alone, &r).starts_with("Allow"),
+        "{}",
+        outcome(&alone, &r)
+    );
+    let mut failures = vec![];
+    let mut refused = 0;
+    let denies = [
+        json!({"Effect":"Deny","Action":"kms:Decrypt ","Resource":"*"}),
+        json!({"Effect":"Deny","Action":"kms Decrypt","Resource":"*"}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333"}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"ARN:aws:kms:us-east-1:111122223333:key/*"}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"arn:aws:KMS:us-east-1:111122223333:key/*"}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":["false","true"]}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalArn":[USER, 5]}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"NumericEquals":{"aws:MultiFactorAuthAge":"${aws:username}"}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:username":"alice"}, "stringEquals":{"aws:username":"x"}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag":"x"}}}),
+        json!({"Effect":"Deny","Action":["kms:Decrypt"],"Resource":["*"],"Condition":{}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:username":[]}}}),
+        json!({"Effect":"Deny","Action":"kms:*crypt","Resource":"*","Sid":"bad sid!"}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/33"}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"NumericLessThan":{"kms:ExpirationModel":"abc"}}}),
+    ];
+    for deny in denies {
+        let p = json!({"Version":"2012-10-17","Statement":[deny]}).to_string();
+        let errs = errors(&p, PolicyType::Identity);
+        let texts = PolicyTexts {
+            identity: vec![allow_all(), p.clone()],
+            kms_key_policy: Some("default".into()),
+            ..Default::default()
+        };
+        let got = outcome(&texts, &r);
+        if !errs.is_empty() && !got.starts_with("refused InvalidPolicy") && !got.contains("Deny") {
+            failures.push(format!("{p}\n  validator: {errs:?}\n  evaluate: {got}"));
+        }
+        refused += usize::from(got.starts_with("refused"));
+    }
+    assert!(failures.is_empty(), "fail-open:\n{}", failures.join("\n"));
+    // The malformed action (2), resource (3) and condition (4) cases.
+    assert_eq!(refused, 9);
+}
+
+/// Key policies naming bob in ways IAM refuses or that do not name him (wildcards inside a
+/// principal ARN, a lower-case `aws` principal type, an upper-case ARN, a bare string, `*` in
+/// CanonicalUser / Federated, a padded account value) never give bob the key.
+#[test]
+fn broken_principals_never_yield_allow() {
+    let mut failures = vec![];
+    let bob = "arn:aws:iam::444455556666:user/bob";
+    let kp = |st: serde_json::Value| json!({"Version":"2012-10-17","Statement":[st]}).to_string();
+    let cases = [
+        kp(
+            json!({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:user/*"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::*:user/bob"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"AWS":"444455556666*"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"aws":"arn:aws:iam::444455556666:user/bob"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"AWS":"ARN:AWS:IAM::444455556666:USER/BOB"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:user/BOB"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":"arn:aws:iam::444455556666:user/bob","Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"CanonicalUser":"*"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"Federated":"*"},"Action":"kms:Decrypt","Resource":"*"}),
+        ),
+        kp(
+            json!({"Effect":"Allow","Principal":{"AWS":["*"]},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"444455556666 "}}}),
+        ),
+    ];
+    let ident = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}).to_string();
+    for (i, p) in cases.iter().enumerate() {
+        let r = req(
+            json!({"principal": if i == 5 {"arn:aws:iam::444455556666:user/bob"} else {bob}, "action": "kms:Decrypt", "resource": KEY}),
+        );
+        let errs = errors(p, PolicyType::KmsKey);
+        let texts = PolicyTexts {
+            identity: vec![ident.clone()],
+            kms_key_policy: Some(p.clone()),
+            ..Default::default()
+        };
+        let got = outcome(&texts, &r);
+        if got.starts_with("Allow") && (!errs.is_empty() || i == 4) {
+            failures.push(format!("{p}\n  validator: {errs:?}\n  evaluate: {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "fail-open:\n{}", failures.join("\n"));
+}
