@@ -181,7 +181,11 @@ fn redundant_actions(ctx: &mut Ctx<'_>, list: &StringList) {
             msg,
         );
     }
+    // Without a wildcard entry the entries cover only their duplicates, found above.
     let Some(cat) = ctx.catalog else { return };
+    if !list.items.iter().any(|i| text_has_wildcard(&i.value)) {
+        return;
+    }
     let sets: Vec<Vec<u32>> = list
         .items
         .iter()
