@@ -62,6 +62,7 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakAt 
     window.blobWorkers = 0;
     window.keptPosts = 0; // bytes posted by a stream's hash (which keeps a copy)
     window.cancelPosts = 0; // jobs the page told the Worker to drop
+    window.bytesPosts = 0; // bytes posted to the page's Workers
     window.workerReady = false; // the Worker said it has instantiated the module
     window.liveWorkers = 0; // blob: Workers started and not yet terminated
     window.mostLiveWorkers = 0;
@@ -82,15 +83,14 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakAt 
         let sent = 0;
         window.stalledPosts = 0; // messages the page tried to post to a stalled Worker
         if (stall) this.postMessage = function (...args) { window.stalledPosts++; if (++sent <= 3) Native.prototype.postMessage.apply(this, args); };
-        // The breakAt-th bytes posted arrive as something the Worker cannot hash: that job
-        // fails there.
-        let posted = 0;
+        // The breakAt-th bytes the page posts (to any of its Workers: one that ended idle is
+        // followed by another) arrive as something the Worker cannot hash: that job fails there.
         if (!stall) {
           this.postMessage = function (message, transfer) {
             if (message?.cancel) window.cancelPosts++;
             if (message?.bytes) {
               if (message.keep) window.keptPosts++;
-              if (++posted === breakAt) message = { id: message.id, bytes: { length: 5 }, keep: message.keep };
+              if (++window.bytesPosts === breakAt) message = { id: message.id, bytes: { length: 5 }, keep: message.keep };
             }
             Native.prototype.postMessage.call(this, message, transfer);
           };
