@@ -278,6 +278,7 @@ fn header_to_js(info: &HeaderInfo) -> JsValue {
     set(&obj, "headerLength", &(info.header_len as u32).into());
     set(&obj, "signed", &info.suite.is_signed().into());
     set(&obj, "committing", &info.suite.committing.into());
+    set(&obj, "dataKeyLength", &(info.suite.key_len as u32).into());
     obj.into()
 }
 

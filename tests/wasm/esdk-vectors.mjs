@@ -83,6 +83,7 @@ export async function runEsdkVectors(callseal, load, baseOptions = {}) {
         if (JSON.stringify(Object.entries(header.encryptionContext).filter(([k]) => k !== 'aws-crypto-public-key').sort())
             !== JSON.stringify(Object.entries(t.encryption_context).sort())) fail(t.id, 'header context differs');
         if (header.frameLength !== t.frame_length) fail(t.id, `frame length ${header.frameLength}`);
+        if (header.dataKeyLength !== dataKey.length) fail(t.id, `dataKeyLength ${header.dataKeyLength}, the data key has ${dataKey.length} bytes`);
         const pt = await callseal.decrypt(message, dataKey, options);
         if (!equalBytes(pt, expected)) fail(t.id, 'one-shot plaintext differs');
         for (const chunk of [7, 4096, message.length || 1]) {

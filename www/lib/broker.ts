@@ -142,7 +142,7 @@ export class Broker {
     const edk = header.encryptedDataKeys.find((k) => k.providerId === 'aws-kms') ?? header.encryptedDataKeys[0];
     if (!edk) throw new BrokerError(400, 'InvalidRequest', 'the message header lists no encrypted data key');
     const req = { encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext };
-    return this.unwrapRequest(objectId, req, dataKeyLength(header.suiteId));
+    return this.unwrapRequest(objectId, req, header.dataKeyLength);
   }
 
   /**
@@ -195,24 +195,14 @@ export class Broker {
 /** Data key lengths of the ESDK suites: AES-128, AES-192, AES-256. */
 const DATA_KEY_LENGTHS = [16, 24, 32];
 
-/** The data key length of an ESDK suite (by id), or undefined for an id that is no ESDK suite. */
-export function dataKeyLength(suiteId: number): number | undefined {
-  switch (suiteId) {
-    case 0x0014: case 0x0114: case 0x0214: return 16;
-    case 0x0046: case 0x0146: case 0x0346: return 24;
-    case 0x0078: case 0x0178: case 0x0378: case 0x0478: case 0x0578: return 32;
-    default: return undefined;
-  }
-}
-
 /**
  * Checks a data key asked for before the header was known (the listing's `keyRequest`) against the
- * header's suite; a key of another length is wiped and refused (BadResponse). A suite callseal does
- * not know is left to callseal to refuse (UNSUPPORTED_SUITE).
+ * header's suite (`dataKeyLength`, which callseal's suite table gives); a key of another length is
+ * wiped and refused (BadResponse).
  */
-export function checkKeyLength(key: Uint8Array, header: MessageHeader): Uint8Array {
-  const want = dataKeyLength(header.suiteId);
-  if (want !== undefined && key.length !== want) {
+export function checkKeyLength(key: Uint8Array, header: Pick<MessageHeader, 'suite' | 'dataKeyLength'>): Uint8Array {
+  const want = header.dataKeyLength;
+  if (key.length !== want) {
     const got = key.length;
     key.fill(0);
     throw new BrokerError(502, 'BadResponse', `the key broker answered with ${got} bytes; suite ${header.suite} takes ${want}-byte data keys`);

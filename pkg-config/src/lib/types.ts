@@ -72,6 +72,8 @@ export interface MessageHeader {
   signed: boolean;
   /** Whether the suite commits to its key (0478, 0578). */
   committing: boolean;
+  /** Bytes of the suite's data key (16, 24 or 32): what the key broker's answer must hold. */
+  dataKeyLength: number;
 }
 
 /** A header that decryption verified with the data key (a range reader's, once open). */
