@@ -8,7 +8,7 @@ SHELL := /bin/bash
 export CALLSEAL_PYTHON ?= $(CURDIR)/.venv/bin/python
 export CALLSEAL_SERVICE_DATA ?= $(CURDIR)/target/generated/service-data.bin
 
-.PHONY: help setup build service-data test test-native test-lint test-wasm test-pages test-broker test-deploy demo bench fuzz clean
+.PHONY: help setup build service-data test test-native test-lint test-wasm test-pages test-broker test-deploy test-sealer demo bench fuzz clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -22,7 +22,7 @@ service-data: setup
 build: setup service-data
 	@scripts/build-wasm.sh
 
-test: setup service-data test-lint test-native build test-wasm test-broker test-pages test-deploy
+test: setup service-data test-lint test-native build test-wasm test-broker test-pages test-deploy test-sealer
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -45,6 +45,13 @@ test-broker:
 # deploy/template.yaml: cfn-lint, and callseal policy validate on every policy in it.
 test-deploy: setup service-data
 	$(CALLSEAL_PYTHON) deploy/check.py
+
+# The sealer (feature `sealer`: the AWS SDK for Rust, kept out of the default build): its unit
+# tests, then `callseal seal` against the local stack (tests/sealer).
+test-sealer:
+	cargo test --features sealer --lib sealer::
+	cargo build --features sealer --bin callseal
+	node --test tests/sealer/
 
 test-pages:
 	npx tsc --noEmit -p www/tsconfig.json

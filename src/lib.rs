@@ -9,6 +9,8 @@
 //! - [`s3ec`]: Amazon S3 Encryption Client v2/v3 objects.
 //! - [`engine`]: the AES-GCM engine trait (pure Rust here; WebCrypto in the wasm layer).
 //! - [`policy`]: IAM and KMS key policies: spanned parse, validation findings, evaluation.
+//! - `sealer` (feature `sealer`, native): S3 objects Amazon Connect writes become ESDK messages
+//!   under a KMS key, through the AWS SDK for Rust.
 
 // No unsafe code in callseal: enforced by the compiler for the core (every target but wasm32,
 // where wasm-bindgen's generated exports are `no_mangle`, which the lint counts as unsafe; the
@@ -26,6 +28,9 @@ pub mod s3ec;
 
 #[cfg(feature = "policy")]
 pub mod policy;
+
+#[cfg(all(feature = "sealer", not(target_arch = "wasm32")))]
+pub mod sealer;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -23,6 +23,8 @@ const env = {
   CALLSEAL_S3_ENDPOINT: `http://${need('CALLSEAL_BIND')}:${need('CALLSEAL_S3_PORT')}`,
   CALLSEAL_S3_FORCE_PATH_STYLE: 'true',
   CALLSEAL_KMS_ENDPOINT: `http://${e.CALLSEAL_BIND}:${need('CALLSEAL_KMS_PORT')}`,
+  // moto serves every service on its one port: SQS (the sealer's queues) is the same server.
+  CALLSEAL_SQS_ENDPOINT: `http://${e.CALLSEAL_BIND}:${need('CALLSEAL_KMS_PORT')}`,
   CALLSEAL_BUCKET: need('CALLSEAL_BUCKET'),
   CALLSEAL_ACCOUNT_ID: need('CALLSEAL_ACCOUNT_ID'),
   CALLSEAL_CONNECT_INSTANCE_ID: need('CALLSEAL_CONNECT_INSTANCE_ID'),

