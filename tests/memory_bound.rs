@@ -72,6 +72,11 @@ const FRAME_LENGTH: u32 = 255 << 20;
 /// An authentic message (suite 0478, unsigned) written with `frame_length` and an empty
 /// plaintext, and its data key.
 fn message(frame_length: u32) -> (Vec<u8>, DataKey) {
+    message_with(frame_length, &[])
+}
+
+/// An authentic message (suite 0478, unsigned) of `plaintext` written with `frame_length`.
+fn message_with(frame_length: u32, plaintext: &[u8]) -> (Vec<u8>, DataKey) {
     let suite = Suite::from_id(0x0478).unwrap();
     let key = DataKey::new(&[7u8; 32]);
     let prepared = prepare(EncryptRequest {
@@ -86,7 +91,7 @@ fn message(frame_length: u32) -> (Vec<u8>, DataKey) {
         provider_info: b"key".to_vec(),
         ciphertext: vec![1; 48],
     };
-    let ct = prepared.seal(&[], &key, vec![edk]).unwrap();
+    let ct = prepared.seal(plaintext, &key, vec![edk]).unwrap();
     (ct, key)
 }
 
@@ -245,4 +250,13 @@ fn random_access_holds_what_its_source_returned_not_what_it_was_asked_for() {
     let (r, peak) = peak_during(|| reader.read(0, 1 << 40));
     assert_eq!(r.unwrap_err().code, ErrorCode::InvalidArgument);
     assert!(peak < BOUND, "a refused read held {peak} bytes");
+}
+
+#[test]
+fn encryption_holds_the_plaintext_that_arrived_not_a_frame_of_the_declared_length() {
+    // The largest frame length the writer takes, and 10 bytes of plaintext: the message is one
+    // final frame of 10 bytes, and the writer must not reserve 2 GiB for the frame it could hold.
+    let ((ct, _), peak) = peak_during(|| message_with(0x7fff_ffff, b"ten bytes!"));
+    assert!(ct.len() < 1024, "{} bytes", ct.len());
+    assert!(peak < BOUND, "encrypting 10 bytes held {peak} bytes");
 }

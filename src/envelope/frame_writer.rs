@@ -27,7 +27,8 @@ pub struct FrameWriter {
     key: ContentKey,
     frame_length: usize,
     /// Plaintext not sealed yet: at most one frame, kept until more arrives (a message whose
-    /// length is a multiple of the frame length ends with a full final frame).
+    /// length is a multiple of the frame length ends with a full final frame). It grows with the
+    /// plaintext that arrived, never reserved from the frame length (up to 2^31 - 1).
     pending: Vec<u8>,
     /// The sequence number of the next frame (the first is 1).
     seq: u32,
@@ -46,7 +47,7 @@ impl FrameWriter {
             message_id,
             key,
             frame_length: frame_length as usize,
-            pending: Vec::with_capacity(frame_length as usize),
+            pending: Vec::new(),
             seq: 1,
             signer,
             plaintext_len: 0,
