@@ -222,6 +222,7 @@ pub fn arn_match(pattern: &[u8], text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::all_strings;
     use super::super::glob::encode_pattern;
     use super::*;
 
@@ -338,19 +339,6 @@ mod tests {
             row = next;
         }
         row[t.len()]
-    }
-
-    fn all_strings(alphabet: &[char], max: usize) -> Vec<String> {
-        let mut out = vec![String::new()];
-        let mut layer = vec![String::new()];
-        for _ in 0..max {
-            layer = layer
-                .iter()
-                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                .collect();
-            out.extend(layer.iter().cloned());
-        }
-        out
     }
 
     #[test]

@@ -240,6 +240,7 @@ pub fn literal_eq(a: &str, b: &str, ignore_case: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::all_strings;
     use super::*;
 
     fn m(p: &str, t: &str) -> bool {
@@ -330,19 +331,6 @@ mod tests {
             row = next;
         }
         row[t.len()]
-    }
-
-    fn all_strings(alphabet: &[char], max: usize) -> Vec<String> {
-        let mut out = vec![String::new()];
-        let mut layer = vec![String::new()];
-        for _ in 0..max {
-            layer = layer
-                .iter()
-                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                .collect();
-            out.extend(layer.iter().cloned());
-        }
-        out
     }
 
     #[test]

@@ -9,3 +9,19 @@ pub mod date;
 pub mod glob;
 pub mod ip;
 pub mod operator;
+
+/// Every string over `alphabet` of at most `max` characters (the empty one included): the
+/// exhaustive small cases the matchers are compared with their reference on.
+#[cfg(test)]
+fn all_strings(alphabet: &[char], max: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut layer = vec![String::new()];
+    for _ in 0..max {
+        layer = layer
+            .iter()
+            .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+            .collect();
+        out.extend(layer.iter().cloned());
+    }
+    out
+}
