@@ -6,7 +6,7 @@
 
 use super::catalog::Catalog;
 use super::finding::{Finding, Fix, Severity};
-use super::iam::glob::{encode_pattern, glob_match};
+use super::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use super::model::Policy;
 use super::span::TextRange;
 use super::validate::{IdentityPolicy, PolicyType};
@@ -248,10 +248,15 @@ pub fn split_action(s: &str) -> Option<(&str, &str)> {
 
 /// Whether a statement's Action / NotAction could match `action` (case-insensitive globs).
 pub fn list_matches(list: &crate::policy::model::StringList, action: &str) -> bool {
-    let hit = list
-        .items
-        .iter()
-        .any(|i| glob_match(&encode_pattern(&i.value), action.as_bytes(), true));
+    // A name without `*` or `?` matches only itself (ASCII case aside): compared in place, since
+    // most entries are plain names and this runs for every statement of every check.
+    let hit = list.items.iter().any(|i| {
+        if text_has_wildcard(&i.value) {
+            glob_match(&encode_pattern(&i.value), action.as_bytes(), true)
+        } else {
+            i.value.eq_ignore_ascii_case(action)
+        }
+    });
     hit != list.negated
 }
 
