@@ -71,24 +71,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--key" => a.key = Some(value()?),
             "--prefix" => a.prefix = Some(value()?),
             "--start-after" => a.start_after = Some(value()?),
-            "--jobs" => {
-                let v = value()?;
-                a.jobs = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=10).contains(n))
-                    .ok_or(format!("--jobs wants 1..10, got `{v}`"))?;
-            }
+            "--jobs" => a.jobs = within(flag, &value()?, 1..=10)?,
             "--queue" => a.queue = Some(value()?),
             "--dead-letter-queue" => a.dead_letter = Some(value()?),
-            "--max-tries" => {
-                let v = value()?;
-                a.max_tries = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or(format!("--max-tries wants 1..100, got `{v}`"))?;
-            }
+            "--max-tries" => a.max_tries = within(flag, &value()?, 1..=100)?,
             "--idle-exit" => {
                 let v = value()?;
                 a.idle_exit = Some(
@@ -110,6 +96,18 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         return Err("give --bucket and exactly one of --key, --prefix (or --queue)".into());
     }
     Ok(a)
+}
+
+/// `v` as a whole number in `range`, or the usage error naming `flag`.
+fn within<T>(flag: &str, v: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    v.parse().ok().filter(|n| range.contains(n)).ok_or(format!(
+        "{flag} wants {}..{}, got `{v}`",
+        range.start(),
+        range.end()
+    ))
 }
 
 pub fn run(args: &[String]) -> i32 {
