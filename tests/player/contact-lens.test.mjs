@@ -78,6 +78,16 @@ test('chat (CHAT-2022-11-30): messages as a conversation placed by AbsoluteTime;
   assert.deepEqual(view.marks, [], 'nothing on a recording\'s timeline');
 });
 
+test('a call file versioned VOICE-2022-11-30 (the guide source\'s copy of the same example) reads as 1.1.0 does', () => {
+  const call = fixture('contact-lens-call-redacted.json');
+  const voice = parseContactLens({ ...call, Version: 'VOICE-2022-11-30' });
+  const plain = parseContactLens(call);
+  assert.equal(voice.version, 'VOICE-2022-11-30');
+  assert.equal(voice.channel, 'VOICE');
+  assert.deepEqual({ ...voice, version: plain.version }, plain);
+  refused({ ...call, Version: 'VOICE-2022-11-30', Channel: 'CHAT' }, 'MALFORMED', 'Channel');
+});
+
 test('Amazon Transcribe Call Analytics output is refused by name, also without its JobName', () => {
   const tca = fixture('transcribe-call-analytics-redacted.json');
   refused(tca, 'TRANSCRIBE_CALL_ANALYTICS');
@@ -89,7 +99,7 @@ test('Amazon Transcribe Call Analytics output is refused by name, also without i
 
 test('other versions and shapes are refused with a code and where', () => {
   const call = fixture('contact-lens-call-redacted.json');
-  for (const Version of ['1.0.0', '2.0.0', 'VOICE-2022-11-30', 'EMAIL-2026-01-01', undefined, 110]) {
+  for (const Version of ['1.0.0', '2.0.0', 'VOICE-2022-11-29', 'voice-2022-11-30', 'EMAIL-2026-01-01', undefined, 110]) {
     refused({ ...call, Version }, 'UNSUPPORTED_VERSION', 'Version');
   }
   refused([], 'NOT_JSON_OBJECT');

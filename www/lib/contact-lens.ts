@@ -1,7 +1,9 @@
 /**
  * Amazon Connect Contact Lens conversational analytics output, read as documented in the Amazon
  * Connect Administrator Guide ("Example Contact Lens output files for a call", "... for a chat"):
- * - calls: `Version` "1.1.0", `Channel` "VOICE"; turns placed in milliseconds, categories' points
+ * - calls: `Version` "1.1.0" (the published page) or "VOICE-2022-11-30" (the same example in the
+ *   guide's source, awsdocs/amazon-connect-admin-guide, field for field), `Channel` "VOICE"; turns
+ *   placed in milliseconds, categories' points
  *   of interest in milliseconds, redacted spans in `Redaction.RedactedTimestamps`;
  * - chats: `Version` "CHAT-2022-11-30", `Channel` "CHAT"; messages placed by `AbsoluteTime`,
  *   points of interest as character offsets into transcript items (`TranscriptItems[].Id`).
@@ -78,7 +80,7 @@ const NO_CHARACTERISTICS: Characteristics = {
   overallSentiment: {}, sentimentByQuarter: {}, talkTimeMs: {}, interruptions: { count: 0, totalMs: 0, byInterrupter: {} },
 };
 
-const VERSIONS: Record<string, Channel> = { '1.1.0': 'VOICE', 'CHAT-2022-11-30': 'CHAT' };
+const VERSIONS: Record<string, Channel> = { '1.1.0': 'VOICE', 'VOICE-2022-11-30': 'VOICE', 'CHAT-2022-11-30': 'CHAT' };
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
