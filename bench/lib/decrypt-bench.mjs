@@ -13,7 +13,9 @@
 import { median } from './stats.mjs';
 import { rendererPids, rss, peak, resetPeak } from './procmem.mjs';
 
-export const CONTENDERS = ['webcrypto', 'webcrypto-frames', 'callseal', 'callseal-stream', 'callseal-rust', 'peer'];
+export const CONTENDERS = ['webcrypto', 'webcrypto-frames', 'webcrypto-frames-signed', 'callseal', 'callseal-stream', 'callseal-rust', 'peer'];
+/** The signed floor is measured on signed messages only (where it is the floor that applies). */
+const appliesTo = (contender, m) => contender !== 'webcrypto-frames-signed' || m.signed;
 
 /**
  * Returns one result per (message, contender):
@@ -28,7 +30,7 @@ export async function benchDecrypt(browser, baseUrl, meta, { runs, contenders = 
   const results = [];
   for (const m of meta.messages) {
     const pages = [];
-    for (const contender of contenders) pages.push(await openContender(browser, baseUrl, meta, m, contender, chunkSize));
+    for (const contender of contenders.filter((c) => appliesTo(c, m))) pages.push(await openContender(browser, baseUrl, meta, m, contender, chunkSize));
     for (let round = 0; round < runs; round++) {
       for (let k = 0; k < pages.length; k++) {
         const c = pages[(round + k) % pages.length];

@@ -40,6 +40,21 @@ export function checksum(bytes, h = 0x811c9dc5) {
 
 let state = null;
 
+/** The per-frame floor: each frame opened by its own awaited WebCrypto call, copied into one buffer. */
+async function perFrameFloor(s) {
+  const sealed = s.frameLength + 16, n = Math.ceil(s.input.length / sealed);
+  const out = new Uint8Array(s.input.length - 16 * n);
+  const iv = new Uint8Array(12), aad = new Uint8Array(64), view = new DataView(iv.buffer);
+  for (let i = 0, at = 0; i < n; i++) {
+    view.setUint32(8, i + 1);
+    aad.fill((i + 1) & 0xff);
+    const frame = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, s.key, s.input.subarray(i * sealed, Math.min((i + 1) * sealed, s.input.length))));
+    out.set(frame, at);
+    at += frame.length;
+  }
+  return out;
+}
+
 async function prepare({ file, limit, floor, keyring, contender, committing, chunkSize }) {
   state = null;
   const ring = { keyNamespace: keyring.keyNamespace, keyName: keyring.keyName, key: b64(keyring.key) };
@@ -49,8 +64,9 @@ async function prepare({ file, limit, floor, keyring, contender, committing, chu
     s.input = await fetchBytes(`/bench/out/${limit.file}`);
     s.iv = b64(limit.iv);
     s.key = await crypto.subtle.importKey('raw', b64(limit.key), 'AES-GCM', false, ['decrypt']);
-  } else if (contender === 'webcrypto-frames') {
-    // The per-frame floor: one WebCrypto call per frame of the same size, nothing else.
+  } else if (contender === 'webcrypto-frames' || contender === 'webcrypto-frames-signed') {
+    // The per-frame floor: one WebCrypto call per frame of the same size, nothing else; the
+    // signed floor adds one WebCrypto SHA-384 digest of the same bytes (a signed message's hash).
     s.input = await fetchBytes(`/bench/out/${floor.file}`);
     s.frameLength = floor.frameLength;
     s.key = await crypto.subtle.importKey('raw', b64(floor.key), 'AES-GCM', false, ['decrypt']);
@@ -103,19 +119,13 @@ async function run({ check = false } = {}) {
     case 'webcrypto':
       out = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: s.iv }, s.key, s.input));
       break;
-    case 'webcrypto-frames': {
-      const sealed = s.frameLength + 16, n = Math.ceil(s.input.length / sealed);
-      out = new Uint8Array(s.input.length - 16 * n);
-      const iv = new Uint8Array(12), aad = new Uint8Array(64), view = new DataView(iv.buffer);
-      for (let i = 0, at = 0; i < n; i++) {
-        view.setUint32(8, i + 1);
-        aad.fill((i + 1) & 0xff);
-        const frame = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, s.key, s.input.subarray(i * sealed, Math.min((i + 1) * sealed, s.input.length))));
-        out.set(frame, at);
-        at += frame.length;
-      }
+    case 'webcrypto-frames':
+      out = await perFrameFloor(s);
       break;
-    }
+    case 'webcrypto-frames-signed':
+      // Both on WebCrypto at once, as a decryptor that hashes while it decrypts would run them.
+      [out] = await Promise.all([perFrameFloor(s), crypto.subtle.digest('SHA-384', s.input)]);
+      break;
     default:
       throw new Error(`unknown contender ${s.contender}`);
   }
