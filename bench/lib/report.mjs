@@ -200,9 +200,9 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
     awaited in turn and copied into one output buffer: what any decryptor that makes one
     WebCrypto call per frame must at least spend (no header, key derivation or signature).
     It is the floor of unsigned suites (0478).
-  - signed floor: the per-frame floor plus one WebCrypto SHA-384 digest of the same bytes,
-    started together (both run on Chromium's crypto thread): what a signed message (0578) costs
-    at least. It is the floor of signed suites.
+  - signed floor: the per-frame floor, then one WebCrypto SHA-384 digest of the same bytes
+    (both run on Chromium's crypto thread): what a signed message (0578) costs at least when
+    its hash runs on WebCrypto. It is the floor of signed suites.
   - targets (issue 20): one-shot and stream at least 0.9× the floor that applies and 1.5× the
     peer; one-shot peak memory at most 1.1× the floor's; the pure-Rust engine is reported, not
     judged. \`results.json\` carries \`floor\`, \`signedFloor\`, \`floorApplied\`, \`ratioToFloor\`
