@@ -476,25 +476,24 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     const again = (await api(broker.url, '/api/recordings', { user: 'alice' })).json.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);
     assert.deepEqual(again.header, o.header);
 
-    // An Agent may not read: no URL, no facts, for any object.
+    // An Agent may not read: no contact listed, no URL signed.
     const bob = await api(broker.url, '/api/recordings', { user: 'bob' });
     assert.equal(bob.status, 200, bob.text);
-    for (const x of bob.json.contacts.flatMap((c) => c.objects)) {
-      assert.equal(x.mayRead, false);
-      assert.equal(x.url, undefined, x.id);
-      assert.equal(x.header, undefined, x.id);
-    }
+    assert.deepEqual(bob.json.contacts, []);
     assert.equal(readAudit(broker.auditPath).filter((a) => a.requestID === bob.headers.get('x-request-id') && a.eventName === 'GetObject').length, 0);
   });
 
-  test('listing: every contact for each role, objects readable by Supervisor and Administrator only', async (t) => {
+  test('listing: the contacts a user may read, every one for Supervisor and Administrator, none for an Agent', async (t) => {
     if (engine) return t.skip(engine);
-    for (const [user, may] of [['alice', true], ['carol', true], ['bob', false]]) {
+    for (const [user, listed] of [['alice', index.contacts.length], ['carol', index.contacts.length], ['bob', 0]]) {
       const r = await api(broker.url, '/api/recordings', { user });
       assert.equal(r.status, 200, r.text);
-      assert.equal(r.json.contacts.length, index.contacts.length);
+      assert.equal(r.json.contacts.length, listed, `${user} is listed ${listed} contacts`);
+      // The listing's audit record names exactly the contacts shown.
+      const record = readAudit(broker.auditPath).find((a) => a.requestID === r.headers.get('x-request-id') && a.eventName === 'SearchContacts');
+      assert.deepEqual(record.additionalEventData.contactIds, r.json.contacts.map((c) => c.contactId));
       for (const o of r.json.contacts.flatMap((c) => c.objects)) {
-        assert.equal(o.mayRead, may, `${user} ${o.id}`);
+        assert.equal(o.mayRead, true, `${user} ${o.id}`);
         assert.equal(o.key, undefined, 'S3 keys stay server-side');
         const stored = index.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);
         assert.deepEqual(o.encryptionContext, stored.encryptionContext);

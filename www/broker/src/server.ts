@@ -97,9 +97,10 @@ export function createBroker(config: BrokerConfig) {
   }
 
   /**
-   * The listing: the contacts the user's scope covers (authz.describeContact: their queue or agent
-   * hierarchy), others are not shown at all. For each object the user may read (authz.mayRead: s3:GetObject on it and
-   * kms:Decrypt under its context), it also carries what opening it needs, so that a click starts the unwrap
+   * The listing: the contacts with an object the user may read (authz.mayRead: the contact in the
+   * user's scope, its queue or agent hierarchy; s3:GetObject on the object; kms:Decrypt under its
+   * context), others are not shown at all. For each object the user may read, it also carries what
+   * opening it needs, so that a click starts the unwrap
    * and the object fetch at once instead of after two broker round trips: a short-lived pre-signed
    * GET URL (audited like /api/objects/:id/url, one record per URL) and the header facts the
    * unwrap request is made of (header-facts.ts). Objects the user may not read get neither.
@@ -115,7 +116,7 @@ export function createBroker(config: BrokerConfig) {
     // process); the first failure refuses the whole listing once all have settled.
     const records: Promise<unknown>[] = [];
     const record = (e: AuditEntry) => { records.push(audit.record(e).then(() => undefined, (err: unknown) => err)); };
-    const listed = await Promise.all(contacts.map(async (c) => ({
+    const described = await Promise.all(contacts.map(async (c) => ({
       contactId: c.contactId,
       title: c.title,
       queue: c.contactRecord?.Queue?.Name,
@@ -154,6 +155,7 @@ export function createBroker(config: BrokerConfig) {
         };
       }))),
     })));
+    const listed = described.filter((c) => c.objects.some((o) => o.mayRead));
     // The listing itself: which contacts this user was shown (titles and agents are the catalog's).
     record({
       ...entry, user,
