@@ -1,6 +1,7 @@
 // Deadlines on KMS: a fake KMS (a local HTTP server speaking KMS's JSON protocol) that stalls,
 // throttles (ThrottlingException) or drops the connection on Decrypt, and answers GetKeyPolicy
-// with the stack's key policy. The broker (S3 and the listing: the real stack) answers every
+// with the stack's key policy and ListGrants with no grant (or fails it). The broker (S3 and the
+// listing: the real stack) answers every
 // unwrap within its deadline with a typed error: DeadlineExceeded (504), KmsThrottled (503 +
 // Retry-After, after the SDK's jittered retries), KmsUnavailable (502); the KMS calls in flight
 // are bounded. The same through the broker's kmsUnwrap directly (no policy engine needed).
@@ -21,7 +22,7 @@ let env, cfg, index, wav, fake, broker, body;
 
 /** KMS's JSON 1.1 protocol, misbehaving on Decrypt as `fake.mode` says; counts Decrypt attempts. */
 function fakeKms(keyPolicy) {
-  const state = { mode: 'stall', decrypts: 0, stalled: new Set() };
+  const state = { mode: 'stall', decrypts: 0, stalled: new Set(), grants: 'ok' };
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -30,6 +31,15 @@ function fakeKms(keyPolicy) {
       if (target.endsWith('.GetKeyPolicy')) {
         res.setHeader('content-type', 'application/x-amz-json-1.1');
         return res.end(JSON.stringify({ Policy: keyPolicy, PolicyName: 'default' }));
+      }
+      if (target.endsWith('.ListGrants')) {
+        res.setHeader('content-type', 'application/x-amz-json-1.1');
+        if (state.grants === 'fail') {
+          res.statusCode = 500;
+          res.setHeader('x-amzn-errortype', 'KMSInternalException');
+          return res.end(JSON.stringify({ __type: 'KMSInternalException', message: 'internal error' }));
+        }
+        return res.end(JSON.stringify({ Grants: [], Truncated: false }));
       }
       if (!target.endsWith('.Decrypt')) { res.statusCode = 400; return res.end('{}'); }
       state.decrypts++;
@@ -90,6 +100,25 @@ describe('through the broker (needs pkg/)', () => {
       assert.equal(readAudit(broker.auditPath).find((a) => a.requestID === r.json.error.requestId)?.errorCode, c.code);
     });
   }
+
+  test('the key\'s grants cannot be read: nothing is decided, 502 KmsUnavailable, no key', async (t) => {
+    const missing = await policyEngineMissing(broker.url);
+    if (missing) return t.skip(missing);
+    const fresh = await startBroker(env, { CALLSEAL_KMS_ENDPOINT: fake.url });
+    fake.state.grants = 'fail';
+    fake.state.decrypts = 0;
+    try {
+      const r = await api(fresh.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+      assert.equal(r.status, 502, r.text);
+      assert.equal(r.json.error.code, 'KmsUnavailable');
+      assert.match(r.json.error.message, /grants/);
+      assert.equal(fake.state.decrypts, 0, 'KMS was not asked to decrypt');
+      assert.equal(readAudit(fresh.auditPath).find((a) => a.requestID === r.json.error.requestId)?.errorCode, 'KmsUnavailable');
+    } finally {
+      fake.state.grants = 'ok';
+      await fresh.stop();
+    }
+  });
 
   test('KMS calls in flight are bounded: beyond the slots and the queue, 503 KmsThrottled at once', async (t) => {
     const missing = await policyEngineMissing(broker.url);

@@ -9,13 +9,15 @@
  *     shows only the contacts this allows),
  *   s3:GetObject on the object's ARN (the role policy), and
  *   kms:Decrypt on the key with the encryption context as kms:EncryptionContext:* keys (the key
- *   policy, read from KMS, together with the role policy: IAM counts only where the key policy
- *   lets the account delegate to it).
+ *   policy and the key's grants, read from KMS, together with the role policy: IAM counts only
+ *   where the key policy lets the account delegate to it; a grant to the user's role allows on its
+ *   own, within its constraints).
  * Only the decision 'Allow' grants; 'ExplicitDeny', 'ImplicitDeny' or an engine failure refuse.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { KeyAccessRules } from './aws.js';
 import type { BrokerConfig } from './config.js';
 import { type CatalogContact, contactTags } from './catalog.js';
 import { importCallseal, localEntry } from './callseal.js';
@@ -40,6 +42,8 @@ export interface EvaluationResult {
 interface PolicySet {
   identity: string[];
   kmsKeyPolicy?: string;
+  /** ListGrants entries (see pkg-config/src/lib/types.ts GrantListEntry). */
+  grants?: KeyAccessRules['grants'];
 }
 type Evaluate = (request: EvaluationRequest, policies: PolicySet) => EvaluationResult | Promise<EvaluationResult>;
 
@@ -89,8 +93,8 @@ export function loadEvaluate(config: BrokerConfig): Promise<Evaluate> {
 export class Authorizer {
   private readonly policies: Record<Role, string>;
 
-  /** `keyPolicy` gives the KMS key's current key policy (aws.ts KeyPolicy). */
-  constructor(private readonly config: BrokerConfig, private readonly keyPolicy: () => Promise<string>) {
+  /** `keyAccess` gives the KMS key's current key policy and grants (aws.ts KeyAccess). */
+  constructor(private readonly config: BrokerConfig, private readonly keyAccess: () => Promise<KeyAccessRules>) {
     this.policies = rolePolicies(config);
   }
 
@@ -113,7 +117,7 @@ export class Authorizer {
 
   private async check(
     user: User, action: string, resource: string, sourceIp: string,
-    extra: Record<string, ContextValue> = {}, kmsKeyPolicy?: string,
+    extra: Record<string, ContextValue> = {}, key?: KeyAccessRules,
   ): Promise<Decision> {
     let evaluate: Evaluate;
     try {
@@ -132,7 +136,7 @@ export class Authorizer {
     };
     let result: EvaluationResult;
     try {
-      result = await evaluate(request, { identity: [this.policies[user.role]], ...(kmsKeyPolicy ? { kmsKeyPolicy } : {}) });
+      result = await evaluate(request, { identity: [this.policies[user.role]], ...(key ? { kmsKeyPolicy: key.policy, grants: key.grants } : {}) });
     } catch (err) {
       const e = err as { code?: string; message?: string };
       console.error(`[broker] policy evaluation of ${action} failed: ${e.code ?? ''} ${e.message ?? String(err)}`);
@@ -176,7 +180,7 @@ export class Authorizer {
     return this.check(user, 's3:GetObject', `arn:aws:s3:::${this.config.bucket}/${key}`, sourceIp);
   }
 
-  /** kms:Decrypt on the recordings key under an encryption context, with the key's key policy. */
+  /** kms:Decrypt on the recordings key under an encryption context, with the key's key policy and grants. */
   private async decrypt(user: User, encryptionContext: Record<string, string>, sourceIp: string) {
     const extra: Record<string, ContextValue> = {
       'kms:CallerAccount': this.config.accountId,
@@ -184,7 +188,7 @@ export class Authorizer {
       'kms:EncryptionContextKeys': Object.keys(encryptionContext),
     };
     for (const [k, v] of Object.entries(encryptionContext)) extra[`kms:EncryptionContext:${k}`] = v;
-    return this.check(user, 'kms:Decrypt', this.config.kmsKeyArn, sourceIp, extra, await this.keyPolicy());
+    return this.check(user, 'kms:Decrypt', this.config.kmsKeyArn, sourceIp, extra, await this.keyAccess());
   }
 
   /** connect:SearchContacts on the instance (the listing). */

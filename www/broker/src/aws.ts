@@ -7,7 +7,7 @@
  * CALLSEAL_AWS_ATTEMPT_TIMEOUT_MS), the SDK's standard retries (KMS: 3 attempts; throttling and
  * transient errors, exponential backoff with full jitter), and the request's overall deadline.
  */
-import { KMSClient, DecryptCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { KMSClient, DecryptCommand, GetKeyPolicyCommand, type GrantListEntry, paginateListGrants } from '@aws-sdk/client-kms';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BrokerConfig } from './config.js';
@@ -95,37 +95,68 @@ export function presignGet(s3: S3Client, bucket: string, key: string, expiresIn:
   return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
 }
 
-/** How long a key policy read from KMS is used before it is read again. */
-const KEY_POLICY_TTL_MS = 60_000;
+/** How long a key policy and grants read from KMS are used before they are read again. */
+const KEY_ACCESS_TTL_MS = 60_000;
+
+/** What KMS decides a caller's use of the key by, besides IAM policies. */
+export interface KeyAccessRules {
+  /** The key policy (its "default" policy, the only one KMS has). */
+  policy: string;
+  /** Every grant on the key, as ListGrants returns them. */
+  grants: GrantListEntry[];
+}
 
 /**
- * The key policy of the broker's KMS key, as KMS has it now (GetKeyPolicy, the "default"
- * policy), read again after a minute. A failed read refuses (KmsUnavailable): no decision is made
- * without the key policy.
+ * The key policy and the grants of the broker's KMS key, as KMS has them now (GetKeyPolicy and
+ * every page of ListGrants), read again after a minute. A failed read refuses (KmsUnavailable): no
+ * decision is made without both.
  */
-export class KeyPolicy {
-  private cached?: { at: number; text: string };
-  private pending?: Promise<string>;
+export class KeyAccess {
+  private cached?: { at: number; rules: KeyAccessRules };
+  private pending?: Promise<KeyAccessRules>;
 
   constructor(private readonly kms: KMSClient, private readonly keyArn: string) {}
 
-  get(): Promise<string> {
-    if (this.cached && Date.now() - this.cached.at < KEY_POLICY_TTL_MS) return Promise.resolve(this.cached.text);
+  get(): Promise<KeyAccessRules> {
+    if (this.cached && Date.now() - this.cached.at < KEY_ACCESS_TTL_MS) return Promise.resolve(this.cached.rules);
     this.pending ??= this.load().finally(() => { this.pending = undefined; });
     return this.pending;
   }
 
-  private async load(): Promise<string> {
+  private async load(): Promise<KeyAccessRules> {
+    const [policy, grants] = await Promise.all([this.policy(), this.grants()]);
+    const rules = { policy, grants };
+    this.cached = { at: Date.now(), rules };
+    return rules;
+  }
+
+  private async policy(): Promise<string> {
     let out;
     try {
       out = await this.kms.send(new GetKeyPolicyCommand({ KeyId: this.keyArn, PolicyName: 'default' }));
     } catch (err) {
-      const e = kmsError(err, 'GetKeyPolicy');
-      throw e.code === 'KmsThrottled' || e.code === 'DeadlineExceeded' ? e
-        : new BrokerError('KmsUnavailable', 'the key policy of the recordings key could not be read from KMS');
+      throw unreadable(err, 'GetKeyPolicy', 'the key policy');
     }
     if (!out.Policy) throw new BrokerError('KmsUnavailable', 'KMS returned no key policy for the recordings key');
-    this.cached = { at: Date.now(), text: out.Policy };
     return out.Policy;
   }
+
+  private async grants(): Promise<GrantListEntry[]> {
+    const grants: GrantListEntry[] = [];
+    try {
+      for await (const page of paginateListGrants({ client: this.kms, pageSize: 100 }, { KeyId: this.keyArn })) {
+        grants.push(...(page.Grants ?? []));
+      }
+    } catch (err) {
+      throw unreadable(err, 'ListGrants', 'the grants');
+    }
+    return grants;
+  }
+}
+
+/** A failed read of the key's policy or grants: throttled or late as such, else unavailable. */
+function unreadable(err: unknown, call: string, what: string): BrokerError {
+  const e = kmsError(err, call);
+  return e.code === 'KmsThrottled' || e.code === 'DeadlineExceeded' ? e
+    : new BrokerError('KmsUnavailable', `${what} of the recordings key could not be read from KMS`);
 }
