@@ -73,6 +73,8 @@ fn broken_identity_deny_never_yields_allow() {
         json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}}),
         json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/33"}}}),
         json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"NumericLessThan":{"kms:ExpirationModel":"abc"}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"awsusername":"alice"}}}),
+        json!({"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:usrname":"alice"}}}),
     ];
     for deny in denies {
         let p = json!({"Version":"2012-10-17","Statement":[deny]}).to_string();
@@ -89,8 +91,9 @@ fn broken_identity_deny_never_yields_allow() {
         refused += usize::from(got.starts_with("refused"));
     }
     assert!(failures.is_empty(), "fail-open:\n{}", failures.join("\n"));
-    // The malformed action (2), resource (3) and condition (4) cases.
-    assert_eq!(refused, 9);
+    // The malformed action (2), resource (3) and condition (4) cases, and the two condition
+    // keys no request carries (`awsusername`, `aws:usrname`).
+    assert_eq!(refused, 11);
 }
 
 /// Key policies naming bob in ways IAM refuses or that do not name him (wildcards inside a
@@ -150,4 +153,56 @@ fn broken_principals_never_yield_allow() {
         }
     }
     assert!(failures.is_empty(), "fail-open:\n{}", failures.join("\n"));
+}
+
+/// A condition key no request carries (`awsusername`: not `prefix:name`; `aws:usrname`: not a
+/// global key) is absent from every request, so the statement means something other than its
+/// author wrote, whichever its effect: a Deny under `StringEquals` never applies, and an Allow
+/// under `StringNotEquals` (or `...IfExists`, `Null: true`, `ForAllValues`) always does. Both
+/// are refused, naming the finding; a well-formed `aws:` key IAM lists is decided.
+#[test]
+fn condition_keys_no_request_carries_are_refused_in_allow_and_deny() {
+    let r = req(json!({"principal": USER, "action": "kms:Decrypt", "resource": KEY}));
+    let with = |effect: &str, op: &str, key: &str, value: &str| {
+        json!({"Version":"2012-10-17","Statement":[{"Effect":effect,"Action":"kms:Decrypt","Resource":"*","Condition":{op:{key:value}}}]})
+            .to_string()
+    };
+    // Each of these conditions holds or fails whatever the request (its key is never there).
+    let cases = [
+        ("Deny", "StringEquals", "bob", "ImplicitDeny"),
+        ("Allow", "StringNotEquals", "bob", "Allow"),
+        ("Allow", "StringEqualsIfExists", "bob", "ImplicitDeny"),
+        ("Allow", "Null", "true", "ImplicitDeny"),
+        ("Allow", "ForAllValues:StringEquals", "bob", "ImplicitDeny"),
+    ];
+    for (effect, op, value, documented) in cases {
+        for (key, code) in [
+            ("awsusername", "INVALID_CONDITION_KEY_FORMAT"),
+            ("aws:usrname", "INVALID_GLOBAL_CONDITION_KEY"),
+            ("aws:", "INVALID_CONDITION_KEY_FORMAT"),
+        ] {
+            let texts = PolicyTexts {
+                identity: vec![allow_all(), with(effect, op, key, value)],
+                kms_key_policy: Some("default".into()),
+                ..Default::default()
+            };
+            let e = PolicySet::compile(&texts).expect_err(key);
+            assert_eq!(e.code, callseal::ErrorCode::InvalidPolicy, "{e}");
+            let want = format!("identity[1]: {code} at Statement[0].Condition.{op}.{key} ");
+            assert!(
+                e.message.starts_with(&want),
+                "{effect} {op} {key}: {}",
+                e.message
+            );
+        }
+        // The documented key (present: alice) is read and decided, without an Allow-all beside
+        // it: alice is not bob, her username is not null, and her one value is not bob.
+        let texts = PolicyTexts {
+            identity: vec![with(effect, op, "aws:username", value)],
+            kms_key_policy: Some("default".into()),
+            ..Default::default()
+        };
+        let got = outcome(&texts, &r);
+        assert!(got.starts_with(documented), "{effect} {op}: {got}");
+    }
 }

@@ -22,7 +22,6 @@ use callseal::policy::{validate_with, Catalog, Finding, PolicyType, Severity, Va
 const WHY: &[(&str, &str)] = &[
     ("INVALID_ACTION", "The action is not in its service's action list in the service data (renamed, retired, or an API name that is not an IAM action, e.g. `s3:ListObjects`); IAM stores such actions but they never match a request."),
     ("INVALID_ARN_RESOURCE", "The ARN fits none of the resource types whose ARNs have this namespace in the service data (nor the ARNs AWS documents apart from it), so it names no resource that exists."),
-    ("INVALID_GLOBAL_CONDITION_KEY", "The `aws:` key is not among the global condition keys the IAM User Guide lists; a key absent from the request context never matches."),
     ("INVALID_SERVICE", "Neither a service prefix nor an ARN namespace in the service data (a retired service such as DeepRacer)."),
     ("INVALID_SERVICE_CONDITION_KEY", "The key is not among its service's condition keys in the service data."),
     ("INVALID_SERVICE_IN_ACTION", "The service prefix is not in the service data: the service was retired (Mobile Hub, IoT 1-Click, DeepRacer, DeepLens, Elastic Inference, ...) or never had IAM actions, so the entries grant nothing."),
@@ -308,4 +307,27 @@ fn largest_managed_policy_is_accepted() {
         DecisionKind::Allow,
         "{action}"
     );
+}
+
+/// Every AWS managed policy compiles for evaluation: AWS attaches them all, so none may have a
+/// finding the evaluator refuses (src/policy/evaluate/readable.rs). AWSSSOServiceRolePolicy's
+/// `aws:PrincipalOrgMasterAccountId` is the one global key among them that the IAM User
+/// Guide's global keys page does not list.
+#[test]
+fn every_managed_policy_compiles() {
+    let refused: Vec<String> = read_corpus("aws-managed-policies-2026-08-22.jsonl.gz", |v| {
+        serde_json::to_string(&v["document"]).expect("document")
+    })
+    .into_iter()
+    .filter_map(|(name, text)| {
+        let texts = PolicyTexts {
+            identity: vec![text],
+            ..Default::default()
+        };
+        PolicySet::compile(&texts)
+            .err()
+            .map(|e| format!("{name}: {e}"))
+    })
+    .collect();
+    assert!(refused.is_empty(), "{}", refused.join("\n"));
 }

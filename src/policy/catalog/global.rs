@@ -28,6 +28,11 @@ pub const GLOBAL_KEYS: &[GlobalKey] = &[
     k("aws:PrincipalAccount", String, false),
     k("aws:PrincipalOrgPaths", String, true),
     k("aws:PrincipalOrgID", String, false),
+    // Not on the global keys page, but AWS's own AWSSSOServiceRolePolicy conditions on it (AWS
+    // Managed Policy Reference, https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSSSOServiceRolePolicy.html:
+    // `StringNotEquals` against `${aws:PrincipalAccount}`): the account id of the management
+    // account of the principal's organization.
+    k("aws:PrincipalOrgMasterAccountId", String, false),
     k("aws:PrincipalTag/${TagKey}", String, false),
     k("aws:PrincipalIsAWSService", Bool, false),
     k("aws:PrincipalServiceName", String, false),

@@ -8,10 +8,11 @@
 //! The findings are the validator's own (the same checks `validatePolicy` runs), so the two
 //! never disagree about which text is broken. Malformed actions, resource ARNs and condition
 //! keys refuse too (`kms Decrypt`, a five-field ARN, `ARN:`, `aws:PrincipalTag` without its tag
-//! key): they match nothing, so a `Deny` naming them would never apply.
-//! Findings that need the service catalog (unknown actions, condition keys, ARN resource
-//! types) do not refuse: an unknown action matches nothing, as in IAM, and the catalog trails
-//! AWS.
+//! key, `awsusername`, `aws:usrname`): they match nothing, so a `Deny` naming them would never
+//! apply, and an `Allow` whose condition holds when its key is absent would always apply.
+//! Findings that need the service catalog (unknown actions, service condition keys, ARN
+//! resource types) do not refuse: an unknown action matches nothing, as in IAM, and the
+//! catalog trails AWS.
 
 use super::super::checks::{
     self, actions, conditions, empty, resources, syntax, variables, version, Check, Ctx,
@@ -40,6 +41,12 @@ const REFUSED: &[&Check] = &[
     &syntax::RESOURCE_IN_TRUST_POLICY,
     &version::INVALID_VERSION,
     &conditions::DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
+    // A key no request carries (not `prefix:name`; an `aws:` key that is not a global key) is
+    // absent from every request. Refused in Allow and Deny alike: a Deny under `StringEquals`
+    // would never apply, an Allow under `StringNotEquals`, `...IfExists`, `Null: true` or
+    // `ForAllValues` would always apply.
+    &conditions::INVALID_CONDITION_KEY_FORMAT,
+    &conditions::INVALID_GLOBAL_CONDITION_KEY,
     &conditions::MISSING_TAG_KEY_IN_CONDITION,
     &conditions::INVALID_CONDITION_MULTIPLE_BOOLEAN,
     &actions::INVALID_ACTION_FORMAT,

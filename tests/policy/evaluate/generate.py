@@ -320,10 +320,11 @@ COND_TABLE = [
     (D_BOOL, "Bool", "aws:MultiFactorAuthPresent", "true", "false", False),
     (D_IFEXISTS, "BoolIfExists", "aws:MultiFactorAuthPresent", "true", None, True),
     (D_IFEXISTS, "BoolIfExists", "aws:MultiFactorAuthPresent", "true", "false", False),
-    # Binary
-    (D_BIN, "BinaryEquals", "key", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", True),
-    (D_BIN, "BinaryEquals", "key", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", "ASIAIOSFODNN7EXAMPLE", False),
-    (D_BIN, "BinaryEquals", "key", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", None, False),
+    # Binary (the guide's example names its key `key`, which is not `prefix:name`: a policy with it
+    # is refused, so the rows name a service key of the request's service instead)
+    (D_BIN, "BinaryEquals", "svc:BinaryValue", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", True),
+    (D_BIN, "BinaryEquals", "svc:BinaryValue", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", "ASIAIOSFODNN7EXAMPLE", False),
+    (D_BIN, "BinaryEquals", "svc:BinaryValue", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", None, False),
     # IP
     (D_IP, "IpAddress", "aws:SourceIp", "203.0.113.0/24", "203.0.113.1", True),
     (D_IP, "IpAddress", "aws:SourceIp", "203.0.113.0/24", "198.51.100.1", False),
