@@ -8,7 +8,7 @@ SHELL := /bin/bash
 export CALLSEAL_PYTHON ?= $(CURDIR)/.venv/bin/python
 export CALLSEAL_SERVICE_DATA ?= $(CURDIR)/target/generated/service-data.bin
 
-.PHONY: help setup build service-data test test-native test-lint test-wasm test-pages test-broker test-deploy test-sealer demo bench fuzz clean
+.PHONY: help setup build service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer demo bench fuzz clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -22,7 +22,7 @@ service-data: setup
 build: setup service-data
 	@scripts/build-wasm.sh
 
-test: setup service-data test-lint test-native build test-wasm test-broker test-pages test-deploy test-sealer
+test: setup service-data test-lint test-native build test-wasm test-consumers test-broker test-pages test-deploy test-sealer
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -37,6 +37,12 @@ test-native:
 # The wasm package (pkg/) in Node and in headless Chromium.
 test-wasm:
 	node --test tests/wasm/
+
+# The package as consumers meet it: fresh `npm init -y` projects, the `npm pack` tarball and the
+# package README's recipes (Node ESM and CommonJS, Vite, webpack 5, esbuild, TypeScript strict),
+# tools from the npm registry at pinned versions (tests/consumers/support.mjs).
+test-consumers: build
+	node --test tests/consumers/
 
 test-broker:
 	npx tsc --noEmit -p www/broker/tsconfig.json

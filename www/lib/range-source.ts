@@ -51,7 +51,7 @@ interface Block {
   bytes?: Uint8Array;
 }
 
-export class HttpRangeSource implements RangeSource {
+export class HttpRangeSource {
   size?: number;
   private url: string;
   private readonly blockSize: number;
@@ -68,6 +68,13 @@ export class HttpRangeSource implements RangeSource {
     this.blockSize = opts.blockSize ?? 256 * 1024;
     this.maxBlocks = opts.maxBlocks ?? 48;
     this.readAhead = opts.readAhead ?? 4;
+  }
+
+  /** This source as callseal's `RangeSource`, once its size is known (given, or from a Content-Range). */
+  asRangeSource(): RangeSource {
+    const size = this.size;
+    if (size === undefined) throw new FetchError(0, '', 'object size unknown: no answer so far had a Content-Range');
+    return { size, read: (offset, length) => this.read(offset, length) };
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {

@@ -212,7 +212,7 @@ async function openWith(id: string, t: ObjectTarget, broker: Broker, early: Retu
     // The recordings are signed (suite 0578) and a range reader never checks the footer
     // signature: the player opts in to frame-authenticated plaintext, so any holder of the data
     // key could have written what it plays (SECURITY.md, "Tampered objects").
-    reader = await openRangeReader(source, dataKey, { expectedContext: t.expectedContext, signedMessages: 'release-before-verify' });
+    reader = await openRangeReader(source.asRangeSource(), dataKey, { expectedContext: t.expectedContext, signedMessages: 'release-before-verify' });
   } finally {
     dataKey.fill(0); // the reader keeps its own derived key (wiped by close())
   }

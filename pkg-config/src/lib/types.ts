@@ -121,8 +121,8 @@ export interface StreamOptions extends DecryptOptions {
 
 /** A byte-range source, e.g. HTTP Range requests on a pre-signed S3 URL. */
 export interface RangeSource {
-  /** Total size of the encrypted object in bytes (required: e.g. from `Content-Length`). */
-  size?: number;
+  /** Total size of the encrypted object in bytes (e.g. from `Content-Length`). */
+  size: number;
   /**
    * Returns exactly bytes [offset, offset + length) of the object (a `Uint8Array`, or any
    * `BufferSource`, e.g. `response.arrayBuffer()`); any other length fails the read with
