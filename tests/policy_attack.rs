@@ -206,3 +206,154 @@ fn condition_keys_no_request_carries_are_refused_in_allow_and_deny() {
         assert!(got.starts_with(documented), "{effect} {op}: {got}");
     }
 }
+
+/// `*` in Resource / NotResource ARNs. IAM User Guide, "IAM JSON policy elements: Resource"
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards):
+/// wildcards work "within the individual segments of an ARN"; "if the `*` wildcard is the last
+/// character of a resource ARN segment, it can expand to match beyond the colon boundaries";
+/// "you can't use a wildcard in the service segment". How far a segment-ending `*` reaches is
+/// not settled by the guide: the one live test on record (AWS Glue Developer Guide, pull
+/// request 71 on awsdocs/aws-glue-developer-guide: `arn:aws:logs:*:*:/aws-glue/*` "does work")
+/// has the account's `*` reaching into the resource part; @cloud-copilot/iam-simulate matches
+/// partition, service, region and account each on its own. So a statement is read the way
+/// that grants less: an Allow's `Resource` (a Deny's `NotResource`) lets only the account's
+/// `*` take colons, into the resource part; a Deny's `Resource` (an Allow's `NotResource`)
+/// lets a `*` ending any segment take them. In the resource part every wildcard takes colons.
+#[test]
+fn arn_wildcards_across_colons_never_widen_an_allow() {
+    let s3_evil = "arn:aws:s3:::evilbucket/x:111122223333:y";
+    // An API of the caller's own account (444455556666) whose path holds the other account.
+    let api_evil = "arn:aws:execute-api:us-east-1:444455556666:api1/prod/GET/x:111122223333:y";
+    let mallory = "arn:aws:iam::444455556666:user/mallory";
+    let glue_stream = "arn:aws:logs:us-east-1:111122223333:log-group:/aws-glue/x:log-stream:y";
+    let st = |effect: &str, element: &str, pattern: &str| {
+        json!({"Version":"2012-10-17","Statement":[{"Effect":effect,"Action":"*",element:pattern}]})
+            .to_string()
+    };
+    // (what, policies, resource, expected decision)
+    let cases = [
+        // The account segment pins the account: an Allow's region `*` stops at its colon.
+        (
+            "Allow arn:aws:*:*:111122223333:* on an S3 object whose key holds the account",
+            vec![st("Allow", "Resource", "arn:aws:*:*:111122223333:*")],
+            s3_evil,
+            "ImplicitDeny",
+        ),
+        (
+            "Allow arn:aws:execute-api:*:111122223333:* on an API path that holds the account",
+            vec![st(
+                "Allow",
+                "Resource",
+                "arn:aws:execute-api:*:111122223333:*",
+            )],
+            api_evil,
+            "ImplicitDeny",
+        ),
+        // A Deny reaches as far as the widest reading.
+        (
+            "Deny arn:aws:*:*:111122223333:* beside an Allow-all",
+            vec![
+                allow_all(),
+                st("Deny", "Resource", "arn:aws:*:*:111122223333:*"),
+            ],
+            s3_evil,
+            "ExplicitDeny",
+        ),
+        (
+            "Deny arn:aws:execute-api:*:111122223333:* beside an Allow-all",
+            vec![
+                allow_all(),
+                st("Deny", "Resource", "arn:aws:execute-api:*:111122223333:*"),
+            ],
+            api_evil,
+            "ExplicitDeny",
+        ),
+        // NotResource the other way round.
+        (
+            "Allow NotResource arn:aws:*:*:111122223333:*",
+            vec![st("Allow", "NotResource", "arn:aws:*:*:111122223333:*")],
+            s3_evil,
+            "ImplicitDeny",
+        ),
+        (
+            "Deny NotResource arn:aws:execute-api:*:111122223333:* beside an Allow-all",
+            vec![
+                allow_all(),
+                st(
+                    "Deny",
+                    "NotResource",
+                    "arn:aws:execute-api:*:111122223333:*",
+                ),
+            ],
+            api_evil,
+            "ExplicitDeny",
+        ),
+        // The account's `*` reaches into the resource part (the Glue policies AWS attaches).
+        (
+            "Allow arn:aws:logs:*:*:/aws-glue/* on a Glue log stream",
+            vec![st("Allow", "Resource", "arn:aws:logs:*:*:/aws-glue/*")],
+            glue_stream,
+            "Allow",
+        ),
+        (
+            "Allow arn:aws:logs:*:*:/aws-lambda/* on a Glue log stream",
+            vec![st("Allow", "Resource", "arn:aws:logs:*:*:/aws-lambda/*")],
+            glue_stream,
+            "ImplicitDeny",
+        ),
+        // In the resource part any wildcard takes colons.
+        (
+            "Allow ...:log-group:/aws-glue/x:* on its stream",
+            vec![st(
+                "Allow",
+                "Resource",
+                "arn:aws:logs:us-east-1:111122223333:log-group:/aws-glue/x:*",
+            )],
+            glue_stream,
+            "Allow",
+        ),
+        (
+            "Allow ...:log-group:*:log-stream:y",
+            vec![st(
+                "Allow",
+                "Resource",
+                "arn:aws:logs:us-east-1:111122223333:log-group:*:log-stream:y",
+            )],
+            glue_stream,
+            "Allow",
+        ),
+        // Within a segment wildcards match as usual, the service's too (it then names other
+        // services: Access Analyzer's WILDCARD_IN_SERVICE_NAME).
+        (
+            "Allow arn:aws:s*:*:*:* on an S3 object",
+            vec![st("Allow", "Resource", "arn:aws:s*:*:*:*")],
+            s3_evil,
+            "Allow",
+        ),
+        (
+            "Allow arn:aws:logs:us-*-1:111122223333:* on a Glue log stream",
+            vec![st(
+                "Allow",
+                "Resource",
+                "arn:aws:logs:us-*-1:111122223333:*",
+            )],
+            glue_stream,
+            "Allow",
+        ),
+    ];
+    let mut wrong = vec![];
+    for (what, identity, resource, want) in cases {
+        let principal = if resource == api_evil { mallory } else { USER };
+        let r =
+            req(json!({"principal": principal, "action": "s3:GetObject", "resource": resource}));
+        let texts = PolicyTexts {
+            identity,
+            ..Default::default()
+        };
+        let got = outcome(&texts, &r);
+        if !got.starts_with(&format!("{want}:")) {
+            wrong.push(format!("{what}: want {want}, got {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -9,7 +9,7 @@ use super::compiled::{
 };
 use super::request::{Prepared, PrincipalKind};
 use super::variables::Template;
-use crate::policy::iam::arn::{arn_like, arn_match, Arn};
+use crate::policy::iam::arn::{arn_like, arn_match, arn_match_widest, Arn};
 use crate::policy::iam::date::parse_date;
 use crate::policy::iam::glob::glob_match;
 use crate::policy::iam::ip::parse_ip;
@@ -70,7 +70,7 @@ impl<'r, 'p> Matcher<'r, 'p> {
             return None;
         }
         if let Some(r) = &st.resources {
-            if !self.resources(r) {
+            if !self.resources(r, st.effect) {
                 return None;
             }
         }
@@ -113,12 +113,20 @@ impl<'r, 'p> Matcher<'r, 'p> {
         !self.exhausted
     }
 
-    fn resources(&mut self, m: &'p ListMatcher<StrPattern>) -> bool {
+    /// Whether the request's resource is in (`Resource`) or outside (`NotResource`) the list,
+    /// in the ARN reading that makes the statement stricter: the widest for a Deny's
+    /// `Resource` and an Allow's `NotResource`, the narrowest otherwise (see [`arn_match`]).
+    fn resources(&mut self, m: &'p ListMatcher<StrPattern>, effect: Effect) -> bool {
         let req = self.req;
+        let how = if (effect == Effect::Deny) != m.negated {
+            arn_match_widest
+        } else {
+            arn_match
+        };
         let any = m
             .items
             .iter()
-            .any(|item| self.pattern_match(item, &req.resource, arn_match));
+            .any(|item| self.pattern_match(item, &req.resource, how));
         any != m.negated
     }
 

@@ -124,21 +124,44 @@ pub fn arn_like(pattern: &[u8], text: &str) -> bool {
 }
 
 /// Matches an encoded `Resource` / `NotResource` pattern against a resource string,
-/// case-sensitively.
+/// case-sensitively, in the reading that grants least: only a `*` ending the account segment
+/// takes colons (into the resource part). See [`arn_match_widest`] for the other reading.
 ///
 /// spec: IAM User Guide, "IAM JSON policy elements: Resource": wildcards work within each
-/// colon-separated segment, and "if the `*` wildcard is the last character of a resource ARN
-/// segment, it can expand to match beyond the colon boundaries" (`arn:aws:logs:*:*:/aws-glue/*`
-/// names `...:111122223333:log-group:/aws-glue/x:log-stream:y`). The resource part (after the
-/// fifth colon) is one segment whose wildcards take colons too.
+/// colon-separated segment; "if the `*` wildcard is the last character of a resource ARN
+/// segment, it can expand to match beyond the colon boundaries"; "you can't use a wildcard in
+/// the service segment". The guide does not say which segments: AWS Glue's
+/// `arn:aws:logs:*:*:/aws-glue/*` (in AWS managed policies) is reported to work in a live
+/// account (awsdocs/aws-glue-developer-guide pull request 71), which needs the account's `*`
+/// to reach into the resource part (`...:111122223333:log-group:/aws-glue/x`); nothing shows
+/// a region's `*` reaching past the account, which would let `arn:aws:*:*:111122223333:*`
+/// name `arn:aws:s3:::evilbucket/x:111122223333:y`. The resource part (after the fifth colon)
+/// is one segment whose wildcards take colons too.
 ///
 /// A pattern that is only wildcards matches anything, ARN or not; when the text is not an ARN
 /// the pattern is compared as a whole string.
+pub fn arn_match(pattern: &[u8], text: &str) -> bool {
+    arn_match_crossing(pattern, text, |component| component == ACCOUNT)
+}
+
+/// [`arn_match`] in the widest reading of the guide's sentence: a `*` ending any segment
+/// before the resource part takes colons. For the statements a wider match can only make
+/// stricter (a Deny's `Resource`, an Allow's `NotResource`).
+pub fn arn_match_widest(pattern: &[u8], text: &str) -> bool {
+    arn_match_crossing(pattern, text, |_| true)
+}
+
+/// The account's position among the colon-ended components (`arn`, partition, service,
+/// region, account).
+const ACCOUNT: usize = 4;
+
+/// Matches with `crosses(i)` saying whether a `*` ending component `i` (0 = `arn`, ...,
+/// 4 = account) may take colons.
 ///
 /// Cost: each pattern segment is compared with each text segment at most once (the text
 /// segments a crossing `*` may end before are tried in order, each once), and the resource
 /// part with one glob, so time is linear in the text for a fixed pattern.
-pub fn arn_match(pattern: &[u8], text: &str) -> bool {
+fn arn_match_crossing(pattern: &[u8], text: &str, crosses: fn(usize) -> bool) -> bool {
     if pattern.iter().all(|&b| b == STAR) && !pattern.is_empty() {
         return true;
     }
@@ -164,8 +187,8 @@ pub fn arn_match(pattern: &[u8], text: &str) -> bool {
     let mut starts: Vec<usize> = vec![0];
     let mut from: Option<usize> = None;
     let (last, fields) = segments.split_last().unwrap_or((&rest, &[]));
-    for seg in fields {
-        let crossing = seg.last() == Some(&STAR);
+    for (i, seg) in fields.iter().enumerate() {
+        let crossing = seg.last() == Some(&STAR) && crosses(i);
         let mut next: Vec<usize> = Vec::new();
         let mut next_from: Option<usize> = None;
         let after_colons = from
@@ -201,7 +224,8 @@ pub fn arn_match(pattern: &[u8], text: &str) -> bool {
         // text segment, or the rest of the text when it ends with a `*`.
         let tail_matches = |s: usize| {
             let end = memchr::memchr(b':', &t[s..]).map_or(t.len(), |i| s + i);
-            (end == t.len() || last.last() == Some(&STAR)) && glob_match(last, &t[s..end], false)
+            (end == t.len() || (last.last() == Some(&STAR) && crosses(fields.len())))
+                && glob_match(last, &t[s..end], false)
         };
         let after_colons = from
             .into_iter()
@@ -274,21 +298,26 @@ mod tests {
     #[test]
     fn star_ending_a_segment_crosses_colons() {
         let stream = "arn:aws:logs:us-east-1:111122223333:log-group:/aws-glue/x:log-stream:y";
-        assert!(m("arn:aws:logs:*:*:/aws-glue/*", stream));
-        assert!(m("arn:aws:logs:us-east-1:*:/aws-glue/x:*", stream));
-        assert!(!m("arn:aws:logs:*:*:/aws-lambda/*", stream));
-        assert!(m(
-            "arn:aws:kms:*:key/*",
-            "arn:aws:kms:us-east-1:111122223333:key/abc"
-        ));
-        assert!(m(
-            "arn:aws:*:key/abc",
-            "arn:aws:kms:us-east-1:111122223333:key/abc"
-        ));
-        assert!(!m(
-            "arn:aws:*:key/abd",
-            "arn:aws:kms:us-east-1:111122223333:key/abc"
-        ));
+        let kms = "arn:aws:kms:us-east-1:111122223333:key/abc";
+        let evil = "arn:aws:s3:::evilbucket/x:111122223333:y";
+        let widest = |p: &str, t: &str| arn_match_widest(&encode_pattern(p), t);
+        // The account's `*` reaches into the resource part in both readings.
+        for f in [m, widest] {
+            assert!(f("arn:aws:logs:*:*:/aws-glue/*", stream));
+            assert!(f("arn:aws:logs:us-east-1:*:/aws-glue/x:*", stream));
+            assert!(!f("arn:aws:logs:*:*:/aws-lambda/*", stream));
+            assert!(!f("arn:aws:*:key/abd", kms));
+        }
+        // Other segments' `*` only in the widest reading.
+        for (p, t) in [
+            ("arn:aws:*:*:111122223333:*", evil),
+            ("arn:aws:s3:*:111122223333:*", evil),
+            ("arn:aws:kms:*:key/*", kms),
+            ("arn:aws:*:key/abc", kms),
+        ] {
+            assert!(!m(p, t), "{p}");
+            assert!(widest(p, t), "{p}");
+        }
         // A condition compares the six components separately.
         let like = |p: &str, t: &str| arn_like(&encode_pattern(p), t);
         assert!(!like("arn:aws:logs:*:*:/aws-glue/*", stream));
@@ -296,8 +325,9 @@ mod tests {
     }
 
     /// The rule as a reference: a dynamic programme over the whole text in which a `*` or `?`
-    /// before the resource part takes no colon, except a `*` that ends its segment.
-    fn reference(p: &str, t: &str) -> bool {
+    /// before the resource part takes no colon, except a `*` that ends a component for which
+    /// `crosses` holds.
+    fn reference(p: &str, t: &str, crosses: fn(usize) -> bool) -> bool {
         #[derive(Clone, Copy)]
         enum Tok {
             Lit(u8),
@@ -311,7 +341,8 @@ mod tests {
             let in_resource = colons >= 5;
             toks.push(match b {
                 b'*' => Tok::Star {
-                    colons: in_resource || matches!(pb.get(i + 1), None | Some(b':')),
+                    colons: in_resource
+                        || (matches!(pb.get(i + 1), None | Some(b':')) && crosses(colons)),
                 },
                 b'?' => Tok::One {
                     colons: in_resource,
@@ -355,7 +386,16 @@ mod tests {
             }
             let enc = encode_pattern(&p);
             for t in &texts {
-                assert_eq!(arn_match(&enc, t), reference(&p, t), "{p} {t}");
+                assert_eq!(
+                    arn_match(&enc, t),
+                    reference(&p, t, |c| c == ACCOUNT),
+                    "{p} {t}"
+                );
+                assert_eq!(
+                    arn_match_widest(&enc, t),
+                    reference(&p, t, |_| true),
+                    "{p} {t}"
+                );
             }
         }
     }
