@@ -268,21 +268,22 @@ fn suggestions_and_articles() {
     );
 }
 
+/// A policy with `n` one-action statements (about 63 non-whitespace characters each).
+fn policy(n: usize) -> String {
+    let st: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{i:04}"}}"#))
+        .collect();
+    format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+        st.join(", ")
+    )
+}
+
 /// The identity policy size warning measures against the quota of the kind of policy the
 /// caller names, and against Access Analyzer's 10,240 characters when it names none.
 #[test]
 fn identity_policy_size_quota_by_kind() {
     use callseal::policy::IdentityPolicy;
-    // Non-whitespace characters of a policy with `n` one-action statements.
-    let policy = |n: usize| {
-        let st: Vec<String> = (0..n)
-            .map(|i| format!(r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{i:04}"}}"#))
-            .collect();
-        format!(
-            r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
-            st.join(", ")
-        )
-    };
     let size_warning = |text: &str, kind: Option<IdentityPolicy>| {
         validate_with(
             text,
@@ -317,6 +318,74 @@ fn identity_policy_size_quota_by_kind() {
     assert!(size_warning(&eleven_k, None)
         .unwrap()
         .contains("Access Analyzer"));
+}
+
+/// `callseal policy validate --identity-policy K` holds the policy to K's quota, as the API's
+/// `identityPolicy` does; the flag is for identity policies only, and other kinds are usage
+/// errors (exit 2).
+#[cfg(feature = "cli")]
+#[test]
+fn cli_identity_policy_kind() {
+    use std::io::Write;
+    let run = |args: &[&str], text: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callseal"))
+            .args(["policy", "validate", "-", "--no-service-data"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // About 7,000 characters: over a managed policy's and a group's quota, under a role's and
+    // Access Analyzer's default.
+    let seven_k = policy(110);
+    let warned = |out: &str| out.contains(": warning POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA ");
+    let (code, out, _) = run(&[], &seven_k);
+    assert_eq!(code, Some(0));
+    assert!(!warned(&out), "{out}");
+    let (code, out, _) = run(&["--identity-policy", "managed"], &seven_k);
+    assert_eq!(code, Some(0));
+    assert!(
+        warned(&out) && out.contains("the quota for a managed policy is 6144"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["--identity-policy", "group"], &seven_k);
+    assert!(
+        warned(&out) && out.contains("a group's inline policies together"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["--identity-policy", "role"], &seven_k);
+    assert!(!warned(&out), "{out}");
+    let (_, out, _) = run(&["--identity-policy", "user"], &policy(45));
+    assert!(warned(&out), "{out}");
+    let (code, _, err) = run(&["--identity-policy", "inline"], &seven_k);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--identity-policy takes managed, role, group or user"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &["--type", "kms-key", "--identity-policy", "role"],
+        &seven_k,
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--identity-policy is for --type identity"),
+        "{err}"
+    );
 }
 
 /// docs/policy-checks.md lists every check of Access Analyzer's reference with what callseal

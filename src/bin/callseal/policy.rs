@@ -1,14 +1,18 @@
-//! `callseal policy validate FILE... [--type T] [--format text|json|sarif] [--no-service-data]`
+//! `callseal policy validate FILE... [--type T] [--identity-policy K] [--format text|json|sarif] [--no-service-data]`
 //!
 //! Validates IAM / KMS key policies (and, with `--type kms-grant`, KMS grants: a
 //! `GrantListEntry` or a CloudTrail `CreateGrant` record) like a compiler: `file:line:col: severity CODE message`.
 //! Exits 1 when any finding is an ERROR, 2 on usage or I/O errors, 0 otherwise. Service data
 //! comes from `CALLSEAL_SERVICE_DATA` or `target/generated/service-data.bin`; without it the
-//! checks that need it are skipped (with a note on stderr).
+//! checks that need it are skipped (with a note on stderr). `--identity-policy
+//! managed|role|group|user` names the kind of identity policy, for its size quota (without it,
+//! Access Analyzer's 10,240 characters), as `validatePolicy`'s `identityPolicy` does.
 
-use callseal::policy::{validate_with, Catalog, Finding, PolicyType, Severity, ValidateOptions};
+use callseal::policy::{
+    validate_with, Catalog, Finding, IdentityPolicy, PolicyType, Severity, ValidateOptions,
+};
 
-const USAGE: &str = "usage: callseal policy validate FILE... [--type identity|resource|kms-key|trust|scp|rcp|kms-grant] [--format text|json|sarif] [--no-service-data]\n";
+const USAGE: &str = "usage: callseal policy validate FILE... [--type identity|resource|kms-key|trust|scp|rcp|kms-grant] [--identity-policy managed|role|group|user] [--format text|json|sarif] [--no-service-data]\n";
 
 pub fn run(args: &[String]) -> i32 {
     match args.first().map(String::as_str) {
@@ -37,6 +41,7 @@ fn validate_cmd(args: &[String]) -> i32 {
     let mut ty = Some(PolicyType::Identity);
     let mut format = Format::Text;
     let mut use_data = true;
+    let mut identity_policy = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -59,6 +64,13 @@ fn validate_cmd(args: &[String]) -> i32 {
                     }
                 }
             }
+            "--identity-policy" => match it.next().and_then(|v| IdentityPolicy::parse(v)) {
+                Some(k) => identity_policy = Some(k),
+                None => {
+                    eprintln!("callseal policy validate: --identity-policy takes managed, role, group or user");
+                    return 2;
+                }
+            },
             "--no-service-data" => use_data = false,
             "--help" | "-h" => {
                 print!("{USAGE}");
@@ -73,6 +85,12 @@ fn validate_cmd(args: &[String]) -> i32 {
     }
     if files.is_empty() {
         eprint!("{USAGE}");
+        return 2;
+    }
+    if identity_policy.is_some() && ty != Some(PolicyType::Identity) {
+        eprintln!(
+            "callseal policy validate: --identity-policy is for --type identity (the default)"
+        );
         return 2;
     }
     let catalog = if use_data && ty.is_some() {
@@ -119,7 +137,7 @@ fn validate_cmd(args: &[String]) -> i32 {
                 ValidateOptions {
                     policy_type,
                     catalog: catalog.as_ref(),
-                    identity_policy: None,
+                    identity_policy,
                 },
             ),
             None => callseal::policy::grants::checks::validate_grant(&text),
