@@ -7,6 +7,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CALLSEAL_PYTHON ?= $(CURDIR)/.venv/bin/python
 export CALLSEAL_SERVICE_DATA ?= $(CURDIR)/target/generated/service-data.bin
+# Node: the LTS of .node-version, which scripts/setup.sh installs there, ahead of any other.
+export CALLSEAL_NODE_HOME ?= $(HOME)/.cache/callseal/node-v$(shell cat .node-version)
+export PATH := $(CALLSEAL_NODE_HOME)/bin:$(PATH)
 
 .PHONY: help setup build service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer demo bench fuzz clean
 
@@ -36,17 +39,17 @@ test-native:
 
 # The wasm package (pkg/) in Node and in headless Chromium.
 test-wasm:
-	node --test tests/wasm/
+	node --test 'tests/wasm/*.test.mjs'
 
 # The package as consumers meet it: fresh `npm init -y` projects, the `npm pack` tarball and the
 # package README's recipes (Node ESM and CommonJS, Vite, webpack 5, esbuild, TypeScript strict),
 # tools from the npm registry at pinned versions (tests/consumers/support.mjs).
 test-consumers: build
-	node --test tests/consumers/
+	node --test 'tests/consumers/*.test.mjs'
 
 test-broker:
 	npx tsc --noEmit -p www/broker/tsconfig.json
-	node --test tests/broker/
+	node --test 'tests/broker/*.test.mjs'
 
 # deploy/template.yaml: cfn-lint, and callseal policy validate on every policy in it.
 test-deploy: setup service-data
@@ -57,12 +60,12 @@ test-deploy: setup service-data
 test-sealer:
 	cargo test --features sealer --lib sealer::
 	cargo build --features sealer --bin callseal
-	node --test tests/sealer/
+	node --test 'tests/sealer/*.test.mjs'
 
 test-pages:
 	npx tsc --noEmit -p www/tsconfig.json
-	node --test tests/player/
-	node --test tests/e2e/
+	node --test 'tests/player/*.test.mjs'
+	node --test 'tests/e2e/*.test.mjs'
 
 demo: build
 	@scripts/demo.sh

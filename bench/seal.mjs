@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { readStackEnv, clientConfig, repoRoot } from '../scripts/stack/stack-env.mjs';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const sizeMiB = Number(process.argv[2] ?? 256);
 const runs = Number(process.argv[3] ?? 3);
 const bin = process.env.CALLSEAL_SEALER_BIN || `${repoRoot}/target/debug/callseal`;

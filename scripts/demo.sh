@@ -14,7 +14,6 @@ set -euo pipefail
 cd "$CALLSEAL_ROOT"
 log() { printf '\033[1m[demo]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[demo]\033[0m %s\n' "$*" >&2; exit 1; }
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true # SDK pinned in package-lock.json
 S=$CALLSEAL_STACK_DIR
 mkdir -p "$S/run" "$S/logs"
 t0=$SECONDS

@@ -110,8 +110,7 @@ wait_http idp "http://$CALLSEAL_BIND:$CALLSEAL_IDP_PORT/.well-known/openid-confi
 export CALLSEAL_ROOT CALLSEAL_STACK_DIR CALLSEAL_BIND CALLSEAL_S3_PORT CALLSEAL_KMS_PORT CALLSEAL_IDP_PORT CALLSEAL_BROKER_PORT \
   CALLSEAL_PAGE_PORT CALLSEAL_ALLOWED_ORIGINS CALLSEAL_ACCOUNT_ID CALLSEAL_REGION \
   CALLSEAL_CONNECT_INSTANCE_ID CALLSEAL_BUCKET CALLSEAL_KMS_ALIAS
-# SDK versions are pinned in package-lock.json; its "Node 22 after January 2027" notice is known.
-AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node scripts/stack/bootstrap.mjs
+node scripts/stack/bootstrap.mjs
 
 # shellcheck disable=SC1091
 . "$S/stack.env"

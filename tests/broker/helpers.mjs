@@ -13,7 +13,6 @@ import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { readStackEnv, stackDir, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
 import { idpUsers, signIn } from '../support/oidc.mjs';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 export { repoRoot };
 
 let ensured;

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packTarball, newProject, recipe, sh, OFFICIAL, POLICY } from './support.mjs';
+import { packTarball, newProject, recipe, sh, OFFICIAL, POLICY, ROOT } from './support.mjs';
 
 let pack;
 before(() => { pack = packTarball(); });
@@ -43,4 +43,11 @@ test('Node, ES module ("type": "module"): import from callseal', () => {
 
 test('Node, CommonJS (npm init -y): require(\'callseal\')', () => {
   runCase(null, `const { readFileSync } = require('node:fs');\nconst { decrypt, validatePolicy } = require('callseal');\n${BODY}`);
+});
+
+// README: make runs everything on the LTS of .node-version that scripts/setup.sh installed.
+test('make test runs on the Node of .node-version, from CALLSEAL_NODE_HOME', { skip: process.env.CALLSEAL_NODE_HOME ? false : 'not run by make' }, () => {
+  assert.equal(process.version, `v${readFileSync(join(ROOT, '.node-version'), 'utf8').trim()}`);
+  assert.equal(process.execPath, join(process.env.CALLSEAL_NODE_HOME, 'bin/node'));
+  assert.equal(sh(ROOT, 'command -v npm').trim(), join(process.env.CALLSEAL_NODE_HOME, 'bin/npm'));
 });

@@ -11,7 +11,6 @@ import { KMS } from '@aws-sdk/client-kms';
 import { S3Client, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readStackEnv, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export const sealerBin = process.env.CALLSEAL_SEALER_BIN || join(repoRoot, 'target/debug/callseal');
 

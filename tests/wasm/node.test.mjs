@@ -1,4 +1,4 @@
-// The wasm package (pkg/) in Node 20, imported as a console would, on every vector set.
+// The wasm package (pkg/) in Node, imported as a console would, on every vector set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

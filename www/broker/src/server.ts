@@ -1,5 +1,5 @@
 /**
- * callseal's reference key broker (Node 20, run with `tsx`: `npx tsx www/broker/src/server.ts`).
+ * callseal's reference key broker (Node 24, run with `tsx`: `npx tsx www/broker/src/server.ts`).
  *
  *   GET  /api/recordings          the contacts the user may see, each object marked mayRead; the
  *                                 readable ones with a pre-signed URL and their header facts
