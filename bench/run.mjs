@@ -22,6 +22,7 @@ import { benchDecrypt } from './lib/decrypt-bench.mjs';
 import { benchPlayback } from './lib/playback.mjs';
 import { checksum, median, percentile } from './lib/stats.mjs';
 import { buildCases, writeReport } from './lib/report.mjs';
+import { breakdown } from './lib/wasm-breakdown.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench/out');
@@ -92,7 +93,11 @@ try {
     raw.size = {
       decrypt: { wasm: size('pkg/wasm/callseal_decrypt_bg.wasm'), jsGlueBytes: glue(['pkg/decrypt.js', 'pkg/lib/decrypt.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_decrypt.js']), peer: peerEsdk },
       policy: { wasm: size('pkg/wasm/callseal_policy_bg.wasm'), serviceData: size('pkg/service-data.bin'), jsGlueBytes: glue(['pkg/policy.js', 'pkg/lib/policy.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_policy.js']), peer: peerIam },
+      encrypt: { wasm: size('pkg/wasm/callseal_encrypt_bg.wasm'), jsGlueBytes: glue(['pkg/encrypt.js', 'pkg/lib/encrypt.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_encrypt.js']) },
     };
+    // What the decrypt module holds, by crate (the module as cargo links it, names kept).
+    const linked = join(ROOT, 'target/wasm/callseal_decrypt.wasm');
+    if (existsSync(linked)) raw.size.decrypt.breakdown = breakdown(readFileSync(linked));
     log(`sizes: decrypt wasm ${raw.size.decrypt.wasm.bytes} B (${raw.size.decrypt.wasm.gzipBytes} gz) vs peer ${peerEsdk.bytes} (${peerEsdk.gzipBytes} gz); policy wasm ${raw.size.policy.wasm.bytes} (${raw.size.policy.wasm.gzipBytes} gz) vs peer ${peerIam.bytes} (${peerIam.gzipBytes} gz)`);
   }
   if (parts.has('playback')) {

@@ -10,6 +10,15 @@ const MiB = 1048576;
  * ratio (ours/peer, else ours/limit), ratioToLimit? (ours/limit when both exist), samples? }.
  * A ratio above 1 is better for callseal when `better` is 'higher', worse when 'lower'.
  */
+/** The decrypt module's parts that could load apart from it, and what stays, by crate. */
+const SIZE_GROUPS = [
+  ['rustAes', 'pure-Rust AES-GCM engine', ['aes', 'aes_gcm', 'ghash', 'polyval', 'ctr', 'cipher']],
+  ['ecdsa', 'ECDSA P-256/P-384 verifier', ['crypto_bigint', 'primeorder', 'p256', 'p384', 'ecdsa', 'elliptic_curve', 'der', 'wnaf', 'sec1', 'const_oid', 'primefield', 'ff', 'group', 'signature', 'base16ct']],
+  ['callseal', "callseal's own code", ['callseal']],
+  ['runtime', 'Rust std, allocator, JS bindings', ['std (core, alloc)', 'talc', 'js_sys', 'wasm_bindgen', 'hashbrown']],
+  ['data', 'data section (constants, tables, strings)', ['data (constants, tables, strings)']],
+];
+
 export function buildCases(raw) {
   const cases = [];
   // A signed message's floor is the signed floor; an unsigned one's, the per-frame floor.
@@ -79,6 +88,20 @@ export function buildCases(raw) {
       add({ id: `size.${k}.gzip`, what, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.gzipBytes / 1024, peer: s.peer.gzipBytes / 1024, ...(s.serviceData ? { serviceDataKiB: round(s.serviceData.bytes / 1024), serviceDataGzipKiB: round(s.serviceData.gzipBytes / 1024) } : {}) });
     }
   }
+  if (raw.size?.encrypt) {
+    const s = raw.size.encrypt;
+    const what = 'encryption module (callseal/encrypt: pipelines and tests)';
+    add({ id: 'size.encrypt.raw', what, metric: 'download size', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.bytes / 1024, jsGlueKiB: round(s.jsGlueBytes / 1024) });
+    add({ id: 'size.encrypt.gzip', what, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.gzipBytes / 1024 });
+  }
+  // The decrypt module by what it holds (each group's function bodies gzipped on their own).
+  for (const [key, label, crates] of SIZE_GROUPS) {
+    const groups = raw.size?.decrypt?.breakdown?.groups;
+    if (!groups) break;
+    const picked = groups.filter((g) => crates.includes(g.group));
+    add({ id: `size.decrypt.part.${key}`, what: `decrypt module: ${label} (${picked.map((g) => g.group).join(', ')}), code gzipped alone`, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1,
+      ours: picked.reduce((n, g) => n + g.gzipBytes, 0) / 1024 });
+  }
   if (raw.playback && !raw.playback.error) {
     const pb = raw.playback;
     add({ id: 'playback.ttfa', what: `time to first audio, ${pb.recording.minutes.toFixed(0)}-minute recording`, metric: 'time to first audio', unit: 'ms', better: 'lower', runs: pb.ours.ttfa.length, ours: median(pb.ours.ttfa), limit: median(pb.plain.ttfa), samples: { ours: pb.ours.ttfa.map((x) => round(x)), limit: pb.plain.ttfa.map((x) => round(x)) } });
@@ -104,7 +127,7 @@ function table(results) {
   const rows = [];
   const row = (what, x, peerName = 'peer') => {
     if (!x) return;
-    const ref = x.peer !== undefined ? `${fmt(x.peer, x.unit)} (${peerName})` : `${fmt(x.limit, x.unit)} (limit)`;
+    const ref = x.peer !== undefined ? `${fmt(x.peer, x.unit)} (${peerName})` : x.limit !== undefined ? `${fmt(x.limit, x.unit)} (limit)` : '–';
     rows.push(`| ${what} | ${x.unit} | ${x.better === 'higher' ? '↑' : '↓'} | **${fmt(x.ours, x.unit)}** | ${ref} | ${ratio(x.ratio)} | ${x.peer !== undefined && x.limit !== undefined ? `${fmt(x.limit, x.unit)} (${ratio(x.ratioToLimit)})` : '–'} | ${x.floorApplied ? `${fmt(x.floorApplied === 'signed' ? x.signedFloor : x.floor, x.unit)} ${x.floorApplied} (${ratio(x.ratioToFloor)})` : '–'} | ${verdict(x)} |`);
   };
   const d = results.raw.decrypt;
@@ -134,6 +157,9 @@ function table(results) {
   row('decrypt module size, gzip', c('size.decrypt.gzip'));
   row('policy module size', c('size.policy.raw'), 'iam-simulate');
   row('policy module size, gzip', c('size.policy.gzip'), 'iam-simulate');
+  row('encrypt module size', c('size.encrypt.raw'));
+  row('encrypt module size, gzip', c('size.encrypt.gzip'));
+  for (const [key, label] of SIZE_GROUPS) row(`decrypt module, gzip: ${label}`, c(`size.decrypt.part.${key}`));
   row('time to first audio (long recording)', c('playback.ttfa'));
   row('seek latency (long recording)', c('playback.seek'));
   return [
@@ -147,6 +173,10 @@ export function writeReport(path, results) {
   const m = results.machine, s = results.settings;
   const readingPath = new URL('../reading.md', import.meta.url);
   const reading = existsSync(readingPath) ? readFileSync(readingPath, 'utf8').trim() : '';
+  // Figures measured outside `make bench` (bench/policy-limits.md), shown after the table.
+  const limitsPath = new URL('../policy-limits.md', import.meta.url);
+  const limits = existsSync(limitsPath) ? `\n${readFileSync(limitsPath, 'utf8').trim()}\n` : '';
+  const kept = Object.entries(results.raw.keptFrom ?? {});
   const errors = [];
   for (const r of results.raw.decrypt?.results ?? []) if (r.error) errors.push(`decrypt ${r.message} ${r.contender}: ${r.error}`);
   if (results.raw.playback?.error) errors.push(`playback: ${results.raw.playback.error}`);
@@ -157,11 +187,12 @@ machine, on the same bytes. Machine-readable figures: [bench/results.json](bench
 (\`cases[]\`: \`ours\`, \`peer\` and/or \`limit\`, \`ratio\` = ours / peer (else ours / limit), \`unit\`,
 \`better\`, \`runs\`). Figures are medians of ${s.runs} runs unless the table says otherwise.
 
-Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ' (BENCH_QUICK: small sizes, not figures to quote)' : ''}.
+Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ' (BENCH_QUICK: small sizes, not figures to quote)' : ''}.${kept.length ? `
+This run measured ${results.raw.parts?.join(', ') ?? 'some parts'} only (BENCH_PARTS); kept from earlier runs: ${kept.map(([k, d]) => `${k} (${String(d).slice(0, 16).replace('T', ' ')} UTC)`).join(', ')}. "Machine" describes this run.` : ''}
 Ratio: callseal ÷ the reference; "better ↑" means a ratio above 1 favours callseal, "↓" below 1.
 
 ${table(results)}
-${errors.length ? `\nFailed in this run:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
+${limits}${errors.length ? `\nFailed in this run:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
 ## Machine
 
 ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Chromium ${m.chromium} (Debian,
@@ -223,7 +254,10 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   In Chromium (the page loads \`callseal/policy\` and the peer bundle) and in Node.
 - **Sizes**: \`pkg/wasm/*.wasm\` raw and gzip -9, against the peers' minified vite bundles
   (decrypt-only client-browser; iam-simulate core engine + iam-policy). callseal's JS glue and
-  the policy engine's separate \`service-data.bin\` are listed in results.json.
+  the policy engine's separate \`service-data.bin\` are listed in results.json. The decrypt
+  module's rows by part come from bench/lib/wasm-breakdown.mjs: the function bodies of
+  \`target/wasm/callseal_decrypt.wasm\` (as cargo links it, names kept) grouped by crate, each
+  group gzipped alone (\`size.decrypt.breakdown\` in results.json has every crate).
 - **Playback**: the player page against the local stack (SeaweedFS S3, moto KMS, reference key
   broker), the longest sample recording; \`tests/e2e/measure.mjs\` times first audio and three
   seeks; the limit is the same recording unencrypted from the same S3 server in a bare
