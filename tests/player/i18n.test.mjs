@@ -1,4 +1,5 @@
-// www/lib/i18n: the player's message catalogues (en, id) and its Intl formatting, in Node.
+// www/lib/i18n: the player's and the playground's message catalogues (en, id) and their Intl
+// formatting, in Node.
 // `node --test tests/player/i18n.test.mjs`
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,4 +62,19 @@ test('numbers, sizes, clock times, dates and plurals through Intl', () => {
   assert.equal(en.m['list.count'](en.number(1), en.one(1)), '1 contact');
   assert.equal(en.m['list.count'](en.number(3), en.one(3)), '3 contacts');
   assert.equal(id.m['list.count'](id.number(3), id.one(3)), '3 kontak');
+});
+
+test('the playground\'s catalogues: the same keys and kinds in both languages, prose translated', async () => {
+  const { en } = await tsImport(resolve(ROOT, 'www/playground/i18n/en.ts'), import.meta.url);
+  const { id } = await tsImport(resolve(ROOT, 'www/playground/i18n/id.ts'), import.meta.url);
+  assert.deepEqual(Object.keys(id).sort(), Object.keys(en).sort());
+  for (const k of Object.keys(en)) {
+    assert.equal(typeof id[k], typeof en[k], k);
+    if (typeof en[k] === 'function') assert.equal(typeof id[k](...Array(en[k].length).fill('1')), 'string', k);
+  }
+  const same = Object.keys(en).filter((k) => typeof en[k] === 'string' && en[k] === id[k]);
+  assert.deepEqual(same, ['tab.defaultIdentity'], 'only the role name Indonesian keeps is the same');
+  // Every template the page lists has its title and note (tsc holds the policy kinds: main.ts indexes `kind.${kind}`).
+  const { TEMPLATES } = await tsImport(resolve(ROOT, 'www/playground/templates.ts'), import.meta.url);
+  for (const t of TEMPLATES) for (const k of [`template.${t.id}`, `template.${t.id}.note`]) assert.equal(typeof id[k], 'string', k);
 });

@@ -5,6 +5,7 @@
 import type { Action, Diagnostic } from '@codemirror/lint';
 import type { EditorView } from '@codemirror/view';
 import type { Finding, Severity } from 'callseal/policy';
+import { L } from './i18n/index';
 
 const CM_SEVERITY: Record<Severity, Diagnostic['severity']> = {
   ERROR: 'error',
@@ -13,12 +14,7 @@ const CM_SEVERITY: Record<Severity, Diagnostic['severity']> = {
   SUGGESTION: 'info',
 };
 
-export const SEVERITY_LABEL: Record<Severity, string> = {
-  ERROR: 'Error',
-  SECURITY_WARNING: 'Security warning',
-  WARNING: 'Warning',
-  SUGGESTION: 'Suggestion',
-};
+export const severityLabel = (s: Severity): string => L.m[`severity.${s}`];
 
 /** Clamps a finding's UTF-16 span to the document (an empty span at the end stays visible). */
 export function rangeOf(f: { span: Finding['span'] }, length: number): { from: number; to: number } {
@@ -46,14 +42,14 @@ export function learnMoreLink(href: string): HTMLAnchorElement {
   a.target = '_blank';
   a.rel = 'noopener noreferrer';
   a.className = 'learn-more';
-  a.textContent = 'Learn more';
+  a.textContent = L.m['finding.learnMore'];
   return a;
 }
 
 /** Short button label for a fix: its description when short, else a generic one. */
 export function fixLabel(f: Finding): string {
   const d = f.fix?.description ?? '';
-  return d.length > 0 && d.length <= 48 ? d.replace(/`/g, '') : 'Apply suggested fix';
+  return d.length > 0 && d.length <= 48 ? d.replace(/`/g, '') : L.m['finding.fix'];
 }
 
 /** Applies a finding's fix, shifted by how far the diagnostic itself has moved since validation. */
@@ -89,7 +85,7 @@ export function toDiagnostic(f: Finding, length: number): Diagnostic {
       box.className = 'finding-hover';
       const head = document.createElement('div');
       head.className = `finding-head sev-${f.severity.toLowerCase()}`;
-      head.textContent = `${SEVERITY_LABEL[f.severity]} · ${f.path || 'policy'}`;
+      head.textContent = `${severityLabel(f.severity)} · ${f.path || L.m['finding.policy']}`;
       const msg = document.createElement('div');
       msg.className = 'finding-message';
       renderText(msg, f.message);

@@ -16,7 +16,9 @@ import {
 } from 'callseal/policy';
 import serviceDataUrl from 'callseal/service-data.bin?url';
 import { createTabState, kindField, revalidate, setDeciding, setKind, validate, type DecidingRange, type Validated } from './editor';
-import { applyFix, fixLabel, learnMoreLink, rangeOf, renderText, SEVERITY_LABEL } from './findings';
+import { applyFix, fixLabel, learnMoreLink, rangeOf, renderText, severityLabel } from './findings';
+import { decimal, L } from './i18n/index';
+import { translatePage } from '../lib/i18n/index';
 import {
   assemblePolicies,
   hashOf,
@@ -67,7 +69,19 @@ const el = {
   evalError: $<HTMLParagraphElement>('eval-error'),
   status: $<HTMLParagraphElement>('status'),
   share: $<HTMLButtonElement>('share'),
+  lang: $<HTMLSelectElement>('lang'),
 };
+
+const m = L.m;
+translatePage(document, L);
+el.lang.value = L.locale;
+// The language is the page's address (?lang=); the policies and request stay in the fragment.
+el.lang.addEventListener('change', () => {
+  flushPersist();
+  const url = new URL(location.href);
+  url.searchParams.set('lang', el.lang.value);
+  location.assign(url.href);
+});
 
 // --------------------------------------------------------------------------------------------
 // State
@@ -84,8 +98,8 @@ function defaultState(): PlaygroundState {
   return {
     v: 1,
     tabs: [
-      { name: 'Connect key policy', kind: 'kms-key', text: t('connect-key').text },
-      { name: 'Supervisor', kind: 'identity', text: t('rbac-supervisor').text },
+      { name: m['tab.defaultKey'], kind: 'kms-key', text: t('connect-key').text },
+      { name: m['tab.defaultIdentity'], kind: 'identity', text: t('rbac-supervisor').text },
     ],
     active: 0,
     request: {
@@ -161,7 +175,7 @@ addEventListener('pagehide', flushPersist);
 
 const timings: number[] = [];
 let lastValidation: { ms: number; bytes: number } | undefined;
-let serviceDataNote = 'service data loading…';
+let serviceDataNote = m['status.serviceDataLoading'];
 
 function onValidated(v: Validated): void {
   if (v.state.doc !== view.state.doc) return; // a stale run for a tab no longer shown
@@ -193,8 +207,7 @@ function median(xs: readonly number[]): number {
 function renderStatus(): void {
   const parts: string[] = [];
   if (lastValidation) {
-    const kb = (lastValidation.bytes / 1024).toFixed(1);
-    parts.push(`Validated ${kb} KB in ${lastValidation.ms.toFixed(2)} ms (median ${median(timings).toFixed(2)} ms over the last ${timings.length})`);
+    parts.push(m['status.validated'](decimal(lastValidation.bytes / 1024, 1), decimal(lastValidation.ms, 2), decimal(median(timings), 2), L.number(timings.length)));
     el.status.dataset.validationMs = lastValidation.ms.toFixed(3);
   }
   parts.push(serviceDataNote);
@@ -207,7 +220,7 @@ function renderFindings(): void {
   const findings = [...currentTab().findings].sort(
     (a, b) => a.span.start.utf16Offset - b.span.start.utf16Offset || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
   );
-  el.findingCount.textContent = findings.length === 0 ? 'none' : String(findings.length);
+  el.findingCount.textContent = findings.length === 0 ? m['findings.none'] : L.number(findings.length);
   el.findings.replaceChildren(
     ...findings.map((f) => {
       const li = document.createElement('li');
@@ -216,12 +229,12 @@ function renderFindings(): void {
       const where = document.createElement('button');
       where.type = 'button';
       where.className = 'where';
-      where.textContent = `Ln ${f.span.start.line}, Col ${f.span.start.column}`;
-      where.title = 'Show in the editor';
+      where.textContent = m['finding.where'](L.number(f.span.start.line), L.number(f.span.start.column));
+      where.title = m['finding.show'];
       where.addEventListener('click', () => select(active, rangeOf(f, view.state.doc.length)));
       const sev = document.createElement('span');
       sev.className = 'sev';
-      sev.textContent = SEVERITY_LABEL[f.severity];
+      sev.textContent = severityLabel(f.severity);
       const code = document.createElement('span');
       code.className = 'code';
       code.textContent = f.code;
@@ -269,18 +282,18 @@ function renderTabs(): void {
       b.tabIndex = i === active ? 0 : -1;
       const name = document.createElement('span');
       name.className = 'tab-name';
-      name.textContent = t.name || 'Untitled';
+      name.textContent = t.name || m['tab.untitled'];
       const kind = document.createElement('span');
       kind.className = 'tab-kind';
-      kind.textContent = KINDS[kindOf(i)].label;
+      kind.textContent = m[`kind.${kindOf(i)}`];
       b.append(name, kind);
       const errors = errorCount(t);
       const others = t.findings.length - errors;
       if (errors || others) {
         const badge = document.createElement('span');
         badge.className = errors ? 'tab-badge errors' : 'tab-badge';
-        badge.textContent = String(errors || others);
-        badge.title = `${errors} errors, ${others} other findings`;
+        badge.textContent = L.number(errors || others);
+        badge.title = m['tab.badge'](L.number(errors), L.number(others));
         b.append(badge);
       }
       b.addEventListener('click', () => switchTab(i));
@@ -313,10 +326,10 @@ function switchTab(i: number): void {
 // Tab controls
 // --------------------------------------------------------------------------------------------
 
-for (const [kind, info] of Object.entries(KINDS)) el.policyType.add(new Option(info.label, kind));
+for (const kind of Object.keys(KINDS) as PolicyKind[]) el.policyType.add(new Option(m[`kind.${kind}`], kind));
 for (const t of TEMPLATES) {
-  const o = new Option(t.title, t.id);
-  o.title = t.note;
+  const o = new Option(m[`template.${t.id}`], t.id);
+  o.title = m[`template.${t.id}.note`];
   el.template.add(o);
 }
 
@@ -353,7 +366,7 @@ el.template.addEventListener('change', () => {
 
 el.addTab.addEventListener('click', () => {
   const text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n      "Action": "",\n      "Resource": "*"\n    }\n  ]\n}\n';
-  tabs.push({ name: `Policy ${tabs.length + 1}`, state: createTabState(text, 'identity', hooks), findings: [] });
+  tabs.push({ name: m['tab.new'](L.number(tabs.length + 1)), state: createTabState(text, 'identity', hooks), findings: [] });
   switchTab(tabs.length - 1);
   // Cursor inside the empty Action string, completion open.
   const at = text.indexOf('"Action": "') + '"Action": "'.length;
@@ -363,8 +376,8 @@ el.addTab.addEventListener('click', () => {
 
 el.removeTab.addEventListener('click', () => {
   if (tabs.length <= 1) return;
-  const name = currentTab().name || 'this policy';
-  if (!confirm(`Remove ${name}?`)) return;
+  const name = currentTab().name || m['tab.this'];
+  if (!confirm(m['tab.removeConfirm'](name))) return;
   tabs.splice(active, 1);
   active = Math.min(active, tabs.length - 1);
   view.setState(tabs[active]!.state);
@@ -405,21 +418,21 @@ function contextRow(row: [string, string], i: number): HTMLElement {
   key.value = row[0];
   key.placeholder = 'aws:SourceAccount';
   key.setAttribute('list', 'condition-key-list');
-  key.setAttribute('aria-label', `Context key ${i + 1}`);
+  key.setAttribute('aria-label', m['ctx.key'](L.number(i + 1)));
   key.spellcheck = false;
   key.className = 'ctx-key';
   const value = document.createElement('input');
   value.type = 'text';
   value.value = row[1];
-  value.placeholder = 'value';
-  value.setAttribute('aria-label', `Value of context key ${i + 1}`);
+  value.placeholder = m['ctx.valuePlaceholder'];
+  value.setAttribute('aria-label', m['ctx.value'](L.number(i + 1)));
   value.spellcheck = false;
   value.className = 'ctx-value';
   const remove = document.createElement('button');
   remove.type = 'button';
   remove.className = 'ghost remove';
   remove.textContent = '×';
-  remove.setAttribute('aria-label', `Remove context key ${i + 1}`);
+  remove.setAttribute('aria-label', m['ctx.remove'](L.number(i + 1)));
   key.addEventListener('input', () => {
     row[0] = key.value;
     suggest(el.keyList, key.value, listConditionKeys);
@@ -493,9 +506,9 @@ function setDecidingRanges(perTab: Map<number, DecidingRange[]>): void {
 
 /** A tab's name for the decision panel; tabs of the same name also get their position. */
 function tabLabel(i: number): string {
-  const name = tabs[i]!.name || 'Untitled';
-  const same = tabs.filter((t) => (t.name || 'Untitled') === name).length;
-  return same > 1 ? `${name} (tab ${i + 1})` : name;
+  const name = tabs[i]!.name || m['tab.untitled'];
+  const same = tabs.filter((t) => (t.name || m['tab.untitled']) === name).length;
+  return same > 1 ? m['tab.same'](name, L.number(i + 1)) : name;
 }
 
 function runEvaluation(): void {
@@ -507,7 +520,7 @@ function runEvaluation(): void {
     lastDecisionShown = true; // keep re-evaluating as the user fixes the policy or request
     el.decision.hidden = true;
     el.evalError.hidden = false;
-    el.evalError.textContent = `Cannot evaluate: ${e instanceof Error ? e.message : String(e)}`;
+    el.evalError.textContent = m['decision.cannot'](e instanceof Error ? e.message : String(e));
     setDecidingRanges(new Map());
     return;
   }
@@ -515,7 +528,7 @@ function runEvaluation(): void {
   el.evalError.hidden = true;
   el.decision.hidden = false;
   el.decision.dataset.decision = decision.decision;
-  el.decisionKind.textContent = decision.decision === 'Allow' ? 'Allow' : decision.decision === 'ExplicitDeny' ? 'Explicit deny' : 'Implicit deny';
+  el.decisionKind.textContent = m[`decision.${decision.decision}`];
   el.decisionKind.className = `badge ${decision.decision}`;
   el.decisionReason.textContent = decision.reason;
 
@@ -545,7 +558,7 @@ function runEvaluation(): void {
   if (decision.statements.length === 0) {
     const li = document.createElement('li');
     li.className = 'muted';
-    li.textContent = decision.deniedBy ? `No statement applies (denied by: ${decision.deniedBy})` : 'No statement applies';
+    li.textContent = decision.deniedBy ? m['decision.noStatementDeniedBy'](decision.deniedBy) : m['decision.noStatement'];
     el.deciding.append(li);
   }
   setDecidingRanges(perTab);
@@ -557,7 +570,7 @@ function runEvaluation(): void {
       b.type = 'button';
       b.className = 'ghost';
       b.textContent = k;
-      b.title = 'Add this key to the request';
+      b.title = m['decision.addKey'];
       b.addEventListener('click', () => addContextRow(k));
       li.append(b);
       return li;
@@ -566,10 +579,10 @@ function runEvaluation(): void {
   if (decision.missingContextKeys.length === 0) {
     const li = document.createElement('li');
     li.className = 'muted';
-    li.textContent = 'none';
+    li.textContent = m['decision.noneMissing'];
     el.missing.append(li);
   }
-  el.skipped.textContent = skipped.map((s) => `${tabs[s.tab]?.name ?? 'a policy'}: ${s.why}.`).join(' ');
+  el.skipped.textContent = skipped.map((s) => m['decision.onlyOne'](tabs[s.tab]?.name || m['decision.aPolicy'], m[`slot.${s.slot}`])).join(' ');
 }
 
 // --------------------------------------------------------------------------------------------
@@ -582,11 +595,11 @@ el.share.addEventListener('click', async () => {
   url.hash = hashOf(snapshot());
   try {
     await navigator.clipboard.writeText(url.href);
-    el.share.textContent = 'Link copied';
+    el.share.textContent = m['share.copied'];
   } catch {
-    el.share.textContent = 'Link in the address bar';
+    el.share.textContent = m['share.inAddressBar'];
   }
-  setTimeout(() => (el.share.textContent = 'Copy link'), 2000);
+  setTimeout(() => (el.share.textContent = m['share.copy']), 2000);
 });
 
 // A link opened while the page is open (e.g. pasted into the address bar) replaces the state.
@@ -606,7 +619,7 @@ async function startServiceData(): Promise<void> {
     const response = await fetch(serviceDataUrl, integrity ? { integrity } : {});
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const provenance = await loadServiceData(new Uint8Array(await response.arrayBuffer()));
-    serviceDataNote = `service data: ${provenance.split(' ')[0]}`;
+    serviceDataNote = m['status.serviceData'](provenance.split(' ')[0]!);
     tabs.forEach((_, i) => {
       if (i !== active) validateHidden(i);
     });
@@ -615,7 +628,7 @@ async function startServiceData(): Promise<void> {
     revalidate(view);
     renderTabs();
   } catch (e) {
-    serviceDataNote = `service data unavailable (${e instanceof Error ? e.message : String(e)}): unknown actions and condition keys are not checked`;
+    serviceDataNote = m['status.serviceDataUnavailable'](e instanceof Error ? e.message : String(e));
   }
   renderStatus();
 }

@@ -9,20 +9,20 @@ import type { EvaluationRequest, PolicySet, PolicyType } from 'callseal/policy';
 export type PolicyKind = 'identity' | 'boundary' | 'session' | 'resource' | 'kms-key' | 'trust' | 'scp' | 'rcp';
 
 export interface KindInfo {
-  label: string;
   /** The type `validatePolicy` checks it as. */
   policyType: PolicyType;
 }
 
+/** Each kind's label is the message `kind.<kind>` (i18n/). */
 export const KINDS: Record<PolicyKind, KindInfo> = {
-  identity: { label: 'Identity policy', policyType: 'identity' },
-  'kms-key': { label: 'KMS key policy', policyType: 'kms-key' },
-  resource: { label: 'Resource policy', policyType: 'resource' },
-  trust: { label: 'Role trust policy', policyType: 'trust' },
-  scp: { label: 'Service control policy (SCP)', policyType: 'scp' },
-  rcp: { label: 'Resource control policy (RCP)', policyType: 'rcp' },
-  boundary: { label: 'Permissions boundary', policyType: 'identity' },
-  session: { label: 'Session policy', policyType: 'identity' },
+  identity: { policyType: 'identity' },
+  'kms-key': { policyType: 'kms-key' },
+  resource: { policyType: 'resource' },
+  trust: { policyType: 'trust' },
+  scp: { policyType: 'scp' },
+  rcp: { policyType: 'rcp' },
+  boundary: { policyType: 'identity' },
+  session: { policyType: 'identity' },
 };
 
 export const isKind = (v: unknown): v is PolicyKind => typeof v === 'string' && Object.hasOwn(KINDS, v);
@@ -148,17 +148,20 @@ export interface Assembled {
   policies: PolicySet;
   /** Evaluator label -> tab index. */
   labels: Map<string, number>;
-  /** Tabs left out (e.g. a second KMS key policy), with why. */
-  skipped: { tab: number; why: string }[];
+  /** Tabs left out: a second tab for a slot that takes one policy (e.g. a second KMS key policy). */
+  skipped: { tab: number; slot: SingleSlot }[];
 }
+
+/** The evaluator's slots that take one policy. */
+export type SingleSlot = 'resource' | 'kmsKeyPolicy' | 'boundary' | 'session';
 
 export function assemblePolicies(tabs: readonly TabState[]): Assembled {
   const policies: PolicySet = {};
   const labels = new Map<string, number>();
   const skipped: Assembled['skipped'] = [];
-  const single = (slot: 'resource' | 'kmsKeyPolicy' | 'boundary' | 'session', label: string, text: string, i: number): void => {
+  const single = (slot: SingleSlot, text: string, i: number): void => {
     if (policies[slot] !== undefined) {
-      skipped.push({ tab: i, why: `only one ${label} is evaluated; the first tab's is used` });
+      skipped.push({ tab: i, slot });
       return;
     }
     policies[slot] = text;
@@ -179,18 +182,18 @@ export function assemblePolicies(tabs: readonly TabState[]): Assembled {
         policies.rcps.push(tab.text);
         break;
       case 'kms-key':
-        single('kmsKeyPolicy', 'KMS key policy', tab.text, i);
+        single('kmsKeyPolicy', tab.text, i);
         break;
       // A role's trust policy is the resource policy of the role (for sts:AssumeRole requests).
       case 'resource':
       case 'trust':
-        single('resource', 'resource or trust policy', tab.text, i);
+        single('resource', tab.text, i);
         break;
       case 'boundary':
-        single('boundary', 'permissions boundary', tab.text, i);
+        single('boundary', tab.text, i);
         break;
       case 'session':
-        single('session', 'session policy', tab.text, i);
+        single('session', tab.text, i);
         break;
     }
   });

@@ -6,12 +6,12 @@
  */
 import type { PolicyKind } from './state';
 
+export type TemplateId = 'connect-key' | 'voiceid-key' | 'contact-flow-read-only' | 'rbac-administrator' | 'rbac-supervisor' | 'rbac-agent' | 'seed-003-as-printed';
+
+/** A template's title and its one-sentence note (where it comes from, what it shows) are the messages `template.<id>` and `template.<id>.note` (i18n/). */
 export interface Template {
-  id: string;
-  title: string;
+  id: TemplateId;
   kind: PolicyKind;
-  /** One sentence: where it comes from, what it shows. */
-  note: string;
   text: string;
 }
 
@@ -187,13 +187,13 @@ const agent = json({
 });
 
 export const TEMPLATES: readonly Template[] = [
-  { id: 'connect-key', title: 'Connect KMS key policy', kind: 'kms-key', note: 'Seed 000: connect.amazonaws.com may Encrypt, Decrypt, GenerateDataKey and DescribeKey, scoped to the instance.', text: connectKeyPolicy },
-  { id: 'voiceid-key', title: 'Voice ID KMS key policy', kind: 'kms-key', note: 'Seed 003: CreateGrant, Decrypt, DescribeKey via voiceid.us-west-2.amazonaws.com, bound to the domain encryption context.', text: voiceIdKeyPolicy },
-  { id: 'contact-flow-read-only', title: 'Read-only contact flows (identity)', kind: 'identity', note: 'Seed 000, verbatim.', text: contactFlowReadOnly },
-  { id: 'rbac-administrator', title: 'RBAC: Administrator (identity)', kind: 'identity', note: 'Full configuration of one Connect instance.', text: administrator },
-  { id: 'rbac-supervisor', title: 'RBAC: Supervisor (identity)', kind: 'identity', note: 'Monitor performance, manage agents, review recordings.', text: supervisor },
-  { id: 'rbac-agent', title: 'RBAC: Agent (identity)', kind: 'identity', note: 'Contact Control Panel only.', text: agent },
-  { id: 'seed-003-as-printed', title: 'Seed 003 key-policy statements as printed (broken JSON)', kind: 'kms-key', note: 'Exactly as the documentation prints them: nested unescaped quotes.', text: brokenSeedKeyPolicy },
+  { id: 'connect-key', kind: 'kms-key', text: connectKeyPolicy },
+  { id: 'voiceid-key', kind: 'kms-key', text: voiceIdKeyPolicy },
+  { id: 'contact-flow-read-only', kind: 'identity', text: contactFlowReadOnly },
+  { id: 'rbac-administrator', kind: 'identity', text: administrator },
+  { id: 'rbac-supervisor', kind: 'identity', text: supervisor },
+  { id: 'rbac-agent', kind: 'identity', text: agent },
+  { id: 'seed-003-as-printed', kind: 'kms-key', text: brokenSeedKeyPolicy },
 ];
 
 export const templateById = (id: string): Template | undefined => TEMPLATES.find((t) => t.id === id);

@@ -1,13 +1,16 @@
 /**
- * The player's languages: one message catalogue a language (en.ts, id.ts), chosen from a `lang`
- * attribute or the browser's languages; numbers, sizes, dates and clock times through Intl.
+ * The pages' languages: one message catalogue a language (the player's: en.ts, id.ts; the
+ * playground's: www/playground/i18n), chosen from a `lang` attribute or the browser's
+ * languages; numbers, sizes, dates and clock times through Intl.
  */
 import { en } from './en';
 import { id } from './id';
 
 type Widen<T> = T extends (...args: infer A) => string ? (...args: A) => string : string;
-/** The shape every catalogue has: en.ts's keys, each a string or a function of the same arguments. */
-export type Messages = { readonly [K in keyof typeof en]: Widen<(typeof en)[K]> };
+/** A catalogue shaped as the English one `E`: its keys, each a string or a function of the same arguments. */
+export type CatalogueOf<E> = { readonly [K in keyof E]: Widen<E[K]> };
+/** The shape every player catalogue has: en.ts's. */
+export type Messages = CatalogueOf<typeof en>;
 
 export const CATALOGUES = { en: en as Messages, id } as const;
 export type Locale = keyof typeof CATALOGUES;
@@ -66,7 +69,7 @@ export function i18n(locale: Locale): I18n {
  * Translates the static page: `data-i18n` sets an element's text, `data-i18n-label` its
  * aria-label, `data-i18n-title` its title (each names a string message); sets `<html lang>`.
  */
-export function translatePage(doc: Document, t: I18n): void {
+export function translatePage(doc: Document, t: { locale: Locale; m: object }): void {
   doc.documentElement.lang = t.locale;
   const text = (key: string) => {
     const v = (t.m as Record<string, unknown>)[key];
