@@ -11,7 +11,7 @@ export CALLSEAL_SERVICE_DATA ?= $(CURDIR)/target/generated/service-data.bin
 export CALLSEAL_NODE_HOME ?= $(HOME)/.cache/callseal/node-v$(shell cat .node-version)
 export PATH := $(CALLSEAL_NODE_HOME)/bin:$(PATH)
 
-.PHONY: help setup build service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer demo bench fuzz clean
+.PHONY: help setup build service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer package-broker demo bench fuzz clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -67,6 +67,10 @@ test-pages:
 	node --test 'tests/player/*.test.mjs'
 	node --test 'tests/e2e/*.test.mjs'
 
+# The key broker's AWS Lambda deployment package (deploy/template.yaml's CodeBucket/CodeKey).
+package-broker: build
+	node scripts/package-broker.mjs
+
 demo: build
 	@scripts/demo.sh
 
@@ -80,4 +84,4 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
 clean:
-	rm -rf target pkg www/dist bench/out
+	rm -rf target pkg www/dist bench/out dist
