@@ -15,6 +15,7 @@ APT_PACKAGES=(
   chromium chromium-driver                  # headless browser tests and benchmarks
   espeak-ng sox libsox-fmt-mp3 opus-tools   # synthesised demo recordings (WAV, MP3, Opus)
   python3-venv
+  zip unzip                                 # the broker's Lambda package (make package-broker) and its test
   curl ca-certificates openssl              # Node's packages from the npm registry, checked
 )
 missing=()
