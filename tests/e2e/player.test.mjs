@@ -238,9 +238,9 @@ test('plays a recording; time advances and the matching transcript turn is highl
     assert.ok(after.time >= begin && after.time < begin + 5, `seeked to ${begin} s (now ${after.time})`);
     assert.equal(await activeTurn(page), target, 'the clicked turn is highlighted');
 
-    // Nothing decrypted in storage: no Cache API entries, no localStorage / sessionStorage.
-    const stored = await page.evaluate(async () => ({ caches: (await caches.keys()).length, local: localStorage.length, session: sessionStorage.length }));
-    assert.deepEqual(stored, { caches: 0, local: 0, session: 0 });
+    // Nothing decrypted in storage: no Cache API entries, no IndexedDB database, no localStorage / sessionStorage.
+    const stored = await page.evaluate(async () => ({ caches: (await caches.keys()).length, indexedDB: (await indexedDB.databases()).length, local: localStorage.length, session: sessionStorage.length }));
+    assert.deepEqual(stored, { caches: 0, indexedDB: 0, local: 0, session: 0 });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
