@@ -4,8 +4,9 @@
 //    a Response promise), so a tampered or swapped .wasm is refused by the browser before it is
 //    compiled. The hash is of pkg/wasm/X_bg.wasm, which Vite emits byte for byte.
 //  - the HTML: every <script src>, <link rel="modulepreload"> and <link rel="stylesheet"> that
-//    points into the bundle gets `integrity="sha384-..."` of the emitted file (computed last, on
-//    the final code).
+//    points into the bundle gets `integrity="sha384-..."` of the emitted file, hashed as written
+//    to disk (writeBundle): Vite still rewrites chunks in generateBundle (the preload map of a
+//    dynamic import, `__vite__mapDeps`), so a hash taken there can be of code that is not served.
 //  - service-data.bin (the policy playground's catalog): its hash reaches the page as
 //    `__CALLSEAL_SERVICE_DATA_SRI__` and the page fetches the file with `{ integrity }` ('' when
 //    serving in development).
@@ -13,8 +14,8 @@
 // decrypt worker's own wasm fetch is covered by the first rewrite (apply this plugin to workers
 // too). tests/e2e/pages-security.test.mjs checks the built output.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, posix, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix, resolve } from 'node:path';
 import type { Plugin } from 'vite';
 
 const sri = (bytes: Uint8Array | string) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
@@ -46,26 +47,27 @@ export function subresourceIntegrity(): Plugin[] {
       return { code: out, map: null };
     },
   }, {
-    // After the HTML is emitted, on the final code.
+    // Once the bundle is on disk: the files as served.
     name: 'callseal:sri-html',
     apply: 'build',
     enforce: 'post',
-    generateBundle(_options, bundle) {
+    writeBundle(options, bundle) {
+      const out = options.dir ?? dirname(options.file ?? '');
       for (const html of Object.values(bundle)) {
         if (html.type !== 'asset' || !html.fileName.endsWith('.html')) continue;
         const dir = posix.dirname(html.fileName);
-        const source = String(html.source).replace(
+        const path = join(out, html.fileName);
+        const source = readFileSync(path, 'utf8').replace(
           /<(script|link)\b([^>]*?)\s(src|href)="([^"]+)"([^>]*)>/g,
           (tag, el: string, before: string, attr: string, url: string, after: string) => {
             if (/^(data:|https?:|\/\/)/.test(url) || /\bintegrity=/.test(tag)) return tag;
             if (el === 'link' && !/rel="(modulepreload|stylesheet)"/.test(tag)) return tag;
-            const target = bundle[posix.normalize(posix.join(dir, url))];
-            if (!target) return tag;
-            const bytes = target.type === 'chunk' ? target.code : target.source;
-            return `<${el}${before} ${attr}="${url}" integrity="${sri(bytes)}"${after}>`;
+            const file = posix.normalize(posix.join(dir, url));
+            if (!bundle[file]) return tag;
+            return `<${el}${before} ${attr}="${url}" integrity="${sri(readFileSync(join(out, file)))}"${after}>`;
           },
         );
-        html.source = source;
+        writeFileSync(path, source);
       }
     },
   }];
