@@ -4,7 +4,7 @@
 // refusals are still answered with their own code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stackWithSamples, unwrapBody, startBroker, api, policyEngineMissing, readAudit } from './helpers.mjs';
+import { stackWithSamples, unwrapBody, unwrap as unwrapKey, startBroker, api, policyEngineMissing, readAudit } from './helpers.mjs';
 
 let env, cfg, index, wav, full, ok;
 
@@ -48,7 +48,7 @@ test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusal
   t.after(() => noLog.stop());
 
   // The same request is granted by a broker whose log can be written.
-  const granted = await api(ok.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+  const granted = await unwrapKey(ok.url, body, { user: 'alice' });
   assert.equal(granted.status, 200, granted.text);
   assert.ok(readAudit(ok.auditPath).some((a) => a.requestID === granted.headers.get('x-request-id') && a.eventName === 'Decrypt' && !a.errorCode),
     'the record is on disk when the key arrives');
@@ -56,7 +56,8 @@ test('no key, no URL, no listing without a record: 503 AuditUnavailable; refusal
   const unwrap = await api(noLog.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
   assert.equal(unwrap.status, 503, `unwrap: ${unwrap.status} ${unwrap.headers.get('content-type')}`);
   assert.equal(unwrap.json.error.code, 'AuditUnavailable');
-  assert.ok(!unwrap.bytes.includes(granted.bytes), 'the key is not in the answer');
+  assert.equal(granted.key.length, 32);
+  assert.ok(!unwrap.bytes.includes(granted.key), 'the key is not in the answer');
 
   const url = await api(noLog.url, `/api/objects/${o.id}/url`, { user: 'alice' });
   assert.equal(url.status, 503, url.text);

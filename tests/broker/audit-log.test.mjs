@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { stackWithSamples, startBroker, readAudit, getObject, edkAndContext, api, policyEngineMissing } from './helpers.mjs';
+import { stackWithSamples, startBroker, readAudit, getObject, edkAndContext, api, policyEngineMissing, unwrapRequestBody } from './helpers.mjs';
 
 let env, cfg, index, wav, broker;
 
@@ -33,12 +33,12 @@ test('a listing is audited: who listed, and the contacts they were shown', async
 
 test('control, bidi and format characters of a request reach the log as \\u escapes, and read back as sent', async () => {
   const o = wav;
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  const { edk, context, messageId } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
   // U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LRI, U+200F RLM, U+200B ZWSP, U+FEFF BOM, U+2028/2029,
   // BEL, DEL, U+0085 NEL (C1), U+E0041 TAG LATIN CAPITAL LETTER A (astral).
   const sneaky = 'invoice\u202Egpj.exe\u2066\u200F\u200B\uFEFF\u2028\u2029\u0007\u007F\u0085\u{E0041}end';
   const tried = { ...context, 'aws:connect:contact-id': sneaky };
-  const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: tried } });
+  const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: await unwrapRequestBody({ objectId: o.id, messageId, encryptedDataKey: edk, encryptionContext: tried }) });
   assert.equal(r.status, 403, r.text);
   assert.equal(r.json.error.code, 'EncryptionContextMismatch');
 

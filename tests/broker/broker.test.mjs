@@ -8,7 +8,11 @@ import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { KMSClient, DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { tsImport } from 'tsx/esm/api';
-import { ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api, tokenOf, policyEngineMissing } from './helpers.mjs';
+import { Aes256Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
+import {
+  ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api, tokenOf, policyEngineMissing,
+  unwrap, unwrapBody as requestBody, unwrapRequestBody, openAnswer, protocol, subjectOf,
+} from './helpers.mjs';
 
 let env, manifest, cfg, index, broker, engine;
 const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
@@ -21,11 +25,8 @@ const textForms = (key) => {
 };
 const isJsonError = (r) => /^application\/json\b/.test(r.headers.get('content-type') ?? '') && typeof r.json?.error?.code === 'string';
 
-/** Body of an unwrap request for an object, from its stored header (parsed by the official ESDK). */
-async function unwrapBody(o) {
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
-  return { objectId: o.id, encryptedDataKey: edk, encryptionContext: context };
-}
+/** Body of an unwrap request for an object, from its stored header (parsed by the official ESDK), with a fresh recipient key. */
+const unwrapBody = (o) => requestBody({ cfg, env }, o);
 
 before(async () => {
   ({ env, manifest, cfg } = ensureStack());
@@ -119,7 +120,7 @@ describe('requests refused before authorisation (always run)', () => {
       [{ body: { ...good, encryptedDataKey: { ...good.encryptedDataKey, providerId: 'raw-aes' } }, status: 400, code: 'UnsupportedKeyProvider' }],
       [{ body: { ...good, encryptedDataKey: { ...good.encryptedDataKey, providerInfo: env.CALLSEAL_KMS_KEY_ARN.replace(/.{4}$/, '0000') } }, status: 403, code: 'KeyNotAllowed' }],
       [{ body: { ...good, objectId: 'no-such-object.recording.wav' }, status: 404, code: 'ObjectNotFound' }],
-      [{ body: { ...good, user: 'carol' }, status: 401, code: 'IdentityMismatch' }],
+      [{ body: { ...good, user: 'carol' }, status: 400, code: 'InvalidRequest' }],
     ];
     for (const [c] of cases) {
       const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: c.body, headers: c.headers });
@@ -134,6 +135,36 @@ describe('requests refused before authorisation (always run)', () => {
     }
     const wrongMethod = await api(broker.url, '/api/unwrap', { user: 'alice' });
     assert.equal(wrongMethod.status, 405);
+  });
+
+  test('an unwrap request without the protocol\'s fields is refused before KMS: UnsupportedProtocol, InvalidRecipientKey (400), each audited', async () => {
+    const own = await startBroker(env); // alice's full refusal records per window are counted: a broker of this test's own
+    try {
+      const good = await unwrapBody(wav());
+      const cases = [
+        [{ ...good, protocol: undefined }, 'UnsupportedProtocol'],
+        [{ ...good, protocol: 'callseal-unwrap/0' }, 'UnsupportedProtocol'],
+        [{ ...good, recipientPublicKey: undefined }, 'InvalidRecipientKey'],
+        [{ ...good, recipientPublicKey: 'not base64!' }, 'InvalidRecipientKey'],
+        // 65 bytes, 0x04 first, but (x, y) not on P-256.
+        [{ ...good, recipientPublicKey: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64') }, 'InvalidRecipientKey'],
+        // A compressed point (33 bytes): the protocol takes uncompressed ones.
+        [{ ...good, recipientPublicKey: Buffer.from(good.recipientPublicKey, 'base64').subarray(0, 33).toString('base64') }, 'InvalidRecipientKey'],
+        [{ ...good, nonce: Buffer.alloc(8).toString('base64') }, 'InvalidRequest'],
+        [{ ...good, messageId: undefined }, 'InvalidRequest'],
+      ];
+      for (const [body, code] of cases) {
+        const r = await api(own.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+        assert.equal(r.status, 400, `${code}: ${r.text}`);
+        assert.ok(isJsonError(r));
+        assert.equal(r.json.error.code, code);
+        const rec = readAudit(own.auditPath).find((a) => a.requestID === r.json.error.requestId);
+        assert.equal(rec.eventName, 'Decrypt');
+        assert.equal(rec.errorCode, code);
+      }
+    } finally {
+      await own.stop();
+    }
   });
 
   test('a context that is not the requested object\'s is refused (EncryptionContextMismatch) and audited', async () => {
@@ -237,62 +268,6 @@ describe('the broker\'s KMS unwrap: data key lengths (always run)', () => {
   });
 });
 
-describe('the key answer (www/broker/src/http.ts sendKey) (always run)', () => {
-  /** A server whose handler answers with `sendKey`, after `before(req, res)` when given. */
-  async function keyServer(key, before) {
-    const { sendKey } = await tsImport('../../www/broker/src/http.ts', import.meta.url);
-    let done;
-    const answered = new Promise((r) => { done = r; });
-    const server = createServer(async (req, res) => {
-      if (before) await before(req, res);
-      sendKey(res, key, { 'X-Callseal-Key-Id': 'arn:aws:kms:us-west-2:111122223333:key/test', 'X-Callseal-Object-Id': 'o.recording.wav' });
-      done({ destroyed: res.destroyed });
-    });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    return { server, url: `http://127.0.0.1:${server.address().port}/`, answered };
-  }
-
-  test('the body is exactly the key\'s bytes; the buffer (a view, as KMS\'s Plaintext is) is zero-filled once written, and nothing around it', async () => {
-    const backing = new Uint8Array(64).map((_, i) => i + 1);
-    const key = backing.subarray(16, 48); // a view inside a larger buffer, as the SDK's Plaintext is (Node's pool)
-    const want = Buffer.from(key);
-    const { server, url } = await keyServer(key);
-    try {
-      const res = await fetch(url);
-      assert.equal(res.status, 200);
-      assert.equal(res.headers.get('content-type'), 'application/octet-stream');
-      assert.equal(res.headers.get('content-length'), '32');
-      assert.equal(res.headers.get('x-callseal-object-id'), 'o.recording.wav');
-      assert.deepEqual(Buffer.from(await res.arrayBuffer()), want);
-      for (let i = 0; i < 50 && key.some((b) => b !== 0); i++) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(key.every((b) => b === 0), 'the key buffer is zero-filled after the response');
-      assert.deepEqual([...backing.subarray(0, 16), ...backing.subarray(48)], [...Array(16).keys(), ...Array(16).keys()].map((i, k) => (k < 16 ? i + 1 : i + 49)), 'the bytes around the view are untouched');
-    } finally {
-      server.close();
-    }
-  });
-
-  test('a client that left while the key was being unwrapped gets nothing, and the key is zero-filled at once', async () => {
-    const key = new Uint8Array(32).fill(0xa5);
-    // The handler waits, as for KMS, until the client has gone.
-    const { server, answered } = await keyServer(key, (req) => new Promise((r) => req.socket.once('close', () => setTimeout(r, 20))));
-    try {
-      let received = Buffer.alloc(0);
-      const socket = connect(server.address().port, '127.0.0.1', () => {
-        socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-        setTimeout(() => socket.destroy(), 50);
-      });
-      socket.on('data', (d) => { received = Buffer.concat([received, d]); });
-      const { destroyed } = await answered;
-      assert.equal(destroyed, true);
-      assert.ok(key.every((b) => b === 0), 'zero-filled without a write');
-      assert.equal(received.length, 0);
-    } finally {
-      server.close();
-    }
-  });
-});
-
 describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the granted unwrap)', () => {
   let client;
   before(async () => { client = await tsImport('../../www/lib/broker.ts', import.meta.url); });
@@ -300,7 +275,7 @@ describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the gr
   test('unwrapRequest: the key as a Uint8Array, exactly KMS\'s; a refusal is a BrokerError with the broker\'s code', async (t) => {
     if (engine) return t.skip(engine);
     const body = await unwrapBody(wav());
-    const req = { encryptedDataKey: body.encryptedDataKey, encryptionContext: body.encryptionContext };
+    const req = { messageId: body.messageId, encryptedDataKey: body.encryptedDataKey, encryptionContext: body.encryptionContext };
     const key = await new client.Broker(`${broker.url}/`, await tokenOf('alice')).unwrapRequest(body.objectId, req, 32);
     assert.ok(key instanceof Uint8Array);
     const direct = await new KMSClient(cfg.kms).send(new DecryptCommand({
@@ -316,28 +291,54 @@ describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the gr
       (e) => e.name === 'BrokerError' && e.status === 404 && e.code === 'ObjectNotFound');
   });
 
-  test('an answer that is not the key as bytes is refused: JSON with a base64 key (the old answer), a wrong length, another object; a body cut short is UNREACHABLE', async () => {
+  test('an answer that is not the data key sealed to this request is refused: the key as bytes or base64 JSON, sealed to another key, for another nonce or object, altered; a body cut short is UNREACHABLE', async () => {
     const key = Buffer.alloc(32, 7);
-    const answers = {
-      '/json/api/unwrap': (res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ dataKey: key.toString('base64'), keyId: 'k', objectId: 'o' })); },
-      '/short/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream'); res.end(key.subarray(0, 31)); },
-      '/other/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream'); res.setHeader('x-callseal-object-id', 'another'); res.end(key); },
-      // Promises 32 bytes, sends 10, then the connection drops.
-      '/dropped/api/unwrap': (res) => { res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '32' }); res.write(key.subarray(0, 10), () => res.socket.destroy()); },
-      '/ok/api/unwrap': (res) => { res.setHeader('content-type', 'application/octet-stream; charset=binary'); res.setHeader('x-callseal-object-id', 'o'); res.end(key); },
+    const other = await protocol.newRecipient();
+    /** The answer a broker would give to `body`, sealed to `to` (the request's key unless given) and bound to `binding`. */
+    const sealed = async (body, { to, binding = {}, objectId = body.objectId } = {}) => {
+      const recipient = await protocol.importRecipientKey(to ?? Buffer.from(body.recipientPublicKey, 'base64'));
+      const s = await protocol.sealDataKey(recipient, key, { objectId: body.objectId, messageId: body.messageId, subject: 'page-user', nonce: body.nonce, ...binding });
+      return { protocol: protocol.UNWRAP_PROTOCOL, objectId, keyId: 'k', enc: protocol.toBase64(s.enc), sealedKey: protocol.toBase64(s.sealedKey) };
     };
-    const server = createServer((req, res) => { req.resume(); answers[req.url](res); });
+    const json = (res, body) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)); };
+    const answers = {
+      bytes: (res) => { res.setHeader('content-type', 'application/octet-stream'); res.end(key); },
+      base64: (res) => json(res, { dataKey: key.toString('base64'), keyId: 'k', objectId: 'o' }),
+      'other-key': async (res, body) => json(res, await sealed(body, { to: other.publicKey })),
+      'other-nonce': async (res, body) => json(res, await sealed(body, { binding: { nonce: protocol.toBase64(protocol.newNonce()) } })),
+      'other-subject': async (res, body) => json(res, await sealed(body, { binding: { subject: 'someone-else' } })),
+      'other-object': async (res, body) => json(res, await sealed(body, { objectId: 'another' })),
+      altered: async (res, body) => {
+        const a = await sealed(body);
+        const ct = Buffer.from(a.sealedKey, 'base64');
+        ct[0] ^= 1;
+        json(res, { ...a, sealedKey: ct.toString('base64') });
+      },
+      // Promises 400 bytes, sends 10, then the connection drops.
+      dropped: (res) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' }); res.write('{"protocol"', () => res.socket.destroy()); },
+      ok: async (res, body) => json(res, await sealed(body)),
+    };
+    const server = createServer(async (req, res) => {
+      let text = '';
+      for await (const c of req) text += c;
+      await answers[req.url.split('/')[1]](res, JSON.parse(text));
+    });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${server.address().port}`;
-    const req = { encryptedDataKey: { providerId: 'aws-kms', providerInfo: 'k', ciphertext: 'AA==' }, encryptionContext: {} };
+    // A token whose subject the answer is bound to (the fake broker verifies nothing).
+    const token = `e30.${Buffer.from(JSON.stringify({ sub: 'page-user' })).toString('base64url')}.sig`;
+    const req = { messageId: Buffer.alloc(32, 3).toString('base64'), encryptedDataKey: { providerId: 'aws-kms', providerInfo: 'k', ciphertext: 'AA==' }, encryptionContext: {} };
     try {
-      for (const [path, why] of [['json', /application\/json.*not application\/octet-stream/], ['short', /31 bytes/], ['other', /another object/]]) {
-        await assert.rejects(new client.Broker(`${base}/${path}/`, 'any-token').unwrapRequest('o', req),
+      for (const [path, why] of [
+        ['bytes', /application\/octet-stream.*not application\/json/], ['base64', /not callseal-unwrap\/1/], ['other-object', /another object/],
+        ['other-key', /does not open/], ['other-nonce', /does not open/], ['other-subject', /does not open/], ['altered', /does not open/],
+      ]) {
+        await assert.rejects(new client.Broker(`${base}/${path}/`, token).unwrapRequest('o', req),
           (e) => e.name === 'BrokerError' && e.code === 'BadResponse' && why.test(e.message), path);
       }
-      await assert.rejects(new client.Broker(`${base}/dropped/`, 'any-token').unwrapRequest('o', req),
+      await assert.rejects(new client.Broker(`${base}/dropped/`, token).unwrapRequest('o', req),
         (e) => e.name === 'BrokerError' && e.code === 'UNREACHABLE' && /stopped mid-answer/.test(e.message), 'dropped');
-      assert.deepEqual(Buffer.from(await new client.Broker(`${base}/ok/`, 'any-token').unwrapRequest('o', req)), key);
+      assert.deepEqual(Buffer.from(await new client.Broker(`${base}/ok/`, token).unwrapRequest('o', req)), key);
     } finally {
       server.close();
     }
@@ -354,63 +355,92 @@ describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the gr
 });
 
 describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
-  test('Supervisor: unwrap answers the data key as bytes (octet-stream), exactly what KMS Decrypt returns; it decrypts the sample (official ESDK); audited, never the key', async (t) => {
+  test('Supervisor: unwrap answers the data key sealed to the request\'s key (HPKE): no form of the key in the answer; it opens to what KMS Decrypt returns and decrypts the sample (official ESDK); audited, never the key nor the sealed key', async (t) => {
     if (engine) return t.skip(engine);
     const o = wav();
     const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
     const page = env.CALLSEAL_ALLOWED_ORIGINS.split(',')[0];
-    let response;
-    const keyring = new CallbackKeyring(async (edk, context) => {
-      // From the page's origin, as the player's worker asks (CORS).
-      const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', headers: { Origin: page }, body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context, user: 'alice' } });
-      assert.equal(r.status, 200, r.text);
-      response = { r, edk, context, requestId: r.headers.get('x-request-id') };
-      return r.bytes;
-    });
-    const { plaintext } = await esdk.decrypt(keyring, ciphertext);
+    const body = await unwrapBody(o);
+    // From the page's origin, as the player's worker asks (CORS).
+    const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', headers: { Origin: page }, body });
+    assert.equal(r.status, 200, r.text);
+    const key = await openAnswer(r.json, body, 'alice');
+    const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => key), ciphertext);
     assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
 
     const direct = await new KMSClient(cfg.kms).send(new DecryptCommand({
-      CiphertextBlob: Buffer.from(response.edk.ciphertext, 'base64'), EncryptionContext: response.context, KeyId: env.CALLSEAL_KMS_KEY_ARN,
+      CiphertextBlob: Buffer.from(body.encryptedDataKey.ciphertext, 'base64'), EncryptionContext: body.encryptionContext, KeyId: env.CALLSEAL_KMS_KEY_ARN,
     }));
-    const { r } = response;
-    // The body is the key's bytes and nothing else: no JSON, no encoding.
-    assert.equal(r.headers.get('content-type'), 'application/octet-stream');
-    assert.equal(r.headers.get('content-length'), '32');
     assert.equal(direct.Plaintext.length, 32);
-    assert.deepEqual(r.bytes, Buffer.from(direct.Plaintext));
-    assert.equal(r.json, undefined);
-    // What it is the key of: response headers, exposed to the page's origin.
-    assert.equal(r.headers.get('x-callseal-key-id'), env.CALLSEAL_KMS_KEY_ARN);
-    assert.equal(r.headers.get('x-callseal-object-id'), o.id);
+    assert.deepEqual(key, Buffer.from(direct.Plaintext));
+    // The answer: JSON of the protocol, the key nowhere in its bytes, in no encoding.
+    assert.match(r.headers.get('content-type'), /^application\/json\b/);
+    assert.deepEqual(Object.keys(r.json).sort(), ['enc', 'keyId', 'objectId', 'protocol', 'sealedKey']);
+    assert.equal(r.json.protocol, 'callseal-unwrap/1');
+    assert.equal(r.json.keyId, env.CALLSEAL_KMS_KEY_ARN);
+    assert.equal(r.json.objectId, o.id);
+    assert.equal(Buffer.from(r.json.enc, 'base64').length, 65);
+    assert.equal(Buffer.from(r.json.sealedKey, 'base64').length, 32 + 16);
+    assert.ok(!r.bytes.includes(key), 'the key\'s bytes are not in the answer');
+    for (const form of textForms(key)) assert.ok(!r.text.includes(form), 'no text form of the key in the answer');
     assert.equal(r.headers.get('access-control-allow-origin'), page);
-    const exposed = r.headers.get('access-control-expose-headers').toLowerCase().split(/\s*,\s*/);
-    for (const h of ['x-callseal-key-id', 'x-callseal-object-id', 'x-request-id']) assert.ok(exposed.includes(h), `${h} exposed: ${exposed}`);
+    assert.ok(r.headers.get('access-control-expose-headers').toLowerCase().split(/\s*,\s*/).includes('x-request-id'));
     assert.equal(r.headers.get('cache-control'), 'no-store');
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
 
-    const rec = readAudit(broker.auditPath).find((a) => a.requestID === response.requestId);
+    const rec = readAudit(broker.auditPath).find((a) => a.requestID === r.headers.get('x-request-id'));
     assert.equal(rec.eventName, 'Decrypt');
     assert.equal(rec.errorCode, undefined);
     assert.equal(rec.userIdentity.arn, `arn:aws:sts::${env.CALLSEAL_ACCOUNT_ID}:assumed-role/callseal-Supervisor/alice`);
-    assert.deepEqual(rec.requestParameters.encryptionContext, response.context);
+    assert.deepEqual(rec.requestParameters.encryptionContext, body.encryptionContext);
     assert.equal(rec.requestParameters.keyId, env.CALLSEAL_KMS_KEY_ARN);
     assert.equal(rec.additionalEventData.objectId, o.id);
+    assert.equal(rec.additionalEventData.protocol, 'callseal-unwrap/1');
+    assert.equal(rec.additionalEventData.nonce, body.nonce);
+    assert.equal(rec.additionalEventData.recipientKeySha256, sha256(Buffer.from(body.recipientPublicKey, 'base64')));
     assert.equal(rec.responseElements, null);
     const auditText = readFileSync(broker.auditPath, 'utf8');
-    for (const form of textForms(direct.Plaintext)) {
-      assert.ok(!auditText.includes(form), 'the audit log never holds the key');
-      assert.ok(!broker.log().includes(form), 'the broker\'s log never holds the key');
+    for (const form of [...textForms(key), r.json.sealedKey, r.json.enc]) {
+      assert.ok(!auditText.includes(form), 'the audit log holds neither the key nor the sealed answer');
+      assert.ok(!broker.log().includes(form), 'the broker\'s log holds neither the key nor the sealed answer');
     }
+  });
+
+  test('a sealed answer opens only with the request\'s private key, for the request\'s binding (aad) and the protocol\'s info', async (t) => {
+    if (engine) return t.skip(engine);
+    const body = await unwrapBody(wav());
+    const r = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await openAnswer(r.json, body, 'alice')).length, 32, 'it opens for its own request');
+    const binding = { objectId: body.objectId, messageId: body.messageId, subject: subjectOf(await tokenOf('alice')), nonce: body.nonce };
+    // Another private key (another page, or this page's other request) cannot open it.
+    const other = await protocol.newRecipient();
+    await assert.rejects(protocol.openDataKey(other.keyPair, r.json, binding), (e) => e.name === 'OpenError');
+    // The same private key, any field of the binding changed: the AEAD refuses it.
+    const otherContact = index.contacts.flatMap((c) => c.objects).find((x) => x.id !== body.objectId).id;
+    for (const change of [{ objectId: otherContact }, { messageId: Buffer.alloc(32).toString('base64') }, { nonce: protocol.toBase64(protocol.newNonce()) }]) {
+      await assert.rejects(openAnswer(r.json, body, 'alice', change), (e) => e.name === 'OpenError', JSON.stringify(change));
+    }
+    await assert.rejects(openAnswer(r.json, body, 'carol'), (e) => e.name === 'OpenError', 'another user\'s subject');
+    // The protocol's info is part of the key schedule: opened under another info, it fails; under
+    // the protocol's, with the request's aad, it opens (the same library, called directly).
+    const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+    const pair = await protocol.newRecipient();
+    const own = { ...body, recipientPublicKey: protocol.toBase64(pair.publicKey) };
+    const r3 = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body: own });
+    assert.equal(r3.status, 200, r3.text);
+    const aad = protocol.bindingAad({ objectId: own.objectId, messageId: own.messageId, subject: subjectOf(await tokenOf('alice')), nonce: own.nonce });
+    const open = (info) => suite.open({ recipientKey: pair.keyPair, enc: Buffer.from(r3.json.enc, 'base64'), info: new TextEncoder().encode(info) }, Buffer.from(r3.json.sealedKey, 'base64'), aad);
+    assert.equal((await open('callseal-unwrap/1')).byteLength, 32);
+    for (const info of ['callseal-unwrap/2', '', 'callseal-unwrap/1 ']) await assert.rejects(open(info), (e) => e.name === 'OpenError', JSON.stringify(info));
   });
 
   test('Administrator may unwrap; Agent is refused (AccessDenied) and the refusal is audited', async (t) => {
     if (engine) return t.skip(engine);
     const body = await unwrapBody(transcriptOf(wav()));
-    const carol = await api(broker.url, '/api/unwrap', { user: 'carol', method: 'POST', body });
+    const carol = await unwrap(broker.url, body, { user: 'carol' });
     assert.equal(carol.status, 200, carol.text);
-    assert.equal(carol.headers.get('content-type'), 'application/octet-stream');
-    assert.equal(carol.bytes.length, 32);
+    assert.equal(carol.key.length, 32);
 
     // A refusal after authorisation is still JSON with its code (the page tells the two apart by
     // status and content type).
@@ -458,19 +488,19 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     assert.deepEqual([...Buffer.from(await res.arrayBuffer())], [0x02, 0x05, 0x78]);
     // The facts are the object's own header, as the official ESDK reads it.
     const stored = await getObject(cfg, env.CALLSEAL_BUCKET, wav().key);
-    const { edk, context } = await edkAndContext(stored);
+    const { edk, context, messageId } = await edkAndContext(stored);
     assert.deepEqual(o.header.encryptedDataKeys, [edk]);
     assert.deepEqual(o.header.encryptionContext, context);
+    assert.equal(o.header.messageId, messageId);
     // One audit record per URL signed for the listing, like /api/objects/:id/url.
     const audited = readAudit(broker.auditPath).filter((a) => a.requestID === requestId && a.eventName === 'GetObject');
     assert.equal(audited.length, listed.filter((x) => x.url).length);
     assert.ok(audited.every((a) => a.additionalEventData.presigned && a.additionalEventData.via === 'listing' && !a.errorCode));
     // The unwrap request made of them alone is granted (same checks as ever) and the key decrypts.
-    const body = { objectId: o.id, encryptedDataKey: o.header.encryptedDataKeys[0], encryptionContext: o.header.encryptionContext };
-    const u = await api(broker.url, '/api/unwrap', { user: 'alice', method: 'POST', body });
+    const body = await unwrapRequestBody({ objectId: o.id, messageId: o.header.messageId, encryptedDataKey: o.header.encryptedDataKeys[0], encryptionContext: o.header.encryptionContext });
+    const u = await unwrap(broker.url, body, { user: 'alice' });
     assert.equal(u.status, 200, u.text);
-    assert.equal(u.headers.get('content-type'), 'application/octet-stream');
-    const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => u.bytes), stored);
+    const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => u.key), stored);
     assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
     // A second listing (cached facts) gives the same facts and a URL of its own.
     const again = (await api(broker.url, '/api/recordings', { user: 'alice' })).json.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);

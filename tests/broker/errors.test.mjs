@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureStack, startBroker, api, repoRoot } from './helpers.mjs';
+import { ensureStack, startBroker, api, repoRoot, unwrapRequestBody } from './helpers.mjs';
 
 let env;
 const brokers = [];
@@ -41,7 +41,7 @@ test('S3 unreachable: 502 StorageUnavailable without the connection error or the
   const b = await broker({ CALLSEAL_S3_ENDPOINT: 'http://127.0.0.1:1' });
   for (const [path, opts] of [
     ['/api/objects/anything.recording.wav/url', {}],
-    ['/api/unwrap', { method: 'POST', body: { objectId: 'a.recording.wav', encryptedDataKey: { providerId: 'aws-kms', providerInfo: env.CALLSEAL_KMS_KEY_ARN, ciphertext: 'AAAA' }, encryptionContext: {} } }],
+    ['/api/unwrap', { method: 'POST', body: await unwrapRequestBody({ objectId: 'a.recording.wav', messageId: Buffer.alloc(32).toString('base64'), encryptedDataKey: { providerId: 'aws-kms', providerInfo: env.CALLSEAL_KMS_KEY_ARN, ciphertext: 'AAAA' }, encryptionContext: {} }) }],
   ]) {
     const r = await api(b.url, path, { user: 'alice', ...opts });
     assert.equal(r.status, 502, `${path}: ${r.text}`);

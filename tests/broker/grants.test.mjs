@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient, CreateGrantCommand, RevokeGrantCommand } from '@aws-sdk/client-kms';
-import { stackWithSamples, unwrapBody, startBroker, readAudit, api, repoRoot, policyEngineMissing, getObject, esdk, CallbackKeyring, sha256 } from './helpers.mjs';
+import { stackWithSamples, unwrapBody, startBroker, readAudit, api, repoRoot, policyEngineMissing, getObject, esdk, CallbackKeyring, sha256, unwrap as unwrapKey } from './helpers.mjs';
 
 let stack, kms, policyDir, grantId;
 const brokers = [];
@@ -45,9 +45,9 @@ async function broker() {
 
 /** quinn's unwrap of `o`, and (when granted) the object decrypted with the key. */
 async function unwrap(b, o) {
-  const r = await api(b.url, '/api/unwrap', { user: 'quinn', method: 'POST', body: await unwrapBody(stack, o) });
+  const r = await unwrapKey(b.url, await unwrapBody(stack, o), { user: 'quinn' });
   if (r.status !== 200) return { r };
-  const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => r.bytes), await getObject(stack.cfg, stack.env.CALLSEAL_BUCKET, o.key));
+  const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => r.key), await getObject(stack.cfg, stack.env.CALLSEAL_BUCKET, o.key));
   return { r, plaintext };
 }
 

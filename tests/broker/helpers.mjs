@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildClient, CommitmentPolicy, KeyringNode, KeyringTraceFlag } from '@aws-crypto/client-node';
+import { buildClient, CommitmentPolicy, KeyringNode, KeyringTraceFlag, NodeAlgorithmSuite } from '@aws-crypto/client-node';
+import { deserializeFactory } from '@aws-crypto/serialize';
+import { tsImport } from 'tsx/esm/api';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { readStackEnv, stackDir, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
 import { idpUsers, signIn } from '../support/oidc.mjs';
@@ -99,13 +101,56 @@ export class CallbackKeyring extends KeyringNode {
 
 export const esdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
-/** The KMS data key and context of an ESDK message, read by the official ESDK's header parser. */
+const { deserializeMessageHeader } = deserializeFactory((b) => Buffer.from(b).toString('utf8'), NodeAlgorithmSuite);
+
+/**
+ * The KMS data key, context and message id (base64) of an ESDK message, read by the official
+ * ESDK's header parser.
+ */
 export async function edkAndContext(ciphertext) {
   let captured;
   const keyring = new CallbackKeyring(async (edk, context) => { captured = { edk, context }; throw new Error('captured'); });
   await esdk.decrypt(keyring, ciphertext).catch(() => {});
   if (!captured) throw new Error('the ESDK did not reach the keyring');
-  return captured;
+  const header = deserializeMessageHeader(ciphertext);
+  return { ...captured, messageId: Buffer.from(header.messageHeader.messageId).toString('base64') };
+}
+
+/** The unwrap protocol (www/lib/unwrap-protocol.ts), as the broker and the page use it. */
+export const protocol = await tsImport('../../www/lib/unwrap-protocol.ts', import.meta.url);
+/** The recipient key pair of each request body made by unwrapRequestBody, by its nonce. */
+const recipients = new Map();
+
+/**
+ * A complete unwrap request body for `{objectId, messageId, encryptedDataKey, encryptionContext}`,
+ * as the page's client makes it: protocol, a fresh recipient key pair (private key not
+ * extractable, kept here to open the answer with `openAnswer`) and a fresh nonce.
+ */
+export async function unwrapRequestBody(fields) {
+  const { keyPair, publicKey } = await protocol.newRecipient();
+  const nonce = protocol.toBase64(protocol.newNonce());
+  recipients.set(nonce, keyPair);
+  return { protocol: protocol.UNWRAP_PROTOCOL, ...fields, recipientPublicKey: protocol.toBase64(publicKey), nonce };
+}
+
+/** The `sub` claim of a token (the subject an answer is bound to). */
+export const subjectOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).sub;
+
+/**
+ * The data key of a granted unwrap's answer (`answer`: its JSON) to `body` (from unwrapRequestBody),
+ * asked as `user`: opened with the body's recipient key, bound to its object, message id, nonce
+ * and the user's subject (`changed`: fields of the binding replaced). Throws when it does not open.
+ */
+export async function openAnswer(answer, body, user, changed = {}) {
+  const binding = { objectId: body.objectId, messageId: body.messageId, subject: subjectOf(await tokenOf(user)), nonce: body.nonce, ...changed };
+  return Buffer.from(await protocol.openDataKey(recipients.get(body.nonce), answer, binding));
+}
+
+/** POST /api/unwrap (api) with `body`; a granted answer's data key, opened, as `key`. */
+export async function unwrap(url, body, opts) {
+  const r = await api(url, '/api/unwrap', { ...opts, method: 'POST', body });
+  if (r.status === 200) r.key = await openAnswer(r.json, body, opts.user);
+  return r;
 }
 
 const tokens = new Map();
@@ -123,7 +168,7 @@ export function tokenOf(user) {
 /**
  * A request to the broker as a demo user (`user`: signed in with the identity provider) or with a
  * given bearer `token`: { status, headers, bytes (the body as a Buffer), text, json (when the body
- * parses as JSON) }. A granted unwrap's body is binary (the data key): use `bytes` for it, never `text`.
+ * parses as JSON) }.
  */
 export async function api(url, path, { user, token, method = 'GET', body, headers = {} } = {}) {
   const bearer = token ?? (user ? await tokenOf(user) : undefined);
@@ -160,10 +205,13 @@ export async function stackWithSamples() {
   return { ...stack, index, objects, wav: objects.find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20) };
 }
 
-/** The body of an unwrap request for a stored object: its KMS data key and context, as the official ESDK reads them. */
+/**
+ * The body of an unwrap request for a stored object: its KMS data key, context and message id, as
+ * the official ESDK reads them, with a fresh recipient key and nonce (unwrapRequestBody).
+ */
 export async function unwrapBody({ cfg, env }, o) {
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
-  return { objectId: o.id, encryptedDataKey: edk, encryptionContext: context };
+  const { edk, context, messageId } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  return unwrapRequestBody({ objectId: o.id, messageId, encryptedDataKey: edk, encryptionContext: context });
 }
 
 /**

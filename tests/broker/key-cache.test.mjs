@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { tsImport } from 'tsx/esm/api';
-import { stackWithSamples, unwrapBody, startBroker, readAudit, api, policyEngineMissing } from './helpers.mjs';
+import { stackWithSamples, unwrapBody, startBroker, readAudit, api, policyEngineMissing, unwrap as unwrapKey } from './helpers.mjs';
 
 const { DataKeyCache } = await tsImport('../../www/broker/src/key-cache.ts', import.meta.url);
 
@@ -36,7 +36,7 @@ async function broker(overrides = {}) {
   brokers.push(b);
   return b;
 }
-const unwrap = (b, user) => api(b.url, '/api/unwrap', { user, method: 'POST', body });
+const unwrap = (b, user) => unwrapKey(b.url, body, { user });
 
 before(async () => {
   ({ env, cfg, index, wav } = await stackWithSamples());
@@ -54,7 +54,7 @@ test('one KMS Decrypt per object per user: re-opening is served from the cache a
   const answers = [];
   for (let i = 0; i < 3; i++) answers.push(await unwrap(b, 'alice'));
   for (const r of answers) assert.equal(r.status, 200, r.text);
-  assert.ok(answers.every((r) => r.bytes.equals(answers[0].bytes)), 'the same key');
+  assert.ok(answers.every((r) => r.key.equals(answers[0].key)), 'the same key');
   assert.equal(proxy.counts.decrypt - before, 1, 'KMS asked once for three openings');
   const records = answers.map((r) => readAudit(b.auditPath).find((a) => a.requestID === r.headers.get('x-request-id')));
   assert.deepEqual(records.map((a) => [a.eventName, a.errorCode, a.additionalEventData.cached]), [['Decrypt', undefined, undefined], ['Decrypt', undefined, true], ['Decrypt', undefined, true]]);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { stackAndBroker, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api } from './helpers.mjs';
+import { stackAndBroker, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api, unwrap as unwrapKey, unwrapRequestBody } from './helpers.mjs';
 
 let env, manifest, cfg, index, broker, skip;
 const objects = () => index.contacts.flatMap((c) => c.objects);
@@ -16,11 +16,11 @@ const billing = (suffix) => objects().find((o) => o.id.endsWith(suffix) && o.id.
 /** A user's URL and unwrap of one object; the unwrapped key decrypts it (ESDK) or the refusal. */
 async function open(user, o) {
   const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
-  const { edk, context } = await edkAndContext(ciphertext);
+  const { edk, context, messageId } = await edkAndContext(ciphertext);
   const url = await api(broker.url, `/api/objects/${o.id}/url`, { user });
-  const unwrap = await api(broker.url, '/api/unwrap', { user, method: 'POST', body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context } });
+  const unwrap = await unwrapKey(broker.url, await unwrapRequestBody({ objectId: o.id, messageId, encryptedDataKey: edk, encryptionContext: context }), { user });
   if (unwrap.status !== 200) return { url, unwrap };
-  const keyring = new CallbackKeyring(async () => unwrap.bytes);
+  const keyring = new CallbackKeyring(async () => unwrap.key);
   const { plaintext } = await esdk.decrypt(keyring, ciphertext);
   return { url, unwrap, plaintext };
 }

@@ -6,7 +6,7 @@
 // "Northwind Mobile", every sample contact's agent's top level. Against the real stack and samples.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stackAndBroker, readAudit, getObject, edkAndContext, api, tokenOf } from './helpers.mjs';
+import { stackAndBroker, readAudit, getObject, edkAndContext, api, tokenOf, unwrap as unwrapKey, unwrapRequestBody } from './helpers.mjs';
 
 let env, manifest, cfg, index, broker, skip;
 
@@ -19,11 +19,11 @@ function objectOf(queue, kind = 'recording') {
 
 /** A user's listing, URL and unwrap of one object. */
 async function reads(user, o) {
-  const { edk, context } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
+  const { edk, context, messageId } = await edkAndContext(await getObject(cfg, env.CALLSEAL_BUCKET, o.key));
   const listing = await api(broker.url, '/api/recordings', { user });
   assert.equal(listing.status, 200, listing.text);
   const url = await api(broker.url, `/api/objects/${o.id}/url`, { user });
-  const unwrap = await api(broker.url, '/api/unwrap', { user, method: 'POST', body: { objectId: o.id, encryptedDataKey: edk, encryptionContext: context } });
+  const unwrap = await unwrapKey(broker.url, await unwrapRequestBody({ objectId: o.id, messageId, encryptedDataKey: edk, encryptionContext: context }), { user });
   return { listing: listing.json, url, unwrap };
 }
 
@@ -49,7 +49,7 @@ test('a supervisor of the Billing queue lists, fetches and unwraps Billing conta
   assert.equal(mine.listing.contacts[0].objects.find((o) => o.id === billing.id).mayRead, true);
   assert.equal(mine.url.status, 200, mine.url.text);
   assert.equal(mine.unwrap.status, 200, mine.unwrap.text);
-  assert.equal(mine.unwrap.bytes.length, 32);
+  assert.equal(mine.unwrap.key.length, 32);
 
   for (const queue of [...queues].filter((q) => q !== 'Billing')) {
     const other = objectOf(queue);

@@ -424,7 +424,8 @@ const findKey = (strings, forms) => strings.flatMap((s) => Object.entries(forms)
  * Installed in the decrypt worker before the click: records every string the worker reads from a
  * response (text(), json()), parses or encodes (JSON.parse, atob, btoa, String.fromCharCode,
  * TextDecoder, Array.prototype.join), logs, marks, or posts (to the page and on MessagePorts, i.e.
- * to the Service Worker), and the URL and length of every response read as bytes.
+ * to the Service Worker), the URL and length of every response read as bytes, and every key pair
+ * made with WebCrypto (algorithm, extractable).
  */
 function installStringTaps() {
   const seen = [];
@@ -462,10 +463,16 @@ function installStringTaps() {
     binary.push({ url: this.url, type: this.headers.get('content-type'), length: buf.byteLength });
     return buf;
   };
-  self.__taps = { seen, binary };
+  const keyPairs = [];
+  const generateKey = SubtleCrypto.prototype.generateKey;
+  SubtleCrypto.prototype.generateKey = function (alg, extractable, usages) {
+    keyPairs.push({ name: alg.name, namedCurve: alg.namedCurve, extractable, usages });
+    return generateKey.call(this, alg, extractable, usages);
+  };
+  self.__taps = { seen, binary, keyPairs };
 }
 
-test('the data key reaches the worker as bytes (the unwrap answer is exactly KMS\'s key) and never becomes a string', async () => {
+test('the data key reaches the worker only sealed to a key pair of its own (HPKE, private key not extractable) and never becomes a string', async () => {
   const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
   const rec = obj(`${contact.contactId}.recording.wav`);
   const key = await kmsDataKey(rec.id);
@@ -493,25 +500,33 @@ test('the data key reaches the worker as bytes (the unwrap answer is exactly KMS
     // The transcript (decrypted with its own key) shows too.
     await page.waitForSelector('.turn', { timeout: 20_000 });
 
-    // On the wire: the body is the key's 32 bytes, nothing else.
-    const mine = [];
-    for (const r of answers) {
-      const req = JSON.parse(r.request().postData());
-      if (req.objectId === rec.id) mine.push(r);
+    // On the wire: each request carries a public key of its own and a nonce; each answer is the
+    // protocol's JSON, the key in none of its bytes, in no encoding.
+    const requests = answers.map((r) => JSON.parse(r.request().postData()));
+    assert.ok(requests.some((q) => q.objectId === rec.id), 'the recording\'s key was asked for');
+    assert.ok(requests.length >= 2, 'the recording\'s and the transcript\'s keys were asked for');
+    assert.equal(new Set(requests.map((q) => q.recipientPublicKey)).size, requests.length, 'a key pair per request');
+    for (const q of requests) {
+      assert.equal(q.protocol, 'callseal-unwrap/1');
+      assert.equal(Buffer.from(q.recipientPublicKey, 'base64').length, 65);
+      assert.equal(Buffer.from(q.nonce, 'base64').length, 32);
     }
-    assert.ok(mine.length >= 1, 'the recording\'s key was asked for');
-    for (const r of mine) {
+    for (const r of answers) {
       assert.equal(r.status(), 200);
-      assert.equal(r.headers()['content-type'], 'application/octet-stream');
-      assert.equal(r.headers()['x-callseal-object-id'], rec.id);
-      assert.deepEqual(await r.body(), key, 'the answer\'s body is exactly the key KMS returns for the object\'s EDK');
+      assert.match(r.headers()['content-type'], /^application\/json\b/);
+      const body = await r.body();
+      for (const k of [key, transcriptKey]) assert.ok(!body.includes(k), 'the key\'s bytes are not in the answer');
+      assert.deepEqual(findKey([body.toString('utf8'), body.toString('latin1')], allForms), [], 'no text form of a key in the answer');
+      assert.equal(JSON.parse(body).protocol, 'callseal-unwrap/1');
     }
 
     const taps = await worker.evaluate(() => self.__taps);
-    // In the worker, the key was read as bytes, from the broker's binary answers only.
-    const keyReads = taps.binary.filter((b) => new URL(b.url).pathname.endsWith('/api/unwrap'));
-    assert.ok(keyReads.length >= 2, `the recording's and the transcript's keys were read with arrayBuffer(): ${JSON.stringify(keyReads)}`);
-    assert.ok(keyReads.every((b) => b.type === 'application/octet-stream' && b.length === 32), JSON.stringify(keyReads));
+    // The worker made one P-256 key pair per unwrap, its private key not extractable.
+    const pairs = taps.keyPairs.filter((k) => k.name === 'ECDH');
+    assert.equal(pairs.length, requests.length, JSON.stringify(taps.keyPairs));
+    assert.ok(pairs.every((k) => k.namedCurve === 'P-256' && k.extractable === false), JSON.stringify(pairs));
+    // No answer of the broker was read as bytes: the sealed answers are JSON, opened by WebCrypto.
+    assert.deepEqual(taps.binary.filter((b) => new URL(b.url).pathname.endsWith('/api/unwrap')), []);
     // The taps saw the worker's traffic (so an empty result below means something).
     const where = new Set(taps.seen.map((x) => x.where));
     for (const w of ['postMessage', 'MessagePort.postMessage', 'TextDecoder.decode', 'btoa']) assert.ok(where.has(w), `tap ${w} saw strings: ${[...where]}`);

@@ -3,6 +3,12 @@
  * Usable from the page and from workers (no DOM).
  */
 import type { MessageHeader } from 'callseal/decrypt';
+import {
+  answerProblem, newNonce, newRecipient, openDataKey, toBase64, UNWRAP_PROTOCOL,
+  type RefusalBody, type UnwrapAnswer, type UnwrapRequestBody, type WireDataKey,
+} from './unwrap-protocol';
+
+export type { WireDataKey };
 
 export class BrokerError extends Error {
   override readonly name = 'BrokerError';
@@ -58,15 +64,10 @@ export interface ObjectRef {
   keyRequest?: KeyRequest;
 }
 
-/** One encrypted data key as the broker takes it: providerInfo as text, ciphertext in base64. */
-export interface WireDataKey {
-  providerId: string;
-  providerInfo: string;
-  ciphertext: string;
-}
-
-/** What POST /api/unwrap is asked with, besides the object id. */
+/** What POST /api/unwrap is asked with, besides the object id and the recipient key (unwrap-protocol.ts). */
 export interface KeyRequest {
+  /** The header's message id (base64). */
+  messageId: string;
   encryptedDataKey: WireDataKey;
   encryptionContext: Record<string, string>;
 }
@@ -141,7 +142,7 @@ export class Broker {
     // The broker unwraps KMS-wrapped keys; the header may list others (raw keyrings, other keys).
     const edk = header.encryptedDataKeys.find((k) => k.providerId === 'aws-kms') ?? header.encryptedDataKeys[0];
     if (!edk) throw new BrokerError(400, 'InvalidRequest', 'the message header lists no encrypted data key');
-    const req = { encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext };
+    const req = { messageId: toBase64(header.messageId), encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext };
     return this.unwrapRequest(objectId, req, header.dataKeyLength);
   }
 
@@ -150,12 +151,21 @@ export class Broker {
    * the key's length is checked against the suites' (16, 24 or 32 bytes) here, and against the
    * header's suite by `checkKeyLength` once the header has arrived.
    *
-   * The key arrives as bytes and stays bytes: the answer is `application/octet-stream` whose body
-   * is exactly the key, read with `arrayBuffer()` into the Uint8Array returned (the caller wipes
-   * it). It is never read as text: an answer of another type (an older broker's JSON with a
-   * base64 key, a proxy's page) is cancelled unread and refused. Refusals are JSON (`refusal`).
+   * The protocol is unwrap-protocol.ts's: a P-256 key pair is made for this request (WebCrypto,
+   * private key not extractable, dropped with the request: one answer can be opened with it, and
+   * nothing is kept between requests), its public key and a fresh nonce go with the request, and
+   * the answer (JSON) is the data key sealed to that key and bound to this request (object,
+   * message id, this token's subject, the nonce). It is opened here into the Uint8Array returned
+   * (the caller wipes it); an answer that does not open (sealed to another key or request, or
+   * altered), or is not the protocol's, is refused (BadResponse). Refusals are JSON (`refusal`).
    */
   async unwrapRequest(objectId: string, req: KeyRequest, keyLength?: number): Promise<Uint8Array> {
+    const subject = subjectOf(this.token);
+    const [{ keyPair, publicKey }, nonce] = [await newRecipient(), toBase64(newNonce())];
+    const body: UnwrapRequestBody = {
+      protocol: UNWRAP_PROTOCOL, objectId, messageId: req.messageId, encryptedDataKey: req.encryptedDataKey,
+      encryptionContext: req.encryptionContext, recipientPublicKey: toBase64(publicKey), nonce,
+    };
     const res = await this.request('api/unwrap', {
       method: 'POST',
       // Not 'no-store': Chromium skips its CORS preflight cache for requests that disable the
@@ -163,25 +173,32 @@ export class Broker {
       // either way: a POST's response is never reused, and the broker answers Cache-Control: no-store.
       cache: 'default',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ objectId, encryptedDataKey: req.encryptedDataKey, encryptionContext: req.encryptionContext }),
-    }, 'application/octet-stream');
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw await refusal(res);
     const type = mediaType(res);
-    if (type !== 'application/octet-stream') {
+    if (type !== 'application/json') {
       await res.body?.cancel().catch(() => undefined);
-      throw new BrokerError(502, 'BadResponse', `the key broker answered the unwrap with ${type ? `"${type.slice(0, 64)}"` : 'no content type'}, not application/octet-stream (the data key as bytes)`);
+      throw new BrokerError(502, 'BadResponse', `the key broker answered the unwrap with ${type ? `"${type.slice(0, 64)}"` : 'no content type'}, not application/json (${UNWRAP_PROTOCOL})`);
     }
-    const answeredFor = res.headers.get('x-callseal-object-id');
-    if (answeredFor !== null && answeredFor !== objectId) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new BrokerError(502, 'BadResponse', 'the key broker answered the unwrap for another object');
-    }
-    let key: Uint8Array;
+    let text: string;
     try {
-      key = new Uint8Array(await res.arrayBuffer());
+      text = await res.text();
     } catch (e) {
       // The connection dropped mid-body: the broker is unreachable, as for a failed fetch.
       throw new BrokerError(0, 'UNREACHABLE', `the key broker at ${this.base} stopped mid-answer (${(e as Error).message})`);
+    }
+    let answer: unknown;
+    try { answer = JSON.parse(text); } catch { answer = undefined; }
+    const problem = answerProblem(answer);
+    if (problem) throw new BrokerError(502, 'BadResponse', `the key broker's unwrap answer is not ${UNWRAP_PROTOCOL}: ${problem}`);
+    const a = answer as UnwrapAnswer;
+    if (a.objectId !== objectId) throw new BrokerError(502, 'BadResponse', 'the key broker answered the unwrap for another object');
+    let key: Uint8Array;
+    try {
+      key = await openDataKey(keyPair, a, { objectId, messageId: req.messageId, subject, nonce });
+    } catch {
+      throw new BrokerError(502, 'BadResponse', 'the key broker\'s answer does not open with this request\'s key (sealed to another key or for another request, or altered)');
     }
     if (keyLength !== undefined ? key.length !== keyLength : !DATA_KEY_LENGTHS.includes(key.length)) {
       const got = key.length;
@@ -190,6 +207,19 @@ export class Broker {
     }
     return key;
   }
+}
+
+/**
+ * The `sub` claim of the bearer token (the page's own ID token, read, not verified: the broker
+ * verifies it), which the unwrap answer is bound to.
+ */
+function subjectOf(token: string): string {
+  try {
+    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+    const sub = (JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, '='))) as { sub?: unknown }).sub;
+    if (typeof sub === 'string' && sub) return sub;
+  } catch { /* refused below */ }
+  throw new BrokerError(401, 'InvalidToken', 'the sign-in token names no subject (sub)');
 }
 
 /** Data key lengths of the ESDK suites: AES-128, AES-192, AES-256. */
@@ -220,7 +250,7 @@ async function refusal(res: Response): Promise<BrokerError> {
   const text = await res.text().catch(() => '');
   let body: unknown;
   try { body = text ? JSON.parse(text) : {}; } catch { body = { message: text.slice(0, 200) }; }
-  const b = (body ?? {}) as { error?: unknown; code?: unknown; message?: unknown };
+  const b = (body ?? {}) as Partial<RefusalBody> & { error?: unknown; code?: unknown; message?: unknown };
   const err = (typeof b.error === 'object' && b.error ? b.error : b) as { code?: unknown; message?: unknown };
   return new BrokerError(res.status, String(err.code ?? (typeof b.error === 'string' ? b.error : '') ?? ''),
     String(err.message ?? (typeof b.error === 'string' ? b.error : res.statusText)));
@@ -237,6 +267,7 @@ function wireDataKey(edk: MessageHeader['encryptedDataKeys'][number]): WireDataK
  * listing, or someone altered it: the player stops with a clear error instead of going on.
  */
 export function headerMismatch(header: MessageHeader, req: KeyRequest): string | undefined {
+  if (toBase64(header.messageId) !== req.messageId) return 'the message id differs';
   const asked = req.encryptedDataKey;
   const found = header.encryptedDataKeys.map(wireDataKey)
     .some((k) => k.providerId === asked.providerId && k.providerInfo === asked.providerInfo && k.ciphertext === asked.ciphertext);
@@ -314,20 +345,15 @@ function presigned(o: Record<string, unknown>, receivedAt: number): ObjectRef['p
 
 /** The listing's header facts as an unwrap request (the first data key; the broker lists its own). */
 function keyRequest(o: Record<string, unknown>): KeyRequest | undefined {
-  const h = o.header as { encryptedDataKeys?: unknown; encryptionContext?: unknown } | undefined;
+  const h = o.header as { messageId?: unknown; encryptedDataKeys?: unknown; encryptionContext?: unknown } | undefined;
   const k = Array.isArray(h?.encryptedDataKeys) ? (h.encryptedDataKeys[0] as Record<string, unknown> | undefined) : undefined;
   const ctx = h?.encryptionContext as Record<string, unknown> | undefined;
   if (!k || typeof k.providerId !== 'string' || typeof k.providerInfo !== 'string' || typeof k.ciphertext !== 'string') return undefined;
   if (!ctx || typeof ctx !== 'object' || !Object.values(ctx).every((v) => typeof v === 'string')) return undefined;
+  if (typeof h?.messageId !== 'string') return undefined;
   return {
+    messageId: h.messageId,
     encryptedDataKey: { providerId: k.providerId, providerInfo: k.providerInfo, ciphertext: k.ciphertext },
     encryptionContext: { ...(ctx as Record<string, string>) },
   };
-}
-
-/** Base64 of public bytes (an encrypted data key's ciphertext, for the unwrap request); never of a data key. */
-export function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
 }

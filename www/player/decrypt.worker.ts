@@ -5,8 +5,8 @@
  * the Service Worker's range requests with verified plaintext. Transcripts are fetched whole
  * and decrypted with `decrypt` (footer signature included).
  *
- * A data key is only ever a Uint8Array here (the broker's binary answer, read with
- * arrayBuffer()): never a string, never in a message to the page or the Service Worker, an error
+ * A data key is only ever a Uint8Array here (opened from the broker's sealed answer,
+ * www/lib/unwrap-protocol.ts): never a string, never in a message to the page or the Service Worker, an error
  * or a performance mark; it is zero-filled once callseal has taken its own copy.
  */
 /// <reference lib="webworker" />

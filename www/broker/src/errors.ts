@@ -1,10 +1,12 @@
+import { UNWRAP_ERRORS } from '../../lib/unwrap-protocol.js';
+
 /** Every refusal the broker can give: a stable code (for the page and the audit log) + HTTP status. */
 export const ERRORS = {
+  ...UNWRAP_ERRORS,
   InvalidRequest: 400,
   UnsupportedKeyProvider: 400,
   InvalidCiphertext: 400,
   InvalidToken: 401,
-  IdentityMismatch: 401,
   AccessDenied: 403,
   EncryptionContextMismatch: 403,
   KeyNotAllowed: 403,

@@ -14,15 +14,11 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { importCallseal, localEntry } from './callseal.js';
 import { KMS_PROVIDER_ID } from './unwrap-request.js';
-
-/** One encrypted data key as /api/unwrap takes it (providerInfo as text, ciphertext base64). */
-export interface WireDataKey {
-  providerId: string;
-  providerInfo: string;
-  ciphertext: string;
-}
+import type { WireDataKey } from '../../lib/unwrap-protocol.js';
 
 export interface HeaderFacts {
+  /** The header's message id (base64), which /api/unwrap binds its answer to. */
+  messageId: string;
   /** The header's data keys wrapped under this broker's KMS key, in header order. */
   encryptedDataKeys: WireDataKey[];
   /** The header's whole encryption context (signed suites: with aws-crypto-public-key). */
@@ -31,6 +27,7 @@ export interface HeaderFacts {
 }
 
 interface ParsedHeader {
+  messageId: Uint8Array;
   encryptionContext: Record<string, string>;
   encryptedDataKeys: { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }[];
 }
@@ -113,7 +110,7 @@ export class HeaderFactsCache {
       if (!encryptedDataKeys.length || !etag) return undefined;
       const encryptionContext: Record<string, string> = {};
       for (const [k, v] of Object.entries(header.encryptionContext)) encryptionContext[k] = v;
-      return this.keep(key, { encryptedDataKeys, encryptionContext, etag });
+      return this.keep(key, { messageId: Buffer.from(header.messageId).toString('base64'), encryptedDataKeys, encryptionContext, etag });
     }
   }
 

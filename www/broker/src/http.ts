@@ -3,10 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BrokerConfig } from './config.js';
 import { BrokerError } from './errors.js';
 
-/**
- * Headers on every response: never cached, never framed, nothing else loadable. JSON, except the
- * data key of a granted unwrap (sendKey: application/octet-stream).
- */
+/** Headers on every response: never cached, never framed, nothing else loadable; every body is JSON. */
 export function securityHeaders(res: ServerResponse, config: BrokerConfig) {
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
@@ -36,7 +33,7 @@ export function cors(req: IncomingMessage, res: ServerResponse, config: BrokerCo
     throw new BrokerError('OriginNotAllowed', `origin ${origin.slice(0, 100)} is not allowed`);
   }
   res.setHeader('Access-Control-Allow-Origin', origin);
-  res.setHeader('Access-Control-Expose-Headers', `X-Request-Id, Retry-After, ${KEY_ID_HEADER}, ${OBJECT_ID_HEADER}`);
+  res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
   if (req.method === 'OPTIONS') {
     // OPTIONS: the page's preflight warm-up (lib/broker.ts warmUp) is itself an OPTIONS request,
     // answered here like a preflight: no body, no audit, no side effect.
@@ -73,36 +70,6 @@ export async function readJson(req: IncomingMessage, max: number): Promise<unkno
 export function send(res: ServerResponse, status: number, body: unknown) {
   res.statusCode = status;
   res.end(JSON.stringify(body));
-}
-
-/** The headers that name what a granted unwrap's body is the key of (exposed to the page by cors). */
-export const KEY_ID_HEADER = 'X-Callseal-Key-Id';
-export const OBJECT_ID_HEADER = 'X-Callseal-Object-Id';
-
-/**
- * A granted unwrap: 200, `application/octet-stream`, the body exactly the data key's bytes. The
- * key is written from the caller's buffer itself (a Buffer view of it, not a copy, not a string)
- * and that buffer is zero-filled once the response has been handed to the OS ('finish') or the
- * connection has closed ('close'), whichever comes first: not before, since the socket may still
- * be reading from it. When the client is already gone (it left while KMS was asked), nothing is
- * written and the key is zero-filled at once; so it is when writing throws.
- */
-export function sendKey(res: ServerResponse, key: Uint8Array, meta: { [KEY_ID_HEADER]: string; [OBJECT_ID_HEADER]: string }) {
-  const wipe = () => { key.fill(0); };
-  if (res.destroyed) return wipe();
-  res.once('finish', wipe);
-  res.once('close', wipe);
-  try {
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'application/octet-stream');
-    res.setHeader('Content-Length', String(key.byteLength));
-    res.setHeader(KEY_ID_HEADER, meta[KEY_ID_HEADER]);
-    res.setHeader(OBJECT_ID_HEADER, meta[OBJECT_ID_HEADER]);
-    res.end(Buffer.from(key.buffer, key.byteOffset, key.byteLength));
-  } catch (err) {
-    wipe();
-    throw err;
-  }
 }
 
 /** A percent-encoded path segment, decoded; one that does not decode (`%E0%A4%A`) is InvalidRequest. */

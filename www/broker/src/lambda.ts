@@ -4,8 +4,9 @@
  * API, payload format 2.0. serverless-http turns an event into a Node request (method, rawPath and
  * rawQueryString, headers, body, base64-decoded when isBase64Encoded; requestContext.http.sourceIp
  * as the source address the limits and the audit use) and the response into the 2.0 answer
- * (statusCode, headers, body); an application/octet-stream body (a granted unwrap's data key) is
- * answered base64-encoded, isBase64Encoded true, as Lambda requires of binary bodies.
+ * (statusCode, headers, body). Every answer is JSON text, a granted unwrap's too: its data key is
+ * sealed to the page's key (www/lib/unwrap-protocol.ts), so the function's answer string carries
+ * no usable key.
  *
  * The configuration is read from the environment once, at the first event, and the broker kept
  * for the environment's later events.
@@ -19,7 +20,7 @@ type Handler = (event: object, context: object) => Promise<object>;
 /** A Lambda handler for the broker with this configuration. */
 export function lambdaHandler(config: BrokerConfig): Handler {
   const { listener } = createBroker(config);
-  return serverless(listener, { binary: ['application/octet-stream'] }) as Handler;
+  return serverless(listener) as Handler;
 }
 
 let broker: Handler | undefined;

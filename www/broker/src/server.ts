@@ -4,10 +4,8 @@
  *   GET  /api/recordings          the contacts the user may see, each object marked mayRead; the
  *                                 readable ones with a pre-signed URL and their header facts
  *   GET  /api/objects/:id/url     a short-lived pre-signed S3 GET URL, for objects the user may read
- *   POST /api/unwrap              { objectId, encryptedDataKey {providerId, providerInfo, ciphertext},
- *                                   encryptionContext, user? } -> the data key's bytes, nothing else
- *                                   (application/octet-stream; key ARN and object id in the
- *                                   X-Callseal-Key-Id / X-Callseal-Object-Id headers)
+ *   POST /api/unwrap              the data key sealed to the page's HPKE public key
+ *                                   (www/lib/unwrap-protocol.ts: request and answer)
  *   GET  /api/me, /healthz
  *
  * Every /api/ request is signed in: a bearer token of the OpenID Connect issuer (auth.ts).
@@ -15,7 +13,8 @@
  * the object exists -> the context is the object's -> callseal's policy engine allows
  * connect:DescribeContact on its contact (the user's queue / agent hierarchy scope), s3:GetObject
  * on the object and kms:Decrypt under the context (role policy with the key policy: the listing's
- * and the URL route's check) -> KMS Decrypt with that context. Every unwrap and every refusal is
+ * and the URL route's check) -> KMS Decrypt with that context -> the data key sealed to the request's
+ * recipient key -> the record written -> the sealed answer sent. Every unwrap and every refusal is
  * written to the audit log.
  */
 import { randomUUID } from 'node:crypto';
@@ -34,10 +33,11 @@ import { HeaderFactsCache } from './header-facts.js';
 import { type BrokerConfig, loadConfig } from './config.js';
 import { ConcurrencyLimit, Deadline } from './deadline.js';
 import { BrokerError } from './errors.js';
-import { cors, pathSegment, readJson, securityHeaders, send, sendKey, sourceIp } from './http.js';
+import { cors, pathSegment, readJson, securityHeaders, send, sourceIp } from './http.js';
 import { RateLimiter } from './rate-limit.js';
 import { contextMismatch, KMS_PROVIDER_ID, OBJECT_ID, parseUnwrapRequest, type UnwrapRequest } from './unwrap-request.js';
 import type { User } from './users.js';
+import { sealDataKey, toBase64, UNWRAP_PROTOCOL, type UnwrapAnswer } from '../../lib/unwrap-protocol.js';
 
 const OBJECT_URL = /^\/api\/objects\/([^/]+)\/url$/;
 
@@ -150,7 +150,7 @@ export function createBroker(config: BrokerConfig) {
           urlExpiresAt: new Date(Date.now() + config.urlExpirySeconds * 1000).toISOString(),
           // Only when the stored header's context is the object's (else /api/unwrap would refuse it).
           ...(facts && !contextMismatch(o.encryptionContext, facts.encryptionContext)
-            ? { header: { encryptedDataKeys: facts.encryptedDataKeys, encryptionContext: facts.encryptionContext } }
+            ? { header: { messageId: facts.messageId, encryptedDataKeys: facts.encryptedDataKeys, encryptionContext: facts.encryptionContext } }
             : {}),
         };
       }))),
@@ -195,7 +195,8 @@ export function createBroker(config: BrokerConfig) {
   async function unwrap(user: User, req: UnwrapRequest, ip: string, entry: Partial<AuditEntry>, deadline: Deadline) {
     const { encryptedDataKey: edk, encryptionContext } = req;
     entry.requestParameters = { keyId: edk.providerInfo, encryptionContext, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
-    entry.additionalEventData = { objectId: req.objectId };
+    // The recipient key by its hash and the nonce: public, and never the sealed answer.
+    entry.additionalEventData = { objectId: req.objectId, protocol: UNWRAP_PROTOCOL, recipientKeySha256: req.recipientSha256, nonce: req.nonce };
     if (edk.providerId !== KMS_PROVIDER_ID) {
       throw new BrokerError('UnsupportedKeyProvider', `encrypted data key provider "${edk.providerId.slice(0, 64)}" is not ${KMS_PROVIDER_ID}`);
     }
@@ -277,26 +278,26 @@ export function createBroker(config: BrokerConfig) {
       if (path === '/api/unwrap') {
         if (req.method !== 'POST') throw new BrokerError('MethodNotAllowed', 'use POST');
         throttle(unwrapLimit, user, 'unwrap');
-        const parsed = parseUnwrapRequest(await readJson(req, config.maxBodyBytes));
-        if (parsed.user !== undefined && parsed.user !== user.name) {
-          throw new BrokerError('IdentityMismatch', 'the "user" field does not match the signed-in user');
-        }
+        const parsed = await parseUnwrapRequest(await readJson(req, config.maxBodyBytes));
         const { dataKey, keyId, objectId } = await deadline.race(unwrap(user, parsed, ip, entry, deadline), 'the unwrap',
           (late) => { late.dataKey.fill(0); });
-        // KMS's plaintext buffer is the only copy of the key the broker makes: it is written as
-        // the body itself (no string, no copy) and zero-filled once the response has been written
-        // (or the connection closed), and on any failure before that.
-        let sent = false;
+        // The key leaves KMS's buffer only sealed to the page's key, bound to this request; the
+        // buffer is zero-filled once sealed (or on failure).
+        let sealed;
         try {
-          audited = true;
-          await audit.record(entry as AuditEntry);
-          await bulk.granted(user, objectId, ip); // an alert it raises is on disk before the key leaves
-          sendKey(res, dataKey, { 'X-Callseal-Key-Id': keyId, 'X-Callseal-Object-Id': objectId });
-          sent = true;
+          sealed = await sealDataKey(parsed.recipient, dataKey, {
+            objectId, messageId: parsed.messageId, subject: user.subject, nonce: parsed.nonce,
+          });
         } finally {
-          if (!sent) dataKey.fill(0);
+          dataKey.fill(0);
         }
-        return;
+        audited = true;
+        await audit.record(entry as AuditEntry);
+        await bulk.granted(user, objectId, ip); // an alert it raises is on disk before the key leaves
+        const answer: UnwrapAnswer = {
+          protocol: UNWRAP_PROTOCOL, objectId, keyId, enc: toBase64(sealed.enc), sealedKey: toBase64(sealed.sealedKey),
+        };
+        return send(res, 200, answer);
       }
       throw new BrokerError(
         ['/api/me', '/api/recordings'].includes(path) || m ? 'MethodNotAllowed' : 'NotFound',

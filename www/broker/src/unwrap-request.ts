@@ -1,9 +1,14 @@
 /**
- * POST /api/unwrap body: validation (shape, sizes, base64) and the encryption-context check
- * against the requested object. Everything the browser sends is untrusted: it was read from a
- * header that nothing has authenticated yet (KMS authenticates the context when it decrypts).
+ * POST /api/unwrap body (www/lib/unwrap-protocol.ts): validation (shape, sizes, base64, the
+ * recipient key) and the encryption-context check against the requested object. Everything the
+ * browser sends is untrusted: it was read from a header that nothing has authenticated yet (KMS
+ * authenticates the context when it decrypts).
  */
+import { createHash } from 'node:crypto';
 import { BrokerError } from './errors.js';
+import {
+  importRecipientKey, isBase64, MESSAGE_ID_BYTES, NONCE_BYTES, UNWRAP_PROTOCOL, UNWRAP_REQUEST_FIELDS, type WebCryptoKey,
+} from '../../lib/unwrap-protocol.js';
 
 export const LIMITS = {
   objectId: 128,
@@ -22,9 +27,16 @@ export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
 
 export interface UnwrapRequest {
   objectId: string;
+  /** As sent (base64): the answer is bound to it. */
+  messageId: string;
   encryptedDataKey: { providerId: string; providerInfo: string; ciphertext: Buffer };
   encryptionContext: Record<string, string>;
-  user?: string;
+  /** The page's HPKE public key (imported: on the curve) the answer is sealed to. */
+  recipient: WebCryptoKey;
+  /** A hash of the recipient's public key, for the audit record. */
+  recipientSha256: string;
+  /** As sent (base64): the answer is bound to it. */
+  nonce: string;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -38,10 +50,30 @@ function str(v: unknown, field: string, max: number): string {
 
 export const OBJECT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export function parseUnwrapRequest(body: unknown): UnwrapRequest {
+/** Standard base64 of `sizes` bytes in `field`, or InvalidRequest. */
+function base64Of(v: unknown, field: string, sizes: readonly number[]): string {
+  const s = str(v, field, 4 * Math.ceil(Math.max(...sizes) / 3));
+  if (!isBase64(s) || !sizes.includes(Buffer.from(s, 'base64').length)) {
+    throw new BrokerError('InvalidRequest', `${field} must be standard base64 of ${sizes.join(' or ')} bytes`);
+  }
+  return s;
+}
+
+export async function parseUnwrapRequest(body: unknown): Promise<UnwrapRequest> {
   if (!isPlainObject(body)) throw new BrokerError('InvalidRequest', 'body must be a JSON object');
-  const allowed = new Set(['objectId', 'encryptedDataKey', 'encryptionContext', 'user']);
+  const allowed = new Set<string>(UNWRAP_REQUEST_FIELDS);
   for (const k of Object.keys(body)) if (!allowed.has(k)) throw new BrokerError('InvalidRequest', `unexpected field "${k.slice(0, 64)}"`);
+  if (body.protocol !== UNWRAP_PROTOCOL) {
+    throw new BrokerError('UnsupportedProtocol', `protocol must be "${UNWRAP_PROTOCOL}", got ${JSON.stringify(body.protocol ?? null).slice(0, 64)}`);
+  }
+  if (typeof body.recipientPublicKey !== 'string' || !isBase64(body.recipientPublicKey) || body.recipientPublicKey.length > 128) {
+    throw new BrokerError('InvalidRecipientKey', 'recipientPublicKey must be the base64 of an uncompressed P-256 point (the page\'s HPKE public key)');
+  }
+  const recipientBytes = Buffer.from(body.recipientPublicKey, 'base64');
+  const recipient = await importRecipientKey(recipientBytes);
+  if (typeof recipient === 'string') throw new BrokerError('InvalidRecipientKey', recipient);
+  const nonce = base64Of(body.nonce, 'nonce', [NONCE_BYTES]);
+  const messageId = base64Of(body.messageId, 'messageId', MESSAGE_ID_BYTES);
 
   const objectId = str(body.objectId, 'objectId', LIMITS.objectId);
   if (!OBJECT_ID.test(objectId)) throw new BrokerError('InvalidRequest', 'objectId has characters outside [A-Za-z0-9._-]');
@@ -68,9 +100,10 @@ export function parseUnwrapRequest(body: unknown): UnwrapRequest {
     encryptionContext[k] = str(v, `encryptionContext["${k.slice(0, 64)}"]`, LIMITS.contextValue);
   }
 
-  let user: string | undefined;
-  if (body.user !== undefined) user = str(body.user, 'user', 64).toLowerCase();
-  return { objectId, encryptedDataKey: { providerId, providerInfo, ciphertext }, encryptionContext, user };
+  return {
+    objectId, messageId, encryptedDataKey: { providerId, providerInfo, ciphertext }, encryptionContext,
+    recipient, recipientSha256: createHash('sha256').update(recipientBytes).digest('hex'), nonce,
+  };
 }
 
 /**
