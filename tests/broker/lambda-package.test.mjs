@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureStack, getObject, tokenOf, readAudit } from './helpers.mjs';
+import { ensureStack, getObject, tokenOf, readAudit, edkAndContext, unwrapRequestBody, openAnswer, esdk, CallbackKeyring, sha256 } from './helpers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let env, manifest, cfg, dir, zip;
@@ -34,12 +34,16 @@ function invoke(events, auditPath) {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(dir, 'task'), env: childEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
-function event(method, path, token) {
+function event(method, path, token, body) {
   const e = JSON.parse(readFileSync(join(ROOT, 'tests/broker/lambda-events/function-url.json'), 'utf8'));
   e.rawPath = path;
   e.requestContext.http.method = method;
   e.requestContext.http.path = path;
   if (token) e.headers.authorization = `Bearer ${token}`;
+  if (body) {
+    e.body = JSON.stringify(body);
+    e.headers['content-type'] = 'application/json';
+  }
   return e;
 }
 
@@ -63,4 +67,19 @@ test('unzipped on its own, the handler answers: 401 without a token (audited), a
   assert.equal(readAudit(auditPath).find((a) => a.requestID === body.error.requestId)?.sourceIPAddress, '198.51.100.23');
   assert.equal(listing.statusCode, 200, listing.body);
   assert.deepEqual(JSON.parse(listing.body).contacts.map((c) => c.contactId).sort(), index.contacts.map((c) => c.contactId).sort());
+});
+
+test('the packaged handler answers an unwrap with the data key sealed to the request (the unwrap protocol bundled): it opens to a key that decrypts the object', async () => {
+  const index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  const o = index.contacts.flatMap((c) => c.objects).find((x) => x.id.endsWith('.recording.mp3'));
+  const ciphertext = await getObject(cfg, env.CALLSEAL_BUCKET, o.key);
+  const { edk, context, messageId } = await edkAndContext(ciphertext);
+  const body = await unwrapRequestBody({ objectId: o.id, messageId, encryptedDataKey: edk, encryptionContext: context });
+  const [r] = invoke([event('POST', '/api/unwrap', await tokenOf('alice'), body)], join(dir, 'audit-unwrap.jsonl'));
+  assert.equal(r.statusCode, 200, r.body);
+  assert.equal(r.isBase64Encoded, false);
+  const key = await openAnswer(JSON.parse(r.body), body, 'alice');
+  for (const bytes of [Buffer.from(r.body, 'utf8'), Buffer.from(r.body, 'base64')]) assert.ok(!bytes.includes(key), 'the key is not in the answer');
+  const { plaintext } = await esdk.decrypt(new CallbackKeyring(async () => key), ciphertext);
+  assert.equal(sha256(plaintext), manifest.objects.find((m) => m.id === o.id).plainSha256);
 });
