@@ -3,7 +3,8 @@
 // and validate a policy with the catalog the Node entry loads at import.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packTarball, newProject, recipe, sh, OFFICIAL, POLICY, ROOT } from './support.mjs';
 
@@ -23,13 +24,17 @@ decrypt(message, dataKey).then((plaintext) => {
 });
 `;
 
-function runCase(setup, main) {
+/** Runs the README's Node recipe on `main` (after `setup`), with `nodeBin` first on PATH when given. */
+function runCase(setup, main, nodeBin) {
   const project = newProject();
   try {
     if (setup) sh(project.dir, setup);
     writeFileSync(join(project.dir, 'main.js'), main);
-    const out = sh(project.dir, recipe('Node', pack.tarball), { MESSAGE: OFFICIAL.ciphertext, DATA_KEY: OFFICIAL.dataKey, POLICY });
-    const result = JSON.parse(out.trim().split('\n').at(-1));
+    const path = nodeBin ? { PATH: `${nodeBin}:${process.env.PATH}` } : {};
+    const out = sh(project.dir, `${recipe('Node', pack.tarball)}\nnode --version`, { MESSAGE: OFFICIAL.ciphertext, DATA_KEY: OFFICIAL.dataKey, POLICY, ...path });
+    const [line, version] = out.trim().split('\n').slice(-2);
+    assert.equal(version, nodeBin ? `v${MINIMUM}` : process.version, 'the Node that ran the recipe');
+    const result = JSON.parse(line);
     assert.equal(result.plaintext, readFileSync(OFFICIAL.plaintext).toString('base64'), 'the official message decrypts to its plaintext');
     assert.deepEqual(result.codes, ['INVALID_ACTION'], 'the catalog check ran');
   } finally {
@@ -37,13 +42,29 @@ function runCase(setup, main) {
   }
 }
 
-test('Node, ES module ("type": "module"): import from callseal', () => {
-  runCase('npm pkg set type=module', `import { readFileSync } from 'node:fs';\nimport { decrypt, validatePolicy } from 'callseal';\n${BODY}`);
-});
+const ESM = `import { readFileSync } from 'node:fs';\nimport { decrypt, validatePolicy } from 'callseal';\n${BODY}`;
+const CJS = `const { readFileSync } = require('node:fs');\nconst { decrypt, validatePolicy } = require('callseal');\n${BODY}`;
 
-test('Node, CommonJS (npm init -y): require(\'callseal\')', () => {
-  runCase(null, `const { readFileSync } = require('node:fs');\nconst { decrypt, validatePolicy } = require('callseal');\n${BODY}`);
-});
+test('Node, ES module ("type": "module"): import from callseal', () => runCase('npm pkg set type=module', ESM));
+test('Node, CommonJS (npm init -y): require(\'callseal\')', () => runCase(null, CJS));
+
+// The package's engines and README: Node 22.12 or later (the first 22 to load ES modules with
+// require). That Node comes from the npm registry's node-linux-<arch> package, as the toolchain's.
+const MINIMUM = JSON.parse(readFileSync(join(ROOT, 'pkg-config/package.json'), 'utf8')).engines.node.replace(/^>=/, '');
+let minimum;
+function minimumNode() {
+  if (!minimum) {
+    const arch = { x64: 'x64', arm64: 'arm64' }[process.arch];
+    const dir = mkdtempSync(join(tmpdir(), 'callseal-node-'));
+    sh(dir, `npm install --no-save --prefix . node-linux-${arch}@${MINIMUM}`);
+    minimum = { bin: join(dir, `node_modules/node-linux-${arch}/bin`), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  return minimum.bin;
+}
+after(() => minimum?.remove());
+
+test(`Node ${MINIMUM} (engines' minimum), ES module`, () => runCase('npm pkg set type=module', ESM, minimumNode()));
+test(`Node ${MINIMUM} (engines' minimum), CommonJS`, () => runCase(null, CJS, minimumNode()));
 
 // README: make runs everything on the LTS of .node-version that scripts/setup.sh installed.
 test('make test runs on the Node of .node-version, from CALLSEAL_NODE_HOME', { skip: process.env.CALLSEAL_NODE_HOME ? false : 'not run by make' }, () => {
