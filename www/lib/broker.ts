@@ -161,7 +161,8 @@ export class Broker {
    */
   async unwrapRequest(objectId: string, req: KeyRequest, keyLength?: number): Promise<Uint8Array> {
     const subject = subjectOf(this.token);
-    const [{ keyPair, publicKey }, nonce] = [await newRecipient(), toBase64(newNonce())];
+    const { keyPair, publicKey } = await newRecipient();
+    const nonce = toBase64(newNonce());
     const body: UnwrapRequestBody = {
       protocol: UNWRAP_PROTOCOL, objectId, messageId: req.messageId, encryptedDataKey: req.encryptedDataKey,
       encryptionContext: req.encryptionContext, recipientPublicKey: toBase64(publicKey), nonce,

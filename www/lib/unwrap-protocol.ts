@@ -11,7 +11,7 @@
  * message id, the signed-in user's subject, the request's nonce): opened for any other request,
  * or altered, the answer fails to open.
  *
- * Works on WebCrypto alone (browsers, workers, Node 20): no Node API here.
+ * Works on WebCrypto alone (browsers, workers, Node): no Node API here.
  */
 import { Aes256Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 
@@ -48,6 +48,9 @@ export interface UnwrapRequestBody {
 export const UNWRAP_REQUEST_FIELDS = [
   'protocol', 'objectId', 'messageId', 'encryptedDataKey', 'encryptionContext', 'recipientPublicKey', 'nonce',
 ] as const satisfies readonly (keyof UnwrapRequestBody)[];
+
+/** Every field of a granted unwrap's answer, all required. */
+export const UNWRAP_ANSWER_FIELDS = ['protocol', 'objectId', 'keyId', 'enc', 'sealedKey'] as const satisfies readonly (keyof UnwrapAnswer)[];
 
 /** A granted unwrap's answer (200, application/json). */
 export interface UnwrapAnswer {
@@ -156,11 +159,11 @@ export function answerProblem(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the answer is not a JSON object';
   const a = body as Record<string, unknown>;
   if (a.protocol !== UNWRAP_PROTOCOL) return `the answer's protocol is ${JSON.stringify(a.protocol)?.slice(0, 64)}, not ${UNWRAP_PROTOCOL}`;
-  for (const f of ['objectId', 'keyId', 'enc', 'sealedKey'] as const) {
+  for (const f of UNWRAP_ANSWER_FIELDS) {
     if (typeof a[f] !== 'string' || !a[f]) return `the answer has no ${f}`;
   }
   for (const f of ['enc', 'sealedKey'] as const) if (!isBase64(a[f] as string)) return `the answer's ${f} is not base64`;
-  const extra = Object.keys(a).find((k) => !['protocol', 'objectId', 'keyId', 'enc', 'sealedKey'].includes(k));
+  const extra = Object.keys(a).find((k) => !(UNWRAP_ANSWER_FIELDS as readonly string[]).includes(k));
   return extra === undefined ? undefined : `the answer has an unexpected field "${extra.slice(0, 64)}"`;
 }
 

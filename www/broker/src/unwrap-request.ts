@@ -83,7 +83,7 @@ export async function parseUnwrapRequest(body: unknown): Promise<UnwrapRequest> 
   const providerId = str(edk.providerId, 'encryptedDataKey.providerId', LIMITS.providerId);
   const providerInfo = str(edk.providerInfo, 'encryptedDataKey.providerInfo', LIMITS.providerInfo);
   const b64 = str(edk.ciphertext, 'encryptedDataKey.ciphertext', LIMITS.ciphertextBase64);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+  if (!isBase64(b64)) {
     throw new BrokerError('InvalidRequest', 'encryptedDataKey.ciphertext must be standard base64');
   }
   const ciphertext = Buffer.from(b64, 'base64');
