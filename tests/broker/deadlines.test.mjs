@@ -131,11 +131,15 @@ describe('through the broker (needs pkg/)', () => {
       fake.state.mode = 'stall';
       // Warm the key policy, then 2 in flight + 1 waiting; the 4th and 5th are turned away at once.
       await api(narrow.url, '/api/recordings', { user: 'alice' });
-      const slow = [0, 1, 2].map(() => api(narrow.url, '/api/unwrap', { user: 'alice', method: 'POST', body }));
-      await new Promise((r) => setTimeout(r, 300));
-      const started = Date.now();
+      const decrypts = fake.state.decrypts;
+      let slowSettled = 0;
+      const slow = [0, 1, 2].map(() => api(narrow.url, '/api/unwrap', { user: 'alice', method: 'POST', body }).finally(() => { slowSettled++; }));
+      // The two slots taken (KMS has their Decrypts), then a moment for the third to queue.
+      while (fake.state.decrypts < decrypts + 2) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
       const turnedAway = await Promise.all([3, 4].map(() => api(narrow.url, '/api/unwrap', { user: 'alice', method: 'POST', body })));
-      assert.ok(Date.now() - started < 500, 'at once');
+      // At once: answered while the stalled three still wait for their deadline (not after a slot freed).
+      assert.equal(slowSettled, 0, 'turned away before any slot or queue place was given back');
       for (const r of turnedAway) {
         assert.equal(r.status, 503, r.text);
         assert.equal(r.json.error.code, 'KmsThrottled');
