@@ -11,18 +11,13 @@ import { tsImport } from 'tsx/esm/api';
 import { Aes256Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import {
   ensureStack, startBroker, readAudit, getObject, edkAndContext, CallbackKeyring, esdk, sha256, api, tokenOf, policyEngineMissing,
-  unwrap, unwrapBody as requestBody, unwrapRequestBody, openAnswer, protocol, subjectOf,
+  unwrap, unwrapBody as requestBody, unwrapRequestBody, openAnswer, protocol, subjectOf, keyTextForms,
 } from './helpers.mjs';
 
 let env, manifest, cfg, index, broker, engine;
 const wav = () => index.contacts.flatMap((c) => c.objects).find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20);
 const transcriptOf = (o) => index.contacts.flatMap((c) => c.objects).find((x) => x.id === `${o.id.split('.')[0]}.transcript.json`);
 const lastAudit = () => readAudit(broker.auditPath).at(-1);
-/** The ways a key could be written as text (a log, an audit line, a JSON answer would use one). */
-const textForms = (key) => {
-  const b = Buffer.from(key);
-  return [b.toString('base64'), b.toString('base64url'), b.toString('hex'), b.toString('hex').toUpperCase(), JSON.stringify([...b]).slice(1, -1)];
-};
 const isJsonError = (r) => /^application\/json\b/.test(r.headers.get('content-type') ?? '') && typeof r.json?.error?.code === 'string';
 
 /** Body of an unwrap request for an object, from its stored header (parsed by the official ESDK), with a fresh recipient key. */
@@ -382,7 +377,7 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     assert.equal(Buffer.from(r.json.enc, 'base64').length, 65);
     assert.equal(Buffer.from(r.json.sealedKey, 'base64').length, 32 + 16);
     assert.ok(!r.bytes.includes(key), 'the key\'s bytes are not in the answer');
-    for (const form of textForms(key)) assert.ok(!r.text.includes(form), 'no text form of the key in the answer');
+    for (const form of keyTextForms(key)) assert.ok(!r.text.includes(form), 'no text form of the key in the answer');
     assert.equal(r.headers.get('access-control-allow-origin'), page);
     assert.ok(r.headers.get('access-control-expose-headers').toLowerCase().split(/\s*,\s*/).includes('x-request-id'));
     assert.equal(r.headers.get('cache-control'), 'no-store');
@@ -400,7 +395,7 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
     assert.equal(rec.additionalEventData.recipientKeySha256, sha256(Buffer.from(body.recipientPublicKey, 'base64')));
     assert.equal(rec.responseElements, null);
     const auditText = readFileSync(broker.auditPath, 'utf8');
-    for (const form of [...textForms(key), r.json.sealedKey, r.json.enc]) {
+    for (const form of [...keyTextForms(key), r.json.sealedKey, r.json.enc]) {
       assert.ok(!auditText.includes(form), 'the audit log holds neither the key nor the sealed answer');
       assert.ok(!broker.log().includes(form), 'the broker\'s log holds neither the key nor the sealed answer');
     }

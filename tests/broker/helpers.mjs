@@ -39,7 +39,7 @@ export async function getObject(cfg, bucket, key) {
   return Buffer.from(await res.Body.transformToByteArray());
 }
 
-/** Spawns the broker on a free port with the stack's settings; resolves { url, auditPath, stop }. */
+/** Spawns the broker on a free port with the stack's settings; resolves { url, auditPath, pid, log, stop }. */
 export function startBroker(env, overrides = {}) {
   const auditPath = join(mkdtempSync(join(tmpdir(), 'callseal-broker-')), 'audit.jsonl');
   const child = spawn(process.execPath, ['--import', 'tsx', 'www/broker/src/server.ts'], {
@@ -56,13 +56,23 @@ export function startBroker(env, overrides = {}) {
       if (m) {
         clearTimeout(timer);
         resolve({
-          url: m[1], auditPath, log: () => log,
-          stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }),
+          url: m[1], auditPath, pid: child.pid, log: () => log,
+          stop: () => new Promise((r) => {
+            if (child.exitCode !== null || child.signalCode !== null) return r(); // stopped already
+            child.once('exit', r);
+            child.kill('SIGTERM');
+          }),
         });
       }
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`broker exited ${code}: ${log}`)); });
   });
+}
+
+/** The ways a key could be written as text (a log, an audit line, a JSON answer would use one). */
+export function keyTextForms(key) {
+  const b = Buffer.from(key);
+  return [b.toString('base64'), b.toString('base64url'), b.toString('hex'), b.toString('hex').toUpperCase(), JSON.stringify([...b]).slice(1, -1)];
 }
 
 export function readAudit(path) {

@@ -46,7 +46,8 @@ export async function serveStatic(root, { port = 0, headers = {}, log = false } 
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }
   });
-  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
+  // A port already taken rejects (EADDRINUSE), so a caller can try another.
+  await new Promise((ok, fail) => { server.once('error', fail); server.listen(port, '127.0.0.1', ok); });
   const { port: bound } = server.address();
   return {
     url: `http://127.0.0.1:${bound}`,
