@@ -1,7 +1,8 @@
 /**
  * Authorisation: the user's role policies (www/broker/policies/<Role>.json, IAM identity policies)
- * evaluated by callseal's own policy engine, `evaluate(request, policies)` from the npm package
- * built into pkg/ (scripts/build-wasm.sh). Reading an object is one question, `mayRead`, asked
+ * evaluated by callseal's own policy engine, its `PolicyEvaluator` from the npm package built into
+ * pkg/ (scripts/build-wasm.sh): each role's policy set compiled once, and again with the key's
+ * policy and grants whenever KMS's answer changes, so a request evaluates without parsing policies. Reading an object is one question, `mayRead`, asked
  * alike by the listing, the URL route and the unwrap route; it needs all of
  *   connect:DescribeContact on its contact's ARN, with the contact's queue and agent hierarchy as
  *     aws:ResourceTag/<key> (catalog.ts contactTags) and the user's session tags as
@@ -45,7 +46,12 @@ interface PolicySet {
   /** ListGrants entries (see pkg-config/src/lib/types.ts GrantListEntry). */
   grants?: KeyAccessRules['grants'];
 }
-type Evaluate = (request: EvaluationRequest, policies: PolicySet) => EvaluationResult | Promise<EvaluationResult>;
+/** callseal's PolicyEvaluator (see pkg-config/src/lib/policy.ts): a policy set compiled once. */
+interface Evaluator {
+  evaluate(request: EvaluationRequest): EvaluationResult;
+  free(): void;
+}
+type EvaluatorClass = new (policies: PolicySet) => Evaluator;
 
 export interface Decision {
   allowed: boolean;
@@ -75,15 +81,15 @@ export function rolePolicies(config: BrokerConfig): Record<Role, string> {
   return Object.fromEntries(ROLES.map((role) => [role, fill(readFileSync(join(config.policyDir, `${role}.json`), 'utf8'))])) as Record<Role, string>;
 }
 
-let engine: Promise<Evaluate> | undefined;
+let engine: Promise<EvaluatorClass> | undefined;
 
 /**
- * callseal's evaluate: the module CALLSEAL_POLICY_MODULE names when it is set (that one only),
- * else the installed package ('callseal/policy', then 'callseal'), else the local build in pkg/
- * (its Node entry). Loaded once.
+ * callseal's PolicyEvaluator: the module CALLSEAL_POLICY_MODULE names when it is set (that one
+ * only), else the installed package ('callseal/policy', then 'callseal'), else the local build in
+ * pkg/ (its Node entry). Loaded once.
  */
-export function loadEvaluate(config: BrokerConfig): Promise<Evaluate> {
-  engine ??= importCallseal<Evaluate>('evaluate', config.policyModule
+export function loadEvaluator(config: BrokerConfig): Promise<EvaluatorClass> {
+  engine ??= importCallseal<EvaluatorClass>('PolicyEvaluator', config.policyModule
     ? [pathToFileURL(resolve(config.policyModule)).href]
     : ['callseal/policy', 'callseal', localEntry('policy'), localEntry('index')]);
   engine.catch(() => { engine = undefined; }); // retry on the next request (pkg may appear later)
@@ -92,6 +98,10 @@ export function loadEvaluate(config: BrokerConfig): Promise<Evaluate> {
 
 export class Authorizer {
   private readonly policies: Record<Role, string>;
+  /** Each role's policy, compiled alone (connect: and s3: requests). */
+  private readonly alone = new Map<Role, Evaluator>();
+  /** Each role's policy compiled with the key's policy and grants of `rules` (kms: requests). */
+  private withKey?: { rules: KeyAccessRules; byRole: Map<Role, Evaluator> };
 
   /** `keyAccess` gives the KMS key's current key policy and grants (aws.ts KeyAccess). */
   constructor(private readonly config: BrokerConfig, private readonly keyAccess: () => Promise<KeyAccessRules>) {
@@ -115,13 +125,34 @@ export class Authorizer {
     };
   }
 
+  /**
+   * The role's compiled policy set, alone or with the key's `rules`; compiled on first use. A
+   * new `rules` (KMS's answer read again) replaces the sets compiled with the previous one, which
+   * are freed: callers evaluate at once, synchronously, so none is in use.
+   */
+  private compiled(Compiled: EvaluatorClass, role: Role, key?: KeyAccessRules): Evaluator {
+    const identity = [this.policies[role]];
+    if (!key) {
+      let e = this.alone.get(role);
+      if (!e) this.alone.set(role, e = new Compiled({ identity }));
+      return e;
+    }
+    if (this.withKey?.rules !== key) {
+      for (const e of this.withKey?.byRole.values() ?? []) e.free();
+      this.withKey = { rules: key, byRole: new Map() };
+    }
+    let e = this.withKey.byRole.get(role);
+    if (!e) this.withKey.byRole.set(role, e = new Compiled({ identity, kmsKeyPolicy: key.policy, grants: key.grants }));
+    return e;
+  }
+
   private async check(
     user: User, action: string, resource: string, sourceIp: string,
     extra: Record<string, ContextValue> = {}, key?: KeyAccessRules,
   ): Promise<Decision> {
-    let evaluate: Evaluate;
+    let Compiled: EvaluatorClass;
     try {
-      evaluate = await loadEvaluate(this.config);
+      Compiled = await loadEvaluator(this.config);
     } catch (err) {
       // Where it looked (file-system paths) is for the operator, not the caller.
       console.error(`[broker] ${(err as Error).message}`);
@@ -136,7 +167,8 @@ export class Authorizer {
     };
     let result: EvaluationResult;
     try {
-      result = await evaluate(request, { identity: [this.policies[user.role]], ...(key ? { kmsKeyPolicy: key.policy, grants: key.grants } : {}) });
+      // Compiled (or found) and evaluated in one synchronous step.
+      result = this.compiled(Compiled, user.role, key).evaluate(request);
     } catch (err) {
       const e = err as { code?: string; message?: string };
       console.error(`[broker] policy evaluation of ${action} failed: ${e.code ?? ''} ${e.message ?? String(err)}`);
