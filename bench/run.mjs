@@ -4,9 +4,10 @@
 //
 //   node bench/run.mjs                  everything (after `make build`)
 //   BENCH_QUICK=1 node bench/run.mjs    small sizes, 1 run each (development; not for figures)
-//   BENCH_PARTS=decrypt,policy,size,playback   a subset (default: all)
+//   BENCH_PARTS=decrypt,policy,size,playback,broker   a subset (default: all)
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
 //   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
+//   BENCH_BROKER_UNWRAPS=10000 BENCH_BROKER_CONCURRENCY=64 BENCH_BROKER_ROUNDS=5   the broker load
 //
 // Scratch goes to bench/out/ (gitignored): the messages, the peer bundles, the built pages.
 import { execFileSync } from 'node:child_process';
@@ -20,8 +21,9 @@ import { makeMessages } from './lib/messages.mjs';
 import { bundle } from './lib/bundle.mjs';
 import { benchDecrypt } from './lib/decrypt-bench.mjs';
 import { benchPlayback } from './lib/playback.mjs';
+import { benchBroker } from './lib/broker-load.mjs';
 import { checksum, median, percentile } from './lib/stats.mjs';
-import { buildCases, writeReport } from './lib/report.mjs';
+import { brokerProblems, buildCases, writeReport } from './lib/report.mjs';
 import { breakdown } from './lib/wasm-breakdown.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -37,8 +39,14 @@ const settings = {
   streamChunkBytes: 65536,
   policy: QUICK ? { runs: 1, samples: 100, minMs: 200 } : { runs: 5, samples: 400, minMs: 800 },
   playbackRuns: Number(env('BENCH_PLAYBACK_RUNS', QUICK ? 1 : 5)),
+  broker: {
+    unwraps: Number(env('BENCH_BROKER_UNWRAPS', QUICK ? 1000 : 10000)),
+    concurrency: Number(env('BENCH_BROKER_CONCURRENCY', 64)),
+    rounds: Number(env('BENCH_BROKER_ROUNDS', QUICK ? 1 : 5)),
+  },
 };
-const parts = new Set(env('BENCH_PARTS', 'decrypt,policy,size,playback').split(','));
+const ALL_PARTS = ['decrypt', 'policy', 'size', 'playback', 'broker'];
+const parts = new Set(env('BENCH_PARTS', ALL_PARTS.join(',')).split(','));
 const started = Date.now();
 const log = (m) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
 
@@ -100,6 +108,15 @@ try {
     if (existsSync(linked)) raw.size.decrypt.breakdown = breakdown(readFileSync(linked));
     log(`sizes: decrypt wasm ${raw.size.decrypt.wasm.bytes} B (${raw.size.decrypt.wasm.gzipBytes} gz) vs peer ${peerEsdk.bytes} (${peerEsdk.gzipBytes} gz); policy wasm ${raw.size.policy.wasm.bytes} (${raw.size.policy.wasm.gzipBytes} gz) vs peer ${peerIam.bytes} (${peerIam.gzipBytes} gz)`);
   }
+  if (parts.has('broker')) {
+    log(`key broker: ${settings.broker.unwraps} unwraps at concurrency ${settings.broker.concurrency}, two brokers, vs KMS Decrypt; KMS calls of a playback`);
+    try {
+      raw.broker = await benchBroker(browser, { root: ROOT, outDir: OUT, ...settings.broker, log });
+    } catch (e) {
+      raw.broker = { error: String(e.message ?? e).slice(0, 500) };
+      log(`broker: ERROR ${raw.broker.error}`);
+    }
+  }
   if (parts.has('playback')) {
     log('playback: local stack, samples, broker, pages');
     try {
@@ -115,7 +132,7 @@ try {
 }
 // A partial run (BENCH_PARTS) keeps the other parts of the previous full run's results.
 const previousPath = join(ROOT, 'bench/results.json');
-if (!QUICK && parts.size < 4 && existsSync(previousPath)) {
+if (!QUICK && parts.size < ALL_PARTS.length && existsSync(previousPath)) {
   const prev = JSON.parse(readFileSync(previousPath, 'utf8'));
   raw.keptFrom = {};
   for (const [k, v] of Object.entries(prev.raw ?? {})) {
@@ -148,3 +165,9 @@ const reportPath = join(ROOT, QUICK ? 'bench/out/BENCHMARKS.md' : 'BENCHMARKS.md
 writeFileSync(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
 writeReport(reportPath, results);
 log(`wrote ${resultsPath} and ${reportPath} in ${machine.seconds} s`);
+// The broker's load run asserts: no failed request, every key KMS's, every grant audited, no key in a log.
+const brokerFailures = brokerProblems(raw.broker);
+if (brokerFailures.length) {
+  log(`broker: ${brokerFailures.join('; ')}`);
+  process.exitCode = 1;
+}

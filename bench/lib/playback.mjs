@@ -3,15 +3,15 @@
 // unencrypted from the same S3 server in a bare <audio>. The set-up is the player e2e test's
 // (tests/e2e/player.test.mjs): local stack, samples, reference key broker, the pages built with
 // vite; the timings are tests/e2e/measure.mjs's.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { serveStatic } from '../../tests/support/static-server.mjs';
 import { firstAudio, measurePlain, seekLatency } from '../../tests/e2e/measure.mjs';
 import { brokerAnswers, openStack } from '../../tests/support/stack.mjs';
 import { idToken, signInPlayer } from '../../tests/support/oidc.mjs';
+import { buildPages, servePages } from './pages.mjs';
 
 const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 /** Pause after each page is ready, on both sides, before the click (BENCH_SETTLE_MS). */
@@ -40,14 +40,8 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
       if (!up) throw new Error('the broker did not answer within 30 s');
     }
     const dist = join(outDir, 'www');
-    execFileSync('npx', ['vite', 'build', '--config', 'www/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'error'], {
-      cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VITE_CALLSEAL_BROKER_URL: broker, VITE_CALLSEAL_OIDC_ISSUER: env.CALLSEAL_OIDC_ISSUER, VITE_CALLSEAL_OIDC_CLIENT_ID: env.CALLSEAL_OIDC_CLIENT_ID },
-    });
-    // The stack's CORS allows page origins on 127.0.0.1:4173 and :5173 only.
-    for (const port of [4173, 5173]) {
-      try { server = await serveStatic(dist, { port }); break; } catch (e) { if (e.code !== 'EADDRINUSE') throw e; }
-    }
-    if (!server) throw new Error('ports 4173 and 5173 are both taken');
+    buildPages(root, dist, broker, env);
+    server = await servePages(dist);
 
     const contact = [...index.contacts].sort((x, y) => y.durationMillis - x.durationMillis)[0];
     const rec = manifest.objects.find((o) => o.id === `${contact.contactId}.recording.wav`);

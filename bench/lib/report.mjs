@@ -2,6 +2,7 @@
 // BENCHMARKS.md: the table, how it was measured, the machine, and the reading (bench/reading.md).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { median, percentile, round } from './stats.mjs';
+import { KMS_PRICE } from './broker-load.mjs';
 
 const MiB = 1048576;
 
@@ -107,7 +108,66 @@ export function buildCases(raw) {
     add({ id: 'playback.ttfa', what: `time to first audio, ${pb.recording.minutes.toFixed(0)}-minute recording`, metric: 'time to first audio', unit: 'ms', better: 'lower', runs: pb.ours.ttfa.length, ours: median(pb.ours.ttfa), limit: median(pb.plain.ttfa), samples: { ours: pb.ours.ttfa.map((x) => round(x)), limit: pb.plain.ttfa.map((x) => round(x)) } });
     add({ id: 'playback.seek', what: `seek latency, ${pb.recording.minutes.toFixed(0)}-minute recording (seeks to ${pb.recording.seeksSeconds.join(', ')} s)`, metric: 'seek latency', unit: 'ms', better: 'lower', runs: pb.ours.seek.length, ours: median(pb.ours.seek), limit: median(pb.plain.seek), samples: { ours: pb.ours.seek.map((x) => round(x)), limit: pb.plain.seek.map((x) => round(x)) } });
   }
+  if (raw.broker?.load) brokerCases(raw.broker, add);
   return cases;
+}
+
+/** The key broker's rows: unwrap latency against a bare KMS Decrypt, KMS calls and cost of a playback. */
+function brokerCases(b, add) {
+  const { samples } = b.load, s = b.settings, kms = samples.kms;
+  const throughput = (x) => round(x.ms.length / x.seconds);
+  const perRequest = (x) => Object.fromEntries(Object.entries(x.cpuMs).map(([k, v]) => [k, round(v / x.ms.length)]));
+  for (const [name, label] of [['broker', 'data-key cache off: one KMS Decrypt each'], ['brokerCached', 'data-key cache on, as deployed']]) {
+    const x = samples[name];
+    for (const p of [50, 99]) {
+      const ours = percentile(x.ms, p), floor = percentile(kms.ms, p), overhead = ours - floor;
+      const judged = name === 'broker' && p === 99;
+      add({
+        id: `broker.${name}.p${p}`, what: `unwrap through two brokers (${label}), ${x.ms.length.toLocaleString('en-US')} at concurrency ${s.concurrency}`,
+        metric: `unwrap latency p${p}`, unit: 'ms', better: 'lower', runs: x.ms.length, ours, limit: floor, limitName: 'KMS Decrypt',
+        overheadMs: round(overhead), goal: { text: `overhead ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)} ms${judged ? ' (goal < 5 ms)' : ''}`, met: judged ? overhead < 5 : undefined },
+        alone: { ours: round(percentile(x.sequentialMs, p)), limit: round(percentile(kms.sequentialMs, p)) },
+        perSecond: { ours: throughput(x), limit: throughput(kms) }, errors: x.errorCount,
+        cpuPerRequestMs: perRequest(x), kmsCpuPerRequestMs: perRequest(kms),
+      });
+    }
+    // Where the time goes: CPU of the two broker processes per unwrap, against moto's per Decrypt.
+    add({
+      id: `broker.${name}.cpu`, what: `CPU per unwrap of the two broker processes (${label}), during the timed rounds`,
+      metric: 'CPU time per request', unit: 'ms', better: 'lower', runs: x.ms.length, ours: perRequest(x).brokers, limit: perRequest(kms).kms, limitName: 'moto per Decrypt',
+      cpuPerRequestMs: perRequest(x),
+    });
+  }
+  const pb = b.playback;
+  if (!pb || pb.error) return;
+  const decrypts = (r) => r.kmsCalls.Decrypt ?? 0;
+  const objects = pb.cached.objects.length;
+  add({
+    id: 'broker.kmsPerPlayback', what: `one playback in the player (${pb.steps.join(', ')}): ${objects} objects, ${pb.cached.unwraps} unwraps`,
+    metric: 'KMS Decrypt calls', unit: 'calls', better: 'lower', runs: 1, ours: decrypts(pb.cached), limit: decrypts(pb.uncached), limitName: 'cache off',
+    goal: { text: `${(decrypts(pb.cached) / objects).toFixed(2)} per object (goal 1)`, met: decrypts(pb.cached) <= objects },
+    kmsCalls: { cached: pb.cached.kmsCalls, uncached: pb.uncached.kmsCalls },
+  });
+  const usd = (calls) => (calls * 1000 * s.kmsPrice.usdPer10kRequests) / 10_000;
+  add({
+    id: 'broker.kmsCostPer1000Playbacks', what: `KMS Decrypt cost of 1,000 such playbacks at $${s.kmsPrice.usdPer10kRequests} per 10,000 requests`,
+    metric: 'KMS cost', unit: 'USD', better: 'lower', runs: 1, ours: usd(decrypts(pb.cached)), limit: usd(decrypts(pb.uncached)), limitName: 'cache off',
+    price: s.kmsPrice,
+  });
+}
+
+/** What the broker's load run asserts and found otherwise (empty: all held). */
+export function brokerProblems(b) {
+  if (!b) return [];
+  if (b.error) return [`the run failed: ${b.error}`];
+  const out = [];
+  for (const [name, x] of Object.entries(b.load.samples)) if (x.errorCount) out.push(`${name}: ${x.errorCount} failed requests (${x.errors.slice(0, 3).join(' | ')})`);
+  for (const leak of b.load.leaks) out.push(`a data key in a log: ${leak}`);
+  for (const [name, a] of Object.entries(b.load.audit)) {
+    if (a.grantedDecryptRecords !== a.unwrapsGranted) out.push(`${name}: ${a.unwrapsGranted} unwraps granted, ${a.grantedDecryptRecords} audited`);
+  }
+  if (b.playback?.error) out.push(`playback: ${b.playback.error}`);
+  return out;
 }
 
 const fmt = (x, unit) => {
@@ -115,10 +175,12 @@ const fmt = (x, unit) => {
   if (unit === 'ms') return x < 10 ? x.toFixed(2) : x.toFixed(0);
   if (unit === 'MiB') return x.toFixed(1);
   if (unit === 'KiB') return x.toFixed(0);
+  if (unit === 'USD') return `$${x.toFixed(4)}`;
+  if (unit === 'calls') return String(x);
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
 };
 const ratio = (r) => (r === null || r === undefined ? '–' : `${r.toFixed(2)}×`);
-const verdict = (x) => (x.targets
+const verdict = (x) => (x.goal ? `${x.goal.text}${x.goal.met === undefined ? '' : `: ${x.goal.met ? 'met' : '**not met**'}`}` : x.targets
   ? Object.entries(x.targets).map(([k, want]) => `${k === 'ratio' ? 'peer' : 'floor'} ${x.better === 'higher' ? '≥' : '≤'} ${want}×: ${x.met[k] === undefined ? '–' : x.met[k] ? 'met' : '**not met**'}`).join('; ')
   : '–');
 
@@ -127,7 +189,7 @@ function table(results) {
   const rows = [];
   const row = (what, x, peerName = 'peer') => {
     if (!x) return;
-    const ref = x.peer !== undefined ? `${fmt(x.peer, x.unit)} (${peerName})` : x.limit !== undefined ? `${fmt(x.limit, x.unit)} (limit)` : '–';
+    const ref = x.peer !== undefined ? `${fmt(x.peer, x.unit)} (${peerName})` : x.limit !== undefined ? `${fmt(x.limit, x.unit)} (${x.limitName ?? 'limit'})` : '–';
     rows.push(`| ${what} | ${x.unit} | ${x.better === 'higher' ? '↑' : '↓'} | **${fmt(x.ours, x.unit)}** | ${ref} | ${ratio(x.ratio)} | ${x.peer !== undefined && x.limit !== undefined ? `${fmt(x.limit, x.unit)} (${ratio(x.ratioToLimit)})` : '–'} | ${x.floorApplied ? `${fmt(x.floorApplied === 'signed' ? x.signedFloor : x.floor, x.unit)} ${x.floorApplied} (${ratio(x.ratioToFloor)})` : '–'} | ${verdict(x)} |`);
   };
   const d = results.raw.decrypt;
@@ -162,6 +224,14 @@ function table(results) {
   for (const [key, label] of SIZE_GROUPS) row(`decrypt module, gzip: ${label}`, c(`size.decrypt.part.${key}`));
   row('time to first audio (long recording)', c('playback.ttfa'));
   row('seek latency (long recording)', c('playback.seek'));
+  row('key broker: unwrap p50, cache off', c('broker.broker.p50'));
+  row('key broker: unwrap p99, cache off', c('broker.broker.p99'));
+  row('key broker: unwrap p50, cache on', c('broker.brokerCached.p50'));
+  row('key broker: unwrap p99, cache on', c('broker.brokerCached.p99'));
+  row('key broker: CPU per unwrap, cache off', c('broker.broker.cpu'));
+  row('key broker: CPU per unwrap, cache on', c('broker.brokerCached.cpu'));
+  row('key broker: KMS Decrypt calls per playback', c('broker.kmsPerPlayback'));
+  row('key broker: KMS cost per 1,000 playbacks', c('broker.kmsCostPer1000Playbacks'));
   return [
     '| case | unit | better | callseal | peer / limit | ratio | WebCrypto limit (ratio) | floor that applies (ratio) | target |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -180,6 +250,7 @@ export function writeReport(path, results) {
   const errors = [];
   for (const r of results.raw.decrypt?.results ?? []) if (r.error) errors.push(`decrypt ${r.message} ${r.contender}: ${r.error}`);
   if (results.raw.playback?.error) errors.push(`playback: ${results.raw.playback.error}`);
+  for (const p of brokerProblems(results.raw.broker)) errors.push(`key broker: ${p}`);
   const text = `# Benchmarks
 
 callseal side by side with its peers and the limit, measured by \`make bench\` in one run on one
@@ -262,6 +333,29 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   broker), the longest sample recording; \`tests/e2e/measure.mjs\` times first audio and three
   seeks; the limit is the same recording unencrypted from the same S3 server in a bare
   \`<audio>\`. ${s.playbackRuns} runs, each in a fresh browser context (no cache, new Service Worker).
+- **Key broker**: on loopback, the local stack as \`scripts/stack/up.sh\` starts it (SeaweedFS, moto
+  KMS, the OpenID Connect provider), two broker processes over it (\`bench/lib/broker-load.mjs\`).
+  ${s.broker.unwraps.toLocaleString('en-US')} unwraps at concurrency ${s.broker.concurrency} through the page's broker client
+  (\`www/lib/broker.ts\`: the protocol the player speaks, each request built and its answer
+  checked as the page does, which a load tool sending prepared requests such as autocannon
+  cannot do; the driver keeps ${s.broker.concurrency} requests in flight and times each with
+  \`performance.now()\`), with ID tokens of alice and carol signed in at the provider, spread
+  over both brokers and every object they may read, against as many KMS \`Decrypt\` calls (AWS
+  SDK, the same moto, wrapped keys and contexts) at the same concurrency: the limit. Brokers with
+  the data-key cache off (every unwrap one \`Decrypt\`: the broker's overhead is the difference)
+  and on; rate limits lifted, every other setting the default. After a warm-up, ${s.broker.rounds} rounds,
+  each running every contender in turn (the order rotating), so load changes fall on all; "alone"
+  in results.json is 200 requests at concurrency 1. Asserted (the run fails otherwise): no failed
+  request, every key equal to KMS's for its wrapped key, one audit record per granted unwrap, no
+  data key in any broker's audit log or stderr (raw bytes, base64, base64url, hex, byte lists).
+  KMS calls per playback: the player in Chromium signs alice in, opens a contact (recording and
+  transcript), seeks three times, switches to MP3 and back, then in a new browser context signs
+  in again and re-opens it; a proxy in front of moto counts the broker's KMS calls by operation,
+  with the cache on and (the reference) off. Cost at the KMS list price, $${KMS_PRICE.usdPer10kRequests} per 10,000
+  symmetric-key requests (${KMS_PRICE.source}, "Key Usage"; the free tier of 20,000
+  requests a month left out). The broker also reads the key policy and grants (\`GetKeyPolicy\`,
+  \`ListGrants\`) once a minute per process while it is used: at most 2 calls a minute, 86,400
+  a 30-day month, $0.26 at that price, whatever the number of playbacks.
 
 ${reading ? `## Reading\n\n${reading}\n` : ''}`;
   writeFileSync(path, text);
