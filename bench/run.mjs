@@ -4,7 +4,8 @@
 //
 //   node bench/run.mjs                  everything (after `make build`)
 //   BENCH_QUICK=1 node bench/run.mjs    small sizes, 1 run each (development; not for figures)
-//   BENCH_PARTS=decrypt,policy,size,playback,broker   a subset (default: all)
+//   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,broker   a subset (default: all)
+//   BENCH_POLICY_BASELINE=../old/pkg   policyCorpus: another build's pkg/ measured beside ours
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
 //   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
 //   BENCH_BROKER_UNWRAPS=10000 BENCH_BROKER_CONCURRENCY=64 BENCH_BROKER_ROUNDS=5   the broker load
@@ -45,7 +46,7 @@ const settings = {
     rounds: Number(env('BENCH_BROKER_ROUNDS', QUICK ? 1 : 5)),
   },
 };
-const ALL_PARTS = ['decrypt', 'policy', 'size', 'playback', 'broker'];
+const ALL_PARTS = ['decrypt', 'policy', 'policyCorpus', 'size', 'playback', 'broker'];
 const parts = new Set(env('BENCH_PARTS', ALL_PARTS.join(',')).split(','));
 const started = Date.now();
 const log = (m) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
@@ -94,6 +95,12 @@ try {
     for (const [where, p] of [['Chromium', raw.policyChromium], ['Node', raw.policyNode]]) {
       log(`${where}: validate 6 KB median ${median(p.validate.ours).toFixed(3)} ms (peer ${median(p.validate.peer).toFixed(3)}), p99 ${percentile(p.validate.ours, 99).toFixed(3)} (peer ${percentile(p.validate.peer, 99).toFixed(3)}); evaluate ${median(p.evaluate.prepared.ours).toFixed(0)}/s (peer ${median(p.evaluate.prepared.peer).toFixed(0)}/s)`);
     }
+  }
+  if (parts.has('policyCorpus')) {
+    log(`validating the policy corpus in Node${process.env.BENCH_POLICY_BASELINE ? `, beside ${process.env.BENCH_POLICY_BASELINE}` : ''}`);
+    raw.policyCorpus = JSON.parse(execFileSync(process.execPath, ['--expose-gc', join(ROOT, 'bench/policy-corpus.mjs')], { cwd: ROOT, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] }).toString());
+    const best = (c) => Math.min(...c.ms).toFixed(1);
+    log(`policy corpus: ours ${best(raw.policyCorpus.ours)} ms${raw.policyCorpus.baseline ? `, ${raw.policyCorpus.baseline.commit} ${best(raw.policyCorpus.baseline)} ms` : ''}`);
   }
   if (parts.has('size')) {
     const size = (f) => { const b = readFileSync(join(ROOT, f)); return { bytes: b.length, gzipBytes: gzipSync(b, { level: 9 }).length }; };

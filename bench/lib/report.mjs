@@ -81,6 +81,14 @@ export function buildCases(raw) {
     add({ id: `policy.${where}.evaluate.prepared`, what: `evaluation over ${e.ran} corpus cases, policies compiled once per case`, metric: 'evaluation throughput', unit: 'evaluations/s', better: 'higher', runs: e.prepared.ours.length, ours: median(e.prepared.ours), peer: median(e.prepared.peer), agree: e.agree, samples: { ours: e.prepared.ours.map((x) => round(x)), peer: e.prepared.peer.map((x) => round(x)) } });
     add({ id: `policy.${where}.evaluate.fromText`, what: `evaluation over ${e.ran} corpus cases, policies parsed on every request`, metric: 'evaluation throughput', unit: 'evaluations/s', better: 'higher', runs: e.fromText.ours.length, ours: median(e.fromText.ours), peer: median(e.fromText.peer), samples: { ours: e.fromText.ours.map((x) => round(x)), peer: e.fromText.peer.map((x) => round(x)) } });
   }
+  if (raw.policyCorpus) {
+    const p = raw.policyCorpus, best = (c) => Math.min(...c.ms);
+    add({
+      id: 'policy.node.validateCorpus.best', what: `validatePolicy over the ${p.policies} corpus policies (tests/policy/corpus), service data loaded`, metric: `whole-corpus validation, best of ${p.runs}`, unit: 'ms', better: 'lower', runs: p.runs,
+      ours: best(p.ours), peer: p.baseline ? best(p.baseline) : undefined, peerName: p.baseline ? `build ${p.baseline.commit ?? 'baseline'}` : undefined,
+      findings: { ours: p.ours.findings, peer: p.baseline?.findings }, samples: { ours: p.ours.ms, peer: p.baseline?.ms }, date: p.date, loadAverage: p.loadAverage,
+    });
+  }
   if (raw.size) {
     for (const k of ['decrypt', 'policy']) {
       const s = raw.size[k];
@@ -215,6 +223,8 @@ function table(results) {
     row(`${W}: evaluate, compiled policies`, c(`policy.${w}.evaluate.prepared`), 'iam-simulate');
     row(`${W}: evaluate, parsing every request`, c(`policy.${w}.evaluate.fromText`), 'iam-simulate');
   }
+  const corpus = c('policy.node.validateCorpus.best');
+  row(`Node: validate the ${results.raw.policyCorpus?.policies.toLocaleString('en-US')} corpus policies, best of ${corpus?.runs}`, corpus, corpus?.peerName);
   row('decrypt module size', c('size.decrypt.raw'));
   row('decrypt module size, gzip', c('size.decrypt.gzip'));
   row('policy module size', c('size.policy.raw'), 'iam-simulate');
@@ -323,6 +333,13 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   callseal's compiled \`PolicyEvaluator\` vs iam-simulate's core engine with pre-loaded policies
   (as \`compare-iam-simulate.mjs\` calls it), and both from the policy texts on every request.
   In Chromium (the page loads \`callseal/policy\` and the peer bundle) and in Node.
+- **Policy corpus**: every policy of \`tests/policy/corpus\` (${results.raw.policyCorpus?.policies.toLocaleString('en-US') ?? 'the'} policies: the AWS managed
+  policies as identity policies, the KMS guide's key policies as key policies) through
+  \`validatePolicy\` in Node with the service data loaded, one pass timed as a whole
+  (\`bench/policy-corpus.mjs\`; \`BENCH_PARTS=policyCorpus make bench\` remeasures this row
+  alone). Beside it, when \`BENCH_POLICY_BASELINE\` names another build's \`pkg/\`, that build
+  in the same process, the two alternating pass by pass; one untimed pass each, then the best
+  of ${results.raw.policyCorpus?.runs ?? 7} passes. results.json has every pass and each build's finding count.
 - **Sizes**: \`pkg/wasm/*.wasm\` raw and gzip -9, against the peers' minified vite bundles
   (decrypt-only client-browser; iam-simulate core engine + iam-policy). callseal's JS glue and
   the policy engine's separate \`service-data.bin\` are listed in results.json. The decrypt

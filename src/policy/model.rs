@@ -148,6 +148,23 @@ impl StringList {
             self.path.clone()
         }
     }
+    /// Item `i`'s path, written out only when it is needed (`String::from`).
+    pub fn item(&self, i: usize) -> ItemPath<'_> {
+        ItemPath { list: self, i }
+    }
+}
+
+/// The path of one item of a [`StringList`], not yet written out.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemPath<'a> {
+    list: &'a StringList,
+    i: usize,
+}
+
+impl From<ItemPath<'_>> for String {
+    fn from(p: ItemPath<'_>) -> String {
+        p.list.item_path(p.i)
+    }
 }
 
 /// `Principal` / `NotPrincipal`.

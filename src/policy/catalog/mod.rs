@@ -12,6 +12,7 @@
 
 pub mod global;
 
+use super::iam::arn::Arn;
 use super::iam::glob::{encode_pattern, glob_match};
 use crate::error::{Error, ErrorCode};
 
@@ -126,8 +127,48 @@ pub struct ResourceTypeDef {
     pub name: String,
     /// ARN template: `arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}`.
     pub arn: String,
+    /// Where the template's region, account and resource fields start in `arn`, and where its
+    /// resource's literal text ends (read once at load: the resource checks compare every
+    /// policy ARN with its namespace's templates).
+    arn_fields: Option<[usize; 4]>,
     /// Indices into the service's keys.
     pub condition_keys: Vec<u16>,
+}
+
+impl ResourceTypeDef {
+    /// The template's fields; `None` when it is not an ARN of six fields.
+    pub fn arn_fields(&self) -> Option<ArnTemplateFields<'_>> {
+        let [r, a, res, lit] = self.arn_fields?;
+        Some(ArnTemplateFields {
+            region: &self.arn[r..a - 1],
+            account: &self.arn[a..res - 1],
+            resource: &self.arn[res..],
+            resource_literal: &self.arn[res..lit],
+        })
+    }
+}
+
+/// The fields of a resource type's ARN template.
+#[derive(Debug, Clone, Copy)]
+pub struct ArnTemplateFields<'a> {
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+    /// The resource field up to its first `${...}` placeholder.
+    pub resource_literal: &'a str,
+}
+
+/// Where the region, account and resource fields of an ARN template start, and where the
+/// resource's literal text ends.
+fn arn_field_starts(arn: &str) -> Option<[usize; 4]> {
+    let parts = Arn::parse(arn)?;
+    let start = |field: &str| field.as_ptr() as usize - arn.as_ptr() as usize;
+    let resource = start(parts.resource);
+    let literal = parts
+        .resource
+        .find("${")
+        .map_or(arn.len(), |i| resource + i);
+    Some([start(parts.region), start(parts.account), resource, literal])
 }
 
 #[derive(Debug, Clone)]
@@ -153,10 +194,13 @@ pub struct Service {
 impl Service {
     /// Exact (case-insensitive) action lookup.
     pub fn action(&self, name: &str) -> Option<&ActionDef> {
+        self.action_index(name).and_then(|i| self.actions.get(i))
+    }
+    /// The index (into `actions`) of the action named `name` (case-insensitive).
+    pub fn action_index(&self, name: &str) -> Option<usize> {
         self.actions
             .binary_search_by(|a| cmp_ignore_ascii_case(&a.name, name))
             .ok()
-            .and_then(|i| self.actions.get(i))
     }
     /// Actions matching a pattern with `*` / `?` (case-insensitive).
     pub fn matching_actions<'a>(
@@ -175,7 +219,9 @@ impl Service {
         let start = self
             .actions
             .partition_point(|a| cmp_ignore_ascii_case(&a.name, prefix).is_lt());
-        let encoded = encode_pattern(pattern);
+        // Lower-cased once: each name is lower-cased into one buffer and matched exactly.
+        let encoded = encode_pattern(&pattern.to_ascii_lowercase());
+        let mut name = Vec::new();
         self.actions[start..]
             .iter()
             .take_while(|a| {
@@ -183,7 +229,11 @@ impl Service {
                     && a.name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
             })
             .enumerate()
-            .filter(|(_, a)| glob_match(&encoded, a.name.as_bytes(), true))
+            .filter(|(_, a)| {
+                name.clear();
+                name.extend(a.name.bytes().map(|b| b.to_ascii_lowercase()));
+                glob_match(&encoded, &name, false)
+            })
             .map(|(i, _)| start + i)
             .collect()
     }
@@ -215,9 +265,16 @@ pub struct Catalog {
 
 /// Compares ASCII case-insensitively (the order the generator sorted by).
 pub fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 struct Reader<'a> {
@@ -375,6 +432,7 @@ impl Catalog {
                 }
                 resource_types.push(ResourceTypeDef {
                     name,
+                    arn_fields: arn_field_starts(&arn),
                     arn,
                     condition_keys: ck,
                 });

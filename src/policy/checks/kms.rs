@@ -5,7 +5,8 @@
 //! Guide "The confused deputy problem"; Amazon Connect Administrator Guide, "Encryption at
 //! rest" (Connect and Voice ID key permissions).
 
-use super::{checks, links, list_matches, Ctx};
+use super::parsed::StatementActions;
+use super::{checks, links, Ctx};
 use crate::policy::iam::arn::{is_account_id, Arn};
 use crate::policy::model::{PrincipalKind, PrincipalValue, Statement};
 use crate::policy::span::TextRange;
@@ -58,10 +59,8 @@ fn is_admin(v: &str) -> bool {
     is_root(v) || l.contains("admin")
 }
 
-fn allows(st: &Statement, action: &str) -> bool {
-    st.is_allow()
-        && st.action.as_ref().is_some_and(|a| list_matches(a, action))
-        && !st.principal.as_ref().is_some_and(|p| p.negated)
+fn allows(st: &Statement, actions: &StatementActions<'_>, action: &str) -> bool {
+    st.is_allow() && actions.matches(action) && !st.principal.as_ref().is_some_and(|p| p.negated)
 }
 
 fn has_any_key(st: &Statement, prefixes: &[&str]) -> bool {
@@ -83,10 +82,10 @@ pub fn run(ctx: &mut Ctx<'_>) {
     let whole = TextRange::new(p.root.range.start, p.root.range.start + 1);
 
     // Lockout: some non-service principal must be allowed kms:PutKeyPolicy.
-    let can_admin = p
-        .statements
-        .iter()
-        .any(|st| allows(st, "kms:PutKeyPolicy") && !aws_values(st).is_empty());
+    let can_admin = ctx
+        .parsed
+        .statements(p)
+        .any(|(st, actions)| allows(st, actions, "kms:PutKeyPolicy") && !aws_values(st).is_empty());
     if !can_admin {
         let at = p.statement_key_range.unwrap_or(whole);
         ctx.report(&KMS_KEY_POLICY_LOCKOUT, at, "Statement", "No statement allows an IAM principal kms:PutKeyPolicy, so nobody could change this key policy again and the key becomes unmanageable (KMS refuses such a policy unless the lockout safety check is bypassed). Keep the account-root statement or allow a key-administrator role kms:PutKeyPolicy.");
@@ -106,7 +105,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
     let mut voice_actions: Vec<&str> = Vec::new();
     let mut voice_at: Option<(TextRange, String)> = None;
 
-    for st in &p.statements {
+    for (st, actions) in ctx.parsed.statements(p) {
         if let Some(r) = &st.resource {
             for (i, it) in r.items.iter().enumerate() {
                 if r.negated || it.value != "*" {
@@ -162,7 +161,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         }
 
         // Grants without encryption-context constraints (the account root's statement delegates to IAM, and key administrators manage grants).
-        if allows(st, "kms:CreateGrant")
+        if allows(st, actions, "kms:CreateGrant")
             && !aws.iter().all(|(v, _)| is_admin(v))
             && !has_any_key(
                 st,
@@ -185,7 +184,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 "kms:GenerateDataKey",
                 "kms:DescribeKey",
             ] {
-                if list_matches(action, a) {
+                if actions.matches(a) {
                     connect_actions.push(a);
                 }
             }
@@ -216,7 +215,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             });
         if via_voice {
             for a in ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"] {
-                if list_matches(action, a) {
+                if actions.matches(a) {
                     voice_actions.push(a);
                 }
             }

@@ -4,9 +4,11 @@
 //! Codes are IAM Access Analyzer's issue codes where it has the check (its "policy check
 //! reference"); callseal's own checks (KMS key policies, JSON details) use the same style.
 
+use std::cell::RefCell;
+
+use self::parsed::Parsed;
 use super::catalog::Catalog;
 use super::finding::{Finding, Fix, Severity};
-use super::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use super::model::Policy;
 use super::span::TextRange;
 use super::validate::{IdentityPolicy, PolicyType};
@@ -16,6 +18,7 @@ pub mod conditions;
 pub mod empty;
 pub mod kms;
 pub mod org;
+pub mod parsed;
 pub mod principals;
 pub mod redundancy;
 pub mod resources;
@@ -58,7 +61,9 @@ pub struct Ctx<'a> {
     pub catalog: Option<&'a Catalog>,
     /// Which identity policy an `identity` policy is (its size quota), if the caller said.
     pub identity_policy: Option<IdentityPolicy>,
-    findings: Vec<Finding>,
+    /// Each statement's actions, read once for every check.
+    pub parsed: Parsed<'a>,
+    findings: RefCell<Vec<Finding>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -68,20 +73,21 @@ impl<'a> Ctx<'a> {
             policy_type,
             catalog,
             identity_policy: None,
-            findings: Vec::new(),
+            parsed: Parsed::new(policy, catalog),
+            findings: RefCell::new(Vec::new()),
         }
     }
 
     /// Reports `check` at `range`.
     pub fn report(
-        &mut self,
+        &self,
         check: &Check,
         range: TextRange,
         path: impl Into<String>,
         message: impl Into<String>,
     ) {
         let span = self.policy.span(range);
-        self.findings.push(Finding {
+        self.findings.borrow_mut().push(Finding {
             code: check.code,
             severity: check.severity,
             message: message.into(),
@@ -95,7 +101,7 @@ impl<'a> Ctx<'a> {
     /// Reports `check` with a fix replacing `fix_range` by `replacement`.
     #[allow(clippy::too_many_arguments)]
     pub fn report_fix(
-        &mut self,
+        &self,
         check: &Check,
         range: TextRange,
         path: impl Into<String>,
@@ -106,7 +112,7 @@ impl<'a> Ctx<'a> {
     ) {
         self.report(check, range, path, message);
         let span = self.policy.span(fix_range);
-        if let Some(f) = self.findings.last_mut() {
+        if let Some(f) = self.findings.borrow_mut().last_mut() {
             f.fix = Some(Fix {
                 description: fix_description.into(),
                 span,
@@ -116,7 +122,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn into_findings(self) -> Vec<Finding> {
-        self.findings
+        self.findings.into_inner()
     }
 }
 
@@ -244,20 +250,6 @@ pub fn article(word: &str) -> &'static str {
 pub fn split_action(s: &str) -> Option<(&str, &str)> {
     let (svc, name) = s.split_once(':')?;
     (!svc.is_empty() && !name.is_empty()).then_some((svc, name))
-}
-
-/// Whether a statement's Action / NotAction could match `action` (case-insensitive globs).
-pub fn list_matches(list: &crate::policy::model::StringList, action: &str) -> bool {
-    // A name without `*` or `?` matches only itself (ASCII case aside): compared in place, since
-    // most entries are plain names and this runs for every statement of every check.
-    let hit = list.items.iter().any(|i| {
-        if text_has_wildcard(&i.value) {
-            glob_match(&encode_pattern(&i.value), action.as_bytes(), true)
-        } else {
-            i.value.eq_ignore_ascii_case(action)
-        }
-    });
-    hit != list.negated
 }
 
 /// Whether the statement's Resource is `*` (or NotResource, which also covers almost all).

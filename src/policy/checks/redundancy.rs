@@ -2,9 +2,11 @@
 //! duplicate statements, numeric values subsumed by another. spec: IAM Access Analyzer
 //! suggestions REDUNDANT_*.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{checks, links, split_action, Ctx};
+use super::parsed::{ActionForm, ActionName, StatementActions};
+use super::{checks, links, Ctx};
 use crate::policy::catalog::Catalog;
 use crate::policy::iam::arn::{arn_match, is_account_id, Arn};
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
@@ -42,31 +44,38 @@ struct SameFix<'a> {
 /// suffixes of the lengths in use. The work is linear in the list for lists of literal ARNs or
 /// actions and bounded by [`WORK_PER_BYTE`] and [`WORK_FLOOR`] otherwise.
 fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
-    let texts: Vec<String> = list
+    let texts: Vec<Cow<'_, str>> = list
         .items
         .iter()
         .map(|i| match case_insensitive {
-            true => i.value.to_ascii_lowercase(),
-            false => i.value.clone(),
+            true => Cow::Owned(i.value.to_ascii_lowercase()),
+            false => Cow::Borrowed(i.value.as_str()),
         })
         .collect();
-    let patterns: Vec<Vec<u8>> = texts.iter().map(|t| encode_pattern(t)).collect();
+    // Only wildcard entries cover others than their duplicates.
+    let patterns: Vec<Option<Vec<u8>>> = texts
+        .iter()
+        .map(|t| text_has_wildcard(t).then(|| encode_pattern(t)))
+        .collect();
     let covers = |j: usize, i: usize| {
         // A `?` of j would take a `*` of i as one character: no proof that j covers i.
         if texts[i].contains('*') && texts[j].contains('?') {
             return false;
         }
+        let Some(pattern) = &patterns[j] else {
+            return false;
+        };
         if case_insensitive {
-            glob_match(&patterns[j], texts[i].as_bytes(), false)
+            glob_match(pattern, texts[i].as_bytes(), false)
         } else {
-            arn_match(&patterns[j], &texts[i])
+            arn_match(pattern, &texts[i])
         }
     };
     let mut out = Vec::new();
     let mut first: HashMap<&str, usize> = HashMap::new();
     let mut duplicate = vec![false; texts.len()];
     for (i, t) in texts.iter().enumerate() {
-        match first.get(t.as_str()) {
+        match first.get(t.as_ref()) {
             Some(&j) => {
                 duplicate[i] = true;
                 if !t.contains("${") {
@@ -158,7 +167,7 @@ fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
 /// entries match between them (`kms:*crypt` beside `kms:De*` and `kms:En*`), in lists of any
 /// length. Entries without wildcards are weighed first, so a pattern stays when it is what
 /// covers them.
-fn redundant_actions(ctx: &mut Ctx<'_>, list: &StringList) {
+fn redundant_actions(ctx: &Ctx<'_>, list: &StringList, actions: &StatementActions<'_>) {
     let n = list.items.len();
     let mut flagged = vec![false; n];
     for (i, j) in covered(list, true) {
@@ -186,17 +195,26 @@ fn redundant_actions(ctx: &mut Ctx<'_>, list: &StringList) {
     if !list.items.iter().any(|i| text_has_wildcard(&i.value)) {
         return;
     }
-    let sets: Vec<Vec<u32>> = list
-        .items
+    let sets: Vec<Vec<u32>> = actions
+        .forms
         .iter()
-        .map(|it| catalog_actions(cat, &it.value))
+        .map(|form| catalog_actions(cat, form))
         .collect();
-    let mut holders: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (i, set) in sets.iter().enumerate().filter(|(i, _)| !flagged[*i]) {
-        for &a in set {
-            holders.entry(a).or_default().push(i);
-        }
-    }
+    // (action, entry) for every action of every entry not yet flagged, sorted.
+    let mut holders: Vec<(u32, usize)> = sets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !flagged[*i])
+        .flat_map(|(i, set)| set.iter().map(move |&a| (a, i)))
+        .collect();
+    holders.sort_unstable();
+    let holders_of = |a: u32| {
+        let start = holders.partition_point(|&(x, _)| x < a);
+        holders[start..]
+            .iter()
+            .take_while(move |&&(x, _)| x == a)
+            .map(|&(_, j)| j)
+    };
     let wild = |i: &usize| text_has_wildcard(&list.items[*i].value);
     // Later entries first, so of two duplicates the second is reported.
     let order: Vec<usize> = (0..n)
@@ -210,18 +228,17 @@ fn redundant_actions(ctx: &mut Ctx<'_>, list: &StringList) {
         }
         // For each action of the entry, another live entry that matches it.
         let mut by: Vec<usize> = Vec::new();
-        let all =
-            sets[i].iter().all(
-                |a| match holders[a].iter().find(|&&j| j != i && !flagged[j]) {
-                    Some(&j) => {
-                        if !by.contains(&j) {
-                            by.push(j);
-                        }
-                        true
+        let all = sets[i]
+            .iter()
+            .all(|&a| match holders_of(a).find(|&j| j != i && !flagged[j]) {
+                Some(j) => {
+                    if !by.contains(&j) {
+                        by.push(j);
                     }
-                    None => false,
-                },
-            );
+                    true
+                }
+                None => false,
+            });
         if !all {
             continue;
         }
@@ -261,18 +278,22 @@ fn redundant_actions(ctx: &mut Ctx<'_>, list: &StringList) {
 
 /// The service-data actions an Action entry matches, as `service index << 16 | action index`;
 /// empty for `*`, wildcard services, variables and names the service data does not know.
-fn catalog_actions(cat: &Catalog, entry: &str) -> Vec<u32> {
-    let Some((svc, name)) = split_action(entry) else {
+fn catalog_actions(cat: &Catalog, form: &ActionForm<'_>) -> Vec<u32> {
+    let ActionForm::Named(ActionName {
+        name,
+        wild_name,
+        catalog_service: Some(si),
+        catalog_action,
+        ..
+    }) = *form
+    else {
         return Vec::new();
     };
-    if text_has_wildcard(svc) || entry.contains("${") {
-        return Vec::new();
-    }
-    let Some(si) = cat.service_index(svc) else {
-        return Vec::new();
+    let indices = match wild_name {
+        true => cat.services()[si].matching_action_indices(name),
+        false => catalog_action.into_iter().collect(),
     };
-    cat.services()[si]
-        .matching_action_indices(name)
+    indices
         .into_iter()
         .filter_map(|ai| Some(u32::try_from(si).ok()? << 16 | u32::try_from(ai).ok()?))
         .collect()
@@ -280,9 +301,9 @@ fn catalog_actions(cat: &Catalog, entry: &str) -> Vec<u32> {
 
 pub fn run(ctx: &mut Ctx<'_>) {
     let p = ctx.policy;
-    for st in &p.statements {
+    for (st, actions) in ctx.parsed.statements(p) {
         if let Some(a) = &st.action {
-            redundant_actions(ctx, a);
+            redundant_actions(ctx, a, actions);
         }
         if let Some(r) = &st.resource {
             for (i, j) in covered(r, false) {

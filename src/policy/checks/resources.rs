@@ -7,6 +7,7 @@ use super::{checks, links, Ctx};
 use crate::policy::catalog::Catalog;
 use crate::policy::iam::arn::{is_account_id, is_region_like, Arn, PARTITIONS};
 use crate::policy::iam::glob::text_has_wildcard;
+use crate::policy::model::ItemPath;
 use crate::policy::span::TextRange;
 
 checks! {
@@ -54,14 +55,13 @@ pub fn run(ctx: &mut Ctx<'_>) {
             if it.value == "*" || it.value.is_empty() {
                 continue;
             }
-            let path = list.item_path(i);
-            check_arn(ctx, it.range, &path, &it.value);
+            check_arn(ctx, it.range, list.item(i), &it.value);
         }
     }
 }
 
 /// Checks one ARN (also used for ARN condition values and principals).
-pub fn check_arn(ctx: &mut Ctx<'_>, range: TextRange, path: &str, raw: &str) -> bool {
+pub fn check_arn(ctx: &Ctx<'_>, range: TextRange, path: ItemPath<'_>, raw: &str) -> bool {
     let masked = mask_variables(raw);
     let s = masked.as_str();
     if !s.starts_with("arn:") {
@@ -159,10 +159,10 @@ pub fn check_arn(ctx: &mut Ctx<'_>, range: TextRange, path: &str, raw: &str) -> 
 }
 
 fn check_with_catalog(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     cat: &Catalog,
     range: TextRange,
-    path: &str,
+    path: ItemPath<'_>,
     raw: &str,
     arn: &Arn<'_>,
 ) -> bool {
@@ -170,7 +170,17 @@ fn check_with_catalog(
     // `catalog`, Route 53 ARC's `route53-recovery-control`, EC2 lists `elastic-inference`.
     let in_namespace: Vec<ArnTemplate<'_>> = cat
         .resource_types_in_namespace(arn.service)
-        .filter_map(|(s, t)| template(&s.name, &t.arn))
+        .filter_map(|(s, t)| {
+            let f = t.arn_fields()?;
+            Some(ArnTemplate {
+                service: &s.name,
+                full: &t.arn,
+                region: f.region,
+                account: f.account,
+                resource: f.resource,
+                literal: f.resource_literal,
+            })
+        })
         .chain(
             DOCUMENTED_ARNS
                 .iter()
@@ -210,7 +220,7 @@ fn check_with_catalog(
     };
     let mut candidates: Vec<&ArnTemplate<'_>> = Vec::new();
     for t in &in_namespace {
-        if !literal_prefixes_agree(t.resource, arn.resource)
+        if !literal_prefixes_agree(t.literal, arn.resource)
             || !globs_intersect(&template_tokens(t.resource, true), &resource_tokens)
         {
             continue;
@@ -288,10 +298,9 @@ fn check_with_catalog(
     true
 }
 
-/// Cheap pre-filter: the literal text before the first placeholder (template) / wildcard
+/// Cheap pre-filter: the literal text before the first placeholder (template, `t`) / wildcard
 /// (policy) must agree on their common length, else the patterns cannot intersect.
-fn literal_prefixes_agree(template: &str, policy: &str) -> bool {
-    let t = template.find("${").map_or(template, |i| &template[..i]);
+fn literal_prefixes_agree(t: &str, policy: &str) -> bool {
     let p = policy.find(['*', '?']).map_or(policy, |i| &policy[..i]);
     let n = t.len().min(p.len());
     t.as_bytes()[..n] == p.as_bytes()[..n]
@@ -304,6 +313,8 @@ struct ArnTemplate<'a> {
     region: &'a str,
     account: &'a str,
     resource: &'a str,
+    /// `resource` up to its first placeholder.
+    literal: &'a str,
 }
 
 /// ARNs that AWS documents but the service data has no resource type for: (namespace, who
@@ -326,6 +337,10 @@ fn template<'a>(service: &'a str, arn: &'a str) -> Option<ArnTemplate<'a>> {
         region: parts.region,
         account: parts.account,
         resource: parts.resource,
+        literal: parts
+            .resource
+            .find("${")
+            .map_or(parts.resource, |i| &parts.resource[..i]),
     })
 }
 

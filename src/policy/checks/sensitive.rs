@@ -3,7 +3,7 @@
 //! "Granting a user permissions to pass a role to an AWS service", "Service-linked roles",
 //! "NotAction", "NotResource".
 
-use super::{checks, links, list_matches, Ctx};
+use super::{checks, links, Ctx};
 use crate::policy::model::Statement;
 
 checks! {
@@ -54,10 +54,6 @@ const PERMISSION_ACTIONS: &[&str] = &[
     "sns:AddPermission",
 ];
 
-fn grants(st: &Statement, action: &str) -> bool {
-    st.action.as_ref().is_some_and(|a| list_matches(a, action))
-}
-
 fn names(st: &Statement, action: &str) -> bool {
     st.action
         .as_ref()
@@ -77,7 +73,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
     }
     let p = ctx.policy;
     let scp = ctx.policy_type == crate::policy::validate::PolicyType::Scp;
-    for st in &p.statements {
+    for (st, actions) in ctx.parsed.statements(p) {
+        let grants = |action: &str| actions.matches(action);
         if !st.is_allow() {
             continue;
         }
@@ -100,7 +97,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             continue;
         }
         // iam:PassRole
-        if grants(st, "iam:PassRole")
+        if grants("iam:PassRole")
             && !super::condition_keys(st)
                 .iter()
                 .any(|k| k == "iam:passedtoservice")
@@ -143,7 +140,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             }
         }
         // iam:CreateServiceLinkedRole
-        if grants(st, "iam:CreateServiceLinkedRole")
+        if grants("iam:CreateServiceLinkedRole")
             && !super::condition_keys(st)
                 .iter()
                 .any(|k| k == "iam:awsservicename")
@@ -199,7 +196,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 let hits: Vec<&str> = PERMISSION_ACTIONS
                     .iter()
                     .copied()
-                    .filter(|a| grants(st, a))
+                    .filter(|a| grants(a))
                     .collect();
                 if !hits.is_empty() {
                     let shown: Vec<&str> = hits.iter().take(4).copied().collect();

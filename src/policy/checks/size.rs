@@ -23,20 +23,27 @@ pub fn counted_chars(text: &str) -> usize {
     let mut n = 0;
     let mut in_str = false;
     let mut esc = false;
-    for c in text.chars() {
+    // Byte by byte: a character is counted at its first byte (continuation bytes are skipped),
+    // and only a non-ASCII character outside a string is decoded (for Unicode whitespace).
+    for (i, &c) in text.as_bytes().iter().enumerate() {
+        if c & 0xC0 == 0x80 {
+            continue;
+        }
         if in_str {
             n += 1;
             if esc {
                 esc = false;
-            } else if c == '\\' {
+            } else if c == b'\\' {
                 esc = true;
-            } else if c == '"' {
+            } else if c == b'"' {
                 in_str = false;
             }
-        } else if c == '"' {
+        } else if c == b'"' {
             in_str = true;
             n += 1;
-        } else if !c.is_whitespace() {
+        } else if c < 0x80 {
+            n += usize::from(!matches!(c, b'\t'..=b'\r' | b' '));
+        } else if !text[i..].chars().next().is_some_and(char::is_whitespace) {
             n += 1;
         }
     }
@@ -88,5 +95,44 @@ pub fn run(ctx: &mut Ctx<'_>) {
             _ => format!("the quota is {limit}"),
         };
         ctx.report(check, range, "", format!("The policy is {size} {unit}; {quota}. Split it into several policies or remove redundant entries."));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted_chars;
+
+    /// The count by characters, as the quota's definition reads.
+    fn by_chars(text: &str) -> usize {
+        let (mut n, mut in_str, mut esc) = (0, false, false);
+        for c in text.chars() {
+            let counted = in_str || c == '"' || !c.is_whitespace();
+            n += usize::from(counted);
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if c == '\\' {
+                    esc = true;
+                } else if c == '"' {
+                    in_str = false;
+                }
+            } else if c == '"' {
+                in_str = true;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn counts_characters_not_bytes_nor_whitespace_outside_strings() {
+        for text in [
+            "{ \"Sid\" : \"a b\" }",
+            "{\u{a0}\"é ü\"\u{2003}:\u{b}\"\\\" ✓ \"\r\n\t\u{c}}",
+            "\u{1f600} \u{3000}\"\u{3000}\u{1f600}\"",
+            "\"unterminated \\",
+        ] {
+            assert_eq!(counted_chars(text), by_chars(text), "{text:?}");
+        }
+        assert_eq!(counted_chars("{\u{a0}\"é\"}"), 5);
     }
 }

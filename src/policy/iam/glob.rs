@@ -40,7 +40,8 @@ pub fn has_wildcard(pattern: &[u8]) -> bool {
 
 /// True when policy text (not encoded) holds `*` or `?`.
 pub fn text_has_wildcard(s: &str) -> bool {
-    s.contains(['*', '?'])
+    // Both are ASCII, so no byte of another character equals them.
+    s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 /// Length in bytes of the UTF-8 character that starts with `lead` (1 for a stray byte).

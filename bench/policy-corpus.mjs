@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Whole-corpus validation in Node: every policy of tests/policy/corpus (the AWS managed policies
+// as identity policies, the KMS guide's key policies as key policies) through `validatePolicy`
+// with the service data loaded, timed as one pass. Side by side with another build of the
+// package when BENCH_POLICY_BASELINE names its pkg/ directory (e.g. a worktree of an older
+// commit after `make build`): the contenders alternate round by round in one process, so a
+// change in the machine's load falls on both. Best of BENCH_POLICY_CORPUS_RUNS (7) passes each,
+// after one untimed pass.
+//
+//   node --expose-gc bench/policy-corpus.mjs   measure; the JSON on stdout, a summary on stderr
+//   BENCH_PARTS=policyCorpus make bench        the same through bench/run.mjs, which writes the
+//                                              row into bench/results.json and BENCHMARKS.md
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RUNS = Number(process.env.BENCH_POLICY_CORPUS_RUNS ?? 7);
+
+/** The corpus as { name, text, policyType }, in file order (tests/policy_corpus.rs's corpora). */
+export function readCorpus() {
+  const dir = join(ROOT, 'tests/policy/corpus');
+  const lines = (prefix) => {
+    const file = readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.jsonl.gz')).sort().at(-1);
+    return gunzipSync(readFileSync(join(dir, file))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  };
+  return [
+    ...lines('aws-managed-policies-').map((p) => ({ name: p.name, text: JSON.stringify(p.document), policyType: 'identity' })),
+    ...lines('kms-key-policies-').map((p) => ({ name: p.name, text: p.text, policyType: 'kms-key' })),
+  ];
+}
+
+/** The commit a package directory was built from (its work tree's HEAD), if it is in git. */
+function commitOf(pkgDir) {
+  try {
+    return execFileSync('git', ['-C', dirname(pkgDir), 'rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** One pass over the corpus: milliseconds and the number of findings. */
+function pass(callseal, corpus) {
+  let findings = 0;
+  const t0 = performance.now();
+  for (const p of corpus) findings += callseal.validatePolicy(p.text, { policyType: p.policyType }).length;
+  return { ms: performance.now() - t0, findings };
+}
+
+export async function benchPolicyCorpus({ runs = RUNS, baseline = process.env.BENCH_POLICY_BASELINE } = {}) {
+  const corpus = readCorpus();
+  const contenders = [{ id: 'ours', pkg: join(ROOT, 'pkg') }];
+  if (baseline) contenders.push({ id: 'baseline', pkg: resolve(baseline) });
+  for (const c of contenders) {
+    const entry = join(c.pkg, 'node/policy.js');
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: build that package first (make build)`);
+    c.callseal = await import(pathToFileURL(entry).href);
+    await c.callseal.loadServiceData?.();
+    c.commit = commitOf(c.pkg);
+    c.findings = pass(c.callseal, corpus).findings; // untimed first pass
+    c.ms = [];
+  }
+  for (let r = 0; r < runs; r++) {
+    // The order alternates each round.
+    for (const c of r % 2 ? [...contenders].reverse() : contenders) {
+      globalThis.gc?.();
+      c.ms.push(pass(c.callseal, corpus).ms);
+    }
+  }
+  const out = { policies: corpus.length, runs, loadAverage: loadavg().map((x) => Number(x.toFixed(2))), date: new Date().toISOString() };
+  for (const c of contenders) out[c.id] = { commit: c.commit, findings: c.findings, ms: c.ms.map((x) => Number(x.toFixed(1))) };
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await benchPolicyCorpus();
+  const best = (c) => Math.min(...c.ms);
+  console.error(`${result.policies} policies, best of ${result.runs}: ours ${best(result.ours).toFixed(1)} ms (${result.ours.findings} findings)${result.baseline ? `, ${result.baseline.commit} ${best(result.baseline).toFixed(1)} ms (${result.baseline.findings} findings), ratio ${(best(result.ours) / best(result.baseline)).toFixed(2)}` : ''}`);
+  console.log(JSON.stringify(result));
+}

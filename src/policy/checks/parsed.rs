@@ -1,0 +1,172 @@
+//! Each statement's Action / NotAction entries, read once per validation and shared by the
+//! checks: what form each entry has (`service:Action`, `*`, malformed), its service in the
+//! service data, and a matcher that answers "does this list cover `service:Action`" without
+//! rescanning the list's text.
+
+use std::cell::OnceCell;
+
+use crate::policy::catalog::{cmp_ignore_ascii_case, Catalog};
+use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
+use crate::policy::model::{Policy, Statement, StringList};
+
+use super::split_action;
+
+/// What an Action / NotAction entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionForm<'a> {
+    /// `*`, an empty string, or text with a policy variable (the variables family's).
+    Other,
+    /// Not `service:Action` with both parts non-empty.
+    NoServiceOrName,
+    /// Whitespace in either part, or a second `:`.
+    BadCharacters,
+    /// `service:Action`, either part possibly with `*` / `?`.
+    Named(ActionName<'a>),
+}
+
+/// A `service:Action` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionName<'a> {
+    pub service: &'a str,
+    pub name: &'a str,
+    pub wild_service: bool,
+    pub wild_name: bool,
+    /// The service's index in the service data (literal services it knows).
+    pub catalog_service: Option<usize>,
+    /// The action's index in that service's actions (literal names it knows).
+    pub catalog_action: Option<usize>,
+}
+
+impl<'a> ActionForm<'a> {
+    fn of(text: &'a str, catalog: Option<&Catalog>) -> Self {
+        if text == "*" || text.is_empty() || text.contains("${") {
+            return ActionForm::Other;
+        }
+        let Some((service, name)) = split_action(text) else {
+            return ActionForm::NoServiceOrName;
+        };
+        if has_whitespace(service) || has_whitespace(name) || name.contains(':') {
+            return ActionForm::BadCharacters;
+        }
+        let wild_service = text_has_wildcard(service);
+        let wild_name = text_has_wildcard(name);
+        let catalog_service = catalog
+            .filter(|_| !wild_service)
+            .and_then(|c| Some((c, c.service_index(service)?)));
+        ActionForm::Named(ActionName {
+            service,
+            name,
+            wild_service,
+            wild_name,
+            catalog_service: catalog_service.map(|(_, si)| si),
+            catalog_action: catalog_service
+                .filter(|_| !wild_name)
+                .and_then(|(c, si)| c.services()[si].action_index(name)),
+        })
+    }
+}
+
+/// Whether `s` holds a Unicode whitespace character (ASCII text checked byte by byte).
+fn has_whitespace(s: &str) -> bool {
+    match s.is_ascii() {
+        true => s.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' ')),
+        false => s.contains(char::is_whitespace),
+    }
+}
+
+/// One statement's Action / NotAction, read once.
+#[derive(Debug, Default)]
+pub struct StatementActions<'a> {
+    list: Option<&'a StringList>,
+    /// The forms of the list's entries, in order (empty when the statement has none).
+    pub forms: Vec<ActionForm<'a>>,
+    /// Built by the first [`StatementActions::matches`].
+    matcher: OnceCell<Matcher<'a>>,
+}
+
+/// A list's entries split for lookups.
+#[derive(Debug)]
+struct Matcher<'a> {
+    /// Entries without wildcards, sorted case-insensitively.
+    literals: Vec<&'a str>,
+    /// Entries with `*` / `?`, encoded.
+    patterns: Vec<Vec<u8>>,
+}
+
+impl<'a> Matcher<'a> {
+    fn of(list: &'a StringList) -> Self {
+        let mut literals = Vec::new();
+        let mut patterns = Vec::new();
+        for it in &list.items {
+            if text_has_wildcard(&it.value) {
+                patterns.push(encode_pattern(&it.value));
+            } else {
+                literals.push(it.value.as_str());
+            }
+        }
+        literals.sort_unstable_by(|a, b| cmp_ignore_ascii_case(a, b));
+        Matcher { literals, patterns }
+    }
+}
+
+impl<'a> StatementActions<'a> {
+    fn of(list: Option<&'a StringList>, catalog: Option<&Catalog>) -> Self {
+        StatementActions {
+            list,
+            forms: list
+                .iter()
+                .flat_map(|l| &l.items)
+                .map(|it| ActionForm::of(&it.value, catalog))
+                .collect(),
+            matcher: OnceCell::new(),
+        }
+    }
+
+    /// Whether the Action / NotAction covers `action` (case-insensitive globs); false when the
+    /// statement has neither.
+    pub fn matches(&self, action: &str) -> bool {
+        let Some(list) = self.list else {
+            return false;
+        };
+        let m = self.matcher.get_or_init(|| Matcher::of(list));
+        let hit = m
+            .literals
+            .binary_search_by(|l| cmp_ignore_ascii_case(l, action))
+            .is_ok()
+            || m.patterns
+                .iter()
+                .any(|p| glob_match(p, action.as_bytes(), true));
+        hit != list.negated
+    }
+}
+
+/// Every statement's actions, parallel to [`Policy::statements`].
+#[derive(Debug, Default)]
+pub struct Parsed<'a> {
+    statements: Vec<StatementActions<'a>>,
+}
+
+impl<'a> Parsed<'a> {
+    pub fn new(policy: &'a Policy, catalog: Option<&Catalog>) -> Self {
+        Parsed {
+            statements: policy
+                .statements
+                .iter()
+                .map(|st| StatementActions::of(st.action.as_ref(), catalog))
+                .collect(),
+        }
+    }
+
+    /// The actions of statement `i` of [`Policy::statements`].
+    pub fn actions(&self, i: usize) -> &StatementActions<'a> {
+        &self.statements[i]
+    }
+
+    /// The statements with their actions.
+    pub fn statements<'p>(
+        &'p self,
+        policy: &'a Policy,
+    ) -> impl Iterator<Item = (&'a Statement, &'p StatementActions<'a>)> + 'p {
+        policy.statements.iter().zip(&self.statements)
+    }
+}
