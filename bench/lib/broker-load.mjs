@@ -26,6 +26,7 @@ import { keyTextForms, readAudit, startBroker } from '../../tests/broker/helpers
 import { firstAudio, seekLatency } from '../../tests/e2e/measure.mjs';
 import { countsSince, kmsCounter } from './kms-counter.mjs';
 import { buildPages, servePages } from './pages.mjs';
+import { percentile, round } from './stats.mjs';
 
 /** KMS list price: symmetric-key requests (Decrypt among them), USD per 10,000 requests. */
 export const KMS_PRICE = { usdPer10kRequests: 0.03, source: 'https://aws.amazon.com/kms/pricing/' };
@@ -62,6 +63,18 @@ async function drive(n, concurrency, job) {
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop().split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const PERCENTILES = [50, 90, 99, 99.9, 100];
+const percentiles = (ms) => Object.fromEntries(PERCENTILES.map((p) => [`p${p}`, round(percentile(ms, p))]));
+
+/** What results.json keeps of a contender's run: counts, percentiles and CPU, not every sample. */
+function summary(x) {
+  return {
+    requests: x.ms.length, seconds: round(x.seconds), latencyMs: percentiles(x.ms), aloneMs: percentiles(x.sequentialMs),
+    cpuMs: Object.fromEntries(Object.entries(x.cpuMs).map(([k, v]) => [k, Math.round(v)])),
+    errorCount: x.errors.length, errors: x.errors.slice(0, 20),
+  };
 }
 
 const equal = (a, b) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
@@ -187,7 +200,7 @@ async function benchLoad({ env, Broker, tokens, started, unwraps, concurrency, r
   for (const k of scanKeys) k.fill(0);
   return {
     objects: objects.map((o) => o.id), keysScanned: objects.length, leaks, audit,
-    samples: Object.fromEntries(names.map((n) => [n, { ...samples[n], errors: samples[n].errors.slice(0, 20), errorCount: samples[n].errors.length }])),
+    samples: Object.fromEntries(names.map((n) => [n, summary(samples[n])])),
   };
 }
 

@@ -123,18 +123,18 @@ export function buildCases(raw) {
 /** The key broker's rows: unwrap latency against a bare KMS Decrypt, KMS calls and cost of a playback. */
 function brokerCases(b, add) {
   const { samples } = b.load, s = b.settings, kms = samples.kms;
-  const throughput = (x) => round(x.ms.length / x.seconds);
-  const perRequest = (x) => Object.fromEntries(Object.entries(x.cpuMs).map(([k, v]) => [k, round(v / x.ms.length)]));
+  const throughput = (x) => round(x.requests / x.seconds);
+  const perRequest = (x) => Object.fromEntries(Object.entries(x.cpuMs).map(([k, v]) => [k, round(v / x.requests)]));
   for (const [name, label] of [['broker', 'data-key cache off: one KMS Decrypt each'], ['brokerCached', 'data-key cache on, as deployed']]) {
     const x = samples[name];
     for (const p of [50, 99]) {
-      const ours = percentile(x.ms, p), floor = percentile(kms.ms, p), overhead = ours - floor;
+      const ours = x.latencyMs[`p${p}`], floor = kms.latencyMs[`p${p}`], overhead = ours - floor;
       const judged = name === 'broker' && p === 99;
       add({
-        id: `broker.${name}.p${p}`, what: `unwrap through two brokers (${label}), ${x.ms.length.toLocaleString('en-US')} at concurrency ${s.concurrency}`,
-        metric: `unwrap latency p${p}`, unit: 'ms', better: 'lower', runs: x.ms.length, ours, limit: floor, limitName: 'KMS Decrypt',
+        id: `broker.${name}.p${p}`, what: `unwrap through two brokers (${label}), ${x.requests.toLocaleString('en-US')} at concurrency ${s.concurrency}`,
+        metric: `unwrap latency p${p}`, unit: 'ms', better: 'lower', runs: x.requests, ours, limit: floor, limitName: 'KMS Decrypt',
         overheadMs: round(overhead), goal: { text: `overhead ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)} ms${judged ? ' (goal < 5 ms)' : ''}`, met: judged ? overhead < 5 : undefined },
-        alone: { ours: round(percentile(x.sequentialMs, p)), limit: round(percentile(kms.sequentialMs, p)) },
+        alone: { ours: x.aloneMs[`p${p}`], limit: kms.aloneMs[`p${p}`] },
         perSecond: { ours: throughput(x), limit: throughput(kms) }, errors: x.errorCount,
         cpuPerRequestMs: perRequest(x), kmsCpuPerRequestMs: perRequest(kms),
       });
@@ -142,7 +142,7 @@ function brokerCases(b, add) {
     // Where the time goes: CPU of the two broker processes per unwrap, against moto's per Decrypt.
     add({
       id: `broker.${name}.cpu`, what: `CPU per unwrap of the two broker processes (${label}), during the timed rounds`,
-      metric: 'CPU time per request', unit: 'ms', better: 'lower', runs: x.ms.length, ours: perRequest(x).brokers, limit: perRequest(kms).kms, limitName: 'moto per Decrypt',
+      metric: 'CPU time per request', unit: 'ms', better: 'lower', runs: x.requests, ours: perRequest(x).brokers, limit: perRequest(kms).kms, limitName: 'moto per Decrypt',
       cpuPerRequestMs: perRequest(x),
     });
   }
