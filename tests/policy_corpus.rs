@@ -96,6 +96,18 @@ fn excerpt(text: &str, f: &Finding) -> String {
     out
 }
 
+/// `text` validated as `policy_type` with the service data.
+fn validate_as(text: &str, policy_type: PolicyType, catalog: &Catalog) -> Vec<Finding> {
+    validate_with(
+        text,
+        ValidateOptions {
+            policy_type,
+            catalog: Some(catalog),
+            identity_policy: None,
+        },
+    )
+}
+
 fn report_corpus(
     out: &mut String,
     corpus: &Corpus,
@@ -107,14 +119,7 @@ fn report_corpus(
     let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
     let mut with_error = 0;
     for (name, text) in &corpus.policies {
-        let findings = validate_with(
-            text,
-            ValidateOptions {
-                policy_type: corpus.policy_type,
-                catalog: Some(catalog),
-                identity_policy: None,
-            },
-        );
+        let findings = validate_as(text, corpus.policy_type, catalog);
         let mut any_error = false;
         for f in &findings {
             *by_severity.entry(f.severity).or_default() += 1;
@@ -330,4 +335,45 @@ fn every_managed_policy_compiles() {
     })
     .collect();
     assert!(refused.is_empty(), "{}", refused.join("\n"));
+}
+
+/// The REDUNDANT_RESOURCE findings on the AWS managed policies, by class (docs/policy-checks.md,
+/// "REDUNDANT_RESOURCE on the AWS managed policies", gives each class's verdict against Access
+/// Analyzer's definition). Each finding names the entry and the wider entry of the same list that
+/// covers it; the class is how the wider one reaches it.
+#[test]
+fn redundant_resource_classes_on_managed_policies() {
+    let Some(catalog) = policy_common::catalog_or_skip() else {
+        return;
+    };
+    let managed = &corpora()[0];
+    let mut classes: BTreeMap<&str, usize> = BTreeMap::new();
+    for (name, text) in &managed.policies {
+        let findings = validate_as(text, managed.policy_type, &catalog);
+        for f in findings.iter().filter(|f| f.code == "REDUNDANT_RESOURCE") {
+            let quoted: Vec<&str> = f.message.split('`').skip(1).step_by(2).collect();
+            let [covered, wider, ..] = quoted[..] else {
+                panic!("{name}: {}", f.message)
+            };
+            let field = |arn: &str| arn.splitn(6, ':').nth(5).unwrap_or("").to_string();
+            let class = match wider.strip_suffix('*') {
+                Some(head) if covered.starts_with(head) => {
+                    match covered[head.len()..].contains(':') {
+                        true => "trailing * across a colon of the resource",
+                        false => "trailing * over a longer path",
+                    }
+                }
+                _ if field(covered).ends_with(&field(wider)) => "account * across colons",
+                _ => "wildcard inside the name",
+            };
+            *classes.entry(class).or_default() += 1;
+        }
+    }
+    let want = BTreeMap::from([
+        ("trailing * over a longer path", 163),
+        ("trailing * across a colon of the resource", 1),
+        ("wildcard inside the name", 3),
+        ("account * across colons", 1),
+    ]);
+    assert_eq!(classes, want);
 }
