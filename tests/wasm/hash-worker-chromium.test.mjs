@@ -117,13 +117,13 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakAt 
         if (tamper.flip) m[tamper.flip[0] < 0 ? m.length + tamper.flip[0] : tamper.flip[0]] ^= tamper.flip[1];
         return { message: tamper.cut ? m.subarray(0, m.length - tamper.cut) : m, dataKey };
       };
-      // \`bytes\` as a stream of \`chunk\`-byte pieces; \`pause\` (at a piece's offset) is awaited there.
-      window.chunks = (bytes, chunk = 65536, pause = {}) => {
+      // \`bytes\` as a stream of \`chunk\`-byte pieces; each pause (at a piece's offset) is awaited there.
+      window.chunks = (bytes, chunk = 65536, pauses = []) => {
         let at = 0;
         return new ReadableStream({
           async pull(controller) {
             if (at >= bytes.length) { controller.close(); return; }
-            if (at === pause.at) await pause.wait();
+            for (const pause of [pauses].flat()) if (at === pause.at) await pause.wait();
             controller.enqueue(bytes.slice(at, at + chunk));
             at += chunk;
           },
@@ -396,27 +396,34 @@ test('a signed stream paused for longer than the Worker waits gives its job back
     const r = await page.evaluate(async () => {
       const { message, dataKey } = await window.load('0578-4k');
       let postedBefore = 0;
+      let postingWhenPaused = false;
+      // The stream hashes in the Worker from the first pause on (it waits for the Worker to be
+      // ready); at the second it stops until the Worker's job is given back (IDLE_MS, 5 s, of
+      // silence), however long that takes on a busy machine (at most 60 s).
       const pause = {
         at: 8 << 20,
         async wait() {
-          await new Promise((resolve) => setTimeout(resolve, 8000)); // 3 s past the hand-back
+          postingWhenPaused = window.keptPosts > 0;
+          const start = performance.now();
+          while (window.cancelPosts === 0 && performance.now() - start < 60_000) await new Promise((resolve) => setTimeout(resolve, 100));
           postedBefore = window.keptPosts;
         },
       };
       let h = 0;
       let length = 0;
-      const reader = window.chunks(message, 65536, pause).pipeThrough(window.callseal.decryptStream(dataKey, window.RELEASE)).getReader();
+      const reader = window.chunks(message, 65536, [window.workerStarted(), pause]).pipeThrough(window.callseal.decryptStream(dataKey, window.RELEASE)).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         h = window.checksum(value, h);
         length += value.length;
       }
-      return { length, hash: h, cancels: window.cancelPosts, postedAfter: window.keptPosts - postedBefore };
+      return { length, hash: h, postingWhenPaused, cancels: window.cancelPosts, postedAfter: window.keptPosts - postedBefore };
     });
     const m = messages['0578-4k'];
     assert.equal(r.length, m.plaintext.length);
     assert.equal(r.hash, plainHash(m.plaintext));
+    assert.equal(r.postingWhenPaused, true, 'the stream hashed in the Worker before the pause');
     assert.ok(r.cancels >= 1, 'the paused job was given back');
     assert.ok(r.postedAfter >= 2, `the stream went back to the Worker after the pause (${r.postedAfter} posts)`);
   } finally {
