@@ -119,6 +119,8 @@ done
 sed -i "s#\"typeRoots\": \[[^]]*\]#\"typeRoots\": [\"$ROOT/node_modules/@types\"]#" "$OUT/tsconfig.json"
 npx --no-install tsc -p "$OUT/tsconfig.json"
 find "$OUT" -name "*.ts" ! -name "*.d.ts" -delete; rm -f "$OUT/tsconfig.json"
+# callseal/player: the component, its decrypt worker and Service Worker (esbuild bundles).
+if [ -f "$OUT/decrypt.js" ]; then node scripts/build-player.mjs "$OUT"; fi
 
 for f in "$OUT"/wasm/*_bg.wasm; do
   printf '  %-28s %8d bytes  %7d gzipped\n' "$(basename "$f")" "$(stat -c%s "$f")" "$(gzip -9c "$f" | wc -c)" >&2

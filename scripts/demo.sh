@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: the local stack, encrypted sample recordings, the key broker and the player page.
+# `make demo`: the local stack, encrypted sample recordings, the key broker, the player page and
+# two supervisor consoles embedding <callseal-player> (www/hosts).
 #   1. Python venv (.venv) with moto + SeaweedFS, node_modules: installed when missing
 #   2. scripts/stack/up.sh          S3 (SeaweedFS) + KMS (moto), key + policy + alias + bucket
 #   3. scripts/samples/make-samples.mjs   synthesised calls, Contact Lens transcripts, ESDK-encrypted
@@ -75,6 +76,7 @@ cat >&2 <<EOF
 
   callseal demo is up ($((SECONDS - t0)) s)
     player        $PAGE_URL
+    consoles      ${PAGE_URL%player/}hosts/plain/  ${PAGE_URL%player/}hosts/react/  (<callseal-player> embedded)
     sign in       $(node -e 'const u = require(process.argv[1]); console.log(Object.entries(u).map(([n, v]) => `${n} (${v.groups.join(",")}) password ${v.password}`).join("\n                  "))' "$S/idp/users.json")
     key broker    $BROKER_URL    sign-in: $CALLSEAL_OIDC_ISSUER (OpenID Connect)
     S3            $CALLSEAL_S3_ENDPOINT/$CALLSEAL_BUCKET

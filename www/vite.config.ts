@@ -1,21 +1,45 @@
 // The pages (player, policy playground) import the callseal package exactly as a console
 // would: `import ... from 'callseal/decrypt'`, resolved here to the built package in ../pkg.
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { subresourceIntegrity } from './sri';
 
 const here = import.meta.dirname;
 
+/**
+ * The player's Service Worker as hosts serve it: a copy of callseal/player/sw.js (one classic
+ * script) at a stable URL whose directory is its scope: player/sw.js for the player page,
+ * hosts/callseal-sw.js for the consoles.
+ */
+function playerServiceWorker(): Plugin {
+  const source = () => readFileSync(resolve(here, '../pkg/player/sw.js'));
+  const copies = ['player/sw.js', 'hosts/callseal-sw.js'];
+  return {
+    name: 'callseal:player-sw',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (!copies.some((c) => req.url?.split('?')[0] === `/${c}`)) return next();
+        res.setHeader('content-type', 'text/javascript; charset=utf-8');
+        res.end(source());
+      });
+    },
+    generateBundle() {
+      for (const fileName of copies) this.emitFile({ type: 'asset', fileName, source: source() });
+    },
+  };
+}
+
 export default defineConfig({
   root: here,
   base: './',
-  plugins: subresourceIntegrity(),
+  plugins: [...subresourceIntegrity(), playerServiceWorker()],
   resolve: {
     // Entry points map to their .js files: an extension-less alias target makes the bundler treat
     // pkg/decrypt as side-effect free and drop its top-level `await init(...)` (no wasm at run time).
     alias: [
       { find: /^callseal$/, replacement: resolve(here, '../pkg/index.js') },
-      { find: /^callseal\/(decrypt|policy)$/, replacement: resolve(here, '../pkg') + '/$1.js' },
+      { find: /^callseal\/(decrypt|policy|player)$/, replacement: resolve(here, '../pkg') + '/$1.js' },
       { find: /^callseal\/(.*)$/, replacement: resolve(here, '../pkg') + '/$1' },
     ],
   },
@@ -30,13 +54,14 @@ export default defineConfig({
         // The sign-in pop-up's landing page (the identity provider's redirect URI).
         signin: resolve(here, 'player/signin.html'),
         playground: resolve(here, 'playground/index.html'),
-        // The player's Service Worker: a stable, unhashed URL (player/sw.js) so its scope is player/.
-        'player/sw': resolve(here, 'player/sw.ts'),
+        // Two supervisor consoles embedding <callseal-player> (callseal/player).
+        'hosts/plain': resolve(here, 'hosts/plain/index.html'),
+        'hosts/react': resolve(here, 'hosts/react/index.html'),
         // The playground's offline cache: playground/sw.js, scope playground/.
         'playground/sw': resolve(here, 'playground/sw.ts'),
       },
       output: {
-        entryFileNames: (chunk) => (chunk.name === 'player/sw' || chunk.name === 'playground/sw' ? `${chunk.name}.js` : 'assets/[name]-[hash].js'),
+        entryFileNames: (chunk) => (chunk.name === 'playground/sw' ? `${chunk.name}.js` : 'assets/[name]-[hash].js'),
       },
     },
   },

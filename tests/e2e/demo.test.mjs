@@ -41,6 +41,15 @@ after(() => {
   if (started?.length) execFileSync('bash', ['scripts/stack/down.sh', ...started], { cwd: ROOT, stdio: 'ignore' });
 });
 
+test('the demo prints the URLs of the two consoles that embed the player, and they answer', async () => {
+  const origin = new URL(playerUrl).origin;
+  for (const host of ['plain', 'react']) {
+    assert.ok(out.includes(`${origin}/hosts/${host}/`), `${host} in:\n${out}`);
+    assert.equal((await fetch(`${origin}/hosts/${host}/`)).status, 200);
+  }
+  assert.equal((await fetch(`${origin}/hosts/callseal-sw.js`)).status, 200, 'the consoles\' Service Worker');
+});
+
 test('the demo prints each demo user\'s sign-in (the identity provider\'s users and passwords)', () => {
   for (const [name, u] of Object.entries(idpUsers(STACK))) {
     assert.ok(out.includes(`${name} (${u.groups.join(',')}) password ${u.password}`), `${name} in:\n${out}`);
@@ -49,7 +58,7 @@ test('the demo prints each demo user\'s sign-in (the identity provider\'s users 
 
 test('the demo serves the built pages: every page with its CSP as a header and frame-ancestors \'none\', SRI in the HTML', async () => {
   const origin = new URL(playerUrl).origin;
-  for (const path of ['/', '/player/', '/player/signin.html', '/playground/']) {
+  for (const path of ['/', '/player/', '/player/signin.html', '/playground/', '/hosts/plain/', '/hosts/react/']) {
     const res = await fetch(origin + path);
     assert.equal(res.status, 200, path);
     const csp = res.headers.get('content-security-policy') ?? '';
@@ -91,7 +100,7 @@ test('a demo user signs in with the printed password and plays a recording', asy
     await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 });
     assert.equal(await page.locator('#whoami').textContent(), 'Signed in as alice (Supervisor)');
     await page.locator('#contact-list button').first().click();
-    await page.waitForSelector('body[data-state="playing"]', { timeout: 30_000 });
+    await page.waitForSelector('callseal-player[data-state="playing"]', { timeout: 30_000 });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

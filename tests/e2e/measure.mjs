@@ -21,10 +21,11 @@ export async function firstAudio(page, start, { selector = AUDIO, timeout = 60_0
   const t1 = await page.evaluate(({ selector, timeout, errorSelector }) => new Promise((resolve, reject) => {
     const deadline = performance.now() + timeout;
     const poll = () => {
-      const a = document.querySelector(selector);
+      const q = (sel) => document.querySelector(sel) ?? document.querySelector('callseal-player')?.shadowRoot?.querySelector(sel);
+      const a = q(selector);
       if (a && !a.paused && a.readyState >= 3 && a.currentTime > 0.05) return resolve(performance.now());
       if (a?.error) return reject(new Error(`media error ${a.error.code}: ${a.error.message}`));
-      const shownError = errorSelector && document.querySelector(errorSelector);
+      const shownError = errorSelector && q(errorSelector);
       if (shownError) return reject(new Error(`the page shows an error: ${shownError.textContent.replace(/\s+/g, ' ').trim()}`));
       if (performance.now() > deadline) return reject(new Error('no audio within the timeout'));
       requestAnimationFrame(poll);
@@ -37,7 +38,9 @@ export async function firstAudio(page, start, { selector = AUDIO, timeout = 60_0
 /** Seeks the playing <audio> to `seconds`; ms until it plays from there. */
 export async function seekLatency(page, seconds, { selector = AUDIO, timeout = 60_000, errorSelector = PAGE_ERROR } = {}) {
   return page.evaluate(({ selector, seconds, timeout, errorSelector }) => new Promise((resolve, reject) => {
-    const a = document.querySelector(selector);
+    // The player's elements are in its shadow root (<callseal-player>).
+    const q = (sel) => document.querySelector(sel) ?? document.querySelector('callseal-player')?.shadowRoot?.querySelector(sel);
+    const a = q(selector);
     const t0 = performance.now();
     a.currentTime = seconds;
     if (a.paused) a.play().catch(() => {});
@@ -49,11 +52,11 @@ export async function seekLatency(page, seconds, { selector = AUDIO, timeout = 6
       }
       if (a.error) return reject(new Error(`media error ${a.error.code}: ${a.error.message}`));
       // The player shows its own error (and pauses) when a read fails: say so at once.
-      const shownError = errorSelector && document.querySelector(errorSelector);
+      const shownError = errorSelector && q(errorSelector);
       if (shownError) return reject(new Error(`seek to ${seconds}s: the page shows an error: ${shownError.textContent.replace(/\s+/g, ' ').trim()}`));
       if (performance.now() - t0 > timeout) {
         const buffered = Array.from({ length: a.buffered.length }, (_, i) => `${a.buffered.start(i).toFixed(1)}-${a.buffered.end(i).toFixed(1)}`).join(' ');
-        const shown = { currentTime: a.currentTime, seeked, seeking: a.seeking, paused: a.paused, readyState: a.readyState, networkState: a.networkState, buffered, state: document.body.dataset.state, error: document.querySelector('#error:not([hidden])')?.textContent.replace(/\s+/g, ' ').trim() };
+        const shown = { currentTime: a.currentTime, seeked, seeking: a.seeking, paused: a.paused, readyState: a.readyState, networkState: a.networkState, buffered, state: q('callseal-player')?.dataset.state, error: q('#error:not([hidden])')?.textContent.replace(/\s+/g, ' ').trim() };
         return reject(new Error(`seek to ${seconds}s did not resume within ${timeout} ms: ${JSON.stringify(shown)}`));
       }
       requestAnimationFrame(poll);

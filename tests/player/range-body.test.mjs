@@ -1,4 +1,4 @@
-// www/player/range-body.ts (the Service Worker's response body) in Node: the element cancelling a
+// www/component/range-body.ts (the Service Worker's response body) in Node: the element cancelling a
 // response (a seek) abandons the piece being asked for, enqueues nothing after, asks no more.
 // `node --test tests/player/range-body.test.mjs`
 import { test, before } from 'node:test';
@@ -8,7 +8,7 @@ import { tsImport } from 'tsx/esm/api';
 
 let rangeBody;
 before(async () => {
-  ({ rangeBody } = await tsImport(resolve(import.meta.dirname, '../../www/player/range-body.ts'), import.meta.url));
+  ({ rangeBody } = await tsImport(resolve(import.meta.dirname, '../../www/component/range-body.ts'), import.meta.url));
 });
 
 const plaintext = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);

@@ -139,11 +139,7 @@ export class Broker {
    * must be wiped by the caller after use.
    */
   async unwrap(objectId: string, header: MessageHeader): Promise<Uint8Array> {
-    // The broker unwraps KMS-wrapped keys; the header may list others (raw keyrings, other keys).
-    const edk = header.encryptedDataKeys.find((k) => k.providerId === 'aws-kms') ?? header.encryptedDataKeys[0];
-    if (!edk) throw new BrokerError(400, 'InvalidRequest', 'the message header lists no encrypted data key');
-    const req = { messageId: toBase64(header.messageId), encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext };
-    return this.unwrapRequest(objectId, req, header.dataKeyLength);
+    return this.unwrapRequest(objectId, keyRequestOf(header), header.dataKeyLength);
   }
 
   /**
@@ -208,6 +204,14 @@ export class Broker {
     }
     return key;
   }
+}
+
+/** The unwrap request a header makes: its message id, its KMS-wrapped data key (else its first) and its context. */
+export function keyRequestOf(header: Pick<MessageHeader, 'messageId' | 'encryptedDataKeys' | 'encryptionContext'>): KeyRequest {
+  // The broker unwraps KMS-wrapped keys; the header may list others (raw keyrings, other keys).
+  const edk = header.encryptedDataKeys.find((k) => k.providerId === 'aws-kms') ?? header.encryptedDataKeys[0];
+  if (!edk) throw new BrokerError(400, 'InvalidRequest', 'the message header lists no encrypted data key');
+  return { messageId: toBase64(header.messageId), encryptedDataKey: wireDataKey(edk), encryptionContext: header.encryptionContext };
 }
 
 /**

@@ -39,6 +39,12 @@ export function toWire(e: unknown): WireError {
   return { source: 'other', code: String(err?.name ?? ''), status: 0, message };
 }
 
+/** A WireError as an error again (for `toWire` on the other side of a message). */
+export function fromWire(w: WireError): Error {
+  const name = { callseal: 'CallsealError', broker: 'BrokerError', store: 'FetchError', media: 'MediaError', other: w.code || 'Error' }[w.source];
+  return Object.assign(new Error(w.message), { name, code: w.code, status: w.status, s3Code: w.code, expired: w.expired });
+}
+
 const TAMPERED = new Set(['TAG_MISMATCH', 'COMMITMENT_MISMATCH', 'SIGNATURE_INVALID', 'MALFORMED_HEADER', 'MALFORMED_BODY',
   'TRUNCATED', 'TRAILING_BYTES', 'CONTEXT_MISMATCH', 'WRONG_KEY_LENGTH']);
 

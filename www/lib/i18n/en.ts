@@ -96,10 +96,12 @@ export const en = {
   'tr.piiTitle': 'Personal information redacted by Contact Lens',
   'tr.issueTitle': 'Issue detected by Contact Lens',
   'tr.piiSpoken': 'redacted',
-  'tr.turnLabel': (who: string, at: string, text: string) => `${who} at ${at}: ${text}`,
+  'tr.turnLabel': (who: string, at: string) => `${who} at ${at}:`,
   'mark.redacted': (from: string, to: string) => `Redacted by Contact Lens (${from}–${to})`,
   'mark.category': (name: string, from: string, to: string) => `${name} (${from}–${to})`,
   // Errors (lib/errors.ts explain)
+  'player.label': 'Recording player',
+  'player.empty': 'No contact open.',
   'err.tampered.title': 'This recording has been altered and cannot be trusted',
   'err.tampered.advice': 'Its encrypted bytes do not match what Amazon Connect wrote, so nothing was played. Do not use this copy as evidence; report the contact ID to your security team.',
   'err.unsupported.title': 'This recording uses a format this player does not support',

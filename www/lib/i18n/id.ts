@@ -91,10 +91,12 @@ export const id: Messages = {
   'tr.piiTitle': 'Informasi pribadi disamarkan oleh Contact Lens',
   'tr.issueTitle': 'Masalah terdeteksi oleh Contact Lens',
   'tr.piiSpoken': 'disamarkan',
-  'tr.turnLabel': (who, at, text) => `${who} pada ${at}: ${text}`,
+  'tr.turnLabel': (who, at) => `${who} pada ${at}:`,
   'mark.redacted': (from, to) => `Disamarkan oleh Contact Lens (${from}–${to})`,
   'mark.category': (name, from, to) => `${name} (${from}–${to})`,
   // Errors (lib/errors.ts explain)
+  'player.label': 'Pemutar rekaman',
+  'player.empty': 'Tidak ada kontak yang dibuka.',
   'err.tampered.title': 'Rekaman ini telah diubah dan tidak dapat dipercaya',
   'err.tampered.advice': 'Byte terenkripsinya tidak cocok dengan yang ditulis Amazon Connect, jadi tidak ada yang diputar. Jangan gunakan salinan ini sebagai bukti; laporkan ID kontak ke tim keamanan Anda.',
   'err.unsupported.title': 'Rekaman ini menggunakan format yang tidak didukung pemutar ini',

@@ -65,20 +65,25 @@ export function i18n(locale: Locale): I18n {
   };
 }
 
+/** Translates the elements under `root` marked `data-i18n`, `data-i18n-label`, `data-i18n-title` (see translatePage). */
+export function translate(root: ParentNode, t: { m: object }): void {
+  const text = (key: string) => {
+    const v = (t.m as Record<string, unknown>)[key];
+    if (typeof v !== 'string') throw new Error(`no message ${key}`);
+    return v;
+  };
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = text(el.dataset.i18n!);
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-label]')) el.setAttribute('aria-label', text(el.dataset.i18nLabel!));
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-title]')) el.title = text(el.dataset.i18nTitle!);
+}
+
 /**
  * Translates the static page: `data-i18n` sets an element's text, `data-i18n-label` its
  * aria-label, `data-i18n-title` its title (each names a string message); sets `<html lang>`.
  */
 export function translatePage(doc: Document, t: { locale: Locale; m: object }): void {
   doc.documentElement.lang = t.locale;
-  const text = (key: string) => {
-    const v = (t.m as Record<string, unknown>)[key];
-    if (typeof v !== 'string') throw new Error(`no message ${key}`);
-    return v;
-  };
-  for (const el of doc.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = text(el.dataset.i18n!);
-  for (const el of doc.querySelectorAll<HTMLElement>('[data-i18n-label]')) el.setAttribute('aria-label', text(el.dataset.i18nLabel!));
-  for (const el of doc.querySelectorAll<HTMLElement>('[data-i18n-title]')) el.title = text(el.dataset.i18nTitle!);
+  translate(doc, t);
   const title = doc.querySelector<HTMLElement>('title[data-i18n]');
   if (title) doc.title = title.textContent ?? '';
 }

@@ -1,6 +1,7 @@
 /**
- * The decrypt worker: the only place that sees data keys. For each recording it reads the
- * (unauthenticated) header with a Range request, has the broker unwrap the data key, opens
+ * A player's decrypt worker: the only place that sees data keys. For each recording it reads the
+ * (unauthenticated) header with a Range request, has the broker (or the host's keyProvider, on
+ * the page: access.ts) unwrap the data key, opens
  * callseal's random-access reader over Range requests, wipes its copy of the key, and answers
  * the Service Worker's range requests with verified plaintext. Transcripts are fetched whole
  * and decrypted with `decrypt` (footer signature included).
@@ -11,11 +12,12 @@
  */
 /// <reference lib="webworker" />
 import type { MessageHeader, RangeReader } from 'callseal/decrypt';
-import { Broker, checkKeyLength, headerMismatch } from '../lib/broker';
+import { Broker, checkKeyLength, headerMismatch, keyRequestOf } from '../lib/broker';
 import { HttpRangeSource } from '../lib/range-source';
 import { Intervals } from '../lib/intervals';
 import { sniffAudio, type AudioFormat } from '../lib/audio-format';
 import { toWire } from '../lib/errors';
+import { brokerAccess, pageAsker, type Access } from './access';
 import type { FromWorker, ObjectTarget, Stage, SwReply, SwRequest, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -49,6 +51,12 @@ const post = (m: FromWorker) => self.postMessage(m);
 const now = () => performance.timeOrigin + performance.now();
 const stage = (stream: string, s: Stage) => post({ type: 'stage', stream, stage: s, at: now() });
 const mark = (name: string, stream?: string) => post({ type: 'mark', stream, name, at: now() });
+const page = pageAsker(post);
+/** The page for what the host provides there (objectSource, keyProvider), else the target's broker. */
+function accessFor(t: ObjectTarget): Access {
+  const broker = t.broker ? brokerAccess(t.broker) : page.access;
+  return { url: (t.fromPage.url ? page.access : broker).url, key: (t.fromPage.key ? page.access : broker).key };
+}
 
 // The wasm module loads while the first messages are handled: opening a recording starts with
 // a broker round trip and a header fetch that need no wasm, so instantiation overlaps them
@@ -72,7 +80,10 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
       break;
     }
     case 'warm':
-      void new Broker(m.brokerBase, m.token).warmUp().then(() => mark('broker-warm'));
+      void new Broker(m.broker.base, m.broker.token).warmUp().then(() => mark('broker-warm'));
+      break;
+    case 'answer':
+      page.answered(m);
       break;
     case 'transcript':
       transcript(m.target).then(
@@ -96,9 +107,9 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
   }
 }
 
-async function resolveUrl(broker: Broker, t: ObjectTarget): Promise<{ url: string; size?: number }> {
-  if (t.url) return { url: t.url, size: t.size };
-  const u = await broker.objectUrl(t.objectId);
+async function resolveUrl(access: Access, t: ObjectTarget): Promise<{ url: string; size?: number }> {
+  if (t.url && (t.urlExpiresAt === undefined || Date.now() < t.urlExpiresAt)) return { url: t.url, size: t.size };
+  const u = await access.url(t.objectId);
   return { url: u.url, size: u.size ?? t.size };
 }
 
@@ -133,9 +144,9 @@ async function readHeader(source: HttpRangeSource) {
  * asked for once the header is read). A key that arrives for nothing (the open failed or the
  * header did not match) is wiped.
  */
-function earlyKey(broker: Broker, t: ObjectTarget, id?: string) {
+function earlyKey(access: Access, t: ObjectTarget, id?: string) {
   if (!t.keyRequest) return undefined;
-  const key = broker.unwrapRequest(t.objectId, t.keyRequest);
+  const key = access.key(t.objectId, t.keyRequest);
   if (id) key.then(() => mark('key-done', id), () => undefined);
   key.catch(() => undefined); // awaited (and reported) after the header check
   return { key, discard: () => { key.then((k) => k.fill(0), () => undefined); } };
@@ -148,8 +159,8 @@ function earlyKey(broker: Broker, t: ObjectTarget, id?: string) {
  * authenticate the whole header, context and data keys included, with the key derived from this
  * data key, and a key for another header fails there (commitment and header tag).
  */
-async function keyFor(broker: Broker, t: ObjectTarget, header: MessageHeader, early: ReturnType<typeof earlyKey>) {
-  if (!early || !t.keyRequest) return broker.unwrap(t.objectId, header);
+async function keyFor(access: Access, t: ObjectTarget, header: MessageHeader, early: ReturnType<typeof earlyKey>) {
+  if (!early || !t.keyRequest) return checkKeyLength(await access.key(t.objectId, keyRequestOf(header), header.dataKeyLength), header);
   const mismatch = headerMismatch(header, t.keyRequest);
   if (mismatch) {
     early.discard();
@@ -160,26 +171,26 @@ async function keyFor(broker: Broker, t: ObjectTarget, header: MessageHeader, ea
 }
 
 async function open(id: string, t: ObjectTarget): Promise<Stream> {
-  const broker = new Broker(t.brokerBase, t.token);
-  const early = earlyKey(broker, t, id);
+  const access = accessFor(t);
+  const early = earlyKey(access, t, id);
   try {
-    return await openWith(id, t, broker, early);
+    return await openWith(id, t, access, early);
   } catch (e) {
     early?.discard();
     throw e;
   }
 }
 
-async function openWith(id: string, t: ObjectTarget, broker: Broker, early: ReturnType<typeof earlyKey>): Promise<Stream> {
+async function openWith(id: string, t: ObjectTarget, access: Access, early: ReturnType<typeof earlyKey>): Promise<Stream> {
   stage(id, 'url');
-  const { url, size } = await resolveUrl(broker, t);
+  const { url, size } = await resolveUrl(access, t);
   mark('url-done', id);
   const fetched = new Intervals();
   const decrypted = new Intervals();
   let stream: Stream | undefined;
   const source = new HttpRangeSource(url, {
     size,
-    refreshUrl: async () => (await broker.objectUrl(t.objectId)).url,
+    refreshUrl: async () => (await access.url(t.objectId)).url,
     onFetch: (start, end) => { fetched.add(start, end); if (stream) scheduleProgress(id, stream); },
   });
 
@@ -204,7 +215,7 @@ async function openWith(id: string, t: ObjectTarget, broker: Broker, early: Retu
   if (!early) fetchTail();
   stage(id, 'key');
   const { openRangeReader } = await callseal;
-  const dataKey = await keyFor(broker, t, header, early);
+  const dataKey = await keyFor(access, t, header, early);
 
   stage(id, 'verify');
   let reader: RangeReader;
@@ -306,18 +317,18 @@ function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 async function transcript(t: ObjectTarget): Promise<string> {
-  const broker = new Broker(t.brokerBase, t.token);
-  const early = earlyKey(broker, t);
+  const access = accessFor(t);
+  const early = earlyKey(access, t);
   try {
-    return await transcriptWith(t, broker, early);
+    return await transcriptWith(t, access, early);
   } catch (e) {
     early?.discard();
     throw e;
   }
 }
 
-async function transcriptWith(t: ObjectTarget, broker: Broker, early: ReturnType<typeof earlyKey>): Promise<string> {
-  let { url } = await resolveUrl(broker, t);
+async function transcriptWith(t: ObjectTarget, access: Access, early: ReturnType<typeof earlyKey>): Promise<string> {
+  let { url } = await resolveUrl(access, t);
   const get = () => fetch(url, { cache: 'no-store', credentials: 'omit' }).catch((e: Error) => {
     throw Object.assign(new Error(`the object store could not be reached (${e.message})`), { name: 'FetchError', status: 0, s3Code: '' });
   });
@@ -326,7 +337,7 @@ async function transcriptWith(t: ObjectTarget, broker: Broker, early: ReturnType
   // The listing's URL expired meanwhile (the page keeps it only while fresh, but clocks differ):
   // a fresh one from the broker, once.
   if (res.status === 403 && t.url && /expired/i.test(body)) {
-    url = (await broker.objectUrl(t.objectId)).url;
+    url = (await access.url(t.objectId)).url;
     res = await get();
     body = res.ok ? '' : await res.text();
   }
@@ -338,7 +349,7 @@ async function transcriptWith(t: ObjectTarget, broker: Broker, early: ReturnType
   const message = new Uint8Array(await res.arrayBuffer());
   const { decrypt, parseHeader } = await callseal;
   const header = parseHeader(message);
-  const dataKey = await keyFor(broker, t, header, early);
+  const dataKey = await keyFor(access, t, header, early);
   let plain: Uint8Array;
   try {
     plain = await decrypt(message, dataKey, { expectedContext: t.expectedContext });

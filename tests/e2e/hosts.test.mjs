@@ -1,0 +1,324 @@
+// End-to-end: `<callseal-player>` (callseal/player) embedded in the two demo supervisor consoles,
+// www/hosts/plain (plain HTML) and www/hosts/react (React, built by Vite), in headless Chromium
+// against the local stack, the reference key broker and the sample recordings (tests/support/pages.mjs).
+// Each console has its own contact list and signs alice in through the provider's pop-up.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { hkdfSync } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { parseHeader } from '../../pkg/node/decrypt.js';
+import { pagesUp, STACK } from '../support/pages.mjs';
+import { signInPlayer } from '../support/oidc.mjs';
+
+const log = (m) => console.error(`[e2e hosts] ${m}`);
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const HOSTS = ['plain', 'react'];
+
+let pages, env, index, manifest, s3, server, browser, kmsDataKey;
+
+before(async () => {
+  pages = await pagesUp({ log });
+  ({ env, index, manifest, s3, server, browser, kmsDataKey } = pages);
+});
+
+after(async () => {
+  await pages?.close();
+});
+
+const withFormat = (format) => index.contacts.filter((c) => c.objects.some((o) => o.kind === 'recording' && o.format === format));
+const objectKey = (id) => manifest.objects.find((o) => o.id === id).key;
+const isObject = (url, key) => url.startsWith(env.CALLSEAL_S3_ENDPOINT) && decodeURIComponent(new URL(url).pathname).endsWith(`/${key}`);
+/** A request for one of the contact's WAV recordings (as stored or redacted: the listing offers one of them). */
+const isWav = (url, contactId) => manifest.objects.some((o) => o.id.startsWith(`${contactId}.recording.`) && o.id.endsWith('.wav') && isObject(url, o.key));
+
+/** The console `host` in a fresh context (its own Service Worker registration), alice signed in, her contacts listed. */
+async function openHost(host, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') console.error(`[${host} console]`, m.text()); });
+  await page.goto(`${server.url}/hosts/${host}/`);
+  await signInPlayer(page, STACK, 'alice');
+  await page.locator('#contacts button').first().waitFor({ timeout: 20_000 });
+  return { context, page, errors };
+}
+
+/** The media element inside the player's shadow root. */
+const audio = (page, n = 0) => page.evaluate((n) => {
+  const a = document.querySelectorAll('callseal-player')[n]?.shadowRoot.querySelector('#audio');
+  return a && { time: a.currentTime, paused: a.paused, src: a.getAttribute('src') ?? '' };
+}, n);
+const playing = (page, n = 0, after = 0.5) => page.waitForFunction(([n, t]) => {
+  const a = document.querySelectorAll('callseal-player')[n]?.shadowRoot.querySelector('#audio');
+  return a && !a.paused && a.readyState >= 3 && a.currentTime > t;
+}, [n, after], { timeout: 30_000 });
+const events = (page, type) => page.locator(`#events li[data-type="${type}"]`);
+const open = (page, contactId) => page.locator(`#contacts button[data-contact="${contactId}"]`).click();
+
+for (const host of HOSTS) {
+  test(`${host} console: open, play, seek, switch contact, switch language`, async () => {
+    const [a, b] = withFormat('wav');
+    assert.ok(a && b, 'two contacts with a WAV recording');
+    const { context, page, errors } = await openHost(host);
+    try {
+      await open(page, a.contactId);
+      await page.waitForSelector('callseal-player[data-state="playing"]', { timeout: 30_000 });
+      await playing(page);
+      assert.match(await events(page, 'callseal-ready').first().textContent(), new RegExp(a.contactId));
+      assert.match((await audio(page)).src, /\/hosts\/callseal-stream\//, 'played through the console\'s Service Worker');
+      // The transcript shows beside it.
+      await page.waitForSelector('callseal-player .turn', { timeout: 30_000 });
+
+      // seek(t) and currentTime, the element's API.
+      await page.evaluate(() => document.querySelector('callseal-player').seek(20));
+      await playing(page, 0, 20.3);
+      assert.ok(await page.evaluate(() => document.querySelector('callseal-player').currentTime) < 30);
+      // pause() and play().
+      await page.evaluate(() => document.querySelector('callseal-player').pause());
+      assert.equal((await audio(page)).paused, true);
+      await page.evaluate(() => document.querySelector('callseal-player').play());
+      await playing(page, 0, 20.5);
+
+      // Another contact: the player opens it in place of the first.
+      const before = (await audio(page)).src;
+      await open(page, b.contactId);
+      await page.waitForFunction((id) => [...document.querySelectorAll('#events li[data-type="callseal-ready"]')].some((li) => li.textContent.includes(id)), b.contactId, { timeout: 30_000 });
+      await playing(page);
+      const now = await audio(page);
+      assert.notEqual(now.src, before, 'a new stream');
+      assert.ok(now.time < 20, `the second contact plays from its start (${now.time})`);
+
+      // The console's language: the player's `lang` attribute.
+      await page.selectOption('#lang', 'id');
+      await page.waitForFunction(() => document.querySelector('callseal-player').shadowRoot.querySelector('#tr-h').textContent === 'Transkrip');
+      assert.equal(await page.locator('callseal-player #play').textContent(), 'Jeda');
+      assert.equal(await page.locator('callseal-player #seek').getAttribute('aria-label'), 'Posisi');
+      await page.selectOption('#lang', 'en');
+      await page.waitForFunction(() => document.querySelector('callseal-player').shadowRoot.querySelector('#tr-h').textContent === 'Transcript');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`${host} console: an expired URL is refreshed; a broker refusal and a tampered object are typed errors and play nothing`, async () => {
+    const [a, b, c] = withFormat('wav');
+    const { context, page } = await openHost(host);
+    try {
+      // The store says the URL expired (once): the player asks the broker for a fresh one and plays.
+      let expired = 0;
+      await context.route((u) => isWav(u.href, b.contactId), async (route) => {
+        if (expired++ === 0) {
+          return route.fulfill({ status: 403, contentType: 'application/xml', body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>' });
+        }
+        return route.continue();
+      });
+      const fresh = page.waitForRequest((r) => /\/api\/objects\/.*\/url$/.test(new URL(r.url()).pathname) && r.method() === 'GET', { timeout: 30_000 });
+      await open(page, b.contactId);
+      await fresh;
+      await playing(page);
+      assert.ok(expired >= 2, 'the expired answer, then the fresh URL\'s');
+
+      // The broker refuses the key: callseal-error, code "refused"; nothing plays.
+      const unwrap = (u) => u.pathname.endsWith('/api/unwrap');
+      await context.route(unwrap, (route) => (route.request().method() === 'POST'
+        ? route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { code: 'AccessDenied', message: 'not your queue' } }) })
+        : route.continue()));
+      await open(page, c.contactId);
+      await page.waitForSelector('#events li[data-type="callseal-error"][data-code="refused"]', { timeout: 30_000 });
+      await page.waitForSelector('callseal-player #error[data-error="refused"]');
+      const refused = await audio(page);
+      assert.ok(refused.paused && !refused.src, `no stream after a refusal: ${JSON.stringify(refused)}`);
+      await context.unroute(unwrap);
+
+      // One bit of a frame altered between store and browser: "tampered"; playback stops, the stream is dropped.
+      const FLIP_AT = 200_000;
+      await context.route((u) => isWav(u.href, a.contactId), async (route) => {
+        const res = await route.fetch();
+        const body = Buffer.from(await res.body());
+        const start = Number(/^bytes (\d+)-/.exec(res.headers()['content-range'] ?? '')?.[1] ?? 0);
+        if (FLIP_AT >= start && FLIP_AT < start + body.length) body[FLIP_AT - start] ^= 0x01;
+        await route.fulfill({ response: res, body });
+      });
+      await open(page, a.contactId);
+      await page.waitForSelector('#events li[data-type="callseal-error"][data-code="tampered"]', { timeout: 30_000 });
+      assert.match(await page.locator('callseal-player #error-detail').textContent(), /TAG_MISMATCH/);
+      const t = await audio(page);
+      assert.ok(t.paused && !t.src, `playback stopped, stream dropped: ${JSON.stringify(t)}`);
+      // Everything the element had played before the bad frame is at most the frames before it.
+      assert.ok(t.time < FLIP_AT / (44_100 * 2 * 2), `played ${t.time} s`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`${host} console: removing the player closes its reader (no data or content key left in its worker's wasm memory) and ends its worker`, async () => {
+    const [a] = withFormat('wav');
+    const recId = `${a.contactId}.recording.wav`;
+    const dataKey = await kmsDataKey(recId);
+    const head = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: objectKey(recId), Range: 'bytes=0-4095' }))).Body.transformToByteArray());
+    const header = parseHeader(head);
+    const contentKey = Buffer.from(hkdfSync('sha512', dataKey, header.messageId,
+      Buffer.concat([Buffer.from([header.suiteId >> 8, header.suiteId & 0xff]), Buffer.from('DERIVEKEY')]), 32));
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // The worker's wasm memory: its instantiation is recorded by a tap installed before the
+    // module arrives (the .wasm answer waits for it).
+    let release;
+    const tapped = new Promise((r) => { release = r; });
+    await context.route(/callseal_decrypt_bg[^/]*\.wasm$/, async (route) => { await tapped; await route.continue(); });
+    const workers = [];
+    page.on('worker', async (w) => {
+      if (!w.url().includes('decrypt.worker')) return;
+      workers.push(w);
+      await w.evaluate(() => {
+        const keep = (r) => { self.__memories = [...(self.__memories ?? []), (r.instance ?? r).exports.memory]; return r; };
+        const streaming = WebAssembly.instantiateStreaming, plain = WebAssembly.instantiate;
+        WebAssembly.instantiateStreaming = (...args) => streaming.apply(WebAssembly, args).then(keep);
+        WebAssembly.instantiate = (...args) => plain.apply(WebAssembly, args).then(keep);
+      });
+      release();
+    });
+    const scan = (w) => w.evaluate(([keys]) => (self.__memories ?? []).flatMap((m) => {
+      const mem = new Uint8Array(m.buffer);
+      return keys.flatMap((k, which) => {
+        const hits = [];
+        for (let i = mem.indexOf(k[0]); i !== -1 && i + k.length <= mem.length; i = mem.indexOf(k[0], i + 1)) {
+          let j = 1;
+          while (j < k.length && mem[i + j] === k[j]) j++;
+          if (j === k.length) hits.push(which === 0 ? 'data key' : 'content key');
+        }
+        return hits;
+      });
+    }), [[[...dataKey], [...contentKey]]]);
+    try {
+      await page.goto(`${server.url}/hosts/${host}/`);
+      await signInPlayer(page, STACK, 'alice');
+      await page.locator('#contacts button').first().waitFor({ timeout: 20_000 });
+      await open(page, a.contactId);
+      await playing(page, 0, 1);
+      const worker = workers[0];
+      assert.ok(worker, 'the player\'s decrypt worker');
+      assert.equal(await worker.evaluate(() => self.__memories?.length), 1, 'the tap saw the wasm module instantiated');
+      // Positive control: while the reader is open its content key is in wasm memory (the scan can see it).
+      const open_ = await scan(worker);
+      assert.ok(open_.includes('content key'), `the open reader's key is visible to the scan: ${open_}`);
+      assert.ok(!open_.includes('data key'), 'the data key itself was wiped once the reader opened');
+
+      // close(): the reader is closed and its key wiped; the worker stays for the next contact.
+      await page.evaluate(() => document.querySelector('callseal-player').close());
+      await worker.evaluate(() => new Promise((r) => setTimeout(r, 300))); // the worker handles "close" after the read in flight
+      assert.deepEqual(await scan(worker), [], 'no key bytes in wasm memory after close()');
+
+      // Removal: the element goes, its worker ends (and with it all its memory); its streams are gone.
+      await open(page, a.contactId);
+      await playing(page, 0, 1);
+      const src = (await audio(page)).src;
+      const closed = new Promise((r) => worker.once('close', r));
+      await page.click('#toggle-player');
+      assert.equal(await page.locator('callseal-player').count(), 0);
+      await closed;
+      assert.equal(page.workers().filter((w) => w.url().includes('decrypt.worker')).length, 0, 'no decrypt worker left');
+      assert.equal(await page.evaluate((u) => fetch(u).then((r) => r.status), src), 404, 'the removed player\'s stream is gone');
+
+      // A player added back starts afresh.
+      await page.click('#toggle-player');
+      await open(page, a.contactId);
+      await playing(page, 0, 1);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+test('two players on one page play two contacts at once, each with its own worker and stream', async () => {
+  const [a, b] = withFormat('wav');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${server.url}/hosts/plain/?players=2`);
+    await signInPlayer(page, STACK, 'alice');
+    await page.locator('#contacts button').first().waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('callseal-player').count(), 2);
+    await open(page, a.contactId);
+    await page.selectOption('#target', '1');
+    await open(page, b.contactId);
+    await playing(page, 0, 1);
+    await playing(page, 1, 1);
+    const [p0, p1] = [await audio(page, 0), await audio(page, 1)];
+    assert.notEqual(p0.src, p1.src, 'a stream each');
+    assert.equal(page.workers().filter((w) => w.url().includes('decrypt.worker')).length, 2, 'a decrypt worker each');
+    // Pausing one leaves the other playing.
+    await page.evaluate(() => document.querySelectorAll('callseal-player')[0].pause());
+    const t1 = (await audio(page, 1)).time;
+    await playing(page, 1, t1 + 0.5);
+    assert.equal((await audio(page, 0)).paused, true);
+    const titles = await page.evaluate(() => [...document.querySelectorAll('callseal-player')].map((p) => p.shadowRoot.querySelector('#now-title').textContent));
+    assert.notEqual(titles[0], titles[1]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('axe-core: no WCAG 2.2 A/AA violation in the player and either console (a contact open and playing)', async () => {
+  const [a] = withFormat('wav');
+  for (const host of HOSTS) {
+    const { context, page } = await openHost(host, { bypassCSP: true }); // the page's CSP refuses the injected axe script
+    try {
+      await open(page, a.contactId);
+      await playing(page, 0, 1);
+      await page.waitForSelector('callseal-player .turn', { timeout: 30_000 });
+      await page.addScriptTag({ path: AXE });
+      const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }));
+      const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      assert.deepEqual(violations, [], `${host}`);
+      assert.ok(result.passes.length > 10, `axe ran its checks (${result.passes.length} passed)`);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test('without a Service Worker (blocked): a typed error says so, and the transcript still decrypts', async () => {
+  const [a] = withFormat('wav');
+  const { context, page } = await openHost('plain', { serviceWorkers: 'block' });
+  try {
+    await open(page, a.contactId);
+    await page.waitForSelector('#events li[data-type="callseal-error"][data-code="no-service-worker"]', { timeout: 30_000 });
+    await page.waitForSelector('callseal-player .turn', { timeout: 30_000 });
+    assert.equal((await audio(page)).src, '');
+  } finally {
+    await context.close();
+  }
+});
+
+test('objectSource and keyProvider from the console (on the page): the player plays with them, asks for a new URL when the store says it expired, and wipes the key arrays it was given', async () => {
+  const [a] = withFormat('wav');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    let expired = 0;
+    await context.route((u) => isWav(u.href, a.contactId), (route) => (expired++ === 0
+      ? route.fulfill({ status: 403, contentType: 'application/xml', body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>' })
+      : route.continue()));
+    const urls = [];
+    page.on('request', (r) => { if (/\/api\/objects\/.*\/url$/.test(new URL(r.url()).pathname)) urls.push(r.url()); });
+    await page.goto(`${server.url}/hosts/plain/?provider=page`);
+    await signInPlayer(page, STACK, 'alice');
+    await page.locator('#contacts button').first().waitFor({ timeout: 20_000 });
+    await open(page, a.contactId);
+    await playing(page, 0, 1);
+    // The listing's pre-signed URL is not used: the console's objectSource gave the first URL, and another after the expiry.
+    assert.ok(urls.length >= 2, `objectSource asked ${urls.length} times`);
+    assert.ok(expired >= 2);
+    assert.equal(await page.locator('#events li[data-type="keys-provided"]').first().getAttribute('data-wiped'), 'true');
+  } finally {
+    await context.close();
+  }
+});
