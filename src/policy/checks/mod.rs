@@ -1,5 +1,7 @@
 //! The validator's checks, one file per family. Each check is a [`Check`] (code, severity,
-//! one-line doc, learn-more link) plus the code in its family's `run` that reports it.
+//! one-line doc, learn-more link: plain data in its family's `checks!` registry) and the code
+//! that reports it through [`Ctx::report`]: its own function, registered beside it (`=> f`), in
+//! the families split so far (actions); in the others, its family's `run`.
 //!
 //! Codes are IAM Access Analyzer's issue codes where it has the check (its "policy check
 //! reference"); callseal's own checks (KMS key policies, JSON details) use the same style.
@@ -39,9 +41,11 @@ pub struct Check {
     pub learn_more: Option<&'static str>,
 }
 
-/// Declares `pub const NAME: Check` items and a `CHECKS` list for a family.
+/// Declares a family's checks: `pub const NAME: Check` items, the `CHECKS` list, and `RUNS`, the
+/// functions of the checks declared with `=> function` (each reports its own check, through
+/// [`Ctx::report`]), in order.
 macro_rules! checks {
-    ($( $(#[$m:meta])* $name:ident = ($sev:ident, $doc:expr, $link:expr); )*) => {
+    ($( $(#[$m:meta])* $name:ident = ($sev:ident, $doc:expr, $link:expr) $(=> $run:path)?; )*) => {
         $( $(#[$m])* pub const $name: $crate::policy::checks::Check = $crate::policy::checks::Check {
             code: stringify!($name),
             severity: $crate::policy::finding::Severity::$sev,
@@ -50,9 +54,21 @@ macro_rules! checks {
         }; )*
         /// Every check of this family.
         pub const CHECKS: &[$crate::policy::checks::Check] = &[$($name),*];
+        /// The functions of this family's checks, in order.
+        pub const RUNS: &[$crate::policy::checks::CheckFn] = &[$($($run,)?)*];
     };
 }
 pub(crate) use checks;
+
+/// A check's function: reports its check wherever the policy has the problem.
+pub type CheckFn = fn(&Ctx<'_>);
+
+/// Runs `checks` in order.
+pub fn run_checks(ctx: &Ctx<'_>, checks: &[CheckFn]) {
+    for check in checks {
+        check(ctx);
+    }
+}
 
 /// Shared state of one validation run.
 pub struct Ctx<'a> {

@@ -7,7 +7,7 @@ use std::cell::OnceCell;
 
 use crate::policy::catalog::{cmp_ignore_ascii_case, Catalog};
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
-use crate::policy::model::{Policy, Statement, StringList};
+use crate::policy::model::{Located, Policy, Statement, StringList};
 
 use super::split_action;
 
@@ -140,6 +140,23 @@ impl<'a> StatementActions<'a> {
     }
 }
 
+/// One Action / NotAction entry.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionEntry<'a, 'p> {
+    pub list: &'a StringList,
+    /// Its index in `list`.
+    pub i: usize,
+    pub item: &'a Located<String>,
+    pub form: &'p ActionForm<'a>,
+}
+
+impl ActionEntry<'_, '_> {
+    /// Reports `check` at this entry.
+    pub fn report(&self, ctx: &super::Ctx<'_>, check: &super::Check, message: String) {
+        ctx.report(check, self.item.range, self.list.item(self.i), message);
+    }
+}
+
 /// Every statement's actions, parallel to [`Policy::statements`].
 #[derive(Debug, Default)]
 pub struct Parsed<'a> {
@@ -160,6 +177,27 @@ impl<'a> Parsed<'a> {
     /// The actions of statement `i` of [`Policy::statements`].
     pub fn actions(&self, i: usize) -> &StatementActions<'a> {
         &self.statements[i]
+    }
+
+    /// Every Action / NotAction entry with its list, its index there and its form.
+    pub fn action_entries<'p>(
+        &'p self,
+        policy: &'a Policy,
+    ) -> impl Iterator<Item = ActionEntry<'a, 'p>> + 'p {
+        self.statements(policy).flat_map(|(st, actions)| {
+            st.action.iter().flat_map(move |list| {
+                list.items
+                    .iter()
+                    .enumerate()
+                    .zip(&actions.forms)
+                    .map(move |((i, item), form)| ActionEntry {
+                        list,
+                        i,
+                        item,
+                        form,
+                    })
+            })
+        })
     }
 
     /// The statements with their actions.
