@@ -5,7 +5,7 @@
 use super::parsed::{ActionEntry, ActionForm, ActionName};
 use super::{article, checks, links, run_checks, Ctx};
 use crate::policy::catalog::Service;
-use crate::policy::iam::glob::{encode_pattern, glob_match};
+use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::model::edit_distance_le1;
 use crate::policy::validate::PolicyType;
 
@@ -56,9 +56,16 @@ fn invalid_action_format(ctx: &Ctx<'_>) {
     }
 }
 
+/// Wildcards in the service of an action, or of a Resource ARN.
 fn wildcard_in_service_name(ctx: &Ctx<'_>) {
     for (e, n) in named(ctx).filter(|(_, n)| n.wild_service) {
         e.report(ctx, &WILDCARD_IN_SERVICE_NAME, format!("`{}` uses a wildcard in the service name: it can match other services, including future ones. Name the services.", n.service));
+    }
+    for r in ctx.parsed.resources() {
+        let Some(arn) = r.arn() else { continue };
+        if text_has_wildcard(arn.service) {
+            r.report(ctx, &WILDCARD_IN_SERVICE_NAME, format!("`{}` uses a wildcard in the ARN's service: it can match other services. Name the service.", arn.service));
+        }
     }
 }
 

@@ -3,12 +3,15 @@
 //! service data, and a matcher that answers "does this list cover `service:Action`" without
 //! rescanning the list's text.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use crate::policy::catalog::{cmp_ignore_ascii_case, Catalog};
+use crate::policy::iam::arn::Arn;
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
-use crate::policy::model::{Located, Policy, Statement, StringList};
+use crate::policy::model::{ItemPath, Located, Policy, Statement, StringList};
 
+use super::resources::{mask_variables, CatalogFinding};
 use super::split_action;
 
 /// What an Action / NotAction entry is.
@@ -157,10 +160,39 @@ impl ActionEntry<'_, '_> {
     }
 }
 
-/// Every statement's actions, parallel to [`Policy::statements`].
+/// One Resource / NotResource entry other than `*` and the empty string.
+#[derive(Debug)]
+pub struct ResourceEntry<'a> {
+    pub list: &'a StringList,
+    /// Its index in `list`.
+    pub i: usize,
+    pub item: &'a Located<String>,
+    /// The text with each `${...}` variable replaced by `*` (what it can match), so that the
+    /// ARN's fields split where the policy's do.
+    pub masked: Cow<'a, str>,
+}
+
+impl ResourceEntry<'_> {
+    /// The ARN's fields, when the text has six.
+    pub fn arn(&self) -> Option<Arn<'_>> {
+        Arn::parse(&self.masked)
+    }
+    pub fn path(&self) -> ItemPath<'_> {
+        self.list.item(self.i)
+    }
+    /// Reports `check` at this entry.
+    pub fn report(&self, ctx: &super::Ctx<'_>, check: &super::Check, message: String) {
+        ctx.report(check, self.item.range, self.path(), message);
+    }
+}
+
+/// Every statement's actions, parallel to [`Policy::statements`], and every resource entry.
 #[derive(Debug, Default)]
 pub struct Parsed<'a> {
     statements: Vec<StatementActions<'a>>,
+    resources: Vec<ResourceEntry<'a>>,
+    /// The resource family's service-data findings, worked out by the first check that asks.
+    pub resource_catalog: OnceCell<Vec<CatalogFinding>>,
 }
 
 impl<'a> Parsed<'a> {
@@ -171,7 +203,30 @@ impl<'a> Parsed<'a> {
                 .iter()
                 .map(|st| StatementActions::of(st.action.as_ref(), catalog))
                 .collect(),
+            resources: policy
+                .statements
+                .iter()
+                .filter_map(|st| st.resource.as_ref())
+                .flat_map(|list| {
+                    list.items
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, it)| it.value != "*" && !it.value.is_empty())
+                        .map(move |(i, item)| ResourceEntry {
+                            list,
+                            i,
+                            item,
+                            masked: mask_variables(&item.value),
+                        })
+                })
+                .collect(),
+            resource_catalog: OnceCell::new(),
         }
+    }
+
+    /// Every Resource / NotResource entry other than `*` and the empty string, in order.
+    pub fn resources(&self) -> &[ResourceEntry<'a>] {
+        &self.resources
     }
 
     /// The actions of statement `i` of [`Policy::statements`].

@@ -3,31 +3,35 @@
 //! where it may or must carry a region and account. spec: IAM User Guide, "IAM identifiers"
 //! (ARN format) and the Service Authorization Reference (resource types).
 
-use super::{checks, links, Ctx};
+use super::parsed::ResourceEntry;
+use super::{checks, links, run_checks, Check, Ctx};
+use std::borrow::Cow;
+
 use crate::policy::catalog::Catalog;
 use crate::policy::iam::arn::{is_account_id, is_region_like, Arn, PARTITIONS};
 use crate::policy::iam::glob::text_has_wildcard;
-use crate::policy::model::ItemPath;
-use crate::policy::span::TextRange;
 
 checks! {
-    INVALID_ARN_PREFIX = (Error, "A resource that is neither `*` nor an ARN starting with `arn:`.", links::ARNS);
-    MISSING_ARN_FIELD = (Error, "An ARN with fewer than six colon-separated fields.", links::ARNS);
-    INVALID_PARTITION = (Error, "An ARN partition other than aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc.", links::ARNS);
-    INVALID_ARN_SERVICE_CASE = (Error, "The service in an ARN must be lower case.", links::ARNS);
-    INVALID_ARN_REGION = (Error, "The region field of an ARN is not a region code.", links::ARNS);
-    INVALID_ARN_ACCOUNT = (Error, "The account field of an ARN is not a 12-digit account id.", links::ARNS);
-    INVALID_SERVICE = (Error, "A service prefix (in an ARN or a condition key) that does not exist (service data).", links::SERVICE_REFERENCE);
-    INVALID_ARN_RESOURCE = (Error, "The ARN matches none of the service's resource types (service data).", links::SERVICE_REFERENCE);
-    MISSING_ARN_REGION = (Error, "The service's resource type needs a region in the ARN (service data).", links::SERVICE_REFERENCE);
-    ARN_REGION_NOT_ALLOWED = (Error, "The service's resource type has no region in its ARN (service data).", links::SERVICE_REFERENCE);
-    MISSING_ARN_ACCOUNT = (Error, "The service's resource type needs an account id in the ARN (service data).", links::SERVICE_REFERENCE);
-    ARN_ACCOUNT_NOT_ALLOWED = (Error, "The service's resource type has no account id in its ARN (e.g. S3 buckets) (service data).", links::SERVICE_REFERENCE);
+    INVALID_ARN_PREFIX = (Error, "A resource that is neither `*` nor an ARN starting with `arn:`.", links::ARNS) => invalid_arn_prefix;
+    MISSING_ARN_FIELD = (Error, "An ARN with fewer than six colon-separated fields.", links::ARNS) => missing_arn_field;
+    INVALID_PARTITION = (Error, "An ARN partition other than aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc.", links::ARNS) => invalid_partition;
+    INVALID_ARN_SERVICE_CASE = (Error, "The service in an ARN must be lower case.", links::ARNS) => invalid_arn_service_case;
+    INVALID_ARN_REGION = (Error, "The region field of an ARN is not a region code.", links::ARNS) => invalid_arn_region;
+    INVALID_ARN_ACCOUNT = (Error, "The account field of an ARN is not a 12-digit account id.", links::ARNS) => invalid_arn_account;
+    INVALID_SERVICE = (Error, "A service prefix (in an ARN or a condition key) that does not exist (service data).", links::SERVICE_REFERENCE) => invalid_service;
+    INVALID_ARN_RESOURCE = (Error, "The ARN matches none of the service's resource types (service data).", links::SERVICE_REFERENCE) => invalid_arn_resource;
+    MISSING_ARN_REGION = (Error, "The service's resource type needs a region in the ARN (service data).", links::SERVICE_REFERENCE) => missing_arn_region;
+    ARN_REGION_NOT_ALLOWED = (Error, "The service's resource type has no region in its ARN (service data).", links::SERVICE_REFERENCE) => arn_region_not_allowed;
+    MISSING_ARN_ACCOUNT = (Error, "The service's resource type needs an account id in the ARN (service data).", links::SERVICE_REFERENCE) => missing_arn_account;
+    ARN_ACCOUNT_NOT_ALLOWED = (Error, "The service's resource type has no account id in its ARN (e.g. S3 buckets) (service data).", links::SERVICE_REFERENCE) => arn_account_not_allowed;
 }
 
 /// Replaces each `${...}` policy variable by `*` (what it can match) so that ARN fields split
 /// correctly.
-pub fn mask_variables(s: &str) -> String {
+pub fn mask_variables(s: &str) -> Cow<'_, str> {
+    if !s.contains("${") {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find("${") {
@@ -44,128 +48,185 @@ pub fn mask_variables(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
+/// Runs the family's checks.
 pub fn run(ctx: &mut Ctx<'_>) {
-    let p = ctx.policy;
-    for st in &p.statements {
-        let Some(list) = &st.resource else { continue };
-        for (i, it) in list.items.iter().enumerate() {
-            if it.value == "*" || it.value.is_empty() {
-                continue;
-            }
-            check_arn(ctx, it.range, list.item(i), &it.value);
-        }
-    }
+    run_checks(ctx, RUNS);
 }
 
-/// Checks one ARN (also used for ARN condition values and principals).
-pub fn check_arn(ctx: &Ctx<'_>, range: TextRange, path: ItemPath<'_>, raw: &str) -> bool {
-    let masked = mask_variables(raw);
-    let s = masked.as_str();
-    if !s.starts_with("arn:") {
-        if s.to_ascii_lowercase().starts_with("arn:") {
-            let fixed = format!("\"arn:{}\"", &raw[4..]);
+fn invalid_arn_prefix(ctx: &Ctx<'_>) {
+    for r in ctx.parsed.resources() {
+        let raw = r.item.value.as_str();
+        if r.masked.starts_with("arn:") {
+            continue;
+        }
+        if r.masked.to_ascii_lowercase().starts_with("arn:") {
             ctx.report_fix(
                 &INVALID_ARN_PREFIX,
-                range,
-                path,
+                r.item.range,
+                r.path(),
                 format!("`{raw}`: the ARN prefix must be lower-case `arn:`."),
-                range,
-                fixed,
+                r.item.range,
+                format!("\"arn:{}\"", &raw[4..]),
                 "Use `arn:`",
             );
         } else {
-            ctx.report(&INVALID_ARN_PREFIX, range, path, format!("`{raw}` is not an ARN: resources are `*` or ARNs such as `arn:aws:s3:::my-bucket/*`."));
+            r.report(ctx, &INVALID_ARN_PREFIX, format!("`{raw}` is not an ARN: resources are `*` or ARNs such as `arn:aws:s3:::my-bucket/*`."));
         }
-        return false;
     }
-    let Some(arn) = Arn::parse(s) else {
-        ctx.report(&MISSING_ARN_FIELD, range, path, format!("`{raw}` has too few fields: an ARN is `arn:partition:service:region:account:resource` (region and account may be empty, the colons may not)."));
-        return false;
-    };
-    let mut ok = true;
-    if !text_has_wildcard(arn.partition) && !PARTITIONS.contains(&arn.partition) {
-        ctx.report(
-            &INVALID_PARTITION,
-            range,
-            path,
-            format!(
-                "`{}` is not an AWS partition: use `aws` (or aws-cn, aws-us-gov, ...).",
-                arn.partition
+}
+
+fn missing_arn_field(ctx: &Ctx<'_>) {
+    for r in ctx.parsed.resources() {
+        let raw = &r.item.value;
+        match r.arn() {
+            None if r.masked.starts_with("arn:") => r.report(ctx, &MISSING_ARN_FIELD, format!("`{raw}` has too few fields: an ARN is `arn:partition:service:region:account:resource` (region and account may be empty, the colons may not).")),
+            Some(arn) if arn.service.is_empty() => r.report(
+                ctx,
+                &MISSING_ARN_FIELD,
+                format!("`{raw}` has an empty service field."),
             ),
-        );
-        ok = false;
+            _ => {}
+        }
     }
-    if arn.service.is_empty() {
-        ctx.report(
-            &MISSING_ARN_FIELD,
-            range,
-            path,
-            format!("`{raw}` has an empty service field."),
-        );
-        return false;
+}
+
+fn invalid_partition(ctx: &Ctx<'_>) {
+    for r in ctx.parsed.resources() {
+        let Some(arn) = r.arn() else { continue };
+        if !text_has_wildcard(arn.partition) && !PARTITIONS.contains(&arn.partition) {
+            r.report(
+                ctx,
+                &INVALID_PARTITION,
+                format!(
+                    "`{}` is not an AWS partition: use `aws` (or aws-cn, aws-us-gov, ...).",
+                    arn.partition
+                ),
+            );
+        }
     }
-    if text_has_wildcard(arn.service) {
-        ctx.report(&super::actions::WILDCARD_IN_SERVICE_NAME, range, path, format!("`{}` uses a wildcard in the ARN's service: it can match other services. Name the service.", arn.service));
-        return ok;
-    }
-    if arn.service.bytes().any(|b| b.is_ascii_uppercase()) {
-        let fixed = raw.replacen(arn.service, &arn.service.to_ascii_lowercase(), 1);
+}
+
+/// The ARNs whose service is named: not empty, no wildcard (reported by the actions family's
+/// WILDCARD_IN_SERVICE_NAME). The field checks below look at these only.
+fn named_service<'c>(
+    ctx: &'c Ctx<'_>,
+) -> impl Iterator<Item = (&'c ResourceEntry<'c>, Arn<'c>)> + 'c {
+    ctx.parsed.resources().iter().filter_map(|r| {
+        let arn = r.arn()?;
+        (!arn.service.is_empty() && !text_has_wildcard(arn.service)).then_some((r, arn))
+    })
+}
+
+fn invalid_arn_service_case(ctx: &Ctx<'_>) {
+    for (r, arn) in named_service(ctx) {
+        if !arn.service.bytes().any(|b| b.is_ascii_uppercase()) {
+            continue;
+        }
+        let fixed = r
+            .item
+            .value
+            .replacen(arn.service, &arn.service.to_ascii_lowercase(), 1);
         ctx.report_fix(
             &INVALID_ARN_SERVICE_CASE,
-            range,
-            path,
+            r.item.range,
+            r.path(),
             format!(
                 "The service `{}` in an ARN must be lower case.",
                 arn.service
             ),
-            range,
+            r.item.range,
             format!("\"{fixed}\""),
             "Lower-case the service",
         );
-        ok = false;
     }
-    if !arn.region.is_empty() && !text_has_wildcard(arn.region) && !is_region_like(arn.region) {
-        ctx.report(
-            &INVALID_ARN_REGION,
-            range,
-            path,
-            format!("`{}` is not a region code (such as us-east-1).", arn.region),
-        );
-        ok = false;
-    }
-    if !arn.account.is_empty()
-        && !text_has_wildcard(arn.account)
-        && !is_account_id(arn.account)
-        && arn.account != "aws"
-    {
-        ctx.report(
-            &INVALID_ARN_ACCOUNT,
-            range,
-            path,
-            format!(
-                "`{}` is not an account id: use the 12-digit AWS account number.",
-                arn.account
-            ),
-        );
-        ok = false;
-    }
-    if let Some(cat) = ctx.catalog {
-        ok &= check_with_catalog(ctx, cat, range, path, raw, &arn);
-    }
-    ok
 }
 
-fn check_with_catalog(
-    ctx: &Ctx<'_>,
-    cat: &Catalog,
-    range: TextRange,
-    path: ItemPath<'_>,
-    raw: &str,
-    arn: &Arn<'_>,
-) -> bool {
+fn invalid_arn_region(ctx: &Ctx<'_>) {
+    for (r, arn) in named_service(ctx) {
+        if !arn.region.is_empty() && !text_has_wildcard(arn.region) && !is_region_like(arn.region) {
+            r.report(
+                ctx,
+                &INVALID_ARN_REGION,
+                format!("`{}` is not a region code (such as us-east-1).", arn.region),
+            );
+        }
+    }
+}
+
+fn invalid_arn_account(ctx: &Ctx<'_>) {
+    for (r, arn) in named_service(ctx) {
+        if !arn.account.is_empty()
+            && !text_has_wildcard(arn.account)
+            && !is_account_id(arn.account)
+            && arn.account != "aws"
+        {
+            r.report(
+                ctx,
+                &INVALID_ARN_ACCOUNT,
+                format!(
+                    "`{}` is not an account id: use the 12-digit AWS account number.",
+                    arn.account
+                ),
+            );
+        }
+    }
+}
+
+/// What the service data says about each ARN with a named service (at most one finding each),
+/// worked out once for the six checks below.
+fn catalog_findings<'c>(ctx: &'c Ctx<'_>) -> &'c [CatalogFinding] {
+    ctx.parsed.resource_catalog.get_or_init(|| {
+        let Some(cat) = ctx.catalog else {
+            return Vec::new();
+        };
+        named_service(ctx)
+            .enumerate()
+            .filter_map(|(n, (r, arn))| {
+                let (check, message) = catalog_finding(cat, &r.item.value, &arn)?;
+                Some(CatalogFinding { n, check, message })
+            })
+            .collect()
+    })
+}
+
+/// Reports `check`'s findings of [`catalog_findings`].
+fn report_catalog(ctx: &Ctx<'_>, check: &Check) {
+    let named: Vec<&ResourceEntry<'_>> = named_service(ctx).map(|(r, _)| r).collect();
+    for f in catalog_findings(ctx).iter().filter(|f| f.check == check) {
+        named[f.n].report(ctx, check, f.message.clone());
+    }
+}
+
+/// The service-data checks' functions: each reports its own findings of [`catalog_findings`].
+macro_rules! catalog_checks {
+    ($($f:ident => $check:ident),* $(,)?) => {
+        $(fn $f(ctx: &Ctx<'_>) {
+            report_catalog(ctx, &$check);
+        })*
+    };
+}
+catalog_checks! {
+    invalid_service => INVALID_SERVICE,
+    invalid_arn_resource => INVALID_ARN_RESOURCE,
+    missing_arn_region => MISSING_ARN_REGION,
+    arn_region_not_allowed => ARN_REGION_NOT_ALLOWED,
+    missing_arn_account => MISSING_ARN_ACCOUNT,
+    arn_account_not_allowed => ARN_ACCOUNT_NOT_ALLOWED,
+}
+
+/// A finding of one of the service-data checks, for the `n`-th ARN of [`named_service`].
+#[derive(Debug)]
+pub struct CatalogFinding {
+    n: usize,
+    check: &'static Check,
+    message: String,
+}
+
+/// The service-data finding for one ARN (`raw`, parsed as `arn`), if any.
+fn catalog_finding(cat: &Catalog, raw: &str, arn: &Arn<'_>) -> Option<(&'static Check, String)> {
     // Resource types are looked up by the ARN's namespace: Service Catalog's ARNs say
     // `catalog`, Route 53 ARC's `route53-recovery-control`, EC2 lists `elastic-inference`.
     let in_namespace: Vec<ArnTemplate<'_>> = cat
@@ -192,20 +253,14 @@ fn check_with_catalog(
         (Some(s), _) => s.name.as_str(),
         (None, Some(t)) => t.service,
         (None, None) => {
-            ctx.report(
-                &INVALID_SERVICE,
-                range,
-                path,
-                format!(
+            return Some((&INVALID_SERVICE, format!(
                     "`{}` is neither an AWS service prefix nor the namespace of any resource type's ARN.",
                     arn.service
-                ),
-            );
-            return false;
+                )));
         }
     };
     if in_namespace.is_empty() {
-        return true;
+        return None;
     }
 
     let resource_tokens = policy_tokens(arn.resource);
@@ -233,69 +288,54 @@ fn check_with_catalog(
     }
     if candidates.is_empty() {
         if star_crosses_segments(arn, &in_namespace) {
-            return true;
+            return None;
         }
         let examples: Vec<&str> = in_namespace.iter().take(3).map(|t| t.full).collect();
-        ctx.report(
+        return Some((
             &INVALID_ARN_RESOURCE,
-            range,
-            path,
             format!(
                 "`{raw}` matches no {name} resource type; ARNs look like {}.",
                 examples.join(", ")
             ),
-        );
-        return false;
+        ));
     }
     if arn.region.is_empty() && candidates.iter().all(|t| !t.region.is_empty()) {
-        ctx.report(
+        return Some((
             &MISSING_ARN_REGION,
-            range,
-            path,
             format!(
                 "{} ARNs of this type include a region (`{}`); add it or use `*`.",
                 name, candidates[0].full
             ),
-        );
-        return false;
+        ));
     }
     if !arn.region.is_empty() && !wild_region && candidates.iter().all(|t| t.region.is_empty()) {
-        ctx.report(
+        return Some((
             &ARN_REGION_NOT_ALLOWED,
-            range,
-            path,
             format!(
                 "{} ARNs of this type have no region (`{}`): remove `{}`.",
                 name, candidates[0].full, arn.region
             ),
-        );
-        return false;
+        ));
     }
     if arn.account.is_empty() && candidates.iter().all(|t| !t.account.is_empty()) {
-        ctx.report(
+        return Some((
             &MISSING_ARN_ACCOUNT,
-            range,
-            path,
             format!(
                 "{} ARNs of this type include an account id (`{}`); add it or use `*`.",
                 name, candidates[0].full
             ),
-        );
-        return false;
+        ));
     }
     if !arn.account.is_empty() && !wild_account && candidates.iter().all(|t| t.account.is_empty()) {
-        ctx.report(
+        return Some((
             &ARN_ACCOUNT_NOT_ALLOWED,
-            range,
-            path,
             format!(
                 "{} ARNs of this type have no account id (`{}`): remove `{}`.",
                 name, candidates[0].full, arn.account
             ),
-        );
-        return false;
+        ));
     }
-    true
+    None
 }
 
 /// Cheap pre-filter: the literal text before the first placeholder (template, `t`) / wildcard
