@@ -68,17 +68,17 @@ fn every_suite_and_frame_length() {
                     r.unwrap_or_else(|e| panic!("{what}: {e}"));
                     assert_eq!(out, pt, "{what}: stream {chunk}");
                 }
-                let mut ra =
-                    RandomAccessReader::open(&ct[..], &key, &releasing(&DecryptOptions::default()))
+                let ra =
+                    ready(RandomAccessReader::open(&ct[..], &key, &releasing(&DecryptOptions::default())))
                         .unwrap();
                 assert_eq!(ra.plaintext_len(), size as u64);
                 assert_eq!(
-                    ra.read(0, size as u64).unwrap(),
+                    ready(ra.read(0, size as u64)).unwrap(),
                     pt,
                     "{what}: random access"
                 );
                 if size > 10 {
-                    assert_eq!(ra.read(3, 7).unwrap(), &pt[3..10], "{what}");
+                    assert_eq!(ready(ra.read(3, 7)).unwrap(), &pt[3..10], "{what}");
                 }
                 n += 1;
             }

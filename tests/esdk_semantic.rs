@@ -136,10 +136,10 @@ fn random_access_agrees() {
     let opts = DecryptOptions::default();
     let mut failures = Vec::new();
     for c in &cases {
-        let r = RandomAccessReader::open(&c.ct[..], &DataKey::new(&c.key), &releasing(&opts))
-            .and_then(|mut r| {
+        let r = ready(RandomAccessReader::open(&c.ct[..], &DataKey::new(&c.key), &releasing(&opts)))
+            .and_then(|r| {
                 let n = r.plaintext_len();
-                r.read(0, n)
+                ready(r.read(0, n))
             });
         match (&c.buffered, r) {
             (None, r) => {

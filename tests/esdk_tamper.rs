@@ -46,13 +46,13 @@ fn samples() -> (Vec<Sample>, Vec<u8>) {
 }
 
 fn random_access_all(ct: &[u8], key: &[u8]) -> callseal::Result<Vec<u8>> {
-    let mut r = RandomAccessReader::open(
+    let r = ready(RandomAccessReader::open(
         ct,
         &DataKey::new(key),
         &releasing(&DecryptOptions::default()),
-    )?;
+    ))?;
     let n = r.plaintext_len();
-    r.read(0, n)
+    ready(r.read(0, n))
 }
 
 /// Runs the three APIs on a modified message; every one must fail (random access may instead

@@ -69,8 +69,8 @@ fn python_manifest_all_cases() {
                     assert!(out == pt, "{id}: stream chunk {chunk}: plaintext differs");
                 }
                 // random access: whole plaintext and slices
-                let mut ra =
-                    RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
+                let ra =
+                    ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
                         .unwrap_or_else(|e| panic!("{id}: random access: {e}"));
                 assert_eq!(ra.plaintext_len(), pt.len() as u64, "{id}");
                 // the allocation hint one-shot decryption sizes its output with
@@ -82,7 +82,7 @@ fn python_manifest_all_cases() {
                     "{id}: plaintext length hint"
                 );
                 let n = pt.len() as u64;
-                assert_eq!(ra.read(0, n).unwrap(), pt, "{id}: random access whole");
+                assert_eq!(ready(ra.read(0, n)).unwrap(), pt, "{id}: random access whole");
                 for (o, l) in [
                     (0, 1),
                     (n / 2, 100),
@@ -94,14 +94,14 @@ fn python_manifest_all_cases() {
                 ] {
                     if o + l <= n {
                         assert_eq!(
-                            ra.read(o, l).unwrap(),
+                            ready(ra.read(o, l)).unwrap(),
                             &pt[o as usize..(o + l) as usize],
                             "{id}: random access {o}+{l}"
                         );
                     }
                 }
                 assert_eq!(
-                    ra.read(n, 1).unwrap_err().code,
+                    ready(ra.read(n, 1)).unwrap_err().code,
                     ErrorCode::InvalidArgument,
                     "{id}"
                 );
@@ -151,10 +151,10 @@ fn python_manifest_all_cases() {
                 }
                 // random access reads the whole plaintext: error, or (signature not checked by
                 // random access, documented) the genuine plaintext when only the signature was hit
-                let ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
-                    .and_then(|mut r| {
+                let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
+                    .and_then(|r| {
                         let n = r.plaintext_len();
-                        r.read(0, n)
+                        ready(r.read(0, n))
                     });
                 match ra {
                     Err(_) => {}
@@ -249,10 +249,10 @@ fn commitment_vectors_all_cases() {
                 res.unwrap_or_else(|e| panic!("case {i}: stream {chunk}: {e}"));
                 assert_eq!(out, want, "case {i}: stream {chunk}");
             }
-            let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
+            let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
                 .unwrap_or_else(|e| panic!("case {i}: random access: {e}"));
             assert_eq!(
-                ra.read(0, want.len() as u64).unwrap(),
+                ready(ra.read(0, want.len() as u64)).unwrap(),
                 want,
                 "case {i}: random access"
             );
@@ -278,7 +278,7 @@ fn commitment_vectors_all_cases() {
                 "case {i}"
             );
             assert!(out.is_empty());
-            let e = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))
+            let e = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
                 .unwrap_err();
             assert_eq!(e.code, ErrorCode::CommitmentMismatch, "case {i}");
             bad += 1;

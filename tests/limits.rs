@@ -54,7 +54,7 @@ fn code<T: std::fmt::Debug>(r: callseal::Result<T>) -> ErrorCode {
 }
 
 fn random_access_code(ct: &[u8], key: &[u8], opts: &DecryptOptions) -> ErrorCode {
-    code(RandomAccessReader::open(ct, &DataKey::new(key), &releasing(opts)).map(|_| ()))
+    code(ready(RandomAccessReader::open(ct, &DataKey::new(key), &releasing(opts))).map(|_| ()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,9 +171,9 @@ fn frame_length_limit() {
         max_frame_buffer: 4096 + 36,
         ..Default::default()
     };
-    let mut ra =
-        RandomAccessReader::open(&nf[..], &DataKey::new(&nf_key), &releasing(&opts)).unwrap();
-    assert_eq!(ra.read(4000, 96).unwrap().len(), 96);
+    let ra =
+        ready(RandomAccessReader::open(&nf[..], &DataKey::new(&nf_key), &releasing(&opts))).unwrap();
+    assert_eq!(ready(ra.read(4000, 96)).unwrap().len(), 96);
 }
 
 /// The frame buffer limit is checked on the frames a message has, not on its header's frame
@@ -209,8 +209,8 @@ fn frame_buffer_limit_applies_to_the_frames_present() {
     let (r, out) = stream_decrypt(&ct, &key, &opts, 37);
     r.unwrap();
     assert_eq!(out, short);
-    let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)).unwrap();
-    assert_eq!(ra.read(10, 280).unwrap(), &short[10..290]);
+    let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))).unwrap();
+    assert_eq!(ready(ra.read(10, 280)).unwrap(), &short[10..290]);
     // 1,200 bytes: a regular frame of 1,000 + 16 bytes, over the buffer.
     let long: Vec<u8> = (0..1200u32).map(|i| i as u8).collect();
     let ct = seal(&long);

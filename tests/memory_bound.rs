@@ -8,6 +8,8 @@
 
 #![cfg(feature = "envelope")]
 
+mod common;
+use common::ready;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ops::Range;
@@ -222,11 +224,11 @@ struct Claims {
 }
 
 impl RangeSource for Claims {
-    fn total_size(&mut self) -> callseal::Result<u64> {
-        Ok(self.declared)
+    fn size(&self) -> u64 {
+        self.declared
     }
-    fn read_range(&mut self, range: Range<u64>) -> callseal::Result<Vec<u8>> {
-        self.bytes.as_slice().read_range(range)
+    async fn read(&self, range: Range<u64>) -> callseal::Result<Vec<u8>> {
+        self.bytes.as_slice().read(range).await
     }
 }
 
@@ -238,16 +240,16 @@ fn random_access_holds_what_its_source_returned_not_what_it_was_asked_for() {
         declared: 300 << 20,
     };
     let (r, peak) = peak_during(|| {
-        RandomAccessReader::open(source, &key, &DecryptOptions::default()).map(|_| ())
+        ready(RandomAccessReader::open(source, &key, &DecryptOptions::default())).map(|_| ())
     });
     assert_eq!(r.unwrap_err().code, ErrorCode::InvalidArgument);
     assert!(peak < BOUND, "opening held {peak} bytes");
 
     // A read asked for far more than the message holds is refused without room for it.
     let (ct, key) = message(4096);
-    let mut reader =
-        RandomAccessReader::open(ct.as_slice(), &key, &DecryptOptions::default()).unwrap();
-    let (r, peak) = peak_during(|| reader.read(0, 1 << 40));
+    let reader =
+        ready(RandomAccessReader::open(ct.as_slice(), &key, &DecryptOptions::default())).unwrap();
+    let (r, peak) = peak_during(|| ready(reader.read(0, 1 << 40)));
     assert_eq!(r.unwrap_err().code, ErrorCode::InvalidArgument);
     assert!(peak < BOUND, "a refused read held {peak} bytes");
 }

@@ -12,6 +12,8 @@
 //! Case counts are modest so the file runs in seconds in `make test`.
 #![cfg(feature = "envelope")]
 
+mod common;
+use common::ready;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -129,15 +131,15 @@ proptest! {
     ) {
         let (msg, key) = encrypt(suite, frame_length, &[], &plaintext, 2);
         let whole = decrypt(&msg, &key, &DecryptOptions::default()).unwrap();
-        let mut r = RandomAccessReader::open(msg.as_slice(), &DataKey::new(&key), &releasing()).unwrap();
+        let r = ready(RandomAccessReader::open(msg.as_slice(), &DataKey::new(&key), &releasing())).unwrap();
         prop_assert_eq!(r.plaintext_len(), whole.len() as u64);
         for (a, b) in ranges {
             let off = (a * whole.len() as f64) as usize;
             let len = (b * (whole.len() - off) as f64) as usize;
-            prop_assert_eq!(&r.read(off as u64, len as u64).unwrap(), &whole[off..off + len]);
+            prop_assert_eq!(&ready(r.read(off as u64, len as u64)).unwrap(), &whole[off..off + len]);
         }
         // Past the end: a typed error, not a short read.
-        prop_assert!(r.read(whole.len() as u64, 1).is_err());
+        prop_assert!(ready(r.read(whole.len() as u64, 1)).is_err());
     }
 
     #[test]
@@ -207,11 +209,11 @@ fn every_suite_every_frame_length_boundaries() {
                 let opts = DecryptOptions::default();
                 assert_eq!(decrypt(&msg, &key, &opts).unwrap(), plaintext);
                 assert_eq!(stream_chunks(&msg, &key, &[7]).unwrap(), plaintext);
-                let mut r =
-                    RandomAccessReader::open(msg.as_slice(), &DataKey::new(&key), &releasing())
+                let r =
+                    ready(RandomAccessReader::open(msg.as_slice(), &DataKey::new(&key), &releasing()))
                         .unwrap();
                 assert_eq!(r.plaintext_len(), len as u64);
-                assert_eq!(r.read(0, len as u64).unwrap(), plaintext);
+                assert_eq!(ready(r.read(0, len as u64)).unwrap(), plaintext);
                 n += 1;
             }
         }

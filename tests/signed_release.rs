@@ -78,7 +78,7 @@ fn streams_and_random_access_refuse_signed_messages_by_default_naming_the_opt_in
         assert!(e.message.contains("'release-before-verify'"), "{e}");
         assert!(out.is_empty(), "nothing released");
 
-        let e = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts).unwrap_err();
+        let e = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts)).unwrap_err();
         assert_eq!(e.code, ErrorCode::SignedMessageRefused);
         assert!(e.message.contains("random access never checks"), "{e}");
 
@@ -99,13 +99,13 @@ fn streams_and_random_access_refuse_signed_messages_by_default_naming_the_opt_in
     });
     r.unwrap();
     assert_eq!(out, u.plaintext.clone().unwrap());
-    let mut ra = RandomAccessReader::open(
+    let ra = ready(RandomAccessReader::open(
         &uct[..],
         &DataKey::new(&u.data_key),
         &DecryptOptions::default(),
-    )
+    ))
     .unwrap();
-    assert_eq!(ra.read(0, 4096).unwrap(), u.plaintext.unwrap());
+    assert_eq!(ready(ra.read(0, 4096)).unwrap(), u.plaintext.unwrap());
 }
 
 #[test]
@@ -135,8 +135,8 @@ fn the_opt_in_releases_frames_before_a_bad_or_missing_signature_is_seen() {
     assert_eq!(r.unwrap_err().code, ErrorCode::Truncated);
     assert_eq!(out, pt);
 
-    let mut ra = RandomAccessReader::open(&ct[..], &DataKey::new(&key), &release).unwrap();
-    assert_eq!(ra.read(0, pt.len() as u64).unwrap(), pt);
+    let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &release)).unwrap();
+    assert_eq!(ready(ra.read(0, pt.len() as u64)).unwrap(), pt);
     // One-shot still verifies first: the bad signature releases nothing.
     assert_eq!(
         decrypt(&bad, &key, &release).unwrap_err().code,
@@ -177,7 +177,7 @@ fn reject_refuses_signed_messages_in_every_api() {
     assert_eq!(r.unwrap_err().code, ErrorCode::SignedMessageRefused);
     assert!(out.is_empty());
     assert_eq!(
-        RandomAccessReader::open(&ct[..], &DataKey::new(&key), &reject)
+        ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &reject))
             .unwrap_err()
             .code,
         ErrorCode::SignedMessageRefused
@@ -212,11 +212,11 @@ fn the_documents_name_the_opt_in_the_code_reads_and_the_error_names() {
         "SECURITY.md: the player opts in"
     );
     let c = official("0578");
-    let e = RandomAccessReader::open(
+    let e = ready(RandomAccessReader::open(
         &c.ciphertext()[..],
         &DataKey::new(&c.data_key),
         &DecryptOptions::default(),
-    )
+    ))
     .unwrap_err();
     assert!(
         e.message.contains(&format!("signedMessages {OPT_IN}")),

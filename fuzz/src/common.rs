@@ -455,9 +455,14 @@ pub fn output_size(msg: &[u8]) -> Option<(Option<u64>, u64)> {
 
 /// Random access over `msg`: opens it and reads the whole plaintext.
 pub fn random_access(msg: &[u8], key: &[u8], opts: &DecryptOptions) -> Result<Vec<u8>> {
-    let mut r = RandomAccessReader::open(msg, &DataKey::new(key), opts)?;
+    let r = ready(RandomAccessReader::open(msg, &DataKey::new(key), opts))?;
     let n = r.plaintext_len();
-    r.read(0, n)
+    ready(r.read(0, n))
+}
+
+/// The output of a future over a memory source (see `run_ready`).
+pub fn ready<F: std::future::Future>(f: F) -> F::Output {
+    callseal::envelope::random_access::run_ready(f).expect("a memory source never waits")
 }
 
 /// Applies mutation ops read from `inp` to `msg`: each op is 4 bytes

@@ -20,7 +20,9 @@ use callseal::envelope::body::BodyKind;
 use callseal::envelope::random_access::{FrameFetch, RandomAccess, RandomAccessReader};
 use callseal::envelope::{DataKey, DecryptOptions, HeaderLimits, SignedMessages, UnverifiedHeader};
 
-use super::common::{context_ok, expected_context, mutate, source, variant, Input, PkStatus};
+use super::common::{
+    context_ok, expected_context, mutate, ready, source, variant, Input, PkStatus,
+};
 
 /// One fuzz input: panics (assertion failures) are findings.
 pub fn run(data: &[u8]) {
@@ -60,8 +62,8 @@ pub fn run(data: &[u8]) {
     let key = DataKey::new(&b.key);
     let plen = b.plaintext.len() as u64;
 
-    match RandomAccessReader::open(msg.as_slice(), &key, &opts) {
-        Ok(mut r) => {
+    match ready(RandomAccessReader::open(msg.as_slice(), &key, &opts)) {
+        Ok(r) => {
             assert!(
                 header_ok,
                 "opened although the header must fail ({:?})",
@@ -85,7 +87,7 @@ pub fn run(data: &[u8]) {
                     };
                 }
                 let in_range = off.checked_add(len).is_some_and(|e| e <= plen);
-                match r.read(off, len) {
+                match ready(r.read(off, len)) {
                     Ok(pt) => {
                         assert!(in_range, "read {off}+{len} past the end {plen} succeeded");
                         assert_eq!(

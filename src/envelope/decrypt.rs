@@ -148,7 +148,7 @@ impl Default for DecryptOptions {
 }
 
 impl DecryptOptions {
-    fn header_limits(&self) -> HeaderLimits {
+    pub(crate) fn header_limits(&self) -> HeaderLimits {
         HeaderLimits {
             max_encrypted_data_keys: self.max_encrypted_data_keys,
             max_header_len: self.max_header_len,

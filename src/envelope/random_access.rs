@@ -13,7 +13,8 @@
 //!    byte range, plaintext range) → for each, [`RandomAccess::seal`] (→ a [`SealedFrame`] for
 //!    an external engine) or [`RandomAccess::open_frame`] (pure Rust) → slice the plaintext.
 //!
-//! [`RandomAccessReader`] does all of this over a synchronous [`RangeSource`].
+//! [`RandomAccessReader`] does all of this over an asynchronous [`RangeSource`] (the wasm layer's
+//! awaits the caller's JavaScript `read`); [`read_header`] is step 1's reading, on its own.
 //!
 //! # What is verified before the whole message is seen
 //!
@@ -32,6 +33,7 @@
 //!   bytes after the footer (`TRAILING_BYTES` is not detected); that the object did not change
 //!   between two range requests (pin it, e.g. with `If-Match: <ETag>`).
 
+use std::future::Future;
 use std::ops::Range;
 
 use crate::engine::{AeadEngine, RustAesGcm};
@@ -41,7 +43,7 @@ use crate::envelope::body::{
 };
 use crate::envelope::decrypt::{unit_name, DecryptOptions, Release, SealedFrame};
 use crate::envelope::header::{
-    ContentType, HeaderInfo, HeaderLimits, UnverifiedHeader, VerifiedHeader,
+    ContentType, HeaderInfo, HeaderParser, UnverifiedHeader, VerifiedHeader,
 };
 use crate::envelope::keys::{verify_header, ContentKey, DataKey};
 use crate::envelope::suite::{Signature, IV_LEN, TAG_LEN};
@@ -511,26 +513,102 @@ impl RandomAccess {
     }
 }
 
-/// A synchronous source of byte ranges (a file, an HTTP client with `Range`, a buffer).
+/// Bytes read first to find a header: a header with a few KMS data keys fits. A longer header
+/// is read in steps of 4x what was read, up to [`DecryptOptions::max_header_len`], the one limit
+/// on a header's size.
+pub const HEADER_PROBE: u64 = 4096;
+
+/// A source of byte ranges of one object (an HTTP client with `Range`, a file, a buffer).
 pub trait RangeSource {
     /// Total size of the object in bytes.
-    fn total_size(&mut self) -> Result<u64>;
-    /// Bytes `[range.start, range.end)`; fewer bytes only if the object is shorter.
-    fn read_range(&mut self, range: Range<u64>) -> Result<Vec<u8>>;
+    fn size(&self) -> u64;
+    /// Bytes `[range.start, range.end)` (never past [`RangeSource::size`]): exactly that many, or
+    /// the read fails with `INVALID_ARGUMENT`.
+    fn read(&self, range: Range<u64>) -> impl Future<Output = Result<Vec<u8>>>;
 }
 
 impl RangeSource for &[u8] {
-    fn total_size(&mut self) -> Result<u64> {
-        Ok(self.len() as u64)
+    fn size(&self) -> u64 {
+        self.len() as u64
     }
-    fn read_range(&mut self, range: Range<u64>) -> Result<Vec<u8>> {
-        let s = (range.start.min(self.len() as u64)) as usize;
-        let e = (range.end.min(self.len() as u64)) as usize;
-        Ok(self[s..e.max(s)].to_vec())
+    async fn read(&self, range: Range<u64>) -> Result<Vec<u8>> {
+        let bytes = usize::try_from(range.start)
+            .ok()
+            .zip(usize::try_from(range.end).ok())
+            .and_then(|(s, e)| self.get(s..e));
+        bytes.map(<[u8]>::to_vec).ok_or_else(|| {
+            err!(
+                InvalidArgument,
+                "bytes {range:?} are outside the {}-byte buffer",
+                self.len()
+            )
+        })
     }
 }
 
-/// Random-access reader over a [`RangeSource`] (header, end, then frames on demand).
+/// The output of `future` if it ends without waiting, as one over a [`RangeSource`] whose reads
+/// are ready at once (memory, a file read in place) does; `None` if it waited (a source that
+/// really waits needs an executor).
+pub fn run_ready<F: Future>(future: F) -> Option<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// `source.read(range)`, checked to be exactly the bytes asked for: a short or long answer is
+/// `INVALID_ARGUMENT`, never asked for again or misread.
+async fn read_exactly<S: RangeSource>(source: &S, range: Range<u64>) -> Result<Vec<u8>> {
+    let want = range.end - range.start;
+    let start = range.start;
+    let bytes = source.read(range).await?;
+    if bytes.len() as u64 != want {
+        return Err(err!(
+            InvalidArgument,
+            "source.read({start}, {want}) returned {} bytes",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a message's header from the start of `source`: [`HEADER_PROBE`] bytes, then 4x as many
+/// each time the header goes on, never more than the header length limit allows. Applies the
+/// checks that need no key (`opts.max_encrypted_data_keys`, `opts.max_header_len`,
+/// `SignedMessages::Reject`); the result is **unauthenticated** until verified with the data key.
+pub async fn read_header<S: RangeSource>(
+    source: &S,
+    opts: &DecryptOptions,
+) -> Result<UnverifiedHeader> {
+    let total = source.size();
+    let mut parser = HeaderParser::new(opts.header_limits());
+    // One byte past the limit is enough for the parser to say LIMIT_EXCEEDED.
+    let most = total.min(opts.max_header_len as u64 + 1);
+    let mut read = 0u64;
+    let header = loop {
+        let to = if read == 0 {
+            HEADER_PROBE
+        } else {
+            read.saturating_mul(4)
+        }
+        .min(most);
+        if to <= read {
+            return Err(parser.truncated_error());
+        }
+        parser.push(&read_exactly(source, read..to).await?)?;
+        read = to;
+        if let Some(h) = parser.take()? {
+            break h;
+        }
+    };
+    opts.signed_messages
+        .admit(&header.unverified().suite, Release::AfterSignature)?;
+    Ok(header)
+}
+
+/// Random-access reader over a [`RangeSource`]: opening reads the header ([`read_header`]),
+/// verifies it and locates the end; each read then fetches the frames covering it in one read.
 #[derive(Debug)]
 pub struct RandomAccessReader<S: RangeSource> {
     source: S,
@@ -538,9 +616,10 @@ pub struct RandomAccessReader<S: RangeSource> {
 }
 
 impl<S: RangeSource> RandomAccessReader<S> {
-    /// Reads and verifies the header (fetching 4 KiB, more if needed) and locates the end.
-    pub fn open(mut source: S, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
-        let total = source.total_size()?;
+    /// Reads and verifies the header with `data_key` (see [`RandomAccess::new`]), then fetches
+    /// the tail and opens the final frame, which authenticates the plaintext length.
+    pub async fn open(source: S, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
+        let total = source.size();
         if total > opts.max_message_len {
             return Err(err!(
                 LimitExceeded,
@@ -548,24 +627,10 @@ impl<S: RangeSource> RandomAccessReader<S> {
                 opts.max_message_len
             ));
         }
-        let limits = HeaderLimits {
-            max_encrypted_data_keys: opts.max_encrypted_data_keys,
-            max_header_len: opts.max_header_len,
-        };
-        let mut want: u64 = 4096;
-        let header = loop {
-            let bytes = source.read_range(0..want.min(total))?;
-            match UnverifiedHeader::parse(&bytes, limits) {
-                Ok(h) => break h,
-                Err(e) if e.code == ErrorCode::Truncated && want < total => {
-                    want = want.saturating_mul(4)
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        let header = read_header(&source, opts).await?;
         let mut access = RandomAccess::new(header, data_key, opts)?;
         let tail_range = access.tail_range(total)?;
-        let tail = source.read_range(tail_range)?;
+        let tail = read_exactly(&source, tail_range).await?;
         access.locate_end(total, &tail)?;
         Ok(RandomAccessReader { source, access })
     }
@@ -580,13 +645,31 @@ impl<S: RangeSource> RandomAccessReader<S> {
         &self.access
     }
 
-    /// Decrypts plaintext `[offset, offset + len)`, fetching and authenticating only the
-    /// covering frames.
-    pub fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>> {
+    /// Fetches the frames covering plaintext `[offset, offset + len)` (contiguous: one read of
+    /// the source) and checks each frame's fields; an engine then opens them.
+    pub async fn fetch(&self, offset: u64, len: u64) -> Result<Vec<(FrameFetch, SealedFrame)>> {
+        let plan = self.access.plan(offset, len)?;
+        let (Some(first), Some(last)) = (plan.first(), plan.last()) else {
+            return Ok(Vec::new());
+        };
+        let span_start = first.range.start;
+        let span = read_exactly(&self.source, span_start..last.range.end).await?;
+        plan.into_iter()
+            .map(|f| {
+                let at = (f.range.start - span_start) as usize;
+                let bytes = &span[at..at + (f.range.end - f.range.start) as usize];
+                let sealed = self.access.seal(&f, bytes)?;
+                Ok((f, sealed))
+            })
+            .collect()
+    }
+
+    /// Decrypts plaintext `[offset, offset + len)` with the pure-Rust engine, fetching and
+    /// authenticating only the covering frames.
+    pub async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        for fetch in self.access.plan(offset, len)? {
-            let bytes = self.source.read_range(fetch.range.clone())?;
-            let pt = self.access.open_frame(&fetch, &bytes, &RustAesGcm)?;
+        for (fetch, sealed) in self.fetch(offset, len).await? {
+            let pt = zeroize::Zeroizing::new(sealed.open(&RustAesGcm, self.access.content_key())?);
             let from = offset.max(fetch.plaintext.start) - fetch.plaintext.start;
             let to = (offset + len).min(fetch.plaintext.end) - fetch.plaintext.start;
             out.extend_from_slice(&pt[from as usize..to as usize]);

@@ -100,3 +100,8 @@ pub fn stream_decrypt(
     }
     (d.finish(), out)
 }
+
+/// The output of a future over a memory source (see `run_ready`).
+pub fn ready<F: std::future::Future>(f: F) -> F::Output {
+    callseal::envelope::random_access::run_ready(f).expect("a memory source never waits")
+}
