@@ -55,8 +55,12 @@ fn every_message_and_reproduced_context_as_the_official_esdk() {
             let what = format!("{id} with context `{name}`");
             let one_shot = decrypt(&ct, &key, &opts);
             let (streamed, released) = stream_decrypt(&ct, &key, &opts, 97);
-            let ranged = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
-                .and_then(|r| ready(r.read(0, r.plaintext_len())));
+            let ranged = ready(RandomAccessReader::open(
+                &ct[..],
+                &DataKey::new(&key),
+                &releasing(&opts),
+            ))
+            .and_then(|r| ready(r.read(0, r.plaintext_len())));
             match official {
                 "ok" => {
                     assert_eq!(

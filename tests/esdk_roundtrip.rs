@@ -68,9 +68,12 @@ fn every_suite_and_frame_length() {
                     r.unwrap_or_else(|e| panic!("{what}: {e}"));
                     assert_eq!(out, pt, "{what}: stream {chunk}");
                 }
-                let ra =
-                    ready(RandomAccessReader::open(&ct[..], &key, &releasing(&DecryptOptions::default())))
-                        .unwrap();
+                let ra = ready(RandomAccessReader::open(
+                    &ct[..],
+                    &key,
+                    &releasing(&DecryptOptions::default()),
+                ))
+                .unwrap();
                 assert_eq!(ra.plaintext_len(), size as u64);
                 assert_eq!(
                     ready(ra.read(0, size as u64)).unwrap(),

@@ -136,11 +136,15 @@ fn random_access_agrees() {
     let opts = DecryptOptions::default();
     let mut failures = Vec::new();
     for c in &cases {
-        let r = ready(RandomAccessReader::open(&c.ct[..], &DataKey::new(&c.key), &releasing(&opts)))
-            .and_then(|r| {
-                let n = r.plaintext_len();
-                ready(r.read(0, n))
-            });
+        let r = ready(RandomAccessReader::open(
+            &c.ct[..],
+            &DataKey::new(&c.key),
+            &releasing(&opts),
+        ))
+        .and_then(|r| {
+            let n = r.plaintext_len();
+            ready(r.read(0, n))
+        });
         match (&c.buffered, r) {
             (None, r) => {
                 if let Err(e) = outcome(r, &c.plaintext) {

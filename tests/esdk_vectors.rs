@@ -69,9 +69,12 @@ fn python_manifest_all_cases() {
                     assert!(out == pt, "{id}: stream chunk {chunk}: plaintext differs");
                 }
                 // random access: whole plaintext and slices
-                let ra =
-                    ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
-                        .unwrap_or_else(|e| panic!("{id}: random access: {e}"));
+                let ra = ready(RandomAccessReader::open(
+                    &ct[..],
+                    &DataKey::new(&key),
+                    &releasing(&opts),
+                ))
+                .unwrap_or_else(|e| panic!("{id}: random access: {e}"));
                 assert_eq!(ra.plaintext_len(), pt.len() as u64, "{id}");
                 // the allocation hint one-shot decryption sizes its output with
                 let h = UnverifiedHeader::parse(&ct, Default::default()).unwrap();
@@ -82,7 +85,11 @@ fn python_manifest_all_cases() {
                     "{id}: plaintext length hint"
                 );
                 let n = pt.len() as u64;
-                assert_eq!(ready(ra.read(0, n)).unwrap(), pt, "{id}: random access whole");
+                assert_eq!(
+                    ready(ra.read(0, n)).unwrap(),
+                    pt,
+                    "{id}: random access whole"
+                );
                 for (o, l) in [
                     (0, 1),
                     (n / 2, 100),
@@ -151,11 +158,15 @@ fn python_manifest_all_cases() {
                 }
                 // random access reads the whole plaintext: error, or (signature not checked by
                 // random access, documented) the genuine plaintext when only the signature was hit
-                let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
-                    .and_then(|r| {
-                        let n = r.plaintext_len();
-                        ready(r.read(0, n))
-                    });
+                let ra = ready(RandomAccessReader::open(
+                    &ct[..],
+                    &DataKey::new(&key),
+                    &releasing(&opts),
+                ))
+                .and_then(|r| {
+                    let n = r.plaintext_len();
+                    ready(r.read(0, n))
+                });
                 match ra {
                     Err(_) => {}
                     Ok(got) => {
@@ -249,8 +260,12 @@ fn commitment_vectors_all_cases() {
                 res.unwrap_or_else(|e| panic!("case {i}: stream {chunk}: {e}"));
                 assert_eq!(out, want, "case {i}: stream {chunk}");
             }
-            let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
-                .unwrap_or_else(|e| panic!("case {i}: random access: {e}"));
+            let ra = ready(RandomAccessReader::open(
+                &ct[..],
+                &DataKey::new(&key),
+                &releasing(&opts),
+            ))
+            .unwrap_or_else(|e| panic!("case {i}: random access: {e}"));
             assert_eq!(
                 ready(ra.read(0, want.len() as u64)).unwrap(),
                 want,
@@ -278,8 +293,12 @@ fn commitment_vectors_all_cases() {
                 "case {i}"
             );
             assert!(out.is_empty());
-            let e = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts)))
-                .unwrap_err();
+            let e = ready(RandomAccessReader::open(
+                &ct[..],
+                &DataKey::new(&key),
+                &releasing(&opts),
+            ))
+            .unwrap_err();
             assert_eq!(e.code, ErrorCode::CommitmentMismatch, "case {i}");
             bad += 1;
         }

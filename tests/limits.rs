@@ -54,7 +54,14 @@ fn code<T: std::fmt::Debug>(r: callseal::Result<T>) -> ErrorCode {
 }
 
 fn random_access_code(ct: &[u8], key: &[u8], opts: &DecryptOptions) -> ErrorCode {
-    code(ready(RandomAccessReader::open(ct, &DataKey::new(key), &releasing(opts))).map(|_| ()))
+    code(
+        ready(RandomAccessReader::open(
+            ct,
+            &DataKey::new(key),
+            &releasing(opts),
+        ))
+        .map(|_| ()),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,8 +178,12 @@ fn frame_length_limit() {
         max_frame_buffer: 4096 + 36,
         ..Default::default()
     };
-    let ra =
-        ready(RandomAccessReader::open(&nf[..], &DataKey::new(&nf_key), &releasing(&opts))).unwrap();
+    let ra = ready(RandomAccessReader::open(
+        &nf[..],
+        &DataKey::new(&nf_key),
+        &releasing(&opts),
+    ))
+    .unwrap();
     assert_eq!(ready(ra.read(4000, 96)).unwrap().len(), 96);
 }
 
@@ -209,7 +220,12 @@ fn frame_buffer_limit_applies_to_the_frames_present() {
     let (r, out) = stream_decrypt(&ct, &key, &opts, 37);
     r.unwrap();
     assert_eq!(out, short);
-    let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &releasing(&opts))).unwrap();
+    let ra = ready(RandomAccessReader::open(
+        &ct[..],
+        &DataKey::new(&key),
+        &releasing(&opts),
+    ))
+    .unwrap();
     assert_eq!(ready(ra.read(10, 280)).unwrap(), &short[10..290]);
     // 1,200 bytes: a regular frame of 1,000 + 16 bytes, over the buffer.
     let long: Vec<u8> = (0..1200u32).map(|i| i as u8).collect();

@@ -240,15 +240,24 @@ fn random_access_holds_what_its_source_returned_not_what_it_was_asked_for() {
         declared: 300 << 20,
     };
     let (r, peak) = peak_during(|| {
-        ready(RandomAccessReader::open(source, &key, &DecryptOptions::default())).map(|_| ())
+        ready(RandomAccessReader::open(
+            source,
+            &key,
+            &DecryptOptions::default(),
+        ))
+        .map(|_| ())
     });
     assert_eq!(r.unwrap_err().code, ErrorCode::InvalidArgument);
     assert!(peak < BOUND, "opening held {peak} bytes");
 
     // A read asked for far more than the message holds is refused without room for it.
     let (ct, key) = message(4096);
-    let reader =
-        ready(RandomAccessReader::open(ct.as_slice(), &key, &DecryptOptions::default())).unwrap();
+    let reader = ready(RandomAccessReader::open(
+        ct.as_slice(),
+        &key,
+        &DecryptOptions::default(),
+    ))
+    .unwrap();
     let (r, peak) = peak_during(|| ready(reader.read(0, 1 << 40)));
     assert_eq!(r.unwrap_err().code, ErrorCode::InvalidArgument);
     assert!(peak < BOUND, "a refused read held {peak} bytes");

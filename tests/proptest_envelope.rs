@@ -209,9 +209,12 @@ fn every_suite_every_frame_length_boundaries() {
                 let opts = DecryptOptions::default();
                 assert_eq!(decrypt(&msg, &key, &opts).unwrap(), plaintext);
                 assert_eq!(stream_chunks(&msg, &key, &[7]).unwrap(), plaintext);
-                let r =
-                    ready(RandomAccessReader::open(msg.as_slice(), &DataKey::new(&key), &releasing()))
-                        .unwrap();
+                let r = ready(RandomAccessReader::open(
+                    msg.as_slice(),
+                    &DataKey::new(&key),
+                    &releasing(),
+                ))
+                .unwrap();
                 assert_eq!(r.plaintext_len(), len as u64);
                 assert_eq!(ready(r.read(0, len as u64)).unwrap(), plaintext);
                 n += 1;

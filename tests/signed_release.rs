@@ -78,7 +78,12 @@ fn streams_and_random_access_refuse_signed_messages_by_default_naming_the_opt_in
         assert!(e.message.contains("'release-before-verify'"), "{e}");
         assert!(out.is_empty(), "nothing released");
 
-        let e = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &opts)).unwrap_err();
+        let e = ready(RandomAccessReader::open(
+            &ct[..],
+            &DataKey::new(&key),
+            &opts,
+        ))
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::SignedMessageRefused);
         assert!(e.message.contains("random access never checks"), "{e}");
 
@@ -135,7 +140,12 @@ fn the_opt_in_releases_frames_before_a_bad_or_missing_signature_is_seen() {
     assert_eq!(r.unwrap_err().code, ErrorCode::Truncated);
     assert_eq!(out, pt);
 
-    let ra = ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &release)).unwrap();
+    let ra = ready(RandomAccessReader::open(
+        &ct[..],
+        &DataKey::new(&key),
+        &release,
+    ))
+    .unwrap();
     assert_eq!(ready(ra.read(0, pt.len() as u64)).unwrap(), pt);
     // One-shot still verifies first: the bad signature releases nothing.
     assert_eq!(
@@ -177,9 +187,13 @@ fn reject_refuses_signed_messages_in_every_api() {
     assert_eq!(r.unwrap_err().code, ErrorCode::SignedMessageRefused);
     assert!(out.is_empty());
     assert_eq!(
-        ready(RandomAccessReader::open(&ct[..], &DataKey::new(&key), &reject))
-            .unwrap_err()
-            .code,
+        ready(RandomAccessReader::open(
+            &ct[..],
+            &DataKey::new(&key),
+            &reject
+        ))
+        .unwrap_err()
+        .code,
         ErrorCode::SignedMessageRefused
     );
 }

@@ -23,7 +23,7 @@ use crate::envelope::decrypt::{
 };
 use crate::envelope::header::{ContentType, HeaderInfo, UnverifiedHeader};
 use crate::envelope::keys::DataKey;
-use crate::envelope::random_access::{plaintext_len_hint, RandomAccess, HINT_TAIL_BYTES};
+use crate::envelope::random_access::{plaintext_len_hint, HINT_TAIL_BYTES};
 use crate::envelope::suite::Signature;
 use crate::err;
 use crate::error::{Error, Result};
@@ -40,7 +40,7 @@ const DIRECT_FRAMES: usize = 16 << 10;
 /// them all; of these, `parseHeader` applies the checks that need no key:
 /// `maxEncryptedDataKeys` and `signedMessages: 'reject'`; which signed messages a range reader
 /// takes depends on `signedMessages`, see `SignedMessages::admit`).
-const DECRYPT_OPTIONS: &[&str] = &[
+pub(super) const DECRYPT_OPTIONS: &[&str] = &[
     "expectedContext",
     "maxEncryptedDataKeys",
     "signedMessages",
@@ -67,8 +67,8 @@ enum EngineChoice {
     Rust,
 }
 
-struct Options {
-    core: DecryptOptions,
+pub(super) struct Options {
+    pub(super) core: DecryptOptions,
     engine: EngineChoice,
     instruction_file: Option<String>,
 }
@@ -111,7 +111,7 @@ pub(crate) fn integer(v: &JsValue, what: &str, min: u32, max: u32) -> Result<u32
 }
 
 /// A JS number as JS writes it (Rust's float formatting would add kilobytes to the module).
-fn js_number(v: &JsValue) -> String {
+pub(super) fn js_number(v: &JsValue) -> String {
     js_sys::Number::unchecked_from_js_ref(v)
         .to_string_with_radix(10)
         .map(String::from)
@@ -160,7 +160,7 @@ pub(crate) fn string_pairs(value: &JsValue, what: &str) -> Result<Vec<(String, S
 
 impl Options {
     /// Reads `value` (undefined, null or an options object with keys from `allowed`).
-    fn from_js(value: &JsValue, allowed: &[&str]) -> Result<Options, JsValue> {
+    pub(super) fn from_js(value: &JsValue, allowed: &[&str]) -> Result<Options, JsValue> {
         let mut opts = Options {
             core: DecryptOptions::default(),
             engine: EngineChoice::Auto,
@@ -203,7 +203,7 @@ impl Options {
     }
 
     /// WebCrypto when allowed, present, and able to take a key of `key_len` bytes.
-    fn use_webcrypto(&self, key_len: usize) -> Result<bool> {
+    pub(super) fn use_webcrypto(&self, key_len: usize) -> Result<bool> {
         match self.engine {
             EngineChoice::Rust => Ok(false),
             EngineChoice::Auto => Ok(webcrypto::supports_aes_key(key_len)),
@@ -235,7 +235,7 @@ pub(crate) fn string_map(
 }
 
 /// The header as the `MessageHeader` type of the package (see pkg-config/src/lib/types.ts).
-fn header_to_js(info: &HeaderInfo) -> JsValue {
+pub(super) fn header_to_js(info: &HeaderInfo) -> JsValue {
     let obj = Object::new();
     set(&obj, "unauthenticated", &true.into());
     set(&obj, "version", &(info.version.byte() as u32).into());
@@ -280,6 +280,13 @@ fn header_to_js(info: &HeaderInfo) -> JsValue {
     set(&obj, "committing", &info.suite.committing.into());
     set(&obj, "dataKeyLength", &(info.suite.key_len as u32).into());
     obj.into()
+}
+
+/// The header as `VerifiedMessageHeader` (`unauthenticated: false`): verified with the data key.
+pub(super) fn verified_header_to_js(info: &HeaderInfo) -> JsValue {
+    let header = header_to_js(info);
+    set(header.unchecked_ref(), "unauthenticated", &false.into());
+    header
 }
 
 /// Reads the header from the start of `bytes` without copying more of the message into wasm
@@ -1037,232 +1044,6 @@ async fn decrypt_s3(
         .await?
         .ok_or_else(|| Error::new(crate::ErrorCode::InvalidState, "no result"))?;
     Ok(plaintext)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Random access (under the TS layer's `openRangeReader`)
-// ---------------------------------------------------------------------------------------------
-
-struct RangeState {
-    access: RandomAccess,
-    aes: Option<AesKey>,
-}
-
-/// Authenticated random access to a framed message whose bytes the caller fetches (the TS
-/// layer drives it with a `RangeSource`). See `RangeReader` in types.ts for exactly what is
-/// verified before the whole message is seen.
-#[wasm_bindgen]
-pub struct RangeDecryptor {
-    /// The data key and options until `open` verified the header with them.
-    pending: Rc<RefCell<Option<(DataKey, Options)>>>,
-    /// Shared with reads in progress: `close` drops the reader's hold, and the keys go when
-    /// the last read using them ends.
-    state: Rc<RefCell<Option<Rc<RangeState>>>>,
-    header: Rc<RefCell<JsValue>>,
-}
-
-fn closed() -> JsValue {
-    err!(InvalidState, "range reader is closed").into()
-}
-
-#[wasm_bindgen]
-impl RangeDecryptor {
-    /// Takes the data key and options (read now: the caller may wipe its copy on return).
-    #[wasm_bindgen(constructor)]
-    pub fn new(data_key: JsValue, options: JsValue) -> Result<RangeDecryptor, JsValue> {
-        let key = super::bytes_arg(&data_key, "openRangeReader: dataKey")?;
-        let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
-        Ok(RangeDecryptor {
-            pending: Rc::new(RefCell::new(Some((DataKey::from_vec(key.to_vec()), opts)))),
-            state: Rc::new(RefCell::new(None)),
-            header: Rc::new(RefCell::new(JsValue::UNDEFINED)),
-        })
-    }
-
-    /// Verifies the header (a prefix of the message holding at least the whole header) with the
-    /// data key. Rejects with TRUNCATED if `prefix` ends inside the header: call again with more.
-    pub fn open(&self, prefix: JsValue) -> Promise {
-        let prefix = super::bytes_arg(&prefix, "openRangeReader: source.read result");
-        let (pending, state, header_js) = (
-            self.pending.clone(),
-            self.state.clone(),
-            self.header.clone(),
-        );
-        future_to_promise(async move {
-            let prefix = prefix?;
-            let header = match pending.borrow().as_ref() {
-                Some((_, opts)) => read_header(&prefix, &opts.core)?,
-                None => return Err(closed()),
-            };
-            let (key, opts) = pending.take().ok_or_else(closed)?;
-            header_js.replace(header_to_js(header.unverified()));
-            let access = RandomAccess::new(header, &key, &opts.core)?;
-            drop(key);
-            // Verified now (header tag, commitment, expected context).
-            set(
-                header_js.borrow().unchecked_ref(),
-                "unauthenticated",
-                &false.into(),
-            );
-            let aes = if opts.use_webcrypto(access.content_key().expose().len())? {
-                Some(AesKey::import(access.content_key().expose()).await?)
-            } else {
-                None
-            };
-            state.replace(Some(Rc::new(RangeState { access, aes })));
-            Ok(JsValue::UNDEFINED)
-        })
-    }
-
-    /// The header, verified by `open` (`unauthenticated: false`).
-    #[wasm_bindgen(getter)]
-    pub fn header(&self) -> JsValue {
-        self.header.borrow().clone()
-    }
-
-    /// `[start, end)` of the bytes `locateEnd` needs, given the object's total size.
-    #[wasm_bindgen(js_name = tailRange)]
-    pub fn tail_range(&self, total_size: f64) -> Result<Vec<f64>, JsValue> {
-        let st = self.state.borrow();
-        let r = st
-            .as_ref()
-            .ok_or_else(closed)?
-            .access
-            .tail_range(total_size as u64)?;
-        Ok(vec![r.start as f64, r.end as f64])
-    }
-
-    /// Finds and opens the final frame in the tail bytes; returns the authenticated plaintext length.
-    #[wasm_bindgen(js_name = locateEnd)]
-    pub fn locate_end(&self, total_size: f64, tail: JsValue) -> Result<f64, JsValue> {
-        let tail = super::bytes_arg(&tail, "openRangeReader: source.read result")?;
-        let mut st = self.state.borrow_mut();
-        let st = st.as_mut().ok_or_else(closed)?;
-        let st = Rc::get_mut(st).ok_or_else(|| err!(InvalidState, "locateEnd during a read"))?;
-        Ok(st.access.locate_end(total_size as u64, &tail.to_vec())? as f64)
-    }
-
-    /// `[start, end)` of the message bytes covering plaintext `[offset, offset + length)`
-    /// (the frames are contiguous, so one range request fetches them all); `[]` if length is 0.
-    pub fn plan(&self, offset: f64, length: f64) -> Result<Vec<f64>, JsValue> {
-        let st = self.state.borrow();
-        let plan = st
-            .as_ref()
-            .ok_or_else(closed)?
-            .access
-            .plan(offset as u64, length as u64)?;
-        Ok(match (plan.first(), plan.last()) {
-            (Some(a), Some(b)) => vec![a.range.start as f64, b.range.end as f64],
-            _ => vec![],
-        })
-    }
-
-    /// Authenticates and decrypts the frames in `span` (the bytes from `plan`, starting at
-    /// message offset `span_start`) and returns plaintext `[offset, offset + length)`.
-    pub fn read(&self, offset: f64, length: f64, span: JsValue, span_start: f64) -> Promise {
-        let state = self.state.clone();
-        let span = super::bytes_arg(&span, "RangeReader.read: source.read result");
-        future_to_promise(async move {
-            let span = span?;
-            let (offset, length, span_start) = (offset as u64, length as u64, span_start as u64);
-            let (plan, sealed) = {
-                let st = state.borrow();
-                let st = st.as_ref().ok_or_else(closed)?;
-                let plan = st.access.plan(offset, length)?;
-                let mut sealed = Vec::with_capacity(plan.len());
-                for f in &plan {
-                    let start = f
-                        .range
-                        .start
-                        .checked_sub(span_start)
-                        .filter(|s| *s + (f.range.end - f.range.start) <= span.length() as u64);
-                    let Some(start) = start else {
-                        return Err(err!(
-                            InvalidArgument,
-                            "span does not cover bytes {}..{} of frame {}",
-                            f.range.start,
-                            f.range.end,
-                            f.seq
-                        )
-                        .into());
-                    };
-                    let bytes = span
-                        .subarray(start as u32, (start + f.range.end - f.range.start) as u32)
-                        .to_vec();
-                    sealed.push(st.access.seal(f, &bytes)?);
-                }
-                (plan, sealed)
-            };
-            let Some(first) = plan.first() else {
-                return Ok(Uint8Array::new_with_length(0).into());
-            };
-            let total: u64 = plan
-                .iter()
-                .map(|f| f.plaintext.end - f.plaintext.start)
-                .sum();
-            let out = Uint8Array::new_with_length(total as u32);
-            let mut written = 0u32;
-            // Not borrowed across awaits: the read holds the state while it opens the frames.
-            let st = state.borrow().clone().ok_or_else(closed)?;
-            open_sealed(&st, sealed, &out, &mut written).await?;
-            let from = (offset - first.plaintext.start) as u32;
-            Ok(out.slice(from, from + length as u32).into())
-        })
-    }
-
-    /// Wipes the keys. Later calls fail with INVALID_STATE.
-    pub fn close(&self) {
-        self.pending.take();
-        self.state.take();
-    }
-}
-
-async fn open_sealed(
-    st: &RangeState,
-    frames: Vec<SealedFrame>,
-    out: &Uint8Array,
-    written: &mut u32,
-) -> Result<()> {
-    let mut put = |plaintext: &Uint8Array| -> Result<()> {
-        let end = written
-            .checked_add(plaintext.length())
-            .filter(|e| *e <= out.length());
-        let end = end.ok_or_else(|| err!(MalformedBody, "frame plaintext larger than planned"))?;
-        out.set(plaintext, *written);
-        *written = end;
-        Ok(())
-    };
-    match &st.aes {
-        Some(aes) => {
-            let mut pipe = Pipeline::new(aes);
-            let mut frames = frames.into_iter();
-            loop {
-                while pipe.has_room() {
-                    let Some(f) = frames.next() else { break };
-                    let sealed = Uint8Array::from(f.ciphertext_and_tag());
-                    pipe.submit(Job {
-                        seq: f.seq,
-                        iv: *f.iv.bytes(),
-                        what: "frame",
-                        sealed,
-                        aad: f.aad,
-                    })?;
-                }
-                let Some((_, plaintext)) = pipe.next().await? else {
-                    return Ok(());
-                };
-                put(&plaintext)?;
-            }
-        }
-        None => {
-            for f in frames {
-                let plaintext =
-                    zeroize::Zeroizing::new(f.open(&RustAesGcm, st.access.content_key())?);
-                put(&Uint8Array::from(&plaintext[..]))?;
-            }
-            Ok(())
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ mod hash_worker;
 #[cfg(feature = "policy")]
 mod policy;
 #[cfg(feature = "envelope")]
+mod range;
+#[cfg(feature = "envelope")]
 mod webcrypto;
 
 /// Talc instead of the default dlmalloc: smaller and faster on wasm (the policy evaluator

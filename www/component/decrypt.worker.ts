@@ -114,31 +114,6 @@ async function resolveUrl(access: Access, t: ObjectTarget): Promise<{ url: strin
 }
 
 /**
- * Header bytes -> parsed header. The first request is small and alone on the wire (the key
- * unwrap waits for the header): the header and the first frame, kept by the source for the
- * reader; the blocks are fetched while the broker unwraps the key. Reads more when the header
- * is longer than the piece.
- */
-async function readHeader(source: HttpRangeSource) {
-  const { parseHeader } = await callseal;
-  let length = HEAD_PIECE;
-  let bytes = await source.readUncached(0, length, { keep: true });
-  for (;;) {
-    try {
-      return parseHeader(bytes);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'TRUNCATED' && bytes.length === length && length < 1 << 20) {
-        length *= 4;
-        bytes = await source.read(0, length);
-        continue;
-      }
-      throw e;
-    }
-  }
-}
-
-/**
  * Asks for the data key at once when the listing gave the unwrap request (the broker read the
  * object's header when listing), in parallel with fetching the object; else undefined (the key is
  * asked for once the header is read). A key that arrives for nothing (the open failed or the
@@ -198,14 +173,21 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
   // of its own, like the start (see HEAD_PIECE). When the key is already being asked for (early),
   // the header is no longer the only step before the unwrap: both ends are fetched at once.
   const fetchTail = () => {
-    if (source.size === undefined) return;
-    const tail = Math.min(source.size, TAIL_PIECE);
-    void source.readUncached(source.size - tail, tail, { keep: true }).then(() => mark('tail-done', id), () => undefined);
+    const size = source.size;
+    if (size === undefined) return;
+    const tail = Math.min(size, TAIL_PIECE);
+    void source.readUncached(size - tail, tail, { keep: true }).then(() => mark('tail-done', id), () => undefined);
   };
   if (early) fetchTail();
 
   stage(id, 'header');
-  const header = await readHeader(source);
+  // The first request is small and alone on the wire (the key unwrap waits for the header): the
+  // header and the first frame, kept by the source for the reader. readHeader reads the header
+  // from it (and reads more when the header is longer than the piece).
+  const head = source.readUncached(0, HEAD_PIECE, { keep: true });
+  const { readHeader, openRangeReader } = await callseal;
+  await head;
+  const header = await readHeader(source.asRangeSource());
   mark('header-done', id);
 
   // While the broker unwraps the key, fetch what the reader needs first: the start of the object
@@ -214,7 +196,6 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
   void source.read(0, HEADER_PROBE).catch(() => undefined);
   if (!early) fetchTail();
   stage(id, 'key');
-  const { openRangeReader } = await callseal;
   const dataKey = await keyFor(access, t, header, early);
 
   stage(id, 'verify');

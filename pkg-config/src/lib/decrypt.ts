@@ -171,8 +171,15 @@ export function decryptS3Object(body: ByteInput, metadata: S3ObjectMetadata, dat
 /** A whole, non-negative number of bytes (a safe integer). */
 const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
-/** Bytes read first to find the header; more are fetched if the header is longer. */
-const HEADER_PROBE = 4096;
+/**
+ * Reads the header of an AWS Encryption SDK message through a byte-range source: its first
+ * 4 KiB, more while the header goes on (up to the header length limit, 1 MiB). The result is
+ * UNAUTHENTICATED, as {@link parseHeader}'s, with the same key-free checks of `options`. The
+ * range reader opens a message the same way.
+ */
+export function readHeader(source: RangeSource, options?: DecryptOptions): Promise<MessageHeader> {
+  return wasm.readHeader(source, options) as Promise<MessageHeader>;
+}
 
 /**
  * Random access to the plaintext of a framed message through a byte-range source (e.g. HTTP
@@ -181,38 +188,10 @@ const HEADER_PROBE = 4096;
  * not verified before the whole message has been seen.
  */
 export async function openRangeReader(source: RangeSource, dataKey: ByteInput, options?: DecryptOptions): Promise<RangeReader> {
-  // The key and options are read now, before the first await: the caller may wipe its copy.
-  const reader = new wasm.RangeDecryptor(dataKey, options);
-  const size = source.size;
-  // Every fetch must return exactly what was asked: a short answer would otherwise be asked
-  // for again (the header) or misread.
-  const readExactly = async (offset: number, length: number): Promise<Uint8Array> => {
-    const what = `openRangeReader: source.read(${offset}, ${length})`;
-    const bytes = wasm.asBytes(await source.read(offset, length), what);
-    if (bytes.length !== length) throw new CallsealError('INVALID_ARGUMENT', `${what} returned ${bytes.length} bytes`);
-    return bytes;
-  };
-  let plaintextLength: number;
-  try {
-    if (!isCount(size)) throw new CallsealError('INVALID_ARGUMENT', `openRangeReader: source.size must be the object's size in bytes, got ${String(size)}`);
-    let prefix = await readExactly(0, Math.min(HEADER_PROBE, size));
-    for (;;) {
-      try {
-        await reader.open(prefix);
-        break;
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code !== 'TRUNCATED' || prefix.length >= size || prefix.length >= 1 << 20) throw e;
-        prefix = await readExactly(0, Math.min(prefix.length * 4, size));
-      }
-    }
-    const [tailStart, tailEnd] = reader.tailRange(size) as unknown as [number, number];
-    plaintextLength = reader.locateEnd(size, await readExactly(tailStart, tailEnd - tailStart));
-  } catch (e) {
-    reader.free(); // wipes the keys
-    throw e;
-  }
+  // The key and options are read by this call, before it awaits: the caller may wipe its copy.
+  const reader = (await wasm.openRangeReader(source, dataKey, options)) as wasm.RangeReader;
   const header = reader.header as VerifiedMessageHeader;
+  const plaintextLength = reader.plaintextLength;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   return {
@@ -230,13 +209,7 @@ export async function openRangeReader(source: RangeSource, dataKey: ByteInput, o
       }
       const result = queue.then(async () => {
         if (closed) throw isClosed();
-        const len = Math.min(length, plaintextLength - offset);
-        const span = reader.plan(offset, len) as unknown as number[];
-        if (span.length === 0) return new Uint8Array(0) as OwnedBytes;
-        const [start, end] = span as [number, number];
-        const bytes = await readExactly(start, end - start);
-        if (closed) throw isClosed();
-        return (await reader.read(offset, len, bytes, start)) as OwnedBytes;
+        return (await reader.read(offset, Math.min(length, plaintextLength - offset))) as OwnedBytes;
       });
       queue = result.then(() => undefined, () => undefined);
       return result;
@@ -244,8 +217,8 @@ export async function openRangeReader(source: RangeSource, dataKey: ByteInput, o
     close() {
       if (closed) return;
       closed = true;
-      // Reads not started fail with INVALID_STATE; a read opening frames right now keeps the
-      // key until its WebCrypto calls end (no network wait), then the key is wiped.
+      // Reads not started fail with INVALID_STATE; a read in progress keeps the key until it
+      // ends (then fails with INVALID_STATE), then the key is wiped.
       reader.close();
       reader.free();
     },

@@ -1,7 +1,8 @@
 /**
  * The ESDK header facts of a stored object: the encrypted data keys this broker can unwrap and the
- * encryption context, read by the broker itself from S3 (a small Range GET of the object's start)
- * and parsed by callseal's `parseHeader`, cached by ETag (revalidated with If-None-Match).
+ * encryption context, read by the broker itself from S3 (a small Range GET of the object's start,
+ * more when the header is longer) with callseal's `readHeader`, cached by ETag (revalidated with
+ * If-None-Match).
  *
  * The listing hands them to the page for the objects the user may read, so that on a click the
  * page can send the unwrap request at once, in parallel with fetching the object, instead of
@@ -31,22 +32,22 @@ interface ParsedHeader {
   encryptionContext: Record<string, string>;
   encryptedDataKeys: { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }[];
 }
-type ParseHeader = (bytes: Uint8Array) => ParsedHeader;
+type RangeSource = { size: number; read(offset: number, length: number): Promise<Uint8Array> };
+type ReadHeader = (source: RangeSource) => Promise<ParsedHeader>;
 
-/** Enough for a header with a few KMS data keys; more is read when parseHeader says TRUNCATED. */
-const PROBE = 4096;
-const MAX_HEADER = 64 * 1024;
+/** The first request's length: a header with a few KMS data keys fits; readHeader reads more if not. */
+const FIRST_BYTES = 4096;
 /** An entry younger than this is used without asking S3 whether the object changed. */
 const FRESH_MS = 30_000;
 const MAX_ENTRIES = 10_000;
 
-let parser: Promise<ParseHeader> | undefined;
+let headerReader: Promise<ReadHeader> | undefined;
 
-/** callseal's parseHeader: the installed package, else the local build in pkg/ (Node entry). */
-function loadParseHeader(): Promise<ParseHeader> {
-  parser ??= importCallseal<ParseHeader>('parseHeader', ['callseal/decrypt', 'callseal', localEntry('decrypt')]);
-  parser.catch(() => { parser = undefined; }); // pkg/ may be rebuilt (swapped) meanwhile: retry later
-  return parser;
+/** callseal's readHeader: the installed package, else the local build in pkg/ (Node entry). */
+function loadReadHeader(): Promise<ReadHeader> {
+  headerReader ??= importCallseal<ReadHeader>('readHeader', ['callseal/decrypt', 'callseal', localEntry('decrypt')]);
+  headerReader.catch(() => { headerReader = undefined; }); // pkg/ may be rebuilt (swapped) meanwhile: retry later
+  return headerReader;
 }
 
 export class HeaderFactsCache {
@@ -75,43 +76,41 @@ export class HeaderFactsCache {
   }
 
   private async load(key: string, known?: HeaderFacts): Promise<HeaderFacts | undefined> {
-    const parseHeader = await loadParseHeader();
-    let length = PROBE;
-    for (;;) {
-      let res;
-      try {
-        res = await this.s3.send(new GetObjectCommand({
-          Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}`, IfNoneMatch: known?.etag,
-        }));
-      } catch (err) {
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 304 && known) return this.keep(key, known); // unchanged
-        throw err;
-      }
-      const bytes = await res.Body!.transformToByteArray();
-      const etag = res.ETag ?? '';
-      let header: ParsedHeader;
-      try {
-        header = parseHeader(bytes);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'TRUNCATED' && bytes.length === length && length < MAX_HEADER) { length *= 4; continue; }
-        throw err;
-      }
-      const utf8 = new TextDecoder('utf-8', { fatal: true });
-      const encryptedDataKeys: WireDataKey[] = [];
-      for (const k of header.encryptedDataKeys) {
-        if (k.providerId !== KMS_PROVIDER_ID) continue;
-        let info: string;
-        try { info = utf8.decode(k.providerInfo); } catch { continue; }
-        if (info !== this.kmsKeyArn) continue;
-        encryptedDataKeys.push({ providerId: k.providerId, providerInfo: info, ciphertext: Buffer.from(k.ciphertext).toString('base64') });
-      }
-      if (!encryptedDataKeys.length || !etag) return undefined;
-      const encryptionContext: Record<string, string> = {};
-      for (const [k, v] of Object.entries(header.encryptionContext)) encryptionContext[k] = v;
-      return this.keep(key, { messageId: Buffer.from(header.messageId).toString('base64'), encryptedDataKeys, encryptionContext, etag });
+    const readHeader = await loadReadHeader();
+    const get = (from: number, to: number, pin: { IfNoneMatch?: string; IfMatch?: string }) =>
+      this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${from}-${to - 1}`, ...pin }));
+    let res;
+    try {
+      res = await get(0, FIRST_BYTES, { IfNoneMatch: known?.etag });
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 304 && known) return this.keep(key, known); // unchanged
+      throw err;
     }
+    const first = await res.Body!.transformToByteArray();
+    const etag = res.ETag ?? '';
+    const size = Number(/\/(\d+)$/.exec(res.ContentRange ?? '')?.[1] ?? first.length);
+    // Reads past the first bytes (a long header) are pinned to the object the first one read.
+    const source: RangeSource = {
+      size,
+      read: async (offset, length) => offset + length <= first.length
+        ? first.subarray(offset, offset + length)
+        : (await get(offset, offset + length, { IfMatch: etag || undefined })).Body!.transformToByteArray(),
+    };
+    const header = await readHeader(source);
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const encryptedDataKeys: WireDataKey[] = [];
+    for (const k of header.encryptedDataKeys) {
+      if (k.providerId !== KMS_PROVIDER_ID) continue;
+      let info: string;
+      try { info = utf8.decode(k.providerInfo); } catch { continue; }
+      if (info !== this.kmsKeyArn) continue;
+      encryptedDataKeys.push({ providerId: k.providerId, providerInfo: info, ciphertext: Buffer.from(k.ciphertext).toString('base64') });
+    }
+    if (!encryptedDataKeys.length || !etag) return undefined;
+    const encryptionContext: Record<string, string> = {};
+    for (const [k, v] of Object.entries(header.encryptionContext)) encryptionContext[k] = v;
+    return this.keep(key, { messageId: Buffer.from(header.messageId).toString('base64'), encryptedDataKeys, encryptionContext, etag });
   }
 
   private keep(key: string, facts: HeaderFacts): HeaderFacts {

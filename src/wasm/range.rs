@@ -1,0 +1,280 @@
+//! JS bindings of reading through the caller's `RangeSource` (`{ size, read(offset, length) }`):
+//! `readHeader` and `openRangeReader`. The open protocol is the core's
+//! ([`read_header`], [`RandomAccessReader::open`]); here the JS source becomes a core
+//! [`RangeSource`] and a read's frames are opened with the engine the options pick.
+
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::decrypt::{header_to_js, js_number, verified_header_to_js, Options, DECRYPT_OPTIONS};
+use super::webcrypto::{AesKey, Job, Pipeline};
+use crate::engine::RustAesGcm;
+use crate::envelope::decrypt::SealedFrame;
+use crate::envelope::keys::DataKey;
+use crate::envelope::random_access::{read_header, RandomAccessReader, RangeSource};
+use crate::err;
+use crate::error::Result;
+
+/// The caller's `RangeSource`, read by the core.
+struct JsRangeSource {
+    source: JsValue,
+    read: Function,
+    size: u64,
+    /// The API reading it, for error messages.
+    api: &'static str,
+    /// The error a `read` ended with, given to the caller as it is: its own (a failed fetch, an
+    /// aborted request), or INVALID_ARGUMENT for a result that holds no bytes.
+    thrown: Rc<RefCell<Option<JsValue>>>,
+}
+
+impl JsRangeSource {
+    /// Reads `size` (a whole number of bytes) and `read` (a function) of `source` now.
+    fn from_js(source: &JsValue, api: &'static str) -> Result<JsRangeSource, JsValue> {
+        if !source.is_object() {
+            let got = super::describe(source);
+            return Err(super::invalid_argument(
+                &format!("{api}: source"),
+                format!("expected an object with size and read, got {got}"),
+            ));
+        }
+        let field = |name: &str| {
+            Reflect::get(source, &name.into())
+                .map_err(|e| super::threw(&format!("{api}: source.{name}"), e))
+        };
+        let size = field("size")?;
+        let whole = size
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(n));
+        let Some(bytes) = whole else {
+            let got = size
+                .as_f64()
+                .map_or_else(|| super::describe(&size), |_| js_number(&size));
+            return Err(super::invalid_argument(
+                &format!("{api}: source.size"),
+                format!("must be the object's size in bytes, got {got}"),
+            ));
+        };
+        let read = field("read")?.dyn_into::<Function>().map_err(|v| {
+            let got = super::describe(&v);
+            super::invalid_argument(
+                &format!("{api}: source.read"),
+                format!("expected a function, got {got}"),
+            )
+        })?;
+        Ok(JsRangeSource {
+            source: source.clone(),
+            read,
+            size: bytes as u64,
+            api,
+            thrown: Rc::new(RefCell::new(None)),
+        })
+    }
+}
+
+impl RangeSource for JsRangeSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    async fn read(&self, range: Range<u64>) -> Result<Vec<u8>> {
+        let (offset, length) = (range.start, range.end - range.start);
+        let what = format!("{}: source.read({offset}, {length})", self.api);
+        let answer = match self.read.call2(
+            &self.source,
+            &(offset as f64).into(),
+            &(length as f64).into(),
+        ) {
+            Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
+            Err(e) => Err(e),
+        };
+        let bytes = answer.and_then(|v| super::bytes_arg(&v, &what));
+        match bytes {
+            Ok(bytes) => Ok(bytes.to_vec()),
+            Err(e) => {
+                self.thrown.replace(Some(e));
+                Err(err!(InvalidArgument, "{what} failed"))
+            }
+        }
+    }
+}
+
+/// What reaches JS for a failure while reading `thrown`'s source: the source's own error, if
+/// its `read` failed, else `e`.
+fn to_js(thrown: &RefCell<Option<JsValue>>, e: crate::Error) -> JsValue {
+    thrown.take().unwrap_or_else(|| e.into())
+}
+
+/// Reads the header of the message in `source` (4 KiB first, more while it goes on, up to the
+/// header length limit). **Unauthenticated**, as `parseHeader`'s, with the same checks.
+#[wasm_bindgen(js_name = readHeader)]
+pub fn read_header_js(source: JsValue, options: JsValue) -> Promise {
+    let args = Options::from_js(&options, DECRYPT_OPTIONS)
+        .and_then(|opts| Ok((JsRangeSource::from_js(&source, "readHeader")?, opts)));
+    future_to_promise(async move {
+        let (source, opts) = args?;
+        let header = read_header(&source, &opts.core)
+            .await
+            .map_err(|e| to_js(&source.thrown, e))?;
+        Ok(header_to_js(header.unverified()))
+    })
+}
+
+struct RangeState {
+    reader: RandomAccessReader<JsRangeSource>,
+    aes: Option<AesKey>,
+}
+
+/// Authenticated random access to a message through the caller's source (under the TS layer's
+/// `openRangeReader`). See `RangeReader` in types.ts for what is verified before the whole
+/// message is seen.
+#[wasm_bindgen]
+pub struct RangeReader {
+    /// Shared with reads in progress: `close` drops the reader's hold, and the keys go when
+    /// the last read using them ends.
+    state: Rc<RefCell<Option<Rc<RangeState>>>>,
+    thrown: Rc<RefCell<Option<JsValue>>>,
+    header: JsValue,
+    plaintext_len: u64,
+}
+
+fn closed() -> JsValue {
+    err!(InvalidState, "range reader is closed").into()
+}
+
+/// Opens a reader: reads and verifies the header with the data key, then opens the final frame
+/// (which authenticates the plaintext length). The key and options are read before it returns
+/// (the caller may wipe its copy of the key then).
+#[wasm_bindgen(js_name = openRangeReader)]
+pub fn open_range_reader(source: JsValue, data_key: JsValue, options: JsValue) -> Promise {
+    let args = super::bytes_arg(&data_key, "openRangeReader: dataKey").and_then(|key| {
+        let key = DataKey::from_vec(key.to_vec());
+        let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
+        Ok((
+            JsRangeSource::from_js(&source, "openRangeReader")?,
+            key,
+            opts,
+        ))
+    });
+    future_to_promise(async move {
+        let (source, key, opts) = args?;
+        let thrown = source.thrown.clone();
+        let reader = RandomAccessReader::open(source, &key, &opts.core).await;
+        drop(key);
+        let reader = reader.map_err(|e| to_js(&thrown, e))?;
+        let content_key = reader.access().content_key().expose();
+        let aes = if opts.use_webcrypto(content_key.len())? {
+            Some(AesKey::import(content_key).await?)
+        } else {
+            None
+        };
+        Ok(RangeReader {
+            header: verified_header_to_js(reader.access().header().info()),
+            plaintext_len: reader.plaintext_len(),
+            state: Rc::new(RefCell::new(Some(Rc::new(RangeState { reader, aes })))),
+            thrown,
+        }
+        .into())
+    })
+}
+
+#[wasm_bindgen]
+impl RangeReader {
+    /// The header, verified (`unauthenticated: false`).
+    #[wasm_bindgen(getter)]
+    pub fn header(&self) -> JsValue {
+        self.header.clone()
+    }
+
+    /// The authenticated plaintext length.
+    #[wasm_bindgen(getter, js_name = plaintextLength)]
+    pub fn plaintext_length(&self) -> f64 {
+        self.plaintext_len as f64
+    }
+
+    /// Plaintext `[offset, offset + length)`: fetches the covering frames in one source read,
+    /// authenticates and decrypts them.
+    pub fn read(&self, offset: f64, length: f64) -> Promise {
+        let (state, thrown) = (self.state.clone(), self.thrown.clone());
+        future_to_promise(async move {
+            let (offset, length) = (offset as u64, length as u64);
+            // Not borrowed across awaits: the read holds the state while it reads and opens.
+            let st = state.borrow().clone().ok_or_else(closed)?;
+            let frames = st
+                .reader
+                .fetch(offset, length)
+                .await
+                .map_err(|e| to_js(&thrown, e))?;
+            if state.borrow().is_none() {
+                return Err(closed());
+            }
+            let Some(first) = frames.first().map(|(f, _)| f.plaintext.start) else {
+                return Ok(Uint8Array::new_with_length(0).into());
+            };
+            let total: u64 = frames
+                .iter()
+                .map(|(f, _)| f.plaintext.end - f.plaintext.start)
+                .sum();
+            let out = Uint8Array::new_with_length(total as u32);
+            let sealed = frames.into_iter().map(|(_, s)| s).collect();
+            open_sealed(&st, sealed, &out).await?;
+            let from = (offset - first) as u32;
+            Ok(out.slice(from, from + length as u32).into())
+        })
+    }
+
+    /// Wipes the keys (once a read opening frames right now ends). Later reads fail with
+    /// INVALID_STATE.
+    pub fn close(&self) {
+        self.state.take();
+    }
+}
+
+/// Opens `frames` in order into `out` with the reader's engine.
+async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array) -> Result<()> {
+    let mut written = 0u32;
+    let mut put = |plaintext: &Uint8Array| -> Result<()> {
+        let end = written
+            .checked_add(plaintext.length())
+            .filter(|e| *e <= out.length());
+        let end = end.ok_or_else(|| err!(MalformedBody, "frame plaintext larger than planned"))?;
+        out.set(plaintext, written);
+        written = end;
+        Ok(())
+    };
+    match &st.aes {
+        Some(aes) => {
+            let mut pipe = Pipeline::new(aes);
+            let mut frames = frames.into_iter();
+            loop {
+                while pipe.has_room() {
+                    let Some(f) = frames.next() else { break };
+                    let sealed = Uint8Array::from(f.ciphertext_and_tag());
+                    pipe.submit(Job {
+                        seq: f.seq,
+                        iv: *f.iv.bytes(),
+                        what: "frame",
+                        sealed,
+                        aad: f.aad,
+                    })?;
+                }
+                let Some((_, plaintext)) = pipe.next().await? else {
+                    return Ok(());
+                };
+                put(&plaintext)?;
+            }
+        }
+        None => {
+            for f in frames {
+                let key = st.reader.access().content_key();
+                let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, key)?);
+                put(&Uint8Array::from(&plaintext[..]))?;
+            }
+            Ok(())
+        }
+    }
+}
