@@ -13,6 +13,7 @@ APT_PACKAGES=(
   rustc-web cargo-web rust-web-src lld-22   # wasm32 codegen + std sources (-Z build-std) + linker
   binaryen                                  # wasm-opt
   chromium chromium-driver                  # headless browser tests and benchmarks
+  firefox-esr pulseaudio                    # the e2e suite in Firefox ESR (WebDriver BiDi), its audio output a null sink
   espeak-ng sox libsox-fmt-mp3 opus-tools   # synthesised demo recordings (WAV, MP3, Opus)
   python3-venv
   zip unzip                                 # the broker's Lambda package (make package-broker) and its test

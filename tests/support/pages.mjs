@@ -1,6 +1,7 @@
 // What the page tests (player, hosts) set up alike: the local stack with its samples, a key
 // broker (reused when one answers), the built pages (vite build of www/) served on an origin the
-// stack allows, and headless Chromium. `await pagesUp({ log })` returns
+// stack allows, and a browser (headless Chromium; `launch` starts another, e.g. Firefox ESR: an
+// object with `browser` and `close()`). `await pagesUp({ log, launch })` returns
 // { env, manifest, index, s3, broker, server, browser, aliceToken, kmsDataKey, close }.
 // Optional: CALLSEAL_BROKER_URL=<running broker>; CALLSEAL_E2E_DIST=<built www dir> to serve
 // instead of building (its broker URL must match).
@@ -35,15 +36,18 @@ async function startBroker(env, token, started, log) {
   throw new Error('the broker did not answer within 30 s');
 }
 
-/** Serves the built pages on an origin the stack's CORS allows (127.0.0.1:4173 or :5173). */
-async function servePages(dir) {
-  for (const port of [4173, 5173]) {
+/** Serves `dir` on the first free port of the stack's allowed 127.0.0.1 origins (S3's CORS, the broker's and the provider's redirect URIs allow only those). */
+async function servePages(dir, env) {
+  const ports = env.CALLSEAL_ALLOWED_ORIGINS.split(',').map((o) => new URL(o)).filter((u) => u.hostname === '127.0.0.1').map((u) => Number(u.port));
+  for (const port of ports) {
     try { return await serveStatic(dir, { port }); } catch (e) { if (e.code !== 'EADDRINUSE') throw e; }
   }
-  throw new Error('ports 4173 and 5173 are both taken: the stack allows page origins on those ports only');
+  throw new Error(`the stack's page ports (${ports.join(', ')}) are all taken`);
 }
 
-export async function pagesUp({ log = () => {} } = {}) {
+const chromium = async () => { const browser = await launchChromium(); return { browser, close: () => browser.close() }; };
+
+export async function pagesUp({ log = () => {}, launch = chromium } = {}) {
   const started = [];
   const { env, manifest, s3, index } = await openStack({ root: ROOT, stack: STACK, stdout: 'inherit' });
   const aliceToken = await idToken(env, STACK, 'alice');
@@ -59,8 +63,9 @@ export async function pagesUp({ log = () => {} } = {}) {
     });
   }
   assert.ok(existsSync(join(dist, 'player/sw.js')), 'the build did not emit player/sw.js');
-  const server = await servePages(dist);
-  const browser = await launchChromium();
+  const server = await servePages(dist, env);
+  const launched = await launch();
+  const { browser } = launched;
   log(`pages ${server.url}, broker ${broker}, S3 ${env.CALLSEAL_S3_ENDPOINT}`);
 
   /** The data key KMS returns for `objectId`'s EDK (from the listing's header facts). */
@@ -80,7 +85,7 @@ export async function pagesUp({ log = () => {} } = {}) {
   }
 
   async function close() {
-    await browser?.close();
+    await launched?.close();
     await server?.close();
     for (const c of started) c.kill('SIGTERM');
     if (outDir) rmSync(outDir, { recursive: true, force: true });
