@@ -17,6 +17,23 @@ import { idpUsers, signIn } from '../support/oidc.mjs';
 
 export { repoRoot };
 
+const recorded = (name) => JSON.parse(readFileSync(new URL(`./lambda-events/${name}.json`, import.meta.url), 'utf8'));
+
+/** A recorded Lambda event (lambda-events/<name>.json) for `method path`, with a bearer token and a JSON body when given. */
+export function lambdaEvent(name, method, path, { token, body } = {}) {
+  const e = recorded(name);
+  e.rawPath = path;
+  e.requestContext.http.method = method;
+  e.requestContext.http.path = path;
+  if (token) e.headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) {
+    e.body = JSON.stringify(body);
+    e.headers['content-type'] = 'application/json';
+    e.headers['content-length'] = String(Buffer.byteLength(e.body));
+  }
+  return e;
+}
+
 let ensured;
 /** Starts the stack and makes the samples unless present (both idempotent; serialised by locks). */
 export function ensureStack() {

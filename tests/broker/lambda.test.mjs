@@ -6,32 +6,17 @@
 // the object (the official ESDK checks it).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { ensureStack, getObject, edkAndContext, CallbackKeyring, esdk, sha256, tokenOf, readAudit, unwrapRequestBody, openAnswer } from './helpers.mjs';
+import { ensureStack, lambdaEvent, getObject, edkAndContext, CallbackKeyring, esdk, sha256, tokenOf, readAudit, unwrapRequestBody, openAnswer } from './helpers.mjs';
 
 const { loadConfig } = await tsImport('../../www/broker/src/config.ts', import.meta.url);
 const { lambdaHandler } = await tsImport('../../www/broker/src/lambda.ts', import.meta.url);
 
 let env, manifest, cfg, index, handler, auditPath;
-const recorded = (name) => JSON.parse(readFileSync(new URL(`./lambda-events/${name}.json`, import.meta.url), 'utf8'));
-
-/** A recorded event for `method path`, with a bearer token and a JSON body when given. */
-function event(name, method, path, { token, body } = {}) {
-  const e = recorded(name);
-  e.rawPath = path;
-  e.requestContext.http.method = method;
-  e.requestContext.http.path = path;
-  if (token) e.headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) {
-    e.body = JSON.stringify(body);
-    e.headers['content-type'] = 'application/json';
-    e.headers['content-length'] = String(Buffer.byteLength(e.body));
-  }
-  return e;
-}
+const event = lambdaEvent;
 
 before(async () => {
   ({ env, manifest, cfg } = ensureStack());

@@ -3,12 +3,14 @@
  * and its `chain.prev` is the SHA-256 of the line before it. A removed, altered, inserted or
  * reordered record breaks the chain at the next record; each break is reported with its line.
  * (Records cut off the end leave no break: compare the last `seq` with a copy kept elsewhere.)
+ * The S3 sink's objects are checked stream by stream (audit-logs.ts reads them).
  *
- *   node --import tsx www/broker/src/audit-check.ts <audit log>    exit 0: intact, 1: broken
+ *   node --import tsx www/broker/src/audit-check.ts <audit log | directory | s3://bucket/prefix>...
+ *   exit 0: intact, 1: broken
  */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { sha256 } from './audit.js';
+import { readAuditLogs } from './audit-logs.js';
 
 export interface ChainBreak {
   /** 1-based line number of the record where the chain breaks. */
@@ -63,13 +65,17 @@ export function checkChain(text: string): ChainReport {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const path = process.argv[2];
-  if (!path) {
-    console.error('usage: node --import tsx www/broker/src/audit-check.ts <audit log>');
+  const where = process.argv.slice(2);
+  if (!where.length) {
+    console.error('usage: node --import tsx www/broker/src/audit-check.ts <audit log | directory | s3://bucket/prefix>...');
     process.exit(2);
   }
-  const report = checkChain(readFileSync(path, 'utf8'));
-  for (const b of report.breaks) console.log(`${path}:${b.line}: ${b.reason}`);
-  console.log(`${report.records} records, last seq ${report.lastSeq ?? '-'}: ${report.breaks.length ? `${report.breaks.length} break(s)` : 'chain intact'}`);
-  process.exit(report.breaks.length ? 1 : 0);
+  let broken = false;
+  for (const log of await readAuditLogs(where)) {
+    const report = checkChain(log.text);
+    for (const b of report.breaks) console.log(`${log.name}:${b.line}: ${b.reason}`);
+    console.log(`${log.name}: ${report.records} records, last seq ${report.lastSeq ?? '-'}: ${report.breaks.length ? `${report.breaks.length} break(s)` : 'chain intact'}`);
+    broken ||= report.breaks.length > 0;
+  }
+  process.exit(broken ? 1 : 0);
 }

@@ -4,11 +4,14 @@
  * or more audit logs, oldest first. The logs' hash chains are checked too: a broken chain is
  * reported first (the answer may then be missing records).
  *
- *   node --import tsx www/broker/src/audit-who.ts <contact id> <audit log>...  [--json]
+ * A log is a file, a directory holding a downloaded copy of the S3 audit objects, or
+ * s3://bucket/prefix (audit-logs.ts).
+ *
+ *   node --import tsx www/broker/src/audit-who.ts <contact id> <audit log | directory | s3://bucket/prefix>...  [--json]
  */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { checkChain, type ChainBreak } from './audit-check.js';
+import { readAuditLogs } from './audit-logs.js';
 
 export interface Hearing {
   time: string;
@@ -70,10 +73,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const json = args.includes('--json');
   const [contactId, ...paths] = args.filter((a) => a !== '--json');
   if (!contactId || !paths.length) {
-    console.error('usage: node --import tsx www/broker/src/audit-who.ts <contact id> <audit log>... [--json]');
+    console.error('usage: node --import tsx www/broker/src/audit-who.ts <contact id> <audit log | directory | s3://bucket/prefix>... [--json]');
     process.exit(2);
   }
-  const answer = whoHeard(contactId, paths.map((p) => ({ name: p, text: readFileSync(p, 'utf8') })));
+  const answer = whoHeard(contactId, await readAuditLogs(paths));
   if (json) {
     console.log(JSON.stringify(answer, null, 2));
   } else {

@@ -5,20 +5,19 @@
  * resources, errorCode/errorMessage when refused), so the same tooling can read both. Never holds
  * key material: only the request's metadata.
  *
- * Tamper-evident: each record carries `chain: {seq, prev}`, its number in this log file and the
+ * Tamper-evident: each record carries `chain: {seq, prev}`, its number in this log stream and the
  * SHA-256 (hex) of the line before it (null for the first), so that removing, altering or
- * reordering a record breaks the chain at the next one (audit-check.ts finds where). A restarted
- * broker continues the chain from the file's last line.
+ * reordering a record breaks the chain at the next one (audit-check.ts finds where).
  *
- * `record` resolves once the line is on disk (written and fdatasync'd; records that arrive while
- * a sync runs share the next one) and rejects with AuditUnavailable when it could not be written:
- * the caller releases a key or URL only after it resolved. A failed write is cut off the file
- * again (truncated to the last synced length, so no torn line stays), and the log reports itself
- * unwritable (`status`, shown by /healthz) until a write succeeds again.
+ * The records go to a sink (AuditSink): a file (audit-file.ts, the Node server's; a restarted
+ * broker continues its chain) or S3 objects (audit-s3.ts, the Lambda function's; each execution
+ * environment writes a stream of its own). `record` resolves once the line is written durably (the
+ * file fdatasync'd, the S3 object stored; records that arrive while a write runs share the next
+ * one) and rejects with AuditUnavailable when it could not be written: the caller releases a key
+ * or URL only after it resolved. After a failed write the log reports itself unwritable
+ * (`status`, shown by /healthz, with the errno or S3 error name) until a write succeeds again.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { BrokerError } from './errors.js';
 import { type User, principalOf } from './users.js';
 
@@ -60,49 +59,47 @@ interface Pending {
 }
 
 /** Where the chain stands: the next record's number and the hash of the last line. */
-interface Chain {
+export interface Chain {
   seq: number;
   prev: string | null;
 }
 
-export const sha256 = (line: string) => createHash('sha256').update(line, 'utf8').digest('hex');
-
-/** The chain after the last line of an existing log (its last 64 KiB are read). */
-async function lastLink(path: string, size: number): Promise<Chain> {
-  if (size === 0) return { seq: 0, prev: null };
-  const fh = await open(path, 'r');
-  try {
-    const n = Math.min(size, 64 * 1024);
-    const buf = Buffer.alloc(n);
-    await fh.read(buf, 0, n, size - n);
-    const lines = buf.toString('utf8').split('\n').filter(Boolean);
-    const last = lines.at(-1) ?? '';
-    let seq = 0;
-    try { seq = Number((JSON.parse(last) as { chain?: Chain }).chain?.seq ?? -1) + 1; } catch { /* not a record: the check reports it */ }
-    return { seq, prev: sha256(last) };
-  } finally {
-    await fh.close();
-  }
+/**
+ * Where the records are kept: a file (audit-file.ts) or S3 objects (audit-s3.ts). One writer at a
+ * time: `open` before the first write and again after a `discard`.
+ */
+export interface AuditSink {
+  /** Where the records go, for messages: a path, s3://bucket/prefix. */
+  readonly where: string;
+  /** Opens the stream the records are written to, and says where its chain stands. */
+  open(): Promise<Chain>;
+  /** Writes JSON lines (each ending in a newline; the first is record `seq`) durably, or throws. */
+  write(bytes: Buffer, seq: number): Promise<void>;
+  /** After a failed write: leaves nothing torn behind; the next write opens afresh. */
+  discard(): Promise<void>;
 }
+
+export const sha256 = (line: string) => createHash('sha256').update(line, 'utf8').digest('hex');
 
 export interface AuditStatus {
   writable: boolean;
-  /** Why the last write failed (an errno code such as ENOSPC), while it is unwritable. */
+  /** Why the last write failed (an errno code such as ENOSPC, an S3 error such as NoSuchBucket), while it is unwritable. */
   error?: string;
   since?: string;
 }
 
 export class AuditLog {
-  private file?: { handle: FileHandle; size: number; regular: boolean; chain: Chain };
+  /** Where the open stream's chain stands (unset: not open). */
+  private chain?: Chain;
   private queue: Pending[] = [];
   private flushing = false;
   private state: AuditStatus = { writable: true };
-  /** Told the lines (without newlines) once they are on disk: the CloudTrail copy. */
+  /** Told the lines (without newlines) once they are written: the CloudTrail copy. */
   onWritten?: (lines: string[]) => void;
 
-  constructor(readonly path: string, private readonly accountId: string, private readonly region: string) {}
+  constructor(readonly sink: AuditSink, private readonly accountId: string, private readonly region: string) {}
 
-  /** Whether the last write reached the disk. */
+  /** Whether the last write succeeded. */
   status(): AuditStatus {
     return { ...this.state };
   }
@@ -150,15 +147,16 @@ export class AuditLog {
     });
   }
 
-  /** One writer: each round writes everything queued so far with one write and one fdatasync. */
+  /** One writer: each round writes everything queued so far with one write of the sink. */
   private async flush() {
     this.flushing = true;
     while (this.queue.length) {
       const batch = this.queue.splice(0);
       try {
-        const file = await this.opened();
-        // The chain advances only with what reached the disk.
-        let { seq, prev } = file.chain;
+        this.chain ??= await this.sink.open();
+        // The chain advances only with what was written.
+        const first = this.chain.seq;
+        let { seq, prev } = this.chain;
         const lines = batch.map((p) => {
           const line = escapeUnsafe(JSON.stringify({ ...p.event, chain: { seq, prev } }));
           seq++;
@@ -166,42 +164,21 @@ export class AuditLog {
           return line + '\n';
         });
         const bytes = Buffer.from(lines.join(''), 'utf8');
-        await file.handle.write(bytes, 0, bytes.length); // opened for append: lands at the end
-        await file.handle.datasync();
-        file.size += bytes.length;
-        file.chain = { seq, prev };
+        await this.sink.write(bytes, first);
+        this.chain = { seq, prev };
         this.onWritten?.(lines.map((l) => l.slice(0, -1)));
         this.state = { writable: true };
         for (const p of batch) p.resolve();
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-        if (this.state.writable) console.error(`[broker] audit log ${this.path} cannot be written (${code}): keys and URLs are refused until it can`);
+        if (this.state.writable) console.error(`[broker] audit log ${this.sink.where} cannot be written (${code}): keys and URLs are refused until it can`);
         this.state = { writable: false, error: code, since: this.state.since ?? new Date().toISOString() };
-        await this.discard();
+        this.chain = undefined;
+        await this.sink.discard();
         const refusal = new BrokerError('AuditUnavailable', 'the audit log cannot be written: nothing is released until it can');
         for (const p of batch) p.reject(refusal);
       }
     }
     this.flushing = false;
-  }
-
-  private async opened() {
-    if (!this.file) {
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      const handle = await open(this.path, 'a', 0o600);
-      const st = await handle.stat();
-      const chain = st.isFile() ? await lastLink(this.path, st.size) : { seq: 0, prev: null };
-      this.file = { handle, size: st.size, regular: st.isFile(), chain };
-    }
-    return this.file;
-  }
-
-  /** After a failed write: cut what it may have left, close, and open afresh on the next record. */
-  private async discard() {
-    const file = this.file;
-    this.file = undefined;
-    if (!file) return;
-    if (file.regular) await file.handle.truncate(file.size).catch(() => {});
-    await file.handle.close().catch(() => {});
   }
 }

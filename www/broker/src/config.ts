@@ -62,7 +62,11 @@ export interface BrokerConfig {
   /** A user's unwrapped data keys kept this long (0: not kept; 300 at most) and how many. */
   keyCacheSeconds: number;
   keyCacheEntries: number;
+  /** Where the audit records are written: the file auditLogPath, or S3 objects under s3://auditBucket/auditPrefix (audit-s3.ts). */
+  auditSink: 'file' | 's3';
   auditLogPath: string;
+  auditBucket?: string;
+  auditPrefix: string;
   policyModule?: string;
   /** The role policies, <Role>.json (www/broker/policies unless CALLSEAL_POLICY_DIR is set). */
   policyDir: string;
@@ -121,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
   for (const o of origins) {
     if (o === '*' || new URL(o).origin !== o) throw new Error(`CALLSEAL_ALLOWED_ORIGINS: "${o}" is not an exact origin`);
   }
+  const auditSink = env.CALLSEAL_AUDIT_SINK || 'file';
+  if (auditSink !== 'file' && auditSink !== 's3') throw new Error(`CALLSEAL_AUDIT_SINK must be file or s3, got ${auditSink}`);
   return {
     host: env.CALLSEAL_BROKER_HOST ?? '127.0.0.1',
     port: int(env, 'CALLSEAL_BROKER_PORT', 8787, 0, 65535),
@@ -152,7 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     kmsQueue: int(env, 'CALLSEAL_KMS_QUEUE', 256, 0, 100_000),
     keyCacheSeconds: int(env, 'CALLSEAL_KEY_CACHE_SECONDS', 300, 0, 300),
     keyCacheEntries: int(env, 'CALLSEAL_KEY_CACHE_ENTRIES', 10_000, 1, 1_000_000),
+    auditSink,
     auditLogPath: env.CALLSEAL_AUDIT_LOG ?? '.stack/audit/broker-audit.jsonl',
+    auditBucket: auditSink === 's3' ? required(env, 'CALLSEAL_AUDIT_BUCKET') : undefined,
+    auditPrefix: env.CALLSEAL_AUDIT_PREFIX ?? 'callseal-audit/',
     policyModule: env.CALLSEAL_POLICY_MODULE || undefined,
     policyDir: env.CALLSEAL_POLICY_DIR || POLICY_DIR,
     hsts: env.CALLSEAL_HSTS === 'true',

@@ -21,6 +21,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { AuditLog, type AuditEntry } from './audit.js';
+import { FileAuditSink } from './audit-file.js';
+import { S3AuditSink } from './audit-s3.js';
 import { Authenticator } from './auth.js';
 import { BulkUnwrapWatch } from './bulk-alert.js';
 import { CloudTrailExport } from './cloudtrail.js';
@@ -57,7 +59,8 @@ export function createBroker(config: BrokerConfig) {
   const keyAccess = new KeyAccess(kms, config.kmsKeyArn);
   const authz = new Authorizer(config, () => keyAccess.get());
   const authn = new Authenticator(config.oidc);
-  const audit = new AuditLog(config.auditLogPath, config.accountId, config.region);
+  const sink = config.auditSink === 's3' ? new S3AuditSink(s3, config.auditBucket!, config.auditPrefix) : new FileAuditSink(config.auditLogPath);
+  const audit = new AuditLog(sink, config.accountId, config.region);
   const requestLimit = new RateLimiter(config.requestsPerMinute);
   const unwrapLimit = new RateLimiter(config.unwrapPerMinute);
   const refusedLimit = new RateLimiter(config.refusedPerMinute); // keyed by source address
@@ -343,12 +346,12 @@ export function createBroker(config: BrokerConfig) {
 // Run as a program: `tsx www/broker/src/server.ts`
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfig();
-  const { server, close } = createBroker(config);
+  const { server, audit, close } = createBroker(config);
   server.listen(config.port, config.host, () => {
     const a = server.address();
     const port = typeof a === 'object' && a ? a.port : config.port;
     console.error(`[broker] listening on http://${config.host}:${port}  key ${config.kmsKeyArn}  ` +
-      `S3 ${config.s3Endpoint ?? 'AWS'}  KMS ${config.kmsEndpoint ?? 'AWS'}  sign-in ${config.oidc.issuer}  audit ${config.auditLogPath}  ` +
+      `S3 ${config.s3Endpoint ?? 'AWS'}  KMS ${config.kmsEndpoint ?? 'AWS'}  sign-in ${config.oidc.issuer}  audit ${audit.sink.where}  ` +
       `origins ${config.allowedOrigins.join(',')}`);
   });
   // The refusals counted in the current window and the CloudTrail copy are written before the
