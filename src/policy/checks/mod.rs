@@ -1,7 +1,8 @@
 //! The validator's checks, one file per family. Each check is a [`Check`] (code, severity,
 //! one-line doc, learn-more link: plain data in its family's `checks!` registry) and the code
 //! that reports it through [`Ctx::report`]: its own function, registered beside it (`=> f`), in
-//! the families split so far (actions, resources); in the others, its family's `run`.
+//! the families whose registry names them (actions, resources, sid, version); the other
+//! families report from their `run`.
 //!
 //! Codes are IAM Access Analyzer's issue codes where it has the check (its "policy check
 //! reference"); callseal's own checks (KMS key policies, JSON details) use the same style.
