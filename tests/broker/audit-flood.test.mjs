@@ -56,7 +56,10 @@ test('2,000 refusals from 2,000 addresses: a few KB of log, throttled globally, 
   const count = (s) => statuses.filter((x) => x === s).length;
   assert.equal(count(401) + count(429), N, `only refusals: ${[...new Set(statuses)]}`);
   assert.ok(count(429) > 0, 'rotating addresses are throttled by the global budget');
-  assert.ok(count(401) >= 600 && count(401) < 700, `about the global budget (600/min) let through: ${count(401)}`);
+  // The global budget: a burst of 600, then 600/min refilled while the flood lasts (a slow,
+  // loaded machine takes longer, and refills more).
+  const budget = 600 + Math.ceil((seconds * 600) / 60);
+  assert.ok(count(401) >= 600 && count(401) <= budget, `the global budget (600 + 600/min over ${seconds.toFixed(1)} s = ${budget}) let through: ${count(401)}`);
 
   const grantRecord = grant ? readAudit(broker.auditPath).find((a) => a.requestID === grant.headers.get('x-request-id')) : undefined;
   if (grant) {
