@@ -31,10 +31,12 @@ async function startNullAudio(dir) {
     '-n', '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '--log-target=stderr',
     '-L', 'module-null-sink sink_name=callseal', '-L', `module-native-protocol-unix socket=${socket} auth-anonymous=1`,
   ], { env: { ...process.env, HOME: dir, XDG_RUNTIME_DIR: dir, XDG_CONFIG_HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
+  let log = '', failed;
   child.stderr.on('data', (d) => { log += d; });
+  child.on('error', (e) => { failed = e; }); // e.g. ENOENT: pulseaudio not installed (scripts/setup.sh installs it)
   const stop = () => { if (child.exitCode === null) child.kill('SIGTERM'); };
   for (let i = 0; i < 100 && !existsSync(socket); i++) {
+    if (failed) throw new Error(`pulseaudio could not start: ${failed.message}`);
     if (child.exitCode !== null) throw new Error(`pulseaudio exited (${child.exitCode}): ${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
