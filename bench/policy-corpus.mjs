@@ -5,7 +5,7 @@
 // package when BENCH_POLICY_BASELINE names its pkg/ directory (e.g. a worktree of an older
 // commit after `make build`): the contenders alternate round by round in one process, so a
 // change in the machine's load falls on both. Best of BENCH_POLICY_CORPUS_RUNS (7) passes each,
-// after one untimed pass.
+// after BENCH_POLICY_CORPUS_WARMUP (3) untimed passes each.
 //
 //   node --expose-gc bench/policy-corpus.mjs   measure; the JSON on stdout, a summary on stderr
 //   BENCH_PARTS=policyCorpus make bench        the same through bench/run.mjs, which writes the
@@ -19,6 +19,9 @@ import { gunzipSync } from 'node:zlib';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_POLICY_CORPUS_RUNS ?? 7);
+// Untimed passes first: V8 compiles wasm in tiers in the background, and on a busy machine the
+// first passes still run on the baseline tier (Node 24: the first two passes take 2.5-3x).
+const WARMUP = Number(process.env.BENCH_POLICY_CORPUS_WARMUP ?? 3);
 
 /** The corpus as { name, text, policyType }, in file order (tests/policy_corpus.rs's corpora). */
 export function readCorpus() {
@@ -60,8 +63,10 @@ export async function benchPolicyCorpus({ runs = RUNS, baseline = process.env.BE
     c.callseal = await import(pathToFileURL(entry).href);
     await c.callseal.loadServiceData?.();
     c.commit = commitOf(c.pkg);
-    c.findings = pass(c.callseal, corpus).findings; // untimed first pass
     c.ms = [];
+  }
+  for (let w = 0; w < WARMUP; w++) {
+    for (const c of contenders) c.findings = pass(c.callseal, corpus).findings;
   }
   for (let r = 0; r < runs; r++) {
     // The order alternates each round.
@@ -70,7 +75,7 @@ export async function benchPolicyCorpus({ runs = RUNS, baseline = process.env.BE
       c.ms.push(pass(c.callseal, corpus).ms);
     }
   }
-  const out = { policies: corpus.length, runs, loadAverage: loadavg().map((x) => Number(x.toFixed(2))), date: new Date().toISOString() };
+  const out = { policies: corpus.length, runs, warmup: WARMUP, loadAverage: loadavg().map((x) => Number(x.toFixed(2))), date: new Date().toISOString() };
   for (const c of contenders) out[c.id] = { commit: c.commit, findings: c.findings, ms: c.ms.map((x) => Number(x.toFixed(1))) };
   return out;
 }

@@ -338,8 +338,9 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   \`validatePolicy\` in Node with the service data loaded, one pass timed as a whole
   (\`bench/policy-corpus.mjs\`; \`BENCH_PARTS=policyCorpus make bench\` remeasures this row
   alone). Beside it, when \`BENCH_POLICY_BASELINE\` names another build's \`pkg/\`, that build
-  in the same process, the two alternating pass by pass; one untimed pass each, then the best
-  of ${results.raw.policyCorpus?.runs ?? 7} passes. results.json has every pass and each build's finding count.
+  in the same process, the two alternating pass by pass; ${results.raw.policyCorpus?.warmup ?? 3} untimed passes each (wasm is
+  compiled in tiers in the background, so the first passes on a busy machine run unoptimised
+  code), then the best of ${results.raw.policyCorpus?.runs ?? 7} passes. results.json has every pass and each build's finding count.
 - **Sizes**: \`pkg/wasm/*.wasm\` raw and gzip -9, against the peers' minified vite bundles
   (decrypt-only client-browser; iam-simulate core engine + iam-policy). callseal's JS glue and
   the policy engine's separate \`service-data.bin\` are listed in results.json. The decrypt
