@@ -24,6 +24,7 @@ pub mod body;
 pub mod decrypt;
 pub mod encrypt;
 pub mod footer;
+pub mod footer_check;
 pub mod frame_writer;
 pub mod header;
 pub mod keys;

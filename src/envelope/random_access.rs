@@ -62,7 +62,12 @@ fn max_der_len(sig: Signature) -> u64 {
 /// Candidate footer lengths of a message of `total_size` bytes whose bytes from `tail_start` on
 /// are `tail`: 0 for unsigned suites, else `2 + s` for each DER length `s` that the u16 before
 /// the last `s` bytes states (the footer is u16 length ‖ signature, spec "Footer").
-fn footer_candidates(sig: Signature, total_size: u64, tail_start: u64, tail: &[u8]) -> Vec<u64> {
+pub(crate) fn footer_candidates(
+    sig: Signature,
+    total_size: u64,
+    tail_start: u64,
+    tail: &[u8],
+) -> Vec<u64> {
     if sig == Signature::None {
         return vec![0];
     }
@@ -559,7 +564,7 @@ pub fn run_ready<F: Future>(future: F) -> Option<F::Output> {
 
 /// `source.read(range)`, checked to be exactly the bytes asked for: a short or long answer is
 /// `INVALID_ARGUMENT`, never asked for again or misread.
-async fn read_exactly<S: RangeSource>(source: &S, range: Range<u64>) -> Result<Vec<u8>> {
+pub(crate) async fn read_exactly<S: RangeSource>(source: &S, range: Range<u64>) -> Result<Vec<u8>> {
     let want = range.end - range.start;
     let start = range.start;
     let bytes = source.read(range).await?;

@@ -14,7 +14,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::decrypt::{header_to_js, js_number, verified_header_to_js, Options, DECRYPT_OPTIONS};
 use super::webcrypto::{AesKey, Job, Pipeline};
 use crate::engine::RustAesGcm;
-use crate::envelope::decrypt::SealedFrame;
+use crate::envelope::decrypt::{DecryptOptions, SealedFrame};
+use crate::envelope::footer_check::verify_signature;
 use crate::envelope::keys::DataKey;
 use crate::envelope::random_access::{read_header, RandomAccessReader, RangeSource};
 use crate::err;
@@ -276,5 +277,95 @@ async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array
             }
             Ok(())
         }
+    }
+}
+
+/// Checks the footer signature of the signed message in `source` from its bytes alone (no data
+/// key, nothing decrypted: `envelope::footer_check`). `options`: `chunkSize` (bytes read at a
+/// time, default 1 MiB), `signal` (an AbortSignal: the check stops between reads with its
+/// reason), `onProgress(hashed, total)`. Resolves with the header it read (unauthenticated).
+#[wasm_bindgen(js_name = verifySignature)]
+pub fn verify_signature_js(source: JsValue, options: JsValue) -> Promise {
+    let args = JsRangeSource::from_js(&source, "verifySignature")
+        .and_then(|s| Ok((s, SignatureCheckArgs::from_js(&options)?)));
+    future_to_promise(async move {
+        let (source, args) = args?;
+        let thrown = source.thrown.clone();
+        let after_chunk = |hashed: u64, total: u64| -> Result<()> {
+            if let Some(signal) = &args.signal {
+                let aborted = Reflect::get(signal, &"aborted".into()).is_ok_and(|v| v.is_truthy());
+                if aborted {
+                    let reason =
+                        Reflect::get(signal, &"reason".into()).unwrap_or(JsValue::UNDEFINED);
+                    thrown.replace(Some(reason));
+                    return Err(err!(InvalidState, "verifySignature: aborted"));
+                }
+            }
+            if let Some(f) = &args.on_progress {
+                // A progress callback that throws does not stop the check.
+                let _ = f.call2(
+                    &JsValue::UNDEFINED,
+                    &(hashed as f64).into(),
+                    &(total as f64).into(),
+                );
+            }
+            Ok(())
+        };
+        let header = verify_signature(&source, &DecryptOptions::default(), args.chunk, after_chunk)
+            .await
+            .map_err(|e| to_js(&source.thrown, e))?;
+        Ok(header_to_js(header.unverified()))
+    })
+}
+
+/// `verifySignature`'s options.
+struct SignatureCheckArgs {
+    chunk: u64,
+    /// An AbortSignal (read through its `aborted` and `reason`).
+    signal: Option<JsValue>,
+    on_progress: Option<Function>,
+}
+
+impl SignatureCheckArgs {
+    fn from_js(options: &JsValue) -> Result<SignatureCheckArgs, JsValue> {
+        let field = |name: &str| -> Result<Option<JsValue>, JsValue> {
+            if options.is_undefined() || options.is_null() {
+                return Ok(None);
+            }
+            let v = Reflect::get(options, &name.into())
+                .map_err(|e| super::threw(&format!("verifySignature: options.{name}"), e))?;
+            Ok((!v.is_undefined()).then_some(v))
+        };
+        let chunk = match field("chunkSize")? {
+            None => 1 << 20,
+            Some(v) => match v
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= 9_007_199_254_740_991.0)
+            {
+                Some(n) => n as u64,
+                None => {
+                    let got = super::describe(&v);
+                    return Err(super::invalid_argument(
+                        "verifySignature: options.chunkSize",
+                        format!("must be a positive whole number of bytes, got {got}"),
+                    ));
+                }
+            },
+        };
+        let on_progress = match field("onProgress")? {
+            None => None,
+            Some(v) => Some(v.dyn_into::<Function>().map_err(|v| {
+                let got = super::describe(&v);
+                super::invalid_argument(
+                    "verifySignature: options.onProgress",
+                    format!("expected a function, got {got}"),
+                )
+            })?),
+        };
+        Ok(SignatureCheckArgs {
+            chunk,
+            signal: field("signal")?,
+            on_progress,
+        })
     }
 }

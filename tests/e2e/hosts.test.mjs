@@ -144,7 +144,8 @@ for (const host of HOSTS) {
       });
       await open(page, a.contactId);
       await page.waitForSelector('#events li[data-type="callseal-error"][data-code="tampered"]', { timeout: 30_000 });
-      assert.match(await page.locator('callseal-player #error-detail').textContent(), /TAG_MISMATCH/);
+      // The frame's tag (playback) or the footer signature (the background check) finds it first.
+    assert.match(await page.locator('callseal-player #error-detail').textContent(), /TAG_MISMATCH|SIGNATURE_INVALID/);
       const t = await audio(page);
       assert.ok(t.paused && !t.src, `playback stopped, stream dropped: ${JSON.stringify(t)}`);
       // Everything the element had played before the bad frame is at most the frames before it.
@@ -318,6 +319,41 @@ test('objectSource and keyProvider from the console (on the page): the player pl
     assert.ok(urls.length >= 2, `objectSource asked ${urls.length} times`);
     assert.ok(expired >= 2);
     assert.equal(await page.locator('#events li[data-type="keys-provided"]').first().getAttribute('data-wiped'), 'true');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the footer signature is checked in the background: "verifying", then callseal-verified; a tampered signature stops playback with the tamper warning', async () => {
+  const [a, b] = withFormat('wav');
+  const { context, page, errors } = await openHost('plain');
+  try {
+    // A good recording: playback starts at once, the check follows.
+    await open(page, a.contactId);
+    await playing(page, 0, 0.2);
+    await page.waitForSelector('#events li[data-type="callseal-verified"]', { timeout: 60_000 });
+    assert.match(await page.locator('callseal-player #verified').textContent(), /Signature verified/);
+    assert.equal(await page.locator('callseal-player #verified').getAttribute('data-state'), 'verified');
+
+    // The signature's last byte altered on the way (every answer that holds it): every frame
+    // still authenticates with the data key, so it plays; the check then fails and stops it.
+    let altered = 0;
+    await context.route((u) => isWav(u.href, b.contactId), async (route) => {
+      const res = await route.fetch();
+      const body = Buffer.from(await res.body());
+      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers()['content-range'] ?? '');
+      if (m && Number(m[2]) === Number(m[3]) - 1) { body[body.length - 1] ^= 0x01; altered++; }
+      await route.fulfill({ response: res, body });
+    });
+    await open(page, b.contactId);
+    await page.waitForFunction((id) => [...document.querySelectorAll('#events li[data-type="callseal-ready"]')].some((li) => li.textContent.includes(id)), b.contactId, { timeout: 30_000 });
+    await page.waitForSelector('#events li[data-type="callseal-error"][data-code="tampered"]', { timeout: 60_000 });
+    assert.ok(altered > 0, 'the signature was altered in an answer');
+    assert.match(await page.locator('callseal-player #error-detail').textContent(), /SIGNATURE_INVALID/);
+    const t = await audio(page);
+    assert.ok(t.paused && !t.src, `playback stopped, stream dropped: ${JSON.stringify(t)}`);
+    assert.equal(await page.locator(`#events li[data-type="callseal-verified"]`).count(), 1, 'only the good recording verified');
+    assert.deepEqual(errors, []);
   } finally {
     await context.close();
   }

@@ -11,13 +11,14 @@
  * or a performance mark; it is zero-filled once callseal has taken its own copy.
  */
 /// <reference lib="webworker" />
-import type { MessageHeader, RangeReader } from 'callseal/decrypt';
+import type { MessageHeader, RangeReader, VerifiedMessageHeader } from 'callseal/decrypt';
 import { Broker, checkKeyLength, headerMismatch, keyRequestOf } from '../lib/broker';
 import { HttpRangeSource } from '../lib/range-source';
 import { Intervals } from '../lib/intervals';
 import { sniffAudio, type AudioFormat } from '../lib/audio-format';
 import { toWire } from '../lib/errors';
 import { brokerAccess, pageAsker, type Access } from './access';
+import { verifyInBackground } from './verify';
 import type { FromWorker, ObjectTarget, Stage, SwReply, SwRequest, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -31,6 +32,8 @@ const HEADER_PROBE = 4096;
  */
 const HEAD_PIECE = HEADER_PROBE + 68 * 1024;
 const TAIL_PIECE = 68 * 1024;
+/** The signature check starts with playback's first piece, or this long after opening (paused, no Service Worker). */
+const CHECK_AFTER_MS = 2000;
 
 interface Stream {
   reader: RangeReader;
@@ -43,6 +46,10 @@ interface Stream {
   queue: Promise<unknown>;
   /** A first range has been answered (marked once, for the page's timings). */
   answered?: boolean;
+  /** Stops the background signature check (verify.ts). */
+  verifying: AbortController;
+  /** Starts that check (once): when the first piece has been answered, or soon after opening. */
+  startCheck: () => void;
 }
 
 const streams = new Map<string, Promise<Stream>>();
@@ -76,7 +83,7 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
       const s = streams.get(m.stream);
       streams.delete(m.stream);
       // After the read in progress (if any): closing frees the reader under it.
-      s?.then((st) => st.queue.then(() => { st.reader.close(); st.source.clear(); clearTimeout(st.progressTimer); }), () => {});
+      s?.then((st) => { st.verifying.abort(); return st.queue.then(() => { st.reader.close(); st.source.clear(); clearTimeout(st.progressTimer); }); }, () => {});
       break;
     }
     case 'warm':
@@ -215,17 +222,34 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
     decrypted.add(0, head.length);
     const format = sniffAudio(head, reader.plaintextLength);
     head.fill(0);
-    stream = { reader, source, format, fetched, decrypted, queue: Promise.resolve() };
+    const verifying = new AbortController();
+    let check: (() => void) | undefined = reader.header.signed && source.size !== undefined
+      ? () => checkSignature(id, verifying.signal, url, source.size!, reader.header, () => access.url(t.objectId).then((u) => u.url))
+      : undefined;
+    const startCheck = () => { const c = check; check = undefined; c?.(); };
+    stream = { reader, source, format, fetched, decrypted, queue: Promise.resolve(), verifying, startCheck };
     post({
       type: 'opened', stream: id, plaintextLength: reader.plaintextLength, format,
       suite: header.suite, frameLength: reader.frameLength, ciphertextLength: source.size ?? 0,
     });
     scheduleProgress(id, stream);
+    // The check's reads wait until playback has its first piece (they are low priority anyway).
+    setTimeout(startCheck, CHECK_AFTER_MS);
     return stream;
   } catch (e) {
     reader.close();
     throw e;
   }
+}
+
+/** The footer signature, checked while the recording plays; a failure stops the stream. */
+function checkSignature(id: string, signal: AbortSignal, url: string, size: number, header: VerifiedMessageHeader, refreshUrl: () => Promise<string>): void {
+  if (signal.aborted) return;
+  post({ type: 'signature', stream: id, state: 'verifying' });
+  verifyInBackground({ url, size, header, refreshUrl, signal }).then(
+    () => post({ type: 'signature', stream: id, state: 'verified' }),
+    (e) => { if (!signal.aborted) post({ type: 'signature', stream: id, state: 'failed', error: toWire(e) }); },
+  );
 }
 
 function scheduleProgress(id: string, s: Stream): void {
@@ -263,7 +287,7 @@ async function answer(req: SwRequest, port: MessagePort): Promise<void> {
   if (req.start >= end) return reply({ ok: true, total, mime: s.format.mime, bytes: new Uint8Array(0) });
   try {
     const bytes = own(await readSerially(s, req.start, end - req.start));
-    if (!s.answered) { s.answered = true; mark('first-piece', req.stream); }
+    if (!s.answered) { s.answered = true; mark('first-piece', req.stream); s.startCheck(); }
     s.decrypted.add(req.start, req.start + bytes.length);
     scheduleProgress(req.stream, s);
     reply({ ok: true, total, mime: s.format.mime, bytes }, [bytes.buffer]);

@@ -372,6 +372,14 @@ export class CallsealPlayer extends HTMLElement {
       case 'error':
         this.fail(s, m.error);
         break;
+      case 'signature':
+        // A failed check stops playback with the tamper warning (SIGNATURE_INVALID).
+        if (m.state === 'failed') { this.fail(s, m.error!); break; }
+        v.verified.hidden = false;
+        v.verified.dataset.state = m.state;
+        v.verified.textContent = m.state === 'verified' ? msg['sig.verified'] : msg['sig.verifying'];
+        if (m.state === 'verified') this.emit('callseal-verified', { contactId: s.contact.id, objectId: s.recording.id });
+        break;
     }
   }
 

@@ -74,6 +74,8 @@ export type FromWorker =
   | { type: 'opened'; stream: string; plaintextLength: number; format: AudioFormat; suite: string; frameLength: number; ciphertextLength: number }
   | { type: 'progress'; stream: string; fetched: [number, number][]; decrypted: [number, number][]; fetchedBytes: number; decryptedBytes: number }
   | { type: 'error'; stream: string; error: WireError }
+  /** The background check of the footer signature (verify.ts). */
+  | { type: 'signature'; stream: string; state: 'verifying' | 'verified' | 'failed'; error?: WireError }
   | { type: 'transcript'; req: number; text?: string; error?: WireError }
   | ({ type: 'ask'; req: number } & Question);
 

@@ -57,6 +57,8 @@ export interface PlayerEventMap {
   'callseal-ready': CustomEvent<PlayerReadyDetail>;
   'callseal-error': CustomEvent<PlayerErrorDetail>;
   'callseal-timeupdate': CustomEvent<PlayerTimeDetail>;
+  /** The recording's footer signature verified (checked in the background while it plays). */
+  'callseal-verified': CustomEvent<{ contactId: string; objectId: string }>;
   /** The player can open a contact at once: its worker has loaded its wasm and the Service Worker controls the page. */
   'callseal-settled': CustomEvent<undefined>;
 }

@@ -1,6 +1,6 @@
 /** The demo consoles list the player's events as they come (the e2e test reads them too). */
 export function logPlayerEvents(from: HTMLElement, into: HTMLOListElement): void {
-  for (const type of ['callseal-ready', 'callseal-error', 'callseal-settled']) {
+  for (const type of ['callseal-ready', 'callseal-error', 'callseal-verified', 'callseal-settled']) {
     from.addEventListener(type, (e) => {
       const d = (e as CustomEvent).detail as Record<string, unknown> | undefined;
       const li = document.createElement('li');

@@ -39,6 +39,8 @@ export interface HttpRangeSourceOptions {
   /** Told of every HTTP request: [start, end) of the object and the time it took. */
   onFetch?: (start: number, end: number, millis: number) => void;
   signal?: AbortSignal;
+  /** The fetches' priority (`low` for background reads: the page's other requests go first). */
+  priority?: RequestPriority;
 }
 
 /** Pauses (ms) before retrying a request the store did not answer or answered with 5xx. */
@@ -186,6 +188,7 @@ export class HttpRangeSource {
           headers: { Range: `bytes=${start}-${end - 1}` },
           cache: 'no-store',
           credentials: 'omit',
+          priority: this.opts.priority ?? 'auto',
           // A request that hangs (store restarting, connection lost) fails and is retried
           // instead of stalling every read behind it.
           signal: this.opts.signal ? AbortSignal.any([this.opts.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS),

@@ -4,7 +4,7 @@
  */
 import * as wasm from '../wasm/callseal_decrypt.js';
 import type {
-  ByteInput, DecryptOptions, Engine, MessageHeader, OwnedBytes, RangeReader, VerifiedMessageHeader, RangeSource, RawAesKeyring,
+  ByteInput, DecryptOptions, Engine, MessageHeader, OwnedBytes, RangeReader, VerifiedMessageHeader, RangeSource, RawAesKeyring, SignatureCheckOptions,
   S3ObjectMetadata, StreamOptions,
 } from './types.js';
 
@@ -179,6 +179,22 @@ const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as nu
  */
 export function readHeader(source: RangeSource, options?: DecryptOptions): Promise<MessageHeader> {
   return wasm.readHeader(source, options) as Promise<MessageHeader>;
+}
+
+/**
+ * Checks a signed message's footer signature from its bytes alone: no data key, nothing
+ * decrypted (the ECDSA signature covers the header and body as stored). For a reader that
+ * released frames before the footer (`openRangeReader` with `signedMessages:
+ * 'release-before-verify'`): resolves once the writer's key is shown to have signed the
+ * message, rejects with SIGNATURE_INVALID when not, INVALID_ARGUMENT for an unsigned suite,
+ * MALFORMED_BODY when no footer ends it. Reads the header (as {@link readHeader}) and the last
+ * 106 bytes, then every byte in order, `chunkSize` (default 1 MiB) at a time, at most one chunk
+ * held; `signal` stops it between reads; `onProgress(hashed, total)` after each. Resolves with
+ * the header it read, UNAUTHENTICATED: compare its `messageId` (and public key) with the header
+ * your reader verified.
+ */
+export function verifySignature(source: RangeSource, options?: SignatureCheckOptions): Promise<MessageHeader> {
+  return wasm.verifySignature(source, options) as Promise<MessageHeader>;
 }
 
 /**

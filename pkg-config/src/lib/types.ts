@@ -120,6 +120,16 @@ export interface StreamOptions extends DecryptOptions {
 }
 
 /** A byte-range source, e.g. HTTP Range requests on a pre-signed S3 URL. */
+/** Options of `verifySignature`. */
+export interface SignatureCheckOptions {
+  /** Bytes read (and hashed) at a time; default 1 MiB. */
+  chunkSize?: number;
+  /** Stops the check between reads (rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Called after each read: bytes hashed so far, bytes to hash in all. */
+  onProgress?: (hashed: number, total: number) => void;
+}
+
 export interface RangeSource {
   /** Total size of the encrypted object in bytes (e.g. from `Content-Length`). */
   size: number;

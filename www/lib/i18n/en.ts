@@ -102,6 +102,8 @@ export const en = {
   // Errors (lib/errors.ts explain)
   'player.label': 'Recording player',
   'player.empty': 'No contact open.',
+  'sig.verifying': 'Verifying the recording\'s signature…',
+  'sig.verified': 'Signature verified: the recording is as its writer signed it.',
   'err.tampered.title': 'This recording has been altered and cannot be trusted',
   'err.tampered.advice': 'Its encrypted bytes do not match what Amazon Connect wrote, so nothing was played. Do not use this copy as evidence; report the contact ID to your security team.',
   'err.unsupported.title': 'This recording uses a format this player does not support',

@@ -97,6 +97,8 @@ export const id: Messages = {
   // Errors (lib/errors.ts explain)
   'player.label': 'Pemutar rekaman',
   'player.empty': 'Tidak ada kontak yang dibuka.',
+  'sig.verifying': 'Memverifikasi tanda tangan rekaman…',
+  'sig.verified': 'Tanda tangan terverifikasi: rekaman sesuai dengan yang ditandatangani penulisnya.',
   'err.tampered.title': 'Rekaman ini telah diubah dan tidak dapat dipercaya',
   'err.tampered.advice': 'Byte terenkripsinya tidak cocok dengan yang ditulis Amazon Connect, jadi tidak ada yang diputar. Jangan gunakan salinan ini sebagai bukti; laporkan ID kontak ke tim keamanan Anda.',
   'err.unsupported.title': 'Rekaman ini menggunakan format yang tidak didukung pemutar ini',
