@@ -1,5 +1,5 @@
 # callseal: the front door.
-#   make demo    local stack + sample encrypted recordings + the pages (prints the URL)
+#   make demo    local stack + sample recordings sealed by the sealer + the pages (prints the URL)
 #   make test    every test: native, wasm in Node and Chromium, pages end-to-end
 #   make build   the npm package in pkg/
 #   make bench   side-by-side benchmarks -> bench/results.json, BENCHMARKS.md
@@ -11,7 +11,7 @@ export CALLSEAL_SERVICE_DATA ?= $(CURDIR)/target/generated/service-data.bin
 export CALLSEAL_NODE_HOME ?= $(HOME)/.cache/callseal/node-v$(shell cat .node-version)
 export PATH := $(CALLSEAL_NODE_HOME)/bin:$(PATH)
 
-.PHONY: help setup build service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer package-broker demo bench fuzz clean
+.PHONY: help setup build sealer service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer package-broker demo bench fuzz clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -25,7 +25,14 @@ service-data: setup
 build: setup service-data
 	@scripts/build-wasm.sh
 
-test: setup service-data test-lint test-native build test-wasm test-consumers test-broker test-pages test-deploy test-sealer
+# The sealer the local stack runs (scripts/stack/up.sh: a worker on the stack's queue) and the
+# sealer tests use: `callseal` with the feature `sealer` (the AWS SDK for Rust; its first build is
+# long), copied to target/sealer/ so that a default build of target/debug/callseal leaves it be.
+sealer:
+	cargo build --features sealer --bin callseal
+	install -D target/debug/callseal target/sealer/callseal
+
+test: setup service-data test-lint test-native build sealer test-wasm test-consumers test-broker test-pages test-deploy test-sealer
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -47,7 +54,7 @@ test-wasm:
 test-consumers: build
 	node --test 'tests/consumers/*.test.mjs'
 
-test-broker:
+test-broker: sealer
 	npx tsc --noEmit -p www/broker/tsconfig.json
 	node --test 'tests/broker/*.test.mjs'
 
@@ -57,12 +64,11 @@ test-deploy: setup service-data
 
 # The sealer (feature `sealer`: the AWS SDK for Rust, kept out of the default build): its unit
 # tests, then `callseal seal` against the local stack (tests/sealer).
-test-sealer:
+test-sealer: sealer
 	cargo test --features sealer --lib sealer::
-	cargo build --features sealer --bin callseal
 	node --test 'tests/sealer/*.test.mjs'
 
-test-pages:
+test-pages: sealer
 	npx tsc --noEmit -p www/tsconfig.json
 	node --test 'tests/player/*.test.mjs'
 	node --test 'tests/e2e/*.test.mjs'
@@ -71,7 +77,7 @@ test-pages:
 package-broker: build
 	node scripts/package-broker.mjs
 
-demo: build
+demo: build sealer
 	@scripts/demo.sh
 
 bench: build

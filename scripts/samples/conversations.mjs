@@ -117,6 +117,26 @@ export const troubleshooting = {
 
 export const CALLS = [billing, cancellation, troubleshooting];
 
+/** A chat contact: its transcript is what Connect writes to ChatTranscripts/ when it ends. */
+export const chat = {
+  slug: 'chat-delivery-address',
+  contactId: 'e2a7c9d1-5b38-4f6e-8a90-1c2d3e4f5a04',
+  title: 'Chat: change of delivery address',
+  queue: 'Retention',
+  agent: 'Dana Whitfield',
+  initiation: '2025-11-21T11:05:10Z',
+  messages: [
+    ['CUSTOMER', 'Hi, I moved last week. Can you send my next bill to my new address?'],
+    ['AGENT', 'Of course. Could you confirm the account holder\'s name?'],
+    ['CUSTOMER', 'Priya Raman.'],
+    ['AGENT', 'Thanks, Priya. What is the new address?'],
+    ['CUSTOMER', '12 Harbour Lane, Port Ellis.'],
+    ['AGENT', 'Done: your next bill goes to 12 Harbour Lane. Anything else?'],
+    ['CUSTOMER', 'No, that is all. Thank you!'],
+  ],
+};
+export const CHATS = [chat];
+
 /** Each agent's agent hierarchy groups in Amazon Connect, level 1 first. */
 export const AGENT_HIERARCHY = {
   'Dana Whitfield': ['Northwind Mobile', 'Customer Care', 'Tier 1'],

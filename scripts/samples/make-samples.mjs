@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Makes the demo's sample data and uploads it to the local stack (scripts/stack/up.sh first):
+// Makes the demo's sample data and drops it into the local stack's "Connect" bucket as Amazon
+// Connect would (scripts/stack/up.sh first); the stack's sealer turns it into what the player lists:
 //  1. synthesises the scripted calls of conversations.mjs with espeak-ng + sox into stereo WAV
-//     recordings in Amazon Connect's layout (8 kHz 16-bit, customer left, agent right), one of them
-//     over 30 minutes, plus MP3 (sox + libmp3lame) and Opus (opusenc) variants of the short one,
-//     and Contact Lens's redacted audio of each (PII silent, under Analysis/Voice/Redacted/);
-//  2. writes the matching Contact Lens analysis transcripts (contact-lens.mjs), the redacted file
-//     (PII as [PII]) and the original (Analysis/Voice/);
-//     redacted and unredacted objects are marked `redacted` in the listing: separate permissions;
-//  3. encrypts every object with the official AWS Encryption SDK (@aws-crypto/client-node, KMS
-//     keyring on the stack's customer managed key, default suite 0x0578, framed) under an
-//     encryption context that names the object (instance, contact, kind, format);
-//  4. uploads the ciphertexts and a listing (callseal/index.json) that the key broker serves and
-//     checks encryption contexts against.
+//     recordings (8 kHz 16-bit, customer left, agent right), one of them over 30 minutes, plus MP3
+//     (sox + libmp3lame) and Opus (opusenc) variants of the short one, and Contact Lens's redacted
+//     audio of each (PII silent);
+//  2. writes the matching Contact Lens analysis files (contact-lens.mjs), the redacted one (PII as
+//     [PII]) and the original, and the chat contact's transcript (Connect's chat transcript JSON);
+//  3. puts them under Connect's documented key layout (connect/<alias>/CallRecordings/...,
+//     Analysis/Voice/[Redacted/]..., ChatTranscripts/...; the layout callseal reads keys by is
+//     src/connect.rs), and each contact's record (the contact trace record's queue and agent,
+//     which the broker scopes access by) under callseal/contact-records/<contact-id>.json;
+//  4. waits until the stack's sealer (S3 ObjectCreated -> notifier -> SQS -> `callseal seal
+//     --queue`) has sealed every object into <key>.esdk, and writes .stack/samples/manifest.json:
+//     what was dropped and what it became (for the tests; the broker and the player read only the
+//     sealed objects and the contact records).
 // Skips everything when the bucket already holds this generation of samples (use --force to redo).
 // Plaintext and synthesised speech are kept in .stack/samples/ for reuse by the next run and for
 // tests that compare decrypted output; set CALLSEAL_SAMPLES_PLAINTEXT_BUCKET to also upload the
@@ -19,18 +22,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
-import { KMS } from '@aws-sdk/client-kms';
-import { S3Client, PutObjectCommand, HeadObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import {
+  S3Client, PutObjectCommand, HeadObjectCommand, HeadBucketCommand, CreateBucketCommand, GetObjectCommand,
+  ListObjectsV2Command, DeleteObjectsCommand,
+} from '@aws-sdk/client-s3';
 import { readStackEnv, stackDir, clientConfig, repoRoot } from '../stack/stack-env.mjs';
-import { AGENT_HIERARCHY, CALLS, VOICES } from './conversations.mjs';
+import { AGENT_HIERARCHY, CALLS, CHATS, VOICES } from './conversations.mjs';
 import { RATE, synthesize, pool, parts, renderTurn, mixStereo, redactStereo, wavFile, wordCount, encodeMp3, encodeOpus } from './synth.mjs';
 import { analysis } from './contact-lens.mjs';
 
-export const INDEX_KEY = 'callseal/index.json';
-export const FRAME_LENGTH = 64 * 1024; // large frames: fewer WebCrypto calls in the player
+export const CONTACT_RECORDS_PREFIX = 'callseal/contact-records/';
 const CONTENT_TYPES = { wav: 'audio/wav', mp3: 'audio/mpeg', opus: 'audio/ogg; codecs=opus', json: 'application/json' };
-const INSTANCE_ALIAS = 'callseal-demo';
+/** How long the sealer may take for all samples (a debug build seals the 30-minute WAV in seconds). */
+const SEAL_TIMEOUT_MS = Number(process.env.CALLSEAL_SAMPLES_SEAL_TIMEOUT_MS ?? 300_000);
 
 const force = process.argv.includes('--force');
 const t0 = Date.now();
@@ -38,6 +42,7 @@ const log = (m) => console.error(`[samples] ${m} (${((Date.now() - t0) / 1000).t
 
 const env = readStackEnv();
 const cfg = clientConfig(env);
+const PREFIX = env.CALLSEAL_CONNECT_PREFIX; // connect/<instance alias>/
 const s3 = new S3Client(cfg.s3);
 const samplesDir = join(stackDir(), 'samples');
 const manifestPath = join(samplesDir, 'manifest.json');
@@ -52,12 +57,10 @@ const scriptHash = createHash('sha256')
 async function present() {
   if (!existsSync(manifestPath)) return false;
   const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  if (m.scriptHash !== scriptHash || m.kmsKeyArn !== env.CALLSEAL_KMS_KEY_ARN || m.bucket !== env.CALLSEAL_BUCKET) return false;
+  if (m.scriptHash !== scriptHash || m.kmsKeyArn !== env.CALLSEAL_KMS_KEY_ARN || m.bucket !== env.CALLSEAL_BUCKET || m.prefix !== PREFIX) return false;
   try {
-    const idx = await s3.send(new HeadObjectCommand({ Bucket: m.bucket, Key: INDEX_KEY }));
-    if (idx.Metadata?.generation !== m.generation) return false;
     const heads = await Promise.all(m.objects.map((o) => s3.send(new HeadObjectCommand({ Bucket: m.bucket, Key: o.key }))));
-    return heads.every((h, i) => h.ContentLength === m.objects[i].ciphertextLength);
+    return heads.every((h, i) => h.ContentLength === m.objects[i].ciphertextLength && h.Metadata?.['callseal-source-etag'] === m.objects[i].sourceEtag);
   } catch {
     return false;
   }
@@ -134,27 +137,48 @@ function stamp(iso, deltaMs = 0) {
 }
 
 /**
- * An object's id: `<contact>.<kind>.<format>` for the recording as Amazon Connect stored it and
- * Contact Lens's redacted transcript (what the player opens first), `<contact>.recording.redacted.wav`
- * for Contact Lens's redacted audio, `<contact>.transcript.unredacted.json` for the original transcript.
+ * The contact's record as Amazon Connect's contact trace record has it: the fields the key broker
+ * lists and scopes access by (queue, agent hierarchy; the objects in S3 carry neither), and the
+ * contact attributes the demo gives it (its title).
  */
-function objectId(contactId, f) {
-  const variant = f.kind === 'recording' && f.redacted ? '.redacted' : f.kind === 'transcript' && !f.redacted ? '.unredacted' : '';
-  return `${contactId}.${f.kind}${variant}.${f.format}`;
-}
-
-/**
- * What Amazon Connect's contact trace record says of a contact's queue and agent (the fields the
- * key broker scopes access by; the objects in S3 carry neither).
- */
-function contactRecord(call) {
-  const groups = AGENT_HIERARCHY[call.agent] ?? [];
+function contactRecord(c) {
+  const groups = AGENT_HIERARCHY[c.agent] ?? [];
   return {
-    Queue: { Name: call.queue },
+    ContactId: c.contactId,
+    Channel: c.channel,
+    InitiationTimestamp: c.initiationTimestamp,
+    DisconnectTimestamp: c.disconnectTimestamp,
+    InstanceARN: `arn:aws:connect:${env.AWS_REGION}:${env.CALLSEAL_ACCOUNT_ID}:instance/${env.CALLSEAL_CONNECT_INSTANCE_ID}`,
+    Queue: { Name: c.queue },
     Agent: {
-      Username: call.agent,
+      Username: c.agent,
       HierarchyGroups: Object.fromEntries(groups.map((GroupName, i) => [`Level${i + 1}`, { GroupName }])),
     },
+    Attributes: { title: c.title },
+  };
+}
+
+/** Connect's chat transcript (ChatTranscripts/): participants and messages with their times. */
+function chatTranscript(c) {
+  const ids = { CUSTOMER: `${c.contactId.slice(0, 8)}-cust`, AGENT: `${c.contactId.slice(0, 8)}-agent` };
+  const t0 = Date.parse(c.initiation);
+  return {
+    Version: '2019-08-26',
+    AWSAccountId: env.CALLSEAL_ACCOUNT_ID,
+    InstanceId: env.CALLSEAL_CONNECT_INSTANCE_ID,
+    InitialContactId: c.contactId,
+    ContactId: c.contactId,
+    Participants: [{ ParticipantId: ids.CUSTOMER }, { ParticipantId: ids.AGENT }],
+    Transcript: c.messages.map(([role, content], i) => ({
+      AbsoluteTime: new Date(t0 + 20_000 * (i + 1)).toISOString(),
+      Content: content,
+      ContentType: 'text/plain',
+      Id: createHash('sha256').update(`${c.contactId}/${i}`).digest('hex').slice(0, 32),
+      Type: 'MESSAGE',
+      ParticipantId: ids[role],
+      DisplayName: role === 'AGENT' ? c.agent.split(' ')[0] : 'Customer',
+      ParticipantRole: role,
+    })),
   };
 }
 
@@ -166,7 +190,7 @@ async function makePlaintext(dir) {
     const durationMillis = Math.round((totalSamples * 1000) / RATE);
     const start = stamp(call.initiation);
     const end = stamp(call.initiation, durationMillis);
-    const recPrefix = `connect/${INSTANCE_ALIAS}/CallRecordings/${start.date}/${call.contactId}_${start.connect}`;
+    const recPrefix = `${PREFIX}CallRecordings/${start.date}/${call.contactId}_${start.connect}`;
     const files = [];
     const wavPath = join(dir, `${call.slug}.wav`);
     writeFileSync(wavPath, wavFile(interleaved));
@@ -185,7 +209,7 @@ async function makePlaintext(dir) {
     writeFileSync(redactedWavPath, wavFile(redactStereo(interleaved, placed)));
     files.push({
       kind: 'recording', format: 'wav', redacted: true, path: redactedWavPath,
-      key: `connect/${INSTANCE_ALIAS}/Analysis/Voice/Redacted/${end.date}/${call.contactId}_call_recording_redacted_${end.iso}.wav`,
+      key: `${PREFIX}Analysis/Voice/Redacted/${end.date}/${call.contactId}_call_recording_redacted_${end.iso}.wav`,
     });
     for (const redact of [true, false]) {
       const doc = analysis({
@@ -198,16 +222,31 @@ async function makePlaintext(dir) {
       files.push({
         kind: 'transcript', format: 'json', redacted: redact, path: jsonPath,
         key: redact
-          ? `connect/${INSTANCE_ALIAS}/Analysis/Voice/Redacted/${end.date}/${call.contactId}_analysis_redacted_${end.iso}.json`
-          : `connect/${INSTANCE_ALIAS}/Analysis/Voice/${end.date}/${call.contactId}_analysis_${end.iso}.json`,
+          ? `${PREFIX}Analysis/Voice/Redacted/${end.date}/${call.contactId}_analysis_redacted_${end.iso}.json`
+          : `${PREFIX}Analysis/Voice/${end.date}/${call.contactId}_analysis_${end.iso}.json`,
       });
     }
     contacts.push({
-      contactId: call.contactId, title: call.title, agent: call.agent, channel: 'VOICE',
-      initiationTimestamp: start.iso, disconnectTimestamp: end.iso, durationMillis,
-      contactRecord: contactRecord(call), turns: placed.length, files,
+      contactId: call.contactId, title: call.title, agent: call.agent, queue: call.queue, channel: 'VOICE',
+      initiationTimestamp: start.iso, disconnectTimestamp: end.iso, durationMillis, turns: placed.length, files,
     });
     log(`${call.slug}: ${(durationMillis / 60000).toFixed(1)} min, ${placed.length} turns, ${files.map((f) => f.format).join('+')}`);
+  }
+  for (const c of CHATS) {
+    const doc = chatTranscript(c);
+    const start = stamp(c.initiation);
+    const end = stamp(doc.Transcript.at(-1).AbsoluteTime, 5_000);
+    const path = join(dir, `${c.slug}.chat.json`);
+    writeFileSync(path, JSON.stringify(doc, null, 2));
+    contacts.push({
+      contactId: c.contactId, title: c.title, agent: c.agent, queue: c.queue, channel: 'CHAT',
+      initiationTimestamp: start.iso, disconnectTimestamp: end.iso,
+      durationMillis: Date.parse(end.iso) - Date.parse(start.iso), turns: c.messages.length,
+      files: [{
+        kind: 'chat-transcript', format: 'json', redacted: false, path,
+        key: `${PREFIX}ChatTranscripts/${start.date}/${c.contactId}_${start.connect}.json`,
+      }],
+    });
   }
   return contacts;
 }
@@ -230,66 +269,99 @@ async function main() {
     writeFileSync(contactsPath, JSON.stringify(contacts, null, 2));
   }
 
-  // The official ESDK: KMS keyring whose client provider returns the aggregated client `new KMS()`.
-  const keyring = new KmsKeyringNode({
-    generatorKeyId: env.CALLSEAL_KMS_KEY_ARN,
-    clientProvider: () => new KMS(cfg.kms),
-  });
-  const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT); // default suite 0x0578
   const generation = `${new Date().toISOString()}-${scriptHash}`;
   const plaintextBucket = process.env.CALLSEAL_SAMPLES_PLAINTEXT_BUCKET;
   if (plaintextBucket) {
     try { await s3.send(new HeadBucketCommand({ Bucket: plaintextBucket })); } catch { await s3.send(new CreateBucketCommand({ Bucket: plaintextBucket })); }
   }
+  // A new generation replaces the old one: its sealed objects may be under an older key.
+  for (const prefix of [PREFIX, CONTACT_RECORDS_PREFIX]) await deleteUnder(prefix);
 
-  const index = { version: 1, generation, instanceId: env.CALLSEAL_CONNECT_INSTANCE_ID, kmsKeyArn: env.CALLSEAL_KMS_KEY_ARN, contacts: [] };
-  const manifest = { generation, scriptHash, kmsKeyArn: env.CALLSEAL_KMS_KEY_ARN, bucket: env.CALLSEAL_BUCKET, indexKey: INDEX_KEY, plaintextBucket, objects: [] };
+  const dropped = [];
   for (const c of contacts) {
-    const objects = [];
+    await s3.send(new PutObjectCommand({
+      Bucket: env.CALLSEAL_BUCKET, Key: `${CONTACT_RECORDS_PREFIX}${c.contactId}.json`,
+      Body: JSON.stringify(contactRecord(c), null, 2), ContentType: 'application/json',
+    }));
     for (const f of c.files) {
       const plaintext = readFileSync(f.path);
-      const id = objectId(c.contactId, f);
-      const context = {
-        'aws:connect:instance-id': env.CALLSEAL_CONNECT_INSTANCE_ID,
-        'aws:connect:contact-id': c.contactId,
-        'callseal:kind': f.kind,
-        'callseal:format': f.format,
-      };
-      const { result, messageHeader } = await encrypt(keyring, plaintext, { encryptionContext: context, frameLength: FRAME_LENGTH });
-      if (result[0] !== 0x02 || result.readUInt16BE(1) !== 0x0578) throw new Error(`unexpected ESDK header for ${id}`);
-      const key = `${f.key}.esdk`;
-      await s3.send(new PutObjectCommand({
-        Bucket: env.CALLSEAL_BUCKET, Key: key, Body: result, ContentType: 'application/octet-stream',
-        Metadata: { 'callseal-object-id': id, 'callseal-envelope': 'aws-encryption-sdk' },
-      }));
+      const put = await s3.send(new PutObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: f.key, Body: plaintext, ContentType: CONTENT_TYPES[f.format] }));
       if (plaintextBucket) {
         await s3.send(new PutObjectCommand({ Bucket: plaintextBucket, Key: f.key, Body: plaintext, ContentType: CONTENT_TYPES[f.format] }));
       }
-      const obj = {
-        id, kind: f.kind, format: f.format, redacted: f.redacted, contentType: CONTENT_TYPES[f.format], key,
-        plaintextLength: plaintext.length, ciphertextLength: result.length,
-        suiteId: '0x0578', frameLength: FRAME_LENGTH,
-        encryptionContext: { ...messageHeader.encryptionContext }, // includes aws-crypto-public-key
-      };
-      objects.push(obj);
-      manifest.objects.push({
-        id, key, plainPath: f.path, plainKey: plaintextBucket ? f.key : undefined,
-        plainSha256: createHash('sha256').update(plaintext).digest('hex'),
-        plaintextLength: plaintext.length, ciphertextLength: result.length,
-        ciphertextSha256: createHash('sha256').update(result).digest('hex'),
-      });
-      log(`encrypted + uploaded ${id} (${(result.length / 1048576).toFixed(1)} MiB)`);
+      dropped.push({ c, f, etag: put.ETag.replaceAll('"', ''), plaintext });
     }
-    const { files, ...meta } = c;
-    index.contacts.push({ ...meta, objects });
   }
-  await s3.send(new PutObjectCommand({
-    Bucket: env.CALLSEAL_BUCKET, Key: INDEX_KEY, Body: JSON.stringify(index, null, 2),
-    ContentType: 'application/json', Metadata: { generation },
-  }));
+  log(`dropped ${dropped.length} objects of ${contacts.length} contacts under s3://${env.CALLSEAL_BUCKET}/${PREFIX}; waiting for the sealer`);
+
+  const parseHeader = await headerParser();
+  const manifest = { generation, scriptHash, kmsKeyArn: env.CALLSEAL_KMS_KEY_ARN, bucket: env.CALLSEAL_BUCKET, prefix: PREFIX, plaintextBucket, objects: [], contacts: [] };
+  const objectsOf = new Map(contacts.map((c) => [c.contactId, []]));
+  const deadline = Date.now() + SEAL_TIMEOUT_MS;
+  for (const { c, f, etag, plaintext } of dropped) {
+    const key = `${f.key}.esdk`;
+    const head = await sealedHead(key, etag, deadline);
+    const first = await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: key, Range: 'bytes=0-65535' }));
+    const header = parseHeader(await first.Body.transformToByteArray());
+    const id = head.Metadata['callseal-object-id'];
+    const obj = {
+      id, kind: f.kind, format: f.format, redacted: f.redacted, contentType: CONTENT_TYPES[f.format], key,
+      plaintextLength: plaintext.length, ciphertextLength: head.ContentLength,
+      suiteId: head.Metadata['callseal-suite-id'], frameLength: header.frameLength,
+      encryptionContext: { ...header.encryptionContext }, // includes aws-crypto-public-key
+    };
+    objectsOf.get(c.contactId).push(obj);
+    manifest.objects.push({
+      id, key, sourceKey: f.key, sourceEtag: etag, plainPath: f.path, plainKey: plaintextBucket ? f.key : undefined,
+      plainSha256: createHash('sha256').update(plaintext).digest('hex'),
+      plaintextLength: plaintext.length, ciphertextLength: head.ContentLength,
+    });
+    log(`sealed ${id} (${(head.ContentLength / 1048576).toFixed(1)} MiB)`);
+  }
+  // What the broker's listing of these contacts holds (for the tests).
+  for (const c of contacts) {
+    const { files, queue, turns, ...meta } = c;
+    manifest.contacts.push({ ...meta, contactRecord: contactRecord(c), objects: objectsOf.get(c.contactId) });
+  }
   writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest, null, 2));
   renameSync(`${manifestPath}.tmp`, manifestPath);
-  log(`done: ${manifest.objects.length} objects + ${INDEX_KEY} in s3://${env.CALLSEAL_BUCKET}`);
+  log(`done: ${manifest.objects.length} sealed objects in s3://${env.CALLSEAL_BUCKET}/${PREFIX}`);
+}
+
+/** Deletes every object under `prefix` (a previous generation). */
+async function deleteUnder(prefix) {
+  let ContinuationToken;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: env.CALLSEAL_BUCKET, Prefix: prefix, ContinuationToken }));
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key }));
+    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: env.CALLSEAL_BUCKET, Delete: { Objects: keys, Quiet: true } }));
+    ContinuationToken = page.NextContinuationToken;
+  } while (ContinuationToken);
+}
+
+/** The sealed object of the source with ETag `etag`, once the sealer has written it. */
+async function sealedHead(key, etag, deadline) {
+  for (;;) {
+    try {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: key }));
+      if (head.Metadata?.['callseal-source-etag'] === etag) return head;
+    } catch (err) {
+      if (err?.$metadata?.httpStatusCode !== 404) throw err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${key} was not sealed within ${SEAL_TIMEOUT_MS / 1000} s: is the stack's sealer running? (see ${join(stackDir(), 'logs/sealer.log')} and notifier.log; build it with make sealer)`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** callseal's parseHeader (pkg/, make build): the sealed objects' header facts for the manifest. */
+async function headerParser() {
+  try {
+    return (await import(new URL('../../pkg/node/decrypt.js', import.meta.url).href)).parseHeader;
+  } catch (err) {
+    throw new Error(`pkg/ is not built (make build): ${err.message}`);
+  }
 }
 
 await main();

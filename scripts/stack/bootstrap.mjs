@@ -2,14 +2,18 @@
 //  - KMS (moto): a customer managed symmetric key whose key policy is the Amazon Connect key policy
 //    of the seeds (connect-key-policy.json), key rotation on, and an alias;
 //  - S3 (SeaweedFS): the recordings bucket;
+//  - SQS (moto): the sealer's queue and its dead-letter queue, and the bucket's notification
+//    configuration (notification.json: ObjectCreated events under the Connect prefix to the queue),
+//    which the stack's notifier (notifier.mjs) carries out;
 // then writes .stack/stack.env for the broker, the sample maker and the tests.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   KMSClient, ListAliasesCommand, DescribeKeyCommand, CreateKeyCommand, CreateAliasCommand,
   GetKeyPolicyCommand, PutKeyPolicyCommand, EnableKeyRotationCommand,
 } from '@aws-sdk/client-kms';
 import { S3Client, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { repoRoot, stackDir, writeStackEnv, clientConfig } from './stack-env.mjs';
 
 const e = process.env;
@@ -26,6 +30,9 @@ const env = {
   // moto serves every service on its one port: SQS (the sealer's queues) is the same server.
   CALLSEAL_SQS_ENDPOINT: `http://${e.CALLSEAL_BIND}:${need('CALLSEAL_KMS_PORT')}`,
   CALLSEAL_BUCKET: need('CALLSEAL_BUCKET'),
+  CALLSEAL_CONNECT_PREFIX: need('CALLSEAL_CONNECT_PREFIX'),
+  CALLSEAL_SEAL_QUEUE_URL: '',
+  CALLSEAL_SEAL_DEAD_LETTER_QUEUE_URL: '',
   CALLSEAL_ACCOUNT_ID: need('CALLSEAL_ACCOUNT_ID'),
   CALLSEAL_CONNECT_INSTANCE_ID: need('CALLSEAL_CONNECT_INSTANCE_ID'),
   CALLSEAL_KMS_ALIAS: need('CALLSEAL_KMS_ALIAS'),
@@ -100,6 +107,24 @@ async function ensureBucket() {
   }
 }
 
+/** The sealer's queues (CreateQueue is idempotent) and the notification configuration. */
+async function ensureQueues() {
+  const sqs = new SQSClient({ ...cfg.kms, endpoint: env.CALLSEAL_SQS_ENDPOINT, maxAttempts: 2 });
+  const queue = async (QueueName) => (await sqs.send(new CreateQueueCommand({ QueueName, Attributes: { VisibilityTimeout: '120' } }))).QueueUrl;
+  env.CALLSEAL_SEAL_QUEUE_URL = await queue('callseal-seal');
+  env.CALLSEAL_SEAL_DEAD_LETTER_QUEUE_URL = await queue('callseal-seal-dead-letter');
+  const notification = {
+    QueueConfigurations: [{
+      Id: 'callseal-seal',
+      QueueArn: `arn:aws:sqs:${env.AWS_REGION}:${env.CALLSEAL_ACCOUNT_ID}:callseal-seal`,
+      Events: ['s3:ObjectCreated:*'],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: env.CALLSEAL_CONNECT_PREFIX }] } },
+    }],
+  };
+  writeFileSync(join(stackDir(), 'notification.json'), JSON.stringify(notification, null, 2) + '\n');
+}
+
 env.CALLSEAL_KMS_KEY_ARN = await ensureKey();
 await ensureBucket();
+await ensureQueues();
 writeStackEnv(env);

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Stops what scripts/stack/up.sh (and scripts/demo.sh) started, by the pids they recorded in
-# .stack/run/. `down.sh` stops everything; `down.sh weed` (or moto, idp, broker, page) stops one.
+# .stack/run/. `down.sh` stops everything; `down.sh weed` (or moto, idp, notifier, sealer, broker, page) stops one.
 # Data stays in .stack/ (delete the folder for a clean slate).
 set -euo pipefail
 # shellcheck source=config.sh
 . "$(dirname "$0")/config.sh"
 RUN=$CALLSEAL_STACK_DIR/run
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(page broker idp moto weed)
+[ ${#names[@]} -gt 0 ] || names=(page broker sealer notifier idp moto weed)
 
 for name in "${names[@]}"; do
   f=$RUN/$name.pid

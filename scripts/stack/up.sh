@@ -66,7 +66,7 @@ fi
 
 # --- SeaweedFS ----------------------------------------------------------------------------------
 WEED_ARGS=(mini -dir="$S/weed" -ip="$CALLSEAL_BIND" -ip.bind="$CALLSEAL_BIND"
-  -s3.port="$CALLSEAL_S3_PORT" -s3.config="$S/s3.json" -s3.allowedOrigins="$CALLSEAL_ALLOWED_ORIGINS"
+  -s3.port="$CALLSEAL_S3_PORT" -filer.port="$CALLSEAL_FILER_PORT" -s3.config="$S/s3.json" -s3.allowedOrigins="$CALLSEAL_ALLOWED_ORIGINS"
   -s3.iam=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0)
 if alive weed "weed mini" && ! cmp -s <(printf '%s\n' "${WEED_ARGS[@]}") "$S/run/weed.args"; then
   log "SeaweedFS settings changed (allowed origins or port): restarting it"
@@ -109,15 +109,44 @@ wait_http idp "http://$CALLSEAL_BIND:$CALLSEAL_IDP_PORT/.well-known/openid-confi
 # --- key, key policy, alias, bucket; writes .stack/stack.env -------------------------------------
 export CALLSEAL_ROOT CALLSEAL_STACK_DIR CALLSEAL_BIND CALLSEAL_S3_PORT CALLSEAL_KMS_PORT CALLSEAL_IDP_PORT CALLSEAL_BROKER_PORT \
   CALLSEAL_PAGE_PORT CALLSEAL_ALLOWED_ORIGINS CALLSEAL_ACCOUNT_ID CALLSEAL_REGION \
-  CALLSEAL_CONNECT_INSTANCE_ID CALLSEAL_BUCKET CALLSEAL_KMS_ALIAS
+  CALLSEAL_CONNECT_INSTANCE_ID CALLSEAL_BUCKET CALLSEAL_KMS_ALIAS CALLSEAL_CONNECT_PREFIX
 node scripts/stack/bootstrap.mjs
 
 # shellcheck disable=SC1091
 . "$S/stack.env"
+
+# --- S3 event notifications (notifier.mjs) and the sealer (a worker on the queue) ----------------
+# Both restart when moto restarted (its queues are new) or their code / settings changed.
+MOTO_PID=$(cat "$S/run/moto.pid")
+NOTIFIER_ARGS=("$MOTO_PID" "$CALLSEAL_FILER_PORT" "$(cd "$(dirname "$0")" && sha256sum notifier.mjs s3-events.mjs)" "$(cat "$S/notification.json")")
+if alive notifier "scripts/stack/notifier.mjs" && ! cmp -s <(printf '%s\n' "${NOTIFIER_ARGS[@]}") "$S/run/notifier.args"; then
+  "$(dirname "$0")/down.sh" notifier
+fi
+if ! alive notifier "scripts/stack/notifier.mjs"; then
+  CALLSEAL_STACK_DIR=$S CALLSEAL_FILER_PORT=$CALLSEAL_FILER_PORT CALLSEAL_WEED=$WEED \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true start notifier "scripts/stack/notifier.mjs" node scripts/stack/notifier.mjs
+  printf '%s\n' "${NOTIFIER_ARGS[@]}" >"$S/run/notifier.args"
+fi
+if [ -x "$CALLSEAL_SEALER_BIN" ]; then
+  SEALER_ARGS=("$MOTO_PID" "$CALLSEAL_SEALER_BIN" "$(stat -c %Y "$CALLSEAL_SEALER_BIN")" "$CALLSEAL_SEAL_QUEUE_URL" "$CALLSEAL_CONNECT_PREFIX")
+  if alive sealer "seal --queue" && ! cmp -s <(printf '%s\n' "${SEALER_ARGS[@]}") "$S/run/sealer.args"; then
+    "$(dirname "$0")/down.sh" sealer
+  fi
+  if ! alive sealer "seal --queue"; then
+    # 64 KiB frames: fewer WebCrypto calls in the player than the ESDK's default 4 KiB.
+    (set -a; . "$S/stack.env"; CALLSEAL_SEAL_PREFIXES=$CALLSEAL_CONNECT_PREFIX CALLSEAL_SEAL_FRAME_LENGTH=65536 \
+      start sealer "seal --queue" "$CALLSEAL_SEALER_BIN" seal --queue "$CALLSEAL_SEAL_QUEUE_URL" \
+        --dead-letter-queue "$CALLSEAL_SEAL_DEAD_LETTER_QUEUE_URL" --jobs 2)
+    printf '%s\n' "${SEALER_ARGS[@]}" >"$S/run/sealer.args"
+  fi
+else
+  log "no sealer: $CALLSEAL_SEALER_BIN is not built (make sealer); objects put under $CALLSEAL_CONNECT_PREFIX stay unsealed"
+fi
 cat >&2 <<EOF
 [stack] ready
   S3 (SeaweedFS)   $CALLSEAL_S3_ENDPOINT   bucket $CALLSEAL_BUCKET   CORS: $CALLSEAL_ALLOWED_ORIGINS
   KMS (moto)       $CALLSEAL_KMS_ENDPOINT   key $CALLSEAL_KMS_KEY_ARN ($CALLSEAL_KMS_ALIAS)
   sign-in (OIDC)   $CALLSEAL_OIDC_ISSUER   client $CALLSEAL_OIDC_CLIENT_ID   users: $S/idp/users.json
+  sealer           ObjectCreated under s3://$CALLSEAL_BUCKET/$CALLSEAL_CONNECT_PREFIX -> $CALLSEAL_SEAL_QUEUE_URL (notifier) -> callseal seal --queue
   settings         $S/stack.env   logs $S/logs/   stop: scripts/stack/down.sh
 EOF

@@ -9,6 +9,7 @@
 //! | `CALLSEAL_SEAL_PREFIXES` | comma-separated key prefixes the sealer may seal | `connect/` |
 //! | `CALLSEAL_SEAL_FRAME_LENGTH` | ESDK frame length in bytes | 4096 |
 //! | `CALLSEAL_SEAL_PART_BYTES` | multipart part size (5 MiB .. 64 MiB) | 8 MiB |
+//! | `CALLSEAL_SEAL_ORIGINALS` | `keep`, `delete` or `expire` (crate::sealer::originals) | `keep` |
 //! | `CALLSEAL_S3_ENDPOINT`, `CALLSEAL_S3_FORCE_PATH_STYLE` | S3 endpoint (local stack) | AWS |
 //! | `CALLSEAL_KMS_ENDPOINT` | KMS endpoint (local stack) | AWS |
 //! | `CALLSEAL_SQS_ENDPOINT` | SQS endpoint (local stack) | AWS |
@@ -16,6 +17,7 @@
 use aws_config::BehaviorVersion;
 
 use crate::envelope::Suite;
+use crate::sealer::originals::Originals;
 
 /// The ESDK's default suite: AES-256-GCM, HKDF-SHA512, key commitment, ECDSA P-384.
 pub const DEFAULT_SUITE_ID: u16 = 0x0578;
@@ -36,6 +38,7 @@ pub struct SealerConfig {
     pub suite: Suite,
     pub frame_length: u32,
     pub part_bytes: usize,
+    pub originals: Originals,
 }
 
 impl SealerConfig {
@@ -70,7 +73,12 @@ impl SealerConfig {
         if prefixes.is_empty() {
             return Err("CALLSEAL_SEAL_PREFIXES names no prefix".into());
         }
+        let originals = var("CALLSEAL_SEAL_ORIGINALS").unwrap_or_else(|| "keep".into());
+        let originals = Originals::parse(&originals).ok_or(format!(
+            "CALLSEAL_SEAL_ORIGINALS must be keep, delete or expire, got {originals}"
+        ))?;
         Ok(SealerConfig {
+            originals,
             kms_key_arn,
             connect_instance_id: required("CALLSEAL_CONNECT_INSTANCE_ID")?,
             prefixes,

@@ -6,7 +6,7 @@
 //! | module | holds |
 //! | --- | --- |
 //! | [`config`] | settings (environment variables), the AWS clients |
-//! | [`layout`] | Connect's key layout as data: which keys are which kind of object, of which contact |
+//! | [`originals`] | what becomes of an original once sealed: kept, or read back, verified and deleted or tagged |
 //! | [`outcome`] | what happened to one object: sealed, already sealed, or a typed refusal / failure |
 //! | [`data_key`] | one KMS GenerateDataKey per object, as the ESDK's KMS keyring writes it |
 //! | [`upload`] | the sealed object's multipart upload: conditional completion, abort on failure |
@@ -17,7 +17,7 @@
 pub mod config;
 pub mod data_key;
 pub mod events;
-pub mod layout;
+pub mod originals;
 pub mod outcome;
 pub mod seal;
 pub mod upload;

@@ -35,7 +35,7 @@ seal_codes! {
     /// The object is an ESDK message already (its key, metadata or first bytes say so): sealing
     /// it again would double-encrypt.
     AlreadySealed = "AlreadySealed", true;
-    /// The key is not one Connect writes (layout.rs): no contact to bind it to.
+    /// The key is not one Connect writes (crate::connect): no contact to bind it to.
     NotAConnectObject = "NotAConnectObject", true;
     /// KMS generated the data key under another key than the configured one.
     WrongKmsKey = "WrongKmsKey", true;
@@ -53,6 +53,9 @@ seal_codes! {
     MalformedEvent = "MalformedEvent", true;
     /// SQS refused or did not answer.
     QueueUnavailable = "QueueUnavailable", false;
+    /// The sealed object, read back, is not the original's (its header, key, frames, signature
+    /// or plaintext): the original is neither deleted nor tagged (crate::sealer::originals).
+    VerifyFailed = "VerifyFailed", true;
 }
 
 impl fmt::Display for SealCode {
@@ -98,6 +101,8 @@ pub struct Sealed {
     /// False when the sealed object existed already (a redelivered event, another worker, a
     /// resumed back-fill): nothing was written and no data key was generated.
     pub written: bool,
+    /// What became of the original (`kept`, `deleted`, `tagged`: CALLSEAL_SEAL_ORIGINALS).
+    pub original: &'static str,
 }
 
 pub(crate) fn fail(code: SealCode) -> impl FnOnce(String) -> SealError {
@@ -110,13 +115,14 @@ pub fn report_line(key: &str, result: &Result<Sealed, SealError>) -> String {
     let q = |s: &str| serde_json::Value::from(s).to_string();
     match result {
         Ok(s) => format!(
-            "{{\"outcome\":\"{}\",\"key\":{},\"sealedKey\":{},\"plaintextBytes\":{},\"sealedBytes\":{},\"parts\":{}}}",
+            "{{\"outcome\":\"{}\",\"key\":{},\"sealedKey\":{},\"plaintextBytes\":{},\"sealedBytes\":{},\"parts\":{},\"original\":\"{}\"}}",
             if s.written { "sealed" } else { "exists" },
             q(key),
             q(&s.sealed_key),
             s.plaintext_bytes,
             s.sealed_bytes,
-            s.parts
+            s.parts,
+            s.original
         ),
         Err(e) => format!(
             "{{\"outcome\":\"{}\",\"key\":{},\"code\":\"{}\",\"message\":{}}}",

@@ -14,18 +14,29 @@ use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 
+use crate::connect::{classify, ObjectFacts};
 use crate::envelope::encrypt::{prepare, EncryptRequest};
 use crate::envelope::{EncryptionContext, ALL_SUITES};
 use crate::sealer::config::{Clients, SealerConfig, SEALED_SUFFIX};
 use crate::sealer::data_key;
-use crate::sealer::layout::{classify, ObjectFacts};
+use crate::sealer::originals::{digest_source, settle, Originals, SourceDigest};
 use crate::sealer::outcome::{fail, SealCode, SealError, Sealed};
 use crate::sealer::upload::{Completion, MultipartUpload};
+use sha2::{Digest, Sha256};
 
 /// Metadata on sealed objects (`x-amz-meta-callseal-envelope`), also what marks an object as
 /// sealed when its key does not.
 pub const ENVELOPE_METADATA: &str = "callseal-envelope";
 pub const ENVELOPE_VALUE: &str = "aws-encryption-sdk";
+/// The sealed object's other metadata, what the broker's listing reads with one HeadObject (the
+/// header's bytes stay authoritative: the player authenticates them):
+/// the object's id (crate::connect), the plaintext's length (the source's Content-Length), the
+/// suite id (`0x0578`), the frame length, and the source's ETag.
+pub const OBJECT_ID_METADATA: &str = "callseal-object-id";
+pub const PLAINTEXT_LENGTH_METADATA: &str = "callseal-plaintext-length";
+pub const SUITE_METADATA: &str = "callseal-suite-id";
+pub const FRAME_LENGTH_METADATA: &str = "callseal-frame-length";
+pub const SOURCE_ETAG_METADATA: &str = "callseal-source-etag";
 
 /// The encryption context binding an object to its contact: what the broker compares with its
 /// listing and the key policy's `kms:EncryptionContext:` conditions read.
@@ -76,8 +87,9 @@ pub fn looks_sealed(first: &[u8]) -> bool {
     }
 }
 
-/// Seals `s3://bucket/key` into `s3://bucket/<key>.esdk`. `etag`: the ETag the event reported;
-/// the source is read only if it still has it (`SourceChanged` otherwise).
+/// Seals `s3://bucket/key` into `s3://bucket/<key>.esdk`, then settles the original as
+/// `cfg.originals` says (kept; or read back, verified and deleted or tagged). `etag`: the ETag the
+/// event reported; the source is read only if it still has it (`SourceChanged` otherwise).
 pub async fn seal_object(
     clients: &Clients,
     cfg: &SealerConfig,
@@ -86,6 +98,38 @@ pub async fn seal_object(
     etag: Option<&str>,
 ) -> Result<Sealed, SealError> {
     let facts = check_key(cfg, key)?;
+    let (mut sealed, digest) = seal_new(clients, cfg, bucket, key, etag, &facts).await?;
+    if cfg.originals != Originals::Keep {
+        let digest = match digest {
+            Some(d) => d,
+            None => digest_source(clients, bucket, key, etag).await?,
+        };
+        let expected = encryption_context(cfg, &facts)?;
+        settle(
+            clients,
+            cfg,
+            bucket,
+            key,
+            &sealed.sealed_key,
+            &expected,
+            &digest,
+        )
+        .await?;
+    }
+    sealed.original = cfg.originals.outcome();
+    Ok(sealed)
+}
+
+/// Writes the sealed object unless it exists; with the source's digest when it read the source
+/// and the originals are not simply kept.
+async fn seal_new(
+    clients: &Clients,
+    cfg: &SealerConfig,
+    bucket: &str,
+    key: &str,
+    etag: Option<&str>,
+    facts: &ObjectFacts,
+) -> Result<(Sealed, Option<SourceDigest>), SealError> {
     let sealed_key = format!("{key}{SEALED_SUFFIX}");
     let exists = Sealed {
         sealed_key: sealed_key.clone(),
@@ -93,9 +137,10 @@ pub async fn seal_object(
         sealed_bytes: 0,
         parts: 0,
         written: false,
+        original: Originals::Keep.outcome(),
     };
     if sealed_exists(&clients.s3, bucket, &sealed_key).await? {
-        return Ok(exists);
+        return Ok((exists, None));
     }
 
     let mut get = clients.s3.get_object().bucket(bucket).key(key);
@@ -113,7 +158,13 @@ pub async fn seal_object(
             format!("{key}: its metadata has {ENVELOPE_METADATA} (an ESDK message)"),
         ));
     }
-    let source_etag = source.e_tag().unwrap_or_default().to_string();
+    let source_etag = source
+        .e_tag()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string();
+    let source_length = source.content_length().unwrap_or_default();
+    let source_etag_read = source_etag.clone();
     let mut body = source.body;
 
     // The first bytes decide whether this is an ESDK message already.
@@ -139,7 +190,7 @@ pub async fn seal_object(
     let prepared = prepare(EncryptRequest {
         suite: cfg.suite,
         frame_length: cfg.frame_length,
-        encryption_context: encryption_context(cfg, &facts)?,
+        encryption_context: encryption_context(cfg, facts)?,
     })
     .map_err(|e| envelope(e.to_string()))?;
     let (data_key, edk) = data_key::generate(
@@ -155,21 +206,31 @@ pub async fn seal_object(
         .map_err(|e| SealError::new(SealCode::EnvelopeFailed, e.to_string()))?;
     drop(data_key);
 
-    let object_id = format!("{}.{}.{}", facts.contact_id, facts.kind, facts.format);
     let metadata = [
         (ENVELOPE_METADATA, ENVELOPE_VALUE.to_string()),
-        ("callseal-object-id", object_id),
-        ("callseal-source-etag", source_etag),
+        (OBJECT_ID_METADATA, facts.object_id.clone()),
+        (PLAINTEXT_LENGTH_METADATA, source_length.to_string()),
+        (SUITE_METADATA, format!("0x{:04x}", cfg.suite.id)),
+        (FRAME_LENGTH_METADATA, cfg.frame_length.to_string()),
+        (SOURCE_ETAG_METADATA, source_etag),
     ];
     let mut upload = MultipartUpload::start(&clients.s3, bucket, &sealed_key, &metadata).await?;
+    // The source's digest, for the read-back check before an original is deleted or tagged.
+    let mut hash = (cfg.originals != Originals::Keep).then(Sha256::new);
     let streamed: Result<(), SealError> = async {
         let encrypt = |e: crate::Error| SealError::new(SealCode::EnvelopeFailed, e.to_string());
+        if let Some(h) = hash.as_mut() {
+            h.update(&first);
+        }
         frames.push(&first, &mut buf).map_err(encrypt)?;
         while !eof {
             let Some(chunk) = body.next().await else {
                 break;
             };
             let chunk = chunk.map_err(|e| read_error(key, e))?;
+            if let Some(h) = hash.as_mut() {
+                h.update(&chunk);
+            }
             frames.push(&chunk, &mut buf).map_err(encrypt)?;
             if buf.len() >= cfg.part_bytes {
                 let full =
@@ -195,15 +256,24 @@ pub async fn seal_object(
         return Err(e);
     }
     let (sealed_bytes, parts) = (upload.bytes(), upload.parts());
+    let digest = hash.map(|h| SourceDigest {
+        etag: source_etag_read.clone(),
+        length: plaintext_bytes,
+        sha256: h.finalize().into(),
+    });
     match upload.complete().await? {
-        Completion::Written => Ok(Sealed {
-            sealed_key,
-            plaintext_bytes,
-            sealed_bytes,
-            parts,
-            written: true,
-        }),
-        Completion::Exists => Ok(exists),
+        Completion::Written => Ok((
+            Sealed {
+                sealed_key,
+                plaintext_bytes,
+                sealed_bytes,
+                parts,
+                written: true,
+                original: Originals::Keep.outcome(),
+            },
+            digest,
+        )),
+        Completion::Exists => Ok((exists, digest)),
     }
 }
 

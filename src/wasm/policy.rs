@@ -347,3 +347,13 @@ pub fn list_condition_keys(prefix: &str, limit: usize) -> Result<JsValue, JsValu
         to_js(&out)
     })
 }
+
+/// What Amazon Connect's key layout says of an S3 key (`crate::connect`): `{contactId, kind,
+/// format, redacted, objectId, contentType}`, or `{reason}` when it is no object Connect writes.
+#[wasm_bindgen(js_name = classifyConnectKey)]
+pub fn classify_connect_key(key: &str) -> Result<JsValue, JsValue> {
+    match crate::connect::classify(key) {
+        Ok(facts) => to_js(&facts),
+        Err(reason) => to_js(&serde_json::json!({ "reason": reason })),
+    }
+}

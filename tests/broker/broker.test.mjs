@@ -25,7 +25,7 @@ const unwrapBody = (o) => requestBody({ cfg, env }, o);
 
 before(async () => {
   ({ env, manifest, cfg } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  index = { contacts: manifest.contacts };
   broker = await startBroker(env);
   engine = await policyEngineMissing(broker.url);
 });
@@ -520,8 +520,11 @@ describe('authorised by callseal\'s policy engine (needs pkg/)', () => {
       for (const o of r.json.contacts.flatMap((c) => c.objects)) {
         assert.equal(o.mayRead, true, `${user} ${o.id}`);
         assert.equal(o.key, undefined, 'S3 keys stay server-side');
+        // The pairs the object must carry, from its key (the header adds the signing key's).
         const stored = index.contacts.flatMap((c) => c.objects).find((x) => x.id === o.id);
-        assert.deepEqual(o.encryptionContext, stored.encryptionContext);
+        const { 'aws-crypto-public-key': publicKey, ...bound } = stored.encryptionContext;
+        assert.ok(publicKey, o.id);
+        assert.deepEqual(o.encryptionContext, bound);
       }
     }
   });

@@ -224,10 +224,10 @@ export async function policyEngineMissing(url) {
   return probe.json?.error?.code === 'PolicyEngineUnavailable' ? `skipped: ${probe.json.error.message.split('.')[0]} (pkg/ not built yet)` : undefined;
 }
 
-/** The stack (ensureStack) with its listing (callseal/index.json), the listing's objects and its small WAV recording. */
+/** The stack (ensureStack) with what its listing holds (the samples' manifest), the listing's objects and its small WAV recording. */
 export async function stackWithSamples() {
   const stack = ensureStack();
-  const index = JSON.parse((await getObject(stack.cfg, stack.env.CALLSEAL_BUCKET, stack.manifest.indexKey)).toString('utf8'));
+  const index = { contacts: stack.manifest.contacts };
   const objects = index.contacts.flatMap((c) => c.objects);
   return { ...stack, index, objects, wav: objects.find((o) => o.id.endsWith('.recording.wav') && o.ciphertextLength < 4 << 20) };
 }
@@ -242,12 +242,12 @@ export async function unwrapBody({ cfg, env }, o) {
 }
 
 /**
- * The stack, its sample index (callseal/index.json) and a broker on it: { env, manifest, cfg,
+ * The stack, what its listing holds (the samples' manifest: the contacts dropped and the objects they were sealed into) and a broker on it: { env, manifest, cfg,
  * index, broker, skip } (`skip`: why tests needing the policy engine cannot run, else undefined).
  */
 export async function stackAndBroker(overrides) {
   const { env, manifest, cfg } = ensureStack();
-  const index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  const index = { contacts: manifest.contacts };
   const broker = await startBroker(env, overrides);
   return { env, manifest, cfg, index, broker, skip: await policyEngineMissing(broker.url) };
 }

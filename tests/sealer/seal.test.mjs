@@ -32,7 +32,7 @@ test('a recording is sealed in 4 KiB frames of suite 0x0578 under the KMS key, a
   await put(key, plaintext);
   const run = await seal([...bucket(), '--key', key]);
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(run.lines, [{ outcome: 'sealed', key, sealedKey: `${key}.esdk`, plaintextBytes: plaintext.length, sealedBytes: run.lines[0].sealedBytes, parts: 1 }]);
+  assert.deepEqual(run.lines, [{ outcome: 'sealed', key, sealedKey: `${key}.esdk`, plaintextBytes: plaintext.length, sealedBytes: run.lines[0].sealedBytes, parts: 1, original: 'kept' }]);
 
   const sealed = await get(`${key}.esdk`);
   assert.equal(sealed.body.length, run.lines[0].sealedBytes);
@@ -61,7 +61,7 @@ test('a recording is sealed in 4 KiB frames of suite 0x0578 under the KMS key, a
 test('objects larger than a part go up in several parts; empty and frame-multiple objects round-trip', async () => {
   const cases = [
     { size: 12 * 1024 * 1024 + 77, ext: 'wav', folder: 'CallRecordings', kind: 'recording' }, // two parts of 5 MiB + the rest
-    { size: 0, ext: 'json', folder: 'ChatTranscripts', kind: 'transcript' },
+    { size: 0, ext: 'json', folder: 'ChatTranscripts', kind: 'chat-transcript' },
     { size: 8 * 4096, ext: 'json', folder: 'Analysis/Voice/Redacted', kind: 'transcript', name: 'analysis_redacted_2026-12-06T10:05:00Z' },
   ];
   for (const c of cases) {
@@ -135,7 +135,7 @@ test('refusals: a sealed key, an ESDK message under a Connect key, outside the p
   await put(renamed.key, message); // an ESDK message under a recording's name: never sealed twice
   const outside = `elsewhere/${connectKey('wav').key}`;
   await put(outside, bytes(10));
-  const notConnect = 'connect/callseal-demo/Reports/2026/12/06/report.csv';
+  const notConnect = 'connect/callseal-test/Reports/2026/12/06/report.csv';
   await put(notConnect, bytes(10));
   const missing = connectKey('wav').key;
 

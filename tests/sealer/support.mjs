@@ -12,13 +12,13 @@ import { S3Client, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3
 import { readStackEnv, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
 
 
-export const sealerBin = process.env.CALLSEAL_SEALER_BIN || join(repoRoot, 'target/debug/callseal');
+export const sealerBin = process.env.CALLSEAL_SEALER_BIN || join(repoRoot, 'target/sealer/callseal');
 
 let stack;
 /** Starts the stack (idempotent) and returns { env, cfg, s3 }. */
 export function ensureStack() {
   if (!stack) {
-    if (!existsSync(sealerBin)) throw new Error(`${sealerBin} missing: cargo build --features sealer --bin callseal`);
+    if (!existsSync(sealerBin)) throw new Error(`${sealerBin} missing: make sealer`);
     execFileSync('bash', ['scripts/stack/up.sh'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
     const env = readStackEnv();
     const cfg = clientConfig(env);
@@ -29,10 +29,14 @@ export function ensureStack() {
 
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
-/** A Connect key of a fresh contact: { contactId, key } (folder: CallRecordings, or another). */
-export function connectKey(ext = 'wav', folder = 'CallRecordings', nameAfterId = '20261206T10:00_UTC') {
+/**
+ * A Connect key of a fresh contact: { contactId, key } (folder: CallRecordings, or another), under
+ * an instance alias of its own (`prefix`): the stack's sealer seals only its own instance's
+ * objects (CALLSEAL_CONNECT_PREFIX), so these stay for the test's own `callseal seal`.
+ */
+export function connectKey(ext = 'wav', folder = 'CallRecordings', nameAfterId = '20261206T10:00_UTC', prefix = 'connect/callseal-test/') {
   const contactId = randomUUID();
-  return { contactId, key: `connect/callseal-demo/${folder}/2026/12/06/${contactId}_${nameAfterId}.${ext}` };
+  return { contactId, key: `${prefix}${folder}/2026/12/06/${contactId}_${nameAfterId}.${ext}` };
 }
 
 /** Deterministic pseudo-random bytes (so a failure can be replayed). */
@@ -122,19 +126,4 @@ export function sqs(args, input) {
   return JSON.parse(out.toString('utf8'));
 }
 
-/** The S3 event notification S3 sends for a created object (event message structure 2.1). */
-export function objectCreatedEvent(bucket, key, { etag, size = 0, eventName = 'ObjectCreated:Put' } = {}) {
-  const encoded = key.split('/').map((p) => encodeURIComponent(p).replace(/%20/g, '+')).join('/');
-  return JSON.stringify({
-    Records: [{
-      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-west-2', eventTime: new Date().toISOString(), eventName,
-      userIdentity: { principalId: 'AWS:AROAEXAMPLE:connect' }, requestParameters: { sourceIPAddress: '127.0.0.1' },
-      responseElements: { 'x-amz-request-id': 'EXAMPLE', 'x-amz-id-2': 'EXAMPLE' },
-      s3: {
-        s3SchemaVersion: '1.0', configurationId: 'callseal-seal',
-        bucket: { name: bucket, ownerIdentity: { principalId: 'EXAMPLE' }, arn: `arn:aws:s3:::${bucket}` },
-        object: { key: encoded, size, eTag: etag, sequencer: '0062E99A88DC407460' },
-      },
-    }],
-  });
-}
+export { objectCreatedEvent } from '../../scripts/stack/s3-events.mjs';

@@ -24,7 +24,7 @@ test('competing workers seal each object once; poison messages are dead-lettered
     const head = await s3.send(new HeadObjectCommand({ Bucket: B, Key: key }));
     good.push({ key, plaintext, etag: head.ETag.replaceAll('"', '') });
   }
-  const report = 'connect/callseal-demo/Reports/2026/12/06/agent-performance.csv';
+  const report = 'connect/callseal-test/Reports/2026/12/06/agent-performance.csv';
   await put(report, bytes(100));
   const changed = connectKey('wav').key;
   await put(changed, bytes(100));

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 
 /** The variables scripts/stack/up.sh wrote to `<stack>/stack.env` (KEY='value' lines). */
 export function readStackEnv(stack) {
@@ -27,7 +27,8 @@ export async function brokerAnswers(base, token) {
 /**
  * Starts the local stack from checkout `root` (scripts/stack/up.sh, idempotent), makes the
  * sample recordings (make-samples, reused when present), and returns the stack's variables,
- * the samples' manifest, an S3 client on the stack and the published contact index.
+ * the samples' manifest, an S3 client on the stack and what the broker's listing holds (the
+ * manifest's contacts: the samples dropped and the objects the stack's sealer made of them).
  * `stdout`: 'inherit' to show the scripts' progress, else 'ignore'.
  */
 export async function openStack({ root, stack = join(root, '.stack'), stdout = 'ignore' }) {
@@ -40,6 +41,5 @@ export async function openStack({ root, stack = join(root, '.stack'), stdout = '
     region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
     credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
   });
-  const index = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: 'callseal/index.json' }))).Body.transformToString());
-  return { env, manifest, s3, index };
+  return { env, manifest, s3, index: { contacts: manifest.contacts } };
 }

@@ -200,3 +200,25 @@ export function listActions(prefix: string, limit = 200): Completion[] {
 export function listConditionKeys(prefix: string, limit = 200): Completion[] {
   return wasm.listConditionKeys(prefix, limit) as Completion[];
 }
+
+/** What Amazon Connect's S3 key layout says of an object (see {@link classifyConnectKey}). */
+export interface ConnectObject {
+  contactId: string;
+  /** `recording`, `screen-recording`, `transcript` (Contact Lens) or `chat-transcript`. */
+  kind: string;
+  format: string;
+  /** Contact Lens's redacted output (a separate permission). */
+  redacted: boolean;
+  /** `<contact>.<kind>[.<variant>].<format>`, unique within a contact. */
+  objectId: string;
+  contentType: string;
+}
+
+/**
+ * Reads an S3 key (`connect/<instance alias>/CallRecordings/YYYY/MM/DD/<contact-id>_....wav`, ...)
+ * by Amazon Connect's documented layout, the same reading the sealer binds its objects' encryption
+ * contexts by: the object's contact, kind and format, or `{reason}` when Connect writes no such key.
+ */
+export function classifyConnectKey(key: string): ConnectObject | { reason: string } {
+  return wasm.classifyConnectKey(key) as ConnectObject | { reason: string };
+}

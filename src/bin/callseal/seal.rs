@@ -38,7 +38,9 @@ const USAGE: &str =
 
 settings (environment): CALLSEAL_KMS_KEY_ARN, CALLSEAL_CONNECT_INSTANCE_ID (required);
 CALLSEAL_SEAL_PREFIXES (default connect/), CALLSEAL_SEAL_FRAME_LENGTH (4096),
-CALLSEAL_SEAL_PART_BYTES (8 MiB); CALLSEAL_S3_ENDPOINT, CALLSEAL_S3_FORCE_PATH_STYLE,
+CALLSEAL_SEAL_PART_BYTES (8 MiB); CALLSEAL_SEAL_ORIGINALS (keep; delete: every version once the
+sealed object is read back and verified; expire: verified, then tagged callseal-sealed=verified
+for a lifecycle rule); CALLSEAL_S3_ENDPOINT, CALLSEAL_S3_FORCE_PATH_STYLE,
 CALLSEAL_KMS_ENDPOINT for a local stack; AWS region and credentials from the SDK's default chain.
 
 exit status: 0 every object sealed or sealed already, 1 some refused or failed, 2 usage error.

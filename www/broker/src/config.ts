@@ -33,7 +33,10 @@ export interface BrokerConfig {
   s3Endpoint?: string;
   s3ForcePathStyle: boolean;
   bucket: string;
-  indexKey: string;
+  /** Where the Connect instance's objects are (`connect/<instance alias>/`): the sealed ones are listed. */
+  connectPrefix: string;
+  /** Where each contact's record is (`<prefix><contact-id>.json`, the contact trace record's fields). */
+  contactRecordsPrefix: string;
   connectInstanceId: string;
   allowedOrigins: string[];
   urlExpirySeconds: number;
@@ -137,7 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
     s3Endpoint: env.CALLSEAL_S3_ENDPOINT || undefined,
     s3ForcePathStyle: env.CALLSEAL_S3_FORCE_PATH_STYLE === 'true',
     bucket: required(env, 'CALLSEAL_BUCKET'),
-    indexKey: env.CALLSEAL_INDEX_KEY ?? 'callseal/index.json',
+    connectPrefix: env.CALLSEAL_CONNECT_PREFIX ?? 'connect/',
+    contactRecordsPrefix: env.CALLSEAL_CONTACT_RECORDS_PREFIX ?? 'callseal/contact-records/',
     connectInstanceId: required(env, 'CALLSEAL_CONNECT_INSTANCE_ID'),
     allowedOrigins: origins,
     urlExpirySeconds: int(env, 'CALLSEAL_URL_EXPIRY_SECONDS', 300, 10, 3600),

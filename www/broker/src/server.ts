@@ -54,7 +54,7 @@ function onlyRedactedWhereThatIsAll<T extends { kind: string; redacted: boolean;
 
 export function createBroker(config: BrokerConfig) {
   const { kms, s3 } = makeClients(config);
-  const catalog = new Catalog(s3, config.bucket, config.indexKey);
+  const catalog = new Catalog(s3, config);
   const headers = new HeaderFactsCache(s3, config.bucket, config.kmsKeyArn);
   const keyAccess = new KeyAccess(kms, config.kmsKeyArn);
   const authz = new Authorizer(config, () => keyAccess.get());
