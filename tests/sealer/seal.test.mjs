@@ -170,3 +170,19 @@ test('memory stays bounded: sealing 96 MiB peaks under 64 MiB resident', async (
   const { plaintext: out } = await decryptNode((await get(`${key}.esdk`)).body);
   assert.equal(sha256(out), sha256(plaintext));
 });
+
+test('WrongKmsKey: a data key KMS made under another key than the configured one is refused, nothing written', async () => {
+  // moto resolves a key ARN by its key id and answers with the key's own ARN: configured under
+  // another account, the same key id is answered for as 111122223333's, which is not the key
+  // the sealer was told to use.
+  const { key } = connectKey('wav');
+  await put(key, bytes(5000, key));
+  const other = env.CALLSEAL_KMS_KEY_ARN.replace(`:${env.CALLSEAL_ACCOUNT_ID}:`, ':444455556666:');
+  assert.notEqual(other, env.CALLSEAL_KMS_KEY_ARN);
+  const run = await seal([...bucket(), '--key', key], { CALLSEAL_KMS_KEY_ARN: other });
+  assert.equal(run.code, 1, run.stderr);
+  assert.deepEqual([run.lines[0].outcome, run.lines[0].code], ['refused', 'WrongKmsKey']);
+  assert.ok(run.lines[0].message.includes(env.CALLSEAL_KMS_KEY_ARN) && run.lines[0].message.includes(other), run.lines[0].message);
+  await assert.rejects(get(`${key}.esdk`), /NoSuchKey|NotFound/);
+  assert.deepEqual(await openUploads(key), []);
+});
