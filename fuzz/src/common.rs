@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use callseal::engine::{AeadEngine, RustAesGcm};
 use callseal::envelope::encrypt::{prepare, EncryptRequest};
-use callseal::envelope::header::PUBLIC_KEY_CONTEXT_KEY;
+use callseal::envelope::footer::PUBLIC_KEY_CONTEXT_KEY;
 use callseal::envelope::keys::{derive_keys, header_auth_iv};
 use callseal::envelope::random_access::{plaintext_len_hint, RandomAccessReader, HINT_TAIL_BYTES};
 use callseal::envelope::{

@@ -486,7 +486,7 @@ impl Decryptor {
         let (verified, content_key) = verify_header(header, &key, &self.opts.expected_context)?;
         let info = verified.info();
         let mut hasher = MessageHasher::for_suite(&info.suite);
-        self.vkey = VerificationKey::from_header(info)?;
+        self.vkey = info.verification_key()?;
         if self.vkey.is_some() {
             hasher.update(verified.bytes());
         }

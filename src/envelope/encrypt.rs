@@ -12,16 +12,15 @@
 //! ```
 //! [`encrypt_with_raw_aes`] does both steps with a [`RawAesKeyring`] and a random data key.
 
-use rand_core::RngCore;
-
 use crate::engine::{AeadEngine, RustAesGcm};
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, MAX_NON_FRAMED_LEN};
-use crate::envelope::footer::{serialize_footer, MessageHasher, SigningKey};
-use crate::envelope::frame_writer::FrameWriter;
-use crate::envelope::header::{
-    ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo, PUBLIC_KEY_CONTEXT_KEY,
+use crate::envelope::footer::{
+    serialize_footer, MessageHasher, SigningKey, PUBLIC_KEY_CONTEXT_KEY,
 };
+use crate::envelope::frame_writer::FrameWriter;
+use crate::envelope::header::{ContentType, EncryptedDataKey, EncryptionContext, HeaderInfo};
 use crate::envelope::keys::{derive_keys, header_auth_tag, ContentKey, DataKey};
+use crate::envelope::random::fill_random;
 use crate::envelope::raw_aes::RawAesKeyring;
 use crate::envelope::suite::{HeaderVersion, Suite};
 use crate::err;
@@ -46,19 +45,6 @@ pub struct PreparedMessage {
     request: EncryptRequest,
     context: EncryptionContext,
     signer: Option<SigningKey>,
-}
-
-/// Fills `buf` from the platform's secure random source (getrandom: the OS, or
-/// `crypto.getRandomValues` in wasm). `ENGINE_UNAVAILABLE` when that source fails or is missing:
-/// an error the caller sees, never a panic (a panic aborts the wasm module mid-call, skipping
-/// the destructors that wipe keys).
-pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
-    rand_core::OsRng.try_fill_bytes(buf).map_err(|e| {
-        err!(
-            EngineUnavailable,
-            "no secure random numbers from the platform ({e}): cannot make a key, IV or message id"
-        )
-    })
 }
 
 /// Encryption-context keys with this prefix are the ESDK's own (`aws-crypto-public-key`...).

@@ -9,10 +9,13 @@ use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use sha2::digest::common::hazmat::SerializableState;
 use sha2::{Digest, Sha256, Sha384};
 
-use crate::envelope::header::{HeaderInfo, PUBLIC_KEY_CONTEXT_KEY};
 use crate::envelope::suite::{Signature, Suite};
 use crate::err;
 use crate::error::Result;
+
+/// The reserved encryption-context key holding a signed suite's public verification key.
+/// spec: framework/algorithm-suites.md#signature-algorithm
+pub const PUBLIC_KEY_CONTEXT_KEY: &str = "aws-crypto-public-key";
 
 /// Incremental hash of everything the footer signs (header bytes, then body bytes).
 #[derive(Clone)]
@@ -91,26 +94,6 @@ pub enum VerificationKey {
 }
 
 impl VerificationKey {
-    /// The verification key of an authenticated header: `None` for an unsigned suite, else the
-    /// decoded `aws-crypto-public-key` pair. `CONTEXT_MISMATCH` if a signed suite's context lacks
-    /// it, `MALFORMED_HEADER` if it is not a compressed point of the suite's curve
-    /// (spec: framework/default-cmm.md, "Decrypt Materials"). The header parser already refuses
-    /// both for every API (so random access, which never checks the signature, releases nothing
-    /// of such a message); the decryptor calls this for the key it verifies the footer with.
-    pub fn from_header(info: &HeaderInfo) -> Result<Option<Self>> {
-        if !info.suite.is_signed() {
-            return Ok(None);
-        }
-        let pk = info.public_key_b64().ok_or_else(|| {
-            err!(
-                ContextMismatch,
-                "signed suite {} but the encryption context lacks `{PUBLIC_KEY_CONTEXT_KEY}`",
-                info.suite.id_hex()
-            )
-        })?;
-        Self::from_context_value(&info.suite, pk).map(Some)
-    }
-
     /// Decodes the context value (base64 of a compressed SEC1 point) for `suite`.
     ///
     /// Only the compressed form (`02`/`03` ‖ x) is accepted: it is what every official SDK
@@ -236,7 +219,7 @@ impl SigningKey {
         fn random_scalar<T>(len: usize, from_slice: impl Fn(&[u8]) -> Option<T>) -> Result<T> {
             let mut bytes = zeroize::Zeroizing::new(vec![0u8; len]);
             loop {
-                crate::envelope::encrypt::fill_random(&mut bytes)?;
+                crate::envelope::random::fill_random(&mut bytes)?;
                 if let Some(key) = from_slice(&bytes) {
                     return Ok(key);
                 }

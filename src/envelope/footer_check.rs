@@ -36,7 +36,7 @@ impl FooterCheck {
     /// (at least its last [`FOOTER_TAIL_BYTES`], or all of it). `INVALID_ARGUMENT` for an
     /// unsigned suite, `MALFORMED_BODY` when no footer fits the end.
     pub fn new(info: &HeaderInfo, total_size: u64, tail: &[u8]) -> Result<Self> {
-        let key = VerificationKey::from_header(info)?.ok_or_else(|| {
+        let key = info.verification_key()?.ok_or_else(|| {
             err!(
                 InvalidArgument,
                 "suite {} is not signed: there is no footer signature to check",

@@ -8,14 +8,10 @@
 //! [`crate::envelope::keys::verify_header`] turns it into a [`VerifiedHeader`], after the key
 //! commitment (v2) and the header authentication tag have been checked with the data key.
 
-use crate::envelope::footer::VerificationKey;
+use crate::envelope::footer::{VerificationKey, PUBLIC_KEY_CONTEXT_KEY};
 use crate::envelope::suite::{HeaderVersion, Suite, COMMITMENT_LEN, IV_LEN, TAG_LEN};
 use crate::err;
 use crate::error::{Error, Result};
-
-/// The reserved encryption-context key holding a signed suite's public verification key.
-/// spec: framework/algorithm-suites.md#signature-algorithm
-pub const PUBLIC_KEY_CONTEXT_KEY: &str = "aws-crypto-public-key";
 
 /// Default cap on the header size (bytes) buffered before the header is complete.
 pub const DEFAULT_MAX_HEADER_LEN: usize = 1 << 20;
@@ -241,6 +237,26 @@ impl HeaderInfo {
     /// The value of the `aws-crypto-public-key` context pair (base64 of the compressed point).
     pub fn public_key_b64(&self) -> Option<&str> {
         self.encryption_context.get(PUBLIC_KEY_CONTEXT_KEY)
+    }
+
+    /// The verification key of an authenticated header: `None` for an unsigned suite, else the
+    /// decoded `aws-crypto-public-key` pair. `CONTEXT_MISMATCH` if a signed suite's context lacks
+    /// it, `MALFORMED_HEADER` if it is not a compressed point of the suite's curve
+    /// (spec: framework/default-cmm.md, "Decrypt Materials"). The header parser already refuses
+    /// both for every API (so random access, which never checks the signature, releases nothing
+    /// of such a message); the decryptor calls this for the key it verifies the footer with.
+    pub fn verification_key(&self) -> Result<Option<VerificationKey>> {
+        if !self.suite.is_signed() {
+            return Ok(None);
+        }
+        let pk = self.public_key_b64().ok_or_else(|| {
+            err!(
+                ContextMismatch,
+                "signed suite {} but the encryption context lacks `{PUBLIC_KEY_CONTEXT_KEY}`",
+                self.suite.id_hex()
+            )
+        })?;
+        VerificationKey::from_context_value(&self.suite, pk).map(Some)
     }
 
     /// Serializes the header body (everything before the authentication field).

@@ -12,6 +12,7 @@
 //! | [`footer`] | incremental hash, ECDSA verify/sign, WebCrypto conversions | data-format/message-footer.md |
 //! | [`decrypt`] | THE sans-IO [`decrypt::Decryptor`]; one-shot [`decrypt::decrypt`]; [`decrypt::StreamDecryptor`] | client-apis/decrypt.md |
 //! | [`random_access`] | authenticated reads of plaintext ranges by fetching only covering frames | (callseal) |
+//! | [`random`] | the platform's secure random source | |
 //! | [`raw_aes`] | raw AES keyring wrap/unwrap of data keys | framework/raw-aes-keyring.md |
 //! | [`encrypt`] | writing messages (all suites, framed / non-framed) | client-apis/encrypt.md |
 //! | [`frame_writer`] | the body of a framed message written from plaintext in pieces, one frame of memory | data-format/message-body.md |
@@ -28,6 +29,7 @@ pub mod footer_check;
 pub mod frame_writer;
 pub mod header;
 pub mod keys;
+pub mod random;
 pub mod random_access;
 pub mod raw_aes;
 pub mod suite;

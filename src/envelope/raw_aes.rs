@@ -137,7 +137,7 @@ impl RawAesKeyring {
         context: &EncryptionContext,
     ) -> Result<EncryptedDataKey> {
         let mut iv = [0u8; IV_LEN];
-        crate::envelope::encrypt::fill_random(&mut iv)?;
+        crate::envelope::random::fill_random(&mut iv)?;
         // The data key until sealed: wiped if sealing fails, taken out once it is ciphertext.
         let mut ct = Zeroizing::new(data_key.expose().to_vec());
         let tag = RustAesGcm.seal_in_place(&self.key, &iv, &context.serialize(), &mut ct)?;
