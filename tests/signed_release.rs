@@ -217,12 +217,12 @@ fn the_documents_name_the_opt_in_the_code_reads_and_the_error_names() {
         );
         assert!(text.contains("SIGNED_MESSAGE_REFUSED"), "{doc}");
     }
-    assert!(read("src/wasm/decrypt.rs")
+    assert!(read("src/wasm/args.rs")
         .contains("Some(\"release-before-verify\") => SignedMessages::ReleaseBeforeVerify"));
     assert!(read("pkg-config/src/lib/types.ts")
         .contains("signedMessages?: 'verify' | 'release-before-verify' | 'reject';"));
     assert!(
-        read("www/player/decrypt.worker.ts").contains("signedMessages: 'release-before-verify'"),
+        read("www/component/decrypt.worker.ts").contains("signedMessages: 'release-before-verify'"),
         "SECURITY.md: the player opts in"
     );
     let c = official("0578");

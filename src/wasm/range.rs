@@ -11,7 +11,8 @@ use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::decrypt::{header_to_js, js_number, verified_header_to_js, Options, DECRYPT_OPTIONS};
+use super::args::{self, js_number, Options, DECRYPT_OPTIONS};
+use super::convert::{header_to_js, verified_header_to_js};
 use super::webcrypto::{AesKey, Job, Pipeline};
 use crate::engine::RustAesGcm;
 use crate::envelope::decrypt::{DecryptOptions, SealedFrame};
@@ -37,15 +38,15 @@ impl JsRangeSource {
     /// Reads `size` (a whole number of bytes) and `read` (a function) of `source` now.
     fn from_js(source: &JsValue, api: &'static str) -> Result<JsRangeSource, JsValue> {
         if !source.is_object() {
-            let got = super::describe(source);
-            return Err(super::invalid_argument(
+            let got = args::describe(source);
+            return Err(args::invalid_argument(
                 &format!("{api}: source"),
                 format!("expected an object with size and read, got {got}"),
             ));
         }
         let field = |name: &str| {
             Reflect::get(source, &name.into())
-                .map_err(|e| super::threw(&format!("{api}: source.{name}"), e))
+                .map_err(|e| args::threw(&format!("{api}: source.{name}"), e))
         };
         let size = field("size")?;
         let whole = size
@@ -54,15 +55,15 @@ impl JsRangeSource {
         let Some(bytes) = whole else {
             let got = size
                 .as_f64()
-                .map_or_else(|| super::describe(&size), |_| js_number(&size));
-            return Err(super::invalid_argument(
+                .map_or_else(|| args::describe(&size), |_| js_number(&size));
+            return Err(args::invalid_argument(
                 &format!("{api}: source.size"),
                 format!("must be the object's size in bytes, got {got}"),
             ));
         };
         let read = field("read")?.dyn_into::<Function>().map_err(|v| {
-            let got = super::describe(&v);
-            super::invalid_argument(
+            let got = args::describe(&v);
+            args::invalid_argument(
                 &format!("{api}: source.read"),
                 format!("expected a function, got {got}"),
             )
@@ -93,7 +94,7 @@ impl RangeSource for JsRangeSource {
             Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
             Err(e) => Err(e),
         };
-        let bytes = answer.and_then(|v| super::bytes_arg(&v, &what));
+        let bytes = answer.and_then(|v| args::bytes_arg(&v, &what));
         match bytes {
             Ok(bytes) => Ok(bytes.to_vec()),
             Err(e) => {
@@ -152,7 +153,7 @@ fn closed() -> JsValue {
 /// (the caller may wipe its copy of the key then).
 #[wasm_bindgen(js_name = openRangeReader)]
 pub fn open_range_reader(source: JsValue, data_key: JsValue, options: JsValue) -> Promise {
-    let args = super::bytes_arg(&data_key, "openRangeReader: dataKey").and_then(|key| {
+    let args = args::bytes_arg(&data_key, "openRangeReader: dataKey").and_then(|key| {
         let key = DataKey::from_vec(key.to_vec());
         let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
         Ok((
@@ -333,7 +334,7 @@ impl SignatureCheckArgs {
                 return Ok(None);
             }
             let v = Reflect::get(options, &name.into())
-                .map_err(|e| super::threw(&format!("verifySignature: options.{name}"), e))?;
+                .map_err(|e| args::threw(&format!("verifySignature: options.{name}"), e))?;
             Ok((!v.is_undefined()).then_some(v))
         };
         let chunk = match field("chunkSize")? {
@@ -344,8 +345,8 @@ impl SignatureCheckArgs {
             {
                 Some(n) => n as u64,
                 None => {
-                    let got = super::describe(&v);
-                    return Err(super::invalid_argument(
+                    let got = args::describe(&v);
+                    return Err(args::invalid_argument(
                         "verifySignature: options.chunkSize",
                         format!("must be a positive whole number of bytes, got {got}"),
                     ));
@@ -355,8 +356,8 @@ impl SignatureCheckArgs {
         let on_progress = match field("onProgress")? {
             None => None,
             Some(v) => Some(v.dyn_into::<Function>().map_err(|v| {
-                let got = super::describe(&v);
-                super::invalid_argument(
+                let got = args::describe(&v);
+                args::invalid_argument(
                     "verifySignature: options.onProgress",
                     format!("expected a function, got {got}"),
                 )
