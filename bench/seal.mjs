@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
 import { KMS } from '@aws-sdk/client-kms';
 import {
-  S3Client, PutObjectCommand, GetObjectCommand, DeleteObjectCommand, CreateMultipartUploadCommand,
+  S3Client, GetObjectCommand, DeleteObjectCommand, CreateMultipartUploadCommand,
   UploadPartCommand, CompleteMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import { readStackEnv, clientConfig, repoRoot } from '../scripts/stack/stack-env.mjs';
@@ -83,9 +83,20 @@ function rustSeal(key) {
   });
 }
 
-const key = `connect/callseal-demo/CallRecordings/2026/12/06/${randomUUID()}_20261206T10:00_UTC.wav`;
+// Outside the stack's Connect prefix (connect/callseal-demo/): its own sealer must not race this one.
+const key = `connect/callseal-bench/CallRecordings/2026/12/06/${randomUUID()}_20261206T10:00_UTC.wav`;
 const mib = randomBytes(1 << 20);
-await s3.send(new PutObjectCommand({ Bucket: B, Key: key, Body: Buffer.concat(Array.from({ length: sizeMiB }, () => mib)) }));
+{
+  // Written in parts of up to 64 MiB: a 2 GiB object is more than one Buffer holds comfortably.
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: key }));
+  const parts = [];
+  for (let at = 0, n = 1; at < sizeMiB; at += 64, n++) {
+    const Body = Buffer.concat(Array.from({ length: Math.min(64, sizeMiB - at) }, () => mib));
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: B, Key: key, UploadId, PartNumber: n, Body }));
+    parts.push({ PartNumber: n, ETag });
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+}
 const rows = { node: [], sealer: [] };
 for (let r = 0; r < runs; r++) {
   const n = await nodeSeal(key);
