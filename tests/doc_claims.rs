@@ -71,8 +71,10 @@ const NOT_ERROR_CODES: &[&str] = &[
     "CALLSEAL_TEST_NAMED_TEMPFILE",
     "CALLSEAL_SERVICE_DATA",
     "O_TMPFILE",
-    "AES_256",          // KMS GenerateDataKey's KeySpec
-    "SECURITY_WARNING", // a finding's severity
+    "AES_256",                 // KMS GenerateDataKey's KeySpec
+    "SECURITY_WARNING",        // a finding's severity
+    "CALLSEAL_SEAL_ORIGINALS", // the sealer's setting
+    "MEDIA_ERR_DECODE",        // the browser's MediaError code
 ];
 
 #[test]
