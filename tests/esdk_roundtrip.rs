@@ -314,8 +314,11 @@ fn frame_writer_in_pieces_matches_one_shot() {
                     "suite {} frame {frame} size {size} pieces of {piece}",
                     suite.id_hex()
                 );
-                // Signatures are DER (71..=72 or 102..=104 bytes): lengths may differ by a byte or two.
-                let slack = if suite.is_signed() { 2 } else { 0 };
+                // Signatures are DER: two integers of at most 48 bytes (P-384) each with a sign
+                // byte when its top bit is set and fewer bytes when it starts with zeros, so two
+                // signatures differ by a few bytes (455 vs 458 seen); the decryption below is the
+                // byte-level check.
+                let slack = if suite.is_signed() { 8 } else { 0 };
                 assert!(
                     out.len().abs_diff(one_shot.len()) <= slack,
                     "{what}: {} vs {}",
