@@ -85,7 +85,7 @@ const tool = (name, ...args) => {
 before(async () => {
   let manifest;
   ({ env, cfg, manifest } = ensureStack());
-  index = JSON.parse((await getObject(cfg, env.CALLSEAL_BUCKET, manifest.indexKey)).toString('utf8'));
+  index = { contacts: manifest.contacts }; // the sealed samples (the stack's sealer wrote them)
   Object.assign(process.env, env); // the SDK's credentials and region, as the function's environment
   s3 = new S3Client(cfg.s3);
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((e) => {
