@@ -552,21 +552,22 @@ test('long recording: plays and seeks with Range requests only, never the whole 
   const requests = [];
   context.on('request', (r) => {
     if (!isObject(r.url(), rec.key)) return;
-    requests.push({ at: Date.now(), range: r.headers().range ?? null, phase: phase });
+    requests.push({ at: Date.now(), range: r.headers().range ?? null });
   });
-  let phase = 'before-playing';
   const seeks = [contact.durationMillis / 1000 * 0.8, contact.durationMillis / 1000 * 0.25, 60];
   try {
-    // Requests made until the page reports audio (conservatively: until firstAudio returns).
+    // Requests made before the element reports 'playing' (the page's callseal:playing mark, on
+    // the same clock as the requests' Date.now()): what opening and starting playback cost. The
+    // background signature check starts at 'playing' and is not counted here.
     // Clicked inside the page, as the baseline starts (see bench/lib/playback.mjs).
     await contactButton(page, contact.contactId).waitFor();
     await page.waitForSelector('html[data-ready="true"]', { state: 'attached', timeout: 30_000 }); // settled, as the bench
     const ttfa = await firstAudio(page, () => page.evaluate((id) => document.querySelector(`#contact-list button[data-contact="${id}"]`).click(), contact.contactId));
-    phase = 'after-playing';
+    const playingAt = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByName('callseal:playing').pop().startTime);
     const enc = { ttfa, seek: [], stages: await playerStages(page) };
     for (const s of seeks) enc.seek.push(await seekLatency(page, s));
     assert.ok(requests.length > 0, 'the object was fetched');
-    const early = requests.filter((r) => r.phase === 'before-playing');
+    const early = requests.filter((r) => r.at < playingAt);
     for (const r of requests) {
       assert.ok(r.range, 'every request carries a Range header');
       const m = /^bytes=(\d+)-(\d+)$/.exec(r.range);
@@ -574,7 +575,10 @@ test('long recording: plays and seeks with Range requests only, never the whole 
       assert.ok(Number(m[2]) - Number(m[1]) + 1 < rec.ciphertextLength, `range ${r.range} does not cover the whole object`);
     }
     const earlyBytes = early.reduce((n, r) => { const m = /^bytes=(\d+)-(\d+)$/.exec(r.range); return n + Number(m[2]) - Number(m[1]) + 1; }, 0);
-    assert.ok(earlyBytes < rec.ciphertextLength / 10, `before playing, ${earlyBytes} of ${rec.ciphertextLength} bytes were requested`);
+    // Chromium reads ahead as fast as answers come until it plays (as it does from a plain file),
+    // so what arrives before 'playing' grows with the machine's slowness: 3.4-5.5 MiB of 57.7
+    // here on a quiet machine. A quarter of the object is far above that and far below all of it.
+    assert.ok(earlyBytes < rec.ciphertextLength / 4, `before playing, ${earlyBytes} of ${rec.ciphertextLength} bytes were requested`);
     const fetched = await page.evaluate(() => document.querySelector('callseal-player').shadowRoot.querySelector('#progress-text').textContent);
     log(`long recording ${(rec.ciphertextLength / 1048576).toFixed(1)} MiB: ${early.length} range requests (${(earlyBytes / 1024).toFixed(0)} KiB) before playing; ${requests.length} in all; page says "${fetched}"`);
 

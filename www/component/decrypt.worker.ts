@@ -32,8 +32,6 @@ const HEADER_PROBE = 4096;
  */
 const HEAD_PIECE = HEADER_PROBE + 68 * 1024;
 const TAIL_PIECE = 68 * 1024;
-/** The signature check starts with playback's first piece, or this long after opening (paused, no Service Worker). */
-const CHECK_AFTER_MS = 2000;
 
 interface Stream {
   reader: RangeReader;
@@ -48,7 +46,10 @@ interface Stream {
   answered?: boolean;
   /** Stops the background signature check (verify.ts). */
   verifying: AbortController;
-  /** Starts that check (once): when the first piece has been answered, or soon after opening. */
+  /**
+   * Starts that check (once), when the page says playback has started: its reads (the whole
+   * object, at low priority) never compete with opening and the first audio.
+   */
   startCheck: () => void;
 }
 
@@ -91,6 +92,9 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
       break;
     case 'answer':
       page.answered(m);
+      break;
+    case 'playing':
+      streams.get(m.stream)?.then((st) => st.startCheck(), () => {});
       break;
     case 'transcript':
       transcript(m.target).then(
@@ -233,8 +237,6 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
       suite: header.suite, frameLength: reader.frameLength, ciphertextLength: source.size ?? 0,
     });
     scheduleProgress(id, stream);
-    // The check's reads wait until playback has its first piece (they are low priority anyway).
-    setTimeout(startCheck, CHECK_AFTER_MS);
     return stream;
   } catch (e) {
     reader.close();
@@ -287,7 +289,7 @@ async function answer(req: SwRequest, port: MessagePort): Promise<void> {
   if (req.start >= end) return reply({ ok: true, total, mime: s.format.mime, bytes: new Uint8Array(0) });
   try {
     const bytes = own(await readSerially(s, req.start, end - req.start));
-    if (!s.answered) { s.answered = true; mark('first-piece', req.stream); s.startCheck(); }
+    if (!s.answered) { s.answered = true; mark('first-piece', req.stream); }
     s.decrypted.add(req.start, req.start + bytes.length);
     scheduleProgress(req.stream, s);
     reply({ ok: true, total, mime: s.format.mime, bytes }, [bytes.buffer]);

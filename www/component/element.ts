@@ -517,7 +517,10 @@ export class CallsealPlayer extends HTMLElement {
     a.addEventListener('playing', () => {
       const s = this.session;
       if (!s) return;
-      if (!s.started) performance.mark('callseal:playing');
+      if (!s.started) {
+        performance.mark('callseal:playing');
+        this.toWorker({ type: 'playing', stream: s.stream });
+      }
       s.started = true;
       this.runAfterOpen(s);
       this.setState('playing');

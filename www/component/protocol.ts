@@ -48,6 +48,8 @@ export type ToWorker =
   | { type: 'open'; stream: string; target: ObjectTarget }
   | { type: 'transcript'; req: number; target: ObjectTarget }
   | { type: 'close'; stream: string }
+  /** Playback of the stream has started: the worker starts the background signature check. */
+  | { type: 'playing'; stream: string }
   /** Warm the broker's CORS preflight for the unwrap (Broker.warmUp), from the worker that sends it. */
   | { type: 'warm'; broker: BrokerAccess }
   /** The page's answer to an `ask`: a URL, or a key (its buffer transferred), or an error. */
