@@ -1,7 +1,8 @@
 // End-to-end in Firefox ESR (Debian's firefox-esr, headless, driven over WebDriver BiDi by
 // puppeteer-core: tests/support/firefox.mjs), what a supervisor does in it: the player against the
 // local stack (sign-in with the stack's identity provider, list, open, play, seek, a tampered
-// object) and the policy playground (validate, evaluate). One browser with an audio output (a
+// object), the component in the two demo consoles (www/hosts) and the policy playground
+// (validate, evaluate). One browser with an audio output (a
 // PulseAudio null sink, as a supervisor's machine has a sound card) for the file, each test in a
 // user context of its own (its own cookies, storage and Service Worker registration); one more
 // launch without an audio output, where Firefox reports a media error (MEDIA_ERR_DECODE,
@@ -261,6 +262,64 @@ test('player: a tampered object (one bit of one frame altered between the store 
     await context.close();
   }
 });
+
+/** Plays on: the element inside the `n`th player is playing past `t` seconds. */
+const playingPast = (page, t, n = 0) => page.waitForFunction(([t, n]) => {
+  const a = document.querySelectorAll('callseal-player')[n]?.shadowRoot.querySelector('#audio');
+  return a && !a.paused && a.readyState >= 3 && a.currentTime > t;
+}, { timeout: 30_000 }, [t, n]);
+const eventShown = (page, type, text) => page.waitForFunction(([type, text]) => [...document.querySelectorAll(`#events li[data-type="${type}"]`)].some((li) => li.textContent.includes(text)), { timeout: 60_000 }, [type, text]);
+
+for (const host of ['plain', 'react']) {
+  test(`${host} console (www/hosts): sign in, open and play through the console's Service Worker, the signature verified, seek and pause by the element's API, switch contact, switch language`, async () => {
+    const [a, b] = index.contacts.filter((c) => c.objects.some((o) => o.kind === 'recording' && o.format === 'wav'));
+    assert.ok(a && b, 'two contacts with a WAV recording');
+    const { context, page, errors } = await newPage();
+    try {
+      await page.goto(`${server.url}/hosts/${host}/`);
+      await signIn(page, 'alice');
+      await page.waitForSelector('#contacts button', { timeout: 20_000 });
+      await page.click(`#contacts button[data-contact="${a.contactId}"]`);
+      await waitFor(page, 'callseal-player[data-state="playing"]');
+      await playingPast(page, 0.5);
+      await eventShown(page, 'callseal-ready', a.contactId);
+      assert.match((await audioState(page)).src, /\/hosts\/callseal-stream\//, 'played through the console\'s Service Worker');
+      await page.waitForSelector(inPlayer('.turn'), { timeout: 30_000 });
+      // The footer signature, checked in the background once it plays.
+      await page.waitForSelector('#events li[data-type="callseal-verified"]', { timeout: 60_000 });
+      assert.equal(await page.$eval(inPlayer('#verified'), (e) => e.dataset.state), 'verified');
+
+      // seek(t), currentTime, pause() and play(): the element's API.
+      await page.evaluate(() => document.querySelector('callseal-player').seek(20));
+      await playingPast(page, 20.3);
+      assert.ok(await page.evaluate(() => document.querySelector('callseal-player').currentTime) < 30);
+      await page.evaluate(() => document.querySelector('callseal-player').pause());
+      assert.equal((await audioState(page)).paused, true);
+      await page.evaluate(() => document.querySelector('callseal-player').play());
+      await playingPast(page, 20.5);
+
+      // Another contact opens in place of the first and plays from its start.
+      const first = (await audioState(page)).src;
+      await page.click(`#contacts button[data-contact="${b.contactId}"]`);
+      await eventShown(page, 'callseal-ready', b.contactId);
+      await playingPast(page, 0.5);
+      const now = await audioState(page);
+      assert.notEqual(now.src, first, 'a new stream');
+      assert.ok(now.time < 20, `the second contact plays from its start (${now.time})`);
+
+      // The console's language is the player's `lang` attribute.
+      await page.select('#lang', 'id');
+      await page.waitForFunction(() => document.querySelector('callseal-player').shadowRoot.querySelector('#tr-h').textContent === 'Transkrip');
+      assert.equal(await page.$eval(inPlayer('#play'), (e) => e.textContent), 'Jeda');
+      await page.select('#lang', 'en');
+      await page.waitForFunction(() => document.querySelector('callseal-player').shadowRoot.querySelector('#tr-h').textContent === 'Transcript');
+      assert.equal(await errorShown(page), false, `no error shown: ${JSON.stringify(await shown(page))}`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+}
 
 /** A selector inside the playground's editor (CodeMirror in the #editor shadow root). */
 const inEditor = (selector) => `#editor >>> ${selector}`;
