@@ -525,6 +525,32 @@ test('a refused unwrap (JSON, its code) reaches the page as the broker\'s error,
   }
 });
 
+test('a chat contact (no recording) shows its decrypted transcript as a conversation: every message in order, who wrote it, no error and nothing to play', async () => {
+  const contact = index.contacts.find((c) => c.channel === 'CHAT');
+  assert.ok(contact, 'the samples have a chat contact');
+  const chat = JSON.parse(readFileSync(obj(`${contact.contactId}.chat-transcript.json`).plainPath, 'utf8'));
+  const messages = chat.Transcript.filter((t) => (t.Type ?? 'MESSAGE') === 'MESSAGE' && t.Content);
+  assert.ok(messages.length > 3);
+  const { context, page, errors } = await openPlayer('alice');
+  try {
+    await contactButton(page, contact.contactId).click();
+    await waitFor(page, 'callseal-player[data-state="chat"]');
+    await page.waitForSelector('callseal-player .turn', { timeout: 30_000 });
+    const turns = await page.locator('callseal-player .turn .text').allTextContents();
+    const byTime = [...messages].sort((a, b) => Date.parse(a.AbsoluteTime) - Date.parse(b.AbsoluteTime));
+    assert.deepEqual(turns.map((t) => t.replace(/\s+/g, ' ').trim()), byTime.map((m) => m.Content.replace(/\s+/g, ' ').trim()));
+    const roles = await page.locator('callseal-player .turn').evaluateAll((bs) => bs.map((b) => b.className.replace('turn ', '')));
+    assert.deepEqual(roles, byTime.map((m) => m.ParticipantRole.toLowerCase()));
+    assert.equal(await page.locator('callseal-player #error').isHidden(), true, 'no error shown');
+    assert.match(await page.locator('callseal-player #progress-text').textContent(), /chat/i);
+    assert.equal(await page.locator('callseal-player #play').isDisabled(), true, 'nothing to play');
+    assert.equal((await audioState(page)).src, null);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a user whose role may not review recordings (bob, Agent) is listed no contact', async () => {
   const { context, page } = await openPlayer('bob');
   const keyRequests = [];

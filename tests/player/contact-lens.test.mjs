@@ -59,6 +59,23 @@ test('the player\'s view of the call: PII and issue segments, timeline marks for
   ]);
 });
 
+test('Amazon Connect\'s chat transcript (2019-08-26): its messages as a conversation in time order, who wrote each; events and attachments left out; no sentiment, categories or timeline marks', () => {
+  const doc = fixture('connect-chat-transcript.json');
+  const cl = parseContactLens(doc);
+  assert.equal(cl.channel, 'CHAT');
+  const messages = doc.Transcript.filter((x) => x.Type === 'MESSAGE').sort((a, b) => Date.parse(a.AbsoluteTime) - Date.parse(b.AbsoluteTime));
+  assert.deepEqual(cl.turns.map((x) => x.content), messages.map((m) => m.Content));
+  assert.deepEqual(cl.turns.map((x) => x.role), ['CUSTOMER', 'AGENT', 'CUSTOMER']);
+  assert.equal(cl.turns[0].beginMs, Date.parse('2025-11-21T11:05:14.830Z') - Date.parse('2025-11-21T11:05:12.104Z'), 'placed from the first item, the join event');
+  assert.deepEqual(cl.categories, []);
+  assert.equal(cl.redacted, false);
+  const view = transcriptOf(doc);
+  assert.equal(view.channel, 'CHAT');
+  assert.deepEqual(view.marks, []);
+  // Another version of it is still refused by name.
+  refused({ ...doc, Version: '2019-08-27' }, 'UNSUPPORTED_VERSION', 'Version');
+});
+
 test('chat (CHAT-2022-11-30): messages as a conversation placed by AbsoluteTime; events left out; points of interest as characters of a message', () => {
   const doc = fixture('contact-lens-chat.json');
   const cl = parseContactLens(doc);

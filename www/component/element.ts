@@ -21,7 +21,8 @@ import type { PlayerErrorDetail, PlayerEventMap, PlayerOptions } from './types';
 
 interface Session {
   contact: Contact;
-  recording: ObjectRef;
+  /** What plays; none for a chat, whose transcript is all there is. */
+  recording?: ObjectRef;
   /** Position to resume at once playable (format switch). */
   resumeAt: number;
   stream: string;
@@ -148,6 +149,7 @@ export class CallsealPlayer extends HTMLElement {
     v.title.textContent = contact.title;
     v.meta.textContent = [contact.startedAt && this.L.date(contact.startedAt), contact.queue, contact.agent].filter(Boolean).join(' · ');
     this.hideError();
+    if (!recording && contact.transcript) return this.openChat(contact, previous);
     if (!recording) {
       this.tr.render(this.L, undefined, '');
       this.showError(this.explainLocal('no-contact', msg['play.noRecording']));
@@ -204,6 +206,29 @@ export class CallsealPlayer extends HTMLElement {
       s.playRefused = true;
       if (s.opened) { v.progress.textContent = msg['play.ready']; this.runAfterOpen(s); }
     });
+  }
+
+  /** A contact without a recording (a chat): its transcript, rendered as a conversation, and no audio. */
+  private openChat(contact: Contact, previous?: Session): void {
+    const v = this.v, msg = this.L.m;
+    const s: Session = {
+      contact, resumeAt: 0, stream: crypto.randomUUID(), opened: false, started: false, plaintextLength: 0, ciphertextLength: 0,
+      fetched: [], decrypted: [], failed: false,
+    };
+    this.session = s;
+    this.start();
+    v.format.replaceChildren();
+    v.format.disabled = true;
+    this.setControls(false);
+    v.seek.max = '0';
+    v.seek.value = '0';
+    v.timeCur.textContent = v.timeTotal.textContent = this.L.clock(0);
+    v.progress.textContent = msg['play.chat'];
+    v.verified.hidden = true;
+    this.setState('chat');
+    this.redraw();
+    this.tr.render(this.L, undefined, msg['tr.decrypting']);
+    void this.loadTranscript(s, previous);
   }
 
   play(): Promise<void> {
@@ -355,7 +380,7 @@ export class CallsealPlayer extends HTMLElement {
         this.setControls(true);
         if (!s.started) v.progress.textContent = s.playRefused ? msg['play.ready'] : msg['play.buffering'];
         this.emit('callseal-ready', {
-          contactId: s.contact.id, objectId: s.recording.id, plaintextLength: m.plaintextLength,
+          contactId: s.contact.id, objectId: s.recording?.id ?? '', plaintextLength: m.plaintextLength,
           mime: m.format.mime, channels: m.format.channels, suite: m.suite,
         });
         break;
@@ -378,7 +403,7 @@ export class CallsealPlayer extends HTMLElement {
         v.verified.hidden = false;
         v.verified.dataset.state = m.state;
         v.verified.textContent = m.state === 'verified' ? msg['sig.verified'] : msg['sig.verifying'];
-        if (m.state === 'verified') this.emit('callseal-verified', { contactId: s.contact.id, objectId: s.recording.id });
+        if (m.state === 'verified') this.emit('callseal-verified', { contactId: s.contact.id, objectId: s.recording?.id ?? '' });
         break;
     }
   }

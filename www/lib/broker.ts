@@ -322,7 +322,9 @@ function normalizeListing(body: unknown): Contact[] {
       .filter((o, i, all) => all.findIndex((x) => x.format === o.format) === i);
     const recordings = recordingObjects.map(ref)
       .sort((x, y) => (order.indexOf(x.format) + 99) % 99 - (order.indexOf(y.format) + 99) % 99);
-    const transcript = readableFirst(objects.filter((o) => o.kind === 'transcript'))[0];
+    // A call's Contact Lens transcript, else a chat's (a chat contact has no recording).
+    const transcript = readableFirst(objects.filter((o) => o.kind === 'transcript'))[0]
+      ?? readableFirst(objects.filter((o) => o.kind === 'chat-transcript'))[0];
     return {
       id: String(r.contactId ?? r.id),
       title: String(r.title ?? r.contactId ?? r.id),

@@ -6,7 +6,12 @@
  *   placed in milliseconds, categories' points
  *   of interest in milliseconds, redacted spans in `Redaction.RedactedTimestamps`;
  * - chats: `Version` "CHAT-2022-11-30", `Channel` "CHAT"; messages placed by `AbsoluteTime`,
- *   points of interest as character offsets into transcript items (`TranscriptItems[].Id`).
+ *   points of interest as character offsets into transcript items (`TranscriptItems[].Id`);
+ * - Amazon Connect's chat transcript (`Version` "2019-08-26", what Connect stores for every chat
+ *   when chat transcripts are enabled, Contact Lens or not): its items are the Participant
+ *   Service's `GetTranscript` items (`AbsoluteTime`, `Content`, `Id`, `Type` MESSAGE / EVENT /
+ *   ATTACHMENT, `ParticipantId`, `ParticipantRole`, `DisplayName`), read as the messages of a
+ *   Contact Lens chat, with no sentiment, categories or redaction.
  * Amazon Transcribe Call Analytics output looks alike (Transcript, Categories,
  * ConversationCharacteristics) but is another format: it is refused by name, as is any other
  * version. A field present with the wrong type or out of range is refused with its path.
@@ -80,7 +85,11 @@ const NO_CHARACTERISTICS: Characteristics = {
   overallSentiment: {}, sentimentByQuarter: {}, talkTimeMs: {}, interruptions: { count: 0, totalMs: 0, byInterrupter: {} },
 };
 
-const VERSIONS: Record<string, Channel> = { '1.1.0': 'VOICE', 'VOICE-2022-11-30': 'VOICE', 'CHAT-2022-11-30': 'CHAT' };
+const VERSIONS: Record<string, Channel> = {
+  '1.1.0': 'VOICE', 'VOICE-2022-11-30': 'VOICE', 'CHAT-2022-11-30': 'CHAT',
+  // Amazon Connect's own chat transcript (ChatTranscripts/ in S3, written with or without Contact Lens).
+  '2019-08-26': 'CHAT',
+};
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -61,6 +61,7 @@ export const en = {
   'list.noServiceWorker': (why: string) => `This browser cannot play encrypted recordings here: ${why}`,
   // Playback
   'play.noRecording': 'This contact has no recording.',
+  'play.chat': 'A chat: no recording, the conversation is below.',
   'play.opening': 'Opening the recording…',
   'play.ready': 'Ready: press Play.',
   'play.buffering': 'Buffering…',

@@ -57,6 +57,7 @@ export const id: Messages = {
   'list.failed': (why) => `Kontak tidak dapat dimuat: ${why}`,
   'list.noServiceWorker': (why) => `Peramban ini tidak dapat memutar rekaman terenkripsi di sini: ${why}`,
   'play.noRecording': 'Kontak ini tidak memiliki rekaman.',
+  'play.chat': 'Obrolan: tanpa rekaman, percakapannya ada di bawah.',
   'play.opening': 'Membuka rekaman…',
   'play.ready': 'Siap: tekan Putar.',
   'play.buffering': 'Menyangga…',
