@@ -155,6 +155,54 @@ fn broken_principals_never_yield_allow() {
     assert!(failures.is_empty(), "fail-open:\n{}", failures.join("\n"));
 }
 
+/// A Deny in a key policy whose AWS principal IAM refuses (a group: IAM User Guide, "AWS JSON
+/// policy elements: Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html:
+/// "You cannot identify a user group as a principal in a policy"; a name that is no ARN; an ARN
+/// of another service) names nobody, so ignoring it would allow what its author meant to deny.
+/// The validator reports INVALID_PRINCIPAL_FORMAT; compiling refuses with that finding. A Deny
+/// naming alice's own ARN is read and decided.
+#[test]
+fn a_deny_naming_a_principal_iam_refuses_is_refused() {
+    let r = req(json!({"principal": USER, "action": "kms:Decrypt", "resource": KEY}));
+    let key_policy = |who: &str| {
+        json!({"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+            {"Effect":"Deny","Principal":{"AWS":who},"Action":"kms:Decrypt","Resource":"*"}
+        ]})
+        .to_string()
+    };
+    let ident = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}).to_string();
+    let texts = |who: &str| PolicyTexts {
+        identity: vec![ident.clone()],
+        kms_key_policy: Some(key_policy(who)),
+        ..Default::default()
+    };
+    for who in [
+        "arn:aws:iam::111122223333:group/contractors",
+        "alice",
+        "arn:aws:s3:::111122223333",
+    ] {
+        assert!(
+            errors(&key_policy(who), PolicyType::KmsKey)
+                .iter()
+                .any(|e| e == "INVALID_PRINCIPAL_FORMAT at Statement[1].Principal.AWS"),
+            "{who}: {:?}",
+            errors(&key_policy(who), PolicyType::KmsKey)
+        );
+        let e = PolicySet::compile(&texts(who)).expect_err(who);
+        assert_eq!(e.code, callseal::ErrorCode::InvalidPolicy, "{e}");
+        assert!(
+            e.message.starts_with(
+                "kmsKeyPolicy: INVALID_PRINCIPAL_FORMAT at Statement[1].Principal.AWS"
+            ),
+            "{who}: {}",
+            e.message
+        );
+    }
+    let got = outcome(&texts(USER), &r);
+    assert!(got.starts_with("ExplicitDeny"), "{got}");
+}
+
 /// A condition key no request carries (`awsusername`: not `prefix:name`; `aws:usrname`: not a
 /// global key) is absent from every request, so the statement means something other than its
 /// author wrote, whichever its effect: a Deny under `StringEquals` never applies, and an Allow

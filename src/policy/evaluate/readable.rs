@@ -15,7 +15,7 @@
 //! catalog trails AWS.
 
 use super::super::checks::{
-    self, actions, conditions, empty, resources, syntax, variables, version, Check, Ctx,
+    self, actions, conditions, empty, principals, resources, syntax, variables, version, Check, Ctx,
 };
 use super::super::model::Policy;
 use super::super::validate::PolicyType;
@@ -70,6 +70,7 @@ const REFUSED: &[&Check] = &[
 pub fn check(policy: &Policy, label: &str, role: PolicyRole) -> Result<()> {
     let mut ctx = Ctx::new(policy, policy_type(policy, role), None);
     syntax::run(&mut ctx);
+    principals::run(&mut ctx);
     version::run(&mut ctx);
     empty::run(&mut ctx);
     conditions::run(&mut ctx);
