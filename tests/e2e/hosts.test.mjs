@@ -324,16 +324,39 @@ test('objectSource and keyProvider from the console (on the page): the player pl
   }
 });
 
-test('the footer signature is checked in the background: "verifying", then callseal-verified; a tampered signature stops playback with the tamper warning', async () => {
+test('the footer signature is checked in the background, from the bytes playback fetched plus the rest: "verifying", then callseal-verified; a tampered signature stops playback with the tamper warning', async () => {
   const [a, b] = withFormat('wav');
   const { context, page, errors } = await openHost('plain');
   try {
-    // A good recording: playback starts at once, the check follows.
+    // A good recording: playback starts at once, the check follows. Every Range request for it
+    // (the worker's included), on the page's clock.
+    const requests = [];
+    context.on('request', (r) => {
+      if (!isWav(r.url(), a.contactId)) return;
+      const m = /^bytes=(\d+)-(\d+)$/.exec(r.headers().range ?? '');
+      requests.push({ at: Date.now(), bytes: m ? Number(m[2]) - Number(m[1]) + 1 : Infinity });
+    });
+    const verified = page.evaluate(() => new Promise((resolve) => document.addEventListener('callseal-verified', (e) => resolve({ ...e.detail, at: performance.timeOrigin + performance.now() }), { once: true })));
     await open(page, a.contactId);
     await playing(page, 0, 0.2);
+    const check = await verified;
     await page.waitForSelector('#events li[data-type="callseal-verified"]', { timeout: 60_000 });
     assert.match(await page.locator('callseal-player #verified').textContent(), /Signature verified/);
     assert.equal(await page.locator('callseal-player #verified').getAttribute('data-state'), 'verified');
+
+    // The check starts at 'playing'; what was requested before is playback's. Without reuse the
+    // check alone requests every byte of the object again, so the object's requests up to
+    // 'verified' would be at least that plus the object's size; with reuse they are fewer.
+    const size = manifest.objects.find((o) => o.id === check.objectId).ciphertextLength;
+    const playingAt = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByName('callseal:playing').pop().startTime);
+    const sum = (rs) => rs.reduce((n, r) => n + r.bytes, 0);
+    const beforePlaying = sum(requests.filter((r) => r.at < playingAt));
+    const untilVerified = sum(requests.filter((r) => r.at <= check.at));
+    log(`signature check of ${size} B: ${check.reusedBytes} B reused, ${check.fetchedBytes} B fetched; the object's requests until verified ${untilVerified} B with reuse, at least ${beforePlaying + size} B without (${beforePlaying} B before playing + the object)`);
+    assert.ok(check.reusedBytes > 0, 'the check hashed bytes playback had fetched');
+    assert.ok(check.fetchedBytes < size, `the check fetched ${check.fetchedBytes} of ${size} bytes`);
+    assert.ok(check.reusedBytes + check.fetchedBytes >= size, 'the check read every byte');
+    assert.ok(untilVerified < beforePlaying + size, `requested until verified: ${untilVerified} B, under the ${beforePlaying + size} B the check without reuse needs at least`);
 
     // The signature's last byte altered on the way (every answer that holds it): every frame
     // still authenticates with the data key, so it plays; the check then fails and stops it.

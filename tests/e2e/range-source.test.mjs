@@ -112,3 +112,42 @@ test('readUncached: exactly the range asked, in one request; kept pieces answer 
   same(await src.read(100, 50), 100);
   assert.equal(count(), 6);
 });
+
+test('readAside (a pass beside playback, the signature check\'s): held pieces and blocks are reused, only the rest is fetched, and the cache is left as it was', async () => {
+  const B = 64 * KIB;
+  const path = '/aside';
+  const src = new HttpRangeSource(`${base}${path}`, { size: data.length, blockSize: B, maxBlocks: 8, readAhead: 2 });
+  const asked = () => hits.filter((h) => h.path === path).map((h) => /^bytes=(\d+)-(\d+)$/.exec(h.range).slice(1).map(Number));
+  // Playback: the header piece, then a read at block 10 (blocks 10-12 with the read-ahead).
+  await src.readUncached(0, 5000, { keep: true });
+  same(await src.read(10 * B + 7, 1000), 10 * B + 7);
+  const cached = [...src.blocks.keys()];
+  assert.deepEqual(cached, [10, 11, 12]);
+  await Promise.all([...src.blocks.values()].map((b) => b.promise)); // the read-ahead's request made
+  const before = asked().length;
+  // The pass over the whole object, 1 MiB at a time (verifySignature's default chunk).
+  const C = 1024 * KIB;
+  for (let at = 0; at < data.length; at += C) same(await src.readAside(at, Math.min(C, data.length - at)), at);
+  assert.deepEqual([...src.blocks.keys()], cached, 'no block added, evicted or moved in the LRU');
+  const held = 5000 + 3 * B;
+  assert.deepEqual(src.aside, { reused: held, fetched: data.length - held });
+  const own = asked().slice(before);
+  assert.equal(own.reduce((n, [s, e]) => n + e - s + 1, 0), data.length - held, 'the pass fetched only what playback did not hold');
+  for (const [s, e] of own) {
+    assert.ok(s >= 5000, `bytes=${s}-${e} do not refetch the header piece`);
+    assert.ok(e < 10 * B || s >= 13 * B, `bytes=${s}-${e} do not refetch blocks 10-12`);
+  }
+});
+
+test('readAside: a held block whose fetch fails is fetched by the pass itself (and not kept)', async () => {
+  const B = 64 * KIB;
+  const path = '/aside-fail';
+  const src = new HttpRangeSource(`${base}${path}`, { size: data.length, blockSize: B, readAhead: 0 });
+  faults.set(path, ['403']);
+  const playback = src.read(2 * B, 100); // block 2, in flight, answered 403
+  const aside = src.readAside(2 * B - 50, 200);
+  await assert.rejects(playback, (e) => e.status === 403);
+  same(await aside, 2 * B - 50);
+  assert.deepEqual(src.aside, { reused: 0, fetched: 200 });
+  assert.equal(src.blocks.size, 0, 'the failed block is dropped, nothing added');
+});

@@ -228,7 +228,7 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
     head.fill(0);
     const verifying = new AbortController();
     let check: (() => void) | undefined = reader.header.signed && source.size !== undefined
-      ? () => checkSignature(id, verifying.signal, url, source.size!, reader.header, () => access.url(t.objectId).then((u) => u.url))
+      ? () => checkSignature(id, verifying.signal, source, reader.header)
       : undefined;
     const startCheck = () => { const c = check; check = undefined; c?.(); };
     stream = { reader, source, format, fetched, decrypted, queue: Promise.resolve(), verifying, startCheck };
@@ -244,12 +244,12 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
   }
 }
 
-/** The footer signature, checked while the recording plays; a failure stops the stream. */
-function checkSignature(id: string, signal: AbortSignal, url: string, size: number, header: VerifiedMessageHeader, refreshUrl: () => Promise<string>): void {
+/** The footer signature, checked while the recording plays (beside it, on its source); a failure stops the stream. */
+function checkSignature(id: string, signal: AbortSignal, source: HttpRangeSource, header: VerifiedMessageHeader): void {
   if (signal.aborted) return;
   post({ type: 'signature', stream: id, state: 'verifying' });
-  verifyInBackground({ url, size, header, refreshUrl, signal }).then(
-    () => post({ type: 'signature', stream: id, state: 'verified' }),
+  verifyInBackground({ source, header, signal }).then(
+    (read) => post({ type: 'signature', stream: id, state: 'verified', ...read }),
     (e) => { if (!signal.aborted) post({ type: 'signature', stream: id, state: 'failed', error: toWire(e) }); },
   );
 }

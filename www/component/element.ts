@@ -403,7 +403,9 @@ export class CallsealPlayer extends HTMLElement {
         v.verified.hidden = false;
         v.verified.dataset.state = m.state;
         v.verified.textContent = m.state === 'verified' ? msg['sig.verified'] : msg['sig.verifying'];
-        if (m.state === 'verified') this.emit('callseal-verified', { contactId: s.contact.id, objectId: s.recording?.id ?? '' });
+        if (m.state === 'verified') {
+          this.emit('callseal-verified', { contactId: s.contact.id, objectId: s.recording?.id ?? '', reusedBytes: m.reusedBytes ?? 0, fetchedBytes: m.fetchedBytes ?? 0 });
+        }
         break;
     }
   }

@@ -76,8 +76,11 @@ export type FromWorker =
   | { type: 'opened'; stream: string; plaintextLength: number; format: AudioFormat; suite: string; frameLength: number; ciphertextLength: number }
   | { type: 'progress'; stream: string; fetched: [number, number][]; decrypted: [number, number][]; fetchedBytes: number; decryptedBytes: number }
   | { type: 'error'; stream: string; error: WireError }
-  /** The background check of the footer signature (verify.ts). */
-  | { type: 'signature'; stream: string; state: 'verifying' | 'verified' | 'failed'; error?: WireError }
+  /**
+   * The background check of the footer signature (verify.ts); once verified, the ciphertext it
+   * hashed from playback's source (`reusedBytes`) and fetched itself (`fetchedBytes`).
+   */
+  | { type: 'signature'; stream: string; state: 'verifying' | 'verified' | 'failed'; error?: WireError; reusedBytes?: number; fetchedBytes?: number }
   | { type: 'transcript'; req: number; text?: string; error?: WireError }
   | ({ type: 'ask'; req: number } & Question);
 

@@ -57,8 +57,11 @@ export interface PlayerEventMap {
   'callseal-ready': CustomEvent<PlayerReadyDetail>;
   'callseal-error': CustomEvent<PlayerErrorDetail>;
   'callseal-timeupdate': CustomEvent<PlayerTimeDetail>;
-  /** The recording's footer signature verified (checked in the background while it plays). */
-  'callseal-verified': CustomEvent<{ contactId: string; objectId: string }>;
+  /**
+   * The recording's footer signature verified (checked in the background while it plays), with
+   * the ciphertext bytes the check took from what playback had fetched and fetched itself.
+   */
+  'callseal-verified': CustomEvent<{ contactId: string; objectId: string; reusedBytes: number; fetchedBytes: number }>;
   /** The player can open a contact at once: its worker has loaded its wasm and the Service Worker controls the page. */
   'callseal-settled': CustomEvent<undefined>;
 }

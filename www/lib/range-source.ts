@@ -5,7 +5,8 @@
  * piece would be slow, so reads go through aligned blocks of ciphertext kept in a small LRU
  * (ciphertext only: nothing decrypted is cached here) and the next block is fetched ahead
  * while the current one is consumed. A `403` (pre-signed URL expired) asks `refreshUrl` for a
- * new URL once and retries.
+ * new URL once and retries. A reader beside playback (`readAside`) takes what the cache holds and
+ * fetches the rest without keeping it.
  */
 import type { RangeSource } from 'callseal/decrypt';
 
@@ -48,6 +49,14 @@ const TRANSIENT_RETRIES = [300, 1000, 2500];
 /** Deadline of one Range request, body included (a block run is at most ~1.25 MiB). */
 const REQUEST_TIMEOUT_MS = 20_000;
 
+/** One request's own settings (`readAside`'s): else the source's options apply. */
+interface FetchHow {
+  priority?: RequestPriority;
+  signal?: AbortSignal;
+  /** False: not told to `onFetch` (bytes the source does not keep). */
+  report?: boolean;
+}
+
 interface Block {
   promise: Promise<Uint8Array>;
   bytes?: Uint8Array;
@@ -63,6 +72,8 @@ export class HttpRangeSource {
   /** Small pieces fetched on their own (`readUncached` with `keep`): header, final frame. */
   private pieces: { start: number; bytes: Uint8Array }[] = [];
   private refreshing?: Promise<string>;
+  /** Bytes the `readAside` calls took from this source's blocks and pieces, and fetched themselves. */
+  readonly aside = { reused: 0, fetched: 0 };
 
   constructor(url: string, private readonly opts: HttpRangeSourceOptions = {}) {
     this.url = url;
@@ -133,6 +144,77 @@ export class HttpRangeSource {
     return bytes;
   }
 
+  /**
+   * Bytes [offset, offset + length) for a reader beside playback (the signature check's pass over
+   * the whole object): what this source holds (blocks, settled or in flight, and kept pieces) is
+   * copied out; only the parts it does not hold are fetched, at `priority`, and they are not kept.
+   * The cache is left as it was: no block added, evicted or moved in the LRU, so such a pass
+   * costs playback neither memory nor its blocks. `reused` and `fetched` count the bytes of each.
+   */
+  async readAside(offset: number, length: number, { priority = 'low', signal }: { priority?: RequestPriority; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw new RangeError(`bad range ${offset}+${length}`);
+    }
+    const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
+    if (end <= offset) return new Uint8Array(0);
+    const parts: { at: number; bytes: Promise<Uint8Array> }[] = [];
+    const fetchAside = (from: number, to: number) => {
+      this.aside.fetched += to - from;
+      return this.fetchRange(from, to, { priority, signal, report: false });
+    };
+    for (let p = offset; p < end;) {
+      const held = this.heldAt(p, end);
+      if (held) {
+        const { from, to, bytes } = held;
+        this.aside.reused += to - from;
+        // A block whose fetch fails is fetched here instead (and not kept either).
+        parts.push({ at: from, bytes: bytes.then((b) => (b.length >= to - from ? b.subarray(0, to - from) : Promise.reject(new Error('short block'))))
+          .catch(() => { this.aside.reused -= to - from; return fetchAside(from, to); }) });
+        p = to;
+      } else {
+        const to = this.nextHeld(p, end);
+        parts.push({ at: p, bytes: fetchAside(p, to) });
+        p = to;
+      }
+    }
+    const out = new Uint8Array(end - offset);
+    let filled = 0;
+    for (const part of parts) {
+      const bytes = await part.bytes;
+      out.set(bytes, part.at - offset);
+      filled = part.at - offset + bytes.length;
+    }
+    return filled === out.length ? out : out.subarray(0, filled);
+  }
+
+  /** What this source holds from `p` on (at most up to `end`): a kept piece's bytes or a block's. */
+  private heldAt(p: number, end: number): { from: number; to: number; bytes: Promise<Uint8Array> } | undefined {
+    for (const piece of this.pieces) {
+      const pieceEnd = piece.start + piece.bytes.length;
+      if (p >= piece.start && p < pieceEnd) {
+        const to = Math.min(end, pieceEnd);
+        return { from: p, to, bytes: Promise.resolve(piece.bytes.subarray(p - piece.start, to - piece.start)) };
+      }
+    }
+    const b = Math.floor(p / this.blockSize);
+    const block = this.blocks.get(b);
+    if (!block) return undefined;
+    const blockStart = b * this.blockSize;
+    const to = Math.min(end, blockStart + this.blockSize);
+    const cut = (bytes: Uint8Array) => bytes.subarray(Math.min(p - blockStart, bytes.length), Math.min(to - blockStart, bytes.length));
+    return { from: p, to, bytes: block.bytes ? Promise.resolve(cut(block.bytes)) : block.promise.then(cut) };
+  }
+
+  /** Where, after `p` (which this source does not hold), the next held byte is; `end` if none before it. */
+  private nextHeld(p: number, end: number): number {
+    let next = end;
+    for (const piece of this.pieces) if (piece.start > p && piece.start < next) next = piece.start;
+    for (let b = Math.floor(p / this.blockSize) + 1; b * this.blockSize < next; b++) {
+      if (this.blocks.has(b)) return b * this.blockSize;
+    }
+    return next;
+  }
+
   /** Drops cached ciphertext and cancels nothing in flight (responses are small). */
   clear(): void {
     this.blocks.clear();
@@ -177,7 +259,8 @@ export class HttpRangeSource {
    * a few times (with a pause) when the store cannot be reached or answers 5xx: a restarting
    * or briefly overloaded store should not stop playback.
    */
-  private async fetchRange(start: number, end: number, retried = false): Promise<Uint8Array> {
+  private async fetchRange(start: number, end: number, how: FetchHow = {}, retried = false): Promise<Uint8Array> {
+    const signal = how.signal ?? this.opts.signal;
     const t0 = performance.now();
     let res: Response | undefined;
     let body = new ArrayBuffer(0);
@@ -188,15 +271,15 @@ export class HttpRangeSource {
           headers: { Range: `bytes=${start}-${end - 1}` },
           cache: 'no-store',
           credentials: 'omit',
-          priority: this.opts.priority ?? 'auto',
+          priority: how.priority ?? this.opts.priority ?? 'auto',
           // A request that hangs (store restarting, connection lost) fails and is retried
           // instead of stalling every read behind it.
-          signal: this.opts.signal ? AbortSignal.any([this.opts.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
         // The body arrives within the same deadline (the signal covers it).
         body = await res.arrayBuffer();
       } catch (e) {
-        if (this.opts.signal?.aborted) throw e;
+        if (signal?.aborted) throw e;
         failure = new FetchError(0, '', `the object store could not be reached (${(e as Error).message})`);
       }
       const transient = failure !== undefined || (res!.status >= 500 && res!.status !== 501);
@@ -212,7 +295,7 @@ export class HttpRangeSource {
       if (/expired/i.test(text)) {
         this.refreshing ??= this.opts.refreshUrl().finally(() => { this.refreshing = undefined; });
         this.url = await this.refreshing;
-        return this.fetchRange(start, end, true);
+        return this.fetchRange(start, end, how, true);
       }
       throw s3Error(403, text);
     }
@@ -229,7 +312,7 @@ export class HttpRangeSource {
     } else if (range && !range.startsWith(`bytes ${start}-`)) {
       throw new FetchError(res.status, '', `the object store answered range ${range} for bytes ${start}-${end - 1}`);
     }
-    this.opts.onFetch?.(start, start + bytes.length, performance.now() - t0);
+    if (how.report !== false) this.opts.onFetch?.(start, start + bytes.length, performance.now() - t0);
     return bytes;
   }
 
