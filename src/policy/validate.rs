@@ -136,7 +136,7 @@ pub fn validate_with(text: &str, opts: ValidateOptions<'_>) -> Vec<Finding> {
         Ok(policy) => {
             let mut ctx = Ctx::new(&policy, opts.policy_type, opts.catalog);
             ctx.identity_policy = opts.identity_policy;
-            checks::run_all(&mut ctx);
+            checks::run_all(&ctx);
             ctx.into_findings()
         }
     };

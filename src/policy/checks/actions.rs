@@ -3,7 +3,7 @@
 //! Service Authorization Reference.
 
 use super::parsed::{ActionEntry, ActionForm, ActionName};
-use super::{article, checks, links, run_checks, Ctx};
+use super::{article, checks, links, Ctx};
 use crate::policy::catalog::Service;
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::model::edit_distance_le1;
@@ -26,11 +26,6 @@ const TRUST_ACTIONS: &[&str] = &[
     "sts:SetSourceIdentity",
     "sts:SetContext",
 ];
-
-/// Runs the family's checks.
-pub fn run(ctx: &mut Ctx<'_>) {
-    run_checks(ctx, RUNS);
-}
 
 /// The `service:Action` entries (`*`, empty entries and variables are other families').
 fn named<'c, 'a: 'c>(

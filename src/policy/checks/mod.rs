@@ -1,8 +1,11 @@
 //! The validator's checks, one file per family. Each check is a [`Check`] (code, severity,
-//! one-line doc, learn-more link: plain data in its family's `checks!` registry) and the code
-//! that reports it through [`Ctx::report`]: its own function, registered beside it (`=> f`), in
-//! the families whose registry names them (actions, resources, sid, version); the other
-//! families report from their `run`.
+//! one-line doc, learn-more link: plain data in its family's `checks!` registry) and the
+//! function that reports it through [`Ctx::report`], registered beside it (`=> f`); a function
+//! reports only its own check. What several checks read (each statement's actions, resources
+//! and condition entries) is read once, in [`parsed`]; where one analysis decides between
+//! several checks (one verdict per place), it runs once and each check reports its own
+//! [`Verdict`]s. JSON_SYNTAX_ERROR and POLICY_LIMIT_EXCEEDED have no function: a text that is
+//! not a policy is reported by [`syntax::json_error`] before any check runs.
 //!
 //! Codes are IAM Access Analyzer's issue codes where it has the check (its "policy check
 //! reference"); callseal's own checks (KMS key policies, JSON details) use the same style.
@@ -42,9 +45,9 @@ pub struct Check {
     pub learn_more: Option<&'static str>,
 }
 
-/// Declares a family's checks: `pub const NAME: Check` items, the `CHECKS` list, and `RUNS`, the
-/// functions of the checks declared with `=> function` (each reports its own check, through
-/// [`Ctx::report`]), in order.
+/// Declares a family's checks: `pub const NAME: Check` items, the `CHECKS` list, and `RUNS`,
+/// each check declared with `=> function` beside its function (which reports that check only,
+/// through [`Ctx::report`]), in order.
 macro_rules! checks {
     ($( $(#[$m:meta])* $name:ident = ($sev:ident, $doc:expr, $link:expr) $(=> $run:path)?; )*) => {
         $( $(#[$m])* pub const $name: $crate::policy::checks::Check = $crate::policy::checks::Check {
@@ -55,8 +58,8 @@ macro_rules! checks {
         }; )*
         /// Every check of this family.
         pub const CHECKS: &[$crate::policy::checks::Check] = &[$($name),*];
-        /// The functions of this family's checks, in order.
-        pub const RUNS: &[$crate::policy::checks::CheckFn] = &[$($($run,)?)*];
+        /// This family's checks with their functions, in order.
+        pub const RUNS: &[$crate::policy::checks::CheckRun] = &[$($(($name, $run),)?)*];
     };
 }
 pub(crate) use checks;
@@ -64,12 +67,65 @@ pub(crate) use checks;
 /// A check's function: reports its check wherever the policy has the problem.
 pub type CheckFn = fn(&Ctx<'_>);
 
+/// A check and its function.
+pub type CheckRun = (Check, CheckFn);
+
 /// Runs `checks` in order.
-pub fn run_checks(ctx: &Ctx<'_>, checks: &[CheckFn]) {
-    for check in checks {
-        check(ctx);
+pub fn run_checks(ctx: &Ctx<'_>, checks: &[CheckRun]) {
+    for (_, run) in checks {
+        run(ctx);
     }
 }
+
+/// A finding that an analysis shared by several checks worked out, for the check it belongs
+/// to to report ([`Ctx::report_verdicts`]).
+#[derive(Debug)]
+pub struct Verdict {
+    pub check: &'static Check,
+    pub range: TextRange,
+    pub path: String,
+    pub message: String,
+    /// The fix: the range it replaces, the replacement and its description.
+    pub fix: Option<(TextRange, String, String)>,
+}
+
+impl Verdict {
+    pub fn new(
+        check: &'static Check,
+        range: TextRange,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Verdict {
+            check,
+            range,
+            path: path.into(),
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    /// This verdict with a fix replacing its own range by `replacement`.
+    pub fn with_fix(
+        mut self,
+        replacement: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        self.fix = Some((self.range, replacement.into(), description.into()));
+        self
+    }
+}
+
+/// Declares the functions of checks whose findings one shared analysis works out: each reports
+/// its own verdicts of `$verdicts(ctx)`.
+macro_rules! verdict_checks {
+    ($verdicts:path; $($f:ident => $check:ident),* $(,)?) => {
+        $(fn $f(ctx: &$crate::policy::checks::Ctx<'_>) {
+            ctx.report_verdicts($verdicts(ctx), &$check);
+        })*
+    };
+}
+pub(crate) use verdict_checks;
 
 /// Shared state of one validation run.
 pub struct Ctx<'a> {
@@ -138,50 +194,70 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Reports the verdicts of `check` among `verdicts`, in order.
+    pub fn report_verdicts(&self, verdicts: &[Verdict], check: &Check) {
+        for v in verdicts.iter().filter(|v| v.check.code == check.code) {
+            match &v.fix {
+                Some((range, replacement, description)) => self.report_fix(
+                    check,
+                    v.range,
+                    v.path.as_str(),
+                    v.message.as_str(),
+                    *range,
+                    replacement.as_str(),
+                    description.as_str(),
+                ),
+                None => self.report(check, v.range, v.path.as_str(), v.message.as_str()),
+            }
+        }
+    }
+
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings.into_inner()
     }
 }
 
-/// Runs every family.
-pub fn run_all(ctx: &mut Ctx<'_>) {
-    syntax::run(ctx);
-    version::run(ctx);
-    sid::run(ctx);
-    empty::run(ctx);
-    actions::run(ctx);
-    resources::run(ctx);
-    principals::run(ctx);
-    conditions::run(ctx);
-    variables::run(ctx);
-    sensitive::run(ctx);
-    tags::run(ctx);
-    redundancy::run(ctx);
-    size::run(ctx);
-    org::run(ctx);
-    kms::run(ctx);
+/// The families' checks and their functions, in the order they run.
+const FAMILIES: &[(&[Check], &[CheckRun])] = &[
+    (syntax::CHECKS, syntax::RUNS),
+    (version::CHECKS, version::RUNS),
+    (sid::CHECKS, sid::RUNS),
+    (empty::CHECKS, empty::RUNS),
+    (actions::CHECKS, actions::RUNS),
+    (resources::CHECKS, resources::RUNS),
+    (principals::CHECKS, principals::RUNS),
+    (conditions::CHECKS, conditions::RUNS),
+    (variables::CHECKS, variables::RUNS),
+    (sensitive::CHECKS, sensitive::RUNS),
+    (tags::CHECKS, tags::RUNS),
+    (redundancy::CHECKS, redundancy::RUNS),
+    (size::CHECKS, size::RUNS),
+    (org::CHECKS, org::RUNS),
+    (kms::CHECKS, kms::RUNS),
+];
+
+/// Runs every check.
+pub fn run_all(ctx: &Ctx<'_>) {
+    for (_, runs) in FAMILIES {
+        run_checks(ctx, runs);
+    }
+}
+
+/// Runs the functions of `checks` only, in the order [`run_all`] runs them.
+pub fn run_only(ctx: &Ctx<'_>, checks: &[&Check]) {
+    for (check, run) in FAMILIES.iter().flat_map(|(_, runs)| runs.iter()) {
+        if checks.iter().any(|c| c.code == check.code) {
+            run(ctx);
+        }
+    }
 }
 
 /// Every check callseal knows, across families.
 pub fn all_checks() -> Vec<&'static Check> {
-    let families: &[&[Check]] = &[
-        syntax::CHECKS,
-        version::CHECKS,
-        sid::CHECKS,
-        empty::CHECKS,
-        actions::CHECKS,
-        resources::CHECKS,
-        principals::CHECKS,
-        conditions::CHECKS,
-        variables::CHECKS,
-        sensitive::CHECKS,
-        tags::CHECKS,
-        redundancy::CHECKS,
-        size::CHECKS,
-        org::CHECKS,
-        kms::CHECKS,
-    ];
-    families.iter().flat_map(|f| f.iter()).collect()
+    FAMILIES
+        .iter()
+        .flat_map(|(checks, _)| checks.iter())
+        .collect()
 }
 
 /// Looks a check up by code.
@@ -274,14 +350,4 @@ pub fn resource_is_star(st: &crate::policy::model::Statement) -> bool {
     st.resource
         .as_ref()
         .is_some_and(|r| !r.negated && r.items.iter().any(|i| i.value == "*"))
-}
-
-/// All condition keys used by a statement (lower-cased), for "has a condition on X" tests.
-pub fn condition_keys(st: &crate::policy::model::Statement) -> Vec<String> {
-    st.condition
-        .iter()
-        .flat_map(|c| c.operators.iter())
-        .flat_map(|o| o.entries.iter())
-        .map(|e| e.key.value.to_ascii_lowercase())
-        .collect()
 }

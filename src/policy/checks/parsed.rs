@@ -1,7 +1,8 @@
-//! Each statement's Action / NotAction entries, read once per validation and shared by the
-//! checks: what form each entry has (`service:Action`, `*`, malformed), its service in the
+//! What the checks share, read once per validation: each statement's Action / NotAction
+//! entries (what form each entry has, `service:Action`, `*` or malformed, its service in the
 //! service data, and a matcher that answers "does this list cover `service:Action`" without
-//! rescanning the list's text.
+//! rescanning the list's text), every Resource entry, every condition entry with its key
+//! lower-cased and typed, and the verdicts of analyses several checks share.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -9,10 +10,13 @@ use std::cell::OnceCell;
 use crate::policy::catalog::{cmp_ignore_ascii_case, Catalog};
 use crate::policy::iam::arn::Arn;
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
-use crate::policy::model::{ItemPath, Located, Policy, Statement, StringList};
+use crate::policy::model::{
+    ConditionEntry, ConditionOperator, ItemPath, Located, Policy, Statement, StringList,
+};
 
-use super::resources::{mask_variables, CatalogFinding};
-use super::split_action;
+use super::conditions::{key_info, KeyInfo};
+use super::resources::mask_variables;
+use super::{split_action, Verdict};
 
 /// What an Action / NotAction entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,18 +190,63 @@ impl ResourceEntry<'_> {
     }
 }
 
-/// Every statement's actions, parallel to [`Policy::statements`], and every resource entry.
+/// One condition entry (`"aws:SourceAccount": [...]` under its operator).
+#[derive(Debug)]
+pub struct CondEntry<'a> {
+    /// Its statement's index in [`Policy::statements`].
+    pub statement: usize,
+    pub op: &'a ConditionOperator,
+    pub entry: &'a ConditionEntry,
+    /// The key, lower-cased.
+    pub key: String,
+    /// The key's type, for an entry whose operator is valid (`None` otherwise, and for keys
+    /// neither the global keys nor the service data type).
+    pub info: Option<KeyInfo>,
+}
+
+/// Every statement's actions, parallel to [`Policy::statements`], every resource entry, every
+/// condition entry, and the shared analyses' verdicts.
 #[derive(Debug, Default)]
 pub struct Parsed<'a> {
     statements: Vec<StatementActions<'a>>,
     resources: Vec<ResourceEntry<'a>>,
+    conditions: Vec<CondEntry<'a>>,
+    /// For each statement, the range of its entries in `conditions`.
+    condition_ranges: Vec<std::ops::Range<usize>>,
     /// The resource family's service-data findings, worked out by the first check that asks.
-    pub resource_catalog: OnceCell<Vec<CatalogFinding>>,
+    pub resource_catalog: OnceCell<Vec<Verdict>>,
+    /// The principals family's verdicts on principal values.
+    pub principal_values: OnceCell<Vec<Verdict>>,
+    /// The conditions family's verdicts on condition keys.
+    pub condition_keys: OnceCell<Vec<Verdict>>,
+    /// The variables family's verdicts on policy variables.
+    pub variables: OnceCell<Vec<Verdict>>,
+    /// The sensitive family's verdicts on iam:PassRole and iam:CreateServiceLinkedRole.
+    pub delegation: OnceCell<Vec<Verdict>>,
 }
 
 impl<'a> Parsed<'a> {
     pub fn new(policy: &'a Policy, catalog: Option<&Catalog>) -> Self {
+        let mut conditions = Vec::new();
+        let mut condition_ranges = Vec::with_capacity(policy.statements.len());
+        for (statement, st) in policy.statements.iter().enumerate() {
+            let start = conditions.len();
+            for op in st.condition.iter().flat_map(|c| &c.operators) {
+                for entry in &op.entries {
+                    conditions.push(CondEntry {
+                        statement,
+                        op,
+                        entry,
+                        key: entry.key.value.to_ascii_lowercase(),
+                        info: op.op.and_then(|_| key_info(catalog, &entry.key.value)),
+                    });
+                }
+            }
+            condition_ranges.push(start..conditions.len());
+        }
         Parsed {
+            conditions,
+            condition_ranges,
             statements: policy
                 .statements
                 .iter()
@@ -221,7 +270,26 @@ impl<'a> Parsed<'a> {
                 })
                 .collect(),
             resource_catalog: OnceCell::new(),
+            principal_values: OnceCell::new(),
+            condition_keys: OnceCell::new(),
+            variables: OnceCell::new(),
+            delegation: OnceCell::new(),
         }
+    }
+
+    /// Every condition entry, in order.
+    pub fn conditions(&self) -> &[CondEntry<'a>] {
+        &self.conditions
+    }
+
+    /// The condition entries of statement `i` of [`Policy::statements`].
+    pub fn statement_conditions(&self, i: usize) -> &[CondEntry<'a>] {
+        &self.conditions[self.condition_ranges[i].clone()]
+    }
+
+    /// The lower-cased condition keys of statement `i`, for "has a condition on X" tests.
+    pub fn condition_keys(&self, i: usize) -> impl Iterator<Item = &str> {
+        self.statement_conditions(i).iter().map(|c| c.key.as_str())
     }
 
     /// Every Resource / NotResource entry other than `*` and the empty string, in order.

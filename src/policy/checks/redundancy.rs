@@ -3,7 +3,7 @@
 //! suggestions REDUNDANT_*.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::parsed::{ActionForm, ActionName, StatementActions};
 use super::{checks, links, Ctx};
@@ -11,15 +11,15 @@ use crate::policy::catalog::Catalog;
 use crate::policy::iam::arn::{arn_match, is_account_id, Arn};
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::iam::operator::BaseOperator;
-use crate::policy::model::StringList;
+use crate::policy::model::{PrincipalValue, StringList};
 
 checks! {
-    REDUNDANT_ACTION = (Suggestion, "An action entry whose every action other entries of the same list match (a duplicate, a wildcard over it, or several entries together).", links::ACTION);
-    REDUNDANT_RESOURCE = (Suggestion, "A resource already covered by another entry of the same list.", links::RESOURCE);
-    REDUNDANT_STATEMENT = (Suggestion, "A statement identical to another one (apart from Sid).", links::ELEMENTS);
-    REDUNDANT_CONDITION_VALUE_NUM = (Suggestion, "Several values for a numeric less-than / greater-than: only the extreme one matters.", links::OPERATORS);
-    REDUNDANT_PRINCIPAL = (Suggestion, "A principal listed twice, or an IAM principal whose account root is also listed.", links::PRINCIPAL);
-    REDUNDANT_CONDITION_VALUE = (Suggestion, "The same condition value listed twice.", links::CONDITION);
+    REDUNDANT_ACTION = (Suggestion, "An action entry whose every action other entries of the same list match (a duplicate, a wildcard over it, or several entries together).", links::ACTION) => redundant_action;
+    REDUNDANT_RESOURCE = (Suggestion, "A resource already covered by another entry of the same list.", links::RESOURCE) => redundant_resource;
+    REDUNDANT_STATEMENT = (Suggestion, "A statement identical to another one (apart from Sid).", links::ELEMENTS) => redundant_statement;
+    REDUNDANT_CONDITION_VALUE_NUM = (Suggestion, "Several values for a numeric less-than / greater-than: only the extreme one matters.", links::OPERATORS) => redundant_condition_value_num;
+    REDUNDANT_PRINCIPAL = (Suggestion, "A principal listed twice, or an IAM principal whose account root is also listed.", links::PRINCIPAL) => redundant_principal;
+    REDUNDANT_CONDITION_VALUE = (Suggestion, "The same condition value listed twice.", links::CONDITION) => redundant_condition_value;
 }
 
 /// Work one list's wildcard comparisons may cost, in bytes hashed or matched: [`WORK_FLOOR`]
@@ -167,7 +167,7 @@ fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
 /// entries match between them (`kms:*crypt` beside `kms:De*` and `kms:En*`), in lists of any
 /// length. Entries without wildcards are weighed first, so a pattern stays when it is what
 /// covers them.
-fn redundant_actions(ctx: &Ctx<'_>, list: &StringList, actions: &StatementActions<'_>) {
+fn redundant_actions_in(ctx: &Ctx<'_>, list: &StringList, actions: &StatementActions<'_>) {
     let n = list.items.len();
     let mut flagged = vec![false; n];
     for (i, j) in covered(list, true) {
@@ -299,106 +299,132 @@ fn catalog_actions(cat: &Catalog, form: &ActionForm<'_>) -> Vec<u32> {
         .collect()
 }
 
-pub fn run(ctx: &mut Ctx<'_>) {
-    let p = ctx.policy;
-    for (st, actions) in ctx.parsed.statements(p) {
+fn redundant_action(ctx: &Ctx<'_>) {
+    for (st, actions) in ctx.parsed.statements(ctx.policy) {
         if let Some(a) = &st.action {
-            redundant_actions(ctx, a, actions);
+            redundant_actions_in(ctx, a, actions);
         }
-        if let Some(r) = &st.resource {
-            for (i, j) in covered(r, false) {
-                let msg = format!("`{}` is already covered by `{}`; remove it (or drop the wildcard if only the listed resources are meant).", r.items[i].value, r.items[j].value);
-                ctx.report(&REDUNDANT_RESOURCE, r.items[i].range, r.item_path(i), msg);
-            }
+    }
+}
+
+fn redundant_resource(ctx: &Ctx<'_>) {
+    for r in ctx
+        .policy
+        .statements
+        .iter()
+        .filter_map(|st| st.resource.as_ref())
+    {
+        for (i, j) in covered(r, false) {
+            let msg = format!("`{}` is already covered by `{}`; remove it (or drop the wildcard if only the listed resources are meant).", r.items[i].value, r.items[j].value);
+            ctx.report(&REDUNDANT_RESOURCE, r.items[i].range, r.item_path(i), msg);
         }
-        if let Some(pr) = &st.principal {
-            if let crate::policy::model::PrincipalValue::Map(entries) = &pr.value {
-                for e in entries {
-                    let roots: Vec<String> = e
-                        .values
+    }
+}
+
+fn redundant_principal(ctx: &Ctx<'_>) {
+    for st in &ctx.policy.statements {
+        let Some(PrincipalValue::Map(entries)) = st.principal.as_ref().map(|p| &p.value) else {
+            continue;
+        };
+        for e in entries {
+            let roots: Vec<String> = e
+                .values
+                .iter()
+                .filter_map(|v| {
+                    let a = Arn::parse(&v.value)?;
+                    (a.resource == "root").then(|| a.account.to_string())
+                })
+                .chain(
+                    e.values
                         .iter()
-                        .filter_map(|v| {
-                            let a = Arn::parse(&v.value)?;
-                            (a.resource == "root").then(|| a.account.to_string())
-                        })
-                        .chain(
-                            e.values
-                                .iter()
-                                .filter(|v| is_account_id(&v.value))
-                                .map(|v| v.value.clone()),
-                        )
-                        .collect();
-                    let mut listed = std::collections::HashSet::new();
-                    for (i, v) in e.values.iter().enumerate() {
-                        if !listed.insert(v.value.as_str()) {
-                            ctx.report(
-                                &REDUNDANT_PRINCIPAL,
-                                v.range,
-                                e.item_path(i),
-                                format!("`{}` is listed twice.", v.value),
-                            );
-                            continue;
-                        }
-                        if let Some(a) = Arn::parse(&v.value) {
-                            if a.resource != "root" && roots.iter().any(|r| r == a.account) {
-                                ctx.report(&REDUNDANT_PRINCIPAL, v.range, e.item_path(i), format!("`{}` is already included by its account's root principal in the same list (which allows every principal of account {} that IAM policies allow).", v.value, a.account));
-                            }
-                        }
-                    }
+                        .filter(|v| is_account_id(&v.value))
+                        .map(|v| v.value.clone()),
+                )
+                .collect();
+            let mut listed = HashSet::new();
+            for (i, v) in e.values.iter().enumerate() {
+                if !listed.insert(v.value.as_str()) {
+                    ctx.report(
+                        &REDUNDANT_PRINCIPAL,
+                        v.range,
+                        e.item_path(i),
+                        format!("`{}` is listed twice.", v.value),
+                    );
+                    continue;
                 }
-            }
-        }
-        if let Some(c) = &st.condition {
-            for op in &c.operators {
-                let Some(o) = op.op else { continue };
-                for e in &op.entries {
-                    let mut listed = std::collections::HashSet::new();
-                    for (i, v) in e.values.iter().enumerate() {
-                        if !listed.insert(v.value.text.as_str()) {
-                            ctx.report(
-                                &REDUNDANT_CONDITION_VALUE,
-                                v.range,
-                                e.item_path(i),
-                                format!("`{}` is listed twice.", v.value.text),
-                            );
-                        }
+                if let Some(a) = Arn::parse(&v.value) {
+                    if a.resource != "root" && roots.iter().any(|r| r == a.account) {
+                        ctx.report(&REDUNDANT_PRINCIPAL, v.range, e.item_path(i), format!("`{}` is already included by its account's root principal in the same list (which allows every principal of account {} that IAM policies allow).", v.value, a.account));
                     }
-                    let dir = match o.base {
-                        BaseOperator::NumericLessThan | BaseOperator::NumericLessThanEquals => {
-                            Some(true)
-                        }
-                        BaseOperator::NumericGreaterThan
-                        | BaseOperator::NumericGreaterThanEquals => Some(false),
-                        _ => None,
-                    };
-                    let Some(less) = dir else { continue };
-                    if e.values.len() < 2 || o.qualifier.is_some() {
-                        continue;
-                    }
-                    let nums: Vec<f64> = e
-                        .values
-                        .iter()
-                        .filter_map(|v| v.value.text.trim().parse::<f64>().ok())
-                        .collect();
-                    if nums.len() != e.values.len() {
-                        continue;
-                    }
-                    let best = if less {
-                        nums.iter().cloned().fold(f64::MIN, f64::max)
-                    } else {
-                        nums.iter().cloned().fold(f64::MAX, f64::min)
-                    };
-                    ctx.report(&REDUNDANT_CONDITION_VALUE_NUM, e.range, e.path.clone(), format!("Values of `{}` are ORed, so only the {} one matters: use the single value {best}.", e.key.value, if less { "greatest" } else { "least" }));
                 }
             }
         }
     }
-    // Identical statements (ignoring Sid): compare the source text of the statement without Sid.
-    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+}
+
+fn redundant_condition_value(ctx: &Ctx<'_>) {
+    for c in ctx.parsed.conditions().iter().filter(|c| c.op.op.is_some()) {
+        let e = c.entry;
+        let mut listed = HashSet::new();
+        for (i, v) in e.values.iter().enumerate() {
+            if !listed.insert(v.value.text.as_str()) {
+                ctx.report(
+                    &REDUNDANT_CONDITION_VALUE,
+                    v.range,
+                    e.item_path(i),
+                    format!("`{}` is listed twice.", v.value.text),
+                );
+            }
+        }
+    }
+}
+
+fn redundant_condition_value_num(ctx: &Ctx<'_>) {
+    for c in ctx.parsed.conditions() {
+        let (Some(o), e) = (c.op.op, c.entry) else {
+            continue;
+        };
+        let less = match o.base {
+            BaseOperator::NumericLessThan | BaseOperator::NumericLessThanEquals => true,
+            BaseOperator::NumericGreaterThan | BaseOperator::NumericGreaterThanEquals => false,
+            _ => continue,
+        };
+        if e.values.len() < 2 || o.qualifier.is_some() {
+            continue;
+        }
+        let nums: Vec<f64> = e
+            .values
+            .iter()
+            .filter_map(|v| v.value.text.trim().parse::<f64>().ok())
+            .collect();
+        if nums.len() != e.values.len() {
+            continue;
+        }
+        let best = if less {
+            nums.iter().cloned().fold(f64::MIN, f64::max)
+        } else {
+            nums.iter().cloned().fold(f64::MAX, f64::min)
+        };
+        ctx.report(
+            &REDUNDANT_CONDITION_VALUE_NUM,
+            e.range,
+            e.path.clone(),
+            format!(
+                "Values of `{}` are ORed, so only the {} one matters: use the single value {best}.",
+                e.key.value,
+                if less { "greatest" } else { "least" }
+            ),
+        );
+    }
+}
+
+/// Identical statements (ignoring Sid): compares the source text of the statements without Sid.
+fn redundant_statement(ctx: &Ctx<'_>) {
+    let p = ctx.policy;
+    let mut first: HashMap<String, usize> = HashMap::new();
     for (i, st) in p.statements.iter().enumerate() {
         let j = *first.entry(normalized(ctx, st)).or_insert(i);
         if j != i {
-            let st = &p.statements[i];
             ctx.report(
                 &REDUNDANT_STATEMENT,
                 st.range,

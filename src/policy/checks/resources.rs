@@ -4,7 +4,7 @@
 //! (ARN format) and the Service Authorization Reference (resource types).
 
 use super::parsed::ResourceEntry;
-use super::{checks, links, run_checks, Check, Ctx};
+use super::{checks, links, verdict_checks, Check, Ctx, Verdict};
 use std::borrow::Cow;
 
 use crate::policy::catalog::Catalog;
@@ -49,11 +49,6 @@ pub fn mask_variables(s: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
-}
-
-/// Runs the family's checks.
-pub fn run(ctx: &mut Ctx<'_>) {
-    run_checks(ctx, RUNS);
 }
 
 fn invalid_arn_prefix(ctx: &Ctx<'_>) {
@@ -177,39 +172,22 @@ fn invalid_arn_account(ctx: &Ctx<'_>) {
 
 /// What the service data says about each ARN with a named service (at most one finding each),
 /// worked out once for the six checks below.
-fn catalog_findings<'c>(ctx: &'c Ctx<'_>) -> &'c [CatalogFinding] {
+fn catalog_findings<'c>(ctx: &'c Ctx<'_>) -> &'c [Verdict] {
     ctx.parsed.resource_catalog.get_or_init(|| {
         let Some(cat) = ctx.catalog else {
             return Vec::new();
         };
         named_service(ctx)
-            .enumerate()
-            .filter_map(|(n, (r, arn))| {
+            .filter_map(|(r, arn)| {
                 let (check, message) = catalog_finding(cat, &r.item.value, &arn)?;
-                Some(CatalogFinding { n, check, message })
+                Some(Verdict::new(check, r.item.range, r.path(), message))
             })
             .collect()
     })
 }
 
-/// Reports `check`'s findings of [`catalog_findings`].
-fn report_catalog(ctx: &Ctx<'_>, check: &Check) {
-    let named: Vec<&ResourceEntry<'_>> = named_service(ctx).map(|(r, _)| r).collect();
-    for f in catalog_findings(ctx).iter().filter(|f| f.check == check) {
-        named[f.n].report(ctx, check, f.message.clone());
-    }
-}
-
-/// The service-data checks' functions: each reports its own findings of [`catalog_findings`].
-macro_rules! catalog_checks {
-    ($($f:ident => $check:ident),* $(,)?) => {
-        $(fn $f(ctx: &Ctx<'_>) {
-            report_catalog(ctx, &$check);
-        })*
-    };
-}
-catalog_checks! {
-    invalid_service => INVALID_SERVICE,
+verdict_checks! {
+    catalog_findings;
     invalid_arn_resource => INVALID_ARN_RESOURCE,
     missing_arn_region => MISSING_ARN_REGION,
     arn_region_not_allowed => ARN_REGION_NOT_ALLOWED,
@@ -217,12 +195,10 @@ catalog_checks! {
     arn_account_not_allowed => ARN_ACCOUNT_NOT_ALLOWED,
 }
 
-/// A finding of one of the service-data checks, for the `n`-th ARN of [`named_service`].
-#[derive(Debug)]
-pub struct CatalogFinding {
-    n: usize,
-    check: &'static Check,
-    message: String,
+/// ARN namespaces and condition-key prefixes that are no service in the service data.
+fn invalid_service(ctx: &Ctx<'_>) {
+    ctx.report_verdicts(catalog_findings(ctx), &INVALID_SERVICE);
+    ctx.report_verdicts(super::conditions::key_verdicts(ctx), &INVALID_SERVICE);
 }
 
 /// The service-data finding for one ARN (`raw`, parsed as `arn`), if any.

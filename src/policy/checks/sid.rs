@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{checks, links, run_checks, Check, Ctx};
+use super::{checks, links, Check, Ctx};
 use crate::policy::model::{Located, Statement};
 use crate::policy::validate::PolicyType;
 
@@ -11,11 +11,6 @@ checks! {
     UNIQUE_SIDS_RECOMMENDED = (Warning, "Two statements share a Sid (resource-based and key policies accept it, but it confuses readers and tools).", links::SID) => unique_sids_recommended;
     UNSUPPORTED_SID = (Error, "IAM and Organizations policies accept only A-Z, a-z, 0-9 in Sid.", links::SID) => unsupported_sid;
     EMPTY_SID_VALUE = (Suggestion, "An empty Sid: remove it or give it a value.", links::SID) => empty_sid_value;
-}
-
-/// Runs the family's checks.
-pub fn run(ctx: &mut Ctx<'_>) {
-    run_checks(ctx, RUNS);
 }
 
 /// Whether the policy type requires unique Sids of letters and digits (IAM, Organizations).

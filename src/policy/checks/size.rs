@@ -5,17 +5,17 @@
 //! (key policy 32 KB); AWS Organizations "Quotas" (SCP / RCP 5,120 characters); Amazon S3
 //! (bucket policy 20 KB).
 
-use super::{checks, links, Ctx};
+use super::{checks, links, Check, Ctx};
 use crate::policy::span::TextRange;
 use crate::policy::validate::{IdentityPolicy, PolicyType};
 
 checks! {
-    POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA = (Warning, "More non-whitespace characters than the identity policy quota: 10,240 unless told the kind (managed 6,144; inline for a role 10,240, a group 5,120, a user 2,048).", links::QUOTAS);
-    POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA = (Warning, "More than 20,480 characters: too large for an S3 bucket policy (most resource policies have similar limits).", links::QUOTAS);
-    POLICY_SIZE_EXCEEDS_SCP_QUOTA = (Error, "More than 5,120 characters: too large for a service control policy.", links::ORG_QUOTAS);
-    POLICY_SIZE_EXCEEDS_RCP_QUOTA = (Error, "More than 5,120 characters: too large for a resource control policy.", links::ORG_QUOTAS);
-    POLICY_SIZE_EXCEEDS_KEY_POLICY_QUOTA = (Error, "More than 32,768 bytes: too large for a KMS key policy.", Some("https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html"));
-    POLICY_SIZE_EXCEEDS_TRUST_POLICY_QUOTA = (Warning, "More than 2,048 non-whitespace characters: above the default role trust policy quota (raisable to 8,192).", links::QUOTAS);
+    POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA = (Warning, "More non-whitespace characters than the identity policy quota: 10,240 unless told the kind (managed 6,144; inline for a role 10,240, a group 5,120, a user 2,048).", links::QUOTAS) => policy_size_exceeds_identity_policy_quota;
+    POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA = (Warning, "More than 20,480 characters: too large for an S3 bucket policy (most resource policies have similar limits).", links::QUOTAS) => policy_size_exceeds_resource_policy_quota;
+    POLICY_SIZE_EXCEEDS_SCP_QUOTA = (Error, "More than 5,120 characters: too large for a service control policy.", links::ORG_QUOTAS) => policy_size_exceeds_scp_quota;
+    POLICY_SIZE_EXCEEDS_RCP_QUOTA = (Error, "More than 5,120 characters: too large for a resource control policy.", links::ORG_QUOTAS) => policy_size_exceeds_rcp_quota;
+    POLICY_SIZE_EXCEEDS_KEY_POLICY_QUOTA = (Error, "More than 32,768 bytes: too large for a KMS key policy.", Some("https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html")) => policy_size_exceeds_key_policy_quota;
+    POLICY_SIZE_EXCEEDS_TRUST_POLICY_QUOTA = (Warning, "More than 2,048 non-whitespace characters: above the default role trust policy quota (raisable to 8,192).", links::QUOTAS) => policy_size_exceeds_trust_policy_quota;
 }
 
 /// Characters that count towards IAM quotas: whitespace outside strings is not counted.
@@ -50,52 +50,93 @@ pub fn counted_chars(text: &str) -> usize {
     n
 }
 
-pub fn run(ctx: &mut Ctx<'_>) {
-    let text = &ctx.policy.source.text;
-    let range = TextRange::new(0, 1.min(text.len() as u32));
-    let chars = counted_chars(text);
-    let (check, limit, unit) = match ctx.policy_type {
-        PolicyType::Identity => (
-            &POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA,
-            ctx.identity_policy
-                .map_or(IdentityPolicy::DEFAULT_QUOTA, IdentityPolicy::quota),
-            "characters (whitespace not counted)",
-        ),
-        PolicyType::Resource => (
-            &POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA,
-            20480,
-            "characters",
-        ),
-        PolicyType::Scp => (
-            &POLICY_SIZE_EXCEEDS_SCP_QUOTA,
-            5120,
-            "characters (whitespace not counted)",
-        ),
-        PolicyType::Rcp => (
-            &POLICY_SIZE_EXCEEDS_RCP_QUOTA,
-            5120,
-            "characters (whitespace not counted)",
-        ),
-        PolicyType::Trust => (
-            &POLICY_SIZE_EXCEEDS_TRUST_POLICY_QUOTA,
-            2048,
-            "characters (whitespace not counted)",
-        ),
-        PolicyType::KmsKey => (&POLICY_SIZE_EXCEEDS_KEY_POLICY_QUOTA, 32768, "bytes"),
-    };
-    let size = if ctx.policy_type == PolicyType::KmsKey {
-        text.len()
-    } else {
-        chars
-    };
-    if size > limit {
-        let quota = match (ctx.policy_type, ctx.identity_policy) {
-            (PolicyType::Identity, Some(kind)) => format!("the quota for {} is {limit}", kind.describe()),
-            (PolicyType::Identity, None) => format!("the quota Access Analyzer measures identity policies against is {limit} (a managed policy may have 6,144)"),
-            _ => format!("the quota is {limit}"),
-        };
-        ctx.report(check, range, "", format!("The policy is {size} {unit}; {quota}. Split it into several policies or remove redundant entries."));
+/// Reports `check` when the policy, of type `policy_type`, is larger than `limit` `unit`
+/// (bytes for key policies, else characters counted as IAM counts them).
+fn exceeds(ctx: &Ctx<'_>, check: &Check, policy_type: PolicyType, limit: usize, unit: &str) {
+    if ctx.policy_type != policy_type {
+        return;
     }
+    let text = &ctx.policy.source.text;
+    let size = match policy_type {
+        PolicyType::KmsKey => text.len(),
+        _ => counted_chars(text),
+    };
+    if size <= limit {
+        return;
+    }
+    let quota = match (policy_type, ctx.identity_policy) {
+        (PolicyType::Identity, Some(kind)) => format!("the quota for {} is {limit}", kind.describe()),
+        (PolicyType::Identity, None) => format!("the quota Access Analyzer measures identity policies against is {limit} (a managed policy may have 6,144)"),
+        _ => format!("the quota is {limit}"),
+    };
+    let range = TextRange::new(0, 1.min(text.len() as u32));
+    ctx.report(check, range, "", format!("The policy is {size} {unit}; {quota}. Split it into several policies or remove redundant entries."));
+}
+
+/// Characters, as IAM and Organizations count them.
+const CHARACTERS: &str = "characters (whitespace not counted)";
+
+fn policy_size_exceeds_identity_policy_quota(ctx: &Ctx<'_>) {
+    let quota = ctx
+        .identity_policy
+        .map_or(IdentityPolicy::DEFAULT_QUOTA, IdentityPolicy::quota);
+    exceeds(
+        ctx,
+        &POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA,
+        PolicyType::Identity,
+        quota,
+        CHARACTERS,
+    );
+}
+
+fn policy_size_exceeds_resource_policy_quota(ctx: &Ctx<'_>) {
+    exceeds(
+        ctx,
+        &POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA,
+        PolicyType::Resource,
+        20480,
+        "characters",
+    );
+}
+
+fn policy_size_exceeds_scp_quota(ctx: &Ctx<'_>) {
+    exceeds(
+        ctx,
+        &POLICY_SIZE_EXCEEDS_SCP_QUOTA,
+        PolicyType::Scp,
+        5120,
+        CHARACTERS,
+    );
+}
+
+fn policy_size_exceeds_rcp_quota(ctx: &Ctx<'_>) {
+    exceeds(
+        ctx,
+        &POLICY_SIZE_EXCEEDS_RCP_QUOTA,
+        PolicyType::Rcp,
+        5120,
+        CHARACTERS,
+    );
+}
+
+fn policy_size_exceeds_key_policy_quota(ctx: &Ctx<'_>) {
+    exceeds(
+        ctx,
+        &POLICY_SIZE_EXCEEDS_KEY_POLICY_QUOTA,
+        PolicyType::KmsKey,
+        32768,
+        "bytes",
+    );
+}
+
+fn policy_size_exceeds_trust_policy_quota(ctx: &Ctx<'_>) {
+    exceeds(
+        ctx,
+        &POLICY_SIZE_EXCEEDS_TRUST_POLICY_QUOTA,
+        PolicyType::Trust,
+        2048,
+        CHARACTERS,
+    );
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The Version element. spec: IAM User Guide, "IAM JSON policy elements: Version".
 
-use super::{checks, links, run_checks, Ctx};
+use super::{checks, links, Ctx};
 use crate::policy::model::Located;
 use crate::policy::span::TextRange;
 
@@ -8,11 +8,6 @@ checks! {
     INVALID_VERSION = (Error, "Version is not one of the policy language versions (2012-10-17, 2008-10-17).", links::VERSION) => invalid_version;
     MISSING_VERSION = (Warning, "No Version: IAM then uses 2008-10-17, where policy variables are plain text.", links::VERSION) => missing_version;
     OLD_VERSION = (Warning, "Version 2008-10-17: policy variables are not substituted and newer features do not work.", links::VERSION) => old_version;
-}
-
-/// Runs the family's checks.
-pub fn run(ctx: &mut Ctx<'_>) {
-    run_checks(ctx, RUNS);
 }
 
 /// The `Version` string of a policy whose root is an object.

@@ -15,7 +15,7 @@
 //! catalog trails AWS.
 
 use super::super::checks::{
-    self, actions, conditions, empty, principals, resources, syntax, variables, version, Check, Ctx,
+    self, actions, conditions, empty, resources, syntax, variables, version, Check, Ctx,
 };
 use super::super::model::Policy;
 use super::super::validate::PolicyType;
@@ -68,15 +68,8 @@ const REFUSED: &[&Check] = &[
 
 /// Refuses `policy` (compiled as `label` for `role`) when it has a [`REFUSED`] finding.
 pub fn check(policy: &Policy, label: &str, role: PolicyRole) -> Result<()> {
-    let mut ctx = Ctx::new(policy, policy_type(policy, role), None);
-    syntax::run(&mut ctx);
-    principals::run(&mut ctx);
-    version::run(&mut ctx);
-    empty::run(&mut ctx);
-    conditions::run(&mut ctx);
-    variables::run(&mut ctx);
-    actions::run(&mut ctx);
-    resources::run(&mut ctx);
+    let ctx = Ctx::new(policy, policy_type(policy, role), None);
+    checks::run_only(&ctx, REFUSED);
     let mut refused: Vec<_> = ctx
         .into_findings()
         .into_iter()
