@@ -211,3 +211,64 @@ fn star_ending_an_arn_segment_matches_across_colons_for_both() {
         decision.reason
     );
 }
+
+#[test]
+fn region_star_reaches_past_the_account_only_where_that_denies_for_both() {
+    // IAM User Guide, "IAM JSON policy elements: Resource"
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards):
+    // "If the * wildcard is the last character of a resource ARN segment, it can expand to
+    // match beyond the colon boundaries", without saying which segments. Read for a `*` ending
+    // the region too, it lets
+    // `arn:aws:logs:*:log-group:/aws-glue/*` name the log group `/aws-glue/jobs` of every
+    // account (the region's `*` taking `us-east-1:111122223333`). The evaluator reads that way
+    // only where a wider match is stricter (a Deny's Resource); an Allow's Resource lets only
+    // the account's `*` take colons (src/policy/iam/arn.rs, arn_match), so the Allow grants
+    // nothing, and the validator reports the ARN as matching no resource type there, and only
+    // there.
+    let Some(catalog) = policy_common::catalog_or_skip() else {
+        return;
+    };
+    let arn = "arn:aws:logs:*:log-group:/aws-glue/*";
+    let group = "arn:aws:logs:us-east-1:111122223333:log-group:/aws-glue/jobs";
+    let statement = |effect: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": effect, "Action": "logs:DescribeLogGroups", "Resource": arn}]})
+        .to_string()
+    };
+    let invalid_arn_resource = |text: &str| {
+        validate_with(
+            text,
+            ValidateOptions {
+                policy_type: PolicyType::Identity,
+                catalog: Some(&catalog),
+                identity_policy: None,
+            },
+        )
+        .iter()
+        .any(|f| f.code == "INVALID_ARN_RESOURCE")
+    };
+    let decide = |texts: Vec<String>| {
+        let request: Request = serde_json::from_value(json!({
+            "principal": "arn:aws:iam::111122223333:role/glue",
+            "action": "logs:DescribeLogGroups",
+            "resource": group,
+        }))
+        .expect("request");
+        let policies = PolicyTexts {
+            identity: texts,
+            ..Default::default()
+        };
+        evaluate(&request, &policies).expect("evaluates").decision
+    };
+    let allow_all = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    .to_string();
+
+    assert!(invalid_arn_resource(&statement("Allow")));
+    assert_eq!(decide(vec![statement("Allow")]), DecisionKind::ImplicitDeny);
+    assert!(!invalid_arn_resource(&statement("Deny")));
+    assert_eq!(
+        decide(vec![allow_all, statement("Deny")]),
+        DecisionKind::ExplicitDeny
+    );
+}

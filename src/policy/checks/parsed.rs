@@ -11,7 +11,7 @@ use crate::policy::catalog::{cmp_ignore_ascii_case, Catalog};
 use crate::policy::iam::arn::Arn;
 use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
 use crate::policy::model::{
-    ConditionEntry, ConditionOperator, ItemPath, Located, Policy, Statement, StringList,
+    ConditionEntry, ConditionOperator, Effect, ItemPath, Located, Policy, Statement, StringList,
 };
 
 use super::conditions::{key_info, KeyInfo};
@@ -174,6 +174,11 @@ pub struct ResourceEntry<'a> {
     /// The text with each `${...}` variable replaced by `*` (what it can match), so that the
     /// ARN's fields split where the policy's do.
     pub masked: Cow<'a, str>,
+    /// Whether a wider match makes the statement stricter (a Deny's `Resource`, an Allow's
+    /// `NotResource`, and a statement without a valid Effect), so that the evaluator reads a
+    /// `*` ending any ARN segment as taking colons; otherwise only the account's does
+    /// ([`crate::policy::iam::arn::arn_match`]).
+    pub widest: bool,
 }
 
 impl ResourceEntry<'_> {
@@ -255,8 +260,13 @@ impl<'a> Parsed<'a> {
             resources: policy
                 .statements
                 .iter()
-                .filter_map(|st| st.resource.as_ref())
-                .flat_map(|list| {
+                .filter_map(|st| Some((st, st.resource.as_ref()?)))
+                .flat_map(|(st, list)| {
+                    let widest = match st.effect.as_ref().map(|e| e.value) {
+                        Some(Effect::Allow) => list.negated,
+                        Some(Effect::Deny) => !list.negated,
+                        None => true,
+                    };
                     list.items
                         .iter()
                         .enumerate()
@@ -266,6 +276,7 @@ impl<'a> Parsed<'a> {
                             i,
                             item,
                             masked: mask_variables(&item.value),
+                            widest,
                         })
                 })
                 .collect(),

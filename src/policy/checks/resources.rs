@@ -179,7 +179,7 @@ fn catalog_findings<'c>(ctx: &'c Ctx<'_>) -> &'c [Verdict] {
         };
         named_service(ctx)
             .filter_map(|(r, arn)| {
-                let (check, message) = catalog_finding(cat, &r.item.value, &arn)?;
+                let (check, message) = catalog_finding(cat, &r.item.value, &arn, r.widest)?;
                 Some(Verdict::new(check, r.item.range, r.path(), message))
             })
             .collect()
@@ -202,7 +202,14 @@ fn invalid_service(ctx: &Ctx<'_>) {
 }
 
 /// The service-data finding for one ARN (`raw`, parsed as `arn`), if any.
-fn catalog_finding(cat: &Catalog, raw: &str, arn: &Arn<'_>) -> Option<(&'static Check, String)> {
+/// `widest`: whether a `*` ending the region, not only the account, may take colons
+/// ([`super::parsed::ResourceEntry::widest`]).
+fn catalog_finding(
+    cat: &Catalog,
+    raw: &str,
+    arn: &Arn<'_>,
+    widest: bool,
+) -> Option<(&'static Check, String)> {
     // Resource types are looked up by the ARN's namespace: Service Catalog's ARNs say
     // `catalog`, Route 53 ARC's `route53-recovery-control`, EC2 lists `elastic-inference`.
     let in_namespace: Vec<ArnTemplate<'_>> = cat
@@ -263,7 +270,7 @@ fn catalog_finding(cat: &Catalog, raw: &str, arn: &Arn<'_>) -> Option<(&'static 
         }
     }
     if candidates.is_empty() {
-        if star_crosses_segments(arn, &in_namespace) {
+        if star_crosses_segments(arn, &in_namespace, widest) {
             return None;
         }
         let examples: Vec<&str> = in_namespace.iter().take(3).map(|t| t.full).collect();
@@ -363,13 +370,26 @@ fn template<'a>(service: &'a str, arn: &'a str) -> Option<ArnTemplate<'a>> {
 /// IAM User Guide, "Resource": a `*` that is the last character of an ARN segment can match
 /// beyond the colon boundaries, so `arn:aws:logs:*:*:/aws-glue/*` names log groups
 /// (`...:123456789012:log-group:/aws-glue/...`). Compares `region:account:resource` as a whole:
-/// such a `*` may take colons, any other wildcard and every template placeholder may not.
-fn star_crosses_segments(arn: &Arn<'_>, templates: &[ArnTemplate<'_>]) -> bool {
-    if !arn.region.ends_with('*') && !arn.account.ends_with('*') {
+/// a `*` ending the account (with `widest`, also one ending the region) may take colons, as
+/// may one ending a colon-separated part of the resource; any other wildcard and every template
+/// placeholder may not. Without `widest` this is the reading the evaluator gives an Allow's
+/// `Resource` ([`crate::policy::iam::arn::arn_match`]), so an ARN reported here is one the
+/// evaluator matches no resource with.
+fn star_crosses_segments(arn: &Arn<'_>, templates: &[ArnTemplate<'_>], widest: bool) -> bool {
+    let region_crosses = widest && arn.region.ends_with('*');
+    if !region_crosses && !arn.account.ends_with('*') {
         return false;
     }
-    let policy = format!("{}:{}:{}", arn.region, arn.account, arn.resource);
-    let policy = segment_tokens(&policy);
+    let mut policy = segment_tokens(arn.region);
+    if !region_crosses {
+        if let Some(Tok::Any(colons)) = policy.last_mut() {
+            *colons = false;
+        }
+    }
+    for part in [arn.account, arn.resource] {
+        policy.push(Tok::Lit(b':'));
+        policy.extend(segment_tokens(part));
+    }
     templates.iter().any(|t| {
         let whole = format!("{}:{}:{}", t.region, t.account, t.resource);
         globs_intersect(&template_tokens(&whole, false), &policy)
