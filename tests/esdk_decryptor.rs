@@ -6,7 +6,6 @@
 
 mod common;
 
-use callseal::engine::RustAesGcm;
 use callseal::envelope::raw_aes::RawAesKeyring;
 use callseal::envelope::{DecryptOptions, Decryptor, HeaderLimits, HeaderParser, UnverifiedHeader};
 use callseal::ErrorCode;
@@ -67,7 +66,7 @@ fn key_after_header_external_engine_bounded_buffer() {
             Some(f) => {
                 let seq = f.seq;
                 assert_eq!(f.ciphertext_and_tag().len() as u64, f.plaintext_len + 16);
-                out.extend(f.open(&RustAesGcm, d.content_key().unwrap()).unwrap());
+                out.extend(f.open(&d.cipher().unwrap()).unwrap());
                 d.frame_opened(seq).unwrap();
                 frames += 1;
             }
@@ -120,7 +119,7 @@ fn trailing_bytes_detected_on_push() {
         }
         if let Some(f) = d.next_frame() {
             let seq = f.seq;
-            f.open(&RustAesGcm, d.content_key().unwrap()).unwrap();
+            f.open(&d.cipher().unwrap()).unwrap();
             d.frame_opened(seq).unwrap();
         }
     };
@@ -185,7 +184,6 @@ fn header_errors_say_where() {
 /// Drives `d` over the whole message with the pure-Rust engine, leaving the signature verdict
 /// to the caller (external signature mode); returns the plaintext.
 fn open_all_external(d: &mut Decryptor, ct: &[u8], key: &[u8]) -> Vec<u8> {
-    use callseal::engine::AeadEngine;
     d.verify_signature_externally().unwrap();
     let mut used = d.push(ct).unwrap();
     d.set_data_key(callseal::envelope::DataKey::new(key))
@@ -197,9 +195,9 @@ fn open_all_external(d: &mut Decryptor, ct: &[u8], key: &[u8]) -> Vec<u8> {
         let mut buf = ct[f.range.start as usize..f.range.end as usize].to_vec();
         let (body, tag) = buf.split_at_mut(f.range.end as usize - f.range.start as usize - 16);
         let tag: [u8; 16] = (&*tag).try_into().unwrap();
-        let ck = d.content_key().unwrap().expose().to_vec();
-        RustAesGcm
-            .open_in_place(&ck, f.iv.bytes(), &f.aad, body, &tag, "frame")
+        d.cipher()
+            .unwrap()
+            .open_in_place(f.iv.bytes(), &f.aad, body, &tag, "frame")
             .unwrap();
         out.extend_from_slice(body);
         d.frame_opened(f.seq).unwrap();

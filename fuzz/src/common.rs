@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
-use callseal::engine::{AeadEngine, RustAesGcm};
+use callseal::engine::RustAesGcm;
 use callseal::envelope::encrypt::{prepare, EncryptRequest};
 use callseal::envelope::footer::PUBLIC_KEY_CONTEXT_KEY;
 use callseal::envelope::keys::{derive_keys, header_auth_iv};
@@ -343,13 +343,9 @@ pub fn variant(b: &Built, kind: u8, pos: u8, val: u8) -> Option<Built> {
         .ok()?
         .serialize();
     let aad = [header.as_slice(), &tail].concat();
-    let tag = RustAesGcm
-        .seal_in_place(
-            keys.content_key.expose(),
-            &header_auth_iv(&info),
-            &aad,
-            &mut [],
-        )
+    let tag = RustAesGcm::new(keys.content_key.expose())
+        .ok()?
+        .seal_in_place(&header_auth_iv(&info), &aad, &mut [])
         .ok()?;
     if let Some(iv) = info.header_iv {
         header.extend_from_slice(&iv);

@@ -15,7 +15,6 @@
 //! Each read's control byte: bit 7 last read, bit 6 offset and length as full u64 values, bit 5
 //! reads around the end of the plaintext.
 
-use callseal::engine::RustAesGcm;
 use callseal::envelope::body::BodyKind;
 use callseal::envelope::random_access::{FrameFetch, RandomAccess, RandomAccessReader};
 use callseal::envelope::{DataKey, DecryptOptions, HeaderLimits, SignedMessages, UnverifiedHeader};
@@ -158,7 +157,7 @@ pub fn run(data: &[u8]) {
             end.min(msg.len() as u64) as usize,
         );
         let bytes = &msg[s..e.max(s)];
-        if let Ok(pt) = ra.open_frame(&fetch, bytes, &RustAesGcm) {
+        if let Ok(pt) = ra.open_frame(&fetch, bytes) {
             // An authenticated frame is the true plaintext of frame `seq` (the tag binds the
             // sequence number, kind and length; `fetch.plaintext.start` is the caller's word).
             let at = (seq.max(1) as usize - 1) * frame_len;

@@ -1,41 +1,78 @@
-//! AES-GCM engines behind one small trait.
+//! AES-GCM engines as keyed instances, in the shape of RustCrypto `aead` (a key is imported
+//! once into a cipher, which then opens any number of units), behind one asynchronous trait.
 //!
-//! The format code never calls a cipher directly: it hands an [`AeadEngine`] a key, a 12-byte
-//! IV, the AAD and a buffer, and gets the buffer decrypted in place with a detached 16-byte tag
-//! (the shape of RustCrypto's `AeadInPlace`). [`RustAesGcm`] (crate `aes-gcm`, AES-128/192/256)
-//! is the engine everywhere; the wasm layer adds a WebCrypto engine, which is asynchronous and so
-//! drives [`crate::envelope::decrypt::SealedFrame`]s itself instead of implementing this trait.
+//! - [`RustAesGcm`] (crate `aes-gcm`, AES-128/192/256): synchronous; its key schedule runs once,
+//!   in [`RustAesGcm::new`]. Everything that seals or opens in Rust uses it (header
+//!   authentication, raw AES keyrings, encryption, S3EC objects).
+//! - [`FrameEngine`]: what the one frame loop ([`crate::envelope::frames::FrameLoop`]) opens
+//!   frames through: a batch of frames at a time, asynchronously (WebCrypto answers with
+//!   promises). Natively [`RustAesGcm`] implements it over Rust buffers; the wasm layer
+//!   implements it with WebCrypto (a `CryptoKey` imported once per message) and with
+//!   [`RustAesGcm`] over JS buffers.
+//!
+//! An instance holds its key and nothing else secret; dropping it wipes the key (round keys and
+//! GHASH key zeroized; a `CryptoKey` is non-extractable and goes with its last reference).
 
 mod rust;
 
+use std::future::Future;
+
 pub use rust::RustAesGcm;
 
+use crate::envelope::frames::FrameBatch;
 use crate::error::Result;
 
-/// An AES-GCM engine: 12-byte IV, 16-byte tag, key of 16, 24 or 32 bytes.
-///
-/// Implementations must return `TAG_MISMATCH` when the tag does not verify and must then leave
-/// no plaintext in `buffer` (RustCrypto's `aes-gcm` restores the ciphertext; callers also never
-/// read the buffer after an error).
-pub trait AeadEngine {
-    /// Decrypts `buffer` in place and checks `tag`. `what` names the unit for error messages
-    /// (e.g. `"frame 3"`).
-    fn open_in_place(
-        &self,
-        key: &[u8],
-        iv: &[u8; 12],
-        aad: &[u8],
-        buffer: &mut [u8],
-        tag: &[u8; 16],
-        what: &str,
-    ) -> Result<()>;
+/// A keyed AES-GCM engine (12-byte IV, 16-byte tag) that opens batches of sealed frames.
+pub trait FrameEngine {
+    /// The buffer the frames' ciphertext ‖ tag are read from ([`FrameBatch`] gives each
+    /// frame's range in it).
+    type Sealed: ?Sized;
+    /// Where the plaintext goes, frame after frame, in order.
+    type Sink;
 
-    /// Encrypts `buffer` in place and returns the tag.
-    fn seal_in_place(
+    /// Opens every frame of `batch` from `sealed` into `out`, in order. `TAG_MISMATCH` names
+    /// the first frame whose tag does not verify; none of that frame's plaintext reaches
+    /// `out`, but the frames before it may have: callers wipe or drop `out` on error.
+    fn open(
         &self,
-        key: &[u8],
-        iv: &[u8; 12],
-        aad: &[u8],
-        buffer: &mut [u8],
-    ) -> Result<[u8; 16]>;
+        batch: &FrameBatch,
+        sealed: &Self::Sealed,
+        out: &mut Self::Sink,
+    ) -> impl Future<Output = Result<()>>;
+}
+
+/// A shared engine (one keyed instance serving reads that run at once).
+impl<E: FrameEngine + ?Sized> FrameEngine for &E {
+    type Sealed = E::Sealed;
+    type Sink = E::Sink;
+
+    fn open(
+        &self,
+        batch: &FrameBatch,
+        sealed: &Self::Sealed,
+        out: &mut Self::Sink,
+    ) -> impl Future<Output = Result<()>> {
+        (**self).open(batch, sealed, out)
+    }
+}
+
+/// The pure-Rust engine over Rust buffers: each frame is copied to the end of `out` and
+/// opened there, in place (a frame whose tag fails is cut off again: `aes-gcm` has restored
+/// its ciphertext).
+impl FrameEngine for RustAesGcm {
+    type Sealed = [u8];
+    type Sink = Vec<u8>;
+
+    async fn open(&self, batch: &FrameBatch, sealed: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        for f in batch.iter() {
+            let (ciphertext, tag) = f.sealed_in(sealed)?;
+            let start = out.len();
+            out.extend_from_slice(ciphertext);
+            if let Err(e) = self.open_in_place(f.iv, f.aad, &mut out[start..], tag, &f.name()) {
+                out.truncate(start);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
 }

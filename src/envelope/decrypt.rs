@@ -14,9 +14,11 @@
 //!   and what it buffers grows with the bytes that arrived, never from a length the message
 //!   declares.
 //! - Frames come out *sealed* ([`SealedFrame`]: sequence number, IV, AAD, ciphertext ‖ tag):
-//!   the caller opens them with any engine — the pure-Rust [`crate::engine::RustAesGcm`]
-//!   ([`SealedFrame::open`]) or an asynchronous one such as WebCrypto — and then reports each
-//!   successful open, in order, with [`Decryptor::frame_opened`].
+//!   the caller opens them with a keyed engine (one key schedule per message), through the
+//!   frame loop ([`crate::envelope::frames::FrameLoop`], any [`crate::engine::FrameEngine`]:
+//!   the pure-Rust [`crate::engine::RustAesGcm`], WebCrypto) or one at a time
+//!   ([`SealedFrame::open`]), and then reports each successful open, in order, with
+//!   [`Decryptor::frame_opened`].
 //! - [`Decryptor::finish`] says the input ended: `TRUNCATED` if the message is incomplete,
 //!   `INVALID_STATE` if a frame was not reported opened. Bytes after the end of the message are
 //!   `TRAILING_BYTES` as soon as they are pushed.
@@ -27,14 +29,16 @@
 
 use std::ops::Range;
 
-use crate::engine::{AeadEngine, RustAesGcm};
+use crate::engine::RustAesGcm;
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
 use crate::envelope::footer::{MessageHasher, VerificationKey};
+use crate::envelope::frames::FrameLoop;
 use crate::envelope::header::{
     ContentType, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader,
     DEFAULT_MAX_HEADER_LEN,
 };
 use crate::envelope::keys::{verify_header, ContentKey, DataKey};
+use crate::envelope::random_access::run_ready;
 use crate::envelope::suite::{Suite, TAG_LEN};
 use crate::err;
 use crate::error::Result;
@@ -203,8 +207,9 @@ impl SealedFrame {
     pub fn ciphertext_and_tag(&self) -> &[u8] {
         &self.data
     }
-    /// Opens the frame with `engine` and `key`, in place, returning the plaintext.
-    pub fn open<E: AeadEngine + ?Sized>(self, engine: &E, key: &ContentKey) -> Result<Vec<u8>> {
+    /// Opens the frame with `cipher` (keyed with the content key), in place, returning the
+    /// plaintext.
+    pub fn open(self, cipher: &RustAesGcm) -> Result<Vec<u8>> {
         let mut data = self.data;
         let what = unit_name(self.kind, self.seq);
         let ct_len = data
@@ -214,14 +219,7 @@ impl SealedFrame {
         let mut tag = [0u8; TAG_LEN];
         tag.copy_from_slice(&data[ct_len..]);
         data.truncate(ct_len);
-        engine.open_in_place(
-            key.expose(),
-            self.iv.bytes(),
-            &self.aad,
-            &mut data,
-            &tag,
-            &what,
-        )?;
+        cipher.open_in_place(self.iv.bytes(), &self.aad, &mut data, &tag, &what)?;
         Ok(data)
     }
 }
@@ -438,6 +436,15 @@ impl Decryptor {
     /// external engine to open [`SealedFrame`]s.
     pub fn content_key(&self) -> Option<&ContentKey> {
         self.content_key.as_ref()
+    }
+
+    /// The pure-Rust engine keyed with the content key (its key schedule runs here: build it
+    /// once per message); `INVALID_STATE` before the header verified.
+    pub fn cipher(&self) -> Result<RustAesGcm> {
+        let key = self
+            .content_key()
+            .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?;
+        RustAesGcm::new(key.expose())
     }
 
     /// Whether the whole message (footer included) has been read and checked; frames may still
@@ -887,19 +894,20 @@ fn grow_for(buf: &mut Vec<u8>, arrived: usize, remaining: u64) {
 /// One-shot decrypt. Releases nothing until the header, every frame and (signed suites) the
 /// signature verified. `data_key` is the plaintext data key.
 pub fn decrypt(message: &[u8], data_key: &[u8], opts: &DecryptOptions) -> Result<Vec<u8>> {
-    decrypt_in_place(message.to_vec(), DataKey::new(data_key), opts, &RustAesGcm)
+    decrypt_in_place(message.to_vec(), DataKey::new(data_key), opts)
 }
 
 /// One-shot decrypt that reuses the message buffer for the plaintext (peak memory ≈ the
-/// message). Same guarantees as [`decrypt`]; any AES-GCM engine.
-pub fn decrypt_in_place<E: AeadEngine + ?Sized>(
+/// message): each frame is opened where it lies, with the pure-Rust engine keyed once. Same
+/// guarantees as [`decrypt`].
+pub fn decrypt_in_place(
     mut message: Vec<u8>,
     data_key: DataKey,
     opts: &DecryptOptions,
-    engine: &E,
 ) -> Result<Vec<u8>> {
     let mut d = Decryptor::without_frame_copies(opts.clone());
     d.set_data_key(data_key)?;
+    let mut cipher: Option<RustAesGcm> = None;
     let mut pos = 0usize;
     let mut write = 0usize;
     loop {
@@ -908,15 +916,15 @@ pub fn decrypt_in_place<E: AeadEngine + ?Sized>(
         let mut progressed = n > 0;
         while let Some(f) = d.next_frame() {
             progressed = true;
-            let key = d
-                .content_key()
-                .ok_or_else(|| err!(InvalidState, "no content key"))?;
+            let cipher = match &mut cipher {
+                Some(c) => c,
+                None => cipher.insert(d.cipher()?),
+            };
             let (start, end) = (f.range.start as usize, f.range.end as usize);
             let ct_end = end - TAG_LEN;
             let mut tag = [0u8; TAG_LEN];
             tag.copy_from_slice(&message[ct_end..end]);
-            engine.open_in_place(
-                key.expose(),
+            cipher.open_in_place(
                 f.iv.bytes(),
                 &f.aad,
                 &mut message[start..ct_end],
@@ -943,24 +951,21 @@ pub fn decrypt_in_place<E: AeadEngine + ?Sized>(
 /// refused unless the options opt in ([`SignedMessages::ReleaseBeforeVerify`]), or the caller
 /// says it hands out nothing before `finish` succeeded
 /// (`with_release(`[`Release::AfterSignature`]`)`). Memory: one frame plus the header.
-pub struct StreamDecryptor<E: AeadEngine = RustAesGcm> {
+pub struct StreamDecryptor {
     inner: Decryptor,
-    engine: E,
+    /// The frame loop, keyed once the header verified.
+    frames: Option<FrameLoop<RustAesGcm>>,
 }
 
-impl StreamDecryptor<RustAesGcm> {
+impl StreamDecryptor {
     /// A stream decryptor with the pure-Rust engine and the data key known up front.
     pub fn new(data_key: DataKey, opts: DecryptOptions) -> Result<Self> {
-        Self::with_engine(data_key, opts, RustAesGcm)
-    }
-}
-
-impl<E: AeadEngine> StreamDecryptor<E> {
-    /// A stream decryptor with any synchronous engine.
-    pub fn with_engine(data_key: DataKey, opts: DecryptOptions, engine: E) -> Result<Self> {
         let mut inner = Decryptor::new(opts);
         inner.set_data_key(data_key)?;
-        Ok(StreamDecryptor { inner, engine })
+        Ok(StreamDecryptor {
+            inner,
+            frames: None,
+        })
     }
 
     /// Says when the caller hands out the plaintext `update` appends (by default as it comes:
@@ -978,20 +983,18 @@ impl<E: AeadEngine> StreamDecryptor<E> {
             let mut progressed = n > 0;
             while let Some(f) = self.inner.next_frame() {
                 progressed = true;
-                let seq = f.seq;
-                let key = self
-                    .inner
-                    .content_key()
-                    .ok_or_else(|| err!(InvalidState, "no content key"))?;
-                let pt = match f.open(&self.engine, key) {
-                    Ok(pt) => pt,
-                    Err(e) => {
-                        self.inner.phase = Phase::Failed;
-                        return Err(e);
-                    }
+                let frames = match &mut self.frames {
+                    Some(frames) => frames,
+                    None => self.frames.insert(FrameLoop::new(self.inner.cipher()?)),
                 };
-                self.inner.frame_opened(seq)?;
-                out.extend_from_slice(&pt);
+                let sealed = f.ciphertext_and_tag();
+                frames.queue(&f, 0..sealed.len() as u64);
+                let opened = run_ready(frames.open(sealed, out, Some(&mut self.inner)))
+                    .unwrap_or_else(|| Err(err!(InvalidState, "the Rust engine waited")));
+                if let Err(e) = opened {
+                    self.inner.phase = Phase::Failed;
+                    return Err(e);
+                }
             }
             if input.is_empty() {
                 return Ok(());

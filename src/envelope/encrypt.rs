@@ -12,7 +12,7 @@
 //! ```
 //! [`encrypt_with_raw_aes`] does both steps with a [`RawAesKeyring`] and a random data key.
 
-use crate::engine::{AeadEngine, RustAesGcm};
+use crate::engine::RustAesGcm;
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, MAX_NON_FRAMED_LEN};
 use crate::envelope::footer::{
     serialize_footer, MessageHasher, SigningKey, PUBLIC_KEY_CONTEXT_KEY,
@@ -149,12 +149,12 @@ impl PreparedMessage {
             ));
         }
         let header = self.write_header(data_key, encrypted_data_keys, out)?;
-        Ok(FrameWriter::new(
+        FrameWriter::new(
             header.message_id,
             header.content_key,
             frame_length,
             header.signer,
-        ))
+        )
     }
 
     /// Appends the serialized, authenticated header to `out`.
@@ -239,8 +239,8 @@ fn seal_non_framed(header: WrittenHeader, plaintext: &[u8], out: &mut Vec<u8>) -
         1,
         plaintext.len() as u64,
     );
-    let key = header.content_key.expose();
-    let tag = RustAesGcm.seal_in_place(key, iv.bytes(), &aad, &mut out[start..])?;
+    let cipher = RustAesGcm::new(header.content_key.expose())?;
+    let tag = cipher.seal_in_place(iv.bytes(), &aad, &mut out[start..])?;
     out.extend_from_slice(&tag);
     if let Some((signer, mut hasher)) = header.signer {
         hasher.update(&out[mark..]);

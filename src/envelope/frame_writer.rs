@@ -12,7 +12,7 @@
 //!   FrameWriter::finish(out)                   final frame (+ footer of signed suites) ──► out
 //! ```
 
-use crate::engine::{AeadEngine, RustAesGcm};
+use crate::engine::RustAesGcm;
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER};
 use crate::envelope::footer::{serialize_footer, MessageHasher, SigningKey};
 use crate::envelope::keys::ContentKey;
@@ -24,7 +24,8 @@ use crate::error::Result;
 /// hashed for the footer's signature (signed suites).
 pub struct FrameWriter {
     message_id: Vec<u8>,
-    key: ContentKey,
+    /// Keyed with the content key once, for every frame.
+    cipher: RustAesGcm,
     frame_length: usize,
     /// Plaintext not sealed yet: at most one frame, kept until more arrives (a message whose
     /// length is a multiple of the frame length ends with a full final frame). It grows with the
@@ -42,16 +43,16 @@ impl FrameWriter {
         key: ContentKey,
         frame_length: u32,
         signer: Option<(SigningKey, MessageHasher)>,
-    ) -> Self {
-        FrameWriter {
+    ) -> Result<Self> {
+        Ok(FrameWriter {
             message_id,
-            key,
+            cipher: RustAesGcm::new(key.expose())?,
             frame_length: frame_length as usize,
             pending: Vec::new(),
             seq: 1,
             signer,
             plaintext_len: 0,
-        }
+        })
     }
 
     /// Plaintext bytes taken so far.
@@ -118,8 +119,9 @@ impl FrameWriter {
         let aad = body_aad(&self.message_id, kind, self.seq, self.pending.len() as u64);
         let start = out.len();
         out.extend_from_slice(&self.pending);
-        let tag =
-            RustAesGcm.seal_in_place(self.key.expose(), iv.bytes(), &aad, &mut out[start..])?;
+        let tag = self
+            .cipher
+            .seal_in_place(iv.bytes(), &aad, &mut out[start..])?;
         out.extend_from_slice(&tag);
         self.pending.clear();
         Ok(())

@@ -8,7 +8,7 @@ use sha2::{Sha256, Sha384, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::engine::{AeadEngine, RustAesGcm};
+use crate::engine::RustAesGcm;
 use crate::envelope::header::{EncryptionContext, HeaderInfo, UnverifiedHeader, VerifiedHeader};
 use crate::envelope::suite::{HeaderVersion, Kdf, Suite, COMMITMENT_LEN};
 use crate::err;
@@ -142,10 +142,23 @@ pub fn derive_keys(suite: &Suite, message_id: &[u8], data_key: &DataKey) -> Resu
             ))
         }
     };
+    // HKDF leaves its last output block (the key's bytes) and HMAC states in stack frames it
+    // returned from; they are overwritten here, not left for whatever runs next.
+    scrub_stack();
     Ok(DerivedKeys {
         content_key: ContentKey(content),
         commitment,
     })
+}
+
+/// Overwrites (volatile zeroing) the stack below the caller's frame, where the functions it
+/// called kept their locals: what `Zeroizing` cannot reach, e.g. the `hkdf` crate's temporary
+/// output blocks. 16 KiB covers HKDF-SHA-512's call tree several times over.
+#[inline(never)]
+fn scrub_stack() {
+    let mut below = [0u8; 16 << 10];
+    zeroize::Zeroize::zeroize(&mut below[..]);
+    std::hint::black_box(&below);
 }
 
 /// Verifies a parsed header with the data key and the caller's expected context: key length,
@@ -245,8 +258,7 @@ fn verify_header_tag(
     } else {
         std::borrow::Cow::Owned([body, aad_tail].concat())
     };
-    RustAesGcm.open_in_place(
-        key.expose(),
+    RustAesGcm::new(key.expose())?.open_in_place(
         &header_auth_iv(info),
         &aad,
         &mut [],
@@ -261,5 +273,5 @@ pub(crate) fn header_auth_tag(
     body: &[u8],
     key: &ContentKey,
 ) -> Result<[u8; 16]> {
-    RustAesGcm.seal_in_place(key.expose(), &header_auth_iv(info), body, &mut [])
+    RustAesGcm::new(key.expose())?.seal_in_place(&header_auth_iv(info), body, &mut [])
 }

@@ -11,6 +11,7 @@
 //! | [`body`] | frame layout arithmetic, body AAD, frame IVs | data-format/message-body.md, message-body-aad.md |
 //! | [`footer`] | incremental hash, ECDSA verify/sign, WebCrypto conversions | data-format/message-footer.md |
 //! | [`decrypt`] | THE sans-IO [`decrypt::Decryptor`]; one-shot [`decrypt::decrypt`]; [`decrypt::StreamDecryptor`] | client-apis/decrypt.md |
+//! | [`frames`] | THE frame loop: frames queued, opened in batches by a keyed [`crate::engine::FrameEngine`], reported to the decryptor | (callseal) |
 //! | [`random_access`] | authenticated reads of plaintext ranges by fetching only covering frames | (callseal) |
 //! | [`random`] | the platform's secure random source | |
 //! | [`raw_aes`] | raw AES keyring wrap/unwrap of data keys | framework/raw-aes-keyring.md |
@@ -18,8 +19,9 @@
 //! | [`frame_writer`] | the body of a framed message written from plaintext in pieces, one frame of memory | data-format/message-body.md |
 //!
 //! Flow for a browser: [`header::UnverifiedHeader::parse`] → send EDKs + context to the key
-//! broker → data key → [`decrypt::Decryptor`] (frames opened by WebCrypto or
-//! [`crate::engine::RustAesGcm`]) or [`random_access::RandomAccess`] for seeking.
+//! broker → data key → [`decrypt::Decryptor`] (frames opened through [`frames::FrameLoop`] by
+//! WebCrypto or [`crate::engine::RustAesGcm`], keyed once per message) or
+//! [`random_access::RandomAccess`] for seeking.
 
 pub mod body;
 pub mod decrypt;
@@ -27,6 +29,7 @@ pub mod encrypt;
 pub mod footer;
 pub mod footer_check;
 pub mod frame_writer;
+pub mod frames;
 pub mod header;
 pub mod keys;
 pub mod random;

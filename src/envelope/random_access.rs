@@ -36,7 +36,7 @@
 use std::future::Future;
 use std::ops::Range;
 
-use crate::engine::{AeadEngine, RustAesGcm};
+use crate::engine::RustAesGcm;
 use crate::envelope::body::{
     body_aad, BodyKind, FrameIv, FrameLayout, FINAL_FRAME_MARKER, FINAL_FRAME_OVERHEAD,
     MAX_NON_FRAMED_LEN,
@@ -137,6 +137,8 @@ struct End {
 pub struct RandomAccess {
     header: VerifiedHeader,
     key: ContentKey,
+    /// The pure-Rust engine keyed with `key` (the final frame, and reads without another engine).
+    cipher: RustAesGcm,
     end: Option<End>,
     /// [`DecryptOptions::max_frame_buffer`]: a non-framed body is fetched and held whole.
     max_block: u64,
@@ -157,6 +159,7 @@ impl RandomAccess {
         let (header, key) = verify_header(header, data_key, &opts.expected_context)?;
         Ok(RandomAccess {
             header,
+            cipher: RustAesGcm::new(key.expose())?,
             key,
             end: None,
             max_block: opts.max_frame_buffer,
@@ -171,6 +174,11 @@ impl RandomAccess {
     /// The content key, for an external engine.
     pub fn content_key(&self) -> &ContentKey {
         &self.key
+    }
+
+    /// The pure-Rust engine keyed with the content key (keyed once, in [`RandomAccess::new`]).
+    pub fn cipher(&self) -> &RustAesGcm {
+        &self.cipher
     }
 
     /// The authenticated plaintext length, once [`RandomAccess::locate_end`] succeeded.
@@ -302,7 +310,7 @@ impl RandomAccess {
             };
             match self
                 .seal_with_end(&fetch, bytes, Some(end))
-                .and_then(|f| f.open(&RustAesGcm, &self.key))
+                .and_then(|f| f.open(&self.cipher))
             {
                 Ok(_) => {
                     self.check_frame_buffer(&end)?;
@@ -506,15 +514,10 @@ impl RandomAccess {
         ))
     }
 
-    /// Opens a fetched frame with `engine`; returns its whole plaintext
+    /// Opens a fetched frame with the pure-Rust engine; returns its whole plaintext
     /// (`fetch.plaintext` says which plaintext bytes it holds).
-    pub fn open_frame<E: AeadEngine + ?Sized>(
-        &self,
-        fetch: &FrameFetch,
-        bytes: &[u8],
-        engine: &E,
-    ) -> Result<Vec<u8>> {
-        self.seal(fetch, bytes)?.open(engine, &self.key)
+    pub fn open_frame(&self, fetch: &FrameFetch, bytes: &[u8]) -> Result<Vec<u8>> {
+        self.seal(fetch, bytes)?.open(&self.cipher)
     }
 }
 
@@ -674,7 +677,7 @@ impl<S: RangeSource> RandomAccessReader<S> {
     pub async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         for (fetch, sealed) in self.fetch(offset, len).await? {
-            let pt = zeroize::Zeroizing::new(sealed.open(&RustAesGcm, self.access.content_key())?);
+            let pt = zeroize::Zeroizing::new(sealed.open(self.access.cipher())?);
             let from = offset.max(fetch.plaintext.start) - fetch.plaintext.start;
             let to = (offset + len).min(fetch.plaintext.end) - fetch.plaintext.start;
             out.extend_from_slice(&pt[from as usize..to as usize]);

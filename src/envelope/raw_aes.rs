@@ -8,7 +8,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::engine::{AeadEngine, RustAesGcm};
+use crate::engine::RustAesGcm;
 use crate::envelope::header::{EncryptedDataKey, EncryptionContext, HeaderInfo};
 use crate::envelope::keys::DataKey;
 use crate::envelope::suite::{IV_LEN, TAG_LEN};
@@ -98,6 +98,7 @@ impl RawAesKeyring {
         if stored.unstored(reproduced).next().is_none() && wire != aads[0] {
             aads.push(wire);
         }
+        let cipher = RustAesGcm::new(&self.key)?;
         let mut tried = 0;
         for edk in &header.encrypted_data_keys {
             let Some(iv) = self.iv_of(edk) else { continue };
@@ -111,8 +112,8 @@ impl RawAesKeyring {
             ivb.copy_from_slice(iv);
             for aad in &aads {
                 let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
-                if RustAesGcm
-                    .open_in_place(&self.key, &ivb, aad, &mut buf, &tag, "raw AES data key")
+                if cipher
+                    .open_in_place(&ivb, aad, &mut buf, &tag, "raw AES data key")
                     .is_ok()
                     && buf.len() == header.suite.key_len
                 {
@@ -140,7 +141,7 @@ impl RawAesKeyring {
         crate::envelope::random::fill_random(&mut iv)?;
         // The data key until sealed: wiped if sealing fails, taken out once it is ciphertext.
         let mut ct = Zeroizing::new(data_key.expose().to_vec());
-        let tag = RustAesGcm.seal_in_place(&self.key, &iv, &context.serialize(), &mut ct)?;
+        let tag = RustAesGcm::new(&self.key)?.seal_in_place(&iv, &context.serialize(), &mut ct)?;
         let mut ct = std::mem::take(&mut *ct);
         ct.extend_from_slice(&tag);
         let mut info = self.name.as_bytes().to_vec();

@@ -21,7 +21,7 @@ use sha2::Sha512;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::engine::{AeadEngine, RustAesGcm};
+use crate::engine::RustAesGcm;
 use crate::err;
 use crate::error::Result;
 
@@ -105,23 +105,12 @@ pub fn content_cipher(meta: &S3ObjectMetadata, data_key: &[u8]) -> Result<Conten
 /// (`WRONG_KEY_LENGTH`), V3 key commitment (`COMMITMENT_MISMATCH`), body length against the tag
 /// and `x-amz-unencrypted-content-length` (`TRUNCATED` / `TRAILING_BYTES`), then the tag.
 pub fn decrypt_object(body: &[u8], meta: &S3ObjectMetadata, data_key: &[u8]) -> Result<Vec<u8>> {
-    decrypt_object_with(&RustAesGcm, body, meta, data_key)
-}
-
-/// [`decrypt_object`] with a chosen engine.
-pub fn decrypt_object_with(
-    engine: &dyn AeadEngine,
-    body: &[u8],
-    meta: &S3ObjectMetadata,
-    data_key: &[u8],
-) -> Result<Vec<u8>> {
     // The key (length, V3 commitment) before the body: a wrong key is reported as such
     // whatever the body, on every engine (the WebCrypto path does the same).
     let cipher = content_cipher(meta, data_key)?;
     let (ciphertext, tag) = split_body(body, meta)?;
     let mut plaintext = ciphertext.to_vec();
-    if let Err(e) = engine.open_in_place(
-        cipher.key(),
+    if let Err(e) = RustAesGcm::new(cipher.key())?.open_in_place(
         &cipher.iv,
         cipher.aad,
         &mut plaintext,
@@ -186,8 +175,9 @@ mod tests {
         hk.expand_multi_info(&[&V3_SUITE_ID, b"COMMITKEY"], &mut commit)
             .unwrap();
         let mut body = plaintext.to_vec();
-        let tag = RustAesGcm
-            .seal_in_place(&key, &V3_IV, &V3_SUITE_ID, &mut body)
+        let tag = RustAesGcm::new(&key)
+            .unwrap()
+            .seal_in_place(&V3_IV, &V3_SUITE_ID, &mut body)
             .unwrap();
         body.extend_from_slice(&tag);
         let meta = BTreeMap::from([

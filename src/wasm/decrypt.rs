@@ -1,12 +1,12 @@
 //! JS bindings of one-shot envelope decryption: `parseHeader`, `decrypt`, `defaultEngine`,
 //! `unwrapRawAesDataKey` (streams: `stream.rs`, range reads: `range.rs`, S3EC: `s3.rs`).
 //!
-//! Every API drives the core's one [`Decryptor`]; the only choice made here is the engine
-//! (`Options::use_webcrypto`). One-shot with WebCrypto keeps the message in JS: the decryptor
-//! sees it in chunks copied into wasm memory, and WebCrypto opens each frame from a view of the
-//! caller's buffer. Streams and range reads copy each frame's ciphertext through wasm memory;
-//! with WebCrypto, plaintext stays in JS buffers, with the Rust engine it is opened in
-//! `Zeroizing` wasm buffers and copied out.
+//! Every API drives the core's one [`Decryptor`] and opens frames through the core's frame loop
+//! ([`FrameLoop`]) with the engine `super::engine` keys once per message. One-shot keeps the
+//! message in JS: the decryptor sees it in chunks copied into wasm memory, and the engine opens
+//! each frame from a view of the caller's buffer. Streams and range reads copy each frame's
+//! ciphertext through wasm memory; with WebCrypto, plaintext stays in JS buffers, with the Rust
+//! engine it is opened in `Zeroizing` wasm buffers and copied out.
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -14,10 +14,11 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::args::{self, keyring_from_js, Options, DECRYPT_OPTIONS, UNWRAP_OPTIONS};
 use super::convert::header_to_js;
+use super::engine::{JsEngine, Output, Plaintext};
 use super::hash_worker::{self, MessageHash};
-use super::webcrypto::{self, AesKey, FrameBatch, SignatureCheck, BATCH_FRAMES};
-use crate::engine::RustAesGcm;
-use crate::envelope::decrypt::{decrypt_in_place, DecryptOptions, Decryptor, Release};
+use super::webcrypto::{self, SignatureCheck};
+use crate::envelope::decrypt::{DecryptOptions, Decryptor};
+use crate::envelope::frames::FrameLoop;
 use crate::envelope::header::{ContentType, UnverifiedHeader};
 use crate::envelope::keys::DataKey;
 use crate::envelope::random_access::{plaintext_len_hint, HINT_TAIL_BYTES};
@@ -101,153 +102,32 @@ pub fn decrypt_js(message: JsValue, data_key: JsValue, options: JsValue) -> Prom
     })
 }
 
-async fn decrypt_message(message: &Uint8Array, key: DataKey, opts: &Options) -> Result<Uint8Array> {
-    let header = read_header(message, &opts.core)?;
-    let key_len = header.unverified().suite.key_len;
-    if opts.use_webcrypto(key_len)? {
-        decrypt_webcrypto(&webcrypto::unshared(message.clone()), key, &opts.core).await
-    } else if header.unverified().content_type == ContentType::NonFramed {
-        // One body, one tag at its end: it is held whole either way.
-        let plaintext = zeroize::Zeroizing::new(decrypt_in_place(
-            message.to_vec(),
-            key,
-            &opts.core,
-            &RustAesGcm,
-        )?);
-        Ok(Uint8Array::from(&plaintext[..]))
+/// Feeds `message` to the decryptor in chunks copied into wasm memory and opens its frames
+/// through the core's frame loop, in batches, from views of `message` (whichever the engine:
+/// WebCrypto never copies them into wasm memory; the pure-Rust engine copies one frame at a time
+/// into a zeroized buffer); writes verified plaintext into one preallocated JS buffer, returned
+/// only once the whole message verified (zeroed otherwise). Signed suites: with WebCrypto the
+/// decryptor does not hash the message itself; a Worker does (large framed messages, see
+/// `hash_worker`), or WebCrypto verifies the footer's ECDSA signature over the message bytes
+/// natively. With the pure-Rust engine (which also serves where WebCrypto is missing) the
+/// decryptor hashes and verifies in wasm.
+async fn decrypt_message(
+    message: &Uint8Array,
+    data_key: DataKey,
+    opts: &Options,
+) -> Result<Uint8Array> {
+    let key_len = read_header(message, &opts.core)?.unverified().suite.key_len;
+    let webcrypto = opts.use_webcrypto(key_len)?;
+    let message = &if webcrypto {
+        webcrypto::unshared(message.clone())
     } else {
-        decrypt_rust_framed(message, key, &opts.core)
-    }
-}
-
-/// The pure-Rust engine over a framed message: fed to the decryptor a chunk at a time, each
-/// frame opened in wasm memory and its plaintext copied into one JS buffer, which is returned
-/// only once the whole message verified (zeroed otherwise). wasm memory holds a chunk and a
-/// frame, not the message: linear memory never shrinks, so a copy of the message would stay
-/// with the page.
-fn decrypt_rust_framed(
-    message: &Uint8Array,
-    data_key: DataKey,
-    opts: &DecryptOptions,
-) -> Result<Uint8Array> {
-    // Plaintext is returned only once the whole message verified.
-    let mut dec = Decryptor::new(opts.clone()).with_release(Release::AfterSignature);
-    dec.set_data_key(data_key)?;
-    let mut feed = Feed::new(message);
-    let mut out: Option<Output> = None;
-    let result = (|| {
-        loop {
-            while let Some(frame) = dec.next_frame() {
-                let key = dec
-                    .content_key()
-                    .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?;
-                let seq = frame.seq;
-                let plaintext = zeroize::Zeroizing::new(frame.open(&RustAesGcm, key)?);
-                dec.frame_opened(seq)?;
-                let out = match &mut out {
-                    Some(out) => out,
-                    None => out.insert(Output::new(message, &dec)),
-                };
-                out.reserve(plaintext.len() as u64)?;
-                out.unwritten()
-                    .subarray(0, plaintext.len() as u32)
-                    .copy_from(&plaintext);
-                out.written += plaintext.len() as u32;
-            }
-            if !feed.push(&mut dec)? {
-                break;
-            }
-        }
-        dec.finish()
-    })();
-    match (result, out) {
-        (Ok(()), Some(out)) => Ok(out.into_plaintext()),
-        (Ok(()), None) => Ok(Uint8Array::new_with_length(0)),
-        (Err(e), out) => {
-            out.inspect(Output::wipe);
-            Err(e)
-        }
-    }
-}
-
-/// A one-shot decryption's output: one JS buffer, sized before the first frame by the
-/// plaintext length the message's layout states ([`plaintext_len_hint`], unauthenticated), so
-/// the plaintext is returned as exactly its own buffer, without a copy: callers that hand
-/// `result.buffer` on (`decodeAudioData`, `Blob`, `postMessage`) get no padding. A layout that
-/// does not match its frames only costs copies (`reserve`, `into_plaintext`).
-struct Output {
-    buf: Uint8Array,
-    written: u32,
-}
-
-impl Output {
-    /// After the header: `dec` has verified it.
-    fn new(message: &Uint8Array, dec: &Decryptor) -> Output {
-        let total = message.length();
-        let (header_len, hint) = dec.verified_header().map_or((0, None), |h| {
-            let tail = message
-                .subarray(total.saturating_sub(HINT_TAIL_BYTES as u32), total)
-                .to_vec();
-            let info = h.info();
-            (
-                info.header_len as u32,
-                plaintext_len_hint(info, total.into(), &tail),
-            )
-        });
-        let len = hint.map_or(total.saturating_sub(header_len), |n| n as u32);
-        Output {
-            buf: Uint8Array::new_with_length(len),
-            written: 0,
-        }
-    }
-
-    /// Room for `n` more bytes: a larger buffer (a copy) only if the layout understated them.
-    fn reserve(&mut self, n: u64) -> Result<()> {
-        let need = u64::from(self.written) + n;
-        if need > u64::from(self.buf.length()) {
-            let need =
-                u32::try_from(need).map_err(|_| err!(LimitExceeded, "plaintext exceeds 4 GiB"))?;
-            let grown = Uint8Array::new_with_length(need);
-            grown.set(&self.buf.subarray(0, self.written), 0);
-            self.wipe();
-            self.buf = grown;
-        }
-        Ok(())
-    }
-
-    /// The buffer from the first unwritten byte.
-    fn unwritten(&self) -> Uint8Array {
-        self.buf.subarray(self.written, self.buf.length())
-    }
-
-    /// The plaintext: the buffer itself, or a copy of its written part if the layout overstated it.
-    fn into_plaintext(self) -> Uint8Array {
-        if self.written == self.buf.length() {
-            return self.buf;
-        }
-        let exact = self.buf.slice(0, self.written);
-        self.wipe();
-        exact
-    }
-
-    fn wipe(&self) {
-        self.buf.fill(0, 0, self.buf.length());
-    }
-}
-
-/// Feeds `message` to `dec` in chunks copied into wasm memory and opens its sealed frames on
-/// WebCrypto, in batches, as views of `message`; writes verified plaintext into one
-/// preallocated buffer. Signed suites: the decryptor does not hash the message itself; a Worker
-/// does (large framed messages, see `hash_worker`), or WebCrypto verifies the footer's ECDSA
-/// signature over the message bytes natively.
-async fn decrypt_webcrypto(
-    message: &Uint8Array,
-    data_key: DataKey,
-    opts: &DecryptOptions,
-) -> Result<Uint8Array> {
+        message.clone()
+    };
     let total = message.length() as usize;
-    let mut dec = Decryptor::without_frame_copies(opts.clone());
-    dec.verify_signature_externally()?;
+    let mut dec = Decryptor::without_frame_copies(opts.core.clone());
+    if webcrypto {
+        dec.verify_signature_externally()?;
+    }
     dec.set_data_key(data_key)?;
     let mut feed = Feed::new(message);
     // The header: up to the content key.
@@ -258,10 +138,10 @@ async fn decrypt_webcrypto(
             return Err(err!(Truncated, "message ends inside its header"));
         }
     }
-    let aes = match dec.content_key() {
-        Some(key) => AesKey::import(key.expose()).await?,
-        None => return Err(err!(InvalidState, "no content key")),
-    };
+    let key = dec
+        .content_key()
+        .ok_or_else(|| err!(InvalidState, "no content key"))?;
+    let mut frames = FrameLoop::new(JsEngine::keyed(key, webcrypto).await?);
     let (signature, framed_in_steps) = dec
         .verified_header()
         .map(|h| {
@@ -271,19 +151,19 @@ async fn decrypt_webcrypto(
             (info.suite.signature, framed_in_steps)
         })
         .unwrap_or((Signature::None, false));
-    let mut out = Output::new(message, &dec);
+    let mut out = Plaintext::Buffer(sized_output(message, &dec));
     let result = async {
-        let mut batch = FrameBatch::default();
         let mut more = true;
-        // Signed suites. Chromium runs WebCrypto calls synchronously on the calling thread, so
-        // an ECDSA verify here would add its SHA over the whole message to the frames' time.
-        // Large framed messages are hashed in a Worker instead, a step ahead of the frames
-        // being opened (`hash_worker`). Otherwise (small, non-framed or long-framed messages,
-        // no Worker) WebCrypto verifies the signature once the decryptor has read the footer,
-        // or, if the Worker failed, after the last frame.
-        let mut worker_hash = (total >= hash_worker::MIN_MESSAGE_BYTES && framed_in_steps)
-            .then(|| MessageHash::start(signature))
-            .flatten();
+        // Signed suites with WebCrypto. Chromium runs WebCrypto calls synchronously on the
+        // calling thread, so an ECDSA verify here would add its SHA over the whole message to
+        // the frames' time. Large framed messages are hashed in a Worker instead, a step ahead
+        // of the frames being opened (`hash_worker`). Otherwise (small, non-framed or
+        // long-framed messages, no Worker) WebCrypto verifies the signature once the decryptor
+        // has read the footer, or, if the Worker failed, after the last frame.
+        let mut worker_hash =
+            (webcrypto && total >= hash_worker::MIN_MESSAGE_BYTES && framed_in_steps)
+                .then(|| MessageHash::start(signature))
+                .flatten();
         let mut hashed = 0u32;
         let mut check: Option<SignatureCheck> = None;
         loop {
@@ -291,28 +171,27 @@ async fn decrypt_webcrypto(
                 check = start_signature_check(&dec, message).await?;
             }
             if let Some(f) = dec.next_frame() {
-                batch.push(&f, f.range.clone())?;
+                frames.queue(&f, f.range.clone());
                 let step_done = worker_hash.is_some()
-                    && u64::from(batch.end() - hashed) >= hash_worker::STEP_BYTES;
-                if batch.len() < BATCH_FRAMES && !step_done {
+                    && frames.queued().end() - u64::from(hashed) >= hash_worker::STEP_BYTES;
+                // The last frame opens the batch before the footer is pushed: a frame that does
+                // not verify is reported before the signature (which the decryptor checks
+                // itself as soon as it reads the footer, with the pure-Rust engine).
+                if !frames.is_full() && !step_done && !f.is_last() {
                     continue;
                 }
             } else if more {
                 more = feed.push(&mut dec)?;
                 continue;
-            } else if batch.is_empty() {
+            } else if frames.queued().is_empty() {
                 break;
             }
             if let Some(hash) = &mut worker_hash {
-                hash.push(&message.subarray(hashed, batch.end())).await;
-                hashed = batch.end();
+                let end = frames.queued().end() as u32;
+                hash.push(&message.subarray(hashed, end)).await;
+                hashed = end;
             }
-            out.reserve(batch.plaintext_len())?;
-            out.written = batch.open(&aes, message, &out.buf, out.written).await?;
-            for &seq in batch.seqs() {
-                dec.frame_opened(seq)?;
-            }
-            batch.clear();
+            frames.open(message, &mut out, Some(&mut dec)).await?;
         }
         let signed_len = dec.external_signature().map(|sig| sig.signed_len as u32);
         if let (Some(mut hash), Some(signed_len)) = (worker_hash, signed_len) {
@@ -334,6 +213,9 @@ async fn decrypt_webcrypto(
         dec.finish()
     }
     .await;
+    let Plaintext::Buffer(out) = out else {
+        return Err(err!(InvalidState, "one-shot plaintext went to pieces"));
+    };
     match result {
         Ok(()) => Ok(out.into_plaintext()),
         Err(e) => {
@@ -341,6 +223,26 @@ async fn decrypt_webcrypto(
             Err(e)
         }
     }
+}
+
+/// A one-shot decryption's output, sized before the first frame by the plaintext length the
+/// message's layout states ([`plaintext_len_hint`], unauthenticated; `dec` has verified the
+/// header), so the plaintext is returned as exactly its own buffer, without a copy: callers
+/// that hand `result.buffer` on (`decodeAudioData`, `Blob`, `postMessage`) get no padding. A
+/// layout that does not match its frames only costs copies.
+fn sized_output(message: &Uint8Array, dec: &Decryptor) -> Output {
+    let total = message.length();
+    let (header_len, hint) = dec.verified_header().map_or((0, None), |h| {
+        let tail = message
+            .subarray(total.saturating_sub(HINT_TAIL_BYTES as u32), total)
+            .to_vec();
+        let info = h.info();
+        (
+            info.header_len as u32,
+            plaintext_len_hint(info, total.into(), &tail),
+        )
+    });
+    Output::with_len(hint.map_or(total.saturating_sub(header_len), |n| n as u32))
 }
 
 /// Starts the WebCrypto check of the footer signature, once the decryptor has read it.

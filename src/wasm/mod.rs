@@ -18,6 +18,8 @@ mod decrypt;
 #[cfg(feature = "encrypt")]
 mod encrypt;
 #[cfg(feature = "envelope")]
+mod engine;
+#[cfg(feature = "envelope")]
 mod hash_worker;
 #[cfg(feature = "policy")]
 mod policy;

@@ -13,10 +13,10 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::args::{self, js_number, Options, DECRYPT_OPTIONS};
 use super::convert::{header_to_js, verified_header_to_js};
-use super::webcrypto::{AesKey, Job, Pipeline};
-use crate::engine::RustAesGcm;
+use super::engine::{queue_copies, sealed_len, JsEngine, Output, Plaintext};
 use crate::envelope::decrypt::{DecryptOptions, SealedFrame};
 use crate::envelope::footer_check::verify_signature;
+use crate::envelope::frames::FrameLoop;
 use crate::envelope::keys::DataKey;
 use crate::envelope::random_access::{read_header, RandomAccessReader, RangeSource};
 use crate::err;
@@ -128,7 +128,8 @@ pub fn read_header_js(source: JsValue, options: JsValue) -> Promise {
 
 struct RangeState {
     reader: RandomAccessReader<JsRangeSource>,
-    aes: Option<AesKey>,
+    /// Keyed once, when the reader opened; shared by the reads.
+    engine: JsEngine,
 }
 
 /// Authenticated random access to a message through the caller's source (under the TS layer's
@@ -168,16 +169,13 @@ pub fn open_range_reader(source: JsValue, data_key: JsValue, options: JsValue) -
         let reader = RandomAccessReader::open(source, &key, &opts.core).await;
         drop(key);
         let reader = reader.map_err(|e| to_js(&thrown, e))?;
-        let content_key = reader.access().content_key().expose();
-        let aes = if opts.use_webcrypto(content_key.len())? {
-            Some(AesKey::import(content_key).await?)
-        } else {
-            None
-        };
+        let content_key = reader.access().content_key();
+        let webcrypto = opts.use_webcrypto(content_key.expose().len())?;
+        let engine = JsEngine::keyed(content_key, webcrypto).await?;
         Ok(RangeReader {
             header: verified_header_to_js(reader.access().header().info()),
             plaintext_len: reader.plaintext_len(),
-            state: Rc::new(RefCell::new(Some(Rc::new(RangeState { reader, aes })))),
+            state: Rc::new(RefCell::new(Some(Rc::new(RangeState { reader, engine })))),
             thrown,
         }
         .into())
@@ -221,9 +219,8 @@ impl RangeReader {
                 .iter()
                 .map(|(f, _)| f.plaintext.end - f.plaintext.start)
                 .sum();
-            let out = Uint8Array::new_with_length(total as u32);
-            let sealed = frames.into_iter().map(|(_, s)| s).collect();
-            open_sealed(&st, sealed, &out).await?;
+            let sealed: Vec<_> = frames.into_iter().map(|(_, s)| s).collect();
+            let out = open_sealed(&st, &sealed, total).await?;
             let from = (offset - first) as u32;
             Ok(out.slice(from, from + length as u32).into())
         })
@@ -236,48 +233,20 @@ impl RangeReader {
     }
 }
 
-/// Opens `frames` in order into `out` with the reader's engine.
-async fn open_sealed(st: &RangeState, frames: Vec<SealedFrame>, out: &Uint8Array) -> Result<()> {
-    let mut written = 0u32;
-    let mut put = |plaintext: &Uint8Array| -> Result<()> {
-        let end = written
-            .checked_add(plaintext.length())
-            .filter(|e| *e <= out.length());
-        let end = end.ok_or_else(|| err!(MalformedBody, "frame plaintext larger than planned"))?;
-        out.set(plaintext, written);
-        written = end;
-        Ok(())
-    };
-    match &st.aes {
-        Some(aes) => {
-            let mut pipe = Pipeline::new(aes);
-            let mut frames = frames.into_iter();
-            loop {
-                while pipe.has_room() {
-                    let Some(f) = frames.next() else { break };
-                    let sealed = Uint8Array::from(f.ciphertext_and_tag());
-                    pipe.submit(Job {
-                        seq: f.seq,
-                        iv: *f.iv.bytes(),
-                        what: "frame",
-                        sealed,
-                        aad: f.aad,
-                    })?;
-                }
-                let Some((_, plaintext)) = pipe.next().await? else {
-                    return Ok(());
-                };
-                put(&plaintext)?;
-            }
-        }
-        None => {
-            for f in frames {
-                let key = st.reader.access().content_key();
-                let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, key)?);
-                put(&Uint8Array::from(&plaintext[..]))?;
-            }
-            Ok(())
-        }
+/// Opens `frames` (`total` bytes of plaintext) in order with the reader's engine, through the
+/// frame loop: their sealed bytes copied back to back into one JS buffer.
+async fn open_sealed(st: &RangeState, frames: &[SealedFrame], total: u64) -> Result<Uint8Array> {
+    let source = Uint8Array::new_with_length(sealed_len(frames) as u32);
+    let mut lp = FrameLoop::new(&st.engine);
+    queue_copies(&mut lp, frames, &source);
+    let mut out = Plaintext::Buffer(Output::with_len(total as u32));
+    lp.open(&source, &mut out, None).await?;
+    match out {
+        Plaintext::Buffer(out) if u64::from(out.written) == total => Ok(out.buf),
+        _ => Err(err!(
+            MalformedBody,
+            "frame plaintext does not match the plan"
+        )),
     }
 }
 

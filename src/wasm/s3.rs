@@ -8,8 +8,8 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::args::{self, string_pairs, Options, S3_OPTIONS};
 use super::convert::{set, string_map};
-use super::webcrypto::{self, AesKey, Job, Pipeline};
-use crate::error::{Error, Result};
+use super::webcrypto::{self, AesKey};
+use crate::error::Result;
 use crate::s3ec::{self, S3ObjectMetadata};
 
 fn s3_metadata(
@@ -93,17 +93,11 @@ async fn decrypt_s3(
     let cipher = s3ec::content_cipher(meta, data_key)?;
     s3ec::check_body_len(body.length() as u64, meta)?;
     let key = AesKey::import(cipher.key()).await?;
-    let mut pipe = Pipeline::new(&key);
-    pipe.submit(Job {
-        seq: 1,
-        iv: cipher.iv,
-        aad: cipher.aad.to_vec(),
-        sealed: webcrypto::unshared(body),
-        what: "S3EC object body",
-    })?;
-    let (_, plaintext) = pipe
-        .next()
-        .await?
-        .ok_or_else(|| Error::new(crate::ErrorCode::InvalidState, "no result"))?;
-    Ok(plaintext)
+    key.open_one(
+        &cipher.iv,
+        cipher.aad,
+        &webcrypto::unshared(body),
+        "S3EC object body",
+    )
+    .await
 }

@@ -9,10 +9,10 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::args::{self, Options, STREAM_OPTIONS};
 use super::convert::header_to_js;
+use super::engine::{queue_copies, sealed_len, JsEngine, Output, Plaintext};
 use super::hash_worker::StreamHash;
-use super::webcrypto::{AesKey, FrameBatch};
-use crate::engine::RustAesGcm;
 use crate::envelope::decrypt::{Decryptor, SealedFrame};
+use crate::envelope::frames::FrameLoop;
 use crate::envelope::keys::DataKey;
 use crate::envelope::suite::Signature;
 use crate::err;
@@ -25,9 +25,9 @@ const DIRECT_FRAMES: usize = 16 << 10;
 struct StreamState {
     dec: Decryptor,
     opts: Options,
-    aes: Option<Rc<AesKey>>,
-    use_webcrypto: Option<bool>,
-    /// The JS buffer WebCrypto reads each push's sealed frames from, reused push after push
+    /// The frame loop, keyed once the header verified.
+    frames: Option<FrameLoop<JsEngine>>,
+    /// The JS buffer the engine reads each push's sealed frames from, reused push after push
     /// (grown when a push holds more): a fresh one per push was garbage for the collector.
     sealed: Uint8Array,
     /// Signed suites: the hash of the signed bytes.
@@ -68,8 +68,7 @@ impl DecryptStream {
             state: Rc::new(RefCell::new(Some(StreamState {
                 dec,
                 opts,
-                aes: None,
-                use_webcrypto: None,
+                frames: None,
                 sealed: Uint8Array::new_with_length(0),
                 hash: SignedHash::Waiting,
             }))),
@@ -151,21 +150,19 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array, chunk: Vec<u8>
         }
     }
     if let Some(e) = later_error {
-        if let Some(key) = st.dec.content_key() {
+        if !frames.is_empty() {
             // Try the frames (the rust engine: no plaintext is released here).
+            let cipher = st.dec.cipher()?;
             for f in frames {
-                f.open(&RustAesGcm, key)?;
+                f.open(&cipher)?;
             }
         }
         return Err(e);
     }
-    if st.use_webcrypto.is_none() {
+    if st.frames.is_none() {
         if let Some(key) = st.dec.content_key() {
             let webcrypto = st.opts.use_webcrypto(key.expose().len())?;
-            if webcrypto {
-                st.aes = Some(Rc::new(AesKey::import(key.expose()).await?));
-            }
-            st.use_webcrypto = Some(webcrypto);
+            st.frames = Some(FrameLoop::new(JsEngine::keyed(key, webcrypto).await?));
         }
     }
     // The signed bytes go to the hash before the frames are opened: a Worker hashes them
@@ -235,7 +232,8 @@ async fn hash_signed(
     Ok(())
 }
 
-/// Opens the frames one push completed and appends their plaintext to `out`.
+/// Opens the frames one push completed and appends their plaintext to `out`: copied back to
+/// back into one JS buffer, opened together by the frame loop.
 async fn open_stream_frames(
     st: &mut StreamState,
     frames: Vec<SealedFrame>,
@@ -244,51 +242,27 @@ async fn open_stream_frames(
     if frames.is_empty() {
         return Ok(());
     }
-    match st.aes.clone() {
-        Some(aes) => {
-            // One JS buffer with the frames back to back (each copied straight out of the
-            // decryptor), one output for their plaintext.
-            let total: usize = frames.iter().map(|f| f.ciphertext_and_tag().len()).sum();
-            if (st.sealed.length() as usize) < total {
-                st.sealed = Uint8Array::new_with_length(total.max(2 << 20) as u32);
-            }
-            let source = st.sealed.subarray(0, total as u32);
-            let mut batch = FrameBatch::default();
-            let mut end = 0u32;
-            for f in &frames {
-                let sealed = f.ciphertext_and_tag();
-                let start = end;
-                end += sealed.len() as u32;
-                source.subarray(start, end).copy_from(sealed);
-                batch.push(f, start as u64..end as u64)?;
-            }
-            if batch.plaintext_len() >= (DIRECT_FRAMES * batch.len()) as u64 {
-                // Large frames: each frame's plaintext goes out as WebCrypto returned it.
-                for piece in batch.open_each(&aes, &source).await?.iter() {
-                    out.push(&piece);
-                }
-            } else {
-                let plaintext = Uint8Array::new_with_length(batch.plaintext_len() as u32);
-                batch.open(&aes, &source, &plaintext, 0).await?;
-                out.push(&plaintext);
-            }
-            for &seq in batch.seqs() {
-                st.dec.frame_opened(seq)?;
-            }
-        }
-        None => {
-            let key = st
-                .dec
-                .content_key()
-                .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?
-                .clone();
-            for f in frames {
-                let seq = f.seq;
-                let plaintext = zeroize::Zeroizing::new(f.open(&RustAesGcm, &key)?);
-                st.dec.frame_opened(seq)?;
-                out.push(&Uint8Array::from(&plaintext[..]));
-            }
-        }
+    let lp = st
+        .frames
+        .as_mut()
+        .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?;
+    let total = sealed_len(&frames);
+    if (st.sealed.length() as usize) < total {
+        st.sealed = Uint8Array::new_with_length(total.max(2 << 20) as u32);
     }
-    Ok(())
+    let source = st.sealed.subarray(0, total as u32);
+    queue_copies(lp, &frames, &source);
+    let batch = lp.queued();
+    if batch.plaintext_len() >= (DIRECT_FRAMES * batch.len()) as u64 {
+        // Large frames: each frame's plaintext goes out as its own buffer.
+        let mut pieces = Plaintext::Pieces(out.clone());
+        lp.open(&source, &mut pieces, Some(&mut st.dec)).await
+    } else {
+        let mut plaintext = Plaintext::Buffer(Output::with_len(batch.plaintext_len() as u32));
+        lp.open(&source, &mut plaintext, Some(&mut st.dec)).await?;
+        if let Plaintext::Buffer(plaintext) = plaintext {
+            out.push(&plaintext.into_plaintext());
+        }
+        Ok(())
+    }
 }

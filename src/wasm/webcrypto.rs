@@ -1,15 +1,14 @@
 //! The WebCrypto engine: bulk AES-GCM and ECDSA verification on the browser's (or Node's)
 //! `crypto.subtle`, which runs on the CPU's AES instructions in native code.
 //!
-//! It is asynchronous, so instead of implementing [`crate::engine::AeadEngine`] it opens
-//! [`Job`]s: (IV, AAD, ciphertext ‖ tag) triples described by the core's frame layout, results in
-//! order. Where each call runs differs: Chromium does the work synchronously inside the call, on
-//! the calling thread (measured: `decrypt` over 64 MiB returns its promise after ~190 ms), so
+//! [`AesKey`] is imported once per message and opens the core's frame batches
+//! ([`crate::envelope::frames::FrameBatch`], as `super::engine::JsEngine`). Where each call runs
+//! differs: Chromium does the work synchronously inside the call, on the calling thread (measured: `decrypt` over 64 MiB returns its promise after ~190 ms), so
 //! calls never overlap there; Node runs them on libuv's thread pool, where [`IN_FLIGHT`] calls
 //! overlap. One-shot `decrypt` hands WebCrypto views of the caller's JS buffer, so its bulk
 //! ciphertext never passes through wasm memory (streams and range reads copy each frame's
-//! ciphertext through it); plaintext opened by WebCrypto stays in JS buffers. AES-192 is not offered by Chromium's WebCrypto: those suites
-//! use the pure-Rust engine.
+//! ciphertext through it); plaintext opened by WebCrypto stays in JS buffers. AES-192 is not
+//! offered by Chromium's WebCrypto: those suites use the pure-Rust engine.
 
 use js_sys::{Array, Object, Promise, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -17,17 +16,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
 
-use crate::envelope::body::BodyKind;
-use crate::envelope::decrypt::{unit_name, SealedFrame};
+use super::engine::{js_range, Plaintext};
+use crate::envelope::decrypt::unit_name;
+use crate::envelope::frames::FrameBatch;
 use crate::err;
 use crate::error::{Error, Result};
 
 /// How many AES-GCM operations are queued on WebCrypto at once (they overlap in Node; in
 /// Chromium each one has already run when its promise is returned).
 pub(crate) const IN_FLIGHT: usize = 32;
-
-/// Frames handed to the JS frame loop at once (bounds the descriptors kept per batch).
-pub(crate) const BATCH_FRAMES: usize = 2048;
 
 #[wasm_bindgen(module = "/src/wasm/open_frames.js")]
 extern "C" {
@@ -122,200 +119,95 @@ pub(crate) fn unshared(bytes: Uint8Array) -> Uint8Array {
     }
 }
 
-/// Frames to open in one go on WebCrypto by the JS frame loop (`open_frames.js`): their
-/// sealed bytes are `[start, end)` ranges of one source buffer; plaintexts are written in
-/// order into one output buffer. Per frame this costs one WebCrypto call and nothing else.
-#[derive(Default)]
-pub(crate) struct FrameBatch {
-    seqs: Vec<u32>,
-    kinds: Vec<BodyKind>,
-    ranges: Vec<u32>,
-    ivs: Vec<u8>,
-    aads: Vec<u8>,
-    aad_ends: Vec<u32>,
-    plaintext_len: u64,
-}
-
-impl FrameBatch {
-    /// Adds frame `f`, whose ciphertext ‖ tag is `range` of the source buffer.
-    pub(crate) fn push(&mut self, f: &SealedFrame, range: std::ops::Range<u64>) -> Result<()> {
-        let seq = f.seq;
-        let (Ok(start), Ok(end)) = (u32::try_from(range.start), u32::try_from(range.end)) else {
-            return Err(err!(
-                LimitExceeded,
-                "frame {seq} lies beyond 4 GiB: too large for a JS buffer"
-            ));
+impl AesKey {
+    /// Opens `batch` from `sealed` in the JS frame loop (`open_frames.js`: one WebCrypto call
+    /// per frame, [`IN_FLIGHT`] at once), into `out`. `TAG_MISMATCH` names the frame.
+    pub(crate) async fn open_batch(
+        &self,
+        batch: &FrameBatch,
+        sealed: &Uint8Array,
+        out: &mut Plaintext,
+    ) -> Result<()> {
+        let mut ranges = Vec::with_capacity(2 * batch.len());
+        for f in batch.iter() {
+            let (start, end) = js_range(f.range, &f.name())?;
+            ranges.extend_from_slice(&[start, end]);
+        }
+        if let Plaintext::Buffer(out) = out {
+            out.reserve(batch.plaintext_len())?;
+        }
+        let (target, offset) = match out {
+            Plaintext::Buffer(out) => (Some(out.buf.clone()), out.written),
+            Plaintext::Pieces(_) => (None, 0),
         };
-        self.seqs.push(seq);
-        self.kinds.push(f.kind);
-        self.ranges.extend_from_slice(&[start, end]);
-        self.ivs.extend_from_slice(f.iv.bytes());
-        self.aads.extend_from_slice(&f.aad);
-        self.aad_ends.push(self.aads.len() as u32);
-        self.plaintext_len += f.plaintext_len;
-        Ok(())
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.seqs.len()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.seqs.is_empty()
-    }
-
-    /// Sum of the frames' plaintext lengths.
-    pub(crate) fn plaintext_len(&self) -> u64 {
-        self.plaintext_len
-    }
-
-    /// Where the last frame's sealed bytes end in the source (0 for an empty batch).
-    pub(crate) fn end(&self) -> u32 {
-        self.ranges.last().copied().unwrap_or(0)
-    }
-
-    /// The frames' sequence numbers, in order.
-    pub(crate) fn seqs(&self) -> &[u32] {
-        &self.seqs
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.seqs.clear();
-        self.kinds.clear();
-        self.ranges.clear();
-        self.ivs.clear();
-        self.aads.clear();
-        self.aad_ends.clear();
-        self.plaintext_len = 0;
-    }
-
-    /// Opens every frame (tags verified by WebCrypto), writing plaintext into `out` from
-    /// `out_offset`; returns the offset after the last byte. `TAG_MISMATCH` names the frame.
-    pub(crate) async fn open(
-        &self,
-        key: &AesKey,
-        source: &Uint8Array,
-        out: &Uint8Array,
-        out_offset: u32,
-    ) -> Result<u32> {
-        let n = self.run(key, source, Some(out), out_offset).await?;
-        Ok(n.as_f64().unwrap_or(0.0) as u32)
-    }
-
-    /// Opens every frame and returns their plaintexts as WebCrypto gave them, one buffer per
-    /// frame, in order (no copy into a shared output).
-    pub(crate) async fn open_each(&self, key: &AesKey, source: &Uint8Array) -> Result<Array> {
-        Ok(self.run(key, source, None, 0).await?.unchecked_into())
-    }
-
-    async fn run(
-        &self,
-        key: &AesKey,
-        source: &Uint8Array,
-        out: Option<&Uint8Array>,
-        out_offset: u32,
-    ) -> Result<JsValue> {
         // Copies (not views of wasm memory, which may grow while WebCrypto runs).
         let promise = open_frames_js(
-            &key.key,
-            source,
-            &Uint32Array::from(&self.ranges[..]),
-            &Uint8Array::from(&self.ivs[..]),
-            &Uint8Array::from(&self.aads[..]),
-            &Uint32Array::from(&self.aad_ends[..]),
-            out,
-            out_offset,
+            &self.key,
+            sealed,
+            &Uint32Array::from(&ranges[..]),
+            &Uint8Array::from(batch.ivs()),
+            &Uint8Array::from(batch.aads()),
+            &Uint32Array::from(batch.aad_ends()),
+            target.as_ref(),
+            offset,
             IN_FLIGHT as u32,
         );
-        match JsFuture::from(promise).await {
-            Ok(result) => Ok(result),
-            Err(e) => {
-                let index = Reflect::get(&e, &"frameIndex".into())
-                    .ok()
-                    .and_then(|i| i.as_f64())
-                    .map(|i| i as usize);
-                let unit = index
-                    .and_then(|i| Some(unit_name(*self.kinds.get(i)?, *self.seqs.get(i)?)))
-                    .unwrap_or_else(|| "a frame".into());
-                let cause = Reflect::get(&e, &"cause".into()).unwrap_or(e);
-                let name = Reflect::get(&cause, &"name".into())
-                    .ok()
-                    .and_then(|n| n.as_string())
-                    .unwrap_or_default();
-                Err(match name.as_str() {
-                    "OperationError" => {
-                        err!(TagMismatch, "{unit}: AES-GCM tag does not verify")
-                    }
-                    "RangeError" => {
-                        err!(MalformedBody, "{unit}: plaintext exceeds the message size")
-                    }
-                    _ => js_err("decrypt", cause),
-                })
+        let result = match JsFuture::from(promise).await {
+            Ok(result) => result,
+            Err(e) => return Err(batch_error(batch, e)),
+        };
+        match out {
+            Plaintext::Buffer(out) => out.written = result.as_f64().unwrap_or(0.0) as u32,
+            Plaintext::Pieces(pieces) => {
+                for piece in result.unchecked_into::<Array>().iter() {
+                    pieces.push(&piece);
+                }
             }
         }
-    }
-}
-
-/// One AES-GCM opening: which unit, IV, AAD and the sealed bytes.
-pub(crate) struct Job {
-    pub seq: u32,
-    pub iv: [u8; 12],
-    pub aad: Vec<u8>,
-    /// ciphertext ‖ tag, usually a `subarray` of the caller's message.
-    pub sealed: Uint8Array,
-    /// For error messages, with the sequence number: "frame" (17), "S3EC object body".
-    pub what: &'static str,
-}
-
-/// Several AES-GCM openings in flight on WebCrypto, results taken in submission order.
-pub(crate) struct Pipeline<'k> {
-    key: &'k AesKey,
-    queue: std::collections::VecDeque<(u32, &'static str, JsFuture)>,
-}
-
-impl<'k> Pipeline<'k> {
-    pub(crate) fn new(key: &'k AesKey) -> Self {
-        Pipeline {
-            key,
-            queue: std::collections::VecDeque::with_capacity(IN_FLIGHT),
-        }
-    }
-
-    /// Whether another job may be submitted without exceeding [`IN_FLIGHT`].
-    pub(crate) fn has_room(&self) -> bool {
-        self.queue.len() < IN_FLIGHT
-    }
-
-    pub(crate) fn submit(&mut self, job: Job) -> Result<()> {
-        let promise = self.key.start(&job.iv, &job.aad, &job.sealed)?;
-        self.queue
-            .push_back((job.seq, job.what, JsFuture::from(promise)));
         Ok(())
     }
 
-    /// The oldest job's verified plaintext; `TAG_MISMATCH` naming the unit if its tag fails.
-    pub(crate) async fn next(&mut self) -> Result<Option<(u32, Uint8Array)>> {
-        let Some((seq, what, fut)) = self.queue.pop_front() else {
-            return Ok(None);
-        };
-        match fut.await {
-            Ok(buf) => Ok(Some((seq, Uint8Array::new(&buf)))),
-            Err(e) => {
-                // OperationError is how WebCrypto reports a tag that does not verify.
-                let name = Reflect::get(&e, &"name".into())
-                    .ok()
-                    .and_then(|n| n.as_string())
-                    .unwrap_or_default();
-                Err(if name == "OperationError" && what == "frame" {
-                    err!(TagMismatch, "frame {seq}: AES-GCM tag does not verify")
-                } else if name == "OperationError" {
-                    err!(TagMismatch, "{what}: AES-GCM tag does not verify")
-                } else {
-                    js_err("decrypt", e)
-                })
-            }
+    /// Opens one unit (ciphertext ‖ tag in `sealed`, a view is fine) and returns its plaintext;
+    /// `TAG_MISMATCH` naming `what`.
+    pub(crate) async fn open_one(
+        &self,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &Uint8Array,
+        what: &str,
+    ) -> Result<Uint8Array> {
+        match JsFuture::from(self.start(iv, aad, sealed)?).await {
+            Ok(buf) => Ok(Uint8Array::new(&buf)),
+            Err(e) => Err(decrypt_error(what, e)),
         }
     }
+}
+
+/// What a failed WebCrypto `decrypt` of `what` means: OperationError is how WebCrypto reports
+/// a tag that does not verify.
+fn decrypt_error(what: &str, e: JsValue) -> Error {
+    let name = Reflect::get(&e, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    match name.as_str() {
+        "OperationError" => err!(TagMismatch, "{what}: AES-GCM tag does not verify"),
+        "RangeError" => err!(MalformedBody, "{what}: plaintext exceeds the message size"),
+        _ => js_err("decrypt", e),
+    }
+}
+
+/// The error of the JS frame loop (`{ frameIndex, cause }`), naming the frame.
+fn batch_error(batch: &FrameBatch, e: JsValue) -> Error {
+    let index = Reflect::get(&e, &"frameIndex".into())
+        .ok()
+        .and_then(|i| i.as_f64())
+        .map(|i| i as usize);
+    let unit = index
+        .and_then(|i| Some(unit_name(batch.kind(i)?, *batch.seqs().get(i)?)))
+        .unwrap_or_else(|| "a frame".into());
+    let cause = Reflect::get(&e, &"cause".into()).unwrap_or(e);
+    decrypt_error(&unit, cause)
 }
 
 /// Starts verifying an ECDSA signature (raw r ‖ s) with SHA-256 (P-256) or SHA-384 (P-384)
