@@ -377,3 +377,67 @@ fn redundant_resource_classes_on_managed_policies() {
     ]);
     assert_eq!(classes, want);
 }
+
+/// Every policy of both corpora validated as each policy type, with the service data: how many
+/// findings of each code each type gets. Written to `tests/policy/corpus-by-type.md`; the test
+/// fails when that differs from the committed file, as [`corpus_report`] does. The checks of
+/// the types the corpora are not (resource-based, trust, SCP and RCP policies: principals,
+/// organization syntax, size quotas) run on real text this way too.
+#[test]
+fn corpus_findings_by_policy_type() {
+    let Some(catalog) = policy_common::catalog_or_skip() else {
+        return;
+    };
+    let types = [
+        PolicyType::Identity,
+        PolicyType::Resource,
+        PolicyType::Trust,
+        PolicyType::Scp,
+        PolicyType::Rcp,
+        PolicyType::KmsKey,
+    ];
+    let mut counts: BTreeMap<(&'static str, Severity), [usize; 6]> = BTreeMap::new();
+    let mut policies = 0;
+    for corpus in corpora() {
+        policies += corpus.policies.len();
+        for (_, text) in &corpus.policies {
+            for (k, ty) in types.iter().enumerate() {
+                for f in validate_as(text, *ty, &catalog) {
+                    counts.entry((f.code, f.severity)).or_default()[k] += 1;
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "# The real-policy corpora as every policy type\n");
+    let _ = writeln!(
+        out,
+        "Written by `cargo test --test policy_corpus` (tests/policy_corpus.rs, \
+         corpus_findings_by_policy_type), which fails when this file changes: review the \
+         difference and commit it. The {policies} policies of tests/policy/corpus, each validated \
+         as each policy type with the service data ({}): the number of findings of each code.\n",
+        catalog.source
+    );
+    let header: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+    let _ = writeln!(out, "| code | severity | {} |", header.join(" | "));
+    let _ = writeln!(out, "| --- | --- |{}", " ---: |".repeat(types.len()));
+    for ((code, severity), n) in &counts {
+        let cells: Vec<String> = n.iter().map(|n| n.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "| {code} | {} | {} |",
+            severity.as_str(),
+            cells.join(" | ")
+        );
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy/corpus-by-type.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != out {
+        std::fs::write(&path, &out).unwrap();
+    }
+    assert!(
+        committed == out,
+        "the corpus findings by policy type changed: {} rewritten; review `git diff` and commit it",
+        path.display()
+    );
+}
