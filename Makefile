@@ -28,8 +28,12 @@ build: setup service-data
 # The sealer the local stack runs (scripts/stack/up.sh: a worker on the stack's queue) and the
 # sealer tests use: `callseal` with the feature `sealer` (the AWS SDK for Rust; its first build is
 # long), copied to target/sealer/ so that a default build of target/debug/callseal leaves it be.
+# callseal itself is built at opt-level 3 here (the crypto's generic code, AES-GCM and SHA-384 of
+# the frame loop, is compiled in callseal; its dependencies are optimised by Cargo.toml's dev
+# profile): a `--config` profile override, so the AWS SDK is not rebuilt and the tests keep their
+# unoptimised callseal (its artifacts and these live side by side in target/debug).
 sealer:
-	cargo build --features sealer --bin callseal
+	cargo build --features sealer --bin callseal --config 'profile.dev.package.callseal.opt-level=3'
 	install -D target/debug/callseal target/sealer/callseal
 
 test: setup service-data test-lint test-native build sealer test-wasm test-consumers test-broker test-pages test-deploy test-sealer
@@ -80,7 +84,7 @@ package-broker: build
 demo: build sealer
 	@scripts/demo.sh
 
-bench: build
+bench: build sealer
 	@node bench/run.mjs
 
 # cargo-fuzz targets (fuzz/fuzz_targets), one at a time, FUZZ_SECONDS each; crashes land in
