@@ -4,11 +4,12 @@
 //
 //   node bench/run.mjs                  everything (after `make build`)
 //   BENCH_QUICK=1 node bench/run.mjs    small sizes, 1 run each (development; not for figures)
-//   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,broker   a subset (default: all)
+//   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,broker,seal   a subset (default: all)
 //   BENCH_POLICY_BASELINE=../old/pkg   policyCorpus: another build's pkg/ measured beside ours
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
 //   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
 //   BENCH_BROKER_UNWRAPS=10000 BENCH_BROKER_CONCURRENCY=64 BENCH_BROKER_ROUNDS=5   the broker load
+//   BENCH_SEAL_MIB=2048 BENCH_SEAL_RUNS=3   the sealer's object (after `make sealer`)
 //
 // Scratch goes to bench/out/ (gitignored): the messages, the peer bundles, the built pages.
 import { execFileSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { bundle } from './lib/bundle.mjs';
 import { benchDecrypt } from './lib/decrypt-bench.mjs';
 import { benchPlayback } from './lib/playback.mjs';
 import { benchBroker } from './lib/broker-load.mjs';
+import { benchSeal } from './lib/seal-bench.mjs';
 import { checksum, median, percentile } from './lib/stats.mjs';
 import { brokerProblems, buildCases, writeReport } from './lib/report.mjs';
 import { breakdown } from './lib/wasm-breakdown.mjs';
@@ -45,8 +47,12 @@ const settings = {
     concurrency: Number(env('BENCH_BROKER_CONCURRENCY', 64)),
     rounds: Number(env('BENCH_BROKER_ROUNDS', QUICK ? 1 : 5)),
   },
+  seal: {
+    sizeMiB: Number(env('BENCH_SEAL_MIB', QUICK ? 64 : 2048)),
+    runs: Number(env('BENCH_SEAL_RUNS', QUICK ? 1 : 3)),
+  },
 };
-const ALL_PARTS = ['decrypt', 'policy', 'policyCorpus', 'size', 'playback', 'broker'];
+const ALL_PARTS = ['decrypt', 'policy', 'policyCorpus', 'size', 'playback', 'broker', 'seal'];
 const parts = new Set(env('BENCH_PARTS', ALL_PARTS.join(',')).split(','));
 const started = Date.now();
 const log = (m) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
@@ -122,6 +128,15 @@ try {
     } catch (e) {
       raw.broker = { error: String(e.message ?? e).slice(0, 500) };
       log(`broker: ERROR ${raw.broker.error}`);
+    }
+  }
+  if (parts.has('seal')) {
+    log(`sealer: ${settings.seal.sizeMiB} MiB object, ${settings.seal.runs} rounds of callseal seal, client-node encryptStream and a plain copy`);
+    try {
+      raw.seal = await benchSeal({ root: ROOT, ...settings.seal, log });
+    } catch (e) {
+      raw.seal = { error: String(e.message ?? e).slice(0, 500) };
+      log(`seal: ERROR ${raw.seal.error}`);
     }
   }
   if (parts.has('playback')) {

@@ -36,7 +36,7 @@ export function buildCases(raw) {
       floor: c.floor === undefined ? undefined : round(c.floor),
       signedFloor: c.signedFloor === undefined ? undefined : round(c.signedFloor),
       ratioToFloor: applied(c) ? round(c.ours / applied(c), 2) : undefined,
-      floorApplied: applied(c) ? (c.signedFloor !== undefined ? 'signed' : 'per-frame') : undefined,
+      floorApplied: applied(c) ? (c.floorName ?? (c.signedFloor !== undefined ? 'signed' : 'per-frame')) : undefined,
       met,
     });
   };
@@ -117,7 +117,42 @@ export function buildCases(raw) {
     add({ id: 'playback.seek', what: `seek latency, ${pb.recording.minutes.toFixed(0)}-minute recording (seeks to ${pb.recording.seeksSeconds.join(', ')} s)`, metric: 'seek latency', unit: 'ms', better: 'lower', runs: pb.ours.seek.length, ours: median(pb.ours.seek), limit: median(pb.plain.seek), samples: { ours: pb.ours.seek.map((x) => round(x)), limit: pb.plain.seek.map((x) => round(x)) } });
   }
   if (raw.broker?.load) brokerCases(raw.broker, add);
+  if (raw.seal?.samples) sealCases(raw.seal, add);
   return cases;
+}
+
+/** The 1-minute load averages at the start of each sample: "lowest-highest". */
+export const sealLoad = (s) => {
+  const all = Object.values(s.samples).flat().map((x) => x.loadAverage[0]);
+  return `${Math.min(...all).toFixed(1)}-${Math.max(...all).toFixed(1)}`;
+};
+
+/** The sealer's rows (issue 21): throughput against the peer and the plain copy, peak RSS, KMS requests. */
+function sealCases(s, add) {
+  const { sealer, peer, floor } = s.samples;
+  const mibPerS = (x) => x.map((r) => round(r.mibPerS));
+  const peak = (x) => Math.max(...x.map((r) => r.maxRssMiB));
+  const label = `${s.sizeMiB} MiB object, suite 0578, 4 KiB frames, 8 MiB parts, load ${sealLoad(s)}`;
+  add({
+    id: 'seal.throughput', what: `callseal seal vs @aws-crypto/client-node encryptStream (KMS keyring) vs a plain copy, ${label}`,
+    metric: 'sealing throughput (plaintext, S3 to S3)', unit: 'MiB/s', better: 'higher', runs: sealer.length,
+    ours: median(mibPerS(sealer)), peer: median(mibPerS(peer)), floor: median(mibPerS(floor)), floorName: 'plain copy',
+    targets: { ratio: 1.5 }, samples: { ours: mibPerS(sealer), peer: mibPerS(peer), floor: mibPerS(floor) },
+  });
+  const rss = peak(sealer);
+  add({
+    id: 'seal.peakMemory', what: `peak RSS of the sealing process over all runs, ${label}`, metric: 'peak resident memory', unit: 'MiB', better: 'lower', runs: sealer.length,
+    ours: rss, peer: peak(peer), floor: peak(floor), floorName: 'plain copy',
+    goal: { text: `${rss.toFixed(1)} MiB (goal < 64 MiB)`, met: rss < 64 },
+  });
+  const total = (k) => Object.values(k).reduce((n, v) => n + v, 0);
+  const one = sealer.every((r) => r.kms.GenerateDataKey === 1 && total(r.kms) === 1);
+  add({
+    id: 'seal.kmsRequests', what: `KMS requests per sealed object (a counting proxy in front of moto), ${label}`, metric: 'KMS requests per object', unit: 'calls', better: 'lower', runs: sealer.length,
+    ours: Math.max(...sealer.map((r) => total(r.kms))), peer: Math.max(...peer.map((r) => total(r.kms))),
+    goal: { text: `${one ? 'one GenerateDataKey, nothing else, in every run' : `not one GenerateDataKey: ${JSON.stringify(sealer.map((r) => r.kms))}`} (goal: one GenerateDataKey)`, met: one },
+    kmsCalls: { ours: sealer.map((r) => r.kms), peer: peer.map((r) => r.kms) },
+  });
 }
 
 /** The key broker's rows: unwrap latency against a bare KMS Decrypt, KMS calls and cost of a playback. */
@@ -242,6 +277,13 @@ function table(results) {
   row('key broker: CPU per unwrap, cache on', c('broker.brokerCached.cpu'));
   row('key broker: KMS Decrypt calls per playback', c('broker.kmsPerPlayback'));
   row('key broker: KMS cost per 1,000 playbacks', c('broker.kmsCostPer1000Playbacks'));
+  const seal = results.raw.seal;
+  if (seal?.samples) {
+    const tag = `${seal.sizeMiB >= 1024 ? `${seal.sizeMiB / 1024} GiB` : `${seal.sizeMiB} MiB`} object, load ${sealLoad(seal)}`;
+    row(`sealer: S3 to S3 throughput, ${tag}`, c('seal.throughput'), 'client-node');
+    row(`sealer: peak RSS, ${tag}`, c('seal.peakMemory'), 'client-node');
+    row(`sealer: KMS requests per object, ${tag}`, c('seal.kmsRequests'), 'client-node');
+  }
   return [
     '| case | unit | better | callseal | peer / limit | ratio | WebCrypto limit (ratio) | floor that applies (ratio) | target |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -261,6 +303,7 @@ export function writeReport(path, results) {
   for (const r of results.raw.decrypt?.results ?? []) if (r.error) errors.push(`decrypt ${r.message} ${r.contender}: ${r.error}`);
   if (results.raw.playback?.error) errors.push(`playback: ${results.raw.playback.error}`);
   for (const p of brokerProblems(results.raw.broker)) errors.push(`key broker: ${p}`);
+  if (results.raw.seal?.error) errors.push(`sealer: ${results.raw.seal.error}`);
   const text = `# Benchmarks
 
 callseal side by side with its peers and the limit, measured by \`make bench\` in one run on one
@@ -374,6 +417,21 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   requests a month left out). The broker also reads the key policy and grants (\`GetKeyPolicy\`,
   \`ListGrants\`) once a minute per process while it is used: at most 2 calls a minute, 86,400
   a 30-day month, $0.26 at that price, whatever the number of playbacks.
+- **Sealer** (issue 21, \`bench/lib/seal-bench.mjs\`): on the local stack (SeaweedFS S3, moto
+  KMS), one object of ${results.raw.seal?.sizeMiB ?? 'N'} MiB of random bytes; ${results.raw.seal?.runs ?? 'N'} rounds, each running the three
+  contenders in turn (the order rotating), each a process of its own under \`/usr/bin/time\`
+  (peak RSS), each reading the object with one streamed GetObject and writing its output by
+  multipart upload in 8 MiB parts, one part uploading while the next fills. callseal: \`callseal
+  seal --bucket B --key K\` (\`target/sealer/callseal\`, as \`make sealer\` builds it: the dev
+  profile with callseal and every dependency but the AWS SDK's generated clients optimised),
+  suite 0578, 4 KiB frames, timed from spawn to exit (its start-up included). Peer:
+  \`@aws-crypto/client-node\` ${results.versions['@aws-crypto/client-node']} \`encryptStream\` with a \`KmsKeyringNode\` (suite
+  0578, 4 KiB frames) between the GetObject stream and the parts (\`bench/seal-peer.mjs\`),
+  timed from its GetObject to the completed upload (Node's start-up left out). Floor: the same
+  script copying the bytes unencrypted. Throughput is plaintext MiB over those seconds (median);
+  peak memory the highest of the runs. KMS requests are counted by operation at a proxy in front
+  of moto (every request forwarded unchanged); the sealer must make exactly one GenerateDataKey.
+  The load average in the rows is the 1-minute figure at each contender's start, lowest-highest.
 
 ${reading ? `## Reading\n\n${reading}\n` : ''}`;
   writeFileSync(path, text);
