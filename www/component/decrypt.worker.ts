@@ -3,8 +3,9 @@
  * (unauthenticated) header with a Range request, has the broker (or the host's keyProvider, on
  * the page: access.ts) unwrap the data key, opens
  * callseal's random-access reader over Range requests, wipes its copy of the key, and answers
- * the Service Worker's range requests with verified plaintext. Transcripts are fetched whole
- * and decrypted with `decrypt` (footer signature included).
+ * the Service Worker's range requests with verified plaintext. Transcripts (and recordings
+ * played without a Service Worker) are fetched whole and decrypted with `decrypt` (footer
+ * signature included).
  *
  * A data key is only ever a Uint8Array here (opened from the broker's sealed answer,
  * www/lib/unwrap-protocol.ts): never a string, never in a message to the page or the Service Worker, an error
@@ -54,7 +55,7 @@ interface Stream {
 }
 
 const streams = new Map<string, Promise<Stream>>();
-const post = (m: FromWorker) => self.postMessage(m);
+const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 /** Epoch milliseconds (comparable across the page and its workers). */
 const now = () => performance.timeOrigin + performance.now();
 const stage = (stream: string, s: Stage) => post({ type: 'stage', stream, stage: s, at: now() });
@@ -96,11 +97,15 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
     case 'playing':
       streams.get(m.stream)?.then((st) => st.startCheck(), () => {});
       break;
-    case 'transcript':
-      transcript(m.target).then(
-        (text) => post({ type: 'transcript', req: m.req, text }),
-        (e) => post({ type: 'transcript', req: m.req, error: toWire(e) }),
-      );
+    case 'object':
+      wholeObject(m.target).then(({ plain, suite }) => {
+        if (m.as === 'bytes') return post({ type: 'object', req: m.req, bytes: plain, suite }, [plain.buffer]);
+        try {
+          post({ type: 'object', req: m.req, text: new TextDecoder('utf-8', { fatal: true }).decode(plain) });
+        } finally {
+          plain.fill(0);
+        }
+      }).catch((e) => post({ type: 'object', req: m.req, error: toWire(e) }));
       break;
     case 'sw-port': {
       const swPort = ev.ports[0];
@@ -323,18 +328,19 @@ function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.slice();
 }
 
-async function transcript(t: ObjectTarget): Promise<string> {
+/** The object fetched whole and decrypted, its footer signature checked (nothing is released before). */
+async function wholeObject(t: ObjectTarget): Promise<{ plain: Uint8Array; suite: string }> {
   const access = accessFor(t);
   const early = earlyKey(access, t);
   try {
-    return await transcriptWith(t, access, early);
+    return await wholeObjectWith(t, access, early);
   } catch (e) {
     early?.discard();
     throw e;
   }
 }
 
-async function transcriptWith(t: ObjectTarget, access: Access, early: ReturnType<typeof earlyKey>): Promise<string> {
+async function wholeObjectWith(t: ObjectTarget, access: Access, early: ReturnType<typeof earlyKey>): Promise<{ plain: Uint8Array; suite: string }> {
   let { url } = await resolveUrl(access, t);
   const get = () => fetch(url, { cache: 'no-store', credentials: 'omit' }).catch((e: Error) => {
     throw Object.assign(new Error(`the object store could not be reached (${e.message})`), { name: 'FetchError', status: 0, s3Code: '' });
@@ -357,13 +363,9 @@ async function transcriptWith(t: ObjectTarget, access: Access, early: ReturnType
   const { decrypt, parseHeader } = await callseal;
   const header = parseHeader(message);
   const dataKey = await keyFor(access, t, header, early);
-  let plain: Uint8Array;
   try {
-    plain = await decrypt(message, dataKey, { expectedContext: t.expectedContext });
+    return { plain: await decrypt(message, dataKey, { expectedContext: t.expectedContext }), suite: header.suite };
   } finally {
     dataKey.fill(0);
   }
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
-  plain.fill(0);
-  return text;
 }

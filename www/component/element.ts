@@ -7,6 +7,7 @@
 import type { Contact, ObjectRef } from '../lib/broker';
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
 import { isFatalMediaError } from '../lib/media-error';
+import { sniffAudio } from '../lib/audio-format';
 import { ContactLensError } from '../lib/contact-lens';
 import { transcriptOf, turnAt } from '../lib/transcript';
 import { i18n, pickLocale, translate, type I18n } from '../lib/i18n/index';
@@ -37,7 +38,18 @@ interface Session {
   playRefused?: boolean;
   /** Runs once the recording opened or failed (loads the transcript). */
   afterOpen?: () => void;
+  /** Played from memory (no Service Worker): the decrypted recording's Blob URL, revoked on close. */
+  blobUrl?: string;
 }
+
+/** What `opened` tells of a recording: from the worker's range reader, or of a whole object. */
+type Opened = Pick<Extract<FromWorker, { type: 'opened' }>, 'plaintextLength' | 'ciphertextLength' | 'format' | 'suite'>;
+
+/**
+ * Without a Service Worker, a recording up to this many bytes is fetched whole, decrypted with its
+ * signature checked and played from memory; a longer one is refused (`no-service-worker`).
+ */
+export const WHOLE_OBJECT_MAX = 32 * 1024 * 1024;
 
 const STAGES: Stage[] = ['url', 'header', 'key', 'verify', 'ready'];
 
@@ -54,7 +66,7 @@ export class CallsealPlayer extends HTMLElement {
   private worker?: Worker;
   private sw?: SwLink;
   private session?: Session;
-  private transcriptReq = 0;
+  private objectReq = 0;
   private warmTimer?: ReturnType<typeof setInterval>;
   private noticeUntil = 0;
   private L: I18n = i18n('en');
@@ -191,20 +203,52 @@ export class CallsealPlayer extends HTMLElement {
     try {
       streams = await sw.ready;
     } catch (e) {
-      return this.fail(s, { source: 'other', code: 'NO_SERVICE_WORKER', status: 0, message: String((e as Error).message) });
+      return this.playWhole(s, target, { source: 'other', code: 'NO_SERVICE_WORKER', status: 0, message: String((e as Error).message) });
     }
     if (this.session !== s) return;
     // The element starts loading now, while the worker is still opening the recording: its first
     // request waits in the Service Worker until the stream is open (no byte before the reader has
     // authenticated it). play() from the caller's gesture (user activation).
-    const a = v.audio;
-    a.src = `${streams}${encodeURIComponent(s.stream)}`;
+    this.startAudio(s, `${streams}${encodeURIComponent(s.stream)}`);
+  }
+
+  /**
+   * Without a Service Worker the element cannot be answered ranges of plaintext: a recording of
+   * at most WHOLE_OBJECT_MAX bytes is fetched whole and decrypted by `decrypt` (its footer
+   * signature checked before any byte is released), then played from memory through a Blob URL;
+   * a longer one is refused with `no-service-worker`.
+   */
+  private async playWhole(s: Session, target: ObjectTarget, noSw: WireError): Promise<void> {
+    const size = s.recording?.size;
+    if (size === undefined || size > WHOLE_OBJECT_MAX) {
+      const why = size === undefined ? 'its size is not listed' : `${this.L.bytes(size)} is more than ${this.L.bytes(WHOLE_OBJECT_MAX)}`;
+      return this.fail(s, { ...noSw, message: `${noSw.message}; without one a recording is played from memory only when small enough (${why})` });
+    }
+    this.toWorker({ type: 'close', stream: s.stream });
+    s.stream = crypto.randomUUID(); // what the range reader still sends is not this session's
+    this.setStage('verify');
+    const m = await this.requestObject(target, 'bytes');
+    if (this.session !== s) { m.bytes?.fill(0); return; }
+    if (!m.bytes) return this.fail(s, m.error ?? noSw);
+    const format = sniffAudio(m.bytes.subarray(0, 64 * 1024), m.bytes.length);
+    s.blobUrl = URL.createObjectURL(new Blob([m.bytes as Uint8Array<ArrayBuffer>], { type: format.mime })); // a copy
+    const plaintextLength = m.bytes.length;
+    m.bytes.fill(0);
+    this.onOpened(s, { plaintextLength, ciphertextLength: size, format, suite: m.suite ?? '' });
+    this.signatureState(s, 'verified', { reusedBytes: 0, fetchedBytes: size });
+    this.startAudio(s, s.blobUrl);
+  }
+
+  /** Points the element at `src` and plays (from the caller's gesture: user activation). */
+  private startAudio(s: Session, src: string): void {
+    const v = this.v, a = v.audio;
+    a.src = src;
     a.playbackRate = Number(v.speed.value);
     if (s.resumeAt > 0) a.currentTime = s.resumeAt;
     void a.play().catch((e: Error) => {
       if (this.session !== s || s.failed || e.name !== 'NotAllowedError') return;
       s.playRefused = true;
-      if (s.opened) { v.progress.textContent = msg['play.ready']; this.runAfterOpen(s); }
+      if (s.opened) { v.progress.textContent = this.L.m['play.ready']; this.runAfterOpen(s); }
     });
   }
 
@@ -353,7 +397,7 @@ export class CallsealPlayer extends HTMLElement {
       return;
     }
     const s = this.session;
-    if (m.type === 'transcript' || !s || m.stream !== s.stream) return;
+    if (m.type === 'object' || !s || m.stream !== s.stream) return;
     const v = this.v, msg = this.L.m, L = this.L;
     switch (m.type) {
       case 'stage':
@@ -363,29 +407,11 @@ export class CallsealPlayer extends HTMLElement {
       case 'mark':
         performance.mark(`callseal:${m.name}`, { startTime: m.at - performance.timeOrigin });
         break;
-      case 'opened': {
-        s.opened = true;
-        s.plaintextLength = m.plaintextLength;
-        s.ciphertextLength = m.ciphertextLength;
-        this.setStage('ready');
-        performance.mark('callseal:ready');
-        // The transcript once audio plays (its fetch and unwrap would share the worker with the
-        // element's first reads), or soon anyway (paused, autoplay refused).
-        if (s.playRefused || s.resumeAt > 0) this.runAfterOpen(s);
-        else setTimeout(() => this.runAfterOpen(s), 1500);
-        v.meta.textContent = [v.meta.textContent, m.format.label, msg['play.suite'](m.suite), msg['play.encryptedSize'](L.bytes(m.ciphertextLength))]
-          .filter(Boolean).join(' · ');
-        v.channels.disabled = m.format.channels !== 2;
-        v.channels.title = m.format.channels === 2 ? '' : msg['play.mono'];
-        this.setControls(true);
-        if (!s.started) v.progress.textContent = s.playRefused ? msg['play.ready'] : msg['play.buffering'];
-        this.emit('callseal-ready', {
-          contactId: s.contact.id, objectId: s.recording?.id ?? '', plaintextLength: m.plaintextLength,
-          mime: m.format.mime, channels: m.format.channels, suite: m.suite,
-        });
+      case 'opened':
+        this.onOpened(s, m);
         break;
-      }
       case 'progress':
+
         s.fetched = m.fetched;
         s.decrypted = m.decrypted;
         this.redraw();
@@ -400,14 +426,57 @@ export class CallsealPlayer extends HTMLElement {
       case 'signature':
         // A failed check stops playback with the tamper warning (SIGNATURE_INVALID).
         if (m.state === 'failed') { this.fail(s, m.error!); break; }
-        v.verified.hidden = false;
-        v.verified.dataset.state = m.state;
-        v.verified.textContent = m.state === 'verified' ? msg['sig.verified'] : msg['sig.verifying'];
-        if (m.state === 'verified') {
-          this.emit('callseal-verified', { contactId: s.contact.id, objectId: s.recording?.id ?? '', reusedBytes: m.reusedBytes ?? 0, fetchedBytes: m.fetchedBytes ?? 0 });
-        }
+        this.signatureState(s, m.state, { reusedBytes: m.reusedBytes ?? 0, fetchedBytes: m.fetchedBytes ?? 0 });
         break;
     }
+  }
+
+  /** The recording can play: controls on, what it is shown, `callseal-ready`. */
+  private onOpened(s: Session, m: Opened): void {
+    const v = this.v, msg = this.L.m;
+    s.opened = true;
+    s.plaintextLength = m.plaintextLength;
+    s.ciphertextLength = m.ciphertextLength;
+    this.setStage('ready');
+    performance.mark('callseal:ready');
+    // The transcript once audio plays (its fetch and unwrap would share the worker with the
+    // element's first reads), or soon anyway (paused, autoplay refused).
+    if (s.playRefused || s.resumeAt > 0) this.runAfterOpen(s);
+    else setTimeout(() => this.runAfterOpen(s), 1500);
+    v.meta.textContent = [v.meta.textContent, m.format.label, msg['play.suite'](m.suite), msg['play.encryptedSize'](this.L.bytes(m.ciphertextLength))]
+      .filter(Boolean).join(' · ');
+    v.channels.disabled = m.format.channels !== 2;
+    v.channels.title = m.format.channels === 2 ? '' : msg['play.mono'];
+    this.setControls(true);
+    if (!s.started) v.progress.textContent = s.playRefused ? msg['play.ready'] : msg['play.buffering'];
+    this.emit('callseal-ready', {
+      contactId: s.contact.id, objectId: s.recording?.id ?? '', plaintextLength: m.plaintextLength,
+      mime: m.format.mime, channels: m.format.channels, suite: m.suite,
+    });
+  }
+
+  /** Shows where the footer signature's check is; `callseal-verified` once it verified. */
+  private signatureState(s: Session, state: 'verifying' | 'verified', bytes = { reusedBytes: 0, fetchedBytes: 0 }): void {
+    const v = this.v;
+    v.verified.hidden = false;
+    v.verified.dataset.state = state;
+    v.verified.textContent = state === 'verified' ? this.L.m['sig.verified'] : this.L.m['sig.verifying'];
+    if (state === 'verified') this.emit('callseal-verified', { contactId: s.contact.id, objectId: s.recording?.id ?? '', ...bytes });
+  }
+
+  /** A whole object from the worker (fetched, decrypted, its signature checked), as text or bytes. */
+  private requestObject(target: ObjectTarget, as: 'text' | 'bytes'): Promise<Extract<FromWorker, { type: 'object' }>> {
+    const worker = this.start();
+    const req = ++this.objectReq;
+    return new Promise((resolve) => {
+      const onMessage = (e: MessageEvent<FromWorker>) => {
+        if (e.data.type !== 'object' || e.data.req !== req) return;
+        worker.removeEventListener('message', onMessage);
+        resolve(e.data);
+      };
+      worker.addEventListener('message', onMessage);
+      this.toWorker({ type: 'object', req, target, as });
+    });
   }
 
   private async loadTranscript(s: Session, previous?: Session): Promise<void> {
@@ -416,41 +485,32 @@ export class CallsealPlayer extends HTMLElement {
       this.tr.render(this.L, this.tr.transcript);
       return;
     }
-    const ref = s.contact.transcript!;
-    const req = ++this.transcriptReq;
     let target: ObjectTarget;
     try {
-      target = await this.target(ref);
+      target = await this.target(s.contact.transcript!);
     } catch (e) {
       this.tr.render(this.L, undefined, this.L.m['tr.failed'](explain(toWire(e), this.L.m).title));
       return;
     }
-    const worker = this.worker;
-    if (!worker || this.session !== s) return;
-    const onMessage = (e: MessageEvent<FromWorker>) => {
-      const m = e.data;
-      if (m.type !== 'transcript' || m.req !== req) return;
-      worker.removeEventListener('message', onMessage);
-      if (this.session !== s) return;
-      const msg = this.L.m;
-      if (m.error) {
-        const x = explain(m.error, msg);
-        this.tr.render(this.L, undefined, msg['tr.failed'](x.title));
-        this.v.trStatus.dataset.error = x.kind;
-        return;
-      }
-      try {
-        this.tr.render(this.L, transcriptOf(JSON.parse(m.text ?? '')));
-        this.tr.sync(this.v.audio.currentTime);
-      } catch (err) {
-        this.tr.render(this.L, undefined, err instanceof ContactLensError && err.code === 'TRANSCRIBE_CALL_ANALYTICS'
-          ? msg['tr.transcribe']
-          : err instanceof ContactLensError && err.code === 'UNSUPPORTED_VERSION' ? msg['tr.version'] : msg['tr.invalid']);
-        if (err instanceof ContactLensError) this.v.trStatus.dataset.error = err.code;
-      }
-    };
-    worker.addEventListener('message', onMessage);
-    this.toWorker({ type: 'transcript', req, target });
+    if (this.session !== s) return;
+    const m = await this.requestObject(target, 'text');
+    if (this.session !== s) return;
+    const msg = this.L.m;
+    if (m.error) {
+      const x = explain(m.error, msg);
+      this.tr.render(this.L, undefined, msg['tr.failed'](x.title));
+      this.v.trStatus.dataset.error = x.kind;
+      return;
+    }
+    try {
+      this.tr.render(this.L, transcriptOf(JSON.parse(m.text ?? '')));
+      this.tr.sync(this.v.audio.currentTime);
+    } catch (err) {
+      this.tr.render(this.L, undefined, err instanceof ContactLensError && err.code === 'TRANSCRIBE_CALL_ANALYTICS'
+        ? msg['tr.transcribe']
+        : err instanceof ContactLensError && err.code === 'UNSUPPORTED_VERSION' ? msg['tr.version'] : msg['tr.invalid']);
+      if (err instanceof ContactLensError) this.v.trStatus.dataset.error = err.code;
+    }
   }
 
   private runAfterOpen(s: Session): void {
@@ -468,6 +528,7 @@ export class CallsealPlayer extends HTMLElement {
     a.pause();
     a.removeAttribute('src');
     a.load(); // drops the element's buffered plaintext
+    if (s.blobUrl) URL.revokeObjectURL(s.blobUrl);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ export type Question =
 
 export type ToWorker =
   | { type: 'open'; stream: string; target: ObjectTarget }
-  | { type: 'transcript'; req: number; target: ObjectTarget }
+  /** A whole object, fetched and decrypted with its footer signature checked: a transcript as text, a recording as bytes (played without a Service Worker). */
+  | { type: 'object'; req: number; target: ObjectTarget; as: 'text' | 'bytes' }
   | { type: 'close'; stream: string }
   /** Playback of the stream has started: the worker starts the background signature check. */
   | { type: 'playing'; stream: string }
@@ -81,7 +82,8 @@ export type FromWorker =
    * hashed from playback's source (`reusedBytes`) and fetched itself (`fetchedBytes`).
    */
   | { type: 'signature'; stream: string; state: 'verifying' | 'verified' | 'failed'; error?: WireError; reusedBytes?: number; fetchedBytes?: number }
-  | { type: 'transcript'; req: number; text?: string; error?: WireError }
+  /** The answer to `object`: `text`, or `bytes` (transferred) with the message's suite, or an error. */
+  | { type: 'object'; req: number; text?: string; bytes?: Uint8Array; suite?: string; error?: WireError }
   | ({ type: 'ask'; req: number } & Question);
 
 /**
