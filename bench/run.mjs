@@ -8,12 +8,14 @@
 //   BENCH_POLICY_BASELINE=../old/pkg   policyCorpus: another build's pkg/ measured beside ours
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
 //   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
+//   BENCH_DECRYPT_BASELINE=/tmp/old/pkg BENCH_DECRYPT_BASELINE_NAME=52fb658   decrypt: another
+//     build's pkg/ measured beside ours, in the same pages and rounds (before vs after)
 //   BENCH_BROKER_UNWRAPS=10000 BENCH_BROKER_CONCURRENCY=64 BENCH_BROKER_ROUNDS=5   the broker load
 //   BENCH_SEAL_MIB=2048 BENCH_SEAL_RUNS=3   the sealer's object (after `make sealer`)
 //
 // Scratch goes to bench/out/ (gitignored): the messages, the peer bundles, the built pages.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg, release, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,7 +23,7 @@ import { launchChromium } from '../tests/support/browser.mjs';
 import { serveStatic } from '../tests/support/static-server.mjs';
 import { makeMessages } from './lib/messages.mjs';
 import { bundle } from './lib/bundle.mjs';
-import { benchDecrypt } from './lib/decrypt-bench.mjs';
+import { BASELINE_CONTENDERS, CONTENDERS, benchDecrypt } from './lib/decrypt-bench.mjs';
 import { benchPlayback } from './lib/playback.mjs';
 import { benchBroker } from './lib/broker-load.mjs';
 import { benchSeal } from './lib/seal-bench.mjs';
@@ -81,7 +83,14 @@ try {
     const meta = await makeMessages(OUT, { size: settings.sizeMiB * 1048576, suites: settings.suites, frameLengths: settings.frameLengths });
     meta.plainChecksum = checksum(readFileSync(join(OUT, 'plain.bin')));
     log('decryption in Chromium');
-    raw.decrypt = { messages: meta.messages, plainBytes: meta.plainBytes, results: await benchDecrypt(browser, server.url, meta, { runs: settings.runs, chunkSize: settings.streamChunkBytes, contenders: process.env.BENCH_CONTENDERS?.split(','), log }) };
+    let contenders = process.env.BENCH_CONTENDERS?.split(',') ?? CONTENDERS;
+    const baseline = process.env.BENCH_DECRYPT_BASELINE;
+    if (baseline) {
+      rmSync(join(OUT, 'baseline-pkg'), { recursive: true, force: true });
+      cpSync(resolve(baseline), join(OUT, 'baseline-pkg'), { recursive: true });
+      contenders = [...contenders, ...BASELINE_CONTENDERS];
+    }
+    raw.decrypt = { messages: meta.messages, plainBytes: meta.plainBytes, baseline: baseline ? env('BENCH_DECRYPT_BASELINE_NAME', baseline) : undefined, results: await benchDecrypt(browser, server.url, meta, { runs: settings.runs, chunkSize: settings.streamChunkBytes, contenders, log }) };
     for (const m of meta.messages) rmSync(join(OUT, m.file), { force: true });
     rmSync(join(OUT, 'plain.bin'), { force: true });
     rmSync(join(OUT, 'limit.bin'), { force: true });

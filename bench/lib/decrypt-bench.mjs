@@ -14,6 +14,8 @@ import { median } from './stats.mjs';
 import { rendererPids, rss, peak, resetPeak } from './procmem.mjs';
 
 export const CONTENDERS = ['webcrypto', 'webcrypto-frames', 'webcrypto-frames-signed', 'callseal', 'callseal-stream', 'callseal-rust', 'peer'];
+/** Another build's package in the same pages and rounds (BENCH_DECRYPT_BASELINE): before vs after. */
+export const BASELINE_CONTENDERS = ['baseline', 'baseline-stream', 'baseline-rust'];
 /** The signed floor is measured on signed messages only (where it is the floor that applies). */
 const appliesTo = (contender, m) => contender !== 'webcrypto-frames-signed' || m.signed;
 

@@ -48,9 +48,14 @@ export function buildCases(raw) {
       const signedFloor = m.signed ? get(m.id, 'webcrypto-frames-signed') : undefined;
       const mibPerS = (r) => r?.runs.map((ms) => round(plainBytes / MiB / (ms / 1000)));
       const label = `${(plainBytes / MiB).toFixed(0)} MiB, suite ${m.suite}${m.signed ? ' (signed)' : ''}, ${m.frameLength / 1024} KiB frames`;
-      for (const [key, who, name] of [['oneshot', 'callseal', 'callseal decrypt()'], ['stream', 'callseal-stream', 'callseal decryptStream()'], ['rust', 'callseal-rust', "callseal decrypt({ engine: 'rust' })"]]) {
+      for (const [key, who, name, before] of [['oneshot', 'callseal', 'callseal decrypt()', 'baseline'], ['stream', 'callseal-stream', 'callseal decryptStream()', 'baseline-stream'], ['rust', 'callseal-rust', "callseal decrypt({ engine: 'rust' })", 'baseline-rust']]) {
         const ours = get(m.id, who);
         if (!ours) continue;
+        // Another build in the same rounds (BENCH_DECRYPT_BASELINE): its throughput and its
+        // ratio to the floor that applies, beside ours.
+        const base = get(m.id, before);
+        const appliedFloor = (signedFloor ?? floor)?.mibPerS;
+        const baseline = base ? { build: raw.decrypt.baseline, mibPerS: round(base.mibPerS), ratioToFloor: appliedFloor ? round(base.mibPerS / appliedFloor, 2) : undefined, ratio: round(ours.mibPerS / base.mibPerS, 2), samples: mibPerS(base) } : undefined;
         // Issue 20's targets: the WebCrypto modes at least 0.9x their floor and 1.5x the peer;
         // the pure-Rust engine is the fallback, reported and not judged.
         const judged = key !== 'rust';
@@ -58,6 +63,7 @@ export function buildCases(raw) {
           id: `decrypt.${m.id}.${key}.throughput`, what: `${name}, ${label}`, metric: 'decryption throughput (plaintext)', unit: 'MiB/s', better: 'higher', runs: ours.runs.length,
           ours: ours.mibPerS, peer: peer?.mibPerS, limit: limit?.mibPerS, floor: floor?.mibPerS, signedFloor: signedFloor?.mibPerS,
           targets: judged ? { ratioToFloor: 0.9, ratio: 1.5 } : undefined,
+          baseline,
           samples: { ours: mibPerS(ours), peer: mibPerS(peer), limit: mibPerS(limit), floor: mibPerS(floor), signedFloor: mibPerS(signedFloor) },
         });
         add({
@@ -291,6 +297,29 @@ function table(results) {
   ].join('\n');
 }
 
+/** Ours beside another build measured in the same rounds (BENCH_DECRYPT_BASELINE), if any. */
+function baselineTable(results) {
+  const d = results.raw.decrypt;
+  const rows = [];
+  for (const m of d?.messages ?? []) {
+    for (const [key, mode] of [['oneshot', 'one-shot'], ['stream', 'stream'], ['rust', 'Rust engine']]) {
+      const x = results.cases.find((c) => c.id === `decrypt.${m.id}.${key}.throughput`);
+      if (!x?.baseline) continue;
+      const floor = x.floorApplied ? `${fmt(x.floorApplied === 'signed' ? x.signedFloor : x.floor, x.unit)} ${x.floorApplied}` : '–';
+      rows.push(`| ${m.suite}, ${m.frameLength / 1024} KiB frames: ${mode} | **${fmt(x.ours, x.unit)}** (${ratio(x.ratioToFloor)}) | ${fmt(x.baseline.mibPerS, x.unit)} (${ratio(x.baseline.ratioToFloor)}) | ${ratio(x.baseline.ratio)} | ${floor} |`);
+    }
+  }
+  if (!rows.length) return '';
+  return `
+Before and after: this build beside build ${d.baseline} (BENCH_DECRYPT_BASELINE), in the same
+pages and rounds (MiB/s, median; in brackets the ratio to the floor that applies).
+
+| case | this build (÷ floor) | build ${d.baseline} (÷ floor) | this ÷ that | floor |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
 export function writeReport(path, results) {
   const m = results.machine, s = results.settings;
   const readingPath = new URL('../reading.md', import.meta.url);
@@ -316,7 +345,7 @@ This run measured ${results.raw.parts?.join(', ') ?? 'some parts'} only (BENCH_P
 Ratio: callseal ÷ the reference; "better ↑" means a ratio above 1 favours callseal, "↓" below 1.
 
 ${table(results)}
-${limits}${errors.length ? `\nFailed in this run:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
+${baselineTable(results)}${limits}${errors.length ? `\nFailed in this run:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
 ## Machine
 
 ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Chromium ${m.chromium} (Debian,

@@ -58,7 +58,10 @@ async function perFrameFloor(s) {
 async function prepare({ file, limit, floor, keyring, contender, committing, chunkSize }) {
   state = null;
   const ring = { keyNamespace: keyring.keyNamespace, keyName: keyring.keyName, key: b64(keyring.key) };
-  const s = { contender, ring, chunkSize };
+  // The baseline contenders run another build's package (BENCH_DECRYPT_BASELINE), copied
+  // to bench/out/baseline-pkg/ by run.mjs, through the same calls.
+  const lib = contender.startsWith('baseline') ? await import('/bench/out/baseline-pkg/decrypt.js') : callseal;
+  const s = { contender, ring, chunkSize, lib };
   if (contender === 'webcrypto') {
     // The limit: one AES-GCM decrypt call over the same plaintext as one GCM ciphertext (made in Node).
     s.input = await fetchBytes(`/bench/out/${limit.file}`);
@@ -85,14 +88,17 @@ async function run({ check = false } = {}) {
   const t0 = performance.now();
   switch (s.contender) {
     case 'callseal':
-    case 'callseal-rust': {
-      const dataKey = callseal.unwrapRawAesDataKey(s.input, s.ring);
-      out = await callseal.decrypt(s.input, dataKey, { engine: s.contender === 'callseal-rust' ? 'rust' : 'auto' });
+    case 'callseal-rust':
+    case 'baseline':
+    case 'baseline-rust': {
+      const dataKey = s.lib.unwrapRawAesDataKey(s.input, s.ring);
+      out = await s.lib.decrypt(s.input, dataKey, { engine: s.contender.endsWith('-rust') ? 'rust' : 'auto' });
       dataKey.fill(0);
       break;
     }
-    case 'callseal-stream': {
-      const dataKey = callseal.unwrapRawAesDataKey(s.input, s.ring);
+    case 'callseal-stream':
+    case 'baseline-stream': {
+      const dataKey = s.lib.unwrapRawAesDataKey(s.input, s.ring);
       const input = s.input, size = s.chunkSize;
       let at = 0;
       const source = new ReadableStream({
@@ -103,7 +109,7 @@ async function run({ check = false } = {}) {
         },
       }, { highWaterMark: 0 });
       // Signed suites (0578) stream opted in, as a player would.
-      const reader = source.pipeThrough(callseal.decryptStream(dataKey, { signedMessages: 'release-before-verify' })).getReader();
+      const reader = source.pipeThrough(s.lib.decryptStream(dataKey, { signedMessages: 'release-before-verify' })).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
