@@ -8,15 +8,17 @@ import { resolve } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
 const MODULE = process.env.CALLSEAL_RANGE_SOURCE ?? resolve(import.meta.dirname, '../../www/lib/range-source.ts');
+const READ_AHEAD = resolve(import.meta.dirname, '../../www/lib/read-ahead.ts');
 const KIB = 1024;
 const data = randomBytes(4 * 1024 * KIB + 777);
-let HttpRangeSource, server, base;
+let HttpRangeSource, readingAhead, server, base;
 /** Per path: answers to give before serving normally ('403', '503', or 'drop' = close the socket). */
 const faults = new Map();
 const hits = [];
 
 before(async () => {
   ({ HttpRangeSource } = await tsImport(MODULE, import.meta.url));
+  ({ readingAhead } = await tsImport(READ_AHEAD, import.meta.url));
   server = createServer((req, res) => {
     hits.push({ path: req.url, range: req.headers.range });
     const fault = faults.get(req.url)?.shift();
@@ -150,4 +152,23 @@ test('readAside: a held block whose fetch fails is fetched by the pass itself (a
   same(await aside, 2 * B - 50);
   assert.deepEqual(src.aside, { reused: 0, fetched: 200 });
   assert.equal(src.blocks.size, 0, 'the failed block is dropped, nothing added');
+});
+
+test('readingAhead over readAside, in verifySignature\'s order (header, tail, chunks, the rest): every byte exact, the chunks read ahead while one is consumed, none fetched twice', async () => {
+  const path = '/ahead';
+  const src = new HttpRangeSource(`${base}${path}`, { size: data.length, blockSize: 64 * KIB });
+  let inFlight = 0, most = 0;
+  const read = readingAhead(async (o, l) => { inFlight++; most = Math.max(most, inFlight); try { return await src.readAside(o, l); } finally { inFlight--; } }, data.length, 2);
+  same(await read(0, 100), 0);
+  same(await read(data.length - 1000, 1000), data.length - 1000);
+  const C = 512 * KIB, E = data.length - 700;
+  for (let at = 0; at < E; at += C) {
+    same(await read(at, Math.min(C, E - at)), at);
+    await new Promise((r) => setTimeout(r, 5)); // hashing
+  }
+  same(await read(E, data.length - E), E);
+  assert.ok(most >= 2, `reads overlapped (${most} at once)`);
+  const asked = hits.filter((h) => h.path === path).map((h) => /^bytes=(\d+)-(\d+)$/.exec(h.range).slice(1).map(Number));
+  const chunkBytes = asked.filter(([s0, e0]) => e0 - s0 + 1 > 1000).reduce((n, [s0, e0]) => n + e0 - s0 + 1, 0);
+  assert.ok(chunkBytes <= data.length, `the chunks' requests cover ${chunkBytes} bytes of ${data.length}`);
 });

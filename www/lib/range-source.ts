@@ -157,7 +157,7 @@ export class HttpRangeSource {
     }
     const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
     if (end <= offset) return new Uint8Array(0);
-    const parts: { at: number; bytes: Promise<Uint8Array> }[] = [];
+    const parts: { at: number; bytes: Promise<Uint8Array>; fetched?: true }[] = [];
     const fetchAside = (from: number, to: number) => {
       this.aside.fetched += to - from;
       return this.fetchRange(from, to, { priority, signal, report: false });
@@ -173,10 +173,12 @@ export class HttpRangeSource {
         p = to;
       } else {
         const to = this.nextHeld(p, end);
-        parts.push({ at: p, bytes: fetchAside(p, to) });
+        parts.push({ at: p, bytes: fetchAside(p, to), fetched: true });
         p = to;
       }
     }
+    // One fetched part is the answer as it came (nothing else holds its buffer).
+    if (parts.length === 1 && parts[0]!.fetched) return parts[0]!.bytes;
     const out = new Uint8Array(end - offset);
     let filled = 0;
     for (const part of parts) {
