@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs                  everything (after `make build`)
 //   BENCH_QUICK=1 node bench/run.mjs    small sizes, 1 run each (development; not for figures)
-//   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,broker,seal   a subset (default: all)
+//   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,signatureCheck,broker,seal   a subset (default: all)
 //   BENCH_POLICY_BASELINE=../old/pkg   policyCorpus: another build's pkg/ measured beside ours
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
 //   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
@@ -25,6 +25,7 @@ import { makeMessages } from './lib/messages.mjs';
 import { bundle } from './lib/bundle.mjs';
 import { BASELINE_CONTENDERS, CONTENDERS, benchDecrypt } from './lib/decrypt-bench.mjs';
 import { benchPlayback } from './lib/playback.mjs';
+import { benchSignatureCheck } from './lib/signature-check.mjs';
 import { benchBroker } from './lib/broker-load.mjs';
 import { benchSeal } from './lib/seal-bench.mjs';
 import { checksum, median, percentile } from './lib/stats.mjs';
@@ -54,7 +55,7 @@ const settings = {
     runs: Number(env('BENCH_SEAL_RUNS', QUICK ? 1 : 3)),
   },
 };
-const ALL_PARTS = ['decrypt', 'policy', 'policyCorpus', 'size', 'playback', 'broker', 'seal'];
+const ALL_PARTS = ['decrypt', 'policy', 'policyCorpus', 'size', 'playback', 'signatureCheck', 'broker', 'seal'];
 const parts = new Set(env('BENCH_PARTS', ALL_PARTS.join(',')).split(','));
 const started = Date.now();
 const log = (m) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
@@ -130,33 +131,25 @@ try {
     if (existsSync(linked)) raw.size.decrypt.breakdown = breakdown(readFileSync(linked));
     log(`sizes: decrypt wasm ${raw.size.decrypt.wasm.bytes} B (${raw.size.decrypt.wasm.gzipBytes} gz) vs peer ${peerEsdk.bytes} (${peerEsdk.gzipBytes} gz); policy wasm ${raw.size.policy.wasm.bytes} (${raw.size.policy.wasm.gzipBytes} gz) vs peer ${peerIam.bytes} (${peerIam.gzipBytes} gz)`);
   }
-  if (parts.has('broker')) {
-    log(`key broker: ${settings.broker.unwraps} unwraps at concurrency ${settings.broker.concurrency}, two brokers, vs KMS Decrypt; KMS calls of a playback`);
+  // The parts on the local stack: a failure is recorded in results.json and the run goes on.
+  const onStack = async (part, what, measure) => {
+    if (!parts.has(part)) return;
+    log(what);
     try {
-      raw.broker = await benchBroker(browser, { root: ROOT, outDir: OUT, ...settings.broker, log });
+      raw[part] = await measure();
     } catch (e) {
-      raw.broker = { error: String(e.message ?? e).slice(0, 500) };
-      log(`broker: ERROR ${raw.broker.error}`);
+      raw[part] = { error: String(e.message ?? e).slice(0, 500) };
+      log(`${part}: ERROR ${raw[part].error}`);
     }
-  }
-  if (parts.has('seal')) {
-    log(`sealer: ${settings.seal.sizeMiB} MiB object, ${settings.seal.runs} rounds of callseal seal, client-node encryptStream and a plain copy`);
-    try {
-      raw.seal = await benchSeal({ root: ROOT, ...settings.seal, log });
-    } catch (e) {
-      raw.seal = { error: String(e.message ?? e).slice(0, 500) };
-      log(`seal: ERROR ${raw.seal.error}`);
-    }
-  }
-  if (parts.has('playback')) {
-    log('playback: local stack, samples, broker, pages');
-    try {
-      raw.playback = await benchPlayback(browser, { root: ROOT, outDir: OUT, runs: settings.playbackRuns, log });
-    } catch (e) {
-      raw.playback = { error: String(e.message ?? e).slice(0, 500) };
-      log(`playback: ERROR ${raw.playback.error}`);
-    }
-  }
+  };
+  await onStack('broker', `key broker: ${settings.broker.unwraps} unwraps at concurrency ${settings.broker.concurrency}, two brokers, vs KMS Decrypt; KMS calls of a playback`,
+    () => benchBroker(browser, { root: ROOT, outDir: OUT, ...settings.broker, log }));
+  await onStack('seal', `sealer: ${settings.seal.sizeMiB} MiB object, ${settings.seal.runs} rounds of callseal seal, client-node encryptStream and a plain copy`,
+    () => benchSeal({ root: ROOT, ...settings.seal, log }));
+  await onStack('playback', 'playback: local stack, samples, broker, pages',
+    () => benchPlayback(browser, { root: ROOT, outDir: OUT, runs: settings.playbackRuns, log }));
+  await onStack('signatureCheck', 'signature check: local stack, the longest sample, vs a plain download + SHA-384',
+    () => benchSignatureCheck(browser, { root: ROOT, outDir: OUT, runs: settings.playbackRuns, log }));
 } finally {
   await browser.close();
   await server.close();

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { firstAudio, measurePlain, seekLatency } from '../../tests/e2e/measure.mjs';
+import { firstAudio, measurePlain, playerStages, seekLatency } from '../../tests/e2e/measure.mjs';
 import { brokerAnswers, openStack } from '../../tests/support/stack.mjs';
 import { idToken, signInPlayer } from '../../tests/support/oidc.mjs';
 import { buildPages, servePages } from './pages.mjs';
@@ -54,7 +54,7 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
     if (head?.ContentLength !== rec.plaintextLength) {
       await s3.send(new PutObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey, Body: readFileSync(rec.plainPath), ContentType: 'audio/wav' }));
     }
-    const ours = { ttfa: [], seek: [] }, plain = { ttfa: [], seek: [] };
+    const ours = { ttfa: [], seek: [], stages: [] }, plain = { ttfa: [], seek: [] };
     const failures = [];
     for (let i = 0; i < runs; i++) {
       // A fresh context each run: its own Service Worker registration and no cache.
@@ -79,6 +79,8 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
         // input round trips before the page sees the click, 50-300 ms on the loaded machine,
         // which the baseline does not pay.
         ours.ttfa.push(await firstAudio(page, () => page.evaluate((sel) => document.querySelector(sel).click(), selector)));
+        // Where the time to first audio went: the player's marks (callseal:*), ms after its open.
+        ours.stages.push(await playerStages(page));
         for (const s of seeks) ours.seek.push(await seekLatency(page, s));
         await page.evaluate(() => document.querySelector('#audio')?.pause());
         const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: PLAIN_BUCKET, Key: plainKey }), { expiresIn: 600 });
@@ -91,7 +93,7 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
       } catch (e) {
         // A failed run (e.g. a seek that never resumed on the loaded machine) is recorded and dropped.
         failures.push(`run ${i + 1}: ${String(e.message ?? e).split('\n')[0]}`);
-        ours.ttfa.length = at.ttfa; ours.seek.length = at.ours; plain.ttfa.length = at.ttfa; plain.seek.length = at.plain;
+        ours.ttfa.length = at.ttfa; ours.stages.length = at.ttfa; ours.seek.length = at.ours; plain.ttfa.length = at.ttfa; plain.seek.length = at.plain;
         log?.(`playback run ${i + 1} failed: ${failures.at(-1)}`);
         continue;
       } finally {
