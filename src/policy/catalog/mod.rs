@@ -13,7 +13,7 @@
 pub mod global;
 
 use super::iam::arn::Arn;
-use super::iam::glob::{encode_pattern, glob_match};
+use super::iam::glob::{encode_pattern, glob_match, text_has_variable};
 use crate::error::{Error, ErrorCode};
 
 /// A condition key's value type (Service Authorization Reference).
@@ -486,7 +486,7 @@ impl Catalog {
                 // `arn:${Partition}:${Vendor}:...`) is filed under the service's prefix.
                 let ns = match t.arn.split(':').nth(2).unwrap_or("") {
                     "" => continue,
-                    ns if ns.contains("${") => service.prefix.as_str(),
+                    ns if text_has_variable(ns) => service.prefix.as_str(),
                     ns => ns,
                 };
                 let si = u16::try_from(si).map_err(|_| r.bad("too many services"))?;

@@ -9,7 +9,7 @@ use crate::policy::catalog::global::{global_key, known_multivalued, UNSUPPORTED_
 use crate::policy::catalog::{Catalog, KeyType};
 use crate::policy::iam::arn::{is_account_id, is_region_like, Arn};
 use crate::policy::iam::date::{is_epoch_seconds, parse_date};
-use crate::policy::iam::glob::text_has_wildcard;
+use crate::policy::iam::glob::{text_has_variable, text_has_wildcard};
 use crate::policy::iam::ip::{is_private, Cidr};
 use crate::policy::iam::operator::{
     parse_number, BaseOperator, Operator, OperatorFamily, SetQualifier,
@@ -467,7 +467,7 @@ fn values<'c, 'a: 'c>(
 
 fn type_mismatch_number(ctx: &Ctx<'_>) {
     for v in values(ctx, OperatorFamily::Numeric) {
-        if !v.text.contains("${") && parse_number(v.text).is_none() {
+        if !text_has_variable(v.text) && parse_number(v.text).is_none() {
             ctx.report(
                 &TYPE_MISMATCH_NUMBER,
                 v.range,
@@ -483,7 +483,7 @@ fn type_mismatch_number(ctx: &Ctx<'_>) {
 
 fn type_mismatch_date(ctx: &Ctx<'_>) {
     for v in values(ctx, OperatorFamily::Date) {
-        if !v.text.contains("${") && parse_date(v.text).is_none() {
+        if !text_has_variable(v.text) && parse_date(v.text).is_none() {
             ctx.report(
                 &TYPE_MISMATCH_DATE,
                 v.range,
@@ -499,7 +499,7 @@ fn type_mismatch_date(ctx: &Ctx<'_>) {
 
 fn invalid_date_value(ctx: &Ctx<'_>) {
     for v in values(ctx, OperatorFamily::Date) {
-        if !v.text.contains("${") && parse_date(v.text).is_some() && is_epoch_seconds(v.text) {
+        if !text_has_variable(v.text) && parse_date(v.text).is_some() && is_epoch_seconds(v.text) {
             ctx.report(&INVALID_DATE_VALUE, v.range, v.path, format!("`{}` is read as epoch seconds; write dates as ISO 8601 (2026-01-31T00:00:00Z) so that they read as meant.", v.text));
         }
     }
@@ -535,7 +535,7 @@ fn type_mismatch_string(ctx: &Ctx<'_>) {
 
 fn type_mismatch_arn(ctx: &Ctx<'_>) {
     for v in values(ctx, OperatorFamily::Arn) {
-        if !v.text.contains("${") && v.text != "*" && Arn::parse(v.text).is_none() {
+        if !text_has_variable(v.text) && v.text != "*" && Arn::parse(v.text).is_none() {
             ctx.report(&TYPE_MISMATCH_ARN, v.range, v.path, format!("`{}` is not an ARN (arn:partition:service:region:account:resource), which `{}` compares.", v.text, v.c.op.name.value));
         }
     }
@@ -655,7 +655,7 @@ fn wildcard_without_like_operator(ctx: &Ctx<'_>) {
 fn checked_strings<'c, 'a: 'c>(ctx: &'c Ctx<'a>) -> impl Iterator<Item = Value<'c, 'a>> + 'c {
     values(ctx, OperatorFamily::String).filter(|v| {
         let many = v.op.base.is_like() && text_has_wildcard(v.text);
-        !v.text.contains("${") && !many
+        !text_has_variable(v.text) && !many
     })
 }
 

@@ -9,7 +9,7 @@ use std::cell::OnceCell;
 
 use crate::policy::catalog::{cmp_ignore_ascii_case, Catalog};
 use crate::policy::iam::arn::Arn;
-use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
+use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_variable, text_has_wildcard};
 use crate::policy::model::{
     ConditionEntry, ConditionOperator, Effect, ItemPath, Located, Policy, Statement, StringList,
 };
@@ -44,9 +44,13 @@ pub struct ActionName<'a> {
     pub catalog_action: Option<usize>,
 }
 
+/// The last service looked up in the service data and its index there: the entries of an
+/// Action list mostly come in runs of one service.
+type LastService<'a> = Option<(&'a str, Option<usize>)>;
+
 impl<'a> ActionForm<'a> {
-    fn of(text: &'a str, catalog: Option<&Catalog>) -> Self {
-        if text == "*" || text.is_empty() || text.contains("${") {
+    fn of(text: &'a str, catalog: Option<&Catalog>, last: &mut LastService<'a>) -> Self {
+        if text == "*" || text.is_empty() || text_has_variable(text) {
             return ActionForm::Other;
         }
         let Some((service, name)) = split_action(text) else {
@@ -57,9 +61,17 @@ impl<'a> ActionForm<'a> {
         }
         let wild_service = text_has_wildcard(service);
         let wild_name = text_has_wildcard(name);
-        let catalog_service = catalog
-            .filter(|_| !wild_service)
-            .and_then(|c| Some((c, c.service_index(service)?)));
+        let catalog_service = catalog.filter(|_| !wild_service).and_then(|c| {
+            let si = match *last {
+                Some((s, si)) if s == service => si,
+                _ => {
+                    let si = c.service_index(service);
+                    *last = Some((service, si));
+                    si
+                }
+            };
+            Some((c, si?))
+        });
         ActionForm::Named(ActionName {
             service,
             name,
@@ -118,12 +130,13 @@ impl<'a> Matcher<'a> {
 
 impl<'a> StatementActions<'a> {
     fn of(list: Option<&'a StringList>, catalog: Option<&Catalog>) -> Self {
+        let mut last = None;
         StatementActions {
             list,
             forms: list
                 .iter()
                 .flat_map(|l| &l.items)
-                .map(|it| ActionForm::of(&it.value, catalog))
+                .map(|it| ActionForm::of(&it.value, catalog, &mut last))
                 .collect(),
             matcher: OnceCell::new(),
         }

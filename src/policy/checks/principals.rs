@@ -5,7 +5,7 @@
 use super::syntax::INVALID_PRINCIPAL_FORMAT;
 use super::{checks, links, verdict_checks, Check, Ctx, Verdict};
 use crate::policy::iam::arn::{is_account_id, Arn};
-use crate::policy::iam::glob::text_has_wildcard;
+use crate::policy::iam::glob::{text_has_variable, text_has_wildcard};
 use crate::policy::model::{PrincipalKind, PrincipalValue};
 use crate::policy::span::TextRange;
 use crate::policy::validate::PolicyType;
@@ -129,7 +129,7 @@ fn value_verdict(
     val: &str,
 ) -> Option<Verdict> {
     // Variables in principals are reported by the variables family.
-    if val.is_empty() || val.contains("${") {
+    if val.is_empty() || text_has_variable(val) {
         return None;
     }
     let at = |check: &'static Check, message: String| {

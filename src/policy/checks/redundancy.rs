@@ -2,14 +2,14 @@
 //! duplicate statements, numeric values subsumed by another. spec: IAM Access Analyzer
 //! suggestions REDUNDANT_*.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use super::parsed::{ActionForm, ActionName, StatementActions};
 use super::{checks, links, Ctx};
 use crate::policy::catalog::Catalog;
 use crate::policy::iam::arn::{arn_match, is_account_id, Arn};
-use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_wildcard};
+use crate::policy::iam::glob::{encode_pattern, glob_match, text_has_variable, text_has_wildcard};
 use crate::policy::iam::operator::BaseOperator;
 use crate::policy::model::{PrincipalValue, StringList};
 
@@ -78,7 +78,7 @@ fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
         match first.get(t.as_ref()) {
             Some(&j) => {
                 duplicate[i] = true;
-                if !t.contains("${") {
+                if !text_has_variable(t) {
                     out.push((i, j));
                 }
             }
@@ -122,7 +122,7 @@ fn covered(list: &StringList, case_insensitive: bool) -> Vec<(usize, usize)> {
         None => false,
     };
     'items: for (i, t) in texts.iter().enumerate() {
-        if duplicate[i] || t.contains("${") {
+        if duplicate[i] || text_has_variable(t) {
             continue;
         }
         let b = t.as_bytes();
@@ -421,6 +421,9 @@ fn redundant_condition_value_num(ctx: &Ctx<'_>) {
 /// Identical statements (ignoring Sid): compares the source text of the statements without Sid.
 fn redundant_statement(ctx: &Ctx<'_>) {
     let p = ctx.policy;
+    if p.statements.len() < 2 {
+        return;
+    }
     let mut first: HashMap<String, usize> = HashMap::new();
     for (i, st) in p.statements.iter().enumerate() {
         let j = *first.entry(normalized(ctx, st)).or_insert(i);
@@ -451,14 +454,15 @@ fn normalized(ctx: &Ctx<'_>, st: &crate::policy::model::Statement) -> String {
         .iter()
         .filter(|m| m.key != "Sid")
         .map(|m| {
-            let v: String = ctx
-                .policy
-                .source
-                .slice(m.value.range)
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            format!("{}={v}", m.key)
+            let mut part = format!("{}=", m.key);
+            // Whitespace removed: the runs between it copied whole.
+            part.extend(
+                ctx.policy
+                    .source
+                    .slice(m.value.range)
+                    .split(char::is_whitespace),
+            );
+            part
         })
         .collect();
     parts.sort();

@@ -6,10 +6,13 @@
 use super::parsed::ResourceEntry;
 use super::{checks, links, verdict_checks, Check, Ctx, Verdict};
 use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::policy::catalog::Catalog;
 use crate::policy::iam::arn::{is_account_id, is_region_like, Arn, PARTITIONS};
-use crate::policy::iam::glob::text_has_wildcard;
+use crate::policy::iam::glob::{text_has_variable, text_has_wildcard};
 
 checks! {
     INVALID_ARN_PREFIX = (Error, "A resource that is neither `*` nor an ARN starting with `arn:`.", links::ARNS) => invalid_arn_prefix;
@@ -29,7 +32,7 @@ checks! {
 /// Replaces each `${...}` policy variable by `*` (what it can match) so that ARN fields split
 /// correctly.
 pub fn mask_variables(s: &str) -> Cow<'_, str> {
-    if !s.contains("${") {
+    if !text_has_variable(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -177,9 +180,15 @@ fn catalog_findings<'c>(ctx: &'c Ctx<'_>) -> &'c [Verdict] {
         let Some(cat) = ctx.catalog else {
             return Vec::new();
         };
+        // The templates of each namespace, read once per policy.
+        let mut templates: HashMap<&str, Vec<ArnTemplate<'_>>> = HashMap::new();
         named_service(ctx)
             .filter_map(|(r, arn)| {
-                let (check, message) = catalog_finding(cat, &r.item.value, &arn, r.widest)?;
+                let in_namespace = templates
+                    .entry(arn.service)
+                    .or_insert_with(|| templates_in_namespace(cat, arn.service));
+                let (check, message) =
+                    catalog_finding(cat, &r.item.value, &arn, r.widest, in_namespace)?;
                 Some(Verdict::new(check, r.item.range, r.path(), message))
             })
             .collect()
@@ -201,19 +210,11 @@ fn invalid_service(ctx: &Ctx<'_>) {
     ctx.report_verdicts(super::conditions::key_verdicts(ctx), &INVALID_SERVICE);
 }
 
-/// The service-data finding for one ARN (`raw`, parsed as `arn`), if any.
-/// `widest`: whether a `*` ending the region, not only the account, may take colons
-/// ([`super::parsed::ResourceEntry::widest`]).
-fn catalog_finding(
-    cat: &Catalog,
-    raw: &str,
-    arn: &Arn<'_>,
-    widest: bool,
-) -> Option<(&'static Check, String)> {
-    // Resource types are looked up by the ARN's namespace: Service Catalog's ARNs say
-    // `catalog`, Route 53 ARC's `route53-recovery-control`, EC2 lists `elastic-inference`.
-    let in_namespace: Vec<ArnTemplate<'_>> = cat
-        .resource_types_in_namespace(arn.service)
+/// The ARN templates of a namespace: resource types are looked up by the ARN's namespace
+/// (Service Catalog's ARNs say `catalog`, Route 53 ARC's `route53-recovery-control`, EC2 lists
+/// `elastic-inference`), and the ARNs of [`DOCUMENTED_ARNS`].
+fn templates_in_namespace<'a>(cat: &'a Catalog, namespace: &'a str) -> Vec<ArnTemplate<'a>> {
+    cat.resource_types_in_namespace(namespace)
         .filter_map(|(s, t)| {
             let f = t.arn_fields()?;
             Some(ArnTemplate {
@@ -223,15 +224,28 @@ fn catalog_finding(
                 account: f.account,
                 resource: f.resource,
                 literal: f.resource_literal,
+                tokens: OnceCell::new(),
             })
         })
         .chain(
             DOCUMENTED_ARNS
                 .iter()
-                .filter(|(ns, _, _)| *ns == arn.service)
+                .filter(|(ns, _, _)| *ns == namespace)
                 .filter_map(|(_, name, arn)| template(name, arn)),
         )
-        .collect();
+        .collect()
+}
+
+/// The service-data finding for one ARN (`raw`, parsed as `arn`, whose namespace's templates
+/// are `in_namespace`), if any. `widest`: whether a `*` ending the region, not only the
+/// account, may take colons ([`super::parsed::ResourceEntry::widest`]).
+fn catalog_finding(
+    cat: &Catalog,
+    raw: &str,
+    arn: &Arn<'_>,
+    widest: bool,
+    in_namespace: &[ArnTemplate<'_>],
+) -> Option<(&'static Check, String)> {
     let name = match (cat.service(arn.service), in_namespace.first()) {
         (Some(s), _) => s.name.as_str(),
         (None, Some(t)) => t.service,
@@ -257,9 +271,9 @@ fn catalog_finding(
         (arn.account.is_empty() || wild_account) == t.account.is_empty() || wild_account
     };
     let mut candidates: Vec<&ArnTemplate<'_>> = Vec::new();
-    for t in &in_namespace {
+    for t in in_namespace {
         if !literal_prefixes_agree(t.literal, arn.resource)
-            || !globs_intersect(&template_tokens(t.resource, true), &resource_tokens)
+            || !globs_intersect(t.resource_tokens(), &resource_tokens)
         {
             continue;
         }
@@ -270,7 +284,7 @@ fn catalog_finding(
         }
     }
     if candidates.is_empty() {
-        if star_crosses_segments(arn, &in_namespace, widest) {
+        if star_crosses_segments(arn, in_namespace, widest) {
             return None;
         }
         let examples: Vec<&str> = in_namespace.iter().take(3).map(|t| t.full).collect();
@@ -338,6 +352,15 @@ struct ArnTemplate<'a> {
     resource: &'a str,
     /// `resource` up to its first placeholder.
     literal: &'a str,
+    /// `resource` as [`template_tokens`] (placeholders may take colons), made when first used.
+    tokens: OnceCell<Vec<Tok>>,
+}
+
+impl ArnTemplate<'_> {
+    fn resource_tokens(&self) -> &[Tok] {
+        self.tokens
+            .get_or_init(|| template_tokens(self.resource, true))
+    }
 }
 
 /// ARNs that AWS documents but the service data has no resource type for: (namespace, who
@@ -364,6 +387,7 @@ fn template<'a>(service: &'a str, arn: &'a str) -> Option<ArnTemplate<'a>> {
             .resource
             .find("${")
             .map_or(parts.resource, |i| &parts.resource[..i]),
+        tokens: OnceCell::new(),
     })
 }
 

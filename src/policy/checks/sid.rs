@@ -1,6 +1,6 @@
 //! Statement ids. spec: IAM User Guide, "IAM JSON policy elements: Sid".
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::{checks, links, Check, Ctx};
 use crate::policy::model::{Located, Statement};

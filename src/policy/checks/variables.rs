@@ -5,6 +5,7 @@
 use super::parsed::CondEntry;
 use super::{checks, links, verdict_checks, Ctx, Verdict};
 use crate::policy::catalog::global::global_key;
+use crate::policy::iam::glob::text_has_variable;
 use crate::policy::iam::operator::OperatorFamily;
 use crate::policy::model::{ConditionValue, Located, PrincipalValue};
 use crate::policy::span::TextRange;
@@ -62,7 +63,7 @@ fn variable_unsupported_in_element(ctx: &Ctx<'_>) {
                 .items
                 .iter()
                 .enumerate()
-                .filter(|(_, it)| it.value.contains("${"))
+                .filter(|(_, it)| text_has_variable(&it.value))
             {
                 ctx.report(&VARIABLE_UNSUPPORTED_IN_ELEMENT, it.range, a.item_path(i), format!("Policy variables are not substituted in `{}`; they only work in Resource and in string or ARN conditions.", a.name));
             }
@@ -73,7 +74,7 @@ fn variable_unsupported_in_element(ctx: &Ctx<'_>) {
                     .values
                     .iter()
                     .enumerate()
-                    .filter(|(_, v)| v.value.contains("${"))
+                    .filter(|(_, v)| text_has_variable(&v.value))
                 {
                     ctx.report(&VARIABLE_UNSUPPORTED_IN_ELEMENT, v.range, e.item_path(i), "Policy variables are not substituted in `Principal`; use a condition such as aws:PrincipalArn instead.");
                 }
@@ -81,7 +82,7 @@ fn variable_unsupported_in_element(ctx: &Ctx<'_>) {
         }
     }
     for e in ctx.parsed.conditions().iter().map(|c| c.entry) {
-        if e.key.value.contains("${") {
+        if text_has_variable(&e.key.value) {
             ctx.report(
                 &VARIABLE_UNSUPPORTED_IN_ELEMENT,
                 e.key.range,
@@ -110,7 +111,7 @@ fn condition_values_with_variables<'c>(
             .values
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.value.text.contains("${"))
+            .filter(|(_, v)| text_has_variable(&v.value.text))
             .map(move |(i, v)| (family, c, i, v))
     })
 }
@@ -149,7 +150,7 @@ fn verdicts<'c>(ctx: &'c Ctx<'_>) -> &'c [Verdict] {
                     continue;
                 }
                 for (i, v) in c.entry.values.iter().enumerate() {
-                    if v.value.text.contains("${") {
+                    if text_has_variable(&v.value.text) {
                         check_string(
                             ctx,
                             &mut out,

@@ -9,7 +9,7 @@
 //! conditions); variables exist only in policies with `"Version": "2012-10-17"`, elsewhere
 //! `${...}` is literal text.
 
-use crate::policy::iam::glob::encode_pattern_into;
+use crate::policy::iam::glob::{encode_pattern_into, text_has_variable};
 
 /// One piece of a string that holds variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl Template {
     /// Parses `text`; `None` when it holds no `${...}` (then it is plain text).
     /// An unterminated `${` is kept as literal text.
     pub fn parse(text: &str) -> Option<Template> {
-        if !text.contains("${") {
+        if !text_has_variable(text) {
             return None;
         }
         let mut parts = Vec::new();

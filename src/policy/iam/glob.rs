@@ -10,7 +10,7 @@
 //! variable's value or from the escape `${*}` stays a literal asterisk (spec: "Policy
 //! variables", special characters).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Encoded `*`: any run of characters.
 pub const STAR: u8 = 0xFF;
@@ -42,6 +42,12 @@ pub fn has_wildcard(pattern: &[u8]) -> bool {
 pub fn text_has_wildcard(s: &str) -> bool {
     // Both are ASCII, so no byte of another character equals them.
     s.bytes().any(|b| b == b'*' || b == b'?')
+}
+
+/// True when policy text holds `${`, the start of a policy variable.
+pub fn text_has_variable(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b'$', b).any(|i| b.get(i + 1) == Some(&b'{'))
 }
 
 /// Length in bytes of the UTF-8 character that starts with `lead` (1 for a stray byte).
