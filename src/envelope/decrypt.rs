@@ -269,6 +269,9 @@ struct Unit {
 pub struct Decryptor {
     opts: DecryptOptions,
     copy_frames: bool,
+    /// [`DecryptOptions::max_frame_buffer`] applies to the frames of a framed message although
+    /// they are not copied ([`Decryptor::limit_frames`]).
+    limit_frames: bool,
     /// How the caller hands out the frames' plaintext (which signed messages it admits).
     release: Release,
     phase: Phase,
@@ -340,11 +343,22 @@ impl Decryptor {
         self
     }
 
+    /// Refuses a framed message's frames above [`DecryptOptions::max_frame_buffer`] at their
+    /// head (`LIMIT_EXCEEDED`, before their bytes arrive) although this decryptor does not copy
+    /// them: for a caller that copies each frame into memory of its own to open it (the pure-Rust
+    /// engine in wasm opens each frame in wasm memory, which never shrinks). A non-framed body
+    /// is not limited here.
+    pub fn limit_frames(mut self) -> Self {
+        self.limit_frames = true;
+        self
+    }
+
     fn build(opts: DecryptOptions, copy_frames: bool, release: Release) -> Self {
         Decryptor {
             parser: HeaderParser::new(opts.header_limits()),
             opts,
             copy_frames,
+            limit_frames: copy_frames,
             release,
             phase: Phase::Header,
             unverified: None,
@@ -818,7 +832,8 @@ impl Decryptor {
                 self.opts.max_message_len
             ));
         }
-        if self.copy_frames && remaining > self.opts.max_frame_buffer {
+        let limited = self.copy_frames || (self.limit_frames && kind != BodyKind::SingleBlock);
+        if limited && remaining > self.opts.max_frame_buffer {
             return Err(err!(
                 LimitExceeded,
                 "{} of {} bytes exceeds the {} byte buffer limit",

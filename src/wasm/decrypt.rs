@@ -127,6 +127,9 @@ async fn decrypt_message(
     let mut dec = Decryptor::without_frame_copies(opts.core.clone());
     if webcrypto {
         dec.verify_signature_externally()?;
+    } else {
+        // Each frame is opened in wasm memory.
+        dec = dec.limit_frames();
     }
     dec.set_data_key(data_key)?;
     let mut feed = Feed::new(message);

@@ -78,3 +78,16 @@ test('the 345 bytes of the issue leave wasm memory where it was, in every decryp
     assert.ok(grown() < BOUND, `a declared 200 MiB final frame (${engine}): wasm memory grew by ${grown()} bytes`);
   }
 });
+
+test('a frame above the 256 MiB frame buffer limit is refused at its head where the Rust engine would open it in wasm memory', async () => {
+  // The head of frame 1 of a message with 300 MiB frames: the pure-Rust engine opens each frame
+  // in wasm memory (which never shrinks), so one-shot and stream refuse it before its bytes
+  // arrive; WebCrypto opens one-shot frames from the caller's buffer and waits for them.
+  const ct = message(300 * MiB);
+  const header = ct.subarray(0, callseal.parseHeader(ct).headerLength);
+  const head = concat(header, be32(1), iv1(), new Uint8Array(64).fill(0xa5));
+  assert.equal(await code(callseal.decrypt(head, dataKey, { engine: 'rust' })), 'LIMIT_EXCEEDED');
+  assert.equal(await streamed(head, { engine: 'rust' }), 'LIMIT_EXCEEDED');
+  assert.equal(await code(callseal.decrypt(head, dataKey, { engine: 'webcrypto' })), 'TRUNCATED');
+  assert.ok(grown() < BOUND, `wasm memory grew by ${grown()} bytes`);
+});
