@@ -129,6 +129,7 @@ export function buildCases(raw) {
       id: 'playback.signatureCheck', what: `the player's background signature check, ${(sc.recording.ciphertextBytes / MiB).toFixed(1)} MiB recording, nothing cached (every byte fetched)`,
       metric: 'signature check time', unit: 'ms', better: 'lower', runs: sc.ours.length, ours, limit: floor, limitName: 'download + SHA-384',
       goal: { text: 'goal ≤ 1.2×', met: ours / floor <= 1.2 }, read: sc.read, samples: { ours: sc.ours.map((x) => round(x)), limit: sc.floor.map((x) => round(x)) },
+      parts: sc.parts && { checkReadsMs: round(median(sc.parts.checkReads)), floorDownloadMs: round(median(sc.parts.floorDownload)) },
     });
   }
   if (raw.broker?.load) brokerCases(raw.broker, add);
@@ -435,11 +436,16 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   seeks; the limit is the same recording unencrypted from the same S3 server in a bare
   \`<audio>\`. ${s.playbackRuns} runs, each in a fresh browser context (no cache, new Service Worker).
 - **Signature check**: the player's background check (\`www/component/verify.ts\`, callseal's
-  \`verifySignature\` reading 1 MiB at a time through the stream's \`HttpRangeSource\`) over a
+  \`verifySignature\` reading 2 MiB at a time, two reads ahead, through the stream's \`HttpRangeSource\`) over a
   source that holds nothing (its worst case: every byte fetched, at low priority), against a
   plain \`fetch\` of the whole object from the same S3 server plus one WebCrypto SHA-384 digest
   of it; both in one dedicated Worker of one page (\`bench/pages/signature\`), the longest
-  sample recording; one untimed run each, then ${s.playbackRuns} rounds alternating which goes first.
+  sample recording; one untimed run each, then ${s.playbackRuns} rounds, the order turning each round.
+  Beside them, their parts (\`parts\` in results.json): the check's reads alone (the same
+  chunks, read ahead alike, nothing hashed) and the floor's download alone (no digest).${(() => {
+    const p = results.cases.find((x) => x.id === 'playback.signatureCheck')?.parts;
+    return p ? ` This run: the check's reads ${p.checkReadsMs.toFixed(0)} ms, the download ${p.floorDownloadMs.toFixed(0)} ms (medians).` : '';
+  })()}
 - **Key broker**: on loopback, the local stack as \`scripts/stack/up.sh\` starts it (SeaweedFS, moto
   KMS, the OpenID Connect provider), two broker processes over it (\`bench/lib/broker-load.mjs\`).
   ${s.broker.unwraps.toLocaleString('en-US')} unwraps at concurrency ${s.broker.concurrency} through the page's broker client

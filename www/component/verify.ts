@@ -19,8 +19,8 @@ const PUBLIC_KEY = 'aws-crypto-public-key';
  * 1 MiB read at a time 1.2-1.4 s, 1 MiB with 2 ahead 0.9-1.0 s, 2 MiB with 2 ahead 0.8 s (1.6 s once), 4 MiB
  * with 1 ahead 0.8-0.95 s; the plain download + SHA-384 0.6-0.95 s in the same runs.
  */
-const CHUNK = 2 << 20;
-const AHEAD = 2;
+export const CHUNK = 2 << 20;
+export const AHEAD = 2;
 
 export interface BackgroundCheck {
   /** The stream's source (its size known). */

@@ -4,11 +4,15 @@
 //          HttpRangeSource of the object: nothing held, so every byte is fetched (low priority)
 //          and hashed, as when playback has fetched nothing yet.
 //   floor: one plain GET of the whole object, then one WebCrypto SHA-384 digest of its bytes.
+// And their parts, to see where the time goes:
+//   reads: the check's reads alone (the same chunks, read ahead as the check does), no hashing.
+//   download: the floor's GET alone, no digest.
 import { readHeader, type VerifiedMessageHeader } from 'callseal/decrypt';
 import { HttpRangeSource } from '../../../www/lib/range-source';
-import { verifyInBackground } from '../../../www/component/verify';
+import { AHEAD, CHUNK, verifyInBackground } from '../../../www/component/verify';
+import { readingAhead } from '../../../www/lib/read-ahead';
 
-interface Run { req: number; what: 'check' | 'floor'; url: string; size: number }
+interface Run { req: number; what: 'check' | 'floor' | 'reads' | 'download'; url: string; size: number }
 
 self.onmessage = async (e: MessageEvent<Run>) => {
   const { req, what, url, size } = e.data;
@@ -21,11 +25,17 @@ self.onmessage = async (e: MessageEvent<Run>) => {
       const t0 = performance.now();
       const read = await verifyInBackground({ source, header, signal: new AbortController().signal });
       self.postMessage({ req, ms: performance.now() - t0, ...read });
+    } else if (what === 'reads') {
+      const source = new HttpRangeSource(url, { size });
+      const t0 = performance.now();
+      const read = readingAhead((offset, length) => source.readAside(offset, length, { priority: 'low' }), size, AHEAD);
+      for (let at = 0; at < size; at += CHUNK) await read(at, Math.min(CHUNK, size - at));
+      self.postMessage({ req, ms: performance.now() - t0 });
     } else {
       const t0 = performance.now();
       const res = await fetch(url, { cache: 'no-store', credentials: 'omit' });
       const bytes = await res.arrayBuffer();
-      const digest = await crypto.subtle.digest('SHA-384', bytes);
+      const digest = what === 'floor' ? await crypto.subtle.digest('SHA-384', bytes) : new ArrayBuffer(48);
       const ms = performance.now() - t0;
       if (res.status !== 200 || bytes.byteLength !== size || digest.byteLength !== 48) throw new Error(`GET: HTTP ${res.status}, ${bytes.byteLength} of ${size} bytes`);
       self.postMessage({ req, ms });
