@@ -19,7 +19,8 @@ const unwraps = Number(process.argv[2] ?? 2000);
 const cacheSeconds = process.argv[3] ?? '0';
 const stack = process.env.CALLSEAL_STACK_DIR ?? join(ROOT, '.stack');
 const { env } = await openStack({ root: ROOT, stack });
-const { Broker } = await tsImport('../www/lib/broker.ts', import.meta.url);
+// The pages' tsconfig: its paths resolve `callseal/suites` to the built package.
+const { Broker } = await tsImport('../www/lib/broker.ts', { parentURL: import.meta.url, tsconfig: join(ROOT, 'www/tsconfig.json') });
 const dir = mkdtempSync(join(tmpdir(), 'callseal-broker-profile-'));
 const broker = await startBroker(env, {
   CALLSEAL_UNWRAP_PER_MINUTE: '100000', CALLSEAL_REQUESTS_PER_MINUTE: '1000000', CALLSEAL_KEY_CACHE_SECONDS: cacheSeconds,

@@ -16,11 +16,15 @@ const ROOT = resolve(import.meta.dirname, '..');
 const OUT = resolve(process.argv[2] ?? join(ROOT, 'pkg'));
 const SRC = join(ROOT, 'www/component');
 
-/** `callseal/decrypt` is the package's own decrypt entry, beside player/. */
+/**
+ * `callseal/decrypt` is the package's own decrypt entry, beside player/; `callseal/suites` (data,
+ * no wasm) is bundled in.
+ */
 const packageDecrypt = {
   name: 'callseal-decrypt',
   setup(b) {
     b.onResolve({ filter: /^callseal\/decrypt$/ }, () => ({ path: '../decrypt.js', external: true }));
+    b.onResolve({ filter: /^callseal\/suites$/ }, () => ({ path: join(OUT, 'suites.js') }));
   },
 };
 
@@ -38,7 +42,7 @@ writeFileSync(tsconfig, JSON.stringify({
     strict: true, skipLibCheck: true, declaration: true, emitDeclarationOnly: true,
     rootDir: join(ROOT, 'www'), outDir: join(OUT, 'player/types'),
     // The package's own decrypt types (the declarations keep the specifier `callseal/decrypt`).
-    paths: { 'callseal/decrypt': [join(OUT, 'decrypt.d.ts')] },
+    paths: { 'callseal/decrypt': [join(OUT, 'decrypt.d.ts')], 'callseal/suites': [join(OUT, 'suites.d.ts')] },
   },
   files: [join(SRC, 'index.ts')],
 }));

@@ -16,6 +16,13 @@ PROFILE=${CALLSEAL_WASM_PROFILE:-wasm-release}
 
 log() { printf '\033[1m[build-wasm]\033[0m %s\n' "$*" >&2; }
 
+# --- the package's generated TypeScript types ------------------------------------------------
+# The types of what the wasm returns (MessageHeader, Finding, Decision, CallsealErrorCode) and the
+# suites, declared from the Rust types (src/ts_types.rs; native, before the wasm flags are set):
+# written into the package's sources, which tests/ts_types.rs holds to the Rust types.
+log "cargo run --bin callseal-types (pkg-config/src/lib/generated.ts)"
+cargo run --quiet --bin callseal-types -- pkg-config/src/lib/generated.ts
+
 # --- which toolchain -------------------------------------------------------------------------
 # The wasm linker: Debian's lld-22 has shipped /usr/bin/rust-lld in some builds and only
 # LLVM's own wasm-ld in others.

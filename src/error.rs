@@ -6,7 +6,10 @@
 
 use std::fmt;
 
-/// Stable error codes. Serialized as `SCREAMING_SNAKE_CASE` (`MALFORMED_HEADER`, ...).
+/// Stable error codes: `CallsealError.code` in JavaScript, as JSON writes them (`MALFORMED_HEADER`,
+/// `TAG_MISMATCH`, ...). New ones are added, none renamed.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts-types", ts(rename = "CallsealErrorCode"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {

@@ -39,4 +39,8 @@ pub mod sealer;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+/// The package's TypeScript types, generated from the Rust types (`callseal-types`).
+#[cfg(all(feature = "ts-types", not(target_arch = "wasm32")))]
+pub mod ts_types;
+
 pub use error::{Error, ErrorCode, Result};

@@ -155,14 +155,14 @@ fn the_package_lists_every_error_code() {
         .cloned()
         .collect();
     assert_eq!(listed, expected, "pkg-config/README.md's list of codes");
-    // The TypeScript union every entry point exports.
-    let dts = read("src/wasm/callseal_error.d.ts");
+    // The TypeScript union every entry point exports (generated from ErrorCode: tests/ts_types.rs).
+    let dts = read("pkg-config/src/lib/generated.ts");
     let union = dts.split_once("export type CallsealErrorCode =").unwrap().1;
     let union = &union[..union.find(';').unwrap()];
     assert_eq!(
         quoted_codes(union, true),
         codes,
-        "CallsealErrorCode in callseal_error.d.ts"
+        "CallsealErrorCode in pkg-config/src/lib/generated.ts"
     );
 }
 

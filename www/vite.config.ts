@@ -39,7 +39,7 @@ export default defineConfig({
     // pkg/decrypt as side-effect free and drop its top-level `await init(...)` (no wasm at run time).
     alias: [
       { find: /^callseal$/, replacement: resolve(here, '../pkg/index.js') },
-      { find: /^callseal\/(decrypt|policy|player)$/, replacement: resolve(here, '../pkg') + '/$1.js' },
+      { find: /^callseal\/(decrypt|policy|player|suites)$/, replacement: resolve(here, '../pkg') + '/$1.js' },
       { find: /^callseal\/(.*)$/, replacement: resolve(here, '../pkg') + '/$1' },
     ],
   },

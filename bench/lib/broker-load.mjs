@@ -83,7 +83,8 @@ const equal = (a, b) => a.length === b.length && Buffer.compare(Buffer.from(a.bu
 export async function benchBroker(browser, { root, outDir, unwraps, concurrency, rounds, log }) {
   const stack = process.env.CALLSEAL_STACK_DIR ?? join(root, '.stack');
   const { env, index } = await openStack({ root, stack });
-  const { Broker } = await tsImport('../../www/lib/broker.ts', import.meta.url);
+  // The pages' tsconfig: its paths resolve `callseal/suites` to the built package.
+  const { Broker } = await tsImport('../../www/lib/broker.ts', { parentURL: import.meta.url, tsconfig: join(root, 'www/tsconfig.json') });
   const tokens = Object.fromEntries(await Promise.all(USERS.map(async (u) => [u, await idToken(env, stack, u)])));
   const started = [];
   try {

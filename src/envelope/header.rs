@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 pub const DEFAULT_MAX_HEADER_LEN: usize = 1 << 20;
 
 /// Content type of the body. spec: data-format/message-header.md#content-type
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS), ts(rename_all = "kebab-case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentType {
     /// `01`: one AES-GCM block (IV, u64 length, ciphertext, tag).
@@ -36,13 +37,16 @@ impl ContentType {
 }
 
 /// An encrypted data key as carried in the header. spec: data-format/message-header.md#encrypted-data-key-entries
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 #[derive(Clone, PartialEq, Eq)]
 pub struct EncryptedDataKey {
     /// Key provider id (`aws-kms`, or a raw keyring's key namespace), UTF-8.
     pub provider_id: String,
     /// Key provider info (a KMS key ARN, or raw-AES key name ‖ tag bits ‖ IV length ‖ IV).
+    #[cfg_attr(feature = "ts-types", ts(type = "OwnedBytes"))]
     pub provider_info: Vec<u8>,
-    /// The wrapped data key.
+    /// The wrapped data key (the KMS `CiphertextBlob` for `aws-kms`).
+    #[cfg_attr(feature = "ts-types", ts(type = "OwnedBytes"))]
     pub ciphertext: Vec<u8>,
 }
 

@@ -7,6 +7,7 @@
 //! | --- | --- | --- |
 //! | [`suite`] | the 11 algorithm suites as data | framework/algorithm-suites.md |
 //! | [`header`] | incremental header parser (v1/v2), encryption context, EDKs, serializer; [`header::UnverifiedHeader`] vs [`header::VerifiedHeader`] | data-format/message-header.md |
+//! | [`message_header`] | the header and the suites as the package's callers receive them (`MessageHeader`, `SUITES`) | |
 //! | [`keys`] | zeroizing [`keys::DataKey`] / [`keys::ContentKey`], HKDF, commitment, header auth | framework/algorithm-suites.md#key-derivation |
 //! | [`body`] | frame layout arithmetic, body AAD, frame IVs | data-format/message-body.md, message-body-aad.md |
 //! | [`footer`] | incremental hash, ECDSA verify/sign, WebCrypto conversions | data-format/message-footer.md |
@@ -32,6 +33,7 @@ pub mod frame_writer;
 pub mod frames;
 pub mod header;
 pub mod keys;
+pub mod message_header;
 pub mod random;
 pub mod random_access;
 pub mod raw_aes;

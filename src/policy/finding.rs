@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::span::Span;
 
 /// How serious a finding is (IAM Access Analyzer's finding types).
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
@@ -30,6 +31,7 @@ impl Severity {
 }
 
 /// A suggested repair: replace the text of `span` with `replacement`.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fix {
@@ -40,6 +42,7 @@ pub struct Fix {
 }
 
 /// One validation finding.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
@@ -53,7 +56,9 @@ pub struct Finding {
     pub span: Span,
     /// Documentation link, where one exists.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts-types", ts(optional))]
     pub learn_more: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts-types", ts(optional))]
     pub fix: Option<Fix>,
 }

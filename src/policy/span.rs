@@ -52,6 +52,7 @@ impl TextRange {
 }
 
 /// One position in the text (see the module docs for the units).
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Position {
@@ -62,6 +63,7 @@ pub struct Position {
 }
 
 /// A start and end position (end is exclusive: the position just after the last character).
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Span {

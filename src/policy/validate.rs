@@ -9,6 +9,7 @@ use super::model::Policy;
 use super::span::{Position, Span};
 
 /// What the policy is attached to; decides which checks apply.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PolicyType {

@@ -22,7 +22,9 @@ pub(crate) fn string_map(
     Object::from_entries(&entries).unwrap_or_else(|_| Object::new())
 }
 
-/// The header as the `MessageHeader` type of the package (see pkg-config/src/lib/types.ts).
+/// The header as the package's `MessageHeader`, declared from
+/// [`crate::envelope::message_header::MessageHeader`]: the same fields under the same names
+/// (tests/wasm/generated-types.test.mjs holds them equal on every suite's official messages).
 pub(crate) fn header_to_js(info: &HeaderInfo) -> JsValue {
     let obj = Object::new();
     set(&obj, "unauthenticated", &true.into());

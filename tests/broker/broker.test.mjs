@@ -265,7 +265,8 @@ describe('the broker\'s KMS unwrap: data key lengths (always run)', () => {
 
 describe('the player\'s broker client (www/lib/broker.ts) (needs pkg/ for the granted unwrap)', () => {
   let client;
-  before(async () => { client = await tsImport('../../www/lib/broker.ts', import.meta.url); });
+  // The pages' tsconfig: its paths resolve `callseal/suites` to the built package.
+  before(async () => { client = await tsImport('../../www/lib/broker.ts', { parentURL: import.meta.url, tsconfig: `${import.meta.dirname}/../../www/tsconfig.json` }); });
 
   test('unwrapRequest: the key as a Uint8Array, exactly KMS\'s; a refusal is a BrokerError with the broker\'s code', async (t) => {
     if (engine) return t.skip(engine);

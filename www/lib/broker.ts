@@ -3,6 +3,7 @@
  * Usable from the page and from workers (no DOM).
  */
 import type { MessageHeader } from 'callseal/decrypt';
+import { DATA_KEY_LENGTHS } from 'callseal/suites';
 import {
   answerProblem, newNonce, newRecipient, openDataKey, toBase64, UNWRAP_PROTOCOL,
   type RefusalBody, type UnwrapAnswer, type UnwrapRequestBody, type WireDataKey,
@@ -227,8 +228,6 @@ function subjectOf(token: string): string {
   throw new BrokerError(401, 'InvalidToken', 'the sign-in token names no subject (sub)');
 }
 
-/** Data key lengths of the ESDK suites: AES-128, AES-192, AES-256. */
-const DATA_KEY_LENGTHS = [16, 24, 32];
 
 /**
  * Checks a data key asked for before the header was known (the listing's `keyRequest`) against the

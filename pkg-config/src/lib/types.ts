@@ -1,7 +1,16 @@
 /**
- * The public types of the callseal package. The wasm layer returns plain objects of these
- * shapes (serde-wasm-bindgen); this file is the contract pages and consoles code against.
+ * The public types of the callseal package: the contract pages and consoles code against. The
+ * values the wasm layer returns (headers, findings, decisions, error codes) are declared from
+ * the Rust types that make them, in generated.ts (`callseal-types`); this file adds the types
+ * of what callers give callseal.
  */
+import type { MessageHeader, PolicyType } from './generated.js';
+
+export type {
+  CallsealErrorCode, Capacity, ContentType, DecidingGrant, DecidingStatement, Decision, DecisionKind, DenyGate,
+  Effect, EncryptedDataKey, Finding, Fix, GrantLabel, MessageHeader, PolicyType, Position, Severity, Span, SuiteInfo,
+} from './generated.js';
+export { DATA_KEY_LENGTHS, SUITES } from './generated.js';
 
 // ---------------------------------------------------------------------------------------------
 // Bytes
@@ -25,55 +34,11 @@ export type OwnedBytes = ReturnType<Uint8Array['slice']>;
 // Envelope decryption
 // ---------------------------------------------------------------------------------------------
 
-/** One encrypted data key from the message header. */
-export interface EncryptedDataKey {
-  /** `aws-kms` for KMS keyrings, the key namespace for raw keyrings. */
-  providerId: string;
-  /** The KMS key ARN for `aws-kms` (as bytes); key name + IV info for raw AES. */
-  providerInfo: OwnedBytes;
-  /** The wrapped data key (the KMS CiphertextBlob for `aws-kms`). */
-  ciphertext: OwnedBytes;
-}
-
 /** An encrypted data key given to `MessageEncryptor.seal` (a header's keys are ones too). */
 export interface EncryptedDataKeyInput {
   providerId: string;
   providerInfo: ByteInput;
   ciphertext: ByteInput;
-}
-
-/**
- * An ESDK message header as read from the bytes, BEFORE it is authenticated.
- *
- * Nothing here is trustworthy until `decrypt` (or a reader) verifies the header with the data
- * key: an attacker who can write the object can put anything in these fields. It exists so a
- * page can ask its key broker to unwrap the data key (the broker's KMS Decrypt call binds the
- * encryption context, so a forged context fails there).
- */
-export interface MessageHeader {
-  readonly unauthenticated: true;
-  /** Header format version: 1 or 2. */
-  version: 1 | 2;
-  /** Algorithm suite id as a number, e.g. 0x0578. */
-  suiteId: number;
-  /** Algorithm suite id as 4 hex digits, e.g. "0578". */
-  suite: string;
-  /** 16 (v1) or 32 (v2) bytes. */
-  messageId: OwnedBytes;
-  /** Key/value pairs, including `aws-crypto-public-key` for signed suites. */
-  encryptionContext: Record<string, string>;
-  encryptedDataKeys: EncryptedDataKey[];
-  contentType: 'framed' | 'non-framed';
-  /** Plaintext bytes per regular frame; 0 when non-framed. */
-  frameLength: number;
-  /** Length in bytes of the serialized header, authentication tag included. */
-  headerLength: number;
-  /** Whether the suite carries an ECDSA footer signature. */
-  signed: boolean;
-  /** Whether the suite commits to its key (0478, 0578). */
-  committing: boolean;
-  /** Bytes of the suite's data key (16, 24 or 32): what the key broker's answer must hold. */
-  dataKeyLength: number;
 }
 
 /** A header that decryption verified with the data key (a range reader's, once open). */
@@ -217,46 +182,6 @@ export interface EncryptOptions {
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-export type PolicyType = 'identity' | 'resource' | 'kms-key' | 'trust' | 'scp' | 'rcp';
-export type Severity = 'ERROR' | 'SECURITY_WARNING' | 'WARNING' | 'SUGGESTION';
-
-/** A position in the policy text. `line` and `column` are 1-based; `offset` is 0-based. */
-export interface Position {
-  line: number;
-  /** 1-based column, counted in characters (Unicode scalar values). */
-  column: number;
-  /** 0-based offset in UTF-8 bytes. */
-  offset: number;
-  /** 0-based offset in UTF-16 code units (what JavaScript strings and CodeMirror use). */
-  utf16Offset: number;
-}
-
-export interface Span {
-  start: Position;
-  end: Position;
-}
-
-export interface Fix {
-  /** What the fix does, in plain words. */
-  description: string;
-  /** Replace this span... */
-  span: Span;
-  /** ...with this text. */
-  replacement: string;
-}
-
-export interface Finding {
-  /** IAM Access Analyzer's issue code where it has the check, e.g. "INVALID_ACTION". */
-  code: string;
-  severity: Severity;
-  message: string;
-  /** e.g. "Statement[1].Condition.StringEquals". */
-  path: string;
-  span: Span;
-  learnMore?: string;
-  fix?: Fix;
-}
-
 export interface ValidateOptions {
   policyType?: PolicyType;
   /**
@@ -343,47 +268,3 @@ export type GrantOperation =
   | 'Decrypt' | 'Encrypt' | 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext' | 'GenerateDataKeyPair'
   | 'GenerateDataKeyPairWithoutPlaintext' | 'ReEncryptFrom' | 'ReEncryptTo' | 'CreateGrant' | 'RetireGrant'
   | 'DescribeKey' | 'GetPublicKey' | 'Sign' | 'Verify' | 'GenerateMac' | 'VerifyMac' | 'DeriveSharedSecret';
-
-/** A grant a decision rests on. */
-export interface DecidingGrant {
-  /** Its place in the policy set: "grants[0]". */
-  grant: string;
-  grantId?: string;
-  name?: string;
-  /** Whether the caller is the grant's grantee, or its retiring principal (kms:RetireGrant). */
-  as: 'grantee' | 'retiringPrincipal';
-}
-
-export type DecisionKind = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
-
-export interface DecidingStatement {
-  /** Which policy: "identity[0]", "resource", "kmsKeyPolicy", "boundary", "scps[1]", "session"... */
-  policy: string;
-  /** Index of the statement within that policy. */
-  index: number;
-  sid?: string;
-  effect: 'Allow' | 'Deny';
-  span: Span;
-}
-
-export interface Decision {
-  decision: DecisionKind;
-  /** The statements that decided it. */
-  statements: DecidingStatement[];
-  /** Context keys the answer depended on that the request did not give. */
-  missingContextKeys: string[];
-  /** For an allow: the KMS grants it rests on (absent when none). */
-  grants?: DecidingGrant[];
-  /**
-   * For an implicit deny, the check that found no Allow; `ambiguousContext`: the request's
-   * context has two keys that differ only in case (one case-insensitive key, two values).
-   */
-  deniedBy?: 'ambiguousContext' | 'rcp' | 'scp' | 'resourcePolicyRequired' | 'resourcePolicy' | 'identity' | 'boundary' | 'session';
-  /** A short explanation in plain words. */
-  reason: string;
-  /**
-   * What the evaluator assumed or ignored to decide: the default key policy it used for
-   * `kmsKeyPolicy: 'default'`, context keys AWS never sends with the action (service catalog).
-   */
-  notes: string[];
-}

@@ -9,6 +9,7 @@ use super::super::span::Span;
 
 /// `Allow`, `ExplicitDeny` or `ImplicitDeny` (spec: "The difference between explicit and
 /// implicit denies").
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum DecisionKind {
     Allow,
@@ -27,6 +28,8 @@ impl DecisionKind {
 }
 
 /// `Allow` / `Deny`, as written in policies.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts-types", ts(rename = "Effect"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum EffectName {
     Allow,
@@ -43,6 +46,7 @@ impl From<Effect> for EffectName {
 }
 
 /// A statement that took part in the decision.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DecidingStatement {
@@ -51,6 +55,7 @@ pub struct DecidingStatement {
     /// Index of the statement in its policy's `Statement` array (0 for a single object).
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts-types", ts(optional))]
     pub sid: Option<String>,
     pub effect: EffectName,
     /// Source span of the statement object.
@@ -58,6 +63,7 @@ pub struct DecidingStatement {
 }
 
 /// Which check an implicit deny came from (`None` for allow and explicit deny).
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DenyGate {
@@ -109,6 +115,7 @@ impl DenyGate {
 }
 
 /// The result of evaluating one request.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
@@ -122,9 +129,14 @@ pub struct Decision {
     /// For an allow: the KMS grants it rests on (with or instead of statements). Absent
     /// otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "ts-types",
+        ts(as = "Option<Vec<crate::policy::grants::DecidingGrant>>", optional)
+    )]
     pub grants: Vec<crate::policy::grants::DecidingGrant>,
     /// For an implicit deny, the check that found no Allow.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts-types", ts(optional))]
     pub denied_by: Option<DenyGate>,
     /// A short explanation in plain words.
     pub reason: String,

@@ -31,6 +31,7 @@ use crate::policy::evaluate::PrincipalMatch;
 use crate::policy::iam::arn::Arn;
 
 /// In what capacity a grant named the caller.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Capacity {

@@ -23,14 +23,17 @@ pub use parse::{Field, Grant, GrantError, Shape};
 use super::json;
 
 /// Which grant: its place in the policy set and the names it carries.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantLabel {
     /// `grants[0]`: the grant's place in the policy set's `grants`.
     pub grant: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts-types", ts(optional))]
     pub grant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts-types", ts(optional))]
     pub name: Option<String>,
 }
 
@@ -45,6 +48,7 @@ impl GrantLabel {
 }
 
 /// A grant that took part in a decision.
+#[cfg_attr(feature = "ts-types", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecidingGrant {
     #[serde(flatten)]

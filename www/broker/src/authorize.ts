@@ -24,34 +24,13 @@ import { type CatalogContact, contactTags } from './catalog.js';
 import { importCallseal, localEntry } from './callseal.js';
 import { BrokerError } from './errors.js';
 import { ROLES, type Role, type User, principalOf } from './users.js';
+import type { Decision as EvaluationResult, EvaluationRequest, PolicyEvaluator, PolicySet } from 'callseal/policy';
 
-export type ContextValue = string | string[];
-
-/** What callseal's evaluate takes (see pkg-config/src/lib/policy.ts). */
-export interface EvaluationRequest {
-  principal: string;
-  action: string;
-  resource: string;
-  /** The bucket's account, for S3 ARNs (they name none). */
-  resourceAccount?: string;
-  context: Record<string, ContextValue>;
-}
-export interface EvaluationResult {
-  decision: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
-  [more: string]: unknown;
-}
-interface PolicySet {
-  identity: string[];
-  kmsKeyPolicy?: string;
-  /** ListGrants entries (see pkg-config/src/lib/types.ts GrantListEntry). */
-  grants?: KeyAccessRules['grants'];
-}
-/** callseal's PolicyEvaluator (see pkg-config/src/lib/policy.ts): a policy set compiled once. */
-interface Evaluator {
-  evaluate(request: EvaluationRequest): EvaluationResult;
-  free(): void;
-}
-type EvaluatorClass = new (policies: PolicySet) => Evaluator;
+/** What the broker puts in a request's context: strings and lists of strings. */
+type ContextValue = string | string[];
+/** callseal's PolicyEvaluator (the package's `callseal/policy`): a policy set compiled once. */
+type EvaluatorClass = typeof PolicyEvaluator;
+type Evaluator = PolicyEvaluator;
 
 export interface Decision {
   allowed: boolean;
@@ -142,7 +121,10 @@ export class Authorizer {
       this.withKey = { rules: key, byRole: new Map() };
     }
     let e = this.withKey.byRole.get(role);
-    if (!e) this.withKey.byRole.set(role, e = new Compiled({ identity, kmsKeyPolicy: key.policy, grants: key.grants }));
+    // The SDK types ListGrants' entries with every field optional; the engine refuses an entry it
+    // cannot fully read (MALFORMED_POLICY), so they go in as the entries the package's type names.
+    const grants = key.grants as PolicySet['grants'];
+    if (!e) this.withKey.byRole.set(role, e = new Compiled({ identity, kmsKeyPolicy: key.policy, grants }));
     return e;
   }
 

@@ -16,6 +16,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { importCallseal, localEntry } from './callseal.js';
 import { KMS_PROVIDER_ID } from './unwrap-request.js';
 import type { WireDataKey } from '../../lib/unwrap-protocol.js';
+import type { RangeSource, readHeader } from 'callseal/decrypt';
 
 export interface HeaderFacts {
   /** The header's message id (base64), which /api/unwrap binds its answer to. */
@@ -27,13 +28,7 @@ export interface HeaderFacts {
   etag: string;
 }
 
-interface ParsedHeader {
-  messageId: Uint8Array;
-  encryptionContext: Record<string, string>;
-  encryptedDataKeys: { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }[];
-}
-type RangeSource = { size: number; read(offset: number, length: number): Promise<Uint8Array> };
-type ReadHeader = (source: RangeSource) => Promise<ParsedHeader>;
+type ReadHeader = typeof readHeader;
 
 /** The first request's length: a header with a few KMS data keys fits; readHeader reads more if not. */
 const FIRST_BYTES = 4096;
