@@ -8,9 +8,9 @@
 //   node scripts/build-player.mjs [dir]   (default pkg/)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = resolve(process.argv[2] ?? join(ROOT, 'pkg'));
@@ -51,7 +51,29 @@ try {
 } finally {
   rmSync(tsconfig);
 }
+withJsExtensions(join(OUT, 'player/types'));
 writeFileSync(join(OUT, 'player.d.ts'), "/** callseal/player: <callseal-player> and mountPlayer. */\nexport * from './player/types/component/index.js';\n");
+
+/**
+ * The component's sources import each other without extensions (Vite, esbuild); Node's module
+ * resolution (TypeScript's node16/nodenext) needs the file named. Each relative specifier of
+ * the declarations becomes the file it names, `x.js` or `x/index.js`, whichever declaration is
+ * there; one that names neither fails the build.
+ */
+function withJsExtensions(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, 'utf8').replace(/(from |import\()(['"])(\.\.?\/[^'"]*)\2/g, (_, lead, q, spec) => {
+      if (spec.endsWith('.js')) return `${lead}${q}${spec}${q}`;
+      const target = resolve(dirname(file), spec);
+      if (existsSync(`${target}.d.ts`)) return `${lead}${q}${spec}.js${q}`;
+      if (existsSync(join(target, 'index.d.ts'))) return `${lead}${q}${spec}/index.js${q}`;
+      throw new Error(`${file}: '${spec}' names no declaration file`);
+    });
+    writeFileSync(file, text);
+  }
+}
 
 let total = 0;
 for (const f of ['player.js', 'player/decrypt.worker.js', 'player/sw.js']) {

@@ -216,6 +216,7 @@ const tsBlocks = (path) => [...readFileSync(join(ROOT, path), 'utf8').matchAll(/
 const EXAMPLE_ENV = `
 import { readFileSync } from 'node:fs';
 import { unwrapRawAesDataKey, type EncryptedDataKey } from 'callseal/decrypt';
+import type { Contact } from 'callseal/player';
 
 const V = process.env.VECTORS + '/esdk/python-4.0.7/';
 const manifest = JSON.parse(readFileSync(V + 'manifest.json', 'utf8'));
@@ -243,6 +244,8 @@ declare global {
   var text: string;
   var keyPolicyText: string;
   var rolePolicyText: string;
+  var idToken: string;
+  var contact: Contact;
 }
 
 globalThis.presignedUrl = 'data:application/octet-stream;base64,' + message.toString('base64');
@@ -283,19 +286,38 @@ test('every TypeScript example in README.md and pkg-config/README.md compiles st
     ...tsBlocks('pkg-config/README.md').map((code, i) => [`package-readme-${i}`, code]),
   ];
   assert.equal(all.length, 6, 'examples found');
-  // The player's example needs a page (tests/e2e/hosts runs the component). Its package types
-  // do not yet resolve under node16 (extensionless relative imports in player/types) and type
-  // no event map for `callseal-error`: a known defect, so it is left out here, not run.
-  const examples = all.filter(([, code]) => !code.includes("from 'callseal/player'"));
-  assert.equal(examples.length, 5);
   mkdirSync(join(dir, 'examples'), { recursive: true });
   writeFileSync(join(dir, 'examples/env.ts'), EXAMPLE_ENV);
-  for (const [name, code] of examples) writeFileSync(join(dir, `examples/${name}.ts`), `import './env.js';\n${code}`);
+  for (const [name, code] of all) writeFileSync(join(dir, `examples/${name}.ts`), `import './env.js';\n${code}`);
+  // The player's events are typed on the element and, as they bubble, on any element: each
+  // `@ts-expect-error` holds only if the detail is typed (with an untyped detail it is unused: an error).
+  writeFileSync(join(dir, 'examples/player-events.ts'), `import { mountPlayer, type PlayerErrorDetail } from 'callseal/player';
+const player = mountPlayer(document.body, {});
+player.addEventListener('callseal-error', (e) => {
+  const code: PlayerErrorDetail['code'] = e.detail.code;
+  const message: string = e.detail.message;
+  // @ts-expect-error: the code is a string union
+  const n: number = e.detail.code;
+  return [code, message, n];
+});
+document.body.addEventListener('callseal-ready', (e) => {
+  // @ts-expect-error: the suite is a string
+  const n: number = e.detail.suite;
+  return n;
+});
+document.body.addEventListener('callseal-timeupdate', (e) => e.detail.currentTime.toFixed(1));
+document.body.addEventListener('callseal-verified', (e) => e.detail.objectId.length);
+`);
   writeFileSync(join(dir, 'tsconfig.examples.json'), JSON.stringify({
     compilerOptions: { target: 'es2022', module: 'node16', moduleResolution: 'node16', strict: true, types: ['node'],
       lib: ['es2022', 'dom', 'dom.iterable'], outDir: 'examples-out' },
     include: ['examples/*.ts'] }));
+  // Every example compiles, the player's too: its package types resolve under node16 and type
+  // the detail of its events (`e.detail.code`).
   assert.equal(tsc('tsconfig.examples.json'), '');
+  // The player's example needs a page (tests/e2e/hosts runs the component): compiled, not run.
+  const examples = all.filter(([, code]) => !code.includes("from 'callseal/player'"));
+  assert.equal(examples.length, 5);
   const calls = {};
   for (const [name] of examples) {
     // stderr must stay empty: the package README's example reports a CallsealError with console.warn.

@@ -3,7 +3,7 @@
  * recordings with their Contact Lens transcript, and `mountPlayer(element, options)`.
  */
 import { CallsealPlayer } from './element';
-import type { PlayerOptions } from './types';
+import type { PlayerEventMap, PlayerOptions } from './types';
 
 export { CallsealPlayer };
 export type * from './types';
@@ -29,4 +29,6 @@ declare global {
   interface HTMLElementTagNameMap {
     'callseal-player': CallsealPlayer;
   }
+  /** The player's events bubble (and cross shadow roots): typed on every element that may hear them. */
+  interface HTMLElementEventMap extends PlayerEventMap {}
 }
