@@ -11,7 +11,7 @@ export CALLSEAL_SERVICE_DATA ?= $(CURDIR)/target/generated/service-data.bin
 export CALLSEAL_NODE_HOME ?= $(HOME)/.cache/callseal/node-v$(shell cat .node-version)
 export PATH := $(CALLSEAL_NODE_HOME)/bin:$(PATH)
 
-.PHONY: help setup build sealer service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer package-broker demo bench fuzz clean
+.PHONY: help setup build sealer service-data test test-native test-lint test-wasm test-consumers test-pages test-broker test-deploy test-sealer package-broker package-sealer demo bench fuzz clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -80,6 +80,11 @@ test-pages: sealer
 # The key broker's AWS Lambda deployment package (deploy/template.yaml's CodeBucket/CodeKey).
 package-broker: build
 	node scripts/package-broker.mjs
+
+# The sealer's AWS Lambda deployment package (provided.al2023, x86_64): dist/callseal-sealer-lambda.zip
+# holds `bootstrap`, the release `callseal` built with the feature `sealer`.
+package-sealer:
+	scripts/package-sealer.sh
 
 demo: build sealer
 	@scripts/demo.sh

@@ -73,8 +73,10 @@ const NOT_ERROR_CODES: &[&str] = &[
     "O_TMPFILE",
     "AES_256",                 // KMS GenerateDataKey's KeySpec
     "SECURITY_WARNING",        // a finding's severity
-    "CALLSEAL_SEAL_ORIGINALS", // the sealer's setting
-    "MEDIA_ERR_DECODE",        // the browser's MediaError code
+    "CALLSEAL_SEAL_ORIGINALS", // the sealer's settings
+    "CALLSEAL_SEAL_MAX_TRIES",
+    "CALLSEAL_SEAL_DEAD_LETTER_URL",
+    "MEDIA_ERR_DECODE", // the browser's MediaError code
 ];
 
 #[test]

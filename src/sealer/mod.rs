@@ -13,10 +13,12 @@
 //! | [`seal`] | one object: S3 stream → frames → multipart parts (memory bounded by the part size) |
 //! | [`events`] | S3 event notification JSON (`aws_lambda_events`): the objects created |
 //! | [`worker`] | SQS workers: seal, delete, retry with backoff, or dead-letter with the reason |
+//! | [`lambda`] | the Lambda function: S3 events plain or SQS-wrapped, partial batch failures |
 
 pub mod config;
 pub mod data_key;
 pub mod events;
+pub mod lambda;
 pub mod originals;
 pub mod outcome;
 pub mod seal;

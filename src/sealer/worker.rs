@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::sealer::config::{Clients, SealerConfig, SEALED_SUFFIX};
 use crate::sealer::events::created_objects;
-use crate::sealer::outcome::{report_line, SealCode, SealError};
+use crate::sealer::outcome::{report_line, SealCode, SealError, Sealed};
 use crate::sealer::seal::seal_object;
 
 #[derive(Debug, Clone)]
@@ -34,7 +34,8 @@ pub struct QueueConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Disposition {
     Done,
-    Retry,
+    /// A transient failure (the first one of the message's objects): receive it again later.
+    Retry(SealError),
     DeadLetter(SealError),
 }
 
@@ -46,7 +47,30 @@ pub struct WorkerTally {
     pub dead_lettered: u64,
 }
 
-/// Handles one message's objects; prints one log line per object (stdout).
+/// One event's objects, each with what became of it; prints one log line per object (stdout).
+/// Events for `.esdk` keys are passed over. `MalformedEvent` when the body is not an S3 event.
+pub async fn seal_event(
+    clients: &Clients,
+    cfg: &SealerConfig,
+    body: &str,
+) -> Result<Vec<(String, Result<Sealed, SealError>)>, SealError> {
+    let mut out = Vec::new();
+    for o in created_objects(body)? {
+        if o.key.ends_with(SEALED_SUFFIX) {
+            continue;
+        }
+        let result = seal_object(clients, cfg, &o.bucket, &o.key, o.etag.as_deref()).await;
+        println!("{}", report_line(&o.key, &result));
+        let permanent = matches!(&result, Err(e) if e.code.permanent());
+        out.push((o.key, result));
+        if permanent {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Handles one message's objects (on its `tries`-th receive); prints one log line per object.
 pub async fn handle(
     clients: &Clients,
     cfg: &SealerConfig,
@@ -54,21 +78,16 @@ pub async fn handle(
     tries: u32,
     max_tries: u32,
 ) -> Disposition {
-    let objects = match created_objects(body) {
-        Ok(o) => o,
+    let results = match seal_event(clients, cfg, body).await {
+        Ok(r) => r,
         Err(e) => return Disposition::DeadLetter(e),
     };
     let mut transient = None;
-    for o in objects {
-        if o.key.ends_with(SEALED_SUFFIX) {
-            continue;
-        }
-        let result = seal_object(clients, cfg, &o.bucket, &o.key, o.etag.as_deref()).await;
-        println!("{}", report_line(&o.key, &result));
+    for (_, result) in results {
         match result {
             Ok(_) => {}
             Err(e) if e.code.permanent() => return Disposition::DeadLetter(e),
-            Err(e) => transient = Some(e),
+            Err(e) => transient = transient.or(Some(e)),
         }
     }
     match transient {
@@ -77,7 +96,7 @@ pub async fn handle(
             e.code,
             format!("{} (gave up after {tries} tries)", e.message),
         )),
-        Some(_) => Disposition::Retry,
+        Some(e) => Disposition::Retry(e),
     }
 }
 
@@ -126,7 +145,7 @@ pub async fn run(
             })??;
             match d {
                 Disposition::Done => tally.done += 1,
-                Disposition::Retry => tally.retried += 1,
+                Disposition::Retry(_) => tally.retried += 1,
                 Disposition::DeadLetter(_) => tally.dead_lettered += 1,
             }
         }
@@ -150,7 +169,7 @@ async fn settle(
 ) -> Result<(), SealError> {
     let receipt = m.receipt_handle().unwrap_or_default();
     match d {
-        Disposition::Retry => {
+        Disposition::Retry(_) => {
             let backoff = 1i32 << tries.min(6);
             clients
                 .sqs
@@ -164,29 +183,14 @@ async fn settle(
             return Ok(());
         }
         Disposition::DeadLetter(e) => {
-            let attr = |v: String| {
-                MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value(v)
-                    .build()
-                    .expect("data type and value are set")
-            };
-            eprintln!(
-                "{{\"level\":\"warn\",\"event\":\"dead-lettered\",\"code\":\"{}\",\"tries\":{tries},\"message\":{}}}",
-                e.code,
-                serde_json::Value::from(e.message.as_str())
-            );
-            clients
-                .sqs
-                .send_message()
-                .queue_url(&q.dead_letter_url)
-                .message_body(m.body().unwrap_or(""))
-                .message_attributes("callseal-code", attr(e.code.to_string()))
-                .message_attributes("callseal-reason", attr(e.message.clone()))
-                .message_attributes("callseal-tries", attr(tries.to_string()))
-                .send()
-                .await
-                .map_err(|e| sqs_error("SendMessage (dead-letter queue)", e))?;
+            dead_letter(
+                clients,
+                &q.dead_letter_url,
+                m.body().unwrap_or(""),
+                tries,
+                e,
+            )
+            .await?
         }
         Disposition::Done => {}
     }
@@ -198,6 +202,41 @@ async fn settle(
         .send()
         .await
         .map_err(|e| sqs_error("DeleteMessage", e))?;
+    Ok(())
+}
+
+/// Sends a message's body to the dead-letter queue with its reason (message attributes
+/// `callseal-code`, `callseal-reason`, `callseal-tries`) and logs it (stderr).
+pub async fn dead_letter(
+    clients: &Clients,
+    dead_letter_url: &str,
+    body: &str,
+    tries: u32,
+    e: &SealError,
+) -> Result<(), SealError> {
+    let attr = |v: String| {
+        MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(v)
+            .build()
+            .expect("data type and value are set")
+    };
+    eprintln!(
+        "{{\"level\":\"warn\",\"event\":\"dead-lettered\",\"code\":\"{}\",\"tries\":{tries},\"message\":{}}}",
+        e.code,
+        serde_json::Value::from(e.message.as_str())
+    );
+    clients
+        .sqs
+        .send_message()
+        .queue_url(dead_letter_url)
+        .message_body(body)
+        .message_attributes("callseal-code", attr(e.code.to_string()))
+        .message_attributes("callseal-reason", attr(e.message.clone()))
+        .message_attributes("callseal-tries", attr(tries.to_string()))
+        .send()
+        .await
+        .map_err(|e| sqs_error("SendMessage (dead-letter queue)", e))?;
     Ok(())
 }
 

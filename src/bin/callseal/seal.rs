@@ -4,6 +4,7 @@
 //! callseal seal --bucket B --key K
 //! callseal seal --bucket B --prefix P [--start-after K] [--jobs N]
 //! callseal seal --queue URL --dead-letter-queue URL [--max-tries N] [--jobs N] [--idle-exit S]
+//! callseal seal --lambda
 //! ```
 //!
 //! Settings come from the environment (callseal::sealer::config). One JSON line per object on
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use callseal::sealer::config::SEALED_SUFFIX;
+use callseal::sealer::lambda::{self, LambdaConfig, Sealer};
 use callseal::sealer::worker::{self, QueueConfig};
 use callseal::sealer::{report_line, seal_object, Clients, SealError, Sealed, SealerConfig};
 use tokio::task::JoinSet;
@@ -22,6 +24,7 @@ use tokio::task::JoinSet;
 const USAGE: &str =
     "usage: callseal seal --bucket B (--key K | --prefix P [--start-after K] [--jobs N])
        callseal seal --queue URL --dead-letter-queue URL [--max-tries N] [--jobs N] [--idle-exit S]
+       callseal seal --lambda
 
   --bucket B        the bucket Amazon Connect writes to
   --key K           seal this object into K.esdk
@@ -35,6 +38,11 @@ const USAGE: &str =
                     attributes callseal-code and callseal-reason, when its object is refused or
                     still fails on its --max-tries-th receive (default 5)
   --idle-exit S     worker: exit after S seconds without a message
+  --lambda          the Lambda function (Runtime API at AWS_LAMBDA_RUNTIME_API): S3 event
+                    notifications, plain or as SQS records (partial batch failures); SQS records
+                    refused go to CALLSEAL_SEAL_DEAD_LETTER_URL with their reason, transient
+                    failures after CALLSEAL_SEAL_MAX_TRIES (5) receives. The same binary named
+                    `bootstrap` (a provided.al2023 package) runs this with no arguments.
 
 settings (environment): CALLSEAL_KMS_KEY_ARN, CALLSEAL_CONNECT_INSTANCE_ID (required);
 CALLSEAL_SEAL_PREFIXES (default connect/), CALLSEAL_SEAL_FRAME_LENGTH (4096),
@@ -57,6 +65,7 @@ struct Args {
     dead_letter: Option<String>,
     max_tries: u32,
     idle_exit: Option<u64>,
+    lambda: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
@@ -84,10 +93,17 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                         .map_err(|_| format!("--idle-exit wants seconds, got `{v}`"))?,
                 );
             }
+            "--lambda" => a.lambda = true,
             other => return Err(format!("unknown option `{other}`")),
         }
     }
-    if a.queue.is_some() {
+    if a.lambda {
+        if args.len() > 1 {
+            return Err(
+                "--lambda takes no other option (its settings are environment variables)".into(),
+            );
+        }
+    } else if a.queue.is_some() {
         if a.dead_letter.is_none() || a.bucket.is_some() {
             return Err(
                 "a worker takes --queue and --dead-letter-queue (its events name the buckets)"
@@ -142,6 +158,31 @@ pub fn run(args: &[String]) -> i32 {
             return 1;
         }
     };
+    if args.lambda {
+        let lambda = match LambdaConfig::from_env() {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("callseal seal: {e}");
+                return 2;
+            }
+        };
+        return runtime.block_on(async move {
+            let clients = Clients::from_env().await;
+            match lambda::run(Sealer {
+                clients,
+                cfg,
+                lambda,
+            })
+            .await
+            {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("callseal seal: the Lambda runtime stopped: {e}");
+                    1
+                }
+            }
+        });
+    }
     runtime.block_on(async move {
         let clients = Clients::from_env().await;
         if let Some(queue_url) = args.queue.clone() {
