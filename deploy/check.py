@@ -35,6 +35,7 @@ PARAMETERS = {
     "AllowedOrigins": "https://player.example.com",
     "CodeBucket": "callseal-deploy-example",
     "CodeKey": "broker.zip",
+    "SealerCodeKey": "sealer.zip",
 }
 
 # Where policies live in each resource type: (property path, policy type for the validator).
@@ -44,6 +45,7 @@ POLICY_PLACES = {
     "AWS::IAM::ManagedPolicy": [(("PolicyDocument",), "identity")],
     "AWS::IAM::Policy": [(("PolicyDocument",), "identity")],
     "AWS::S3::BucketPolicy": [(("PolicyDocument",), "resource")],
+    "AWS::SQS::QueuePolicy": [(("PolicyDocument",), "resource")],
 }
 
 
@@ -61,6 +63,8 @@ def physical(logical, rtype, attribute):
         return f"arn:aws:iam::{a}:role/{name}" if attribute == "Arn" else name
     if rtype == "AWS::Lambda::Function":
         return f"arn:aws:lambda:{r}:{a}:function:{name}" if attribute == "Arn" else name
+    if rtype == "AWS::SQS::Queue":
+        return f"arn:aws:sqs:{r}:{a}:{name}" if attribute == "Arn" else f"https://sqs.{r}.amazonaws.com/{a}/{name}"
     raise SystemExit(f"deploy/check.py: no example value for {logical} ({rtype}) {attribute or 'Ref'}")
 
 
