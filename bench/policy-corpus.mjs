@@ -5,7 +5,7 @@
 // package when BENCH_POLICY_BASELINE names its pkg/ directory (e.g. a worktree of an older
 // commit after `make build`): the contenders alternate round by round in one process, so a
 // change in the machine's load falls on both. Best of BENCH_POLICY_CORPUS_RUNS (7) passes each,
-// after BENCH_POLICY_CORPUS_WARMUP (3) untimed passes each.
+// after BENCH_POLICY_CORPUS_WARMUP (3) untimed passes each; each pass's main-thread CPU time too.
 //
 //   node --expose-gc bench/policy-corpus.mjs   measure; the JSON on stdout, a summary on stderr
 //   BENCH_PARTS=policyCorpus make bench        the same through bench/run.mjs, which writes the
@@ -45,12 +45,18 @@ function commitOf(pkgDir) {
   }
 }
 
-/** One pass over the corpus: milliseconds and the number of findings. */
+// CPU time of the main thread (Node >= 23.9; else the process's): on a loaded machine the wall
+// time of a pass includes the time other processes held the cores, its CPU time much less so.
+const cpuUsage = process.threadCpuUsage?.bind(process) ?? process.cpuUsage.bind(process);
+
+/** One pass over the corpus: wall and CPU milliseconds and the number of findings. */
 function pass(callseal, corpus) {
   let findings = 0;
   const t0 = performance.now();
+  const cpu0 = cpuUsage();
   for (const p of corpus) findings += callseal.validatePolicy(p.text, { policyType: p.policyType }).length;
-  return { ms: performance.now() - t0, findings };
+  const cpu = cpuUsage(cpu0);
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, findings };
 }
 
 export async function benchPolicyCorpus({ runs = RUNS, baseline = process.env.BENCH_POLICY_BASELINE } = {}) {
@@ -64,6 +70,7 @@ export async function benchPolicyCorpus({ runs = RUNS, baseline = process.env.BE
     await c.callseal.loadServiceData?.();
     c.commit = commitOf(c.pkg);
     c.ms = [];
+    c.cpuMs = [];
   }
   for (let w = 0; w < WARMUP; w++) {
     for (const c of contenders) c.findings = pass(c.callseal, corpus).findings;
@@ -72,17 +79,21 @@ export async function benchPolicyCorpus({ runs = RUNS, baseline = process.env.BE
     // The order alternates each round.
     for (const c of r % 2 ? [...contenders].reverse() : contenders) {
       globalThis.gc?.();
-      c.ms.push(pass(c.callseal, corpus).ms);
+      const { ms, cpuMs } = pass(c.callseal, corpus);
+      c.ms.push(ms);
+      c.cpuMs.push(cpuMs);
     }
   }
   const out = { policies: corpus.length, runs, warmup: WARMUP, loadAverage: loadavg().map((x) => Number(x.toFixed(2))), date: new Date().toISOString() };
-  for (const c of contenders) out[c.id] = { commit: c.commit, findings: c.findings, ms: c.ms.map((x) => Number(x.toFixed(1))) };
+  for (const c of contenders) out[c.id] = { commit: c.commit, findings: c.findings, ms: c.ms.map((x) => Number(x.toFixed(1))), cpuMs: c.cpuMs.map((x) => Number(x.toFixed(1))) };
   return out;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await benchPolicyCorpus();
   const best = (c) => Math.min(...c.ms);
+  const cpu = (c) => Math.min(...c.cpuMs);
   console.error(`${result.policies} policies, best of ${result.runs}: ours ${best(result.ours).toFixed(1)} ms (${result.ours.findings} findings)${result.baseline ? `, ${result.baseline.commit} ${best(result.baseline).toFixed(1)} ms (${result.baseline.findings} findings), ratio ${(best(result.ours) / best(result.baseline)).toFixed(2)}` : ''}`);
+  console.error(`main-thread CPU, best of ${result.runs}: ours ${cpu(result.ours).toFixed(1)} ms${result.baseline ? `, ${result.baseline.commit} ${cpu(result.baseline).toFixed(1)} ms, ratio ${(cpu(result.ours) / cpu(result.baseline)).toFixed(2)}` : ''}`);
   console.log(JSON.stringify(result));
 }
