@@ -44,6 +44,7 @@ test-lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --no-default-features --features envelope -- -D warnings
 	cargo clippy --lib --no-default-features --features policy -- -D warnings
+	cargo clippy --features sealer --all-targets -- -D warnings
 
 test-native:
 	cargo test --all-targets

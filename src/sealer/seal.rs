@@ -223,10 +223,7 @@ async fn seal_new(
             h.update(&first);
         }
         frames.push(&first, &mut buf).map_err(encrypt)?;
-        while !eof {
-            let Some(chunk) = body.next().await else {
-                break;
-            };
+        while let Some(chunk) = if eof { None } else { body.next().await } {
             let chunk = chunk.map_err(|e| read_error(key, e))?;
             if let Some(h) = hash.as_mut() {
                 h.update(&chunk);
