@@ -153,7 +153,8 @@ export const sealLoad = (s) => {
 
 /** The sealer's rows (issue 21): throughput against the peer and the plain copy, peak RSS, KMS requests. */
 function sealCases(s, add) {
-  const { sealer, peer, floor } = s.samples;
+  const ok = (who) => s.samples[who].filter((r) => !r.error);
+  const [sealer, peer, floor] = ['sealer', 'peer', 'floor'].map(ok);
   const mibPerS = (x) => x.map((r) => round(r.mibPerS));
   const peak = (x) => Math.max(...x.map((r) => r.maxRssMiB));
   const label = `${s.sizeMiB} MiB object, suite 0578, 4 KiB frames, 8 MiB parts, load ${sealLoad(s)}`;
@@ -162,6 +163,11 @@ function sealCases(s, add) {
     metric: 'sealing throughput (plaintext, S3 to S3)', unit: 'MiB/s', better: 'higher', runs: sealer.length,
     ours: median(mibPerS(sealer)), peer: median(mibPerS(peer)), floor: median(mibPerS(floor)), floorName: 'plain copy',
     targets: { ratio: 1.5 }, samples: { ours: mibPerS(sealer), peer: mibPerS(peer), floor: mibPerS(floor) },
+  });
+  const cpuPerGiB = (x) => median(x.map((r) => r.cpuSeconds / (s.sizeMiB / 1024)));
+  add({
+    id: 'seal.cpu', what: `CPU time (user + system) of the sealing process per GiB, ${label}`, metric: 'CPU seconds per GiB', unit: 's', better: 'lower', runs: sealer.length,
+    ours: cpuPerGiB(sealer), peer: cpuPerGiB(peer), floor: cpuPerGiB(floor), floorName: 'plain copy',
   });
   const rss = peak(sealer);
   add({
@@ -308,6 +314,7 @@ function table(results) {
   if (seal?.samples) {
     const tag = `${seal.sizeMiB >= 1024 ? `${seal.sizeMiB / 1024} GiB` : `${seal.sizeMiB} MiB`} object, load ${sealLoad(seal)}`;
     row(`sealer: S3 to S3 throughput, ${tag}`, c('seal.throughput'), 'client-node');
+    row(`sealer: CPU per GiB, ${tag}`, c('seal.cpu'), 'client-node');
     row(`sealer: peak RSS, ${tag}`, c('seal.peakMemory'), 'client-node');
     row(`sealer: KMS requests per object, ${tag}`, c('seal.kmsRequests'), 'client-node');
   }
@@ -355,6 +362,7 @@ export function writeReport(path, results) {
   if (results.raw.signatureCheck?.error) errors.push(`signature check: ${results.raw.signatureCheck.error}`);
   for (const p of brokerProblems(results.raw.broker)) errors.push(`key broker: ${p}`);
   if (results.raw.seal?.error) errors.push(`sealer: ${results.raw.seal.error}`);
+  for (const [who, x] of Object.entries(results.raw.seal?.samples ?? {})) for (const r of x) if (r.error) errors.push(`sealer bench, ${who}: ${r.error}`);
   const text = `# Benchmarks
 
 callseal side by side with its peers and the limit, measured by \`make bench\` in one run on one
@@ -493,7 +501,8 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   0578, 4 KiB frames) between the GetObject stream and the parts (\`bench/seal-peer.mjs\`),
   timed from its GetObject to the completed upload (Node's start-up left out). Floor: the same
   script copying the bytes unencrypted. Throughput is plaintext MiB over those seconds (median);
-  peak memory the highest of the runs. KMS requests are counted by operation at a proxy in front
+  peak memory the highest of the runs; CPU the process's user + system seconds per GiB (median).
+  Deleted outputs are vacuumed from SeaweedFS after each run. KMS requests are counted by operation at a proxy in front
   of moto (every request forwarded unchanged); the sealer must make exactly one GenerateDataKey.
   The load average in the rows is the 1-minute figure at each contender's start, lowest-highest.
 

@@ -28,11 +28,21 @@ function timed(cmd, args, env) {
   return new Promise((resolve, reject) => {
     execFile('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', cmd, ...args], { env, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const wallSeconds = (performance.now() - t0) / 1000;
-      if (err) return reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr.slice(-500)}`));
+      if (err) return reject(new Error(`${stderr.trim().slice(-400)} (exit ${err.code}: ${cmd} ${args[1] ?? args[0]})`));
       const m = /maxrss=(\d+) cpu=([\d.]+)\+([\d.]+)/.exec(stderr);
       resolve({ wallSeconds, maxRssMiB: m ? Number(m[1]) / 1024 : null, cpuSeconds: m ? Number(m[2]) + Number(m[3]) : null, stdout });
     });
   });
+}
+
+/**
+ * Reclaims the space of deleted objects now (SeaweedFS keeps it until a volume's garbage passes
+ * 30% and its vacuum runs): each round writes three copies of the object, and a 2 GiB run would
+ * otherwise leave some 20 GiB on disk. The master of `weed mini` listens on port 9333.
+ */
+async function vacuum(s3Endpoint) {
+  const r = await fetch(`http://${new URL(s3Endpoint).hostname}:9333/vol/vacuum?garbageThreshold=0.01`);
+  await r.arrayBuffer();
 }
 
 /** Writes `sizeMiB` MiB of random bytes (one random MiB repeated) to s3://bucket/key in 64 MiB parts. */
@@ -51,7 +61,7 @@ async function putSource(s3, bucket, key, sizeMiB) {
 /**
  * Seals one `sizeMiB` object `runs` times with each contender. Returns the raw figures:
  * { sizeMiB, runs, sealerBin, samples: { sealer|peer|floor: [{ seconds, wallSeconds, maxRssMiB,
- * kms, outputBytes, loadAverage }] } } (seconds: the sealer's from spawn to exit, the Node
+ * cpuSeconds, kms, outputBytes, loadAverage } or { error, loadAverage }] } } (seconds: the sealer's from spawn to exit, the Node
  * contenders' from their GetObject to the completed upload, their start-up left out).
  */
 export async function benchSeal({ root, sizeMiB, runs, log }) {
@@ -89,9 +99,17 @@ export async function benchSeal({ root, sizeMiB, runs, log }) {
       for (const who of order) {
         const before = kms.counts();
         const loadAverage = load();
-        const r = await run[who]();
+        let r;
+        try {
+          r = await run[who]();
+        } catch (e) {
+          samples[who].push({ error: String(e.message ?? e).slice(0, 500), loadAverage });
+          log(`seal round ${round + 1}/${runs} ${who}: ERROR ${e.message}`);
+          continue;
+        }
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: r.target }));
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: r.target }));
+        await vacuum(env.CALLSEAL_S3_ENDPOINT);
         const sample = {
           seconds: r.seconds, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, mibPerS: sizeMiB / r.seconds, maxRssMiB: r.maxRssMiB,
           kms: countsSince(before, kms.counts()), outputBytes: head.ContentLength, parts: r.parts, loadAverage,
@@ -102,6 +120,7 @@ export async function benchSeal({ root, sizeMiB, runs, log }) {
     }
   } finally {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => {});
+    await vacuum(env.CALLSEAL_S3_ENDPOINT).catch(() => {});
     await kms.close();
   }
   const bin = statSync(sealerBin);
