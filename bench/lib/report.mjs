@@ -456,13 +456,14 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   seeks; the limit is the same recording unencrypted from the same S3 server in a bare
   \`<audio>\`. ${s.playbackRuns} runs, each in a fresh browser context (no cache, new Service Worker).
 - **Signature check**: the player's background check (\`www/component/verify.ts\`, callseal's
-  \`verifySignature\` reading 2 MiB at a time, two reads ahead, through the stream's \`HttpRangeSource\`) over a
+  \`verifySignature\` hashing 2 MiB at a time, taken through the stream's \`HttpRangeSource\` from one Range
+  request per stretch it does not hold, its body read as it streams in) over a
   source that holds nothing (its worst case: every byte fetched, at low priority), against a
   plain \`fetch\` of the whole object from the same S3 server plus one WebCrypto SHA-384 digest
   of it; both in one dedicated Worker of one page (\`bench/pages/signature\`), the longest
   sample recording; one untimed run each, then ${s.playbackRuns} rounds, the order turning each round.
   Beside them, their parts (\`parts\` in results.json): the check's reads alone (the same
-  chunks, read ahead alike, nothing hashed) and the floor's download alone (no digest).${(() => {
+  chunks from the same streamed request, nothing hashed) and the floor's download alone (no digest).${(() => {
     const p = results.cases.find((x) => x.id === 'playback.signatureCheck')?.parts;
     return p ? ` This run: the check's reads ${p.checkReadsMs.toFixed(0)} ms, the download ${p.floorDownloadMs.toFixed(0)} ms (medians).` : '';
   })()}

@@ -4,23 +4,16 @@
  * the signature shows that the recording's writer made them. callseal's `verifySignature` hashes
  * the ciphertext as stored (no key, no decryption). It reads through the stream's own source
  * beside playback (`readAside`): the ciphertext playback fetched and still holds is hashed from
- * there, the rest is fetched at low priority (playback's requests go first) and not kept, a
- * few chunks ahead of the one being hashed.
+ * there, the rest is fetched at low priority (playback's requests go first) and not kept: one
+ * Range request per stretch playback does not hold, its body hashed as it streams in.
  * Nothing read is trusted: the signature covers every byte hashed, wherever it came from.
  */
 import type { MessageHeader, VerifiedMessageHeader } from 'callseal/decrypt';
 import type { HttpRangeSource } from '../lib/range-source';
-import { readingAhead } from '../lib/read-ahead';
 
 const PUBLIC_KEY = 'aws-crypto-public-key';
-/**
- * Bytes the check reads (and hashes) at a time, and reads started ahead of the one being hashed:
- * at most 6 MiB held. Measured on the 57.7 MiB sample (bench/pages/signature, load 8-9): one
- * 1 MiB read at a time 1.2-1.4 s, 1 MiB with 2 ahead 0.9-1.0 s, 2 MiB with 2 ahead 0.8 s (1.6 s once), 4 MiB
- * with 1 ahead 0.8-0.95 s; the plain download + SHA-384 0.6-0.95 s in the same runs.
- */
+/** Bytes the check hashes at a time (taken from the stretch's body as it arrives). */
 export const CHUNK = 2 << 20;
-export const AHEAD = 2;
 
 export interface BackgroundCheck {
   /** The stream's source (its size known). */
@@ -41,7 +34,8 @@ export async function verifyInBackground(c: BackgroundCheck): Promise<CheckBytes
   const { verifySignature } = await import('callseal/decrypt');
   const source = c.source.asRangeSource();
   const before = { ...c.source.aside };
-  const read = readingAhead((offset, length) => c.source.readAside(offset, length, { priority: 'low', signal: c.signal }), source.size, AHEAD);
+  // Aborting the check (the stream closed) cancels the request being read.
+  const read = (offset: number, length: number) => c.source.readAside(offset, length, { priority: 'low', signal: c.signal });
   const signed = await verifySignature({ size: source.size, read }, { signal: c.signal, chunkSize: CHUNK });
   // The check read the header again, unauthenticated: it must be the one the reader verified
   // (same message, same signing key), or the signature says nothing about what plays.

@@ -6,7 +6,7 @@
  * (ciphertext only: nothing decrypted is cached here) and the next block is fetched ahead
  * while the current one is consumed. A `403` (pre-signed URL expired) asks `refreshUrl` for a
  * new URL once and retries. A reader beside playback (`readAside`) takes what the cache holds and
- * fetches the rest without keeping it.
+ * streams the rest, one request per missing stretch, without keeping it.
  */
 import type { RangeSource } from 'callseal/decrypt';
 
@@ -37,8 +37,8 @@ export interface HttpRangeSourceOptions {
   readAhead?: number;
   /** Asks the broker for a fresh pre-signed URL when S3 answers 403 (expired). */
   refreshUrl?: () => Promise<string>;
-  /** Told of every HTTP request: [start, end) of the object and the time it took. */
-  onFetch?: (start: number, end: number, millis: number) => void;
+  /** Told of every HTTP request this source keeps the bytes of: [start, end) of the object. */
+  onFetch?: (start: number, end: number) => void;
   signal?: AbortSignal;
   /** The fetches' priority (`low` for background reads: the page's other requests go first). */
   priority?: RequestPriority;
@@ -46,8 +46,10 @@ export interface HttpRangeSourceOptions {
 
 /** Pauses (ms) before retrying a request the store did not answer or answered with 5xx. */
 const TRANSIENT_RETRIES = [300, 1000, 2500];
-/** Deadline of one Range request, body included (a block run is at most ~1.25 MiB). */
+/** Deadline of a Range request's answer, and of each piece of its body. */
 const REQUEST_TIMEOUT_MS = 20_000;
+/** A missing part of a `readAside` read shorter than this, that no stretch continues, is fetched on its own. */
+const PIECE = 64 * 1024;
 
 /** One request's own settings (`readAside`'s): else the source's options apply. */
 interface FetchHow {
@@ -55,6 +57,20 @@ interface FetchHow {
   signal?: AbortSignal;
   /** False: not told to `onFetch` (bytes the source does not keep). */
   report?: boolean;
+}
+
+/** An answer's body being read (`open`): `deadline` aborts its request. */
+interface Body {
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  deadline: AbortController;
+}
+
+/** Bytes [at, end) of the object from one Range request, taken in order as its body arrives. */
+interface Stretch {
+  at: number;
+  end: number;
+  take(n: number): Promise<Uint8Array>;
+  cancel(): void;
 }
 
 interface Block {
@@ -72,6 +88,8 @@ export class HttpRangeSource {
   /** Small pieces fetched on their own (`readUncached` with `keep`): header, final frame. */
   private pieces: { start: number; bytes: Uint8Array }[] = [];
   private refreshing?: Promise<string>;
+  /** The stretch `readAside` takes its missing bytes from (one Range request streaming in). */
+  private stretch?: Stretch;
   /** Bytes the `readAside` calls took from this source's blocks and pieces, and fetched themselves. */
   readonly aside = { reused: 0, fetched: 0 };
 
@@ -86,15 +104,12 @@ export class HttpRangeSource {
   /** This source as callseal's `RangeSource`, once its size is known (given, or from a Content-Range). */
   asRangeSource(): RangeSource {
     const size = this.size;
-    if (size === undefined) throw new FetchError(0, '', 'object size unknown: no answer so far had a Content-Range');
+    if (size === undefined) throw new FetchError(0, '', 'object size unknown (no Content-Range yet)');
     return { size, read: (offset, length) => this.read(offset, length) };
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new RangeError(`bad range ${offset}+${length}`);
-    }
-    const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
+    const end = this.endOf(offset, length);
     if (end <= offset) return new Uint8Array(0);
     for (const p of this.pieces) {
       if (offset >= p.start && end <= p.start + p.bytes.length) return p.bytes.slice(offset - p.start, end - p.start);
@@ -134,10 +149,7 @@ export class HttpRangeSource {
    * reads that fall inside it, until `clear()`.
    */
   async readUncached(offset: number, length: number, { keep = false } = {}): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new RangeError(`bad range ${offset}+${length}`);
-    }
-    const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
+    const end = this.endOf(offset, length);
     if (end <= offset) return new Uint8Array(0);
     const bytes = await this.fetchRange(offset, end);
     if (keep) this.pieces.push({ start: offset, bytes });
@@ -145,57 +157,64 @@ export class HttpRangeSource {
   }
 
   /**
-   * Bytes [offset, offset + length) for a reader beside playback (the signature check's pass over
-   * the whole object): what this source holds (blocks, settled or in flight, and kept pieces) is
-   * copied out; only the parts it does not hold are fetched, at `priority`, and they are not kept.
-   * The cache is left as it was: no block added, evicted or moved in the LRU, so such a pass
-   * costs playback neither memory nor its blocks. `reused` and `fetched` count the bytes of each.
+   * Bytes [offset, offset + length) for a reader that walks forward beside playback (the signature
+   * check's pass over the whole object, one read at a time): what this source holds (blocks,
+   * settled or in flight, and kept pieces) is copied out; a stretch it does not hold is fetched
+   * at `priority` by ONE Range request for the whole stretch (up to the next held byte), whose
+   * body the following reads take as it streams in (one piece of it held at a time: the body
+   * waits until it is read). A missing part shorter than `PIECE` that no stretch continues (the
+   * header, the footer) is fetched on its own. Nothing is kept: no block added, evicted or moved
+   * in the LRU, so such a pass costs playback neither memory nor its blocks. `reused` and
+   * `fetched` count the bytes of each. Aborting `signal` cancels the stretch's body.
    */
   async readAside(offset: number, length: number, { priority = 'low', signal }: { priority?: RequestPriority; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const end = this.endOf(offset, length);
+    const how: FetchHow = { priority, signal, report: false };
+    let out: Uint8Array | undefined;
+    let p = offset;
+    while (p < end) {
+      let s = this.stretch;
+      // The stretch goes on where this read starts: its body is taken on, held bytes or not.
+      const goesOn = s !== undefined && s.at === p && p < s.end;
+      const held = goesOn ? undefined : this.heldAt(p, end);
+      // A held block whose fetch failed (or came short) is fetched here instead (and not kept either).
+      let bytes = await held?.bytes.then((b) => (b.length < held.to - p ? undefined : b), () => undefined);
+      if (bytes) {
+        this.aside.reused += bytes.length;
+      } else {
+        if (!goesOn) {
+          s?.cancel();
+          const to = held?.to ?? this.nextHeld(p, this.size ?? end);
+          const near = Math.min(end, to);
+          s = this.stretch = this.streamRange(p, near - p < PIECE ? near : to, how);
+        }
+        bytes = await s!.take(end - p);
+        this.aside.fetched += bytes.length;
+        // A read answered by one fetched part is that part (nothing else holds its buffer).
+        if (p === offset && bytes.length === end - offset) return bytes;
+      }
+      (out ??= new Uint8Array(end - offset)).set(bytes, p - offset);
+      if (!bytes.length) break; // the object ended
+      p += bytes.length;
+    }
+    return out?.subarray(0, p - offset) ?? new Uint8Array(0);
+  }
+
+  /** Where a read of [offset, offset + length) ends: at the object's end if it is known and comes first. */
+  private endOf(offset: number, length: number): number {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new RangeError(`bad range ${offset}+${length}`);
     }
-    const end = this.size === undefined ? offset + length : Math.min(offset + length, this.size);
-    if (end <= offset) return new Uint8Array(0);
-    const parts: { at: number; bytes: Promise<Uint8Array>; fetched?: true }[] = [];
-    const fetchAside = (from: number, to: number) => {
-      this.aside.fetched += to - from;
-      return this.fetchRange(from, to, { priority, signal, report: false });
-    };
-    for (let p = offset; p < end;) {
-      const held = this.heldAt(p, end);
-      if (held) {
-        const { from, to, bytes } = held;
-        this.aside.reused += to - from;
-        // A block whose fetch fails is fetched here instead (and not kept either).
-        parts.push({ at: from, bytes: bytes.then((b) => (b.length >= to - from ? b.subarray(0, to - from) : Promise.reject(new Error('short block'))))
-          .catch(() => { this.aside.reused -= to - from; return fetchAside(from, to); }) });
-        p = to;
-      } else {
-        const to = this.nextHeld(p, end);
-        parts.push({ at: p, bytes: fetchAside(p, to), fetched: true });
-        p = to;
-      }
-    }
-    // One fetched part is the answer as it came (nothing else holds its buffer).
-    if (parts.length === 1 && parts[0]!.fetched) return parts[0]!.bytes;
-    const out = new Uint8Array(end - offset);
-    let filled = 0;
-    for (const part of parts) {
-      const bytes = await part.bytes;
-      out.set(bytes, part.at - offset);
-      filled = part.at - offset + bytes.length;
-    }
-    return filled === out.length ? out : out.subarray(0, filled);
+    return this.size === undefined ? offset + length : Math.min(offset + length, this.size);
   }
 
   /** What this source holds from `p` on (at most up to `end`): a kept piece's bytes or a block's. */
-  private heldAt(p: number, end: number): { from: number; to: number; bytes: Promise<Uint8Array> } | undefined {
+  private heldAt(p: number, end: number): { to: number; bytes: Promise<Uint8Array> } | undefined {
     for (const piece of this.pieces) {
       const pieceEnd = piece.start + piece.bytes.length;
       if (p >= piece.start && p < pieceEnd) {
         const to = Math.min(end, pieceEnd);
-        return { from: p, to, bytes: Promise.resolve(piece.bytes.subarray(p - piece.start, to - piece.start)) };
+        return { to, bytes: Promise.resolve(piece.bytes.subarray(p - piece.start, to - piece.start)) };
       }
     }
     const b = Math.floor(p / this.blockSize);
@@ -204,7 +223,7 @@ export class HttpRangeSource {
     const blockStart = b * this.blockSize;
     const to = Math.min(end, blockStart + this.blockSize);
     const cut = (bytes: Uint8Array) => bytes.subarray(Math.min(p - blockStart, bytes.length), Math.min(to - blockStart, bytes.length));
-    return { from: p, to, bytes: block.bytes ? Promise.resolve(cut(block.bytes)) : block.promise.then(cut) };
+    return { to, bytes: block.bytes ? Promise.resolve(cut(block.bytes)) : block.promise.then(cut) };
   }
 
   /** Where, after `p` (which this source does not hold), the next held byte is; `end` if none before it. */
@@ -217,7 +236,7 @@ export class HttpRangeSource {
     return next;
   }
 
-  /** Drops cached ciphertext and cancels nothing in flight (responses are small). */
+  /** Drops cached ciphertext and cancels nothing in flight (block responses are small; `readAside`'s signal cancels its stretch). */
   clear(): void {
     this.blocks.clear();
     this.pieces = [];
@@ -256,66 +275,118 @@ export class HttpRangeSource {
     }
   }
 
+  /** GET bytes [start, end) with one Range request (`streamRange`), read whole. */
+  private async fetchRange(start: number, end: number, how: FetchHow = {}): Promise<Uint8Array> {
+    const bytes = await this.streamRange(start, end, how).take(end - start);
+    if (how.report !== false) this.opts.onFetch?.(start, start + bytes.length);
+    return bytes;
+  }
+
   /**
-   * GET bytes [start, end) with one Range request; retries once with a fresh URL on 403, and
-   * a few times (with a pause) when the store cannot be reached or answers 5xx: a restarting
-   * or briefly overloaded store should not stop playback.
+   * Bytes [start, end) of one Range request, taken in order (`take`, one call at a time) as its
+   * body arrives: the request is made by the first `take`, one piece of the body is held at a
+   * time, and a body that stops short (or sends nothing for `REQUEST_TIMEOUT_MS`) is asked again
+   * from where it stopped, a few times.
    */
-  private async fetchRange(start: number, end: number, how: FetchHow = {}, retried = false): Promise<Uint8Array> {
+  private streamRange(start: number, end: number, how: FetchHow): Stretch {
+    let body: Body | undefined;
+    let piece: Uint8Array = new Uint8Array(0);
+    let resumes = 0;
+    const s: Stretch = {
+      at: start,
+      end,
+      take: async (n) => {
+        body ??= await this.open(s.at, end, how);
+        s.end = Math.min(end, this.size ?? end);
+        const out = new Uint8Array(body ? Math.min(n, s.end - s.at) : 0);
+        for (let filled = 0; filled < out.length;) {
+          if (!piece.length) {
+            const timer = expire(body!.deadline);
+            try {
+              const r = await body!.reader.read();
+              if (r.done) throw new Error('answer cut');
+              piece = r.value;
+            } catch (e) {
+              if ((how.signal ?? this.opts.signal)?.aborted) throw e;
+              if (resumes++ >= TRANSIENT_RETRIES.length) throw unreachable(e);
+              body = await this.open(s.at, end, how);
+            } finally {
+              clearTimeout(timer);
+            }
+            continue;
+          }
+          const k = Math.min(out.length - filled, piece.length);
+          out.set(piece.subarray(0, k), filled);
+          piece = piece.subarray(k);
+          filled += k;
+          s.at += k;
+        }
+        return out;
+      },
+      cancel: () => { body?.reader.cancel().catch(() => undefined); },
+    };
+    return s;
+  }
+
+  /**
+   * Asks for bytes [start, end) and checks the answer's status and range, leaving its body to
+   * the caller (undefined: nothing there, 416). Retries once with a fresh URL on 403, and a few
+   * times (with a pause) when the store cannot be reached or answers 5xx: a restarting or
+   * briefly overloaded store should not stop playback.
+   */
+  private async open(start: number, end: number, how: FetchHow, retried = false): Promise<Body | undefined> {
     const signal = how.signal ?? this.opts.signal;
-    const t0 = performance.now();
-    let res: Response | undefined;
-    let body = new ArrayBuffer(0);
+    let res!: Response;
+    let text = '';
+    let deadline = new AbortController();
     for (let attempt = 0; ; attempt++) {
       let failure: FetchError | undefined;
+      deadline = new AbortController();
+      // A request that hangs (store restarting, connection lost) fails and is retried
+      // instead of stalling every read behind it.
+      const timer = expire(deadline);
       try {
         res = await fetch(this.url, {
           headers: { Range: `bytes=${start}-${end - 1}` },
           cache: 'no-store',
           credentials: 'omit',
           priority: how.priority ?? this.opts.priority ?? 'auto',
-          // A request that hangs (store restarting, connection lost) fails and is retried
-          // instead of stalling every read behind it.
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
         });
-        // The body arrives within the same deadline (the signal covers it).
-        body = await res.arrayBuffer();
+        // An error answer is read within the same deadline.
+        if (!res.ok) text = await res.text();
       } catch (e) {
         if (signal?.aborted) throw e;
-        failure = new FetchError(0, '', `the object store could not be reached (${(e as Error).message})`);
+        failure = unreachable(e);
+      } finally {
+        clearTimeout(timer);
       }
-      const transient = failure !== undefined || (res!.status >= 500 && res!.status !== 501);
+      const transient = failure !== undefined || (res.status >= 500 && res.status !== 501);
       if (!transient || attempt >= TRANSIENT_RETRIES.length) {
         if (failure) throw failure;
         break;
       }
       await new Promise((r) => setTimeout(r, TRANSIENT_RETRIES[attempt]));
     }
-    if (!res) throw new FetchError(0, '', 'the object store could not be reached');
     if (res.status === 403 && !retried && this.opts.refreshUrl) {
-      const text = new TextDecoder().decode(body);
       if (/expired/i.test(text)) {
         this.refreshing ??= this.opts.refreshUrl().finally(() => { this.refreshing = undefined; });
         this.url = await this.refreshing;
-        return this.fetchRange(start, end, how, true);
+        return this.open(start, end, how, true);
       }
       throw s3Error(403, text);
     }
-    if (res.status === 416) return new Uint8Array(0);
-    if (res.status !== 206 && res.status !== 200) throw s3Error(res.status, new TextDecoder().decode(body));
+    if (res.status === 416) return undefined;
+    // Only a 206 is the range asked for (a 200 is a server that ignored Range); its Content-Range
+    // may be hidden (CORS).
+    if (res.status !== 206) throw s3Error(res.status, text);
     const range = res.headers.get('content-range');
-    const total = range ? /\/(\d+)$/.exec(range)?.[1] : undefined;
-    if (total !== undefined) this.size = Number(total);
-    let bytes = new Uint8Array(body);
-    if (res.status === 200) {
-      // A server that ignored Range sent the whole object: keep the part asked for.
-      this.size = bytes.length;
-      bytes = bytes.slice(start, end);
-    } else if (range && !range.startsWith(`bytes ${start}-`)) {
+    if (range && !range.startsWith(`bytes ${start}-`)) {
       throw new FetchError(res.status, '', `the object store answered range ${range} for bytes ${start}-${end - 1}`);
     }
-    if (how.report !== false) this.opts.onFetch?.(start, start + bytes.length, performance.now() - t0);
-    return bytes;
+    const total = range && /\/(\d+)$/.exec(range)?.[1];
+    if (total) this.size = +total;
+    return { reader: res.body!.getReader(), deadline };
   }
 
   private touch(b: number): void {
@@ -329,6 +400,15 @@ export class HttpRangeSource {
       if (block.bytes) this.blocks.delete(b); // oldest settled first; in-flight blocks stay
     }
   }
+}
+
+/** Aborts `c` after `REQUEST_TIMEOUT_MS` (unless the timer is cleared). */
+function expire(c: AbortController): ReturnType<typeof setTimeout> {
+  return setTimeout(() => c.abort(), REQUEST_TIMEOUT_MS);
+}
+
+function unreachable(e: unknown): FetchError {
+  return new FetchError(0, '', `the object store could not be reached (${(e as Error).message})`);
 }
 
 function s3Error(status: number, body: string): FetchError {

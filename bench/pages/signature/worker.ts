@@ -5,12 +5,11 @@
 //          and hashed, as when playback has fetched nothing yet.
 //   floor: one plain GET of the whole object, then one WebCrypto SHA-384 digest of its bytes.
 // And their parts, to see where the time goes:
-//   reads: the check's reads alone (the same chunks, read ahead as the check does), no hashing.
+//   reads: the check's reads alone (the same chunks, from one streamed Range request), no hashing.
 //   download: the floor's GET alone, no digest.
 import { readHeader, type VerifiedMessageHeader } from 'callseal/decrypt';
 import { HttpRangeSource } from '../../../www/lib/range-source';
-import { AHEAD, CHUNK, verifyInBackground } from '../../../www/component/verify';
-import { readingAhead } from '../../../www/lib/read-ahead';
+import { CHUNK, verifyInBackground } from '../../../www/component/verify';
 
 interface Run { req: number; what: 'check' | 'floor' | 'reads' | 'download'; url: string; size: number }
 
@@ -28,8 +27,7 @@ self.onmessage = async (e: MessageEvent<Run>) => {
     } else if (what === 'reads') {
       const source = new HttpRangeSource(url, { size });
       const t0 = performance.now();
-      const read = readingAhead((offset, length) => source.readAside(offset, length, { priority: 'low' }), size, AHEAD);
-      for (let at = 0; at < size; at += CHUNK) await read(at, Math.min(CHUNK, size - at));
+      for (let at = 0; at < size; at += CHUNK) await source.readAside(at, Math.min(CHUNK, size - at), { priority: 'low' });
       self.postMessage({ req, ms: performance.now() - t0 });
     } else {
       const t0 = performance.now();
