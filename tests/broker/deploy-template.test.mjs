@@ -15,7 +15,8 @@ const check = (template) => spawnSync(python, ['deploy/check.py', ...(template ?
 test('the shipped template: cfn-lint passes and no policy in it has an ERROR', () => {
   const r = check();
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /4 policies in deploy\/template\.yaml: RecordingsKey\.KeyPolicy \(kms-key\), AuditBucketPolicy\.PolicyDocument \(resource\), BrokerRole\.AssumeRolePolicyDocument \(trust\), BrokerRole\.Policies\.0 \(identity\)/);
+  // The broker's four and the sealer's three (its queue's policy, its role's trust and policy).
+  assert.match(r.stdout, /7 policies in deploy\/template\.yaml: RecordingsKey\.KeyPolicy \(kms-key\), AuditBucketPolicy\.PolicyDocument \(resource\), BrokerRole\.AssumeRolePolicyDocument \(trust\), BrokerRole\.Policies\.0 \(identity\), SealerQueuePolicy\.PolicyDocument \(resource\), SealerRole\.AssumeRolePolicyDocument \(trust\), SealerRole\.Policies\.0 \(identity\)/);
 });
 
 test('an unknown action in the broker role policy fails both checks', () => {
