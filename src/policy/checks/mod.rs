@@ -194,6 +194,31 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Reports `check`; with a `suggestion`, also the fix that puts it (as a JSON string) in place
+    /// of the text at `range`, described as "`verb` `suggestion`".
+    pub fn report_suggested(
+        &self,
+        check: &Check,
+        range: TextRange,
+        path: impl Into<String>,
+        message: String,
+        suggestion: Option<&str>,
+        verb: &str,
+    ) {
+        match suggestion {
+            Some(s) => self.report_fix(
+                check,
+                range,
+                path,
+                message,
+                range,
+                format!("\"{s}\""),
+                format!("{verb} `{s}`"),
+            ),
+            None => self.report(check, range, path, message),
+        }
+    }
+
     /// Reports the verdicts of `check` among `verdicts`, in order.
     pub fn report_verdicts(&self, verdicts: &[Verdict], check: &Check) {
         for v in verdicts.iter().filter(|v| v.check.code == check.code) {

@@ -105,18 +105,14 @@ fn invalid_policy_element(ctx: &Ctx<'_>) {
             Some(s) => format!("`{key}` is not a policy element; did you mean `{s}`? (element names are case-sensitive)"),
             None => format!("`{key}` is not a policy element."),
         };
-        match suggestion {
-            Some(s) => ctx.report_fix(
-                &INVALID_POLICY_ELEMENT,
-                range,
-                path,
-                msg,
-                range,
-                format!("\"{s}\""),
-                format!("Rename to `{s}`"),
-            ),
-            None => ctx.report(&INVALID_POLICY_ELEMENT, range, path, msg),
-        }
+        ctx.report_suggested(
+            &INVALID_POLICY_ELEMENT,
+            range,
+            path,
+            msg,
+            suggestion.as_deref(),
+            "Rename to",
+        );
     }
 }
 
@@ -171,18 +167,14 @@ fn invalid_principal_key(ctx: &Ctx<'_>) {
         let msg = format!(
             "`{key}` is not a principal type: use AWS, Service, Federated or CanonicalUser."
         );
-        match sug {
-            Some(s) => ctx.report_fix(
-                &INVALID_PRINCIPAL_KEY,
-                range,
-                path,
-                msg,
-                range,
-                format!("\"{s}\""),
-                format!("Use `{s}`"),
-            ),
-            None => ctx.report(&INVALID_PRINCIPAL_KEY, range, path, msg),
-        }
+        ctx.report_suggested(
+            &INVALID_PRINCIPAL_KEY,
+            range,
+            path,
+            msg,
+            sug.copied(),
+            "Use",
+        );
     }
 }
 
@@ -252,18 +244,14 @@ fn invalid_condition_operator(ctx: &Ctx<'_>) {
             Some(s) => format!("`{name}` is not a condition operator; did you mean `{s}`?"),
             None => format!("`{name}` is not a condition operator."),
         };
-        match suggestion {
-            Some(s) => ctx.report_fix(
-                &INVALID_CONDITION_OPERATOR,
-                range,
-                path,
-                msg,
-                range,
-                format!("\"{s}\""),
-                format!("Use `{s}`"),
-            ),
-            None => ctx.report(&INVALID_CONDITION_OPERATOR, range, path, msg),
-        }
+        ctx.report_suggested(
+            &INVALID_CONDITION_OPERATOR,
+            range,
+            path,
+            msg,
+            suggestion.as_deref(),
+            "Use",
+        );
     }
 }
 
