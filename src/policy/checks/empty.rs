@@ -95,34 +95,19 @@ fn empty_array_principal(ctx: &Ctx<'_>) {
 
 fn empty_string_value(ctx: &Ctx<'_>) {
     for st in &ctx.policy.statements {
-        if let Some(a) = &st.action {
-            for (i, it) in a
+        let lists = [
+            (&st.action, "An empty action matches nothing."),
+            (&st.resource, "An empty resource matches nothing."),
+        ];
+        for (list, message) in lists {
+            let Some(l) = list else { continue };
+            for (i, it) in l
                 .items
                 .iter()
                 .enumerate()
                 .filter(|(_, it)| it.value.is_empty())
             {
-                ctx.report(
-                    &EMPTY_STRING_VALUE,
-                    it.range,
-                    a.item_path(i),
-                    "An empty action matches nothing.",
-                );
-            }
-        }
-        if let Some(r) = &st.resource {
-            for (i, it) in r
-                .items
-                .iter()
-                .enumerate()
-                .filter(|(_, it)| it.value.is_empty())
-            {
-                ctx.report(
-                    &EMPTY_STRING_VALUE,
-                    it.range,
-                    r.item_path(i),
-                    "An empty resource matches nothing.",
-                );
+                ctx.report(&EMPTY_STRING_VALUE, it.range, l.item_path(i), message);
             }
         }
         for e in principal_entries(st) {
