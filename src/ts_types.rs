@@ -11,7 +11,7 @@ use crate::envelope::suite::ALL_SUITES;
 use crate::error::ErrorCode;
 use crate::policy::evaluate::{DecidingStatement, Decision, DecisionKind, DenyGate, EffectName};
 use crate::policy::grants::{Capacity, DecidingGrant, GrantLabel};
-use crate::policy::{Finding, Fix, PolicyType, Position, Severity, Span};
+use crate::policy::{finding_checks, Finding, Fix, PolicyType, Position, Severity, Span};
 
 /// One declaration: its doc comment and `export type ...`.
 fn export<T: TS + ?Sized>(cfg: &Config) -> String {
@@ -20,6 +20,20 @@ fn export<T: TS + ?Sized>(cfg: &Config) -> String {
     out.push_str(&T::decl(cfg));
     out.push_str("\n\n");
     out
+}
+
+/// `FindingCode`: the codes of [`finding_checks`], in registry order (`Finding.code`'s type).
+fn finding_code() -> String {
+    let codes: Vec<String> = finding_checks()
+        .iter()
+        .map(|c| format!("\"{}\"", c.code))
+        .collect();
+    format!(
+        "/**\n * Every code a `Finding` carries: the validator's checks (docs/policy-checks.md),\n \
+         * `SERVICE_DATA_NOT_LOADED` and the grant checks, in their registries' order.\n */\n\
+         export type FindingCode = {};\n\n",
+        codes.join(" | ")
+    )
 }
 
 /// The whole module, as committed and shipped.
@@ -38,6 +52,7 @@ pub fn module() -> String {
         export::<SuiteInfo>(&cfg),
         export::<PolicyType>(&cfg),
         export::<Severity>(&cfg),
+        finding_code(),
         export::<Finding>(&cfg),
         export::<Fix>(&cfg),
         export::<Span>(&cfg),

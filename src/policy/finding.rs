@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::checks::Check;
 use super::span::Span;
 
 /// How serious a finding is (IAM Access Analyzer's finding types).
@@ -46,7 +47,9 @@ pub struct Fix {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
-    /// Issue code (IAM Access Analyzer's where it has the check), e.g. `MISSING_VERSION`.
+    /// Issue code (IAM Access Analyzer's where it has the check), e.g. `MISSING_VERSION`: the
+    /// code of one of [`finding_checks`].
+    #[cfg_attr(feature = "ts-types", ts(type = "FindingCode"))]
     pub code: &'static str,
     pub severity: Severity,
     /// What is wrong, in plain words.
@@ -61,4 +64,15 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts-types", ts(optional))]
     pub fix: Option<Fix>,
+}
+
+/// Every check a [`Finding`] comes from, so every code one carries: the policy checks
+/// ([`super::checks::all_checks`], whose syntax family holds `JSON_SYNTAX_ERROR` and
+/// `POLICY_LIMIT_EXCEEDED`, reported before any check runs), [`super::SERVICE_DATA_NOT_LOADED`]
+/// and the grant checks. The package declares their codes as `FindingCode`.
+pub fn finding_checks() -> Vec<&'static Check> {
+    let mut all = super::checks::all_checks();
+    all.push(&super::SERVICE_DATA_NOT_LOADED);
+    all.extend(super::grants::checks::CHECKS);
+    all
 }

@@ -19,7 +19,8 @@
 //! - [`Catalog::from_bytes`] parses the service data file (fetched lazily by the wasm layer);
 //!   [`Catalog::load_default`] reads it natively (`CALLSEAL_SERVICE_DATA` or
 //!   `target/generated/service-data.bin`). Build one catalog and reuse it.
-//! - [`checks::all_checks`] lists every check (code, severity, doc, learn-more link).
+//! - [`checks::all_checks`] lists every policy check (code, severity, doc, learn-more link);
+//!   [`finding_checks`] every check a finding comes from (with the grant checks).
 //!
 //! Cost: linear in the policy size except per-list pairwise redundancy checks (bounded to 400
 //! entries) and per-ARN matching against the service's resource templates (stops at the first
@@ -38,7 +39,7 @@ pub mod span;
 mod validate;
 
 pub use catalog::Catalog;
-pub use finding::{Finding, Fix, Severity};
+pub use finding::{finding_checks, Finding, Fix, Severity};
 pub use model::Policy;
 pub use span::{Position, Span, TextRange};
 pub use validate::{

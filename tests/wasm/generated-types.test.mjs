@@ -3,8 +3,9 @@
 // holds pkg-config/src/lib/generated.ts to them). Here: the package as built ships those
 // declarations (pkg/lib/generated.d.ts declares what the committed source declares), and the
 // values the wasm returns have exactly the fields they declare, on real data: the headers of the
-// official Python ESDK's messages, the findings of the validation corpus, the decisions of the
-// evaluation corpus, and the codes of errors callseal throws.
+// official Python ESDK's messages, the findings of the validation and grant corpora (whose codes
+// are exactly `FindingCode`'s), the decisions of the evaluation corpus, and the codes of errors
+// callseal throws.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -50,7 +51,7 @@ function assertShape(name, value, where) {
 const assertIn = (name, value, where) => assert.ok(shipped.get(name).values.includes(value), `${where}: ${JSON.stringify(value)} is not a ${name}`);
 
 test('the package ships the generated declarations of its committed source', () => {
-  const names = ['CallsealErrorCode', 'MessageHeader', 'EncryptedDataKey', 'ContentType', 'SuiteInfo', 'Finding', 'Fix', 'Span',
+  const names = ['CallsealErrorCode', 'MessageHeader', 'EncryptedDataKey', 'ContentType', 'SuiteInfo', 'Finding', 'FindingCode', 'Fix', 'Span',
     'Position', 'Severity', 'PolicyType', 'Decision', 'DecisionKind', 'DecidingStatement', 'DecidingGrant', 'Effect', 'DenyGate'];
   for (const name of names) assert.ok(shipped.has(name), `pkg/lib/generated.d.ts declares ${name}`);
   const plain = (m) => JSON.stringify([...m].map(([k, v]) => [k, v.fields ? [...v.fields] : v.values]));
@@ -97,7 +98,7 @@ test('headers of the official ESDK messages have exactly the fields MessageHeade
   assert.equal(SUITES.length, 11);
 });
 
-test('findings of the validation corpus and decisions of the evaluation corpus have the declared fields', async () => {
+test('findings of the validation and grant corpora (their codes exactly FindingCode\'s) and decisions of the evaluation corpus have the declared fields', async () => {
   const loadText = (path) => readFile(new URL(path, POLICY), 'utf8');
   const findings = [];
   const decisions = [];
@@ -110,13 +111,19 @@ test('findings of the validation corpus and decisions of the evaluation corpus h
   const files = (await readdir(new URL('evaluate/', POLICY))).filter((f) => f.endsWith('.json')).sort();
   assert.deepEqual((await runEvaluateCorpus(recording, loadText, files)).failures, []);
 
+  const { cases: grantCases } = JSON.parse(await readFile(new URL('grants/validate.json', POLICY), 'utf8'));
+  for (const c of grantCases) findings.push(...callseal.validateGrant(c.grant));
+
   const span = (s, where) => { assertShape('Span', s, where); assertShape('Position', s.start, where); assertShape('Position', s.end, where); };
   for (const f of findings) {
     assertShape('Finding', f, f.code);
+    assertIn('FindingCode', f.code, f.code);
     assertIn('Severity', f.severity, f.code);
     span(f.span, f.code);
     if (f.fix) { assertShape('Fix', f.fix, f.code); span(f.fix.span, f.code); }
   }
+  // Every declared code is one these findings carry (the corpora cover every check).
+  assert.deepEqual([...new Set(findings.map((f) => f.code))].sort(), [...shipped.get('FindingCode').values].sort());
   // The optional fields occur: each is checked on real findings.
   assert.ok(findings.some((f) => f.fix) && findings.some((f) => f.learnMore), 'findings with a fix and a link');
   for (const d of decisions) {

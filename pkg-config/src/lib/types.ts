@@ -8,7 +8,8 @@ import type { MessageHeader, PolicyType } from './generated.js';
 
 export type {
   CallsealErrorCode, Capacity, ContentType, DecidingGrant, DecidingStatement, Decision, DecisionKind, DenyGate,
-  Effect, EncryptedDataKey, Finding, Fix, GrantLabel, MessageHeader, PolicyType, Position, Severity, Span, SuiteInfo,
+  Effect, EncryptedDataKey, Finding, FindingCode, Fix, GrantLabel, MessageHeader, PolicyType, Position, Severity, Span,
+  SuiteInfo,
 } from './generated.js';
 export { DATA_KEY_LENGTHS, SUITES } from './generated.js';
 
