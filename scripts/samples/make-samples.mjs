@@ -341,15 +341,18 @@ async function deleteUnder(prefix) {
 
 /** The sealed object of the source with ETag `etag`, once the sealer has written it. */
 async function sealedHead(key, etag, deadline) {
+  let lastError;
   for (;;) {
     try {
       const head = await s3.send(new HeadObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: key }));
       if (head.Metadata?.['callseal-source-etag'] === etag) return head;
     } catch (err) {
-      if (err?.$metadata?.httpStatusCode !== 404) throw err;
+      const status = err?.$metadata?.httpStatusCode;
+      if (status !== undefined && status !== 404 && status < 500) throw err; // a refusal; 5xx and lost connections are asked again
+      if (status !== 404) lastError = `${err.name}: ${err.message}`;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${key} was not sealed within ${SEAL_TIMEOUT_MS / 1000} s: is the stack's sealer running? (see ${join(stackDir(), 'logs/sealer.log')} and notifier.log; build it with make sealer)`);
+      throw new Error(`${key} was not sealed within ${SEAL_TIMEOUT_MS / 1000} s${lastError ? ` (S3's last error: ${lastError})` : ''}: is the stack's sealer running? (see ${join(stackDir(), 'logs/sealer.log')} and notifier.log; build it with make sealer)`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -123,6 +123,9 @@ if alive notifier "scripts/stack/notifier.mjs" && ! cmp -s <(printf '%s\n' "${NO
   "$(dirname "$0")/down.sh" notifier
 fi
 if ! alive notifier "scripts/stack/notifier.mjs"; then
+  # A new stack's notifier starts from this moment (it resumes from the offset it keeps), not from
+  # whenever its filer subscription is up: objects put right after up.sh returns are not missed.
+  [ -s "$S/notifier.offset" ] || date +%s%N >"$S/notifier.offset"
   CALLSEAL_STACK_DIR=$S CALLSEAL_FILER_PORT=$CALLSEAL_FILER_PORT CALLSEAL_WEED=$WEED \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true start notifier "scripts/stack/notifier.mjs" node scripts/stack/notifier.mjs
   printf '%s\n' "${NOTIFIER_ARGS[@]}" >"$S/run/notifier.args"

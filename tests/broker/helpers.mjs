@@ -3,7 +3,7 @@
 // broker for the data key (so the official ESDK checks what the broker returns). Requests as a
 // demo user carry that user's ID token, got from the stack's identity provider by a real
 // Authorization Code + PKCE sign-in (tests/support/oidc.mjs).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { tsImport } from 'tsx/esm/api';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { readStackEnv, stackDir, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
 import { idpUsers, signIn } from '../support/oidc.mjs';
+import { startStack } from '../support/stack.mjs';
 
 export { repoRoot };
 
@@ -38,9 +39,7 @@ let ensured;
 /** Starts the stack and makes the samples unless present (both idempotent; serialised by locks). */
 export function ensureStack() {
   if (!ensured) {
-    const opts = { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], env: process.env };
-    execFileSync('bash', ['scripts/stack/up.sh'], opts);
-    execFileSync('flock', [join(stackDir(), 'samples.lock'), 'node', 'scripts/samples/make-samples.mjs'], opts);
+    startStack({ root: repoRoot, stack: stackDir() });
     const env = readStackEnv();
     const manifest = JSON.parse(readFileSync(join(stackDir(), 'samples/manifest.json'), 'utf8'));
     ensured = { env, manifest, cfg: clientConfig(env) };

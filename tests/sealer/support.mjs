@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
 import { KMS } from '@aws-sdk/client-kms';
 import { S3Client, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { readStackEnv, clientConfig, repoRoot } from '../../scripts/stack/stack-env.mjs';
+import { readStackEnv, clientConfig, repoRoot, stackDir } from '../../scripts/stack/stack-env.mjs';
+import { startStack } from '../support/stack.mjs';
 
 
 export const sealerBin = process.env.CALLSEAL_SEALER_BIN || join(repoRoot, 'target/sealer/callseal');
@@ -19,7 +20,7 @@ let stack;
 export function ensureStack() {
   if (!stack) {
     if (!existsSync(sealerBin)) throw new Error(`${sealerBin} missing: make sealer`);
-    execFileSync('bash', ['scripts/stack/up.sh'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    startStack({ root: repoRoot, stack: stackDir(), samples: false });
     const env = readStackEnv();
     const cfg = clientConfig(env);
     stack = { env, cfg, s3: new S3Client(cfg.s3) };
