@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs                  everything (after `make build`)
 //   BENCH_QUICK=1 node bench/run.mjs    small sizes, 1 run each (development; not for figures)
-//   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,signatureCheck,broker,seal   a subset (default: all)
+//   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,signatureCheck,memory2h,broker,seal   a subset (default: all)
 //   BENCH_POLICY_BASELINE=../old/pkg   policyCorpus: another build's pkg/ measured beside ours
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
 //   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
@@ -12,6 +12,7 @@
 //     build's pkg/ measured beside ours, in the same pages and rounds (before vs after)
 //   BENCH_BROKER_UNWRAPS=10000 BENCH_BROKER_CONCURRENCY=64 BENCH_BROKER_ROUNDS=5   the broker load
 //   BENCH_SEAL_MIB=2048 BENCH_SEAL_RUNS=3   the sealer's object (after `make sealer`)
+//   BENCH_MEMORY_RUNS=2   memory2h's rounds (each: the player, then the bare <audio>, or the reverse)
 //
 // Scratch goes to bench/out/ (gitignored): the messages, the peer bundles, the built pages.
 import { execFileSync } from 'node:child_process';
@@ -26,6 +27,7 @@ import { bundle } from './lib/bundle.mjs';
 import { BASELINE_CONTENDERS, CONTENDERS, benchDecrypt } from './lib/decrypt-bench.mjs';
 import { benchPlayback } from './lib/playback.mjs';
 import { benchSignatureCheck } from './lib/signature-check.mjs';
+import { benchMemory2h } from './lib/memory-2h.mjs';
 import { benchBroker } from './lib/broker-load.mjs';
 import { benchSeal } from './lib/seal-bench.mjs';
 import { checksum, median, percentile } from './lib/stats.mjs';
@@ -45,6 +47,7 @@ const settings = {
   streamChunkBytes: 65536,
   policy: QUICK ? { runs: 1, samples: 100, minMs: 200 } : { runs: 5, samples: 400, minMs: 800 },
   playbackRuns: Number(env('BENCH_PLAYBACK_RUNS', QUICK ? 1 : 5)),
+  memoryRuns: Number(env('BENCH_MEMORY_RUNS', QUICK ? 1 : 2)),
   broker: {
     unwraps: Number(env('BENCH_BROKER_UNWRAPS', QUICK ? 1000 : 10000)),
     concurrency: Number(env('BENCH_BROKER_CONCURRENCY', 64)),
@@ -55,7 +58,7 @@ const settings = {
     runs: Number(env('BENCH_SEAL_RUNS', QUICK ? 1 : 3)),
   },
 };
-const ALL_PARTS = ['decrypt', 'policy', 'policyCorpus', 'size', 'playback', 'signatureCheck', 'broker', 'seal'];
+const ALL_PARTS = ['decrypt', 'policy', 'policyCorpus', 'size', 'playback', 'signatureCheck', 'memory2h', 'broker', 'seal'];
 const parts = new Set(env('BENCH_PARTS', ALL_PARTS.join(',')).split(','));
 const started = Date.now();
 const log = (m) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
@@ -150,6 +153,8 @@ try {
     () => benchPlayback(browser, { root: ROOT, outDir: OUT, runs: settings.playbackRuns, log }));
   await onStack('signatureCheck', 'signature check: local stack, the longest sample, vs a plain download + SHA-384',
     () => benchSignatureCheck(browser, { root: ROOT, outDir: OUT, runs: settings.playbackRuns, log }));
+  await onStack('memory2h', 'memory: a 2-hour recording with seeks across it, the player vs a bare <audio> of the plaintext, each in a Chromium of its own',
+    () => benchMemory2h({ root: ROOT, outDir: OUT, runs: settings.memoryRuns, log }));
 } finally {
   await browser.close();
   await server.close();

@@ -3,17 +3,17 @@
 // unencrypted from the same S3 server in a bare <audio>. The set-up is the player e2e test's
 // (tests/e2e/player.test.mjs): local stack, samples, reference key broker, the pages built with
 // vite; the timings are tests/e2e/measure.mjs's.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { firstAudio, measurePlain, playerStages, seekLatency } from '../../tests/e2e/measure.mjs';
-import { brokerAnswers, openStack } from '../../tests/support/stack.mjs';
-import { idToken, signInPlayer } from '../../tests/support/oidc.mjs';
-import { buildPages, servePages } from './pages.mjs';
+import { openStack } from '../../tests/support/stack.mjs';
+import { signInPlayer } from '../../tests/support/oidc.mjs';
+import { buildPages, ensureBroker, servePages } from './pages.mjs';
 
-const PLAIN_BUCKET = 'callseal-e2e-plaintext';
+/** The bucket of the recordings unencrypted (the baselines' objects), on the same S3 server. */
+export const PLAIN_BUCKET = 'callseal-e2e-plaintext';
 /** Pause after each page is ready, on both sides, before the click (BENCH_SETTLE_MS). */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
 
@@ -25,20 +25,8 @@ export async function benchPlayback(browser, { root, outDir, runs, log }) {
   try {
     const { env, manifest, s3, index } = await openStack({ root, stack });
     // The reference key broker: reuse a running one, else start it.
-    const broker = process.env.CALLSEAL_BROKER_URL ?? `http://127.0.0.1:${env.CALLSEAL_BROKER_PORT}/`;
-    const token = await idToken(env, stack, 'alice');
-    if (!(await brokerAnswers(broker, token))) {
-      const entry = ['www/broker/src/main.ts', 'www/broker/src/server.ts', 'www/broker/src/index.ts'].find((f) => existsSync(join(root, f)));
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
-      started.push(child);
-      let up = false;
-      for (let i = 0; i < 150 && !up; i++) {
-        if (child.exitCode !== null) throw new Error(`the broker exited (${child.exitCode})`);
-        await new Promise((r) => setTimeout(r, 200));
-        up = await brokerAnswers(broker, token);
-      }
-      if (!up) throw new Error('the broker did not answer within 30 s');
-    }
+    const { broker, child } = await ensureBroker(root, env, stack);
+    if (child) started.push(child);
     const dist = join(outDir, 'www');
     buildPages(root, dist, broker, env);
     server = await servePages(dist);

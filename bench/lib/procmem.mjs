@@ -58,3 +58,53 @@ export function largestRenderer(rootPid) {
   }
   return best;
 }
+
+/** Proportional set size (Linux Pss: shared pages divided among their processes), bytes; NaN if gone. */
+export function pss(pid) {
+  try {
+    return kib(/^Pss:\s+(\d+ kB)$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** What a Chromium process is, from its command line: browser, renderer, gpu-process, or the utility's service (network, audio, storage...). */
+export function chromiumKind(pid) {
+  try {
+    // Chromium's child processes rewrite their command line as one space-separated string.
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+    const type = args.find((a) => a.startsWith('--type='))?.slice(7);
+    if (!type) return 'browser';
+    if (type !== 'utility') return type;
+    const sub = args.find((a) => a.startsWith('--utility-sub-type='))?.slice(19) ?? '';
+    return `utility:${sub.split('.')[0] || '?'}`;
+  } catch {
+    return null;
+  }
+}
+
+/** `rootPid` and every process descended from it. */
+export function processTree(rootPid) {
+  const children = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const ppid = Number(status(d)?.PPid);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(d));
+  }
+  const out = [];
+  for (const todo = [rootPid]; todo.length;) {
+    const pid = todo.pop();
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** This process's children whose command line runs Chromium. */
+export function chromiumChildren(parent = process.pid) {
+  return processTree(parent).filter((pid) => {
+    if (Number(status(pid)?.PPid) !== parent) return false;
+    try { return /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')); } catch { return false; }
+  });
+}

@@ -140,6 +140,21 @@ export function buildCases(raw) {
       parts: sc.parts && { checkReadsMs: round(median(sc.parts.checkReads)), floorDownloadMs: round(median(sc.parts.floorDownload)) },
     });
   }
+  if (raw.memory2h && !raw.memory2h.error) {
+    const m = raw.memory2h;
+    const tag = `${(m.recording.minutes / 60).toFixed(0)}-hour recording (${(m.recording.plaintextBytes / 1e6).toFixed(0)} MB WAV), ${m.recording.seeksSeconds.length} seeks across it`;
+    for (const [key, label] of [['renderers', 'the tab: its renderer processes (page, decrypt worker, Service Worker)'], ['all', 'every Chromium process (browser, GPU, network, audio, renderers)']]) {
+      const peak = (who) => m.rounds.map((r) => r[who].memory.peak[key] / MiB);
+      const ours = median(peak('ours')), plain = median(peak('plain'));
+      add({
+        id: `playback.memory2h.${key}`, what: `peak memory (Pss) of ${label}, ${tag}`, metric: 'peak proportional set size', unit: 'MiB', better: 'lower', runs: m.rounds.length,
+        ours, limit: plain, limitName: 'bare <audio>, unencrypted', goal: { text: 'goal ≤ 1.2×', met: ours / plain <= 1.2 },
+        samples: { ours: peak('ours').map((x) => round(x)), limit: peak('plain').map((x) => round(x)) },
+        byKind: Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => Object.fromEntries(Object.entries(r[who].memory.peak.byKind).map(([k, v]) => [k, round(v / MiB)])))])),
+        settled: Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => round(r[who].memory.settled[key] / MiB))])),
+      });
+    }
+  }
   if (raw.broker?.load) brokerCases(raw.broker, add);
   if (raw.seal?.samples) sealCases(raw.seal, add);
   return cases;
@@ -302,6 +317,8 @@ function table(results) {
   row('time to first audio (long recording)', c('playback.ttfa'));
   row('seek latency (long recording)', c('playback.seek'));
   row('signature check (long recording)', c('playback.signatureCheck'));
+  row('memory, 2-hour recording with seeks: the tab (renderers)', c('playback.memory2h.renderers'));
+  row('memory, 2-hour recording with seeks: every Chromium process', c('playback.memory2h.all'));
   row('key broker: unwrap p50, cache off', c('broker.broker.p50'));
   row('key broker: unwrap p99, cache off', c('broker.broker.p99'));
   row('key broker: unwrap p50, cache on', c('broker.brokerCached.p50'));
@@ -360,6 +377,7 @@ export function writeReport(path, results) {
   for (const r of results.raw.decrypt?.results ?? []) if (r.error) errors.push(`decrypt ${r.message} ${r.contender}: ${r.error}`);
   if (results.raw.playback?.error) errors.push(`playback: ${results.raw.playback.error}`);
   if (results.raw.signatureCheck?.error) errors.push(`signature check: ${results.raw.signatureCheck.error}`);
+  if (results.raw.memory2h?.error) errors.push(`memory, 2-hour recording: ${results.raw.memory2h.error}`);
   for (const p of brokerProblems(results.raw.broker)) errors.push(`key broker: ${p}`);
   if (results.raw.seal?.error) errors.push(`sealer: ${results.raw.seal.error}`);
   for (const [who, x] of Object.entries(results.raw.seal?.samples ?? {})) for (const r of x) if (r.error) errors.push(`sealer bench, ${who}: ${r.error}`);
@@ -454,19 +472,37 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
 - **Playback**: the player page against the local stack (SeaweedFS S3, moto KMS, reference key
   broker), the longest sample recording; \`tests/e2e/measure.mjs\` times first audio and three
   seeks; the limit is the same recording unencrypted from the same S3 server in a bare
-  \`<audio>\`. ${s.playbackRuns} runs, each in a fresh browser context (no cache, new Service Worker).
+  \`<audio>\`. ${results.raw.playback?.ours?.ttfa?.length ?? s.playbackRuns} runs, each in a fresh browser context (no cache, new Service Worker).
 - **Signature check**: the player's background check (\`www/component/verify.ts\`, callseal's
   \`verifySignature\` hashing 2 MiB at a time, taken through the stream's \`HttpRangeSource\` from one Range
   request per stretch it does not hold, its body read as it streams in) over a
   source that holds nothing (its worst case: every byte fetched, at low priority), against a
   plain \`fetch\` of the whole object from the same S3 server plus one WebCrypto SHA-384 digest
   of it; both in one dedicated Worker of one page (\`bench/pages/signature\`), the longest
-  sample recording; one untimed run each, then ${s.playbackRuns} rounds, the order turning each round.
+  sample recording; one untimed run each, then ${results.raw.signatureCheck?.ours?.length ?? s.playbackRuns} rounds, the order turning each round.
   Beside them, their parts (\`parts\` in results.json): the check's reads alone (the same
   chunks from the same streamed request, nothing hashed) and the floor's download alone (no digest).${(() => {
     const p = results.cases.find((x) => x.id === 'playback.signatureCheck')?.parts;
     return p ? ` This run: the check's reads ${p.checkReadsMs.toFixed(0)} ms, the download ${p.floorDownloadMs.toFixed(0)} ms (medians).` : '';
   })()}
+- **Memory, 2-hour recording** (issue 17, \`bench/lib/memory-2h.mjs\`): the longest sample's audio
+  repeated to 2 hours (stereo WAV, 8 kHz 16-bit, ${results.raw.memory2h?.recording ? `${(results.raw.memory2h.recording.plaintextBytes / 1e6).toFixed(1)} MB` : '230.4 MB'}), made for this part only: dropped
+  into the stack's Connect bucket with its contact record, sealed by the stack's sealer, its
+  plaintext put in the baselines' bucket, all deleted (and vacuumed) afterwards. Each side in a
+  Chromium launched for it alone, so every process it has is the side's doing: the player page
+  (alice signed in, the contact list shown, \`<callseal-player>\` settled: decrypt worker,
+  Service Worker; then the contact clicked, which also starts the background signature check)
+  against the landing page of the same server with a bare \`<audio preload=auto>\` of a
+  pre-signed URL of the plaintext on the same S3 server. Both play to first audio, then seek to
+  ${results.raw.memory2h?.recording?.seeksSeconds.join(', ') ?? 'ten points'} s, playing ${(results.raw.memory2h?.recording?.playMs ?? 3000) / 1000} s at each. Memory: the proportional set size
+  (Linux \`Pss\` of \`/proc/<pid>/smaps_rollup\`: private pages, shared ones divided among the
+  processes that map them) of each of that Chromium's processes, sampled every ${results.raw.memory2h?.sampleMs ?? 250} ms from
+  1 s after the page settled to the last seek's play; "the tab" sums its renderer processes (the
+  page with its dedicated workers, and the Service Worker's, whichever renderer it runs in), "every
+  process" adds the browser, GPU and utility processes (network service: the HTTP cache of an
+  incognito context is in memory; audio). The figure is the peak of the sum; median of
+  ${results.raw.memory2h?.rounds?.length ?? s.memoryRuns} rounds, the order of the sides turning each round; results.json has the peak of each
+  process kind and the figure at settle.
 - **Key broker**: on loopback, the local stack as \`scripts/stack/up.sh\` starts it (SeaweedFS, moto
   KMS, the OpenID Connect provider), two broker processes over it (\`bench/lib/broker-load.mjs\`).
   ${s.broker.unwraps.toLocaleString('en-US')} unwraps at concurrency ${s.broker.concurrency} through the page's broker client

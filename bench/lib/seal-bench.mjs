@@ -40,7 +40,7 @@ function timed(cmd, args, env) {
  * 30% and its vacuum runs): each round writes three copies of the object, and a 2 GiB run would
  * otherwise leave some 20 GiB on disk. The master of `weed mini` listens on port 9333.
  */
-async function vacuum(s3Endpoint) {
+export async function vacuum(s3Endpoint) {
   const r = await fetch(`http://${new URL(s3Endpoint).hostname}:9333/vol/vacuum?garbageThreshold=0.01`);
   await r.arrayBuffer();
 }
