@@ -1,8 +1,11 @@
-// Where a wasm module's bytes go: the code section's function bodies grouped by the crate their
-// name (the linker's name section, demangled) starts with, each group's bodies gzipped on their
-// own, and the data section. Reads a module as cargo links it
-// (target/wasm/<name>.wasm, names kept), before wasm-bindgen and wasm-opt: the shipped module is
-// smaller, but the shares hold.
+// Where a wasm module's bytes go: the code section's function bodies grouped by what they
+// belong to (the linker's name section, v0 mangling), each group's bodies gzipped on their own,
+// and the data section. A function whose name holds a path into callseal (its own functions,
+// and generic code instantiated for them: the state machine of an exported async function is
+// compiled into js_sys's `future_to_promise::<callseal::wasm::...>`) counts for that callseal
+// module; any other for the crate its name starts with. Reads a module as cargo links it
+// (target/wasm/<name>.wasm, names kept), before wasm-bindgen and wasm-opt: the shipped module
+// is smaller, but the shares hold.
 import { gzipSync } from 'node:zlib';
 
 /** [value, next offset] of the unsigned LEB128 at `i`. */
@@ -12,12 +15,35 @@ function leb(b, i) {
   return [n, i];
 }
 
-/** The crate a Rust symbol (v0 mangling, as rustc names them) belongs to: its first crate root. */
+/** The identifiers (`<len><ident>`, each maybe after a disambiguator `s<base62>_`) at `i`. */
+function identifiers(name, i, most) {
+  const out = [];
+  while (out.length < most) {
+    const m = /^(?:s[0-9A-Za-z]*_)?(\d+)/.exec(name.slice(i));
+    if (!m) break;
+    const start = i + m[0].length;
+    out.push(name.slice(start, start + Number(m[1])));
+    i = start + Number(m[1]);
+  }
+  return out;
+}
+
+/**
+ * The group of a Rust symbol (v0 mangling, as rustc names them): `callseal::<module>` (two
+ * levels under `wasm` and `envelope`) when it names a path into callseal, else its first crate.
+ * A bare `callseal` crate root (v0 appends the instantiating crate to generic code) is no path.
+ */
 export function crateOf(name) {
-  const m = /C(?:s[0-9A-Za-z]*_)?(\d+)/.exec(name.startsWith('_R') ? name.slice(2) : '');
+  const body = name.startsWith('_R') ? name.slice(2) : '';
+  for (const own of body.matchAll(/C(?:s[0-9A-Za-z]*_)?8callseal/g)) {
+    const path = identifiers(body, own.index + own[0].length, 2);
+    if (path.length === 0) continue;
+    return ['callseal', ...(['wasm', 'envelope'].includes(path[0]) ? path : path.slice(0, 1))].join('::');
+  }
+  const m = /C(?:s[0-9A-Za-z]*_)?(\d+)/.exec(body);
   if (!m) return name.startsWith('__wbindgen') || name.startsWith('__wbg') ? 'wasm_bindgen' : '(other)';
-  const start = m.index + m[0].length + 2;
-  const crate = name.slice(start, start + Number(m[1]));
+  const start = m.index + m[0].length;
+  const crate = body.slice(start, start + Number(m[1]));
   return ['core', 'alloc', 'std'].includes(crate) ? 'std (core, alloc)' : crate;
 }
 
