@@ -35,11 +35,20 @@ export function lambdaEvent(name, method, path, { token, body } = {}) {
   return e;
 }
 
-let ensured;
-/** Starts the stack and makes the samples unless present (both idempotent; serialised by locks). */
+let ensured, failed;
+/**
+ * Starts the stack and makes the samples unless present (both idempotent; serialised by locks).
+ * A failure is thrown again to every later caller of this process, not retried.
+ */
 export function ensureStack() {
+  if (failed) throw failed;
   if (!ensured) {
-    startStack({ root: repoRoot, stack: stackDir() });
+    try {
+      startStack({ root: repoRoot, stack: stackDir() });
+    } catch (err) {
+      failed = err;
+      throw err;
+    }
     const env = readStackEnv();
     const manifest = JSON.parse(readFileSync(join(stackDir(), 'samples/manifest.json'), 'utf8'));
     ensured = { env, manifest, cfg: clientConfig(env) };
