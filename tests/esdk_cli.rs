@@ -540,20 +540,26 @@ impl FedDecrypt {
             .success());
     }
 
-    /// Closes the FIFO and waits (at most 60 s) for the process.
-    fn finish(mut self) -> (std::process::ExitStatus, String) {
-        let _ = self.feed.send(None);
+    /// Waits (at most 60 s) for the process to end with its input still open: what ends it is
+    /// then a signal, never the end of its input.
+    fn wait_for_exit(&mut self) -> std::process::ExitStatus {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        let status = loop {
+        loop {
             if let Some(st) = self.child.try_wait().unwrap() {
-                break st;
+                return st;
             }
             if std::time::Instant::now() > deadline {
                 let _ = self.child.kill();
                 panic!("the decrypt did not end");
             }
             std::thread::sleep(Duration::from_millis(20));
-        };
+        }
+    }
+
+    /// Closes the FIFO and waits (at most 60 s) for the process.
+    fn finish(mut self) -> (std::process::ExitStatus, String) {
+        let _ = self.feed.send(None);
+        let status = self.wait_for_exit();
         self.writer.join().unwrap();
         let mut err = String::new();
         std::io::Read::read_to_string(&mut self.child.stderr.take().unwrap(), &mut err).unwrap();
@@ -620,6 +626,10 @@ fn interrupted_part_way_leaves_nothing_on_disk() {
                 }
             }
             d.signal(name);
+            // The input stays open until the process has ended: closed at once, its end could
+            // reach the decrypt before the signal's handler thread runs (seen on a loaded
+            // machine: TRUNCATED and exit 1 instead of ending by the signal).
+            d.wait_for_exit();
             let (status, err) = d.finish();
             assert_eq!(status.signal(), Some(number), "{what}: {status:?} {err}");
             assert_eq!(listing(&dir), ["in.fifo"], "{what}");
