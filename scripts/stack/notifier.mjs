@@ -23,7 +23,10 @@ import { objectCreatedEvent, wants } from './s3-events.mjs';
 
 const env = readStackEnv();
 const weed = process.env.CALLSEAL_WEED ?? 'weed';
-const filer = `${env.CALLSEAL_BIND ?? '127.0.0.1'}:${process.env.CALLSEAL_FILER_PORT}`;
+const host = env.CALLSEAL_BIND ?? '127.0.0.1';
+const filerHttp = `http://${host}:${process.env.CALLSEAL_FILER_PORT}`;
+// SeaweedFS's address form host:port.grpcPort: the tail dials the gRPC port up.sh gave the filer.
+const filer = `${host}:${process.env.CALLSEAL_FILER_PORT}.${process.env.CALLSEAL_FILER_GRPC_PORT}`;
 const bucket = env.CALLSEAL_BUCKET;
 const root = `/buckets/${bucket}/`;
 const offsetPath = join(stackDir(), 'notifier.offset');
@@ -85,8 +88,34 @@ function s3EventOf(e) {
   };
 }
 
+// --- readiness: a probe through the filer, seen by this process's own subscription ---------------
+// The probe is a file in the bucket's .uploads/ folder (where SeaweedFS stages multipart parts: S3
+// lists none of it and s3EventOf sends nothing for it). Written every second until the tail
+// reports it; then run/notifier.ready holds this pid (up.sh waits for it) and the probe goes.
+const probePath = `${root}.uploads/callseal-notifier-probe-${process.pid}`;
+let ready = false;
+async function probeUntilReady() {
+  while (!ready) {
+    try {
+      await fetch(`${filerHttp}${probePath}`, { method: 'PUT', body: String(Date.now()), signal: AbortSignal.timeout(5000) });
+    } catch (err) {
+      log({ level: 'warn', event: 'probe write failed', error: `${err.name}: ${err.message}` });
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+function onProbe(e) {
+  const n = e.eventNotification;
+  if (ready || `${n?.newParentPath || e.directory}/${n?.newEntry?.name}` !== probePath) return;
+  ready = true;
+  writeFileSync(join(stackDir(), 'run/notifier.ready'), String(process.pid));
+  log({ event: 'subscribed', probe: probePath });
+  fetch(`${filerHttp}${probePath}`, { method: 'DELETE' }).catch(() => {});
+}
+
 let queue = Promise.resolve(); // events are sent in the filer's order
 function onFilerEvent(e) {
+  onProbe(e);
   queue = queue.then(async () => {
     const ev = s3EventOf(e);
     if (ev) {
@@ -140,3 +169,4 @@ tail.on('exit', (code, signal) => {
 });
 for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => { tail.kill('SIGTERM'); queue.finally(() => process.exit(0)); });
 log({ event: 'started', filer, bucket, configurations: (config.QueueConfigurations ?? []).map((c) => c.Id) });
+probeUntilReady();

@@ -65,8 +65,21 @@ if [ ! -s "$S/s3.json" ]; then
 fi
 
 # --- SeaweedFS ----------------------------------------------------------------------------------
+# The filer's gRPC port, which the notifier's `weed filer.meta.tail` dials, is given to weed mini
+# explicitly: left to mini, it moves to another port when filer port + 10000 is taken, and the tail
+# (which dials filer port + 10000) ends at once. Kept in filer-grpc.port; another free one is
+# picked only while SeaweedFS is down and the kept one is taken (CALLSEAL_FILER_GRPC_PORT fixes it).
+FILER_GRPC_PORT=${CALLSEAL_FILER_GRPC_PORT:-$(cat "$S/filer-grpc.port" 2>/dev/null || echo $((CALLSEAL_FILER_PORT + 10000)))}
+if ! alive weed "weed mini" && port_busy "$FILER_GRPC_PORT"; then
+  [ -z "${CALLSEAL_FILER_GRPC_PORT:-}" ] || die "port $FILER_GRPC_PORT (CALLSEAL_FILER_GRPC_PORT) is taken by another program"
+  taken=$FILER_GRPC_PORT
+  FILER_GRPC_PORT=$(node -e 'const s = require("node:net").createServer().listen(0, process.argv[1], () => { console.log(s.address().port); s.close(); })' "$CALLSEAL_BIND")
+  log "the filer's gRPC port $taken is taken by another program: using $FILER_GRPC_PORT"
+fi
+echo "$FILER_GRPC_PORT" >"$S/filer-grpc.port"
 WEED_ARGS=(mini -dir="$S/weed" -ip="$CALLSEAL_BIND" -ip.bind="$CALLSEAL_BIND"
-  -s3.port="$CALLSEAL_S3_PORT" -filer.port="$CALLSEAL_FILER_PORT" -s3.config="$S/s3.json" -s3.allowedOrigins="$CALLSEAL_ALLOWED_ORIGINS"
+  -s3.port="$CALLSEAL_S3_PORT" -filer.port="$CALLSEAL_FILER_PORT" -filer.port.grpc="$FILER_GRPC_PORT"
+  -s3.config="$S/s3.json" -s3.allowedOrigins="$CALLSEAL_ALLOWED_ORIGINS"
   -s3.iam=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0)
 if alive weed "weed mini" && ! cmp -s <(printf '%s\n' "${WEED_ARGS[@]}") "$S/run/weed.args"; then
   log "SeaweedFS settings changed (allowed origins or port): restarting it"
@@ -118,7 +131,7 @@ node scripts/stack/bootstrap.mjs
 # --- S3 event notifications (notifier.mjs) and the sealer (a worker on the queue) ----------------
 # Both restart when moto restarted (its queues are new) or their code / settings changed.
 MOTO_PID=$(cat "$S/run/moto.pid")
-NOTIFIER_ARGS=("$MOTO_PID" "$CALLSEAL_FILER_PORT" "$(cd "$(dirname "$0")" && sha256sum notifier.mjs s3-events.mjs)" "$(cat "$S/notification.json")")
+NOTIFIER_ARGS=("$MOTO_PID" "$CALLSEAL_FILER_PORT.$FILER_GRPC_PORT" "$(cd "$(dirname "$0")" && sha256sum notifier.mjs s3-events.mjs)" "$(cat "$S/notification.json")")
 if alive notifier "scripts/stack/notifier.mjs" && ! cmp -s <(printf '%s\n' "${NOTIFIER_ARGS[@]}") "$S/run/notifier.args"; then
   "$(dirname "$0")/down.sh" notifier
 fi
@@ -126,10 +139,18 @@ if ! alive notifier "scripts/stack/notifier.mjs"; then
   # A new stack's notifier starts from this moment (it resumes from the offset it keeps), not from
   # whenever its filer subscription is up: objects put right after up.sh returns are not missed.
   [ -s "$S/notifier.offset" ] || date +%s%N >"$S/notifier.offset"
-  CALLSEAL_STACK_DIR=$S CALLSEAL_FILER_PORT=$CALLSEAL_FILER_PORT CALLSEAL_WEED=$WEED \
+  CALLSEAL_STACK_DIR=$S CALLSEAL_FILER_PORT=$CALLSEAL_FILER_PORT CALLSEAL_FILER_GRPC_PORT=$FILER_GRPC_PORT CALLSEAL_WEED=$WEED \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true start notifier "scripts/stack/notifier.mjs" node scripts/stack/notifier.mjs
   printf '%s\n' "${NOTIFIER_ARGS[@]}" >"$S/run/notifier.args"
 fi
+# Ready once its own filer subscription has delivered the probe it wrote (notifier.mjs): until
+# then an object put in the bucket could go unnoticed, and nothing would be sealed.
+deadline=$((SECONDS + 60))
+until [ "$(cat "$S/run/notifier.ready" 2>/dev/null)" = "$(cat "$S/run/notifier.pid")" ]; do
+  alive notifier "scripts/stack/notifier.mjs" || die "the notifier exited during start-up; see $S/logs/notifier.log"
+  [ $SECONDS -lt $deadline ] || die "the notifier's filer subscription delivered no event within 60 s; see $S/logs/notifier.log"
+  sleep 0.2
+done
 if [ -x "$CALLSEAL_SEALER_BIN" ]; then
   SEALER_ARGS=("$MOTO_PID" "$CALLSEAL_SEALER_BIN" "$(stat -c %Y "$CALLSEAL_SEALER_BIN")" "$CALLSEAL_SEAL_QUEUE_URL" "$CALLSEAL_CONNECT_PREFIX")
   if alive sealer "seal --queue" && ! cmp -s <(printf '%s\n' "${SEALER_ARGS[@]}") "$S/run/sealer.args"; then

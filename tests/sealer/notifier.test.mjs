@@ -5,10 +5,12 @@
 // an object outside the notification configuration's prefix sends nothing.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, HeadObjectCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
-import { stackDir } from '../../scripts/stack/stack-env.mjs';
+import { repoRoot, stackDir } from '../../scripts/stack/stack-env.mjs';
 import { ensureStack, connectKey, bytes, put, get, decryptNode } from './support.mjs';
 
 let env, s3;
@@ -73,4 +75,26 @@ test('objects put under the Connect prefix are sealed by the stack with no messa
   // Sent in the filer's order: the outside object came first and was not sent.
   assert.equal(records.filter((r) => r.key === outside.key).length, 0, 'outside the prefix: no notification');
   await assert.rejects(get(`${outside.key}.esdk`), /NoSuchKey|NotFound/);
+});
+
+test("SeaweedFS restarted while its filer's gRPC port is taken by another program: up.sh gives the filer a free one, the notifier's subscription reaches it and what is put is sealed", { timeout: 180_000 }, async (t) => {
+  const dir = stackDir();
+  const kept = Number(readFileSync(join(dir, 'filer-grpc.port'), 'utf8'));
+  execFileSync('bash', [join(repoRoot, 'scripts/stack/down.sh'), 'notifier', 'weed'], { stdio: 'ignore' });
+  const squatter = createServer(() => {});
+  await new Promise((resolve) => squatter.listen(kept, env.CALLSEAL_BIND ?? '127.0.0.1', resolve));
+  t.after(() => squatter.close());
+  const up = spawnSync('bash', [join(repoRoot, 'scripts/stack/up.sh')], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  assert.equal(up.status, 0, up.stderr);
+  const now = Number(readFileSync(join(dir, 'filer-grpc.port'), 'utf8'));
+  assert.notEqual(now, kept);
+  assert.match(up.stderr, new RegExp(`the filer's gRPC port ${kept} is taken by another program: using ${now}`));
+  assert.equal(readFileSync(join(dir, 'run/notifier.ready'), 'utf8'), readFileSync(join(dir, 'run/notifier.pid'), 'utf8').trim());
+
+  const chat = connectKey('json', 'ChatTranscripts', '20261206T10:00_UTC', env.CALLSEAL_CONNECT_PREFIX);
+  t.after(() => s3.send(new DeleteObjectsCommand({ Bucket: env.CALLSEAL_BUCKET, Delete: { Objects: [{ Key: chat.key }, { Key: `${chat.key}.esdk` }], Quiet: true } })));
+  const plaintext = bytes(5_000, chat.key);
+  await put(chat.key, plaintext);
+  const { plaintext: opened } = await decryptNode((await sealedOf(chat.key)).body);
+  assert.ok(opened.equals(plaintext));
 });
