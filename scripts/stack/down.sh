@@ -17,7 +17,10 @@ for name in "${names[@]}"; do
     # started with setsid: the pid leads its own process group; stop the group (it and its children)
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done # its ports are free once it is gone
+    fi
     printf '\033[1m[stack]\033[0m stopped %s (pid %s)\n' "$name" "$pid" >&2
   fi
   rm -f "$f"

@@ -82,7 +82,15 @@ test("SeaweedFS restarted while its filer's gRPC port is taken by another progra
   const kept = Number(readFileSync(join(dir, 'filer-grpc.port'), 'utf8'));
   execFileSync('bash', [join(repoRoot, 'scripts/stack/down.sh'), 'notifier', 'weed'], { stdio: 'ignore' });
   const squatter = createServer(() => {});
-  await new Promise((resolve) => squatter.listen(kept, env.CALLSEAL_BIND ?? '127.0.0.1', resolve));
+  for (let attempt = 1; ; attempt++) { // the stopped SeaweedFS's socket may take a moment to go
+    try {
+      await new Promise((resolve, reject) => squatter.once('error', reject).listen(kept, env.CALLSEAL_BIND ?? '127.0.0.1', resolve));
+      break;
+    } catch (err) {
+      if (err.code !== 'EADDRINUSE' || attempt === 50) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   t.after(() => squatter.close());
   const up = spawnSync('bash', [join(repoRoot, 'scripts/stack/up.sh')], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   assert.equal(up.status, 0, up.stderr);
