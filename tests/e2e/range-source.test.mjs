@@ -72,6 +72,32 @@ test('the player pattern with default sizes: play, seek far, seek back, play on;
   all.forEach((got, i) => same(got, offsets[i]));
 });
 
+/** Bytes of the distinct buffers a source's blocks and kept pieces hold on to (what the tab keeps for it). */
+function heldBytes(src) {
+  const buffers = new Set([...src.blocks.values()].filter((b) => b.bytes).map((b) => b.bytes.buffer));
+  for (const p of src.pieces) buffers.add(p.bytes.buffer);
+  return [...buffers].reduce((n, b) => n + b.byteLength, 0);
+}
+
+test('what the block cache holds stays within maxBlocks × blockSize (plus the kept pieces), whatever the seeks: an evicted block frees its bytes even when its request fetched its neighbours too', async () => {
+  // Read-ahead fetches several blocks in one request; a block kept from such a request must not
+  // keep the others' bytes alive after they are evicted. Seeks every 12 reads over the object.
+  const B = 16 * KIB;
+  const settings = { size: data.length, blockSize: B, maxBlocks: 8, readAhead: 4 };
+  const src = new HttpRangeSource(`${base}/held`, settings);
+  const pieces = [await src.readUncached(0, 5000, { keep: true }), await src.readUncached(data.length - 3000, 3000, { keep: true })];
+  const bound = settings.maxBlocks * B + pieces.reduce((n, p) => n + p.length, 0);
+  let most = 0;
+  for (let seek = 0; seek < 12; seek++) {
+    const from = Math.floor(((seek * 0.61803) % 1) * (data.length - 60 * KIB));
+    for (let p = from, i = 0; i < 12; p += 4100, i++) {
+      same(await src.read(p, 4100), p);
+      most = Math.max(most, heldBytes(src));
+    }
+  }
+  assert.ok(most <= bound, `held up to ${most} bytes, more than ${bound} (${settings.maxBlocks} blocks of ${B} and the pieces)`);
+});
+
 test('a store that is briefly unreachable or answers 503 is retried; the bytes are exact', async () => {
   faults.set('/flaky', ['drop', '503']);
   const src = new HttpRangeSource(`${base}/flaky`, { size: data.length, readAhead: 0 });

@@ -263,8 +263,9 @@ export class HttpRangeSource {
     for (let b = first; b <= last; b++) {
       const at = (b - first) * this.blockSize;
       const block: Block = {
+        // A copy of its own: a view would keep the whole run's bytes alive after the others' eviction.
         promise: run.then((bytes) => {
-          const piece = bytes.subarray(Math.min(at, bytes.length), Math.min(at + this.blockSize, bytes.length));
+          const piece = bytes.slice(Math.min(at, bytes.length), Math.min(at + this.blockSize, bytes.length));
           block.bytes = piece;
           return piece;
         }),
