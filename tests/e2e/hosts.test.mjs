@@ -5,7 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { hkdfSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parseHeader } from '../../pkg/node/decrypt.js';
 import { pagesUp, STACK } from '../support/pages.mjs';
@@ -54,6 +56,9 @@ const playing = (page, n = 0, after = 0.5) => page.waitForFunction(([n, t]) => {
   const a = document.querySelectorAll('callseal-player')[n]?.shadowRoot.querySelector('#audio');
   return a && !a.paused && a.readyState >= 3 && a.currentTime > t;
 }, [n, after], { timeout: 30_000 });
+/** The broker's audited, granted unwraps of `contactId`'s recordings (Decrypt records of its audit log). */
+const unwrapsOf = (contactId) => readFileSync(join(STACK, 'audit/broker-audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  .filter((r) => r.eventName === 'Decrypt' && !r.errorCode && r.additionalEventData?.objectId?.startsWith(`${contactId}.recording.`));
 const events = (page, type) => page.locator(`#events li[data-type="${type}"]`);
 const open = (page, contactId) => page.locator(`#contacts button[data-contact="${contactId}"]`).click();
 
@@ -310,6 +315,26 @@ test('without a Service Worker (blocked): a short recording is fetched whole, it
     await page.waitForSelector('callseal-player .turn', { timeout: 30_000 });
     // Why there is no MediaSource path (the package README): Chromium's takes MP3 only of the three.
     assert.deepEqual(await page.evaluate(() => ['audio/wav', 'audio/ogg; codecs=opus', 'audio/mpeg'].map((t) => MediaSource.isTypeSupported(t))), [false, false, true]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('without a Service Worker (blocked), one playback is one unwrap: the broker audits one Decrypt of the recording (the path is chosen before the key is asked for)', async () => {
+  const [a] = withFormat('wav');
+  const { context, page, errors } = await openHost('plain', { serviceWorkers: 'block' });
+  try {
+    const before = unwrapsOf(a.contactId).length;
+    await open(page, a.contactId);
+    await playing(page);
+    assert.match((await audio(page)).src, /^blob:/, 'played from memory');
+    await page.waitForSelector('#events li[data-type="callseal-verified"]', { timeout: 30_000 });
+    // The transcript (another object, its own unwrap) shows last: the recording's unwraps are all asked by then.
+    await page.waitForSelector('callseal-player .turn', { timeout: 30_000 });
+    const unwraps = unwrapsOf(a.contactId).slice(before);
+    log(`no-Service-Worker playback of ${a.contactId}: ${unwraps.length} audited unwrap(s) of its recording (${unwraps.map((r) => `${r.additionalEventData.objectId}${r.additionalEventData.cached ? ' cached' : ''}`).join(', ')})`);
+    assert.equal(unwraps.length, 1, 'one audited unwrap for one playback');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -181,8 +181,6 @@ export class CallsealPlayer extends HTMLElement {
       return this.fail(s, toWire(e));
     }
     if (this.session !== s) return;
-    // The worker starts at once (URL, header, key): it needs neither the rendering below nor the Service Worker.
-    worker.postMessage({ type: 'open', stream: s.stream, target } satisfies ToWorker);
     v.format.replaceChildren(...contact.recordings.map((r) => new Option(r.format.toUpperCase(), r.format, false, r === recording)));
     v.format.disabled = contact.recordings.length < 2;
     this.setStage('url');
@@ -199,6 +197,9 @@ export class CallsealPlayer extends HTMLElement {
     // The transcript waits for the recording to play (or fail): first audio does not queue behind it.
     s.afterOpen = contact.transcript ? () => this.loadTranscript(s, previous) : undefined;
 
+    // The path is decided before the worker asks for the key (one unwrap per playback): by range
+    // through the Service Worker, else the whole object (playWhole). The link is made when the
+    // element connects, so it has usually settled by the first open.
     let streams: string;
     try {
       streams = await sw.ready;
@@ -206,6 +207,7 @@ export class CallsealPlayer extends HTMLElement {
       return this.playWhole(s, target, { source: 'other', code: 'NO_SERVICE_WORKER', status: 0, message: String((e as Error).message) });
     }
     if (this.session !== s) return;
+    worker.postMessage({ type: 'open', stream: s.stream, target } satisfies ToWorker);
     // The element starts loading now, while the worker is still opening the recording: its first
     // request waits in the Service Worker until the stream is open (no byte before the reader has
     // authenticated it). play() from the caller's gesture (user activation).
@@ -224,8 +226,6 @@ export class CallsealPlayer extends HTMLElement {
       const why = size === undefined ? 'its size is not listed' : `${this.L.bytes(size)} is more than ${this.L.bytes(WHOLE_OBJECT_MAX)}`;
       return this.fail(s, { ...noSw, message: `${noSw.message}; without one a recording is played from memory only when small enough (${why})` });
     }
-    this.toWorker({ type: 'close', stream: s.stream });
-    s.stream = crypto.randomUUID(); // what the range reader still sends is not this session's
     this.setStage('verify');
     const m = await this.requestObject(target, 'bytes');
     if (this.session !== s) { m.bytes?.fill(0); return; }
