@@ -80,6 +80,37 @@ function sampleMemory(root) {
   return { first, stop: () => { clearInterval(timer); tick(); return { settled: first, peak, end: last }; } };
 }
 
+/** Chromium's own accounts (memory-infra), summed over the renderer processes: what holds the tab's memory. */
+const ACCOUNTS = {
+  'partition_alloc/allocated_objects/partitions/buffer': 'blinkBuffers',
+  'partition_alloc/allocated_objects/partitions/array_buffer': 'arrayBuffers',
+  blink_gc: 'blinkGcHeap', v8: 'v8Heap', malloc: 'malloc', media: 'mediaPlayer', shared_memory: 'sharedMemory',
+};
+
+/** One memory-infra dump of every process of `browser`; resolves the renderers' ACCOUNTS in bytes. */
+async function rendererAccounts(browser) {
+  const cdp = await browser.newBrowserCDPSession();
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], excludedCategories: ['*'], memoryDumpConfig: { triggers: [] } }, transferMode: 'ReportEvents' });
+  await cdp.send('Tracing.requestMemoryDump', { deterministic: false, levelOfDetail: 'detailed' });
+  await cdp.send('Tracing.end');
+  await done;
+  await cdp.detach();
+  const renderers = new Set(events.filter((e) => e.ph === 'M' && e.name === 'process_name' && /^Renderer/.test(e.args?.name)).map((e) => e.pid));
+  const out = Object.fromEntries(Object.values(ACCOUNTS).map((k) => [k, 0]));
+  for (const e of events) {
+    const allocators = e.ph === 'v' && renderers.has(e.pid) ? e.args?.dumps?.allocators : undefined;
+    for (const [name, key] of Object.entries(ACCOUNTS)) {
+      const attrs = allocators?.[name]?.attrs;
+      const size = attrs?.effective_size?.value ?? attrs?.size?.value;
+      if (size) out[key] += parseInt(size, 16);
+    }
+  }
+  return out;
+}
+
 /** A Chromium of its own and its browser process's id. */
 async function ownChromium() {
   const before = new Set(chromiumChildren());
@@ -109,7 +140,9 @@ async function side(open, seeks) {
     await page.waitForTimeout(SETTLE_MS);
     const memory = sampleMemory(pid);
     const timings = await playAcross(page, start, seeks, selector);
-    return { ...timings, memory: memory.stop() };
+    const sampled = memory.stop();
+    // After the last seek's play, before the tab closes: what Chromium says holds its renderers.
+    return { ...timings, memory: { ...sampled, accounts: await rendererAccounts(browser) } };
   } finally {
     await browser.close();
   }
@@ -183,6 +216,8 @@ export async function benchMemory2h({ root, outDir, runs, log }) {
       }
       rounds.push(round);
       const mib = (x) => (x / 1048576).toFixed(0);
+      const acc = (who) => Object.entries(round[who].memory.accounts).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
+      log?.(`memory2h round ${i + 1} at the end, renderers' accounts (MiB): player ${acc('ours')}; bare <audio> ${acc('plain')}`);
       log?.(`memory2h round ${i + 1}: renderers peak ${mib(round.ours.memory.peak.renderers)} vs ${mib(round.plain.memory.peak.renderers)} MiB unencrypted (settled ${mib(round.ours.memory.settled.renderers)} vs ${mib(round.plain.memory.settled.renderers)}); all processes peak ${mib(round.ours.memory.peak.all)} vs ${mib(round.plain.memory.peak.all)} MiB`);
     }
     return {

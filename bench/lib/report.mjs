@@ -164,6 +164,7 @@ export function buildCases(raw) {
         samples: { ours: peak('ours').map((x) => round(x)), limit: peak('plain').map((x) => round(x)) },
         byKind: Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => Object.fromEntries(Object.entries(r[who].memory.peak.byKind).map(([k, v]) => [k, round(v / MiB)])))])),
         settled: Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => round(r[who].memory.settled[key] / MiB))])),
+        accounts: key === 'renderers' ? Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => r[who].memory.accounts && Object.fromEntries(Object.entries(r[who].memory.accounts).map(([k, v]) => [k, round(v / MiB)])))])) : undefined,
       });
     }
   }
@@ -516,7 +517,14 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   process" adds the browser, GPU and utility processes (network service: the HTTP cache of an
   incognito context is in memory; audio). The figure is the peak of the sum; median of
   ${results.raw.memory2h?.rounds?.length ?? s.memoryRuns} rounds, the order of the sides turning each round; results.json has the peak of each
-  process kind and the figure at settle.
+  process kind and the figure at settle. After the last seek's play, each side's renderers as
+  Chromium accounts for them (one memory-infra dump: Blink's buffer partition, ArrayBuffers,
+  Blink's and V8's garbage-collected heaps, malloc, the media player, shared memory) are in
+  \`accounts\` of the tab's case.${(() => {
+    const x = results.cases.find((c) => c.id === 'playback.memory2h.renderers')?.accounts;
+    const show = (a) => (a ? Object.entries(a).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') : '');
+    return x?.ours?.[0] ? ` This run's first round (MiB): the player ${show(x.ours[0])}; the bare \`<audio>\` ${show(x.plain[0])}.` : '';
+  })()}
 - **Key broker**: on loopback, the local stack as \`scripts/stack/up.sh\` starts it (SeaweedFS, moto
   KMS, the OpenID Connect provider), two broker processes over it (\`bench/lib/broker-load.mjs\`).
   ${s.broker.unwraps.toLocaleString('en-US')} unwraps at concurrency ${s.broker.concurrency} through the page's broker client
