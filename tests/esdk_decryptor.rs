@@ -7,7 +7,9 @@
 mod common;
 
 use callseal::envelope::raw_aes::RawAesKeyring;
-use callseal::envelope::{DecryptOptions, Decryptor, HeaderLimits, HeaderParser, UnverifiedHeader};
+use callseal::envelope::{
+    DecryptOptions, Decryptor, HeaderLimits, HeaderParser, SealedFrame, UnverifiedHeader,
+};
 use callseal::ErrorCode;
 use common::*;
 
@@ -181,6 +183,21 @@ fn header_errors_say_where() {
     );
 }
 
+/// Opens frame `f` from its range of `ct` with the pure-Rust engine, appends its plaintext to
+/// `out` and reports it opened to `d`.
+fn open_frame(d: &mut Decryptor, ct: &[u8], f: &SealedFrame, out: &mut Vec<u8>) {
+    let mut buf = ct[f.range.start as usize..f.range.end as usize].to_vec();
+    let ct_len = buf.len() - 16;
+    let (body, tag) = buf.split_at_mut(ct_len);
+    let tag: [u8; 16] = (&*tag).try_into().unwrap();
+    d.cipher()
+        .unwrap()
+        .open_in_place(f.iv.bytes(), &f.aad, body, &tag, "frame")
+        .unwrap();
+    out.extend_from_slice(body);
+    d.frame_opened(f.seq).unwrap();
+}
+
 /// Drives `d` over the whole message with the pure-Rust engine, leaving the signature verdict
 /// to the caller (external signature mode); returns the plaintext.
 fn open_all_external(d: &mut Decryptor, ct: &[u8], key: &[u8]) -> Vec<u8> {
@@ -192,15 +209,7 @@ fn open_all_external(d: &mut Decryptor, ct: &[u8], key: &[u8]) -> Vec<u8> {
     loop {
         used += d.push(&ct[used..]).unwrap();
         let Some(f) = d.next_frame() else { break };
-        let mut buf = ct[f.range.start as usize..f.range.end as usize].to_vec();
-        let (body, tag) = buf.split_at_mut(f.range.end as usize - f.range.start as usize - 16);
-        let tag: [u8; 16] = (&*tag).try_into().unwrap();
-        d.cipher()
-            .unwrap()
-            .open_in_place(f.iv.bytes(), &f.aad, body, &tag, "frame")
-            .unwrap();
-        out.extend_from_slice(body);
-        d.frame_opened(f.seq).unwrap();
+        open_frame(d, ct, &f, &mut out);
     }
     assert_eq!(used, ct.len());
     out
@@ -269,4 +278,124 @@ fn external_signature_mode_verdicts() {
     open_all_external(&mut d, &ct, &key);
     assert!(d.external_signature().is_none());
     d.finish().unwrap();
+}
+
+/// Drives a decryptor that does not copy frames over `ct` as the one-shot wasm path does: bytes
+/// it does not read ([`Decryptor::unread_ahead`]) are skipped, never pushed, `step` at a time;
+/// frames are opened from `ct` at their ranges with the pure-Rust engine. Returns the plaintext
+/// and the bytes skipped.
+fn open_skipping(d: &mut Decryptor, ct: &[u8], key: &[u8], step: u64) -> (Vec<u8>, u64) {
+    let mut pos = d.push(ct).unwrap();
+    d.set_data_key(callseal::envelope::DataKey::new(key))
+        .unwrap();
+    let (mut out, mut skipped) = (Vec::new(), 0);
+    loop {
+        while let Some(f) = d.next_frame() {
+            open_frame(d, ct, &f, &mut out);
+        }
+        let unread = d.unread_ahead();
+        if unread > 0 {
+            let n = unread.min(step).min((ct.len() - pos) as u64);
+            if n == 0 {
+                break;
+            }
+            d.skip(n).unwrap();
+            pos += n as usize;
+            skipped += n;
+        } else if pos < ct.len() {
+            // one byte at a time: frame heads and footers are read, never skipped
+            pos += d.push(&ct[pos..pos + 1]).unwrap();
+        } else {
+            break;
+        }
+    }
+    (out, skipped)
+}
+
+#[test]
+fn a_decryptor_that_neither_copies_nor_hashes_frames_skips_their_bytes() {
+    // 1 MiB in 64 KiB frames (unsigned; signed with the signature checked by the caller) and a
+    // non-framed body: every byte of ciphertext ‖ tag is skipped, the rest is read, and the
+    // frames (ranges, IVs, AADs) are those a decryptor pushed every byte hands out.
+    for (id, signed) in [
+        ("133-0178-f65536-n1048576", false),
+        ("132-0578-f65536-n1048576", true),
+        ("063-0178-f0-n10000", false),
+    ] {
+        let (ct, key, pt) = vector(id);
+        let frames = if id.contains("-f0-") { 1 } else { 17 };
+        for step in [u64::MAX, 1000] {
+            let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+            if signed {
+                d.verify_signature_externally().unwrap();
+            }
+            let (out, skipped) = open_skipping(&mut d, &ct, &key, step);
+            assert_eq!(out, pt, "{id} step {step}");
+            assert_eq!(skipped, pt.len() as u64 + 16 * frames, "{id} step {step}");
+            if signed {
+                d.signature_checked(true).unwrap();
+            }
+            d.finish().unwrap();
+        }
+    }
+}
+
+#[test]
+fn frame_bytes_a_decryptor_reads_are_never_skippable() {
+    let (ct, key, _) = vector("132-0578-f65536-n1048576");
+    // A decryptor that hashes the message for its signature, and one that copies each frame,
+    // read every byte: nothing is ever unread ahead.
+    for mut d in [
+        Decryptor::without_frame_copies(DecryptOptions::default()),
+        Decryptor::new(releasing(&DecryptOptions::default())),
+    ] {
+        let mut pos = d.push(&ct).unwrap();
+        d.set_data_key(callseal::envelope::DataKey::new(&key))
+            .unwrap();
+        while pos < ct.len() {
+            assert_eq!(d.unread_ahead(), 0, "at byte {pos}");
+            pos += d.push(&ct[pos..(pos + 4000).min(ct.len())]).unwrap();
+            if let Some(f) = d.next_frame() {
+                let seq = f.seq;
+                d.frame_opened(seq).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn skipping_past_what_is_unread_fails_and_a_skipped_cut_is_truncated() {
+    let (ct, key, _) = vector("133-0178-f65536-n1048576");
+    let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+    let n = d.push(&ct).unwrap();
+    // before the body (header, awaiting the key) nothing may be skipped
+    assert_eq!(d.unread_ahead(), 0);
+    d.skip(0).unwrap();
+    d.set_data_key(callseal::envelope::DataKey::new(&key))
+        .unwrap();
+    let head = d.push(&ct[n..n + 16]).unwrap();
+    assert_eq!(head, 16, "frame 1's sequence number and IV");
+    assert_eq!(d.unread_ahead(), 65536 + 16);
+    let e = d.skip(65536 + 17).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidState);
+    assert!(e.message.contains("65552 unread ahead"), "{}", e.message);
+    assert_eq!(
+        d.push(&ct[n + 16..]).unwrap_err().code,
+        ErrorCode::InvalidState,
+        "the decryptor failed"
+    );
+
+    // the message cut inside frame 2: skipping up to the cut, then finish names the frame
+    let cut = &ct[..n + 16 + 65552 + 16 + 30_000];
+    let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+    let (out, skipped) = open_skipping(&mut d, cut, &key, u64::MAX);
+    assert_eq!(out, vector("133-0178-f65536-n1048576").2[..65536]);
+    assert_eq!(skipped, 65552 + 30_000);
+    let e = d.finish().unwrap_err();
+    assert_eq!(e.code, ErrorCode::Truncated);
+    assert!(
+        e.message.contains("frame 2") && e.message.contains(&format!("byte {}", cut.len())),
+        "{}",
+        e.message
+    );
 }

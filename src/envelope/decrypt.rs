@@ -280,6 +280,7 @@ pub struct Decryptor {
     verified: Option<VerifiedHeader>,
     content_key: Option<ContentKey>,
     pending_key: Option<DataKey>,
+    /// The hash of the signed bytes: signed suites whose signature this decryptor checks itself.
     hasher: Option<MessageHasher>,
     vkey: Option<VerificationKey>,
     small: Vec<u8>,
@@ -511,7 +512,7 @@ impl Decryptor {
         if self.vkey.is_some() {
             hasher.update(verified.bytes());
         }
-        let hasher = (!self.external_signature).then_some(hasher);
+        let hasher = (self.vkey.is_some() && !self.external_signature).then_some(hasher);
         // The frame buffer limit applies to each frame as it starts (`start_unit`): a header's
         // frame length above it is no reason to refuse a message whose frames all fit (a short
         // message written with a large frame length has only its final frame).
@@ -695,19 +696,61 @@ impl Decryptor {
                         grow_for(&mut unit.data, n, unit.remaining);
                         unit.data.extend_from_slice(chunk);
                     }
-                    unit.remaining -= n as u64;
-                    let done = unit.remaining == 0;
                     if let Some(h) = self.hasher.as_mut() {
                         h.update(chunk);
                     }
                     used += n;
-                    self.offset += n as u64;
-                    if done {
-                        self.on_content_complete()?;
-                    }
+                    self.content_taken(n as u64)?;
                 }
             }
         }
+    }
+
+    /// How many of the next message bytes this decryptor passes over without reading them: the
+    /// rest of the current frame's (or non-framed body's) ciphertext ‖ tag, when it neither
+    /// copies frames ([`Decryptor::without_frame_copies`]) nor hashes the message (unsigned
+    /// suites, or [`Decryptor::verify_signature_externally`]); 0 otherwise. A caller that holds
+    /// the whole message and opens frames from their [`SealedFrame::range`] can
+    /// [`Decryptor::skip`] them instead of pushing them.
+    pub fn unread_ahead(&self) -> u64 {
+        match (&self.phase, &self.unit) {
+            (Phase::Content, Some(u)) if !self.copy_frames && self.hasher.is_none() => u.remaining,
+            _ => 0,
+        }
+    }
+
+    /// Passes over `n` message bytes as [`Decryptor::push`] of them would, without the bytes;
+    /// `INVALID_STATE` (the decryptor fails) if `n` exceeds [`Decryptor::unread_ahead`]. The
+    /// frame they complete is then ready ([`Decryptor::next_frame`]).
+    pub fn skip(&mut self, n: u64) -> Result<()> {
+        let r = if n == 0 {
+            Ok(())
+        } else if n > self.unread_ahead() {
+            Err(err!(
+                InvalidState,
+                "cannot skip {n} byte(s) at byte {}: {} unread ahead",
+                self.offset,
+                self.unread_ahead()
+            ))
+        } else {
+            self.content_taken(n)
+        };
+        self.fail_on_err(r)
+    }
+
+    /// Counts `n` bytes of the current unit's ciphertext ‖ tag as consumed; the unit is complete
+    /// (its frame ready) when none remain.
+    fn content_taken(&mut self, n: u64) -> Result<()> {
+        let unit = self
+            .unit
+            .as_mut()
+            .ok_or_else(|| err!(InvalidState, "no frame in progress"))?;
+        unit.remaining -= n;
+        self.offset += n;
+        if unit.remaining == 0 {
+            self.on_content_complete()?;
+        }
+        Ok(())
     }
 
     fn hash(&mut self, bytes: &[u8]) {

@@ -3,8 +3,8 @@
 //!
 //! Every API drives the core's one [`Decryptor`] and opens frames through the core's frame loop
 //! ([`FrameLoop`]) with the engine `super::engine` keys once per message. One-shot keeps the
-//! message in JS: the decryptor sees it in chunks copied into wasm memory, and the engine opens
-//! each frame from a view of the caller's buffer. Streams and range reads copy each frame's
+//! message in JS: the decryptor sees it in chunks copied into wasm memory (skipping the frame
+//! bytes it does not read), and the engine opens each frame from a view of the caller's buffer. Streams and range reads copy each frame's
 //! ciphertext through wasm memory; with WebCrypto, plaintext stays in JS buffers, with the Rust
 //! engine it is opened in `Zeroizing` wasm buffers and copied out.
 
@@ -28,6 +28,16 @@ use crate::error::Result;
 
 /// Bytes copied from JS into wasm memory per step when feeding the decryptor.
 const CHUNK: usize = 256 << 10;
+
+/// Frames of a one-shot decryption with at least this many bytes the decryptor does not read
+/// ([`Decryptor::unread_ahead`]) after a [`HEAD_WINDOW`] are read a window at a time, their
+/// ciphertext skipped, not copied into wasm memory (copying it cost as much as a second read of
+/// the message). Smaller frames are copied in [`CHUNK`]s, one copy call per chunk.
+const SKIP_MIN: u64 = 16 << 10;
+
+/// Bytes copied after a skip: the next frame's head (at most 24 bytes) or the footer (at most
+/// 2 + 104), and the start of the next frame's ciphertext, skipped in turn.
+const HEAD_WINDOW: usize = 1024;
 
 /// Reads the header from the start of `bytes` without copying more of the message into wasm
 /// than the header needs.
@@ -102,7 +112,7 @@ pub fn decrypt_js(message: JsValue, data_key: JsValue, options: JsValue) -> Prom
     })
 }
 
-/// Feeds `message` to the decryptor in chunks copied into wasm memory and opens its frames
+/// Feeds `message` to the decryptor in chunks copied into wasm memory ([`Feed`]) and opens its frames
 /// through the core's frame loop, in batches, from views of `message` (whichever the engine:
 /// WebCrypto never copies them into wasm memory; the pure-Rust engine copies one frame at a time
 /// into a zeroized buffer); writes verified plaintext into one preallocated JS buffer, returned
@@ -264,14 +274,21 @@ async fn start_signature_check(
     ))
 }
 
-/// The one-shot message in JS memory, copied into wasm memory a chunk at a time for the
-/// decryptor (which, with WebCrypto, reads headers and lengths but keeps no frame bytes).
+/// The one-shot message in JS memory, copied into wasm memory for the decryptor (which reads
+/// headers, frame heads and lengths and keeps no frame bytes). Whenever the copied bytes run
+/// out inside frame bytes the decryptor does not read, they are skipped, and the next copy is a
+/// [`HEAD_WINDOW`] rather than a [`CHUNK`]: frames of [`SKIP_MIN`] or more then go a window at
+/// a time; smaller ones cost one window per chunk and stay with chunks.
 struct Feed<'m> {
     message: &'m Uint8Array,
     buf: Vec<u8>,
     pos: usize,
     len: usize,
     used: usize,
+    /// The last copy was a [`HEAD_WINDOW`].
+    windowed: bool,
+    /// The next copy is a [`HEAD_WINDOW`].
+    window_next: bool,
 }
 
 impl<'m> Feed<'m> {
@@ -283,6 +300,8 @@ impl<'m> Feed<'m> {
             pos: 0,
             len: 0,
             used: 0,
+            windowed: false,
+            window_next: false,
         }
     }
 
@@ -295,7 +314,18 @@ impl<'m> Feed<'m> {
             if self.pos >= total {
                 return Ok(false);
             }
-            self.len = (total - self.pos).min(CHUNK);
+            let unread = dec.unread_ahead().min((total - self.pos) as u64);
+            if unread > 0 {
+                dec.skip(unread)?;
+                self.pos += unread as usize;
+                // After a chunk: one window finds out how large the frames are.
+                self.window_next = unread >= SKIP_MIN || !self.windowed;
+                return Ok(true);
+            }
+            self.windowed = self.window_next;
+            self.window_next = false;
+            let step = if self.windowed { HEAD_WINDOW } else { CHUNK };
+            self.len = (total - self.pos).min(step);
             self.message
                 .subarray(self.pos as u32, (self.pos + self.len) as u32)
                 .copy_to(&mut self.buf[..self.len]);
