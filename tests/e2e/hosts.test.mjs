@@ -8,7 +8,7 @@ import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseHeader } from '../../pkg/node/decrypt.js';
 import { pagesUp, STACK } from '../support/pages.mjs';
 import { signInPlayer } from '../support/oidc.mjs';
@@ -376,7 +376,7 @@ test('the footer signature is checked in the background, from the bytes playback
     context.on('request', (r) => {
       if (!isWav(r.url(), a.contactId)) return;
       const m = /^bytes=(\d+)-(\d+)$/.exec(r.headers().range ?? '');
-      requests.push({ at: Date.now(), bytes: m ? Number(m[2]) - Number(m[1]) + 1 : Infinity });
+      requests.push({ at: Date.now(), start: m ? Number(m[1]) : 0, end: m ? Number(m[2]) + 1 : Infinity });
     });
     const verified = page.evaluate(() => new Promise((resolve) => document.addEventListener('callseal-verified', (e) => resolve({ ...e.detail, at: performance.timeOrigin + performance.now() }), { once: true })));
     await open(page, a.contactId);
@@ -386,19 +386,22 @@ test('the footer signature is checked in the background, from the bytes playback
     assert.match(await page.locator('callseal-player #verified').textContent(), /Signature verified/);
     assert.equal(await page.locator('callseal-player #verified').getAttribute('data-state'), 'verified');
 
-    // The check starts at 'playing'; what was requested before is playback's. Without reuse the
-    // check alone requests every byte of the object again, so the object's requests up to
-    // 'verified' would be at least that plus the object's size; with reuse they are fewer.
+    // Without reuse the check requests again every byte playback requested (and holds), so the
+    // object's requests up to 'verified' would ask those bytes twice; with reuse the bytes asked
+    // twice are only playback's own overlaps (its first and last pieces inside its blocks), fewer
+    // than the check took from it. Counted by range, not by when a request was seen: after the
+    // first answer every request carries If-Match, and its CORS preflight delays when it shows.
     const size = manifest.objects.find((o) => o.id === check.objectId).ciphertextLength;
-    const playingAt = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByName('callseal:playing').pop().startTime);
-    const sum = (rs) => rs.reduce((n, r) => n + r.bytes, 0);
-    const beforePlaying = sum(requests.filter((r) => r.at < playingAt));
-    const untilVerified = sum(requests.filter((r) => r.at <= check.at));
-    log(`signature check of ${size} B: ${check.reusedBytes} B reused, ${check.fetchedBytes} B fetched; the object's requests until verified ${untilVerified} B with reuse, at least ${beforePlaying + size} B without (${beforePlaying} B before playing + the object)`);
+    const asked = requests.filter((r) => r.at <= check.at).sort((x, y) => x.start - y.start);
+    const untilVerified = asked.reduce((n, r) => n + r.end - r.start, 0);
+    let covered = 0, reach = 0;
+    for (const r of asked) { covered += Math.max(0, r.end - Math.max(r.start, reach)); reach = Math.max(reach, r.end); }
+    const twice = untilVerified - covered;
+    log(`signature check of ${size} B: ${check.reusedBytes} B reused, ${check.fetchedBytes} B fetched; the object's requests until verified ${untilVerified} B covering ${covered} B: ${twice} B asked twice`);
     assert.ok(check.reusedBytes > 0, 'the check hashed bytes playback had fetched');
     assert.ok(check.fetchedBytes < size, `the check fetched ${check.fetchedBytes} of ${size} bytes`);
     assert.ok(check.reusedBytes + check.fetchedBytes >= size, 'the check read every byte');
-    assert.ok(untilVerified < beforePlaying + size, `requested until verified: ${untilVerified} B, under the ${beforePlaying + size} B the check without reuse needs at least`);
+    assert.ok(twice < check.reusedBytes, `bytes requested twice until verified: ${twice}, fewer than the ${check.reusedBytes} B the check took from playback`);
 
     // The signature's last byte altered on the way (every answer that holds it): every frame
     // still authenticates with the data key, so it plays; the check then fails and stops it.
@@ -421,5 +424,57 @@ test('the footer signature is checked in the background, from the bytes playback
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+  }
+});
+
+test('the object is pinned to its first answer\'s ETag: replaced by another sealed object after playback started and before the signature check read it, the check does not verify and playback stops with OBJECT_CHANGED (the store answers If-Match with 412)', async () => {
+  // A WAV contact whose recordings are long enough to hold the check back behind a gate at 1.5 MiB
+  // while the first bytes play, and short enough for memory (the other variant replaces the one played).
+  const GATE = 1.5 * 2 ** 20, TAIL = 68 * 1024;
+  const wavs = (c) => manifest.objects.filter((o) => o.id.startsWith(`${c.contactId}.recording.`) && o.id.endsWith('.wav'));
+  const c = withFormat('wav').find((x) => wavs(x).length === 2 && wavs(x).every((o) => o.ciphertextLength > GATE + 2 ** 19 && o.ciphertextLength < 32 * 2 ** 20));
+  assert.ok(c, 'a contact with two WAV recordings of 2 to 32 MiB');
+  const bytesOf = async (key) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: key }))).Body.transformToByteArray());
+  const put = (key, body) => s3.send(new PutObjectCommand({ Bucket: env.CALLSEAL_BUCKET, Key: key, Body: body }));
+  const { context, page, errors } = await openHost('plain');
+  let played, original;
+  try {
+    // Every request for a byte in [GATE, the final frame's piece) waits until the object is replaced.
+    let release, gated = 0;
+    const gate = new Promise((r) => { release = r; });
+    const ifMatch = [];
+    await context.route((u) => isWav(u.href, c.contactId), async (route) => {
+      const r = route.request();
+      played ??= wavs(c).find((o) => isObject(r.url(), o.key));
+      const m = /^bytes=(\d+)-(\d+)$/.exec(r.headers().range ?? '');
+      if (m && Number(m[2]) >= GATE && Number(m[1]) < played.ciphertextLength - TAIL) { gated++; await gate; }
+      if (r.headers()['if-match']) ifMatch.push(r.headers()['if-match']);
+      await route.continue();
+    });
+    await open(page, c.contactId);
+    await playing(page, 0, 0.5);
+    await page.waitForSelector('callseal-player #verified[data-state="verifying"]', { timeout: 30_000 });
+    assert.ok(played, 'the recording played is one of the contact\'s WAVs');
+    original = await bytesOf(played.key);
+    const other = wavs(c).find((o) => o !== played);
+    await put(played.key, await bytesOf(other.key));
+    release();
+    await page.waitForSelector('#events li[data-type="callseal-error"]', { timeout: 60_000 });
+    const code = await page.locator('#events li[data-type="callseal-error"]').first().getAttribute('data-code');
+    const detail = await page.locator('callseal-player #error-detail').textContent();
+    log(`replaced ${played.id} by ${other.id} while it played: ${gated} request(s) held back, ${ifMatch.length} with If-Match; callseal-error ${code}: ${detail}`);
+    assert.ok(gated > 0, 'the check\'s reads waited for the replacement');
+    assert.equal(code, 'changed');
+    assert.match(detail, /OBJECT_CHANGED/);
+    assert.match(await page.locator('callseal-player #error').textContent(), /replaced while it played/);
+    assert.equal(await page.locator('#events li[data-type="callseal-verified"]').count(), 0, 'the check did not report verified');
+    assert.notEqual(await page.locator('callseal-player #verified').getAttribute('data-state'), 'verified');
+    const t = await audio(page);
+    assert.ok(t.paused && !t.src, `playback stopped, stream dropped: ${JSON.stringify(t)}`);
+    assert.ok(ifMatch.length > 0, 'the later requests asked for the first answer\'s version');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    if (played && original) await put(played.key, original);
   }
 });

@@ -14,11 +14,19 @@ let HttpRangeSource, server, base;
 /** Per path: answers to give before serving normally ('403', '503', 'drop' = close the socket, 'cut' = close it after 1 MiB of the body). */
 const faults = new Map();
 const hits = [];
+/** Per path: the object's ETag (default "v1"), and ETags to answer with first, one a request. */
+const etags = new Map();
+const nextEtags = new Map();
 
 before(async () => {
   ({ HttpRangeSource } = await tsImport(MODULE, import.meta.url));
   server = createServer((req, res) => {
-    hits.push({ path: req.url, range: req.headers.range });
+    hits.push({ path: req.url, range: req.headers.range, ifMatch: req.headers['if-match'] });
+    const etag = nextEtags.get(req.url)?.shift() ?? etags.get(req.url) ?? '"v1"';
+    if (req.headers['if-match'] && req.headers['if-match'] !== etag) {
+      res.writeHead(412, { 'content-type': 'application/xml' }).end('<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+      return;
+    }
     const fault = faults.get(req.url)?.shift();
     if (fault === 'drop') { req.socket.destroy(); return; }
     if (fault === '403') { res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>'); return; }
@@ -33,8 +41,8 @@ before(async () => {
     const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
     if (!m) { res.writeHead(200, { 'content-length': data.length }).end(data); return; }
     const start = Number(m[1]), end = Math.min(Number(m[2]), data.length - 1);
-    // Under /hidden/ the answer has no Content-Range, as a browser shows one whose CORS rules do not expose it.
-    const range = req.url.startsWith('/hidden/') ? {} : { 'content-range': `bytes ${start}-${end}/${data.length}` };
+    // Under /hidden/ the answer has no Content-Range and no ETag, as a browser shows one whose CORS rules do not expose them.
+    const range = req.url.startsWith('/hidden/') ? {} : { 'content-range': `bytes ${start}-${end}/${data.length}`, etag };
     res.writeHead(206, { ...range, 'content-length': end - start + 1 });
     res.end(data.subarray(start, end + 1));
   });
@@ -232,4 +240,38 @@ test('answers whose Content-Range is hidden (CORS) are read by the size given: b
   const got = await src.readAside(0, data.length);
   assert.equal(got.length, data.length);
   same(got, 0);
+});
+
+/** The typed error of an object replaced between two requests of one source. */
+const changed = { name: 'FetchError', status: 412, s3Code: 'OBJECT_CHANGED' };
+
+test('the object is pinned to the first answer\'s ETag: every later request carries If-Match with it; replaced, playback\'s reads and readAside fail with OBJECT_CHANGED (the store\'s 412), never bytes of the new version', async () => {
+  const src = new HttpRangeSource(`${base}/pin`, { size: data.length, blockSize: 64 * KIB, readAhead: 0 });
+  same(await src.read(0, 100), 0);
+  same(await src.readAside(3 * 1024 * KIB, 100), 3 * 1024 * KIB);
+  same(await src.read(1024 * KIB, 100), 1024 * KIB);
+  assert.deepEqual(hits.filter((h) => h.path === '/pin').map((h) => h.ifMatch), [undefined, '"v1"', '"v1"']);
+  etags.set('/pin', '"v2"');
+  await assert.rejects(src.read(2 * 1024 * KIB, 100), changed);
+  await assert.rejects(src.readAside(3.5 * 1024 * KIB, 100), changed);
+  await assert.rejects(src.readUncached(data.length - 100, 100), changed);
+  assert.deepEqual(hits.filter((h) => h.path === '/pin').slice(3).map((h) => h.ifMatch), ['"v1"', '"v1"', '"v1"']);
+});
+
+test('two requests in flight before either answered (no ETag to send yet): an answer with another ETag than the first is OBJECT_CHANGED', async () => {
+  nextEtags.set('/race', ['"v1"', '"v2"']);
+  const src = new HttpRangeSource(`${base}/race`, { size: data.length, blockSize: 64 * KIB, readAhead: 0 });
+  const [a, b] = await Promise.allSettled([src.read(0, 100), src.read(2 * 1024 * KIB, 100)]);
+  const rejected = [a, b].filter((r) => r.status === 'rejected');
+  assert.equal(rejected.length, 1, 'one of the two answers is of another version');
+  assert.equal(rejected[0].reason.s3Code, 'OBJECT_CHANGED');
+  const ok = [a, b].find((r) => r.status === 'fulfilled');
+  same(ok.value, ok === a ? 0 : 2 * 1024 * KIB);
+});
+
+test('answers whose ETag is hidden (CORS) pin nothing: no request carries If-Match', async () => {
+  const src = new HttpRangeSource(`${base}/hidden/unpinned`, { size: data.length, blockSize: 64 * KIB, readAhead: 0 });
+  same(await src.read(0, 100), 0);
+  same(await src.read(1024 * KIB, 100), 1024 * KIB);
+  assert.deepEqual(hits.filter((h) => h.path === '/hidden/unpinned').map((h) => h.ifMatch), [undefined, undefined]);
 });

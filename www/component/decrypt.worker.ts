@@ -99,7 +99,7 @@ function onMessage(ev: MessageEvent<ToWorker>): void {
       break;
     case 'object':
       wholeObject(m.target).then(({ plain, suite }) => {
-        if (m.as === 'bytes') return post({ type: 'object', req: m.req, bytes: plain, suite }, [plain.buffer]);
+        if (m.as === 'bytes') return post({ type: 'object', req: m.req, bytes: plain, suite, format: sniffAudio(plain.subarray(0, 64 * 1024), plain.length) }, [plain.buffer]);
         try {
           post({ type: 'object', req: m.req, text: new TextDecoder('utf-8', { fatal: true }).decode(plain) });
         } finally {

@@ -7,7 +7,6 @@
 import type { Contact, ObjectRef } from '../lib/broker';
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
 import { isFatalMediaError } from '../lib/media-error';
-import { sniffAudio } from '../lib/audio-format';
 import { ContactLensError } from '../lib/contact-lens';
 import { transcriptOf, turnAt } from '../lib/transcript';
 import { i18n, pickLocale, translate, type I18n } from '../lib/i18n/index';
@@ -230,7 +229,7 @@ export class CallsealPlayer extends HTMLElement {
     const m = await this.requestObject(target, 'bytes');
     if (this.session !== s) { m.bytes?.fill(0); return; }
     if (!m.bytes) return this.fail(s, m.error ?? noSw);
-    const format = sniffAudio(m.bytes.subarray(0, 64 * 1024), m.bytes.length);
+    const format = m.format!;
     s.blobUrl = URL.createObjectURL(new Blob([m.bytes as Uint8Array<ArrayBuffer>], { type: format.mime })); // a copy
     const plaintextLength = m.bytes.length;
     m.bytes.fill(0);
@@ -547,7 +546,7 @@ export class CallsealPlayer extends HTMLElement {
     this.showError(x, error);
     const a = this.v.audio;
     a.pause();
-    if (x.kind === 'tampered' || !s.opened) {
+    if (x.kind === 'tampered' || x.kind === 'changed' || !s.opened) {
       // Nothing more from this object (or nothing to play: it never opened): stop the stream
       // and drop what the element buffered.
       this.toWorker({ type: 'close', stream: s.stream });

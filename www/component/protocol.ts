@@ -82,8 +82,8 @@ export type FromWorker =
    * hashed from playback's source (`reusedBytes`) and fetched itself (`fetchedBytes`).
    */
   | { type: 'signature'; stream: string; state: 'verifying' | 'verified' | 'failed'; error?: WireError; reusedBytes?: number; fetchedBytes?: number }
-  /** The answer to `object`: `text`, or `bytes` (transferred) with the message's suite, or an error. */
-  | { type: 'object'; req: number; text?: string; bytes?: Uint8Array; suite?: string; error?: WireError }
+  /** The answer to `object`: `text`, or `bytes` (transferred) with the message's suite and their format, or an error. */
+  | { type: 'object'; req: number; text?: string; bytes?: Uint8Array; suite?: string; format?: AudioFormat; error?: WireError }
   | ({ type: 'ask'; req: number } & Question);
 
 /**

@@ -11,7 +11,7 @@ export type Action = 'reload-list' | 'retry' | 'none';
 
 export interface Explained {
   /** Stable kind, also set as `data-error` on the panel (tests and styling). */
-  kind: 'expired' | 'refused' | 'tampered' | 'not-found' | 'unreachable' | 'unsupported' | 'playback' | 'unknown';
+  kind: 'expired' | 'refused' | 'tampered' | 'changed' | 'not-found' | 'unreachable' | 'unsupported' | 'playback' | 'unknown';
   title: string;
   advice: string;
   action: Action;
@@ -97,6 +97,11 @@ export function explain(w: WireError, m: Messages = en): Explained {
     }
   }
   if (w.source === 'store') {
+    // The object was replaced after playback started (range-source.ts pins its ETag).
+    if (w.code === 'OBJECT_CHANGED') {
+      return { kind: 'changed', detail, action: 'reload-list', title: m['err.changed.title'],
+        advice: m['err.changed.advice'] };
+    }
     if (w.expired) {
       return { kind: 'expired', detail, action: 'reload-list', title: m['err.expired.title'],
         advice: m['err.expired.advice'] };

@@ -6,7 +6,9 @@
  * (ciphertext only: nothing decrypted is cached here) and the next block is fetched ahead
  * while the current one is consumed. A `403` (pre-signed URL expired) asks `refreshUrl` for a
  * new URL once and retries. A reader beside playback (`readAside`) takes what the cache holds and
- * streams the rest, one request per missing stretch, without keeping it.
+ * streams the rest, one request per missing stretch, without keeping it. Every request after the
+ * first answer carries `If-Match` with that answer's ETag: an object replaced since is
+ * `OBJECT_CHANGED` (the store's 412, or an answer with another ETag), never bytes of two objects.
  */
 import type { RangeSource } from 'callseal/decrypt';
 
@@ -90,6 +92,8 @@ export class HttpRangeSource {
   private refreshing?: Promise<string>;
   /** The stretch `readAside` takes its missing bytes from (one Range request streaming in). */
   private stretch?: Stretch;
+  /** The ETag of the first answer: the object version every later request asks for (If-Match). */
+  private etag?: string;
   /** Bytes the `readAside` calls took from this source's blocks and pieces, and fetched themselves. */
   readonly aside = { reused: 0, fetched: 0 };
 
@@ -348,7 +352,7 @@ export class HttpRangeSource {
       const timer = expire(deadline);
       try {
         res = await fetch(this.url, {
-          headers: { Range: `bytes=${start}-${end - 1}` },
+          headers: { Range: `bytes=${start}-${end - 1}`, ...(this.etag ? { 'If-Match': this.etag } : {}) },
           cache: 'no-store',
           credentials: 'omit',
           priority: how.priority ?? this.opts.priority ?? 'auto',
@@ -368,6 +372,10 @@ export class HttpRangeSource {
         break;
       }
       await new Promise((r) => setTimeout(r, TRANSIENT_RETRIES[attempt]));
+    }
+    const etag = res.headers.get('etag');
+    if (res.status === 412 || (etag && (this.etag ??= etag) !== etag)) {
+      throw new FetchError(412, 'OBJECT_CHANGED', 'the object changed between its range requests (another ETag)');
     }
     if (res.status === 403 && !retried && this.opts.refreshUrl) {
       if (/expired/i.test(text)) {

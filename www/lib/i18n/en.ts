@@ -127,6 +127,8 @@ export const en = {
   'err.storeRefused.advice': 'The link may have expired or been revoked. Reload the list and open the contact again.',
   'err.storeUnreachable.title': 'The recording storage cannot be reached',
   'err.storeUnreachable.advice': 'Check your connection and try again.',
+  'err.changed.title': 'This recording was replaced while it played',
+  'err.changed.advice': 'Its stored copy changed after playback started, so its signature cannot vouch for what played. Reload the list and open it again; if it happens again, report the contact ID to your security team.',
   'err.notListed.title': 'This recording is not the one listed',
   'err.notListed.advice': 'Its encrypted header differs from what the list was given, so nothing was played. Reload the list and try again; if it happens again, do not use this copy and report the contact ID to your security team.',
   'err.playback.title': 'The browser could not play this recording',

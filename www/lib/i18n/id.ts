@@ -122,6 +122,8 @@ export const id: Messages = {
   'err.storeRefused.advice': 'Tautan mungkin telah kedaluwarsa atau dicabut. Muat ulang daftar dan buka kontak itu lagi.',
   'err.storeUnreachable.title': 'Penyimpanan rekaman tidak dapat dijangkau',
   'err.storeUnreachable.advice': 'Periksa koneksi Anda dan coba lagi.',
+  'err.changed.title': 'Rekaman ini diganti saat sedang diputar',
+  'err.changed.advice': 'Salinan tersimpannya berubah setelah pemutaran dimulai, jadi tanda tangannya tidak dapat menjamin apa yang diputar. Muat ulang daftar dan buka lagi; jika terjadi lagi, laporkan ID kontak ke tim keamanan Anda.',
   'err.notListed.title': 'Rekaman ini bukan yang tercantum di daftar',
   'err.notListed.advice': 'Header terenkripsinya berbeda dari yang diberikan daftar, jadi tidak ada yang diputar. Muat ulang daftar dan coba lagi; jika terjadi lagi, jangan gunakan salinan ini dan laporkan ID kontak ke tim keamanan Anda.',
   'err.playback.title': 'Peramban tidak dapat memutar rekaman ini',
