@@ -6,9 +6,9 @@
  * (ciphertext only: nothing decrypted is cached here) and the next block is fetched ahead
  * while the current one is consumed. A `403` (pre-signed URL expired) asks `refreshUrl` for a
  * new URL once and retries. A reader beside playback (`readAside`) takes what the cache holds and
- * streams the rest, one request per missing stretch, without keeping it. Every request after the
- * first answer carries `If-Match` with that answer's ETag: an object replaced since is
- * `OBJECT_CHANGED` (the store's 412, or an answer with another ETag), never bytes of two objects.
+ * streams the rest, one request per missing stretch, without keeping it. Every answer must carry
+ * the first answer's ETag: an object replaced since is `OBJECT_CHANGED`, never bytes of two
+ * objects. (Compared, not sent as `If-Match`: a Range-only request needs no CORS preflight.)
  */
 import type { RangeSource } from 'callseal/decrypt';
 
@@ -92,7 +92,7 @@ export class HttpRangeSource {
   private refreshing?: Promise<string>;
   /** The stretch `readAside` takes its missing bytes from (one Range request streaming in). */
   private stretch?: Stretch;
-  /** The ETag of the first answer: the object version every later request asks for (If-Match). */
+  /** The ETag of the first answer: the object version every later answer must be. */
   private etag?: string;
   /** Bytes the `readAside` calls took from this source's blocks and pieces, and fetched themselves. */
   readonly aside = { reused: 0, fetched: 0 };
@@ -352,7 +352,7 @@ export class HttpRangeSource {
       const timer = expire(deadline);
       try {
         res = await fetch(this.url, {
-          headers: { Range: `bytes=${start}-${end - 1}`, ...(this.etag ? { 'If-Match': this.etag } : {}) },
+          headers: { Range: `bytes=${start}-${end - 1}` },
           cache: 'no-store',
           credentials: 'omit',
           priority: how.priority ?? this.opts.priority ?? 'auto',
@@ -374,7 +374,7 @@ export class HttpRangeSource {
       await new Promise((r) => setTimeout(r, TRANSIENT_RETRIES[attempt]));
     }
     const etag = res.headers.get('etag');
-    if (res.status === 412 || (etag && (this.etag ??= etag) !== etag)) {
+    if (etag && (this.etag ??= etag) !== etag) {
       throw new FetchError(412, 'OBJECT_CHANGED', 'the object changed between its range requests (another ETag)');
     }
     if (res.status === 403 && !retried && this.opts.refreshUrl) {
