@@ -12,7 +12,7 @@ import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { launchChromium } from '../../tests/support/browser.mjs';
+import { launchChromium, withoutResponseBodies } from '../../tests/support/browser.mjs';
 import { firstAudio, seekLatency } from '../../tests/e2e/measure.mjs';
 import { openStack } from '../../tests/support/stack.mjs';
 import { signInPlayer } from '../../tests/support/oidc.mjs';
@@ -88,7 +88,7 @@ const ACCOUNTS = {
 };
 
 /** One memory-infra dump of every process of `browser`; resolves the renderers' ACCOUNTS in bytes. */
-async function rendererAccounts(browser) {
+export async function rendererAccounts(browser) {
   const cdp = await browser.newBrowserCDPSession();
   const events = [];
   cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
@@ -132,8 +132,15 @@ async function playAcross(page, start, seeks, selector) {
   return { ttfa, seek };
 }
 
-/** One side in a fresh Chromium: `open(browser)` resolves { page, start, selector } settled before the click. */
-async function side(open, seeks) {
+/**
+ * One side in a fresh Chromium: `open(browser)` resolves { page, start, selector } settled before
+ * the click. DevTools keeps no response bodies (withoutResponseBodies): with Playwright's default,
+ * the player's tab held each ciphertext block its decrypt worker fetched, ~124 MiB of Blink's
+ * buffer partition after the seeks on the 31-minute sample, which no user's tab holds.
+ */
+const side = (open, seeks) => withoutResponseBodies(() => sideMeasured(open, seeks));
+
+async function sideMeasured(open, seeks) {
   const { browser, pid } = await ownChromium();
   try {
     const { page, start, selector } = await open(browser);

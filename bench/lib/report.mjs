@@ -517,7 +517,10 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   process" adds the browser, GPU and utility processes (network service: the HTTP cache of an
   incognito context is in memory; audio). The figure is the peak of the sum; median of
   ${results.raw.memory2h?.rounds?.length ?? s.memoryRuns} rounds, the order of the sides turning each round; results.json has the peak of each
-  process kind and the figure at settle. After the last seek's play, each side's renderers as
+  process kind and the figure at settle. Playwright's DevTools session keeps no response bodies on
+  either side (\`withoutResponseBodies\`, tests/support/browser.mjs): by default it keeps every
+  body a page or worker fetches in the renderer (Blink's buffer partition, ~124 MiB of the
+  player's after the seeks on the 31-minute sample), which no user's tab holds. After the last seek's play, each side's renderers as
   Chromium accounts for them (one memory-infra dump: Blink's buffer partition, ArrayBuffers,
   Blink's and V8's garbage-collected heaps, malloc, the media player, shared memory) are in
   \`accounts\` of the tab's case.${(() => {
