@@ -399,3 +399,74 @@ fn skipping_past_what_is_unread_fails_and_a_skipped_cut_is_truncated() {
         e.message
     );
 }
+
+#[test]
+fn a_stream_decryptor_says_where_the_unit_in_progress_lies_and_bounds_every_unit() {
+    // A stream that opens frames from its own input chunks keeps the bytes of the unit in
+    // progress: `sealed_range` says where they lie, and is the unit's range once complete.
+    for id in [
+        "133-0178-f65536-n1048576",
+        "071-0178-f4096-n10000",
+        "063-0178-f0-n10000",
+    ] {
+        let (ct, key, pt) = vector(id);
+        let mut d = Decryptor::with_frame_ranges(DecryptOptions::default());
+        let mut pos = d.push(&ct).unwrap();
+        assert_eq!(d.sealed_range(), None, "{id}: awaiting the key");
+        d.set_data_key(callseal::envelope::DataKey::new(&key))
+            .unwrap();
+        let (mut out, mut in_progress) = (Vec::new(), None);
+        while pos < ct.len() {
+            pos += d.push(&ct[pos..(pos + 3001).min(ct.len())]).unwrap();
+            while let Some(f) = d.next_frame() {
+                if let Some(r) = in_progress.take() {
+                    assert_eq!(f.range, r, "{id}: frame {}", f.seq);
+                }
+                assert!(
+                    f.ciphertext_and_tag().is_empty(),
+                    "{id}: no frame bytes copied"
+                );
+                open_frame(&mut d, &ct, &f, &mut out);
+            }
+            if let Some(r) = d.sealed_range() {
+                assert!(
+                    r.start <= pos as u64 && (pos as u64) < r.end,
+                    "{id}: {r:?} at {pos}"
+                );
+                assert!(
+                    in_progress.as_ref().is_none_or(|p| *p == r),
+                    "{id}: one unit at a time"
+                );
+                in_progress = Some(r);
+            }
+        }
+        assert_eq!(out, pt, "{id}");
+        d.finish().unwrap();
+    }
+
+    // Every unit above the frame buffer limit is refused at its head, a non-framed body too
+    // (a decryptor for callers holding the whole message admits it).
+    for (id, len) in [
+        ("133-0178-f65536-n1048576", 65536),
+        ("063-0178-f0-n10000", 10000),
+    ] {
+        let (ct, key, _) = vector(id);
+        let opts = DecryptOptions {
+            max_frame_buffer: len + 15,
+            ..DecryptOptions::default()
+        };
+        let mut d = Decryptor::with_frame_ranges(opts.clone());
+        let n = d.push(&ct).unwrap();
+        d.set_data_key(callseal::envelope::DataKey::new(&key))
+            .unwrap();
+        let e = d.push(&ct[n..]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::LimitExceeded, "{id}: {}", e.message);
+        let mut whole = Decryptor::without_frame_copies(opts).limit_frames();
+        let n = whole.push(&ct).unwrap();
+        whole
+            .set_data_key(callseal::envelope::DataKey::new(&key))
+            .unwrap();
+        let r = whole.push(&ct[n..]);
+        assert_eq!(r.is_ok(), id.contains("-f0-"), "{id}: {r:?}");
+    }
+}

@@ -272,6 +272,8 @@ pub struct Decryptor {
     /// [`DecryptOptions::max_frame_buffer`] applies to the frames of a framed message although
     /// they are not copied ([`Decryptor::limit_frames`]).
     limit_frames: bool,
+    /// It applies to a non-framed body too ([`Decryptor::with_frame_ranges`]).
+    limit_body: bool,
     /// How the caller hands out the frames' plaintext (which signed messages it admits).
     release: Release,
     phase: Phase,
@@ -337,6 +339,19 @@ impl Decryptor {
         Self::build(opts, false, Release::AfterSignature)
     }
 
+    /// A decryptor for a stream that opens frames from its own input chunks: it does not copy
+    /// frame bytes (each [`SealedFrame`] gives its [`SealedFrame::range`]; the caller keeps the
+    /// bytes of the unit in progress across its inputs, [`Decryptor::sealed_range`]), the
+    /// caller releases each frame as it is opened ([`Release::BeforeSignature`]), and every
+    /// frame and a non-framed body above [`DecryptOptions::max_frame_buffer`] is refused at its
+    /// head, as by a decryptor that copies them.
+    pub fn with_frame_ranges(opts: DecryptOptions) -> Self {
+        let mut dec = Self::build(opts, false, Release::BeforeSignature);
+        dec.limit_frames = true;
+        dec.limit_body = true;
+        dec
+    }
+
     /// Says when the caller releases plaintext, which decides the signed messages admitted
     /// ([`SignedMessages::admit`], checked when the header is parsed). Call before pushing.
     pub fn with_release(mut self, release: Release) -> Self {
@@ -360,6 +375,7 @@ impl Decryptor {
             opts,
             copy_frames,
             limit_frames: copy_frames,
+            limit_body: copy_frames,
             release,
             phase: Phase::Header,
             unverified: None,
@@ -719,6 +735,19 @@ impl Decryptor {
         }
     }
 
+    /// Where the ciphertext ‖ tag of the frame (or non-framed body) whose bytes are arriving
+    /// lies in the message: `None` between units (in a frame head, the header or the footer).
+    /// It is the unit's [`SealedFrame::range`] once complete.
+    pub fn sealed_range(&self) -> Option<Range<u64>> {
+        match (&self.phase, &self.unit) {
+            (Phase::Content, Some(u)) => {
+                let end = self.offset + u.remaining;
+                Some(end - (u.content_len + TAG_LEN as u64)..end)
+            }
+            _ => None,
+        }
+    }
+
     /// Passes over `n` message bytes as [`Decryptor::push`] of them would, without the bytes;
     /// `INVALID_STATE` (the decryptor fails) if `n` exceeds [`Decryptor::unread_ahead`]. The
     /// frame they complete is then ready ([`Decryptor::next_frame`]).
@@ -875,7 +904,8 @@ impl Decryptor {
                 self.opts.max_message_len
             ));
         }
-        let limited = self.copy_frames || (self.limit_frames && kind != BodyKind::SingleBlock);
+        let limited = self.copy_frames
+            || (self.limit_frames && (kind != BodyKind::SingleBlock || self.limit_body));
         if limited && remaining > self.opts.max_frame_buffer {
             return Err(err!(
                 LimitExceeded,

@@ -3,10 +3,12 @@
 //!
 //! Every API drives the core's one [`Decryptor`] and opens frames through the core's frame loop
 //! ([`FrameLoop`]) with the engine `super::engine` keys once per message. One-shot keeps the
-//! message in JS: the decryptor sees it in chunks copied into wasm memory (skipping the frame
-//! bytes it does not read), and the engine opens each frame from a view of the caller's buffer. Streams and range reads copy each frame's
-//! ciphertext through wasm memory; with WebCrypto, plaintext stays in JS buffers, with the Rust
-//! engine it is opened in `Zeroizing` wasm buffers and copied out.
+//! message in JS: the decryptor sees it in chunks copied into wasm memory ([`Feed`], which skips
+//! the frame bytes it does not read), and the engine opens each frame from a view of the
+//! caller's buffer. Streams open frames from views of each pushed chunk (`stream.rs`; the
+//! decryptor of an unsigned one is fed as here, a signed one's every byte, which it hashes);
+//! range reads copy each frame's ciphertext through wasm memory. With WebCrypto, plaintext stays in JS buffers,
+//! with the Rust engine it is opened in `Zeroizing` wasm buffers and copied out.
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -112,8 +114,8 @@ pub fn decrypt_js(message: JsValue, data_key: JsValue, options: JsValue) -> Prom
     })
 }
 
-/// Feeds `message` to the decryptor in chunks copied into wasm memory ([`Feed`]) and opens its frames
-/// through the core's frame loop, in batches, from views of `message` (whichever the engine:
+/// Feeds `message` to the decryptor in chunks copied into wasm memory ([`Feed`]) and opens its
+/// frames through the core's frame loop, in batches, from views of `message` (whichever the engine:
 /// WebCrypto never copies them into wasm memory; the pure-Rust engine copies one frame at a time
 /// into a zeroized buffer); writes verified plaintext into one preallocated JS buffer, returned
 /// only once the whole message verified (zeroed otherwise). Signed suites: with WebCrypto the
@@ -274,65 +276,96 @@ async fn start_signature_check(
     ))
 }
 
-/// The one-shot message in JS memory, copied into wasm memory for the decryptor (which reads
-/// headers, frame heads and lengths and keeps no frame bytes). Whenever the copied bytes run
-/// out inside frame bytes the decryptor does not read, they are skipped, and the next copy is a
-/// [`HEAD_WINDOW`] rather than a [`CHUNK`]: frames of [`SKIP_MIN`] or more then go a window at
-/// a time; smaller ones cost one window per chunk and stay with chunks.
-struct Feed<'m> {
+/// The one-shot message (or a stream's pushed chunk) in JS memory, copied into wasm memory for
+/// the decryptor (which reads headers, frame heads and lengths and keeps no frame bytes).
+/// Whenever the copied bytes run out inside frame bytes the decryptor does not read, they are
+/// skipped, and the next copy is a [`HEAD_WINDOW`] rather than a [`CHUNK`]: frames of
+/// [`SKIP_MIN`] or more then go a window at a time; smaller ones cost one window per chunk and
+/// stay with chunks.
+pub(super) struct Feed<'m> {
     message: &'m Uint8Array,
-    buf: Vec<u8>,
+    state: FeedState,
     pos: usize,
     len: usize,
     used: usize,
+}
+
+/// What a [`Feed`] keeps from one piece of a message to the next (a stream's pushes): its copy
+/// buffer (at most a [`CHUNK`]) and whether it copies windows.
+#[derive(Default)]
+pub(super) struct FeedState {
+    buf: Vec<u8>,
     /// The last copy was a [`HEAD_WINDOW`].
     windowed: bool,
     /// The next copy is a [`HEAD_WINDOW`].
     window_next: bool,
+    /// Bytes were skipped since the last copy.
+    skipped: bool,
 }
 
 impl<'m> Feed<'m> {
-    fn new(message: &'m Uint8Array) -> Self {
-        let total = message.length() as usize;
+    pub(super) fn new(message: &'m Uint8Array) -> Self {
+        Feed::resume(message, FeedState::default())
+    }
+
+    /// A feed of `message` that goes on as the one `state` was taken from
+    /// ([`Feed::into_state`]) left off.
+    pub(super) fn resume(message: &'m Uint8Array, state: FeedState) -> Self {
         Feed {
             message,
-            buf: vec![0u8; CHUNK.min(total.max(1))],
+            state,
             pos: 0,
             len: 0,
             used: 0,
-            windowed: false,
-            window_next: false,
         }
+    }
+
+    pub(super) fn into_state(self) -> FeedState {
+        self.state
     }
 
     /// Pushes the next bytes into `dec`: `false` once the whole message was consumed. Call it
     /// only after taking every ready frame: the decryptor uses fewer bytes than offered only to
     /// hand out a frame, so using none then means it is stuck (`INVALID_STATE`).
-    fn push(&mut self, dec: &mut Decryptor) -> Result<bool> {
+    pub(super) fn push(&mut self, dec: &mut Decryptor) -> Result<bool> {
         let total = self.message.length() as usize;
         if self.used == self.len {
             if self.pos >= total {
                 return Ok(false);
             }
-            let unread = dec.unread_ahead().min((total - self.pos) as u64);
+            let ahead = dec.unread_ahead();
+            let unread = ahead.min((total - self.pos) as u64);
             if unread > 0 {
                 dec.skip(unread)?;
                 self.pos += unread as usize;
-                // After a chunk: one window finds out how large the frames are.
-                self.window_next = unread >= SKIP_MIN || !self.windowed;
+                // After a chunk: one window finds out how large the frames are. Decided at the
+                // first skip after a copy: a frame that goes on into the next piece of the
+                // message (a stream's push) is skipped there again.
+                let st = &mut self.state;
+                if !st.skipped {
+                    st.window_next = ahead >= SKIP_MIN || !st.windowed;
+                }
+                st.skipped = true;
                 return Ok(true);
             }
-            self.windowed = self.window_next;
-            self.window_next = false;
-            let step = if self.windowed { HEAD_WINDOW } else { CHUNK };
+            let st = &mut self.state;
+            st.windowed = st.window_next;
+            st.skipped = false;
+            let step = if st.windowed { HEAD_WINDOW } else { CHUNK };
             self.len = (total - self.pos).min(step);
+            // A window cut short by the end of this piece of the message (a stream's push)
+            // goes on as a window in the next.
+            st.window_next = st.windowed && self.len < step;
+            if st.buf.len() < self.len {
+                st.buf.resize(self.len, 0);
+            }
             self.message
                 .subarray(self.pos as u32, (self.pos + self.len) as u32)
-                .copy_to(&mut self.buf[..self.len]);
+                .copy_to(&mut st.buf[..self.len]);
             self.pos += self.len;
             self.used = 0;
         }
-        let used = dec.push(&self.buf[self.used..self.len])?;
+        let used = dec.push(&self.state.buf[self.used..self.len])?;
         if used == 0 {
             return Err(err!(
                 InvalidState,

@@ -1,6 +1,7 @@
 //! JS bindings of streaming decryption: `DecryptStream` (under the TS layer's `decryptStream`).
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::rc::Rc;
 
 use js_sys::{Array, Promise, Uint8Array};
@@ -9,14 +10,16 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::args::{self, Options, STREAM_OPTIONS};
 use super::convert::header_to_js;
-use super::engine::{queue_copies, sealed_len, JsEngine, Output, Plaintext};
+use super::decrypt::{Feed, FeedState};
+use super::engine::{JsEngine, Output, Plaintext};
 use super::hash_worker::StreamHash;
-use crate::envelope::decrypt::{Decryptor, SealedFrame};
+use super::webcrypto;
+use crate::envelope::decrypt::{unit_name, Decryptor, SealedFrame};
 use crate::envelope::frames::FrameLoop;
 use crate::envelope::keys::DataKey;
 use crate::envelope::suite::Signature;
 use crate::err;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A stream hands out each frame's plaintext buffer as is when frames average at least this
 /// many bytes (no copy into one buffer per push); smaller frames are gathered into one chunk.
@@ -27,9 +30,11 @@ struct StreamState {
     opts: Options,
     /// The frame loop, keyed once the header verified.
     frames: Option<FrameLoop<JsEngine>>,
-    /// The JS buffer the engine reads each push's sealed frames from, reused push after push
-    /// (grown when a push holds more): a fresh one per push was garbage for the collector.
-    sealed: Uint8Array,
+    /// The sealed bytes of the frame in progress that arrived in earlier pushes (frames that
+    /// lie whole in a push are opened from views of it).
+    carry: Carry,
+    /// How the unsigned pushes are read after the header ([`Feed`]: frame heads only).
+    feed: FeedState,
     /// Signed suites: the hash of the signed bytes.
     hash: SignedHash,
 }
@@ -60,7 +65,9 @@ impl DecryptStream {
     pub fn new(data_key: JsValue, options: JsValue) -> Result<DecryptStream, JsValue> {
         let data_key = args::bytes_arg(&data_key, "decryptStream: dataKey")?;
         let opts = Options::from_js(&options, STREAM_OPTIONS)?;
-        let mut dec = Decryptor::new(opts.core.clone());
+        // Frames are opened from the pushed chunks: the decryptor keeps no frame bytes, and
+        // refuses units larger than the frame buffer limit at their head (the carry holds one).
+        let mut dec = Decryptor::with_frame_ranges(opts.core.clone());
         // The signature is checked here, from a hash that can move to the Worker.
         dec.verify_signature_externally()?;
         dec.set_data_key(DataKey::from_vec(data_key.to_vec()))?;
@@ -69,7 +76,8 @@ impl DecryptStream {
                 dec,
                 opts,
                 frames: None,
-                sealed: Uint8Array::new_with_length(0),
+                carry: Carry::new(),
+                feed: FeedState::default(),
                 hash: SignedHash::Waiting,
             }))),
         })
@@ -84,7 +92,7 @@ impl DecryptStream {
             let mut guard = state.take().ok_or_else(|| {
                 JsValue::from(err!(InvalidState, "stream already failed or finished"))
             })?;
-            let r = stream_push(&mut guard, &chunk, chunk.to_vec()).await;
+            let r = stream_push(&mut guard, &chunk).await;
             if r.is_ok() {
                 state.replace(Some(guard));
             }
@@ -115,60 +123,41 @@ impl DecryptStream {
     }
 }
 
-async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array, chunk: Vec<u8>) -> Result<Array> {
+async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array) -> Result<Array> {
     let out = Array::new();
+    let js_chunk = &webcrypto::unshared(js_chunk.clone());
     let chunk_start = st.dec.consumed();
-    // Every frame this chunk completes, then one batch for all of them.
-    let mut frames = Vec::new();
-    let mut input = &chunk[..];
-    // An error later in the chunk (e.g. the footer) is reported after the frames before it
-    // were tried, so the first failure in the message is the one reported.
-    let mut later_error = None;
-    loop {
-        let used = match st.dec.push(input) {
-            Ok(used) => used,
-            Err(e) => {
-                later_error = Some(e);
-                break;
-            }
-        };
-        input = &input[used..];
-        let before = frames.len();
-        while let Some(f) = st.dec.next_frame() {
-            frames.push(f);
-        }
-        if input.is_empty() {
-            break;
-        }
-        if used == 0 && frames.len() == before {
-            later_error = Some(err!(
-                InvalidState,
-                "stream made no progress at byte {}",
-                st.dec.consumed()
-            ));
-            break;
-        }
-    }
-    if let Some(e) = later_error {
-        if !frames.is_empty() {
-            // Try the frames (the rust engine: no plaintext is released here).
-            let cipher = st.dec.cipher()?;
-            for f in frames {
-                f.open(&cipher)?;
-            }
-        }
-        return Err(e);
-    }
+    // Signed bytes are hashed here, so the decryptor is given every byte (copied into wasm
+    // memory); otherwise only what it reads: the frame heads ([`Feed`] skips frame bytes).
+    let copied = match st.hash {
+        SignedHash::Done => None,
+        _ => Some(js_chunk.to_vec()),
+    };
+    let (frames, later_error) = match &copied {
+        Some(chunk) => take_all(&mut st.dec, chunk),
+        None => take_read(&mut st.dec, js_chunk, &mut st.feed),
+    };
     if st.frames.is_none() {
         if let Some(key) = st.dec.content_key() {
             let webcrypto = st.opts.use_webcrypto(key.expose().len())?;
             st.frames = Some(FrameLoop::new(JsEngine::keyed(key, webcrypto).await?));
         }
     }
+    if let Some(e) = later_error {
+        // An error later in the chunk (e.g. the footer) is reported after the frames before
+        // it were tried, releasing nothing, so the first failure in the message is the one
+        // reported.
+        open_push_frames(st, js_chunk, chunk_start, frames, None).await?;
+        return Err(e);
+    }
     // The signed bytes go to the hash before the frames are opened: a Worker hashes them
     // meanwhile.
-    hash_signed(st, &chunk, js_chunk, chunk_start).await?;
-    open_stream_frames(st, frames, &out).await?;
+    if let Some(chunk) = &copied {
+        hash_signed(st, chunk, js_chunk, chunk_start).await?;
+    }
+    open_push_frames(st, js_chunk, chunk_start, frames, Some(&out)).await?;
+    st.carry
+        .keep(st.dec.sealed_range(), js_chunk, chunk_start)?;
     // The footer was read: its verdict before this push's plaintext is released.
     if st.dec.external_signature().is_some() {
         let SignedHash::Hashing(hash) = std::mem::replace(&mut st.hash, SignedHash::Done) else {
@@ -185,6 +174,153 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array, chunk: Vec<u8>
         st.dec.signature_checked(valid)?;
     }
     Ok(out)
+}
+
+/// Pushes all of `chunk` into `dec`: the frames it completes, and the error that stopped it.
+fn take_all(dec: &mut Decryptor, chunk: &[u8]) -> (Vec<SealedFrame>, Option<Error>) {
+    let mut frames = Vec::new();
+    let mut input = chunk;
+    loop {
+        let used = match dec.push(input) {
+            Ok(used) => used,
+            Err(e) => return (frames, Some(e)),
+        };
+        input = &input[used..];
+        let before = frames.len();
+        while let Some(f) = dec.next_frame() {
+            frames.push(f);
+        }
+        if input.is_empty() {
+            return (frames, None);
+        }
+        if used == 0 && frames.len() == before {
+            let e = err!(
+                InvalidState,
+                "stream made no progress at byte {}",
+                dec.consumed()
+            );
+            return (frames, Some(e));
+        }
+    }
+}
+
+/// Gives `dec` the bytes of `chunk` it reads, skipping the frame bytes it does not
+/// ([`Feed`]): the frames it completes, and the error that stopped it.
+fn take_read(
+    dec: &mut Decryptor,
+    chunk: &Uint8Array,
+    state: &mut FeedState,
+) -> (Vec<SealedFrame>, Option<Error>) {
+    let mut frames = Vec::new();
+    let mut feed = Feed::resume(chunk, std::mem::take(state));
+    let error = loop {
+        while let Some(f) = dec.next_frame() {
+            frames.push(f);
+        }
+        match feed.push(dec) {
+            Ok(true) => {}
+            Ok(false) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    *state = feed.into_state();
+    (frames, error)
+}
+
+/// The sealed bytes of the unit in progress that arrived in earlier pushes (from where its
+/// ciphertext begins, [`Decryptor::sealed_range`], to the end of the last push), in one JS
+/// buffer reused push after push. It grows to at most the largest frame, which the decryptor
+/// bounds ([`Decryptor::with_frame_ranges`]), and at most twice what arrived.
+struct Carry {
+    buf: Uint8Array,
+    /// The message offset of `buf[0]`.
+    start: u64,
+    len: u32,
+}
+
+impl Carry {
+    fn new() -> Carry {
+        Carry {
+            buf: Uint8Array::new_with_length(0),
+            start: 0,
+            len: 0,
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.start + u64::from(self.len)
+    }
+
+    /// Appends `bytes` of a unit of `unit_len` sealed bytes that starts at `self.start`.
+    fn append(&mut self, bytes: &Uint8Array, unit_len: u64) -> Result<()> {
+        let need = self.len + bytes.length();
+        if need > self.buf.length() {
+            let unit_len = u32::try_from(unit_len)
+                .map_err(|_| err!(LimitExceeded, "a frame of {unit_len} bytes exceeds 4 GiB"))?;
+            let grown = Uint8Array::new_with_length(
+                need.max(self.buf.length().saturating_mul(2))
+                    .min(unit_len.max(need)),
+            );
+            grown.set(&self.buf.subarray(0, self.len), 0);
+            self.buf = grown;
+        }
+        self.buf.set(bytes, self.len);
+        self.len = need;
+        Ok(())
+    }
+
+    /// The sealed bytes of `frame`, which began before `chunk` (the message from byte
+    /// `chunk_start`) and ends in it: the bytes held and the start of `chunk`, and where the
+    /// frame lies in them.
+    fn complete(
+        &mut self,
+        frame: &SealedFrame,
+        chunk: &Uint8Array,
+        chunk_start: u64,
+    ) -> Result<(Uint8Array, Range<u64>)> {
+        let r = &frame.range;
+        if self.end() != chunk_start || r.start != self.start || r.end < chunk_start {
+            return Err(err!(
+                InvalidState,
+                "{}: its bytes before byte {chunk_start} are not held",
+                unit_name(frame.kind, frame.seq)
+            ));
+        }
+        self.append(
+            &chunk.subarray(0, (r.end - chunk_start) as u32),
+            r.end - r.start,
+        )?;
+        Ok((self.buf.subarray(0, self.len), 0..r.end - r.start))
+    }
+
+    /// After a push of `chunk` (the message from byte `chunk_start`): holds the bytes of the
+    /// unit in progress (`unit`, where its sealed bytes lie) that arrived so far, or none.
+    fn keep(
+        &mut self,
+        unit: Option<Range<u64>>,
+        chunk: &Uint8Array,
+        chunk_start: u64,
+    ) -> Result<()> {
+        let Some(unit) = unit else {
+            self.len = 0;
+            return Ok(());
+        };
+        let unit_len = unit.end - unit.start;
+        if unit.start >= chunk_start {
+            self.start = unit.start;
+            self.len = 0;
+            let from = (unit.start - chunk_start) as u32;
+            return self.append(&chunk.subarray(from, chunk.length()), unit_len);
+        }
+        if self.start != unit.start || self.end() != chunk_start {
+            return Err(err!(
+                InvalidState,
+                "the frame at byte {}: its bytes before byte {chunk_start} are not held",
+                unit.start
+            ));
+        }
+        self.append(chunk, unit_len)
+    }
 }
 
 /// Gives the signed bytes this push consumed (`chunk` holds the message from byte
@@ -232,12 +368,15 @@ async fn hash_signed(
     Ok(())
 }
 
-/// Opens the frames one push completed and appends their plaintext to `out`: copied back to
-/// back into one JS buffer, opened together by the frame loop.
-async fn open_stream_frames(
+/// Opens the frames one push of `chunk` (the message from byte `chunk_start`) completed, from
+/// views of `chunk` (a frame that began in an earlier push: from the [`Carry`]), and appends
+/// their plaintext to `out`; without `out`, they are only tried (their plaintext wiped).
+async fn open_push_frames(
     st: &mut StreamState,
+    chunk: &Uint8Array,
+    chunk_start: u64,
     frames: Vec<SealedFrame>,
-    out: &Array,
+    out: Option<&Array>,
 ) -> Result<()> {
     if frames.is_empty() {
         return Ok(());
@@ -246,23 +385,35 @@ async fn open_stream_frames(
         .frames
         .as_mut()
         .ok_or_else(|| err!(InvalidState, "frame before the header was verified"))?;
-    let total = sealed_len(&frames);
-    if (st.sealed.length() as usize) < total {
-        st.sealed = Uint8Array::new_with_length(total.max(2 << 20) as u32);
-    }
-    let source = st.sealed.subarray(0, total as u32);
-    queue_copies(lp, &frames, &source);
-    let batch = lp.queued();
-    if batch.plaintext_len() >= (DIRECT_FRAMES * batch.len()) as u64 {
+    let plaintext_len: u64 = frames.iter().map(|f| f.plaintext_len).sum();
+    let mut plaintext = match out {
         // Large frames: each frame's plaintext goes out as its own buffer.
-        let mut pieces = Plaintext::Pieces(out.clone());
-        lp.open(&source, &mut pieces, Some(&mut st.dec)).await
-    } else {
-        let mut plaintext = Plaintext::Buffer(Output::with_len(batch.plaintext_len() as u32));
-        lp.open(&source, &mut plaintext, Some(&mut st.dec)).await?;
-        if let Plaintext::Buffer(plaintext) = plaintext {
-            out.push(&plaintext.into_plaintext());
+        Some(out) if plaintext_len >= (DIRECT_FRAMES * frames.len()) as u64 => {
+            Plaintext::Pieces(out.clone())
         }
-        Ok(())
+        _ => Plaintext::Buffer(Output::with_len(plaintext_len as u32)),
+    };
+    let mut dec = out.is_some().then_some(&mut st.dec);
+    let mut rest = &frames[..];
+    if let Some(first) = frames.first().filter(|f| f.range.start < chunk_start) {
+        let (source, range) = st.carry.complete(first, chunk, chunk_start)?;
+        lp.queue(first, range);
+        lp.open(&source, &mut plaintext, dec.as_deref_mut()).await?;
+        rest = &frames[1..];
     }
+    if !rest.is_empty() {
+        for f in rest {
+            lp.queue(f, f.range.start - chunk_start..f.range.end - chunk_start);
+        }
+        lp.open(chunk, &mut plaintext, dec).await?;
+    }
+    if let Plaintext::Buffer(plaintext) = plaintext {
+        match out {
+            Some(out) => {
+                out.push(&plaintext.into_plaintext());
+            }
+            None => plaintext.wipe(),
+        }
+    }
+    Ok(())
 }

@@ -58,9 +58,10 @@ export function decryptStream(dataKey: ByteInput, options?: StreamOptions): Tran
   const dec = new wasm.DecryptStream(dataKey, options); // checks the options (signal is ours)
   // Network chunks are small (often 16-64 KiB): they are gathered into pushes of about
   // STREAM_PUSH bytes, which gives WebCrypto many frames at once. One gathering buffer is
-  // reused for the whole stream (the decryptor has copied a push by the time it resolves, and
-  // TransformStream calls transform() once the previous call settled), so gathering leaves no
-  // garbage behind; a chunk as large as a push goes in as it is.
+  // reused for the whole stream (the decryptor has opened a push's frames and copied what it
+  // keeps of it by the time the push resolves, and TransformStream calls transform() once the
+  // previous call settled), so gathering leaves no garbage behind; a chunk as large as a push
+  // goes in as it is.
   let freed = false;
   const release = () => {
     if (!freed) dec.free(); // wipes the keys (and ends the stream's hash job in the Worker)
