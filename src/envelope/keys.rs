@@ -155,7 +155,7 @@ pub fn derive_keys(suite: &Suite, message_id: &[u8], data_key: &DataKey) -> Resu
 /// called kept their locals: what `Zeroizing` cannot reach, e.g. the `hkdf` crate's temporary
 /// output blocks. 16 KiB covers HKDF-SHA-512's call tree several times over.
 #[inline(never)]
-fn scrub_stack() {
+pub(crate) fn scrub_stack() {
     let mut below = [0u8; 16 << 10];
     zeroize::Zeroize::zeroize(&mut below[..]);
     std::hint::black_box(&below);

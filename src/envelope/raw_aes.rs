@@ -117,7 +117,11 @@ impl RawAesKeyring {
                     .is_ok()
                     && buf.len() == header.suite.key_len
                 {
-                    return Ok(DataKey::new(&buf));
+                    let key = DataKey::new(&buf);
+                    // AES-GCM's keystream blocks (the key's bytes XOR the ciphertext's) stay in
+                    // the stack frames open_in_place returned from: overwritten here.
+                    crate::envelope::keys::scrub_stack();
+                    return Ok(key);
                 }
             }
         }

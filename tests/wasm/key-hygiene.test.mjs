@@ -141,3 +141,14 @@ test('aborting a stream through its signal wipes its keys at once, before and af
     await assert.rejects(writer.write(message.subarray(1 << 20)), /seeked away/);
   }
 });
+
+test('unwrapRawAesDataKey leaves no copy of the data key it returns in wasm memory', async () => {
+  const enc = await import('../../pkg/encrypt.js');
+  for (const suiteId of [0x0478, 0x0578, 0x0178, 0x0014]) {
+    const keyring = { keyNamespace: 'callseal-test', keyName: `unwrap-${suiteId}`, key: new Uint8Array(32).fill(7) };
+    const message = enc.encryptWithRawAes(new Uint8Array(100).fill(1), keyring, { suiteId });
+    const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+    assert.equal(dataKey.length, callseal.parseHeader(message).dataKeyLength);
+    assert.deepEqual(findInMemory(dataKey), [], `suite ${suiteId.toString(16)}: the data key stayed in wasm memory right after the unwrap`);
+  }
+});
