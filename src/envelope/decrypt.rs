@@ -269,10 +269,10 @@ struct Unit {
 pub struct Decryptor {
     opts: DecryptOptions,
     copy_frames: bool,
-    /// [`DecryptOptions::max_frame_buffer`] applies to the frames of a framed message although
-    /// they are not copied ([`Decryptor::limit_frames`]).
+    /// [`DecryptOptions::max_frame_buffer`] refuses a framed message's frames at their head: a
+    /// decryptor that copies them, or one whose caller does ([`Decryptor::limit_frames`]).
     limit_frames: bool,
-    /// It applies to a non-framed body too ([`Decryptor::with_frame_ranges`]).
+    /// It refuses a non-framed body too (copying decryptors, [`Decryptor::with_frame_ranges`]).
     limit_body: bool,
     /// How the caller hands out the frames' plaintext (which signed messages it admits).
     release: Release,
@@ -904,8 +904,7 @@ impl Decryptor {
                 self.opts.max_message_len
             ));
         }
-        let limited = self.copy_frames
-            || (self.limit_frames && (kind != BodyKind::SingleBlock || self.limit_body));
+        let limited = self.limit_frames && (kind != BodyKind::SingleBlock || self.limit_body);
         if limited && remaining > self.opts.max_frame_buffer {
             return Err(err!(
                 LimitExceeded,

@@ -3,16 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-
-/** The variables scripts/stack/up.sh wrote to `<stack>/stack.env` (KEY='value' lines). */
-export function readStackEnv(stack) {
-  const out = {};
-  for (const line of readFileSync(join(stack, 'stack.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
+import { readStackEnv, clientConfig } from '../../scripts/stack/stack-env.mjs';
 
 /** Whether a key broker answers at `base` (the listing, for the bearer of `token`, within 3 s). */
 export async function brokerAnswers(base, token) {
@@ -64,11 +55,8 @@ export function startStack({ root, stack = join(root, '.stack'), samples = true,
  */
 export async function openStack({ root, stack = join(root, '.stack'), stdout = 'ignore' }) {
   startStack({ root, stack, stdout });
-  const env = readStackEnv(stack);
+  const env = readStackEnv(join(stack, 'stack.env'));
   const manifest = JSON.parse(readFileSync(join(stack, 'samples/manifest.json'), 'utf8'));
-  const s3 = new S3Client({
-    region: env.AWS_REGION, endpoint: env.CALLSEAL_S3_ENDPOINT, forcePathStyle: true,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-  });
+  const s3 = new S3Client(clientConfig(env).s3);
   return { env, manifest, s3, index: { contacts: manifest.contacts } };
 }
