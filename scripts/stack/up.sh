@@ -77,7 +77,11 @@ if ! alive weed "weed mini" && port_busy "$FILER_GRPC_PORT"; then
   log "the filer's gRPC port $taken is taken by another program: using $FILER_GRPC_PORT"
 fi
 echo "$FILER_GRPC_PORT" >"$S/filer-grpc.port"
-WEED_ARGS=(mini -dir="$S/weed" -ip="$CALLSEAL_BIND" -ip.bind="$CALLSEAL_BIND"
+# Each bucket is a collection of its own and needs a volume. Left to mini, the number of volumes is
+# the disk's free GiB, so a machine with less free disk refused writes into the buckets the tests
+# create ("failed to find writable volumes", S3 InternalError). Volumes are not preallocated: one
+# takes disk only for what is written into it.
+WEED_ARGS=(mini -dir="$S/weed" -ip="$CALLSEAL_BIND" -ip.bind="$CALLSEAL_BIND" -volume.max="${CALLSEAL_S3_VOLUMES:-1000}"
   -s3.port="$CALLSEAL_S3_PORT" -filer.port="$CALLSEAL_FILER_PORT" -filer.port.grpc="$FILER_GRPC_PORT"
   -s3.config="$S/s3.json" -s3.allowedOrigins="$CALLSEAL_ALLOWED_ORIGINS"
   -s3.iam=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0)
