@@ -399,7 +399,8 @@ export function writeReport(path, results) {
 callseal side by side with its peers and the limit, measured by \`make bench\` in one run on one
 machine, on the same bytes. Machine-readable figures: [bench/results.json](bench/results.json)
 (\`cases[]\`: \`ours\`, \`peer\` and/or \`limit\`, \`ratio\` = ours / peer (else ours / limit), \`unit\`,
-\`better\`, \`runs\`). Figures are medians of ${s.runs} runs unless the table says otherwise.
+\`better\`, \`runs\`). Figures are medians: each case's \`runs\` says of how many (this run's parts: ${s.runs} unless
+the part sets its own; kept rows keep the count of the run that measured them).
 
 Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ' (BENCH_QUICK: small sizes, not figures to quote)' : ''}.${kept.length ? `
 This run measured ${results.raw.parts?.join(', ') ?? 'some parts'} only (BENCH_PARTS); kept from earlier runs: ${kept.map(([k, d]) => `${k} (${String(d).slice(0, 16).replace('T', ' ')} UTC)`).join(', ')}. "Machine" describes this run.` : ''}
