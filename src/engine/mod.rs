@@ -20,6 +20,8 @@ use std::future::Future;
 pub use rust::RustAesGcm;
 
 use crate::envelope::frames::FrameBatch;
+use crate::envelope::suite::TAG_LEN;
+use crate::err;
 use crate::error::Result;
 
 /// A keyed AES-GCM engine (12-byte IV, 16-byte tag) that opens batches of sealed frames.
@@ -39,6 +41,17 @@ pub trait FrameEngine {
         sealed: &Self::Sealed,
         out: &mut Self::Sink,
     ) -> impl Future<Output = Result<()>>;
+
+    /// Authenticates one unit held in Rust memory, `sealed` = ciphertext ‖ tag, without keeping
+    /// its plaintext: a header's tag (an empty ciphertext, the header body as AAD) or a range
+    /// reader's final frame. `TAG_MISMATCH` naming `what` if the tag does not verify.
+    fn authenticate(
+        &self,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+        what: &str,
+    ) -> impl Future<Output = Result<()>>;
 }
 
 /// A shared engine (one keyed instance serving reads that run at once).
@@ -53,6 +66,16 @@ impl<E: FrameEngine + ?Sized> FrameEngine for &E {
         out: &mut Self::Sink,
     ) -> impl Future<Output = Result<()>> {
         (**self).open(batch, sealed, out)
+    }
+
+    fn authenticate(
+        &self,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+        what: &str,
+    ) -> impl Future<Output = Result<()>> {
+        (**self).authenticate(iv, aad, sealed, what)
     }
 }
 
@@ -74,5 +97,23 @@ impl FrameEngine for RustAesGcm {
             }
         }
         Ok(())
+    }
+
+    /// Opens the unit in a zeroized buffer, dropped after.
+    async fn authenticate(
+        &self,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+        what: &str,
+    ) -> Result<()> {
+        let ct_len = sealed
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or_else(|| err!(InvalidState, "{what}: no tag"))?;
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(&sealed[ct_len..]);
+        let mut plaintext = zeroize::Zeroizing::new(sealed[..ct_len].to_vec());
+        self.open_in_place(iv, aad, &mut plaintext, &tag, what)
     }
 }

@@ -13,6 +13,11 @@
 //!   ([`Decryptor::set_data_key`]). So it never buffers more than one frame plus the header,
 //!   and what it buffers grows with the bytes that arrived, never from a length the message
 //!   declares.
+//! - The header tag is checked by an AES-GCM engine keyed with the content key:
+//!   [`Decryptor::set_data_key`] checks it with the pure-Rust engine, right away;
+//!   [`Decryptor::set_data_key_for_engine`] leaves it to the caller's engine (the one that opens
+//!   the frames, e.g. WebCrypto): the decryptor then waits ([`Decryptor::header_tag_pending`])
+//!   until [`Decryptor::verify_header_tag`] checked it with that engine.
 //! - Frames come out *sealed* ([`SealedFrame`]: sequence number, IV, AAD, ciphertext ‖ tag):
 //!   the caller opens them with a keyed engine (one key schedule per message), through the
 //!   frame loop ([`crate::envelope::frames::FrameLoop`], any [`crate::engine::FrameEngine`]:
@@ -29,7 +34,7 @@
 
 use std::ops::Range;
 
-use crate::engine::RustAesGcm;
+use crate::engine::{FrameEngine, RustAesGcm};
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
 use crate::envelope::footer::{MessageHasher, VerificationKey};
 use crate::envelope::frames::FrameLoop;
@@ -37,7 +42,7 @@ use crate::envelope::header::{
     ContentType, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader,
     DEFAULT_MAX_HEADER_LEN,
 };
-use crate::envelope::keys::{verify_header, ContentKey, DataKey};
+use crate::envelope::keys::{verify_with_rust, ContentKey, DataKey, HeaderCheck};
 use crate::envelope::random_access::run_ready;
 use crate::envelope::suite::{Suite, TAG_LEN};
 use crate::err;
@@ -237,6 +242,8 @@ pub(crate) fn unit_name(kind: BodyKind, seq: u32) -> String {
 enum Phase {
     Header,
     NeedKey,
+    /// The header tag waits for the caller's engine ([`Decryptor::verify_header_tag`]).
+    HeaderTag,
     /// Collecting a frame's fixed fields into `small` (`need` bytes in total).
     FrameHead {
         need: usize,
@@ -281,7 +288,10 @@ pub struct Decryptor {
     unverified: Option<UnverifiedHeader>,
     verified: Option<VerifiedHeader>,
     content_key: Option<ContentKey>,
-    pending_key: Option<DataKey>,
+    /// The data key given before the header was parsed, and how the header tag is checked.
+    pending_key: Option<(DataKey, Option<SyncHeaderCheck>)>,
+    /// The header whose tag waits for the caller's engine.
+    header_check: Option<HeaderCheck>,
     /// The hash of the signed bytes: signed suites whose signature this decryptor checks itself.
     hasher: Option<MessageHasher>,
     vkey: Option<VerificationKey>,
@@ -302,6 +312,10 @@ pub struct Decryptor {
     /// The footer was read in external mode and its verdict is not in yet.
     signature_pending: bool,
 }
+
+/// Checks a header's tag without waiting (the pure-Rust engine): what [`Decryptor::set_data_key`]
+/// uses. [`Decryptor::set_data_key_for_engine`] has none, so the caller's engine checks it.
+type SyncHeaderCheck = fn(HeaderCheck) -> Result<(VerifiedHeader, ContentKey)>;
 
 /// A footer signature for the caller to verify (see [`Decryptor::verify_signature_externally`]):
 /// ECDSA with the suite's hash over bytes `[0, signed_len)` of the message.
@@ -382,6 +396,7 @@ impl Decryptor {
             verified: None,
             content_key: None,
             pending_key: None,
+            header_check: None,
             hasher: None,
             vkey: None,
             small: Vec::with_capacity(24),
@@ -463,10 +478,35 @@ impl Decryptor {
         self.verified.as_ref()
     }
 
-    /// The content key that opens the frames (after the header verified). Give it to an
-    /// external engine to open [`SealedFrame`]s.
+    /// The content key that opens the frames, once derived from the data key: while the header
+    /// tag waits for the caller's engine ([`Decryptor::header_tag_pending`]; key that engine
+    /// with it) and after the header verified. Give it to an external engine to open
+    /// [`SealedFrame`]s.
     pub fn content_key(&self) -> Option<&ContentKey> {
-        self.content_key.as_ref()
+        self.content_key
+            .as_ref()
+            .or_else(|| self.header_check.as_ref().map(HeaderCheck::content_key))
+    }
+
+    /// Whether the header tag waits for [`Decryptor::verify_header_tag`] (after
+    /// [`Decryptor::set_data_key_for_engine`]): the decryptor takes no more bytes until then.
+    pub fn header_tag_pending(&self) -> bool {
+        self.phase == Phase::HeaderTag
+    }
+
+    /// Checks the header tag with `engine`, keyed with [`Decryptor::content_key`] (the engine
+    /// that then opens the frames), then the expected encryption context; the decryptor then
+    /// goes on with the body. Errors as [`Decryptor::set_data_key`]'s (`TAG_MISMATCH`,
+    /// `CONTEXT_MISMATCH`), or the engine's own; `INVALID_STATE` if no tag waits.
+    pub async fn verify_header_tag<E: FrameEngine>(&mut self, engine: &E) -> Result<()> {
+        let r = match (self.phase, self.header_check.take()) {
+            (Phase::HeaderTag, Some(check)) => match check.complete(engine).await {
+                Ok((verified, key)) => self.header_verified(verified, key),
+                Err(e) => Err(e),
+            },
+            _ => Err(err!(InvalidState, "no header tag waits to be checked")),
+        };
+        self.fail_on_err(r)
     }
 
     /// The pure-Rust engine keyed with the content key (its key schedule runs here: build it
@@ -493,13 +533,26 @@ impl Decryptor {
     /// is parsed) or when [`Decryptor::needs_data_key`]. Verifies the key commitment and the
     /// header tag, then the expected encryption context and the public key.
     pub fn set_data_key(&mut self, key: DataKey) -> Result<()> {
+        self.give_key(key, Some(verify_with_rust))
+    }
+
+    /// Gives the data key, as [`Decryptor::set_data_key`], but leaves the header tag to the
+    /// caller's engine: once the header is parsed and the key commitment verified, the
+    /// decryptor waits ([`Decryptor::header_tag_pending`]) until [`Decryptor::verify_header_tag`]
+    /// checked it with the engine keyed with [`Decryptor::content_key`] (WebCrypto, where the
+    /// pure-Rust engine is not loaded).
+    pub fn set_data_key_for_engine(&mut self, key: DataKey) -> Result<()> {
+        self.give_key(key, None)
+    }
+
+    fn give_key(&mut self, key: DataKey, check: Option<SyncHeaderCheck>) -> Result<()> {
         match self.phase {
             Phase::Header => {
-                self.pending_key = Some(key);
+                self.pending_key = Some((key, check));
                 Ok(())
             }
             Phase::NeedKey => {
-                let r = self.apply_key(key);
+                let r = self.apply_key(key, check);
                 self.fail_on_err(r)
             }
             Phase::Failed => Err(err!(InvalidState, "decryptor already failed")),
@@ -516,12 +569,26 @@ impl Decryptor {
         r
     }
 
-    fn apply_key(&mut self, key: DataKey) -> Result<()> {
+    fn apply_key(&mut self, key: DataKey, sync_check: Option<SyncHeaderCheck>) -> Result<()> {
         let header = self
             .unverified
             .take()
             .ok_or_else(|| err!(InvalidState, "no header"))?;
-        let (verified, content_key) = verify_header(header, &key, &self.opts.expected_context)?;
+        let check = HeaderCheck::begin(header, &key, &self.opts.expected_context)?;
+        match sync_check {
+            Some(verify) => {
+                let (verified, content_key) = verify(check)?;
+                self.header_verified(verified, content_key)
+            }
+            None => {
+                self.header_check = Some(check);
+                self.phase = Phase::HeaderTag;
+                Ok(())
+            }
+        }
+    }
+
+    fn header_verified(&mut self, verified: VerifiedHeader, content_key: ContentKey) -> Result<()> {
         let info = verified.info();
         let mut hasher = MessageHasher::for_suite(&info.suite);
         self.vkey = info.verification_key()?;
@@ -589,6 +656,10 @@ impl Decryptor {
                 "input ends right after the header (byte {})",
                 self.offset
             )),
+            Phase::HeaderTag => Err(err!(
+                InvalidState,
+                "the header tag was not checked (verify_header_tag)"
+            )),
             Phase::FrameHead { .. } | Phase::BlockHead | Phase::Content => {
                 let what = match &self.unit {
                     Some(u) => unit_name(u.kind, u.seq),
@@ -637,7 +708,7 @@ impl Decryptor {
             let rest = &input[used..];
             match self.phase {
                 Phase::Failed => return Err(err!(InvalidState, "decryptor already failed")),
-                Phase::NeedKey => return Ok(used),
+                Phase::NeedKey | Phase::HeaderTag => return Ok(used),
                 Phase::Done => {
                     if rest.is_empty() {
                         return Ok(used);
@@ -660,8 +731,8 @@ impl Decryptor {
                             .admit(&h.unverified().suite, self.release)?;
                         self.unverified = Some(h);
                         self.phase = Phase::NeedKey;
-                        if let Some(k) = self.pending_key.take() {
-                            self.apply_key(k)?;
+                        if let Some((k, check)) = self.pending_key.take() {
+                            self.apply_key(k, check)?;
                         }
                     }
                 }

@@ -167,6 +167,11 @@ impl<E: FrameEngine> FrameLoop<E> {
         self.batch.push(f, range);
     }
 
+    /// The engine the frames are opened with.
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
     /// The frames queued.
     pub fn queued(&self) -> &FrameBatch {
         &self.batch

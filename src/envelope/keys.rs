@@ -1,4 +1,5 @@
-//! Data key -> content key derivation, key commitment, header authentication.
+//! Data key -> content key derivation, key commitment, header authentication (the tag checked
+//! by the message's engine: [`HeaderCheck`]).
 //!
 //! spec: framework/algorithm-suites.md#key-derivation, #key-commitment;
 //! data-format/message-header.md#header-authentication-version-1-0 / -version-2-0
@@ -8,8 +9,9 @@ use sha2::{Sha256, Sha384, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::engine::RustAesGcm;
+use crate::engine::{FrameEngine, RustAesGcm};
 use crate::envelope::header::{EncryptionContext, HeaderInfo, UnverifiedHeader, VerifiedHeader};
+use crate::envelope::random_access::run_ready;
 use crate::envelope::suite::{HeaderVersion, Kdf, Suite, COMMITMENT_LEN};
 use crate::err;
 use crate::error::{ErrorCode, Result};
@@ -161,16 +163,128 @@ pub(crate) fn scrub_stack() {
     std::hint::black_box(&below);
 }
 
-/// Verifies a parsed header with the data key and the caller's expected context: key length,
-/// key commitment (constant time, v2), the header authentication tag (AES-GCM over the header
-/// body, pure-Rust engine), then the expected pairs. Returns the verified header and the
-/// content key for the body.
+/// A header on its way to verified: the key commitment (v2) checked against the data key, its
+/// authentication tag (AES-GCM over an empty plaintext, the header body as AAD) left to the
+/// message's engine, keyed with [`HeaderCheck::content_key`] (WebCrypto, or the pure-Rust engine:
+/// [`verify_header`]). [`HeaderCheck::complete`] checks the tag and then the expected pairs.
 ///
 /// Expected pairs the header does not store are the "encryption context to only authenticate"
 /// of a message made with required encryption context (spec: client-apis/decrypt.md, "Verify
 /// the header"; framework/default-cmm.md: reproduced pairs absent from the message become
 /// required keys): their serialization follows the header body in the tag's AAD. Pairs the
 /// header stores must carry the expected values.
+pub struct HeaderCheck {
+    info: HeaderInfo,
+    bytes: Vec<u8>,
+    content_key: ContentKey,
+    /// The expected pairs the header does not store, serialized (empty for most messages).
+    only_authenticated: EncryptionContext,
+    expected: Vec<(String, String)>,
+}
+
+impl HeaderCheck {
+    /// Derives the content key from `data_key` and checks the key commitment.
+    /// Errors: `WRONG_KEY_LENGTH`, `COMMITMENT_MISMATCH`, `MALFORMED_HEADER`, `INVALID_ARGUMENT`.
+    pub fn begin(
+        header: UnverifiedHeader,
+        data_key: &DataKey,
+        expected_context: &[(String, String)],
+    ) -> Result<HeaderCheck> {
+        let (info, bytes) = header.into_parts();
+        if bytes.len() < info.body_len {
+            return Err(err!(
+                MalformedHeader,
+                "header body length {} exceeds the header",
+                info.body_len
+            ));
+        }
+        let keys = derive_keys(&info.suite, &info.message_id, data_key)?;
+        check_commitment(&info, &keys)?;
+        let only_authenticated = EncryptionContext::from_pairs(
+            info.encryption_context.unstored(expected_context).cloned(),
+        )?;
+        Ok(HeaderCheck {
+            info,
+            bytes,
+            content_key: keys.content_key,
+            only_authenticated,
+            expected: expected_context.to_vec(),
+        })
+    }
+
+    /// The key of the engine that checks the tag (and then opens the frames).
+    pub fn content_key(&self) -> &ContentKey {
+        &self.content_key
+    }
+
+    /// The header (not yet authenticated).
+    pub fn unverified(&self) -> &HeaderInfo {
+        &self.info
+    }
+
+    /// Checks the header tag with `engine` (keyed with [`HeaderCheck::content_key`]), then the
+    /// expected pairs. Returns the verified header and the content key.
+    /// Errors: `TAG_MISMATCH`, `CONTEXT_MISMATCH`, or the engine's own.
+    pub async fn complete<E: FrameEngine>(
+        self,
+        engine: &E,
+    ) -> Result<(VerifiedHeader, ContentKey)> {
+        let tail = self.only_authenticated.serialize();
+        if !self.tag_verifies(engine, &tail).await? {
+            // The header verifies without those pairs: the message simply lacks them.
+            if !tail.is_empty() && self.tag_verifies(engine, &[]).await? {
+                let names: Vec<&str> = self
+                    .only_authenticated
+                    .pairs()
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                return Err(err!(
+                    ContextMismatch,
+                    "encryption context lacks the expected key(s) `{}` (neither stored nor \
+                     authenticated by the header)",
+                    names.join("`, `")
+                ));
+            }
+            return Err(err!(
+                TagMismatch,
+                "header tag does not verify: altered header, wrong key, or required encryption \
+                 context not given (pairs the header authenticates but does not store)"
+            ));
+        }
+        self.info
+            .encryption_context
+            .check_stored_values(&self.expected)?;
+        Ok((
+            VerifiedHeader::new_verified(self.info, self.bytes),
+            self.content_key,
+        ))
+    }
+
+    /// Whether the header tag verifies over the header body followed by `aad_tail`.
+    async fn tag_verifies<E: FrameEngine>(&self, engine: &E, aad_tail: &[u8]) -> Result<bool> {
+        let body = &self.bytes[..self.info.body_len];
+        let aad = if aad_tail.is_empty() {
+            std::borrow::Cow::Borrowed(body)
+        } else {
+            std::borrow::Cow::Owned([body, aad_tail].concat())
+        };
+        let iv = header_auth_iv(&self.info);
+        match engine
+            .authenticate(&iv, &aad, &self.info.auth_tag, "header authentication")
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(e) if e.code == ErrorCode::TagMismatch => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Verifies a parsed header with the data key and the caller's expected context, the header
+/// tag with the pure-Rust engine ([`HeaderCheck`]: key length, key commitment (constant time,
+/// v2), the header authentication tag, then the expected pairs). Returns the verified header
+/// and the content key for the body.
 ///
 /// Errors: `WRONG_KEY_LENGTH`, `COMMITMENT_MISMATCH`, `TAG_MISMATCH`, `CONTEXT_MISMATCH`.
 pub fn verify_header(
@@ -178,40 +292,14 @@ pub fn verify_header(
     data_key: &DataKey,
     expected_context: &[(String, String)],
 ) -> Result<(VerifiedHeader, ContentKey)> {
-    let (info, bytes) = header.into_parts();
-    let keys = derive_keys(&info.suite, &info.message_id, data_key)?;
-    check_commitment(&info, &keys)?;
-    let stored = &info.encryption_context;
-    let only_authenticated =
-        EncryptionContext::from_pairs(stored.unstored(expected_context).cloned())?;
-    let aad_tail = only_authenticated.serialize();
-    if let Err(e) = verify_header_tag(&info, &bytes, &keys.content_key, &aad_tail) {
-        // The header verifies without those pairs: the message simply lacks them.
-        if !aad_tail.is_empty() && verify_header_tag(&info, &bytes, &keys.content_key, &[]).is_ok()
-        {
-            let names: Vec<&str> = only_authenticated
-                .pairs()
-                .iter()
-                .map(|(k, _)| k.as_str())
-                .collect();
-            return Err(err!(
-                ContextMismatch,
-                "encryption context lacks the expected key(s) `{}` (neither stored nor \
-                 authenticated by the header)",
-                names.join("`, `")
-            ));
-        }
-        return Err(match e.code {
-            ErrorCode::TagMismatch => err!(
-                TagMismatch,
-                "header tag does not verify: altered header, wrong key, or required encryption \
-                 context not given (pairs the header authenticates but does not store)"
-            ),
-            _ => e,
-        });
-    }
-    stored.check_stored_values(expected_context)?;
-    Ok((VerifiedHeader::new_verified(info, bytes), keys.content_key))
+    verify_with_rust(HeaderCheck::begin(header, data_key, expected_context)?)
+}
+
+/// Completes `check` with the pure-Rust engine (which never waits).
+pub(crate) fn verify_with_rust(check: HeaderCheck) -> Result<(VerifiedHeader, ContentKey)> {
+    let engine = RustAesGcm::new(check.content_key().expose())?;
+    run_ready(check.complete(&engine))
+        .unwrap_or_else(|| Err(err!(InvalidState, "the Rust engine waited")))
 }
 
 /// Constant-time comparison of the header's commitment with the derived one.
@@ -236,35 +324,6 @@ fn check_commitment(info: &HeaderInfo, keys: &DerivedKeys) -> Result<()> {
 /// The IV of the header authentication tag: the header IV (v1) or 12 zero bytes (v2).
 pub fn header_auth_iv(info: &HeaderInfo) -> [u8; 12] {
     info.header_iv.unwrap_or([0u8; 12])
-}
-
-/// The header tag over the header body followed by `aad_tail` (the serialized pairs the
-/// message authenticates without storing them; empty for most messages).
-fn verify_header_tag(
-    info: &HeaderInfo,
-    bytes: &[u8],
-    key: &ContentKey,
-    aad_tail: &[u8],
-) -> Result<()> {
-    let body = bytes.get(..info.body_len).ok_or_else(|| {
-        err!(
-            MalformedHeader,
-            "header body length {} exceeds the header",
-            info.body_len
-        )
-    })?;
-    let aad = if aad_tail.is_empty() {
-        std::borrow::Cow::Borrowed(body)
-    } else {
-        std::borrow::Cow::Owned([body, aad_tail].concat())
-    };
-    RustAesGcm::new(key.expose())?.open_in_place(
-        &header_auth_iv(info),
-        &aad,
-        &mut [],
-        &info.auth_tag,
-        "header authentication",
-    )
 }
 
 /// Computes the header authentication tag (for encrypt).

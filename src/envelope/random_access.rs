@@ -13,6 +13,10 @@
 //!    byte range, plaintext range) → for each, [`RandomAccess::seal`] (→ a [`SealedFrame`] for
 //!    an external engine) or [`RandomAccess::open_frame`] (pure Rust) → slice the plaintext.
 //!
+//! With an engine of the caller's (WebCrypto): [`RandomAccess::begin`], the header tag checked by
+//! that engine ([`HeaderCheck::complete`]), [`RandomAccess::verified`], then
+//! [`RandomAccess::locate_end_with`].
+//!
 //! [`RandomAccessReader`] does all of this over an asynchronous [`RangeSource`] (the wasm layer's
 //! awaits the caller's JavaScript `read`); [`read_header`] is step 1's reading, on its own.
 //!
@@ -36,7 +40,9 @@
 use std::future::Future;
 use std::ops::Range;
 
-use crate::engine::RustAesGcm;
+use std::cell::OnceCell;
+
+use crate::engine::{FrameEngine, RustAesGcm};
 use crate::envelope::body::{
     body_aad, BodyKind, FrameIv, FrameLayout, FINAL_FRAME_MARKER, FINAL_FRAME_OVERHEAD,
     MAX_NON_FRAMED_LEN,
@@ -45,7 +51,7 @@ use crate::envelope::decrypt::{unit_name, DecryptOptions, Release, SealedFrame};
 use crate::envelope::header::{
     ContentType, HeaderInfo, HeaderParser, UnverifiedHeader, VerifiedHeader,
 };
-use crate::envelope::keys::{verify_header, ContentKey, DataKey};
+use crate::envelope::keys::{verify_header, ContentKey, DataKey, HeaderCheck};
 use crate::envelope::suite::{Signature, IV_LEN, TAG_LEN};
 use crate::err;
 use crate::error::{ErrorCode, Result};
@@ -137,8 +143,9 @@ struct End {
 pub struct RandomAccess {
     header: VerifiedHeader,
     key: ContentKey,
-    /// The pure-Rust engine keyed with `key` (the final frame, and reads without another engine).
-    cipher: RustAesGcm,
+    /// The pure-Rust engine keyed with `key`, for [`RandomAccess::locate_end`] and
+    /// [`RandomAccess::open_frame`] (keyed at their first use).
+    rust: OnceCell<RustAesGcm>,
     end: Option<End>,
     /// [`DecryptOptions::max_frame_buffer`]: a non-framed body is fetched and held whole.
     max_block: u64,
@@ -157,13 +164,31 @@ impl RandomAccess {
         opts.signed_messages
             .admit(&header.unverified().suite, Release::WithoutSignature)?;
         let (header, key) = verify_header(header, data_key, &opts.expected_context)?;
-        Ok(RandomAccess {
+        Ok(RandomAccess::verified(header, key, opts))
+    }
+
+    /// Refuses signed suites as [`RandomAccess::new`] does, derives the content key and checks
+    /// the key commitment: the header tag is then checked by the message's engine
+    /// ([`HeaderCheck::complete`]), and [`RandomAccess::verified`] takes the verified header.
+    pub fn begin(
+        header: UnverifiedHeader,
+        data_key: &DataKey,
+        opts: &DecryptOptions,
+    ) -> Result<HeaderCheck> {
+        opts.signed_messages
+            .admit(&header.unverified().suite, Release::WithoutSignature)?;
+        HeaderCheck::begin(header, data_key, &opts.expected_context)
+    }
+
+    /// Random access over a header [`HeaderCheck::complete`] verified, with its content key.
+    pub fn verified(header: VerifiedHeader, key: ContentKey, opts: &DecryptOptions) -> Self {
+        RandomAccess {
             header,
-            cipher: RustAesGcm::new(key.expose())?,
             key,
+            rust: OnceCell::new(),
             end: None,
             max_block: opts.max_frame_buffer,
-        })
+        }
     }
 
     /// The verified header.
@@ -176,9 +201,14 @@ impl RandomAccess {
         &self.key
     }
 
-    /// The pure-Rust engine keyed with the content key (keyed once, in [`RandomAccess::new`]).
-    pub fn cipher(&self) -> &RustAesGcm {
-        &self.cipher
+    /// The pure-Rust engine keyed with the content key (keyed once, at its first use).
+    fn rust(&self) -> Result<&RustAesGcm> {
+        if self.rust.get().is_none() {
+            let _ = self.rust.set(RustAesGcm::new(self.key.expose())?);
+        }
+        self.rust
+            .get()
+            .ok_or_else(|| err!(InvalidState, "no pure-Rust engine"))
     }
 
     /// The authenticated plaintext length, once [`RandomAccess::locate_end`] succeeded.
@@ -248,6 +278,36 @@ impl RandomAccess {
     /// Finds the final frame in `tail` (the bytes of [`RandomAccess::tail_range`]) and opens it
     /// with the pure-Rust engine, which authenticates the plaintext length; returns it.
     pub fn locate_end(&mut self, total_size: u64, tail: &[u8]) -> Result<u64> {
+        let found = run_ready(self.find_end(total_size, tail, self.rust()?))
+            .unwrap_or_else(|| Err(err!(InvalidState, "the Rust engine waited")));
+        self.end_found(found?)
+    }
+
+    /// [`RandomAccess::locate_end`] with the message's engine (keyed with
+    /// [`RandomAccess::content_key`]).
+    pub async fn locate_end_with<E: FrameEngine>(
+        &mut self,
+        total_size: u64,
+        tail: &[u8],
+        engine: &E,
+    ) -> Result<u64> {
+        let found = self.find_end(total_size, tail, engine).await?;
+        self.end_found(found)
+    }
+
+    fn end_found(&mut self, end: End) -> Result<u64> {
+        self.check_frame_buffer(&end)?;
+        self.end = Some(end);
+        Ok(end.plaintext_len)
+    }
+
+    /// The end of the message whose final frame `engine` authenticates in `tail`.
+    async fn find_end<E: FrameEngine>(
+        &self,
+        total_size: u64,
+        tail: &[u8],
+        engine: &E,
+    ) -> Result<End> {
         let want = self.tail_range(total_size)?;
         if tail.len() as u64 != want.end - want.start {
             return Err(err!(
@@ -308,15 +368,17 @@ impl RandomAccess {
                 final_len,
                 plaintext_len: fetch.plaintext.end,
             };
-            match self
-                .seal_with_end(&fetch, bytes, Some(end))
-                .and_then(|f| f.open(&self.cipher))
-            {
-                Ok(_) => {
-                    self.check_frame_buffer(&end)?;
-                    self.end = Some(end);
-                    return Ok(end.plaintext_len);
+            let opened = match self.seal_with_end(&fetch, bytes, Some(end)) {
+                Ok(f) => {
+                    let what = unit_name(f.kind, f.seq);
+                    engine
+                        .authenticate(f.iv.bytes(), &f.aad, f.ciphertext_and_tag(), &what)
+                        .await
                 }
+                Err(e) => Err(e),
+            };
+            match opened {
+                Ok(()) => return Ok(end),
                 Err(e) => last_err = e,
             }
         }
@@ -517,7 +579,7 @@ impl RandomAccess {
     /// Opens a fetched frame with the pure-Rust engine; returns its whole plaintext
     /// (`fetch.plaintext` says which plaintext bytes it holds).
     pub fn open_frame(&self, fetch: &FrameFetch, bytes: &[u8]) -> Result<Vec<u8>> {
-        self.seal(fetch, bytes)?.open(&self.cipher)
+        self.seal(fetch, bytes)?.open(self.rust()?)
     }
 }
 
@@ -616,17 +678,54 @@ pub async fn read_header<S: RangeSource>(
 }
 
 /// Random-access reader over a [`RangeSource`]: opening reads the header ([`read_header`]),
-/// verifies it and locates the end; each read then fetches the frames covering it in one read.
+/// verifies it and locates the end with the message's engine `E` (keyed once, with the content
+/// key); each read then fetches the frames covering it in one read.
 #[derive(Debug)]
-pub struct RandomAccessReader<S: RangeSource> {
+pub struct RandomAccessReader<S: RangeSource, E = RustAesGcm> {
     source: S,
     access: RandomAccess,
+    engine: E,
 }
 
-impl<S: RangeSource> RandomAccessReader<S> {
+impl<S: RangeSource> RandomAccessReader<S, RustAesGcm> {
     /// Reads and verifies the header with `data_key` (see [`RandomAccess::new`]), then fetches
-    /// the tail and opens the final frame, which authenticates the plaintext length.
+    /// the tail and opens the final frame, which authenticates the plaintext length: with the
+    /// pure-Rust engine.
     pub async fn open(source: S, data_key: &DataKey, opts: &DecryptOptions) -> Result<Self> {
+        Self::open_with(source, data_key, opts, |key| {
+            std::future::ready(RustAesGcm::new(key.expose()))
+        })
+        .await
+    }
+
+    /// Decrypts plaintext `[offset, offset + len)` with the pure-Rust engine, fetching and
+    /// authenticating only the covering frames.
+    pub async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        for (fetch, sealed) in self.fetch(offset, len).await? {
+            let pt = zeroize::Zeroizing::new(sealed.open(&self.engine)?);
+            let from = offset.max(fetch.plaintext.start) - fetch.plaintext.start;
+            let to = (offset + len).min(fetch.plaintext.end) - fetch.plaintext.start;
+            out.extend_from_slice(&pt[from as usize..to as usize]);
+        }
+        Ok(out)
+    }
+}
+
+impl<S: RangeSource, E: FrameEngine> RandomAccessReader<S, E> {
+    /// Reads the header, derives the content key and checks the key commitment
+    /// ([`RandomAccess::begin`]), keys the message's engine with `keyed(content key)`, which then
+    /// checks the header tag and opens the final frame (authenticating the plaintext length).
+    pub async fn open_with<F, K>(
+        source: S,
+        data_key: &DataKey,
+        opts: &DecryptOptions,
+        keyed: F,
+    ) -> Result<Self>
+    where
+        F: FnOnce(ContentKey) -> K,
+        K: Future<Output = Result<E>>,
+    {
         let total = source.size();
         if total > opts.max_message_len {
             return Err(err!(
@@ -636,11 +735,23 @@ impl<S: RangeSource> RandomAccessReader<S> {
             ));
         }
         let header = read_header(&source, opts).await?;
-        let mut access = RandomAccess::new(header, data_key, opts)?;
+        let check = RandomAccess::begin(header, data_key, opts)?;
+        let engine = keyed(check.content_key().clone()).await?;
+        let (header, key) = check.complete(&engine).await?;
+        let mut access = RandomAccess::verified(header, key, opts);
         let tail_range = access.tail_range(total)?;
         let tail = read_exactly(&source, tail_range).await?;
-        access.locate_end(total, &tail)?;
-        Ok(RandomAccessReader { source, access })
+        access.locate_end_with(total, &tail, &engine).await?;
+        Ok(RandomAccessReader {
+            source,
+            access,
+            engine,
+        })
+    }
+
+    /// The message's engine, keyed with its content key.
+    pub fn engine(&self) -> &E {
+        &self.engine
     }
 
     /// The authenticated plaintext length.
@@ -670,18 +781,5 @@ impl<S: RangeSource> RandomAccessReader<S> {
                 Ok((f, sealed))
             })
             .collect()
-    }
-
-    /// Decrypts plaintext `[offset, offset + len)` with the pure-Rust engine, fetching and
-    /// authenticating only the covering frames.
-    pub async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        for (fetch, sealed) in self.fetch(offset, len).await? {
-            let pt = zeroize::Zeroizing::new(sealed.open(self.access.cipher())?);
-            let from = offset.max(fetch.plaintext.start) - fetch.plaintext.start;
-            let to = (offset + len).min(fetch.plaintext.end) - fetch.plaintext.start;
-            out.extend_from_slice(&pt[from as usize..to as usize]);
-        }
-        Ok(out)
     }
 }

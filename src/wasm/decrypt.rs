@@ -45,10 +45,28 @@ const HEAD_WINDOW: usize = 1024;
 /// than the header needs.
 fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHeader> {
     let mut dec = Decryptor::without_frame_copies(opts.clone());
+    push_until(&mut dec, bytes, |d| d.unverified_header().is_some())?;
+    match dec.unverified_header() {
+        Some(h) => Ok(h.clone()),
+        None => Err(dec
+            .finish()
+            .err()
+            .unwrap_or_else(|| err!(Truncated, "input ends inside the header"))),
+    }
+}
+
+/// Pushes `bytes` into `dec`, copied into wasm memory (4 KiB first, then [`CHUNK`]s), until
+/// `done(dec)` or the decryptor stops taking them (it waits for a key or a header tag); how many
+/// bytes it took.
+pub(super) fn push_until(
+    dec: &mut Decryptor,
+    bytes: &Uint8Array,
+    done: impl Fn(&Decryptor) -> bool,
+) -> Result<u32> {
     let total = bytes.length() as usize;
     let mut pos = 0usize;
     let mut buf = Vec::new();
-    while dec.unverified_header().is_none() && pos < total {
+    while !done(dec) && pos < total {
         let n = (total - pos).min(if pos == 0 { 4096 } else { CHUNK });
         buf.resize(n, 0);
         bytes
@@ -60,13 +78,7 @@ fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHe
             break;
         }
     }
-    match dec.unverified_header() {
-        Some(h) => Ok(h.clone()),
-        None => Err(dec
-            .finish()
-            .err()
-            .unwrap_or_else(|| err!(Truncated, "input ends inside the header"))),
-    }
+    Ok(pos as u32)
 }
 
 /// Reads the header of an ESDK message. **Unauthenticated**: nothing in it can be trusted until
@@ -143,20 +155,17 @@ async fn decrypt_message(
         // Each frame is opened in wasm memory.
         dec = dec.limit_frames();
     }
-    dec.set_data_key(data_key)?;
+    dec.set_data_key_for_engine(data_key)?;
     let mut feed = Feed::new(message);
-    // The header: up to the content key.
-    while dec.content_key().is_none() {
+    // The header: up to its tag, which the message's engine checks.
+    while !dec.header_tag_pending() {
         if !feed.push(&mut dec)? {
             // The message ends inside the header: finish names where.
             dec.finish()?;
             return Err(err!(Truncated, "message ends inside its header"));
         }
     }
-    let key = dec
-        .content_key()
-        .ok_or_else(|| err!(InvalidState, "no content key"))?;
-    let mut frames = FrameLoop::new(JsEngine::keyed(key, webcrypto).await?);
+    let mut frames = keyed_frames(&mut dec, webcrypto).await?;
     let (signature, framed_in_steps) = dec
         .verified_header()
         .map(|h| {
@@ -238,6 +247,21 @@ async fn decrypt_message(
             Err(e)
         }
     }
+}
+
+/// The frame loop of a decryptor whose header tag waits ([`Decryptor::header_tag_pending`]):
+/// the message's engine (WebCrypto when `webcrypto`, else the pure-Rust engine), keyed with the
+/// content key, checks the header tag and then opens the frames.
+pub(super) async fn keyed_frames(
+    dec: &mut Decryptor,
+    webcrypto: bool,
+) -> Result<FrameLoop<JsEngine>> {
+    let key = dec
+        .content_key()
+        .ok_or_else(|| err!(InvalidState, "no content key"))?;
+    let frames = FrameLoop::new(JsEngine::keyed(key, webcrypto).await?);
+    dec.verify_header_tag(frames.engine()).await?;
+    Ok(frames)
 }
 
 /// A one-shot decryption's output, sized before the first frame by the plaintext length the

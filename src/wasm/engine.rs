@@ -48,6 +48,25 @@ impl FrameEngine for JsEngine {
             JsEngine::Rust(cipher) => open_in_wasm(cipher, batch, sealed, out),
         }
     }
+
+    async fn authenticate(
+        &self,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+        what: &str,
+    ) -> Result<()> {
+        match self {
+            JsEngine::WebCrypto(key) => {
+                let plaintext = key
+                    .open_one(iv, aad, &Uint8Array::from(sealed), what)
+                    .await?;
+                plaintext.fill(0, 0, plaintext.length());
+                Ok(())
+            }
+            JsEngine::Rust(cipher) => cipher.authenticate(iv, aad, sealed, what).await,
+        }
+    }
 }
 
 /// The pure-Rust engine over JS buffers: a frame at a time, in a wasm buffer zeroized after.

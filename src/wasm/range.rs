@@ -17,7 +17,7 @@ use super::engine::{queue_copies, sealed_len, JsEngine, Output, Plaintext};
 use crate::envelope::decrypt::{DecryptOptions, SealedFrame};
 use crate::envelope::footer_check::verify_signature;
 use crate::envelope::frames::FrameLoop;
-use crate::envelope::keys::DataKey;
+use crate::envelope::keys::{ContentKey, DataKey};
 use crate::envelope::random_access::{read_header, RandomAccessReader, RangeSource};
 use crate::err;
 use crate::error::Result;
@@ -127,9 +127,8 @@ pub fn read_header_js(source: JsValue, options: JsValue) -> Promise {
 }
 
 struct RangeState {
-    reader: RandomAccessReader<JsRangeSource>,
-    /// Keyed once, when the reader opened; shared by the reads.
-    engine: JsEngine,
+    /// Its engine keyed once, when the reader opened; shared by the reads.
+    reader: RandomAccessReader<JsRangeSource, JsEngine>,
 }
 
 /// Authenticated random access to a message through the caller's source (under the TS layer's
@@ -166,16 +165,20 @@ pub fn open_range_reader(source: JsValue, data_key: JsValue, options: JsValue) -
     future_to_promise(async move {
         let (source, key, opts) = args?;
         let thrown = source.thrown.clone();
-        let reader = RandomAccessReader::open(source, &key, &opts.core).await;
+        // The message's engine, keyed with the content key, checks the header tag and the final
+        // frame, then opens the reads' frames.
+        let options = &opts;
+        let keyed = |content_key: ContentKey| async move {
+            let webcrypto = options.use_webcrypto(content_key.expose().len())?;
+            JsEngine::keyed(&content_key, webcrypto).await
+        };
+        let reader = RandomAccessReader::open_with(source, &key, &opts.core, keyed).await;
         drop(key);
         let reader = reader.map_err(|e| to_js(&thrown, e))?;
-        let content_key = reader.access().content_key();
-        let webcrypto = opts.use_webcrypto(content_key.expose().len())?;
-        let engine = JsEngine::keyed(content_key, webcrypto).await?;
         Ok(RangeReader {
             header: verified_header_to_js(reader.access().header().info()),
             plaintext_len: reader.plaintext_len(),
-            state: Rc::new(RefCell::new(Some(Rc::new(RangeState { reader, engine })))),
+            state: Rc::new(RefCell::new(Some(Rc::new(RangeState { reader })))),
             thrown,
         }
         .into())
@@ -237,7 +240,7 @@ impl RangeReader {
 /// frame loop: their sealed bytes copied back to back into one JS buffer.
 async fn open_sealed(st: &RangeState, frames: &[SealedFrame], total: u64) -> Result<Uint8Array> {
     let source = Uint8Array::new_with_length(sealed_len(frames) as u32);
-    let mut lp = FrameLoop::new(&st.engine);
+    let mut lp = FrameLoop::new(st.reader.engine());
     queue_copies(&mut lp, frames, &source);
     let mut out = Plaintext::Buffer(Output::with_len(total as u32));
     lp.open(&source, &mut out, None).await?;

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::args::{self, Options, STREAM_OPTIONS};
 use super::convert::header_to_js;
-use super::decrypt::{Feed, FeedState};
+use super::decrypt::{keyed_frames, push_until, Feed, FeedState};
 use super::engine::{JsEngine, Output, Plaintext};
 use super::hash_worker::StreamHash;
 use super::webcrypto;
@@ -70,7 +70,7 @@ impl DecryptStream {
         let mut dec = Decryptor::with_frame_ranges(opts.core.clone());
         // The signature is checked here, from a hash that can move to the Worker.
         dec.verify_signature_externally()?;
-        dec.set_data_key(DataKey::from_vec(data_key.to_vec()))?;
+        dec.set_data_key_for_engine(DataKey::from_vec(data_key.to_vec()))?;
         Ok(DecryptStream {
             state: Rc::new(RefCell::new(Some(StreamState {
                 dec,
@@ -125,7 +125,20 @@ impl DecryptStream {
 
 async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array) -> Result<Array> {
     let out = Array::new();
-    let js_chunk = &webcrypto::unshared(js_chunk.clone());
+    let mut js_chunk = &webcrypto::unshared(js_chunk.clone());
+    // The header, up to its tag: the message's engine is keyed and checks it, then opens the
+    // frames; this push goes on after the header.
+    let after_header;
+    if st.frames.is_none() {
+        let used = push_until(&mut st.dec, js_chunk, Decryptor::header_tag_pending)?;
+        if st.dec.header_tag_pending() {
+            let key_len = st.dec.content_key().map_or(0, |k| k.expose().len());
+            let webcrypto = st.opts.use_webcrypto(key_len)?;
+            st.frames = Some(keyed_frames(&mut st.dec, webcrypto).await?);
+        }
+        after_header = js_chunk.subarray(used, js_chunk.length());
+        js_chunk = &after_header;
+    }
     let chunk_start = st.dec.consumed();
     // Signed bytes are hashed here, so the decryptor is given every byte (copied into wasm
     // memory); otherwise only what it reads: the frame heads ([`Feed`] skips frame bytes).
@@ -137,12 +150,6 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array) -> Result<Arra
         Some(chunk) => take_all(&mut st.dec, chunk),
         None => take_read(&mut st.dec, js_chunk, &mut st.feed),
     };
-    if st.frames.is_none() {
-        if let Some(key) = st.dec.content_key() {
-            let webcrypto = st.opts.use_webcrypto(key.expose().len())?;
-            st.frames = Some(FrameLoop::new(JsEngine::keyed(key, webcrypto).await?));
-        }
-    }
     if let Some(e) = later_error {
         // An error later in the chunk (e.g. the footer) is reported after the frames before
         // it were tried, releasing nothing, so the first failure in the message is the one

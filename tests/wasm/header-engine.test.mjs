@@ -1,0 +1,90 @@
+// The header tag is checked by the message's engine (issue 20, "A lean decrypt module"): with
+// WebCrypto, one AES-GCM decryption of the tag alone (an empty ciphertext) with the header body
+// as AAD, in one-shot decryption, streams and range reads; so a decrypt module whose engine is
+// WebCrypto does not need the pure-Rust AES-GCM engine for it. Observed on Node's WebCrypto:
+// `crypto.subtle.decrypt` is wrapped to record each call (and, in one test, to answer the
+// header's call as a tag that does not verify), on official messages of the Python ESDK.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { officialVector as vector } from './official-vector.mjs';
+import * as callseal from '../../pkg/decrypt.js';
+
+const subtle = globalThis.crypto.subtle;
+const realDecrypt = subtle.decrypt.bind(subtle);
+/** The calls since `record()`: AAD and input bytes. `refuse(call)` answers a call as a bad tag. */
+let calls = [];
+let refuse = () => false;
+subtle.decrypt = (params, key, data) => {
+  const call = { aad: new Uint8Array(params.additionalData ?? []), input: new Uint8Array(ArrayBuffer.isView(data) ? data.slice().buffer : data) };
+  calls.push(call);
+  if (refuse(call)) return Promise.reject(new DOMException('The operation failed for an operation-specific reason', 'OperationError'));
+  return realDecrypt(params, key, data);
+};
+function record(refusing = () => false) {
+  calls = [];
+  refuse = refusing;
+}
+
+const ID = '119-0478-f4096-n10000'; // 0478 (committing, unsigned), 4096-byte frames, 3 frames
+const { message, plaintext, dataKey } = await vector(ID);
+const headerLength = callseal.parseHeader(message).headerLength;
+// A v2 header ends with its 16-byte tag: the body before it is the AAD, the tag the input.
+const headerBody = message.subarray(0, headerLength - 16);
+const headerTag = message.subarray(headerLength - 16, headerLength);
+const isHeaderCall = (c) => Buffer.from(c.aad).equals(Buffer.from(headerBody));
+const failure = (promise) => promise.then((pt) => `released ${pt.length} bytes`, (e) => `${e.code}: ${e.message}`);
+
+async function oneShot(bytes, engine) {
+  return callseal.decrypt(bytes, dataKey, { engine });
+}
+async function stream(bytes, engine) {
+  const chunks = [];
+  const source = new ReadableStream({ start(c) { for (let i = 0; i < bytes.length; i += 1000) c.enqueue(bytes.slice(i, i + 1000)); c.close(); } });
+  for await (const chunk of source.pipeThrough(callseal.decryptStream(dataKey, { engine }))) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+async function range(bytes, engine) {
+  const source = { size: bytes.length, read: async (offset, length) => bytes.slice(offset, offset + length) };
+  const reader = await callseal.openRangeReader(source, dataKey, { engine });
+  try {
+    return await reader.read(0, reader.plaintextLength);
+  } finally {
+    reader.close();
+  }
+}
+const APIS = { 'one-shot': oneShot, stream, range };
+
+for (const [api, run] of Object.entries(APIS)) {
+  test(`${api}, WebCrypto engine: the header tag of ${ID} is checked by WebCrypto (the tag alone, the header body as AAD), first`, async () => {
+    record();
+    assert.deepEqual(await run(message, 'webcrypto'), plaintext);
+    const header = calls.filter(isHeaderCall);
+    assert.equal(header.length, 1, `${calls.length} WebCrypto decryptions, ${header.length} with the header body as AAD`);
+    assert.deepEqual(header[0].input, new Uint8Array(headerTag), 'the input is the header tag alone');
+    assert.ok(isHeaderCall(calls[0]), 'the header is checked before any frame');
+  });
+
+  test(`${api}, WebCrypto engine: WebCrypto's verdict on the header tag is the one that counts (answered as a bad tag: HEADER TAG_MISMATCH, nothing released, no frame opened)`, async () => {
+    record(isHeaderCall);
+    assert.match(await failure(run(message, 'webcrypto')), /^TAG_MISMATCH: header tag does not verify/);
+    assert.equal(calls.length, 1, 'only the header was given to WebCrypto');
+  });
+
+  test(`${api}, WebCrypto engine: a tampered header tag is TAG_MISMATCH of the header, through WebCrypto`, async () => {
+    const bad = message.slice();
+    bad[headerLength - 1] ^= 0x01;
+    record();
+    assert.match(await failure(run(bad, 'webcrypto')), /^TAG_MISMATCH: header tag does not verify/);
+    assert.equal(calls.length, 1, 'WebCrypto checked the header tag and opened no frame');
+    assert.ok(isHeaderCall(calls[0]));
+  });
+
+  test(`${api}, Rust engine: WebCrypto is never called (the pure-Rust engine checks the header tag and opens the frames)`, async () => {
+    record();
+    assert.deepEqual(await run(message, 'rust'), plaintext);
+    const bad = message.slice();
+    bad[headerLength - 1] ^= 0x01;
+    assert.match(await failure(run(bad, 'rust')), /^TAG_MISMATCH: header tag does not verify/);
+    assert.equal(calls.length, 0);
+  });
+}
