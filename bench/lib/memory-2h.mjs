@@ -1,13 +1,17 @@
 // Issue 17's memory target: a 2-hour Connect recording (stereo WAV, 8 kHz 16-bit: 230.4 MB)
 // played with seeks across it, in the player page (<callseal-player>: its decrypt worker, its
 // Service Worker, the background signature check) vs the same recording unencrypted in a bare
-// <audio> from the same S3 server, each side in a Chromium of its own so every process it has
-// is the page's doing. The recording exists for this part only: the longest sample's audio
+// <audio> from the same S3 server, and beside them the floor of any player that streams media
+// through a Service Worker: the plaintext played through the player's own Service Worker from a
+// worker that passes the object's bytes on as stored (bench/pages/passthrough: the player's range
+// source and protocol, no key, no decryption, no signature check). Each side in a Chromium of
+// its own so every process it has is the page's doing. The recording exists for this part only: the longest sample's audio
 // repeated to 2 hours, dropped into the stack's Connect bucket as Connect would (the stack's
 // sealer seals it, the broker lists it), its plaintext in the baselines' bucket; all of it is
 // deleted (and vacuumed from SeaweedFS) afterwards.
-import { closeSync, createReadStream, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'vite';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -120,6 +124,9 @@ async function ownChromium() {
   return { browser, pid };
 }
 
+/** The sides, in the order of the first round (each round turns it by one). */
+const SIDES = ['ours', 'passthrough', 'plain'];
+
 /** Plays the page's <audio> (`selector`) from `start()`, then seeks to each of `seeks`, playing PLAY_MS at each. */
 async function playAcross(page, start, seeks, selector) {
   const ttfa = await firstAudio(page, start, { selector });
@@ -143,19 +150,33 @@ const side = (open, seeks) => withoutResponseBodies(() => sideMeasured(open, see
 async function sideMeasured(open, seeks) {
   const { browser, pid } = await ownChromium();
   try {
-    const { page, start, selector } = await open(browser);
+    const { page, start, selector, facts } = await open(browser);
     await page.waitForTimeout(SETTLE_MS);
     const memory = sampleMemory(pid);
     const timings = await playAcross(page, start, seeks, selector);
     const sampled = memory.stop();
     // After the last seek's play, before the tab closes: what Chromium says holds its renderers.
-    return { ...timings, memory: { ...sampled, accounts: await rendererAccounts(browser) } };
+    return { ...timings, ...(await facts?.()), memory: { ...sampled, accounts: await rendererAccounts(browser) } };
   } finally {
     await browser.close();
   }
 }
 
-/** Returns { recording, rounds: [{ ours, plain }] } (memory in bytes, Pss, per Chromium process kind). */
+/**
+ * The pass-through page (bench/pages/passthrough) built into `dist/passthrough/`, beside the
+ * player's Service Worker it registers (a copy of pkg/player/sw.js, as the player page has).
+ */
+async function buildPassthrough(root, dist) {
+  const out = join(dist, 'passthrough');
+  await build({
+    root: join(root, 'bench/pages/passthrough'), configFile: false, logLevel: 'error', base: './', publicDir: false,
+    build: { outDir: out, emptyOutDir: true, target: 'es2022' },
+    worker: { format: 'es' },
+  });
+  copyFileSync(join(root, 'pkg/player/sw.js'), join(out, 'sw.js'));
+}
+
+/** Returns { recording, rounds: [{ ours, passthrough, plain }] } (memory in bytes, Pss, per Chromium process kind). */
 export async function benchMemory2h({ root, outDir, runs, log }) {
   const stack = process.env.CALLSEAL_STACK_DIR ?? join(root, '.stack');
   const wavPath = join(outDir, 'memory-2h.wav');
@@ -190,6 +211,7 @@ export async function benchMemory2h({ root, outDir, runs, log }) {
     if (child) started.push(child);
     const dist = join(outDir, 'www');
     buildPages(root, dist, broker, env);
+    await buildPassthrough(root, dist);
     server = await servePages(dist);
     const plainUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: PLAIN_BUCKET, Key: `${CONTACT_ID}.wav` }), { expiresIn: 3600 });
     const seeks = SEEKS.map((f) => Math.round(f * SECONDS));
@@ -201,7 +223,19 @@ export async function benchMemory2h({ root, outDir, runs, log }) {
       const button = `#contact-list button[data-contact="${CONTACT_ID}"]`;
       await page.locator(button).waitFor({ timeout: 30_000 });
       await page.waitForSelector('html[data-ready="true"]', { timeout: 30_000, state: 'attached' });
-      return { page, selector: 'audio', start: () => page.evaluate((sel) => document.querySelector(sel).click(), button) };
+      // When (ms after the click) the background signature check verified the whole object, if it did within the side.
+      await page.evaluate(() => document.querySelector('callseal-player').addEventListener('callseal-verified', (e) => { window.benchVerified = { ms: performance.now() - window.benchClicked, ...e.detail }; }));
+      return {
+        page, selector: 'audio',
+        start: () => page.evaluate((sel) => { window.benchClicked = performance.now(); document.querySelector(sel).click(); }, button),
+        facts: async () => ({ signatureCheck: await page.evaluate(() => window.benchVerified ?? null) }),
+      };
+    };
+    const openPassthrough = async (browser) => {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${server.url}/passthrough/`);
+      await page.waitForSelector('html[data-ready="true"]', { timeout: 30_000, state: 'attached' });
+      return { page, selector: 'audio', start: () => page.evaluate(([url, size]) => window.bench.play(url, size), [plainUrl, bytes]) };
     };
     const openPlain = async (browser) => {
       // The site's pages carry a strict CSP that blocks media from the object store (measurePlain).
@@ -215,17 +249,17 @@ export async function benchMemory2h({ root, outDir, runs, log }) {
       }, plainUrl);
       return { page, selector: 'audio[data-measure]', start };
     };
+    const opens = { ours: openOurs, passthrough: openPassthrough, plain: openPlain };
     const rounds = [];
     for (let i = 0; i < runs; i++) {
       const round = {};
-      for (const who of i % 2 ? ['plain', 'ours'] : ['ours', 'plain']) {
-        round[who] = await side(who === 'ours' ? openOurs : openPlain, seeks);
-      }
+      for (const who of [...SIDES.slice(i % SIDES.length), ...SIDES.slice(0, i % SIDES.length)]) round[who] = await side(opens[who], seeks);
       rounds.push(round);
       const mib = (x) => (x / 1048576).toFixed(0);
       const acc = (who) => Object.entries(round[who].memory.accounts).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
-      log?.(`memory2h round ${i + 1} at the end, renderers' accounts (MiB): player ${acc('ours')}; bare <audio> ${acc('plain')}`);
-      log?.(`memory2h round ${i + 1}: renderers peak ${mib(round.ours.memory.peak.renderers)} vs ${mib(round.plain.memory.peak.renderers)} MiB unencrypted (settled ${mib(round.ours.memory.settled.renderers)} vs ${mib(round.plain.memory.settled.renderers)}); all processes peak ${mib(round.ours.memory.peak.all)} vs ${mib(round.plain.memory.peak.all)} MiB`);
+      const each = (f) => SIDES.map((who) => mib(f(round[who].memory))).join(' / ');
+      log?.(`memory2h round ${i + 1} at the end, renderers' accounts (MiB): player ${acc('ours')}; pass-through ${acc('passthrough')}; bare <audio> ${acc('plain')}`);
+      log?.(`memory2h round ${i + 1} (player / pass-through / bare <audio>, MiB): renderers peak ${each((m) => m.peak.renderers)} (settled ${each((m) => m.settled.renderers)}); all processes peak ${each((m) => m.peak.all)}; signature check ${round.ours.signatureCheck ? `verified ${(round.ours.signatureCheck.ms / 1000).toFixed(1)} s after the click` : 'not verified within the side'}`);
     }
     return {
       recording: { minutes: SECONDS / 60, plaintextBytes: bytes, ciphertextBytes: sealed.ContentLength, format: 'wav', seeksSeconds: seeks, playMs: PLAY_MS, from: long.contactId },

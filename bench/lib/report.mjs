@@ -156,15 +156,21 @@ export function buildCases(raw) {
     const m = raw.memory2h;
     const tag = `${(m.recording.minutes / 60).toFixed(0)}-hour recording (${(m.recording.plaintextBytes / 1e6).toFixed(0)} MB WAV), ${m.recording.seeksSeconds.length} seeks across it`;
     for (const [key, label] of [['renderers', 'the tab: its renderer processes (page, decrypt worker, Service Worker)'], ['all', 'every Chromium process (browser, GPU, network, audio, renderers)']]) {
+      // The sides every round measured (results kept from a run without the pass-through have two).
+      const sides = ['ours', 'passthrough', 'plain'].filter((who) => m.rounds.every((r) => r[who]));
       const peak = (who) => m.rounds.map((r) => r[who].memory.peak[key] / MiB);
       const ours = median(peak('ours')), plain = median(peak('plain'));
+      const floor = sides.includes('passthrough') ? median(peak('passthrough')) : undefined;
+      const bySide = (f) => Object.fromEntries(sides.map((who) => [who, m.rounds.map((r) => f(r[who]))]));
       add({
         id: `playback.memory2h.${key}`, what: `peak memory (Pss) of ${label}, ${tag}`, metric: 'peak proportional set size', unit: 'MiB', better: 'lower', runs: m.rounds.length,
         ours, limit: plain, limitName: 'bare <audio>, unencrypted', goal: { text: 'goal ≤ 1.2×', met: ours / plain <= 1.2 },
-        samples: { ours: peak('ours').map((x) => round(x)), limit: peak('plain').map((x) => round(x)) },
-        byKind: Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => Object.fromEntries(Object.entries(r[who].memory.peak.byKind).map(([k, v]) => [k, round(v / MiB)])))])),
-        settled: Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => round(r[who].memory.settled[key] / MiB))])),
-        accounts: key === 'renderers' ? Object.fromEntries(['ours', 'plain'].map((who) => [who, m.rounds.map((r) => r[who].memory.accounts && Object.fromEntries(Object.entries(r[who].memory.accounts).map(([k, v]) => [k, round(v / MiB)])))])) : undefined,
+        floor, floorName: floor === undefined ? undefined : 'pass-through',
+        samples: { ours: peak('ours').map((x) => round(x)), limit: peak('plain').map((x) => round(x)), ...(floor === undefined ? {} : { floor: peak('passthrough').map((x) => round(x)) }) },
+        byKind: bySide((s) => Object.fromEntries(Object.entries(s.memory.peak.byKind).map(([k, v]) => [k, round(v / MiB)]))),
+        settled: bySide((s) => round(s.memory.settled[key] / MiB)),
+        accounts: key === 'renderers' ? bySide((s) => s.memory.accounts && Object.fromEntries(Object.entries(s.memory.accounts).map(([k, v]) => [k, round(v / MiB)]))) : undefined,
+        signatureCheck: key === 'renderers' ? m.rounds.map((r) => r.ours.signatureCheck ?? null) : undefined,
       });
     }
   }
@@ -509,7 +515,12 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   (alice signed in, the contact list shown, \`<callseal-player>\` settled: decrypt worker,
   Service Worker; then the contact clicked, which also starts the background signature check)
   against the landing page of the same server with a bare \`<audio preload=auto>\` of a
-  pre-signed URL of the plaintext on the same S3 server. Both play to first audio, then seek to
+  pre-signed URL of the plaintext on the same S3 server, and the floor of any player that streams
+  its media through a Service Worker, "pass-through" (\`bench/pages/passthrough\`): the same
+  plaintext URL played through the player's own Service Worker (\`callseal/player/sw.js\`), which
+  asks a dedicated worker for each piece over the player's protocol, and that worker answers with
+  the object's bytes as stored, read through the player's range source (the same blocks, cache and
+  read-ahead): no key, no decryption, no signature check. Each plays to first audio, then seeks to
   ${results.raw.memory2h?.recording?.seeksSeconds.join(', ') ?? 'ten points'} s, playing ${(results.raw.memory2h?.recording?.playMs ?? 3000) / 1000} s at each. Memory: the proportional set size
   (Linux \`Pss\` of \`/proc/<pid>/smaps_rollup\`: private pages, shared ones divided among the
   processes that map them) of each of that Chromium's processes, sampled every ${results.raw.memory2h?.sampleMs ?? 250} ms from
@@ -519,7 +530,7 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   incognito context is in memory; audio). The figure is the peak of the sum; median of
   ${results.raw.memory2h?.rounds?.length ?? s.memoryRuns} rounds, the order of the sides turning each round; results.json has the peak of each
   process kind and the figure at settle. Playwright's DevTools session keeps no response bodies on
-  either side (\`withoutResponseBodies\`, tests/support/browser.mjs): by default it keeps every
+  any side (\`withoutResponseBodies\`, tests/support/browser.mjs): by default it keeps every
   body a page or worker fetches in the renderer (Blink's buffer partition, ~124 MiB of the
   player's after the seeks on the 31-minute sample), which no user's tab holds. After the last seek's play, each side's renderers as
   Chromium accounts for them (one memory-infra dump: Blink's buffer partition, ArrayBuffers,
@@ -527,7 +538,7 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
   \`accounts\` of the tab's case.${(() => {
     const x = results.cases.find((c) => c.id === 'playback.memory2h.renderers')?.accounts;
     const show = (a) => (a ? Object.entries(a).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') : '');
-    return x?.ours?.[0] ? ` This run's first round (MiB): the player ${show(x.ours[0])}; the bare \`<audio>\` ${show(x.plain[0])}.` : '';
+    return x?.ours?.[0] ? ` This run's first round (MiB): the player ${show(x.ours[0])};${x.passthrough?.[0] ? ` the pass-through ${show(x.passthrough[0])};` : ''} the bare \`<audio>\` ${show(x.plain[0])}.` : '';
   })()}
 - **Key broker**: on loopback, the local stack as \`scripts/stack/up.sh\` starts it (SeaweedFS, moto
   KMS, the OpenID Connect provider), two broker processes over it (\`bench/lib/broker-load.mjs\`).
