@@ -470,3 +470,87 @@ fn a_stream_decryptor_says_where_the_unit_in_progress_lies_and_bounds_every_unit
         assert_eq!(r.is_ok(), id.contains("-f0-"), "{id}: {r:?}");
     }
 }
+
+/// A decryptor given the data key for an engine (`set_data_key_for_engine`, as the wasm layer
+/// gives it) runs neither AES-GCM nor the curve code itself: it waits for the engine to check
+/// the header tag, and for a signed message it hands out the digest of the signed bytes with the
+/// footer, the key still as the header's compressed point, for its caller to verify.
+#[test]
+fn engine_driven_decryptor_leaves_the_header_tag_and_the_signature_to_its_caller() {
+    use callseal::engine::RustAesGcm;
+    use callseal::envelope::random_access::run_ready;
+    use sha2::Digest;
+    for (id, flip_signature) in [
+        ("131-0578-f4096-n10000", false),
+        ("131-0578-f4096-n10000", true),
+    ] {
+        let (mut ct, key, pt) = vector(id);
+        if flip_signature {
+            let last = ct.len() - 1;
+            ct[last] ^= 0x01;
+        }
+        let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+        d.set_data_key_for_engine(callseal::envelope::DataKey::new(&key))
+            .unwrap();
+        let mut used = d.push(&ct).unwrap();
+        assert!(d.header_tag_pending() && d.verified_header().is_none());
+        assert_eq!(
+            used,
+            d.push(&ct[used..]).unwrap() + used,
+            "no byte taken before the tag"
+        );
+        let engine = RustAesGcm::new(d.content_key().unwrap().expose()).unwrap();
+        run_ready(d.verify_header_tag(&engine)).unwrap().unwrap();
+        assert!(d.verified_header().is_some());
+        let mut out = Vec::new();
+        loop {
+            used += d.push(&ct[used..]).unwrap();
+            let Some(f) = d.next_frame() else { break };
+            open_frame(&mut d, &ct, &f, &mut out);
+        }
+        assert_eq!((used, &out), (ct.len(), &pt), "{id}");
+        let sig = d
+            .external_signature()
+            .expect("the signature waits for its caller");
+        assert_eq!(
+            sig.digest,
+            Some(&sha2::Sha384::digest(&ct[..sig.signed_len as usize])[..])
+        );
+        let point = d
+            .verified_header()
+            .unwrap()
+            .info()
+            .public_key_point()
+            .unwrap()
+            .unwrap();
+        assert_eq!(sig.key, &point);
+        assert_eq!(point.compressed().len(), 49);
+        let valid = sig.verifies_digest(sig.digest.unwrap()).unwrap();
+        assert_eq!(valid, !flip_signature, "{id}");
+        match d.signature_checked(valid) {
+            Ok(()) => d.finish().unwrap(),
+            Err(e) => assert_eq!(e.code, ErrorCode::SignatureInvalid),
+        }
+    }
+    // A tampered header tag: TAG_MISMATCH from the engine's check, and the decryptor has failed.
+    let (mut ct, key, _) = vector("119-0478-f4096-n10000");
+    let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+    d.set_data_key_for_engine(callseal::envelope::DataKey::new(&key))
+        .unwrap();
+    let header_len = d.push(&ct).unwrap();
+    ct[header_len - 1] ^= 0x01;
+    let mut d = Decryptor::without_frame_copies(DecryptOptions::default());
+    d.set_data_key_for_engine(callseal::envelope::DataKey::new(&key))
+        .unwrap();
+    d.push(&ct).unwrap();
+    let engine = RustAesGcm::new(d.content_key().unwrap().expose()).unwrap();
+    let e = run_ready(d.verify_header_tag(&engine))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::TagMismatch);
+    assert!(e.message.starts_with("header tag does not verify"), "{e}");
+    assert_eq!(
+        d.push(&ct[header_len..]).unwrap_err().code,
+        ErrorCode::InvalidState
+    );
+}

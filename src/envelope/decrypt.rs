@@ -36,7 +36,7 @@ use std::ops::Range;
 
 use crate::engine::{FrameEngine, RustAesGcm};
 use crate::envelope::body::{body_aad, BodyKind, FrameIv, FINAL_FRAME_MARKER, MAX_NON_FRAMED_LEN};
-use crate::envelope::footer::{MessageHasher, VerificationKey};
+use crate::envelope::footer::{MessageHasher, PublicKeyPoint};
 use crate::envelope::frames::FrameLoop;
 use crate::envelope::header::{
     ContentType, HeaderLimits, HeaderParser, UnverifiedHeader, VerifiedHeader,
@@ -46,7 +46,7 @@ use crate::envelope::keys::{verify_with_rust, ContentKey, DataKey, HeaderCheck};
 use crate::envelope::random_access::run_ready;
 use crate::envelope::suite::{Suite, TAG_LEN};
 use crate::err;
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 
 /// What to do with messages of signed suites (0214, 0346, 0378, 0578).
 ///
@@ -288,13 +288,19 @@ pub struct Decryptor {
     unverified: Option<UnverifiedHeader>,
     verified: Option<VerifiedHeader>,
     content_key: Option<ContentKey>,
-    /// The data key given before the header was parsed, and how the header tag is checked.
-    pending_key: Option<(DataKey, Option<SyncHeaderCheck>)>,
+    /// The data key given before the header was parsed, and the checks that go with it.
+    pending_key: Option<(DataKey, Option<RustChecks>)>,
     /// The header whose tag waits for the caller's engine.
     header_check: Option<HeaderCheck>,
     /// The hash of the signed bytes: signed suites whose signature this decryptor checks itself.
     hasher: Option<MessageHasher>,
-    vkey: Option<VerificationKey>,
+    /// A signed suite's verification key, as the header carries it.
+    vkey: Option<PublicKeyPoint>,
+    /// Verifies the footer signature over the digest of the hash above (given with
+    /// [`Decryptor::set_data_key`]); without it the caller does ([`Decryptor::external_signature`]).
+    verifier: Option<SignatureVerifier>,
+    /// The digest of the signed bytes, once the footer was read without a verifier.
+    digest: Option<Vec<u8>>,
     small: Vec<u8>,
     unit: Option<Unit>,
     ready: Option<SealedFrame>,
@@ -313,19 +319,43 @@ pub struct Decryptor {
     signature_pending: bool,
 }
 
-/// Checks a header's tag without waiting (the pure-Rust engine): what [`Decryptor::set_data_key`]
-/// uses. [`Decryptor::set_data_key_for_engine`] has none, so the caller's engine checks it.
-type SyncHeaderCheck = fn(HeaderCheck) -> Result<(VerifiedHeader, ContentKey)>;
+/// The checks [`Decryptor::set_data_key`] gives the decryptor, which it runs itself without
+/// waiting: the header tag with the pure-Rust engine and the footer signature with the curve
+/// code. [`Decryptor::set_data_key_for_engine`] gives neither: the caller's engine checks the
+/// header tag, and the caller verifies the signature ([`Decryptor::external_signature`]).
+#[derive(Clone, Copy)]
+struct RustChecks {
+    header: fn(HeaderCheck) -> Result<(VerifiedHeader, ContentKey)>,
+    signature: SignatureVerifier,
+}
+
+/// Verifies a DER footer signature over the digest of the signed bytes.
+type SignatureVerifier = fn(&PublicKeyPoint, &[u8], &[u8]) -> Result<()>;
 
 /// A footer signature for the caller to verify (see [`Decryptor::verify_signature_externally`]):
 /// ECDSA with the suite's hash over bytes `[0, signed_len)` of the message.
 pub struct ExternalSignature<'a> {
     /// The verification key from the authenticated header's encryption context.
-    pub key: &'a VerificationKey,
+    pub key: &'a PublicKeyPoint,
     /// The DER signature from the footer.
     pub der: &'a [u8],
     /// How many leading message bytes (header and body) the signature covers.
     pub signed_len: u64,
+    /// Their digest, when the decryptor hashed them (it was given the data key with
+    /// [`Decryptor::set_data_key_for_engine`] and not told to leave the hash to the caller).
+    pub digest: Option<&'a [u8]>,
+}
+
+impl ExternalSignature<'_> {
+    /// Whether the signature verifies over `digest` (the hash of the signed bytes), with the
+    /// curve code; `MALFORMED_HEADER` if the key does not decode.
+    pub fn verifies_digest(&self, digest: &[u8]) -> Result<bool> {
+        match self.key.verify_prehash(digest, self.der) {
+            Ok(()) => Ok(true),
+            Err(e) if e.code == ErrorCode::SignatureInvalid => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl std::fmt::Debug for Decryptor {
@@ -399,6 +429,8 @@ impl Decryptor {
             header_check: None,
             hasher: None,
             vkey: None,
+            verifier: None,
+            digest: None,
             small: Vec::with_capacity(24),
             unit: None,
             ready: None,
@@ -439,6 +471,7 @@ impl Decryptor {
             key: self.vkey.as_ref()?,
             der: &self.footer,
             signed_len: self.signed_len,
+            digest: self.digest.as_deref(),
         })
     }
 
@@ -533,7 +566,11 @@ impl Decryptor {
     /// is parsed) or when [`Decryptor::needs_data_key`]. Verifies the key commitment and the
     /// header tag, then the expected encryption context and the public key.
     pub fn set_data_key(&mut self, key: DataKey) -> Result<()> {
-        self.give_key(key, Some(verify_with_rust))
+        let checks = RustChecks {
+            header: verify_with_rust,
+            signature: PublicKeyPoint::verify_prehash,
+        };
+        self.give_key(key, Some(checks))
     }
 
     /// Gives the data key, as [`Decryptor::set_data_key`], but leaves the header tag to the
@@ -545,7 +582,7 @@ impl Decryptor {
         self.give_key(key, None)
     }
 
-    fn give_key(&mut self, key: DataKey, check: Option<SyncHeaderCheck>) -> Result<()> {
+    fn give_key(&mut self, key: DataKey, check: Option<RustChecks>) -> Result<()> {
         match self.phase {
             Phase::Header => {
                 self.pending_key = Some((key, check));
@@ -569,15 +606,16 @@ impl Decryptor {
         r
     }
 
-    fn apply_key(&mut self, key: DataKey, sync_check: Option<SyncHeaderCheck>) -> Result<()> {
+    fn apply_key(&mut self, key: DataKey, rust_checks: Option<RustChecks>) -> Result<()> {
         let header = self
             .unverified
             .take()
             .ok_or_else(|| err!(InvalidState, "no header"))?;
         let check = HeaderCheck::begin(header, &key, &self.opts.expected_context)?;
-        match sync_check {
-            Some(verify) => {
-                let (verified, content_key) = verify(check)?;
+        match rust_checks {
+            Some(checks) => {
+                self.verifier = Some(checks.signature);
+                let (verified, content_key) = (checks.header)(check)?;
                 self.header_verified(verified, content_key)
             }
             None => {
@@ -591,7 +629,7 @@ impl Decryptor {
     fn header_verified(&mut self, verified: VerifiedHeader, content_key: ContentKey) -> Result<()> {
         let info = verified.info();
         let mut hasher = MessageHasher::for_suite(&info.suite);
-        self.vkey = info.verification_key()?;
+        self.vkey = info.public_key_point()?;
         if self.vkey.is_some() {
             hasher.update(verified.bytes());
         }
@@ -933,7 +971,14 @@ impl Decryptor {
                     .vkey
                     .as_ref()
                     .ok_or_else(|| err!(InvalidState, "no verification key"))?;
-                vkey.verify_prehash(&digest, &sig)?;
+                match self.verifier {
+                    Some(verify) => verify(vkey, &digest, &sig)?,
+                    // The caller verifies the digest (external_signature).
+                    None => {
+                        self.digest = Some(digest);
+                        self.signature_pending = true;
+                    }
+                }
                 self.footer = sig;
                 self.phase = Phase::Done;
                 Ok(())

@@ -84,22 +84,40 @@ impl MessageHasher {
     }
 }
 
-/// A signed suite's verification key, from the `aws-crypto-public-key` context value.
-#[derive(Debug, Clone)]
-pub enum VerificationKey {
-    /// ECDSA P-256.
-    P256(p256::ecdsa::VerifyingKey),
-    /// ECDSA P-384.
-    P384(p384::ecdsa::VerifyingKey),
+/// A signed suite's verification key as its header carries it (`aws-crypto-public-key`): the
+/// compressed SEC1 point, checked to be a point of the suite's curve when the header is parsed,
+/// and decoded into a [`VerificationKey`] only to verify the footer signature
+/// ([`PublicKeyPoint::decode`]): what reads a message without verifying its signature needs
+/// none of the signature code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeyPoint {
+    signature: Signature,
+    /// `02`/`03` ‖ x.
+    compressed: Vec<u8>,
 }
 
-impl VerificationKey {
-    /// Decodes the context value (base64 of a compressed SEC1 point) for `suite`.
+impl PublicKeyPoint {
+    /// Reads the context value (base64 of a compressed SEC1 point) for `suite`: `MALFORMED_HEADER`
+    /// unless it is a compressed point of the suite's curve (its x has a y on the curve).
     ///
     /// Only the compressed form (`02`/`03` ‖ x) is accepted: it is what every official SDK
     /// writes, and the official Python and JavaScript decryptors refuse any other encoding of
     /// the key, so a message callseal decrypts is one they decrypt too.
     pub fn from_context_value(suite: &Suite, b64: &str) -> Result<Self> {
+        let point = Self::from_base64(suite, b64)?;
+        if !point.x_has_y() {
+            return Err(err!(
+                MalformedHeader,
+                "`{PUBLIC_KEY_CONTEXT_KEY}` is not a valid point for suite {}",
+                suite.id_hex()
+            ));
+        }
+        Ok(point)
+    }
+
+    /// The base64 of a compressed point of the suite's curve's length, not checked to be on
+    /// the curve.
+    pub(crate) fn from_base64(suite: &Suite, b64: &str) -> Result<Self> {
         let sec1 = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|_| {
@@ -108,21 +126,18 @@ impl VerificationKey {
                     "`{PUBLIC_KEY_CONTEXT_KEY}` is not valid base64"
                 )
             })?;
-        let bad = || {
-            err!(
-                MalformedHeader,
-                "`{PUBLIC_KEY_CONTEXT_KEY}` is not a valid point for suite {}",
-                suite.id_hex()
-            )
-        };
         let coordinate_len = match suite.signature {
             Signature::EcdsaP256Sha256 => 32,
             Signature::EcdsaP384Sha384 => 48,
-            Signature::None => 0,
+            Signature::None => {
+                return Err(err!(
+                    ContextMismatch,
+                    "unsigned suite {} carries a public key",
+                    suite.id_hex()
+                ))
+            }
         };
-        if coordinate_len > 0
-            && (sec1.len() != 1 + coordinate_len || !matches!(sec1.first(), Some(2 | 3)))
-        {
+        if sec1.len() != 1 + coordinate_len || !matches!(sec1.first(), Some(2 | 3)) {
             return Err(err!(
                 MalformedHeader,
                 "`{PUBLIC_KEY_CONTEXT_KEY}` is not a compressed point for suite {} ({} bytes \
@@ -133,19 +148,97 @@ impl VerificationKey {
                 1 + coordinate_len
             ));
         }
-        match suite.signature {
+        Ok(PublicKeyPoint {
+            signature: suite.signature,
+            compressed: sec1,
+        })
+    }
+
+    /// Whether the point's x has a y on the curve (the curve crates' point decompression: field
+    /// arithmetic only, none of the signature code).
+    fn x_has_y(&self) -> bool {
+        use p256::elliptic_curve::point::DecompressPoint;
+        let (x, y_is_odd) = (
+            &self.compressed[1..],
+            subtle::Choice::from(self.compressed[0] & 1),
+        );
+        match self.signature {
+            Signature::EcdsaP256Sha256 => p256::FieldBytes::try_from(x)
+                .is_ok_and(|x| p256::AffinePoint::decompress(&x, y_is_odd).is_some().into()),
+            Signature::EcdsaP384Sha384 => p384::FieldBytes::try_from(x)
+                .is_ok_and(|x| p384::AffinePoint::decompress(&x, y_is_odd).is_some().into()),
+            Signature::None => false,
+        }
+    }
+
+    /// The compressed SEC1 point.
+    pub fn compressed(&self) -> &[u8] {
+        &self.compressed
+    }
+
+    /// WebCrypto curve name (`"P-256"` / `"P-384"`).
+    pub fn curve_name(&self) -> &'static str {
+        match self.signature {
+            Signature::EcdsaP384Sha384 => "P-384",
+            _ => "P-256",
+        }
+    }
+
+    /// Verifies a DER signature over a message digest with the decoded key
+    /// ([`VerificationKey::verify_prehash`]).
+    pub fn verify_prehash(&self, digest: &[u8], der: &[u8]) -> Result<()> {
+        self.decode()?.verify_prehash(digest, der)
+    }
+
+    /// A DER signature as WebCrypto takes it ([`VerificationKey::der_to_raw`]).
+    pub fn der_to_raw(&self, der: &[u8]) -> Result<Vec<u8>> {
+        self.decode()?.der_to_raw(der)
+    }
+
+    /// The key the footer signature is verified with. `MALFORMED_HEADER` if the point does not
+    /// decode (a point [`PublicKeyPoint::from_context_value`] read always does).
+    pub fn decode(&self) -> Result<VerificationKey> {
+        let bad = || {
+            err!(
+                MalformedHeader,
+                "`{PUBLIC_KEY_CONTEXT_KEY}` is not a valid point for a {} signature",
+                self.curve_name()
+            )
+        };
+        match self.signature {
             Signature::EcdsaP256Sha256 => Ok(VerificationKey::P256(
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(&self.compressed).map_err(|_| bad())?,
             )),
             Signature::EcdsaP384Sha384 => Ok(VerificationKey::P384(
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
+                p384::ecdsa::VerifyingKey::from_sec1_bytes(&self.compressed).map_err(|_| bad())?,
             )),
-            Signature::None => Err(err!(
-                ContextMismatch,
-                "unsigned suite {} carries a public key",
-                suite.id_hex()
-            )),
+            Signature::None => Err(bad()),
         }
+    }
+}
+
+/// A signed suite's verification key, decoded from its [`PublicKeyPoint`].
+#[derive(Debug, Clone)]
+pub enum VerificationKey {
+    /// ECDSA P-256.
+    P256(p256::ecdsa::VerifyingKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::VerifyingKey),
+}
+
+impl VerificationKey {
+    /// Decodes the context value (base64 of a compressed SEC1 point) for `suite`
+    /// ([`PublicKeyPoint::from_context_value`], then [`PublicKeyPoint::decode`]).
+    pub fn from_context_value(suite: &Suite, b64: &str) -> Result<Self> {
+        PublicKeyPoint::from_base64(suite, b64)?
+            .decode()
+            .map_err(|_| {
+                err!(
+                    MalformedHeader,
+                    "`{PUBLIC_KEY_CONTEXT_KEY}` is not a valid point for suite {}",
+                    suite.id_hex()
+                )
+            })
     }
 
     /// The public key as an uncompressed SEC1 point (`04 ‖ x ‖ y`), what WebCrypto's

@@ -8,7 +8,7 @@
 //! [`crate::envelope::keys::verify_header`] turns it into a [`VerifiedHeader`], after the key
 //! commitment (v2) and the header authentication tag have been checked with the data key.
 
-use crate::envelope::footer::{VerificationKey, PUBLIC_KEY_CONTEXT_KEY};
+use crate::envelope::footer::{PublicKeyPoint, VerificationKey, PUBLIC_KEY_CONTEXT_KEY};
 use crate::envelope::suite::{HeaderVersion, Suite, COMMITMENT_LEN, IV_LEN, TAG_LEN};
 use crate::err;
 use crate::error::{Error, Result};
@@ -243,13 +243,14 @@ impl HeaderInfo {
         self.encryption_context.get(PUBLIC_KEY_CONTEXT_KEY)
     }
 
-    /// The verification key of an authenticated header: `None` for an unsigned suite, else the
-    /// decoded `aws-crypto-public-key` pair. `CONTEXT_MISMATCH` if a signed suite's context lacks
-    /// it, `MALFORMED_HEADER` if it is not a compressed point of the suite's curve
-    /// (spec: framework/default-cmm.md, "Decrypt Materials"). The header parser already refuses
-    /// both for every API (so random access, which never checks the signature, releases nothing
-    /// of such a message); the decryptor calls this for the key it verifies the footer with.
-    pub fn verification_key(&self) -> Result<Option<VerificationKey>> {
+    /// The verification key of an authenticated header as it carries it: `None` for an
+    /// unsigned suite, else the compressed point of the `aws-crypto-public-key` pair, decoded
+    /// only to verify the signature ([`PublicKeyPoint::decode`]). `CONTEXT_MISMATCH` if a signed
+    /// suite's context lacks it, `MALFORMED_HEADER` if it is not a compressed point of the
+    /// suite's curve's length (spec: framework/default-cmm.md, "Decrypt Materials"). The header
+    /// parser already refuses both, and a point whose x has no y, for every API (so random
+    /// access, which never checks the signature, releases nothing of such a message).
+    pub fn public_key_point(&self) -> Result<Option<PublicKeyPoint>> {
         if !self.suite.is_signed() {
             return Ok(None);
         }
@@ -260,7 +261,15 @@ impl HeaderInfo {
                 self.suite.id_hex()
             )
         })?;
-        VerificationKey::from_context_value(&self.suite, pk).map(Some)
+        PublicKeyPoint::from_base64(&self.suite, pk).map(Some)
+    }
+
+    /// The decoded verification key ([`HeaderInfo::public_key_point`], decoded), to verify
+    /// the footer signature with.
+    pub fn verification_key(&self) -> Result<Option<VerificationKey>> {
+        self.public_key_point()?
+            .map(|point| point.decode())
+            .transpose()
     }
 
     /// Serializes the header body (everything before the authentication field).
@@ -668,9 +677,9 @@ impl HeaderParser {
                         return Err(err!(ContextMismatch, "unsigned suite {} but the encryption context has `{PUBLIC_KEY_CONTEXT_KEY}`", suite.id_hex()).into());
                     }
                     // A key that could never verify the signature is refused here, before a key
-                    // broker is asked for the data key (decryption decodes it again for use).
+                    // broker is asked for the data key (the verifier decodes it for use).
                     Some(pk) => {
-                        VerificationKey::from_context_value(&suite, pk)?;
+                        PublicKeyPoint::from_context_value(&suite, pk)?;
                     }
                     None => {}
                 }

@@ -192,7 +192,7 @@ async fn decrypt_message(
         let mut check: Option<SignatureCheck> = None;
         loop {
             if check.is_none() && worker_hash.is_none() && !more {
-                check = start_signature_check(&dec, message).await?;
+                check = start_signature_check(&mut dec, message).await?;
             }
             if let Some(f) = dec.next_frame() {
                 frames.queue(&f, f.range.clone());
@@ -221,14 +221,15 @@ async fn decrypt_message(
         if let (Some(mut hash), Some(signed_len)) = (worker_hash, signed_len) {
             hash.push(&message.subarray(hashed, signed_len)).await;
             if let Some(digest) = hash.finish().await {
-                let valid = dec
-                    .external_signature()
-                    .is_some_and(|sig| sig.key.verify_prehash(&digest, sig.der).is_ok());
+                let valid = match dec.external_signature() {
+                    Some(sig) => sig.verifies_digest(&digest)?,
+                    None => false,
+                };
                 dec.signature_checked(valid)?;
             }
         }
         if check.is_none() {
-            check = start_signature_check(&dec, message).await?;
+            check = start_signature_check(&mut dec, message).await?;
         }
         if let Some(check) = check {
             let valid = check.valid().await?;
@@ -284,19 +285,27 @@ fn sized_output(message: &Uint8Array, dec: &Decryptor) -> Output {
     Output::with_len(hint.map_or(total.saturating_sub(header_len), |n| n as u32))
 }
 
-/// Starts the WebCrypto check of the footer signature, once the decryptor has read it.
+/// Checks the footer signature once the decryptor has read it: the digest the decryptor
+/// hashed (the pure-Rust engine's path) with the curve code, right away; otherwise starts the
+/// WebCrypto check over the message's bytes.
 async fn start_signature_check(
-    dec: &Decryptor,
+    dec: &mut Decryptor,
     message: &Uint8Array,
 ) -> Result<Option<SignatureCheck>> {
     let Some(sig) = dec.external_signature() else {
         return Ok(None);
     };
-    let raw = sig.key.der_to_raw(sig.der)?;
+    if let Some(digest) = sig.digest {
+        let valid = sig.verifies_digest(digest)?;
+        dec.signature_checked(valid)?;
+        return Ok(None);
+    }
+    let key = sig.key.decode()?;
+    let raw = key.der_to_raw(sig.der)?;
     let signed = message.subarray(0, sig.signed_len as u32);
-    let point = sig.key.to_uncompressed_sec1();
+    let point = key.to_uncompressed_sec1();
     Ok(Some(
-        webcrypto::ecdsa_verify_start(sig.key.curve_name(), &point, &raw, &signed).await?,
+        webcrypto::ecdsa_verify_start(key.curve_name(), &point, &raw, &signed).await?,
     ))
 }
 

@@ -174,10 +174,10 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array) -> Result<Arra
             ));
         };
         let digest = hash.finish().await?;
-        let valid = st
-            .dec
-            .external_signature()
-            .is_some_and(|sig| sig.key.verify_prehash(&digest, sig.der).is_ok());
+        let valid = match st.dec.external_signature() {
+            Some(sig) => sig.verifies_digest(&digest)?,
+            None => false,
+        };
         st.dec.signature_checked(valid)?;
     }
     Ok(out)
