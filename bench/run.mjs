@@ -126,13 +126,17 @@ try {
     const glue = (files) => files.reduce((n, f) => n + (existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f)).length : 0), 0);
     raw.size = {
       decrypt: { wasm: size('pkg/wasm/callseal_decrypt_bg.wasm'), jsGlueBytes: glue(['pkg/decrypt.js', 'pkg/lib/decrypt.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_decrypt.js']), peer: peerEsdk },
+      // The decrypt module's second half (S3EC objects, range reads), loaded on their first call.
+      decryptMore: { wasm: size('pkg/wasm/callseal_decrypt_more_bg.wasm'), jsGlueBytes: glue(['pkg/decrypt-more.js', 'pkg/wasm/callseal_decrypt_more.js']) },
       policy: { wasm: size('pkg/wasm/callseal_policy_bg.wasm'), serviceData: size('pkg/service-data.bin'), jsGlueBytes: glue(['pkg/policy.js', 'pkg/lib/policy.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_policy.js']), peer: peerIam },
       encrypt: { wasm: size('pkg/wasm/callseal_encrypt_bg.wasm'), jsGlueBytes: glue(['pkg/encrypt.js', 'pkg/lib/encrypt.js', 'pkg/lib/load.js', 'pkg/lib/callseal-error.js', 'pkg/wasm/callseal_encrypt.js']) },
     };
-    // What the decrypt module holds, by crate (the module as cargo links it, names kept).
-    const linked = join(ROOT, 'target/wasm/callseal_decrypt.wasm');
-    if (existsSync(linked)) raw.size.decrypt.breakdown = breakdown(readFileSync(linked));
-    log(`sizes: decrypt wasm ${raw.size.decrypt.wasm.bytes} B (${raw.size.decrypt.wasm.gzipBytes} gz) vs peer ${peerEsdk.bytes} (${peerEsdk.gzipBytes} gz); policy wasm ${raw.size.policy.wasm.bytes} (${raw.size.policy.wasm.gzipBytes} gz) vs peer ${peerIam.bytes} (${peerIam.gzipBytes} gz)`);
+    // What each decrypt module holds, by crate (the module as cargo links it, names kept).
+    for (const [k, name] of [['decrypt', 'callseal_decrypt'], ['decryptMore', 'callseal_decrypt_more']]) {
+      const linked = join(ROOT, `target/wasm/${name}.wasm`);
+      if (existsSync(linked)) raw.size[k].breakdown = breakdown(readFileSync(linked));
+    }
+    log(`sizes: decrypt wasm ${raw.size.decrypt.wasm.bytes} B (${raw.size.decrypt.wasm.gzipBytes} gz) vs peer ${peerEsdk.bytes} (${peerEsdk.gzipBytes} gz), its second half ${raw.size.decryptMore.wasm.bytes} (${raw.size.decryptMore.wasm.gzipBytes} gz); policy wasm ${raw.size.policy.wasm.bytes} (${raw.size.policy.wasm.gzipBytes} gz) vs peer ${peerIam.bytes} (${peerIam.gzipBytes} gz)`);
   }
   // The parts on the local stack: a failure is recorded in results.json and the run goes on.
   const onStack = async (part, what, measure) => {

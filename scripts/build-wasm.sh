@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Builds callseal's two wasm modules and assembles the npm package in pkg/.
+# Builds callseal's wasm modules and assembles the npm package in pkg/
 #
-#   callseal_decrypt.wasm   --features envelope  (decryption only: what a player page loads)
-#   callseal_policy.wasm    --features policy    (validator + evaluator; service data is a separate file)
+#   callseal_decrypt.wasm       --features decrypt-entry  (one-shot and stream decryption: what a
+#                                                          console loads first)
+#   callseal_decrypt_more.wasm  --features decrypt-more   (S3EC objects, range reads: the package
+#                                                          loads it the first time one is called)
+#   callseal_encrypt.wasm       --features decrypt-entry,encrypt  (ESDK message encryption)
+#   callseal_policy.wasm        --features policy         (validator + evaluator; service data is a separate file)
 #
 # Toolchain: rustup's wasm32-unknown-unknown target when installed; otherwise Debian's
 # rustc-web + rust-web-src + lld with -Z build-std (see README, "Building").
@@ -101,8 +105,12 @@ for m in ${CALLSEAL_WASM_MODULES:-decrypt encrypt policy}; do
   case $m in
     # Panics in the decrypt module are traps with no message or formatting code behind them (no
     # panic crosses into JS: errors are typed values). Needs std built from source (-Z build-std).
-    decrypt) build_module callseal_decrypt envelope "${CALLSEAL_WASM_DECRYPT_PROFILE:-wasm-decrypt}" "${IMMEDIATE_ABORT[*]}" ;;
-    encrypt) build_module callseal_encrypt envelope,encrypt ;;
+    decrypt)
+      for half in "callseal_decrypt decrypt-entry" "callseal_decrypt_more decrypt-more"; do
+        # shellcheck disable=SC2086
+        build_module $half "${CALLSEAL_WASM_DECRYPT_PROFILE:-wasm-decrypt}" "${IMMEDIATE_ABORT[*]}"
+      done ;;
+    encrypt) build_module callseal_encrypt decrypt-entry,encrypt ;;
     # The evaluator is hot and the policy module's budget has room: built for speed.
     policy) build_module callseal_policy policy "${CALLSEAL_WASM_POLICY_PROFILE:-wasm-policy}" ;;
     *) echo "error: unknown module $m" >&2; exit 1 ;;
@@ -123,7 +131,7 @@ sed "s/\"version\": \"0.0.0\"/\"version\": \"$VERSION\"/" pkg-config/package.jso
 if [ -f target/generated/service-data.bin ]; then cp target/generated/service-data.bin "$OUT/service-data.bin"; fi
 for m in decrypt policy encrypt; do  # development builds of a subset of the modules
   if [ ! -f "$OUT/wasm/callseal_$m.js" ]; then
-    rm -f "$OUT/$m.ts" "$OUT/node/$m.ts" "$OUT/lib/$m.ts"
+    rm -f "$OUT/$m.ts" "$OUT/$m-more.ts" "$OUT/node/$m.ts" "$OUT/lib/$m.ts"
     sed -i "/$m/d" "$OUT/index.ts" "$OUT/node/index.ts"
   fi
 done

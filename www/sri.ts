@@ -36,7 +36,7 @@ export function subresourceIntegrity(): Plugin[] {
     apply: 'build',
     enforce: 'pre',
     transform(code, id) {
-      if (!/[\\/]pkg[\\/](decrypt|policy)\.js$/.test(id)) return null;
+      if (!/[\\/]pkg[\\/](decrypt|decrypt-more|policy)\.js$/.test(id)) return null;
       let n = 0;
       const out = code.replace(WASM_LOAD, (_m, url: string, file: string) => {
         n++;

@@ -28,6 +28,9 @@ const SIZE_GROUPS = [
   ['data', 'data section (constants, tables, strings)', ['data (constants, tables, strings)']],
 ];
 
+/** The modules whose bytes are grouped by part: results.json's key and the name in the table. */
+const SIZED_MODULES = [['decrypt', 'decrypt entry'], ['decryptMore', "decrypt module's second half"]];
+
 /** The SIZE_GROUPS part a wasm-breakdown group counts for (undefined: none). */
 const sizePart = (group) => (SIZE_GROUPS.find(([, , names]) => names.some((n) => (n.endsWith('::') ? group.startsWith(n) : group === n)))
   ?? SIZE_GROUPS.find(([, , names]) => names.includes('*')))[0];
@@ -118,10 +121,16 @@ export function buildCases(raw) {
   if (raw.size) {
     for (const k of ['decrypt', 'policy']) {
       const s = raw.size[k];
-      const what = k === 'decrypt' ? 'decryption-only module vs the peer\'s decrypt bundle (minified)' : 'policy engine module vs iam-simulate core + iam-policy bundle (minified)';
+      const what = k === 'decrypt' ? 'decrypt entry (one-shot and stream decryption: what a page loads first) vs the peer\'s decrypt bundle (minified)' : 'policy engine module vs iam-simulate core + iam-policy bundle (minified)';
       add({ id: `size.${k}.raw`, what, metric: 'download size', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.bytes / 1024, peer: s.peer.bytes / 1024, jsGlueKiB: round(s.jsGlueBytes / 1024) });
       add({ id: `size.${k}.gzip`, what, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.gzipBytes / 1024, peer: s.peer.gzipBytes / 1024, ...(s.serviceData ? { serviceDataKiB: round(s.serviceData.bytes / 1024), serviceDataGzipKiB: round(s.serviceData.gzipBytes / 1024) } : {}) });
     }
+  }
+  if (raw.size?.decryptMore) {
+    const s = raw.size.decryptMore;
+    const what = "decrypt module's second half (S3EC objects, range reads: loaded on their first call)";
+    add({ id: 'size.decryptMore.raw', what, metric: 'download size', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.bytes / 1024, jsGlueKiB: round(s.jsGlueBytes / 1024) });
+    add({ id: 'size.decryptMore.gzip', what, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.gzipBytes / 1024 });
   }
   if (raw.size?.encrypt) {
     const s = raw.size.encrypt;
@@ -129,13 +138,16 @@ export function buildCases(raw) {
     add({ id: 'size.encrypt.raw', what, metric: 'download size', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.bytes / 1024, jsGlueKiB: round(s.jsGlueBytes / 1024) });
     add({ id: 'size.encrypt.gzip', what, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1, ours: s.wasm.gzipBytes / 1024 });
   }
-  // The decrypt module by what it holds (each group's function bodies gzipped on their own).
-  for (const [key, label] of SIZE_GROUPS) {
-    const groups = raw.size?.decrypt?.breakdown?.groups;
-    if (!groups) break;
-    const picked = groups.filter((g) => sizePart(g.group) === key);
-    add({ id: `size.decrypt.part.${key}`, what: `decrypt module: ${label} (${picked.map((g) => g.group).join(', ')}), code gzipped alone`, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1,
-      ours: picked.reduce((n, g) => n + g.gzipBytes, 0) / 1024 });
+  // Each decrypt module by what it holds (each group's function bodies gzipped on their own).
+  for (const [module, name] of SIZED_MODULES) {
+    const groups = raw.size?.[module]?.breakdown?.groups;
+    if (!groups) continue;
+    for (const [key, label] of SIZE_GROUPS) {
+      const picked = groups.filter((g) => sizePart(g.group) === key);
+      if (!picked.length) continue;
+      add({ id: `size.${module}.part.${key}`, what: `${name}: ${label} (${picked.map((g) => g.group).join(', ')}), code gzipped alone`, metric: 'download size, gzip -9', unit: 'KiB', better: 'lower', runs: 1,
+        ours: picked.reduce((n, g) => n + g.gzipBytes, 0) / 1024 });
+    }
   }
   if (raw.playback && !raw.playback.error) {
     const pb = raw.playback;
@@ -326,13 +338,17 @@ function table(results) {
   row(`Node: validate the ${results.raw.policyCorpus?.policies.toLocaleString('en-US')} corpus policies, best of ${corpus?.runs}`, corpus, corpus?.peerName);
   const corpusCpu = c('policy.node.validateCorpus.cpu');
   row(`Node: validate the ${results.raw.policyCorpus?.policies.toLocaleString('en-US')} corpus policies, main-thread CPU, best of ${corpusCpu?.runs}`, corpusCpu, corpusCpu?.peerName);
-  row('decrypt module size', c('size.decrypt.raw'));
-  row('decrypt module size, gzip', c('size.decrypt.gzip'));
+  row('decrypt entry size', c('size.decrypt.raw'));
+  row('decrypt entry size, gzip', c('size.decrypt.gzip'));
+  row("decrypt module's second half size", c('size.decryptMore.raw'));
+  row("decrypt module's second half size, gzip", c('size.decryptMore.gzip'));
   row('policy module size', c('size.policy.raw'), 'iam-simulate');
   row('policy module size, gzip', c('size.policy.gzip'), 'iam-simulate');
   row('encrypt module size', c('size.encrypt.raw'));
   row('encrypt module size, gzip', c('size.encrypt.gzip'));
-  for (const [key, label] of SIZE_GROUPS) row(`decrypt module, gzip: ${label}`, c(`size.decrypt.part.${key}`));
+  for (const [module, name] of SIZED_MODULES) {
+    for (const [key, label] of SIZE_GROUPS) row(`${name}, gzip: ${label}`, c(`size.${module}.part.${key}`));
+  }
   row('time to first audio (long recording)', c('playback.ttfa'));
   row('seek latency (long recording)', c('playback.seek'));
   row('signature check (long recording)', c('playback.signatureCheck'));
@@ -486,11 +502,15 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
 - **Sizes**: \`pkg/wasm/*.wasm\` raw and gzip -9, against the peers' minified vite bundles
   (decrypt-only client-browser; iam-simulate core engine + iam-policy). callseal's JS glue and
   the policy engine's separate \`service-data.bin\` are listed in results.json. The decrypt
-  module's rows by part come from bench/lib/wasm-breakdown.mjs: the function bodies of
-  \`target/wasm/callseal_decrypt.wasm\` (as cargo links it, names kept) grouped by the callseal
+  module is two: the entry (\`callseal_decrypt\`: one-shot and stream decryption, what a page
+  loads first) and its second half (\`callseal_decrypt_more\`: S3EC objects and range reads,
+  which the package loads on their first call). Their rows by part come from
+  bench/lib/wasm-breakdown.mjs: the function bodies of \`target/wasm/callseal_decrypt.wasm\` and
+  \`target/wasm/callseal_decrypt_more.wasm\` (as cargo links them, names kept) grouped by the callseal
   module or crate they belong to (an exported async function's state machine, compiled into
   js_sys's \`future_to_promise\`, counts for its callseal module), each group gzipped alone
-  (\`size.decrypt.breakdown\` in results.json has every group); the parts sum the groups.
+  (\`size.decrypt.breakdown\` and \`size.decryptMore.breakdown\` in results.json have every
+  group); the parts sum the groups.
 - **Playback**: the player page against the local stack (SeaweedFS S3, moto KMS, reference key
   broker), the longest sample recording; \`tests/e2e/measure.mjs\` times first audio and three
   seeks; the limit is the same recording unencrypted from the same S3 server in a bare

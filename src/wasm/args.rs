@@ -142,6 +142,7 @@ mod envelope {
         "engine",
     ];
     /// The options `decryptStream` takes (`signal` is the TS layer's).
+    #[cfg(feature = "decrypt-entry")]
     pub(crate) const STREAM_OPTIONS: &[&str] = &[
         "expectedContext",
         "maxEncryptedDataKeys",
@@ -151,8 +152,10 @@ mod envelope {
     ];
     /// The options `unwrapRawAesDataKey` takes (the pairs a message made with required
     /// encryption context does not store are part of the keyring's AAD).
+    #[cfg(feature = "decrypt-entry")]
     pub(crate) const UNWRAP_OPTIONS: &[&str] = &["expectedContext"];
     /// The options `decryptS3Object` takes.
+    #[cfg(feature = "decrypt-more")]
     pub(crate) const S3_OPTIONS: &[&str] = &["expectedContext", "engine", "instructionFile"];
 
     #[derive(Clone, Copy, PartialEq, Eq)]
@@ -318,6 +321,7 @@ mod envelope {
     }
 
     /// A raw AES keyring (`{ keyNamespace, keyName, key }`) from JavaScript.
+    #[cfg(any(feature = "decrypt-entry", feature = "encrypt"))]
     pub(crate) fn keyring_from_js(
         keyring: &JsValue,
     ) -> Result<crate::envelope::raw_aes::RawAesKeyring, JsValue> {

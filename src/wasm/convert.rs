@@ -73,6 +73,7 @@ pub(crate) fn header_to_js(info: &HeaderInfo) -> JsValue {
 }
 
 /// The header as `VerifiedMessageHeader` (`unauthenticated: false`): verified with the data key.
+#[cfg(feature = "decrypt-more")]
 pub(crate) fn verified_header_to_js(info: &HeaderInfo) -> JsValue {
     let header = header_to_js(info);
     set(header.unchecked_ref(), "unauthenticated", &false.into());

@@ -8,10 +8,11 @@ use js_sys::{Array, Uint8Array};
 
 use super::webcrypto::AesKey;
 use crate::engine::{FrameEngine, RustAesGcm};
-use crate::envelope::decrypt::SealedFrame;
-use crate::envelope::frames::{FrameBatch, FrameLoop};
+use crate::envelope::frames::FrameBatch;
 use crate::envelope::keys::ContentKey;
 use crate::envelope::suite::TAG_LEN;
+#[cfg(feature = "decrypt-more")]
+use crate::envelope::{decrypt::SealedFrame, frames::FrameLoop};
 use crate::err;
 use crate::error::Result;
 
@@ -98,6 +99,7 @@ fn open_in_wasm(
 /// Copies the sealed bytes of `frames` (copied out of the stream, or read from a range source)
 /// back to back into `source`, which holds at least [`sealed_len`] bytes, and queues each frame on
 /// `frames_loop` with its place there.
+#[cfg(feature = "decrypt-more")]
 pub(crate) fn queue_copies<E: FrameEngine>(
     frames_loop: &mut FrameLoop<E>,
     frames: &[SealedFrame],
@@ -114,6 +116,7 @@ pub(crate) fn queue_copies<E: FrameEngine>(
 }
 
 /// The bytes of ciphertext ‖ tag `frames` hold.
+#[cfg(feature = "decrypt-more")]
 pub(crate) fn sealed_len(frames: &[SealedFrame]) -> usize {
     frames.iter().map(|f| f.ciphertext_and_tag().len()).sum()
 }
@@ -133,7 +136,8 @@ pub(crate) fn js_range(range: &std::ops::Range<u64>, what: &str) -> Result<(u32,
 pub(crate) enum Plaintext {
     /// One buffer, frame after frame.
     Buffer(Output),
-    /// One buffer per frame, in order (WebCrypto's own result buffers: no copy).
+    /// One buffer per frame, in order (WebCrypto's own result buffers: no copy): streams.
+    #[cfg_attr(not(feature = "decrypt-entry"), allow(dead_code))]
     Pieces(Array),
 }
 
@@ -192,6 +196,7 @@ impl Output {
     }
 
     /// The plaintext: the buffer itself, or a copy of its written part if the size was overstated.
+    #[cfg(feature = "decrypt-entry")]
     pub(crate) fn into_plaintext(self) -> Uint8Array {
         if self.written == self.buf.length() {
             return self.buf;

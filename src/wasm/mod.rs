@@ -1,7 +1,9 @@
 //! The wasm-bindgen surface: converts JS values in (`args`), delegates to the core, converts
 //! results (`convert`) and errors out. No format or policy logic lives here that native code
 //! lacks. One file per API family: `decrypt` (one-shot), `stream`, `range`, `s3`, `encrypt`,
-//! `policy`; WebCrypto and the hashing Worker in `webcrypto` and `hash_worker`.
+//! `policy`; WebCrypto and the hashing Worker in `webcrypto` and `hash_worker`. Decryption is two
+//! modules (Cargo features): `decrypt-entry` (one-shot and stream decryption, what a page loads
+//! first) and `decrypt-more` (range reads and S3EC objects, loaded on demand).
 //!
 //! Errors cross as `CallsealError` (a JS `Error` subclass with a stable `code`), built by the
 //! small JS snippet `callseal_error.js`, so every module throws the same class.
@@ -13,23 +15,23 @@ use crate::error::Error;
 mod args;
 #[cfg(feature = "envelope")]
 mod convert;
-#[cfg(feature = "envelope")]
+#[cfg(feature = "decrypt-entry")]
 mod decrypt;
 #[cfg(feature = "encrypt")]
 mod encrypt;
-#[cfg(feature = "envelope")]
+#[cfg(any(feature = "decrypt-entry", feature = "decrypt-more"))]
 mod engine;
-#[cfg(feature = "envelope")]
+#[cfg(feature = "decrypt-entry")]
 mod hash_worker;
 #[cfg(feature = "policy")]
 mod policy;
-#[cfg(feature = "envelope")]
+#[cfg(feature = "decrypt-more")]
 mod range;
-#[cfg(feature = "envelope")]
+#[cfg(any(feature = "decrypt-entry", feature = "decrypt-more"))]
 mod s3;
-#[cfg(feature = "envelope")]
+#[cfg(feature = "decrypt-entry")]
 mod stream;
-#[cfg(feature = "envelope")]
+#[cfg(any(feature = "decrypt-entry", feature = "decrypt-more"))]
 mod webcrypto;
 
 /// Talc instead of the default dlmalloc: smaller and faster on wasm (the policy evaluator

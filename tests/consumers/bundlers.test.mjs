@@ -2,7 +2,9 @@
 // made by `npm init -y` with the README's recipe as written, opened in headless Chromium under
 // a CSP without 'unsafe-eval':
 //   - at load only the decrypt module's wasm is fetched (the page imports `callseal/decrypt`);
-//   - the official ESDK message decrypts to its plaintext;
+//   - the official ESDK message decrypts to its plaintext, and nothing more is fetched for it;
+//   - readHeader (a range read) fetches the decrypt module's second half then, and reads the
+//     message's header through a range source;
 //   - `await import('callseal/policy')` fetches the policy module then; a service data URL that
 //     is not there is a CallsealError (IO), and the catalog check runs once it is loaded;
 //   - the build warns of no critical dependency (webpack), and the built page ships neither the
@@ -22,7 +24,7 @@ after(async () => { await browser?.close(); pack.remove(); });
 
 /** The page's main.js; `serviceData` is loadServiceData's argument (source text). */
 const main = (serviceData) => `
-import { decrypt, parseHeader } from 'callseal/decrypt';
+import { decrypt, parseHeader, readHeader } from 'callseal/decrypt';
 
 window.decryptOfficial = async (dataKeyBase64) => {
   const message = new Uint8Array(await (await fetch('message.bin')).arrayBuffer());
@@ -30,6 +32,11 @@ window.decryptOfficial = async (dataKeyBase64) => {
   const plaintext = await decrypt(message, dataKey);
   const expected = new Uint8Array(await (await fetch('plaintext.bin')).arrayBuffer());
   return { suite: parseHeader(message).suite, same: plaintext.length === expected.length && plaintext.every((b, i) => b === expected[i]) };
+};
+
+window.readOfficialHeader = async () => {
+  const message = new Uint8Array(await (await fetch('message.bin')).arrayBuffer());
+  return (await readHeader({ size: message.length, read: async (offset, length) => message.slice(offset, offset + length) })).suite;
 };
 
 window.checkPolicy = async (policy) => {
@@ -83,23 +90,30 @@ async function openInChromium(www) {
     const wasm = () => server.requests.map((r) => r.path).filter((path) => path.endsWith('.wasm'));
     const atLoad = wasm();
     const decrypted = await p.evaluate((key) => window.decryptOfficial(key), OFFICIAL.dataKey);
+    const afterDecrypt = wasm();
+    const rangeSuite = await p.evaluate(() => window.readOfficialHeader());
+    const afterRange = wasm();
     const policy = await p.evaluate((text) => window.checkPolicy(text), POLICY);
-    return { errors, atLoad, afterPolicy: wasm(), decrypted, policy, violations: await p.evaluate(() => window.violations) };
+    return { errors, atLoad, afterDecrypt, rangeSuite, afterRange, afterPolicy: wasm(), decrypted, policy, violations: await p.evaluate(() => window.violations) };
   } finally {
     await context.close();
     await server.close();
   }
 }
 
-/** What every bundler's page shows; `decryptWasm` and `policyWasm` match the module URLs. */
-function assertPage(r, { decryptWasm, policyWasm }) {
+/** What every bundler's page shows; `decryptWasm`, `moreWasm` and `policyWasm` match the module URLs. */
+function assertPage(r, { decryptWasm, moreWasm, policyWasm }) {
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.violations, [], 'CSP violations');
   assert.equal(r.atLoad.length, 1, `wasm fetched at load: ${r.atLoad}`);
   assert.match(r.atLoad[0], decryptWasm);
   assert.deepEqual(r.decrypted, { suite: '0578', same: true }, 'the official message decrypts');
-  assert.equal(r.afterPolicy.length, 2, `wasm fetched after import('callseal/policy'): ${r.afterPolicy}`);
-  assert.match(r.afterPolicy[1], policyWasm);
+  assert.deepEqual(r.afterDecrypt, r.atLoad, 'decrypting fetched no more wasm');
+  assert.equal(r.rangeSuite, '0578', 'readHeader read the header through the range source');
+  assert.equal(r.afterRange.length, 2, `wasm fetched after readHeader: ${r.afterRange}`);
+  assert.match(r.afterRange[1], moreWasm);
+  assert.equal(r.afterPolicy.length, 3, `wasm fetched after import('callseal/policy'): ${r.afterPolicy}`);
+  assert.match(r.afterPolicy[2], policyWasm);
   assert.equal(r.policy.missing.callsealError, true, JSON.stringify(r.policy.missing));
   assert.equal(r.policy.missing.code, 'IO');
   assert.match(r.policy.missing.message, /^service data: fetching http:\/\/127\.0\.0\.1:\d+\/missing\.bin failed: 404 Not Found$/);
@@ -107,22 +121,23 @@ function assertPage(r, { decryptWasm, policyWasm }) {
   assert.deepEqual(r.policy.codes, ['INVALID_ACTION'], 'the catalog check ran');
 }
 
-/** Asserts the build holds no encrypt module, and no wasm but the two the page loads. */
+/** Asserts the build holds no encrypt module, and no wasm but the three the page loads. */
 function assertShipped(www) {
   const shipped = files(www);
   const wasm = shipped.filter(([f]) => f.endsWith('.wasm'));
   assert.ok(!shipped.some(([f]) => f.includes('encrypt')), shipped.map(([f]) => f).join(' '));
-  assert.equal(wasm.length, 2, `wasm shipped: ${wasm.map(([f]) => f)}`);
+  assert.equal(wasm.length, 3, `wasm shipped: ${wasm.map(([f]) => f)}`);
   console.log('shipped [file, bytes]:', JSON.stringify(shipped.filter(([f]) => !/^(message|plaintext)\.bin$/.test(f))));
 }
 
 // How each tool's page is made and where its modules land.
 const CASES = [
   { tool: 'Vite', serviceData: '', html: 'project',
-    decryptWasm: /^\/assets\/callseal_decrypt_bg-[\w-]+\.wasm$/, policyWasm: /^\/assets\/callseal_policy_bg-[\w-]+\.wasm$/ },
-  { tool: 'webpack 5', serviceData: '', html: 'script', decryptWasm: /^\/[\da-f]+\.wasm$/, policyWasm: /^\/[\da-f]+\.wasm$/ },
-  { tool: 'esbuild', serviceData: "'service-data.bin'", html: 'module',
-    decryptWasm: /^\/wasm\/callseal_decrypt_bg\.wasm$/, policyWasm: /^\/wasm\/callseal_policy_bg\.wasm$/ },
+    decryptWasm: /^\/assets\/callseal_decrypt_bg-[\w-]+\.wasm$/, moreWasm: /^\/assets\/callseal_decrypt_more_bg-[\w-]+\.wasm$/,
+    policyWasm: /^\/assets\/callseal_policy_bg-[\w-]+\.wasm$/ },
+  { tool: 'webpack 5', serviceData: '', html: 'script', decryptWasm: /^\/[\da-f]+\.wasm$/, moreWasm: /^\/[\da-f]+\.wasm$/, policyWasm: /^\/[\da-f]+\.wasm$/ },
+  { tool: 'esbuild', serviceData: "'service-data.bin'", html: 'module', decryptWasm: /^\/wasm\/callseal_decrypt_bg\.wasm$/,
+    moreWasm: /^\/wasm\/callseal_decrypt_more_bg\.wasm$/, policyWasm: /^\/wasm\/callseal_policy_bg\.wasm$/ },
 ];
 
 for (const c of CASES) {

@@ -1,6 +1,7 @@
 // Node consumers (tests/consumers/support.mjs): an ES module and a CommonJS script, each in a
-// project made by `npm init -y` with the README's Node recipe, decrypt an official ESDK message
-// and validate a policy with the catalog the Node entry loads at import.
+// project made by `npm init -y` with the README's Node recipe, decrypt an official ESDK message,
+// read its header through a range source (readHeader: the decrypt module's second half, which
+// the package loads then) and validate a policy with the catalog the Node entry loads at import.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,9 +17,11 @@ after(() => pack.remove());
 const BODY = `
 const message = readFileSync(process.env.MESSAGE);
 const dataKey = Uint8Array.from(atob(process.env.DATA_KEY), (c) => c.charCodeAt(0));
-decrypt(message, dataKey).then((plaintext) => {
+const source = { size: message.length, read: async (offset, length) => message.subarray(offset, offset + length) };
+Promise.all([decrypt(message, dataKey), readHeader(source)]).then(([plaintext, header]) => {
   console.log(JSON.stringify({
     plaintext: Buffer.from(plaintext).toString('base64'),
+    rangeSuite: header.suite,
     codes: validatePolicy(process.env.POLICY, { policyType: 'kms-key' }).map((f) => f.code),
   }));
 });
@@ -36,14 +39,15 @@ function runCase(setup, main, nodeBin) {
     assert.equal(version, nodeBin ? `v${MINIMUM}` : process.version, 'the Node that ran the recipe');
     const result = JSON.parse(line);
     assert.equal(result.plaintext, readFileSync(OFFICIAL.plaintext).toString('base64'), 'the official message decrypts to its plaintext');
+    assert.equal(result.rangeSuite, '0578', 'readHeader read the header through the range source');
     assert.deepEqual(result.codes, ['INVALID_ACTION'], 'the catalog check ran');
   } finally {
     project.remove();
   }
 }
 
-const ESM = `import { readFileSync } from 'node:fs';\nimport { decrypt, validatePolicy } from 'callseal';\n${BODY}`;
-const CJS = `const { readFileSync } = require('node:fs');\nconst { decrypt, validatePolicy } = require('callseal');\n${BODY}`;
+const ESM = `import { readFileSync } from 'node:fs';\nimport { decrypt, readHeader, validatePolicy } from 'callseal';\n${BODY}`;
+const CJS = `const { readFileSync } = require('node:fs');\nconst { decrypt, readHeader, validatePolicy } = require('callseal');\n${BODY}`;
 
 test('Node, ES module ("type": "module"): import from callseal', () => runCase('npm pkg set type=module', ESM));
 test('Node, CommonJS (npm init -y): require(\'callseal\')', () => runCase(null, CJS));

@@ -171,8 +171,9 @@ for (const host of HOSTS) {
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    // The worker's wasm memory: its instantiation is recorded by a tap installed before the
-    // module arrives (the .wasm answer waits for it).
+    // The worker's wasm memories: each instantiation is recorded by a tap installed before the
+    // entry module arrives (its .wasm answer waits for it; the second half comes later, for the
+    // range reader).
     let release;
     const tapped = new Promise((r) => { release = r; });
     await context.route(/callseal_decrypt_bg[^/]*\.wasm$/, async (route) => { await tapped; await route.continue(); });
@@ -208,7 +209,8 @@ for (const host of HOSTS) {
       await playing(page, 0, 1);
       const worker = workers[0];
       assert.ok(worker, 'the player\'s decrypt worker');
-      assert.equal(await worker.evaluate(() => self.__memories?.length), 1, 'the tap saw the wasm module instantiated');
+      // The decrypt entry, and its second half for the range reader.
+      assert.equal(await worker.evaluate(() => self.__memories?.length), 2, 'the tap saw both decrypt modules instantiated');
       // Positive control: while the reader is open its content key is in wasm memory (the scan can see it).
       const open_ = await scan(worker);
       assert.ok(open_.includes('content key'), `the open reader's key is visible to the scan: ${open_}`);

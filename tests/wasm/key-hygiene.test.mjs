@@ -1,30 +1,21 @@
-// Key hygiene in the built package (pkg/): after a decryption ends, the wasm module's linear
-// memory no longer holds the data key bytes. The data keys are Rust `Zeroizing` values wiped on
+// Key hygiene in the built package (pkg/): after a decryption ends, the decrypt modules' linear
+// memories no longer hold the data key bytes. The data keys are Rust `Zeroizing` values wiped on
 // drop; this test checks the whole memory (heap, stack, freed blocks), where a copy made by the
 // JS glue or a stale stack slot would show up.
 //
-// The decrypt module's memory is the `memory` export of its instance: `init()` of the
-// wasm-bindgen glue returns the already-initialised instance's exports.
+// The memories are scanned by decrypt-memory.mjs (both modules: the one a page loads first and
+// the one range reads and S3EC objects load).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { hkdfSync } from 'node:crypto';
 import * as callseal from '../../pkg/decrypt.js';
-import init, { DecryptStream } from '../../pkg/wasm/callseal_decrypt.js';
+import { DecryptStream } from '../../pkg/wasm/callseal_decrypt.js';
+import { findInMemory } from './decrypt-memory.mjs';
 
-const { memory } = await init();
 const ESDK = new URL('../vectors/esdk/python-4.0.7/', import.meta.url);
 const S3EC = new URL('../vectors/s3ec/', import.meta.url);
 const b64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
-
-/** Offsets where `key` occurs in the wasm memory. */
-function findInMemory(key) {
-  const mem = Buffer.from(memory.buffer);
-  const needle = Buffer.from(key);
-  const hits = [];
-  for (let i = mem.indexOf(needle); i !== -1; i = mem.indexOf(needle, i + 1)) hits.push(i);
-  return hits;
-}
 
 async function streamAll(message, dataKey, options, chunk = 1000) {
   const ts = callseal.decryptStream(dataKey, options);

@@ -29,7 +29,8 @@ test('the tarball holds the package files and nothing else', () => {
   const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
   for (const f of ['package/package.json', 'package/README.md', 'package/index.js', 'package/index.d.ts',
     'package/decrypt.js', 'package/encrypt.js', 'package/policy.js', 'package/node/index.js',
-    'package/wasm/callseal_decrypt_bg.wasm', 'package/wasm/callseal_policy_bg.wasm',
+    'package/wasm/callseal_decrypt_bg.wasm', 'package/wasm/callseal_decrypt_more_bg.wasm', 'package/decrypt-more.js',
+    'package/wasm/callseal_policy_bg.wasm',
     'package/wasm/callseal_encrypt_bg.wasm', 'package/service-data.bin']) {
     assert.ok(files.includes(f), `missing ${f}`);
   }

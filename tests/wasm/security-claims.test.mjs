@@ -16,9 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { hkdfSync } from 'node:crypto';
 import * as callseal from '../../pkg/decrypt.js';
 import * as enc from '../../pkg/encrypt.js';
-import init from '../../pkg/wasm/callseal_decrypt.js';
+import { inMemory } from './decrypt-memory.mjs';
 
-const { memory } = await init();
 const ESDK = new URL('../vectors/esdk/python-4.0.7/', import.meta.url);
 const S3EC = new URL('../vectors/s3ec/', import.meta.url);
 const b64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -32,7 +31,6 @@ const load = async (t) => ({
 const official = (suite, framed) => load(manifest.tests.find((t) => t.expect === 'plaintext' && t.suite === suite
   && t.plaintext === 'pt/4096.bin' && (framed ? t.frame_length > 0 && t.frame_length < 4096 : t.frame_length === 0)));
 
-const inMemory = (bytes) => Buffer.from(memory.buffer).indexOf(Buffer.from(bytes)) !== -1;
 
 /** The ESDK v2 content key (suites 0478, 0578): HKDF-SHA512, salt the message id, info suite id ‖ "DERIVEKEY". */
 function contentKeyV2(message, dataKey) {

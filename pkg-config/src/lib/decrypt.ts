@@ -1,8 +1,11 @@
 /**
- * Envelope decryption: the typed API over callseal_decrypt.wasm.
+ * Envelope decryption: the typed API over callseal_decrypt.wasm and, for S3EC objects and range
+ * reads, callseal_decrypt_more.wasm (loaded the first time one is called: ../decrypt-more.ts).
  * Every function here delegates to the Rust core; this layer adds types and Web Streams.
  */
 import * as wasm from '../wasm/callseal_decrypt.js';
+import type * as more from '../wasm/callseal_decrypt_more.js';
+import { decryptMore } from '../decrypt-more.js';
 import type {
   ByteInput, DecryptOptions, Engine, MessageHeader, OwnedBytes, RangeReader, VerifiedMessageHeader, RangeSource, RawAesKeyring, SignatureCheckOptions,
   S3ObjectMetadata, StreamOptions,
@@ -165,8 +168,32 @@ export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext'
 }
 
 /** Decrypts an S3 Encryption Client object (V2 AES-GCM or V3 key-committing). */
-export function decryptS3Object(body: ByteInput, metadata: S3ObjectMetadata, dataKey: ByteInput, options?: S3DecryptOptions): Promise<OwnedBytes> {
-  return wasm.decryptS3Object(body, metadata, dataKey, options);
+export async function decryptS3Object(body: ByteInput, metadata: S3ObjectMetadata, dataKey: ByteInput, options?: S3DecryptOptions): Promise<OwnedBytes> {
+  const key = keyCopy(dataKey, 'decryptS3Object: dataKey');
+  const m = await decryptMore();
+  return withKey(key, dataKey, () => m.decryptS3Object(body, metadata, key, options));
+}
+
+/**
+ * A copy of the bytes of `key`, taken when the call is made: the module the call needs may still
+ * be loading, and the caller may wipe its own copy as soon as the call returns. `key` itself when
+ * it holds no bytes, for the call to refuse as it refuses it.
+ */
+function keyCopy(key: ByteInput, what: string): ByteInput {
+  try {
+    return new Uint8Array(wasm.asBytes(key, what));
+  } catch {
+    return key;
+  }
+}
+
+/** `call(key)`, which reads `key` before it returns; then the copy `key` is wiped. */
+function withKey<T>(key: ByteInput, given: ByteInput, call: () => T): T {
+  try {
+    return call();
+  } finally {
+    if (key !== given) (key as Uint8Array).fill(0);
+  }
 }
 
 /** A whole, non-negative number of bytes (a safe integer). */
@@ -178,8 +205,8 @@ const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as nu
  * UNAUTHENTICATED, as {@link parseHeader}'s, with the same key-free checks of `options`. The
  * range reader opens a message the same way.
  */
-export function readHeader(source: RangeSource, options?: DecryptOptions): Promise<MessageHeader> {
-  return wasm.readHeader(source, options) as Promise<MessageHeader>;
+export async function readHeader(source: RangeSource, options?: DecryptOptions): Promise<MessageHeader> {
+  return (await decryptMore()).readHeader(source, options) as Promise<MessageHeader>;
 }
 
 /**
@@ -194,8 +221,8 @@ export function readHeader(source: RangeSource, options?: DecryptOptions): Promi
  * the header it read, UNAUTHENTICATED: compare its `messageId` (and public key) with the header
  * your reader verified.
  */
-export function verifySignature(source: RangeSource, options?: SignatureCheckOptions): Promise<MessageHeader> {
-  return wasm.verifySignature(source, options) as Promise<MessageHeader>;
+export async function verifySignature(source: RangeSource, options?: SignatureCheckOptions): Promise<MessageHeader> {
+  return (await decryptMore()).verifySignature(source, options) as Promise<MessageHeader>;
 }
 
 /**
@@ -205,8 +232,11 @@ export function verifySignature(source: RangeSource, options?: SignatureCheckOpt
  * not verified before the whole message has been seen.
  */
 export async function openRangeReader(source: RangeSource, dataKey: ByteInput, options?: DecryptOptions): Promise<RangeReader> {
-  // The key and options are read by this call, before it awaits: the caller may wipe its copy.
-  const reader = (await wasm.openRangeReader(source, dataKey, options)) as wasm.RangeReader;
+  // The key is read by this call before it returns (the caller may wipe its copy then); the
+  // source and options once the module is loaded.
+  const key = keyCopy(dataKey, 'openRangeReader: dataKey');
+  const m = await decryptMore();
+  const reader = (await withKey(key, dataKey, () => m.openRangeReader(source, key, options))) as more.RangeReader;
   const header = reader.header as VerifiedMessageHeader;
   const plaintextLength = reader.plaintextLength;
   let queue: Promise<unknown> = Promise.resolve();
