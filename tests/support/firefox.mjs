@@ -2,7 +2,8 @@
 // downloaded browser), each time with a fresh profile of its own, removed when it stops; with
 // `audio: true`, its sound goes to an audio output of its own (a PulseAudio null sink: played in
 // real time, heard nowhere), as on a supervisor's machine. Without one, Firefox reports a media
-// error (MEDIA_ERR_DECODE, OnMediaSinkAudioError) and cannot seek outside what it has buffered.
+// error (MEDIA_ERR_DECODE, OnMediaSinkAudioError) and cannot seek outside what it has buffered
+// (the player then loads its stream again from the seek's target: www/lib/media-error.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

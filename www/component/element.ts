@@ -6,7 +6,7 @@
  */
 import type { Contact, ObjectRef } from '../lib/broker';
 import { explain, toWire, type Explained, type WireError } from '../lib/errors';
-import { isFatalMediaError } from '../lib/media-error';
+import { isFatalMediaError, seekStalls } from '../lib/media-error';
 import { ContactLensError } from '../lib/contact-lens';
 import { transcriptOf, turnAt } from '../lib/transcript';
 import { i18n, pickLocale, translate, type I18n } from '../lib/i18n/index';
@@ -39,6 +39,8 @@ interface Session {
   afterOpen?: () => void;
   /** Played from memory (no Service Worker): the decrypted recording's Blob URL, revoked on close. */
   blobUrl?: string;
+  /** A media error the element played on through (e.g. Firefox without an audio output): its code and message. */
+  playedThrough?: string;
 }
 
 /** What `opened` tells of a recording: from the worker's range reader, or of a whole object. */
@@ -632,14 +634,27 @@ export class CallsealPlayer extends HTMLElement {
       const s = this.session;
       if (!s || !a.getAttribute('src')) return;
       const code = a.error?.code, message = a.error?.message || 'media error', at = a.currentTime;
+      // The same error again after a reload (seekStalls): already judged.
+      if (s.playedThrough === `${code} ${message}`) return;
       // A decryption failure reaches the element as a network error: let the worker's precise
       // error (tampered, expired...) arrive first. Meanwhile playback shows whether the error stopped it.
       setTimeout(() => {
         if (this.session !== s || s.failed) return;
         const playing = !a.paused && a.currentTime > at;
-        if (isFatalMediaError({ code, playing })) this.fail(s, { source: 'media', code: `MEDIA_ERR_${code ?? 0}`, status: 0, message });
-        else console.warn(`callseal player: media error MEDIA_ERR_${code} (${message}); playback goes on`);
+        if (isFatalMediaError({ code, playing })) return this.fail(s, { source: 'media', code: `MEDIA_ERR_${code ?? 0}`, status: 0, message });
+        s.playedThrough = `${code} ${message}`;
+        console.warn(`callseal player: media error MEDIA_ERR_${code} (${message}); playback goes on`);
       }, 400);
+    });
+    // A seek the element would never complete (seekStalls: Firefox without an audio output, to a
+    // point not buffered): the source is loaded again, starting there.
+    a.addEventListener('seeking', () => {
+      const s = this.session, src = a.getAttribute('src');
+      if (!s?.opened || s.failed || !src || !seekStalls(a)) return;
+      const at = a.currentTime, playing = !a.paused;
+      a.src = src;
+      a.currentTime = at;
+      if (playing) void a.play().catch(() => {});
     });
     a.addEventListener('ended', () => this.setState('ended'));
   }

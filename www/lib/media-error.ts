@@ -19,3 +19,16 @@ export function isFatalMediaError(seen: MediaErrorSeen): boolean {
   if (seen.code === DECODE) return !seen.playing;
   return true;
 }
+
+/**
+ * A seek the element will not complete: it carries MEDIA_ERR_DECODE (Firefox without an audio
+ * output plays on through it) and the target is outside what it has buffered. Firefox then stays
+ * `seeking` at readyState 1 for good (a bare <audio> playing the plain WAV too); a new load of
+ * the same source started at the target plays from there.
+ */
+export function seekStalls(a: Pick<HTMLMediaElement, 'error' | 'buffered' | 'currentTime'>): boolean {
+  if (a.error?.code !== DECODE) return false;
+  const t = a.currentTime, b = a.buffered;
+  for (let i = 0; i < b.length; i++) if (b.start(i) <= t && t < b.end(i)) return false;
+  return true;
+}
