@@ -40,8 +40,6 @@
 use std::future::Future;
 use std::ops::Range;
 
-use std::cell::OnceCell;
-
 use crate::engine::{FrameEngine, RustAesGcm};
 use crate::envelope::body::{
     body_aad, BodyKind, FrameIv, FrameLayout, FINAL_FRAME_MARKER, FINAL_FRAME_OVERHEAD,
@@ -143,9 +141,6 @@ struct End {
 pub struct RandomAccess {
     header: VerifiedHeader,
     key: ContentKey,
-    /// The pure-Rust engine keyed with `key`, for [`RandomAccess::locate_end`] and
-    /// [`RandomAccess::open_frame`] (keyed at their first use).
-    rust: OnceCell<RustAesGcm>,
     end: Option<End>,
     /// [`DecryptOptions::max_frame_buffer`]: a non-framed body is fetched and held whole.
     max_block: u64,
@@ -185,7 +180,6 @@ impl RandomAccess {
         RandomAccess {
             header,
             key,
-            rust: OnceCell::new(),
             end: None,
             max_block: opts.max_frame_buffer,
         }
@@ -201,14 +195,9 @@ impl RandomAccess {
         &self.key
     }
 
-    /// The pure-Rust engine keyed with the content key (keyed once, at its first use).
-    fn rust(&self) -> Result<&RustAesGcm> {
-        if self.rust.get().is_none() {
-            let _ = self.rust.set(RustAesGcm::new(self.key.expose())?);
-        }
-        self.rust
-            .get()
-            .ok_or_else(|| err!(InvalidState, "no pure-Rust engine"))
+    /// The pure-Rust engine keyed with the content key.
+    fn rust(&self) -> Result<RustAesGcm> {
+        RustAesGcm::new(self.key.expose())
     }
 
     /// The authenticated plaintext length, once [`RandomAccess::locate_end`] succeeded.
@@ -278,7 +267,7 @@ impl RandomAccess {
     /// Finds the final frame in `tail` (the bytes of [`RandomAccess::tail_range`]) and opens it
     /// with the pure-Rust engine, which authenticates the plaintext length; returns it.
     pub fn locate_end(&mut self, total_size: u64, tail: &[u8]) -> Result<u64> {
-        let found = run_ready(self.find_end(total_size, tail, self.rust()?))
+        let found = run_ready(self.find_end(total_size, tail, &self.rust()?))
             .unwrap_or_else(|| Err(err!(InvalidState, "the Rust engine waited")));
         self.end_found(found?)
     }
@@ -576,10 +565,11 @@ impl RandomAccess {
         ))
     }
 
-    /// Opens a fetched frame with the pure-Rust engine; returns its whole plaintext
+    /// Opens a fetched frame with the pure-Rust engine (keyed for this frame; a reader keys its
+    /// engine once: [`RandomAccessReader`]); returns its whole plaintext
     /// (`fetch.plaintext` says which plaintext bytes it holds).
     pub fn open_frame(&self, fetch: &FrameFetch, bytes: &[u8]) -> Result<Vec<u8>> {
-        self.seal(fetch, bytes)?.open(self.rust()?)
+        self.seal(fetch, bytes)?.open(&self.rust()?)
     }
 }
 
