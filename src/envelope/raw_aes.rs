@@ -6,14 +6,26 @@
 //! - provider info = key name ‖ u32 tag length in bits (128) ‖ u32 IV length (12) ‖ IV;
 //! - ciphertext = wrapped data key ‖ tag; AAD = the serialized encryption context.
 
+use std::future::Future;
+
 use zeroize::Zeroizing;
 
 use crate::engine::RustAesGcm;
 use crate::envelope::header::{EncryptedDataKey, EncryptionContext, HeaderInfo};
 use crate::envelope::keys::DataKey;
+use crate::envelope::random_access::run_ready;
 use crate::envelope::suite::{IV_LEN, TAG_LEN};
 use crate::err;
 use crate::error::Result;
+
+/// One try at unwrapping a data key ([`RawAesKeyring::unwrap_with`]): AES-GCM under the wrapping
+/// key with `iv` over `sealed` (wrapped key ‖ tag), `aad` the serialized encryption context.
+#[derive(Debug, Clone)]
+pub struct WrappedKey {
+    pub iv: [u8; IV_LEN],
+    pub aad: Vec<u8>,
+    pub sealed: Vec<u8>,
+}
 
 /// A raw AES keyring (wrapping key zeroized on drop, never printed).
 pub struct RawAesKeyring {
@@ -80,12 +92,51 @@ impl RawAesKeyring {
     /// [`RawAesKeyring::unwrap_data_key`] for a message made with required encryption context:
     /// the pairs of `reproduced` its header does not store join the stored ones in the wrapping
     /// AAD, as the keyring's encryption context is the decryption materials' (stored ∪
-    /// reproduced; spec: framework/raw-aes-keyring.md, framework/default-cmm.md).
+    /// reproduced; spec: framework/raw-aes-keyring.md, framework/default-cmm.md). With the
+    /// pure-Rust engine ([`RawAesKeyring::unwrap_with`] for another).
     pub fn unwrap_data_key_with_context(
         &self,
         header: &HeaderInfo,
         reproduced: &[(String, String)],
     ) -> Result<DataKey> {
+        let cipher = RustAesGcm::new(&self.key)?;
+        let open = |w: WrappedKey| {
+            let mut key = Zeroizing::new(w.sealed[..w.sealed.len() - TAG_LEN].to_vec());
+            let mut tag = [0u8; TAG_LEN];
+            tag.copy_from_slice(&w.sealed[key.len()..]);
+            let opened = cipher.open_in_place(&w.iv, &w.aad, &mut key, &tag, "raw AES data key");
+            std::future::ready(Ok(opened
+                .is_ok()
+                .then(|| DataKey::from_vec(std::mem::take(&mut *key)))))
+        };
+        let key = run_ready(self.unwrap_with(header, reproduced, open))
+            .unwrap_or_else(|| Err(err!(InvalidState, "the Rust engine waited")));
+        // AES-GCM's keystream blocks (the key's bytes XOR the ciphertext's) stay in the stack
+        // frames open_in_place returned from: overwritten here.
+        crate::envelope::keys::scrub_stack();
+        key
+    }
+
+    /// The wrapping key, for an engine to import (WebCrypto: [`RawAesKeyring::unwrap_with`]).
+    pub fn wrapping_key(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// Unwraps the data key of a parsed header with an engine keyed with
+    /// [`RawAesKeyring::wrapping_key`]: `open` opens one [`WrappedKey`] and gives its plaintext,
+    /// `None` if its tag does not verify. Each EDK of this namespace and name is tried with
+    /// each AAD its context may have been serialized to; the first plaintext of the suite's key
+    /// length is the data key. `KEY_UNWRAP_FAILED` if none is; `open`'s own errors stop it.
+    pub async fn unwrap_with<F, K>(
+        &self,
+        header: &HeaderInfo,
+        reproduced: &[(String, String)],
+        mut open: F,
+    ) -> Result<DataKey>
+    where
+        F: FnMut(WrappedKey) -> K,
+        K: Future<Output = Result<Option<DataKey>>>,
+    {
         let stored = &header.encryption_context;
         let extra = stored.unstored(reproduced).cloned();
         // The keyring's AAD is the serialized context, pairs sorted by key (what the official
@@ -98,30 +149,24 @@ impl RawAesKeyring {
         if stored.unstored(reproduced).next().is_none() && wire != aads[0] {
             aads.push(wire);
         }
-        let cipher = RustAesGcm::new(&self.key)?;
         let mut tried = 0;
         for edk in &header.encrypted_data_keys {
             let Some(iv) = self.iv_of(edk) else { continue };
             tried += 1;
-            let Some(ct_len) = edk.ciphertext.len().checked_sub(TAG_LEN) else {
+            if edk.ciphertext.len() < TAG_LEN {
                 continue;
-            };
-            let mut tag = [0u8; TAG_LEN];
-            tag.copy_from_slice(&edk.ciphertext[ct_len..]);
+            }
             let mut ivb = [0u8; IV_LEN];
             ivb.copy_from_slice(iv);
             for aad in &aads {
-                let mut buf = Zeroizing::new(edk.ciphertext[..ct_len].to_vec());
-                if cipher
-                    .open_in_place(&ivb, aad, &mut buf, &tag, "raw AES data key")
-                    .is_ok()
-                    && buf.len() == header.suite.key_len
-                {
-                    let key = DataKey::new(&buf);
-                    // AES-GCM's keystream blocks (the key's bytes XOR the ciphertext's) stay in
-                    // the stack frames open_in_place returned from: overwritten here.
-                    crate::envelope::keys::scrub_stack();
-                    return Ok(key);
+                let wrapped = WrappedKey {
+                    iv: ivb,
+                    aad: aad.clone(),
+                    sealed: edk.ciphertext.clone(),
+                };
+                match open(wrapped).await? {
+                    Some(key) if key.len() == header.suite.key_len => return Ok(key),
+                    _ => {}
                 }
             }
         }

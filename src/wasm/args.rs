@@ -154,6 +154,9 @@ mod envelope {
     /// encryption context does not store are part of the keyring's AAD).
     #[cfg(feature = "decrypt-entry")]
     pub(crate) const UNWRAP_OPTIONS: &[&str] = &["expectedContext"];
+    /// The options `unwrapRawAesDataKeyAsync` takes.
+    #[cfg(feature = "decrypt-more")]
+    pub(crate) const UNWRAP_ASYNC_OPTIONS: &[&str] = &["expectedContext", "engine"];
     /// The options `decryptS3Object` takes.
     #[cfg(feature = "decrypt-more")]
     pub(crate) const S3_OPTIONS: &[&str] = &["expectedContext", "engine", "instructionFile"];
@@ -321,7 +324,7 @@ mod envelope {
     }
 
     /// A raw AES keyring (`{ keyNamespace, keyName, key }`) from JavaScript.
-    #[cfg(any(feature = "decrypt-entry", feature = "encrypt"))]
+    #[cfg(any(feature = "decrypt-entry", feature = "decrypt-more", feature = "encrypt"))]
     pub(crate) fn keyring_from_js(
         keyring: &JsValue,
     ) -> Result<crate::envelope::raw_aes::RawAesKeyring, JsValue> {

@@ -413,6 +413,8 @@ impl<'m> Feed<'m> {
 
 /// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
 /// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
+/// With the pure-Rust engine (synchronous); `unwrapRawAesDataKeyAsync` (`keyring.rs`) unwraps
+/// with WebCrypto where it can.
 #[wasm_bindgen(js_name = unwrapRawAesDataKey)]
 pub fn unwrap_raw_aes_data_key(
     message: JsValue,

@@ -3,7 +3,8 @@
 //! lacks. One file per API family: `decrypt` (one-shot), `stream`, `range`, `s3`, `encrypt`,
 //! `policy`; WebCrypto and the hashing Worker in `webcrypto` and `hash_worker`. Decryption is two
 //! modules (Cargo features): `decrypt-entry` (one-shot and stream decryption, what a page loads
-//! first) and `decrypt-more` (range reads and S3EC objects, loaded on demand).
+//! first) and `decrypt-more` (range reads, S3EC objects and the raw AES keyring's unwrap on
+//! WebCrypto, `keyring`, loaded on demand).
 //!
 //! Errors cross as `CallsealError` (a JS `Error` subclass with a stable `code`), built by the
 //! small JS snippet `callseal_error.js`, so every module throws the same class.
@@ -23,6 +24,8 @@ mod encrypt;
 mod engine;
 #[cfg(feature = "decrypt-entry")]
 mod hash_worker;
+#[cfg(feature = "decrypt-more")]
+mod keyring;
 #[cfg(feature = "policy")]
 mod policy;
 #[cfg(feature = "decrypt-more")]

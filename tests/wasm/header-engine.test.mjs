@@ -6,6 +6,7 @@
 // header's call as a tag that does not verify), on official messages of the Python ESDK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { officialVector as vector } from './official-vector.mjs';
 import * as callseal from '../../pkg/decrypt.js';
 
@@ -88,3 +89,43 @@ for (const [api, run] of Object.entries(APIS)) {
     assert.equal(calls.length, 0);
   });
 }
+
+// The raw AES keyring unwraps on the message's engine too (unwrapRawAesDataKeyAsync): with
+// WebCrypto, one decryption of the wrapped key (the EDK's ciphertext ‖ tag) with the serialized
+// encryption context as AAD.
+const manifest = JSON.parse(await readFile(new URL('../vectors/esdk/python-4.0.7/manifest.json', import.meta.url), 'utf8'));
+const wrapping = manifest.wrapping_key;
+const keyring = { keyNamespace: wrapping.key_namespace, keyName: wrapping.key_name, key: new Uint8Array(Buffer.from(wrapping.key, 'base64')) };
+
+// 111-0478-f0-n10000: a context of three pairs, non-ASCII values among them.
+const UNWRAP_ID = '111-0478-f0-n10000';
+test(`unwrapRawAesDataKeyAsync, WebCrypto engine: the data key of ${UNWRAP_ID} is unwrapped by WebCrypto (the EDK as input, the context as AAD), the key the Rust unwrap gives`, async () => {
+  const { message, dataKey } = await vector(UNWRAP_ID);
+  const header = callseal.parseHeader(message);
+  const [edk] = header.encryptedDataKeys;
+  assert.equal(Object.keys(header.encryptionContext).length, 3);
+  record();
+  const key = await callseal.unwrapRawAesDataKeyAsync(message, keyring, { engine: 'webcrypto' });
+  assert.deepEqual(key, dataKey);
+  assert.deepEqual(key, callseal.unwrapRawAesDataKey(message, keyring));
+  assert.equal(calls.length, 1, 'one WebCrypto decryption');
+  assert.deepEqual(calls[0].input, new Uint8Array(edk.ciphertext));
+  // The serialized context: u16 count, then u16-length-prefixed key and value, sorted by key.
+  const pairs = Object.entries(header.encryptionContext).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const field = (s) => { const b = Buffer.from(s); return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]); };
+  const aad = Buffer.concat([Buffer.from([pairs.length >> 8, pairs.length & 0xff]), ...pairs.flatMap(([k, v]) => [field(k), field(v)])]);
+  assert.deepEqual(Buffer.from(calls[0].aad), aad);
+
+  // WebCrypto's verdict counts: answered as a bad tag, no key.
+  record(() => true);
+  assert.match(await failure(callseal.unwrapRawAesDataKeyAsync(message, keyring, { engine: 'webcrypto' })), /^KEY_UNWRAP_FAILED: /);
+  // A wrong wrapping key fails as the Rust unwrap does; the Rust engine never calls WebCrypto.
+  const wrong = { ...keyring, key: new Uint8Array(32).fill(1) };
+  record();
+  assert.match(await failure(callseal.unwrapRawAesDataKeyAsync(message, wrong, { engine: 'webcrypto' })), /^KEY_UNWRAP_FAILED: /);
+  assert.ok(calls.length >= 1);
+  record();
+  assert.deepEqual(await callseal.unwrapRawAesDataKeyAsync(message, keyring, { engine: 'rust' }), dataKey);
+  assert.match(await failure(callseal.unwrapRawAesDataKeyAsync(message, wrong, { engine: 'rust' })), /^KEY_UNWRAP_FAILED: /);
+  assert.equal(calls.length, 0);
+});

@@ -143,3 +143,16 @@ test('unwrapRawAesDataKey leaves no copy of the data key it returns in wasm memo
     assert.deepEqual(findInMemory(dataKey), [], `suite ${suiteId.toString(16)}: the data key stayed in wasm memory right after the unwrap`);
   }
 });
+
+test('unwrapRawAesDataKeyAsync leaves no copy of the data key it returns in wasm memory, on both engines', async () => {
+  const enc = await import('../../pkg/encrypt.js');
+  for (const suiteId of [0x0478, 0x0578, 0x0178, 0x0014]) {
+    const keyring = { keyNamespace: 'callseal-test', keyName: `unwrap-async-${suiteId}`, key: new Uint8Array(32).fill(5) };
+    const message = enc.encryptWithRawAes(new Uint8Array(100).fill(1), keyring, { suiteId });
+    for (const engine of ['webcrypto', 'rust']) {
+      const dataKey = await callseal.unwrapRawAesDataKeyAsync(message, keyring, { engine });
+      assert.equal(dataKey.length, callseal.parseHeader(message).dataKeyLength);
+      assert.deepEqual(findInMemory(dataKey), [], `suite ${suiteId.toString(16)}, ${engine}: the data key stayed in wasm memory right after the unwrap`);
+    }
+  }
+});

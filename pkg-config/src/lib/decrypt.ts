@@ -281,3 +281,23 @@ export async function openRangeReader(source: RangeSource, dataKey: ByteInput, o
 export function unwrapRawAesDataKey(message: ByteInput, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext'>): OwnedBytes {
   return wasm.unwrapRawAesDataKey(message, keyring, options) as OwnedBytes;
 }
+
+/**
+ * `unwrapRawAesDataKey` on the engine `options.engine` picks: WebCrypto by default where it
+ * takes the wrapping key's size (its key non-extractable, imported from a buffer wiped at once),
+ * else the pure-Rust engine. Wipe the returned key when done.
+ */
+export async function unwrapRawAesDataKeyAsync(message: ByteInput, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext' | 'engine'>): Promise<OwnedBytes> {
+  // The wrapping key is copied when the call is made (the caller may wipe its own as the call
+  // returns); the rest is read once the module that unwraps is loaded.
+  let ring: RawAesKeyring = keyring;
+  let key: ByteInput | undefined;
+  try {
+    key = keyCopy(keyring.key, 'keyring.key');
+    ring = { ...keyring, key: key as Uint8Array };
+  } catch {
+    // Not a keyring: the module refuses it as it refuses it.
+  }
+  const m = await decryptMore();
+  return withKey(key ?? keyring?.key, keyring?.key, () => m.unwrapRawAesDataKeyAsync(message, ring, options)) as Promise<OwnedBytes>;
+}
