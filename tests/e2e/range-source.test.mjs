@@ -275,3 +275,31 @@ test('answers whose ETag is hidden (CORS) pin nothing: no request carries If-Mat
   same(await src.read(1024 * KIB, 100), 1024 * KIB);
   assert.deepEqual(hits.filter((h) => h.path === '/hidden/unpinned').map((h) => h.ifMatch), [undefined, undefined]);
 });
+
+test('a pass beside playback allocates nothing per read: each readAside answer is taken into the buffer of the one before (the caller copies what it keeps)', async () => {
+  const src = new HttpRangeSource(`${base}/reuse`, { size: data.length, blockSize: 64 * KIB });
+  const C = 256 * KIB;
+  let buffer;
+  for (let at = 0; at < data.length; at += C) {
+    const got = await src.readAside(at, Math.min(C, data.length - at));
+    same(got, at);
+    if (at > 0) assert.equal(got.buffer, buffer, `the read at ${at} is in the first read's buffer`);
+    buffer = got.buffer;
+  }
+});
+
+test('a body that is not a byte stream (no BYOB reader) is read in the chunks it comes in: the player pattern, a pass beside it and a cut body, every byte exact', async (t) => {
+  const getReader = ReadableStream.prototype.getReader;
+  t.after(() => { ReadableStream.prototype.getReader = getReader; });
+  ReadableStream.prototype.getReader = function (options) {
+    if (options?.mode === 'byob') throw new TypeError('not a byte stream');
+    return getReader.call(this, options);
+  };
+  const src = new HttpRangeSource(`${base}/chunks`, { size: data.length, blockSize: 16 * KIB });
+  for (const from of [0, Math.floor(data.length * 0.7), 5 * KIB]) {
+    for (let p = from, i = 0; i < 30; p += 4100, i++) same(await src.read(p, 4100), p);
+  }
+  for (let at = 0; at < data.length; at += 300 * KIB) same(await src.readAside(at, Math.min(300 * KIB, data.length - at)), at);
+  faults.set('/chunks-cut', ['cut']);
+  same(await new HttpRangeSource(`${base}/chunks-cut`, { size: data.length }).readAside(0, data.length), 0);
+});

@@ -111,3 +111,21 @@ test('decryptStream: small chunks are coalesced, output identical', async () => 
     await assert.rejects((async () => { for await (const _ of s2); })(), (e) => ['TAG_MISMATCH', 'SIGNATURE_INVALID'].includes(e.code));
   }
 });
+
+test('range reader: every answer is an array of its own (offset 0, its whole buffer), whole frames or a part of them', async () => {
+  // The player's decrypt worker transfers each answer's buffer to its Service Worker: a view of a
+  // larger buffer would be copied first (www/component/decrypt.worker.ts, own()).
+  const keyring = { keyNamespace: 'ns', keyName: 'k', key: new Uint8Array(32).fill(7) };
+  const plaintext = new Uint8Array(randomBytes(300_000));
+  const msg = enc.encryptWithRawAes(plaintext, keyring, { frameLength: 65536 });
+  const source = { size: msg.length, read: async (o, n) => msg.slice(o, o + n) };
+  const r = await callseal.openRangeReader(source, callseal.unwrapRawAesDataKey(msg, keyring), { signedMessages: 'release-before-verify' });
+  // Whole frames (the worker's pieces), parts of frames, the short last frame.
+  for (const [off, len] of [[0, 262144], [65536, 131072], [1000, 70000], [65536, 10], [262144, 37856], [299_000, 5000]]) {
+    const got = await r.read(off, len);
+    assert.deepEqual(got, plaintext.subarray(off, off + len), `read(${off}, ${len})`);
+    assert.equal(got.byteOffset, 0, `read(${off}, ${len})`);
+    assert.equal(got.buffer.byteLength, got.length, `read(${off}, ${len})`);
+  }
+  r.close();
+});

@@ -290,8 +290,12 @@ async function answer(req: SwRequest, port: MessagePort): Promise<void> {
   if (req.type === 'meta') return reply({ ok: true, total, mime: s.format.mime });
   // A first piece asked with the range's start only (see sw.ts) may lie past the end: the
   // Service Worker then answers 416 from `total`.
-  const end = Math.min(req.end, total);
+  let end = Math.min(req.end, total);
   if (req.start >= end) return reply({ ok: true, total, mime: s.format.mime, bytes: new Uint8Array(0) });
+  // The piece ends where a frame ends, when one ends inside it (the Service Worker asks for the
+  // rest next): the reader answers whole frames with the buffer it opened them into, no copy.
+  const cut = end - (end % s.reader.frameLength);
+  if (cut > req.start) end = cut;
   try {
     const bytes = own(await readSerially(s, req.start, end - req.start));
     if (!s.answered) { s.answered = true; mark('first-piece', req.stream); }

@@ -33,7 +33,11 @@ export interface HttpRangeSourceOptions {
   size?: number;
   /** Bytes per cached block (default 256 KiB). */
   blockSize?: number;
-  /** Blocks kept in memory (default 48). */
+  /**
+   * Blocks kept in memory (default 16: 4 MiB of 256 KiB blocks). Playback needs a read's blocks
+   * (two at most) and the read-ahead's, for each of the two responses the element may have
+   * open across a seek: 12.
+   */
   maxBlocks?: number;
   /** Blocks fetched ahead of the last one read (default 4: 1 MiB). */
   readAhead?: number;
@@ -52,6 +56,8 @@ const TRANSIENT_RETRIES = [300, 1000, 2500];
 const REQUEST_TIMEOUT_MS = 20_000;
 /** A missing part of a `readAside` read shorter than this, that no stretch continues, is fetched on its own. */
 const PIECE = 64 * 1024;
+/** The buffer each answer's body is read into, when its stream lets the reader bring one (BYOB). */
+const READ_BUFFER = 64 * 1024;
 
 /** One request's own settings (`readAside`'s): else the source's options apply. */
 interface FetchHow {
@@ -62,16 +68,23 @@ interface FetchHow {
 }
 
 /** An answer's body being read (`open`): `deadline` aborts its request. */
-interface Body {
-  reader: ReadableStreamDefaultReader<Uint8Array>;
+interface Body extends BodyReader {
   deadline: AbortController;
+}
+
+/** Reads a body piece by piece (`reading`). */
+interface BodyReader {
+  /** The next piece of the body: valid until the next call (a BYOB read reuses the buffer of the one before). */
+  next(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(): void;
 }
 
 /** Bytes [at, end) of the object from one Range request, taken in order as its body arrives. */
 interface Stretch {
   at: number;
   end: number;
-  take(n: number): Promise<Uint8Array>;
+  /** The next `n` bytes (fewer where the object ends), in `into` when it is large enough, else in a buffer of their own. */
+  take(n: number, into?: ArrayBuffer): Promise<Uint8Array>;
   cancel(): void;
 }
 
@@ -96,12 +109,14 @@ export class HttpRangeSource {
   private etag?: string;
   /** Bytes the `readAside` calls took from this source's blocks and pieces, and fetched themselves. */
   readonly aside = { reused: 0, fetched: 0 };
+  /** The buffer `readAside` takes fetched bytes into, reused from one call to the next. */
+  private asideBuffer?: ArrayBuffer;
 
   constructor(url: string, private readonly opts: HttpRangeSourceOptions = {}) {
     this.url = url;
     this.size = opts.size;
     this.blockSize = opts.blockSize ?? 256 * 1024;
-    this.maxBlocks = opts.maxBlocks ?? 48;
+    this.maxBlocks = opts.maxBlocks ?? 16;
     this.readAhead = opts.readAhead ?? 4;
   }
 
@@ -169,7 +184,10 @@ export class HttpRangeSource {
    * waits until it is read). A missing part shorter than `PIECE` that no stretch continues (the
    * header, the footer) is fetched on its own. Nothing is kept: no block added, evicted or moved
    * in the LRU, so such a pass costs playback neither memory nor its blocks. `reused` and
-   * `fetched` count the bytes of each. Aborting `signal` cancels the stretch's body.
+   * `fetched` count the bytes of each. Aborting `signal` cancels the stretch's body. The answer
+   * is valid until the next `readAside`: fetched bytes are taken into one buffer that each call
+   * reuses (a pass over a whole recording allocates nothing per read), so a caller copies what
+   * it keeps (callseal's `verifySignature` hashes each read before asking for the next).
    */
   async readAside(offset: number, length: number, { priority = 'low', signal }: { priority?: RequestPriority; signal?: AbortSignal } = {}): Promise<Uint8Array> {
     const end = this.endOf(offset, length);
@@ -192,7 +210,8 @@ export class HttpRangeSource {
           const near = Math.min(end, to);
           s = this.stretch = this.streamRange(p, near - p < PIECE ? near : to, how);
         }
-        bytes = await s!.take(end - p);
+        bytes = await s!.take(end - p, this.asideBuffer);
+        this.asideBuffer = bytes.buffer as ArrayBuffer;
         this.aside.fetched += bytes.length;
         // A read answered by one fetched part is that part (nothing else holds its buffer).
         if (p === offset && bytes.length === end - offset) return bytes;
@@ -259,21 +278,25 @@ export class HttpRangeSource {
     }
   }
 
+  /**
+   * One request for the blocks [first, last]; each block takes its own bytes from the body as
+   * they arrive, in a buffer of its own (no buffer of the whole run, no view keeping the others'
+   * bytes alive after their eviction), and settles as soon as it is whole.
+   */
   private fetchRun(first: number, last: number): void {
-    const start = first * this.blockSize;
-    let end = (last + 1) * this.blockSize;
-    if (this.size !== undefined) end = Math.min(end, this.size);
-    const run = this.fetchRange(start, end);
+    const end = Math.min((last + 1) * this.blockSize, this.size ?? Infinity);
+    const run = this.streamRange(first * this.blockSize, end, {});
+    let before: Promise<unknown> = Promise.resolve();
     for (let b = first; b <= last; b++) {
-      const at = (b - first) * this.blockSize;
+      const at = b * this.blockSize;
       const block: Block = {
-        // A copy of its own: a view would keep the whole run's bytes alive after the others' eviction.
-        promise: run.then((bytes) => {
-          const piece = bytes.slice(Math.min(at, bytes.length), Math.min(at + this.blockSize, bytes.length));
-          block.bytes = piece;
-          return piece;
+        promise: before.then(() => run.take(Math.min(this.blockSize, end - at))).then((bytes) => {
+          block.bytes = bytes;
+          this.opts.onFetch?.(at, at + bytes.length);
+          return bytes;
         }),
       };
+      before = block.promise;
       // A failed fetch must not stay cached: the next read retries.
       block.promise.catch(() => { if (this.blocks.get(b) === block) this.blocks.delete(b); });
       this.blocks.set(b, block);
@@ -300,15 +323,16 @@ export class HttpRangeSource {
     const s: Stretch = {
       at: start,
       end,
-      take: async (n) => {
+      take: async (n, into) => {
         body ??= await this.open(s.at, end, how);
         s.end = Math.min(end, this.size ?? end);
-        const out = new Uint8Array(body ? Math.min(n, s.end - s.at) : 0);
+        const length = body ? Math.min(n, s.end - s.at) : 0;
+        const out = into && into.byteLength >= length ? new Uint8Array(into, 0, length) : new Uint8Array(length);
         for (let filled = 0; filled < out.length;) {
           if (!piece.length) {
             const timer = expire(body!.deadline);
             try {
-              const r = await body!.reader.read();
+              const r = await body!.next();
               if (r.done) throw new Error('answer cut');
               piece = r.value;
             } catch (e) {
@@ -328,7 +352,7 @@ export class HttpRangeSource {
         }
         return out;
       },
-      cancel: () => { body?.reader.cancel().catch(() => undefined); },
+      cancel: () => body?.cancel(),
     };
     return s;
   }
@@ -395,7 +419,7 @@ export class HttpRangeSource {
     }
     const total = range && /\/(\d+)$/.exec(range)?.[1];
     if (total) this.size = +total;
-    return { reader: res.body!.getReader(), deadline };
+    return { ...reading(res.body!), deadline };
   }
 
   private touch(b: number): void {
@@ -409,6 +433,28 @@ export class HttpRangeSource {
       if (block.bytes) this.blocks.delete(b); // oldest settled first; in-flight blocks stay
     }
   }
+}
+
+/**
+ * Reads `body` piece by piece: into one buffer of READ_BUFFER bytes, reused for every piece, when
+ * the stream is a byte stream (a fetch's body is: a BYOB read copies the body's bytes straight
+ * into it), else in the chunks the stream allocates.
+ */
+function reading(body: ReadableStream<Uint8Array>): BodyReader {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try { byob = body.getReader({ mode: 'byob' }); } catch { /* not a byte stream */ }
+  const reader = byob ?? body.getReader();
+  let buffer = new Uint8Array(READ_BUFFER);
+  return {
+    next: async () => {
+      if (!byob) return (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      // The read takes the buffer and hands it back as the result's (the same memory).
+      const r = await byob.read(buffer);
+      if (r.value) buffer = new Uint8Array(r.value.buffer);
+      return r;
+    },
+    cancel: () => { reader.cancel().catch(() => undefined); },
+  };
 }
 
 /** Aborts `c` after `REQUEST_TIMEOUT_MS` (unless the timer is cleared). */
