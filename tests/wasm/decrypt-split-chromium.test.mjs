@@ -60,3 +60,25 @@ test('an unsigned message decrypts, one-shot and streamed, without fetching the 
     await page.close();
   }
 });
+
+test('preloadDecryptMore fetches the second half ahead; the range reads after it fetch no wasm', async () => {
+  const page = await browser.newPage();
+  try {
+    const start = server.requests.length;
+    const wasm = () => server.requests.slice(start).map((r) => r.path).filter((p) => p.endsWith('.wasm'));
+    await page.goto(`${server.url}/tests/wasm/split-page.html`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    assert.deepEqual(wasm(), ['/pkg/wasm/callseal_decrypt_bg.wasm'], 'at load');
+    await page.evaluate(() => window.callseal.preloadDecryptMore());
+    const preloaded = wasm();
+    assert.deepEqual(preloaded, ['/pkg/wasm/callseal_decrypt_bg.wasm', '/pkg/wasm/callseal_decrypt_more_bg.wasm'], 'after preloadDecryptMore');
+    const suite = await page.evaluate(async (message) => {
+      const ct = new Uint8Array(await (await fetch(message)).arrayBuffer());
+      return (await window.callseal.readHeader({ size: ct.length, read: async (offset, length) => ct.slice(offset, offset + length) })).suite;
+    }, `${ESDK}${vector.ciphertext}`);
+    assert.equal(suite, '0478');
+    assert.deepEqual(wasm(), preloaded, 'readHeader fetched no more wasm');
+  } finally {
+    await page.close();
+  }
+});

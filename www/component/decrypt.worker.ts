@@ -67,11 +67,13 @@ function accessFor(t: ObjectTarget): Access {
   return { url: (t.fromPage.url ? page.access : broker).url, key: (t.fromPage.key ? page.access : broker).key };
 }
 
-// The wasm module loads while the first messages are handled: opening a recording starts with
+// The wasm modules load while the first messages are handled: opening a recording starts with
 // a broker round trip and a header fetch that need no wasm, so instantiation overlaps them
-// instead of delaying them (a static import would hold every message until it finished).
+// instead of delaying them (a static import would hold every message until it finished). Both
+// decrypt modules: the entry, and the second half the range reader needs (readHeader,
+// openRangeReader), which callseal would otherwise fetch at the first recording opened.
 const callseal = import('callseal/decrypt');
-callseal.then(() => mark('worker-wasm'), () => {});
+callseal.then((c) => c.preloadDecryptMore()).then(() => mark('worker-wasm'), () => {});
 self.onmessage = onMessage;
 
 function onMessage(ev: MessageEvent<ToWorker>): void {

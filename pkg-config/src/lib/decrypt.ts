@@ -167,6 +167,16 @@ export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext'
   instructionFile?: string;
 }
 
+/**
+ * Fetches and initialises the decrypt module's second half (callseal_decrypt_more.wasm: S3EC
+ * objects and range reads) now rather than at the first call that needs it: for a page or worker
+ * that will read ranges soon (a player), so that its first read does not wait for the download.
+ * Rejects with a {@link CallsealError} (IO) when it cannot be loaded; the next call tries again.
+ */
+export async function preloadDecryptMore(): Promise<void> {
+  await decryptMore();
+}
+
 /** Decrypts an S3 Encryption Client object (V2 AES-GCM or V3 key-committing). */
 export async function decryptS3Object(body: ByteInput, metadata: S3ObjectMetadata, dataKey: ByteInput, options?: S3DecryptOptions): Promise<OwnedBytes> {
   const key = keyCopy(dataKey, 'decryptS3Object: dataKey');
