@@ -2,10 +2,16 @@
 // the plaintexts, in order, into one output buffer (or returns them as WebCrypto gave them).
 // Several calls are kept in flight, which overlaps them in Node (libuv's thread pool); Chromium
 // runs each call synchronously on this thread, so there the loop costs one WebCrypto call per
-// frame and little else.
+// frame and little else. Per frame only the view of its sealed bytes, the call's promises and
+// its result are made: every call gets the same parameter object, IV buffer and AAD buffer (one
+// per AAD length), refilled with the frame's bytes (WebCrypto copies what it is given when it is
+// called, as the spec says, in Node and Chromium alike), and the calls in flight sit in a ring.
 // It lives in JS because each WebCrypto call is a promise: driving thousands of them from
 // wasm (a future and two closures per frame) cost more than the AES itself. The frame layout
 // (ranges, IVs, AADs) comes from the Rust decryptor; nothing here parses the message.
+
+/** Marks a call in flight as handled: a later frame's failure is reported only if reached. */
+const unreported = () => {};
 
 /**
  * @param {CryptoKey} key AES-GCM key (decrypt)
@@ -22,33 +28,38 @@
  */
 export async function openFrames(key, source, ranges, ivs, aads, aadEnds, out, outOffset, inFlight) {
   const n = aadEnds.length;
-  const start = (i) => {
-    const p = globalThis.crypto.subtle.decrypt(
-      {
-        name: 'AES-GCM',
-        iv: ivs.subarray(i * 12, i * 12 + 12),
-        additionalData: aads.subarray(i === 0 ? 0 : aadEnds[i - 1], aadEnds[i]),
-        tagLength: 128,
-      },
-      key,
-      source.subarray(ranges[2 * i], ranges[2 * i + 1]),
-    );
-    p.catch(() => {}); // a later frame's failure is reported only if reached
-    return p;
-  };
-  const queue = [];
+  const subtle = globalThis.crypto.subtle;
+  const iv = new Uint8Array(12);
+  const aadBuffers = []; // by length
+  const params = { name: 'AES-GCM', iv, additionalData: iv, tagLength: 128 };
+  const ring = Math.max(1, Math.min(inFlight, n));
+  const calls = new Array(ring); // frame i's call is calls[i % ring]
   let next = 0;
-  while (next < n && queue.length < inFlight) queue.push(start(next++));
-  const pieces = [];
+  const start = () => {
+    const i = next++;
+    for (let b = 0, at = i * 12; b < 12; b++) iv[b] = ivs[at + b];
+    const aadStart = i === 0 ? 0 : aadEnds[i - 1];
+    const aadLength = aadEnds[i] - aadStart;
+    const aad = (aadBuffers[aadLength] ??= new Uint8Array(aadLength));
+    for (let b = 0; b < aadLength; b++) aad[b] = aads[aadStart + b];
+    params.additionalData = aad;
+    const call = subtle.decrypt(params, key, source.subarray(ranges[2 * i], ranges[2 * i + 1]));
+    call.catch(unreported);
+    calls[i % ring] = call;
+  };
+  while (next < ring) start();
+  const pieces = out ? undefined : [];
   let written = outOffset;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, slot = 0; i < n; i++) {
     let plaintext;
     try {
-      plaintext = new Uint8Array(await queue.shift());
+      plaintext = new Uint8Array(await calls[slot]);
     } catch (cause) {
       throw { frameIndex: i, cause };
     }
-    if (next < n) queue.push(start(next++));
+    calls[slot] = undefined;
+    if (next < n) start();
+    if (++slot === ring) slot = 0;
     if (!out) {
       pieces.push(plaintext);
       continue;
