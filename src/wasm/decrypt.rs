@@ -17,6 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::args::{self, keyring_from_js, Options, DECRYPT_OPTIONS, UNWRAP_OPTIONS};
 use super::convert::header_to_js;
 use super::engine::{JsEngine, Output, Plaintext};
+use super::feed::{Feed, CHUNK};
 use super::hash_worker::{self, MessageHash};
 use super::webcrypto::{self, SignatureCheck};
 use crate::envelope::decrypt::{DecryptOptions, Decryptor};
@@ -27,19 +28,6 @@ use crate::envelope::random_access::{plaintext_len_hint, HINT_TAIL_BYTES};
 use crate::envelope::suite::Signature;
 use crate::err;
 use crate::error::Result;
-
-/// Bytes copied from JS into wasm memory per step when feeding the decryptor.
-const CHUNK: usize = 256 << 10;
-
-/// Frames of a one-shot decryption with at least this many bytes the decryptor does not read
-/// ([`Decryptor::unread_ahead`]) after a [`HEAD_WINDOW`] are read a window at a time, their
-/// ciphertext skipped, not copied into wasm memory (copying it cost as much as a second read of
-/// the message). Smaller frames are copied in [`CHUNK`]s, one copy call per chunk.
-const SKIP_MIN: u64 = 16 << 10;
-
-/// Bytes copied after a skip: the next frame's head (at most 24 bytes) or the footer (at most
-/// 2 + 104), and the start of the next frame's ciphertext, skipped in turn.
-const HEAD_WINDOW: usize = 1024;
 
 /// Reads the header from the start of `bytes` without copying more of the message into wasm
 /// than the header needs.
@@ -307,108 +295,6 @@ async fn start_signature_check(
     Ok(Some(
         webcrypto::ecdsa_verify_start(key.curve_name(), &point, &raw, &signed).await?,
     ))
-}
-
-/// The one-shot message (or a stream's pushed chunk) in JS memory, copied into wasm memory for
-/// the decryptor (which reads headers, frame heads and lengths and keeps no frame bytes).
-/// Whenever the copied bytes run out inside frame bytes the decryptor does not read, they are
-/// skipped, and the next copy is a [`HEAD_WINDOW`] rather than a [`CHUNK`]: frames of
-/// [`SKIP_MIN`] or more then go a window at a time; smaller ones cost one window per chunk and
-/// stay with chunks.
-pub(super) struct Feed<'m> {
-    message: &'m Uint8Array,
-    state: FeedState,
-    pos: usize,
-    len: usize,
-    used: usize,
-}
-
-/// What a [`Feed`] keeps from one piece of a message to the next (a stream's pushes): its copy
-/// buffer (at most a [`CHUNK`]) and whether it copies windows.
-#[derive(Default)]
-pub(super) struct FeedState {
-    buf: Vec<u8>,
-    /// The last copy was a [`HEAD_WINDOW`].
-    windowed: bool,
-    /// The next copy is a [`HEAD_WINDOW`].
-    window_next: bool,
-    /// Bytes were skipped since the last copy.
-    skipped: bool,
-}
-
-impl<'m> Feed<'m> {
-    pub(super) fn new(message: &'m Uint8Array) -> Self {
-        Feed::resume(message, FeedState::default())
-    }
-
-    /// A feed of `message` that goes on as the one `state` was taken from
-    /// ([`Feed::into_state`]) left off.
-    pub(super) fn resume(message: &'m Uint8Array, state: FeedState) -> Self {
-        Feed {
-            message,
-            state,
-            pos: 0,
-            len: 0,
-            used: 0,
-        }
-    }
-
-    pub(super) fn into_state(self) -> FeedState {
-        self.state
-    }
-
-    /// Pushes the next bytes into `dec`: `false` once the whole message was consumed. Call it
-    /// only after taking every ready frame: the decryptor uses fewer bytes than offered only to
-    /// hand out a frame, so using none then means it is stuck (`INVALID_STATE`).
-    pub(super) fn push(&mut self, dec: &mut Decryptor) -> Result<bool> {
-        let total = self.message.length() as usize;
-        if self.used == self.len {
-            if self.pos >= total {
-                return Ok(false);
-            }
-            let ahead = dec.unread_ahead();
-            let unread = ahead.min((total - self.pos) as u64);
-            if unread > 0 {
-                dec.skip(unread)?;
-                self.pos += unread as usize;
-                // After a chunk: one window finds out how large the frames are. Decided at the
-                // first skip after a copy: a frame that goes on into the next piece of the
-                // message (a stream's push) is skipped there again.
-                let st = &mut self.state;
-                if !st.skipped {
-                    st.window_next = ahead >= SKIP_MIN || !st.windowed;
-                }
-                st.skipped = true;
-                return Ok(true);
-            }
-            let st = &mut self.state;
-            st.windowed = st.window_next;
-            st.skipped = false;
-            let step = if st.windowed { HEAD_WINDOW } else { CHUNK };
-            self.len = (total - self.pos).min(step);
-            // A window cut short by the end of this piece of the message (a stream's push)
-            // goes on as a window in the next.
-            st.window_next = st.windowed && self.len < step;
-            if st.buf.len() < self.len {
-                st.buf.resize(self.len, 0);
-            }
-            self.message
-                .subarray(self.pos as u32, (self.pos + self.len) as u32)
-                .copy_to(&mut st.buf[..self.len]);
-            self.pos += self.len;
-            self.used = 0;
-        }
-        let used = dec.push(&self.state.buf[self.used..self.len])?;
-        if used == 0 {
-            return Err(err!(
-                InvalidState,
-                "decryptor made no progress at byte {}",
-                dec.consumed()
-            ));
-        }
-        self.used += used;
-        Ok(true)
-    }
 }
 
 /// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):

@@ -1,7 +1,8 @@
 //! The wasm-bindgen surface: converts JS values in (`args`), delegates to the core, converts
 //! results (`convert`) and errors out. No format or policy logic lives here that native code
 //! lacks. One file per API family: `decrypt` (one-shot), `stream`, `range`, `s3`, `encrypt`,
-//! `policy`; WebCrypto and the hashing Worker in `webcrypto` and `hash_worker`. Decryption is two
+//! `policy`; WebCrypto and the hashing Worker in `webcrypto` and `hash_worker`; what the decryptor
+//! is given of a message held in JS in `feed`. Decryption is two
 //! modules (Cargo features): `decrypt-entry` (one-shot and stream decryption, what a page loads
 //! first) and `decrypt-more` (range reads, S3EC objects and the raw AES keyring's unwrap on
 //! WebCrypto, `keyring`, loaded on demand).
@@ -22,6 +23,8 @@ mod decrypt;
 mod encrypt;
 #[cfg(any(feature = "decrypt-entry", feature = "decrypt-more"))]
 mod engine;
+#[cfg(feature = "decrypt-entry")]
+mod feed;
 #[cfg(feature = "decrypt-entry")]
 mod hash_worker;
 #[cfg(feature = "decrypt-more")]

@@ -10,8 +10,9 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::args::{self, Options, STREAM_OPTIONS};
 use super::convert::header_to_js;
-use super::decrypt::{keyed_frames, push_until, Feed, FeedState};
+use super::decrypt::{keyed_frames, push_until};
 use super::engine::{JsEngine, Output, Plaintext};
+use super::feed::{Feed, FeedState};
 use super::hash_worker::StreamHash;
 use super::webcrypto;
 use crate::envelope::decrypt::{unit_name, Decryptor, SealedFrame};

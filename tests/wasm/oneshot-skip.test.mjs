@@ -5,9 +5,15 @@
 // (the `memory` export, as in key-hygiene.test.mjs; its own file, so a fresh module): after
 // decrypting official 1 MiB messages in 64 KiB frames, none of the ciphertext of the frames
 // past the first copied chunk (256 KiB) is there. Skipped bytes are still opened and
-// authenticated: a flipped bit or a cut inside them fails as before, releasing nothing.
+// authenticated: a flipped bit or a cut inside them fails as before, releasing nothing. Frames
+// under 16 KiB are not copied either: the decryptor is given a 32-byte window where each frame's
+// head lies, many windows copied in one call; a fresh 2 MiB message in 4 KiB frames leaves no
+// ciphertext of its frames past the first chunk in wasm memory but the first bytes of each and
+// the last two frames.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { officialEncrypt0178 } from './client-node.mjs';
 import { officialVector as vector } from './official-vector.mjs';
 import * as callseal from '../../pkg/decrypt.js';
 import init from '../../pkg/wasm/callseal_decrypt.js';
@@ -61,3 +67,34 @@ for (const [id, engines] of [['133-0178-f65536-n1048576', ['webcrypto', 'rust']]
     }
   });
 }
+
+test('client-node 0178 in 4 KiB frames: one-shot decryption copies into wasm memory only the heads of the frames past its first chunk (both engines)', async () => {
+  const frameLength = 4096, sealed = 4 + 12 + frameLength + 16;
+  const keyring = { keyNamespace: 'callseal-test', keyName: 'oneshot-skip', key: new Uint8Array(randomBytes(32)) };
+  const { message, plaintext } = await officialEncrypt0178(keyring, { frameLength, size: (2 << 20) + 99, context: { 'contact-id': 'c-oneshot-skip' } });
+  const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+  const headerLength = callseal.parseHeader(message).headerLength;
+  // 64-byte pieces 1 KiB and 3 KiB into each regular frame's ciphertext, from the first frame
+  // past the first chunk to the last two frames (the end of the message is copied whole).
+  const pieces = [];
+  for (let at = headerLength; at + 3 * sealed <= message.length; at += sealed) {
+    if (at < FIRST_CHUNK) continue;
+    for (const into of [1024, 3072]) pieces.push({ at: at + 16 + into, bytes: message.subarray(at + 16 + into, at + 16 + into + 64) });
+  }
+  assert.ok(pieces.length >= 800, `${pieces.length} probes`);
+  assert.deepEqual(pieces.filter((p) => inMemory(p.bytes)).map((p) => p.at), [], 'before: not in memory');
+  for (const engine of ['webcrypto', 'rust']) {
+    assert.deepEqual(await callseal.decrypt(message, dataKey, { engine }), plaintext, engine);
+    const found = pieces.filter((p) => inMemory(p.bytes)).map((p) => p.at);
+    assert.deepEqual(found, [], `${engine}: ciphertext at these message offsets is in wasm memory`);
+  }
+  // Frame 100's IV (read from a window) or a byte of its ciphertext (never copied) changed.
+  const frame100 = headerLength + 99 * sealed;
+  for (const engine of ['webcrypto', 'rust']) {
+    for (const into of [4 + 5, 16 + 2000]) {
+      const bad = message.slice();
+      bad[frame100 + into] ^= 0x01;
+      assert.equal(await failure(callseal.decrypt(bad, dataKey, { engine })), 'TAG_MISMATCH: frame 100: AES-GCM tag does not verify', `${engine}, byte ${into} of frame 100`);
+    }
+  }
+});
