@@ -324,7 +324,11 @@ mod envelope {
     }
 
     /// A raw AES keyring (`{ keyNamespace, keyName, key }`) from JavaScript.
-    #[cfg(any(feature = "decrypt-entry", feature = "decrypt-more", feature = "encrypt"))]
+    #[cfg(any(
+        feature = "decrypt-entry",
+        feature = "decrypt-more",
+        feature = "encrypt"
+    ))]
     pub(crate) fn keyring_from_js(
         keyring: &JsValue,
     ) -> Result<crate::envelope::raw_aes::RawAesKeyring, JsValue> {
