@@ -1,6 +1,7 @@
 /**
- * Envelope decryption: the typed API over callseal_decrypt.wasm and, for S3EC objects and range
- * reads, callseal_decrypt_more.wasm (loaded the first time one is called: ../decrypt-more.ts).
+ * Envelope decryption: the typed API over callseal_decrypt.wasm and, for S3EC objects, range
+ * reads and unwrapRawAesDataKeyAsync, callseal_decrypt_more.wasm (loaded the first time one is
+ * called: ../decrypt-more.ts).
  * Every function here delegates to the Rust core; this layer adds types and Web Streams.
  */
 import * as wasm from '../wasm/callseal_decrypt.js';
@@ -169,8 +170,9 @@ export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext'
 
 /**
  * Fetches and initialises the decrypt module's second half (callseal_decrypt_more.wasm: S3EC
- * objects and range reads) now rather than at the first call that needs it: for a page or worker
- * that will read ranges soon (a player), so that its first read does not wait for the download.
+ * objects, range reads, unwrapRawAesDataKeyAsync) now rather than at the first call that needs
+ * it: for a page or worker that will read ranges soon (a player), so that its first read does not
+ * wait for the download.
  * Rejects with a {@link CallsealError} (IO) when it cannot be loaded; the next call tries again.
  */
 export async function preloadDecryptMore(): Promise<void> {
