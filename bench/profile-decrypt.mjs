@@ -11,24 +11,16 @@
 // Chromium runs each WebCrypto call inside the call, on the page's thread, so AES time is
 // counted in the JS function that made the call: callseal's frame loop (open_frames.js) or the
 // floor's loop (the bench page).
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { launchChromium } from '../tests/support/browser.mjs';
-import { serveStatic } from '../tests/support/static-server.mjs';
-import { makeMessages } from './lib/messages.mjs';
+import { decryptAccount } from './lib/decrypt-account.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const DIR = join(ROOT, 'bench/out/profile');
 const env = (k, d) => process.env[k] ?? d;
 const suite = parseInt(env('PROFILE_SUITE', '0478'), 16);
 const frameLength = Number(env('PROFILE_FRAME', 4096));
 const runs = Number(env('PROFILE_RUNS', 3));
 const contenders = env('PROFILE_CONTENDERS', 'callseal,callseal-stream,webcrypto-frames').split(',');
 
-const meta = await makeMessages(DIR, { size: Number(env('PROFILE_MIB', 64)) * 1048576, suites: [suite], frameLengths: [frameLength] });
-const m = meta.messages[0];
-const server = await serveStatic(ROOT, { headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } });
-const browser = await launchChromium();
+const account = await decryptAccount('profile', { suite, frameLength, mib: Number(env('PROFILE_MIB', 64)) });
+const { meta, message: m } = account;
 
 /** Where a profile node's self time is counted. */
 function where({ functionName, url }) {
@@ -42,13 +34,7 @@ function where({ functionName, url }) {
 
 try {
   for (const contender of contenders) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${server.url}/bench/pages/decrypt.html`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
-    const floor = { ...meta.floors[frameLength], file: `profile/${meta.floors[frameLength].file}` };
-    await page.evaluate((a) => window.bench.prepare(a), { file: `profile/${m.file}`, limit: meta.limit, floor, keyring: meta.keyring, contender, committing: m.committing, chunkSize: 65536 });
-    await page.evaluate(() => window.bench.run()); // warm-up
+    const { context, page } = await account.open(contender);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
@@ -76,7 +62,5 @@ try {
     await context.close();
   }
 } finally {
-  await browser.close();
-  await server.close();
-  rmSync(DIR, { recursive: true, force: true });
+  await account.close();
 }
