@@ -11,8 +11,13 @@ const MODULE = process.env.CALLSEAL_RANGE_SOURCE ?? resolve(import.meta.dirname,
 const KIB = 1024;
 const data = randomBytes(4 * 1024 * KIB + 777);
 let HttpRangeSource, server, base;
-/** Per path: answers to give before serving normally ('403', '503', 'drop' = close the socket, 'cut' = close it after 1 MiB of the body). */
+/**
+ * Per path: answers to give before serving normally ('403', '503', 'drop' = close the socket, 'cut'
+ * = close it after 1 MiB of the body, 'hold' = send the first 64 KiB of the body and the rest once
+ * `release()` is called).
+ */
 const faults = new Map();
+let release = () => {};
 const hits = [];
 /** Per path: the object's ETag (default "v1"), and ETags to answer with first, one a request. */
 const etags = new Map();
@@ -35,6 +40,13 @@ before(async () => {
       const start = Number(/^bytes=(\d+)-/.exec(req.headers.range)[1]);
       res.writeHead(206, { 'content-range': `bytes ${start}-${data.length - 1}/${data.length}`, 'content-length': data.length - start });
       res.write(data.subarray(start, start + 1024 * KIB), () => setTimeout(() => req.socket.destroy(), 50));
+      return;
+    }
+    if (fault === 'hold') {
+      const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range).map(Number);
+      res.writeHead(206, { 'content-range': `bytes ${from}-${to}/${data.length}`, 'content-length': to - from + 1, etag });
+      res.write(data.subarray(from, from + 64 * KIB));
+      release = () => res.end(data.subarray(from + 64 * KIB, to + 1));
       return;
     }
     if (fault === '503') { res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code></Error>'); return; }
@@ -104,6 +116,25 @@ test('what the block cache holds stays within maxBlocks × blockSize (plus the k
     }
   }
   assert.ok(most <= bound, `held up to ${most} bytes, more than ${bound} (${settings.maxBlocks} blocks of ${B} and the pieces)`);
+});
+
+test('the blocks of one request settle as their bytes arrive: the read-ahead\'s first block is read while the rest of its request is still on its way', async () => {
+  const B = 64 * KIB;
+  const path = '/settle';
+  // The first request (block 0) is answered at once; the read-ahead's (blocks 1-3) sends block 1, then waits.
+  faults.set(path, ['', 'hold']);
+  const src = new HttpRangeSource(`${base}${path}`, { size: data.length, blockSize: B, readAhead: 3 });
+  same(await src.read(0, 100), 0);
+  let timer;
+  const stuck = new Promise((_, no) => { timer = setTimeout(() => no(new Error('block 1 waited for the whole read-ahead request')), 10_000); });
+  try {
+    same(await Promise.race([src.read(B + 5, 1000), stuck]), B + 5);
+  } finally {
+    clearTimeout(timer);
+    release();
+  }
+  same(await src.read(3 * B, B), 3 * B);
+  assert.deepEqual(hits.filter((h) => h.path === path).map((h) => h.range), [`bytes=0-${B - 1}`, `bytes=${B}-${4 * B - 1}`]);
 });
 
 test('a store that is briefly unreachable or answers 503 is retried; the bytes are exact', async () => {

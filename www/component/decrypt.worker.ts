@@ -28,10 +28,14 @@ declare const self: DedicatedWorkerGlobalScope;
 const HEADER_PROBE = 4096;
 /**
  * The start and the end of the object come first, as pieces of their own (a 256 KiB block is
- * slower to arrive): the header and the first frame, then the final frame and the footer, for
- * 64 KiB frames (the recorder's). Opening the reader and its first read need nothing else.
+ * slower to arrive): the header and the first frames, then the final frame and the footer, for
+ * 64 KiB frames (the recorder's; FRAME_SPAN with its sequence number, IV and tag). Opening the
+ * reader needs nothing else. When the key is asked for at once (early), the head piece holds
+ * five frames: what the element reads before it has its metadata (sw.ts: a first piece of
+ * 64 KiB, then one of 256 KiB), so those reads wait for no block; else one, so that the header,
+ * which the unwrap then waits for, arrives sooner.
  */
-const HEAD_PIECE = HEADER_PROBE + 68 * 1024;
+const FRAME_SPAN = 66 * 1024;
 const TAIL_PIECE = 68 * 1024;
 
 interface Stream {
@@ -188,7 +192,7 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
   });
 
   // The final frame (which the reader authenticates before anything is played) comes as a piece
-  // of its own, like the start (see HEAD_PIECE). When the key is already being asked for (early),
+  // of its own, like the start (see FRAME_SPAN). When the key is already being asked for (early),
   // the header is no longer the only step before the unwrap: both ends are fetched at once.
   const fetchTail = () => {
     const size = source.size;
@@ -199,19 +203,18 @@ async function openWith(id: string, t: ObjectTarget, access: Access, early: Retu
   if (early) fetchTail();
 
   stage(id, 'header');
-  // The first request is small and alone on the wire (the key unwrap waits for the header): the
-  // header and the first frame, kept by the source for the reader. readHeader reads the header
-  // from it (and reads more when the header is longer than the piece).
-  const head = source.readUncached(0, HEAD_PIECE, { keep: true });
+  // The first request: the header and the first frames (see FRAME_SPAN), kept by the source for
+  // the reader. readHeader reads the header from it (and reads more when the header is longer).
+  const headEnd = HEADER_PROBE + (early ? 5 : 1) * FRAME_SPAN;
+  const head = source.readUncached(0, headEnd, { keep: true });
   const { readHeader, openRangeReader } = await callseal;
   await head;
   const header = await readHeader(source.asRangeSource());
   mark('header-done', id);
 
-  // While the broker unwraps the key, fetch what the reader needs first: the start of the object
-  // (header and first frames, with the read-ahead) and its end; the blocks after the first frame
-  // start now, for the element's first reads.
-  void source.read(0, HEADER_PROBE).catch(() => undefined);
+  // While the broker unwraps the key, fetch the object's end and the blocks after the head piece
+  // (with the read-ahead), for the element's next reads.
+  void source.read(headEnd, 1).catch(() => undefined);
   if (!early) fetchTail();
   stage(id, 'key');
   const dataKey = await keyFor(access, t, header, early);
