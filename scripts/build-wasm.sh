@@ -3,7 +3,7 @@
 #
 #   callseal_decrypt.wasm       --features decrypt-entry  (one-shot and stream decryption: what a
 #                                                          console loads first)
-#   callseal_decrypt_more.wasm  --features decrypt-more   (S3EC objects, range reads: the package
+#   callseal_decrypt_more.wasm  --features decrypt-more   (S3EC metadata and objects, range reads: the package
 #                                                          loads it the first time one is called)
 #   callseal_encrypt.wasm       --features decrypt-entry,encrypt  (ESDK message encryption)
 #   callseal_policy.wasm        --features policy         (validator + evaluator; service data is a separate file)

@@ -33,7 +33,7 @@ mod keyring;
 mod policy;
 #[cfg(feature = "decrypt-more")]
 mod range;
-#[cfg(any(feature = "decrypt-entry", feature = "decrypt-more"))]
+#[cfg(feature = "decrypt-more")]
 mod s3;
 #[cfg(feature = "decrypt-entry")]
 mod stream;

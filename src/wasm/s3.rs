@@ -1,26 +1,17 @@
-//! JS bindings of S3 Encryption Client objects: `parseS3Metadata` (synchronous: in the entry
-//! module, `decrypt-entry`) and `decryptS3Object` (in the module loaded on demand, `decrypt-more`).
+//! JS bindings of S3 Encryption Client objects, in the module loaded on demand (`decrypt-more`):
+//! `parseS3Metadata` and `decryptS3Object`.
 
 use std::collections::BTreeMap;
 
-use js_sys::Uint8Array;
+use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
-use super::args::string_pairs;
+use super::args::{self, string_pairs, Options, S3_OPTIONS};
+use super::convert::{set, string_map};
+use super::webcrypto::{self, AesKey};
+use crate::error::Result;
 use crate::s3ec::{self, S3ObjectMetadata};
-#[cfg(feature = "decrypt-more")]
-use {
-    super::args::{self, Options, S3_OPTIONS},
-    super::webcrypto::{self, AesKey},
-    crate::error::Result,
-    js_sys::Promise,
-    wasm_bindgen_futures::future_to_promise,
-};
-#[cfg(feature = "decrypt-entry")]
-use {
-    super::convert::{set, string_map},
-    js_sys::Object,
-};
 
 fn s3_metadata(
     metadata: JsValue,
@@ -33,7 +24,6 @@ fn s3_metadata(
 
 /// Reads S3 Encryption Client metadata (object headers, plus the instruction file JSON if the
 /// object uses one): what a page sends to its key broker. Unauthenticated, like `parseHeader`.
-#[cfg(feature = "decrypt-entry")]
 #[wasm_bindgen(js_name = parseS3Metadata)]
 pub fn parse_s3_metadata(
     metadata: JsValue,
@@ -69,7 +59,6 @@ pub fn parse_s3_metadata(
 
 /// Decrypts an S3 Encryption Client object body with its metadata and the unwrapped data key.
 /// Like `decrypt`, it reads its arguments before it returns, and the body while decrypting.
-#[cfg(feature = "decrypt-more")]
 #[wasm_bindgen(js_name = decryptS3Object)]
 pub fn decrypt_s3_object(
     body: JsValue,
@@ -90,7 +79,6 @@ pub fn decrypt_s3_object(
     })
 }
 
-#[cfg(feature = "decrypt-more")]
 async fn decrypt_s3(
     body: Uint8Array,
     data_key: &[u8],

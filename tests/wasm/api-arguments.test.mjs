@@ -240,11 +240,11 @@ test('S3 metadata may be a plain object, a Map or a fetch Headers; values must b
   const body = b64(c.body), key = b64(c.data_key), plaintext = b64(c.plaintext);
   for (const [name, form] of Object.entries({ object: meta, Map: new Map(Object.entries(meta)), Headers: new Headers(meta) })) {
     assert.deepEqual(await callseal.decryptS3Object(body, form, key, { expectedContext: c.expected_context }), plaintext, name);
-    assert.equal(callseal.parseS3Metadata(form).wrapAlgorithm, 'kms-context', name);
+    assert.equal((await callseal.parseS3Metadata(form)).wrapAlgorithm, 'kms-context', name);
   }
-  assert.throws(() => callseal.parseS3Metadata({ ...meta, 'x-amz-meta-x-amz-c': 115 }),
+  await assert.rejects(callseal.parseS3Metadata({ ...meta, 'x-amz-meta-x-amz-c': 115 }),
     (e) => e.code === 'INVALID_ARGUMENT' && /metadata\["x-amz-meta-x-amz-c"\]: expected a string, got a number/.test(e.message));
-  assert.throws(() => callseal.parseS3Metadata('x-amz-meta-x-amz-c: 115'), (e) => e.code === 'INVALID_ARGUMENT' && /metadata: expected a plain object or a Map, got a string/.test(e.message));
+  await assert.rejects(callseal.parseS3Metadata('x-amz-meta-x-amz-c: 115'), (e) => e.code === 'INVALID_ARGUMENT' && /metadata: expected a plain object or a Map, got a string/.test(e.message));
 });
 
 test('hostile arguments (Proxies, overridden getters, throwing traps) are INVALID_ARGUMENT rejections; no caller code runs inside decryption', async () => {

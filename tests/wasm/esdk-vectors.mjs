@@ -162,7 +162,7 @@ export async function runS3ecVectors(callseal, loadS3ec, baseOptions = {}) {
     const body = b64(c.body);
     const key = b64(c.data_key);
     try {
-      const info = callseal.parseS3Metadata(c.metadata);
+      const info = await callseal.parseS3Metadata(c.metadata);
       if (JSON.stringify(Object.entries(info.kmsEncryptionContext).sort()) !== JSON.stringify(Object.entries(c.kms_encryption_context).sort())) {
         failures.push(`${c.id}: kmsEncryptionContext differs`);
       }

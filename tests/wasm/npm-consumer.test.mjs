@@ -132,7 +132,7 @@ reader.close();
 
 const s3 = JSON.parse(readFileSync(V + '/s3ec/python-4.0.0.json', 'utf8')).cases[1];
 const meta: S3ObjectMetadata = s3.metadata;
-const info: S3MetadataInfo = parseS3Metadata(meta);
+const info: S3MetadataInfo = await parseS3Metadata(meta);
 const s3opts: S3DecryptOptions = { expectedContext: s3.expected_context, engine: 'webcrypto' };
 const s3body = await decryptS3Object(b64(s3.body), meta, b64(s3.data_key), s3opts);
 owned.push(own(info.encryptedDataKey), own(s3body));
@@ -140,7 +140,7 @@ out.s3 = [info.format, info.committing, info.wrapAlgorithm, info.unauthenticated
 // The metadata as a fetch Response's Headers and as a Map (README: plain object, Map or Headers).
 const response = new Response(null, { headers: s3.metadata });
 out.s3Headers = (await decryptS3Object(b64(s3.body), response.headers, b64(s3.data_key))).length;
-out.s3Map = parseS3Metadata(new Map(Object.entries(s3.metadata as Record<string, string>))).format;
+out.s3Map = (await parseS3Metadata(new Map(Object.entries(s3.metadata as Record<string, string>)))).format;
 
 const eo: EncryptOptions = { suiteId: 0x0478, frameLength: 1024, encryptionContext: { a: 'b' } };
 const m2 = encryptWithRawAes(new TextEncoder().encode('hello'), keyring, eo);

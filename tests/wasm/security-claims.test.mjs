@@ -260,8 +260,8 @@ test('MessageEncryptor.seal is usable once, also when it fails', async () => {
 
 test('decryptS3Object checks expectedContext before the key', async () => {
   const vectors = JSON.parse(await readFile(new URL('python-4.0.0.json', S3EC), 'utf8'));
-  const kms = vectors.cases.find((c) => c.id.startsWith('v3-') && !c.instruction_file
-    && callseal.parseS3Metadata(c.metadata).wrapAlgorithm === 'kms-context');
+  const algorithms = await Promise.all(vectors.cases.map(async (c) => (await callseal.parseS3Metadata(c.metadata)).wrapAlgorithm));
+  const kms = vectors.cases.find((c, i) => c.id.startsWith('v3-') && !c.instruction_file && algorithms[i] === 'kms-context');
   assert.ok(kms, 'a kms+context V3 vector');
   for (const engine of ['webcrypto', 'rust']) {
     const options = { engine, expectedContext: { 'contact-id': 'someone-else' } };

@@ -1,5 +1,5 @@
 /**
- * Envelope decryption: the typed API over callseal_decrypt.wasm and, for S3EC objects, range
+ * Envelope decryption: the typed API over callseal_decrypt.wasm and, for S3EC metadata and objects, range
  * reads and unwrapRawAesDataKeyAsync, callseal_decrypt_more.wasm (loaded the first time one is
  * called: ../decrypt-more.ts).
  * Every function here delegates to the Rust core; this layer adds types and Web Streams.
@@ -158,9 +158,13 @@ export interface S3MetadataInfo {
   kmsEncryptionContext: Record<string, string>;
 }
 
-/** Reads S3 Encryption Client metadata (object headers, and the instruction file's JSON if any). */
-export function parseS3Metadata(metadata: S3ObjectMetadata, instructionFile?: string): S3MetadataInfo {
-  return wasm.parseS3Metadata(metadata, instructionFile) as S3MetadataInfo;
+/**
+ * Reads S3 Encryption Client metadata (object headers, and the instruction file's JSON if any).
+ * `metadata` is read once the decrypt module's second half is loaded: do not change it until the
+ * promise settles.
+ */
+export async function parseS3Metadata(metadata: S3ObjectMetadata, instructionFile?: string): Promise<S3MetadataInfo> {
+  return (await decryptMore()).parseS3Metadata(metadata, instructionFile) as S3MetadataInfo;
 }
 
 export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext' | 'engine'> {
@@ -170,7 +174,7 @@ export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext'
 
 /**
  * Fetches and initialises the decrypt module's second half (callseal_decrypt_more.wasm: S3EC
- * objects, range reads, unwrapRawAesDataKeyAsync) now rather than at the first call that needs
+ * metadata and objects, range reads, unwrapRawAesDataKeyAsync) now rather than at the first call that needs
  * it: for a page or worker that will read ranges soon (a player), so that its first read does not
  * wait for the download.
  * Rejects with a {@link CallsealError} (IO) when it cannot be loaded; the next call tries again.
