@@ -91,14 +91,14 @@ async function run({ check = false } = {}) {
     case 'callseal-rust':
     case 'baseline':
     case 'baseline-rust': {
-      const dataKey = s.lib.unwrapRawAesDataKey(s.input, s.ring);
+      const dataKey = await s.lib.unwrapRawAesDataKey(s.input, s.ring);
       out = await s.lib.decrypt(s.input, dataKey, { engine: s.contender.endsWith('-rust') ? 'rust' : 'auto' });
       dataKey.fill(0);
       break;
     }
     case 'callseal-stream':
     case 'baseline-stream': {
-      const dataKey = s.lib.unwrapRawAesDataKey(s.input, s.ring);
+      const dataKey = await s.lib.unwrapRawAesDataKey(s.input, s.ring);
       const input = s.input, size = s.chunkSize;
       let at = 0;
       const source = new ReadableStream({

@@ -1,6 +1,6 @@
 /**
  * The decrypt module's second half, callseal_decrypt_more.wasm (S3EC metadata and objects, range reads, the
- * raw AES keyring's unwrap on WebCrypto: the calls of ./lib/decrypt.ts that await it): fetched,
+ * raw AES keyring's unwrap: the calls of ./lib/decrypt.ts that await it): fetched,
  * compiled and initialised the first time one of them is called, so a page that only decrypts
  * messages (`decrypt`, `decryptStream`) never loads it. Its URL is written here, beside
  * decrypt.js, as that module's is: bundlers find both alike.

@@ -152,11 +152,8 @@ mod envelope {
     ];
     /// The options `unwrapRawAesDataKey` takes (the pairs a message made with required
     /// encryption context does not store are part of the keyring's AAD).
-    #[cfg(feature = "decrypt-entry")]
-    pub(crate) const UNWRAP_OPTIONS: &[&str] = &["expectedContext"];
-    /// The options `unwrapRawAesDataKeyAsync` takes.
     #[cfg(feature = "decrypt-more")]
-    pub(crate) const UNWRAP_ASYNC_OPTIONS: &[&str] = &["expectedContext", "engine"];
+    pub(crate) const UNWRAP_OPTIONS: &[&str] = &["expectedContext", "engine"];
     /// The options `decryptS3Object` takes.
     #[cfg(feature = "decrypt-more")]
     pub(crate) const S3_OPTIONS: &[&str] = &["expectedContext", "engine", "instructionFile"];
@@ -324,11 +321,7 @@ mod envelope {
     }
 
     /// A raw AES keyring (`{ keyNamespace, keyName, key }`) from JavaScript.
-    #[cfg(any(
-        feature = "decrypt-entry",
-        feature = "decrypt-more",
-        feature = "encrypt"
-    ))]
+    #[cfg(any(feature = "decrypt-more", feature = "encrypt"))]
     pub(crate) fn keyring_from_js(
         keyring: &JsValue,
     ) -> Result<crate::envelope::raw_aes::RawAesKeyring, JsValue> {

@@ -1,5 +1,5 @@
-//! JS bindings of one-shot envelope decryption: `parseHeader`, `decrypt`, `defaultEngine`,
-//! `unwrapRawAesDataKey` (streams: `stream.rs`, range reads: `range.rs`, S3EC: `s3.rs`).
+//! JS bindings of one-shot envelope decryption: `parseHeader`, `decrypt`, `defaultEngine`
+//! (streams: `stream.rs`, range reads: `range.rs`, S3EC: `s3.rs`, raw AES keyrings: `keyring.rs`).
 //!
 //! Every API drives the core's one [`Decryptor`] and opens frames through the core's frame loop
 //! ([`FrameLoop`]) with the engine `super::engine` keys once per message. One-shot keeps the
@@ -14,7 +14,7 @@ use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::args::{self, keyring_from_js, Options, DECRYPT_OPTIONS, UNWRAP_OPTIONS};
+use super::args::{self, Options, DECRYPT_OPTIONS};
 use super::convert::header_to_js;
 use super::engine::{JsEngine, Output, Plaintext};
 use super::feed::{Feed, CHUNK};
@@ -295,23 +295,4 @@ async fn start_signature_check(
     Ok(Some(
         webcrypto::ecdsa_verify_start(key.curve_name(), &point, &raw, &signed).await?,
     ))
-}
-
-/// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key):
-/// for offline use and tests, where no key broker is involved. Returns the plaintext data key.
-/// With the pure-Rust engine (synchronous); `unwrapRawAesDataKeyAsync` (`keyring.rs`) unwraps
-/// with WebCrypto where it can.
-#[wasm_bindgen(js_name = unwrapRawAesDataKey)]
-pub fn unwrap_raw_aes_data_key(
-    message: JsValue,
-    keyring: JsValue,
-    options: JsValue,
-) -> Result<Uint8Array, JsValue> {
-    let message = args::bytes_arg(&message, "unwrapRawAesDataKey: message")?;
-    let keyring = keyring_from_js(&keyring)?;
-    let opts = Options::from_js(&options, UNWRAP_OPTIONS)?;
-    let header = read_header(&message, &opts.core)?;
-    let data_key =
-        keyring.unwrap_data_key_with_context(header.unverified(), &opts.core.expected_context)?;
-    Ok(Uint8Array::from(data_key.expose()))
 }

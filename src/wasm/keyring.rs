@@ -1,5 +1,4 @@
-//! JS binding of the raw AES keyring's unwrap on the message's engine: `unwrapRawAesDataKeyAsync`
-//! (the synchronous `unwrapRawAesDataKey`, on the pure-Rust engine, is in `decrypt`).
+//! JS binding of the raw AES keyring's unwrap on the message's engine: `unwrapRawAesDataKey`.
 
 use std::ops::Range;
 
@@ -7,7 +6,7 @@ use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::args::{self, keyring_from_js, Options, UNWRAP_ASYNC_OPTIONS};
+use super::args::{self, keyring_from_js, Options, UNWRAP_OPTIONS};
 use super::webcrypto::AesKey;
 use crate::envelope::keys::DataKey;
 use crate::envelope::random_access::{read_header, RangeSource};
@@ -31,21 +30,19 @@ impl RangeSource for JsBytes<'_> {
     }
 }
 
-/// `unwrapRawAesDataKey` with the engine `options.engine` picks (WebCrypto by default where it
-/// takes the wrapping key's size, else the pure-Rust engine): resolves to the plaintext data key.
+/// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key),
+/// for offline use and tests, where no key broker is involved, on the engine `options.engine`
+/// picks (WebCrypto by default where it takes the wrapping key's size, else the pure-Rust
+/// engine): resolves to the plaintext data key.
 /// With WebCrypto the wrapping key is imported as a non-extractable key (from a buffer wiped
 /// once `importKey` settles) and each unwrapped key is copied out of WebCrypto's result, which
 /// is then wiped.
-#[wasm_bindgen(js_name = unwrapRawAesDataKeyAsync)]
-pub fn unwrap_raw_aes_data_key_async(
-    message: JsValue,
-    keyring: JsValue,
-    options: JsValue,
-) -> Promise {
+#[wasm_bindgen(js_name = unwrapRawAesDataKey)]
+pub fn unwrap_raw_aes_data_key(message: JsValue, keyring: JsValue, options: JsValue) -> Promise {
     let args = (|| {
-        let message = args::bytes_arg(&message, "unwrapRawAesDataKeyAsync: message")?;
+        let message = args::bytes_arg(&message, "unwrapRawAesDataKey: message")?;
         let keyring = keyring_from_js(&keyring)?;
-        let opts = Options::from_js(&options, UNWRAP_ASYNC_OPTIONS)?;
+        let opts = Options::from_js(&options, UNWRAP_OPTIONS)?;
         Ok::<_, JsValue>((message, keyring, opts))
     })();
     future_to_promise(async move {

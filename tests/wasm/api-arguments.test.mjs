@@ -184,7 +184,7 @@ test('an encryption-context key named __proto__ is a key like any other (client-
   assert.ok(Object.hasOwn(header.encryptionContext, '__proto__'), 'the key is an own property');
   assert.equal(header.encryptionContext['__proto__'], 'p');
   assert.equal(Object.getPrototypeOf(header.encryptionContext), Object.prototype);
-  const dataKey = callseal.unwrapRawAesDataKey(result, { keyNamespace: 'callseal-test', keyName: 'proto', key: wrappingKey });
+  const dataKey = await callseal.unwrapRawAesDataKey(result, { keyNamespace: 'callseal-test', keyName: 'proto', key: wrappingKey });
   const expectedContext = Object.fromEntries([['__proto__', 'p']]);
   assert.deepEqual(await callseal.decrypt(result, dataKey, { expectedContext }), new Uint8Array(plaintext));
   await rejects(callseal.decrypt(result, dataKey, { expectedContext: Object.fromEntries([['__proto__', 'q']]) }), 'CONTEXT_MISMATCH');

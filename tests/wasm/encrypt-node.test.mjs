@@ -28,7 +28,7 @@ test('every suite and frame length: client-node decrypts what callseal/encrypt w
       assert.deepEqual(out, plaintext, `suite ${suiteId.toString(16)} frame ${frameLength}`);
       for (const [k, v] of Object.entries(encryptionContext)) assert.equal(context[k], v);
 
-      const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+      const dataKey = await callseal.unwrapRawAesDataKey(message, keyring);
       assert.deepEqual(await callseal.decrypt(message, dataKey, { expectedContext: encryptionContext }), plaintext);
       dataKey.fill(0);
       n++;
@@ -80,7 +80,7 @@ test('range reader: overlapping reads are queued; close() fails the reads not ye
   const msg = enc.encryptWithRawAes(plaintext, keyring, { frameLength: 65536 });
   const source = { size: msg.length, read: async (o, n) => { await new Promise((r) => setTimeout(r, 5)); return msg.slice(o, o + n); } };
   // The default suite (0578) is signed: a range reader of it opts in.
-  const r = await callseal.openRangeReader(source, callseal.unwrapRawAesDataKey(msg, keyring), { signedMessages: 'release-before-verify' });
+  const r = await callseal.openRangeReader(source, await callseal.unwrapRawAesDataKey(msg, keyring), { signedMessages: 'release-before-verify' });
   // Overlapping reads (a seek while a read-ahead is in flight) are queued and all answered.
   const [a, b, c] = await Promise.all([r.read(0, 262144), r.read(524288, 262144), r.read(1000, 70000)]);
   assert.deepEqual(a, plaintext.subarray(0, 262144));
@@ -98,7 +98,7 @@ test('decryptStream: small chunks are coalesced, output identical', async () => 
   for (const suiteId of [0x0578, 0x0478, 0x0014]) {
     const plaintext = new Uint8Array(randomBytes(3 * 1024 * 1024 + 17));
     const msg = enc.encryptWithRawAes(plaintext, keyring, { suiteId, frameLength: 4096 });
-    const key = callseal.unwrapRawAesDataKey(msg, keyring);
+    const key = await callseal.unwrapRawAesDataKey(msg, keyring);
     let at = 0;
     const input = new ReadableStream({ pull(c) { if (at >= msg.length) return c.close(); const n = randomInt(1, 40000); c.enqueue(msg.slice(at, at + n)); at += n; } });
     const chunks = [];
@@ -119,7 +119,7 @@ test('range reader: every answer is an array of its own (offset 0, its whole buf
   const plaintext = new Uint8Array(randomBytes(300_000));
   const msg = enc.encryptWithRawAes(plaintext, keyring, { frameLength: 65536 });
   const source = { size: msg.length, read: async (o, n) => msg.slice(o, o + n) };
-  const r = await callseal.openRangeReader(source, callseal.unwrapRawAesDataKey(msg, keyring), { signedMessages: 'release-before-verify' });
+  const r = await callseal.openRangeReader(source, await callseal.unwrapRawAesDataKey(msg, keyring), { signedMessages: 'release-before-verify' });
   // Whole frames (the worker's pieces), parts of frames, the short last frame.
   for (const [off, len] of [[0, 262144], [65536, 131072], [1000, 70000], [65536, 10], [262144, 37856], [299_000, 5000]]) {
     const got = await r.read(off, len);

@@ -57,15 +57,15 @@ for (const [suiteId, frameLength] of [[0x0578, 4096], [0x0478, 65536], [0x0378, 
     const { message, plaintext } = await fresh(suiteId, frameLength, 3 * 1048576 + randomInt(0, 100000));
     const key = () => callseal.unwrapRawAesDataKey(message, { ...KEYRING, key: new Uint8Array(wrappingKey) });
     for (const engine of ['auto', 'rust']) {
-      const out = await callseal.decrypt(message, key(), { engine });
+      const out = await callseal.decrypt(message, await key(), { engine });
       assert.ok(Buffer.from(out).equals(plaintext), `one-shot (${engine})`);
     }
     for (const [label, sizes] of Object.entries(CHUNKS)) {
-      assert.ok((await stream(message, key(), sizes)).equals(plaintext), `stream, ${label}`);
+      assert.ok((await stream(message, await key(), sizes)).equals(plaintext), `stream, ${label}`);
     }
     const bad = message.slice();
     bad[bad.length >> 1] ^= 0x20;
     // Mostly frame bytes (TAG_MISMATCH); rarely a frame's sequence number (MALFORMED_BODY).
-    await assert.rejects(stream(bad, key(), CHUNKS.mixed), (e) => e instanceof callseal.CallsealError && ['TAG_MISMATCH', 'MALFORMED_BODY'].includes(e.code));
+    await assert.rejects(stream(bad, await key(), CHUNKS.mixed), (e) => e instanceof callseal.CallsealError && ['TAG_MISMATCH', 'MALFORMED_BODY'].includes(e.code));
   });
 }

@@ -113,7 +113,7 @@ async function openPage({ noWorker = false, csp = false, stall = false, breakAt 
       // Message \`name\` and its data key, after \`tamper\`: { flip: [index (< 0: from the end), mask] } or { cut: bytes }.
       window.load = async (name, tamper = {}) => {
         const m = new Uint8Array(await (await fetch('/hash-worker/' + name + '.bin')).arrayBuffer());
-        const dataKey = callseal.unwrapRawAesDataKey(m, keyring);
+        const dataKey = await callseal.unwrapRawAesDataKey(m, keyring);
         if (tamper.flip) m[tamper.flip[0] < 0 ? m.length + tamper.flip[0] : tamper.flip[0]] ^= tamper.flip[1];
         return { message: tamper.cut ? m.subarray(0, m.length - tamper.cut) : m, dataKey };
       };

@@ -68,7 +68,7 @@ test('the raw stream decryptor takes one-byte and empty pushes around a signed f
   for (const suiteId of [0x0578, 0x0378, 0x0214, 0x0478]) {
     const message = enc.encryptWithRawAes(plaintext, keyring, { suiteId, frameLength: 4096 });
     for (const pattern of ['one byte at a time', 'whole, then empty pushes']) {
-      const dec = new DecryptStream(callseal.unwrapRawAesDataKey(message, keyring), { signedMessages: 'release-before-verify' });
+      const dec = new DecryptStream(await callseal.unwrapRawAesDataKey(message, keyring), { signedMessages: 'release-before-verify' });
       const out = [];
       const push = async (bytes) => out.push(...(await dec.push(bytes)));
       if (pattern === 'whole, then empty pushes') {

@@ -102,7 +102,7 @@ owned.push(own(header.messageId), own(edk.providerInfo), own(edk.ciphertext));
 // A broker client posts the wrapped key as a fetch body (BodyInit: an ArrayBuffer-backed view).
 const body: BodyInit = edk.ciphertext;
 out.body = body === edk.ciphertext;
-const dataKey = unwrapRawAesDataKey(file, keyring, { expectedContext: { purpose: 'transcript' } });
+const dataKey = await unwrapRawAesDataKey(file, keyring, { expectedContext: { purpose: 'transcript' } });
 const options: DecryptOptions = { expectedContext: new Map([['purpose', 'transcript']]), maxEncryptedDataKeys: 1, signedMessages: 'verify', engine: 'auto' };
 const audio = await decrypt(new DataView(message.buffer), dataKey, options);
 owned.push(own(dataKey), own(audio));
@@ -149,7 +149,7 @@ const ctx: Record<string, string> = enc.encryptionContext;
 const dk = crypto.getRandomValues(new Uint8Array(32));
 const m3 = enc.seal(new TextEncoder().encode('hi').buffer, dk, [...header.encryptedDataKeys, { providerId: 'p', providerInfo: new Uint8Array(1), ciphertext: new ArrayBuffer(1) }]);
 owned.push(own(m2), own(m3));
-out.encrypt = [new TextDecoder().decode(await decrypt(m2, unwrapRawAesDataKey(m2, keyring))), new TextDecoder().decode(await decrypt(m3, dk)), Object.keys(ctx), new Blob([m2, m3]).size > 0];
+out.encrypt = [new TextDecoder().decode(await decrypt(m2, await unwrapRawAesDataKey(m2, keyring))), new TextDecoder().decode(await decrypt(m3, dk)), Object.keys(ctx), new Blob([m2, m3]).size > 0];
 
 const vo: ValidateOptions = { policyType: 'kms-key' satisfies PolicyType };
 const prov: string = await loadServiceData();
@@ -258,7 +258,7 @@ const unwrap = (edks: EncryptedDataKey[], context: Context) => {
   }
   if (edks.length !== 1 || edks[0]!.providerId !== wk.key_namespace) throw new Error('broker: unexpected data keys');
   calls.push('unwrap');
-  return Promise.resolve(unwrapRawAesDataKey(message, keyring));
+  return unwrapRawAesDataKey(message, keyring);
 };
 globalThis.keyBroker = { unwrap: (edk, context) => unwrap([edk], context) };
 globalThis.broker = { unwrap };
@@ -388,15 +388,15 @@ async function decryptInPage(www) {
       const keyring = { ...kr, key: Uint8Array.from(atob(kr.key), (ch) => ch.charCodeAt(0)) };
       const message = await get('v/message.bin');
       const expected = await get('v/plaintext.bin');
-      const plaintext = await c.decrypt(message, c.unwrapRawAesDataKey(message, keyring));
+      const plaintext = await c.decrypt(message, await c.unwrapRawAesDataKey(message, keyring));
       const small = { suite: c.parseHeader(message).suite, engine: c.defaultEngine(),
         same: plaintext.length === expected.length && plaintext.every((b, i) => b === expected[i]) };
       const big = await get('v/big.bin');
       const verifiesBefore = window.webCryptoVerifies;
-      const bigPlaintext = await c.decrypt(big, c.unwrapRawAesDataKey(big, keyring));
+      const bigPlaintext = await c.decrypt(big, await c.unwrapRawAesDataKey(big, keyring));
       let tampered;
       big[big.length - 5] ^= 1; // the footer signature
-      try { await c.decrypt(big, c.unwrapRawAesDataKey(big, keyring)); } catch (e) { tampered = e.code; }
+      try { await c.decrypt(big, await c.unwrapRawAesDataKey(big, keyring)); } catch (e) { tampered = e.code; }
       return { ...small, bigLength: bigPlaintext.length, bigWebCryptoVerifies: window.webCryptoVerifies - verifiesBefore,
         blobWorkers: window.blobWorkers, tampered, violations: window.violations };
     }, keyring);
@@ -448,7 +448,9 @@ test('esbuild bundle of a callseal/decrypt page, wasm copied next to it as the R
   // esbuild leaves new URL('./wasm/...', import.meta.url) alone: the module the page imports goes
   // to wasm/ next to the bundle (the package README's esbuild recipe).
   mkdirSync(join(www, 'wasm'));
-  copyFileSync(join(dir, 'node_modules/callseal/wasm/callseal_decrypt_bg.wasm'), join(www, 'wasm/callseal_decrypt_bg.wasm'));
+  for (const wasm of ['callseal_decrypt_bg.wasm', 'callseal_decrypt_more_bg.wasm']) {
+    copyFileSync(join(dir, 'node_modules/callseal/wasm', wasm), join(www, 'wasm', wasm));
+  }
   writeFileSync(join(www, 'index.html'), '<!doctype html><meta charset="utf-8"><title>console</title><script type="module" src="./main.js"></script>');
   const r = await decryptInPage(www);
   assertDecrypted(r);

@@ -51,7 +51,7 @@ test('installed in an empty Node project: ESM and CommonJS, every entry point', 
     out.findings = validatePolicy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt"}]}', { policyType: 'identity' }).map((f) => f.code);
     const kr = { keyNamespace: 'ns', keyName: 'k', key: new Uint8Array(32).fill(7) };
     const m2 = encryptWithRawAes(new TextEncoder().encode('hello'), kr, { suiteId: 0x0478 });
-    out.roundTrip = new TextDecoder().decode(await decrypt(m2, unwrapRawAesDataKey(m2, kr)));
+    out.roundTrip = new TextDecoder().decode(await decrypt(m2, await unwrapRawAesDataKey(m2, kr)));
     const cjs = createRequire(import.meta.url)('callseal');
     out.cjs = typeof cjs.decrypt === 'function' && cjs.parseHeader(message).suite;
     out.sameApi = callseal.decrypt === decrypt;

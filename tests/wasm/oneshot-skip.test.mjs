@@ -72,7 +72,7 @@ test('client-node 0178 in 4 KiB frames: one-shot decryption copies into wasm mem
   const frameLength = 4096, sealed = 4 + 12 + frameLength + 16;
   const keyring = { keyNamespace: 'callseal-test', keyName: 'oneshot-skip', key: new Uint8Array(randomBytes(32)) };
   const { message, plaintext } = await officialEncrypt0178(keyring, { frameLength, size: (2 << 20) + 99, context: { 'contact-id': 'c-oneshot-skip' } });
-  const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+  const dataKey = await callseal.unwrapRawAesDataKey(message, keyring);
   const headerLength = callseal.parseHeader(message).headerLength;
   // 64-byte pieces 1 KiB and 3 KiB into each regular frame's ciphertext, from the first frame
   // past the first chunk to the last two frames (the end of the message is copied whole).

@@ -57,7 +57,7 @@ test('a header longer than 4 KiB is read on in steps of 4x, each byte once, and 
   assert.deepEqual(reads, [[0, 4096], [4096, 12288], [16384, Math.min(65536, message.length) - 16384]]);
 
   // The range reader opens it the same way, then reads the tail.
-  const dataKey = callseal.unwrapRawAesDataKey(message, { keyNamespace: 'ns', keyName: 'k', key: wrapping });
+  const dataKey = await callseal.unwrapRawAesDataKey(message, { keyNamespace: 'ns', keyName: 'k', key: wrapping });
   const opened = recording(message);
   const reader = await callseal.openRangeReader(opened.source, dataKey, release);
   assert.deepEqual(opened.reads.slice(0, 3), reads);

@@ -131,7 +131,7 @@ test('signed messages: streams and range readers refuse them unless signedMessag
     const release = { engine, signedMessages: 'release-before-verify' };
     const keyring = { keyNamespace: 'callseal-test', keyName: 'release', key: new Uint8Array(32).fill(3) };
     const large = enc.encryptWithRawAes(new Uint8Array(3 << 20).map((_, i) => i & 0xff), keyring, { suiteId: 0x0578, frameLength: 4096 });
-    const largeKey = callseal.unwrapRawAesDataKey(large, keyring);
+    const largeKey = await callseal.unwrapRawAesDataKey(large, keyring);
     const badSignature = large.slice();
     badSignature[badSignature.length - 10] ^= 1; // inside the DER signature
     const bad = await streamed(badSignature, largeKey, release, 65536);
@@ -191,7 +191,7 @@ test('cancelling a stream\'s readable side wipes its keys at once (Node calls th
   const keyring = { keyNamespace: 'callseal-test', keyName: 'cancel', key: new Uint8Array(32).fill(5) };
   const message = enc.encryptWithRawAes(new Uint8Array(3 << 20).map((_, i) => i & 0xff), keyring, { suiteId: 0x0478, frameLength: 4096 });
   for (const engine of ['auto', 'rust']) {
-    const dataKey = callseal.unwrapRawAesDataKey(message, keyring);
+    const dataKey = await callseal.unwrapRawAesDataKey(message, keyring);
     const contentKey = contentKeyV2(message, dataKey);
     // Before the header: the data key.
     const early = callseal.decryptStream(dataKey, { engine });

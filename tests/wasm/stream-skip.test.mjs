@@ -27,7 +27,7 @@ const KEYRING = { keyNamespace: 'callseal-test', keyName: 'stream-skip', key: ne
 /** A fresh 0178 message from the official JS ESDK, with its data key. */
 async function fresh(frameLength, size) {
   const { message, plaintext } = await officialEncrypt0178(KEYRING, { frameLength, size, context: { 'contact-id': 'c-stream-skip' } });
-  return { message, plaintext, frameLength, dataKey: callseal.unwrapRawAesDataKey(message, KEYRING) };
+  return { message, plaintext, frameLength, dataKey: await callseal.unwrapRawAesDataKey(message, KEYRING) };
 }
 
 /** Pushes `message` into the wasm stream in chunks of `sizes` (in turn); the plaintext. */

@@ -1,6 +1,6 @@
 /**
  * Envelope decryption: the typed API over callseal_decrypt.wasm and, for S3EC metadata and objects, range
- * reads and unwrapRawAesDataKeyAsync, callseal_decrypt_more.wasm (loaded the first time one is
+ * reads and unwrapRawAesDataKey, callseal_decrypt_more.wasm (loaded the first time one is
  * called: ../decrypt-more.ts).
  * Every function here delegates to the Rust core; this layer adds types and Web Streams.
  */
@@ -174,7 +174,7 @@ export interface S3DecryptOptions extends Pick<DecryptOptions, 'expectedContext'
 
 /**
  * Fetches and initialises the decrypt module's second half (callseal_decrypt_more.wasm: S3EC
- * metadata and objects, range reads, unwrapRawAesDataKeyAsync) now rather than at the first call that needs
+ * metadata and objects, range reads, unwrapRawAesDataKey) now rather than at the first call that needs
  * it: for a page or worker that will read ranges soon (a player), so that its first read does not
  * wait for the download.
  * Rejects with a {@link CallsealError} (IO) when it cannot be loaded; the next call tries again.
@@ -290,30 +290,27 @@ export async function openRangeReader(source: RangeSource, dataKey: ByteInput, o
 
 /**
  * Unwraps a message's own data key with a raw AES keyring, for offline use and tests (in a
- * console the key broker unwraps with KMS instead). Wipe the returned key when done.
+ * console the key broker unwraps with KMS instead), on the engine `options.engine` picks:
+ * WebCrypto by default where it takes the wrapping key's size (its key non-extractable, imported
+ * from a buffer wiped at once), else the pure-Rust engine. Wipe the returned key when done.
  * `options.expectedContext` supplies the pairs a message made with required encryption
  * context authenticates without storing them (the keyring binds them too).
  */
-export function unwrapRawAesDataKey(message: ByteInput, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext'>): OwnedBytes {
-  return wasm.unwrapRawAesDataKey(message, keyring, options) as OwnedBytes;
-}
-
-/**
- * `unwrapRawAesDataKey` on the engine `options.engine` picks: WebCrypto by default where it
- * takes the wrapping key's size (its key non-extractable, imported from a buffer wiped at once),
- * else the pure-Rust engine. Wipe the returned key when done.
- */
-export async function unwrapRawAesDataKeyAsync(message: ByteInput, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext' | 'engine'>): Promise<OwnedBytes> {
+export async function unwrapRawAesDataKey(message: ByteInput, keyring: RawAesKeyring, options?: Pick<DecryptOptions, 'expectedContext' | 'engine'>): Promise<OwnedBytes> {
   // The wrapping key is copied when the call is made (the caller may wipe its own as the call
-  // returns); the rest is read once the module that unwraps is loaded.
+  // returns), the keyring read once; the rest is read once the module that unwraps is loaded.
   let ring: RawAesKeyring = keyring;
-  let key: ByteInput | undefined;
+  let copy: Uint8Array | undefined;
   try {
-    key = keyCopy(keyring.key, 'keyring.key');
-    ring = { ...keyring, key: key as Uint8Array };
+    copy = new Uint8Array(wasm.asBytes(keyring.key, 'keyring.key'));
+    ring = { ...keyring, key: copy };
   } catch {
-    // Not a keyring: the module refuses it as it refuses it.
+    // Not a keyring with key bytes (or reading it threw): the module refuses it as it refuses it.
   }
   const m = await decryptMore();
-  return withKey(key ?? keyring?.key, keyring?.key, () => m.unwrapRawAesDataKeyAsync(message, ring, options)) as Promise<OwnedBytes>;
+  try {
+    return m.unwrapRawAesDataKey(message, ring, options) as Promise<OwnedBytes>; // reads `ring` before it returns
+  } finally {
+    copy?.fill(0);
+  }
 }
