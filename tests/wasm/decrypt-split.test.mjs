@@ -27,8 +27,9 @@ const sourceOf = (bytes) => ({ size: bytes.length, read: async (offset, length) 
 const isMore = (url) => url.includes('callseal_decrypt_more');
 
 /** The entry's bytes gzipped (zlib level 9, as the benchmark measures) at most: issue 20's target
- * is 64 KB once the pure-Rust AES-GCM engine and the curve code leave it too; with them it is this. */
-const ENTRY_GZIPPED_AT_MOST = 124_000;
+ * is 64 KB once the pure-Rust AES-GCM engine and the curve code leave it too; with them it is
+ * 100,132 bytes (S3EC metadata and the raw AES unwrap in the second half), and this bound. */
+const ENTRY_GZIPPED_AT_MOST = 102_000;
 
 test('the entry holds one-shot and stream decryption; S3EC objects and range reads are in the second half', () => {
   const entry = exportsOf('callseal_decrypt_bg.wasm');
