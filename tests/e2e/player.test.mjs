@@ -195,6 +195,40 @@ test('plays a recording; time advances and the matching transcript turn is highl
   }
 });
 
+test('while playing, the time shown and the seek bar\'s accessible text are written only when they change (written every animation frame with the same values, they kept ~60 MiB of garbage in Blink\'s heap: bench/reading.md)', async () => {
+  const { context, page } = await openPlayer('alice');
+  try {
+    await contactButton(page, index.contacts[0].contactId).click();
+    await waitFor(page, 'callseal-player[data-state="playing"]');
+    const writes = await page.evaluate(() => new Promise((resolve) => {
+      const root = document.querySelector('callseal-player').shadowRoot;
+      const seek = root.querySelector('#seek'), cur = root.querySelector('#time-cur');
+      const label = [], text = [];
+      const o = new MutationObserver((records) => {
+        for (const r of records) {
+          if (r.type === 'attributes') label.push(r.oldValue);
+          else if (r.addedNodes.length) text.push([r.removedNodes[0]?.textContent ?? null, r.addedNodes[0].textContent]);
+        }
+      });
+      o.observe(seek, { attributes: true, attributeFilter: ['aria-valuetext'], attributeOldValue: true });
+      o.observe(cur, { childList: true });
+      setTimeout(() => {
+        for (const r of o.takeRecords()) if (r.type === 'attributes') label.push(r.oldValue);
+        o.disconnect();
+        label.push(seek.getAttribute('aria-valuetext'));
+        resolve({ label, text });
+      }, 3000);
+    }));
+    // Each write's old value is the one before it: the same twice in a row is a write that changed nothing.
+    const same = writes.label.slice(1).filter((v, i) => v === writes.label[i]);
+    assert.deepEqual(same, [], `aria-valuetext written ${writes.label.length - 1} times in 3 s`);
+    assert.deepEqual(writes.text.filter(([a, b]) => a === b), [], `the time shown written ${writes.text.length} times in 3 s`);
+    assert.ok(writes.label.length >= 2, 'the time moved while playing');
+  } finally {
+    await context.close();
+  }
+});
+
 test('channel solo, speed and keyboard shortcuts', async () => {
   const contact = index.contacts.find((c) => c.objects.some((o) => o.format === 'wav'));
   const { context, page, errors } = await openPlayer('alice');

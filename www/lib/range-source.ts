@@ -56,8 +56,6 @@ const TRANSIENT_RETRIES = [300, 1000, 2500];
 const REQUEST_TIMEOUT_MS = 20_000;
 /** A missing part of a `readAside` read shorter than this, that no stretch continues, is fetched on its own. */
 const PIECE = 64 * 1024;
-/** The buffer each answer's body is read into, when its stream lets the reader bring one (BYOB). */
-const READ_BUFFER = 64 * 1024;
 
 /** One request's own settings (`readAside`'s): else the source's options apply. */
 interface FetchHow {
@@ -436,7 +434,7 @@ export class HttpRangeSource {
 }
 
 /**
- * Reads `body` piece by piece: into one buffer of READ_BUFFER bytes, reused for every piece, when
+ * Reads `body` piece by piece: into one buffer of 64 KiB, reused for every piece, when
  * the stream is a byte stream (a fetch's body is: a BYOB read copies the body's bytes straight
  * into it), else in the chunks the stream allocates.
  */
@@ -444,7 +442,7 @@ function reading(body: ReadableStream<Uint8Array>): BodyReader {
   let byob: ReadableStreamBYOBReader | undefined;
   try { byob = body.getReader({ mode: 'byob' }); } catch { /* not a byte stream */ }
   const reader = byob ?? body.getReader();
-  let buffer = new Uint8Array(READ_BUFFER);
+  let buffer = new Uint8Array(64 * 1024);
   return {
     next: async () => {
       if (!byob) return (reader as ReadableStreamDefaultReader<Uint8Array>).read();
