@@ -4,7 +4,8 @@
 #   callseal_decrypt.wasm       --features decrypt-entry  (one-shot and stream decryption: what a
 #                                                          console loads first)
 #   callseal_decrypt_more.wasm  --features decrypt-more   (S3EC metadata and objects, range reads: the package
-#                                                          loads it the first time one is called)
+#                                                          loads it the first time one is called; it
+#                                                          holds the entry's decryption too)
 #   callseal_encrypt.wasm       --features decrypt-entry,encrypt  (ESDK message encryption)
 #   callseal_policy.wasm        --features policy         (validator + evaluator; service data is a separate file)
 #

@@ -3,7 +3,8 @@
  * raw AES keyring's unwrap: the calls of ./lib/decrypt.ts that await it): fetched,
  * compiled and initialised the first time one of them is called, so a page that only decrypts
  * messages (`decrypt`, `decryptStream`) never loads it. Its URL is written here, beside
- * decrypt.js, as that module's is: bundlers find both alike.
+ * decrypt.js, as that module's is: bundlers find both alike. It holds the entry's one-shot and
+ * stream decryption too (decrypt, DecryptStream), which this layer does not call in it.
  */
 import { wasmSource } from './lib/load.js';
 import { CallsealError } from './lib/callseal-error.js';

@@ -4,8 +4,8 @@
 //! `policy`; WebCrypto and the hashing Worker in `webcrypto` and `hash_worker`; what the decryptor
 //! is given of a message held in JS in `feed`. Decryption is two
 //! modules (Cargo features): `decrypt-entry` (one-shot and stream decryption, what a page loads
-//! first) and `decrypt-more` (range reads, S3EC objects and the raw AES keyring's unwrap on
-//! WebCrypto, `keyring`, loaded on demand).
+//! first) and `decrypt-more` (all of the entry, and range reads, S3EC objects and the raw AES
+//! keyring's unwrap on WebCrypto, `keyring`, loaded on demand).
 //!
 //! Errors cross as `CallsealError` (a JS `Error` subclass with a stable `code`), built by the
 //! small JS snippet `callseal_error.js`, so every module throws the same class.
@@ -21,7 +21,7 @@ mod convert;
 mod decrypt;
 #[cfg(feature = "encrypt")]
 mod encrypt;
-#[cfg(any(feature = "decrypt-entry", feature = "decrypt-more"))]
+#[cfg(feature = "decrypt-entry")]
 mod engine;
 #[cfg(feature = "decrypt-entry")]
 mod feed;
@@ -37,7 +37,7 @@ mod range;
 mod s3;
 #[cfg(feature = "decrypt-entry")]
 mod stream;
-#[cfg(any(feature = "decrypt-entry", feature = "decrypt-more"))]
+#[cfg(feature = "decrypt-entry")]
 mod webcrypto;
 
 /// Talc instead of the default dlmalloc: smaller and faster on wasm (the policy evaluator
