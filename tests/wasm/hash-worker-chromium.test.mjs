@@ -314,8 +314,8 @@ for (const variant of [{ label: 'hash in a Worker' }, { label: 'no Worker', noWo
         const posted = (await page.evaluate(() => window.keptPosts)) - kept;
         if (variant.noWorker || variant.csp) assert.equal(posted, 0, name);
         // How many posts carry the stream depends on how fast the Worker answers (a busy machine
-        // batches more per post: 9 seen beside a CPU hog); that it took the stream is the state.
-        else assert.ok(posted >= 2, `${name}: the Worker hashed the stream (${posted} posts)`);
+        // batches more per post: one post seen under load 8); that it took the stream is the state.
+        else assert.ok(posted >= 1, `${name}: the Worker hashed the stream (${posted} posts)`);
         const sig = await streamIn(page, name, FLIP_SIGNATURE, 1 << 20);
         assert.equal(sig.code, 'SIGNATURE_INVALID', `${name}: ${sig.message}`);
         assert.ok(sig.released < m.plaintext.length, `${name}: the last frames were released before the signature failed`);
