@@ -49,7 +49,7 @@ use crate::envelope::decrypt::{unit_name, DecryptOptions, Release, SealedFrame};
 use crate::envelope::header::{
     ContentType, HeaderInfo, HeaderParser, UnverifiedHeader, VerifiedHeader,
 };
-use crate::envelope::keys::{verify_header, ContentKey, DataKey, HeaderCheck};
+use crate::envelope::keys::{verify_with_rust, ContentKey, DataKey, HeaderCheck};
 use crate::envelope::suite::{Signature, IV_LEN, TAG_LEN};
 use crate::err;
 use crate::error::{ErrorCode, Result};
@@ -156,9 +156,7 @@ impl RandomAccess {
         data_key: &DataKey,
         opts: &DecryptOptions,
     ) -> Result<Self> {
-        opts.signed_messages
-            .admit(&header.unverified().suite, Release::WithoutSignature)?;
-        let (header, key) = verify_header(header, data_key, &opts.expected_context)?;
+        let (header, key) = verify_with_rust(Self::begin(header, data_key, opts)?)?;
         Ok(RandomAccess::verified(header, key, opts))
     }
 
