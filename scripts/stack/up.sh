@@ -55,6 +55,19 @@ start() {
   log "started $name (pid $!)"
 }
 
+# disk_free: what the disk holding SeaweedFS's data has free, of its size (df's figures).
+disk_free() { df -h --output=avail,size "$S/weed" | awk 'NR == 2 { print $1 " free of " $2 }'; }
+# SeaweedFS assigns no file id (every write fails, a filer PUT hangs until its deadline) while less
+# than 1% of its disk is free (measured on weed 4.48: 3.9 MiB free of 400 MiB refused every write,
+# 6.8 MiB took them), so a nearly full disk is refused here by name rather than later as a timeout.
+weed_disk_check() {
+  local avail size
+  read -r avail size < <(df -B1 --output=avail,size "$S/weed" | awk 'NR == 2 { print $1, $2 }')
+  [ $((avail * 100)) -ge $((size * 1 + (256 << 20) * 100)) ] ||
+    die "the disk holding $S/weed has $(disk_free): SeaweedFS refuses every write while less than 1% of it is free (256 MiB above that is asked for here)"
+}
+weed_disk_check
+
 # --- S3 credentials of the local SeaweedFS (random per .stack, kept across restarts) ------------
 if [ ! -s "$S/s3.json" ]; then
   AK="CALLSEAL$(openssl rand -hex 6 | tr 'a-f' 'A-F')"
@@ -152,7 +165,7 @@ fi
 deadline=$((SECONDS + 60))
 until [ "$(cat "$S/run/notifier.ready" 2>/dev/null)" = "$(cat "$S/run/notifier.pid")" ]; do
   alive notifier "scripts/stack/notifier.mjs" || die "the notifier exited during start-up; see $S/logs/notifier.log"
-  [ $SECONDS -lt $deadline ] || die "the notifier's filer subscription delivered no event within 60 s; see $S/logs/notifier.log"
+  [ $SECONDS -lt $deadline ] || die "the notifier's filer subscription delivered no event within 60 s (its probe is a write through the filer; the disk holding $S/weed has $(disk_free)); see $S/logs/notifier.log"
   sleep 0.2
 done
 if [ -x "$CALLSEAL_SEALER_BIN" ]; then

@@ -16,12 +16,16 @@ export async function brokerAnswers(base, token) {
 }
 
 const tail = (text, n) => text.split('\n').slice(-n - 1).join('\n');
+// moto's log is mostly its HTTP access lines; what explains a failure is everything else.
+const accessLine = /^\S+ - - \[[^\]]+\] "/;
+const logTail = (name, text) => tail(text.split('\n').filter((l) => name !== 'moto' || !accessLine.test(l)).join('\n'), 12);
 
 /**
  * Runs one of the stack's scripts from checkout `root` and passes its stderr (its progress) on.
- * A failure throws an Error that carries why: the exit status, the script's last stderr lines and
- * the last lines of the stack's logs (the sealer's, the notifier's, SeaweedFS's), so that a test
- * runner showing only the error still shows the cause.
+ * A failure throws an Error that carries why: the last lines of the stack's logs (the sealer's,
+ * the notifier's, SeaweedFS's, moto's without its access lines), then the script's last stderr
+ * lines, then the exit status and the script's last line. The cause comes last, so that a runner
+ * showing only the end of the error (before the stack trace) still shows it.
  */
 function runScript(root, stack, args, stdout) {
   const r = spawnSync(args[0], args.slice(1), {
@@ -30,11 +34,13 @@ function runScript(root, stack, args, stdout) {
   });
   if (r.stderr) process.stderr.write(r.stderr);
   if (r.status === 0) return;
-  const logs = ['sealer', 'notifier', 'weed', 'moto'].map((name) => join(stack, 'logs', `${name}.log`)).filter(existsSync)
-    .map((path) => `--- last lines of ${path}\n${tail(readFileSync(path, 'utf8'), 15)}`);
+  const logs = ['sealer', 'notifier', 'weed', 'moto'].map((name) => [name, join(stack, 'logs', `${name}.log`)])
+    .filter(([, path]) => existsSync(path))
+    .map(([name, path]) => `--- last lines of ${path}\n${logTail(name, readFileSync(path, 'utf8'))}`);
+  const stderr = (r.stderr ?? '').trimEnd();
   throw new Error([
-    `${args.join(' ')} failed (${r.error ? r.error.message : r.signal ?? `exit ${r.status}`}); its last stderr lines:`,
-    tail(r.stderr ?? '', 40), ...logs,
+    ...logs, `--- last stderr lines of ${args.join(' ')}`, tail(stderr, 30),
+    `${args.join(' ')} failed (${r.error ? r.error.message : r.signal ?? `exit ${r.status}`}): ${stderr.split('\n').at(-1)}`,
   ].join('\n'));
 }
 
