@@ -8,7 +8,7 @@ use js_sys::{Array, Uint8Array};
 
 use super::webcrypto::AesKey;
 use crate::engine::{FrameEngine, RustAesGcm};
-use crate::envelope::frames::FrameBatch;
+use crate::envelope::frames::{BatchFrame, FrameBatch};
 use crate::envelope::keys::ContentKey;
 use crate::envelope::suite::TAG_LEN;
 #[cfg(feature = "decrypt-more")]
@@ -81,7 +81,7 @@ fn open_in_wasm(
         out.reserve(batch.plaintext_len())?;
     }
     for f in batch.iter() {
-        let (start, end) = js_range(f.range, &f.name())?;
+        let (start, end) = js_range(&f)?;
         if end > sealed.length() || end - start < TAG_LEN as u32 {
             return Err(err!(InvalidState, "{}: sealed bytes not held", f.name()));
         }
@@ -121,13 +121,15 @@ pub(crate) fn sealed_len(frames: &[SealedFrame]) -> usize {
     frames.iter().map(|f| f.ciphertext_and_tag().len()).sum()
 }
 
-/// A frame's range of sealed bytes as JS buffer offsets.
-pub(crate) fn js_range(range: &std::ops::Range<u64>, what: &str) -> Result<(u32, u32)> {
-    match (u32::try_from(range.start), u32::try_from(range.end)) {
+/// A frame's range of sealed bytes as JS buffer offsets. The frame is named only in the error
+/// (a name formatted for every frame showed in profiles of 4 KiB frames: ~3 ms per 64 MiB).
+pub(crate) fn js_range(f: &BatchFrame) -> Result<(u32, u32)> {
+    match (u32::try_from(f.range.start), u32::try_from(f.range.end)) {
         (Ok(start), Ok(end)) => Ok((start, end)),
         _ => Err(err!(
             LimitExceeded,
-            "{what} lies beyond 4 GiB: too large for a JS buffer"
+            "{} lies beyond 4 GiB: too large for a JS buffer",
+            f.name()
         )),
     }
 }

@@ -132,7 +132,7 @@ impl AesKey {
     ) -> Result<()> {
         let mut ranges = Vec::with_capacity(2 * batch.len());
         for f in batch.iter() {
-            let (start, end) = js_range(f.range, &f.name())?;
+            let (start, end) = js_range(&f)?;
             ranges.extend_from_slice(&[start, end]);
         }
         if let Plaintext::Buffer(out) = out {
