@@ -8,7 +8,8 @@
 //
 //   node bench/cpu-decrypt.mjs      after `make build`
 //   CPU_SUITE=0478 CPU_FRAME=4096 CPU_MIB=64 CPU_ROUNDS=15 CPU_CHUNK=65536
-//   CPU_CONTENDERS=webcrypto-frames,callseal,callseal-stream,baseline,baseline-stream
+//   CPU_CONTENDERS=webcrypto-frames,callseal,callseal-stream,baseline,baseline-stream,stream-passage
+//     (stream-passage: the stream's chunks through a gathering TransformStream, no decryption)
 //   BENCH_DECRYPT_BASELINE=/tmp/main/pkg   the baseline contenders' build (as bench/run.mjs)
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';

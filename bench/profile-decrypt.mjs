@@ -58,7 +58,7 @@ try {
     console.log(`\n${contender} on ${m.id} (${(meta.plainBytes / 1048576).toFixed(0)} MiB): ${runs} runs, ${times.map((t) => t.toFixed(0)).join(', ')} ms; profiled ${total.toFixed(0)} ms`);
     for (const [w, t] of [...self].sort((a, b) => b[1] - a[1])) console.log(`  ${(t / runs).toFixed(1).padStart(8)} ms/run  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${w}`);
     console.log('  top functions (self, ms/run):');
-    for (const [f, t] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${(t / runs).toFixed(1).padStart(8)}  ${f}`);
+    for (const [f, t] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, Number(env('PROFILE_TOP', 12)))) console.log(`  ${(t / runs).toFixed(1).padStart(8)}  ${f}`);
     await context.close();
   }
 } finally {

@@ -11,7 +11,7 @@
 // the allocator kept from the first, so their resident peak understates what a run needs.
 // callseal's wasm linear memory (WebAssembly.Memory buffer byteLength) is reported too.
 import { median } from './stats.mjs';
-import { rendererPids, rss, peak, resetPeak } from './procmem.mjs';
+import { grownRenderer, renderersRss, rss, peak, resetPeak } from './procmem.mjs';
 
 export const CONTENDERS = ['webcrypto', 'webcrypto-frames', 'webcrypto-frames-signed', 'callseal', 'callseal-stream', 'callseal-rust', 'peer'];
 /** Another build's package in the same pages and rounds (BENCH_DECRYPT_BASELINE): before vs after. */
@@ -86,25 +86,34 @@ async function openContender(browser, baseUrl, { limit, floors, keyring, plainCh
     const cdp = await context.newCDPSession(page);
     c.cdp = cdp;
     // The page's renderer: the one whose resident memory grew by the loaded ciphertext.
-    const before = new Map(rendererPids().map((pid) => [pid, rss(pid)]));
+    const before = renderersRss();
     c.info = await page.evaluate((a) => window.bench.prepare(a), { file: m.file, limit, floor: floors[m.frameLength], keyring, contender, committing: m.committing, chunkSize });
-    const grown = rendererPids().map((p) => ({ p, grew: rss(p) - (before.get(p) ?? 0) })).sort((x, y) => y.grew - x.grew)[0];
     // Trust the figure only if that renderer visibly holds the ciphertext.
-    const pid = grown && grown.grew > c.info.inputBytes / 2 ? grown.p : undefined;
-    // Before the run: garbage-collect and have Chromium return freed memory to the system
-    // (a simulated critical memory-pressure signal), so the run's peak is its own.
-    await cdp.send('HeapProfiler.collectGarbage');
-    await cdp.send('Memory.simulatePressureNotification', { level: 'critical' }).catch(() => {});
-    await cdp.send('HeapProfiler.collectGarbage');
+    const pid = grownRenderer(before, c.info.inputBytes / 2);
     c.wasm0 = await page.evaluate(() => window.bench.wasmMemory());
-    const base = rss(pid);
-    const canReset = pid !== undefined && resetPeak(pid);
-    const value = await page.evaluate(() => window.bench.run({ check: true })); // untimed in the figures: warm-up and correctness
-    c.checked = { ...value, base, peakBytes: canReset ? Math.max(0, peak(pid) - base) : NaN };
+    const { value, base, peakBytes } = await measuredRun(cdp, page, pid); // untimed in the figures: warm-up and correctness
+    c.checked = { ...value, base, peakBytes };
     c.wasm1 = await page.evaluate(() => window.bench.wasmMemory());
     if (value.checksum !== plainChecksum || value.bytes !== plainBytes) throw new Error(`${contender} on ${m.id}: wrong plaintext (${value.bytes} bytes, checksum ${value.checksum} != ${plainChecksum})`);
   } catch (e) {
     c.error = e;
   }
   return c;
+}
+
+/**
+ * One checked run of the page's contender (`page`, its DevTools session `cdp`, its renderer
+ * `pid`) with its peak memory: before it, garbage is collected and Chromium returns freed memory
+ * to the system (a simulated critical memory-pressure signal), so the peak is the run's own.
+ * Returns the run's { ms, bytes, checksum }, the renderer's resident bytes before it (`base`)
+ * and its peak over them (`peakBytes`; NaN without a renderer whose peak can be reset).
+ */
+export async function measuredRun(cdp, page, pid) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Memory.simulatePressureNotification', { level: 'critical' }).catch(() => {});
+  await cdp.send('HeapProfiler.collectGarbage');
+  const base = rss(pid);
+  const canReset = pid !== undefined && resetPeak(pid);
+  const value = await page.evaluate(() => window.bench.run({ check: true }));
+  return { value, base, peakBytes: canReset ? Math.max(0, peak(pid) - base) : NaN };
 }

@@ -49,6 +49,18 @@ export function resetPeak(pid) {
   }
 }
 
+/** Resident memory of each renderer now: `grownRenderer`'s reference before a page loads its input. */
+export const renderersRss = () => new Map(rendererPids().map((pid) => [pid, rss(pid)]));
+
+/**
+ * The renderer whose resident memory grew most since `before` (`renderersRss`), if it grew by
+ * more than `bytes` (the page that loaded that much input), else undefined.
+ */
+export function grownRenderer(before, bytes) {
+  const grown = rendererPids().map((p) => ({ p, grew: rss(p) - (before.get(p) ?? 0) })).sort((x, y) => y.grew - x.grew)[0];
+  return grown && grown.grew > bytes ? grown.p : undefined;
+}
+
 /** The renderer holding the most resident memory (the page that just loaded the benchmark input). */
 export function largestRenderer(rootPid) {
   let best = null;

@@ -81,6 +81,29 @@ async function prepare({ file, limit, floor, keyring, contender, committing, chu
   return { inputBytes: s.input.length, engine: callseal.defaultEngine() };
 }
 
+/** `input` as a stream of views of `size` bytes, each made when the reader asks for it. */
+function chunks(input, size) {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= input.length) { controller.close(); return; }
+      controller.enqueue(input.subarray(at, Math.min(at + size, input.length)));
+      at += size;
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Reads `readable` to its end: its bytes and, with `check`, their checksum. */
+async function readAll(readable, check = false) {
+  let bytes = 0, sum = 0x811c9dc5;
+  for (const reader = readable.getReader(); ;) {
+    const { done, value } = await reader.read();
+    if (done) return { bytes, sum };
+    bytes += value.length;
+    if (check) sum = checksum(value, sum);
+  }
+}
+
 /** One timed decryption. Returns { ms, bytes } and, with `check`, the checksum of the plaintext. */
 async function run({ check = false } = {}) {
   const s = state;
@@ -96,26 +119,29 @@ async function run({ check = false } = {}) {
       dataKey.fill(0);
       break;
     }
+    case 'stream-passage': {
+      // Not a decryptor: what a stream of this page's chunks costs on its way through a
+      // TransformStream that gathers them into pushes of 1 MiB (copied, as decryptStream gathers
+      // chunks smaller than a push), handing each push on as a view of the gathering buffer. Only
+      // bench/cpu-decrypt.mjs runs it (an account of what a stream adds to the frames' work).
+      const size = s.chunkSize, gather = new Uint8Array(1 << 20);
+      let gathered = 0;
+      const passage = new TransformStream({
+        async transform(chunk, controller) {
+          gather.set(chunk, gathered);
+          gathered += chunk.length;
+          if (gathered + size > gather.length) { controller.enqueue(gather.subarray(0, gathered)); gathered = 0; }
+        },
+        flush(controller) { if (gathered) controller.enqueue(gather.subarray(0, gathered)); },
+      });
+      ({ bytes } = await readAll(chunks(s.input, size).pipeThrough(passage)));
+      break;
+    }
     case 'callseal-stream':
     case 'baseline-stream': {
       const dataKey = await s.lib.unwrapRawAesDataKey(s.input, s.ring);
-      const input = s.input, size = s.chunkSize;
-      let at = 0;
-      const source = new ReadableStream({
-        pull(controller) {
-          if (at >= input.length) { controller.close(); return; }
-          controller.enqueue(input.subarray(at, Math.min(at + size, input.length)));
-          at += size;
-        },
-      }, { highWaterMark: 0 });
       // Signed suites (0578) stream opted in, as a player would.
-      const reader = source.pipeThrough(s.lib.decryptStream(dataKey, { signedMessages: 'release-before-verify' })).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        bytes += value.length;
-        if (check) sum = checksum(value, sum);
-      }
+      ({ bytes, sum } = await readAll(chunks(s.input, s.chunkSize).pipeThrough(s.lib.decryptStream(dataKey, { signedMessages: 'release-before-verify' })), check));
       dataKey.fill(0);
       break;
     }
