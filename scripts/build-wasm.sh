@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds callseal's wasm modules and assembles the npm package in pkg/
 #
-#   callseal_decrypt.wasm       --features decrypt-entry  (one-shot and stream decryption: what a
+#   callseal_decrypt.wasm       --features decrypt-entry  (one-shot and stream decryption of unsigned messages on WebCrypto: what a
 #                                                          console loads first)
-#   callseal_decrypt_more.wasm  --features decrypt-more   (S3EC metadata and objects, range reads: the package
+#   callseal_decrypt_more.wasm  --features decrypt-more   (S3EC metadata and objects, range reads, signed suites and the pure-Rust engine: the package
 #                                                          loads it the first time one is called; it
 #                                                          holds the entry's decryption too)
 #   callseal_encrypt.wasm       --features decrypt-entry,encrypt  (ESDK message encryption)

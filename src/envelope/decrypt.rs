@@ -46,7 +46,7 @@ use crate::envelope::keys::{verify_with_rust, ContentKey, DataKey, HeaderCheck};
 use crate::envelope::random_access::run_ready;
 use crate::envelope::suite::{Suite, TAG_LEN};
 use crate::err;
-use crate::error::{ErrorCode, Result};
+use crate::error::Result;
 
 /// What to do with messages of signed suites (0214, 0346, 0378, 0578).
 ///
@@ -349,10 +349,11 @@ pub struct ExternalSignature<'a> {
 impl ExternalSignature<'_> {
     /// Whether the signature verifies over `digest` (the hash of the signed bytes), with the
     /// curve code; `MALFORMED_HEADER` if the key does not decode.
+    #[cfg(feature = "rust-crypto")]
     pub fn verifies_digest(&self, digest: &[u8]) -> Result<bool> {
         match self.key.verify_prehash(digest, self.der) {
             Ok(()) => Ok(true),
-            Err(e) if e.code == ErrorCode::SignatureInvalid => Ok(false),
+            Err(e) if e.code == crate::error::ErrorCode::SignatureInvalid => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -568,7 +569,11 @@ impl Decryptor {
     pub fn set_data_key(&mut self, key: DataKey) -> Result<()> {
         let checks = RustChecks {
             header: verify_with_rust,
+            #[cfg(feature = "rust-crypto")]
             signature: PublicKeyPoint::verify_prehash,
+            // No signed message's header is read without the curve code (`without_curves`).
+            #[cfg(not(feature = "rust-crypto"))]
+            signature: |_, _, _| Err(err!(EngineUnavailable, "no elliptic-curve code here")),
         };
         self.give_key(key, Some(checks))
     }

@@ -103,16 +103,29 @@ impl PublicKeyPoint {
     /// Only the compressed form (`02`/`03` ‖ x) is accepted: it is what every official SDK
     /// writes, and the official Python and JavaScript decryptors refuse any other encoding of
     /// the key, so a message callseal decrypts is one they decrypt too.
+    ///
+    /// A build without the curve code (feature `rust-crypto` off) cannot tell, and refuses
+    /// every signed suite's key here ([`without_curves`]): no header of a signed message is
+    /// read there.
     pub fn from_context_value(suite: &Suite, b64: &str) -> Result<Self> {
-        let point = Self::from_base64(suite, b64)?;
-        if !point.x_has_y() {
+        Self::from_base64(suite, b64)?.on_curve(suite)
+    }
+
+    #[cfg(feature = "rust-crypto")]
+    fn on_curve(self, suite: &Suite) -> Result<Self> {
+        if !self.x_has_y() {
             return Err(err!(
                 MalformedHeader,
                 "`{PUBLIC_KEY_CONTEXT_KEY}` is not a valid point for suite {}",
                 suite.id_hex()
             ));
         }
-        Ok(point)
+        Ok(self)
+    }
+
+    #[cfg(not(feature = "rust-crypto"))]
+    fn on_curve(self, suite: &Suite) -> Result<Self> {
+        Err(without_curves(suite))
     }
 
     /// The base64 of a compressed point of the suite's curve's length, not checked to be on
@@ -156,6 +169,7 @@ impl PublicKeyPoint {
 
     /// Whether the point's x has a y on the curve (the curve crates' point decompression: field
     /// arithmetic only, none of the signature code).
+    #[cfg(feature = "rust-crypto")]
     fn x_has_y(&self) -> bool {
         use p256::elliptic_curve::point::DecompressPoint;
         let (x, y_is_odd) = (
@@ -215,6 +229,20 @@ impl PublicKeyPoint {
             Signature::None => Err(bad()),
         }
     }
+}
+
+/// `ENGINE_UNAVAILABLE` for a signed suite in a build without the curve code (feature
+/// `rust-crypto` off: the decrypt module's entry, callseal_decrypt), which can neither check its
+/// header's public key nor verify its signature. The package's TS layer hands such a message to
+/// the decrypt module's second half, which has both.
+#[cfg(not(feature = "rust-crypto"))]
+pub(crate) fn without_curves(suite: &Suite) -> crate::error::Error {
+    err!(
+        EngineUnavailable,
+        "suite {} signs its messages: this build has no elliptic-curve code to check its \
+         public key and signature (the decrypt module's second half has it)",
+        suite.id_hex()
+    )
 }
 
 /// A signed suite's verification key, decoded from its [`PublicKeyPoint`].

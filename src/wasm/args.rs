@@ -305,6 +305,39 @@ mod envelope {
             Ok(opts)
         }
 
+        /// The options as [`Options::from_js`] read them, as a plain object of their values
+        /// (`expectedContext` a `Map`), which it reads back as they are. The decrypt entry's
+        /// (`readOptions`).
+        #[cfg(not(feature = "rust-crypto"))]
+        pub(crate) fn to_js(&self) -> JsValue {
+            let out = js_sys::Object::new();
+            let set = |name: &str, value: JsValue| {
+                // Reflect.set on a fresh plain object cannot fail.
+                let _ = Reflect::set(&out, &name.into(), &value);
+            };
+            let context = js_sys::Map::new();
+            for (k, v) in &self.core.expected_context {
+                context.set(&k.into(), &v.into());
+            }
+            set("expectedContext", context.into());
+            if let Some(n) = self.core.max_encrypted_data_keys {
+                set("maxEncryptedDataKeys", n.into());
+            }
+            let signed = match self.core.signed_messages {
+                SignedMessages::Verify => "verify",
+                SignedMessages::ReleaseBeforeVerify => "release-before-verify",
+                SignedMessages::Reject => "reject",
+            };
+            set("signedMessages", signed.into());
+            let engine = match self.engine {
+                EngineChoice::Auto => "auto",
+                EngineChoice::WebCrypto => "webcrypto",
+                EngineChoice::Rust => "rust",
+            };
+            set("engine", engine.into());
+            out.into()
+        }
+
         /// WebCrypto when allowed, present, and able to take a key of `key_len` bytes.
         pub(crate) fn use_webcrypto(&self, key_len: usize) -> Result<bool> {
             match self.engine {

@@ -1,4 +1,5 @@
-//! JS bindings of one-shot envelope decryption: `parseHeader`, `decrypt`, `defaultEngine`
+//! JS bindings of one-shot envelope decryption: `parseHeader`, `decrypt`, `defaultEngine`, and the
+//! entry's `readOptions` and `needsMore` (which module decrypts a message)
 //! (streams: `stream.rs`, range reads: `range.rs`, S3EC: `s3.rs`, raw AES keyrings: `keyring.rs`).
 //!
 //! Every API drives the core's one [`Decryptor`] and opens frames through the core's frame loop
@@ -18,14 +19,13 @@ use super::args::{self, Options, DECRYPT_OPTIONS};
 use super::convert::header_to_js;
 use super::engine::{JsEngine, Output, Plaintext};
 use super::feed::{Feed, CHUNK};
-use super::hash_worker::{self, MessageHash};
-use super::webcrypto::{self, SignatureCheck};
+use super::signature::OneShotSignature;
+use super::webcrypto;
 use crate::envelope::decrypt::{DecryptOptions, Decryptor};
 use crate::envelope::frames::FrameLoop;
-use crate::envelope::header::{ContentType, UnverifiedHeader};
+use crate::envelope::header::UnverifiedHeader;
 use crate::envelope::keys::DataKey;
 use crate::envelope::random_access::{plaintext_len_hint, HINT_TAIL_BYTES};
-use crate::envelope::suite::Signature;
 use crate::err;
 use crate::error::Result;
 
@@ -76,6 +76,38 @@ pub fn parse_header(bytes: JsValue, options: JsValue) -> Result<JsValue, JsValue
     let bytes = args::bytes_arg(&bytes, "parseHeader: bytes")?;
     let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
     Ok(header_to_js(read_header(&bytes, &opts.core)?.unverified()))
+}
+
+/// The options of `decrypt` and `parseHeader` (`stream`: of `decryptStream`, less the TS layer's
+/// `signal`), read once and checked as those read them, as a plain object of their values
+/// ([`Options::to_js`]): what the TS layer passes to whichever module decrypts the message
+/// ([`needs_more`]).
+#[cfg(not(feature = "rust-crypto"))]
+#[wasm_bindgen(js_name = readOptions)]
+pub fn read_options(options: JsValue, stream: bool) -> Result<JsValue, JsValue> {
+    let allowed = if stream {
+        args::STREAM_OPTIONS
+    } else {
+        DECRYPT_OPTIONS
+    };
+    Ok(Options::from_js(&options, allowed)?.to_js())
+}
+
+/// Whether this module lacks what a message needs, from its first bytes (`bytes`, the header
+/// at least) under `options` (as [`read_options`] gave them): a signed suite's curve code (its
+/// header is refused here as it is read, ENGINE_UNAVAILABLE), or, when `engine` (to decrypt, not
+/// only read the header), the pure-Rust AES-GCM engine (`engine: 'rust'`, a key size WebCrypto
+/// lacks, no WebCrypto). The decrypt module's second half has both. TRUNCATED while `bytes` end
+/// inside the header; any other fault of the header as `parseHeader` reports it.
+#[cfg(not(feature = "rust-crypto"))]
+#[wasm_bindgen(js_name = needsMore)]
+pub fn needs_more(bytes: &Uint8Array, options: JsValue, engine: bool) -> Result<bool, JsValue> {
+    let opts = Options::from_js(&options, DECRYPT_OPTIONS)?;
+    match read_header(bytes, &opts.core) {
+        Ok(h) => Ok(engine && !opts.use_webcrypto(h.unverified().suite.key_len)?),
+        Err(e) if e.code == crate::error::ErrorCode::EngineUnavailable => Ok(true),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `value` as a `Uint8Array` over the same bytes (see `bytes_arg`); `INVALID_ARGUMENT` naming
@@ -154,38 +186,17 @@ async fn decrypt_message(
         }
     }
     let mut frames = keyed_frames(&mut dec, webcrypto).await?;
-    let (signature, framed_in_steps) = dec
-        .verified_header()
-        .map(|h| {
-            let info = h.info();
-            let framed_in_steps = info.content_type == ContentType::Framed
-                && u64::from(info.frame_length) <= hash_worker::STEP_BYTES;
-            (info.suite.signature, framed_in_steps)
-        })
-        .unwrap_or((Signature::None, false));
+    let mut signature = OneShotSignature::start(&dec, webcrypto, total);
     let mut out = Plaintext::Buffer(sized_output(message, &dec));
     let result = async {
         let mut more = true;
-        // Signed suites with WebCrypto. Chromium runs WebCrypto calls synchronously on the
-        // calling thread, so an ECDSA verify here would add its SHA over the whole message to
-        // the frames' time. Large framed messages are hashed in a Worker instead, a step ahead
-        // of the frames being opened (`hash_worker`). Otherwise (small, non-framed or
-        // long-framed messages, no Worker) WebCrypto verifies the signature once the decryptor
-        // has read the footer, or, if the Worker failed, after the last frame.
-        let mut worker_hash =
-            (webcrypto && total >= hash_worker::MIN_MESSAGE_BYTES && framed_in_steps)
-                .then(|| MessageHash::start(signature))
-                .flatten();
-        let mut hashed = 0u32;
-        let mut check: Option<SignatureCheck> = None;
         loop {
-            if check.is_none() && worker_hash.is_none() && !more {
-                check = start_signature_check(&mut dec, message).await?;
+            if !more {
+                signature.message_read(&mut dec, message).await?;
             }
             if let Some(f) = dec.next_frame() {
                 frames.queue(&f, f.range.clone());
-                let step_done = worker_hash.is_some()
-                    && frames.queued().end() - u64::from(hashed) >= hash_worker::STEP_BYTES;
+                let step_done = signature.step_due(frames.queued().end());
                 // The last frame opens the batch before the footer is pushed: a frame that does
                 // not verify is reported before the signature (which the decryptor checks
                 // itself as soon as it reads the footer, with the pure-Rust engine).
@@ -198,31 +209,10 @@ async fn decrypt_message(
             } else if frames.queued().is_empty() {
                 break;
             }
-            if let Some(hash) = &mut worker_hash {
-                let end = frames.queued().end() as u32;
-                hash.push(&message.subarray(hashed, end)).await;
-                hashed = end;
-            }
+            signature.push(message, frames.queued().end()).await;
             frames.open(message, &mut out, Some(&mut dec)).await?;
         }
-        let signed_len = dec.external_signature().map(|sig| sig.signed_len as u32);
-        if let (Some(mut hash), Some(signed_len)) = (worker_hash, signed_len) {
-            hash.push(&message.subarray(hashed, signed_len)).await;
-            if let Some(digest) = hash.finish().await {
-                let valid = match dec.external_signature() {
-                    Some(sig) => sig.verifies_digest(&digest)?,
-                    None => false,
-                };
-                dec.signature_checked(valid)?;
-            }
-        }
-        if check.is_none() {
-            check = start_signature_check(&mut dec, message).await?;
-        }
-        if let Some(check) = check {
-            let valid = check.valid().await?;
-            dec.signature_checked(valid)?;
-        }
+        signature.finish(&mut dec, message).await?;
         dec.finish()
     }
     .await;
@@ -271,28 +261,4 @@ fn sized_output(message: &Uint8Array, dec: &Decryptor) -> Output {
         )
     });
     Output::with_len(hint.map_or(total.saturating_sub(header_len), |n| n as u32))
-}
-
-/// Checks the footer signature once the decryptor has read it: the digest the decryptor
-/// hashed (the pure-Rust engine's path) with the curve code, right away; otherwise starts the
-/// WebCrypto check over the message's bytes.
-async fn start_signature_check(
-    dec: &mut Decryptor,
-    message: &Uint8Array,
-) -> Result<Option<SignatureCheck>> {
-    let Some(sig) = dec.external_signature() else {
-        return Ok(None);
-    };
-    if let Some(digest) = sig.digest {
-        let valid = sig.verifies_digest(digest)?;
-        dec.signature_checked(valid)?;
-        return Ok(None);
-    }
-    let key = sig.key.decode()?;
-    let raw = key.der_to_raw(sig.der)?;
-    let signed = message.subarray(0, sig.signed_len as u32);
-    let point = key.to_uncompressed_sec1();
-    Ok(Some(
-        webcrypto::ecdsa_verify_start(key.curve_name(), &point, &raw, &signed).await?,
-    ))
 }

@@ -2,14 +2,18 @@
 //! bytes and plaintext live in JS buffers. WebCrypto (a non-extractable `CryptoKey` imported
 //! once per message) opens a batch in one JS loop (`open_frames.js`); the pure-Rust engine
 //! (keyed once per message) copies each frame into a zeroized wasm buffer, opens it there and
-//! copies the plaintext out. `Options::use_webcrypto` picks one.
+//! copies the plaintext out. `Options::use_webcrypto` picks one. A module built without the
+//! pure-Rust engine (feature `rust-crypto` off: the decrypt module's entry) has WebCrypto only.
 
 use js_sys::{Array, Uint8Array};
 
 use super::webcrypto::AesKey;
-use crate::engine::{FrameEngine, RustAesGcm};
+use crate::engine::FrameEngine;
+#[cfg(feature = "rust-crypto")]
+use crate::engine::RustAesGcm;
 use crate::envelope::frames::{BatchFrame, FrameBatch};
 use crate::envelope::keys::ContentKey;
+#[cfg(feature = "rust-crypto")]
 use crate::envelope::suite::TAG_LEN;
 #[cfg(feature = "decrypt-more")]
 use crate::envelope::{decrypt::SealedFrame, frames::FrameLoop};
@@ -19,18 +23,26 @@ use crate::error::Result;
 /// A message's AES-GCM engine, keyed with its content key.
 pub(crate) enum JsEngine {
     WebCrypto(AesKey),
+    #[cfg(feature = "rust-crypto")]
     Rust(RustAesGcm),
 }
 
 impl JsEngine {
     /// WebCrypto (`webcrypto`, as `Options::use_webcrypto` says) or the pure-Rust engine,
-    /// keyed with `key`.
+    /// keyed with `key`; `ENGINE_UNAVAILABLE` for the latter in a module without it.
     pub(crate) async fn keyed(key: &ContentKey, webcrypto: bool) -> Result<JsEngine> {
-        Ok(if webcrypto {
-            JsEngine::WebCrypto(AesKey::import(key.expose()).await?)
-        } else {
-            JsEngine::Rust(RustAesGcm::new(key.expose())?)
-        })
+        if webcrypto {
+            return Ok(JsEngine::WebCrypto(AesKey::import(key.expose()).await?));
+        }
+        #[cfg(feature = "rust-crypto")]
+        return Ok(JsEngine::Rust(RustAesGcm::new(key.expose())?));
+        #[cfg(not(feature = "rust-crypto"))]
+        Err(err!(
+            EngineUnavailable,
+            "the pure-Rust AES-GCM engine (AES-{}, or where WebCrypto is missing) is not in this \
+             module (the decrypt module's second half has it)",
+            key.expose().len() * 8
+        ))
     }
 }
 
@@ -46,6 +58,7 @@ impl FrameEngine for JsEngine {
     ) -> Result<()> {
         match self {
             JsEngine::WebCrypto(key) => key.open_batch(batch, sealed, out).await,
+            #[cfg(feature = "rust-crypto")]
             JsEngine::Rust(cipher) => open_in_wasm(cipher, batch, sealed, out),
         }
     }
@@ -65,12 +78,14 @@ impl FrameEngine for JsEngine {
                 plaintext.fill(0, 0, plaintext.length());
                 Ok(())
             }
+            #[cfg(feature = "rust-crypto")]
             JsEngine::Rust(cipher) => cipher.authenticate(iv, aad, sealed, what).await,
         }
     }
 }
 
 /// The pure-Rust engine over JS buffers: a frame at a time, in a wasm buffer zeroized after.
+#[cfg(feature = "rust-crypto")]
 fn open_in_wasm(
     cipher: &RustAesGcm,
     batch: &FrameBatch,
@@ -145,6 +160,7 @@ pub(crate) enum Plaintext {
 
 impl Plaintext {
     /// Appends one frame's plaintext.
+    #[cfg(feature = "rust-crypto")]
     fn put(&mut self, plaintext: &[u8]) -> Result<()> {
         match self {
             Plaintext::Buffer(out) => {
@@ -193,6 +209,7 @@ impl Output {
     }
 
     /// The buffer from the first unwritten byte.
+    #[cfg(feature = "rust-crypto")]
     fn unwritten(&self) -> Uint8Array {
         self.buf.subarray(self.written, self.buf.length())
     }

@@ -2,10 +2,12 @@
 //! results (`convert`) and errors out. No format or policy logic lives here that native code
 //! lacks. One file per API family: `decrypt` (one-shot), `stream`, `range`, `s3`, `encrypt`,
 //! `policy`; WebCrypto and the hashing Worker in `webcrypto` and `hash_worker`; what the decryptor
-//! is given of a message held in JS in `feed`. Decryption is two
-//! modules (Cargo features): `decrypt-entry` (one-shot and stream decryption, what a page loads
-//! first) and `decrypt-more` (all of the entry, and range reads, S3EC objects and the raw AES
-//! keyring's unwrap on WebCrypto, `keyring`, loaded on demand).
+//! is given of a message held in JS in `feed`; the footer signature in `signature`. Decryption is
+//! two modules (Cargo features): `decrypt-entry` (one-shot and stream decryption of unsigned
+//! messages on WebCrypto, what a page loads first: without `rust-crypto`, it refuses what needs
+//! the curve code or the pure-Rust engine, and `needsMore` tells the TS layer so) and
+//! `decrypt-more` (all of the entry with `rust-crypto`, and range reads, S3EC objects and the
+//! raw AES keyring's unwrap, `keyring`, loaded on demand).
 //!
 //! Errors cross as `CallsealError` (a JS `Error` subclass with a stable `code`), built by the
 //! small JS snippet `callseal_error.js`, so every module throws the same class.
@@ -25,7 +27,7 @@ mod encrypt;
 mod engine;
 #[cfg(feature = "decrypt-entry")]
 mod feed;
-#[cfg(feature = "decrypt-entry")]
+#[cfg(all(feature = "decrypt-entry", feature = "rust-crypto"))]
 mod hash_worker;
 #[cfg(feature = "decrypt-more")]
 mod keyring;
@@ -35,6 +37,8 @@ mod policy;
 mod range;
 #[cfg(feature = "decrypt-more")]
 mod s3;
+#[cfg(feature = "decrypt-entry")]
+mod signature;
 #[cfg(feature = "decrypt-entry")]
 mod stream;
 #[cfg(feature = "decrypt-entry")]

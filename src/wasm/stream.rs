@@ -13,12 +13,11 @@ use super::convert::header_to_js;
 use super::decrypt::{keyed_frames, push_until};
 use super::engine::{JsEngine, Output, Plaintext};
 use super::feed::{Feed, FeedState};
-use super::hash_worker::StreamHash;
+use super::signature::StreamSignature;
 use super::webcrypto;
 use crate::envelope::decrypt::{unit_name, Decryptor, SealedFrame};
 use crate::envelope::frames::FrameLoop;
 use crate::envelope::keys::DataKey;
-use crate::envelope::suite::Signature;
 use crate::err;
 use crate::error::{Error, Result};
 
@@ -37,17 +36,7 @@ struct StreamState {
     /// How the unsigned pushes are read after the header ([`Feed`]: frame heads only).
     feed: FeedState,
     /// Signed suites: the hash of the signed bytes.
-    hash: SignedHash,
-}
-
-/// Where a stream's signature hash is.
-enum SignedHash {
-    /// The header is not verified yet.
-    Waiting,
-    /// From the verified header on (`StreamHash`: moved to the Worker for long streams).
-    Hashing(StreamHash),
-    /// The footer's signature was checked, or the suite is unsigned.
-    Done,
+    signature: StreamSignature,
 }
 
 /// A streaming decryptor (the engine of `decryptStream`). `push(chunk)` resolves to the
@@ -79,7 +68,7 @@ impl DecryptStream {
                 frames: None,
                 carry: Carry::new(),
                 feed: FeedState::default(),
-                hash: SignedHash::Waiting,
+                signature: StreamSignature::Waiting,
             }))),
         })
     }
@@ -143,8 +132,8 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array) -> Result<Arra
     let chunk_start = st.dec.consumed();
     // Signed bytes are hashed here, so the decryptor is given every byte (copied into wasm
     // memory); otherwise only what it reads: the frame heads ([`Feed`] skips frame bytes).
-    let copied = match st.hash {
-        SignedHash::Done => None,
+    let copied = match st.signature {
+        StreamSignature::Done => None,
         _ => Some(js_chunk.to_vec()),
     };
     let (frames, later_error) = match &copied {
@@ -161,26 +150,15 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array) -> Result<Arra
     // The signed bytes go to the hash before the frames are opened: a Worker hashes them
     // meanwhile.
     if let Some(chunk) = &copied {
-        hash_signed(st, chunk, js_chunk, chunk_start).await?;
+        st.signature
+            .hash(&st.dec, chunk, js_chunk, chunk_start)
+            .await?;
     }
     open_push_frames(st, js_chunk, chunk_start, frames, Some(&out)).await?;
     st.carry
         .keep(st.dec.sealed_range(), js_chunk, chunk_start)?;
     // The footer was read: its verdict before this push's plaintext is released.
-    if st.dec.external_signature().is_some() {
-        let SignedHash::Hashing(hash) = std::mem::replace(&mut st.hash, SignedHash::Done) else {
-            return Err(err!(
-                InvalidState,
-                "footer of a message that was not hashed"
-            ));
-        };
-        let digest = hash.finish().await?;
-        let valid = match st.dec.external_signature() {
-            Some(sig) => sig.verifies_digest(&digest)?,
-            None => false,
-        };
-        st.dec.signature_checked(valid)?;
-    }
+    st.signature.check_footer(&mut st.dec).await?;
     Ok(out)
 }
 
@@ -329,51 +307,6 @@ impl Carry {
         }
         self.append(chunk, unit_len)
     }
-}
-
-/// Gives the signed bytes this push consumed (`chunk` holds the message from byte
-/// `chunk_start`) to the stream's signature hash, which starts with the verified header.
-async fn hash_signed(
-    st: &mut StreamState,
-    chunk: &[u8],
-    js_chunk: &Uint8Array,
-    chunk_start: u64,
-) -> Result<()> {
-    if let SignedHash::Waiting = st.hash {
-        let Some(header) = st.dec.verified_header() else {
-            return Ok(());
-        };
-        let signature = header.info().suite.signature;
-        if signature == Signature::None {
-            st.hash = SignedHash::Done;
-            return Ok(());
-        }
-        let mut hash = StreamHash::new(signature);
-        let bytes = header.bytes();
-        hash.update(bytes, &Uint8Array::from(bytes)).await?;
-        st.hash = SignedHash::Hashing(hash);
-    }
-    let SignedHash::Hashing(hash) = &mut st.hash else {
-        return Ok(());
-    };
-    let consumed = st.dec.consumed();
-    let end = st.dec.signed_len().map_or(consumed, |s| s.min(consumed));
-    let from = hash.len();
-    if end > from {
-        let bytes = (from.checked_sub(chunk_start))
-            .zip(end.checked_sub(chunk_start))
-            .and_then(|(from, to)| chunk.get(from as usize..to as usize))
-            .ok_or_else(|| {
-                err!(
-                    InvalidState,
-                    "signed bytes {from}..{end} are not in this push"
-                )
-            })?;
-        let at = (from - chunk_start) as u32;
-        hash.update(bytes, &js_chunk.subarray(at, at + bytes.len() as u32))
-            .await?;
-    }
-    Ok(())
 }
 
 /// Opens the frames one push of `chunk` (the message from byte `chunk_start`) completed, from

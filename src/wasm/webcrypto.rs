@@ -10,7 +10,7 @@
 //! ciphertext through it); plaintext opened by WebCrypto stays in JS buffers. AES-192 is not
 //! offered by Chromium's WebCrypto: those suites use the pure-Rust engine.
 
-#[cfg(feature = "decrypt-entry")]
+#[cfg(feature = "rust-crypto")]
 use js_sys::Object;
 use js_sys::{Array, Promise, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -216,7 +216,7 @@ fn batch_error(batch: &FrameBatch, e: JsValue) -> Error {
 /// over `data` (a view of the caller's buffer: hashed natively, never copied into wasm). In
 /// Chromium the whole hash runs inside this call, on the calling thread; in Node on libuv's
 /// thread pool. Await the result with [`SignatureCheck::valid`].
-#[cfg(feature = "decrypt-entry")]
+#[cfg(feature = "rust-crypto")]
 pub(crate) async fn ecdsa_verify_start(
     curve: &str,
     uncompressed_point: &[u8],
@@ -262,10 +262,10 @@ pub(crate) async fn ecdsa_verify_start(
 }
 
 /// A WebCrypto ECDSA verification in progress.
-#[cfg(feature = "decrypt-entry")]
+#[cfg(feature = "rust-crypto")]
 pub(crate) struct SignatureCheck(JsFuture);
 
-#[cfg(feature = "decrypt-entry")]
+#[cfg(feature = "rust-crypto")]
 impl SignatureCheck {
     /// Whether the signature verified.
     pub(crate) async fn valid(self) -> Result<bool> {
@@ -274,7 +274,7 @@ impl SignatureCheck {
     }
 }
 
-#[cfg(feature = "decrypt-entry")]
+#[cfg(feature = "rust-crypto")]
 fn set(obj: &Object, key: &str, value: &str) {
     // Reflect.set on a fresh plain object cannot fail.
     let _ = Reflect::set(obj, &key.into(), &value.into());

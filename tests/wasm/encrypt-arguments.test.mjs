@@ -17,6 +17,10 @@ import * as callseal from '../../pkg/decrypt.js';
 import init from '../../pkg/wasm/callseal_encrypt.js';
 import { SUITES, officialDecrypt as official } from './client-node.mjs';
 
+// parseHeader reads a signed message's header (0578, what encrypt writes by default) in the
+// decrypt module's second half, which must be loaded for a synchronous call.
+await callseal.preloadDecryptMore();
+
 const { memory } = await init();
 const inMemory = (bytes) => Buffer.from(memory.buffer).indexOf(Buffer.from(bytes)) !== -1;
 const newKeyring = (len = 32) => ({ keyNamespace: 'callseal-args', keyName: 'k', key: new Uint8Array(randomBytes(len)) });

@@ -62,7 +62,9 @@ test('errors are typed and say where', async () => {
 
 test('the raw stream decryptor takes one-byte and empty pushes around a signed footer', async () => {
   const enc = await import('../../pkg/encrypt.js');
-  const { DecryptStream } = await import('../../pkg/wasm/callseal_decrypt.js');
+  // The second half's (the entry hands signed messages to it), initialised by the package.
+  await callseal.preloadDecryptMore();
+  const { DecryptStream } = await import('../../pkg/wasm/callseal_decrypt_more.js');
   const keyring = { keyNamespace: 'callseal-test', keyName: 'raw-stream', key: new Uint8Array(32).fill(7) };
   const plaintext = new Uint8Array(9000).map((_, i) => (i * 13) & 0xff);
   for (const suiteId of [0x0578, 0x0378, 0x0214, 0x0478]) {

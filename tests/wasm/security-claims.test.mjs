@@ -18,6 +18,10 @@ import * as callseal from '../../pkg/decrypt.js';
 import * as enc from '../../pkg/encrypt.js';
 import { inMemory } from './decrypt-memory.mjs';
 
+// parseHeader reads signed headers in the decrypt module's second half, which must be loaded for
+// a synchronous call.
+await callseal.preloadDecryptMore();
+
 const ESDK = new URL('../vectors/esdk/python-4.0.7/', import.meta.url);
 const S3EC = new URL('../vectors/s3ec/', import.meta.url);
 const b64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));

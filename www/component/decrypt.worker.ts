@@ -74,10 +74,10 @@ function accessFor(t: ObjectTarget): Access {
 // The wasm modules load while the first messages are handled: opening a recording starts with
 // a broker round trip and a header fetch that need no wasm, so instantiation overlaps them
 // instead of delaying them (a static import would hold every message until it finished). Both
-// decrypt modules: the entry, and the second half the range reader needs (readHeader,
-// openRangeReader), which callseal would otherwise fetch at the first recording opened.
-const callseal = import('callseal/decrypt');
-callseal.then((c) => c.preloadDecryptMore()).then(() => mark('worker-wasm'), () => {});
+// decrypt modules, before either is used: the entry, and the second half that the range reader
+// (readHeader, openRangeReader) and parseHeader of a signed message need, which callseal would
+// otherwise fetch at the first recording opened.
+const callseal = import('callseal/decrypt').then((c) => c.preloadDecryptMore().then(() => mark('worker-wasm'), () => {}).then(() => c));
 self.onmessage = onMessage;
 
 function onMessage(ev: MessageEvent<ToWorker>): void {

@@ -1,12 +1,12 @@
 /**
- * Envelope decryption: the typed API over callseal_decrypt.wasm and, for S3EC metadata and objects, range
- * reads and unwrapRawAesDataKey, callseal_decrypt_more.wasm (loaded the first time one is
- * called: ../decrypt-more.ts).
+ * Envelope decryption: the typed API over callseal_decrypt.wasm and callseal_decrypt_more.wasm
+ * (../decrypt-more.ts), loaded the first time a call needs it: S3EC metadata and objects, range
+ * reads, unwrapRawAesDataKey, and the messages the entry cannot decrypt ({@link decryptorFor}).
  * Every function here delegates to the Rust core; this layer adds types and Web Streams.
  */
 import * as wasm from '../wasm/callseal_decrypt.js';
 import type * as more from '../wasm/callseal_decrypt_more.js';
-import { decryptMore } from '../decrypt-more.js';
+import { decryptMore, decryptMoreLoaded, type DecryptMore } from '../decrypt-more.js';
 import type {
   ByteInput, DecryptOptions, Engine, MessageHeader, OwnedBytes, RangeReader, VerifiedMessageHeader, RangeSource, RawAesKeyring, SignatureCheckOptions,
   S3ObjectMetadata, StreamOptions,
@@ -35,15 +35,44 @@ export function defaultEngine(): Exclude<Engine, 'auto'> {
  * (SIGNED_MESSAGE_REFUSED).
  */
 export function parseHeader(bytes: ByteInput, options?: DecryptOptions): MessageHeader {
-  return wasm.parseHeader(bytes, options) as MessageHeader;
+  const header = wasm.asBytes(bytes, 'parseHeader: bytes');
+  const opts = wasm.readOptions(options, false);
+  if (!wasm.needsMore(header, opts, false)) return wasm.parseHeader(header, opts) as MessageHeader;
+  const loaded = decryptMoreLoaded();
+  if (!loaded) {
+    void decryptMore().catch(() => {}); // for the next call
+    throw new CallsealError('ENGINE_UNAVAILABLE', 'parseHeader: a signed message\'s header is read by the decrypt module\'s second half (its public key is checked with the curve code), which is not loaded yet: await preloadDecryptMore() first, or use readHeader');
+  }
+  return loaded.parseHeader(header, opts) as MessageHeader;
+}
+
+/**
+ * The module that decrypts a message, from its first bytes under `opts` (as `wasm.readOptions`
+ * read them): the entry, or its second half, once loaded, when the entry lacks what the message
+ * needs (`wasm.needsMore`: a signed suite's curve code, or the pure-Rust engine: `engine:
+ * 'rust'`, AES-192, no WebCrypto). Throws the header's faults (TRUNCATED while `bytes` end
+ * inside it).
+ */
+function decryptorFor(bytes: Uint8Array, opts: unknown): typeof wasm | Promise<DecryptMore> {
+  return wasm.needsMore(bytes, opts, true) ? decryptMore() : wasm;
 }
 
 /**
  * Decrypts a whole message. Resolves only after the header, every frame and (signed suites)
  * the footer signature verified; rejects with a {@link CallsealError} otherwise, releasing nothing.
  */
-export function decrypt(message: ByteInput, dataKey: ByteInput, options?: DecryptOptions): Promise<OwnedBytes> {
-  return wasm.decrypt(message, dataKey, options);
+export async function decrypt(message: ByteInput, dataKey: ByteInput, options?: DecryptOptions): Promise<OwnedBytes> {
+  // The arguments are read before the call returns (the caller may wipe its key then); the
+  // message while decrypting.
+  const bytes = wasm.asBytes(message, 'decrypt: message');
+  const key = new Uint8Array(wasm.asBytes(dataKey, 'decrypt: dataKey'));
+  try {
+    const opts = wasm.readOptions(options, false);
+    const m = await decryptorFor(bytes, opts);
+    return await m.decrypt(bytes, key, opts); // reads the key before it returns
+  } finally {
+    key.fill(0);
+  }
 }
 
 /**
@@ -59,7 +88,49 @@ export function decryptStream(dataKey: ByteInput, options?: StreamOptions): Tran
   if (signal !== undefined && (typeof signal.addEventListener !== 'function' || typeof signal.aborted !== 'boolean')) {
     throw new CallsealError('INVALID_ARGUMENT', 'decryptStream: options.signal must be an AbortSignal');
   }
-  const dec = new wasm.DecryptStream(dataKey, options); // checks the options (signal is ours)
+  // The key is copied and the options read now (signal is ours). The entry's decryptor takes
+  // them; once the header has arrived, the module that decrypts the message (decryptorFor)
+  // does, and is given the bytes held until then.
+  const key = new Uint8Array(wasm.asBytes(dataKey, 'decryptStream: dataKey'));
+  let dec: Pick<wasm.DecryptStream, 'push' | 'finish' | 'free'>;
+  let opts: unknown;
+  try {
+    opts = wasm.readOptions(options, true);
+    dec = new wasm.DecryptStream(key, opts);
+  } catch (e) {
+    key.fill(0);
+    throw e;
+  }
+  let routed = false;
+  /** The input before the header is complete: a copy (pushes may reuse their buffer). */
+  let head = new Uint8Array(0);
+  /**
+   * Picks the decryptor once `input` completes the header; the bytes it is to take then (those
+   * held and `input`), or undefined while the header goes on.
+   */
+  const route = async (input: Uint8Array): Promise<Uint8Array | undefined> => {
+    const held = new Uint8Array(head.length + input.length);
+    held.set(head);
+    held.set(input, head.length);
+    let m;
+    try {
+      m = await decryptorFor(held, opts);
+    } catch (e) {
+      if ((e as CallsealError)?.code !== 'TRUNCATED') throw e;
+      head = held;
+      return undefined;
+    }
+    if (freed) throw aborted();
+    if (m !== wasm) {
+      const more = new m.DecryptStream(key, opts);
+      dec.free();
+      dec = more;
+    }
+    routed = true;
+    key.fill(0);
+    head = new Uint8Array(0);
+    return held;
+  };
   // Network chunks are small (often 16-64 KiB): they are gathered into pushes of about
   // STREAM_PUSH bytes, which gives WebCrypto many frames at once. One gathering buffer is
   // reused for the whole stream (the decryptor has opened a push's frames and copied what it
@@ -68,7 +139,10 @@ export function decryptStream(dataKey: ByteInput, options?: StreamOptions): Tran
   // goes in as it is.
   let freed = false;
   const release = () => {
-    if (!freed) dec.free(); // wipes the keys (and ends the stream's hash job in the Worker)
+    if (!freed) {
+      dec.free(); // wipes the keys (and ends the stream's hash job in the Worker)
+      key.fill(0);
+    }
     freed = true;
     signal?.removeEventListener('abort', onAbort);
   };
@@ -79,6 +153,11 @@ export function decryptStream(dataKey: ByteInput, options?: StreamOptions): Tran
   let gathered = 0;
   const pushInput = async (input: Uint8Array, controller: TransformStreamDefaultController<OwnedBytes>) => {
     if (freed) throw aborted();
+    if (!routed) {
+      const held = await route(input);
+      if (!held) return;
+      input = held;
+    }
     const frames = (await dec.push(input)) as OwnedBytes[];
     for (const f of frames) controller.enqueue(f);
   };
@@ -124,6 +203,8 @@ export function decryptStream(dataKey: ByteInput, options?: StreamOptions): Tran
       try {
         await pushGathered(controller);
         if (freed) throw aborted();
+        // A header that never completed: its fault (TRUNCATED) as the decryptor reports it.
+        if (!routed) await decryptorFor(head, opts);
         dec.finish();
       } finally {
         release();
