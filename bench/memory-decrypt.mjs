@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // How much the peak memory of one decryption moves from page to page in headless Chromium: the
-// figure bench/run.mjs's memory rows take once per contender (the first run in a fresh page,
-// after garbage collection and a critical memory-pressure signal, over the renderer's resident
-// memory then), sampled here in several fresh pages per contender, in alternated rounds, and
-// in each page a second time after that first run (warm: the page's code already compiled and
-// optimised). It writes no BENCHMARKS.md row (an account of the spread, not a figure):
+// measure of bench/run.mjs's memory rows (the first run in a fresh page, after garbage
+// collection and a critical memory-pressure signal, over the renderer's resident memory then),
+// in several fresh pages per contender in alternated rounds as the bench takes it, on one
+// message, and in each page a second time after that first run (warm: the page's code already
+// compiled and optimised). It writes no BENCHMARKS.md row (an account of the spread):
 //
 //   node bench/memory-decrypt.mjs      after `make build`
 //   MEM_SUITE=0478 MEM_FRAME=4096 MEM_MIB=64 MEM_PAGES=5 MEM_CHUNK=65536
@@ -12,7 +12,7 @@
 //   MEM_CHROMIUM_ARGS='--js-flags=--liftoff-only'   Chromium's flags (one string, split at spaces)
 import { loadavg } from 'node:os';
 import { decryptAccount } from './lib/decrypt-account.mjs';
-import { measuredRun } from './lib/decrypt-bench.mjs';
+import { freshPageRounds, measuredRun } from './lib/decrypt-page.mjs';
 import { median } from './lib/stats.mjs';
 
 const env = (k, d) => process.env[k] ?? d;
@@ -27,21 +27,18 @@ const { meta, message: m } = account;
 const mib = (b) => (b / 1048576).toFixed(1);
 const load = [loadavg()[0]];
 try {
-  const samples = new Map(contenders.map((c) => [c, { cold: [], warm: [] }]));
-  for (let round = 0; round < pages; round++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const contender = contenders[(round + k) % contenders.length];
-      const { context, page, pid } = await account.open(contender, Number(env('MEM_CHUNK', 65536)), { warmUp: false });
-      const cdp = await context.newCDPSession(page);
-      const cold = await measuredRun(cdp, page, pid);
-      const warm = await measuredRun(cdp, page, pid);
-      for (const { value } of [cold, warm]) {
-        if (value.bytes !== meta.plainBytes) throw new Error(`${contender}: ${value.bytes} bytes of plaintext, not ${meta.plainBytes}`);
-      }
-      samples.get(contender).cold.push(cold.peakBytes);
-      samples.get(contender).warm.push(warm.peakBytes);
-      await context.close();
+  const rounds = await freshPageRounds(contenders, pages, (contender) => account.open(contender, Number(env('MEM_CHUNK', 65536)), { warmUp: false }), async (contender, { cdp, page, pid }) => {
+    const cold = await measuredRun(cdp, page, pid);
+    const warm = await measuredRun(cdp, page, pid);
+    for (const { value } of [cold, warm]) {
+      if (value.bytes !== meta.plainBytes) throw new Error(`${contender}: ${value.bytes} bytes of plaintext, not ${meta.plainBytes}`);
     }
+    return { cold: cold.peakBytes, warm: warm.peakBytes };
+  });
+  const samples = new Map();
+  for (const [contender, { samples: s, error }] of rounds) {
+    if (error) throw error;
+    samples.set(contender, { cold: s.map((x) => x.cold), warm: s.map((x) => x.warm) });
   }
   load.push(loadavg()[0]);
   const flags = chromiumArgs.length ? `, Chromium ${chromiumArgs.join(' ')}` : '';

@@ -7,6 +7,7 @@
 //   BENCH_PARTS=decrypt,policy,policyCorpus,size,playback,signatureCheck,memory2h,broker,seal   a subset (default: all)
 //   BENCH_POLICY_BASELINE=../old/pkg   policyCorpus: another build's pkg/ measured beside ours
 //   BENCH_SIZE_MIB=64 BENCH_RUNS=5 BENCH_SUITES=0578,0478 BENCH_FRAMES=4096,65536
+//   BENCH_MEMORY_PAGES=5   decrypt: the fresh pages per contender its peak-memory median is taken over
 //   BENCH_CONTENDERS=callseal,peer         a subset of the decryption contenders (development)
 //   BENCH_DECRYPT_BASELINE=/tmp/old/pkg BENCH_DECRYPT_BASELINE_NAME=52fb658   decrypt: another
 //     build's pkg/ measured beside ours, in the same pages and rounds (before vs after)
@@ -42,6 +43,7 @@ const settings = {
   quick: QUICK,
   sizeMiB: Number(env('BENCH_SIZE_MIB', QUICK ? 8 : 64)),
   runs: Number(env('BENCH_RUNS', QUICK ? 1 : 5)),
+  memoryPages: Number(env('BENCH_MEMORY_PAGES', QUICK ? 1 : 5)),
   suites: env('BENCH_SUITES', '0578,0478').split(',').map((s) => parseInt(s, 16)),
   frameLengths: env('BENCH_FRAMES', '4096,65536').split(',').map(Number),
   streamChunkBytes: 65536,
@@ -94,7 +96,7 @@ try {
       cpSync(resolve(baseline), join(OUT, 'baseline-pkg'), { recursive: true });
       contenders = [...contenders, ...BASELINE_CONTENDERS];
     }
-    raw.decrypt = { messages: meta.messages, plainBytes: meta.plainBytes, baseline: baseline ? env('BENCH_DECRYPT_BASELINE_NAME', baseline) : undefined, results: await benchDecrypt(browser, server.url, meta, { runs: settings.runs, chunkSize: settings.streamChunkBytes, contenders, log }) };
+    raw.decrypt = { messages: meta.messages, plainBytes: meta.plainBytes, baseline: baseline ? env('BENCH_DECRYPT_BASELINE_NAME', baseline) : undefined, memoryPages: settings.memoryPages, results: await benchDecrypt(browser, server.url, meta, { runs: settings.runs, memoryPages: settings.memoryPages, chunkSize: settings.streamChunkBytes, contenders, log }) };
     for (const m of meta.messages) rmSync(join(OUT, m.file), { force: true });
     rmSync(join(OUT, 'plain.bin'), { force: true });
     rmSync(join(OUT, 'limit.bin'), { force: true });

@@ -7,15 +7,15 @@ import { join, resolve } from 'node:path';
 import { launchChromium } from '../../tests/support/browser.mjs';
 import { serveStatic } from '../../tests/support/static-server.mjs';
 import { makeMessages } from './messages.mjs';
-import { grownRenderer, renderersRss } from './procmem.mjs';
+import { openBenchPage } from './decrypt-page.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
  * Makes the message of `suite` (a number) in `frameLength` frames, `mib` MiB, and starts the
  * server and browser (with `chromiumArgs`). Returns { meta, message, open(contender, chunkSize,
- * { warmUp }) -> { context, page, pid }, close() } (`pid`: the page's renderer, the one that grew
- * by the loaded input; close removes the message).
+ * { warmUp }) -> { context, page, cdp, pid }, close() } (openBenchPage's page; close removes the
+ * message).
  */
 export async function decryptAccount(dir, { suite, frameLength, mib, chromiumArgs = [] }) {
   const out = join(ROOT, 'bench/out', dir);
@@ -28,15 +28,9 @@ export async function decryptAccount(dir, { suite, frameLength, mib, chromiumArg
     meta,
     message,
     async open(contender, chunkSize = 65536, { warmUp = true } = {}) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${server.url}/bench/pages/decrypt.html`);
-      await page.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
-      const before = renderersRss();
-      const { inputBytes } = await page.evaluate((a) => window.bench.prepare(a), { file: `${dir}/${message.file}`, limit: meta.limit, floor, keyring: meta.keyring, contender, committing: message.committing, chunkSize });
-      const pid = grownRenderer(before, inputBytes / 2);
-      if (warmUp) await page.evaluate(() => window.bench.run());
-      return { context, page, pid };
+      const p = await openBenchPage(browser, server.url, { file: `${dir}/${message.file}`, limit: meta.limit, floor, keyring: meta.keyring, contender, committing: message.committing, chunkSize });
+      if (warmUp) await p.page.evaluate(() => window.bench.run());
+      return p;
     },
     async close() {
       await browser.close();

@@ -1,17 +1,12 @@
-// Drives bench/pages/decrypt.html: for each message and contender, a fresh browser context
-// (its own renderer), the ciphertext loaded into the page, one untimed run that checks the
-// plaintext and samples memory; then `runs` timed rounds, each one run of every contender
-// (garbage collected before each run).
-//
-// Memory: the peak resident memory of the page's renderer process during the first (checked)
-// run in a fresh page (kernel high-water mark VmHWM, reset just before the run), over its
-// resident memory at that moment, when the ciphertext is already loaded (every contender holds
-// it alike). That counts the JS heap, ArrayBuffers, callseal's wasm linear memory and
-// WebCrypto's own buffers alike. Only the first run of a page is used: later runs reuse memory
-// the allocator kept from the first, so their resident peak understates what a run needs.
-// callseal's wasm linear memory (WebAssembly.Memory buffer byteLength) is reported too.
+// Drives bench/pages/decrypt.html. Per message: each contender's peak memory in `memoryPages`
+// fresh pages (decrypt-page.mjs: the first run in a fresh page, plaintext checked), interleaved
+// page by page; then, for the timed runs, a fresh browser context (its own renderer) per
+// contender, the ciphertext loaded into the page, one untimed run that checks the plaintext, and
+// `runs` timed rounds, each one run of every contender (garbage collected before each run).
+// callseal's wasm linear memory (WebAssembly.Memory buffer byteLength) after the first run of a
+// memory page is reported too.
 import { median } from './stats.mjs';
-import { grownRenderer, renderersRss, rss, peak, resetPeak } from './procmem.mjs';
+import { freshPageRounds, measuredRun, openBenchPage } from './decrypt-page.mjs';
 
 export const CONTENDERS = ['webcrypto', 'webcrypto-frames', 'webcrypto-frames-signed', 'callseal', 'callseal-stream', 'callseal-rust', 'peer'];
 /** Another build's package in the same pages and rounds (BENCH_DECRYPT_BASELINE): before vs after. */
@@ -21,18 +16,43 @@ const appliesTo = (contender, m) => contender !== 'webcrypto-frames-signed' || m
 
 /**
  * Returns one result per (message, contender):
- * { message, contender, runs: [ms...], medianMs, mibPerS, peakMemoryBytes (first run), wasmMemoryBytes, ... }
+ * { message, contender, runs: [ms...], medianMs, mibPerS, peakMemoryBytes (the median over the
+ *   memory pages), memoryPages: [{ peakBytes, baseBytes, wasmBytes, wasmGrowthBytes }, ...],
+ *   wasmMemoryBytes, ... }
  *
- * Per message, every contender's page is opened, loaded and checked first; the timed runs then
- * go round the contenders, one run each per round (the order rotating from round to round), so
- * a change in the machine's load during the message falls on every contender alike instead of
+ * Per message, the memory pages come first, one page per contender at a time (no other bench
+ * page open); then every contender's timed page is opened, loaded and checked, and the timed
+ * runs go round the contenders, one run each per round (the order rotating from round to round),
+ * so a change in the machine's load during the message falls on every contender alike instead of
  * on whichever ran its runs then.
  */
-export async function benchDecrypt(browser, baseUrl, meta, { runs, contenders = CONTENDERS, chunkSize, log }) {
+export async function benchDecrypt(browser, baseUrl, meta, { runs, memoryPages, contenders = CONTENDERS, chunkSize, log }) {
   const results = [];
   for (const m of meta.messages) {
+    const applying = contenders.filter((c) => appliesTo(c, m));
+    const open = (contender, errors) => openBenchPage(browser, baseUrl, prepareArgs(meta, m, contender, chunkSize), errors);
+    const memory = await freshPageRounds(applying, memoryPages, (contender) => open(contender), async (contender, { cdp, page, pid }) => {
+      const wasm0 = await page.evaluate(() => window.bench.wasmMemory());
+      const { value, base, peakBytes } = await measuredRun(cdp, page, pid);
+      checkPlaintext(meta, m, contender, value);
+      const wasmBytes = await page.evaluate(() => window.bench.wasmMemory());
+      return { peakBytes, baseBytes: base, wasmBytes, wasmGrowthBytes: wasmBytes - wasm0 };
+    });
     const pages = [];
-    for (const contender of contenders.filter((c) => appliesTo(c, m))) pages.push(await openContender(browser, baseUrl, meta, m, contender, chunkSize));
+    for (const contender of applying) {
+      const c = { contender, errors: [], times: [], error: memory.get(contender).error };
+      if (!c.error) {
+        try {
+          Object.assign(c, await open(contender, c.errors));
+          const value = await c.page.evaluate(() => window.bench.run({ check: true })); // untimed: warm-up and correctness
+          checkPlaintext(meta, m, contender, value);
+          c.firstRunMs = value.ms;
+        } catch (e) {
+          c.error = e;
+        }
+      }
+      pages.push(c);
+    }
     for (let round = 0; round < runs; round++) {
       for (let k = 0; k < pages.length; k++) {
         const c = pages[(round + k) % pages.length];
@@ -45,75 +65,33 @@ export async function benchDecrypt(browser, baseUrl, meta, { runs, contenders = 
         }
       }
     }
+    const mib = (b) => (b / 1048576).toFixed(1);
     for (const c of pages) {
       if (c.error) {
         results.push({ message: m.id, contender: c.contender, error: String(c.error.message ?? c.error).slice(0, 300), pageErrors: c.errors });
         log?.(`${m.id} ${c.contender}: ERROR ${c.error.message ?? c.error} ${c.errors.join(' | ')}`);
       } else {
-        const { checked, wasm0, wasm1, info, times } = c;
+        const { times } = c;
+        const samples = memory.get(c.contender).samples;
         const medianMs = median(times);
         const r = {
-          message: m.id, contender: c.contender, runs: times, medianMs, mibPerS: meta.plainBytes / 1048576 / (medianMs / 1000),
-          firstRunMs: checked.ms, peakMemoryBytes: checked.peakBytes, baselineRssBytes: checked.base, wasmGrowthBytes: wasm1 - wasm0,
-          wasmMemoryBytes: c.contender.startsWith('callseal') ? wasm1 : 0, inputBytes: info.inputBytes, checksumOk: true,
+          message: m.id, contender: c.contender, runs: times, medianMs, mibPerS: meta.plainBytes / 1048576 / (medianMs / 1000), firstRunMs: c.firstRunMs,
+          peakMemoryBytes: median(samples.map((x) => x.peakBytes)), memoryPages: samples,
+          wasmMemoryBytes: c.contender.startsWith('callseal') ? median(samples.map((x) => x.wasmBytes)) : 0, inputBytes: c.info.inputBytes, checksumOk: true,
         };
         results.push(r);
-        log?.(`${m.id} ${c.contender.padEnd(15)} median ${medianMs.toFixed(0)} ms (${r.mibPerS.toFixed(0)} MiB/s) runs [${times.map((t) => t.toFixed(0)).join(', ')}], peak +${(r.peakMemoryBytes / 1048576).toFixed(1)} MiB over ${(checked.base / 1048576).toFixed(0)} MiB (wasm memory ${(wasm1 / 1048576).toFixed(1)} MiB, +${((wasm1 - wasm0) / 1048576).toFixed(1)})`);
+        log?.(`${m.id} ${c.contender.padEnd(15)} median ${medianMs.toFixed(0)} ms (${r.mibPerS.toFixed(0)} MiB/s) runs [${times.map((t) => t.toFixed(0)).join(', ')}], peak median +${mib(r.peakMemoryBytes)} MiB, pages [${samples.map((x) => mib(x.peakBytes)).join(', ')}] over ${samples.map((x) => (x.baseBytes / 1048576).toFixed(0)).join(', ')} MiB (wasm memory ${mib(r.wasmMemoryBytes)} MiB)`);
       }
-      await c.context.close();
+      await c.context?.close();
     }
   }
   return results;
 }
 
-/**
- * A fresh browser context (its own renderer) for one contender on message `m`: the ciphertext
- * loaded, then one untimed run that checks the plaintext and samples the renderer's peak memory.
- * Returns the page and that first run, or `error`.
- */
-async function openContender(browser, baseUrl, { limit, floors, keyring, plainChecksum, plainBytes }, m, contender, chunkSize) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const c = { contender, context, page, errors, times: [] };
-  try {
-    await page.goto(`${baseUrl}/bench/pages/decrypt.html`);
-    await Promise.race([
-      page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 }),
-      new Promise((_, fail) => page.on('pageerror', (e) => fail(new Error(`page: ${e.message}`)))),
-    ]);
-    const cdp = await context.newCDPSession(page);
-    c.cdp = cdp;
-    // The page's renderer: the one whose resident memory grew by the loaded ciphertext.
-    const before = renderersRss();
-    c.info = await page.evaluate((a) => window.bench.prepare(a), { file: m.file, limit, floor: floors[m.frameLength], keyring, contender, committing: m.committing, chunkSize });
-    // Trust the figure only if that renderer visibly holds the ciphertext.
-    const pid = grownRenderer(before, c.info.inputBytes / 2);
-    c.wasm0 = await page.evaluate(() => window.bench.wasmMemory());
-    const { value, base, peakBytes } = await measuredRun(cdp, page, pid); // untimed in the figures: warm-up and correctness
-    c.checked = { ...value, base, peakBytes };
-    c.wasm1 = await page.evaluate(() => window.bench.wasmMemory());
-    if (value.checksum !== plainChecksum || value.bytes !== plainBytes) throw new Error(`${contender} on ${m.id}: wrong plaintext (${value.bytes} bytes, checksum ${value.checksum} != ${plainChecksum})`);
-  } catch (e) {
-    c.error = e;
-  }
-  return c;
-}
+/** window.bench.prepare's arguments for `contender` on message `m`. */
+const prepareArgs = ({ limit, floors, keyring }, m, contender, chunkSize) => ({ file: m.file, limit, floor: floors[m.frameLength], keyring, contender, committing: m.committing, chunkSize });
 
-/**
- * One checked run of the page's contender (`page`, its DevTools session `cdp`, its renderer
- * `pid`) with its peak memory: before it, garbage is collected and Chromium returns freed memory
- * to the system (a simulated critical memory-pressure signal), so the peak is the run's own.
- * Returns the run's { ms, bytes, checksum }, the renderer's resident bytes before it (`base`)
- * and its peak over them (`peakBytes`; NaN without a renderer whose peak can be reset).
- */
-export async function measuredRun(cdp, page, pid) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('Memory.simulatePressureNotification', { level: 'critical' }).catch(() => {});
-  await cdp.send('HeapProfiler.collectGarbage');
-  const base = rss(pid);
-  const canReset = pid !== undefined && resetPeak(pid);
-  const value = await page.evaluate(() => window.bench.run({ check: true }));
-  return { value, base, peakBytes: canReset ? Math.max(0, peak(pid) - base) : NaN };
+/** Throws unless a checked run's `value` is message `m`'s plaintext. */
+function checkPlaintext({ plainChecksum, plainBytes }, m, contender, value) {
+  if (value.checksum !== plainChecksum || value.bytes !== plainBytes) throw new Error(`${contender} on ${m.id}: wrong plaintext (${value.bytes} bytes, checksum ${value.checksum} != ${plainChecksum})`);
 }

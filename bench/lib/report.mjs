@@ -81,12 +81,14 @@ export function buildCases(raw) {
           baseline,
           samples: { ours: mibPerS(ours), peer: mibPerS(peer), limit: mibPerS(limit), floor: mibPerS(floor), signedFloor: mibPerS(signedFloor) },
         });
+        const peakMiB = (r) => (r ? r.peakMemoryBytes / MiB : undefined);
+        const pagePeaks = (r) => r?.memoryPages.map((p) => round(p.peakBytes / MiB));
         add({
-          id: `decrypt.${m.id}.${key}.peakMemory`, what: `${name}, ${label}`, metric: 'peak renderer memory over the loaded ciphertext (first run in a fresh page)', unit: 'MiB', better: 'lower', runs: 1,
-          ours: ours.peakMemoryBytes / MiB, peer: peer ? peer.peakMemoryBytes / MiB : undefined, limit: limit ? limit.peakMemoryBytes / MiB : undefined,
-          floor: floor ? floor.peakMemoryBytes / MiB : undefined, signedFloor: signedFloor ? signedFloor.peakMemoryBytes / MiB : undefined,
+          id: `decrypt.${m.id}.${key}.peakMemory`, what: `${name}, ${label}`, metric: `peak renderer memory over the loaded ciphertext (median of ${ours.memoryPages.length} fresh pages, the first run in each)`, unit: 'MiB', better: 'lower', runs: ours.memoryPages.length,
+          ours: peakMiB(ours), peer: peakMiB(peer), limit: peakMiB(limit), floor: peakMiB(floor), signedFloor: peakMiB(signedFloor),
           targets: key === 'oneshot' ? { ratioToFloor: 1.1 } : undefined,
           wasmMemoryMiB: round(ours.wasmMemoryBytes / MiB),
+          samples: { ours: pagePeaks(ours), peer: pagePeaks(peer), limit: pagePeaks(limit), floor: pagePeaks(floor), signedFloor: pagePeaks(signedFloor) },
         });
       }
     }
@@ -400,6 +402,23 @@ ${rows.join('\n')}
 `;
 }
 
+/** Each decrypt contender's peak memory in each of its fresh pages (the rows take the median). */
+function memoryPages(results) {
+  const d = results.raw.decrypt;
+  if (!d?.memoryPages) return '';
+  const names = { callseal: 'one-shot', 'callseal-stream': 'stream', 'callseal-rust': 'Rust engine', peer: 'peer', webcrypto: 'limit', 'webcrypto-frames': 'per-frame floor', 'webcrypto-frames-signed': 'signed floor' };
+  const lines = d.messages.map((m) => {
+    const each = d.results.filter((r) => r.message === m.id && !r.error).map((r) => `${names[r.contender] ?? `${r.contender} (build ${d.baseline})`} ${r.memoryPages.map((p) => fmt(p.peakBytes / MiB, 'MiB')).join(' ')}`);
+    return `- ${m.suite}, ${m.frameLength / 1024} KiB frames: ${each.join('; ')}`;
+  });
+  return `
+Peak memory in each fresh page (MiB, ${d.memoryPages} pages per contender in the order measured; the peak-memory rows
+above are their medians):
+
+${lines.join('\n')}
+`;
+}
+
 export function writeReport(path, results) {
   const m = results.machine, s = results.settings;
   const readingPath = new URL('../reading.md', import.meta.url);
@@ -429,7 +448,7 @@ This run measured ${results.raw.parts?.join(', ') ?? 'some parts'} only (BENCH_P
 Ratio: callseal ÷ the reference; "better ↑" means a ratio above 1 favours callseal, "↓" below 1.
 
 ${table(results)}
-${baselineTable(results)}${limits}${errors.length ? `\nFailed in this run:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
+${memoryPages(results)}${baselineTable(results)}${limits}${errors.length ? `\nFailed in this run:\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
 ## Machine
 
 ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Chromium ${m.chromium} (Debian,
@@ -476,10 +495,16 @@ Versions: callseal ${results.versions.callseal}; ${Object.entries(results.versio
     judged. \`results.json\` carries \`floor\`, \`signedFloor\`, \`floorApplied\`, \`ratioToFloor\`
     and \`met\` per case.
 - **Peak memory**: the renderer process's resident-memory high-water mark (Linux VmHWM, reset
-  just before the run) minus its resident memory at that moment, with the ciphertext already
-  loaded: JS heap, ArrayBuffers, wasm linear memory and WebCrypto's buffers together. Taken on
-  the first run in a fresh page only (later runs reuse memory the allocator kept), so it is one
-  sample and depends on when the garbage collector ran.
+  just before the run, after a garbage collection and a critical memory-pressure signal) minus
+  its resident memory at that moment, with the ciphertext already loaded: JS heap, ArrayBuffers,
+  wasm linear memory and WebCrypto's buffers together. Taken on the first run in a fresh page
+  only (later runs reuse memory the allocator kept); that run's peak moves from page to page
+  (when the garbage collector runs), so each row (every contender: callseal's, the peer, the
+  limit and the floors) is the median over ${results.raw.decrypt?.memoryPages ?? s.memoryPages} fresh pages per contender
+  (\`BENCH_MEMORY_PAGES\`), opened before the timed pages, one at a time, the contenders
+  interleaved page by page (the order rotating each round) so a drift in the machine's load falls
+  on all alike; \`results.json\` has each page's peak (\`samples\` of each case, \`memoryPages\` of
+  each raw result; the list under the table shows them).
 - **Policies**: the ~6 KB identity policy of \`tests/policy_validate.rs\`, validated ${s.policy.samples} times
   after 50 warm-up calls (median, p99); callseal's \`validatePolicy\` (with service data: every
   check, as the playground runs it; and once before the service data is loaded) vs
