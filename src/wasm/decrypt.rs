@@ -31,7 +31,7 @@ use crate::error::Result;
 
 /// Reads the header from the start of `bytes` without copying more of the message into wasm
 /// than the header needs.
-fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHeader> {
+pub(super) fn read_header(bytes: &Uint8Array, opts: &DecryptOptions) -> Result<UnverifiedHeader> {
     let mut dec = Decryptor::without_frame_copies(opts.clone());
     push_until(&mut dec, bytes, |d| d.unverified_header().is_some())?;
     match dec.unverified_header() {

@@ -1,7 +1,5 @@
 //! JS binding of the raw AES keyring's unwrap on the message's engine: `unwrapRawAesDataKey`.
 
-use std::ops::Range;
-
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -9,26 +7,8 @@ use wasm_bindgen_futures::future_to_promise;
 use super::args::{self, keyring_from_js, Options, UNWRAP_OPTIONS};
 use super::webcrypto::AesKey;
 use crate::envelope::keys::DataKey;
-use crate::envelope::random_access::{read_header, RangeSource};
 use crate::envelope::raw_aes::WrappedKey;
-use crate::error::{ErrorCode, Result};
-
-/// A message in a JS buffer, read by the core's header reader (only the header is copied into
-/// wasm memory).
-struct JsBytes<'a>(&'a Uint8Array);
-
-impl RangeSource for JsBytes<'_> {
-    fn size(&self) -> u64 {
-        u64::from(self.0.length())
-    }
-
-    async fn read(&self, range: Range<u64>) -> Result<Vec<u8>> {
-        Ok(self
-            .0
-            .subarray(range.start as u32, range.end as u32)
-            .to_vec())
-    }
-}
+use crate::error::ErrorCode;
 
 /// Unwraps the message's own data key with a raw AES keyring (namespace, name, wrapping key),
 /// for offline use and tests, where no key broker is involved, on the engine `options.engine`
@@ -47,7 +27,7 @@ pub fn unwrap_raw_aes_data_key(message: JsValue, keyring: JsValue, options: JsVa
     })();
     future_to_promise(async move {
         let (message, keyring, opts) = args?;
-        let header = read_header(&JsBytes(&message), &opts.core).await?;
+        let header = super::decrypt::read_header(&message, &opts.core)?;
         let (info, expected) = (header.unverified(), &opts.core.expected_context);
         let data_key = if opts.use_webcrypto(keyring.wrapping_key().len())? {
             let aes = &AesKey::import(keyring.wrapping_key()).await?;

@@ -100,11 +100,7 @@ mod with_curves {
             if let (Some(mut hash), Some(signed_len)) = (self.worker.take(), signed_len) {
                 hash.push(&message.subarray(self.hashed, signed_len)).await;
                 if let Some(digest) = hash.finish().await {
-                    let valid = match dec.external_signature() {
-                        Some(sig) => sig.verifies_digest(&digest)?,
-                        None => false,
-                    };
-                    dec.signature_checked(valid)?;
+                    check_digest(dec, &digest)?;
                 }
             }
             if self.check.is_none() {
@@ -116,6 +112,15 @@ mod with_curves {
             }
             Ok(())
         }
+    }
+
+    /// Gives `dec` the footer's verdict over `digest`, the hash of the signed bytes.
+    fn check_digest(dec: &mut Decryptor, digest: &[u8]) -> Result<()> {
+        let valid = match dec.external_signature() {
+            Some(sig) => sig.verifies_digest(digest)?,
+            None => false,
+        };
+        dec.signature_checked(valid)
     }
 
     /// Checks the footer signature once the decryptor has read it: the digest the decryptor
@@ -153,9 +158,25 @@ mod with_curves {
     }
 
     impl StreamSignature {
+        /// Once `dec`'s header verified: nothing to hash for an unsigned suite (`Done`), else a
+        /// hash that starts with the header (`Hashing`); `Waiting` while it is not verified.
+        pub(crate) async fn start(dec: &Decryptor) -> Result<StreamSignature> {
+            let Some(header) = dec.verified_header() else {
+                return Ok(StreamSignature::Waiting);
+            };
+            let signature = header.info().suite.signature;
+            if signature == Signature::None {
+                return Ok(StreamSignature::Done);
+            }
+            let mut hash = StreamHash::new(signature);
+            let bytes = header.bytes();
+            hash.update(bytes, &Uint8Array::from(bytes)).await?;
+            Ok(StreamSignature::Hashing(hash))
+        }
+
         /// Gives the signed bytes this push consumed (`chunk` holds the message from byte
-        /// `chunk_start`, `js_chunk` is a JS view of the same bytes) to the hash, which starts
-        /// with the verified header.
+        /// `chunk_start`, `js_chunk` is a JS view of the same bytes) to the hash that
+        /// [`StreamSignature::start`] began.
         pub(crate) async fn hash(
             &mut self,
             dec: &Decryptor,
@@ -163,20 +184,6 @@ mod with_curves {
             js_chunk: &Uint8Array,
             chunk_start: u64,
         ) -> Result<()> {
-            if let StreamSignature::Waiting = self {
-                let Some(header) = dec.verified_header() else {
-                    return Ok(());
-                };
-                let signature = header.info().suite.signature;
-                if signature == Signature::None {
-                    *self = StreamSignature::Done;
-                    return Ok(());
-                }
-                let mut hash = StreamHash::new(signature);
-                let bytes = header.bytes();
-                hash.update(bytes, &Uint8Array::from(bytes)).await?;
-                *self = StreamSignature::Hashing(hash);
-            }
             let StreamSignature::Hashing(hash) = self else {
                 return Ok(());
             };
@@ -212,12 +219,7 @@ mod with_curves {
                     "footer of a message that was not hashed"
                 ));
             };
-            let digest = hash.finish().await?;
-            let valid = match dec.external_signature() {
-                Some(sig) => sig.verifies_digest(&digest)?,
-                None => false,
-            };
-            dec.signature_checked(valid)
+            check_digest(dec, &hash.finish().await?)
         }
     }
 }
@@ -280,19 +282,21 @@ mod without_curves {
     }
 
     impl StreamSignature {
+        pub(crate) async fn start(dec: &Decryptor) -> Result<StreamSignature> {
+            match dec.verified_header() {
+                None => Ok(StreamSignature::Waiting),
+                Some(h) if h.info().suite.signature == Signature::None => Ok(StreamSignature::Done),
+                Some(_) => Err(no_curves()),
+            }
+        }
+
         pub(crate) async fn hash(
             &mut self,
-            dec: &Decryptor,
+            _: &Decryptor,
             _: &[u8],
             _: &Uint8Array,
             _: u64,
         ) -> Result<()> {
-            if let (StreamSignature::Waiting, Some(header)) = (&self, dec.verified_header()) {
-                if header.info().suite.signature != Signature::None {
-                    return Err(no_curves());
-                }
-                *self = StreamSignature::Done;
-            }
             Ok(())
         }
 

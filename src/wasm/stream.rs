@@ -125,6 +125,9 @@ async fn stream_push(st: &mut StreamState, js_chunk: &Uint8Array) -> Result<Arra
             let key_len = st.dec.content_key().map_or(0, |k| k.expose().len());
             let webcrypto = st.opts.use_webcrypto(key_len)?;
             st.frames = Some(keyed_frames(&mut st.dec, webcrypto).await?);
+            // Known from the verified header: an unsigned stream copies nothing into wasm
+            // for its hash from here on, this push included.
+            st.signature = StreamSignature::start(&st.dec).await?;
         }
         after_header = js_chunk.subarray(used, js_chunk.length());
         js_chunk = &after_header;

@@ -103,21 +103,25 @@ export function decryptStream(dataKey: ByteInput, options?: StreamOptions): Tran
   }
   let routed = false;
   /** The input before the header is complete: a copy (pushes may reuse their buffer). */
-  let head = new Uint8Array(0);
+  let head: Uint8Array = new Uint8Array(0);
   /**
    * Picks the decryptor once `input` completes the header; the bytes it is to take then (those
-   * held and `input`), or undefined while the header goes on.
+   * held and `input`), or undefined while the header goes on. `input` is copied only while the
+   * header goes on (it is not reused before this push settles).
    */
   const route = async (input: Uint8Array): Promise<Uint8Array | undefined> => {
-    const held = new Uint8Array(head.length + input.length);
-    held.set(head);
-    held.set(input, head.length);
+    let held: Uint8Array = input;
+    if (head.length) {
+      held = new Uint8Array(head.length + input.length);
+      held.set(head);
+      held.set(input, head.length);
+    }
     let m;
     try {
       m = await decryptorFor(held, opts);
     } catch (e) {
       if ((e as CallsealError)?.code !== 'TRUNCATED') throw e;
-      head = held;
+      head = held === input ? input.slice() : held;
       return undefined;
     }
     if (freed) throw aborted();
