@@ -165,56 +165,6 @@ mod envelope {
         Rust,
     }
 
-    /// `options.signedMessages` and `options.engine`: each value's name, the first the default.
-    /// [`Options::from_js`] reads them and `Options::to_js` writes them from these tables.
-    const SIGNED_MESSAGES: [(&str, SignedMessages); 3] = [
-        ("verify", SignedMessages::Verify),
-        ("release-before-verify", SignedMessages::ReleaseBeforeVerify),
-        ("reject", SignedMessages::Reject),
-    ];
-    const ENGINES: [(&str, EngineChoice); 3] = [
-        ("auto", EngineChoice::Auto),
-        ("webcrypto", EngineChoice::WebCrypto),
-        ("rust", EngineChoice::Rust),
-    ];
-
-    /// The value named by the string option `name` in `table`: its first entry when absent,
-    /// else `INVALID_ARGUMENT` listing the names.
-    fn named_option<T: Copy>(
-        options: &JsValue,
-        name: &str,
-        table: &[(&str, T)],
-    ) -> Result<T, JsValue> {
-        let Some(given) = string_option(options, name)? else {
-            return Ok(table[0].1);
-        };
-        if let Some((_, value)) = table.iter().find(|(n, _)| *n == given) {
-            return Ok(*value);
-        }
-        let mut expected = String::new();
-        for (i, (n, _)) in table.iter().enumerate() {
-            let sep = match i {
-                0 => "",
-                _ if i + 1 == table.len() => " or ",
-                _ => ", ",
-            };
-            expected.push_str(&format!("{sep}'{n}'"));
-        }
-        Err(super::invalid_argument(
-            &format!("options.{name}"),
-            format!("`{given}` (expected {expected})"),
-        ))
-    }
-
-    /// The name of `value` in `table`.
-    #[cfg(not(feature = "rust-crypto"))]
-    fn name_of<T: PartialEq>(table: &[(&'static str, T)], value: &T) -> &'static str {
-        table
-            .iter()
-            .find(|(_, v)| v == value)
-            .map_or("", |(n, _)| n)
-    }
-
     pub(crate) struct Options {
         pub(crate) core: DecryptOptions,
         engine: EngineChoice,
@@ -327,8 +277,30 @@ mod envelope {
                 let n = integer(&v, "options.maxEncryptedDataKeys", 1, u16::MAX as u32)?;
                 opts.core.max_encrypted_data_keys = Some(n as u16);
             }
-            opts.core.signed_messages = named_option(value, "signedMessages", &SIGNED_MESSAGES)?;
-            opts.engine = named_option(value, "engine", &ENGINES)?;
+            opts.core.signed_messages = match string_option(value, "signedMessages")?.as_deref() {
+                None | Some("verify") => SignedMessages::Verify,
+                Some("release-before-verify") => SignedMessages::ReleaseBeforeVerify,
+                Some("reject") => SignedMessages::Reject,
+                Some(other) => {
+                    return Err(super::invalid_argument(
+                        "options.signedMessages",
+                        format!(
+                            "`{other}` (expected 'verify', 'release-before-verify' or 'reject')"
+                        ),
+                    ))
+                }
+            };
+            opts.engine = match string_option(value, "engine")?.as_deref() {
+                None | Some("auto") => EngineChoice::Auto,
+                Some("webcrypto") => EngineChoice::WebCrypto,
+                Some("rust") => EngineChoice::Rust,
+                Some(other) => {
+                    return Err(super::invalid_argument(
+                        "options.engine",
+                        format!("`{other}` (expected 'auto', 'webcrypto' or 'rust')"),
+                    ))
+                }
+            };
             opts.instruction_file = string_option(value, "instructionFile")?;
             Ok(opts)
         }
@@ -351,11 +323,18 @@ mod envelope {
             if let Some(n) = self.core.max_encrypted_data_keys {
                 set("maxEncryptedDataKeys", n.into());
             }
-            set(
-                "signedMessages",
-                name_of(&SIGNED_MESSAGES, &self.core.signed_messages).into(),
-            );
-            set("engine", name_of(&ENGINES, &self.engine).into());
+            let signed = match self.core.signed_messages {
+                SignedMessages::Verify => "verify",
+                SignedMessages::ReleaseBeforeVerify => "release-before-verify",
+                SignedMessages::Reject => "reject",
+            };
+            set("signedMessages", signed.into());
+            let engine = match self.engine {
+                EngineChoice::Auto => "auto",
+                EngineChoice::WebCrypto => "webcrypto",
+                EngineChoice::Rust => "rust",
+            };
+            set("engine", engine.into());
             out.into()
         }
 
